@@ -1,0 +1,78 @@
+package adsml.cli;
+
+import adsml.platform.model.InvalidModelException;
+import adsml.platform.world.InvalidWorldException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The {@code adsml} command line: one subcommand per job. Bad input ends with one line that
+ * names the file and the field and a non-zero exit code; never a stack trace (set
+ * {@code ADSML_DEBUG=1} to see one).
+ */
+public final class Main {
+    static final String USAGE = """
+            usage: adsml <command> [options]
+
+            commands:
+              world  --out DIR [--seed N] [--ads N] [--users N] [--train N] [--heldout N]
+                     generate the demo world: advertisers, campaigns, ads, users, logged impressions
+              train  --world DIR --out MODELS/NAME [--arch dcn|lr] [--epochs N] [--batch N] [--lr X]
+                     train a model on the world's logs; writes the next version folder under --out
+              eval   --world DIR --model VERSION_DIR [--json] [--requests N] [--candidates N] [--slots N]
+                     held-out quality and policy revenue against the ground truth
+              demo   [--data DIR]
+                     world, train and eval in one go under DIR (default ./adsml-data), reusing what exists
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv, System.out, System.err));
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        // DJL must never try the network: the PyTorch native library ships inside the jar.
+        System.setProperty("ai.djl.offline", "true");
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
+            (argv.length == 0 ? err : out).print(USAGE);
+            return argv.length == 0 ? 2 : 0;
+        }
+        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+        try {
+            return switch (argv[0]) {
+                case "world" -> WorldCommand.run(rest, out, err);
+                case "train" -> TrainCommand.run(rest, out, err);
+                case "eval" -> EvalCommand.run(rest, out, err);
+                case "demo" -> DemoCommand.run(rest, out, err);
+                default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
+            };
+        } catch (Args.UsageException e) {
+            err.println("adsml " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        } catch (InvalidWorldException | InvalidModelException e) {
+            err.println("adsml: " + e.getMessage());
+            debug(e, err);
+            return 1;
+        } catch (IOException | UncheckedIOException e) {
+            err.println("adsml: " + e.getMessage());
+            debug(e, err);
+            return 1;
+        } catch (Exception e) {
+            err.println("adsml: " + argv[0] + " failed: " + e.getMessage());
+            debug(e, err);
+            return 1;
+        }
+    }
+
+    private static void debug(Exception e, PrintStream err) {
+        if (System.getenv("ADSML_DEBUG") != null) {
+            e.printStackTrace(err);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package adsml.platform.features;
+
+import adsml.platform.world.Ad;
+import adsml.platform.world.Campaign;
+import adsml.platform.world.Context;
+import adsml.platform.world.User;
+import adsml.platform.world.Vocab;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one feature definition of the demo world: turns raw user, ad, campaign and context
+ * attributes into the model's sparse ids and dense floats. Training and serving both call it,
+ * so what a model learned from is exactly what it is served.
+ *
+ * <p>User-level work happens once per request ({@link #user(User)}); {@link #fill} then writes one
+ * candidate row without allocating. High-cardinality ids are hashed into fixed vocabularies;
+ * crosses of low-cardinality attributes get exact ids.
+ */
+public final class DemoFeatures {
+    public static final String NAME = "demo-v1";
+
+    private static final int USER_ID = 0, COUNTRY = 1, DEVICE = 2, AGE = 3, INTEREST_1 = 4;
+    private static final int AD_ID = 7, CAMPAIGN_ID = 8, ADVERTISER_ID = 9, CATEGORY = 10, CREATIVE = 11,
+            BID_TYPE = 12, SURFACE = 13, HOUR = 14, POSITION = 15, SURFACE_X_CREATIVE = 16,
+            DEVICE_X_CATEGORY = 17, COUNTRY_X_CATEGORY = 18, AGE_X_CATEGORY = 19;
+
+    private static final int CATS = Vocab.NUM_CATEGORIES;
+
+    public static final FeatureSchema SCHEMA = new FeatureSchema(NAME, List.of(
+            new FeatureSchema.Slot("user_id", 1 << 15),
+            new FeatureSchema.Slot("user_country", Vocab.COUNTRIES.length + 1),
+            new FeatureSchema.Slot("user_device", Vocab.DEVICES.length + 1),
+            new FeatureSchema.Slot("user_age", Vocab.AGE_BUCKETS.length + 1),
+            new FeatureSchema.Slot("user_interest_1", CATS + 1),
+            new FeatureSchema.Slot("user_interest_2", CATS + 1),
+            new FeatureSchema.Slot("user_interest_3", CATS + 1),
+            new FeatureSchema.Slot("ad_id", 1 << 15),
+            new FeatureSchema.Slot("campaign_id", 1 << 14),
+            new FeatureSchema.Slot("advertiser_id", 1 << 13),
+            new FeatureSchema.Slot("ad_category", CATS),
+            new FeatureSchema.Slot("creative_type", Vocab.CREATIVE_TYPES.length),
+            new FeatureSchema.Slot("bid_type", 3),
+            new FeatureSchema.Slot("surface", Vocab.SURFACES.length),
+            new FeatureSchema.Slot("hour", 24),
+            new FeatureSchema.Slot("position", Vocab.MAX_POSITION),
+            new FeatureSchema.Slot("surface_x_creative", Vocab.SURFACES.length * Vocab.CREATIVE_TYPES.length),
+            new FeatureSchema.Slot("device_x_category", (Vocab.DEVICES.length + 1) * CATS),
+            new FeatureSchema.Slot("country_x_category", (Vocab.COUNTRIES.length + 1) * CATS),
+            new FeatureSchema.Slot("age_x_category", (Vocab.AGE_BUCKETS.length + 1) * CATS)),
+            denseNames());
+
+    private static final int[] OFFSETS = SCHEMA.offsets();
+    private static final int EMB = Vocab.EMBEDDING_DIM;
+
+    private DemoFeatures() {
+    }
+
+    private static List<String> denseNames() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < Vocab.EMBEDDING_DIM; i++) {
+            names.add("user_embedding_" + i);
+        }
+        for (int i = 0; i < Vocab.EMBEDDING_DIM; i++) {
+            names.add("ad_embedding_" + i);
+        }
+        for (int i = 0; i < Vocab.INTERESTS_PER_USER; i++) {
+            names.add("user_interest_weight_" + (i + 1));
+        }
+        names.add("user_interest_in_ad_category");
+        return names;
+    }
+
+    /**
+     * The per-request user part of every row: sparse slots already offset into global rows,
+     * and the user's dense values. Attribute values of -1 stand for "unknown" (a cold-start user).
+     */
+    public record UserRow(int userIdRow, int countryRow, int deviceRow, int ageRow, int[] interestRows,
+                          int country, int device, int age, float[] embedding, float[] interestWeights) {
+    }
+
+    /** Computes the user part once per request. */
+    public static UserRow user(User u) {
+        int[] interestRows = new int[Vocab.INTERESTS_PER_USER];
+        for (int i = 0; i < interestRows.length; i++) {
+            interestRows[i] = OFFSETS[INTEREST_1 + i] + unknownLast(u.interests()[i], CATS);
+        }
+        return new UserRow(
+                OFFSETS[USER_ID] + hash(USER_ID, u.id(), SCHEMA.slots().get(USER_ID).vocab()),
+                OFFSETS[COUNTRY] + unknownLast(u.country(), Vocab.COUNTRIES.length),
+                OFFSETS[DEVICE] + unknownLast(u.device(), Vocab.DEVICES.length),
+                OFFSETS[AGE] + unknownLast(u.ageBucket(), Vocab.AGE_BUCKETS.length),
+                interestRows, u.country(), u.device(), u.ageBucket(), u.embedding(), u.interestWeights());
+    }
+
+    /** Writes candidate {@code row} of {@code batch}; allocation-free. */
+    public static void fill(FeatureBatch batch, int row, UserRow u, Ad ad, Campaign c, Context ctx) {
+        int[] sp = batch.sparse();
+        int s = row * SCHEMA.sparseSlots();
+        int category = ad.category();
+        sp[s + USER_ID] = u.userIdRow();
+        sp[s + COUNTRY] = u.countryRow();
+        sp[s + DEVICE] = u.deviceRow();
+        sp[s + AGE] = u.ageRow();
+        for (int i = 0; i < Vocab.INTERESTS_PER_USER; i++) {
+            sp[s + INTEREST_1 + i] = u.interestRows()[i];
+        }
+        sp[s + AD_ID] = OFFSETS[AD_ID] + hash(AD_ID, ad.id(), 1 << 15);
+        sp[s + CAMPAIGN_ID] = OFFSETS[CAMPAIGN_ID] + hash(CAMPAIGN_ID, c.id(), 1 << 14);
+        sp[s + ADVERTISER_ID] = OFFSETS[ADVERTISER_ID] + hash(ADVERTISER_ID, c.advertiserId(), 1 << 13);
+        sp[s + CATEGORY] = OFFSETS[CATEGORY] + category;
+        sp[s + CREATIVE] = OFFSETS[CREATIVE] + ad.creativeType();
+        sp[s + BID_TYPE] = OFFSETS[BID_TYPE] + c.bidType().ordinal();
+        sp[s + SURFACE] = OFFSETS[SURFACE] + ctx.surface();
+        sp[s + HOUR] = OFFSETS[HOUR] + ctx.hour();
+        sp[s + POSITION] = OFFSETS[POSITION] + ctx.position();
+        sp[s + SURFACE_X_CREATIVE] = OFFSETS[SURFACE_X_CREATIVE] + ctx.surface() * Vocab.CREATIVE_TYPES.length + ad.creativeType();
+        sp[s + DEVICE_X_CATEGORY] = OFFSETS[DEVICE_X_CATEGORY] + unknownLast(u.device(), Vocab.DEVICES.length) * CATS + category;
+        sp[s + COUNTRY_X_CATEGORY] = OFFSETS[COUNTRY_X_CATEGORY] + unknownLast(u.country(), Vocab.COUNTRIES.length) * CATS + category;
+        sp[s + AGE_X_CATEGORY] = OFFSETS[AGE_X_CATEGORY] + unknownLast(u.age(), Vocab.AGE_BUCKETS.length) * CATS + category;
+
+        float[] de = batch.dense();
+        int d = row * SCHEMA.denseDims();
+        System.arraycopy(u.embedding(), 0, de, d, EMB);
+        System.arraycopy(ad.embedding(), 0, de, d + EMB, EMB);
+        System.arraycopy(u.interestWeights(), 0, de, d + 2 * EMB, Vocab.INTERESTS_PER_USER);
+        de[d + 2 * EMB + Vocab.INTERESTS_PER_USER] = interestIn(u, category);
+    }
+
+    /** The user's weight for {@code category}, 0 when it is not among their interests: the classic user-category affinity feature. */
+    private static float interestIn(UserRow u, int category) {
+        int[] rows = u.interestRows();
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] - OFFSETS[INTEREST_1 + i] == category) {
+                return u.interestWeights()[i];
+            }
+        }
+        return 0f;
+    }
+
+    /** Maps -1 (unknown) to the slot's last id, kept for it. */
+    private static int unknownLast(int value, int known) {
+        return value < 0 ? known : value;
+    }
+
+    /** A fixed 64-bit mix (murmur3's finalizer) of slot and id, so ids spread evenly over the vocabulary. */
+    static int hash(int slot, long id, int vocab) {
+        long h = ((long) slot << 40) ^ id;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9a64fe3bd49L;
+        h ^= h >>> 33;
+        return (int) Math.floorMod(h, (long) vocab);
+    }
+}

@@ -1,0 +1,84 @@
+package adsml.platform.model;
+
+import adsml.platform.features.FeatureSchema;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What {@code model.json} says of a version: its identity, the feature schema it reads, the
+ * architecture and its sizes, the heads and each head's calibration. Weights live beside it in
+ * {@code weights.safetensors}, named as {@link DcnWeights} and {@link LrWeights} document.
+ *
+ * @param embeddingDim dims per sparse slot (DCN only; 0 for LR)
+ * @param crossLayers  stacked cross layers (DCN only)
+ * @param mlp          hidden layer widths after the cross layers (DCN only)
+ * @param heads        output heads, in order; adsml's models have {@code ctr} and {@code cvr}
+ * @param torchScript  the TorchScript file and its input names, only for {@link Architecture#TORCHSCRIPT}
+ * @param training     free-form facts about how the version was made (examples, epochs, loss), for people
+ */
+public record ModelSpec(String name, String version, Architecture architecture, FeatureSchema schema,
+                        int embeddingDim, int crossLayers, List<Integer> mlp, List<String> heads,
+                        Map<String, Calibration> calibration, TorchScriptSpec torchScript,
+                        Map<String, Object> training) {
+
+    public static final List<String> CTR_CVR = List.of("ctr", "cvr");
+
+    /** The TorchScript file of a version and the names of its two inputs and outputs. */
+    public record TorchScriptSpec(String file, String sparseInput, String denseInput) {
+    }
+
+    public ModelSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(schema, "schema");
+        mlp = List.copyOf(mlp);
+        heads = List.copyOf(heads);
+        calibration = Map.copyOf(calibration);
+        training = Map.copyOf(training);
+        if (architecture == Architecture.TORCHSCRIPT) {
+            Objects.requireNonNull(torchScript, "torchScript");
+        }
+    }
+
+    /** Width of the DCN input row: every slot's embedding, then the dense features. */
+    public int inputWidth() {
+        return schema.sparseSlots() * embeddingDim + schema.denseDims();
+    }
+
+    /** The calibration of {@code head}; identity when the version has none. */
+    public Calibration calibrationOf(String head) {
+        return calibration.getOrDefault(head, new Calibration.Identity());
+    }
+
+    /** Multiply-adds x 2 per candidate of the dense part (the FLOPs a benchmark divides by). */
+    public long flopsPerCandidate() {
+        if (architecture != Architecture.DCN) {
+            return 2L * (schema.sparseSlots() + schema.denseDims()) * heads.size();
+        }
+        long d = inputWidth();
+        long flops = 2L * crossLayers * d * d;
+        long in = d;
+        for (int width : mlp) {
+            flops += 2L * in * width;
+            in = width;
+        }
+        return flops + 2L * in * heads.size();
+    }
+
+    public ModelSpec withVersion(String newVersion) {
+        return new ModelSpec(name, newVersion, architecture, schema, embeddingDim, crossLayers, mlp, heads,
+                calibration, torchScript, training);
+    }
+
+    public ModelSpec withCalibration(Map<String, Calibration> newCalibration) {
+        return new ModelSpec(name, version, architecture, schema, embeddingDim, crossLayers, mlp, heads,
+                newCalibration, torchScript, training);
+    }
+
+    public ModelSpec withTraining(Map<String, Object> newTraining) {
+        return new ModelSpec(name, version, architecture, schema, embeddingDim, crossLayers, mlp, heads,
+                calibration, torchScript, newTraining);
+    }
+}

@@ -1,0 +1,50 @@
+package adsml.platform.scoring;
+
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.model.ModelSpec;
+
+/**
+ * Scores a {@link FeatureBatch} with one model version: calibrated probabilities, one per head
+ * and row. Implementations hold native or device memory, so a scorer is closed when its version
+ * is retired. A scorer is used by one thread at a time.
+ */
+public interface Scorer extends AutoCloseable {
+
+    ModelSpec spec();
+
+    /**
+     * Writes the calibrated probability of head {@code h} for row {@code r} to
+     * {@code out[r * heads + h]}, for the batch's first {@code rows()} rows.
+     *
+     * @throws IllegalArgumentException when the batch's shape is not the model's, or out is too small
+     */
+    void score(FeatureBatch batch, float[] out);
+
+    @Override
+    void close();
+
+    /** Checks that {@code batch} and {@code out} fit {@code spec}; shared by every implementation. */
+    static void checkShapes(ModelSpec spec, FeatureBatch batch, float[] out) {
+        if (batch.sparseSlots() != spec.schema().sparseSlots() || batch.denseDims() != spec.schema().denseDims()) {
+            throw new IllegalArgumentException("batch has " + batch.sparseSlots() + " sparse slots and "
+                    + batch.denseDims() + " dense dims; model " + spec.name() + "/" + spec.version() + " expects "
+                    + spec.schema().sparseSlots() + " and " + spec.schema().denseDims());
+        }
+        if (out.length < batch.rows() * spec.heads().size()) {
+            throw new IllegalArgumentException("out holds " + out.length + " values; " + batch.rows() + " rows x "
+                    + spec.heads().size() + " heads needed");
+        }
+    }
+
+    /** Applies each head's calibration in place to row-major {@code [rows, heads]} probabilities. */
+    static void calibrate(ModelSpec spec, float[] out, int rows) {
+        int heads = spec.heads().size();
+        for (int h = 0; h < heads; h++) {
+            var calibration = spec.calibrationOf(spec.heads().get(h));
+            for (int r = 0; r < rows; r++) {
+                int i = r * heads + h;
+                out[i] = calibration.apply(out[i]);
+            }
+        }
+    }
+}

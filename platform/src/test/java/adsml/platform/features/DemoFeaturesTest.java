@@ -1,0 +1,87 @@
+package adsml.platform.features;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.world.Ad;
+import adsml.platform.train.TrainingData;
+import adsml.platform.world.Context;
+import adsml.platform.world.ImpressionLog;
+import adsml.platform.world.ProgressListener;
+import adsml.platform.world.User;
+import adsml.platform.world.Vocab;
+import adsml.platform.world.World;
+import adsml.platform.world.WorldConfig;
+import adsml.platform.world.WorldGenerator;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class DemoFeaturesTest {
+    private final World world = WorldGenerator.generate(new WorldConfig(3, 500, 200, 2_000, 10), ProgressListener.NONE);
+
+    @Test
+    void schema_isTheDemoShape() {
+        assertEquals(20, DemoFeatures.SCHEMA.sparseSlots());
+        assertEquals(16, DemoFeatures.SCHEMA.denseDims());
+    }
+
+    @Test
+    void fill_everyIdFallsInsideItsSlot() {
+        FeatureSchema schema = DemoFeatures.SCHEMA;
+        int[] offsets = schema.offsets();
+        FeatureBatch batch = FeatureBatch.forSchema(schema, world.ads().size());
+        for (User user : world.users()) {
+            DemoFeatures.UserRow row = DemoFeatures.user(user);
+            for (Ad ad : world.ads()) {
+                DemoFeatures.fill(batch, ad.id(), row, ad, world.campaign(ad.campaignId()), new Context(3, 23, 4));
+            }
+            for (int r = 0; r < world.ads().size(); r++) {
+                for (int s = 0; s < schema.sparseSlots(); s++) {
+                    int id = batch.sparse()[r * schema.sparseSlots() + s];
+                    assertTrue(id >= offsets[s] && id < offsets[s] + schema.slots().get(s).vocab(),
+                            "slot " + schema.slots().get(s).name() + " id " + id);
+                }
+            }
+        }
+    }
+
+    @Test
+    void trainingRows_equalServingRows() {
+        TrainingData training = TrainingData.of(world, world.train());
+        ImpressionLog log = world.train();
+        FeatureBatch serving = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
+        for (int i = 0; i < log.size(); i++) {
+            Ad ad = world.ad(log.adId()[i]);
+            DemoFeatures.fill(serving, 0, DemoFeatures.user(world.user(log.userId()[i])), ad,
+                    world.campaign(ad.campaignId()), log.context(i));
+            int slots = DemoFeatures.SCHEMA.sparseSlots();
+            int dense = DemoFeatures.SCHEMA.denseDims();
+            assertArrayEquals(Arrays.copyOfRange(training.features().sparse(), i * slots, (i + 1) * slots),
+                    Arrays.copyOf(serving.sparse(), slots), "impression " + i);
+            assertArrayEquals(Arrays.copyOfRange(training.features().dense(), i * dense, (i + 1) * dense),
+                    Arrays.copyOf(serving.dense(), dense), "impression " + i);
+        }
+    }
+
+    @Test
+    void fill_carriesTheUsersInterestInTheAdsCategory() {
+        int match = 2 * Vocab.EMBEDDING_DIM + Vocab.INTERESTS_PER_USER;
+        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
+        int checked = 0;
+        for (User user : world.users()) {
+            for (Ad ad : world.ads()) {
+                DemoFeatures.fill(batch, 0, DemoFeatures.user(user), ad, world.campaign(ad.campaignId()), new Context(0, 12, 0));
+                float expected = 0f;
+                for (int k = 0; k < user.interests().length; k++) {
+                    if (user.interests()[k] == ad.category()) {
+                        expected = user.interestWeights()[k];
+                        checked++;
+                    }
+                }
+                assertEquals(expected, batch.dense()[match]);
+            }
+        }
+        assertTrue(checked > 0, "no user-ad pair with a matching interest");
+    }
+}

@@ -1,0 +1,200 @@
+package adsml.platform.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.eval.Metrics;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class CalibrationTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String WHERE = "model.json: calibration";
+
+    private static double sigmoid(double z) {
+        return 1 / (1 + Math.exp(-z));
+    }
+
+    /** Raw scores p = sigmoid(z); labels drawn from sigmoid(a z + b). */
+    private static Object[] plattData(int n, double a, double b, long seed) {
+        Random r = new Random(seed);
+        float[] p = new float[n];
+        boolean[] y = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            double z = r.nextGaussian() * 2;
+            p[i] = (float) sigmoid(z);
+            y[i] = r.nextDouble() < sigmoid(a * z + b);
+        }
+        return new Object[] {p, y};
+    }
+
+    @Test
+    void identity_returnsInput() {
+        Calibration c = Calibration.identity();
+        assertEquals(0.3f, c.apply(0.3f));
+        float[] p = {0.1f, 0.9f};
+        c.applyInPlace(p, 0, 2);
+        assertArrayEquals(new float[] {0.1f, 0.9f}, p);
+        assertEquals(new Calibration.Identity(), c);
+    }
+
+    @Test
+    void platt_unitSlopeZeroBiasIsIdentityAndEndpointsStayFinite() {
+        Calibration.Platt c = new Calibration.Platt(1, 0);
+        assertEquals(0.25f, c.apply(0.25f), 1e-6f);
+        assertEquals(0f, c.apply(0f), 1e-6f);
+        assertEquals(1f, c.apply(1f), 1e-6f);
+        assertTrue(Float.isNaN(c.apply(Float.NaN)));
+        float[] p = {0.5f, 0.5f, 0.5f};
+        new Calibration.Platt(2, 1).applyInPlace(p, 1, 2);
+        assertEquals(0.5f, p[0]);
+        assertEquals((float) sigmoid(1), p[1], 1e-6f);
+        assertEquals(0.5f, p[2]);
+    }
+
+    @Test
+    void plattFit_recoversKnownSlopeAndBias() {
+        Object[] d = plattData(100_000, 0.7, -0.4, 1);
+        Calibration.Platt c = Calibration.Platt.fit((float[]) d[0], (boolean[]) d[1]);
+        assertEquals(0.7, c.a(), 0.05, c.toString());
+        assertEquals(-0.4, c.b(), 0.05, c.toString());
+    }
+
+    @Test
+    void plattFit_staysFiniteOnSeparableAndOneClassData() {
+        Calibration.Platt sep = Calibration.Platt.fit(new float[] {0.1f, 0.2f, 0.8f, 0.9f},
+                new boolean[] {false, false, true, true});
+        assertTrue(Double.isFinite(sep.a()) && sep.a() > 0, sep.toString());
+        Calibration.Platt one = Calibration.Platt.fit(new float[] {0.3f, 0.3f}, new boolean[] {true, true});
+        assertTrue(Double.isFinite(one.a()) && Double.isFinite(one.b()), one.toString());
+        assertEquals(0.75, one.apply(0.3f), 1e-3); // Platt's smoothed target (2 + 1) / (2 + 2)
+    }
+
+    @Test
+    void isotonic_interpolatesBetweenBreakpointsAndIsConstantOutside() {
+        Calibration.Isotonic c = new Calibration.Isotonic(new float[] {0.2f, 0.4f, 0.8f}, new float[] {0.1f, 0.3f, 0.5f});
+        assertEquals(0.1f, c.apply(0f));
+        assertEquals(0.1f, c.apply(0.2f));
+        assertEquals(0.2f, c.apply(0.3f), 1e-6f);
+        assertEquals(0.3f, c.apply(0.4f), 1e-6f);
+        assertEquals(0.4f, c.apply(0.6f), 1e-6f);
+        assertEquals(0.5f, c.apply(0.8f));
+        assertEquals(0.5f, c.apply(1f));
+        float[] p = {0.3f, 0.6f, 0.9f};
+        c.applyInPlace(p, 0, 2);
+        assertArrayEquals(new float[] {0.2f, 0.4f, 0.9f}, p, 1e-6f);
+    }
+
+    @Test
+    void isotonicFit_poolsAdjacentViolatorsOnHandCase() {
+        Calibration.Isotonic c = Calibration.Isotonic.fit(new float[] {0.3f, 0.1f, 0.4f, 0.2f},
+                new boolean[] {false, false, true, true});
+        assertEquals(new Calibration.Isotonic(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, new float[] {0f, 0.5f, 0.5f, 1f}), c);
+    }
+
+    @Test
+    void isotonicFit_isMonotoneBoundedAndReducesLogLossOnMiscalibratedData() {
+        int n = 100_000;
+        Random r = new Random(3);
+        float[] p = new float[2 * n];
+        boolean[] y = new boolean[2 * n];
+        for (int i = 0; i < 2 * n; i++) {
+            p[i] = r.nextFloat();
+            y[i] = r.nextDouble() < (double) p[i] * p[i]; // the model over-predicts: truth is p^2
+        }
+        float[] trainP = java.util.Arrays.copyOf(p, n);
+        boolean[] trainY = java.util.Arrays.copyOf(y, n);
+        float[] testP = java.util.Arrays.copyOfRange(p, n, 2 * n);
+        boolean[] testY = java.util.Arrays.copyOfRange(y, n, 2 * n);
+
+        Calibration.Isotonic c = Calibration.Isotonic.fit(trainP, trainY);
+        assertTrue(c.x().length <= 2 * Calibration.Isotonic.MAX_BLOCKS, "breakpoints: " + c.x().length);
+        float prev = -1;
+        for (int i = 0; i <= 1000; i++) {
+            float v = c.apply(i / 1000f);
+            assertTrue(v >= prev && v >= 0 && v <= 1, "at " + i);
+            prev = v;
+        }
+        float[] calibrated = testP.clone();
+        c.applyInPlace(calibrated, 0, n);
+        double raw = Metrics.logLoss(testP, testY);
+        double cal = Metrics.logLoss(calibrated, testY);
+        assertTrue(cal < raw - 0.01, "raw " + raw + " calibrated " + cal);
+        assertEquals(1.0, Metrics.predOverObs(calibrated, testY), 0.03);
+    }
+
+    @Test
+    void isotonic_rejectsInvalidBreakpointsInConstructor() {
+        assertThrows(IllegalArgumentException.class, () -> new Calibration.Isotonic(new float[0], new float[0]));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Calibration.Isotonic(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Calibration.Isotonic(new float[] {0.2f, 0.5f}, new float[] {0.3f, 0.2f}));
+    }
+
+    @Test
+    void json_roundTripsEveryType() throws Exception {
+        Calibration[] all = {
+            Calibration.identity(),
+            new Calibration.Platt(1.25, -0.3333333333333333),
+            new Calibration.Isotonic(new float[] {0.01f, 0.1f, 0.7f}, new float[] {0f, 0.123456f, 1f})
+        };
+        for (Calibration c : all) {
+            String text = MAPPER.writeValueAsString(c.toJson());
+            Calibration back = Calibration.fromJson(MAPPER.readTree(text), WHERE);
+            assertEquals(c, back, text);
+        }
+        assertEquals("{\"type\":\"identity\"}", MAPPER.writeValueAsString(Calibration.identity().toJson()));
+        assertSame(Calibration.identity(), Calibration.fromJson(MAPPER.readTree("{\"type\":\"identity\"}"), WHERE));
+    }
+
+    private static void badJson(String json, String... parts) throws Exception {
+        JsonNode node = MAPPER.readTree(json);
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Calibration.fromJson(node, WHERE));
+        assertTrue(e.getMessage().startsWith(WHERE + ": "), e.getMessage());
+        for (String part : parts) {
+            assertTrue(e.getMessage().contains(part), () -> "'" + part + "' not in: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void fromJson_rejectsNonObjectAndMissingType() throws Exception {
+        badJson("[1]", "not a JSON object");
+        badJson("{\"a\":1}", "'type'");
+        badJson("{\"type\":3}", "'type'");
+    }
+
+    @Test
+    void fromJson_rejectsUnknownType() throws Exception {
+        badJson("{\"type\":\"beta\"}", "'type'", "'beta'");
+    }
+
+    @Test
+    void fromJson_rejectsPlattMissingOrNonNumericFields() throws Exception {
+        badJson("{\"type\":\"platt\",\"b\":0}", "'a'");
+        badJson("{\"type\":\"platt\",\"a\":1}", "'b'");
+        badJson("{\"type\":\"platt\",\"a\":\"1\",\"b\":0}", "'a'");
+    }
+
+    @Test
+    void fromJson_rejectsIsotonicWithMismatchedLengths() throws Exception {
+        badJson("{\"type\":\"isotonic\",\"x\":[0.1,0.2],\"y\":[0.5]}", "'x'", "'y'", "2 vs 1");
+        badJson("{\"type\":\"isotonic\",\"y\":[0.5]}", "'x'");
+    }
+
+    @Test
+    void fromJson_rejectsIsotonicXNotIncreasing() throws Exception {
+        badJson("{\"type\":\"isotonic\",\"x\":[0.3,0.2],\"y\":[0.1,0.2]}", "'x'", "increasing", "element 1");
+    }
+
+    @Test
+    void fromJson_rejectsIsotonicYOutsideUnitInterval() throws Exception {
+        badJson("{\"type\":\"isotonic\",\"x\":[0.1,0.2],\"y\":[0.1,1.5]}", "'y'", "[0, 1]");
+        badJson("{\"type\":\"isotonic\",\"x\":[0.1],\"y\":[\"a\"]}", "'y'", "not a number");
+    }
+}

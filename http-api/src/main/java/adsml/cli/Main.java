@@ -21,6 +21,7 @@ public final class Main {
               world  --out DIR [--seed N] [--ads N] [--users N] [--train N] [--heldout N]
                      generate the demo world: advertisers, campaigns, ads, users, logged impressions
               train  --world DIR --out MODELS/NAME [--arch dcn|lr] [--epochs N] [--batch N] [--lr X]
+                     [--preset demo|x10|ref|x100] [--calibration platt|isotonic]
                      train a model on the world's logs; writes the next version folder under --out
               eval   --world DIR --model VERSION_DIR [--json] [--requests N] [--candidates N] [--slots N]
                      held-out quality and policy revenue against the ground truth

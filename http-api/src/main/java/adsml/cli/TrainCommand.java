@@ -1,5 +1,6 @@
 package adsml.cli;
 
+import adsml.platform.features.DemoFeatures;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
@@ -20,7 +21,7 @@ final class TrainCommand {
     }
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws IOException {
-        Args args = Args.parse("train", argv, Set.of("world", "out", "arch", "epochs", "batch", "lr", "preset"), Set.of());
+        Args args = Args.parse("train", argv, Set.of("world", "out", "arch", "epochs", "batch", "lr", "preset", "calibration"), Set.of());
         Path worldDir = Path.of(args.required("world"));
         Path modelDir = Path.of(args.required("out"));
         Architecture architecture = architecture(args.string("arch", "dcn"));
@@ -31,9 +32,14 @@ final class TrainCommand {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("train: " + e.getMessage());
         }
+        if (!preset.spec("check", "0").schema().equals(DemoFeatures.SCHEMA)) {
+            throw new Args.UsageException("train: preset " + args.string("preset", "demo")
+                    + " does not read the demo world's features; use demo, x10 or x100");
+        }
         Trainer.Config config = new Trainer.Config(architecture, preset, args.integer("epochs", defaults.epochs()),
                 args.integer("batch", defaults.batchSize()), args.decimal("lr", defaults.learningRate()),
-                defaults.weightDecay(), defaults.calibrationFraction(), defaults.seed());
+                defaults.weightDecay(), defaults.calibrationFraction(), calibration(args.string("calibration", "platt")),
+                defaults.seed());
         World world = WorldFiles.read(worldDir);
         Path version = train(world, config, modelDir, err);
         out.println("trained " + architecture.jsonName() + " -> " + version);
@@ -46,6 +52,14 @@ final class TrainCommand {
                 world.train().clicks());
         Model model = new Trainer(config, new StepPrinter(err)).train(data, modelDir.getFileName().toString());
         return ModelFolder.saveNextVersion(model, modelDir);
+    }
+
+    private static Trainer.CalibrationMethod calibration(String name) {
+        return switch (name) {
+            case "platt" -> Trainer.CalibrationMethod.PLATT;
+            case "isotonic" -> Trainer.CalibrationMethod.ISOTONIC;
+            default -> throw new Args.UsageException("train: --calibration must be platt or isotonic, got '" + name + "'");
+        };
     }
 
     private static Architecture architecture(String name) {

@@ -28,6 +28,7 @@ final class WorldCommand {
     }
 
     static World generate(WorldConfig config, Path dir, PrintStream err) throws IOException {
+        WorldFiles.requireWritable(dir);
         ConsoleProgress progress = new ConsoleProgress(err);
         World world = WorldGenerator.generate(config, progress::update);
         progress.done();

@@ -70,11 +70,7 @@ public final class ModelFolder {
      * one more than the highest numbered version there, or 1. Returns the new version's folder.
      */
     public static Path saveNextVersion(Model model, Path modelDir) throws IOException {
-        Files.createDirectories(modelDir);
-        String version = Integer.toString(highestVersion(modelDir) + 1);
-        Path target = modelDir.resolve(version);
-        Path tmp = Files.createTempDirectory(modelDir, ".writing-" + version + "-");
-        try {
+        return writeNextVersion(modelDir, (version, dir) -> {
             ModelSpec spec = model.spec().withVersion(version);
             List<Tensor> tensors;
             if (model instanceof Model.Dcn dcn) {
@@ -84,8 +80,28 @@ public final class ModelFolder {
             } else {
                 throw new IllegalArgumentException("TorchScript versions are copied, not saved");
             }
-            Safetensors.write(tmp.resolve(WEIGHTS), Map.of("name", spec.name(), "version", version), tensors);
-            ModelJson.write(spec, tmp.resolve(MODEL_JSON));
+            Safetensors.write(dir.resolve(WEIGHTS), Map.of("name", spec.name(), "version", version), tensors);
+            ModelJson.write(spec, dir.resolve(MODEL_JSON));
+        });
+    }
+
+    /** Writes a version's files into the folder it is given; that folder becomes the version when this returns. */
+    interface VersionWriter {
+        void write(String version, Path dir) throws IOException;
+    }
+
+    /**
+     * Publishes the next version under {@code modelDir}: one more than the highest numbered version
+     * there, or 1. {@code writer} fills a temporary folder beside the versions, which is then renamed
+     * into place, so no reader ever sees a half-written version. Returns the new version's folder.
+     */
+    static Path writeNextVersion(Path modelDir, VersionWriter writer) throws IOException {
+        Files.createDirectories(modelDir);
+        String version = Integer.toString(highestVersion(modelDir) + 1);
+        Path target = modelDir.resolve(version);
+        Path tmp = Files.createTempDirectory(modelDir, ".writing-" + version + "-");
+        try {
+            writer.write(version, tmp);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

@@ -38,7 +38,7 @@ public final class Trainer {
 
     /** How to train; {@link #defaults(Architecture)} are what {@code adsml train} uses. */
     public record Config(Architecture architecture, ModelPreset preset, int epochs, int batchSize, float learningRate,
-                         float weightDecay, double calibrationFraction, long seed) {
+                         float weightDecay, double calibrationFraction, CalibrationMethod calibration, long seed) {
         public Config {
             if (architecture == Architecture.TORCHSCRIPT) {
                 throw new IllegalArgumentException("TorchScript models are trained elsewhere; train lr or dcn");
@@ -55,8 +55,20 @@ public final class Trainer {
          */
         public static Config defaults(Architecture architecture) {
             return architecture == Architecture.LR
-                    ? new Config(architecture, ModelPreset.DEMO, 1, 1024, 0.005f, 0f, 0.05, 7)
-                    : new Config(architecture, ModelPreset.DEMO, 1, 1024, 0.001f, 1e-5f, 0.05, 7);
+                    ? new Config(architecture, ModelPreset.DEMO, 1, 1024, 0.005f, 0f, 0.05, CalibrationMethod.PLATT, 7)
+                    : new Config(architecture, ModelPreset.DEMO, 1, 1024, 0.001f, 1e-5f, 0.05, CalibrationMethod.PLATT, 7);
+        }
+    }
+
+    /** How each head's raw probabilities are mapped to calibrated ones after training. */
+    public enum CalibrationMethod {
+        /** A logistic fit on the logit: two numbers, smooth, robust on few positives. */
+        PLATT,
+        /** Pool-adjacent-violators: monotone and free-form, wants more positives. */
+        ISOTONIC;
+
+        Calibration fit(float[] p, boolean[] y) {
+            return this == PLATT ? Calibration.Platt.fit(p, y) : Calibration.Isotonic.fit(p, y);
         }
     }
 
@@ -126,7 +138,8 @@ public final class Trainer {
             training.put("holdout_logloss", bestLogLoss);
             training.put("seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
             training.put("preset", config.preset().name().toLowerCase());
-            ModelSpec trained = best.spec().withTraining(training).withCalibration(calibrate(best, holdout));
+            training.put("calibration", config.calibration().name().toLowerCase());
+            ModelSpec trained = best.spec().withTraining(training).withCalibration(calibrate(best, holdout, config.calibration()));
             return withSpec(best, trained);
         }
     }
@@ -215,7 +228,7 @@ public final class Trainer {
         return order;
     }
 
-    private static Map<String, Calibration> calibrate(Model model, TrainingData holdout) {
+    private static Map<String, Calibration> calibrate(Model model, TrainingData holdout, CalibrationMethod method) {
         Predictions raw = Predictions.of(model, holdout.features());
         float[] ctr = raw.head(0);
         float[] cvr = raw.head(1);
@@ -232,8 +245,8 @@ public final class Trainer {
             }
         }
         Map<String, Calibration> calibration = new LinkedHashMap<>();
-        calibration.put("ctr", Calibration.Platt.fit(ctr, holdout.click()));
-        calibration.put("cvr", clicks >= 50 ? Calibration.Platt.fit(cvrClicked, convClicked) : new Calibration.Identity());
+        calibration.put("ctr", method.fit(ctr, holdout.click()));
+        calibration.put("cvr", clicks >= 50 ? method.fit(cvrClicked, convClicked) : new Calibration.Identity());
         return calibration;
     }
 

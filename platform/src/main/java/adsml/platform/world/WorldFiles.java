@@ -79,14 +79,8 @@ public final class WorldFiles {
      */
     public static void write(World w, Path dir) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
-        boolean existsEmpty = false;
-        if (Files.exists(target)) {
-            if (!Files.isDirectory(target) || !isEmpty(target)) {
-                throw new FileAlreadyExistsException(target.toString(), null,
-                        "refusing to overwrite: world folder exists and is not empty");
-            }
-            existsEmpty = true;
-        }
+        requireWritable(target);
+        boolean existsEmpty = Files.exists(target);
         Path parent = target.getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
@@ -107,6 +101,19 @@ public final class WorldFiles {
         } catch (IOException | RuntimeException | Error e) {
             deleteRecursively(tmp);
             throw e;
+        }
+    }
+
+    /**
+     * Checks that a world may be written to {@code dir}, so a caller can refuse before spending
+     * the time to generate one.
+     *
+     * @throws FileAlreadyExistsException when {@code dir} exists and is not an empty folder
+     */
+    public static void requireWritable(Path dir) throws IOException {
+        if (Files.exists(dir) && (!Files.isDirectory(dir) || !isEmpty(dir))) {
+            throw new FileAlreadyExistsException(dir.toAbsolutePath().normalize().toString(), null,
+                    "refusing to overwrite: world folder exists and is not empty");
         }
     }
 

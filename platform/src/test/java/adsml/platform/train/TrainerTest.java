@@ -37,7 +37,7 @@ class TrainerTest {
     private static Model train(Architecture architecture) {
         Trainer.Config d = Trainer.Config.defaults(architecture);
         Trainer.Config config = new Trainer.Config(architecture, ModelPreset.DEMO, 1, 512, d.learningRate(),
-                d.weightDecay(), d.calibrationFraction(), d.seed());
+                d.weightDecay(), d.calibrationFraction(), d.calibration(), d.seed());
         return new Trainer(config, Trainer.Progress.NONE).train(TrainingData.of(world, world.train()), "ctr");
     }
 

@@ -1,0 +1,155 @@
+package adsml.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: exit codes, and one clear line for every bad input. */
+class MainTest {
+    @TempDir
+    static Path shared;
+    @TempDir
+    Path dir;
+
+    private static Path world;
+    private static Path version;
+
+    /** What one run printed and returned. */
+    record Run(int code, String out, String err) {
+        void assertCleanFailure(int expectedCode, String... mentions) {
+            assertEquals(expectedCode, code, "exit code; stderr:\n" + err);
+            for (String m : mentions) {
+                assertTrue(err.contains(m), "stderr should mention '" + m + "':\n" + err);
+            }
+            assertFalse(err.contains("\tat "), "stack trace leaked:\n" + err);
+        }
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @BeforeAll
+    static void tinyWorldAndModel() {
+        world = shared.resolve("world");
+        Run w = run("world", "--out", world.toString(), "--seed", "3", "--ads", "2000", "--users", "500",
+                "--train", "20000", "--heldout", "5000");
+        assertEquals(0, w.code(), w.err());
+        Run t = run("train", "--world", world.toString(), "--out", shared.resolve("models/ctr").toString(), "--arch", "lr");
+        assertEquals(0, t.code(), t.err());
+        version = shared.resolve("models/ctr/1");
+    }
+
+    @Test
+    void world_isDeterministic() throws IOException {
+        Path again = dir.resolve("again");
+        assertEquals(0, run("world", "--out", again.toString(), "--seed", "3", "--ads", "2000", "--users", "500",
+                "--train", "20000", "--heldout", "5000").code());
+        for (String file : List.of("world.json", "ads.csv", "users.csv", "campaigns.csv", "train.csv", "heldout.csv")) {
+            assertEquals(Files.readString(world.resolve(file)), Files.readString(again.resolve(file)), file);
+        }
+    }
+
+    @Test
+    void world_refusesToOverwrite() throws IOException {
+        String before = Files.readString(world.resolve("ads.csv"));
+        run("world", "--out", world.toString(), "--seed", "4", "--ads", "100").assertCleanFailure(1, world.toString());
+        assertEquals(before, Files.readString(world.resolve("ads.csv")));
+    }
+
+    @Test
+    void eval_json_hasEveryModelAndPolicy() {
+        Run r = run("eval", "--world", world.toString(), "--model", version.toString(), "--json", "--requests", "200");
+        assertEquals(0, r.code(), r.err());
+        for (String key : List.of("\"constant\"", "\"lr\"", "\"dcn\"", "\"oracle\"", "\"random\"", "\"bid_only\"",
+                "\"auc\"", "\"logloss\"", "\"ece\"", "\"pred_over_obs\"", "\"ctr\"", "\"rpm\"")) {
+            assertTrue(r.out().contains(key), key + " missing from\n" + r.out());
+        }
+    }
+
+    @Test
+    void train_writesANewVersion_neverOverwrites() throws IOException {
+        Path models = dir.resolve("models/ctr");
+        assertEquals(0, run("train", "--world", world.toString(), "--out", models.toString(), "--arch", "lr").code());
+        byte[] first = Files.readAllBytes(models.resolve("1/weights.safetensors"));
+        assertEquals(0, run("train", "--world", world.toString(), "--out", models.toString(), "--arch", "lr", "--lr", "0.02",
+                "--calibration", "isotonic").code());
+        assertTrue(Files.readString(models.resolve("2/model.json")).contains("isotonic"));
+        assertTrue(Files.isDirectory(models.resolve("2")));
+        assertTrue(java.util.Arrays.equals(first, Files.readAllBytes(models.resolve("1/weights.safetensors"))));
+    }
+
+    @Test
+    void usageErrors_exitWith2() {
+        run().assertCleanFailure(2, "usage");
+        run("fly").assertCleanFailure(2, "unknown command 'fly'");
+        run("train", "--out", "x").assertCleanFailure(2, "--world is required");
+        run("train", "--world", "w", "--out", "x", "--arch", "gbdt").assertCleanFailure(2, "--arch must be dcn or lr");
+        run("world", "--out", "x", "--ads", "many").assertCleanFailure(2, "--ads must be an integer");
+        run("world", "--out", "x", "--colour", "red").assertCleanFailure(2, "unknown option --colour");
+        run("train", "--world", "w", "--out", "x", "--preset", "ref").assertCleanFailure(2, "preset ref does not read");
+    }
+
+    @Test
+    void eval_missingModelFolder_namesIt() {
+        Path missing = dir.resolve("models/ctr/9");
+        run("eval", "--world", world.toString(), "--model", missing.toString()).assertCleanFailure(1, missing.toString());
+    }
+
+    @Test
+    void eval_corruptModelJson_namesFileAndField() throws IOException {
+        Path copy = copyVersion();
+        Path json = copy.resolve("model.json");
+        Files.writeString(json, Files.readString(json).replace("\"architecture\" : \"lr\"", "\"architecture\" : \"gbdt\""));
+        run("eval", "--world", world.toString(), "--model", copy.toString()).assertCleanFailure(1, "model.json", "architecture", "gbdt");
+    }
+
+    @Test
+    void eval_truncatedWeights_namesFile() throws IOException {
+        Path copy = copyVersion();
+        Path weights = copy.resolve("weights.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        run("eval", "--world", world.toString(), "--model", copy.toString()).assertCleanFailure(1, "weights.safetensors");
+    }
+
+    @Test
+    void train_truncatedLog_namesFileAndLine() throws IOException {
+        Path broken = dir.resolve("broken");
+        copyTree(world, broken);
+        Path train = broken.resolve("train.csv");
+        String text = Files.readString(train);
+        Files.writeString(train, text.substring(0, text.length() - 25));
+        run("train", "--world", broken.toString(), "--out", dir.resolve("m/ctr").toString()).assertCleanFailure(1, "train.csv");
+        assertFalse(Files.exists(dir.resolve("m/ctr/1")), "a version was written from a broken log");
+    }
+
+    private Path copyVersion() throws IOException {
+        Path copy = dir.resolve("models/ctr/1");
+        copyTree(version, copy);
+        return copy;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+}

@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code adsml eval}: the model under test (reported under its architecture's name) next to the
- * constant model, the oracle and the other architecture, which is trained on the spot.
+ * {@code adsml eval}: the model under test next to the constant model, the oracle and the other
+ * architecture, which is trained on the spot.
  */
 final class EvalCommand {
     private EvalCommand() {
@@ -40,10 +40,8 @@ final class EvalCommand {
 
     static Evaluator.Report evaluate(World world, Model model, Evaluator.PolicySettings settings, PrintStream err) {
         Map<String, Model> models = new LinkedHashMap<>();
+        // An LR version is reported as "lr"; a DCN or a TorchScript export of one as "dcn".
         Architecture other = model.spec().architecture() == Architecture.LR ? Architecture.DCN : Architecture.LR;
-        if (model.spec().architecture() == Architecture.TORCHSCRIPT) {
-            throw new Args.UsageException("eval: TorchScript models are scored but not evaluated here; give an lr or dcn version");
-        }
         err.printf("training %s on the spot for comparison%n", other.jsonName());
         Model baseline = new Trainer(Trainer.Config.defaults(other), Trainer.Progress.NONE)
                 .train(TrainingData.of(world, world.train()), "baseline");

@@ -25,6 +25,8 @@ public final class Main {
                      train a model on the world's logs; writes the next version folder under --out
               eval   --world DIR --model VERSION_DIR [--json] [--requests N] [--candidates N] [--slots N]
                      held-out quality and policy revenue against the ground truth
+              export --model VERSION_DIR
+                     write a DCN version as TorchScript, as the next version beside it
               demo   [--data DIR]
                      world, train and eval in one go under DIR (default ./adsml-data), reusing what exists
             """;
@@ -49,6 +51,7 @@ public final class Main {
                 case "world" -> WorldCommand.run(rest, out, err);
                 case "train" -> TrainCommand.run(rest, out, err);
                 case "eval" -> EvalCommand.run(rest, out, err);
+                case "export" -> ExportCommand.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             };

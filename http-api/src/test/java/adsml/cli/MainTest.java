@@ -94,6 +94,20 @@ class MainTest {
     }
 
     @Test
+    void export_writesATorchScriptVersion_thatEvalScores() throws IOException {
+        Path models = dir.resolve("models/ctr");
+        assertEquals(0, run("train", "--world", world.toString(), "--out", models.toString(), "--epochs", "1").code());
+        Run export = run("export", "--model", models.resolve("1").toString());
+        assertEquals(0, export.code(), export.err());
+        assertTrue(Files.readString(models.resolve("2/model.json")).contains("\"torchscript\""));
+        Run eval = run("eval", "--world", world.toString(), "--model", models.resolve("2").toString(), "--json",
+                "--requests", "100");
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("\"dcn\""), eval.out());
+        run("export", "--model", version.toString()).assertCleanFailure(2, "only DCN versions");
+    }
+
+    @Test
     void usageErrors_exitWith2() {
         run().assertCleanFailure(2, "usage");
         run("fly").assertCleanFailure(2, "unknown command 'fly'");

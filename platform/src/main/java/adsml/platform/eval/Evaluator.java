@@ -3,8 +3,9 @@ package adsml.platform.eval;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.model.Model;
-import adsml.platform.scoring.DjlScorer;
+import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.Predictions;
+import adsml.platform.scoring.Scorer;
 import adsml.platform.train.TrainingData;
 import adsml.platform.world.Ad;
 import adsml.platform.world.Campaign;
@@ -193,14 +194,14 @@ public final class Evaluator {
         }
     }
 
-    /** Ranks with a trained model's calibrated pCTR and pCVR, scored by the DJL scorer as serving does. */
+    /** Ranks with a trained model's calibrated pCTR and pCVR, scored on the CPU as serving does. */
     private static final class ModelPolicy implements Policy, AutoCloseable {
-        private final DjlScorer scorer;
+        private final Scorer scorer;
         private final FeatureBatch batch;
         private float[] out = new float[0];
 
         ModelPolicy(Model model) {
-            this.scorer = DjlScorer.of(model);
+            this.scorer = CpuScorers.of(model);
             this.batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 4096);
         }
 

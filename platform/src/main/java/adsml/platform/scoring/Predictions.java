@@ -5,7 +5,7 @@ import adsml.platform.model.Model;
 
 /**
  * Calibrated probabilities of a model over a whole feature set (a held-out log, a calibration
- * split), scored with the DJL scorer in chunks so that a million rows never become one tensor.
+ * split), scored on the CPU in chunks so that a million rows never become one tensor.
  * Row-major {@code [rows, heads]}.
  */
 public record Predictions(float[] values, int heads) {
@@ -16,7 +16,7 @@ public record Predictions(float[] values, int heads) {
         float[] values = new float[all.rows() * heads];
         FeatureBatch part = new FeatureBatch(CHUNK, all.sparseSlots(), all.denseDims());
         float[] out = new float[CHUNK * heads];
-        try (DjlScorer scorer = DjlScorer.of(model)) {
+        try (Scorer scorer = CpuScorers.of(model)) {
             for (int from = 0; from < all.rows(); from += CHUNK) {
                 int rows = Math.min(CHUNK, all.rows() - from);
                 System.arraycopy(all.sparse(), from * all.sparseSlots(), part.sparse(), 0, rows * all.sparseSlots());

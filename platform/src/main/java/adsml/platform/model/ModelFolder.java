@@ -1,16 +1,12 @@
 package adsml.platform.model;
 
+import adsml.platform.io.AtomicFolder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A model version on disk: {@code <models>/<name>/<version>/} holding {@code model.json} and
@@ -99,18 +95,8 @@ public final class ModelFolder {
         Files.createDirectories(modelDir);
         String version = Integer.toString(highestVersion(modelDir) + 1);
         Path target = modelDir.resolve(version);
-        Path tmp = Files.createTempDirectory(modelDir, ".writing-" + version + "-");
-        try {
-            writer.write(version, tmp);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
-            return target;
-        } finally {
-            deleteRecursively(tmp);
-        }
+        AtomicFolder.publish(target, dir -> writer.write(version, dir));
+        return target;
     }
 
     /** The highest numeric version folder under {@code modelDir}, or 0. */
@@ -139,19 +125,6 @@ public final class ModelFolder {
             if (!Float.isFinite(values[i])) {
                 throw new InvalidModelException(WEIGHTS + ": tensor '" + tensor + "': value " + values[i] + " at index " + i);
             }
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

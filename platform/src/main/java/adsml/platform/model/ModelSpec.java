@@ -1,6 +1,8 @@
 package adsml.platform.model;
 
 import adsml.platform.features.FeatureSchema;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -36,7 +38,8 @@ public record ModelSpec(String name, String version, Architecture architecture, 
         mlp = List.copyOf(mlp);
         heads = List.copyOf(heads);
         calibration = Map.copyOf(calibration);
-        training = Map.copyOf(training);
+        // Insertion order kept: model.json lists the training facts in the order the trainer wrote them.
+        training = Collections.unmodifiableMap(new LinkedHashMap<>(training));
         if (architecture == Architecture.TORCHSCRIPT) {
             Objects.requireNonNull(torchScript, "torchScript");
         }
@@ -49,7 +52,7 @@ public record ModelSpec(String name, String version, Architecture architecture, 
 
     /** The calibration of {@code head}; identity when the version has none. */
     public Calibration calibrationOf(String head) {
-        return calibration.getOrDefault(head, new Calibration.Identity());
+        return calibration.getOrDefault(head, Calibration.Identity.INSTANCE);
     }
 
     /** Multiply-adds x 2 per candidate of the dense part (the FLOPs a benchmark divides by). */

@@ -13,7 +13,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
 
 /**
  * Scores DCN and LR versions on the CPU with DJL's PyTorch engine. The weights are uploaded once
@@ -104,12 +103,10 @@ public final class DjlScorer implements Scorer {
         if (rows == 0) {
             return;
         }
-        int slots = spec.schema().sparseSlots();
-        int denseDims = spec.schema().denseDims();
         int heads = spec.heads().size();
         try (NDManager m = manager.newSubManager()) {
-            NDArray ids = m.create(IntBuffer.wrap(batch.sparse(), 0, rows * slots), new Shape(rows, slots));
-            NDArray dense = m.create(FloatBuffer.wrap(batch.dense(), 0, rows * denseDims), new Shape(rows, denseDims));
+            NDArray ids = BatchArrays.sparse(m, batch);
+            NDArray dense = BatchArrays.dense(m, batch);
             NDArray gathered = ex(ids).embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
             NDArray logits = lr ? lrLogits(gathered, dense) : dcnLogits(gathered, dense, rows);
             FloatBuffer probabilities = Activation.sigmoid(logits).toByteBuffer().asFloatBuffer();

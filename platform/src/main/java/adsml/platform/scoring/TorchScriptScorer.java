@@ -16,8 +16,6 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
-import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
 import java.nio.file.Path;
 
 /**
@@ -74,12 +72,10 @@ public final class TorchScriptScorer implements Scorer {
         if (rows == 0) {
             return;
         }
-        int slots = spec.schema().sparseSlots();
-        int denseDims = spec.schema().denseDims();
         int heads = spec.heads().size();
         try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray sparse = m.create(IntBuffer.wrap(batch.sparse(), 0, rows * slots), new Shape(rows, slots));
-            NDArray dense = m.create(FloatBuffer.wrap(batch.dense(), 0, rows * denseDims), new Shape(rows, denseDims));
+            NDArray sparse = BatchArrays.sparse(m, batch);
+            NDArray dense = BatchArrays.dense(m, batch);
             // Outputs join the first input's manager, m, so they are freed with it.
             NDArray probabilities = module.forward(new ParameterStore(m, false), new NDList(sparse, dense), false)
                     .singletonOrThrow();

@@ -246,7 +246,7 @@ public final class Trainer {
         }
         Map<String, Calibration> calibration = new LinkedHashMap<>();
         calibration.put("ctr", method.fit(ctr, holdout.click()));
-        calibration.put("cvr", clicks >= 50 ? method.fit(cvrClicked, convClicked) : new Calibration.Identity());
+        calibration.put("cvr", clicks >= 50 ? method.fit(cvrClicked, convClicked) : Calibration.Identity.INSTANCE);
         return calibration;
     }
 

@@ -56,10 +56,13 @@ public final class ImpressionLog {
         this.pConversion = pConversion;
     }
 
-    /** An empty log. */
-    public static ImpressionLog empty() {
-        return new ImpressionLog(new long[0], new int[0], new int[0], new int[0], new int[0], new int[0],
-                new boolean[0], new boolean[0], new float[0], new float[0]);
+    /**
+     * A log of {@code n} zeroed rows, for a writer that fills the columns in place (the generator,
+     * the file reader); that writer keeps the rule that a conversion needs a click.
+     */
+    public static ImpressionLog ofRows(int n) {
+        return new ImpressionLog(new long[n], new int[n], new int[n], new int[n], new int[n], new int[n],
+                new boolean[n], new boolean[n], new float[n], new float[n]);
     }
 
     public int size() {

@@ -1,5 +1,6 @@
 package adsml.platform.world;
 
+import adsml.platform.io.AtomicFolder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -14,19 +15,13 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Stores a {@link World} as a folder and reads it back.
@@ -78,30 +73,8 @@ public final class WorldFiles {
      * @throws FileAlreadyExistsException when {@code dir} exists and is not an empty folder
      */
     public static void write(World w, Path dir) throws IOException {
-        Path target = dir.toAbsolutePath().normalize();
-        requireWritable(target);
-        boolean existsEmpty = Files.exists(target);
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
-        try {
-            // Temp folders are private (rwx------); a world is an ordinary shared folder.
-            if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-            }
-            writeAll(w, tmp);
-            if (existsEmpty) {
-                Files.delete(target);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            deleteRecursively(tmp);
-            throw e;
-        }
+        requireWritable(dir);
+        AtomicFolder.publish(dir, tmp -> writeAll(w, tmp));
     }
 
     /**
@@ -120,19 +93,6 @@ public final class WorldFiles {
     private static boolean isEmpty(Path dir) throws IOException {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             return !s.iterator().hasNext();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException ignored) {
-            // Best effort: the original failure is what the caller needs to see.
         }
     }
 
@@ -232,11 +192,11 @@ public final class WorldFiles {
             out.write('\n');
             for (int i = 0; i < requestId.length; i++) {
                 sb.setLength(0);
-                sb.append(requestId[i]).append(',').append(userId[i]).append(',').append(adId[i]).append(',')
-                        .append(Vocab.SURFACES[surface[i]]).append(',').append(hour[i]).append(',')
-                        .append(position[i]).append(',').append(click[i] ? '1' : '0').append(',')
-                        .append(conversion[i] ? '1' : '0').append(',').append(pClick[i]).append(',')
-                        .append(pConversion[i]).append('\n');
+                sb.append(log.requestId()[i]).append(',').append(log.userId()[i]).append(',').append(log.adId()[i]).append(',')
+                        .append(Vocab.SURFACES[log.surface()[i]]).append(',').append(log.hour()[i]).append(',')
+                        .append(log.position()[i]).append(',').append(log.click()[i] ? '1' : '0').append(',')
+                        .append(log.conversion()[i] ? '1' : '0').append(',').append(log.pClick()[i]).append(',')
+                        .append(log.pConversion()[i]).append('\n');
                 out.append(sb);
             }
         }
@@ -528,32 +488,23 @@ public final class WorldFiles {
     }
 
     private static ImpressionLog readLog(Path dir, String name, int n, int numUsers, int numAds) throws IOException {
-        long[] requestId = new long[n];
-        int[] userId = new int[n];
-        int[] adId = new int[n];
-        int[] surface = new int[n];
-        int[] hour = new int[n];
-        int[] position = new int[n];
-        boolean[] click = new boolean[n];
-        boolean[] conversion = new boolean[n];
-        float[] pClick = new float[n];
-        float[] pConversion = new float[n];
+        ImpressionLog log = ImpressionLog.ofRows(n);
         readRows(dir, name, IMPRESSIONS_HEADER, n, (row, i) -> {
-            requestId[i] = row.nextLong("request_id");
-            userId[i] = row.nextInt("user_id", 0, numUsers - 1);
-            adId[i] = row.nextInt("ad_id", 0, numAds - 1);
-            surface[i] = row.nextName("surface", Vocab.SURFACES);
-            hour[i] = row.nextInt("hour", 0, Vocab.HOURS - 1);
-            position[i] = row.nextInt("position", 0, Vocab.MAX_POSITION - 1);
-            click[i] = row.next01("click");
-            conversion[i] = row.next01("conversion");
-            if (conversion[i] && !click[i]) {
+            log.requestId()[i] = row.nextLong("request_id");
+            log.userId()[i] = row.nextInt("user_id", 0, numUsers - 1);
+            log.adId()[i] = row.nextInt("ad_id", 0, numAds - 1);
+            log.surface()[i] = row.nextName("surface", Vocab.SURFACES);
+            log.hour()[i] = row.nextInt("hour", 0, Vocab.HOURS - 1);
+            log.position()[i] = row.nextInt("position", 0, Vocab.MAX_POSITION - 1);
+            log.click()[i] = row.next01("click");
+            log.conversion()[i] = row.next01("conversion");
+            if (log.conversion()[i] && !log.click()[i]) {
                 throw row.error("conversion", "conversion without click");
             }
-            pClick[i] = row.nextProbability("p_click");
-            pConversion[i] = row.nextProbability("p_conversion");
+            log.pClick()[i] = row.nextProbability("p_click");
+            log.pConversion()[i] = row.nextProbability("p_conversion");
             row.end(10);
         });
-        return new ImpressionLog(requestId, userId, adId, surface, hour, position, click, conversion, pClick, pConversion);
+        return log;
     }
 }

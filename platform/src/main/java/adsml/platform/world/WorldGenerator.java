@@ -267,16 +267,7 @@ public final class WorldGenerator {
 
     private static ImpressionLog log(SplittableRandom r, int n, String phase, List<Campaign> campaigns, List<Ad> ads,
                                      List<User> users, GroundTruth truth, ProgressListener progress) {
-        long[] requestId = new long[n];
-        int[] userId = new int[n];
-        int[] adId = new int[n];
-        int[] surface = new int[n];
-        int[] hour = new int[n];
-        int[] position = new int[n];
-        boolean[] click = new boolean[n];
-        boolean[] conversion = new boolean[n];
-        float[] pClick = new float[n];
-        float[] pConversion = new float[n];
+        ImpressionLog log = ImpressionLog.ofRows(n);
         int numUsers = users.size();
         int numAds = ads.size();
         for (int i = 0; i < n; i++) {
@@ -296,22 +287,22 @@ public final class WorldGenerator {
             boolean clicked = r.nextDouble() < pc;
             // Always draw the conversion coin, so the stream does not depend on the click outcome.
             boolean converted = r.nextDouble() < pv && clicked;
-            requestId[i] = i;
-            userId[i] = u.id();
-            adId[i] = ad.id();
-            surface[i] = ctx.surface();
-            hour[i] = ctx.hour();
-            position[i] = ctx.position();
-            click[i] = clicked;
-            conversion[i] = converted;
-            pClick[i] = (float) pc;
-            pConversion[i] = (float) pv;
+            log.requestId()[i] = i;
+            log.userId()[i] = u.id();
+            log.adId()[i] = ad.id();
+            log.surface()[i] = ctx.surface();
+            log.hour()[i] = ctx.hour();
+            log.position()[i] = ctx.position();
+            log.click()[i] = clicked;
+            log.conversion()[i] = converted;
+            log.pClick()[i] = (float) pc;
+            log.pConversion()[i] = (float) pv;
             if ((i + 1) % PROGRESS_EVERY == 0) {
                 progress.update(phase, i + 1, n);
             }
         }
         progress.update(phase, n, n);
-        return new ImpressionLog(requestId, userId, adId, surface, hour, position, click, conversion, pClick, pConversion);
+        return log;
     }
 
     /** Index drawn in proportion to {@code shares} (which sum to about 1; the last index takes the rest). */

@@ -93,6 +93,23 @@ public final class DemoFeatures {
                 interestRows, u.country(), u.device(), u.ageBucket(), u.embedding(), u.interestWeights());
     }
 
+    /**
+     * The user part for a request whose user the store does not know (a cold start): the
+     * request's country and device, everything else unknown, a zero embedding.
+     */
+    public static UserRow coldStart(int country, int device) {
+        int[] interestRows = new int[Vocab.INTERESTS_PER_USER];
+        for (int i = 0; i < interestRows.length; i++) {
+            interestRows[i] = OFFSETS[INTEREST_1 + i] + CATS;
+        }
+        return new UserRow(
+                OFFSETS[USER_ID] + hash(USER_ID, -1, SCHEMA.slots().get(USER_ID).vocab()),
+                OFFSETS[COUNTRY] + unknownLast(country, Vocab.COUNTRIES.length),
+                OFFSETS[DEVICE] + unknownLast(device, Vocab.DEVICES.length),
+                OFFSETS[AGE] + Vocab.AGE_BUCKETS.length,
+                interestRows, country, device, -1, new float[Vocab.EMBEDDING_DIM], new float[Vocab.INTERESTS_PER_USER]);
+    }
+
     /** Writes candidate {@code row} of {@code batch}; allocation-free. */
     public static void fill(FeatureBatch batch, int row, UserRow u, Ad ad, Campaign c, Context ctx) {
         int[] sp = batch.sparse();

@@ -84,4 +84,19 @@ class DemoFeaturesTest {
         }
         assertTrue(checked > 0, "no user-ad pair with a matching interest");
     }
+
+    @Test
+    void coldStart_usesTheUnknownIds_andNoInterestMatch() {
+        FeatureSchema schema = DemoFeatures.SCHEMA;
+        int[] offsets = schema.offsets();
+        FeatureBatch batch = FeatureBatch.forSchema(schema, 1);
+        Ad ad = world.ads().get(0);
+        DemoFeatures.fill(batch, 0, DemoFeatures.coldStart(2, 1), ad, world.campaign(ad.campaignId()), new Context(0, 9, 0));
+        assertEquals(offsets[1] + 2, batch.sparse()[1], "country from the request");
+        assertEquals(offsets[2] + 1, batch.sparse()[2], "device from the request");
+        assertEquals(offsets[3] + Vocab.AGE_BUCKETS.length, batch.sparse()[3], "age unknown");
+        assertEquals(offsets[4] + Vocab.NUM_CATEGORIES, batch.sparse()[4], "interest unknown");
+        assertEquals(0f, batch.dense()[2 * Vocab.EMBEDDING_DIM + Vocab.INTERESTS_PER_USER]);
+        assertEquals(0f, batch.dense()[0]);
+    }
 }

@@ -28,7 +28,7 @@ final class DemoCommand {
         Path worldDir = data.resolve("world");
         Path modelDir = data.resolve("models").resolve("ctr");
         World world;
-        if (Files.exists(worldDir.resolve("world.json"))) {
+        if (Files.exists(worldDir.resolve(WorldFiles.WORLD_JSON))) {
             err.println("using the world in " + worldDir);
             world = WorldFiles.read(worldDir);
         } else {

@@ -27,12 +27,17 @@ final class EvalCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("eval", argv, Set.of("world", "model", "requests", "candidates", "slots"), Set.of("json"));
-        World world = WorldFiles.read(Path.of(args.required("world")));
-        Model model = ModelFolder.load(Path.of(args.required("model")));
         Evaluator.PolicySettings defaults = Evaluator.PolicySettings.defaults();
-        Evaluator.PolicySettings settings = new Evaluator.PolicySettings(args.integer("requests", defaults.requests()),
-                args.integer("candidates", defaults.candidatesPerRequest()), args.integer("slots", defaults.slots()),
-                defaults.seed());
+        Evaluator.PolicySettings settings;
+        try {
+            settings = new Evaluator.PolicySettings(args.integer("requests", defaults.requests()),
+                    args.integer("candidates", defaults.candidatesPerRequest()), args.integer("slots", defaults.slots()),
+                    defaults.seed());
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("eval: " + e.getMessage());
+        }
+        Model model = ModelFolder.load(Path.of(args.required("model")));
+        World world = WorldFiles.read(Path.of(args.required("world")));
         Evaluator.Report report = evaluate(world, model, settings, err);
         out.print(args.flag("json") ? json(report) : table(report));
         return 0;
@@ -44,7 +49,7 @@ final class EvalCommand {
         Architecture other = model.spec().architecture() == Architecture.LR ? Architecture.DCN : Architecture.LR;
         err.printf("training %s on the spot for comparison%n", other.jsonName());
         Model baseline = new Trainer(Trainer.Config.defaults(other), Trainer.Progress.NONE)
-                .train(TrainingData.of(world, world.train()), "baseline");
+                .train(TrainingData.forTraining(world, world.train()), "baseline");
         models.put("lr", other == Architecture.LR ? baseline : model);
         models.put("dcn", other == Architecture.DCN ? baseline : model);
         err.println("scoring held-out impressions and ranking policies");

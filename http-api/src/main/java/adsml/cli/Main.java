@@ -29,6 +29,9 @@ public final class Main {
                      write a DCN version as TorchScript, as the next version beside it
               demo   [--data DIR]
                      world, train and eval in one go under DIR (default ./adsml-data), reusing what exists
+              load   --url URL [--clients N] [--qps Q] [--duration 20s] [--warmup 2s] [--users N] [--slots N]
+                     [--deadline-ms N] [--seed N] [--max-in-flight N] [--json]
+                     POST /v1/rank at a running server: open loop at --qps, else --clients closed-loop clients
             """;
 
     private Main() {
@@ -53,6 +56,7 @@ public final class Main {
                 case "eval" -> EvalCommand.run(rest, out, err);
                 case "export" -> ExportCommand.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
+                case "load" -> LoadCommand.run(rest, out, err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             };
         } catch (Args.UsageException e) {
@@ -67,14 +71,17 @@ public final class Main {
             err.println("adsml: " + e.getMessage());
             debug(e, err);
             return 1;
-        } catch (Exception e) {
-            err.println("adsml: " + argv[0] + " failed: " + e.getMessage());
+        } catch (Exception | OutOfMemoryError | LinkageError e) {
+            // LinkageError: the native PyTorch library failed to load; OutOfMemoryError: give the JVM more heap.
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            err.println("adsml: " + argv[0] + " failed: " + reason
+                    + (e instanceof OutOfMemoryError ? " (run java with a larger -Xmx)" : ""));
             debug(e, err);
             return 1;
         }
     }
 
-    private static void debug(Exception e, PrintStream err) {
+    private static void debug(Throwable e, PrintStream err) {
         if (System.getenv("ADSML_DEBUG") != null) {
             e.printStackTrace(err);
         }

@@ -11,6 +11,7 @@ import adsml.platform.world.World;
 import adsml.platform.world.WorldFiles;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -40,6 +41,11 @@ final class TrainCommand {
                 args.integer("batch", defaults.batchSize()), args.decimal("lr", defaults.learningRate()),
                 defaults.weightDecay(), defaults.calibrationFraction(), calibration(args.string("calibration", "platt")),
                 defaults.seed());
+        if (architecture == Architecture.LR && args.flag("preset")) {
+            throw new Args.UsageException("train: --preset shapes a DCN; lr has no preset");
+        }
+        // Fail now on an unwritable --out, not after minutes of training.
+        Files.createDirectories(modelDir);
         World world = WorldFiles.read(worldDir);
         Path version = train(world, config, modelDir, err);
         out.println("trained " + architecture.jsonName() + " -> " + version);
@@ -47,7 +53,7 @@ final class TrainCommand {
     }
 
     static Path train(World world, Trainer.Config config, Path modelDir, PrintStream err) throws IOException {
-        TrainingData data = TrainingData.of(world, world.train());
+        TrainingData data = TrainingData.forTraining(world, world.train());
         err.printf("training %s on %,d impressions (%,d clicks)%n", config.architecture().jsonName(), data.size(),
                 world.train().clicks());
         Model model = new Trainer(config, new StepPrinter(err)).train(data, modelDir.getFileName().toString());

@@ -2,6 +2,7 @@ package adsml.platform.eval;
 
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.Model;
 import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.Predictions;
@@ -13,6 +14,7 @@ import adsml.platform.world.Context;
 import adsml.platform.world.EvalRequest;
 import adsml.platform.world.GroundTruth;
 import adsml.platform.world.User;
+import adsml.platform.world.Vocab;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldGenerator;
 import java.util.Arrays;
@@ -55,6 +57,13 @@ public final class Evaluator {
 
     /** How many requests and candidates the policy comparison uses, and the slots each shows. */
     public record PolicySettings(int requests, int candidatesPerRequest, int slots, long seed) {
+        public PolicySettings {
+            if (requests < 1 || candidatesPerRequest < 1 || slots < 1 || slots > Vocab.MAX_POSITION) {
+                throw new IllegalArgumentException("requests and candidates must be >= 1 and slots within [1, "
+                        + Vocab.MAX_POSITION + "], were " + requests + ", " + candidatesPerRequest + ", " + slots);
+            }
+        }
+
         public static PolicySettings defaults() {
             return new PolicySettings(5000, 100, 1, 1234);
         }
@@ -68,6 +77,12 @@ public final class Evaluator {
      * the oracle and the bid-only and random policies.
      */
     public static Report evaluate(World world, Map<String, Model> models, PolicySettings settings) {
+        for (var entry : models.entrySet()) {
+            if (!entry.getValue().spec().schema().equals(DemoFeatures.SCHEMA)) {
+                throw new InvalidModelException("model.json: field 'features': the " + entry.getKey() + " model reads '"
+                        + entry.getValue().spec().schema().name() + "', the demo world fills '" + DemoFeatures.SCHEMA.name() + "'");
+            }
+        }
         GroundTruth truth = GroundTruth.create(world.config().seed(), world.advertisers().size());
         TrainingData heldout = TrainingData.of(world, world.heldout());
         boolean[] clicks = heldout.click();
@@ -79,7 +94,7 @@ public final class Evaluator {
         Arrays.fill(constant, (float) trainCtr);
         quality.put("constant", ModelMetrics.of(constant, clicks));
         for (var entry : models.entrySet()) {
-            float[] p = Predictions.of(entry.getValue(), heldout.features()).head(0);
+            float[] p = Predictions.of(entry.getValue(), heldout.features()).head(entry.getValue().spec().ctrHead());
             quality.put(entry.getKey(), ModelMetrics.of(p, clicks));
         }
         quality.put("oracle", ModelMetrics.of(world.heldout().pClick(), clicks));
@@ -90,7 +105,7 @@ public final class Evaluator {
         policies.put("random", run(world, truth, requests, settings, new RandomPolicy(settings.seed())));
         policies.put("bid_only", run(world, truth, requests, settings, new ConstantRatePolicy(trainCtr, trainCvr)));
         for (var entry : models.entrySet()) {
-            try (ModelPolicy policy = new ModelPolicy(entry.getValue())) {
+            try (ModelPolicy policy = new ModelPolicy(entry.getValue(), settings.candidatesPerRequest())) {
                 policies.put(entry.getKey(), run(world, truth, requests, settings, policy));
             }
         }
@@ -110,9 +125,9 @@ public final class Evaluator {
         return total == 0 ? 0 : (double) hits / total;
     }
 
-    /** Scores one request's candidates: writes a ranking value per candidate into {@code ecpm}. */
+    /** Scores one request's candidates: writes each one's expected value per impression into {@code value}. */
     private interface Policy {
-        void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] ecpm);
+        void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] values);
     }
 
     private static PolicyMetrics run(World world, GroundTruth truth, EvalRequest[] requests, PolicySettings settings, Policy policy) {
@@ -122,20 +137,20 @@ public final class Evaluator {
         int max = settings.candidatesPerRequest();
         Ad[] ads = new Ad[max];
         Campaign[] campaigns = new Campaign[max];
-        double[] ecpm = new double[max];
+        double[] values = new double[max];
         for (EvalRequest request : requests) {
             int n = request.candidateAdIds().length;
             for (int i = 0; i < n; i++) {
                 ads[i] = world.ad(request.candidateAdIds()[i]);
                 campaigns[i] = world.campaign(ads[i].campaignId());
             }
-            policy.rank(world, request, campaigns, ads, ecpm);
+            policy.rank(world, request, campaigns, ads, values);
             User user = world.user(request.userId());
             boolean[] shown = new boolean[n];
             for (int slot = 0; slot < Math.min(settings.slots(), n); slot++) {
                 int best = -1;
                 for (int i = 0; i < n; i++) {
-                    if (!shown[i] && (best < 0 || ecpm[i] > ecpm[best])) {
+                    if (!shown[i] && (best < 0 || values[i] > values[best])) {
                         best = i;
                     }
                 }
@@ -167,28 +182,28 @@ public final class Evaluator {
         }
 
         @Override
-        public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] ecpm) {
+        public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] values) {
             for (int i = 0; i < request.candidateAdIds().length; i++) {
-                ecpm[i] = random.nextDouble();
+                values[i] = random.nextDouble();
             }
         }
     }
 
     private record ConstantRatePolicy(double ctr, double cvr) implements Policy {
         @Override
-        public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] ecpm) {
+        public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] values) {
             for (int i = 0; i < request.candidateAdIds().length; i++) {
-                ecpm[i] = value(campaigns[i], ctr, cvr);
+                values[i] = value(campaigns[i], ctr, cvr);
             }
         }
     }
 
     private record OraclePolicy(GroundTruth truth) implements Policy {
         @Override
-        public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] ecpm) {
+        public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] values) {
             User user = world.user(request.userId());
             for (int i = 0; i < request.candidateAdIds().length; i++) {
-                ecpm[i] = value(campaigns[i], truth.pClick(user, ads[i], campaigns[i], request.context()),
+                values[i] = value(campaigns[i], truth.pClick(user, ads[i], campaigns[i], request.context()),
                         truth.pConversion(user, ads[i], campaigns[i], request.context()));
             }
         }
@@ -200,13 +215,13 @@ public final class Evaluator {
         private final FeatureBatch batch;
         private float[] out = new float[0];
 
-        ModelPolicy(Model model) {
+        ModelPolicy(Model model, int candidates) {
             this.scorer = CpuScorers.of(model);
-            this.batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 4096);
+            this.batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, candidates);
         }
 
         @Override
-        public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] ecpm) {
+        public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] values) {
             int n = request.candidateAdIds().length;
             DemoFeatures.UserRow user = DemoFeatures.user(world.user(request.userId()));
             for (int i = 0; i < n; i++) {
@@ -219,7 +234,7 @@ public final class Evaluator {
             }
             scorer.score(batch, out);
             for (int i = 0; i < n; i++) {
-                ecpm[i] = value(campaigns[i], out[i * heads], out[i * heads + 1]);
+                values[i] = value(campaigns[i], out[i * heads + scorer.spec().ctrHead()], out[i * heads + scorer.spec().cvrHead()]);
             }
         }
 

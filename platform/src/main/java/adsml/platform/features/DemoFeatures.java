@@ -98,6 +98,9 @@ public final class DemoFeatures {
      * request's country and device, everything else unknown, a zero embedding.
      */
     public static UserRow coldStart(int country, int device) {
+        if (country < -1 || country >= Vocab.COUNTRIES.length || device < -1 || device >= Vocab.DEVICES.length) {
+            throw new IllegalArgumentException("country and device must be vocabulary indexes or -1, were " + country + ", " + device);
+        }
         int[] interestRows = new int[Vocab.INTERESTS_PER_USER];
         for (int i = 0; i < interestRows.length; i++) {
             interestRows[i] = OFFSETS[INTEREST_1 + i] + CATS;

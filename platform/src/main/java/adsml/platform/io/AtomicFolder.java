@@ -2,7 +2,9 @@ package adsml.platform.io;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -42,7 +44,12 @@ public final class AtomicFolder {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
             contents.writeInto(tmp);
-            Files.deleteIfExists(absolute); // only an empty folder can be deleted: anything else throws
+            if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+                if (!Files.isDirectory(absolute, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new FileAlreadyExistsException(absolute.toString(), null, "exists and is not a folder");
+                }
+                Files.delete(absolute); // an empty folder only: a non-empty one throws DirectoryNotEmptyException
+            }
             try {
                 Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

@@ -108,7 +108,8 @@ public final class ModelFolder {
         try (DirectoryStream<Path> versions = Files.newDirectoryStream(modelDir)) {
             for (Path v : versions) {
                 String name = v.getFileName().toString();
-                if (Files.isDirectory(v) && name.matches("\\d{1,9}")) {
+                // Any numeric name counts, folder or not, so a new version never lands on it.
+                if (name.matches("\\d{1,9}")) {
                     highest = Math.max(highest, Integer.parseInt(name));
                 }
             }

@@ -57,8 +57,8 @@ public final class ModelJson {
         Architecture architecture = Architecture.fromJson(textField(root, "architecture", where), where);
         FeatureSchema schema = schema(objectField(root, "features", where), where);
         List<String> heads = strings(arrayField(root, "heads", where), where, "heads");
-        if (heads.isEmpty()) {
-            throw new InvalidModelException(where + ": field 'heads': at least one head is needed");
+        if (!heads.contains("ctr") || !heads.contains("cvr") || heads.size() != 2) {
+            throw new InvalidModelException(where + ": field 'heads': adsml ranks with exactly the heads ctr and cvr, got " + heads);
         }
         int embeddingDim = 0;
         int crossLayers = 0;

@@ -45,6 +45,16 @@ public record ModelSpec(String name, String version, Architecture architecture, 
         }
     }
 
+    /** The column of pCTR in a scorer's row-major [rows, heads] output. */
+    public int ctrHead() {
+        return heads.indexOf("ctr");
+    }
+
+    /** The column of pCVR (P(conversion | click)) in a scorer's row-major [rows, heads] output. */
+    public int cvrHead() {
+        return heads.indexOf("cvr");
+    }
+
     /** Width of the DCN input row: every slot's embedding, then the dense features. */
     public int inputWidth() {
         return schema.sparseSlots() * embeddingDim + schema.denseDims();
@@ -57,7 +67,10 @@ public record ModelSpec(String name, String version, Architecture architecture, 
 
     /** Multiply-adds x 2 per candidate of the dense part (the FLOPs a benchmark divides by). */
     public long flopsPerCandidate() {
-        if (architecture != Architecture.DCN) {
+        if (architecture == Architecture.TORCHSCRIPT) {
+            throw new IllegalStateException("a TorchScript version does not record its shape; count the FLOPs of its source version");
+        }
+        if (architecture == Architecture.LR) {
             return 2L * (schema.sparseSlots() + schema.denseDims()) * heads.size();
         }
         long d = inputWidth();

@@ -207,8 +207,10 @@ public final class Safetensors {
                 tensors.put(e.name, Tensor.wrap(e.name, e.dtype, e.shape, data));
             }
             return new SafetensorsFile(f, metadata, tensors);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidModelException(file + ": missing");
         } catch (IOException e) {
-            throw new UncheckedIOException("reading " + file, e);
+            throw new UncheckedIOException("reading " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,7 +1,8 @@
 /**
- * The on-disk model format: safetensors weight files ({@link adsml.platform.model.Safetensors},
- * {@link adsml.platform.model.Tensor}), probability calibrations ({@link adsml.platform.model.Calibration})
- * and the {@link adsml.platform.model.InvalidModelException} every loader throws on bad input.
- * Nothing here runs a model or talks to DJL; scoring and training live elsewhere and only consume these values.
+ * The model format and its shapes: {@code model.json} ({@link adsml.platform.model.ModelSpec},
+ * {@link adsml.platform.model.ModelJson}), safetensors weights, version folders
+ * ({@link adsml.platform.model.ModelFolder}), calibrations, the named presets and the TorchScript
+ * export. Every loader throws {@link adsml.platform.model.InvalidModelException} naming the file
+ * and field. Running a model lives in {@code scoring}, training in {@code train}.
  */
 package adsml.platform.model;

@@ -78,7 +78,11 @@ public final class DjlScorer implements Scorer {
                 LrWeights w = lrModel.weights();
                 int heads = spec.heads().size();
                 // Stored [heads, rows]; gathered as an embedding of width `heads`, so transpose once here.
-                NDArray sparse = manager.create(w.sparse(), new Shape(heads, spec.schema().totalRows())).transpose().duplicate();
+                NDArray sparse;
+                try (NDArray stored = manager.create(w.sparse(), new Shape(heads, spec.schema().totalRows()));
+                     NDArray view = stored.transpose()) {
+                    sparse = view.duplicate();
+                }
                 NDArray dense = manager.create(w.dense(), new Shape(heads, spec.schema().denseDims()));
                 return new DjlScorer(spec, manager, sparse, new NDArray[0], new NDArray[0], new NDArray[0], new NDArray[0],
                         dense, manager.create(w.bias()), true);

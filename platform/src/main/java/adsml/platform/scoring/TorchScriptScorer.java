@@ -1,6 +1,7 @@
 package adsml.platform.scoring;
 
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.RandomFeatures;
 import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelSpec;
@@ -50,14 +51,27 @@ public final class TorchScriptScorer implements Scorer {
         ai.djl.Model djl = ai.djl.Model.newInstance(model.spec().name(), Device.cpu(), "PyTorch");
         try {
             djl.load(file);
-            PtSymbolBlock module = (PtSymbolBlock) djl.getBlock();
+            PtSymbolBlock module = module(djl);
             // Scoring is inference; switching now also makes a module without a 'training' attribute fail here, not mid-request.
             JniUtils.enableInferenceMode(module);
-            return new TorchScriptScorer(model.spec(), file, djl, module);
-        } catch (IOException | MalformedModelException | EngineException e) {
+        } catch (IOException | MalformedModelException | RuntimeException e) {
             djl.close();
             throw new InvalidModelException(file + ": not a loadable TorchScript file: " + firstLine(e.getMessage()), e);
         }
+        TorchScriptScorer scorer = new TorchScriptScorer(model.spec(), file, djl, module(djl));
+        try {
+            // A module whose forward does not take (sparse, dense) fails here, at load, not on the first request.
+            FeatureBatch probe = RandomFeatures.batch(model.spec().schema(), 1, 1);
+            scorer.score(probe, new float[model.spec().heads().size()]);
+        } catch (RuntimeException e) {
+            scorer.close();
+            throw e;
+        }
+        return scorer;
+    }
+
+    private static PtSymbolBlock module(ai.djl.Model djl) {
+        return (PtSymbolBlock) djl.getBlock();
     }
 
     @Override
@@ -77,8 +91,12 @@ public final class TorchScriptScorer implements Scorer {
             NDArray sparse = BatchArrays.sparse(m, batch);
             NDArray dense = BatchArrays.dense(m, batch);
             // Outputs join the first input's manager, m, so they are freed with it.
-            NDArray probabilities = module.forward(new ParameterStore(m, false), new NDList(sparse, dense), false)
-                    .singletonOrThrow();
+            NDArray probabilities;
+            try {
+                probabilities = module.forward(new ParameterStore(m, false), new NDList(sparse, dense), false).singletonOrThrow();
+            } catch (EngineException | IllegalArgumentException e) {
+                throw new InvalidModelException(file + ": forward(sparse, dense) failed: " + firstLine(e.getMessage()), e);
+            }
             if (probabilities.getDataType() != DataType.FLOAT32 || !probabilities.getShape().equals(new Shape(rows, heads))) {
                 throw new InvalidModelException(file + ": forward returned " + probabilities.getDataType() + " "
                         + probabilities.getShape() + "; expected float32 (" + rows + ", " + heads + ")");

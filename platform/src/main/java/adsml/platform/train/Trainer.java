@@ -100,8 +100,9 @@ public final class Trainer {
     /** Trains on {@code data} and returns a calibrated model named {@code name} (version "0" until saved). */
     public Model train(TrainingData data, String name) {
         int calibrationRows = (int) Math.max(1, Math.round(data.size() * config.calibrationFraction()));
-        TrainingData fit = data.slice(0, data.size() - calibrationRows);
-        TrainingData holdout = data.slice(data.size() - calibrationRows, data.size());
+        // The fit rows are trained on in place; only the small hold-out is copied out.
+        int fitRows = data.size() - calibrationRows;
+        TrainingData holdout = data.slice(fitRows, data.size());
         ModelSpec spec = initialSpec(name);
         Engine.getInstance().setRandomSeed((int) config.seed());
         long started = System.nanoTime();
@@ -115,10 +116,14 @@ public final class Trainer {
             int bestEpoch = 0;
             double lastLoss = Double.NaN;
             for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-                lastLoss = runEpoch(manager, params, adam, fit, epoch);
+                lastLoss = runEpoch(manager, params, adam, data, fitRows, epoch);
+                if (!Double.isFinite(lastLoss)) {
+                    throw new IllegalStateException("training diverged in epoch " + epoch + " (loss " + lastLoss
+                            + "); lower the learning rate (--lr)");
+                }
                 Model candidate = params.snapshot(spec);
                 // Uncalibrated: the candidate's calibration is still the identity.
-                float[] p = Predictions.of(candidate, holdout.features()).head(0);
+                float[] p = Predictions.of(candidate, holdout.features()).head(spec.ctrHead());
                 double logLoss = Metrics.logLoss(p, holdout.click());
                 progress.epochEnd(epoch, Metrics.auc(p, holdout.click()), logLoss);
                 if (logLoss < bestLogLoss) {
@@ -128,7 +133,7 @@ public final class Trainer {
                 }
             }
             Map<String, Object> training = new LinkedHashMap<>();
-            training.put("examples", fit.size());
+            training.put("examples", fitRows);
             training.put("calibration_examples", holdout.size());
             training.put("epochs", config.epochs());
             training.put("best_epoch", bestEpoch);
@@ -152,8 +157,8 @@ public final class Trainer {
                 Map.of(), null, Map.of());
     }
 
-    private double runEpoch(NDManager manager, Parameters params, Optimizer adam, TrainingData data, int epoch) {
-        int n = data.size();
+    /** One pass over the first {@code n} rows of {@code data}, in a fresh random order. */
+    private double runEpoch(NDManager manager, Parameters params, Optimizer adam, TrainingData data, int n, int epoch) {
         int batchSize = config.batchSize();
         int slots = data.features().sparseSlots();
         int denseDims = data.features().denseDims();
@@ -230,8 +235,8 @@ public final class Trainer {
 
     private static Map<String, Calibration> calibrate(Model model, TrainingData holdout, CalibrationMethod method) {
         Predictions raw = Predictions.of(model, holdout.features());
-        float[] ctr = raw.head(0);
-        float[] cvr = raw.head(1);
+        float[] ctr = raw.head(model.spec().ctrHead());
+        float[] cvr = raw.head(model.spec().cvrHead());
         int clicks = 0;
         for (boolean c : holdout.click()) {
             clicks += c ? 1 : 0;

@@ -5,6 +5,7 @@ import adsml.platform.features.FeatureBatch;
 import adsml.platform.world.Ad;
 import adsml.platform.world.Context;
 import adsml.platform.world.ImpressionLog;
+import adsml.platform.world.User;
 import adsml.platform.world.World;
 
 /**
@@ -18,8 +19,24 @@ public record TrainingData(FeatureBatch features, boolean[] click, boolean[] con
         return features.rows();
     }
 
-    /** Features and labels of every impression in {@code log}, in log order. */
+    /**
+     * Every 50th impression of a training log is featurized as a cold start (only the request's
+     * country and device known), so that the "unknown" embedding rows that serving uses for new
+     * users are trained rather than left at their random start.
+     */
+    public static final int COLD_START_EVERY = 50;
+
+    /** Training rows: as {@link #of}, with every {@link #COLD_START_EVERY}th user replaced by a cold start. */
+    public static TrainingData forTraining(World world, ImpressionLog log) {
+        return build(world, log, COLD_START_EVERY);
+    }
+
+    /** Features and labels of every impression in {@code log}, in log order, as serving would see them. */
     public static TrainingData of(World world, ImpressionLog log) {
+        return build(world, log, 0);
+    }
+
+    private static TrainingData build(World world, ImpressionLog log, int coldStartEvery) {
         int n = log.size();
         FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, n);
         DemoFeatures.UserRow[] users = new DemoFeatures.UserRow[world.users().size()];
@@ -29,6 +46,10 @@ public record TrainingData(FeatureBatch features, boolean[] click, boolean[] con
             if (user == null) {
                 user = DemoFeatures.user(world.user(userId));
                 users[userId] = user;
+            }
+            if (coldStartEvery > 0 && i % coldStartEvery == coldStartEvery - 1) {
+                User u = world.user(userId);
+                user = DemoFeatures.coldStart(u.country(), u.device());
             }
             Ad ad = world.ad(log.adId()[i]);
             DemoFeatures.fill(batch, i, user, ad, world.campaign(ad.campaignId()),

@@ -348,8 +348,9 @@ class SafetensorsTest {
     }
 
     @Test
-    void read_missingFileThrowsUncheckedIo() {
-        assertThrows(UncheckedIOException.class, () -> Safetensors.read(dir.resolve("nope.safetensors")));
+    void read_missingFile_saysMissing() {
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Safetensors.read(dir.resolve("nope.safetensors")));
+        assertTrue(e.getMessage().endsWith("nope.safetensors: missing"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("nope.safetensors")));
     }
 }

@@ -38,7 +38,7 @@ class TrainerTest {
         Trainer.Config d = Trainer.Config.defaults(architecture);
         Trainer.Config config = new Trainer.Config(architecture, ModelPreset.DEMO, 1, 512, d.learningRate(),
                 d.weightDecay(), d.calibrationFraction(), d.calibration(), d.seed());
-        return new Trainer(config, Trainer.Progress.NONE).train(TrainingData.of(world, world.train()), "ctr");
+        return new Trainer(config, Trainer.Progress.NONE).train(TrainingData.forTraining(world, world.train()), "ctr");
     }
 
     @Test

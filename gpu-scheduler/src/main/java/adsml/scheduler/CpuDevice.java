@@ -1,0 +1,81 @@
+package adsml.scheduler;
+
+import adsml.platform.model.Model;
+import adsml.platform.scoring.CpuScorers;
+import adsml.platform.scoring.Scorer;
+
+/**
+ * The CPU backend: scorers from {@link CpuScorers} (DJL's PyTorch engine). A DJL scorer keeps its
+ * weights read-only and runs every call in its own native sub-manager, so the device's worker
+ * threads share one scorer per version instead of holding a copy of the weights each.
+ */
+public final class CpuDevice implements Device {
+    private final String name;
+    private final int workers;
+    private final MemoryBudget memory;
+    private volatile boolean closed;
+
+    public CpuDevice(String name, int workers, long memoryBudgetBytes) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        if (workers < 1) {
+            throw new IllegalArgumentException(name + ": workers must be >= 1, was " + workers);
+        }
+        this.name = name;
+        this.workers = workers;
+        this.memory = new MemoryBudget(name, memoryBudgetBytes);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int workers() {
+        return workers;
+    }
+
+    @Override
+    public long memoryBudgetBytes() {
+        return memory.budgetBytes();
+    }
+
+    /** Bytes held by the versions loaded now. */
+    public long usedBytes() {
+        return memory.usedBytes();
+    }
+
+    @Override
+    public Scorer load(Model model) {
+        if (closed) {
+            throw new IllegalStateException(name + " is closed");
+        }
+        String id = model.spec().name() + "/" + model.spec().version();
+        MemoryBudget.Reservation reservation = memory.reserve(id, MemoryBudget.estimateBytes(model));
+        try {
+            return MemoryBudget.accounted(CpuScorers.of(model), reservation);
+        } catch (RuntimeException | Error e) {
+            reservation.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        return !closed;
+    }
+
+    /** Marks the device closed; the versions loaded on it are closed by their owners. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return "CpuDevice[" + name + ", " + workers + " workers, " + MemoryBudget.format(usedBytes()) + " of "
+                + MemoryBudget.format(memoryBudgetBytes()) + " used]";
+    }
+}

@@ -1,0 +1,36 @@
+package adsml.scheduler;
+
+import adsml.platform.model.Model;
+import adsml.platform.scoring.Scorer;
+
+/**
+ * Somewhere batches are scored: a CPU worker pool now, a GPU later. The scheduler runs
+ * {@link #workers()} threads per device, each scoring one batch at a time.
+ *
+ * <p>The caller owns a device and closes it after the scheduler and every version loaded on it.
+ */
+public interface Device extends AutoCloseable {
+
+    /** A short name, unique among a scheduler's devices; it names the worker threads ({@code adsml-<name>-w0}). */
+    String name();
+
+    /** Batches the device scores at once (worker threads, or streams). */
+    int workers();
+
+    /** Bytes of model memory the device may hold; loaded versions count against it until their scorer is closed. */
+    long memoryBudgetBytes();
+
+    /**
+     * Loads {@code model} and returns its scorer, which the device's {@link #workers()} threads may
+     * call at once. Closing the scorer releases the version's memory.
+     *
+     * @throws DeviceMemoryException when the version does not fit what is left of the budget
+     */
+    Scorer load(Model model);
+
+    /** Whether the device can take work; the scheduler also stops using a device whose scorer threw. */
+    boolean healthy();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,230 @@
+package adsml.scheduler;
+
+import static adsml.scheduler.Fixtures.tinyRows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.RandomFeatures;
+import adsml.platform.model.DcnWeights;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelPreset;
+import adsml.platform.model.ModelSpec;
+import adsml.platform.scoring.ReferenceScorer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BatchingSchedulerTest {
+    private static final long SECOND = 1_000_000_000L;
+
+    private static float[] await(CompletableFuture<float[]> future) throws Exception {
+        return future.get(20, TimeUnit.SECONDS);
+    }
+
+    private static Throwable failureOf(CompletableFuture<float[]> future) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> future.get(20, TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long until = System.nanoTime() + 5 * SECOND;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < until, "condition not met in 5 s");
+            Thread.sleep(2);
+        }
+    }
+
+    @Test
+    void submit_concurrentJobsGetTheirOwnReferenceScoresFromMergedBatches() throws Exception {
+        ModelSpec spec = ModelPreset.DEMO.spec("demo", "1");
+        Model model = new Model.Dcn(spec, DcnWeights.random(spec, 11));
+        ReferenceScorer reference = ReferenceScorer.of(model);
+        SchedulerSettings settings = SchedulerSettings.defaults().withMaxBatchRows(1024).withMaxQueueDelay(Duration.ofMillis(5));
+        int threads = 6;
+        int jobsPerThread = 5;
+        try (CpuDevice cpu = new CpuDevice("cpu0", 2, 256L << 20);
+             LoadedVersion version = LoadedVersion.load(model, List.of(cpu));
+             BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(cpu), Ticker.SYSTEM)) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int j = 0; j < jobsPerThread; j++) {
+                        int rows = 20 + 37 * ((thread * jobsPerThread + j) % 7);
+                        FeatureBatch batch = RandomFeatures.batch(spec.schema(), rows, thread * 100L + j);
+                        float[] scores = await(scheduler.submit(version, batch,
+                                System.nanoTime() + 30 * SECOND, Priority.LIVE));
+                        float[] expected = new float[rows * 2];
+                        reference.score(batch, expected);
+                        assertEquals(expected.length, scores.length);
+                        for (int i = 0; i < expected.length; i++) {
+                            assertEquals(expected[i], scores[i], 1e-5, "thread " + thread + " job " + j + " value " + i);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            SchedulerStats stats = scheduler.stats();
+            assertEquals(threads * jobsPerThread, stats.submitted());
+            assertTrue(stats.batches() < stats.submitted(), "jobs were merged: " + stats.batches() + " batches");
+            assertEquals(sumRows(threads, jobsPerThread), stats.rowsScored());
+            assertEquals(stats.batches(), Arrays.stream(stats.batchSizeHistogram()).sum());
+            assertEquals(0, stats.queuedRows());
+        }
+    }
+
+    private static long sumRows(int threads, int jobsPerThread) {
+        long sum = 0;
+        for (int i = 0; i < threads * jobsPerThread; i++) {
+            sum += 20 + 37 * (i % 7);
+        }
+        return sum;
+    }
+
+    @Test
+    void retire_inFlightAndQueuedJobsFinishOnTheOldVersionThenItsScorersClose() throws Exception {
+        Fixtures.FakeDevice device = new Fixtures.FakeDevice("fake0", 1);
+        SchedulerSettings settings = SchedulerSettings.defaults().withMaxQueueDelay(Duration.ZERO);
+        LoadedVersion old = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(device));
+        try (BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(device), Ticker.SYSTEM)) {
+            device.gate = new CountDownLatch(1);
+            FeatureBatch first = tinyRows(10, 1);
+            FeatureBatch second = tinyRows(5, 2);
+            CompletableFuture<float[]> inFlight = scheduler.submit(old, first, System.nanoTime() + 20 * SECOND, Priority.LIVE);
+            assertTrue(device.awaitEntered());
+            CompletableFuture<float[]> queued = scheduler.submit(old, second, System.nanoTime() + 20 * SECOND, Priority.LIVE);
+
+            old.close();
+            Fixtures.FakeScorer scorer = device.scorers.get(0);
+            assertFalse(scorer.closed.get(), "retired while a batch is in flight");
+            assertInstanceOf(VersionRetiredException.class,
+                    failureOf(scheduler.submit(old, tinyRows(3, 3), System.nanoTime() + 20 * SECOND, Priority.LIVE)));
+
+            device.gate.countDown();
+            float[] a = await(inFlight);
+            float[] b = await(queued);
+            assertEquals(Fixtures.fakeScore(first, 9, 1), a[9 * 2 + 1]);
+            assertEquals(Fixtures.fakeScore(second, 4, 0), b[4 * 2]);
+            awaitTrue(scorer.closed::get);
+            assertTrue(old.isReleased());
+            assertEquals(2, device.calls.get());
+            assertTrue(device.threads.get(0).startsWith("adsml-fake0-w0"), device.threads.get(0));
+        }
+    }
+
+    @Test
+    void deviceError_marksDeviceUnhealthyAndRetriesTheBatchOnAnother() throws Exception {
+        Fixtures.FakeDevice bad = new Fixtures.FakeDevice("bad", 1);
+        Fixtures.FakeDevice good = new Fixtures.FakeDevice("good", 1);
+        bad.failure = new IllegalStateException("device lost");
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(bad, good));
+        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad, good), Ticker.SYSTEM)) {
+            FeatureBatch rows = tinyRows(7, 5);
+            float[] scores = await(scheduler.submit(version, rows, System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            assertEquals(Fixtures.fakeScore(rows, 6, 1), scores[6 * 2 + 1]);
+            assertEquals(1, bad.calls.get());
+            assertEquals(1, good.calls.get());
+            SchedulerStats stats = scheduler.stats();
+            assertEquals(false, stats.deviceHealth().get("bad"));
+            assertEquals(true, stats.deviceHealth().get("good"));
+
+            await(scheduler.submit(version, tinyRows(3, 6), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            assertEquals(1, bad.calls.get(), "an unhealthy device gets no more batches");
+        }
+    }
+
+    @Test
+    void deviceError_failsTheJobsWhenNoHealthyDeviceIsLeft() throws Exception {
+        Fixtures.FakeDevice bad = new Fixtures.FakeDevice("bad", 2);
+        IllegalStateException lost = new IllegalStateException("device lost");
+        bad.failure = lost;
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(bad));
+        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad), Ticker.SYSTEM)) {
+            assertSame(lost, failureOf(scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE)));
+            assertInstanceOf(IllegalStateException.class,
+                    failureOf(scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE)));
+            assertEquals(1, bad.calls.get());
+            assertEquals(2, scheduler.stats().failed());
+        }
+    }
+
+    @Test
+    void submit_shedsWithOverloadWhenTheQueueIsFull() throws Exception {
+        Fixtures.FakeDevice device = new Fixtures.FakeDevice("fake0", 1);
+        device.gate = new CountDownLatch(1);
+        SchedulerSettings settings = new SchedulerSettings(100, Duration.ZERO, 50, 1.2);
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(device));
+        try (BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(device), Ticker.SYSTEM)) {
+            long deadline = System.nanoTime() + 20 * SECOND;
+            CompletableFuture<float[]> running = scheduler.submit(version, tinyRows(50, 1), deadline, Priority.LIVE);
+            assertTrue(device.awaitEntered());
+            CompletableFuture<float[]> queued = scheduler.submit(version, tinyRows(40, 2), deadline, Priority.LIVE);
+            CompletableFuture<float[]> refused = scheduler.submit(version, tinyRows(11, 3), deadline, Priority.LIVE);
+
+            assertTrue(refused.isCompletedExceptionally(), "refused at once, not after queueing");
+            QueueFullException e = assertInstanceOf(QueueFullException.class, failureOf(refused));
+            assertTrue(e.retryAfter().compareTo(Duration.ZERO) > 0);
+            device.gate.countDown();
+            await(running);
+            await(queued);
+            assertEquals(1, scheduler.stats().shed());
+        }
+    }
+
+    @Test
+    void submit_jobWhoseDeadlinePassesWhileQueuedIsNeverScored() throws Exception {
+        Fixtures.FakeTicker ticker = new Fixtures.FakeTicker();
+        Fixtures.FakeDevice device = new Fixtures.FakeDevice("fake0", 1);
+        device.gate = new CountDownLatch(1);
+        SchedulerSettings settings = SchedulerSettings.defaults().withMaxQueueDelay(Duration.ZERO);
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(device));
+        try (BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(device), ticker)) {
+            CompletableFuture<float[]> running = scheduler.submit(version, tinyRows(5, 1), ticker.nanos() + 100 * SECOND, Priority.LIVE);
+            assertTrue(device.awaitEntered());
+            CompletableFuture<float[]> doomed = scheduler.submit(version, tinyRows(5, 2), ticker.nanos() + 1_000_000, Priority.LIVE);
+            ticker.advance(2_000_000);
+
+            assertInstanceOf(DeadlineExceededException.class, failureOf(doomed));
+            device.gate.countDown();
+            await(running);
+            assertEquals(1, device.calls.get(), "the expired job was never scored");
+            assertEquals(1, scheduler.stats().expired());
+        }
+    }
+
+    @Test
+    void updateSettings_appliesToTheNextBatch() throws Exception {
+        Fixtures.FakeDevice device = new Fixtures.FakeDevice("fake0", 1);
+        SchedulerSettings slow = SchedulerSettings.defaults().withMaxQueueDelay(Duration.ofSeconds(30));
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(device));
+        try (BatchingScheduler scheduler = new BatchingScheduler(slow, List.of(device), Ticker.SYSTEM)) {
+            CompletableFuture<float[]> waiting = scheduler.submit(version, tinyRows(5, 1), System.nanoTime() + 100 * SECOND, Priority.LIVE);
+            Thread.sleep(50);
+            assertFalse(waiting.isDone(), "a 5-row job waits for its batch to fill");
+            scheduler.updateSettings(slow.withMaxQueueDelay(Duration.ZERO));
+            await(waiting);
+        }
+    }
+}

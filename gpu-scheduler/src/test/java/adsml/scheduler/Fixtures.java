@@ -1,0 +1,156 @@
+package adsml.scheduler;
+
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.FeatureSchema;
+import adsml.platform.features.RandomFeatures;
+import adsml.platform.model.Architecture;
+import adsml.platform.model.DcnWeights;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelSpec;
+import adsml.platform.scoring.Scorer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Shared test fixtures: a tiny model, a fake clock and a fake device whose scorer can block or fail. */
+final class Fixtures {
+    static final FeatureSchema TINY_SCHEMA = new FeatureSchema("tiny",
+            List.of(new FeatureSchema.Slot("a", 10), new FeatureSchema.Slot("b", 5)), List.of("x"));
+
+    private Fixtures() {
+    }
+
+    static Model tinyModel(String version) {
+        ModelSpec spec = new ModelSpec("tiny", version, Architecture.DCN, TINY_SCHEMA, 2, 1, List.of(4),
+                ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        return new Model.Dcn(spec, DcnWeights.random(spec, 7));
+    }
+
+    static FeatureBatch tinyRows(int rows, long seed) {
+        return RandomFeatures.batch(TINY_SCHEMA, rows, seed);
+    }
+
+    /** What {@link FakeScorer} writes: the row's dense value plus the head index, so every row's scores are its own. */
+    static float fakeScore(FeatureBatch rows, int r, int head) {
+        return rows.dense()[r * rows.denseDims()] + head;
+    }
+
+    static final class FakeTicker implements Ticker {
+        private final AtomicLong now = new AtomicLong(1_000_000_000L);
+
+        @Override
+        public long nanos() {
+            return now.get();
+        }
+
+        void advance(long nanos) {
+            now.addAndGet(nanos);
+        }
+    }
+
+    static final class FakeDevice implements Device {
+        final String name;
+        final int workers;
+        final List<FakeScorer> scorers = new CopyOnWriteArrayList<>();
+        final AtomicInteger calls = new AtomicInteger();
+        final Semaphore entered = new Semaphore(0);
+        final List<String> threads = new CopyOnWriteArrayList<>();
+        volatile CountDownLatch gate;
+        volatile RuntimeException failure;
+
+        FakeDevice(String name, int workers) {
+            this.name = name;
+            this.workers = workers;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int workers() {
+            return workers;
+        }
+
+        @Override
+        public long memoryBudgetBytes() {
+            return Long.MAX_VALUE;
+        }
+
+        @Override
+        public Scorer load(Model model) {
+            FakeScorer scorer = new FakeScorer(this, model.spec());
+            scorers.add(scorer);
+            return scorer;
+        }
+
+        @Override
+        public boolean healthy() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+
+        boolean awaitEntered() throws InterruptedException {
+            return entered.tryAcquire(5, TimeUnit.SECONDS);
+        }
+    }
+
+    static final class FakeScorer implements Scorer {
+        final FakeDevice device;
+        final ModelSpec spec;
+        final AtomicBoolean closed = new AtomicBoolean();
+
+        FakeScorer(FakeDevice device, ModelSpec spec) {
+            this.device = device;
+            this.spec = spec;
+        }
+
+        @Override
+        public ModelSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public void score(FeatureBatch batch, float[] out) {
+            if (closed.get()) {
+                throw new IllegalStateException("scored after close");
+            }
+            device.calls.incrementAndGet();
+            device.threads.add(Thread.currentThread().getName());
+            device.entered.release();
+            CountDownLatch gate = device.gate;
+            if (gate != null) {
+                try {
+                    gate.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            RuntimeException failure = device.failure;
+            if (failure != null) {
+                throw failure;
+            }
+            int heads = spec.heads().size();
+            for (int r = 0; r < batch.rows(); r++) {
+                for (int h = 0; h < heads; h++) {
+                    out[r * heads + h] = fakeScore(batch, r, h);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            closed.set(true);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package adsml.platform.auction;
+
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.world.Campaign;
+
+/**
+ * A generalized second-price auction over one request's scored candidates.
+ *
+ * <p>Contract, in order:
+ * <ol>
+ * <li>eCPM (dollars per 1000 impressions) per candidate: CPC {@code bid x pCTR x 1000}, CPA
+ * {@code bid x pCTR x pCVR x 1000}, CPM {@code bid}.</li>
+ * <li>A candidate whose campaign's budget is exhausted (per the {@link BudgetTracker}) loses with
+ * {@link Outcome#OUT_OF_BUDGET}; one whose eCPM is not positive or is below the reserve loses with
+ * {@link Outcome#BELOW_RESERVE}. The rest are ranked by eCPM, higher first; equal eCPMs go to the
+ * lower ad id, then to the earlier input position, so the same input always gives the same result.</li>
+ * <li>The top {@code min(slots, maxSlots)} ranked candidates win, slot 0 first; the others lose with
+ * {@link Outcome#OUTBID}.</li>
+ * <li>The winner in slot k pays the least that keeps its rank: price eCPM
+ * {@code max(reserve, eCPM of the candidate ranked k+1)}, or the reserve when nobody ranks below it;
+ * in its own bid unit that is {@code priceEcpm / ownEcpm x bid}, capped at the bid.</li>
+ * </ol>
+ * Nothing is charged here: the caller charges budgets when impressions, clicks or conversions happen.
+ * Thread-safe (holds no mutable state); allocates one result per run and nothing per candidate.
+ */
+public final class Auction {
+    private final AuctionSettings settings;
+    private final BudgetTracker budget;
+
+    /** An auction with these settings, asking {@code budget} which campaigns are out of budget. */
+    public Auction(AuctionSettings settings, BudgetTracker budget) {
+        if (settings == null || budget == null) {
+            throw new IllegalArgumentException("settings and budget must not be null");
+        }
+        this.settings = settings;
+        this.budget = budget;
+    }
+
+    public AuctionSettings settings() {
+        return settings;
+    }
+
+    /** eCPM in dollars per 1000 impressions of one candidate of {@code campaign} (see the class contract). */
+    public static double ecpm(Campaign campaign, float pCtr, float pCvr) {
+        return switch (campaign.bidType()) {
+            case CPC -> (double) campaign.bid() * pCtr * 1000.0;
+            case CPA -> (double) campaign.bid() * pCtr * pCvr * 1000.0;
+            case CPM -> campaign.bid();
+        };
+    }
+
+    /** Runs the auction for up to {@code settings().maxSlots()} slots. */
+    public AuctionResult run(int n, int[] adIds, Campaign[] campaigns, float[] pCtr, float[] pCvr) {
+        return run(n, adIds, campaigns, pCtr, pCvr, settings.maxSlots());
+    }
+
+    /**
+     * Runs the auction over candidates {@code 0..n-1} of the parallel arrays, for up to
+     * {@code min(slots, maxSlots)} slots. {@code pCvr} is read only for CPA campaigns.
+     *
+     * @throws IllegalArgumentException when {@code n} is negative, an array is shorter than {@code n},
+     *                                  a campaign is null, or {@code slots < 0}
+     */
+    public AuctionResult run(int n, int[] adIds, Campaign[] campaigns, float[] pCtr, float[] pCvr, int slots) {
+        if (n < 0 || adIds.length < n || campaigns.length < n || pCtr.length < n || pCvr.length < n) {
+            throw new IllegalArgumentException("n must be >= 0 and every array at least n (" + n + ") long");
+        }
+        if (slots < 0) {
+            throw new IllegalArgumentException("slots must be >= 0, was " + slots);
+        }
+        double reserve = settings.reserveEcpm();
+        double[] ecpm = new double[n];
+        Outcome[] outcomes = new Outcome[n];
+        int ranked = 0;
+        for (int i = 0; i < n; i++) {
+            Campaign c = campaigns[i];
+            if (c == null) {
+                throw new IllegalArgumentException("campaign of candidate " + i + " is null");
+            }
+            double e = ecpm(c, pCtr[i], pCvr[i]);
+            ecpm[i] = e;
+            if (budget.exhausted(c.id())) {
+                outcomes[i] = Outcome.OUT_OF_BUDGET;
+            } else if (!(e > 0) || e < reserve) {
+                // !(e > 0) also catches NaN: no price can be derived from a zero or undefined eCPM.
+                outcomes[i] = Outcome.BELOW_RESERVE;
+            } else {
+                outcomes[i] = Outcome.OUTBID;
+                ranked++;
+            }
+        }
+
+        int winners = Math.min(Math.min(slots, settings.maxSlots()), ranked);
+        int[] winnerIndex = new int[winners];
+        int[] winnerAdId = new int[winners];
+        double[] winnerEcpm = new double[winners];
+        double[] priceBid = new double[winners];
+        double[] priceEcpm = new double[winners];
+        // Selection by repeated scans: slots are few (a handful), so O(n x slots) beats sorting n.
+        for (int k = 0; k < winners; k++) {
+            int best = best(n, adIds, ecpm, outcomes);
+            outcomes[best] = Outcome.WON;
+            winnerIndex[k] = best;
+            winnerAdId[k] = adIds[best];
+            winnerEcpm[k] = ecpm[best];
+        }
+        // The candidate ranked just below the last winner sets the last price (if any remains).
+        int runnerUp = winners < ranked ? best(n, adIds, ecpm, outcomes) : -1;
+        for (int k = 0; k < winners; k++) {
+            double next = k + 1 < winners ? winnerEcpm[k + 1] : runnerUp >= 0 ? ecpm[runnerUp] : 0.0;
+            double own = winnerEcpm[k];
+            double price = Math.min(own, Math.max(reserve, next));
+            priceEcpm[k] = price;
+            double bid = campaigns[winnerIndex[k]].bid();
+            priceBid[k] = Math.min(bid, price / own * bid);
+        }
+        return new AuctionResult(winners, winnerIndex, winnerAdId, winnerEcpm, priceBid, priceEcpm, ecpm, outcomes);
+    }
+
+    /** The best candidate still {@link Outcome#OUTBID} (ranked, not yet placed), or -1 when none is left. */
+    private static int best(int n, int[] adIds, double[] ecpm, Outcome[] outcomes) {
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            if (outcomes[i] != Outcome.OUTBID) {
+                continue;
+            }
+            // Ties: the lower ad id, then (the scan order) the earlier input position.
+            if (best < 0 || ecpm[i] > ecpm[best] || (ecpm[i] == ecpm[best] && adIds[i] < adIds[best])) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,18 @@
+package adsml.platform.auction;
+
+/**
+ * How an {@link Auction} prices and fills: {@code reserveEcpm} is the floor in dollars per 1000
+ * impressions that a candidate's eCPM must reach to take part (0 for none), and the price that
+ * the last winner pays when nobody ranks below it; {@code maxSlots} caps the slots one request
+ * may fill.
+ */
+public record AuctionSettings(double reserveEcpm, int maxSlots) {
+    public AuctionSettings {
+        if (!(reserveEcpm >= 0) || Double.isInfinite(reserveEcpm)) {
+            throw new IllegalArgumentException("reserveEcpm must be a finite number >= 0, was " + reserveEcpm);
+        }
+        if (maxSlots < 1) {
+            throw new IllegalArgumentException("maxSlots must be >= 1, was " + maxSlots);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package adsml.platform.index;
+
+import adsml.platform.world.Ad;
+import adsml.platform.world.Campaign;
+import adsml.platform.world.Context;
+import adsml.platform.world.User;
+import java.util.Optional;
+
+/**
+ * The ads that may be shown, and retrieval of the best eligible ones for a request.
+ *
+ * <p>Contract: an ad is eligible for a user when its campaign's targeting matches the user
+ * (countries, devices, age buckets, interests; see {@link adsml.platform.world.Targeting#matches}),
+ * the ad is not paused and its campaign's daily budget is not exhausted. {@code retrieve} writes up
+ * to {@code max} eligible ad ids, best first by embedding affinity {@code user.embedding . ad.embedding},
+ * ties to the lower ad id, and returns how many it wrote. Writes ({@link #upsert}, {@link #setPaused})
+ * are visible to every retrieval that starts after they return. Implementations are thread-safe.
+ * An exact implementation returns the true top {@code max}; an approximate one (HNSW) may miss some.
+ */
+public interface AdIndex {
+
+    /**
+     * Writes up to {@code max} eligible ad ids for {@code user} into {@code outAdIds[0..count)}, best
+     * first, and returns the count. Does not allocate.
+     *
+     * @throws IllegalArgumentException when {@code max < 0} or {@code outAdIds} is shorter than {@code max}
+     */
+    int retrieve(User user, Context context, int max, int[] outAdIds);
+
+    /**
+     * As {@link #retrieve(User, Context, int, int[])}, for an audience that may be partly or wholly
+     * unknown (a cold-start request: pass {@link Audience#UNKNOWN}).
+     */
+    int retrieve(Audience audience, Context context, int max, int[] outAdIds);
+
+    /** The ad with this id, its campaign and its paused flag; empty when the index does not hold it. */
+    Optional<AdEntry> get(int adId);
+
+    /**
+     * Adds the ad, or replaces it (keeping its paused flag), and sets its campaign, which every ad of
+     * that campaign then shares (bid, budget, targeting).
+     *
+     * @throws IllegalArgumentException when {@code campaign.id() != ad.campaignId()}
+     */
+    void upsert(Ad ad, Campaign campaign);
+
+    /** Pauses or resumes an ad; returns false (and changes nothing) when the index does not hold it. */
+    boolean setPaused(int adId, boolean paused);
+
+    /** Number of ads held, paused ones included. */
+    int size();
+}

@@ -1,0 +1,191 @@
+package adsml.platform.index;
+
+import adsml.platform.world.Campaign;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Each campaign's spend for the current day against its daily budget, in whole micro-dollars.
+ *
+ * <p>Contract: a campaign is {@link #exhausted exhausted} once its spend today has reached its daily
+ * budget. The day is the calendar day of the injected {@link Clock} in the clock's zone; the first
+ * call after midnight starts a new day with every spend at zero (budgets are kept). Campaigns are
+ * known by id once {@link #setBudget} (or {@link #register}) has been called for them; asking about
+ * or charging an unknown campaign throws {@link IllegalArgumentException}. Ids are array indexes,
+ * so they should be dense, as a world's are.
+ *
+ * <p>Thread-safe. {@link #charge} and {@link #exhausted} take no lock: spends are
+ * {@link AtomicLongArray} counters, held in fixed-size chunks so that adding campaigns never copies
+ * (and so never loses) a counter. Budget changes, growth and the day rollover take a lock. A charge
+ * that races the rollover at midnight may land on the day that just ended; for pacing that is an
+ * acceptable error of one impression.
+ */
+public final class BudgetTracker {
+    private static final int CHUNK_BITS = 12;
+    private static final int CHUNK = 1 << CHUNK_BITS;
+    private static final int MASK = CHUNK - 1;
+    private static final double MICROS = 1_000_000.0;
+
+    /**
+     * One day's view: the instant it ends, spend per campaign, and budgets per campaign (-1 for an
+     * unknown id). Budget chunks are shared by every day; spend chunks are fresh each day. Both
+     * directories have the same length, and readers take one volatile read of the whole view, so
+     * they never see a budget without its spend counter.
+     */
+    private static final class Day {
+        final long endMillis;
+        final AtomicLongArray[] spent;
+        final AtomicLongArray[] budgets;
+
+        Day(long endMillis, AtomicLongArray[] spent, AtomicLongArray[] budgets) {
+            this.endMillis = endMillis;
+            this.spent = spent;
+            this.budgets = budgets;
+        }
+    }
+
+    private final Clock clock;
+    private final ZoneId zone;
+    private final Object lock = new Object();
+    private volatile Day day;
+
+    /** A tracker whose days are the calendar days of {@code clock} in {@code clock.getZone()}. */
+    public BudgetTracker(Clock clock) {
+        if (clock == null) {
+            throw new IllegalArgumentException("clock must not be null");
+        }
+        this.clock = clock;
+        this.zone = clock.getZone();
+        this.day = new Day(endOfDay(clock.millis()), new AtomicLongArray[0], new AtomicLongArray[0]);
+    }
+
+    /** Sets the campaign's daily budget from the campaign (see {@link #setBudget}). */
+    public void register(Campaign campaign) {
+        setBudget(campaign.id(), campaign.dailyBudget());
+    }
+
+    /**
+     * Sets (or changes) the daily budget of a campaign, in dollars; today's spend is kept, so a
+     * lowered budget may exhaust the campaign at once.
+     *
+     * @throws IllegalArgumentException when the id is negative or the budget is negative or not finite
+     */
+    public void setBudget(int campaignId, double dailyBudget) {
+        if (campaignId < 0) {
+            throw new IllegalArgumentException("campaignId must be >= 0, was " + campaignId);
+        }
+        if (!(dailyBudget >= 0) || Double.isInfinite(dailyBudget)) {
+            throw new IllegalArgumentException("dailyBudget must be a finite number >= 0, was " + dailyBudget);
+        }
+        synchronized (lock) {
+            int chunk = campaignId >>> CHUNK_BITS;
+            Day d = day;
+            if (chunk >= d.budgets.length) {
+                // Growth appends chunks and shares the existing ones, so no counter is copied or lost.
+                AtomicLongArray[] budgets = Arrays.copyOf(d.budgets, chunk + 1);
+                AtomicLongArray[] spent = Arrays.copyOf(d.spent, chunk + 1);
+                for (int i = d.budgets.length; i <= chunk; i++) {
+                    budgets[i] = unknownChunk();
+                    spent[i] = new AtomicLongArray(CHUNK);
+                }
+                d = new Day(d.endMillis, spent, budgets);
+                day = d;
+            }
+            d.budgets[chunk].set(campaignId & MASK, Math.round(dailyBudget * MICROS));
+        }
+    }
+
+    /**
+     * True when the campaign's spend today has reached its daily budget.
+     *
+     * @throws IllegalArgumentException when the campaign is unknown
+     */
+    public boolean exhausted(int campaignId) {
+        Day d = today();
+        long budget = budgetMicros(d, campaignId);
+        return d.spent[campaignId >>> CHUNK_BITS].get(campaignId & MASK) >= budget;
+    }
+
+    /**
+     * Adds {@code amount} dollars to the campaign's spend today (rounded to micro-dollars). A charge
+     * may take the spend past the budget: the impression was already served.
+     *
+     * @throws IllegalArgumentException when the campaign is unknown or the amount is negative or not finite
+     */
+    public void charge(int campaignId, double amount) {
+        if (!(amount >= 0) || Double.isInfinite(amount)) {
+            throw new IllegalArgumentException("amount must be a finite number >= 0, was " + amount);
+        }
+        Day d = today();
+        budgetMicros(d, campaignId);
+        d.spent[campaignId >>> CHUNK_BITS].addAndGet(campaignId & MASK, Math.round(amount * MICROS));
+    }
+
+    /**
+     * The campaign's spend today, in dollars.
+     *
+     * @throws IllegalArgumentException when the campaign is unknown
+     */
+    public double spentToday(int campaignId) {
+        Day d = today();
+        budgetMicros(d, campaignId);
+        return d.spent[campaignId >>> CHUNK_BITS].get(campaignId & MASK) / MICROS;
+    }
+
+    /**
+     * The campaign's daily budget, in dollars.
+     *
+     * @throws IllegalArgumentException when the campaign is unknown
+     */
+    public double dailyBudget(int campaignId) {
+        return budgetMicros(day, campaignId) / MICROS;
+    }
+
+    private static long budgetMicros(Day d, int campaignId) {
+        AtomicLongArray[] b = d.budgets;
+        int chunk = campaignId >>> CHUNK_BITS;
+        long budget = campaignId >= 0 && chunk < b.length ? b[chunk].get(campaignId & MASK) : -1;
+        if (budget < 0) {
+            throw new IllegalArgumentException("unknown campaign " + campaignId + ": no budget was set");
+        }
+        return budget;
+    }
+
+    /** The current day, starting a new one first when the clock has passed the end of the last. */
+    private Day today() {
+        Day d = day;
+        long now = clock.millis();
+        if (now < d.endMillis) {
+            return d;
+        }
+        synchronized (lock) {
+            d = day;
+            if (now >= d.endMillis) {
+                AtomicLongArray[] spent = new AtomicLongArray[d.spent.length];
+                for (int i = 0; i < spent.length; i++) {
+                    spent[i] = new AtomicLongArray(CHUNK);
+                }
+                d = new Day(endOfDay(now), spent, d.budgets);
+                day = d;
+            }
+            return d;
+        }
+    }
+
+    private long endOfDay(long millis) {
+        LocalDate date = LocalDate.ofInstant(Instant.ofEpochMilli(millis), zone);
+        return date.plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli();
+    }
+
+    private static AtomicLongArray unknownChunk() {
+        AtomicLongArray chunk = new AtomicLongArray(CHUNK);
+        for (int i = 0; i < CHUNK; i++) {
+            chunk.set(i, -1);
+        }
+        return chunk;
+    }
+}

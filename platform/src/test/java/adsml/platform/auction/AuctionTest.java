@@ -1,0 +1,169 @@
+package adsml.platform.auction;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.index.FakeClock;
+import adsml.platform.world.BidType;
+import adsml.platform.world.Campaign;
+import adsml.platform.world.Targeting;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class AuctionTest {
+    private static final double EPS = 1e-6;
+
+    private final BudgetTracker budget = new BudgetTracker(new FakeClock(Instant.parse("2025-03-01T12:00:00Z")));
+
+    private Campaign campaign(int id, BidType type, float bid) {
+        Campaign c = new Campaign(id, 0, type, bid, 100f, 0, Targeting.ANY);
+        budget.register(c);
+        return c;
+    }
+
+    @Test
+    void ecpm_perBidType() {
+        assertEquals(20.0, Auction.ecpm(campaign(0, BidType.CPC, 2f), 0.01f, 0.5f), EPS);
+        assertEquals(100.0, Auction.ecpm(campaign(1, BidType.CPA, 50f), 0.02f, 0.1f), EPS);
+        assertEquals(4.0, Auction.ecpm(campaign(2, BidType.CPM, 4f), 0.01f, 0.5f), EPS);
+    }
+
+    @Test
+    void run_gspPricesHandComputed() {
+        // eCPMs: A (CPC 2.00 x 1%) 20, B (CPM 12) 12, C (CPA 40 x 1% x 2%) 8, D (CPC 1.00 x 0.05%) 0.5.
+        Campaign[] campaigns = {campaign(0, BidType.CPA, 40f), campaign(1, BidType.CPC, 2f),
+                campaign(2, BidType.CPC, 1f), campaign(3, BidType.CPM, 12f)};
+        int[] adIds = {30, 10, 20, 40};
+        float[] pCtr = {0.01f, 0.01f, 0.0005f, 0.3f};
+        float[] pCvr = {0.02f, 0.9f, 0.9f, 0.9f};
+        AuctionResult r = new Auction(new AuctionSettings(1.0, 2), budget).run(4, adIds, campaigns, pCtr, pCvr);
+
+        assertEquals(2, r.winners());
+        assertEquals(10, r.adId(0));
+        assertEquals(1, r.candidateIndex(0));
+        assertEquals(20.0, r.ecpm(0), EPS);
+        assertEquals(12.0, r.priceEcpm(0), EPS, "the next eCPM");
+        assertEquals(1.20, r.priceBid(0), EPS, "12 / 20 x $2.00 per click");
+
+        assertEquals(40, r.adId(1));
+        assertEquals(12.0, r.ecpm(1), EPS);
+        assertEquals(8.0, r.priceEcpm(1), EPS, "the first loser's eCPM sets the last price");
+        assertEquals(8.0, r.priceBid(1), EPS, "CPM: the bid unit is the eCPM");
+
+        assertEquals(Outcome.OUTBID, r.outcome(0));
+        assertEquals(Outcome.WON, r.outcome(1));
+        assertEquals(Outcome.BELOW_RESERVE, r.outcome(2));
+        assertEquals(Outcome.WON, r.outcome(3));
+        assertEquals(8.0, r.candidateEcpm(0), EPS);
+        assertEquals(0.5, r.candidateEcpm(2), EPS);
+    }
+
+    @Test
+    void run_lastWinnerPaysTheReserveWhenNobodyRanksBelow() {
+        Campaign[] campaigns = {campaign(0, BidType.CPC, 1f), campaign(1, BidType.CPA, 20f)};
+        AuctionResult r = new Auction(new AuctionSettings(2.5, 3), budget)
+                .run(2, new int[] {1, 2}, campaigns, new float[] {0.01f, 0.001f}, new float[] {0f, 0.1f});
+        // eCPMs 10 and 2: the second is below the 2.5 reserve, so the winner pays the reserve.
+        assertEquals(1, r.winners());
+        assertEquals(2.5, r.priceEcpm(0), EPS);
+        assertEquals(0.25, r.priceBid(0), EPS, "2.5 / 10 x $1.00");
+        assertEquals(Outcome.BELOW_RESERVE, r.outcome(1));
+    }
+
+    @Test
+    void run_eCpmEqualToTheReserveQualifiesAndPaysItsBid() {
+        Campaign[] campaigns = {campaign(0, BidType.CPM, 3f)};
+        AuctionResult r = new Auction(new AuctionSettings(3.0, 1), budget)
+                .run(1, new int[] {5}, campaigns, new float[] {0f}, new float[] {0f});
+        assertEquals(1, r.winners());
+        assertEquals(3.0, r.priceBid(0), EPS);
+    }
+
+    @Test
+    void run_fillsAtMostTheRequestedAndTheMaximumSlots() {
+        Campaign[] campaigns = new Campaign[5];
+        int[] adIds = new int[5];
+        float[] pCtr = new float[5];
+        for (int i = 0; i < 5; i++) {
+            campaigns[i] = campaign(i, BidType.CPM, 1f + i);
+            adIds[i] = i;
+        }
+        Auction auction = new Auction(new AuctionSettings(0, 3), budget);
+        AuctionResult r = auction.run(5, adIds, campaigns, pCtr, pCtr);
+        assertEquals(3, r.winners());
+        assertEquals(4, r.adId(0));
+        assertEquals(3, r.adId(1));
+        assertEquals(2, r.adId(2));
+        assertEquals(2.0, r.priceBid(2), EPS);
+        assertEquals(Outcome.OUTBID, r.outcome(1));
+        assertEquals(Outcome.OUTBID, r.outcome(0));
+
+        AuctionResult one = auction.run(5, adIds, campaigns, pCtr, pCtr, 1);
+        assertEquals(1, one.winners());
+        assertEquals(Outcome.OUTBID, one.outcome(3));
+        assertEquals(4.0, one.priceBid(0), EPS);
+        assertThrows(IndexOutOfBoundsException.class, () -> one.adId(1));
+    }
+
+    @Test
+    void run_outOfBudgetCandidatesLoseAndSetNoPrice() {
+        Campaign rich = campaign(0, BidType.CPM, 50f);
+        Campaign mid = campaign(1, BidType.CPM, 10f);
+        Campaign low = campaign(2, BidType.CPM, 4f);
+        budget.charge(0, 100.0);
+        float[] zeros = new float[3];
+        AuctionResult r = new Auction(new AuctionSettings(1.0, 1), budget)
+                .run(3, new int[] {1, 2, 3}, new Campaign[] {rich, mid, low}, zeros, zeros);
+        assertEquals(Outcome.OUT_OF_BUDGET, r.outcome(0));
+        assertEquals(50.0, r.candidateEcpm(0), EPS, "its eCPM is still shown to the explainer");
+        assertEquals(2, r.adId(0));
+        assertEquals(4.0, r.priceEcpm(0), EPS);
+        assertEquals(Outcome.OUTBID, r.outcome(2));
+    }
+
+    @Test
+    void run_tiesGoToTheLowerAdIdAndPayTheFullBid() {
+        Campaign a = campaign(0, BidType.CPC, 2f);
+        Campaign b = campaign(1, BidType.CPC, 2f);
+        AuctionResult r = new Auction(new AuctionSettings(0, 1), budget)
+                .run(2, new int[] {9, 3}, new Campaign[] {a, b}, new float[] {0.01f, 0.01f}, new float[2]);
+        assertEquals(3, r.adId(0));
+        assertEquals(1, r.candidateIndex(0));
+        assertEquals(2.0, r.priceBid(0), EPS, "the runner-up has the same eCPM");
+        assertEquals(Outcome.OUTBID, r.outcome(0));
+    }
+
+    @Test
+    void run_nanOrZeroPredictionsNeverWin() {
+        Campaign a = campaign(0, BidType.CPC, 2f);
+        Campaign b = campaign(1, BidType.CPC, 2f);
+        AuctionResult r = new Auction(new AuctionSettings(0, 2), budget)
+                .run(2, new int[] {1, 2}, new Campaign[] {a, b}, new float[] {Float.NaN, 0f}, new float[2]);
+        assertEquals(0, r.winners());
+        assertEquals(Outcome.BELOW_RESERVE, r.outcome(0));
+        assertEquals(Outcome.BELOW_RESERVE, r.outcome(1));
+    }
+
+    @Test
+    void run_noCandidatesNoWinners() {
+        AuctionResult r = new Auction(new AuctionSettings(0, 2), budget)
+                .run(0, new int[0], new Campaign[0], new float[0], new float[0]);
+        assertEquals(0, r.winners());
+        assertEquals(0, r.candidates());
+    }
+
+    @Test
+    void run_rejectsShortArrays() {
+        Auction auction = new Auction(new AuctionSettings(0, 2), budget);
+        assertThrows(IllegalArgumentException.class,
+                () -> auction.run(2, new int[2], new Campaign[1], new float[2], new float[2]));
+    }
+
+    @Test
+    void settings_rejectBadValues() {
+        assertThrows(IllegalArgumentException.class, () -> new AuctionSettings(-1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new AuctionSettings(Double.NaN, 1));
+        assertThrows(IllegalArgumentException.class, () -> new AuctionSettings(0, 0));
+    }
+}

@@ -1,0 +1,107 @@
+package adsml.platform.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BudgetTrackerTest {
+    private final FakeClock clock = new FakeClock(Instant.parse("2025-03-01T23:58:00Z"));
+    private final BudgetTracker budget = new BudgetTracker(clock);
+
+    @Test
+    void charge_exhaustsWhenSpendReachesBudget() {
+        budget.setBudget(3, 10.0);
+        budget.charge(3, 4.0);
+        budget.charge(3, 5.99);
+        assertFalse(budget.exhausted(3));
+        budget.charge(3, 0.01);
+        assertTrue(budget.exhausted(3));
+        assertEquals(10.0, budget.spentToday(3), 1e-9);
+    }
+
+    @Test
+    void charge_mayOvershootTheBudget() {
+        budget.setBudget(0, 1.0);
+        budget.charge(0, 2.5);
+        assertTrue(budget.exhausted(0));
+        assertEquals(2.5, budget.spentToday(0), 1e-9);
+    }
+
+    @Test
+    void exhausted_resetsAtMidnightKeepingBudgets() {
+        budget.setBudget(1, 5.0);
+        budget.charge(1, 5.0);
+        assertTrue(budget.exhausted(1));
+        clock.advance(Duration.ofMinutes(1));
+        assertTrue(budget.exhausted(1), "still 23:59");
+        clock.advance(Duration.ofMinutes(1));
+        assertFalse(budget.exhausted(1), "a new day starts at 00:00");
+        assertEquals(0.0, budget.spentToday(1));
+        assertEquals(5.0, budget.dailyBudget(1));
+    }
+
+    @Test
+    void exhausted_daysFollowTheClocksZone() {
+        // 23:58 UTC is 08:58 in Tokyo, whose day ends at 15:00 UTC the next day, not at midnight UTC.
+        FakeClock tokyo = new FakeClock(Instant.parse("2025-03-01T23:58:00Z"), ZoneId.of("Asia/Tokyo"));
+        BudgetTracker tracker = new BudgetTracker(tokyo);
+        tracker.setBudget(0, 1.0);
+        tracker.charge(0, 1.0);
+        tokyo.advance(Duration.ofMinutes(15 * 60 + 1));
+        assertTrue(tracker.exhausted(0), "23:59 in Tokyo");
+        tokyo.advance(Duration.ofMinutes(1));
+        assertFalse(tracker.exhausted(0), "00:00 in Tokyo");
+    }
+
+    @Test
+    void setBudget_raisingTheBudgetRevivesTheCampaign() {
+        budget.setBudget(2, 1.0);
+        budget.charge(2, 1.0);
+        assertTrue(budget.exhausted(2));
+        budget.setBudget(2, 3.0);
+        assertFalse(budget.exhausted(2));
+    }
+
+    @Test
+    void setBudget_growingKeepsEarlierSpend() {
+        budget.setBudget(0, 10.0);
+        budget.charge(0, 2.0);
+        budget.setBudget(50_000, 10.0);
+        assertEquals(2.0, budget.spentToday(0), 1e-9);
+        assertEquals(0.0, budget.spentToday(50_000));
+    }
+
+    @Test
+    void unknownCampaign_throws() {
+        budget.setBudget(0, 1.0);
+        assertThrows(IllegalArgumentException.class, () -> budget.exhausted(1));
+        assertThrows(IllegalArgumentException.class, () -> budget.charge(99_999, 1.0));
+        assertThrows(IllegalArgumentException.class, () -> budget.exhausted(-1));
+        assertThrows(IllegalArgumentException.class, () -> budget.charge(0, -1.0));
+    }
+
+    @Test
+    void charge_concurrentChargesAllCount() throws InterruptedException {
+        budget.setBudget(7, 1_000.0);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        for (int t = 0; t < 4; t++) {
+            pool.execute(() -> {
+                for (int i = 0; i < 10_000; i++) {
+                    budget.charge(7, 0.001);
+                }
+            });
+        }
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+        assertEquals(40.0, budget.spentToday(7), 1e-9);
+    }
+}

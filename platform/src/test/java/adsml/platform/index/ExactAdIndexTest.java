@@ -1,0 +1,316 @@
+package adsml.platform.index;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.world.Ad;
+import adsml.platform.world.BidType;
+import adsml.platform.world.Campaign;
+import adsml.platform.world.Context;
+import adsml.platform.world.ProgressListener;
+import adsml.platform.world.Targeting;
+import adsml.platform.world.User;
+import adsml.platform.world.Vocab;
+import adsml.platform.world.World;
+import adsml.platform.world.WorldConfig;
+import adsml.platform.world.WorldGenerator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class ExactAdIndexTest {
+    private static final Context CTX = new Context(0, 12, 0);
+    private static final int US = 0, GB = 1, IOS = 0, ANDROID = 1, AGE_18 = 0, AGE_25 = 1;
+
+    private final FakeClock clock = new FakeClock(Instant.parse("2025-03-01T12:00:00Z"));
+    private final BudgetTracker budget = new BudgetTracker(clock);
+
+    private static float[] emb(float... values) {
+        return Arrays.copyOf(values, Vocab.EMBEDDING_DIM);
+    }
+
+    private static Campaign campaign(int id, Targeting targeting) {
+        return new Campaign(id, 0, BidType.CPC, 1f, 100f, 0, targeting);
+    }
+
+    private static Ad ad(int id, int campaignId, float... embedding) {
+        return new Ad(id, campaignId, 0, 0, emb(embedding));
+    }
+
+    /** A user in {@code country} on {@code device} aged {@code age}, interested in categories 7, 3, 40. */
+    private static User user(int country, int device, int age, float... embedding) {
+        return new User(0, country, device, age, new int[] {7, 3, 40}, new float[] {0.5f, 0.3f, 0.2f}, emb(embedding));
+    }
+
+    private static int[] retrieve(AdIndex index, User user, int max) {
+        int[] out = new int[max];
+        return Arrays.copyOf(out, index.retrieve(user, CTX, max, out));
+    }
+
+    /** Ad i belongs to campaign i; each campaign targets one thing, so each ad tests one filter. */
+    private ExactAdIndex targetedIndex() {
+        List<Campaign> campaigns = List.of(
+                campaign(0, Targeting.ANY),
+                campaign(1, new Targeting(1 << US, 0, 0, 0)),
+                campaign(2, new Targeting(0, 1 << IOS, 0, 0)),
+                campaign(3, new Targeting(0, 0, 1 << AGE_18, 0)),
+                campaign(4, new Targeting(0, 0, 0, 1L << 40)),
+                campaign(5, new Targeting(0, 0, 0, (1L << 8) | (1L << 9))));
+        List<Ad> ads = new ArrayList<>();
+        for (int i = 0; i < campaigns.size(); i++) {
+            ads.add(ad(i, i, 1f));
+        }
+        return new ExactAdIndex(ads, campaigns, budget);
+    }
+
+    @Test
+    void retrieve_filtersByCountry() {
+        ExactAdIndex index = targetedIndex();
+        assertTrue(contains(retrieve(index, user(US, ANDROID, AGE_25, 1f), 10), 1));
+        assertFalse(contains(retrieve(index, user(GB, ANDROID, AGE_25, 1f), 10), 1));
+    }
+
+    @Test
+    void retrieve_filtersByDevice() {
+        ExactAdIndex index = targetedIndex();
+        assertTrue(contains(retrieve(index, user(GB, IOS, AGE_25, 1f), 10), 2));
+        assertFalse(contains(retrieve(index, user(GB, ANDROID, AGE_25, 1f), 10), 2));
+    }
+
+    @Test
+    void retrieve_filtersByAge() {
+        ExactAdIndex index = targetedIndex();
+        assertTrue(contains(retrieve(index, user(GB, ANDROID, AGE_18, 1f), 10), 3));
+        assertFalse(contains(retrieve(index, user(GB, ANDROID, AGE_25, 1f), 10), 3));
+    }
+
+    @Test
+    void retrieve_filtersByInterests() {
+        int[] got = retrieve(targetedIndex(), user(GB, ANDROID, AGE_25, 1f), 10);
+        assertTrue(contains(got, 4), "targets interest 40, which the user has");
+        assertFalse(contains(got, 5), "targets interests 8 and 9, which the user lacks");
+        assertArrayEquals(new int[] {0, 4}, got);
+    }
+
+    @Test
+    void retrieve_ranksByAffinityThenAdId() {
+        List<Campaign> campaigns = List.of(campaign(0, Targeting.ANY));
+        List<Ad> ads = List.of(ad(0, 0, 0.1f), ad(1, 0, 0.9f), ad(2, 0, -1f), ad(3, 0, 0.5f), ad(4, 0, 0.9f));
+        ExactAdIndex index = new ExactAdIndex(ads, campaigns, budget);
+        assertArrayEquals(new int[] {1, 4, 3, 0, 2}, retrieve(index, user(US, IOS, AGE_18, 1f), 5));
+        assertArrayEquals(new int[] {1, 4, 3}, retrieve(index, user(US, IOS, AGE_18, 1f), 3));
+        assertArrayEquals(new int[] {2, 0, 3, 1, 4}, retrieve(index, user(US, IOS, AGE_18, -1f), 5));
+    }
+
+    @Test
+    void retrieve_skipsPausedAds() {
+        ExactAdIndex index = targetedIndex();
+        assertTrue(index.setPaused(0, true));
+        assertFalse(contains(retrieve(index, user(US, IOS, AGE_18, 1f), 10), 0));
+        assertTrue(index.get(0).orElseThrow().paused());
+        assertTrue(index.setPaused(0, false));
+        assertTrue(contains(retrieve(index, user(US, IOS, AGE_18, 1f), 10), 0));
+    }
+
+    @Test
+    void setPaused_unknownAdReturnsFalse() {
+        ExactAdIndex index = targetedIndex();
+        assertFalse(index.setPaused(99, true));
+        assertFalse(index.setPaused(-1, true));
+    }
+
+    @Test
+    void retrieve_skipsOutOfBudgetCampaignsUntilTheNextDay() {
+        ExactAdIndex index = targetedIndex();
+        budget.charge(0, 100.0);
+        assertFalse(contains(retrieve(index, user(US, IOS, AGE_18, 1f), 10), 0));
+        clock.advance(Duration.ofHours(12));
+        assertTrue(contains(retrieve(index, user(US, IOS, AGE_18, 1f), 10), 0));
+    }
+
+    @Test
+    void retrieve_outOfBudgetAdsDoNotTakeHeapPlaces() {
+        // The best ads' campaign is out of budget: the next best must fill all places.
+        List<Campaign> campaigns = List.of(campaign(0, Targeting.ANY), campaign(1, Targeting.ANY));
+        List<Ad> ads = List.of(ad(0, 0, 5f), ad(1, 0, 4f), ad(2, 1, 1f), ad(3, 1, 2f), ad(4, 1, 3f));
+        ExactAdIndex index = new ExactAdIndex(ads, campaigns, budget);
+        budget.charge(0, 100.0);
+        assertArrayEquals(new int[] {4, 3}, retrieve(index, user(US, IOS, AGE_18, 1f), 2));
+    }
+
+    @Test
+    void upsert_newAdIsRetrievedAtOnce() {
+        ExactAdIndex index = targetedIndex();
+        int before = index.size();
+        index.upsert(ad(6, 0, 9f), campaign(0, Targeting.ANY));
+        assertEquals(before + 1, index.size());
+        assertEquals(6, retrieve(index, user(US, IOS, AGE_18, 1f), 1)[0]);
+    }
+
+    @Test
+    void upsert_newCampaignRegistersItsBudget() {
+        ExactAdIndex index = targetedIndex();
+        index.upsert(ad(10, 20, 9f), new Campaign(20, 0, BidType.CPM, 2f, 7f, 0, Targeting.ANY));
+        assertEquals(7.0, budget.dailyBudget(20));
+        assertEquals(10, retrieve(index, user(US, IOS, AGE_18, 1f), 1)[0]);
+        assertEquals(7, index.size(), "ids 6..9 are gaps, not ads");
+        assertTrue(index.get(8).isEmpty());
+    }
+
+    @Test
+    void upsert_changedTargetingAppliesToEveryAdOfTheCampaign() {
+        List<Campaign> campaigns = List.of(campaign(0, Targeting.ANY));
+        List<Ad> ads = List.of(ad(0, 0, 1f), ad(1, 0, 2f));
+        ExactAdIndex index = new ExactAdIndex(ads, campaigns, budget);
+        index.setPaused(1, true);
+        index.upsert(ad(0, 0, 3f), campaign(0, new Targeting(1 << US, 0, 0, 0)));
+        assertEquals(0, retrieve(index, user(GB, IOS, AGE_18, 1f), 10).length);
+        AdEntry entry = index.get(1).orElseThrow();
+        assertEquals(new Targeting(1 << US, 0, 0, 0), entry.campaign().targeting());
+        assertTrue(entry.paused(), "an upsert keeps the other ads' paused flags");
+        index.upsert(ad(1, 0, 5f), campaign(0, Targeting.ANY));
+        assertTrue(index.get(1).orElseThrow().paused(), "an upsert keeps the ad's own paused flag");
+        assertArrayEquals(new int[] {0}, retrieve(index, user(GB, IOS, AGE_18, 1f), 10));
+    }
+
+    @Test
+    void upsert_rejectsAdOfAnotherCampaign() {
+        ExactAdIndex index = targetedIndex();
+        assertThrows(IllegalArgumentException.class, () -> index.upsert(ad(0, 1, 1f), campaign(0, Targeting.ANY)));
+    }
+
+    @Test
+    void get_returnsAdAndCampaign() {
+        ExactAdIndex index = targetedIndex();
+        AdEntry entry = index.get(2).orElseThrow();
+        assertEquals(2, entry.ad().id());
+        assertEquals(2, entry.campaign().id());
+        assertFalse(entry.paused());
+        assertTrue(index.get(6).isEmpty());
+        assertTrue(index.get(-1).isEmpty());
+    }
+
+    @Test
+    void retrieve_coldStartAudienceGetsUntargetedAdsByAdId() {
+        List<Campaign> campaigns = List.of(campaign(0, Targeting.ANY), campaign(1, new Targeting(1 << US, 0, 0, 0)),
+                campaign(2, new Targeting(0, 0, 0, 1L << 3)), campaign(3, Targeting.ANY));
+        List<Ad> ads = List.of(ad(0, 3, 5f), ad(1, 1, 9f), ad(2, 0, -3f), ad(3, 2, 1f), ad(4, 3, 2f));
+        ExactAdIndex index = new ExactAdIndex(ads, campaigns, budget);
+        int[] out = new int[10];
+        int n = index.retrieve(Audience.UNKNOWN, CTX, 10, out);
+        assertArrayEquals(new int[] {0, 2, 4}, Arrays.copyOf(out, n));
+    }
+
+    @Test
+    void retrieve_zeroEmbeddingUserGetsEligibleAdsByAdId() {
+        int[] got = retrieve(targetedIndex(), user(US, IOS, AGE_18), 10);
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4}, got);
+    }
+
+    @Test
+    void retrieve_rejectsOutputShorterThanMax() {
+        ExactAdIndex index = targetedIndex();
+        assertThrows(IllegalArgumentException.class, () -> index.retrieve(user(US, IOS, AGE_18), CTX, 5, new int[4]));
+        assertEquals(0, index.retrieve(user(US, IOS, AGE_18), CTX, 0, new int[0]));
+    }
+
+    @Test
+    void retrieve_equalsBruteForceOnAGeneratedWorld() {
+        World world = WorldGenerator.generate(new WorldConfig(5, 3_000, 200, 0, 0), ProgressListener.NONE);
+        ExactAdIndex index = ExactAdIndex.of(world, budget);
+        SplittableRandom random = new SplittableRandom(9);
+        boolean[] paused = new boolean[world.ads().size()];
+        for (int a = 0; a < paused.length; a += 7) {
+            paused[a] = true;
+            index.setPaused(a, true);
+        }
+        for (int c = 0; c < world.campaigns().size(); c += 11) {
+            budget.charge(c, world.campaign(c).dailyBudget());
+        }
+        int[] out = new int[200];
+        for (int u = 0; u < world.users().size(); u += 5) {
+            User user = world.user(u);
+            int max = 1 + random.nextInt(200);
+            int n = index.retrieve(user, CTX, max, out);
+            assertArrayEquals(bruteForce(world, user, paused, max), Arrays.copyOf(out, n), "user " + u);
+        }
+    }
+
+    @Test
+    void retrieve_concurrentWithWritesSeesConsistentSnapshots() throws Exception {
+        List<Campaign> campaigns = List.of(campaign(0, Targeting.ANY));
+        List<Ad> ads = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            ads.add(ad(i, 0, i / 1000f));
+        }
+        ExactAdIndex index = new ExactAdIndex(ads, campaigns, budget);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            int[] out = new int[50];
+            User u = user(US, IOS, AGE_18, 1f);
+            try {
+                while (!stop.get()) {
+                    int n = index.retrieve(u, CTX, 50, out);
+                    // Ad 999 is never paused and always the best; pauses only ever remove others.
+                    if (n != 50 || out[0] != 999) {
+                        throw new AssertionError("n=" + n + " first=" + out[0]);
+                    }
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        reader.start();
+        for (int i = 0; i < 300; i++) {
+            index.setPaused(i % 900, i % 2 == 0);
+            index.upsert(ad(1_000 + i, 0, 0.5f), campaign(0, Targeting.ANY));
+        }
+        stop.set(true);
+        reader.join();
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertEquals(1_300, index.size());
+    }
+
+    /** Every eligible ad sorted by affinity (the index's float arithmetic), then id; the first max. */
+    private int[] bruteForce(World world, User user, boolean[] paused, int max) {
+        List<float[]> scored = new ArrayList<>();
+        for (Ad ad : world.ads()) {
+            Campaign c = world.campaignOf(ad);
+            if (paused[ad.id()] || !c.targeting().matches(user) || budget.exhausted(c.id())) {
+                continue;
+            }
+            float s = 0f;
+            for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
+                s += user.embedding()[d] * ad.embedding()[d];
+            }
+            scored.add(new float[] {s, ad.id()});
+        }
+        scored.sort((x, y) -> x[0] != y[0] ? Float.compare(y[0], x[0]) : Float.compare(x[1], y[1]));
+        int[] ids = new int[Math.min(max, scored.size())];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (int) scored.get(i)[1];
+        }
+        return ids;
+    }
+
+    private static boolean contains(int[] ids, int id) {
+        for (int x : ids) {
+            if (x == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

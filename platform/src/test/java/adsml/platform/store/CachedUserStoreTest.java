@@ -1,0 +1,103 @@
+package adsml.platform.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.world.User;
+import adsml.platform.world.Vocab;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CachedUserStoreTest {
+
+    /** An in-memory store that counts reads, standing in for RocksDB. */
+    private static final class MapStore implements UserStore {
+        final Map<Integer, User> users = new HashMap<>();
+        final AtomicInteger reads = new AtomicInteger();
+        boolean closed;
+
+        @Override
+        public synchronized Optional<User> get(int userId) {
+            reads.incrementAndGet();
+            return Optional.ofNullable(users.get(userId));
+        }
+
+        @Override
+        public synchronized void put(User user) {
+            users.put(user.id(), user);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    private static User user(int id, int country) {
+        return new User(id, country, 0, 0, new int[] {1, 2, 3}, new float[] {0.5f, 0.3f, 0.2f},
+                new float[Vocab.EMBEDDING_DIM]);
+    }
+
+    @Test
+    void get_secondReadIsAHit() {
+        MapStore backing = new MapStore();
+        backing.put(user(1, 0));
+        try (CachedUserStore store = new CachedUserStore(backing, 100)) {
+            assertEquals(user(1, 0), store.get(1).orElseThrow());
+            assertEquals(user(1, 0), store.get(1).orElseThrow());
+            assertEquals(1, store.stats().hitCount());
+            assertEquals(1, store.stats().missCount());
+            assertEquals(1, backing.reads.get());
+        }
+    }
+
+    @Test
+    void put_writesThroughAndUpdatesTheCache() {
+        MapStore backing = new MapStore();
+        try (CachedUserStore store = new CachedUserStore(backing, 100)) {
+            store.put(user(2, 0));
+            store.put(user(2, 3));
+            assertEquals(user(2, 3), backing.users.get(2));
+            assertEquals(user(2, 3), store.get(2).orElseThrow());
+            assertEquals(1, store.stats().hitCount());
+            assertEquals(0, backing.reads.get());
+        }
+    }
+
+    @Test
+    void get_missingUsersAreNotCached() {
+        MapStore backing = new MapStore();
+        try (CachedUserStore store = new CachedUserStore(backing, 100)) {
+            assertTrue(store.get(3).isEmpty());
+            backing.put(user(3, 1));
+            assertEquals(user(3, 1), store.get(3).orElseThrow());
+            assertEquals(2, store.stats().missCount());
+        }
+    }
+
+    @Test
+    void close_closesTheDelegate() {
+        MapStore backing = new MapStore();
+        CachedUserStore store = new CachedUserStore(backing, 10);
+        store.close();
+        assertTrue(backing.closed);
+        assertThrows(IllegalStateException.class, () -> store.get(1));
+    }
+
+    @Test
+    void get_overRocksDbCountsHits(@TempDir Path dir) {
+        try (CachedUserStore store = new CachedUserStore(RocksUserStore.open(dir), 1_000)) {
+            store.put(user(4, 2));
+            for (int i = 0; i < 5; i++) {
+                assertEquals(user(4, 2), store.get(4).orElseThrow());
+            }
+            assertEquals(5, store.stats().hitCount());
+        }
+    }
+}

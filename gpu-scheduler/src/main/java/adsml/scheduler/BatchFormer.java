@@ -132,7 +132,9 @@ public final class BatchFormer {
                     retryAfter(queued));
         }
         long needed = estimateWaitNanos(job, now);
-        if (needed > left) {
+        // With nothing queued ahead there is no queue to protect: the job runs next whatever the
+        // estimate says, and its batch corrects an estimate that a slow first batch inflated.
+        if (needed > left && rowsAhead(job.priority()) > 0) {
             throw new DeadlineUnreachableException("deadline unreachable: " + millis(left) + " left, about "
                     + millis(needed) + " needed to batch and score " + rows + " rows behind " + rowsAhead(job.priority())
                     + " queued", retryAfter(queued));

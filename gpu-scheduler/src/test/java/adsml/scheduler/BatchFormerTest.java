@@ -198,12 +198,25 @@ class BatchFormerTest {
         for (int i = 0; i < 5; i++) {
             former.recordService(100, 20 * MS);
         }
+        former.offer(new Job(v1, tinyRows(10, 1), 1000 * MS, Priority.LIVE), 0);
         Job late = new Job(v1, tinyRows(100, 1), 10 * MS, Priority.LIVE);
         DeadlineUnreachableException e = assertThrows(DeadlineUnreachableException.class, () -> former.offer(late, 0));
         assertInstanceOf(OverloadException.class, e);
         assertTrue(late.result().isCompletedExceptionally());
-        // 100 rows x 0.2 ms x 1.2 = 24 ms: a 30 ms deadline is reachable.
-        former.offer(new Job(v1, tinyRows(100, 1), 30 * MS, Priority.LIVE), 0);
+        // The same job with time to spare is admitted behind the queued one.
+        former.offer(new Job(v1, tinyRows(100, 1), 100 * MS, Priority.LIVE), 0);
+    }
+
+    @Test
+    void offer_admitsWhenNothingIsAhead_evenIfTheEstimateSaysLate() {
+        // A slow first batch must not shed every later request: with an empty queue the job runs
+        // next anyway, and its batch corrects the estimate.
+        for (int i = 0; i < 5; i++) {
+            former.recordService(100, 1000 * MS);
+        }
+        Job job = new Job(v1, tinyRows(100, 1), 10 * MS, Priority.LIVE);
+        former.offer(job, 0);
+        assertFalse(job.result().isDone());
     }
 
     @Test

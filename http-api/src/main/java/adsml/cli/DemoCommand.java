@@ -1,29 +1,39 @@
 package adsml.cli;
 
-import adsml.platform.eval.Evaluator;
+import adsml.demo.DemoTraffic;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.train.Trainer;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.world.WorldFiles;
+import adsml.server.AdsmlServer;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * {@code adsml demo}: the whole loop on the default world under one data folder: generate the
- * world, train the first DCN version, and print how it compares with the baselines and the
- * oracle. What already exists is reused, so a second run goes straight to the report.
+ * {@code adsml demo}: the whole loop in one command. Generates the demo world and trains the
+ * first DCN version under the data folder if they are missing, serves them, and runs simulated
+ * users whose clicks and conversions follow the world's ground truth and come back as events.
  */
 final class DemoCommand {
     private DemoCommand() {
     }
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args args = Args.parse("demo", argv, Set.of("data", "seed"), Set.of());
+        Set<String> options = new HashSet<>(ServeCommand.OPTIONS);
+        options.add("seed");
+        options.add("traffic-qps");
+        Args args = Args.parse("demo", argv, options, Set.of());
+        double trafficQps = args.decimal("traffic-qps", 20f);
+        if (trafficQps < 0) {
+            throw new Args.UsageException("demo: --traffic-qps must be >= 0");
+        }
         Path data = Path.of(args.string("data", "adsml-data"));
         Path worldDir = data.resolve("world");
         Path modelDir = data.resolve("models").resolve("ctr");
@@ -35,12 +45,20 @@ final class DemoCommand {
             err.println("generating the demo world in " + worldDir);
             world = WorldCommand.generate(WorldConfig.defaults(args.longValue("seed", 1)), worldDir, err);
         }
-        int latest = ModelFolder.highestVersion(modelDir);
-        Path version = latest > 0 ? modelDir.resolve(Integer.toString(latest))
-                : TrainCommand.train(world, Trainer.Config.defaults(Architecture.DCN), modelDir, err);
-        err.println("model version " + version);
-        Evaluator.Report report = EvalCommand.evaluate(world, ModelFolder.load(version), Evaluator.PolicySettings.defaults(), err);
-        out.print(EvalCommand.table(report));
+        if (ModelFolder.highestVersion(modelDir) == 0) {
+            TrainCommand.train(world, Trainer.Config.defaults(Architecture.DCN), modelDir, err);
+        }
+        AdsmlServer server = AdsmlServer.start(data, ServeCommand.config(args));
+        ServeCommand.printBanner(server.started(), out);
+        if (trafficQps > 0) {
+            DemoTraffic.start(world, URI.create("http://127.0.0.1:" + server.started().api().getPort()), trafficQps, 7);
+            out.printf("  demo traffic: %.0f rank requests/s from simulated users, clicks and conversions from the ground truth%n",
+                    trafficQps);
+        }
+        out.println("  quality:     java -jar http-api/target/adsml.jar eval --world " + worldDir + " --model "
+                + modelDir.resolve(Integer.toString(ModelFolder.highestVersion(modelDir))));
+        out.flush();
+        ServeCommand.awaitShutdown(server);
         return 0;
     }
 }

@@ -27,8 +27,10 @@ public final class Main {
                      held-out quality and policy revenue against the ground truth
               export --model VERSION_DIR
                      write a DCN version as TorchScript, as the next version beside it
-              demo   [--data DIR]
-                     world, train and eval in one go under DIR (default ./adsml-data), reusing what exists
+              serve  [--data DIR] [--config FILE] [--port N] [--admin-port N] [--admin-host H] [--admin-token T]
+                     serve DIR (default ./adsml-data): the public API on :8080, the admin API on 127.0.0.1:8081
+              demo   [--data DIR] [--seed N] [--traffic-qps Q] and serve's options
+                     world and first model if missing, then serve them with simulated users (default 20 requests/s)
               load   --url URL [--clients N] [--qps Q] [--duration 20s] [--warmup 2s] [--users N] [--slots N]
                      [--deadline-ms N] [--seed N] [--max-in-flight N] [--json]
                      POST /v1/rank at a running server: open loop at --qps, else --clients closed-loop clients
@@ -55,6 +57,7 @@ public final class Main {
                 case "train" -> TrainCommand.run(rest, out, err);
                 case "eval" -> EvalCommand.run(rest, out, err);
                 case "export" -> ExportCommand.run(rest, out, err);
+                case "serve" -> ServeCommand.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
                 case "load" -> LoadCommand.run(rest, out, err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");

@@ -1,0 +1,78 @@
+package adsml.actors;
+
+import adsml.actors.events.EventLog;
+import adsml.actors.models.ActiveModel;
+import adsml.actors.models.ModelRegistry;
+import adsml.actors.ranking.CandidateRetriever;
+import adsml.actors.ranking.FeatureAssembler;
+import adsml.actors.ranking.RankingCoordinator;
+import adsml.actors.ranking.RankingGateway;
+import adsml.platform.auction.Auction;
+import adsml.platform.features.DemoFeatures;
+import adsml.platform.index.AdIndex;
+import adsml.platform.store.UserStore;
+import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.Device;
+import adsml.scheduler.Ticker;
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Routers;
+
+/**
+ * The root of the serving actor system: spawns every long-lived actor once and hands their
+ * references out through {@code refs}. The request-stage pools run on the CPU dispatcher, the
+ * registry's loading and the event log on the blocking one (both in {@code reference.conf}).
+ */
+public final class ServingGuardian {
+
+    /** What the HTTP edge talks to. */
+    public record Refs(ActorRef<RankingGateway.Command> gateway, ActorRef<ModelRegistry.Command> registry,
+                       ActorRef<EventLog.Command> events) {
+    }
+
+    /** The plain objects the actors share. */
+    public record Deps(AdIndex index, UserStore users, BatchingScheduler scheduler, List<Device> devices,
+                       ActiveModel model, Auction auction, Ticker ticker, Clock clock, Path modelsRoot, Path eventLog) {
+    }
+
+    private ServingGuardian() {
+    }
+
+    public static Behavior<Void> create(Deps deps, CompletableFuture<Refs> refs) {
+        return Behaviors.setup(context -> {
+            Config config = context.getSystem().settings().config().getConfig("adsml.actors");
+            DispatcherSelector cpu = DispatcherSelector.fromConfig("adsml.actors.cpu-dispatcher");
+            DispatcherSelector blocking = DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher");
+            Executor blockingExecutor = context.getSystem().dispatchers().lookup(blocking);
+            int pool = config.getInt("stage-pool-size");
+
+            ActorRef<CandidateRetriever.Command> retriever = context.spawn(
+                    Routers.pool(pool, supervised(CandidateRetriever.create(deps.index(), deps.users(),
+                            config.getInt("max-candidates")))).withRouteeProps(cpu), "retriever");
+            ActorRef<FeatureAssembler.Command> assembler = context.spawn(
+                    Routers.pool(pool, supervised(FeatureAssembler.create(deps.index()))).withRouteeProps(cpu), "assembler");
+            RankingCoordinator.Pipeline pipeline = new RankingCoordinator.Pipeline(retriever, assembler, deps.scheduler(),
+                    deps.model(), deps.auction(), deps.ticker());
+            ActorRef<RankingGateway.Command> gateway = context.spawn(RankingGateway.create(pipeline), "ranking");
+            ActorRef<ModelRegistry.Command> registry = context.spawn(ModelRegistry.create(deps.modelsRoot(), deps.devices(),
+                    deps.scheduler(), DemoFeatures.SCHEMA, deps.ticker(), deps.model(), blockingExecutor, deps.clock()), "models");
+            ActorRef<EventLog.Command> events = context.spawn(EventLog.create(deps.eventLog()), "events", blocking);
+            refs.complete(new Refs(gateway, registry, events));
+            return Behaviors.empty();
+        });
+    }
+
+    /** A stage that throws on one request restarts for the next, instead of stopping the pool's routee. */
+    private static <T> Behavior<T> supervised(Behavior<T> behavior) {
+        return Behaviors.supervise(behavior).onFailure(SupervisorStrategy.restart());
+    }
+}

@@ -1,0 +1,75 @@
+package adsml.actors.ranking;
+
+import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.index.AdEntry;
+import adsml.platform.index.AdIndex;
+import adsml.platform.world.Ad;
+import adsml.platform.world.Campaign;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Turns a request's candidates into one columnar {@link FeatureBatch}: the user row computed by
+ * the retriever, each ad's row from the index, the context from the request. An ad removed
+ * between retrieval and assembly is dropped, not an error.
+ */
+public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Command> {
+
+    public sealed interface Command {
+    }
+
+    public record Assemble(RankQuery query, CandidateRetriever.Candidates candidates, ActorRef<Features> replyTo)
+            implements Command {
+    }
+
+    /** The batch and, row for row, the ad and campaign each row was built from (the auction needs their bids). */
+    public record Features(FeatureBatch batch, Ad[] ads, Campaign[] campaigns, int[] retrievalRank) {
+    }
+
+    private final AdIndex index;
+
+    private FeatureAssembler(ActorContext<Command> context, AdIndex index) {
+        super(context);
+        this.index = index;
+    }
+
+    public static Behavior<Command> create(AdIndex index) {
+        return Behaviors.setup(context -> new FeatureAssembler(context, index));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Assemble.class, this::onAssemble)
+                .build();
+    }
+
+    private Behavior<Command> onAssemble(Assemble assemble) {
+        CandidateRetriever.Candidates c = assemble.candidates();
+        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, c.count());
+        Ad[] ads = new Ad[c.count()];
+        Campaign[] campaigns = new Campaign[c.count()];
+        int[] rank = new int[c.count()];
+        int rows = 0;
+        for (int i = 0; i < c.count(); i++) {
+            Optional<AdEntry> entry = index.get(c.adIds()[i]);
+            if (entry.isEmpty()) {
+                continue;
+            }
+            ads[rows] = entry.get().ad();
+            campaigns[rows] = entry.get().campaign();
+            rank[rows] = i;
+            DemoFeatures.fill(batch, rows, c.user(), ads[rows], campaigns[rows], assemble.query().context());
+            rows++;
+        }
+        batch.setRows(rows);
+        assemble.replyTo().tell(new Features(batch, ads, campaigns, rank));
+        return this;
+    }
+}

@@ -1,0 +1,26 @@
+package adsml.actors.ranking;
+
+import adsml.platform.auction.Outcome;
+import java.util.List;
+
+/**
+ * The answer to one rank request: the winning ads in slot order, the model version that scored
+ * them, how many candidates each stage saw and how long each stage took. With {@code debug}, every
+ * scored candidate and its auction outcome.
+ */
+public record RankResult(String modelVersion, List<RankedAd> ads, int retrieved, int scored, Timings timings,
+                         List<Candidate> candidates) {
+
+    /** A winner: its scores, its eCPM (dollars per 1000 impressions) and the price it pays, in its bid's unit. */
+    public record RankedAd(int adId, int campaignId, String bidType, float bid, float pctr, float pcvr, double ecpm,
+                           double price, int slot) {
+    }
+
+    /** Milliseconds per stage, from the coordinator's start. */
+    public record Timings(double retrievalMs, double featuresMs, double scoringMs, double auctionMs, double totalMs) {
+    }
+
+    /** One scored candidate, for the explainer: retrieval rank, scores, eCPM and why it won or lost. */
+    public record Candidate(int adId, int retrievalRank, float pctr, float pcvr, double ecpm, Outcome outcome) {
+    }
+}

@@ -1,0 +1,179 @@
+package adsml.actors.ranking;
+
+import adsml.actors.models.ActiveModel;
+import adsml.platform.auction.Auction;
+import adsml.platform.auction.AuctionResult;
+import adsml.platform.world.Campaign;
+import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.DeadlineExceededException;
+import adsml.scheduler.LoadedVersion;
+import adsml.scheduler.Priority;
+import adsml.scheduler.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Runs one rank request, then stops: retrieval, features, scoring, auction, each stage timed.
+ * The model version is read once, when scoring starts, so the whole request is scored by one
+ * version even if a swap lands meanwhile. When the deadline passes first, the request fails with
+ * {@link DeadlineExceededException} and whatever is still running for it is ignored (the scheduler
+ * drops it unscored).
+ */
+public final class RankingCoordinator extends AbstractBehavior<RankingCoordinator.Command> {
+
+    public sealed interface Command {
+    }
+
+    private record Retrieved(CandidateRetriever.Candidates candidates) implements Command {
+    }
+
+    private record Assembled(FeatureAssembler.Features features) implements Command {
+    }
+
+    private record Scored(FeatureAssembler.Features features, String version, float[] scores) implements Command {
+    }
+
+    private record Failed(Throwable cause) implements Command {
+    }
+
+    private enum DeadlineReached implements Command {
+        INSTANCE
+    }
+
+    /** Everything a coordinator talks to; shared by all requests. */
+    public record Pipeline(ActorRef<CandidateRetriever.Command> retriever, ActorRef<FeatureAssembler.Command> assembler,
+                           BatchingScheduler scheduler, ActiveModel model, Auction auction, Ticker ticker) {
+    }
+
+    private final RankQuery query;
+    private final Pipeline pipeline;
+    private final ActorRef<StatusReply<RankResult>> replyTo;
+    private final long started;
+    private long retrieved;
+    private long assembled;
+    private long scored;
+    private int candidates;
+
+    private RankingCoordinator(ActorContext<Command> context, RankQuery query, Pipeline pipeline,
+                               ActorRef<StatusReply<RankResult>> replyTo) {
+        super(context);
+        this.query = query;
+        this.pipeline = pipeline;
+        this.replyTo = replyTo;
+        this.started = pipeline.ticker().nanos();
+    }
+
+    public static Behavior<Command> create(RankQuery query, Pipeline pipeline, ActorRef<StatusReply<RankResult>> replyTo) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            RankingCoordinator coordinator = new RankingCoordinator(context, query, pipeline, replyTo);
+            // A timer, not scheduleOnce: it is cancelled when the coordinator stops, so no dead letters.
+            timers.startSingleTimer(DeadlineReached.INSTANCE,
+                    Duration.ofNanos(Math.max(0, query.deadlineNanos() - coordinator.started)));
+            ActorRef<CandidateRetriever.Candidates> adapter = context.messageAdapter(CandidateRetriever.Candidates.class, Retrieved::new);
+            pipeline.retriever().tell(new CandidateRetriever.Retrieve(query, adapter));
+            return coordinator;
+        }));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Retrieved.class, this::onRetrieved)
+                .onMessage(Assembled.class, this::onAssembled)
+                .onMessage(Scored.class, this::onScored)
+                .onMessage(Failed.class, this::onFailed)
+                .onMessageEquals(DeadlineReached.INSTANCE, this::onDeadline)
+                .build();
+    }
+
+    private Behavior<Command> onRetrieved(Retrieved r) {
+        retrieved = pipeline.ticker().nanos();
+        candidates = r.candidates().count();
+        ActorRef<FeatureAssembler.Features> adapter = getContext().messageAdapter(FeatureAssembler.Features.class, Assembled::new);
+        pipeline.assembler().tell(new FeatureAssembler.Assemble(query, r.candidates(), adapter));
+        return this;
+    }
+
+    private Behavior<Command> onAssembled(Assembled a) {
+        assembled = pipeline.ticker().nanos();
+        Optional<LoadedVersion> version = pipeline.model().current();
+        if (version.isEmpty()) {
+            return fail(new NoActiveModelException());
+        }
+        if (a.features().batch().rows() == 0) {
+            return finish(a.features(), version.get().id(), new float[0]);
+        }
+        String id = version.get().id();
+        getContext().pipeToSelf(
+                pipeline.scheduler().submit(version.get(), a.features().batch(), query.deadlineNanos(), Priority.LIVE),
+                (scores, failure) -> failure == null ? new Scored(a.features(), id, scores) : new Failed(failure));
+        return this;
+    }
+
+    private Behavior<Command> onScored(Scored s) {
+        return finish(s.features(), s.version(), s.scores());
+    }
+
+    private Behavior<Command> finish(FeatureAssembler.Features features, String version, float[] scores) {
+        scored = pipeline.ticker().nanos();
+        int rows = features.batch().rows();
+        int heads = scores.length / Math.max(1, rows);
+        float[] pctr = new float[rows];
+        float[] pcvr = new float[rows];
+        int[] adIds = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            pctr[i] = scores[i * heads];
+            pcvr[i] = heads > 1 ? scores[i * heads + 1] : 0f;
+            adIds[i] = features.ads()[i].id();
+        }
+        AuctionResult auction = pipeline.auction().run(rows, adIds, features.campaigns(), pctr, pcvr, query.slots());
+        long done = pipeline.ticker().nanos();
+        List<RankResult.RankedAd> ads = new ArrayList<>(auction.winners());
+        for (int slot = 0; slot < auction.winners(); slot++) {
+            int i = auction.candidateIndex(slot);
+            Campaign c = features.campaigns()[i];
+            ads.add(new RankResult.RankedAd(auction.adId(slot), c.id(), c.bidType().name(), c.bid(), pctr[i], pcvr[i],
+                    auction.ecpm(slot), auction.priceBid(slot), slot));
+        }
+        List<RankResult.Candidate> debug = List.of();
+        if (query.debug()) {
+            debug = new ArrayList<>(rows);
+            for (int i = 0; i < rows; i++) {
+                debug.add(new RankResult.Candidate(adIds[i], features.retrievalRank()[i], pctr[i], pcvr[i],
+                        auction.candidateEcpm(i), auction.outcome(i)));
+            }
+        }
+        RankResult.Timings timings = new RankResult.Timings(ms(retrieved - started), ms(assembled - retrieved),
+                ms(scored - assembled), ms(done - scored), ms(done - started));
+        replyTo.tell(StatusReply.success(new RankResult(version, ads, candidates, rows, timings, debug)));
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onFailed(Failed f) {
+        Throwable cause = f.cause() instanceof java.util.concurrent.CompletionException && f.cause().getCause() != null
+                ? f.cause().getCause() : f.cause();
+        return fail(cause);
+    }
+
+    private Behavior<Command> onDeadline() {
+        return fail(new DeadlineExceededException("deadline of the request passed before it was ranked"));
+    }
+
+    private Behavior<Command> fail(Throwable cause) {
+        replyTo.tell(StatusReply.error(cause));
+        return Behaviors.stopped();
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+}

@@ -1,0 +1,81 @@
+package adsml.cli;
+
+import adsml.server.AdsmlServer;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code adsml serve}: serves a data folder until stopped. Configuration is HOCON: the built-in
+ * {@code reference.conf}, then {@code --config FILE} (or {@code application.conf} on the class
+ * path, which may read environment variables), then these flags.
+ */
+final class ServeCommand {
+    static final Set<String> OPTIONS = Set.of("data", "config", "port", "admin-port", "admin-host", "admin-token");
+
+    private ServeCommand() {
+    }
+
+    static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args args = Args.parse("serve", argv, OPTIONS, Set.of());
+        Path data = Path.of(args.string("data", "adsml-data"));
+        AdsmlServer server = AdsmlServer.start(data, config(args));
+        printBanner(server.started(), out);
+        awaitShutdown(server);
+        return 0;
+    }
+
+    static Config config(Args args) {
+        Map<String, Object> overrides = new HashMap<>();
+        if (args.flag("port")) {
+            overrides.put("adsml.http.port", args.integer("port", 8080));
+        }
+        if (args.flag("admin-port")) {
+            overrides.put("adsml.http.admin-port", args.integer("admin-port", 8081));
+        }
+        if (args.flag("admin-host")) {
+            overrides.put("adsml.http.admin-host", args.string("admin-host", "127.0.0.1"));
+        }
+        if (args.flag("admin-token")) {
+            overrides.put("adsml.http.admin-token", args.string("admin-token", ""));
+        }
+        Config base = ConfigFactory.load();
+        if (args.flag("config")) {
+            Path file = Path.of(args.string("config", ""));
+            if (!Files.isRegularFile(file)) {
+                throw new Args.UsageException("serve: --config " + file + " is not a file");
+            }
+            base = ConfigFactory.parseFile(file.toFile()).withFallback(base).resolve();
+        }
+        return ConfigFactory.parseMap(overrides).withFallback(base);
+    }
+
+    static void printBanner(AdsmlServer.Started s, PrintStream out) {
+        String api = "http://127.0.0.1:" + s.api().getPort();
+        out.println("adsml is serving " + s.modelVersion().orElse("no model yet (load one through the admin API)"));
+        out.println("  API:         " + api + "   (health: " + api + "/health/ready, metrics: " + api + "/metrics)");
+        out.println("  admin API:   http://" + s.admin().getHostString() + ":" + s.admin().getPort() + "/admin/api/models");
+        out.println("  admin token: " + s.adminToken());
+        out.println("  try:         curl -s -H 'Content-Type: application/json' -d '{\"userId\":\"u1\",\"context\":"
+                + "{\"surface\":\"home_feed\",\"device\":\"ios\",\"country\":\"US\",\"hour\":13},\"slots\":5,\"deadlineMs\":200}' "
+                + api + "/v1/rank");
+        out.flush();
+    }
+
+    /** Serves until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes the server in order. */
+    static void awaitShutdown(AdsmlServer server) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "adsml-shutdown"));
+        stopped.await();
+    }
+}

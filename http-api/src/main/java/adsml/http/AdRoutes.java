@@ -1,0 +1,164 @@
+package adsml.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.put;
+import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
+
+import adsml.platform.index.AdEntry;
+import adsml.platform.index.AdIndex;
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.world.Ad;
+import adsml.platform.world.Campaign;
+import adsml.platform.world.Vocab;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * {@code GET/PUT/DELETE /v1/ads/{id}}: read an ad with its campaign and today's spend, upsert
+ * it, pause it. The index sees every change at once. PUT takes
+ * {@code {"campaignId": 3, "category": 12, "creativeType": "video", "embedding": [6 floats], "paused": false}}.
+ */
+public final class AdRoutes {
+    private final AdIndex index;
+    private final List<Campaign> campaigns;
+    private final BudgetTracker budget;
+    private final HttpSettings settings;
+
+    public AdRoutes(AdIndex index, List<Campaign> campaigns, BudgetTracker budget, HttpSettings settings) {
+        this.index = index;
+        this.campaigns = campaigns;
+        this.budget = budget;
+        this.settings = settings;
+    }
+
+    public Route routes() {
+        return path(PathMatchers.segment("v1").slash("ads").slash(PathMatchers.integerSegment()), id -> concat(
+                get(() -> complete(read(id))),
+                put(() -> withSizeLimit(settings.maxBodyBytes(), () ->
+                        entity(Unmarshaller.entityToByteArray(), body -> complete(upsert(id, body))))),
+                delete(() -> complete(pause(id)))));
+    }
+
+    private HttpResponse read(int id) {
+        return index.get(id).map(entry -> JsonResponses.ok(json(entry)))
+                .orElseGet(() -> JsonResponses.error(StatusCodes.NOT_FOUND, "no ad " + id));
+    }
+
+    private HttpResponse pause(int id) {
+        if (!index.setPaused(id, true)) {
+            return JsonResponses.error(StatusCodes.NOT_FOUND, "no ad " + id);
+        }
+        return read(id);
+    }
+
+    private HttpResponse upsert(int id, byte[] body) {
+        JsonNode root;
+        try {
+            root = JsonResponses.JSON.readTree(body);
+        } catch (IOException e) {
+            throw new BadRequestException("malformed JSON");
+        }
+        if (root == null || !root.isObject()) {
+            throw new BadRequestException("the body must be a JSON object");
+        }
+        if (id < 0) {
+            throw new BadRequestException("ad id must be >= 0");
+        }
+        int campaignId = integer(root, "campaignId", 0, campaigns.size() - 1);
+        int category = integer(root, "category", 0, Vocab.NUM_CATEGORIES - 1);
+        JsonNode creative = root.get("creativeType");
+        int creativeType = creative == null || !creative.isTextual() ? -1 : Vocab.indexOf(Vocab.CREATIVE_TYPES, creative.asText());
+        if (creativeType < 0) {
+            throw new BadRequestException("creativeType: expected one of " + String.join(", ", Vocab.CREATIVE_TYPES));
+        }
+        JsonNode embedding = root.get("embedding");
+        if (embedding == null || !embedding.isArray() || embedding.size() != Vocab.EMBEDDING_DIM) {
+            throw new BadRequestException("embedding: expected " + Vocab.EMBEDDING_DIM + " numbers");
+        }
+        float[] values = new float[Vocab.EMBEDDING_DIM];
+        for (int i = 0; i < values.length; i++) {
+            if (!embedding.get(i).isNumber() || !Double.isFinite(embedding.get(i).asDouble())) {
+                throw new BadRequestException("embedding[" + i + "]: expected a finite number");
+            }
+            values[i] = (float) embedding.get(i).asDouble();
+        }
+        JsonNode paused = root.get("paused");
+        if (paused != null && !paused.isBoolean()) {
+            throw new BadRequestException("paused: expected true or false");
+        }
+        index.upsert(new Ad(id, campaignId, category, creativeType, values), campaigns.get(campaignId));
+        if (paused != null) {
+            index.setPaused(id, paused.asBoolean());
+        }
+        return read(id);
+    }
+
+    private static int integer(JsonNode root, String field, int min, int max) {
+        JsonNode v = root.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
+            throw new BadRequestException(field + ": expected an integer within [" + min + ", " + max + "]");
+        }
+        return v.asInt();
+    }
+
+    private Map<String, Object> json(AdEntry entry) {
+        Ad ad = entry.ad();
+        Campaign c = entry.campaign();
+        Map<String, Object> campaign = new LinkedHashMap<>();
+        campaign.put("id", c.id());
+        campaign.put("advertiserId", c.advertiserId());
+        campaign.put("bidType", c.bidType().name());
+        campaign.put("bid", c.bid());
+        campaign.put("dailyBudget", c.dailyBudget());
+        campaign.put("spentToday", budget.spentToday(c.id()));
+        campaign.put("outOfBudget", budget.exhausted(c.id()));
+        campaign.put("targeting", Map.of("countries", names(c.targeting().countryMask(), Vocab.COUNTRIES),
+                "devices", names(c.targeting().deviceMask(), Vocab.DEVICES),
+                "ages", names(c.targeting().ageMask(), Vocab.AGE_BUCKETS),
+                "interests", categories(c.targeting().interestMask())));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", ad.id());
+        body.put("campaignId", ad.campaignId());
+        body.put("category", ad.category());
+        body.put("creativeType", Vocab.CREATIVE_TYPES[ad.creativeType()]);
+        body.put("embedding", ad.embedding());
+        body.put("paused", entry.paused());
+        body.put("campaign", campaign);
+        return body;
+    }
+
+    /** Names of the set bits; an empty list means "any". */
+    private static List<String> names(int mask, String[] vocab) {
+        ArrayList<String> names = new ArrayList<>();
+        for (int i = 0; i < vocab.length; i++) {
+            if ((mask & (1 << i)) != 0) {
+                names.add(vocab[i]);
+            }
+        }
+        return names;
+    }
+
+    private static List<Integer> categories(long mask) {
+        ArrayList<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < Vocab.NUM_CATEGORIES; i++) {
+            if ((mask & (1L << i)) != 0) {
+                ids.add(i);
+            }
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,181 @@
+package adsml.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.put;
+import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
+
+import adsml.actors.models.ActiveModel;
+import adsml.actors.models.ModelRegistry;
+import adsml.actors.models.VersionInfo;
+import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.SchedulerSettings;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The admin API under {@code /admin/api}, on its own listener; every route wants
+ * {@code Authorization: Bearer <token>}.
+ * <ul>
+ *   <li>{@code GET /admin/api/models}: every version, its state, when, and its validation or failure</li>
+ *   <li>{@code POST /admin/api/models/{name}/{version}/load}, {@code .../activate}, {@code POST /admin/api/models/rollback}</li>
+ *   <li>{@code GET /admin/api/scheduler}: knobs and counters; {@code PUT} changes knobs at run time</li>
+ * </ul>
+ * Versions load only from the models folder (the registry refuses names that could leave it).
+ */
+public final class AdminRoutes {
+    /** Loading validates a golden batch on every device; big models take a while. */
+    private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ActorRef<ModelRegistry.Command> registry;
+    private final ActiveModel model;
+    private final BatchingScheduler scheduler;
+    private final Scheduler actorScheduler;
+    private final byte[] token;
+    private final HttpSettings settings;
+
+    public AdminRoutes(ActorRef<ModelRegistry.Command> registry, ActiveModel model, BatchingScheduler scheduler,
+                       Scheduler actorScheduler, HttpSettings settings) {
+        this.registry = registry;
+        this.model = model;
+        this.scheduler = scheduler;
+        this.actorScheduler = actorScheduler;
+        this.token = ("Bearer " + settings.adminToken()).getBytes(StandardCharsets.UTF_8);
+        this.settings = settings;
+    }
+
+    public Route routes() {
+        return pathPrefix("admin", () -> pathPrefix("api", () -> authorized(() -> concat(
+                path("models", () -> get(() -> completeWithFuture(listModels()))),
+                path(PathMatchers.segment("models").slash("rollback"), () -> post(() ->
+                        completeWithFuture(versionReply(AskPattern.askWithStatus(registry, ModelRegistry.Rollback::new,
+                                ASK_TIMEOUT, actorScheduler))))),
+                path(PathMatchers.segment("models").slash(PathMatchers.segment()).slash(PathMatchers.segment()).slash("load"),
+                        (name, version) -> post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
+                                replyTo -> new ModelRegistry.Load(name, version, replyTo), LOAD_TIMEOUT, actorScheduler))))),
+                path(PathMatchers.segment("models").slash(PathMatchers.segment()).slash(PathMatchers.segment()).slash("activate"),
+                        (name, version) -> post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
+                                replyTo -> new ModelRegistry.Activate(name, version, replyTo), ASK_TIMEOUT, actorScheduler))))),
+                path("scheduler", () -> concat(
+                        get(() -> complete(JsonResponses.ok(schedulerJson()))),
+                        put(() -> withSizeLimit(settings.maxBodyBytes(), () ->
+                                entity(Unmarshaller.entityToByteArray(), body -> complete(updateScheduler(body)))))))))));
+    }
+
+    private Route authorized(Supplier<Route> inner) {
+        return optionalHeaderValueByName("Authorization", header -> {
+            // Constant-time comparison: the token must not leak through response timing.
+            boolean ok = header.isPresent()
+                    && MessageDigest.isEqual(header.get().getBytes(StandardCharsets.UTF_8), token);
+            return ok ? inner.get() : complete(JsonResponses.error(StatusCodes.UNAUTHORIZED,
+                    "missing or wrong admin token: send Authorization: Bearer <token>"));
+        });
+    }
+
+    private CompletionStage<HttpResponse> listModels() {
+        CompletionStage<List<VersionInfo>> versions = AskPattern.ask(registry, ModelRegistry.ListVersions::new,
+                ASK_TIMEOUT, actorScheduler);
+        return versions.thenApply(list -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("active", model.current().map(v -> (Object) v.id()).orElse(null));
+            body.put("versions", list);
+            return JsonResponses.ok(body);
+        });
+    }
+
+    /** A registry refusal (a failed load, an unknown version) is the caller's problem: 409 with the reason. */
+    private static CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {
+        return reply.handle((info, failure) -> {
+            if (failure == null) {
+                return JsonResponses.ok(info);
+            }
+            Throwable cause = ErrorMapping.unwrap(failure);
+            if (cause instanceof StatusReply.ErrorMessage) {
+                return JsonResponses.error(StatusCodes.CONFLICT, cause.getMessage());
+            }
+            return ErrorMapping.toResponse(cause);
+        });
+    }
+
+    private Map<String, Object> schedulerJson() {
+        SchedulerSettings s = scheduler.settings();
+        Map<String, Object> knobs = new LinkedHashMap<>();
+        knobs.put("maxBatchRows", s.maxBatchRows());
+        knobs.put("maxQueueDelayMs", s.maxQueueDelay().toNanos() / 1e6);
+        knobs.put("maxQueuedRows", s.maxQueuedRows());
+        knobs.put("serviceTimeSafety", s.serviceTimeSafety());
+        return Map.of("settings", knobs, "stats", scheduler.stats());
+    }
+
+    private HttpResponse updateScheduler(byte[] body) {
+        JsonNode root;
+        try {
+            root = JsonResponses.JSON.readTree(body);
+        } catch (IOException e) {
+            throw new BadRequestException("malformed JSON");
+        }
+        if (root == null || !root.isObject()) {
+            throw new BadRequestException("the body must be a JSON object");
+        }
+        SchedulerSettings s = scheduler.settings();
+        try {
+            if (root.has("maxBatchRows")) {
+                s = s.withMaxBatchRows(intField(root, "maxBatchRows"));
+            }
+            if (root.has("maxQueueDelayMs")) {
+                s = s.withMaxQueueDelay(Duration.ofNanos((long) (number(root, "maxQueueDelayMs") * 1e6)));
+            }
+            if (root.has("maxQueuedRows")) {
+                s = s.withMaxQueuedRows(intField(root, "maxQueuedRows"));
+            }
+            if (root.has("serviceTimeSafety")) {
+                s = s.withServiceTimeSafety(number(root, "serviceTimeSafety"));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException(e.getMessage());
+        }
+        scheduler.updateSettings(s);
+        return JsonResponses.ok(schedulerJson());
+    }
+
+    private static int intField(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new BadRequestException(field + ": expected an integer");
+        }
+        return v.asInt();
+    }
+
+    private static double number(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+            throw new BadRequestException(field + ": expected a number");
+        }
+        return v.asDouble();
+    }
+}

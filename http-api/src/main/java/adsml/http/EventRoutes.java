@@ -1,0 +1,147 @@
+package adsml.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
+
+import adsml.actors.events.Event;
+import adsml.actors.events.EventLog;
+import adsml.platform.index.AdEntry;
+import adsml.platform.index.AdIndex;
+import adsml.platform.index.BudgetTracker;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * {@code POST /v1/events}: impressions, clicks and conversions in batches:
+ * <pre>{@code {"events": [{"type": "click", "requestId": "r1a", "userId": "u42", "adId": 17, "timestampMs": 1764000000000, "cost": 0.42}]}}</pre>
+ * The whole batch is validated first (one bad event refuses the batch, naming it), then appended
+ * durably to the event log; only then the 200. A positive {@code cost} is charged to the ad's
+ * campaign budget.
+ */
+public final class EventRoutes {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    private static final Duration APPEND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ActorRef<EventLog.Command> log;
+    private final AdIndex index;
+    private final BudgetTracker budget;
+    private final Scheduler scheduler;
+    private final HttpSettings settings;
+    private final ServingMetrics metrics;
+
+    public EventRoutes(ActorRef<EventLog.Command> log, AdIndex index, BudgetTracker budget, Scheduler scheduler,
+                       HttpSettings settings, ServingMetrics metrics) {
+        this.log = log;
+        this.index = index;
+        this.budget = budget;
+        this.scheduler = scheduler;
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    public Route routes() {
+        return path(PathMatchers.segment("v1").slash("events"), () -> post(() ->
+                withSizeLimit(settings.maxBodyBytes(), () ->
+                        entity(Unmarshaller.entityToByteArray(), body -> completeWithFuture(append(body))))));
+    }
+
+    private CompletionStage<HttpResponse> append(byte[] body) {
+        List<Event> events = parse(body);
+        CompletionStage<Integer> written = AskPattern.askWithStatus(log, replyTo -> new EventLog.Append(events, replyTo),
+                APPEND_TIMEOUT, scheduler);
+        return written.handle((count, failure) -> {
+            if (failure != null) {
+                return JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "events not stored: " + ErrorMapping.unwrap(failure).getMessage());
+            }
+            for (Event e : events) {
+                metrics.events(e.type().name().toLowerCase(), 1);
+                if (e.cost() > 0) {
+                    index.get(e.adId()).ifPresent(entry -> budget.charge(entry.campaign().id(), e.cost()));
+                }
+            }
+            return JsonResponses.ok(Map.of("accepted", count));
+        });
+    }
+
+    private List<Event> parse(byte[] body) {
+        JsonNode root;
+        try {
+            root = JsonResponses.JSON.readTree(body);
+        } catch (IOException e) {
+            throw new BadRequestException("malformed JSON");
+        }
+        JsonNode array = root == null ? null : root.get("events");
+        if (array == null || !array.isArray() || array.isEmpty()) {
+            throw new BadRequestException("events: expected a non-empty array");
+        }
+        if (array.size() > settings.maxEventsPerRequest()) {
+            throw new BadRequestException("events: at most " + settings.maxEventsPerRequest() + " per request, got " + array.size());
+        }
+        List<Event> events = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            events.add(event(array.get(i), "events[" + i + "]"));
+        }
+        return events;
+    }
+
+    private Event event(JsonNode e, String where) {
+        if (!e.isObject()) {
+            throw new BadRequestException(where + ": expected an object");
+        }
+        Event.Type type;
+        try {
+            type = Event.Type.valueOf(text(e, "type", where).toUpperCase());
+        } catch (IllegalArgumentException ex) {
+            throw new BadRequestException(where + ".type: expected impression, click or conversion");
+        }
+        String requestId = text(e, "requestId", where);
+        String userId = text(e, "userId", where);
+        JsonNode ad = e.get("adId");
+        if (ad == null || !ad.canConvertToInt() || !ad.isIntegralNumber()) {
+            throw new BadRequestException(where + ".adId: expected an integer");
+        }
+        Optional<AdEntry> entry = index.get(ad.asInt());
+        if (entry.isEmpty()) {
+            throw new BadRequestException(where + ".adId: no ad " + ad.asInt());
+        }
+        JsonNode ts = e.get("timestampMs");
+        if (ts == null || !ts.isIntegralNumber() || ts.asLong() < 0) {
+            throw new BadRequestException(where + ".timestampMs: expected a non-negative integer");
+        }
+        JsonNode cost = e.get("cost");
+        double amount = 0;
+        if (cost != null && !cost.isNull()) {
+            if (!cost.isNumber() || !Double.isFinite(cost.asDouble()) || cost.asDouble() < 0 || cost.asDouble() > 1e6) {
+                throw new BadRequestException(where + ".cost: expected a number within [0, 1000000]");
+            }
+            amount = cost.asDouble();
+        }
+        return new Event(type, requestId, userId, ad.asInt(), ts.asLong(), amount);
+    }
+
+    private static String text(JsonNode e, String field, String where) {
+        JsonNode v = e.get(field);
+        if (v == null || !v.isTextual() || !ID.matcher(v.asText()).matches()) {
+            throw new BadRequestException(where + "." + field + ": expected 1 to 64 of A-Z a-z 0-9 _ . : -");
+        }
+        return v.asText();
+    }
+}

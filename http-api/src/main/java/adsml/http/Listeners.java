@@ -1,0 +1,58 @@
+package adsml.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The two listeners: the public API, and the admin API on an address of its own (loopback by
+ * default) so that it can be firewalled apart. Both answer errors through {@link ApiEdge}.
+ */
+public final class Listeners {
+    private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ServerBinding api;
+    private final ServerBinding admin;
+
+    private Listeners(ServerBinding api, ServerBinding admin) {
+        this.api = api;
+        this.admin = admin;
+    }
+
+    public static Listeners bind(ActorSystem<?> system, HttpSettings settings, ServingMetrics metrics, List<Route> publicRoutes,
+                                 Route adminRoutes) throws Exception {
+        Http http = Http.get(system);
+        ServerBinding api = http.newServerAt(settings.host(), settings.port())
+                .bind(ApiEdge.wrap(concat(publicRoutes.get(0), publicRoutes.subList(1, publicRoutes.size()).toArray(Route[]::new)), metrics))
+                .toCompletableFuture().get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        try {
+            ServerBinding admin = http.newServerAt(settings.adminHost(), settings.adminPort())
+                    .bind(ApiEdge.wrap(adminRoutes, metrics))
+                    .toCompletableFuture().get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return new Listeners(api, admin);
+        } catch (Exception e) {
+            api.unbind();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress api() {
+        return api.localAddress();
+    }
+
+    public InetSocketAddress admin() {
+        return admin.localAddress();
+    }
+
+    public void unbind() {
+        api.unbind();
+        admin.unbind();
+    }
+}

@@ -1,0 +1,83 @@
+package adsml.http;
+
+import adsml.actors.ranking.RankResult;
+import adsml.scheduler.BatchingScheduler;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What {@code GET /metrics} shows, in Prometheus text: rank latency and per-stage timings as
+ * histograms, requests by status and model version, events by type, and the scheduler's queue,
+ * batch sizes, queue delay, shed and expired counts.
+ */
+public final class ServingMetrics {
+    private static final String[] STAGES = {"retrieval", "features", "scoring", "auction"};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer latency;
+    private final Timer[] stages = new Timer[STAGES.length];
+
+    public ServingMetrics(BatchingScheduler scheduler) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        latency = histogram(Timer.builder("adsml.rank.latency").description("POST /v1/rank, received to answered"));
+        for (int i = 0; i < STAGES.length; i++) {
+            stages[i] = histogram(Timer.builder("adsml.rank.stage").tag("stage", STAGES[i]).description("time in one pipeline stage"));
+        }
+        Gauge.builder("adsml.scheduler.queued.rows", scheduler, s -> s.stats().queuedRows()).register(registry);
+        FunctionCounter.builder("adsml.scheduler.batches", scheduler, s -> s.stats().batches()).register(registry);
+        FunctionCounter.builder("adsml.scheduler.rows.scored", scheduler, s -> s.stats().rowsScored()).register(registry);
+        FunctionCounter.builder("adsml.scheduler.shed", scheduler, s -> s.stats().shed())
+                .description("jobs refused at admission: queue full or deadline unreachable").register(registry);
+        FunctionCounter.builder("adsml.scheduler.expired", scheduler, s -> s.stats().expired())
+                .description("jobs dropped unscored because their deadline passed").register(registry);
+        Gauge.builder("adsml.scheduler.queue.delay.mean", scheduler, s -> s.stats().meanQueueDelayNanos() / 1e9)
+                .baseUnit("seconds").register(registry);
+        for (int bucket = 0; bucket <= 16; bucket++) {
+            int b = bucket;
+            FunctionCounter.builder("adsml.scheduler.batch.size", scheduler, s -> s.stats().batchSizeHistogram()[b])
+                    .tag("rows_from", Integer.toString(1 << b)).description("batches by size, power-of-two buckets")
+                    .register(registry);
+        }
+    }
+
+    private Timer histogram(Timer.Builder builder) {
+        return builder.publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(2)).register(registry);
+    }
+
+    /** Records one rank request; {@code result} is null when it failed. */
+    void rank(int status, long nanos, RankResult result) {
+        latency.record(nanos, TimeUnit.NANOSECONDS);
+        String version = result == null ? "none" : result.modelVersion();
+        Counter.builder("adsml.rank.requests").tag("status", Integer.toString(status)).tag("model_version", version)
+                .register(registry).increment();
+        if (result != null) {
+            RankResult.Timings t = result.timings();
+            double[] ms = {t.retrievalMs(), t.featuresMs(), t.scoringMs(), t.auctionMs()};
+            for (int i = 0; i < ms.length; i++) {
+                stages[i].record((long) (ms[i] * 1e6), TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    void events(String type, int count) {
+        Counter.builder("adsml.events").tag("type", type).register(registry).increment(count);
+    }
+
+    void badRequest() {
+        Counter.builder("adsml.http.bad.requests").register(registry).increment();
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,183 @@
+package adsml.server;
+
+import adsml.actors.ServingGuardian;
+import adsml.actors.models.ActiveModel;
+import adsml.actors.models.ModelRegistry;
+import adsml.actors.models.VersionInfo;
+import adsml.http.AdRoutes;
+import adsml.http.AdminRoutes;
+import adsml.http.EventRoutes;
+import adsml.http.HealthRoutes;
+import adsml.http.HttpSettings;
+import adsml.http.Listeners;
+import adsml.http.RankRoutes;
+import adsml.http.ServingMetrics;
+import adsml.platform.auction.Auction;
+import adsml.platform.auction.AuctionSettings;
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.index.ExactAdIndex;
+import adsml.platform.model.ModelFolder;
+import adsml.platform.store.CachedUserStore;
+import adsml.platform.store.RocksUserStore;
+import adsml.platform.store.UserStore;
+import adsml.platform.world.World;
+import adsml.platform.world.WorldFiles;
+import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.CpuDevice;
+import adsml.scheduler.Device;
+import adsml.scheduler.Ticker;
+import com.typesafe.config.Config;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running adsml: the data folder opened, the scoring and ranking machinery built, both
+ * listeners bound and the newest model version activated. {@link #close()} stops it all.
+ *
+ * <p>The data folder holds {@code world/} (ads, campaigns, users), {@code models/<name>/<version>/},
+ * {@code users/} (the RocksDB feature store, filled from the world on first start) and
+ * {@code events.log}.
+ */
+public final class AdsmlServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AdsmlServer.class);
+    private static final Duration ACTIVATE_TIMEOUT = Duration.ofMinutes(5);
+
+    /** Where it listens, the admin token, and the model version it activated (empty when none was found). */
+    public record Started(InetSocketAddress api, InetSocketAddress admin, String adminToken, Optional<String> modelVersion) {
+    }
+
+    private final ActorSystem<Void> system;
+    private final Listeners listeners;
+    private final BatchingScheduler scheduler;
+    private final Device device;
+    private final UserStore users;
+    private final Started started;
+
+    private AdsmlServer(ActorSystem<Void> system, Listeners listeners, BatchingScheduler scheduler, Device device,
+                        UserStore users, Started started) {
+        this.system = system;
+        this.listeners = listeners;
+        this.scheduler = scheduler;
+        this.device = device;
+        this.users = users;
+        this.started = started;
+    }
+
+    public Started started() {
+        return started;
+    }
+
+    /** Starts serving {@code data} with {@code config} ({@code adsml.http}, {@code adsml.server}, {@code pekko}). */
+    public static AdsmlServer start(Path data, Config config) throws Exception {
+        HttpSettings http = HttpSettings.from(config);
+        ServerSettings settings = ServerSettings.from(config);
+        Path worldDir = data.resolve("world");
+        if (!Files.exists(worldDir.resolve(WorldFiles.WORLD_JSON))) {
+            throw new IllegalStateException("no world in " + worldDir + ": run 'adsml demo' or 'adsml world --out " + worldDir + "'");
+        }
+        World world = WorldFiles.read(worldDir);
+        UserStore users = openUsers(data.resolve("users"), world, settings.userCacheSize());
+        BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
+        ExactAdIndex index = ExactAdIndex.of(world, budget);
+        Device device = new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes());
+        BatchingScheduler scheduler = new BatchingScheduler(settings.scheduler(), List.of(device), Ticker.SYSTEM);
+        ActiveModel model = new ActiveModel();
+        Auction auction = new Auction(new AuctionSettings(settings.reserveEcpm(), settings.maxSlots()), budget);
+        Path models = data.resolve("models");
+        Files.createDirectories(models);
+
+        CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
+        ServingGuardian.Deps deps = new ServingGuardian.Deps(index, users, scheduler, List.of(device), model, auction,
+                Ticker.SYSTEM, Clock.systemUTC(), models.toRealPath(), data.resolve("events.log"));
+        ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
+        try {
+            ServingGuardian.Refs actors = refs.get(30, TimeUnit.SECONDS);
+            String token = http.adminToken().isEmpty() ? newToken() : http.adminToken();
+            HttpSettings effective = http.withAdminToken(token);
+            ServingMetrics metrics = new ServingMetrics(scheduler);
+            Listeners listeners = Listeners.bind(system, effective, metrics,
+                    List.of(new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
+                            new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics).routes(),
+                            new AdRoutes(index, world.campaigns(), budget, effective).routes(),
+                            new HealthRoutes(model, metrics).routes()),
+                    new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective).routes());
+            Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
+            return new AdsmlServer(system, listeners, scheduler, device, users,
+                    new Started(listeners.api(), listeners.admin(), token, version));
+        } catch (Exception | Error e) {
+            system.terminate();
+            scheduler.close();
+            device.close();
+            users.close();
+            throw e;
+        }
+    }
+
+    private static UserStore openUsers(Path dir, World world, int cacheSize) {
+        RocksUserStore rocks = RocksUserStore.open(dir);
+        if (rocks.get(0).isEmpty() && !world.users().isEmpty()) {
+            LOG.info("filling the user store in {} with the world's {} users", dir, world.users().size());
+            rocks.putAll(world.users());
+        }
+        return new CachedUserStore(rocks, cacheSize);
+    }
+
+    private static Optional<String> activateNewest(ActorSystem<Void> system, ServingGuardian.Refs actors, Path modelDir,
+                                                   String name) throws Exception {
+        int newest = ModelFolder.highestVersion(modelDir);
+        if (newest == 0) {
+            LOG.warn("no version under {}: /health/ready stays 503 until one is loaded and activated", modelDir);
+            return Optional.empty();
+        }
+        String version = Integer.toString(newest);
+        try {
+            AskPattern.<ModelRegistry.Command, VersionInfo>askWithStatus(actors.registry(),
+                    replyTo -> new ModelRegistry.Load(name, version, replyTo), ACTIVATE_TIMEOUT, system.scheduler())
+                    .toCompletableFuture().get();
+            VersionInfo active = AskPattern.<ModelRegistry.Command, VersionInfo>askWithStatus(actors.registry(),
+                    replyTo -> new ModelRegistry.Activate(name, version, replyTo), ACTIVATE_TIMEOUT, system.scheduler())
+                    .toCompletableFuture().get();
+            return Optional.of(active.id());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("activating " + name + "/" + version + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private static String newToken() {
+        byte[] bytes = new byte[18];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    @Override
+    public void close() {
+        listeners.unbind();
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("the actor system did not stop in 30 s: {}", e.toString());
+        }
+        scheduler.close();
+        device.close();
+        try {
+            users.close();
+        } catch (Exception e) {
+            LOG.warn("closing the user store failed: {}", e.toString());
+        }
+    }
+}

@@ -4,6 +4,9 @@ import adsml.actors.ServingGuardian;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.models.VersionInfo;
+import adsml.actors.ranking.RankQuery;
+import adsml.actors.ranking.RankResult;
+import adsml.actors.ranking.RankingGateway;
 import adsml.http.AdRoutes;
 import adsml.http.AdminRoutes;
 import adsml.http.EventRoutes;
@@ -37,6 +40,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -66,9 +70,11 @@ public final class AdsmlServer implements AutoCloseable {
     private final Device device;
     private final UserStore users;
     private final Started started;
+    private final ServingGuardian.Refs actors;
 
     private AdsmlServer(ActorSystem<Void> system, Listeners listeners, BatchingScheduler scheduler, Device device,
-                        UserStore users, Started started) {
+                        UserStore users, Started started, ServingGuardian.Refs actors) {
+        this.actors = actors;
         this.system = system;
         this.listeners = listeners;
         this.scheduler = scheduler;
@@ -79,6 +85,17 @@ public final class AdsmlServer implements AutoCloseable {
 
     public Started started() {
         return started;
+    }
+
+    /**
+     * Ranks in-process, through the same actors as {@code POST /v1/rank} but without HTTP: what
+     * benchmarks compare against to price the HTTP layer. {@code query}'s deadline is in
+     * {@link Ticker#SYSTEM}'s time.
+     */
+    public CompletionStage<RankResult> rank(RankQuery query) {
+        Duration timeout = Duration.ofNanos(Math.max(0, query.deadlineNanos() - Ticker.SYSTEM.nanos())).plusSeconds(1);
+        return AskPattern.askWithStatus(actors.gateway(), replyTo -> new RankingGateway.Rank(query, replyTo), timeout,
+                system.scheduler());
     }
 
     /** Starts serving {@code data} with {@code config} ({@code adsml.http}, {@code adsml.server}, {@code pekko}). */
@@ -117,7 +134,7 @@ public final class AdsmlServer implements AutoCloseable {
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective).routes());
             Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
             return new AdsmlServer(system, listeners, scheduler, device, users,
-                    new Started(listeners.api(), listeners.admin(), token, version));
+                    new Started(listeners.api(), listeners.admin(), token, version), actors);
         } catch (Exception | Error e) {
             system.terminate();
             scheduler.close();

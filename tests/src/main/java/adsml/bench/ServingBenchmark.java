@@ -1,0 +1,355 @@
+package adsml.bench;
+
+import adsml.actors.ranking.RankQuery;
+import adsml.load.LoadGenerator;
+import adsml.load.LoadReport;
+import adsml.load.LoadSettings;
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.RandomFeatures;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelFolder;
+import adsml.platform.scoring.DjlScorer;
+import adsml.platform.world.Context;
+import adsml.scheduler.Ticker;
+import adsml.server.AdsmlServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The serving figures of BENCHMARKS.md, all from one run against one server on one data folder
+ * (a world and a trained {@code models/ctr} version, e.g. what {@code adsml demo} leaves behind):
+ * platform overhead (pipeline with and without HTTP against the raw DJL scorer), dynamic batching
+ * against one request per batch, the highest QPS with p99 <= 50 ms, and 10 swaps (2 broken) under
+ * load. Run: {@code tests/bench-serving DATA_DIR}. It copies the newest version to make the swap
+ * versions and removes them afterwards.
+ */
+public final class ServingBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration RUN = Duration.ofSeconds(10);
+    private static final Duration WARMUP = Duration.ofSeconds(2);
+
+    private final AdsmlServer server;
+    private final URI api;
+    private final URI admin;
+    private final String token;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final StringBuilder report = new StringBuilder();
+
+    private ServingBenchmark(AdsmlServer server) {
+        this.server = server;
+        this.api = URI.create("http://127.0.0.1:" + server.started().api().getPort());
+        this.admin = URI.create("http://127.0.0.1:" + server.started().admin().getPort());
+        this.token = server.started().adminToken();
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: ServingBenchmark DATA_DIR   (a folder with world/ and models/ctr/<n>/, as adsml demo leaves it)");
+            System.exit(2);
+        }
+        Path data = Path.of(args[0]);
+        Path models = data.resolve("models/ctr");
+        int base = ModelFolder.highestVersion(models);
+        if (base == 0) {
+            throw new IllegalStateException("no version under " + models);
+        }
+        try (AdsmlServer server = AdsmlServer.start(data, ConfigFactory.parseMap(Map.of(
+                "adsml.http.port", 0, "adsml.http.admin-port", 0)).withFallback(ConfigFactory.load()))) {
+            ServingBenchmark bench = new ServingBenchmark(server);
+            bench.overhead(ModelFolder.load(models.resolve(Integer.toString(base))));
+            bench.batching();
+            double maxQps = bench.maxQpsAtP99(50);
+            bench.swaps(models, base, Math.max(10, maxQps / 2));
+            System.out.println();
+            System.out.println(bench.report);
+        } finally {
+            removeSwapVersions(models, base);
+        }
+    }
+
+    // ---- platform overhead ---------------------------------------------------------------
+
+    private void overhead(Model model) throws Exception {
+        setScheduler(4096, 2.0);
+        double pipelineHttp = load(8, 0).qps() * 1000;
+        long rowsBefore = schedulerStat("rowsScored");
+        long batchesBefore = schedulerStat("batches");
+        double pipeline = inProcess(8) * 1000;
+        long meanBatch = (schedulerStat("rowsScored") - rowsBefore) / Math.max(1, schedulerStat("batches") - batchesBefore);
+        double raw1000 = rawScorer(model, 1000);
+        double rawMean = rawScorer(model, (int) Math.max(1, meanBatch));
+        line("## Platform overhead (8 clients, 1000 candidates per request)");
+        line("| path | candidates/s | / raw DJL at 1000 | / raw DJL at the mean batch (%d rows) |", meanBatch);
+        line("| --- | --- | --- | --- |");
+        line("| raw DjlScorer, batch 1000, one thread | %,.0f | 1.00 | |", raw1000);
+        line("| raw DjlScorer, batch %d, one thread | %,.0f | | 1.00 |", meanBatch, rawMean);
+        line("| pipeline in-process (actors, no HTTP) | %,.0f | %.2f | %.2f |", pipeline, pipeline / raw1000, pipeline / rawMean);
+        line("| pipeline through HTTP (`adsml load`, 8 clients) | %,.0f | %.2f | %.2f |", pipelineHttp, pipelineHttp / raw1000,
+                pipelineHttp / rawMean);
+        line("");
+    }
+
+    private static double rawScorer(Model model, int rows) {
+        FeatureBatch batch = RandomFeatures.batch(model.spec().schema(), rows, 3);
+        float[] out = new float[rows * model.spec().heads().size()];
+        try (DjlScorer scorer = DjlScorer.of(model)) {
+            long warmEnd = System.nanoTime() + WARMUP.toNanos();
+            while (System.nanoTime() < warmEnd) {
+                scorer.score(batch, out);
+            }
+            long scored = 0;
+            long start = System.nanoTime();
+            long end = start + RUN.toNanos();
+            while (System.nanoTime() < end) {
+                scorer.score(batch, out);
+                scored += rows;
+            }
+            return scored / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** Requests per second through the actors with {@code clients} closed-loop callers, no HTTP. */
+    private double inProcess(int clients) throws Exception {
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long warmEnd = System.nanoTime() + WARMUP.toNanos();
+        long end = warmEnd + RUN.toNanos();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            SplittableRandom random = new SplittableRandom(c);
+            threads.add(started(() -> {
+                while (System.nanoTime() < end) {
+                    RankQuery q = new RankQuery(random.nextInt(50_000), random.nextInt(10), random.nextInt(3),
+                            new Context(random.nextInt(4), random.nextInt(24), 0), 5, Ticker.SYSTEM.nanos() + 200_000_000L, false);
+                    try {
+                        server.rank(q).toCompletableFuture().get();
+                        if (System.nanoTime() > warmEnd) {
+                            done.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return done.get() / (RUN.toNanos() / 1e9);
+    }
+
+    // ---- batching ------------------------------------------------------------------------
+
+    private void batching() throws Exception {
+        line("## Dynamic batching against one request per batch (closed loop, 1000 candidates per request)");
+        line("| clients | batched QPS | batched p99 ms | unbatched QPS | unbatched p99 ms | QPS ratio |");
+        line("| --- | --- | --- | --- | --- | --- |");
+        for (int clients : new int[] {1, 8, 32}) {
+            setScheduler(4096, 2.0);
+            LoadReport batched = load(clients, 0);
+            setScheduler(1000, 0.0);
+            LoadReport unbatched = load(clients, 0);
+            line("| %d | %.1f | %.1f | %.1f | %.1f | %.2f |", clients, batched.qps(), batched.p99Ms(), unbatched.qps(),
+                    unbatched.p99Ms(), batched.qps() / unbatched.qps());
+        }
+        setScheduler(4096, 2.0);
+        line("");
+    }
+
+    private double maxQpsAtP99(double p99LimitMs) throws Exception {
+        line("## Highest open-loop QPS with p99 <= %.0f ms (1000 candidates per request)", p99LimitMs);
+        line("| target QPS | achieved | p50 ms | p99 ms | non-2xx | dropped |");
+        line("| --- | --- | --- | --- | --- | --- |");
+        double best = 0;
+        for (double qps = 25; qps <= 400; qps += 25) {
+            LoadReport r = load(16, qps);
+            long bad = r.requests() - r.status(200);
+            line("| %.0f | %.1f | %.1f | %.1f | %d | %d |", qps, r.qps(), r.p50Ms(), r.p99Ms(), bad, r.dropped());
+            if (r.p99Ms() > p99LimitMs || bad > 0 || r.dropped() > 0) {
+                break;
+            }
+            best = qps;
+        }
+        line("");
+        line("Highest QPS with p99 <= %.0f ms and no errors: **%.0f**", p99LimitMs, best);
+        line("");
+        return best;
+    }
+
+    // ---- swaps ---------------------------------------------------------------------------
+
+    private void swaps(Path models, int base, double qps) throws Exception {
+        // Ten swaps: eight good copies of the newest version and two broken ones.
+        List<Integer> versions = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            int v = base + i;
+            copyVersion(models.resolve(Integer.toString(base)), models.resolve(Integer.toString(v)));
+            if (i == 4) {
+                Files.writeString(models.resolve(v + "/model.json"), "{\"format\": 1, \"name\": ");
+            } else if (i == 8) {
+                byte[] weights = Files.readAllBytes(models.resolve(v + "/weights.safetensors"));
+                Files.write(models.resolve(v + "/weights.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
+            }
+            versions.add(v);
+        }
+        ConcurrentLinkedQueue<long[]> samples = new ConcurrentLinkedQueue<>();
+        List<long[]> windows = new ArrayList<>();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread client = started(() -> openLoop(qps, Duration.ofSeconds(60), samples, finished));
+        int refused = 0;
+        Thread.sleep(5_000);
+        for (int v : versions) {
+            long start = System.nanoTime();
+            int load = adminPost("/admin/api/models/ctr/" + v + "/load");
+            int activate = load == 200 ? adminPost("/admin/api/models/ctr/" + v + "/activate") : -1;
+            windows.add(new long[] {start, System.nanoTime() + 1_000_000_000L});
+            if (load != 200 || activate != 200) {
+                refused++;
+            }
+            Thread.sleep(4_000);
+        }
+        finished.await();
+        client.join();
+        Histogram inside = new Histogram(3);
+        Histogram outside = new Histogram(3);
+        long non2xx = 0;
+        for (long[] s : samples) {
+            if (s[2] != 200) {
+                non2xx++;
+                continue;
+            }
+            boolean inWindow = windows.stream().anyMatch(w -> s[0] >= w[0] && s[0] <= w[1]);
+            (inWindow ? inside : outside).recordValue(Math.max(1, s[1] / 1000));
+        }
+        line("## 10 swaps under load (2 of them broken), open loop at %.0f QPS for 60 s", qps);
+        line("| requests | non-2xx | versions refused | p99 in swap windows ms | steady p99 ms | ratio |");
+        line("| --- | --- | --- | --- | --- | --- |");
+        double in99 = inside.getValueAtPercentile(99) / 1000.0;
+        double out99 = outside.getValueAtPercentile(99) / 1000.0;
+        line("| %d | %d | %d of 10 | %.1f | %.1f | %.2f |", samples.size(), non2xx, refused, in99, out99, in99 / out99);
+        line("");
+        line("A swap window runs from the load request to 1 s after the activation answered.");
+    }
+
+    /** Fixed-rate rank requests, each recorded as {start nanos, latency nanos from the intended start, status}. */
+    private void openLoop(double qps, Duration duration, ConcurrentLinkedQueue<long[]> samples, CountDownLatch finished) {
+        ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
+        java.util.concurrent.ExecutorService senders = Executors.newFixedThreadPool(32);
+        long period = (long) (1e9 / qps);
+        long start = System.nanoTime();
+        long count = (long) (duration.toNanos() / period);
+        SplittableRandom random = new SplittableRandom(5);
+        CountDownLatch all = new CountDownLatch((int) count);
+        for (long i = 0; i < count; i++) {
+            long due = start + i * period;
+            String body = "{\"userId\":\"u" + random.nextInt(50_000) + "\",\"context\":{\"surface\":\"home_feed\",\"device\":\"ios\","
+                    + "\"country\":\"US\",\"hour\":" + random.nextInt(24) + "},\"slots\":5,\"deadlineMs\":200}";
+            timer.schedule(() -> senders.execute(() -> {
+                int status;
+                try {
+                    status = http.send(HttpRequest.newBuilder(api.resolve("/v1/rank")).timeout(Duration.ofSeconds(2))
+                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (Exception e) {
+                    status = -1;
+                }
+                samples.add(new long[] {due, System.nanoTime() - due, status});
+                all.countDown();
+            }), due - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        try {
+            all.await(duration.toSeconds() + 30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timer.shutdownNow();
+        senders.shutdownNow();
+        finished.countDown();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------
+
+    private static Thread started(Runnable body) {
+        Thread t = new Thread(body);
+        t.start();
+        return t;
+    }
+
+    private LoadReport load(int clients, double qps) throws Exception {
+        LoadSettings s = new LoadSettings(api, clients, qps, RUN, WARMUP, 50_000, 5, 200, 1, 4 * clients);
+        return LoadGenerator.run(s);
+    }
+
+    private void setScheduler(int maxBatchRows, double maxQueueDelayMs) throws Exception {
+        String body = "{\"maxBatchRows\":" + maxBatchRows + ",\"maxQueueDelayMs\":" + maxQueueDelayMs + "}";
+        HttpResponse<String> r = http.send(adminRequest("/admin/api/scheduler").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("scheduler knobs refused: " + r.body());
+        }
+    }
+
+    private long schedulerStat(String field) throws Exception {
+        HttpResponse<String> r = http.send(adminRequest("/admin/api/scheduler").GET().build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode stats = JSON.readTree(r.body()).get("stats");
+        return stats.get(field).asLong();
+    }
+
+    private int adminPost(String path) throws Exception {
+        return http.send(adminRequest(path).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private HttpRequest.Builder adminRequest(String path) {
+        return HttpRequest.newBuilder(admin.resolve(path)).timeout(Duration.ofMinutes(5))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
+    }
+
+    private void line(String format, Object... args) {
+        report.append(String.format(format, args)).append('\n');
+        System.err.println(String.format(format, args));
+    }
+
+    private static void copyVersion(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+
+    private static void removeSwapVersions(Path models, int base) throws Exception {
+        for (int v = base + 1; v <= base + 10; v++) {
+            Path dir = models.resolve(Integer.toString(v));
+            if (Files.exists(dir)) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+    }
+}

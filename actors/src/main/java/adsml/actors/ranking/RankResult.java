@@ -20,7 +20,13 @@ public record RankResult(String modelVersion, List<RankedAd> ads, int retrieved,
     public record Timings(double retrievalMs, double featuresMs, double scoringMs, double auctionMs, double totalMs) {
     }
 
-    /** One scored candidate, for the explainer: retrieval rank, scores, eCPM and why it won or lost. */
-    public record Candidate(int adId, int retrievalRank, float pctr, float pcvr, double ecpm, Outcome outcome) {
+    /**
+     * One scored candidate, for the explainer: where retrieval ranked it, its main features (the
+     * user-ad embedding affinity retrieval ranked by, the user's interest in its category), its
+     * scores, eCPM and why it won or lost.
+     */
+    public record Candidate(int adId, int campaignId, String bidType, float bid, int category, String creativeType,
+                            int retrievalRank, float affinity, float interestInCategory, float pctr, float pcvr,
+                            double ecpm, Outcome outcome) {
     }
 }

@@ -3,7 +3,9 @@ package adsml.actors.ranking;
 import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionResult;
+import adsml.platform.features.DemoFeatures;
 import adsml.platform.world.Campaign;
+import adsml.platform.world.Vocab;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.DeadlineExceededException;
 import adsml.scheduler.LoadedVersion;
@@ -147,9 +149,18 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         List<RankResult.Candidate> debug = List.of();
         if (query.debug()) {
             debug = new ArrayList<>(rows);
+            float[] dense = features.batch().dense();
+            int width = features.batch().denseDims();
             for (int i = 0; i < rows; i++) {
-                debug.add(new RankResult.Candidate(adIds[i], features.retrievalRank()[i], pctr[i], pcvr[i],
-                        auction.candidateEcpm(i), auction.outcome(i)));
+                Campaign c = features.campaigns()[i];
+                float affinity = 0f;
+                for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
+                    affinity += dense[i * width + d] * dense[i * width + Vocab.EMBEDDING_DIM + d];
+                }
+                debug.add(new RankResult.Candidate(adIds[i], c.id(), c.bidType().name(), c.bid(), features.ads()[i].category(),
+                        Vocab.CREATIVE_TYPES[features.ads()[i].creativeType()], features.retrievalRank()[i], affinity,
+                        dense[i * width + DemoFeatures.INTEREST_IN_CATEGORY], pctr[i], pcvr[i], auction.candidateEcpm(i),
+                        auction.outcome(i)));
             }
         }
         RankResult.Timings timings = new RankResult.Timings(ms(retrieved - started), ms(assembled - retrieved),

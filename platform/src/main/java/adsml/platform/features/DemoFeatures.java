@@ -26,18 +26,20 @@ public final class DemoFeatures {
             DEVICE_X_CATEGORY = 17, COUNTRY_X_CATEGORY = 18, AGE_X_CATEGORY = 19;
 
     private static final int CATS = Vocab.NUM_CATEGORIES;
+    /** Hashed id vocabularies: fill() and SCHEMA read the same constants, so they cannot drift apart. */
+    private static final int USER_IDS = 1 << 15, AD_IDS = 1 << 15, CAMPAIGN_IDS = 1 << 14, ADVERTISER_IDS = 1 << 13;
 
     public static final FeatureSchema SCHEMA = new FeatureSchema(NAME, List.of(
-            new FeatureSchema.Slot("user_id", 1 << 15),
+            new FeatureSchema.Slot("user_id", USER_IDS),
             new FeatureSchema.Slot("user_country", Vocab.COUNTRIES.length + 1),
             new FeatureSchema.Slot("user_device", Vocab.DEVICES.length + 1),
             new FeatureSchema.Slot("user_age", Vocab.AGE_BUCKETS.length + 1),
             new FeatureSchema.Slot("user_interest_1", CATS + 1),
             new FeatureSchema.Slot("user_interest_2", CATS + 1),
             new FeatureSchema.Slot("user_interest_3", CATS + 1),
-            new FeatureSchema.Slot("ad_id", 1 << 15),
-            new FeatureSchema.Slot("campaign_id", 1 << 14),
-            new FeatureSchema.Slot("advertiser_id", 1 << 13),
+            new FeatureSchema.Slot("ad_id", AD_IDS),
+            new FeatureSchema.Slot("campaign_id", CAMPAIGN_IDS),
+            new FeatureSchema.Slot("advertiser_id", ADVERTISER_IDS),
             new FeatureSchema.Slot("ad_category", CATS),
             new FeatureSchema.Slot("creative_type", Vocab.CREATIVE_TYPES.length),
             new FeatureSchema.Slot("bid_type", 3),
@@ -52,6 +54,8 @@ public final class DemoFeatures {
 
     private static final int[] OFFSETS = SCHEMA.offsets();
     private static final int EMB = Vocab.EMBEDDING_DIM;
+    /** Dense layout: user embedding [0, 6), ad embedding [6, 12), the user's three interest weights, then this. */
+    public static final int INTEREST_IN_CATEGORY = 2 * EMB + Vocab.INTERESTS_PER_USER;
 
     private DemoFeatures() {
     }
@@ -86,7 +90,7 @@ public final class DemoFeatures {
             interestRows[i] = OFFSETS[INTEREST_1 + i] + unknownLast(u.interests()[i], CATS);
         }
         return new UserRow(
-                OFFSETS[USER_ID] + hash(USER_ID, u.id(), SCHEMA.slots().get(USER_ID).vocab()),
+                OFFSETS[USER_ID] + hash(USER_ID, u.id(), USER_IDS),
                 OFFSETS[COUNTRY] + unknownLast(u.country(), Vocab.COUNTRIES.length),
                 OFFSETS[DEVICE] + unknownLast(u.device(), Vocab.DEVICES.length),
                 OFFSETS[AGE] + unknownLast(u.ageBucket(), Vocab.AGE_BUCKETS.length),
@@ -106,7 +110,7 @@ public final class DemoFeatures {
             interestRows[i] = OFFSETS[INTEREST_1 + i] + CATS;
         }
         return new UserRow(
-                OFFSETS[USER_ID] + hash(USER_ID, -1, SCHEMA.slots().get(USER_ID).vocab()),
+                OFFSETS[USER_ID] + hash(USER_ID, -1, USER_IDS),
                 OFFSETS[COUNTRY] + unknownLast(country, Vocab.COUNTRIES.length),
                 OFFSETS[DEVICE] + unknownLast(device, Vocab.DEVICES.length),
                 OFFSETS[AGE] + Vocab.AGE_BUCKETS.length,
@@ -125,9 +129,9 @@ public final class DemoFeatures {
         for (int i = 0; i < Vocab.INTERESTS_PER_USER; i++) {
             sp[s + INTEREST_1 + i] = u.interestRows()[i];
         }
-        sp[s + AD_ID] = OFFSETS[AD_ID] + hash(AD_ID, ad.id(), 1 << 15);
-        sp[s + CAMPAIGN_ID] = OFFSETS[CAMPAIGN_ID] + hash(CAMPAIGN_ID, c.id(), 1 << 14);
-        sp[s + ADVERTISER_ID] = OFFSETS[ADVERTISER_ID] + hash(ADVERTISER_ID, c.advertiserId(), 1 << 13);
+        sp[s + AD_ID] = OFFSETS[AD_ID] + hash(AD_ID, ad.id(), AD_IDS);
+        sp[s + CAMPAIGN_ID] = OFFSETS[CAMPAIGN_ID] + hash(CAMPAIGN_ID, c.id(), CAMPAIGN_IDS);
+        sp[s + ADVERTISER_ID] = OFFSETS[ADVERTISER_ID] + hash(ADVERTISER_ID, c.advertiserId(), ADVERTISER_IDS);
         sp[s + CATEGORY] = OFFSETS[CATEGORY] + category;
         sp[s + CREATIVE] = OFFSETS[CREATIVE] + ad.creativeType();
         sp[s + BID_TYPE] = OFFSETS[BID_TYPE] + c.bidType().ordinal();
@@ -144,7 +148,7 @@ public final class DemoFeatures {
         System.arraycopy(u.embedding(), 0, de, d, EMB);
         System.arraycopy(ad.embedding(), 0, de, d + EMB, EMB);
         System.arraycopy(u.interestWeights(), 0, de, d + 2 * EMB, Vocab.INTERESTS_PER_USER);
-        de[d + 2 * EMB + Vocab.INTERESTS_PER_USER] = interestIn(u, category);
+        de[d + INTEREST_IN_CATEGORY] = interestIn(u, category);
     }
 
     /** The user's weight for {@code category}, 0 when it is not among their interests: the classic user-category affinity feature. */

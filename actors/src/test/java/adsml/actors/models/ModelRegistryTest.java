@@ -1,0 +1,135 @@
+package adsml.actors.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.features.DemoFeatures;
+import adsml.platform.model.DcnWeights;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelFolder;
+import adsml.platform.model.ModelPreset;
+import adsml.platform.model.ModelSpec;
+import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.CpuDevice;
+import adsml.scheduler.Device;
+import adsml.scheduler.SchedulerSettings;
+import adsml.scheduler.Ticker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelRegistryTest {
+    private static final ActorTestKit KIT = ActorTestKit.create();
+    private static final Duration LOAD = Duration.ofSeconds(60);
+
+    @TempDir
+    Path models;
+    private Device device;
+    private BatchingScheduler scheduler;
+    private ActiveModel active;
+    private ActorRef<ModelRegistry.Command> registry;
+
+    @BeforeEach
+    void start() throws Exception {
+        ModelSpec spec = ModelPreset.DEMO.spec("ctr", "0");
+        for (int seed = 1; seed <= 3; seed++) {
+            ModelFolder.saveNextVersion(new Model.Dcn(spec, DcnWeights.random(spec, seed)), models.resolve("ctr"));
+        }
+        device = new CpuDevice("cpu0", 1, 1L << 30);
+        scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(device), Ticker.SYSTEM);
+        active = new ActiveModel();
+        registry = KIT.spawn(ModelRegistry.create(models.toRealPath(), List.of(device), scheduler, DemoFeatures.SCHEMA,
+                Ticker.SYSTEM, active, Executors.newSingleThreadExecutor(), Clock.systemUTC()));
+    }
+
+    @AfterEach
+    void stop() {
+        KIT.stop(registry);
+        scheduler.close();
+        device.close();
+    }
+
+    @AfterAll
+    static void shutdown() {
+        KIT.shutdownTestKit();
+    }
+
+    private StatusReply<VersionInfo> load(String version) {
+        TestProbe<StatusReply<VersionInfo>> probe = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.Load("ctr", version, probe.getRef()));
+        return probe.receiveMessage(LOAD);
+    }
+
+    private StatusReply<VersionInfo> activate(String version) {
+        TestProbe<StatusReply<VersionInfo>> probe = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.Activate("ctr", version, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    @Test
+    void load_validatesAgainstTheReference_thenActivateSwapsAtomically() {
+        StatusReply<VersionInfo> loaded = load("1");
+        assertTrue(loaded.isSuccess(), () -> loaded.getError().getMessage());
+        assertEquals(VersionState.READY, loaded.getValue().state());
+        assertTrue(loaded.getValue().detail().contains("max |backend - reference|"), loaded.getValue().detail());
+        assertTrue(active.current().isEmpty(), "loading alone must not take traffic");
+
+        assertEquals(VersionState.ACTIVE, activate("1").getValue().state());
+        assertEquals("ctr/1", active.current().orElseThrow().id());
+        assertTrue(load("2").isSuccess());
+        activate("2");
+        assertEquals("ctr/2", active.current().orElseThrow().id());
+    }
+
+    @Test
+    void brokenVersion_failsWithTheReason_andLeavesTheActiveOneServing() throws Exception {
+        load("1");
+        activate("1");
+        Files.writeString(models.resolve("ctr/2/model.json"), "{\"format\": 1, \"name\": ");
+        StatusReply<VersionInfo> refused = load("2");
+        assertTrue(refused.isError());
+        assertTrue(refused.getError().getMessage().contains("model.json: not valid JSON"), refused.getError().getMessage());
+        assertEquals("ctr/1", active.current().orElseThrow().id());
+        assertTrue(activate("2").isError(), "a failed version cannot be activated");
+        assertEquals("ctr/1", active.current().orElseThrow().id());
+    }
+
+    @Test
+    void rollback_reactivatesThePreviousVersion_andOlderOnesAreUnloaded() {
+        for (String v : List.of("1", "2", "3")) {
+            load(v);
+            activate(v);
+        }
+        TestProbe<StatusReply<VersionInfo>> probe = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.Rollback(probe.getRef()));
+        assertEquals("ctr/2", probe.receiveMessage().getValue().id());
+        assertEquals("ctr/2", active.current().orElseThrow().id());
+        TestProbe<List<VersionInfo>> list = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.ListVersions(list.getRef()));
+        List<VersionInfo> versions = list.receiveMessage();
+        assertEquals(VersionState.UNLOADED, versions.get(0).state());
+        assertEquals(VersionState.ACTIVE, versions.get(1).state());
+        assertEquals(VersionState.READY, versions.get(2).state());
+    }
+
+    @Test
+    void load_refusesNamesThatLeaveTheModelsFolder() {
+        TestProbe<StatusReply<VersionInfo>> probe = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.Load("..", "1", probe.getRef()));
+        StatusReply<VersionInfo> reply = probe.receiveMessage();
+        assertTrue(reply.isError());
+        assertTrue(reply.getError().getMessage().contains("is not a model or version name"), reply.getError().getMessage());
+    }
+}

@@ -159,6 +159,7 @@ class ModelLifecycleTest {
                 + failures.get(0).response());
         assertTrue(answers.size() >= 100, () -> "only " + answers.size() + " rank requests in 8 s");
         Set<String> seen = new LinkedHashSet<>();
+        System.err.println("DBG answers " + answers.size());
         for (Answer a : answers) {
             seen.add(a.response().json().path("modelVersion").asText());
         }
@@ -177,6 +178,7 @@ class ModelLifecycleTest {
                 }
             }
             int counted = between;
+            System.err.println("DBG window " + swap.version() + " " + between);
             assertTrue(counted > 0, () -> "no request was answered while " + swap.version() + " was active");
         }
         assertEquals("ctr/2", activeVersion(), "after the rollback");
@@ -243,6 +245,7 @@ class ModelLifecycleTest {
             // Past the batching window, a row still queued would have been scored by now.
             Thread.sleep(800);
             JsonNode after = stats();
+            System.err.println("DBG before " + before + "\nDBG after " + after + "\nDBG r " + r + " " + r.headers().map());
             assertEquals(before.path("rowsScored").asLong(), after.path("rowsScored").asLong(),
                     () -> "rows scored for an expired request: before " + before + ", after " + after);
             assertEquals(before.path("submitted").asLong() - before.path("expired").asLong(),

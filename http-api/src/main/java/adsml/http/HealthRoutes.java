@@ -27,10 +27,10 @@ public final class HealthRoutes {
     }
 
     public Route routes() {
-        return get(() -> concat(
-                path(PathMatchers.segment("health").slash("live"), () -> complete(JsonResponses.ok(Map.of("status", "live")))),
-                path(PathMatchers.segment("health").slash("ready"), () -> complete(ready())),
-                path("metrics", () -> complete(HttpResponse.create()
+        return concat(
+                path(PathMatchers.segment("health").slash("live"), () -> get(() -> complete(JsonResponses.ok(Map.of("status", "live"))))),
+                path(PathMatchers.segment("health").slash("ready"), () -> get(() -> complete(ready()))),
+                path("metrics", () -> get(() -> complete(HttpResponse.create()
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))));
     }
 

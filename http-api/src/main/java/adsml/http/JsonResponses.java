@@ -2,7 +2,10 @@ package adsml.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -12,7 +15,9 @@ import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 
 /** JSON bodies of the API, success and error alike: errors are always {@code {"error": reason}}. */
 public final class JsonResponses {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Instants as ISO-8601 text ("2026-11-26T06:15:13Z"), without pulling in the JSR-310 module for one type. */
+    static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new SimpleModule().addSerializer(Instant.class, ToStringSerializer.instance));
 
     private JsonResponses() {
     }

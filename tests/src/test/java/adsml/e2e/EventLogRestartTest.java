@@ -3,7 +3,6 @@ package adsml.e2e;
 import static adsml.e2e.ServingFixture.assertError;
 import static adsml.e2e.ServingFixture.rankBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.e2e.ServingFixture.Client;
 import adsml.e2e.ServingFixture.Response;

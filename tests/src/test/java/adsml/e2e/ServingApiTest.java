@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -170,8 +169,6 @@ class ServingApiTest {
     }
 
     @Test
-    @Disabled("bug: POST/PUT/DELETE to an unknown public path answers 405 'method not allowed here', not 404: "
-            + "HealthRoutes wraps its paths in get(), whose MethodRejection outlives every path mismatch")
     void unknownRoute_withOtherMethodThanGet_answers404() {
         // A typo in a POST path is not a wrong method: the client must learn that the route does not exist.
         assertError(client.post("/v1/rnak", rankBody("u1", 5, 200, false)), 404, "");
@@ -187,8 +184,6 @@ class ServingApiTest {
     }
 
     @Test
-    @Disabled("bug: GET /v1/rank and GET /v1/events answer 404 'no such route', not 405: HealthRoutes' get() "
-            + "passes for any GET and so cancels the MethodRejection of the POST-only routes")
     void wrongMethod_getOnPostOnlyRoute_answers405() {
         assertError(client.get("/v1/rank"), 405, "");
         assertError(client.get("/v1/events"), 405, "");

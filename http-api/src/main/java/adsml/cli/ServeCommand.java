@@ -15,7 +15,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code adsml serve}: serves a data folder until stopped. Configuration is HOCON: the built-in
  * {@code reference.conf}, then {@code --config FILE} (or {@code application.conf} on the class
- * path, which may read environment variables), then these flags.
+ * path), then environment variables named {@code CONFIG_FORCE_<path>} (dots as single
+ * underscores, e.g. {@code CONFIG_FORCE_adsml_http_port=9090}), then these flags.
  */
 final class ServeCommand {
     static final Set<String> OPTIONS = Set.of("data", "config", "port", "admin-port", "admin-host", "admin-token");
@@ -54,7 +55,7 @@ final class ServeCommand {
             }
             base = ConfigFactory.parseFile(file.toFile()).withFallback(base).resolve();
         }
-        return ConfigFactory.parseMap(overrides).withFallback(base);
+        return ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.systemEnvironmentOverrides()).withFallback(base);
     }
 
     static void printBanner(AdsmlServer.Started s, PrintStream out) {

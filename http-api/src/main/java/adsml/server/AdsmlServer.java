@@ -20,6 +20,7 @@ import adsml.platform.auction.AuctionSettings;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.ModelFolder;
+import adsml.platform.scoring.DjlScorer;
 import adsml.platform.store.CachedUserStore;
 import adsml.platform.store.RocksUserStore;
 import adsml.platform.store.UserStore;
@@ -110,6 +111,7 @@ public final class AdsmlServer implements AutoCloseable {
         UserStore users = openUsers(data.resolve("users"), world, settings.userCacheSize());
         BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
         ExactAdIndex index = ExactAdIndex.of(world, budget);
+        DjlScorer.setIntraOpThreads(settings.cpuIntraOpThreads());
         Device device = new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes());
         BatchingScheduler scheduler = new BatchingScheduler(settings.scheduler(), List.of(device), Ticker.SYSTEM);
         ActiveModel model = new ActiveModel();

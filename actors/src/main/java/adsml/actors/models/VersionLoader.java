@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  */
 final class VersionLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
-    private static final int GOLDEN_ROWS = 64;
-    private static final int WARM_UP_PASSES = 8;
+    private static final int GOLDEN_ROWS = 32;
+    private static final int WARM_UP_PASSES = 4;
     private static final float REFERENCE_TOLERANCE = 1e-4f;
     private static final Duration GOLDEN_DEADLINE = Duration.ofSeconds(30);
 

@@ -57,9 +57,9 @@ public final class ServingGuardian {
 
             ActorRef<CandidateRetriever.Command> retriever = context.spawn(
                     Routers.pool(pool, supervised(CandidateRetriever.create(deps.index(), deps.users(),
-                            config.getInt("max-candidates")))).withRouteeProps(cpu), "retriever");
+                            config.getInt("max-candidates"), deps.ticker()))).withRouteeProps(cpu), "retriever");
             ActorRef<FeatureAssembler.Command> assembler = context.spawn(
-                    Routers.pool(pool, supervised(FeatureAssembler.create(deps.index()))).withRouteeProps(cpu), "assembler");
+                    Routers.pool(pool, supervised(FeatureAssembler.create(deps.index(), deps.ticker()))).withRouteeProps(cpu), "assembler");
             RankingCoordinator.Pipeline pipeline = new RankingCoordinator.Pipeline(retriever, assembler, deps.scheduler(),
                     deps.model(), deps.auction(), deps.ticker());
             ActorRef<RankingGateway.Command> gateway = context.spawn(RankingGateway.create(pipeline), "ranking");

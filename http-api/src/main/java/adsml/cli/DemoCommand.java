@@ -50,15 +50,16 @@ final class DemoCommand {
         }
         AdsmlServer server = AdsmlServer.start(data, ServeCommand.config(args));
         ServeCommand.printBanner(server.started(), out);
+        AutoCloseable traffic = () -> { };
         if (trafficQps > 0) {
-            DemoTraffic.start(world, URI.create("http://127.0.0.1:" + server.started().api().getPort()), trafficQps, 7);
+            traffic = DemoTraffic.start(world, URI.create("http://127.0.0.1:" + server.started().api().getPort()), trafficQps, 7);
             out.printf("  demo traffic: %.0f rank requests/s from simulated users, clicks and conversions from the ground truth%n",
                     trafficQps);
         }
         out.println("  quality:     java -jar http-api/target/adsml.jar eval --world " + worldDir + " --model "
                 + modelDir.resolve(Integer.toString(ModelFolder.highestVersion(modelDir))));
         out.flush();
-        ServeCommand.awaitShutdown(server);
+        ServeCommand.awaitShutdown(server, traffic);
         return 0;
     }
 }

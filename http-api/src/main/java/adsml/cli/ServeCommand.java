@@ -70,10 +70,20 @@ final class ServeCommand {
         out.flush();
     }
 
-    /** Serves until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes the server in order. */
-    static void awaitShutdown(AdsmlServer server) throws InterruptedException {
+    /**
+     * Serves until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes {@code clientsFirst}
+     * (whatever sends to the server, such as the demo's traffic) and the server, in that order.
+     */
+    static void awaitShutdown(AdsmlServer server, AutoCloseable... clientsFirst) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (AutoCloseable client : clientsFirst) {
+                try {
+                    client.close();
+                } catch (Exception e) {
+                    System.err.println("adsml: closing " + client + " failed: " + e.getMessage());
+                }
+            }
             server.close();
             stopped.countDown();
         }, "adsml-shutdown"));

@@ -16,7 +16,6 @@ import adsml.platform.world.Ad;
 import adsml.platform.world.Campaign;
 import adsml.platform.world.Vocab;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,17 +65,10 @@ public final class AdRoutes {
     }
 
     private HttpResponse upsert(int id, byte[] body) {
-        JsonNode root;
-        try {
-            root = JsonResponses.JSON.readTree(body);
-        } catch (IOException e) {
-            throw new BadRequestException("malformed JSON");
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadRequestException("the body must be a JSON object");
-        }
-        if (id < 0) {
-            throw new BadRequestException("ad id must be >= 0");
+        JsonNode root = JsonResponses.readObject(body);
+        // New ads take the next id: a far-off id would make the index allocate up to it.
+        if (id < 0 || id > index.size()) {
+            throw new BadRequestException("ad id must be within [0, " + index.size() + "] (the next new ad is " + index.size() + ")");
         }
         int campaignId = integer(root, "campaignId", 0, campaigns.size() - 1);
         int category = integer(root, "category", 0, Vocab.NUM_CATEGORIES - 1);

@@ -18,7 +18,6 @@ import adsml.actors.models.VersionInfo;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.SchedulerSettings;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -58,9 +57,12 @@ public final class AdminRoutes {
     private final Scheduler actorScheduler;
     private final byte[] token;
     private final HttpSettings settings;
+    private final int maxCandidates;
 
+    /** @param maxCandidates rows one rank request may bring: the queue must hold at least that many */
     public AdminRoutes(ActorRef<ModelRegistry.Command> registry, ActiveModel model, BatchingScheduler scheduler,
-                       Scheduler actorScheduler, HttpSettings settings) {
+                       Scheduler actorScheduler, HttpSettings settings, int maxCandidates) {
+        this.maxCandidates = maxCandidates;
         this.registry = registry;
         this.model = model;
         this.scheduler = scheduler;
@@ -133,15 +135,7 @@ public final class AdminRoutes {
     }
 
     private HttpResponse updateScheduler(byte[] body) {
-        JsonNode root;
-        try {
-            root = JsonResponses.JSON.readTree(body);
-        } catch (IOException e) {
-            throw new BadRequestException("malformed JSON");
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadRequestException("the body must be a JSON object");
-        }
+        JsonNode root = JsonResponses.readObject(body);
         SchedulerSettings s = scheduler.settings();
         try {
             if (root.has("maxBatchRows")) {
@@ -151,7 +145,12 @@ public final class AdminRoutes {
                 s = s.withMaxQueueDelay(Duration.ofNanos((long) (number(root, "maxQueueDelayMs") * 1e6)));
             }
             if (root.has("maxQueuedRows")) {
-                s = s.withMaxQueuedRows(intField(root, "maxQueuedRows"));
+                int rows = intField(root, "maxQueuedRows");
+                if (rows < maxCandidates) {
+                    throw new BadRequestException("maxQueuedRows: must be at least " + maxCandidates
+                            + " (one rank request's candidates), was " + rows);
+                }
+                s = s.withMaxQueuedRows(rows);
             }
             if (root.has("serviceTimeSafety")) {
                 s = s.withServiceTimeSafety(number(root, "serviceTimeSafety"));

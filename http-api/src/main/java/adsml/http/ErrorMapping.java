@@ -3,6 +3,9 @@ package adsml.http;
 import adsml.actors.ranking.NoActiveModelException;
 import adsml.scheduler.DeadlineExceededException;
 import adsml.scheduler.OverloadException;
+import adsml.scheduler.VersionRetiredException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -37,8 +40,11 @@ public final class ErrorMapping {
         if (cause instanceof DeadlineExceededException) {
             return JsonResponses.unavailable("deadline exceeded before the request was ranked", RETRY_SOON);
         }
-        if (cause instanceof NoActiveModelException) {
-            return JsonResponses.unavailable(cause.getMessage(), RETRY_SOON);
+        if (cause instanceof NoActiveModelException || cause instanceof VersionRetiredException) {
+            return JsonResponses.unavailable("no model version could score the request", RETRY_SOON);
+        }
+        if (cause instanceof TimeoutException || cause instanceof RejectedExecutionException) {
+            return JsonResponses.unavailable("the server could not answer in time", RETRY_SOON);
         }
         LOG.error("request failed", cause);
         return JsonResponses.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error");

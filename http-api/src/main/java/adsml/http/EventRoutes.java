@@ -12,10 +12,10 @@ import adsml.platform.index.AdEntry;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.BudgetTracker;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -28,6 +28,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/events}: impressions, clicks and conversions in batches:
@@ -69,26 +70,25 @@ public final class EventRoutes {
                 APPEND_TIMEOUT, scheduler);
         return written.handle((count, failure) -> {
             if (failure != null) {
-                return JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "events not stored: " + ErrorMapping.unwrap(failure).getMessage());
+                LoggerFactory.getLogger(EventRoutes.class).warn("events not stored", failure);
+                return JsonResponses.unavailable("events not stored; nothing of this batch was acknowledged", Duration.ofSeconds(1));
             }
+            int[] byType = new int[Event.Type.values().length];
             for (Event e : events) {
-                metrics.events(e.type().name().toLowerCase(), 1);
+                byType[e.type().ordinal()]++;
                 if (e.cost() > 0) {
                     index.get(e.adId()).ifPresent(entry -> budget.charge(entry.campaign().id(), e.cost()));
                 }
+            }
+            for (Event.Type type : Event.Type.values()) {
+                metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
             }
             return JsonResponses.ok(Map.of("accepted", count));
         });
     }
 
     private List<Event> parse(byte[] body) {
-        JsonNode root;
-        try {
-            root = JsonResponses.JSON.readTree(body);
-        } catch (IOException e) {
-            throw new BadRequestException("malformed JSON");
-        }
-        JsonNode array = root == null ? null : root.get("events");
+        JsonNode array = JsonResponses.readObject(body).get("events");
         if (array == null || !array.isArray() || array.isEmpty()) {
             throw new BadRequestException("events: expected a non-empty array");
         }
@@ -108,7 +108,7 @@ public final class EventRoutes {
         }
         Event.Type type;
         try {
-            type = Event.Type.valueOf(text(e, "type", where).toUpperCase());
+            type = Event.Type.valueOf(text(e, "type", where).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException ex) {
             throw new BadRequestException(where + ".type: expected impression, click or conversion");
         }

@@ -1,9 +1,11 @@
 package adsml.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -20,6 +22,20 @@ public final class JsonResponses {
             .registerModule(new SimpleModule().addSerializer(Instant.class, ToStringSerializer.instance));
 
     private JsonResponses() {
+    }
+
+    /** A request body that must be a JSON object; anything else is a {@link BadRequestException}. */
+    static JsonNode readObject(byte[] body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (IOException e) {
+            throw new BadRequestException("malformed JSON");
+        }
+        if (root == null || !root.isObject()) {
+            throw new BadRequestException("the body must be a JSON object");
+        }
+        return root;
     }
 
     public static HttpResponse ok(Object body) {

@@ -51,8 +51,14 @@ public final class Listeners {
         return admin.localAddress();
     }
 
-    public void unbind() {
-        api.unbind();
-        admin.unbind();
+    /** Stops accepting, lets requests in flight finish for up to {@code grace}, then closes the connections. */
+    public void unbind(Duration grace) {
+        try {
+            api.terminate(grace).toCompletableFuture().get(grace.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            admin.terminate(grace).toCompletableFuture().get(grace.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            api.unbind();
+            admin.unbind();
+        }
     }
 }

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -31,6 +33,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 public final class RankRoutes {
     /** Time beyond the request's own deadline that the ask waits: the coordinator answers by the deadline. */
     private static final Duration ASK_MARGIN = Duration.ofSeconds(1);
+    private static final Duration RETRY_SOON = Duration.ofSeconds(1);
 
     private final ActorRef<RankingGateway.Command> gateway;
     private final Scheduler scheduler;
@@ -38,6 +41,9 @@ public final class RankRoutes {
     private final HttpSettings settings;
     private final ServingMetrics metrics;
     private final AtomicLong requestIds = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Request ids join events to what was served: a per-boot prefix keeps two runs' ids apart. */
+    private final String bootPrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
 
     public RankRoutes(ActorRef<RankingGateway.Command> gateway, Scheduler scheduler, Ticker ticker, HttpSettings settings,
                       ServingMetrics metrics) {
@@ -57,14 +63,22 @@ public final class RankRoutes {
     private CompletionStage<HttpResponse> rank(byte[] body) {
         long started = ticker.nanos();
         RankRequest request = RankRequest.parse(body, settings.rankLimits());
+        if (inFlight.incrementAndGet() > settings.maxInFlightRanks()) {
+            inFlight.decrementAndGet();
+            HttpResponse shed = JsonResponses.unavailable("overloaded: " + settings.maxInFlightRanks()
+                    + " rank requests already in progress", RETRY_SOON);
+            metrics.rank(shed.status().intValue(), ticker.nanos() - started, null);
+            return CompletableFuture.completedFuture(shed);
+        }
         long deadline = started + Duration.ofMillis(request.deadlineMs()).toNanos();
         RankQuery query = new RankQuery(request.userId(), request.country(), request.device(),
                 new Context(request.surface(), request.hour(), 0), request.slots(), deadline, request.debug());
-        String requestId = "r" + Long.toString(requestIds.incrementAndGet(), 36);
+        String requestId = bootPrefix + Long.toString(requestIds.incrementAndGet(), 36);
         CompletionStage<RankResult> result = AskPattern.askWithStatus(gateway,
                 replyTo -> new RankingGateway.Rank(query, replyTo), Duration.ofMillis(request.deadlineMs()).plus(ASK_MARGIN),
                 scheduler);
         return result.handle((r, failure) -> {
+            inFlight.decrementAndGet();
             HttpResponse response = failure == null ? JsonResponses.ok(body(requestId, r)) : ErrorMapping.toResponse(failure);
             metrics.rank(response.status().intValue(), ticker.nanos() - started, r);
             return response;

@@ -60,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class AdsmlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdsmlServer.class);
     private static final Duration ACTIVATE_TIMEOUT = Duration.ofMinutes(5);
+    /** Requests in flight at shutdown (a rank's deadline is at most 2 s) get this long to finish. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
 
     /** Where it listens, the admin token, and the model version it activated (empty when none was found). */
     public record Started(InetSocketAddress api, InetSocketAddress admin, String adminToken, Optional<String> modelVersion) {
@@ -133,7 +135,8 @@ public final class AdsmlServer implements AutoCloseable {
                             new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics).routes(),
                             new AdRoutes(index, world.campaigns(), budget, effective).routes(),
                             new HealthRoutes(model, metrics).routes()),
-                    new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective).routes());
+                    new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
+                            config.getInt("adsml.actors.max-candidates")).routes());
             Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
             return new AdsmlServer(system, listeners, scheduler, device, users,
                     new Started(listeners.api(), listeners.admin(), token, version), actors);
@@ -184,7 +187,7 @@ public final class AdsmlServer implements AutoCloseable {
 
     @Override
     public void close() {
-        listeners.unbind();
+        listeners.unbind(SHUTDOWN_GRACE);
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

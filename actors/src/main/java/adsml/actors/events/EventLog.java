@@ -51,8 +51,10 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     private final Map<Event.Type, Long> counts;
     private final List<Pending> pending = new ArrayList<>();
     private boolean flushQueued;
+    /** Set when forcing failed: what is on disk is then unknown, so nothing more is acknowledged. */
+    private String brokenReason;
 
-    private record Pending(ActorRef<StatusReply<Integer>> replyTo, int events) {
+    private record Pending(ActorRef<StatusReply<Integer>> replyTo, List<Event> events) {
     }
 
     private EventLog(ActorContext<Command> context, FileChannel channel, Map<Event.Type, Long> counts) {
@@ -66,7 +68,10 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Map<Event.Type, Long> counts = countExisting(file);
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+                    StandardOpenOption.READ);
+            // A crash may have left half a line at the end: cut it, so the next append starts a line.
+            channel.truncate(endOfLastLine(channel));
+            channel.position(channel.size());
             return new EventLog(context, channel, counts);
         });
     }
@@ -82,24 +87,35 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     }
 
     private Behavior<Command> onAppend(Append append) {
+        if (brokenReason != null) {
+            append.replyTo().tell(StatusReply.error(brokenReason));
+            return this;
+        }
         StringBuilder lines = new StringBuilder(append.events().size() * 64);
         for (Event e : append.events()) {
             lines.append(e.type().name()).append('\t').append(e.requestId()).append('\t').append(e.userKey()).append('\t')
                     .append(e.adId()).append('\t').append(e.timestampMs()).append('\t').append(e.cost()).append('\n');
         }
+        long start = -1;
         try {
+            start = channel.position();
             ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
         } catch (IOException e) {
+            // A torn batch must not stay in front of the next one: cut the file back to where it began.
+            try {
+                if (start >= 0) {
+                    channel.truncate(start);
+                }
+            } catch (IOException truncate) {
+                brokenReason = "event log cannot be repaired after a failed write: " + truncate.getMessage();
+            }
             append.replyTo().tell(StatusReply.error("event log write failed: " + e.getMessage()));
             return this;
         }
-        for (Event e : append.events()) {
-            counts.merge(e.type(), 1L, Long::sum);
-        }
-        pending.add(new Pending(append.replyTo(), append.events().size()));
+        pending.add(new Pending(append.replyTo(), append.events()));
         if (!flushQueued) {
             flushQueued = true;
             getContext().getSelf().tell(Flush.INSTANCE);
@@ -109,14 +125,21 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
 
     private Behavior<Command> onFlush() {
         flushQueued = false;
-        StatusReply<Integer> failure = null;
         try {
             channel.force(false);
         } catch (IOException e) {
-            failure = StatusReply.error("event log force failed: " + e.getMessage());
+            // After a failed fsync the kernel may have dropped the pages: fail-stop rather than acknowledge.
+            brokenReason = "event log stopped: forcing it to disk failed: " + e.getMessage();
         }
         for (Pending p : pending) {
-            p.replyTo().tell(failure != null ? StatusReply.error(failure.getError()) : StatusReply.success(p.events()));
+            if (brokenReason != null) {
+                p.replyTo().tell(StatusReply.error(brokenReason));
+                continue;
+            }
+            for (Event e : p.events()) {
+                counts.merge(e.type(), 1L, Long::sum);
+            }
+            p.replyTo().tell(StatusReply.success(p.events().size()));
         }
         pending.clear();
         return this;
@@ -136,6 +159,28 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         return this;
     }
 
+    /** The length of the file up to and including its last newline. */
+    private static long endOfLastLine(FileChannel channel) throws IOException {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        for (long at = channel.size() - 1; at >= 0; at--) {
+            one.clear();
+            channel.read(one, at);
+            if (one.get(0) == '\n') {
+                return at + 1;
+            }
+        }
+        return 0;
+    }
+
+    private static Event.Type typeOf(String name) {
+        for (Event.Type t : Event.Type.values()) {
+            if (t.name().equals(name)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     private static Map<Event.Type, Long> countExisting(Path file) {
         Map<Event.Type, Long> counts = new EnumMap<>(Event.Type.class);
         for (Event.Type t : Event.Type.values()) {
@@ -148,14 +193,14 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             String line;
             while ((line = reader.readLine()) != null) {
                 int tab = line.indexOf('\t');
-                if (tab > 0) {
-                    counts.merge(Event.Type.valueOf(line.substring(0, tab)), 1L, Long::sum);
+                Event.Type type = tab > 0 ? typeOf(line.substring(0, tab)) : null;
+                // A line torn by a crash counts as nothing; the appends after it are whole lines.
+                if (type != null) {
+                    counts.merge(type, 1L, Long::sum);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the event log " + file, e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("the event log " + file + " holds an unknown event type", e);
         }
         return counts;
     }

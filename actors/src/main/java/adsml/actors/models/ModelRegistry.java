@@ -16,11 +16,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owns the model versions: {@code LOADING -> READY (loaded on every device, validated, warm) ->
@@ -57,6 +60,8 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
 
     private record LoadFailed(String id, Throwable cause) implements Command {
     }
+
+    private static final Logger CLOSE_LOG = LoggerFactory.getLogger(ModelRegistry.class);
 
     private final VersionLoader loader;
     private final ActiveModel active;
@@ -96,6 +101,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                 .onMessage(Activate.class, this::onActivate)
                 .onMessage(Rollback.class, this::onRollback)
                 .onMessage(ListVersions.class, this::onList)
+                .onSignal(PostStop.class, signal -> onStop())
                 .build();
     }
 
@@ -175,25 +181,49 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         }
         active.set(loaded.get(id));
         String demoted = activeId;
+        String formerPrevious = previousId;
         previousId = demoted;
         activeId = id;
         versions.put(id, info.to(VersionState.ACTIVE, clock.instant(), info.detail()));
         if (demoted != null) {
             versions.put(demoted, versions.get(demoted).to(VersionState.READY, clock.instant(), versions.get(demoted).detail()));
         }
-        retireAllBut(id, demoted);
+        // Only the version that just stopped being the rollback target is retired: versions loaded
+        // but never activated stay READY for an activation later.
+        if (formerPrevious != null && !formerPrevious.equals(id) && !formerPrevious.equals(demoted)) {
+            retire(formerPrevious);
+        }
         getContext().getLog().info("model {} active (previous: {})", id, demoted);
         replyTo.tell(StatusReply.success(versions.get(id)));
     }
 
-    /** Keeps the active and the previous version loaded; the scheduler frees the rest after their last batch. */
-    private void retireAllBut(String keep, String alsoKeep) {
-        for (String id : new ArrayList<>(loaded.keySet())) {
-            if (!id.equals(keep) && !id.equals(alsoKeep)) {
-                loaded.remove(id).close();
-                versions.put(id, versions.get(id).to(VersionState.UNLOADED, clock.instant(), versions.get(id).detail()));
+    /** Takes a version out of service; the scheduler frees its memory after its last batch, off this actor's thread. */
+    private void retire(String id) {
+        LoadedVersion version = loaded.remove(id);
+        if (version == null) {
+            return;
+        }
+        versions.put(id, versions.get(id).to(VersionState.UNLOADED, clock.instant(), versions.get(id).detail()));
+        blocking.execute(() -> {
+            try {
+                version.close();
+            } catch (RuntimeException e) {
+                // Not the actor's context: this runs on the blocking executor.
+                CLOSE_LOG.warn("closing {} failed: {}", id, e.toString());
+            }
+        });
+    }
+
+    private Behavior<Command> onStop() {
+        for (LoadedVersion version : loaded.values()) {
+            try {
+                version.close();
+            } catch (RuntimeException e) {
+                getContext().getLog().warn("closing {} at shutdown failed: {}", version.id(), e.toString());
             }
         }
+        loaded.clear();
+        return this;
     }
 
     private Behavior<Command> onList(ListVersions list) {

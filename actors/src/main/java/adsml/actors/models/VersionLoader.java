@@ -10,12 +10,16 @@ import adsml.platform.scoring.ReferenceScorer;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.Device;
 import adsml.scheduler.LoadedVersion;
+import adsml.scheduler.OverloadException;
 import adsml.scheduler.Priority;
 import adsml.scheduler.Ticker;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -32,6 +36,7 @@ final class VersionLoader {
     private static final int WARM_UP_PASSES = 4;
     private static final float REFERENCE_TOLERANCE = 1e-4f;
     private static final Duration GOLDEN_DEADLINE = Duration.ofSeconds(30);
+    private static final Duration SHED_BACKOFF = Duration.ofMillis(50);
 
     private final Path modelsRoot;
     private final List<Device> devices;
@@ -66,9 +71,19 @@ final class VersionLoader {
         }
         Path dir = modelsRoot.resolve(name).resolve(version);
         try {
+            Path root = modelsRoot.toRealPath();
             Path real = dir.toRealPath();
-            if (!real.startsWith(modelsRoot.toRealPath())) {
+            if (!real.startsWith(root)) {
                 throw new IllegalArgumentException(name + "/" + version + " resolves outside the models folder");
+            }
+            // The files inside must not link out either: a version is what the models folder holds.
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(real)) {
+                for (Path file : files) {
+                    if (!file.toRealPath().startsWith(root)) {
+                        throw new IllegalArgumentException(name + "/" + version + "/" + file.getFileName()
+                                + " links outside the models folder");
+                    }
+                }
             }
             return real;
         } catch (IOException e) {
@@ -77,6 +92,15 @@ final class VersionLoader {
     }
 
     Loaded load(Path dir) {
+        try {
+            return loadAndValidate(dir);
+        } catch (InvalidModelException e) {
+            // Reasons go to admin clients: name files relative to the models folder, not by server path.
+            throw new InvalidModelException(e.getMessage().replace(dir + "/", "").replace(dir.toString(), "."), e);
+        }
+    }
+
+    private Loaded loadAndValidate(Path dir) {
         Model model = ModelFolder.load(dir);
         if (!model.spec().schema().equals(servingSchema)) {
             throw new InvalidModelException(dir.getFileName() + ": its feature schema '" + model.spec().schema().name()
@@ -91,6 +115,22 @@ final class VersionLoader {
         }
     }
 
+    /** Shadow work yields to live traffic: when the scheduler sheds it, wait and try again within the budget. */
+    private float[] scoreShadow(LoadedVersion loaded, FeatureBatch batch) throws Exception {
+        long giveUp = ticker.nanos() + GOLDEN_DEADLINE.toNanos();
+        while (true) {
+            try {
+                return scheduler.submit(loaded, batch, giveUp, Priority.SHADOW)
+                        .get(GOLDEN_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof OverloadException) || ticker.nanos() + SHED_BACKOFF.toNanos() >= giveUp) {
+                    throw e;
+                }
+                Thread.sleep(SHED_BACKOFF.toMillis());
+            }
+        }
+    }
+
     private String validate(Model model, LoadedVersion loaded) {
         FeatureBatch golden = RandomFeatures.batch(servingSchema, GOLDEN_ROWS, 20261126L);
         float[] scores = null;
@@ -98,9 +138,7 @@ final class VersionLoader {
             // The first pass validates; the others warm the device path, so that the scheduler's
             // service-time estimate reflects warm batches before live traffic arrives.
             for (int pass = 0; pass < WARM_UP_PASSES; pass++) {
-                long deadline = ticker.nanos() + GOLDEN_DEADLINE.toNanos();
-                float[] result = scheduler.submit(loaded, golden, deadline, Priority.SHADOW)
-                        .get(GOLDEN_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+                float[] result = scoreShadow(loaded, golden);
                 scores = scores == null ? result : scores;
             }
         } catch (Exception e) {

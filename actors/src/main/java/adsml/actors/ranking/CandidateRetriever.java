@@ -5,6 +5,7 @@ import adsml.platform.index.AdIndex;
 import adsml.platform.index.Audience;
 import adsml.platform.store.UserStore;
 import adsml.platform.world.User;
+import adsml.scheduler.Ticker;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -34,16 +35,19 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     private final AdIndex index;
     private final UserStore users;
     private final int maxCandidates;
+    private final Ticker ticker;
 
-    private CandidateRetriever(ActorContext<Command> context, AdIndex index, UserStore users, int maxCandidates) {
+    private CandidateRetriever(ActorContext<Command> context, AdIndex index, UserStore users, int maxCandidates,
+                               Ticker ticker) {
         super(context);
+        this.ticker = ticker;
         this.index = index;
         this.users = users;
         this.maxCandidates = maxCandidates;
     }
 
-    public static Behavior<Command> create(AdIndex index, UserStore users, int maxCandidates) {
-        return Behaviors.setup(context -> new CandidateRetriever(context, index, users, maxCandidates));
+    public static Behavior<Command> create(AdIndex index, UserStore users, int maxCandidates, Ticker ticker) {
+        return Behaviors.setup(context -> new CandidateRetriever(context, index, users, maxCandidates, ticker));
     }
 
     @Override
@@ -55,6 +59,10 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
 
     private Behavior<Command> onRetrieve(Retrieve retrieve) {
         RankQuery q = retrieve.query();
+        if (ticker.nanos() >= q.deadlineNanos()) {
+            // Its coordinator has answered at the deadline already: scanning now would only delay live requests.
+            return this;
+        }
         int[] ids = new int[maxCandidates];
         Optional<User> user = q.userId() < 0 ? Optional.empty() : users.get(q.userId());
         int count;

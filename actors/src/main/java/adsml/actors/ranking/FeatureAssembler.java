@@ -6,6 +6,7 @@ import adsml.platform.index.AdEntry;
 import adsml.platform.index.AdIndex;
 import adsml.platform.world.Ad;
 import adsml.platform.world.Campaign;
+import adsml.scheduler.Ticker;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -33,14 +34,16 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
     }
 
     private final AdIndex index;
+    private final Ticker ticker;
 
-    private FeatureAssembler(ActorContext<Command> context, AdIndex index) {
+    private FeatureAssembler(ActorContext<Command> context, AdIndex index, Ticker ticker) {
         super(context);
         this.index = index;
+        this.ticker = ticker;
     }
 
-    public static Behavior<Command> create(AdIndex index) {
-        return Behaviors.setup(context -> new FeatureAssembler(context, index));
+    public static Behavior<Command> create(AdIndex index, Ticker ticker) {
+        return Behaviors.setup(context -> new FeatureAssembler(context, index, ticker));
     }
 
     @Override
@@ -51,6 +54,9 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
     }
 
     private Behavior<Command> onAssemble(Assemble assemble) {
+        if (ticker.nanos() >= assemble.query().deadlineNanos()) {
+            return this; // answered at its deadline already
+        }
         CandidateRetriever.Candidates c = assemble.candidates();
         FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, c.count());
         Ad[] ads = new Ad[c.count()];

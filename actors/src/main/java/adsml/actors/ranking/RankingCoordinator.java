@@ -11,10 +11,12 @@ import adsml.scheduler.DeadlineExceededException;
 import adsml.scheduler.LoadedVersion;
 import adsml.scheduler.Priority;
 import adsml.scheduler.Ticker;
+import adsml.scheduler.VersionRetiredException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -64,6 +66,8 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
     private long assembled;
     private long scored;
     private int candidates;
+    private FeatureAssembler.Features features;
+    private boolean resubmitted;
 
     private RankingCoordinator(ActorContext<Command> context, RankQuery query, Pipeline pipeline,
                                ActorRef<StatusReply<RankResult>> replyTo) {
@@ -107,22 +111,37 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
 
     private Behavior<Command> onAssembled(Assembled a) {
         assembled = pipeline.ticker().nanos();
+        if (a.features().batch().rows() == 0) {
+            return pipeline.model().current().map(v -> finish(a.features(), v.id(), new float[0]))
+                    .orElseGet(() -> fail(new NoActiveModelException()));
+        }
+        features = a.features();
+        return submit();
+    }
+
+    /** Scores the features with the version active now; the whole request is scored by that one version. */
+    private Behavior<Command> submit() {
         Optional<LoadedVersion> version = pipeline.model().current();
         if (version.isEmpty()) {
             return fail(new NoActiveModelException());
         }
-        if (a.features().batch().rows() == 0) {
-            return finish(a.features(), version.get().id(), new float[0]);
-        }
         String id = version.get().id();
-        getContext().pipeToSelf(
-                pipeline.scheduler().submit(version.get(), a.features().batch(), query.deadlineNanos(), Priority.LIVE),
-                (scores, failure) -> failure == null ? new Scored(a.features(), id, scores) : new Failed(failure));
+        FeatureAssembler.Features f = features;
+        getContext().pipeToSelf(pipeline.scheduler().submit(version.get(), f.batch(), query.deadlineNanos(), Priority.LIVE),
+                (scores, failure) -> failure == null ? new Scored(f, id, scores) : new Failed(failure));
         return this;
     }
 
     private Behavior<Command> onScored(Scored s) {
-        return finish(s.features(), s.version(), s.scores());
+        if (pipeline.ticker().nanos() > query.deadlineNanos()) {
+            return onDeadline(); // scores that come after the deadline are as good as none
+        }
+        try {
+            return finish(s.features(), s.version(), s.scores());
+        } catch (RuntimeException e) {
+            getContext().getLog().error("ranking failed after scoring", e);
+            return fail(e);
+        }
     }
 
     private Behavior<Command> finish(FeatureAssembler.Features features, String version, float[] scores) {
@@ -170,8 +189,13 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
     }
 
     private Behavior<Command> onFailed(Failed f) {
-        Throwable cause = f.cause() instanceof java.util.concurrent.CompletionException && f.cause().getCause() != null
+        Throwable cause = f.cause() instanceof CompletionException && f.cause().getCause() != null
                 ? f.cause().getCause() : f.cause();
+        if (cause instanceof VersionRetiredException && !resubmitted) {
+            // Two swaps landed between reading the active version and the job holding it: read it again, once.
+            resubmitted = true;
+            return submit();
+        }
         return fail(cause);
     }
 

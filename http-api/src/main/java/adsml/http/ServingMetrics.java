@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,11 +26,15 @@ public final class ServingMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer latency;
     private final Timer[] stages = new Timer[STAGES.length];
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<String, Counter> events = new ConcurrentHashMap<>();
+    private final Counter badRequests;
 
     public ServingMetrics(BatchingScheduler scheduler) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         latency = histogram(Timer.builder("adsml.rank.latency").description("POST /v1/rank, received to answered"));
+        badRequests = Counter.builder("adsml.http.bad.requests").description("requests answered 400").register(registry);
         for (int i = 0; i < STAGES.length; i++) {
             stages[i] = histogram(Timer.builder("adsml.rank.stage").tag("stage", STAGES[i]).description("time in one pipeline stage"));
         }
@@ -58,8 +64,9 @@ public final class ServingMetrics {
     void rank(int status, long nanos, RankResult result) {
         latency.record(nanos, TimeUnit.NANOSECONDS);
         String version = result == null ? "none" : result.modelVersion();
-        Counter.builder("adsml.rank.requests").tag("status", Integer.toString(status)).tag("model_version", version)
-                .register(registry).increment();
+        // Looked up, not registered, per request: statuses and versions are few, requests are many.
+        requests.computeIfAbsent(status + "|" + version, key -> Counter.builder("adsml.rank.requests")
+                .tag("status", Integer.toString(status)).tag("model_version", version).register(registry)).increment();
         if (result != null) {
             RankResult.Timings t = result.timings();
             double[] ms = {t.retrievalMs(), t.featuresMs(), t.scoringMs(), t.auctionMs()};
@@ -70,11 +77,11 @@ public final class ServingMetrics {
     }
 
     void events(String type, int count) {
-        Counter.builder("adsml.events").tag("type", type).register(registry).increment(count);
+        events.computeIfAbsent(type, t -> Counter.builder("adsml.events").tag("type", t).register(registry)).increment(count);
     }
 
     void badRequest() {
-        Counter.builder("adsml.http.bad.requests").register(registry).increment();
+        badRequests.increment();
     }
 
     String scrape() {

@@ -6,7 +6,9 @@ import adsml.platform.model.ModelSpec;
 /**
  * Scores a {@link FeatureBatch} with one model version: calibrated probabilities, one per head
  * and row. Implementations hold native or device memory, so a scorer is closed when its version
- * is retired. A scorer is used by one thread at a time.
+ * is retired. The CPU scorers may be called by several threads at once (their weights are
+ * read-only and each call works in its own native scope); a device that cannot say so gives each
+ * worker its own scorer.
  */
 public interface Scorer extends AutoCloseable {
 

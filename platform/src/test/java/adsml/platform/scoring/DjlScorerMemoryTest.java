@@ -33,8 +33,10 @@ class DjlScorerMemoryTest {
             }
             assertEquals(arraysAfterWarmup, scorer.liveNativeArrays(), "native arrays grew");
             long growthKb = nativeKb() - nativeAfterWarmup;
-            // A leak of even one 4x176 float input per batch would be 280 MB here.
-            assertTrue(growthKb < 64 * 1024, "memory outside the Java heap grew by " + growthKb + " kB over 10^5 batches");
+            // A batch whose native scope leaked would keep its inputs and activations (over 10 kB
+            // at 4 rows): above 1 GB here. The bound leaves room for what is not a leak: the JVM
+            // touching fresh pages of a large young generation moves this figure by ~100 MB.
+            assertTrue(growthKb < 384 * 1024, "memory outside the Java heap grew by " + growthKb + " kB over 10^5 batches");
         }
     }
 

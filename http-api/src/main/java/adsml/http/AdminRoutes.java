@@ -14,6 +14,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
+import adsml.actors.models.RegistryRefusal;
 import adsml.actors.models.VersionInfo;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.SchedulerSettings;
@@ -30,11 +31,11 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
-import org.apache.pekko.pattern.StatusReply;
 
 /**
  * The admin API under {@code /admin/api}, on its own listener; every route wants
@@ -110,15 +111,20 @@ public final class AdminRoutes {
         });
     }
 
-    /** A registry refusal (a failed load, an unknown version) is the caller's problem: 409 with the reason. */
+    /** A registry refusal says whose problem it is: a bad name 400, no such version 404, a state that forbids it 409. */
     private static CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {
         return reply.handle((info, failure) -> {
             if (failure == null) {
                 return JsonResponses.ok(info);
             }
             Throwable cause = ErrorMapping.unwrap(failure);
-            if (cause instanceof StatusReply.ErrorMessage) {
-                return JsonResponses.error(StatusCodes.CONFLICT, cause.getMessage());
+            if (cause instanceof RegistryRefusal refusal) {
+                StatusCode status = switch (refusal.kind()) {
+                    case BAD_NAME -> StatusCodes.BAD_REQUEST;
+                    case NOT_FOUND -> StatusCodes.NOT_FOUND;
+                    case CONFLICT -> StatusCodes.CONFLICT;
+                };
+                return JsonResponses.error(status, cause.getMessage());
             }
             return ErrorMapping.toResponse(cause);
         });

@@ -2,6 +2,7 @@ package adsml.http;
 
 import adsml.actors.ranking.RankResult;
 import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.SchedulerStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -29,6 +30,8 @@ public final class ServingMetrics {
     private final Map<String, Counter> requests = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
     private final Counter badRequests;
+    private volatile SchedulerStats lastStats;
+    private volatile long lastStatsNanos;
 
     public ServingMetrics(BatchingScheduler scheduler) {
         new JvmMemoryMetrics().bindTo(registry);
@@ -38,21 +41,36 @@ public final class ServingMetrics {
         for (int i = 0; i < STAGES.length; i++) {
             stages[i] = histogram(Timer.builder("adsml.rank.stage").tag("stage", STAGES[i]).description("time in one pipeline stage"));
         }
-        Gauge.builder("adsml.scheduler.queued.rows", scheduler, s -> s.stats().queuedRows()).register(registry);
-        FunctionCounter.builder("adsml.scheduler.batches", scheduler, s -> s.stats().batches()).register(registry);
-        FunctionCounter.builder("adsml.scheduler.rows.scored", scheduler, s -> s.stats().rowsScored()).register(registry);
-        FunctionCounter.builder("adsml.scheduler.shed", scheduler, s -> s.stats().shed())
+        Gauge.builder("adsml.scheduler.queued.rows", this, m -> m.stats(scheduler).queuedRows()).register(registry);
+        FunctionCounter.builder("adsml.scheduler.batches", this, m -> m.stats(scheduler).batches()).register(registry);
+        FunctionCounter.builder("adsml.scheduler.rows.scored", this, m -> m.stats(scheduler).rowsScored()).register(registry);
+        FunctionCounter.builder("adsml.scheduler.shed", this, m -> m.stats(scheduler).shed())
                 .description("jobs refused at admission: queue full or deadline unreachable").register(registry);
-        FunctionCounter.builder("adsml.scheduler.expired", scheduler, s -> s.stats().expired())
+        FunctionCounter.builder("adsml.scheduler.expired", this, m -> m.stats(scheduler).expired())
                 .description("jobs dropped unscored because their deadline passed").register(registry);
-        Gauge.builder("adsml.scheduler.queue.delay.mean", scheduler, s -> s.stats().meanQueueDelayNanos() / 1e9)
+        Gauge.builder("adsml.scheduler.queue.delay.mean", this, m -> m.stats(scheduler).meanQueueDelayNanos() / 1e9)
                 .baseUnit("seconds").register(registry);
         for (int bucket = 0; bucket <= 16; bucket++) {
             int b = bucket;
-            FunctionCounter.builder("adsml.scheduler.batch.size", scheduler, s -> s.stats().batchSizeHistogram()[b])
+            FunctionCounter.builder("adsml.scheduler.batch.size", this, m -> m.stats(scheduler).batchSizeHistogram()[b])
                     .tag("rows_from", Integer.toString(1 << b)).description("batches by size, power-of-two buckets")
                     .register(registry);
         }
+    }
+
+    /**
+     * One scrape reads about twenty scheduler figures; each {@code stats()} takes the scheduler's
+     * lock and copies its histogram, so a scrape shares one snapshot (at most 200 ms old).
+     */
+    private SchedulerStats stats(BatchingScheduler scheduler) {
+        long now = System.nanoTime();
+        SchedulerStats s = lastStats;
+        if (s == null || now - lastStatsNanos > 200_000_000L) {
+            s = scheduler.stats();
+            lastStats = s;
+            lastStatsNanos = now;
+        }
+        return s;
     }
 
     private Timer histogram(Timer.Builder builder) {

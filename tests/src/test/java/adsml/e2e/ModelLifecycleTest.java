@@ -214,9 +214,9 @@ class ModelLifecycleTest {
     @Test
     @Order(4)
     void load_unknownVersion_isRefusedWithReason() {
-        assertError(client.adminPost("/admin/api/models/ctr/404/load"), 409, "no version ctr/404");
-        assertError(client.adminPost("/admin/api/models/ctr/..%2F..%2Fworld/load"), 409, "");
-        assertError(client.adminPost("/admin/api/models/ctr/3000/activate"), 409, "not loaded");
+        assertError(client.adminPost("/admin/api/models/ctr/404/load"), 404, "no version ctr/404");
+        assertError(client.adminPost("/admin/api/models/ctr/..%2F..%2Fworld/load"), 400, "");
+        assertError(client.adminPost("/admin/api/models/ctr/3000/activate"), 404, "never loaded");
     }
 
     @Test

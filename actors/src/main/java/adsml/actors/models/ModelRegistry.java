@@ -119,8 +119,8 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         Path dir;
         try {
             dir = loader.resolve(load.name(), load.version());
-        } catch (IllegalArgumentException e) {
-            load.replyTo().tell(StatusReply.error(e.getMessage()));
+        } catch (RegistryRefusal e) {
+            load.replyTo().tell(StatusReply.error(e));
             return this;
         }
         versions.put(id, new VersionInfo(load.name(), load.version(), VersionState.LOADING, clock.instant(), ""));
@@ -145,7 +145,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         versions.put(failed.id(), versions.get(failed.id()).to(VersionState.FAILED, clock.instant(), reason));
         getContext().getLog().warn("model {} failed: {}", failed.id(), reason);
-        reply(failed.id(), StatusReply.error(failed.id() + " failed: " + reason));
+        reply(failed.id(), StatusReply.error(new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, failed.id() + " failed: " + reason)));
         return this;
     }
 
@@ -162,7 +162,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
 
     private Behavior<Command> onRollback(Rollback rollback) {
         if (previousId == null) {
-            rollback.replyTo().tell(StatusReply.error("no previous version to roll back to"));
+            rollback.replyTo().tell(StatusReply.error(new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, "no previous version to roll back to")));
             return this;
         }
         activate(previousId, rollback.replyTo());
@@ -172,7 +172,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private void activate(String id, ActorRef<StatusReply<VersionInfo>> replyTo) {
         VersionInfo info = versions.get(id);
         if (info == null || !loaded.containsKey(id)) {
-            replyTo.tell(StatusReply.error(id + " is not loaded" + (info == null ? "" : " (it is " + info.state() + ")")));
+            replyTo.tell(StatusReply.error(info == null
+                    ? new RegistryRefusal(RegistryRefusal.Kind.NOT_FOUND, id + " was never loaded")
+                    : new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, id + " is not loaded (it is " + info.state() + ")")));
             return;
         }
         if (id.equals(activeId)) {

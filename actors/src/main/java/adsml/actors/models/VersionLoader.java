@@ -61,12 +61,12 @@ final class VersionLoader {
      * The folder of {@code name/version}; names are plain folder names and the resolved folder,
      * links followed, must lie inside the models folder.
      *
-     * @throws IllegalArgumentException with a reason, for a name that could leave the folder
+     * @throws RegistryRefusal BAD_NAME for a name that could leave the folder, NOT_FOUND for no such version
      */
     Path resolve(String name, String version) {
         for (String part : List.of(name, version)) {
             if (!NAME.matcher(part).matches() || part.equals(".") || part.equals("..")) {
-                throw new IllegalArgumentException("'" + part + "' is not a model or version name (letters, digits, _ . -)");
+                throw new RegistryRefusal(RegistryRefusal.Kind.BAD_NAME, "'" + part + "' is not a model or version name (letters, digits, _ . -)");
             }
         }
         Path dir = modelsRoot.resolve(name).resolve(version);
@@ -74,20 +74,20 @@ final class VersionLoader {
             Path root = modelsRoot.toRealPath();
             Path real = dir.toRealPath();
             if (!real.startsWith(root)) {
-                throw new IllegalArgumentException(name + "/" + version + " resolves outside the models folder");
+                throw new RegistryRefusal(RegistryRefusal.Kind.BAD_NAME, name + "/" + version + " resolves outside the models folder");
             }
             // The files inside must not link out either: a version is what the models folder holds.
             try (DirectoryStream<Path> files = Files.newDirectoryStream(real)) {
                 for (Path file : files) {
                     if (!file.toRealPath().startsWith(root)) {
-                        throw new IllegalArgumentException(name + "/" + version + "/" + file.getFileName()
+                        throw new RegistryRefusal(RegistryRefusal.Kind.BAD_NAME, name + "/" + version + "/" + file.getFileName()
                                 + " links outside the models folder");
                     }
                 }
             }
             return real;
         } catch (IOException e) {
-            throw new IllegalArgumentException("no version " + name + "/" + version + " in the models folder");
+            throw new RegistryRefusal(RegistryRefusal.Kind.NOT_FOUND, "no version " + name + "/" + version + " in the models folder");
         }
     }
 

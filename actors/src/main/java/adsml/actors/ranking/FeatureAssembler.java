@@ -2,12 +2,10 @@ package adsml.actors.ranking;
 
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
-import adsml.platform.index.AdEntry;
 import adsml.platform.index.AdIndex;
 import adsml.platform.world.Ad;
 import adsml.platform.world.Campaign;
 import adsml.scheduler.Ticker;
-import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -17,8 +15,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Turns a request's candidates into one columnar {@link FeatureBatch}: the user row computed by
- * the retriever, each ad's row from the index, the context from the request. An ad removed
- * between retrieval and assembly is dropped, not an error.
+ * the retriever, each ad's row from the index (one consistent read for all candidates), the
+ * context from the request. An ad removed between retrieval and assembly is dropped, not an error.
  */
 public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Command> {
 
@@ -62,17 +60,9 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         Ad[] ads = new Ad[c.count()];
         Campaign[] campaigns = new Campaign[c.count()];
         int[] rank = new int[c.count()];
-        int rows = 0;
-        for (int i = 0; i < c.count(); i++) {
-            Optional<AdEntry> entry = index.get(c.adIds()[i]);
-            if (entry.isEmpty()) {
-                continue;
-            }
-            ads[rows] = entry.get().ad();
-            campaigns[rows] = entry.get().campaign();
-            rank[rows] = i;
-            DemoFeatures.fill(batch, rows, c.user(), ads[rows], campaigns[rows], assemble.query().context());
-            rows++;
+        int rows = index.resolve(c.adIds(), c.count(), ads, campaigns, rank);
+        for (int r = 0; r < rows; r++) {
+            DemoFeatures.fill(batch, r, c.user(), ads[r], campaigns[r], assemble.query().context());
         }
         batch.setRows(rows);
         assemble.replyTo().tell(new Features(batch, ads, campaigns, rank));

@@ -37,6 +37,14 @@ public interface AdIndex {
     Optional<AdEntry> get(int adId);
 
     /**
+     * The ads and campaigns of {@code adIds[0..count)}, read from one consistent state of the index
+     * and without allocating: writes the found ones in order to {@code ads[k]}, {@code campaigns[k]}
+     * and their position in {@code adIds} to {@code positions[k]}, and returns how many were found
+     * (an id the index no longer holds is skipped).
+     */
+    int resolve(int[] adIds, int count, Ad[] ads, Campaign[] campaigns, int[] positions);
+
+    /**
      * Adds the ad, or replaces it (keeping its paused flag), and sets its campaign, which every ad of
      * that campaign then shares (bid, budget, targeting).
      *

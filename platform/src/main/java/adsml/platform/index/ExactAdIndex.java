@@ -298,6 +298,23 @@ public final class ExactAdIndex implements AdIndex {
     }
 
     @Override
+    public int resolve(int[] adIds, int count, Ad[] ads, Campaign[] campaigns, int[] positions) {
+        Snapshot s = snapshot;
+        int found = 0;
+        for (int i = 0; i < count; i++) {
+            int adId = adIds[i];
+            if (adId < 0 || adId >= s.limit || s.adCampaign[adId] < 0) {
+                continue;
+            }
+            ads[found] = s.ads[adId];
+            campaigns[found] = s.campaigns[s.adCampaign[adId]];
+            positions[found] = i;
+            found++;
+        }
+        return found;
+    }
+
+    @Override
     public void upsert(Ad ad, Campaign campaign) {
         if (campaign.id() != ad.campaignId()) {
             throw new IllegalArgumentException("ad " + ad.id() + " belongs to campaign " + ad.campaignId()

@@ -73,6 +73,22 @@ class ExactAdIndexTest {
     }
 
     @Test
+    void resolve_matchesGet_andSkipsIdsTheIndexDoesNotHold() {
+        ExactAdIndex index = targetedIndex();
+        int[] ids = {4, 999, 1, -3, 0};
+        Ad[] ads = new Ad[ids.length];
+        Campaign[] campaigns = new Campaign[ids.length];
+        int[] positions = new int[ids.length];
+        assertEquals(3, index.resolve(ids, ids.length, ads, campaigns, positions));
+        assertArrayEquals(new int[] {0, 2, 4}, java.util.Arrays.copyOf(positions, 3));
+        for (int k = 0; k < 3; k++) {
+            AdEntry entry = index.get(ids[positions[k]]).orElseThrow();
+            assertEquals(entry.ad(), ads[k]);
+            assertEquals(entry.campaign(), campaigns[k]);
+        }
+    }
+
+    @Test
     void retrieve_filtersByCountry() {
         ExactAdIndex index = targetedIndex();
         assertTrue(contains(retrieve(index, user(US, ANDROID, AGE_25, 1f), 10), 1));

@@ -48,9 +48,6 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * Versions load only from the models folder (the registry refuses names that could leave it).
  */
 public final class AdminRoutes {
-    /** Loading validates a golden batch on every device; big models take a while. */
-    private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(5);
-    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
 
     private final ActorRef<ModelRegistry.Command> registry;
     private final ActiveModel model;
@@ -77,13 +74,13 @@ public final class AdminRoutes {
                 path("models", () -> get(() -> completeWithFuture(listModels()))),
                 path(PathMatchers.segment("models").slash("rollback"), () -> post(() ->
                         completeWithFuture(versionReply(AskPattern.askWithStatus(registry, ModelRegistry.Rollback::new,
-                                ASK_TIMEOUT, actorScheduler))))),
+                                settings.adminTimeout(), actorScheduler))))),
                 path(PathMatchers.segment("models").slash(PathMatchers.segment()).slash(PathMatchers.segment()).slash("load"),
                         (name, version) -> post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
-                                replyTo -> new ModelRegistry.Load(name, version, replyTo), LOAD_TIMEOUT, actorScheduler))))),
+                                replyTo -> new ModelRegistry.Load(name, version, replyTo), settings.modelLoadTimeout(), actorScheduler))))),
                 path(PathMatchers.segment("models").slash(PathMatchers.segment()).slash(PathMatchers.segment()).slash("activate"),
                         (name, version) -> post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
-                                replyTo -> new ModelRegistry.Activate(name, version, replyTo), ASK_TIMEOUT, actorScheduler))))),
+                                replyTo -> new ModelRegistry.Activate(name, version, replyTo), settings.adminTimeout(), actorScheduler))))),
                 path("scheduler", () -> concat(
                         get(() -> complete(JsonResponses.ok(schedulerJson()))),
                         put(() -> withSizeLimit(settings.maxBodyBytes(), () ->
@@ -102,7 +99,7 @@ public final class AdminRoutes {
 
     private CompletionStage<HttpResponse> listModels() {
         CompletionStage<List<VersionInfo>> versions = AskPattern.ask(registry, ModelRegistry.ListVersions::new,
-                ASK_TIMEOUT, actorScheduler);
+                settings.adminTimeout(), actorScheduler);
         return versions.thenApply(list -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("active", model.current().map(v -> (Object) v.id()).orElse(null));

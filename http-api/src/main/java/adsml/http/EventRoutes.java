@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventRoutes {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
-    private static final Duration APPEND_TIMEOUT = Duration.ofSeconds(10);
 
     private final ActorRef<EventLog.Command> log;
     private final AdIndex index;
@@ -67,7 +66,7 @@ public final class EventRoutes {
     private CompletionStage<HttpResponse> append(byte[] body) {
         List<Event> events = parse(body);
         CompletionStage<Integer> written = AskPattern.askWithStatus(log, replyTo -> new EventLog.Append(events, replyTo),
-                APPEND_TIMEOUT, scheduler);
+                settings.eventsTimeout(), scheduler);
         return written.handle((count, failure) -> {
             if (failure != null) {
                 LoggerFactory.getLogger(EventRoutes.class).warn("events not stored", failure);

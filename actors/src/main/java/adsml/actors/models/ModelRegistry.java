@@ -22,13 +22,11 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Owns the model versions: {@code LOADING -> READY (loaded on every device, validated, warm) ->
- * ACTIVE -> READY (the previous one, kept for an instant rollback) -> UNLOADED}, or {@code FAILED}
- * with the reason.
+ * ACTIVE -> READY (the previous one, kept for an instant rollback) -> DRAINING -> UNLOADED}, or
+ * {@code FAILED} with the reason.
  *
  * <p>Loading and validation run on the blocking executor and come back as messages. Activation
  * is one write to {@link ActiveModel}: requests already holding the old version finish on it, and
@@ -61,14 +59,13 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private record LoadFailed(String id, Throwable cause) implements Command {
     }
 
-    private static final Logger CLOSE_LOG = LoggerFactory.getLogger(ModelRegistry.class);
-
     private final VersionLoader loader;
     private final ActiveModel active;
     private final Executor blocking;
     private final Clock clock;
     private final Map<String, VersionInfo> versions = new LinkedHashMap<>();
     private final Map<String, LoadedVersion> loaded = new LinkedHashMap<>();
+    private final Map<String, LoadedVersion> draining = new LinkedHashMap<>();
     private final Map<String, List<ActorRef<StatusReply<VersionInfo>>>> waitingForLoad = new LinkedHashMap<>();
     private String activeId;
     private String previousId;
@@ -199,20 +196,33 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         replyTo.tell(StatusReply.success(versions.get(id)));
     }
 
-    /** Takes a version out of service; the scheduler frees its memory after its last batch, off this actor's thread. */
+    /**
+     * Takes a version out of service: DRAINING while batches it started are in flight; the
+     * scheduler frees its memory after the last one, and the next listing shows it UNLOADED.
+     */
     private void retire(String id) {
         LoadedVersion version = loaded.remove(id);
         if (version == null) {
             return;
         }
-        versions.put(id, versions.get(id).to(VersionState.UNLOADED, clock.instant(), versions.get(id).detail()));
-        blocking.execute(() -> {
-            try {
-                version.close();
-            } catch (RuntimeException e) {
-                // Not the actor's context: this runs on the blocking executor.
-                CLOSE_LOG.warn("closing {} failed: {}", id, e.toString());
+        try {
+            version.close();
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("closing {} failed: {}", id, e.toString());
+        }
+        draining.put(id, version);
+        versions.put(id, versions.get(id).to(VersionState.DRAINING, clock.instant(), versions.get(id).detail()));
+        updateDraining();
+    }
+
+    private void updateDraining() {
+        draining.entrySet().removeIf(e -> {
+            if (!e.getValue().isReleased()) {
+                return false;
             }
+            versions.put(e.getKey(), versions.get(e.getKey()).to(VersionState.UNLOADED, clock.instant(),
+                    versions.get(e.getKey()).detail()));
+            return true;
         });
     }
 
@@ -229,6 +239,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     }
 
     private Behavior<Command> onList(ListVersions list) {
+        updateDraining();
         list.replyTo().tell(List.copyOf(versions.values()));
         return this;
     }

@@ -1,9 +1,10 @@
 package adsml.actors.models;
 
 /**
- * Where a model version is in its life; FAILED carries its reason in {@link VersionInfo}. An
- * UNLOADED version takes no new requests; its memory is freed after its last in-flight batch.
+ * Where a model version is in its life; FAILED carries its reason in {@link VersionInfo}. A
+ * DRAINING version takes no new requests but still has batches in flight; once the last one is
+ * done its memory is freed and it is UNLOADED.
  */
 public enum VersionState {
-    LOADING, READY, ACTIVE, UNLOADED, FAILED
+    LOADING, READY, ACTIVE, DRAINING, UNLOADED, FAILED
 }

@@ -1,6 +1,7 @@
 package adsml.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
@@ -20,6 +21,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -36,8 +39,11 @@ public final class AdRoutes {
     private final List<Campaign> campaigns;
     private final BudgetTracker budget;
     private final HttpSettings settings;
+    private final Executor writes;
 
-    public AdRoutes(AdIndex index, List<Campaign> campaigns, BudgetTracker budget, HttpSettings settings) {
+    /** @param writes where upserts run: one copies the index's arrays, too long for the HTTP dispatcher */
+    public AdRoutes(AdIndex index, List<Campaign> campaigns, BudgetTracker budget, HttpSettings settings, Executor writes) {
+        this.writes = writes;
         this.index = index;
         this.campaigns = campaigns;
         this.budget = budget;
@@ -48,7 +54,9 @@ public final class AdRoutes {
         return path(PathMatchers.segment("v1").slash("ads").slash(PathMatchers.integerSegment()), id -> concat(
                 get(() -> complete(read(id))),
                 put(() -> withSizeLimit(settings.maxBodyBytes(), () ->
-                        entity(Unmarshaller.entityToByteArray(), body -> complete(upsert(id, body))))),
+                        entity(Unmarshaller.entityToByteArray(), body -> completeWithFuture(
+                                CompletableFuture.supplyAsync(() -> upsert(id, body), writes)
+                                        .exceptionally(ErrorMapping::toResponse))))),
                 delete(() -> complete(pause(id)))));
     }
 

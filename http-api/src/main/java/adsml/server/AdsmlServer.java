@@ -45,6 +45,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,7 +134,8 @@ public final class AdsmlServer implements AutoCloseable {
             Listeners listeners = Listeners.bind(system, effective, metrics,
                     List.of(new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
                             new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics).routes(),
-                            new AdRoutes(index, world.campaigns(), budget, effective).routes(),
+                            new AdRoutes(index, world.campaigns(), budget, effective, system.dispatchers()
+                                    .lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"))).routes(),
                             new HealthRoutes(model, metrics).routes()),
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
                             config.getInt("adsml.actors.max-candidates")).routes());

@@ -14,7 +14,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.pytorch.jni.JniUtils;
-import java.nio.FloatBuffer;
 
 /**
  * Scores DCN and LR versions on the CPU with DJL's PyTorch engine. The weights are uploaded once
@@ -104,21 +103,10 @@ public final class DjlScorer implements Scorer {
 
     @Override
     public void score(FeatureBatch batch, float[] out) {
-        Scorer.checkShapes(spec, batch, out);
-        int rows = batch.rows();
-        if (rows == 0) {
-            return;
-        }
-        int heads = spec.heads().size();
-        try (NDManager m = manager.newSubManager()) {
-            NDArray ids = BatchArrays.sparse(m, batch);
-            NDArray dense = BatchArrays.dense(m, batch);
+        BatchArrays.score(spec, manager, batch, out, (ids, dense, rows) -> {
             NDArray gathered = ex(ids).embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
-            NDArray logits = lr ? lrLogits(gathered, dense) : dcnLogits(gathered, dense, rows);
-            FloatBuffer probabilities = Activation.sigmoid(logits).toByteBuffer().asFloatBuffer();
-            probabilities.get(out, 0, rows * heads);
-        }
-        Scorer.calibrate(spec, out, rows);
+            return Activation.sigmoid(lr ? lrLogits(gathered, dense) : dcnLogits(gathered, dense, rows));
+        });
     }
 
     private NDArray dcnLogits(NDArray gathered, NDArray dense, int rows) {

@@ -10,7 +10,6 @@ import ai.djl.MalformedModelException;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -81,19 +80,12 @@ public final class TorchScriptScorer implements Scorer {
 
     @Override
     public void score(FeatureBatch batch, float[] out) {
-        Scorer.checkShapes(spec, batch, out);
-        int rows = batch.rows();
-        if (rows == 0) {
-            return;
-        }
         int heads = spec.heads().size();
-        try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray sparse = BatchArrays.sparse(m, batch);
-            NDArray dense = BatchArrays.dense(m, batch);
-            // Outputs join the first input's manager, m, so they are freed with it.
+        BatchArrays.score(spec, model.getNDManager(), batch, out, (sparse, dense, rows) -> {
             NDArray probabilities;
             try {
-                probabilities = module.forward(new ParameterStore(m, false), new NDList(sparse, dense), false).singletonOrThrow();
+                probabilities = module.forward(new ParameterStore(sparse.getManager(), false), new NDList(sparse, dense), false)
+                        .singletonOrThrow();
             } catch (EngineException | IllegalArgumentException e) {
                 throw new InvalidModelException(file + ": forward(sparse, dense) failed: " + firstLine(e.getMessage()), e);
             }
@@ -101,9 +93,8 @@ public final class TorchScriptScorer implements Scorer {
                 throw new InvalidModelException(file + ": forward returned " + probabilities.getDataType() + " "
                         + probabilities.getShape() + "; expected float32 (" + rows + ", " + heads + ")");
             }
-            probabilities.toByteBuffer().asFloatBuffer().get(out, 0, rows * heads);
-        }
-        Scorer.calibrate(spec, out, rows);
+            return probabilities;
+        });
     }
 
     private static String firstLine(String message) {

@@ -1,5 +1,6 @@
 package adsml.platform.eval;
 
+import adsml.platform.auction.Auction;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.model.InvalidModelException;
@@ -165,13 +166,9 @@ public final class Evaluator {
         return new PolicyMetrics(impressions == 0 ? 0 : clicks / impressions, 1000.0 * revenue / requests.length);
     }
 
-    /** Expected spend of one impression at the bid: per click, per conversion or per thousand impressions. */
+    /** Expected spend of one impression at the bid: the auction's eCPM, per impression rather than per mille. */
     private static double value(Campaign c, double pClick, double pConversion) {
-        return switch (c.bidType()) {
-            case CPC -> c.bid() * pClick;
-            case CPA -> c.bid() * pClick * pConversion;
-            case CPM -> c.bid() / 1000.0;
-        };
+        return Auction.ecpm(c, (float) pClick, (float) pConversion) / 1000.0;
     }
 
     private static final class RandomPolicy implements Policy {

@@ -76,7 +76,6 @@ final class DcnPlan {
     private final List<Region> regions = new ArrayList<>();
     private final List<Step> steps = new ArrayList<>();
     private final int activationWidth;
-    private final Buffer finalBuffer;
     private long packedFloats;
 
     private DcnPlan(ModelSpec spec, int maxRows) {
@@ -110,7 +109,6 @@ final class DcnPlan {
         steps.add(new Head(region("head.weight", (long) heads * width), region("head.bias", heads),
                 region("calibration", calibrationFloats(spec)), in, width, heads));
         this.activationWidth = widest;
-        this.finalBuffer = in;
     }
 
     /**
@@ -171,11 +169,6 @@ final class DcnPlan {
         return List.copyOf(regions);
     }
 
-    /** The buffer the head reads: the last layer's output. */
-    Buffer finalBuffer() {
-        return finalBuffer;
-    }
-
     /** Widest activation row: the width of the PING and PONG buffers. */
     int activationWidth() {
         return activationWidth;
@@ -186,22 +179,37 @@ final class DcnPlan {
         return packedFloats * Float.BYTES;
     }
 
-    /** Device bytes of one lane: ids, dense, x0, ping, pong and out for {@link #maxRows()} rows. */
+    /** Bytes of a lane's pinned host buffers for {@link #maxRows()} rows: ids, dense values, scores. */
+    long[] laneHostPieces() {
+        long rows = maxRows;
+        return new long[] {rows * spec.schema().sparseSlots() * Integer.BYTES, rows * spec.schema().denseDims() * Float.BYTES,
+                rows * spec.heads().size() * Float.BYTES};
+    }
+
+    /** Bytes of a lane's device buffers: the host pieces' twins, then x0, ping and pong. */
+    long[] laneDevicePieces() {
+        long[] host = laneHostPieces();
+        long rows = maxRows;
+        long activations = rows * activationWidth * Float.BYTES;
+        return new long[] {host[0], host[1], host[2], rows * spec.inputWidth() * Float.BYTES, activations, activations};
+    }
+
+    /**
+     * Where each piece starts when they share one allocation, each on a 256-byte boundary; the
+     * last element is the allocation's size.
+     */
+    static long[] layout(long[] pieces) {
+        long[] at = new long[pieces.length + 1];
+        for (int i = 0; i < pieces.length; i++) {
+            at[i + 1] = at[i] + (pieces[i] + 255) / 256 * 256;
+        }
+        return at;
+    }
+
+    /** Device bytes of one lane: its pieces, laid out in one allocation. */
     long laneDeviceBytes() {
-        return (long) maxRows * rowBytes(true);
-    }
-
-    /** Pinned host bytes of one lane: ids and dense in, scores out. */
-    long laneHostBytes() {
-        return (long) maxRows * rowBytes(false);
-    }
-
-    private long rowBytes(boolean device) {
-        long ids = (long) spec.schema().sparseSlots() * Integer.BYTES;
-        long dense = (long) spec.schema().denseDims() * Float.BYTES;
-        long out = (long) spec.heads().size() * Float.BYTES;
-        long activations = device ? ((long) spec.inputWidth() + 2L * activationWidth) * Float.BYTES : 0;
-        return ids + dense + out + activations;
+        long[] pieces = laneDevicePieces();
+        return layout(pieces)[pieces.length];
     }
 
     /** Device bytes of a version with {@code lanes} lanes: what it reserves against the device's budget. */

@@ -3,10 +3,10 @@ package adsml.scheduler.gpu;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Model;
+import adsml.platform.scoring.Scorer;
 import adsml.scheduler.Device;
 import adsml.scheduler.DeviceMemoryException;
 import adsml.scheduler.MemoryBudget;
-import adsml.platform.scoring.Scorer;
 import java.util.Objects;
 import jcuda.CudaException;
 
@@ -56,14 +56,6 @@ public final class GpuDevice implements Device {
     @Override
     public String name() {
         return name;
-    }
-
-    public CudaDevices.Info info() {
-        return info;
-    }
-
-    public GpuSettings settings() {
-        return settings;
     }
 
     @Override
@@ -140,11 +132,6 @@ public final class GpuDevice implements Device {
     @Override
     public boolean healthy() {
         return !closed && failure == null;
-    }
-
-    /** Why the device is unhealthy, or null while it is healthy. */
-    public Throwable failure() {
-        return failure;
     }
 
     /** Destroys the context; close the versions loaded on it first. */

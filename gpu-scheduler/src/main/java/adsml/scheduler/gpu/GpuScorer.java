@@ -224,13 +224,12 @@ final class GpuScorer implements Scorer {
             this.heads = plan.spec().heads().size();
         }
 
-        /** One pinned host block and one device block, carved into the lane's buffers; 256-byte aligned pieces. */
+        /** One pinned host block and one device block, carved into the lane's buffers as the plan lays them out. */
         void allocate() {
-            long rows = plan.maxRows();
             JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
             hasStream = true;
-            long[] hostSizes = {rows * slots * Integer.BYTES, rows * denseDims * Float.BYTES, rows * heads * Float.BYTES};
-            long[] hostAt = offsets(hostSizes);
+            long[] hostSizes = plan.laneHostPieces();
+            long[] hostAt = DcnPlan.layout(hostSizes);
             JCudaDriver.cuMemAllocHost(host, hostAt[hostSizes.length]);
             hasHost = true;
             hostIds = hostAt[0];
@@ -240,10 +239,8 @@ final class GpuScorer implements Scorer {
             dense = host.getByteBuffer(hostDense, hostSizes[1]).order(ByteOrder.nativeOrder()).asFloatBuffer();
             scores = host.getByteBuffer(hostScores, hostSizes[2]).order(ByteOrder.nativeOrder()).asFloatBuffer();
 
-            long width = plan.activationWidth();
-            long[] devSizes = {hostSizes[0], hostSizes[1], hostSizes[2], rows * plan.spec().inputWidth() * Float.BYTES,
-                    rows * width * Float.BYTES, rows * width * Float.BYTES};
-            long[] devAt = offsets(devSizes);
+            long[] devSizes = plan.laneDevicePieces();
+            long[] devAt = DcnPlan.layout(devSizes);
             JCudaDriver.cuMemAlloc(dev, devAt[devSizes.length]);
             hasDevice = true;
             devIds = dev.withByteOffset(devAt[0]);
@@ -252,14 +249,6 @@ final class GpuScorer implements Scorer {
             activations[DcnPlan.Buffer.X0.ordinal()] = dev.withByteOffset(devAt[3]);
             activations[DcnPlan.Buffer.PING.ordinal()] = dev.withByteOffset(devAt[4]);
             activations[DcnPlan.Buffer.PONG.ordinal()] = dev.withByteOffset(devAt[5]);
-        }
-
-        private static long[] offsets(long[] sizes) {
-            long[] at = new long[sizes.length + 1];
-            for (int i = 0; i < sizes.length; i++) {
-                at[i + 1] = at[i] + (sizes[i] + 255) / 256 * 256;
-            }
-            return at;
         }
 
         /** Copies rows {@code [from, from + rows)} of the batch into pinned memory. */

@@ -112,13 +112,13 @@ final class GpuScorer implements Scorer {
             throw new IllegalArgumentException("at most " + plan.maxRows() + " rows per timed pass, was " + batch.rows());
         }
         Lane lane = takeLane();
-        CUevent start = new CUevent();
-        CUevent stop = new CUevent();
+        CUevent start = null;
+        CUevent stop = null;
         try {
             cuda.makeCurrent();
             lane.stage(batch, 0, batch.rows());
-            JCudaDriver.cuEventCreate(start, 0);
-            JCudaDriver.cuEventCreate(stop, 0);
+            start = event();
+            stop = event();
             lane.copyIn(batch.rows());
             for (int i = 0; i < warmup; i++) {
                 lane.forward(this, batch.rows());
@@ -135,10 +135,24 @@ final class GpuScorer implements Scorer {
         } catch (CudaException e) {
             throw device.failed("timing " + id(), e);
         } finally {
-            JCudaDriver.cuEventDestroy(start);
-            JCudaDriver.cuEventDestroy(stop);
+            // Only what was created; a failure here must not hide the one that brought us here.
+            for (CUevent e : new CUevent[] {start, stop}) {
+                if (e != null) {
+                    try {
+                        JCudaDriver.cuEventDestroy(e);
+                    } catch (CudaException ignored) {
+                        // A failed destroy leaks one event; it changes neither the timing nor the device's health.
+                    }
+                }
+            }
             free.add(lane);
         }
+    }
+
+    private static CUevent event() {
+        CUevent e = new CUevent();
+        JCudaDriver.cuEventCreate(e, 0);
+        return e;
     }
 
     private Lane takeLane() {

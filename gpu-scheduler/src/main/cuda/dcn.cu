@@ -75,9 +75,10 @@ extern "C" __global__ void gather_concat(const int* __restrict__ ids, const floa
 extern "C" __global__ void __launch_bounds__(256) linear_f32(const float* __restrict__ a, const float* __restrict__ w,
                                                               const float* __restrict__ bias, const float* __restrict__ x0,
                                                               float* __restrict__ c, int M, int N, int K, int mode) {
-    // Stored k-major so that the inner loop reads a row of each tile: As[k][m], Ws[k][n].
-    __shared__ float As[F_BK][F_BM];
-    __shared__ float Ws[F_BK][F_BN];
+    // Stored k-major so that the inner loop reads a row of each tile: As[k][m], Ws[k][n]. The +1
+    // pad spreads the staging stores (16 consecutive k of one row) over 16 banks instead of one.
+    __shared__ float As[F_BK][F_BM + 1];
+    __shared__ float Ws[F_BK][F_BN + 1];
     const int tid = threadIdx.x;
     const int tx = tid % 16;  // this thread's columns: tx, tx + 16, tx + 32, tx + 48 (coalesced stores)
     const int ty = tid / 16;  // this thread's rows:    ty, ty + 16, ty + 32, ty + 48

@@ -38,10 +38,12 @@ class PtxFreshnessTest {
             List<String> committed = code(COMMITTED.resolve(name + ".ptx"));
             List<String> fresh = code(out.resolve(name + ".ptx"));
             int line = firstDifference(committed, fresh);
+            String compilers = "committed PTX by " + compiler(COMMITTED.resolve(name + ".ptx")) + ", this nvcc: "
+                    + compiler(out.resolve(name + ".ptx"));
             assertEquals(-1, line, () -> name + ".ptx is stale from code line " + line + " ("
                     + (line < committed.size() ? committed.get(line) : "end") + " vs "
                     + (line < fresh.size() ? fresh.get(line) : "end")
-                    + "): run gpu-scheduler/src/main/cuda/build-ptx.sh and commit the result");
+                    + "): run gpu-scheduler/src/main/cuda/build-ptx.sh and commit the result (" + compilers + ")");
         }
     }
 
@@ -55,6 +57,12 @@ class PtxFreshnessTest {
             assertTrue(ptxas.waitFor(5, TimeUnit.MINUTES), "ptxas did not finish in 5 minutes");
             assertEquals(0, ptxas.exitValue(), name + ".ptx does not assemble for sm_90:\n" + log);
         }
+    }
+
+    /** The "Cuda compilation tools" line that nvcc writes at the top of its PTX. */
+    private static String compiler(Path ptx) throws IOException {
+        return Files.readAllLines(ptx).stream().filter(line -> line.contains("compilation tools")).findFirst()
+                .map(line -> line.substring(2).trim()).orElse("unknown");
     }
 
     private static int firstDifference(List<String> a, List<String> b) {

@@ -30,6 +30,7 @@ import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.Device;
 import adsml.scheduler.Ticker;
+import adsml.scheduler.gpu.Backends;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -71,18 +72,18 @@ public final class AdsmlServer implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final Listeners listeners;
     private final BatchingScheduler scheduler;
-    private final Device device;
+    private final List<Device> devices;
     private final UserStore users;
     private final Started started;
     private final ServingGuardian.Refs actors;
 
-    private AdsmlServer(ActorSystem<Void> system, Listeners listeners, BatchingScheduler scheduler, Device device,
+    private AdsmlServer(ActorSystem<Void> system, Listeners listeners, BatchingScheduler scheduler, List<Device> devices,
                         UserStore users, Started started, ServingGuardian.Refs actors) {
         this.actors = actors;
         this.system = system;
         this.listeners = listeners;
         this.scheduler = scheduler;
-        this.device = device;
+        this.devices = devices;
         this.users = users;
         this.started = started;
     }
@@ -115,15 +116,18 @@ public final class AdsmlServer implements AutoCloseable {
         BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
         ExactAdIndex index = ExactAdIndex.of(world, budget);
         DjlScorer.setIntraOpThreads(settings.cpuIntraOpThreads());
-        Device device = new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes());
-        BatchingScheduler scheduler = new BatchingScheduler(settings.scheduler(), List.of(device), Ticker.SYSTEM);
+        Backends.Selection selection = Backends.select(settings.backend(), settings.gpu(),
+                fallbackOnly -> new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes(), fallbackOnly));
+        LOG.info("scoring on {}", selection.description());
+        List<Device> devices = selection.devices();
+        BatchingScheduler scheduler = new BatchingScheduler(settings.scheduler(), devices, Ticker.SYSTEM);
         ActiveModel model = new ActiveModel();
         Auction auction = new Auction(new AuctionSettings(settings.reserveEcpm(), settings.maxSlots()), budget);
         Path models = data.resolve("models");
         Files.createDirectories(models);
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
-        ServingGuardian.Deps deps = new ServingGuardian.Deps(index, users, scheduler, List.of(device), model, auction,
+        ServingGuardian.Deps deps = new ServingGuardian.Deps(index, users, scheduler, devices, model, auction,
                 Ticker.SYSTEM, Clock.systemUTC(), models.toRealPath(), data.resolve("events.log"));
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
         try {
@@ -140,12 +144,12 @@ public final class AdsmlServer implements AutoCloseable {
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
                             config.getInt("adsml.actors.max-candidates")).routes());
             Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
-            return new AdsmlServer(system, listeners, scheduler, device, users,
+            return new AdsmlServer(system, listeners, scheduler, devices, users,
                     new Started(listeners.api(), listeners.admin(), token, version), actors);
         } catch (Exception | Error e) {
             system.terminate();
             scheduler.close();
-            device.close();
+            devices.forEach(Device::close);
             users.close();
             throw e;
         }
@@ -197,7 +201,7 @@ public final class AdsmlServer implements AutoCloseable {
             LOG.warn("the actor system did not stop in 30 s: {}", e.toString());
         }
         scheduler.close();
-        device.close();
+        devices.forEach(Device::close);
         try {
             users.close();
         } catch (Exception e) {

@@ -45,6 +45,14 @@ public interface Device extends AutoCloseable {
         return false;
     }
 
+    /**
+     * The largest difference from the plain-Java reference that this device's scores may show: a
+     * version whose golden batch differs by more is refused. Reduced-precision backends say theirs.
+     */
+    default double referenceTolerance() {
+        return 1e-4;
+    }
+
     /** Whether the device can take work; the scheduler also stops using a device whose scorer threw. */
     boolean healthy();
 

@@ -140,7 +140,7 @@ public final class AdsmlServer implements AutoCloseable {
                             new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics).routes(),
                             new AdRoutes(index, world.campaigns(), budget, effective, system.dispatchers()
                                     .lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"))).routes(),
-                            new HealthRoutes(model, metrics).routes()),
+                            new HealthRoutes(model, scheduler, metrics).routes()),
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
                             config.getInt("adsml.actors.max-candidates")).routes());
             Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());

@@ -72,6 +72,12 @@ public final class GpuDevice implements Device {
         return memory.usedBytes();
     }
 
+    /** The bound of the configured precision (fp32 or TF32). */
+    @Override
+    public double referenceTolerance() {
+        return settings.precision().tolerance();
+    }
+
     /** DCN versions only: LR and TorchScript versions stay on the CPU. */
     @Override
     public boolean runs(Model model) {

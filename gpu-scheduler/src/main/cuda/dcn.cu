@@ -32,7 +32,8 @@ __device__ __forceinline__ float epilogue(int mode, float acc, float bias, const
                                           long long m, int n, int ld) {
     float v = acc + bias;
     if (mode == EPILOGUE_RELU) {
-        return fmaxf(v, 0.0f);
+        // Not fmaxf: it returns the non-NaN argument, and a NaN must reach the score as it does on the CPU.
+        return v < 0.0f ? 0.0f : v;
     }
     if (mode == EPILOGUE_CROSS) {
         long long i = m * ld + n;
@@ -222,6 +223,9 @@ extern "C" __global__ void linear_tf32(const float* __restrict__ a, const float*
 
 // Calibration.Platt.apply: sigmoid(a * logit(clamp(p)) + b), in double as the Java code.
 __device__ float platt(float p, double a, double b) {
+    if (p != p) {
+        return p; // fmin/fmax below would turn a NaN into a clamped, plausible probability
+    }
     double q = fmin(fmax((double) p, CAL_EPS), 1.0 - CAL_EPS);
     double z = a * log(q / (1.0 - q)) + b;
     return (float) (1.0 / (1.0 + exp(-z)));

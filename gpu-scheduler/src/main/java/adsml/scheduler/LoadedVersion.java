@@ -50,10 +50,11 @@ public final class LoadedVersion implements AutoCloseable {
         if (devices.isEmpty()) {
             throw new IllegalArgumentException("a version must be loaded on at least one device");
         }
-        List<Device> copy = devices.stream().filter(d -> d.runs(model)).toList();
+        // An unhealthy device is left out: a GPU that failed must not block every later version.
+        List<Device> copy = devices.stream().filter(d -> d.runs(model) && d.healthy()).toList();
         if (copy.isEmpty()) {
-            throw new IllegalArgumentException("no device runs " + model.spec().architecture() + " versions: "
-                    + devices.stream().map(Device::name).toList());
+            throw new IllegalArgumentException("no healthy device runs " + model.spec().architecture() + " versions: "
+                    + devices.stream().map(d -> d.name() + (d.healthy() ? "" : " (unhealthy)")).toList());
         }
         Scorer[] scorers = new Scorer[copy.size()];
         for (int i = 0; i < scorers.length; i++) {

@@ -64,6 +64,7 @@ final class Fixtures {
         volatile CountDownLatch gate;
         volatile RuntimeException failure;
         volatile boolean fallbackOnly;
+        volatile boolean healthy = true;
         volatile java.util.function.Predicate<Model> runs = model -> true;
 
         FakeDevice(String name, int workers) {
@@ -105,7 +106,7 @@ final class Fixtures {
 
         @Override
         public boolean healthy() {
-            return true;
+            return healthy;
         }
 
         @Override

@@ -59,7 +59,22 @@ class LoadedVersionTest {
         gpu.runs = model -> false;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu)));
-        assertEquals("no device runs DCN versions: [gpu0]", e.getMessage());
+        assertEquals("no healthy device runs DCN versions: [gpu0]", e.getMessage());
+    }
+
+    @Test
+    void load_leavesOutAnUnhealthyDevice_soAFailedGpuDoesNotBlockNewVersions() {
+        Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 1);
+        gpu.healthy = false;
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        try (LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu))) {
+            assertFalse(version.isLoadedOn(gpu));
+            assertTrue(version.isLoadedOn(cpu));
+        }
+        cpu.healthy = false;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoadedVersion.load(Fixtures.tinyModel("2"), List.of(gpu, cpu)));
+        assertEquals("no healthy device runs DCN versions: [gpu0 (unhealthy), cpu0 (unhealthy)]", e.getMessage());
     }
 
     @Test

@@ -45,6 +45,8 @@ final class CudaContext implements AutoCloseable {
 
     /** Creates a context on device {@code ordinal} and loads the kernels, on a new owner thread. */
     static CudaContext open(int ordinal, String threadName) {
+        // Errors as CudaExceptions, whoever opens the context: silent error codes would pass for success.
+        JCudaDriver.setExceptionsEnabled(true);
         CudaContext c = new CudaContext(threadName);
         try {
             c.call(() -> {

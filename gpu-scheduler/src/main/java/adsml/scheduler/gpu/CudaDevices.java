@@ -17,6 +17,8 @@ import jcuda.driver.JCudaDriver;
 public final class CudaDevices {
     /** The kernels are PTX for compute_90 (build-ptx.sh): older devices cannot JIT-compile them. */
     static final int MIN_MAJOR = 9;
+    /** cuDriverGetVersion of CUDA 13.0: PTX .version 9.0 (nvcc 13) loads on no older driver. */
+    static final int MIN_DRIVER_API = 13000;
 
     /** One usable device. */
     public record Info(int ordinal, String name, long totalBytes, int major, int minor) {
@@ -55,6 +57,10 @@ public final class CudaDevices {
             JCudaDriver.cuInit(0);
             int[] version = new int[1];
             JCudaDriver.cuDriverGetVersion(version);
+            if (version[0] < MIN_DRIVER_API) {
+                return new Discovery(List.of(), version[0], "the CUDA driver supports API " + version[0] + "; the kernels' PTX "
+                        + "(.version 9.0, from nvcc 13) needs " + MIN_DRIVER_API + " or newer (a driver of the 580 line)");
+            }
             int[] count = new int[1];
             JCudaDriver.cuDeviceGetCount(count);
             List<Info> usable = new ArrayList<>();

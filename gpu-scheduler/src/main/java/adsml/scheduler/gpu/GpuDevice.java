@@ -94,6 +94,9 @@ public final class GpuDevice implements Device {
         if (closed) {
             throw new IllegalStateException(name + " is closed");
         }
+        if (failure != null) {
+            throw new GpuFailureException(name + " is unhealthy since an earlier CUDA error: " + failure.getMessage(), failure);
+        }
         DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows());
         Model.Dcn dcn = (Model.Dcn) model;
         String id = model.spec().name() + "/" + model.spec().version();

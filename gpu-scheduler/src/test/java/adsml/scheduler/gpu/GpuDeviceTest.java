@@ -84,6 +84,27 @@ class GpuDeviceTest {
         }
     }
 
+    /** ReLU and calibration must pass a NaN on, as the CPU does: fmaxf/fmin would turn it into a plausible score. */
+    @Test
+    void aNaNFeature_scoresNaN_asTheReferenceDoes() {
+        Model.Dcn model = Models.calibrated(ModelPreset.DEMO, 7);
+        FeatureBatch batch = Models.rows(model, 3, 77);
+        batch.dense()[batch.denseDims()] = Float.NaN; // row 1's first dense value
+        float[] expected = Models.reference(model, batch);
+        assertTrue(Float.isNaN(expected[2]) && Float.isNaN(expected[3]), "the reference scores row 1 NaN");
+        for (Precision precision : Precision.values()) {
+            try (GpuDevice device = open(precision, 0); Scorer scorer = device.load(model)) {
+                float[] out = new float[6];
+                java.util.Arrays.fill(out, 0.5f);
+                scorer.score(batch, out);
+                assertTrue(Float.isNaN(out[2]) && Float.isNaN(out[3]), precision + ": row 1 scored " + out[2] + ", " + out[3]);
+                for (int j : new int[] {0, 1, 4, 5}) {
+                    assertEquals(expected[j], out[j], precision.tolerance(), precision + ": score " + j);
+                }
+            }
+        }
+    }
+
     @Test
     void load_refusesAVersionThatDoesNotFitTheBudget_andTwoVersionsBothCount() {
         Model.Dcn model = Models.calibrated(ModelPreset.DEMO, 1);

@@ -67,8 +67,8 @@ export function Overview() {
         <Tile label="p50 latency" value={ms(now && now.p50Ms)} />
         <Tile label="p90 latency" value={ms(now && now.p90Ms)} />
         <Tile label="p99 latency" value={ms(now && now.p99Ms)} />
-        <Tile label="Error rate" value={pct(now && now.errorRate)} hint="4xx and 5xx rank answers, not 503" />
-        <Tile label="Shed rate" value={pct(now && now.shedRate)} hint="503 rank answers: overload" />
+        <Tile label="Error rate" value={pct(now && now.errorRate)} hint="4xx/5xx answers, not 503" />
+        <Tile label="Shed rate" value={pct(now && now.shedRate)} hint="503 answers: overload" />
         <Tile label="CTR" value={pct(now && now.ctr)} hint={`${int(totals.impressions)} impressions, ${int(totals.clicks)} clicks`} />
         <Tile label="Revenue / 1000 requests" value={money(now && now.revenuePerMilleRequests)} hint={`${money(totals.spend)} since start`} />
         <Tile label="Queue delay" value={ms(data && data.queueDelayMeanMs)} hint="scheduler mean since start" />

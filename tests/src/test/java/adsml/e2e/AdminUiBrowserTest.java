@@ -158,20 +158,24 @@ class AdminUiBrowserTest {
         for (String chart : List.of("Throughput", "Latency", "Time per stage (mean)", "CTR and revenue", "Batches",
                 "Batch sizes, last minute")) {
             // The page redraws every 1.5 s; the events behind the CTR can trail the requests by a point.
-            browser.await(chart + " draws its first series", d -> seriesPixels(chart) > 30 ? true : null);
+            browser.await(chart + " draws its series", d -> seriesPixels(chart) > 30 ? true : null);
         }
         assertNoConsoleErrors("overview");
     }
 
-    /** Pixels of the chart's canvas in its first series' colour: a drawn line or bar, not an empty frame. */
+    /**
+     * Pixels of the chart's canvas in one of its series' colours (blue, amber, red, green): drawn
+     * lines or bars, not an empty frame. Any series counts: two series may overlap.
+     */
     private static long seriesPixels(String chart) {
         Object count = browser.script("""
                 const canvas = document.querySelector(`[data-chart="${arguments[0]}"] canvas`);
                 const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+                const colours = [[37, 99, 235], [217, 119, 6], [220, 38, 38], [5, 150, 105]];
                 let n = 0;
                 for (let i = 0; i < pixels.length; i += 4) {
-                  if (Math.abs(pixels[i] - 37) < 40 && Math.abs(pixels[i + 1] - 99) < 40 && Math.abs(pixels[i + 2] - 235) < 40
-                      && pixels[i + 3] > 100) n++;
+                  if (pixels[i + 3] > 100 && colours.some(([r, g, b]) => Math.abs(pixels[i] - r) < 40
+                      && Math.abs(pixels[i + 1] - g) < 40 && Math.abs(pixels[i + 2] - b) < 40)) n++;
                 }
                 return n;""", chart);
         return ((Number) count).longValue();

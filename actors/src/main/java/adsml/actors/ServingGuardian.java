@@ -57,7 +57,7 @@ public final class ServingGuardian {
 
             ActorRef<CandidateRetriever.Command> retriever = context.spawn(
                     Routers.pool(pool, supervised(CandidateRetriever.create(deps.index(), deps.users(),
-                            config.getInt("max-candidates"), deps.ticker()))).withRouteeProps(cpu), "retriever");
+                            blockingExecutor, config.getInt("max-candidates"), deps.ticker()))).withRouteeProps(cpu), "retriever");
             ActorRef<FeatureAssembler.Command> assembler = context.spawn(
                     Routers.pool(pool, supervised(FeatureAssembler.create(deps.index(), deps.ticker()))).withRouteeProps(cpu), "assembler");
             RankingCoordinator.Pipeline pipeline = new RankingCoordinator.Pipeline(retriever, assembler, deps.scheduler(),

@@ -16,6 +16,10 @@ final class AccountedScorer implements Scorer {
         this.reservation = reservation;
     }
 
+    Scorer delegate() {
+        return delegate;
+    }
+
     @Override
     public ModelSpec spec() {
         return delegate.spec();

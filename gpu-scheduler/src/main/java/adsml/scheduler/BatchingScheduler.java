@@ -29,7 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * FeatureBatch and output array from batch to batch.
  *
  * <p>When a scorer throws, its device is marked unhealthy (for the scheduler's lifetime) and the
- * batch is retried on another healthy device; when none is left, its jobs fail with the error.
+ * batch is retried on another healthy device; when none is left, its jobs fail with the error. A
+ * {@linkplain Device#fallbackOnly() fallback-only} device (the CPU behind GPUs) takes only such
+ * retries, and the work of versions that no other healthy device can score.
  *
  * <p>The scheduler does not own its devices or versions: close it first, then the versions, then
  * the devices.
@@ -284,8 +286,10 @@ public final class BatchingScheduler implements AutoCloseable {
     /** Hands {@code work} to an idle worker that may take it, queues it for a busy one, or fails it. */
     private void dispatch(Work work) {
         LoadedVersion version = work.batch.version();
+        boolean fallbackMayTake = !work.tried.isEmpty() || !anyHealthyPrimaryFor(version);
         for (DeviceSlot slot : slots) {
-            if (!slot.idle.isEmpty() && slot.healthy() && !work.tried.contains(slot) && version.isLoadedOn(slot.device)) {
+            if (!slot.idle.isEmpty() && slot.healthy() && !work.tried.contains(slot) && version.isLoadedOn(slot.device)
+                    && (fallbackMayTake || !slot.device.fallbackOnly())) {
                 slot.idle.pollFirst().inbox.add(work);
                 return;
             }
@@ -304,9 +308,23 @@ public final class BatchingScheduler implements AutoCloseable {
         work.batch.release();
     }
 
+    /** Whether a worker could take a new batch now; an idle fallback-only device counts only when no other device is healthy. */
     private boolean hasIdleHealthyWorker() {
+        boolean primaryHealthy = false;
         for (DeviceSlot slot : slots) {
-            if (!slot.idle.isEmpty() && slot.healthy()) {
+            primaryHealthy |= slot.healthy() && !slot.device.fallbackOnly();
+        }
+        for (DeviceSlot slot : slots) {
+            if (!slot.idle.isEmpty() && slot.healthy() && (!primaryHealthy || !slot.device.fallbackOnly())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean anyHealthyPrimaryFor(LoadedVersion version) {
+        for (DeviceSlot slot : slots) {
+            if (slot.healthy() && !slot.device.fallbackOnly() && version.isLoadedOn(slot.device)) {
                 return true;
             }
         }

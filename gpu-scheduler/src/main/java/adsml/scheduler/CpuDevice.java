@@ -13,9 +13,18 @@ public final class CpuDevice implements Device {
     private final String name;
     private final int workers;
     private final MemoryBudget memory;
+    private final boolean fallbackOnly;
     private volatile boolean closed;
 
     public CpuDevice(String name, int workers, long memoryBudgetBytes) {
+        this(name, workers, memoryBudgetBytes, false);
+    }
+
+    /**
+     * @param fallbackOnly whether the device only takes batches that no GPU can (see
+     *                     {@link Device#fallbackOnly()}): the CPU behind GPUs
+     */
+    public CpuDevice(String name, int workers, long memoryBudgetBytes, boolean fallbackOnly) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank");
         }
@@ -25,6 +34,12 @@ public final class CpuDevice implements Device {
         this.name = name;
         this.workers = workers;
         this.memory = new MemoryBudget(name, memoryBudgetBytes);
+        this.fallbackOnly = fallbackOnly;
+    }
+
+    @Override
+    public boolean fallbackOnly() {
+        return fallbackOnly;
     }
 
     @Override
@@ -75,7 +90,7 @@ public final class CpuDevice implements Device {
 
     @Override
     public String toString() {
-        return "CpuDevice[" + name + ", " + workers + " workers, " + MemoryBudget.format(usedBytes()) + " of "
+        return "CpuDevice[" + name + ", " + workers + " workers, " + (fallbackOnly ? "fallback only, " : "") + MemoryBudget.format(usedBytes()) + " of "
                 + MemoryBudget.format(memoryBudgetBytes()) + " used]";
     }
 }

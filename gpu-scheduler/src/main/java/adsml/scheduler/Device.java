@@ -4,7 +4,7 @@ import adsml.platform.model.Model;
 import adsml.platform.scoring.Scorer;
 
 /**
- * Somewhere batches are scored: a CPU worker pool now, a GPU later. The scheduler runs
+ * Somewhere batches are scored: a CPU worker pool or a GPU. The scheduler runs
  * {@link #workers()} threads per device, each scoring one batch at a time.
  *
  * <p>The caller owns a device and closes it after the scheduler and every version loaded on it.
@@ -27,6 +27,31 @@ public interface Device extends AutoCloseable {
      * @throws DeviceMemoryException when the version does not fit what is left of the budget
      */
     Scorer load(Model model);
+
+    /**
+     * Whether the device can run {@code model}'s architecture; a version is loaded only on the
+     * devices that can (a GPU runs DCN versions, the CPU runs every kind).
+     */
+    default boolean runs(Model model) {
+        return true;
+    }
+
+    /**
+     * Whether the scheduler sends this device only batches that another device failed, or work no
+     * other healthy device can take: the CPU behind GPUs, so it takes over a failed GPU's batches
+     * without slowing the batches a GPU would have scored.
+     */
+    default boolean fallbackOnly() {
+        return false;
+    }
+
+    /**
+     * The largest difference from the plain-Java reference that this device's scores may show: a
+     * version whose golden batch differs by more is refused. Reduced-precision backends say theirs.
+     */
+    default double referenceTolerance() {
+        return 1e-4;
+    }
 
     /** Whether the device can take work; the scheduler also stops using a device whose scorer threw. */
     boolean healthy();

@@ -41,14 +41,19 @@ public final class LoadedVersion implements AutoCloseable {
     }
 
     /**
-     * Loads {@code model} on each of {@code devices}. If one refuses (for example with
+     * Loads {@code model} on each of {@code devices} that {@linkplain Device#runs runs} its
+     * architecture. If one refuses (for example with
      * {@link DeviceMemoryException}), what was already loaded is closed and the error is rethrown.
      */
     public static LoadedVersion load(Model model, List<Device> devices) {
         Objects.requireNonNull(model, "model");
-        List<Device> copy = List.copyOf(devices);
-        if (copy.isEmpty()) {
+        if (devices.isEmpty()) {
             throw new IllegalArgumentException("a version must be loaded on at least one device");
+        }
+        List<Device> copy = devices.stream().filter(d -> d.runs(model)).toList();
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("no device runs " + model.spec().architecture() + " versions: "
+                    + devices.stream().map(Device::name).toList());
         }
         Scorer[] scorers = new Scorer[copy.size()];
         for (int i = 0; i < scorers.length; i++) {

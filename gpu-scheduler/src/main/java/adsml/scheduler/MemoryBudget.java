@@ -77,6 +77,11 @@ public final class MemoryBudget {
         return new AccountedScorer(scorer, reservation);
     }
 
+    /** The scorer that {@link #accounted} wrapped, or {@code scorer} itself when it is not wrapped. */
+    public static Scorer unwrap(Scorer scorer) {
+        return scorer instanceof AccountedScorer accounted ? accounted.delegate() : scorer;
+    }
+
     public synchronized long usedBytes() {
         return usedBytes;
     }
@@ -89,7 +94,8 @@ public final class MemoryBudget {
         usedBytes -= bytes;
     }
 
-    static String format(long bytes) {
+    /** {@code bytes} in MB for messages: whole above 100 MB or when exact, one decimal below. */
+    public static String format(long bytes) {
         if (bytes % MB == 0 || bytes >= 100 * MB) {
             return Math.round((double) bytes / MB) + " MB";
         }

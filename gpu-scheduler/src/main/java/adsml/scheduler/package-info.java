@@ -2,7 +2,8 @@
  * The batching scheduler: it admits scoring jobs against their deadlines, merges the rows of
  * concurrent requests into one device batch per model version (live before shadow), runs the
  * batches on device worker threads and splits the scores back, and it accounts for each
- * device's model memory. Model loading and the scorers themselves live in {@code adsml.platform};
- * actors, HTTP and the model registry's lifecycle live above this module.
+ * device's model memory. The CPU backend's scorers live in {@code adsml.platform}, the GPU
+ * backend in {@code adsml.scheduler.gpu}; actors, HTTP and the model registry's lifecycle live
+ * above this module.
  */
 package adsml.scheduler;

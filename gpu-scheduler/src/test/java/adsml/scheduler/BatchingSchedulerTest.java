@@ -171,6 +171,61 @@ class BatchingSchedulerTest {
     }
 
     @Test
+    void fallbackDevice_takesNoBatchWhileAPrimaryDeviceIsHealthy() throws Exception {
+        Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 1);
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 2);
+        cpu.fallbackOnly = true;
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults().withMaxQueueDelay(Duration.ZERO),
+                List.of(gpu, cpu), Ticker.SYSTEM)) {
+            List<CompletableFuture<float[]>> futures = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                futures.add(scheduler.submit(version, tinyRows(3, i), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            }
+            for (CompletableFuture<float[]> future : futures) {
+                await(future);
+            }
+            assertTrue(gpu.calls.get() > 0);
+            assertEquals(0, cpu.calls.get(), "the fallback CPU scored batches that the healthy GPU could take");
+        }
+    }
+
+    @Test
+    void deviceError_onThePrimaryDevice_retriesOnTheFallbackAndSendsItLaterWork() throws Exception {
+        Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 2);
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        cpu.fallbackOnly = true;
+        gpu.failure = new IllegalStateException("CUDA_ERROR_LAUNCH_FAILED");
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(gpu, cpu), Ticker.SYSTEM)) {
+            FeatureBatch rows = tinyRows(5, 3);
+            float[] scores = await(scheduler.submit(version, rows, System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            assertEquals(Fixtures.fakeScore(rows, 4, 1), scores[4 * 2 + 1]);
+            assertEquals(1, gpu.calls.get());
+            assertEquals(1, cpu.calls.get());
+            assertEquals(false, scheduler.stats().deviceHealth().get("gpu0"));
+
+            await(scheduler.submit(version, tinyRows(2, 4), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            assertEquals(1, gpu.calls.get(), "an unhealthy GPU gets no more batches");
+            assertEquals(2, cpu.calls.get(), "with no healthy GPU left the fallback takes new work");
+        }
+    }
+
+    @Test
+    void fallbackDevice_scoresVersionsThatOnlyItRuns() throws Exception {
+        Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 1);
+        gpu.runs = model -> false;
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        cpu.fallbackOnly = true;
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(gpu, cpu), Ticker.SYSTEM)) {
+            await(scheduler.submit(version, tinyRows(2, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            assertEquals(0, gpu.calls.get());
+            assertEquals(1, cpu.calls.get());
+        }
+    }
+
+    @Test
     void submit_shedsWithOverloadWhenTheQueueIsFull() throws Exception {
         Fixtures.FakeDevice device = new Fixtures.FakeDevice("fake0", 1);
         device.gate = new CountDownLatch(1);

@@ -63,6 +63,8 @@ final class Fixtures {
         final List<String> threads = new CopyOnWriteArrayList<>();
         volatile CountDownLatch gate;
         volatile RuntimeException failure;
+        volatile boolean fallbackOnly;
+        volatile java.util.function.Predicate<Model> runs = model -> true;
 
         FakeDevice(String name, int workers) {
             this.name = name;
@@ -82,6 +84,16 @@ final class Fixtures {
         @Override
         public long memoryBudgetBytes() {
             return Long.MAX_VALUE;
+        }
+
+        @Override
+        public boolean runs(Model model) {
+            return runs.test(model);
+        }
+
+        @Override
+        public boolean fallbackOnly() {
+            return fallbackOnly;
         }
 
         @Override

@@ -42,6 +42,27 @@ class LoadedVersionTest {
     }
 
     @Test
+    void load_skipsDevicesThatDoNotRunTheArchitecture() {
+        Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 1);
+        gpu.runs = model -> false;
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        try (LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu))) {
+            assertFalse(version.isLoadedOn(gpu));
+            assertTrue(version.isLoadedOn(cpu));
+            assertEquals(0, gpu.scorers.size());
+        }
+    }
+
+    @Test
+    void load_refusesWhenNoDeviceRunsTheArchitecture() {
+        Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 1);
+        gpu.runs = model -> false;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu)));
+        assertEquals("no device runs DCN versions: [gpu0]", e.getMessage());
+    }
+
+    @Test
     void cpuDevice_countsBothVersionsDuringSwap() {
         Model v1 = Fixtures.tinyModel("1");
         Model v2 = Fixtures.tinyModel("2");

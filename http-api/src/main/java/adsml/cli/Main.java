@@ -46,7 +46,7 @@ public final class Main {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         // DJL must never try the network: the PyTorch native library ships inside the jar.
         System.setProperty("ai.djl.offline", "true");
-        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
+        if (argv.length == 0 || Arrays.asList(argv).contains("--help") || argv[0].equals("help")) {
             (argv.length == 0 ? err : out).print(USAGE);
             return argv.length == 0 ? 2 : 0;
         }

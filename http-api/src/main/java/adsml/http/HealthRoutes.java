@@ -6,7 +6,11 @@ import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 
 import adsml.actors.models.ActiveModel;
+import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.LoadedVersion;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -15,14 +19,18 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code GET /health/live} (the process answers), {@code GET /health/ready} (a model version is
- * active and warm, so traffic may come) and {@code GET /metrics} (Prometheus text).
+ * active and warm and a healthy device can score it, so traffic may come; the body names each
+ * device's health, so a GPU that failed over to the CPU shows) and {@code GET /metrics}
+ * (Prometheus text).
  */
 public final class HealthRoutes {
     private final ActiveModel model;
+    private final BatchingScheduler scheduler;
     private final ServingMetrics metrics;
 
-    public HealthRoutes(ActiveModel model, ServingMetrics metrics) {
+    public HealthRoutes(ActiveModel model, BatchingScheduler scheduler, ServingMetrics metrics) {
         this.model = model;
+        this.scheduler = scheduler;
         this.metrics = metrics;
     }
 
@@ -35,8 +43,17 @@ public final class HealthRoutes {
     }
 
     private HttpResponse ready() {
-        return model.current()
-                .map(v -> JsonResponses.ok(Map.of("status", "ready", "modelVersion", v.id())))
-                .orElseGet(() -> JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "no model version is active yet"));
+        Optional<LoadedVersion> active = model.current();
+        if (active.isEmpty()) {
+            return JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "no model version is active yet");
+        }
+        Map<String, Boolean> health = scheduler.stats().deviceHealth();
+        Map<String, String> devices = new TreeMap<>();
+        health.forEach((name, healthy) -> devices.put(name, healthy ? "healthy" : "unhealthy"));
+        if (active.get().devices().stream().noneMatch(d -> Boolean.TRUE.equals(health.get(d.name())))) {
+            return JsonResponses.json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("error",
+                    "no healthy device can score " + active.get().id(), "devices", devices));
+        }
+        return JsonResponses.ok(Map.of("status", "ready", "modelVersion", active.get().id(), "devices", devices));
     }
 }

@@ -17,7 +17,7 @@ import java.util.Arrays;
  *
  * @param userId     the world's user id, or -1 when the id names no known user format
  */
-public record RankRequest(String userKey, int userId, int surface, int device, int country, int hour,
+public record RankRequest(int userId, int surface, int device, int country, int hour,
                           int slots, int deadlineMs, boolean debug) {
 
     /** Bounds on what a request may ask for. */
@@ -55,7 +55,7 @@ public record RankRequest(String userKey, int userId, int surface, int device, i
         if (debug != null && !debug.isNull() && !debug.isBoolean()) {
             throw new BadRequestException("debug: expected true or false, got " + debug);
         }
-        return new RankRequest(userKey, userId(userKey), surface, device, country, hour, slots, deadlineMs,
+        return new RankRequest(userId(userKey), surface, device, country, hour, slots, deadlineMs,
                 debug != null && debug.asBoolean());
     }
 

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * What {@code GET /metrics} shows, in Prometheus text: rank latency and per-stage timings as
  * histograms, requests by status and model version, events by type, and the scheduler's queue,
- * batch sizes, queue delay, shed and expired counts.
+ * batch sizes, queue delay, shed and expired counts, and each device's health.
  */
 public final class ServingMetrics {
     private static final String[] STAGES = {"retrieval", "features", "scoring", "auction"};
@@ -51,6 +51,12 @@ public final class ServingMetrics {
                 .description("jobs dropped unscored because their deadline passed").register(registry);
         Gauge.builder("adsml.scheduler.queue.delay.mean", this, m -> m.stats(scheduler).meanQueueDelayNanos() / 1e9)
                 .baseUnit("seconds").register(registry);
+        for (String device : scheduler.stats().deviceHealth().keySet()) {
+            Gauge.builder("adsml.scheduler.device.healthy", this,
+                            m -> Boolean.TRUE.equals(m.stats(scheduler).deviceHealth().get(device)) ? 1 : 0)
+                    .tag("device", device).description("1 while the device takes batches, 0 once an error took it out")
+                    .register(registry);
+        }
         for (int bucket = 0; bucket <= 16; bucket++) {
             int b = bucket;
             FunctionCounter.builder("adsml.scheduler.batch.size", this, m -> m.stats(scheduler).batchSizeHistogram()[b])

@@ -36,6 +36,7 @@ import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.Device;
 import adsml.scheduler.Ticker;
+import adsml.scheduler.gpu.Backends;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -80,18 +81,18 @@ public final class AdsmlServer implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final Listeners listeners;
     private final BatchingScheduler scheduler;
-    private final Device device;
+    private final List<Device> devices;
     private final UserStore users;
     private final Started started;
     private final ServingGuardian.Refs actors;
 
-    private AdsmlServer(ActorSystem<Void> system, Listeners listeners, BatchingScheduler scheduler, Device device,
+    private AdsmlServer(ActorSystem<Void> system, Listeners listeners, BatchingScheduler scheduler, List<Device> devices,
                         UserStore users, Started started, ServingGuardian.Refs actors) {
         this.actors = actors;
         this.system = system;
         this.listeners = listeners;
         this.scheduler = scheduler;
-        this.device = device;
+        this.devices = devices;
         this.users = users;
         this.started = started;
     }
@@ -124,15 +125,18 @@ public final class AdsmlServer implements AutoCloseable {
         BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
         ExactAdIndex index = ExactAdIndex.of(world, budget);
         DjlScorer.setIntraOpThreads(settings.cpuIntraOpThreads());
-        Device device = new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes());
-        BatchingScheduler scheduler = new BatchingScheduler(settings.scheduler(), List.of(device), Ticker.SYSTEM);
+        Backends.Selection selection = Backends.select(settings.backend(), settings.gpu(),
+                fallbackOnly -> new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes(), fallbackOnly));
+        LOG.info("scoring on {}", selection.description());
+        List<Device> devices = selection.devices();
+        BatchingScheduler scheduler = new BatchingScheduler(settings.scheduler(), devices, Ticker.SYSTEM);
         ActiveModel model = new ActiveModel();
         Auction auction = new Auction(new AuctionSettings(settings.reserveEcpm(), settings.maxSlots()), budget);
         Path models = data.resolve("models");
         Files.createDirectories(models);
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
-        ServingGuardian.Deps deps = new ServingGuardian.Deps(index, users, scheduler, List.of(device), model, auction,
+        ServingGuardian.Deps deps = new ServingGuardian.Deps(index, users, scheduler, devices, model, auction,
                 Ticker.SYSTEM, Clock.systemUTC(), models.toRealPath(), data.resolve("events.log"));
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
         try {
@@ -146,7 +150,7 @@ public final class AdsmlServer implements AutoCloseable {
                     new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
                     new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters).routes(),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking).routes(),
-                    new HealthRoutes(model, metrics).routes());
+                    new HealthRoutes(model, scheduler, metrics).routes());
             OverviewSampler overview = new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC());
             // Cancelled with the actor system, before the scheduler it reads is closed.
             system.scheduler().scheduleAtFixedRate(Duration.ZERO, OverviewSampler.INTERVAL, overview::sample,
@@ -161,12 +165,12 @@ public final class AdsmlServer implements AutoCloseable {
                             config.getInt("adsml.actors.max-candidates"), models.toRealPath(), blocking).routes(),
                     alsoOnAdmin));
             Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
-            return new AdsmlServer(system, listeners, scheduler, device, users,
+            return new AdsmlServer(system, listeners, scheduler, devices, users,
                     new Started(listeners.api(), listeners.admin(), token, version), actors);
         } catch (Exception | Error e) {
             system.terminate();
             scheduler.close();
-            device.close();
+            devices.forEach(Device::close);
             users.close();
             throw e;
         }
@@ -218,7 +222,7 @@ public final class AdsmlServer implements AutoCloseable {
             LOG.warn("the actor system did not stop in 30 s: {}", e.toString());
         }
         scheduler.close();
-        device.close();
+        devices.forEach(Device::close);
         try {
             users.close();
         } catch (Exception e) {

@@ -1,13 +1,17 @@
 package adsml.server;
 
 import adsml.scheduler.SchedulerSettings;
+import adsml.scheduler.gpu.Backends;
+import adsml.scheduler.gpu.GpuSettings;
+import adsml.scheduler.gpu.Precision;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.time.Duration;
+import java.util.Locale;
 
 /** {@code adsml.server}, read once and checked; a bad value fails start-up naming the key. */
 record ServerSettings(int cpuWorkers, int cpuIntraOpThreads, long cpuMemoryBudgetBytes, SchedulerSettings scheduler, double reserveEcpm,
-                      int maxSlots, int userCacheSize, String modelName) {
+                      int maxSlots, int userCacheSize, String modelName, Backends.Backend backend, GpuSettings gpu) {
 
     static ServerSettings from(Config root) {
         Config c = root.getConfig("adsml.server");
@@ -29,7 +33,21 @@ record ServerSettings(int cpuWorkers, int cpuIntraOpThreads, long cpuMemoryBudge
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue("adsml.server", e.getMessage());
         }
+        Backends.Backend backend;
+        try {
+            backend = Backends.Backend.named(c.getString("backend"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue("adsml.server.backend", e.getMessage());
+        }
+        GpuSettings gpu;
+        try {
+            gpu = new GpuSettings(c.getInt("gpu-streams"), scheduler.maxBatchRows(), c.getLong("gpu-memory-budget-mb") << 20,
+                    Precision.valueOf(c.getString("gpu-precision").toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue("adsml.server.gpu-*", "gpu-streams >= 1, gpu-memory-budget-mb >= 0, "
+                    + "gpu-precision fp32 or tf32: " + e.getMessage());
+        }
         return new ServerSettings(workers, threads, c.getLong("cpu-memory-budget-mb") << 20, scheduler, c.getDouble("reserve-ecpm"),
-                c.getInt("max-slots"), c.getInt("user-cache-size"), c.getString("model-name"));
+                c.getInt("max-slots"), c.getInt("user-cache-size"), c.getString("model-name"), backend, gpu);
     }
 }

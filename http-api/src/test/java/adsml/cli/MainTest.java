@@ -65,6 +65,13 @@ class MainTest {
     }
 
     @Test
+    void help_afterACommand_printsTheUsage() {
+        Run r = run("load", "--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("usage: adsml <command>"), r.out());
+    }
+
+    @Test
     void world_refusesToOverwrite() throws IOException {
         String before = Files.readString(world.resolve("ads.csv"));
         run("world", "--out", world.toString(), "--seed", "4", "--ads", "100").assertCleanFailure(1, world.toString());

@@ -14,7 +14,9 @@ import adsml.scheduler.Ticker;
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.OperatingSystemMXBean;
 import com.typesafe.config.ConfigFactory;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +34,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
@@ -46,6 +50,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class ServingBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final OperatingSystemMXBean CPU = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final Duration RUN = Duration.ofSeconds(10);
     private static final Duration WARMUP = Duration.ofSeconds(2);
     /** The shipped defaults of adsml.server (reference.conf), restored after each experiment. */
@@ -103,24 +108,146 @@ public final class ServingBenchmark {
 
     // ---- platform overhead ---------------------------------------------------------------
 
+    /** What one measurement window saw: candidates scored, batches, this process's CPU time and the wall time. */
+    private record Window(long candidates, long batches, double cpuSeconds, double wallSeconds) {
+        double perSecond() {
+            return candidates / wallSeconds;
+        }
+
+        double perCpuSecond() {
+            return candidates / cpuSeconds;
+        }
+    }
+
+    /**
+     * Candidates/s of the pipeline with and without HTTP and of the raw scorer, each over the same
+     * window after the same warm-up. Two ratios: by wall clock (what 2 cores deliver, the load
+     * generator included) and by this process's CPU time (what the platform costs per candidate).
+     * The HTTP load runs in a separate process, so its CPU is not charged to the server; in-process
+     * callers are threads of this process, which only block on a future.
+     */
     private void overhead(Model model) throws Exception {
         setScheduler(DEFAULT_BATCH_ROWS, DEFAULT_DELAY_MS);
-        double pipelineHttp = goodput(load(8, 0)) * 1000;
-        long rowsBefore = schedulerStat("rowsScored");
-        long batchesBefore = schedulerStat("batches");
-        double pipeline = inProcess(8) * 1000;
-        long meanBatch = (schedulerStat("rowsScored") - rowsBefore) / Math.max(1, schedulerStat("batches") - batchesBefore);
-        double raw1000 = rawScorer(model, 1000);
-        double rawMean = rawScorer(model, (int) Math.max(1, meanBatch));
+        Window http = httpFromChildProcess(adsmlLoadCommand(8));
+        Window wrk = wrkAvailable() ? httpFromChildProcess(wrkCommand(8)) : null;
+        Window pipeline = inProcess(8);
+        long candidates = http.candidates() + pipeline.candidates() + (wrk == null ? 0 : wrk.candidates());
+        long batches = http.batches() + pipeline.batches() + (wrk == null ? 0 : wrk.batches());
+        long meanBatch = Math.max(1, candidates / Math.max(1, batches));
+        Window raw1000 = rawScorer(model, 1000);
+        Window rawMean = rawScorer(model, (int) meanBatch);
         line("## Platform overhead (8 clients, 1000 candidates per request)");
-        line("| path | candidates/s | / raw DJL at 1000 | / raw DJL at the mean batch (%d rows) |", meanBatch);
-        line("| --- | --- | --- | --- |");
-        line("| raw DjlScorer, batch 1000, one thread per core | %,.0f | 1.00 | |", raw1000);
-        line("| raw DjlScorer, batch %d, one thread per core | %,.0f | | 1.00 |", meanBatch, rawMean);
-        line("| pipeline in-process (actors, no HTTP) | %,.0f | %.2f | %.2f |", pipeline, pipeline / raw1000, pipeline / rawMean);
-        line("| pipeline through HTTP (`adsml load`, 8 clients) | %,.0f | %.2f | %.2f |", pipelineHttp, pipelineHttp / raw1000,
-                pipelineHttp / rawMean);
+        line("Wall: candidates/s on the 2 cores; CPU: candidates per CPU-second of the server process. HTTP load");
+        line("generators run in a separate process: their CPU is not counted, but they share the 2 cores.");
         line("");
+        line("| path | candidates/s | / raw at 1000 | / raw at %d | candidates per CPU-s | / raw at 1000 | / raw at %d |",
+                meanBatch, meanBatch);
+        line("| --- | --- | --- | --- | --- | --- | --- |");
+        row("raw DjlScorer, batch 1000, one thread per core", raw1000, raw1000, rawMean);
+        row("raw DjlScorer, batch " + meanBatch + " (the mean batch below), one thread per core", rawMean, raw1000, rawMean);
+        row("pipeline in-process (actors, no HTTP)", pipeline, raw1000, rawMean);
+        row("pipeline through HTTP (`adsml load`, JVM, 8 clients)", http, raw1000, rawMean);
+        if (wrk != null) {
+            row("pipeline through HTTP (`wrk`, C, 1 thread, 8 connections)", wrk, raw1000, rawMean);
+        } else {
+            line("| pipeline through HTTP (`wrk`) | not run: wrk is not installed (`apt-get install wrk`) | | | | | |");
+        }
+        line("");
+    }
+
+    private void row(String name, Window w, Window raw1000, Window rawMean) {
+        line("| %s | %,.0f | %.2f | %.2f | %,.0f | %.2f | %.2f |", name, w.perSecond(), w.perSecond() / raw1000.perSecond(),
+                w.perSecond() / rawMean.perSecond(), w.perCpuSecond(), w.perCpuSecond() / raw1000.perCpuSecond(),
+                w.perCpuSecond() / rawMean.perCpuSecond());
+    }
+
+    /** Long enough for the child's start-up, the warm-up and the measured window. */
+    private static long childSeconds() {
+        return (WARMUP.plus(RUN).toMillis() + 2_000) / 1000 + 1;
+    }
+
+    private List<String> adsmlLoadCommand(int clients) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return List.of(java, "-cp", System.getProperty("java.class.path"), "adsml.cli.Main", "load",
+                "--url", api.toString(), "--clients", Integer.toString(clients), "--duration", childSeconds() + "s",
+                "--warmup", "0s", "--json");
+    }
+
+    private static boolean wrkAvailable() {
+        try {
+            return new ProcessBuilder("wrk", "--version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() >= 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** wrk with a script that posts the same requests as {@code adsml load}: rotating users and hours. */
+    private List<String> wrkCommand(int connections) throws Exception {
+        Path script = Files.createTempFile("adsml-rank", ".lua");
+        script.toFile().deleteOnExit();
+        Files.writeString(script, """
+                wrk.method = "POST"
+                wrk.headers["Content-Type"] = "application/json"
+                local n = 0
+                request = function()
+                  n = n + 1
+                  local body = string.format('{"userId":"u%d","context":{"surface":"home_feed","device":"ios",'
+                    .. '"country":"US","hour":%d},"slots":5,"deadlineMs":200}', (n * 7919) % 50000, n % 24)
+                  return wrk.format(nil, "/v1/rank", nil, body)
+                end
+                """);
+        return List.of("wrk", "-t1", "-c" + connections, "-d" + childSeconds() + "s", "-s", script.toString(), api.toString());
+    }
+
+    /** Closed-loop HTTP load from a child process, measured on the server's side. */
+    private Window httpFromChildProcess(List<String> command) throws Exception {
+        Process child = new ProcessBuilder(command)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            // The child's JVM start-up is part of the warm-up; the window opens once rows flow.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long before = schedulerStat("rowsScored");
+            while (schedulerStat("rowsScored") == before) {
+                if (System.nanoTime() > deadline || !child.isAlive()) {
+                    throw new IllegalStateException(command.get(0) + " in a child process sent nothing (exit "
+                            + (child.isAlive() ? "none yet" : child.exitValue()) + ")");
+                }
+                Thread.sleep(100);
+            }
+            return window(this::scoredOnServer);
+        } finally {
+            child.destroy();
+            child.waitFor();
+        }
+    }
+
+    /** In-process closed-loop callers of the actors, no HTTP. */
+    private Window inProcess(int clients) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            SplittableRandom random = new SplittableRandom(c);
+            threads.add(started(() -> {
+                while (!stop.get()) {
+                    RankQuery q = new RankQuery(random.nextInt(50_000), random.nextInt(10), random.nextInt(3),
+                            new Context(random.nextInt(4), random.nextInt(24), 0), 5, Ticker.SYSTEM.nanos() + 200_000_000L, false);
+                    try {
+                        server.rank(q).toCompletableFuture().get();
+                    } catch (Exception e) {
+                        // Shed or expired: not scored, so not counted by rowsScored either.
+                    }
+                }
+            }));
+        }
+        try {
+            return window(this::scoredOnServer);
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
     }
 
     /**
@@ -128,60 +255,53 @@ public final class ServingBenchmark {
      * scheduler's default workers), each scoring the same batch in a loop, PyTorch's intra-op
      * threads as the server set them.
      */
-    private static double rawScorer(Model model, int rows) throws InterruptedException {
+    private static Window rawScorer(Model model, int rows) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
         FeatureBatch batch = RandomFeatures.batch(model.spec().schema(), rows, 3);
         AtomicLong scored = new AtomicLong();
-        long warmEnd = System.nanoTime() + WARMUP.toNanos();
-        long end = warmEnd + RUN.toNanos();
+        AtomicBoolean stop = new AtomicBoolean();
         try (DjlScorer scorer = DjlScorer.of(model)) {
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 workers.add(started(() -> {
                     float[] out = new float[rows * model.spec().heads().size()];
-                    while (System.nanoTime() < end) {
+                    while (!stop.get()) {
                         scorer.score(batch, out);
-                        if (System.nanoTime() > warmEnd) {
-                            scored.addAndGet(rows);
-                        }
+                        scored.addAndGet(rows);
                     }
                 }));
             }
-            for (Thread w : workers) {
-                w.join();
+            try {
+                return window(() -> new long[] {scored.get(), scored.get() / rows});
+            } finally {
+                stop.set(true);
+                for (Thread w : workers) {
+                    w.join();
+                }
             }
         }
-        return scored.get() / (RUN.toNanos() / 1e9);
     }
 
-    /** Requests per second through the actors with {@code clients} closed-loop callers, no HTTP. */
-    private double inProcess(int clients) throws Exception {
-        AtomicLong done = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
-        long warmEnd = System.nanoTime() + WARMUP.toNanos();
-        long end = warmEnd + RUN.toNanos();
-        List<Thread> threads = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-            SplittableRandom random = new SplittableRandom(c);
-            threads.add(started(() -> {
-                while (System.nanoTime() < end) {
-                    RankQuery q = new RankQuery(random.nextInt(50_000), random.nextInt(10), random.nextInt(3),
-                            new Context(random.nextInt(4), random.nextInt(24), 0), 5, Ticker.SYSTEM.nanos() + 200_000_000L, false);
-                    try {
-                        server.rank(q).toCompletableFuture().get();
-                        if (System.nanoTime() > warmEnd) {
-                            done.incrementAndGet();
-                        }
-                    } catch (Exception e) {
-                        failed.incrementAndGet();
-                    }
-                }
-            }));
+    private long[] scoredOnServer() {
+        try {
+            JsonNode stats = schedulerStats();
+            return new long[] {stats.get("rowsScored").asLong(), stats.get("batches").asLong()};
+        } catch (Exception e) {
+            throw new IllegalStateException("scheduler stats unavailable", e);
         }
-        for (Thread t : threads) {
-            t.join();
-        }
-        return done.get() / (RUN.toNanos() / 1e9);
+    }
+
+    /** Waits out the warm-up, then counts {candidates, batches} and this process's CPU over {@link #RUN}. */
+    private static Window window(Supplier<long[]> counts) throws InterruptedException {
+        Thread.sleep(WARMUP.toMillis());
+        long[] c0 = counts.get();
+        long cpu0 = CPU.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        Thread.sleep(RUN.toMillis());
+        long[] c1 = counts.get();
+        long cpu1 = CPU.getProcessCpuTime();
+        long t1 = System.nanoTime();
+        return new Window(c1[0] - c0[0], c1[1] - c0[1], (cpu1 - cpu0) / 1e9, (t1 - t0) / 1e9);
     }
 
     // ---- batching ------------------------------------------------------------------------
@@ -353,9 +473,12 @@ public final class ServingBenchmark {
     }
 
     private long schedulerStat(String field) throws Exception {
+        return schedulerStats().get(field).asLong();
+    }
+
+    private JsonNode schedulerStats() throws Exception {
         HttpResponse<String> r = http.send(adminRequest("/admin/api/scheduler").GET().build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode stats = JSON.readTree(r.body()).get("stats");
-        return stats.get(field).asLong();
+        return JSON.readTree(r.body()).get("stats");
     }
 
     private int adminPost(String path) throws Exception {

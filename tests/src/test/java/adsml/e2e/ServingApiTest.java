@@ -239,13 +239,14 @@ class ServingApiTest {
     }
 
     @Test
-    void healthReady_namesTheActiveVersion() {
+    void healthReady_namesTheActiveVersionAndEachDevicesHealth() {
         Response live = client.get("/health/live");
         assertEquals(200, live.status(), live::toString);
 
         Response ready = client.get("/health/ready");
         assertEquals(200, ready.status(), ready::toString);
         assertEquals("ctr/1", ready.json().path("modelVersion").asText(), ready::toString);
+        assertEquals("healthy", ready.json().path("devices").path("cpu0").asText(), ready::toString);
     }
 
     @Test

@@ -7,6 +7,8 @@ import adsml.platform.store.UserStore;
 import adsml.platform.world.User;
 import adsml.scheduler.Ticker;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -18,7 +20,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * Finds who the request is for and which ads may answer it: the user from the feature store
  * (a cold start when unknown, never an error), then up to {@code maxCandidates} eligible ads by
  * embedding affinity. The user's feature row is computed here, once per request. Runs as a pool
- * on the CPU dispatcher, since retrieval scans the index.
+ * on the CPU dispatcher, since retrieval scans the index; a user the store cannot answer at once (a
+ * cache miss that reads RocksDB) is loaded on the blocking executor and the retrieval resumes when
+ * it arrives, so disk reads never hold a CPU thread. A store that fails serves the request as a
+ * cold start, with a warning: an ad is still better than an error.
  */
 public final class CandidateRetriever extends AbstractBehavior<CandidateRetriever.Command> {
 
@@ -28,43 +33,76 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     public record Retrieve(RankQuery query, ActorRef<Candidates> replyTo) implements Command {
     }
 
+    private record UserLoaded(Retrieve retrieve, Optional<User> user) implements Command {
+    }
+
     /** The request's user row, whether it was a cold start, and the candidate ids {@code adIds[0..count)}, best first. */
     public record Candidates(DemoFeatures.UserRow user, boolean coldStart, int[] adIds, int count) {
     }
 
     private final AdIndex index;
     private final UserStore users;
+    private final Executor storeExecutor;
     private final int maxCandidates;
     private final Ticker ticker;
 
-    private CandidateRetriever(ActorContext<Command> context, AdIndex index, UserStore users, int maxCandidates,
-                               Ticker ticker) {
+    private CandidateRetriever(ActorContext<Command> context, AdIndex index, UserStore users, Executor storeExecutor,
+                               int maxCandidates, Ticker ticker) {
         super(context);
         this.ticker = ticker;
         this.index = index;
         this.users = users;
+        this.storeExecutor = storeExecutor;
         this.maxCandidates = maxCandidates;
     }
 
-    public static Behavior<Command> create(AdIndex index, UserStore users, int maxCandidates, Ticker ticker) {
-        return Behaviors.setup(context -> new CandidateRetriever(context, index, users, maxCandidates, ticker));
+    /** A retriever that loads users the store cannot answer at once on {@code storeExecutor}. */
+    public static Behavior<Command> create(AdIndex index, UserStore users, Executor storeExecutor, int maxCandidates,
+                                           Ticker ticker) {
+        return Behaviors.setup(context -> new CandidateRetriever(context, index, users, storeExecutor, maxCandidates, ticker));
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Retrieve.class, this::onRetrieve)
+                .onMessage(UserLoaded.class, loaded -> retrieve(loaded.retrieve(), loaded.user()))
                 .build();
     }
 
     private Behavior<Command> onRetrieve(Retrieve retrieve) {
-        RankQuery q = retrieve.query();
-        if (ticker.nanos() >= q.deadlineNanos()) {
-            // Its coordinator has answered at the deadline already: scanning now would only delay live requests.
+        if (expired(retrieve)) {
             return this;
         }
+        if (retrieve.query().userId() < 0) {
+            return retrieve(retrieve, Optional.empty());
+        }
+        CompletableFuture<Optional<User>> user = users.getAsync(retrieve.query().userId(), storeExecutor);
+        if (user.isDone() && !user.isCompletedExceptionally()) {
+            return retrieve(retrieve, user.join());
+        }
+        getContext().pipeToSelf(user, (found, failure) -> {
+            if (failure != null) {
+                getContext().getLog().warn("user {}: the feature store failed, serving a cold start: {}",
+                        retrieve.query().userId(), failure.toString());
+                return new UserLoaded(retrieve, Optional.empty());
+            }
+            return new UserLoaded(retrieve, found);
+        });
+        return this;
+    }
+
+    /** True when the coordinator has answered at the deadline already: working on would only delay live requests. */
+    private boolean expired(Retrieve retrieve) {
+        return ticker.nanos() >= retrieve.query().deadlineNanos();
+    }
+
+    private Behavior<Command> retrieve(Retrieve retrieve, Optional<User> user) {
+        if (expired(retrieve)) {
+            return this;
+        }
+        RankQuery q = retrieve.query();
         int[] ids = new int[maxCandidates];
-        Optional<User> user = q.userId() < 0 ? Optional.empty() : users.get(q.userId());
         int count;
         DemoFeatures.UserRow row;
         if (user.isPresent()) {

@@ -69,6 +69,7 @@ public final class Auction {
             throw new IllegalArgumentException("slots must be >= 0, was " + slots);
         }
         double reserve = settings.reserveEcpm();
+        BudgetTracker.DayView today = budget.view(); // one clock read per auction, not per candidate
         double[] ecpm = new double[n];
         Outcome[] outcomes = new Outcome[n];
         int ranked = 0;
@@ -79,7 +80,7 @@ public final class Auction {
             }
             double e = ecpm(c, pCtr[i], pCvr[i]);
             ecpm[i] = e;
-            if (budget.exhausted(c.id())) {
+            if (today.exhausted(c.id())) {
                 outcomes[i] = Outcome.OUT_OF_BUDGET;
             } else if (!(e > 0) || e < reserve) {
                 // !(e > 0) also catches NaN: no price can be derived from a zero or undefined eCPM.

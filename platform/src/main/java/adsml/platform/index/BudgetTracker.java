@@ -105,9 +105,34 @@ public final class BudgetTracker {
      * @throws IllegalArgumentException when the campaign is unknown
      */
     public boolean exhausted(int campaignId) {
-        Day d = today();
-        long budget = budgetMicros(d, campaignId);
-        return d.spent[campaignId >>> CHUNK_BITS].get(campaignId & MASK) >= budget;
+        return view().exhausted(campaignId);
+    }
+
+    /**
+     * Today's spends for many questions in a row: one clock read now, then a few loads per campaign.
+     * A view answers for the day it was taken in, so take a fresh one per request.
+     */
+    public DayView view() {
+        return new DayView(today());
+    }
+
+    /** See {@link #view}. */
+    public static final class DayView {
+        private final Day day;
+
+        private DayView(Day day) {
+            this.day = day;
+        }
+
+        /**
+         * As {@link BudgetTracker#exhausted}, for the view's day.
+         *
+         * @throws IllegalArgumentException when the campaign is unknown
+         */
+        public boolean exhausted(int campaignId) {
+            long budget = budgetMicros(day, campaignId);
+            return day.spent[campaignId >>> CHUNK_BITS].get(campaignId & MASK) >= budget;
+        }
     }
 
     /**

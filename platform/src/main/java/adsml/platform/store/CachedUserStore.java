@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * A size-bounded Caffeine cache in front of another {@link UserStore}.
@@ -42,6 +44,19 @@ public final class CachedUserStore implements UserStore {
         checkOpen();
         // The mapping function returning null records a miss and caches nothing.
         return Optional.ofNullable(cache.get(userId, id -> delegate.get(id).orElse(null)));
+    }
+
+    /** A cached user at once (a hit); anything else is loaded through {@link #get} on {@code executor}. */
+    @Override
+    public CompletableFuture<Optional<User>> getAsync(int userId, Executor executor) {
+        checkOpen();
+        // A quiet peek: the load below records the hit or miss once.
+        User cached = cache.policy().getIfPresentQuietly(userId);
+        if (cached != null) {
+            cache.getIfPresent(userId); // counts the hit and informs the eviction policy
+            return CompletableFuture.completedFuture(Optional.of(cached));
+        }
+        return CompletableFuture.supplyAsync(() -> get(userId), executor);
     }
 
     @Override

@@ -2,6 +2,8 @@ package adsml.platform.store;
 
 import adsml.platform.world.User;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Users by id: the online feature store's user rows.
@@ -15,6 +17,14 @@ public interface UserStore extends AutoCloseable {
 
     /** The user with this id, or empty when the store has none. */
     Optional<User> get(int userId);
+
+    /**
+     * As {@link #get}, for callers that must not block: complete at once when the store can answer
+     * without I/O, otherwise loaded on {@code executor}. Failures complete the future exceptionally.
+     */
+    default CompletableFuture<Optional<User>> getAsync(int userId, Executor executor) {
+        return CompletableFuture.supplyAsync(() -> get(userId), executor);
+    }
 
     /** Stores {@code user} under its id, replacing any earlier version. */
     void put(User user);

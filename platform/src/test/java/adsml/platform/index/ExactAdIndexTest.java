@@ -262,6 +262,60 @@ class ExactAdIndexTest {
     }
 
     @Test
+    void retrieve_smallMaxOnAGeneratedWorldRunsManySelections() {
+        World world = WorldGenerator.generate(new WorldConfig(6, 5_000, 50, 0, 0), ProgressListener.NONE);
+        ExactAdIndex index = ExactAdIndex.of(world, budget);
+        boolean[] paused = new boolean[world.ads().size()];
+        int[] out = new int[3];
+        for (int u = 0; u < world.users().size(); u++) {
+            User user = world.user(u);
+            int n = index.retrieve(user, CTX, 3, out);
+            assertArrayEquals(bruteForce(world, user, paused, 3), Arrays.copyOf(out, n), "user " + u);
+        }
+    }
+
+    @Test
+    void upsert_pastTheEndKeepsEveryOtherAdsEmbedding() {
+        List<Campaign> campaigns = List.of(campaign(0, Targeting.ANY));
+        List<Ad> ads = List.of(ad(0, 0, 0.1f, 0.2f), ad(1, 0, 0.3f, -0.4f), ad(2, 0, -0.5f, 0.6f));
+        ExactAdIndex index = new ExactAdIndex(ads, campaigns, budget);
+        User u = user(US, IOS, AGE_18, 1f, 1f);
+        int[] before = retrieve(index, u, 3);
+        index.upsert(ad(40, 0, 2f, 2f), campaigns.get(0));
+        int[] after = retrieve(index, u, 4);
+        assertEquals(40, after[0]);
+        assertArrayEquals(before, Arrays.copyOfRange(after, 1, 4));
+    }
+
+    @Test
+    void key_ordersByScoreThenLowerAdIdWithNaNLast() {
+        assertTrue(ExactAdIndex.key(0.5f, 9) > ExactAdIndex.key(0.25f, 1));
+        assertTrue(ExactAdIndex.key(-0.25f, 9) > ExactAdIndex.key(-0.5f, 1));
+        assertTrue(ExactAdIndex.key(1f, 3) > ExactAdIndex.key(1f, 4));
+        assertTrue(ExactAdIndex.key(0f, 3) > ExactAdIndex.key(-0f, 4), "-0 ties with 0, so the id decides");
+        assertTrue(ExactAdIndex.key(-Float.MAX_VALUE, 9) > ExactAdIndex.key(Float.NaN, 0));
+        assertEquals(ExactAdIndex.key(Float.NEGATIVE_INFINITY, 2), ExactAdIndex.key(Float.NaN, 2));
+    }
+
+    @Test
+    void selectLargest_putsTheKLargestFirst() {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int round = 0; round < 200; round++) {
+            int n = 1 + random.nextInt(300);
+            int k = 1 + random.nextInt(n);
+            long[] keys = random.longs(n).distinct().toArray();
+            n = keys.length;
+            k = Math.min(k, n);
+            long[] sorted = keys.clone();
+            Arrays.sort(sorted);
+            ExactAdIndex.selectLargest(keys, n, k);
+            long[] firstK = Arrays.copyOf(keys, k);
+            Arrays.sort(firstK);
+            assertArrayEquals(Arrays.copyOfRange(sorted, n - k, n), firstK, "n=" + n + " k=" + k);
+        }
+    }
+
+    @Test
     void retrieve_concurrentWithWritesSeesConsistentSnapshots() throws Exception {
         List<Campaign> campaigns = List.of(campaign(0, Targeting.ANY));
         List<Ad> ads = new ArrayList<>();

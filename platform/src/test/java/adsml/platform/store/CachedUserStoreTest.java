@@ -1,15 +1,19 @@
 package adsml.platform.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.world.User;
 import adsml.platform.world.Vocab;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +58,27 @@ class CachedUserStoreTest {
             assertEquals(1, store.stats().hitCount());
             assertEquals(1, store.stats().missCount());
             assertEquals(1, backing.reads.get());
+        }
+    }
+
+    @Test
+    void getAsync_answersAHitAtOnceAndLoadsAMissOnTheExecutor() {
+        MapStore backing = new MapStore();
+        backing.put(user(1, 0));
+        backing.put(user(2, 0));
+        List<Runnable> queued = new ArrayList<>();
+        try (CachedUserStore store = new CachedUserStore(backing, 100)) {
+            store.get(1);
+            CompletableFuture<Optional<User>> hit = store.getAsync(1, queued::add);
+            assertTrue(hit.isDone());
+            assertEquals(1, hit.join().orElseThrow().id());
+            CompletableFuture<Optional<User>> miss = store.getAsync(2, queued::add);
+            assertFalse(miss.isDone(), "a miss must not read the delegate on the caller's thread");
+            assertEquals(1, queued.size());
+            queued.get(0).run();
+            assertEquals(2, miss.join().orElseThrow().id());
+            assertEquals(1, store.stats().hitCount(), "the asynchronous hit, counted once");
+            assertEquals(2, store.stats().missCount(), "the first get(1) and the asynchronous miss, each once");
         }
     }
 

@@ -1,0 +1,153 @@
+package adsml.actors.ranking;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.index.ExactAdIndex;
+import adsml.platform.store.StoreException;
+import adsml.platform.store.UserStore;
+import adsml.platform.world.Ad;
+import adsml.platform.world.BidType;
+import adsml.platform.world.Campaign;
+import adsml.platform.world.Context;
+import adsml.platform.world.Targeting;
+import adsml.platform.world.User;
+import adsml.platform.world.Vocab;
+import adsml.scheduler.Ticker;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class CandidateRetrieverTest {
+    private static final ActorTestKit KIT = ActorTestKit.create();
+    private static final long FAR = Long.MAX_VALUE;
+
+    @AfterAll
+    static void shutdown() {
+        KIT.shutdownTestKit();
+    }
+
+    /** Two untargeted ads; ad 1 points the way of the user below, ad 0 away from it. */
+    private static ExactAdIndex index() {
+        Campaign campaign = new Campaign(0, 0, BidType.CPC, 1f, 100f, 0, Targeting.ANY);
+        float[] toward = new float[Vocab.EMBEDDING_DIM];
+        float[] away = new float[Vocab.EMBEDDING_DIM];
+        toward[0] = 1f;
+        away[0] = -1f;
+        return new ExactAdIndex(List.of(new Ad(0, 0, 0, 0, away), new Ad(1, 0, 0, 0, toward)), List.of(campaign),
+                new BudgetTracker(Clock.systemUTC()));
+    }
+
+    private static User user(int id) {
+        float[] embedding = new float[Vocab.EMBEDDING_DIM];
+        embedding[0] = 1f;
+        return new User(id, 0, 0, 0, new int[] {3, 4, 5}, new float[] {0.5f, 0.3f, 0.2f}, embedding);
+    }
+
+    /** A store whose loads run only when the test says so, as a slow disk would answer. */
+    private static class SlowStore implements UserStore {
+        final LinkedBlockingQueue<Runnable> pendingLoads = new LinkedBlockingQueue<>();
+        final Executor held = pendingLoads::add;
+        RuntimeException failure;
+
+        @Override
+        public Optional<User> get(int userId) {
+            if (failure != null) {
+                throw failure;
+            }
+            return Optional.of(user(userId));
+        }
+
+        @Override
+        public void put(User user) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+        }
+
+            void runNextLoad() throws InterruptedException {
+            pendingLoads.take().run();
+        }
+    }
+
+    private static CandidateRetriever.Retrieve retrieve(int userId, long deadlineNanos, TestProbe<CandidateRetriever.Candidates> probe) {
+        return new CandidateRetriever.Retrieve(new RankQuery(userId, 0, 0, new Context(0, 12, 0), 1, deadlineNanos, false),
+                probe.getRef());
+    }
+
+    @Test
+    void aUserTheStoreLoadsLater_isRetrievedWhenTheLoadCompletes() throws Exception {
+        SlowStore store = new SlowStore();
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, Ticker.SYSTEM));
+        TestProbe<CandidateRetriever.Candidates> probe = KIT.createTestProbe();
+        retriever.tell(retrieve(7, FAR, probe));
+        probe.expectNoMessage(Duration.ofMillis(100));
+        store.runNextLoad();
+        CandidateRetriever.Candidates c = probe.receiveMessage();
+        assertFalse(c.coldStart());
+        assertArrayEquals(new int[] {1, 0}, Arrays.copyOf(c.adIds(), c.count()));
+    }
+
+    @Test
+    void aFailingStore_servesAColdStart() throws Exception {
+        SlowStore store = new SlowStore();
+        store.failure = new StoreException("disk gone", null);
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, Ticker.SYSTEM));
+        TestProbe<CandidateRetriever.Candidates> probe = KIT.createTestProbe();
+        retriever.tell(retrieve(7, FAR, probe));
+        store.runNextLoad();
+        CandidateRetriever.Candidates c = probe.receiveMessage();
+        assertTrue(c.coldStart());
+        assertEquals(2, c.count(), "untargeted ads still serve an unknown user");
+    }
+
+    @Test
+    void aRequestWhoseDeadlinePassedDuringTheLoad_isDropped() throws Exception {
+        SlowStore store = new SlowStore();
+        AtomicLong now = new AtomicLong();
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, now::get));
+        TestProbe<CandidateRetriever.Candidates> probe = KIT.createTestProbe();
+        retriever.tell(retrieve(7, 1_000, probe));
+        Runnable load = store.pendingLoads.take(); // the retriever has asked, before its deadline
+        now.set(1_000);
+        load.run();
+        probe.expectNoMessage(Duration.ofMillis(200));
+    }
+
+    @Test
+    void aCachedUser_isAnsweredWithoutTheExecutor() {
+        UserStore cached = new SlowStore() {
+            @Override
+            public CompletableFuture<Optional<User>> getAsync(int userId, Executor executor) {
+                return CompletableFuture.completedFuture(Optional.of(user(userId)));
+            }
+        };
+        Executor refuses = task -> {
+            throw new AssertionError("a cached user must not be loaded");
+        };
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index(), cached, refuses, 10, Ticker.SYSTEM));
+        TestProbe<CandidateRetriever.Candidates> probe = KIT.createTestProbe();
+        retriever.tell(retrieve(7, FAR, probe));
+        assertFalse(probe.receiveMessage().coldStart());
+    }
+}

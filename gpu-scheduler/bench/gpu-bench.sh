@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The GPU backend's one benchmark command, for a GPU machine with .device/ prepared by
+# prepare-device.sh (a Java runtime and the jars; the machine needs none of its own):
+#   bash gpu-scheduler/bench/gpu-bench.sh [OUT_DIR]        (from the repository root)
+# OUT_DIR defaults to $OUT when set (the device runner's folder), else .device/bench-results/. Each of
+# the three timed steps is capped at 100 s, so the whole run stays under 5 minutes; it writes:
+#   card.txt        nvidia-smi: the card, driver, clocks
+#   gpu-tests.txt   the @Tag("gpu") tests: parity with the Java reference on every preset, budget, scheduler
+#   java.txt/json   the Java GPU backend: kernels, score() p50/p99, candidates/s, TFLOP/s (GpuBenchmark)
+#   torch.txt/json  the same models in PyTorch on the same card: eager, CUDA graph, eager with copies
+#   report.md       both, side by side, with the ratios (the tables for BENCHMARKS.md)
+# A failed step does not stop the ones after it; the exit status is 1 if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-${OUT:-.device/bench-results}}
+mkdir -p "$out"
+java=.device/jre/bin/java
+[ -x "$java" ] || { echo "no $java: run gpu-scheduler/bench/prepare-device.sh first and carry .device" >&2; exit 2; }
+cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
+status=0
+
+{ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.sm,power.limit --format=csv; nvidia-smi; } \
+    > "$out/card.txt" 2>&1
+head -2 "$out/card.txt"
+
+echo "== GPU tests"
+timeout 100 "$java" -jar .device/lib/junit-platform-console-standalone-*.jar execute \
+    --class-path ".device/gpu-test-classes:$cp" --select-package adsml.scheduler.gpu --include-tag gpu \
+    --details tree --disable-banner --disable-ansi-colors > "$out/gpu-tests.txt" 2>&1 || status=1
+tail -15 "$out/gpu-tests.txt"
+
+echo "== Java GPU backend"
+timeout 100 "$java" -cp "$cp" adsml.bench.GpuBenchmark "$out" > "$out/java.txt" 2>&1 || status=1
+cat "$out/java.txt"
+
+echo "== PyTorch"
+timeout 100 python3 gpu-scheduler/bench/dcn_torch.py time --shapes "$out/shapes.json" --out "$out/torch.json" \
+    > "$out/torch.txt" 2>&1 || status=1
+tail -5 "$out/torch.txt"
+
+echo "== report"
+if [ -f "$out/java.json" ]; then
+    torch_arg=()
+    [ -f "$out/torch.json" ] && torch_arg=(--torch "$out/torch.json")
+    python3 gpu-scheduler/bench/dcn_torch.py report --java "$out/java.json" "${torch_arg[@]}" > "$out/report.md" || status=1
+    cat "$out/report.md"
+fi
+exit $status

@@ -1,0 +1,315 @@
+// The DCN-v2 forward pass of adsml's GPU backend, as ReferenceScorer computes it:
+//   x0 = concat(embedding[id] for each slot, dense)
+//   x  = x0 * (W_l x + b_l) + x            for each cross layer l
+//   h  = relu(W_l h + b_l)                 for each MLP layer l
+//   p  = calibrate(sigmoid(W_head h + b))  per head
+//
+// Every activation is row-major [rows, width] in fp32; weights are PyTorch's [out, in] row-major,
+// so each layer is C[M, N] = A[M, K] * W[N, K]^T with a fused epilogue. No kernel assumes that a
+// dimension is a multiple of its tile: loads outside the matrix read zero, stores outside it are
+// skipped. The host (adsml.scheduler.gpu.DcnPlan) chooses grids and buffers; output and input of
+// one launch never alias.
+//
+// Compiled to PTX by build-ptx.sh (nvcc -ptx -arch=compute_90); the PTX is committed and loaded
+// through the driver API, so names are extern "C".
+
+#include <mma.h>
+
+// Epilogues of linear_f32 / linear_tf32; DcnPlan.Epilogue has the same codes.
+#define EPILOGUE_BIAS 0   // C = A W^T + b
+#define EPILOGUE_RELU 1   // C = relu(A W^T + b)
+#define EPILOGUE_CROSS 2  // C = x0 * (A W^T + b) + A   (N == K: the DCN-v2 cross layer)
+
+// Calibration codes in the packed calibration block; DcnPlan.pack writes them.
+#define CAL_IDENTITY 0
+#define CAL_PLATT 1
+#define CAL_ISOTONIC 2
+#define CAL_HEADER 5       // per head: type, a, b, breakpoints, offset of x (then y) in the block
+#define MAX_HEADS 8
+#define CAL_EPS 1e-7       // Calibration.EPS
+
+__device__ __forceinline__ float epilogue(int mode, float acc, float bias, const float* x0, const float* a,
+                                          long long m, int n, int ld) {
+    float v = acc + bias;
+    if (mode == EPILOGUE_RELU) {
+        return fmaxf(v, 0.0f);
+    }
+    if (mode == EPILOGUE_CROSS) {
+        long long i = m * ld + n;
+        return x0[i] * v + a[i];
+    }
+    return v;
+}
+
+// x0[r, :] = [table[ids[r, 0]], ..., table[ids[r, slots - 1]], dense[r, :]]. An id outside the table
+// writes NaN, so it fails every check downstream instead of reading another row's memory.
+extern "C" __global__ void gather_concat(const int* __restrict__ ids, const float* __restrict__ dense,
+                                         const float* __restrict__ table, float* __restrict__ x0,
+                                         int rows, int slots, int dim, int denseDims, int tableRows) {
+    const int sparseWidth = slots * dim;
+    const int d = sparseWidth + denseDims;
+    const long long total = (long long) rows * d;
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total;
+         i += (long long) gridDim.x * blockDim.x) {
+        const long long r = i / d;
+        const int c = (int) (i - r * d);
+        float v;
+        if (c < sparseWidth) {
+            const int s = c / dim;
+            const int id = ids[r * slots + s];
+            v = (id >= 0 && id < tableRows) ? table[(long long) id * dim + (c - s * dim)] : __int_as_float(0x7fc00000);
+        } else {
+            v = dense[r * denseDims + (c - sparseWidth)];
+        }
+        x0[i] = v;
+    }
+}
+
+// fp32 tiles: a 64 x 64 block of C per 256 threads, 4 x 4 elements per thread, K in steps of 16.
+#define F_BM 64
+#define F_BN 64
+#define F_BK 16
+
+// C[M, N] = epilogue(A[M, K] W[N, K]^T + bias); x0 is read only by EPILOGUE_CROSS ([M, N], as A).
+// Grid: (ceil(N / 64), ceil(M / 64)), 256 threads.
+extern "C" __global__ void __launch_bounds__(256) linear_f32(const float* __restrict__ a, const float* __restrict__ w,
+                                                              const float* __restrict__ bias, const float* __restrict__ x0,
+                                                              float* __restrict__ c, int M, int N, int K, int mode) {
+    // Stored k-major so that the inner loop reads a row of each tile: As[k][m], Ws[k][n]. The +1
+    // pad spreads the staging stores (16 consecutive k of one row) over 16 banks instead of one.
+    __shared__ float As[F_BK][F_BM + 1];
+    __shared__ float Ws[F_BK][F_BN + 1];
+    const int tid = threadIdx.x;
+    const int tx = tid % 16;  // this thread's columns: tx, tx + 16, tx + 32, tx + 48 (coalesced stores)
+    const int ty = tid / 16;  // this thread's rows:    ty, ty + 16, ty + 32, ty + 48
+    const long long m0 = (long long) blockIdx.y * F_BM;
+    const int n0 = blockIdx.x * F_BN;
+    float acc[4][4] = {};
+
+    for (int k0 = 0; k0 < K; k0 += F_BK) {
+        // 64 x 16 elements of each tile, 4 per thread; consecutive threads read consecutive k.
+        for (int e = tid; e < F_BM * F_BK; e += 256) {
+            const int row = e / F_BK;
+            const int k = e % F_BK;
+            const long long gm = m0 + row;
+            const int gn = n0 + row;
+            const int gk = k0 + k;
+            As[k][row] = (gm < M && gk < K) ? a[gm * K + gk] : 0.0f;
+            Ws[k][row] = (gn < N && gk < K) ? w[(long long) gn * K + gk] : 0.0f;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int k = 0; k < F_BK; k++) {
+            float av[4];
+            float wv[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                av[i] = As[k][ty + 16 * i];
+                wv[i] = Ws[k][tx + 16 * i];
+            }
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+#pragma unroll
+                for (int j = 0; j < 4; j++) {
+                    acc[i][j] = fmaf(av[i], wv[j], acc[i][j]);
+                }
+            }
+        }
+        __syncthreads();
+    }
+
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const long long gm = m0 + ty + 16 * i;
+        if (gm >= M) {
+            continue;
+        }
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            const int gn = n0 + tx + 16 * j;
+            if (gn < N) {
+                c[gm * N + gn] = epilogue(mode, acc[i][j], bias[gn], x0, a, gm, gn, N);
+            }
+        }
+    }
+}
+
+// TF32 tensor-core tiles (wmma m16n16k8): a 64 x 64 block of C per 4 warps, each warp 32 x 32,
+// K in steps of 32. Operands are rounded to TF32 (10-bit mantissa, round to nearest) as they are
+// staged in shared memory; accumulation stays fp32.
+#define T_BM 64
+#define T_BN 64
+#define T_BK 32
+#define T_LDS (T_BK + 4)   // shared row stride in floats: a multiple of 4 (wmma ldm) and of 32 bytes per 16 rows
+#define T_LDC (T_BN + 4)
+
+// Same contract as linear_f32. Grid: (ceil(N / 64), ceil(M / 64)), 128 threads. (No __launch_bounds__:
+// with it ptxas capped this kernel at 96 registers and spilled; without, 128 and no spill.)
+extern "C" __global__ void linear_tf32(const float* __restrict__ a, const float* __restrict__ w,
+                                                               const float* __restrict__ bias, const float* __restrict__ x0,
+                                                               float* __restrict__ c, int M, int N, int K, int mode) {
+    using namespace nvcuda;
+    // wmma loads and stores need 256-bit aligned pointers: every fragment starts at a row that is a
+    // multiple of 16 and a column that is a multiple of 8, which with these strides is 32-byte aligned.
+    __shared__ __align__(32) float As[T_BM][T_LDS];   // As[m][k]: A row-major
+    __shared__ __align__(32) float Ws[T_BN][T_LDS];   // Ws[n][k]: W^T column-major
+    __shared__ __align__(32) float Cs[T_BM][T_LDC];
+    const int tid = threadIdx.x;
+    const int warp = tid / 32;
+    const int wm = (warp / 2) * 32;  // the warp's 32 x 32 corner of the block tile
+    const int wn = (warp % 2) * 32;
+    const long long m0 = (long long) blockIdx.y * T_BM;
+    const int n0 = blockIdx.x * T_BN;
+
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[2][2];
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            wmma::fill_fragment(acc[i][j], 0.0f);
+        }
+    }
+
+    for (int k0 = 0; k0 < K; k0 += T_BK) {
+        for (int e = tid; e < T_BM * T_BK; e += 128) {
+            const int row = e / T_BK;
+            const int k = e % T_BK;
+            const long long gm = m0 + row;
+            const int gn = n0 + row;
+            const int gk = k0 + k;
+            As[row][k] = wmma::__float_to_tf32((gm < M && gk < K) ? a[gm * K + gk] : 0.0f);
+            Ws[row][k] = wmma::__float_to_tf32((gn < N && gk < K) ? w[(long long) gn * K + gk] : 0.0f);
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < T_BK; kk += 8) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> af[2];
+            wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> bf[2];
+#pragma unroll
+            for (int i = 0; i < 2; i++) {
+                wmma::load_matrix_sync(af[i], &As[wm + 16 * i][kk], T_LDS);
+                wmma::load_matrix_sync(bf[i], &Ws[wn + 16 * i][kk], T_LDS);
+            }
+#pragma unroll
+            for (int i = 0; i < 2; i++) {
+#pragma unroll
+                for (int j = 0; j < 2; j++) {
+                    wmma::mma_sync(acc[i][j], af[i], bf[j], acc[i][j]);
+                }
+            }
+        }
+        __syncthreads();
+    }
+
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            wmma::store_matrix_sync(&Cs[wm + 16 * i][wn + 16 * j], acc[i][j], T_LDC, wmma::mem_row_major);
+        }
+    }
+    __syncthreads();
+    for (int e = tid; e < T_BM * T_BN; e += 128) {
+        const int row = e / T_BN;
+        const int col = e % T_BN;
+        const long long gm = m0 + row;
+        const int gn = n0 + col;
+        if (gm < M && gn < N) {
+            c[gm * N + gn] = epilogue(mode, Cs[row][col], bias[gn], x0, a, gm, gn, N);
+        }
+    }
+}
+
+// Calibration.Platt.apply: sigmoid(a * logit(clamp(p)) + b), in double as the Java code.
+__device__ float platt(float p, double a, double b) {
+    double q = fmin(fmax((double) p, CAL_EPS), 1.0 - CAL_EPS);
+    double z = a * log(q / (1.0 - q)) + b;
+    return (float) (1.0 / (1.0 + exp(-z)));
+}
+
+// Calibration.Isotonic.apply: linear between breakpoints, flat outside them, in float as the Java code.
+__device__ float isotonic(float p, const float* x, const float* y, int n) {
+    const int last = n - 1;
+    if (p <= x[0]) {
+        return y[0];
+    }
+    if (p >= x[last]) {
+        return y[last];
+    }
+    int lo = 0;
+    int hi = last;
+    while (hi - lo > 1) {
+        const int mid = (lo + hi) >> 1;
+        if (x[mid] <= p) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    const float t = (p - x[lo]) / (x[hi] - x[lo]);
+    return y[lo] + t * (y[hi] - y[lo]);
+}
+
+// Applies head k's calibration to p (see the cal layout below). Not inlined: one copy serves every
+// unrolled head.
+__device__ __noinline__ float calibrate(float p, const float* cal, int k) {
+    const float* header = cal + k * CAL_HEADER;
+    const int type = (int) header[0];
+    if (type == CAL_PLATT) {
+        return platt(p, header[1], header[2]);
+    }
+    if (type == CAL_ISOTONIC) {
+        const int n = (int) header[3];
+        const float* x = cal + (int) header[4];
+        return isotonic(p, x, x + n, n);
+    }
+    return p;
+}
+
+// out[r, h] = calibrate_h(sigmoid(h_in[r, :] . w[h, :] + bias[h])), one warp per row.
+// cal: per head CAL_HEADER floats (type, a, b, breakpoints, offset), then the breakpoints' x and y.
+// Grid: ceil(rows / 8) blocks of 256 threads; heads <= MAX_HEADS (the host checks).
+extern "C" __global__ void __launch_bounds__(256) head_sigmoid_calibrate(const float* __restrict__ h,
+                                                                          const float* __restrict__ w,
+                                                                          const float* __restrict__ bias,
+                                                                          const float* __restrict__ cal,
+                                                                          float* __restrict__ out,
+                                                                          int rows, int K, int heads) {
+    const int lane = threadIdx.x % 32;
+    const long long r = (long long) blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
+    if (r >= rows) {
+        return;  // the whole warp leaves together: r is the same for its 32 lanes
+    }
+    float sum[MAX_HEADS];
+#pragma unroll
+    for (int k = 0; k < MAX_HEADS; k++) {
+        sum[k] = 0.0f;
+    }
+    for (int i = lane; i < K; i += 32) {
+        const float v = h[r * K + i];
+#pragma unroll
+        for (int k = 0; k < MAX_HEADS; k++) {
+            if (k < heads) {
+                sum[k] = fmaf(v, w[(long long) k * K + i], sum[k]);
+            }
+        }
+    }
+#pragma unroll
+    for (int k = 0; k < MAX_HEADS; k++) {
+        for (int offset = 16; offset > 0; offset >>= 1) {
+            sum[k] += __shfl_down_sync(0xffffffffu, sum[k], offset);
+        }
+    }
+    if (lane != 0) {
+        return;
+    }
+    // Unrolled with a guard, not a loop to heads, so that sum[] stays in registers.
+#pragma unroll
+    for (int k = 0; k < MAX_HEADS; k++) {
+        if (k >= heads) {
+            break;
+        }
+        const double logit = (double) sum[k] + bias[k];
+        out[r * heads + k] = calibrate((float) (1.0 / (1.0 + exp(-logit))), cal, k);
+    }
+}

@@ -1,0 +1,313 @@
+package adsml.scheduler.gpu;
+
+import adsml.platform.model.Architecture;
+import adsml.platform.model.Calibration;
+import adsml.platform.model.DcnWeights;
+import adsml.platform.model.ModelSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the GPU runs for one DCN version, worked out in plain Java so that it is tested without a
+ * GPU: where each tensor lives in the one packed weight allocation, the buffers of one stream
+ * lane, and the launches of a forward pass, in order, with their grids.
+ *
+ * <p>The forward pass is a gather, one linear launch per cross and MLP layer, and a head launch
+ * (see {@code dcn.cu}). Activations alternate between two buffers so that no launch reads what it
+ * writes; {@code x0}, the gather's output, stays for every cross layer.
+ */
+final class DcnPlan {
+    /** Tensors start on 128-byte boundaries in the packed weights: aligned, coalesced rows for every kernel. */
+    static final int ALIGN_FLOATS = 32;
+    /** The head kernel keeps one sum per head in registers; dcn.cu's MAX_HEADS. */
+    static final int MAX_HEADS = 8;
+    /** Per head in the calibration block: type, a, b, breakpoints, offset of x; dcn.cu's CAL_HEADER. */
+    static final int CAL_HEADER = 5;
+    static final int CAL_IDENTITY = 0;
+    static final int CAL_PLATT = 1;
+    static final int CAL_ISOTONIC = 2;
+    /** Rows per block of the head kernel: 256 threads, a warp per row. */
+    static final int HEAD_ROWS_PER_BLOCK = 8;
+    static final int TILE = 64;
+    private static final int MAX_GRID_Y = 65_535;
+    private static final int MAX_GATHER_BLOCKS = 1 << 20;
+
+    /** The activation buffers of a lane; the gather writes {@code X0}, the layers alternate {@code PING} and {@code PONG}. */
+    enum Buffer { X0, PING, PONG }
+
+    /** dcn.cu's EPILOGUE_* codes. */
+    enum Epilogue {
+        BIAS(0), RELU(1), CROSS(2);
+
+        final int code;
+
+        Epilogue(int code) {
+            this.code = code;
+        }
+    }
+
+    /** {@code length} floats at {@code offset} floats into the packed weights. */
+    record Region(String name, long offset, long length) {
+    }
+
+    /** One launch of the forward pass. */
+    sealed interface Step permits Gather, Linear, Head {
+    }
+
+    /** {@code x0 = [table[ids], dense]}: {@code gather_concat}. */
+    record Gather(Region table, int slots, int dim, int denseDims, int tableRows) implements Step {
+    }
+
+    /** {@code out[rows, outWidth] = epilogue(in[rows, inWidth] W^T + b)}: {@code linear_f32} or {@code linear_tf32}. */
+    record Linear(String name, Region weight, Region bias, Buffer in, Buffer out, int outWidth, int inWidth,
+                  Epilogue epilogue) implements Step {
+    }
+
+    /** {@code out[rows, heads] = calibrate(sigmoid(in W^T + b))}: {@code head_sigmoid_calibrate}. */
+    record Head(Region weight, Region bias, Region calibration, Buffer in, int inWidth, int heads) implements Step {
+    }
+
+    /** A launch's geometry: blocks in x and y, threads per block. */
+    record Grid(int x, int y, int threads) {
+    }
+
+    private final ModelSpec spec;
+    private final int maxRows;
+    private final List<Region> regions = new ArrayList<>();
+    private final List<Step> steps = new ArrayList<>();
+    private final int activationWidth;
+    private long packedFloats;
+
+    private DcnPlan(ModelSpec spec, int maxRows) {
+        this.spec = spec;
+        this.maxRows = maxRows;
+        int d = spec.inputWidth();
+        int heads = spec.heads().size();
+        int slots = spec.schema().sparseSlots();
+        int dim = spec.embeddingDim();
+        Region table = region("embedding", (long) spec.schema().totalRows() * dim);
+        steps.add(new Gather(table, slots, dim, spec.schema().denseDims(), spec.schema().totalRows()));
+
+        Buffer in = Buffer.X0;
+        int width = d;
+        int widest = d;
+        for (int l = 0; l < spec.crossLayers(); l++) {
+            Buffer out = next(in);
+            steps.add(new Linear("cross." + l, region("cross." + l + ".weight", (long) d * d), region("cross." + l + ".bias", d),
+                    in, out, d, d, Epilogue.CROSS));
+            in = out;
+        }
+        for (int l = 0; l < spec.mlp().size(); l++) {
+            int out = spec.mlp().get(l);
+            Buffer target = next(in);
+            steps.add(new Linear("mlp." + l, region("mlp." + l + ".weight", (long) out * width), region("mlp." + l + ".bias", out),
+                    in, target, out, width, Epilogue.RELU));
+            in = target;
+            width = out;
+            widest = Math.max(widest, out);
+        }
+        steps.add(new Head(region("head.weight", (long) heads * width), region("head.bias", heads),
+                region("calibration", calibrationFloats(spec)), in, width, heads));
+        this.activationWidth = widest;
+    }
+
+    /**
+     * The plan of {@code spec} for lanes of {@code maxRows} rows.
+     *
+     * @throws IllegalArgumentException when the version is not a DCN, has more heads than the head
+     *                                  kernel keeps, or a lane of {@code maxRows} would pass a grid limit
+     */
+    static DcnPlan of(ModelSpec spec, int maxRows) {
+        if (spec.architecture() != Architecture.DCN) {
+            throw new IllegalArgumentException("the GPU backend runs DCN versions; " + spec.name() + "/" + spec.version()
+                    + " is " + spec.architecture());
+        }
+        if (spec.heads().isEmpty() || spec.heads().size() > MAX_HEADS) {
+            throw new IllegalArgumentException("the GPU head kernel takes 1 to " + MAX_HEADS + " heads, " + spec.name()
+                    + "/" + spec.version() + " has " + spec.heads().size());
+        }
+        if (maxRows < 1 || ceilDiv(maxRows, TILE) > MAX_GRID_Y) {
+            throw new IllegalArgumentException("maxRows must be within [1, " + (long) MAX_GRID_Y * TILE + "], was " + maxRows);
+        }
+        return new DcnPlan(spec, maxRows);
+    }
+
+    private static Buffer next(Buffer in) {
+        return in == Buffer.PING ? Buffer.PONG : Buffer.PING;
+    }
+
+    private Region region(String name, long length) {
+        Region r = new Region(name, packedFloats, length);
+        regions.add(r);
+        packedFloats += ceilDiv(length, ALIGN_FLOATS) * ALIGN_FLOATS;
+        return r;
+    }
+
+    private static long calibrationFloats(ModelSpec spec) {
+        long n = (long) CAL_HEADER * spec.heads().size();
+        for (String head : spec.heads()) {
+            if (spec.calibrationOf(head) instanceof Calibration.Isotonic iso) {
+                n += 2L * iso.x().length;
+            }
+        }
+        return n;
+    }
+
+    ModelSpec spec() {
+        return spec;
+    }
+
+    int maxRows() {
+        return maxRows;
+    }
+
+    List<Step> steps() {
+        return List.copyOf(steps);
+    }
+
+    List<Region> regions() {
+        return List.copyOf(regions);
+    }
+
+    /** Widest activation row: the width of the PING and PONG buffers. */
+    int activationWidth() {
+        return activationWidth;
+    }
+
+    /** Bytes of the packed weights on the device. */
+    long weightBytes() {
+        return packedFloats * Float.BYTES;
+    }
+
+    /** Bytes of a lane's pinned host buffers for {@link #maxRows()} rows: ids, dense values, scores. */
+    long[] laneHostPieces() {
+        long rows = maxRows;
+        return new long[] {rows * spec.schema().sparseSlots() * Integer.BYTES, rows * spec.schema().denseDims() * Float.BYTES,
+                rows * spec.heads().size() * Float.BYTES};
+    }
+
+    /** Bytes of a lane's device buffers: the host pieces' twins, then x0, ping and pong. */
+    long[] laneDevicePieces() {
+        long[] host = laneHostPieces();
+        long rows = maxRows;
+        long activations = rows * activationWidth * Float.BYTES;
+        return new long[] {host[0], host[1], host[2], rows * spec.inputWidth() * Float.BYTES, activations, activations};
+    }
+
+    /**
+     * Where each piece starts when they share one allocation, each on a 256-byte boundary; the
+     * last element is the allocation's size.
+     */
+    static long[] layout(long[] pieces) {
+        long[] at = new long[pieces.length + 1];
+        for (int i = 0; i < pieces.length; i++) {
+            at[i + 1] = at[i] + (pieces[i] + 255) / 256 * 256;
+        }
+        return at;
+    }
+
+    /** Device bytes of one lane: its pieces, laid out in one allocation. */
+    long laneDeviceBytes() {
+        long[] pieces = laneDevicePieces();
+        return layout(pieces)[pieces.length];
+    }
+
+    /** Device bytes of a version with {@code lanes} lanes: what it reserves against the device's budget. */
+    long deviceBytes(int lanes) {
+        return weightBytes() + lanes * laneDeviceBytes();
+    }
+
+    /** Floating-point operations of the linear and head launches for {@code rows} rows (the gather does none). */
+    long flops(int rows) {
+        long perRow = 0;
+        for (Step step : steps) {
+            if (step instanceof Linear l) {
+                perRow += 2L * l.outWidth() * l.inWidth();
+            } else if (step instanceof Head h) {
+                perRow += 2L * h.heads() * h.inWidth();
+            }
+        }
+        return perRow * rows;
+    }
+
+    /** The geometry of {@code step} for a batch of {@code rows} rows. */
+    static Grid grid(Step step, int rows, Precision precision) {
+        if (step instanceof Gather g) {
+            long elements = (long) rows * (g.slots() * g.dim() + g.denseDims());
+            return new Grid((int) Math.max(1, Math.min(ceilDiv(elements, 256), MAX_GATHER_BLOCKS)), 1, 256);
+        }
+        if (step instanceof Linear l) {
+            return new Grid((int) ceilDiv(l.outWidth(), TILE), (int) ceilDiv(rows, TILE), precision == Precision.TF32 ? 128 : 256);
+        }
+        return new Grid((int) ceilDiv(rows, HEAD_ROWS_PER_BLOCK), 1, 32 * HEAD_ROWS_PER_BLOCK);
+    }
+
+    /**
+     * The packed weights: every tensor of {@code weights} at its region's offset, then the
+     * calibration block, zeros in the alignment gaps.
+     *
+     * @throws IllegalArgumentException when the weights do not have the plan's shapes, or are too
+     *                                  large for one Java array
+     */
+    float[] pack(DcnWeights weights) {
+        if (packedFloats > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(spec.name() + "/" + spec.version() + ": " + packedFloats
+                    + " floats of weights are too many for one array");
+        }
+        float[] packed = new float[(int) packedFloats];
+        for (Region r : regions) {
+            float[] source = switch (r.name()) {
+                case "embedding" -> weights.embedding();
+                case "head.weight" -> weights.headWeight();
+                case "head.bias" -> weights.headBias();
+                case "calibration" -> calibrationBlock(spec);
+                default -> layerTensor(weights, r.name());
+            };
+            if (source.length != r.length()) {
+                throw new IllegalArgumentException(r.name() + " has " + source.length + " floats, " + r.length() + " expected");
+            }
+            System.arraycopy(source, 0, packed, (int) r.offset(), source.length);
+        }
+        return packed;
+    }
+
+    private static float[] layerTensor(DcnWeights w, String name) {
+        String[] parts = name.split("\\.");
+        int layer = Integer.parseInt(parts[1]);
+        boolean weight = parts[2].equals("weight");
+        if (parts[0].equals("cross")) {
+            return weight ? w.crossWeight()[layer] : w.crossBias()[layer];
+        }
+        return weight ? w.mlpWeight()[layer] : w.mlpBias()[layer];
+    }
+
+    /** Per head: type, a, b, breakpoints, offset of x (from the block's start); then each isotonic head's x and y. */
+    static float[] calibrationBlock(ModelSpec spec) {
+        float[] block = new float[(int) calibrationFloats(spec)];
+        int tail = CAL_HEADER * spec.heads().size();
+        for (int h = 0; h < spec.heads().size(); h++) {
+            int at = h * CAL_HEADER;
+            Calibration c = spec.calibrationOf(spec.heads().get(h));
+            if (c instanceof Calibration.Platt platt) {
+                block[at] = CAL_PLATT;
+                block[at + 1] = (float) platt.a();
+                block[at + 2] = (float) platt.b();
+            } else if (c instanceof Calibration.Isotonic iso) {
+                float[] x = iso.x();
+                block[at] = CAL_ISOTONIC;
+                block[at + 3] = x.length;
+                block[at + 4] = tail;
+                System.arraycopy(x, 0, block, tail, x.length);
+                System.arraycopy(iso.y(), 0, block, tail + x.length, x.length);
+                tail += 2 * x.length;
+            } else {
+                block[at] = CAL_IDENTITY;
+            }
+        }
+        return block;
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+}

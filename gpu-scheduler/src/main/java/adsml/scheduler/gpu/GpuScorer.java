@@ -1,0 +1,336 @@
+package adsml.scheduler.gpu;
+
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.model.DcnWeights;
+import adsml.platform.model.ModelSpec;
+import adsml.platform.scoring.Scorer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * One DCN version on one device: its packed weights (embedding tables included) resident in
+ * device memory, and one lane per stream. A lane is a stream with pinned host staging for ids,
+ * dense values and scores, and device buffers for a batch's activations; only ids and dense
+ * values cross PCIe on the way in, only scores on the way out.
+ *
+ * <p>Each concurrent caller (a scheduler worker) takes a lane for its batch, so with two lanes one
+ * batch's copies overlap the other's kernels. The scores buffer is filled with NaN on the stream
+ * before each forward pass, so an element that no kernel wrote cannot pass for a score. A failed
+ * CUDA call marks the device unhealthy and surfaces as {@link GpuFailureException}.
+ */
+final class GpuScorer implements Scorer {
+    private static final int NAN_BITS = 0x7fc00000;
+
+    private final GpuDevice device;
+    private final CudaContext cuda;
+    private final DcnPlan plan;
+    private final Precision precision;
+    private final CUdeviceptr weights = new CUdeviceptr();
+    private final List<Lane> all = new ArrayList<>();
+    private final BlockingQueue<Lane> free;
+    private boolean weightsAllocated;
+    private boolean closed;
+
+    private GpuScorer(GpuDevice device, CudaContext cuda, DcnPlan plan, Precision precision, int lanes) {
+        this.device = device;
+        this.cuda = cuda;
+        this.plan = plan;
+        this.precision = precision;
+        this.free = new ArrayBlockingQueue<>(lanes);
+    }
+
+    /** Uploads {@code w} and allocates {@code lanes} lanes on the owner thread; frees what it took if any step fails. */
+    static GpuScorer create(GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights w, Precision precision, int lanes) {
+        float[] packed = plan.pack(w);
+        GpuScorer scorer = new GpuScorer(device, cuda, plan, precision, lanes);
+        cuda.call(() -> {
+            try {
+                JCudaDriver.cuMemAlloc(scorer.weights, plan.weightBytes());
+                scorer.weightsAllocated = true;
+                JCudaDriver.cuMemcpyHtoD(scorer.weights, Pointer.to(packed), (long) packed.length * Float.BYTES);
+                for (int i = 0; i < lanes; i++) {
+                    Lane lane = new Lane(plan);
+                    scorer.all.add(lane);
+                    lane.allocate();
+                }
+            } catch (RuntimeException e) {
+                scorer.free();
+                throw e;
+            }
+            return null;
+        });
+        scorer.free.addAll(scorer.all);
+        return scorer;
+    }
+
+    @Override
+    public ModelSpec spec() {
+        return plan.spec();
+    }
+
+    @Override
+    public void score(FeatureBatch batch, float[] out) {
+        Scorer.checkShapes(plan.spec(), batch, out);
+        Lane lane = takeLane();
+        try {
+            cuda.makeCurrent();
+            for (int from = 0; from < batch.rows(); from += plan.maxRows()) {
+                int rows = Math.min(plan.maxRows(), batch.rows() - from);
+                lane.stage(batch, from, rows);
+                lane.enqueue(this, rows);
+                JCudaDriver.cuStreamSynchronize(lane.stream);
+                lane.scores.get(out, from * plan.spec().heads().size(), rows * plan.spec().heads().size());
+            }
+        } catch (CudaException e) {
+            throw device.failed("scoring " + batch.rows() + " rows of " + id(), e);
+        } finally {
+            free.add(lane);
+        }
+    }
+
+    /**
+     * Milliseconds per forward pass of the first {@code batch.rows()} rows (at most one lane's
+     * rows) with the inputs already on the device: CUDA events around {@code repeats} passes after
+     * {@code warmup} untimed ones. Copies are not included.
+     */
+    double kernelMillis(FeatureBatch batch, int warmup, int repeats) {
+        Scorer.checkShapes(plan.spec(), batch, new float[batch.rows() * plan.spec().heads().size()]);
+        if (batch.rows() > plan.maxRows()) {
+            throw new IllegalArgumentException("at most " + plan.maxRows() + " rows per timed pass, was " + batch.rows());
+        }
+        Lane lane = takeLane();
+        CUevent start = null;
+        CUevent stop = null;
+        try {
+            cuda.makeCurrent();
+            lane.stage(batch, 0, batch.rows());
+            start = event();
+            stop = event();
+            lane.copyIn(batch.rows());
+            for (int i = 0; i < warmup; i++) {
+                lane.forward(this, batch.rows());
+            }
+            JCudaDriver.cuEventRecord(start, lane.stream);
+            for (int i = 0; i < repeats; i++) {
+                lane.forward(this, batch.rows());
+            }
+            JCudaDriver.cuEventRecord(stop, lane.stream);
+            JCudaDriver.cuEventSynchronize(stop);
+            float[] ms = new float[1];
+            JCudaDriver.cuEventElapsedTime(ms, start, stop);
+            return ms[0] / repeats;
+        } catch (CudaException e) {
+            throw device.failed("timing " + id(), e);
+        } finally {
+            // Only what was created; a failure here must not hide the one that brought us here.
+            for (CUevent e : new CUevent[] {start, stop}) {
+                if (e != null) {
+                    try {
+                        JCudaDriver.cuEventDestroy(e);
+                    } catch (CudaException ignored) {
+                        // A failed destroy leaks one event; it changes neither the timing nor the device's health.
+                    }
+                }
+            }
+            free.add(lane);
+        }
+    }
+
+    private static CUevent event() {
+        CUevent e = new CUevent();
+        JCudaDriver.cuEventCreate(e, 0);
+        return e;
+    }
+
+    private Lane takeLane() {
+        try {
+            return free.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a stream of " + device.name(), e);
+        }
+    }
+
+    private String id() {
+        return plan.spec().name() + "/" + plan.spec().version();
+    }
+
+    /** Frees the weights and every lane on the owner thread. The scheduler closes a version only after its last batch. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cuda.call(() -> {
+            free();
+            return null;
+        });
+    }
+
+    /** Frees what was allocated; on the owner thread. A failed device may refuse: its context goes with it. */
+    private void free() {
+        RuntimeException first = null;
+        for (Lane lane : all) {
+            try {
+                lane.release();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        try {
+            if (weightsAllocated) {
+                weightsAllocated = false;
+                JCudaDriver.cuMemFree(weights);
+            }
+        } catch (RuntimeException e) {
+            first = first == null ? e : first;
+        }
+        if (first != null && device.healthy()) {
+            throw first;
+        }
+    }
+
+    private void launch(CUfunction f, DcnPlan.Grid grid, CUstream stream, Pointer params) {
+        JCudaDriver.cuLaunchKernel(f, grid.x(), grid.y(), 1, grid.threads(), 1, 1, 0, stream, params, null);
+    }
+
+    /** One stream and its buffers; used by one thread at a time. */
+    private static final class Lane {
+        private final DcnPlan plan;
+        private final int slots;
+        private final int denseDims;
+        private final int heads;
+        final CUstream stream = new CUstream();
+        private final Pointer host = new Pointer();
+        private final CUdeviceptr dev = new CUdeviceptr();
+        private IntBuffer ids;
+        private FloatBuffer dense;
+        FloatBuffer scores;
+        private long hostIds;
+        private long hostDense;
+        private long hostScores;
+        private CUdeviceptr devIds;
+        private CUdeviceptr devDense;
+        private CUdeviceptr devScores;
+        private final CUdeviceptr[] activations = new CUdeviceptr[DcnPlan.Buffer.values().length];
+        private boolean hasStream;
+        private boolean hasHost;
+        private boolean hasDevice;
+
+        Lane(DcnPlan plan) {
+            this.plan = plan;
+            this.slots = plan.spec().schema().sparseSlots();
+            this.denseDims = plan.spec().schema().denseDims();
+            this.heads = plan.spec().heads().size();
+        }
+
+        /** One pinned host block and one device block, carved into the lane's buffers as the plan lays them out. */
+        void allocate() {
+            JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+            hasStream = true;
+            long[] hostSizes = plan.laneHostPieces();
+            long[] hostAt = DcnPlan.layout(hostSizes);
+            JCudaDriver.cuMemAllocHost(host, hostAt[hostSizes.length]);
+            hasHost = true;
+            hostIds = hostAt[0];
+            hostDense = hostAt[1];
+            hostScores = hostAt[2];
+            ids = host.getByteBuffer(hostIds, hostSizes[0]).order(ByteOrder.nativeOrder()).asIntBuffer();
+            dense = host.getByteBuffer(hostDense, hostSizes[1]).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            scores = host.getByteBuffer(hostScores, hostSizes[2]).order(ByteOrder.nativeOrder()).asFloatBuffer();
+
+            long[] devSizes = plan.laneDevicePieces();
+            long[] devAt = DcnPlan.layout(devSizes);
+            JCudaDriver.cuMemAlloc(dev, devAt[devSizes.length]);
+            hasDevice = true;
+            devIds = dev.withByteOffset(devAt[0]);
+            devDense = dev.withByteOffset(devAt[1]);
+            devScores = dev.withByteOffset(devAt[2]);
+            activations[DcnPlan.Buffer.X0.ordinal()] = dev.withByteOffset(devAt[3]);
+            activations[DcnPlan.Buffer.PING.ordinal()] = dev.withByteOffset(devAt[4]);
+            activations[DcnPlan.Buffer.PONG.ordinal()] = dev.withByteOffset(devAt[5]);
+        }
+
+        /** Copies rows {@code [from, from + rows)} of the batch into pinned memory. */
+        void stage(FeatureBatch batch, int from, int rows) {
+            ids.clear();
+            ids.put(batch.sparse(), from * slots, rows * slots);
+            dense.clear();
+            dense.put(batch.dense(), from * denseDims, rows * denseDims);
+            scores.clear();
+        }
+
+        void copyIn(int rows) {
+            JCudaDriver.cuMemcpyHtoDAsync(devIds, host.withByteOffset(hostIds), (long) rows * slots * Integer.BYTES, stream);
+            JCudaDriver.cuMemcpyHtoDAsync(devDense, host.withByteOffset(hostDense), (long) rows * denseDims * Float.BYTES, stream);
+        }
+
+        /** Copy in, poison the scores, run the forward pass, copy the scores out: all asynchronous on the lane's stream. */
+        void enqueue(GpuScorer scorer, int rows) {
+            copyIn(rows);
+            forward(scorer, rows);
+            JCudaDriver.cuMemcpyDtoHAsync(host.withByteOffset(hostScores), devScores, (long) rows * heads * Float.BYTES, stream);
+        }
+
+        void forward(GpuScorer scorer, int rows) {
+            JCudaDriver.cuMemsetD32Async(devScores, NAN_BITS, (long) rows * heads, stream);
+            CUfunction linear = scorer.precision == Precision.TF32 ? scorer.cuda.linearTf32 : scorer.cuda.linearF32;
+            CUdeviceptr x0 = activations[DcnPlan.Buffer.X0.ordinal()];
+            for (DcnPlan.Step step : plan.steps()) {
+                DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision);
+                if (step instanceof DcnPlan.Gather g) {
+                    scorer.launch(scorer.cuda.gather, grid, stream, Pointer.to(Pointer.to(devIds), Pointer.to(devDense),
+                            Pointer.to(scorer.at(g.table())), Pointer.to(x0), ints(rows), ints(g.slots()), ints(g.dim()),
+                            ints(g.denseDims()), ints(g.tableRows())));
+                } else if (step instanceof DcnPlan.Linear l) {
+                    scorer.launch(linear, grid, stream, Pointer.to(Pointer.to(activations[l.in().ordinal()]),
+                            Pointer.to(scorer.at(l.weight())), Pointer.to(scorer.at(l.bias())), Pointer.to(x0),
+                            Pointer.to(activations[l.out().ordinal()]), ints(rows), ints(l.outWidth()), ints(l.inWidth()),
+                            ints(l.epilogue().code)));
+                } else if (step instanceof DcnPlan.Head h) {
+                    scorer.launch(scorer.cuda.head, grid, stream, Pointer.to(Pointer.to(activations[h.in().ordinal()]),
+                            Pointer.to(scorer.at(h.weight())), Pointer.to(scorer.at(h.bias())),
+                            Pointer.to(scorer.at(h.calibration())), Pointer.to(devScores), ints(rows), ints(h.inWidth()),
+                            ints(h.heads())));
+                }
+            }
+        }
+
+        private static Pointer ints(int value) {
+            return Pointer.to(new int[] {value});
+        }
+
+        void release() {
+            if (hasDevice) {
+                hasDevice = false;
+                JCudaDriver.cuMemFree(dev);
+            }
+            if (hasHost) {
+                hasHost = false;
+                JCudaDriver.cuMemFreeHost(host);
+            }
+            if (hasStream) {
+                hasStream = false;
+                JCudaDriver.cuStreamDestroy(stream);
+            }
+        }
+    }
+
+    private CUdeviceptr at(DcnPlan.Region region) {
+        return weights.withByteOffset(region.offset() * Float.BYTES);
+    }
+}

@@ -1,0 +1,186 @@
+package adsml.scheduler.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.features.FeatureSchema;
+import adsml.platform.model.Architecture;
+import adsml.platform.model.Calibration;
+import adsml.platform.model.DcnWeights;
+import adsml.platform.model.ModelPreset;
+import adsml.platform.model.ModelSpec;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class DcnPlanTest {
+    private static final FeatureSchema TINY = new FeatureSchema("tiny",
+            List.of(new FeatureSchema.Slot("a", 10), new FeatureSchema.Slot("b", 5)), List.of("x", "y", "z"));
+
+    private static ModelSpec tiny() {
+        return new ModelSpec("tiny", "1", Architecture.DCN, TINY, 3, 2, List.of(7, 5), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+    }
+
+    @Test
+    void demo_gathersThenCrossesThenMlpThenHead_alternatingBuffers() {
+        DcnPlan plan = DcnPlan.of(ModelPreset.DEMO.spec("demo", "1"), 1024);
+        List<DcnPlan.Step> steps = plan.steps();
+        assertEquals(7, steps.size());
+        DcnPlan.Gather gather = assertInstanceOf(DcnPlan.Gather.class, steps.get(0));
+        assertEquals(20, gather.slots());
+        assertEquals(8, gather.dim());
+        assertEquals(16, gather.denseDims());
+        assertLinear(steps.get(1), DcnPlan.Buffer.X0, DcnPlan.Buffer.PING, 176, 176, DcnPlan.Epilogue.CROSS);
+        assertLinear(steps.get(2), DcnPlan.Buffer.PING, DcnPlan.Buffer.PONG, 176, 176, DcnPlan.Epilogue.CROSS);
+        assertLinear(steps.get(3), DcnPlan.Buffer.PONG, DcnPlan.Buffer.PING, 256, 176, DcnPlan.Epilogue.RELU);
+        assertLinear(steps.get(4), DcnPlan.Buffer.PING, DcnPlan.Buffer.PONG, 128, 256, DcnPlan.Epilogue.RELU);
+        assertLinear(steps.get(5), DcnPlan.Buffer.PONG, DcnPlan.Buffer.PING, 64, 128, DcnPlan.Epilogue.RELU);
+        DcnPlan.Head head = assertInstanceOf(DcnPlan.Head.class, steps.get(6));
+        assertEquals(DcnPlan.Buffer.PING, head.in());
+        assertEquals(64, head.inWidth());
+        assertEquals(2, head.heads());
+        assertEquals(256, plan.activationWidth());
+    }
+
+    private static void assertLinear(DcnPlan.Step step, DcnPlan.Buffer in, DcnPlan.Buffer out, int outWidth, int inWidth,
+                                     DcnPlan.Epilogue epilogue) {
+        DcnPlan.Linear l = assertInstanceOf(DcnPlan.Linear.class, step);
+        assertEquals(List.of(in, out, outWidth, inWidth, epilogue), List.of(l.in(), l.out(), l.outWidth(), l.inWidth(), l.epilogue()),
+                l.name());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ModelPreset.class)
+    void everyPreset_launchesNeverReadWhatTheyWriteAndChainTheirBuffers(ModelPreset preset) {
+        DcnPlan plan = DcnPlan.of(preset.spec("p", "1"), 4096);
+        DcnPlan.Buffer previous = DcnPlan.Buffer.X0;
+        int width = preset.spec("p", "1").inputWidth();
+        for (DcnPlan.Step step : plan.steps()) {
+            if (step instanceof DcnPlan.Linear l) {
+                assertNotEquals(l.in(), l.out(), l.name());
+                assertNotEquals(DcnPlan.Buffer.X0, l.out(), l.name() + " must not overwrite x0, which every cross layer reads");
+                assertEquals(previous, l.in(), l.name());
+                assertEquals(width, l.inWidth(), l.name());
+                assertTrue(l.outWidth() <= plan.activationWidth(), l.name());
+                previous = l.out();
+                width = l.outWidth();
+            } else if (step instanceof DcnPlan.Head h) {
+                assertEquals(previous, h.in());
+                assertEquals(width, h.inWidth());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ModelPreset.class)
+    void everyPreset_flopsAreTheSpecsCount(ModelPreset preset) {
+        ModelSpec spec = preset.spec("p", "1");
+        assertEquals(spec.flopsPerCandidate() * 1000, DcnPlan.of(spec, 1000).flops(1000));
+    }
+
+    @Test
+    void x100_hasAbout100TimesTheDemosFlops() {
+        double ratio = (double) ModelPreset.X100.spec("x", "1").flopsPerCandidate() / ModelPreset.DEMO.spec("d", "1").flopsPerCandidate();
+        assertTrue(ratio > 90 && ratio < 110, "x100 / demo FLOPs per candidate = " + ratio);
+    }
+
+    @Test
+    void pack_putsEveryTensorAtItsAlignedRegion_andNothingElse() {
+        ModelSpec spec = tiny();
+        DcnWeights w = DcnWeights.random(spec, 3);
+        DcnPlan plan = DcnPlan.of(spec, 100);
+        float[] packed = plan.pack(w);
+        assertEquals(plan.weightBytes(), (long) packed.length * Float.BYTES);
+        long end = 0;
+        for (DcnPlan.Region r : plan.regions()) {
+            assertEquals(0, r.offset() % DcnPlan.ALIGN_FLOATS, r.name() + " is not 128-byte aligned");
+            assertTrue(r.offset() >= end, r.name() + " overlaps the tensor before it");
+            end = r.offset() + r.length();
+        }
+        assertArrayEquals(w.embedding(), slice(packed, region(plan, "embedding")));
+        assertArrayEquals(w.crossWeight()[1], slice(packed, region(plan, "cross.1.weight")));
+        assertArrayEquals(w.crossBias()[0], slice(packed, region(plan, "cross.0.bias")));
+        assertArrayEquals(w.mlpWeight()[1], slice(packed, region(plan, "mlp.1.weight")));
+        assertArrayEquals(w.mlpBias()[0], slice(packed, region(plan, "mlp.0.bias")));
+        assertArrayEquals(w.headWeight(), slice(packed, region(plan, "head.weight")));
+        assertArrayEquals(w.headBias(), slice(packed, region(plan, "head.bias")));
+    }
+
+    @Test
+    void pack_refusesWeightsOfAnotherShape() {
+        DcnPlan plan = DcnPlan.of(tiny(), 10);
+        DcnWeights other = DcnWeights.random(ModelPreset.DEMO.spec("demo", "1"), 1);
+        assertThrows(IllegalArgumentException.class, () -> plan.pack(other));
+    }
+
+    @Test
+    void calibrationBlock_encodesIdentityPlattAndIsotonicPerHead() {
+        ModelSpec spec = tiny().withCalibration(Map.of("ctr", new Calibration.Platt(1.5, -0.25),
+                "cvr", new Calibration.Isotonic(new float[] {0.1f, 0.6f}, new float[] {0.2f, 0.7f})));
+        float[] block = DcnPlan.calibrationBlock(spec);
+        assertArrayEquals(new float[] {DcnPlan.CAL_PLATT, 1.5f, -0.25f, 0, 0, DcnPlan.CAL_ISOTONIC, 0, 0, 2, 10,
+                0.1f, 0.6f, 0.2f, 0.7f}, block);
+        assertArrayEquals(new float[] {DcnPlan.CAL_IDENTITY, 0, 0, 0, 0, DcnPlan.CAL_IDENTITY, 0, 0, 0, 0},
+                DcnPlan.calibrationBlock(tiny()));
+    }
+
+    @Test
+    void grids_coverEveryRowAndColumn_withNoEmptyBlock() {
+        DcnPlan plan = DcnPlan.of(ModelPreset.REF.spec("ref", "1"), 16384);
+        for (int rows : new int[] {1, 63, 64, 65, 1000, 16384}) {
+            for (Precision precision : Precision.values()) {
+                for (DcnPlan.Step step : plan.steps()) {
+                    DcnPlan.Grid g = DcnPlan.grid(step, rows, precision);
+                    if (step instanceof DcnPlan.Linear l) {
+                        assertTrue((long) g.x() * DcnPlan.TILE >= l.outWidth() && (g.x() - 1) * DcnPlan.TILE < l.outWidth());
+                        assertTrue((long) g.y() * DcnPlan.TILE >= rows && (g.y() - 1) * DcnPlan.TILE < rows);
+                        assertEquals(precision == Precision.TF32 ? 128 : 256, g.threads());
+                    } else if (step instanceof DcnPlan.Head) {
+                        assertTrue((long) g.x() * DcnPlan.HEAD_ROWS_PER_BLOCK >= rows && (g.x() - 1) * DcnPlan.HEAD_ROWS_PER_BLOCK < rows);
+                        assertEquals(256, g.threads());
+                    } else {
+                        assertTrue(g.x() >= 1 && g.threads() == 256);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void deviceBytes_countTheWeightsAndEveryLanesBuffers_eachOn256Bytes() {
+        DcnPlan plan = DcnPlan.of(ModelPreset.DEMO.spec("demo", "1"), 1000);
+        assertArrayEquals(new long[] {1000 * 20 * 4, 1000 * 16 * 4, 1000 * 2 * 4}, plan.laneHostPieces());
+        assertArrayEquals(new long[] {1000 * 20 * 4, 1000 * 16 * 4, 1000 * 2 * 4, 1000 * 176 * 4, 1000 * 256 * 4, 1000 * 256 * 4},
+                plan.laneDevicePieces());
+        // 8000 bytes of scores round up to 8192: every later piece stays 256-byte aligned.
+        assertArrayEquals(new long[] {0, 80128, 144128, 152320, 856320, 1880320, 2904320}, DcnPlan.layout(plan.laneDevicePieces()));
+        assertEquals(2904320, plan.laneDeviceBytes());
+        assertEquals(plan.weightBytes() + 2 * plan.laneDeviceBytes(), plan.deviceBytes(2));
+    }
+
+    @Test
+    void of_refusesWhatTheKernelsCannotRun() {
+        ModelSpec lr = new ModelSpec("lr", "1", Architecture.LR, TINY, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        assertEquals("the GPU backend runs DCN versions; lr/1 is LR",
+                assertThrows(IllegalArgumentException.class, () -> DcnPlan.of(lr, 10)).getMessage());
+        ModelSpec nineHeads = new ModelSpec("many", "1", Architecture.DCN, TINY, 3, 1, List.of(4),
+                List.of("a", "b", "c", "d", "e", "f", "g", "h", "i"), Map.of(), null, Map.of());
+        assertThrows(IllegalArgumentException.class, () -> DcnPlan.of(nineHeads, 10));
+        assertThrows(IllegalArgumentException.class, () -> DcnPlan.of(tiny(), 0));
+    }
+
+    private static DcnPlan.Region region(DcnPlan plan, String name) {
+        return plan.regions().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static float[] slice(float[] packed, DcnPlan.Region r) {
+        return Arrays.copyOfRange(packed, (int) r.offset(), (int) (r.offset() + r.length()));
+    }
+}

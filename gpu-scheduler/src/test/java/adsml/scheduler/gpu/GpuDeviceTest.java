@@ -1,0 +1,139 @@
+package adsml.scheduler.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelPreset;
+import adsml.platform.scoring.Scorer;
+import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.Device;
+import adsml.scheduler.DeviceMemoryException;
+import adsml.scheduler.LoadedVersion;
+import adsml.scheduler.Priority;
+import adsml.scheduler.SchedulerSettings;
+import adsml.scheduler.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The GPU backend on a real device against the Java reference. Skips, with discovery's reason,
+ * where no CUDA device answers (gpu-scheduler/bench/gpu-bench.sh runs these on a GPU machine).
+ */
+@Tag("gpu")
+class GpuDeviceTest {
+    /** Small enough that the larger batches below run in several chunks per lane. */
+    private static final int LANE_ROWS = 256;
+
+    private static CudaDevices.Info gpu;
+
+    /** Per test, not per class: each test then reports itself skipped with the reason. */
+    @BeforeEach
+    void findGpu() {
+        CudaDevices.Discovery discovery = CudaDevices.discover();
+        assumeTrue(discovery.found(), () -> "no CUDA device: " + discovery.reason());
+        gpu = discovery.devices().get(0);
+    }
+
+    private static GpuDevice open(Precision precision, long budget) {
+        return GpuDevice.open(gpu, new GpuSettings(2, LANE_ROWS, budget, precision));
+    }
+
+    /**
+     * Both precisions against one reference per preset (the reference is plain Java in double:
+     * x100's costs seconds, so it is computed once). Odd sizes leave partial tiles on every edge;
+     * 600 rows run as three chunks of a lane.
+     */
+    @ParameterizedTest
+    @EnumSource(ModelPreset.class)
+    void everyPreset_matchesTheReference_fp32Within1e4_tf32WithinItsBound_writingEveryScore(ModelPreset preset) {
+        Model.Dcn model = Models.calibrated(preset, 41);
+        int[] sizes = {1, 67, 600};
+        List<FeatureBatch> batches = new ArrayList<>();
+        List<float[]> expected = new ArrayList<>();
+        for (int rows : sizes) {
+            FeatureBatch batch = Models.rows(model, rows, 1000 + rows);
+            batches.add(batch);
+            expected.add(Models.reference(model, batch));
+        }
+        for (Precision precision : Precision.values()) {
+            try (GpuDevice device = open(precision, 0); Scorer scorer = device.load(model)) {
+                for (int i = 0; i < sizes.length; i++) {
+                    int rows = sizes[i];
+                    float[] out = Models.poisoned(rows * 2 + 5);
+                    scorer.score(batches.get(i), out);
+                    double diff = Models.maxAbsDiff(expected.get(i), out, rows * 2);
+                    assertTrue(diff <= precision.tolerance(), preset + " " + precision + " at " + rows + " rows: max |diff| " + diff);
+                    for (int j = rows * 2; j < out.length; j++) {
+                        assertTrue(Float.isNaN(out[j]), "wrote past the batch's scores at " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void load_refusesAVersionThatDoesNotFitTheBudget_andTwoVersionsBothCount() {
+        Model.Dcn model = Models.calibrated(ModelPreset.DEMO, 1);
+        long one = DcnPlan.of(model.spec(), LANE_ROWS).deviceBytes(2);
+        try (GpuDevice device = open(Precision.FP32, one * 2 - 1)) {
+            try (Scorer first = device.load(model)) {
+                assertEquals(one, device.usedBytes());
+                DeviceMemoryException e = assertThrows(DeviceMemoryException.class,
+                        () -> device.load(Models.calibrated(ModelPreset.DEMO, 2)));
+                assertEquals("gpu" + gpu.ordinal(), e.device());
+                assertEquals(one, e.neededBytes());
+                assertEquals(one - 1, e.freeBytes());
+            }
+            assertEquals(0, device.usedBytes(), "closing the scorer returns its memory");
+            assertTrue(device.healthy());
+        }
+    }
+
+    @Test
+    void scheduler_scoresConcurrentJobsOnTheGpu_matchingTheReference() throws Exception {
+        Model.Dcn model = Models.calibrated(ModelPreset.REF, 5);
+        try (GpuDevice device = open(Precision.FP32, 0)) {
+            List<Device> devices = List.of(device);
+            try (LoadedVersion version = LoadedVersion.load(model, devices);
+                 BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults().withMaxBatchRows(LANE_ROWS)
+                         .withMaxQueueDelay(Duration.ofMillis(1)), devices, Ticker.SYSTEM)) {
+                List<FeatureBatch> inputs = new ArrayList<>();
+                List<CompletableFuture<float[]>> futures = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    FeatureBatch rows = Models.rows(model, 20 + 37 * i, i);
+                    inputs.add(rows);
+                    futures.add(scheduler.submit(version, rows, System.nanoTime() + TimeUnit.SECONDS.toNanos(30), Priority.LIVE));
+                }
+                for (int i = 0; i < futures.size(); i++) {
+                    float[] scores = futures.get(i).get(30, TimeUnit.SECONDS);
+                    double diff = Models.maxAbsDiff(Models.reference(model, inputs.get(i)), scores, scores.length);
+                    assertTrue(diff <= 1e-4, "job " + i + ": max |diff| " + diff);
+                }
+                assertTrue(scheduler.stats().deviceHealth().get(device.name()));
+            }
+        }
+    }
+
+    @Test
+    void kernelMillis_timesAForwardPass() {
+        Model.Dcn model = Models.calibrated(ModelPreset.DEMO, 3);
+        try (GpuDevice device = open(Precision.FP32, 0); Scorer scorer = device.load(model)) {
+            double ms = device.kernelMillis(scorer, Models.rows(model, LANE_ROWS, 9), 3, 10);
+            assertTrue(ms > 0 && ms < 1000, "ms per pass: " + ms);
+            assertFalse(Double.isNaN(ms));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package adsml.scheduler.gpu;
+
+import adsml.platform.features.FeatureBatch;
+
+/**
+ * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over its packed weights with the
+ * kernels' arithmetic (fp32 dot products, a double sigmoid, calibration read from the packed
+ * block), optionally with operands rounded to TF32 as {@code linear_tf32} rounds them. It checks
+ * everything but the kernels' thread mapping without a GPU: packing, buffer routing, epilogues,
+ * the calibration encoding, and the size of TF32's error.
+ */
+final class PlanEmulator {
+    private PlanEmulator() {
+    }
+
+    /** Scores {@code batch} through {@code plan} into row-major {@code [rows, heads]} {@code out}. */
+    static void score(DcnPlan plan, float[] packed, FeatureBatch batch, float[] out, Precision precision) {
+        int rows = batch.rows();
+        float[][] buffers = new float[DcnPlan.Buffer.values().length][];
+        buffers[DcnPlan.Buffer.X0.ordinal()] = new float[rows * plan.spec().inputWidth()];
+        buffers[DcnPlan.Buffer.PING.ordinal()] = new float[rows * plan.activationWidth()];
+        buffers[DcnPlan.Buffer.PONG.ordinal()] = new float[rows * plan.activationWidth()];
+        float[] x0 = buffers[DcnPlan.Buffer.X0.ordinal()];
+        boolean tf32 = precision == Precision.TF32;
+        for (DcnPlan.Step step : plan.steps()) {
+            if (step instanceof DcnPlan.Gather g) {
+                gather(g, packed, batch, x0);
+            } else if (step instanceof DcnPlan.Linear l) {
+                linear(l, packed, buffers[l.in().ordinal()], x0, buffers[l.out().ordinal()], rows, tf32);
+            } else if (step instanceof DcnPlan.Head h) {
+                head(h, packed, buffers[h.in().ordinal()], out, rows);
+            }
+        }
+    }
+
+    private static void gather(DcnPlan.Gather g, float[] packed, FeatureBatch batch, float[] x0) {
+        int sparseWidth = g.slots() * g.dim();
+        int d = sparseWidth + g.denseDims();
+        for (int r = 0; r < batch.rows(); r++) {
+            for (int c = 0; c < d; c++) {
+                float v;
+                if (c < sparseWidth) {
+                    int s = c / g.dim();
+                    int id = batch.sparse()[r * g.slots() + s];
+                    v = id >= 0 && id < g.tableRows() ? packed[(int) g.table().offset() + id * g.dim() + c - s * g.dim()] : Float.NaN;
+                } else {
+                    v = batch.dense()[r * g.denseDims() + c - sparseWidth];
+                }
+                x0[r * d + c] = v;
+            }
+        }
+    }
+
+    private static void linear(DcnPlan.Linear l, float[] packed, float[] a, float[] x0, float[] c, int rows, boolean tf32) {
+        int n = l.outWidth();
+        int k = l.inWidth();
+        int w = (int) l.weight().offset();
+        int b = (int) l.bias().offset();
+        float[] row = new float[k];
+        for (int m = 0; m < rows; m++) {
+            for (int i = 0; i < k; i++) {
+                row[i] = tf32 ? tf32(a[m * k + i]) : a[m * k + i];
+            }
+            for (int o = 0; o < n; o++) {
+                float acc = 0;
+                int base = w + o * k;
+                for (int i = 0; i < k; i++) {
+                    acc = Math.fma(row[i], tf32 ? tf32(packed[base + i]) : packed[base + i], acc);
+                }
+                float v = acc + packed[b + o];
+                c[m * n + o] = switch (l.epilogue()) {
+                    case RELU -> Math.max(v, 0f);
+                    case CROSS -> x0[m * n + o] * v + a[m * n + o];
+                    case BIAS -> v;
+                };
+            }
+        }
+    }
+
+    private static void head(DcnPlan.Head h, float[] packed, float[] in, float[] out, int rows) {
+        int k = h.inWidth();
+        int cal = (int) h.calibration().offset();
+        for (int r = 0; r < rows; r++) {
+            for (int head = 0; head < h.heads(); head++) {
+                float sum = 0;
+                for (int i = 0; i < k; i++) {
+                    sum = Math.fma(in[r * k + i], packed[(int) h.weight().offset() + head * k + i], sum);
+                }
+                double logit = (double) sum + packed[(int) h.bias().offset() + head];
+                out[r * h.heads() + head] = calibrate((float) (1.0 / (1.0 + Math.exp(-logit))), packed, cal, head);
+            }
+        }
+    }
+
+    /** dcn.cu's calibrate(), reading the same block. */
+    private static float calibrate(float p, float[] packed, int cal, int head) {
+        int at = cal + head * DcnPlan.CAL_HEADER;
+        int type = (int) packed[at];
+        if (type == DcnPlan.CAL_PLATT) {
+            double q = Math.min(Math.max(p, 1e-7), 1 - 1e-7);
+            double z = packed[at + 1] * Math.log(q / (1 - q)) + packed[at + 2];
+            return (float) (1.0 / (1.0 + Math.exp(-z)));
+        }
+        if (type == DcnPlan.CAL_ISOTONIC) {
+            int n = (int) packed[at + 3];
+            int x = cal + (int) packed[at + 4];
+            int y = x + n;
+            if (p <= packed[x]) {
+                return packed[y];
+            }
+            if (p >= packed[x + n - 1]) {
+                return packed[y + n - 1];
+            }
+            int lo = 0;
+            int hi = n - 1;
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                if (packed[x + mid] <= p) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            float t = (p - packed[x + lo]) / (packed[x + hi] - packed[x + lo]);
+            return packed[y + lo] + t * (packed[y + hi] - packed[y + lo]);
+        }
+        return p;
+    }
+
+    /** cvt.rna.tf32.f32: keep 10 mantissa bits, rounding to nearest with ties away from zero. */
+    static float tf32(float v) {
+        if (!Float.isFinite(v)) {
+            return v;
+        }
+        int bits = Float.floatToRawIntBits(v);
+        return Float.intBitsToFloat((bits + 0x1000) & ~0x1fff);
+    }
+}

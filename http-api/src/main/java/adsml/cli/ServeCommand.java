@@ -60,10 +60,14 @@ final class ServeCommand {
 
     static void printBanner(AdsmlServer.Started s, PrintStream out) {
         String api = "http://127.0.0.1:" + s.api().getPort();
-        out.println("adsml is serving " + s.modelVersion().orElse("no model yet (load one through the admin API)"));
-        out.println("  API:         " + api + "   (health: " + api + "/health/ready, metrics: " + api + "/metrics)");
-        out.println("  admin API:   http://" + s.admin().getHostString() + ":" + s.admin().getPort() + "/admin/api/models");
+        String admin = "http://" + s.admin().getHostString() + ":" + s.admin().getPort();
+        out.println("adsml is serving " + s.modelVersion().orElse("no model yet (load one in the admin UI or API)"));
+        out.println();
+        out.println("  admin UI:    " + admin + "/admin/   <- open this, sign in with the admin token");
         out.println("  admin token: " + s.adminToken());
+        out.println();
+        out.println("  API:         " + api + "   (health: " + api + "/health/ready, metrics: " + api + "/metrics)");
+        out.println("  admin API:   " + admin + "/admin/api/models   (Authorization: Bearer <admin token>)");
         out.println("  try:         curl -s -H 'Content-Type: application/json' -d '{\"userId\":\"u1\",\"context\":"
                 + "{\"surface\":\"home_feed\",\"device\":\"ios\",\"country\":\"US\",\"hour\":13},\"slots\":5,\"deadlineMs\":200}' "
                 + api + "/v1/rank");

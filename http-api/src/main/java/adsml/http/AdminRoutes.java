@@ -5,7 +5,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
@@ -16,17 +15,18 @@ import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.models.RegistryRefusal;
 import adsml.actors.models.VersionInfo;
+import adsml.platform.model.ModelFolder;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.SchedulerSettings;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -41,7 +41,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * The admin API under {@code /admin/api}, on its own listener; every route wants
  * {@code Authorization: Bearer <token>}.
  * <ul>
- *   <li>{@code GET /admin/api/models}: every version, its state, when, and its validation or failure</li>
+ *   <li>{@code GET /admin/api/models}: every version the registry knows, its state, when, and its validation
+ *   or failure; and {@code onDisk}, the versions the models folder holds, loaded or not</li>
  *   <li>{@code POST /admin/api/models/{name}/{version}/load}, {@code .../activate}, {@code POST /admin/api/models/rollback}</li>
  *   <li>{@code GET /admin/api/scheduler}: knobs and counters; {@code PUT} changes knobs at run time</li>
  * </ul>
@@ -53,24 +54,33 @@ public final class AdminRoutes {
     private final ActiveModel model;
     private final BatchingScheduler scheduler;
     private final Scheduler actorScheduler;
-    private final byte[] token;
+    private final AdminAuth auth;
     private final HttpSettings settings;
     private final int maxCandidates;
+    private final Path modelsRoot;
+    private final Executor blocking;
 
-    /** @param maxCandidates rows one rank request may bring: the queue must hold at least that many */
+    /**
+     * @param maxCandidates rows one rank request may bring: the queue must hold at least that many
+     * @param modelsRoot    the models folder, listed for the versions that could be loaded
+     * @param blocking      where that listing runs: it reads the disk
+     */
     public AdminRoutes(ActorRef<ModelRegistry.Command> registry, ActiveModel model, BatchingScheduler scheduler,
-                       Scheduler actorScheduler, HttpSettings settings, int maxCandidates) {
+                       Scheduler actorScheduler, HttpSettings settings, int maxCandidates, Path modelsRoot,
+                       Executor blocking) {
         this.maxCandidates = maxCandidates;
+        this.modelsRoot = modelsRoot;
+        this.blocking = blocking;
         this.registry = registry;
         this.model = model;
         this.scheduler = scheduler;
         this.actorScheduler = actorScheduler;
-        this.token = ("Bearer " + settings.adminToken()).getBytes(StandardCharsets.UTF_8);
+        this.auth = new AdminAuth(settings.adminToken());
         this.settings = settings;
     }
 
     public Route routes() {
-        return pathPrefix("admin", () -> pathPrefix("api", () -> authorized(() -> concat(
+        return pathPrefix("admin", () -> pathPrefix("api", () -> auth.require(() -> concat(
                 path("models", () -> get(() -> completeWithFuture(listModels()))),
                 path(PathMatchers.segment("models").slash("rollback"), () -> post(() ->
                         completeWithFuture(versionReply(AskPattern.askWithStatus(registry, ModelRegistry.Rollback::new,
@@ -87,23 +97,16 @@ public final class AdminRoutes {
                                 entity(Unmarshaller.entityToByteArray(), body -> complete(updateScheduler(body)))))))))));
     }
 
-    private Route authorized(Supplier<Route> inner) {
-        return optionalHeaderValueByName("Authorization", header -> {
-            // Constant-time comparison: the token must not leak through response timing.
-            boolean ok = header.isPresent()
-                    && MessageDigest.isEqual(header.get().getBytes(StandardCharsets.UTF_8), token);
-            return ok ? inner.get() : complete(JsonResponses.error(StatusCodes.UNAUTHORIZED,
-                    "missing or wrong admin token: send Authorization: Bearer <token>"));
-        });
-    }
-
     private CompletionStage<HttpResponse> listModels() {
         CompletionStage<List<VersionInfo>> versions = AskPattern.ask(registry, ModelRegistry.ListVersions::new,
                 settings.adminTimeout(), actorScheduler);
-        return versions.thenApply(list -> {
+        CompletionStage<Map<String, List<String>>> onDisk = CompletableFuture.supplyAsync(
+                () -> ModelFolder.versionsByName(modelsRoot), blocking);
+        return versions.thenCombine(onDisk, (list, folders) -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("active", model.current().map(v -> (Object) v.id()).orElse(null));
             body.put("versions", list);
+            body.put("onDisk", folders);
             return JsonResponses.ok(body);
         });
     }

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code {"events": [{"type": "click", "requestId": "r1a", "userId": "u42", "adId": 17, "timestampMs": 1764000000000, "cost": 0.42}]}}</pre>
  * The whole batch is validated first (one bad event refuses the batch, naming it), then appended
  * durably to the event log; only then the 200. A positive {@code cost} is charged to the ad's
- * campaign budget.
+ * campaign budget, and every acknowledged event counts in the {@link EventCounters}.
  */
 public final class EventRoutes {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
@@ -46,9 +46,11 @@ public final class EventRoutes {
     private final Scheduler scheduler;
     private final HttpSettings settings;
     private final ServingMetrics metrics;
+    private final EventCounters counters;
 
     public EventRoutes(ActorRef<EventLog.Command> log, AdIndex index, BudgetTracker budget, Scheduler scheduler,
-                       HttpSettings settings, ServingMetrics metrics) {
+                       HttpSettings settings, ServingMetrics metrics, EventCounters counters) {
+        this.counters = counters;
         this.log = log;
         this.index = index;
         this.budget = budget;
@@ -75,6 +77,7 @@ public final class EventRoutes {
             int[] byType = new int[Event.Type.values().length];
             for (Event e : events) {
                 byType[e.type().ordinal()]++;
+                counters.record(e);
                 if (e.cost() > 0) {
                     index.get(e.adId()).ifPresent(entry -> budget.charge(entry.campaign().id(), e.cost()));
                 }

@@ -6,6 +6,7 @@ import adsml.scheduler.SchedulerStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -110,5 +111,10 @@ public final class ServingMetrics {
 
     String scrape() {
         return registry.scrape();
+    }
+
+    /** The meters themselves, which {@link OverviewSampler} reads as time series for the admin UI. */
+    MeterRegistry registry() {
+        return registry;
     }
 }

@@ -1,5 +1,7 @@
 package adsml.server;
 
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+
 import adsml.actors.ServingGuardian;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
@@ -9,10 +11,14 @@ import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingGateway;
 import adsml.http.AdRoutes;
 import adsml.http.AdminRoutes;
+import adsml.http.AdminUiRoutes;
+import adsml.http.ConsoleRoutes;
+import adsml.http.EventCounters;
 import adsml.http.EventRoutes;
 import adsml.http.HealthRoutes;
 import adsml.http.HttpSettings;
 import adsml.http.Listeners;
+import adsml.http.OverviewSampler;
 import adsml.http.RankRoutes;
 import adsml.http.ServingMetrics;
 import adsml.platform.auction.Auction;
@@ -44,10 +50,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,14 +144,26 @@ public final class AdsmlServer implements AutoCloseable {
             String token = http.adminToken().isEmpty() ? newToken() : http.adminToken();
             HttpSettings effective = http.withAdminToken(token);
             ServingMetrics metrics = new ServingMetrics(scheduler);
-            Listeners listeners = Listeners.bind(system, effective, metrics,
-                    List.of(new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
-                            new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics).routes(),
-                            new AdRoutes(index, world.campaigns(), budget, effective, system.dispatchers()
-                                    .lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"))).routes(),
-                            new HealthRoutes(model, scheduler, metrics).routes()),
+            EventCounters counters = new EventCounters();
+            Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
+            List<Route> publicRoutes = List.of(
+                    new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
+                    new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters).routes(),
+                    new AdRoutes(index, world.campaigns(), budget, effective, blocking).routes(),
+                    new HealthRoutes(model, scheduler, metrics).routes());
+            OverviewSampler overview = new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC());
+            // Cancelled with the actor system, before the scheduler it reads is closed.
+            system.scheduler().scheduleAtFixedRate(Duration.ZERO, OverviewSampler.INTERVAL, overview::sample,
+                    system.executionContext());
+            // The admin listener serves the admin API, the web UI, and the public API as well, so that
+            // the UI calls it from its own origin (no cross-origin requests to the public listener).
+            Route[] alsoOnAdmin = Stream.concat(Stream.of(
+                    new ConsoleRoutes(overview, counters, index, users, effective, blocking).routes(),
+                    new AdminUiRoutes().routes()), publicRoutes.stream()).toArray(Route[]::new);
+            Listeners listeners = Listeners.bind(system, effective, metrics, publicRoutes, concat(
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
-                            config.getInt("adsml.actors.max-candidates")).routes());
+                            config.getInt("adsml.actors.max-candidates"), models.toRealPath(), blocking).routes(),
+                    alsoOnAdmin));
             Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
             return new AdsmlServer(system, listeners, scheduler, devices, users,
                     new Started(listeners.api(), listeners.admin(), token, version), actors);

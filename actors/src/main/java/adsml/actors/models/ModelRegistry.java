@@ -24,9 +24,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Owns the model versions: {@code LOADING -> READY (loaded on every device, validated, warm) ->
- * ACTIVE -> READY (the previous one, kept for an instant rollback) -> DRAINING -> UNLOADED}, or
- * {@code FAILED} with the reason.
+ * Owns the model versions: {@code LOADING (files read, loaded on every device) -> WARMING (golden
+ * batch: validation and warm-up) -> READY -> ACTIVE -> READY (the previous one, kept for an
+ * instant rollback) -> DRAINING -> UNLOADED}, or {@code FAILED} with the reason.
  *
  * <p>Loading and validation run on the blocking executor and come back as messages. Activation
  * is one write to {@link ActiveModel}: requests already holding the old version finish on it, and
@@ -54,6 +54,10 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     }
 
     private record LoadFinished(String id, VersionLoader.Loaded loaded) implements Command {
+    }
+
+    /** Sent from the loading thread once the version is on every device and its golden batch starts. */
+    private record WarmingStarted(String id) implements Command {
     }
 
     private record LoadFailed(String id, Throwable cause) implements Command {
@@ -93,6 +97,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Load.class, this::onLoad)
+                .onMessage(WarmingStarted.class, this::onWarmingStarted)
                 .onMessage(LoadFinished.class, this::onLoadFinished)
                 .onMessage(LoadFailed.class, this::onLoadFailed)
                 .onMessage(Activate.class, this::onActivate)
@@ -109,7 +114,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             load.replyTo().tell(StatusReply.success(known));
             return this;
         }
-        if (known != null && known.state() == VersionState.LOADING) {
+        if (known != null && (known.state() == VersionState.LOADING || known.state() == VersionState.WARMING)) {
             waitingForLoad.get(id).add(load.replyTo());
             return this;
         }
@@ -120,16 +125,26 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             load.replyTo().tell(StatusReply.error(e));
             return this;
         }
-        versions.put(id, new VersionInfo(load.name(), load.version(), VersionState.LOADING, clock.instant(), ""));
+        versions.put(id, new VersionInfo(load.name(), load.version(), VersionState.LOADING, clock.instant(), "", null));
         waitingForLoad.put(id, new ArrayList<>(List.of(load.replyTo())));
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> loader.load(dir), blocking),
+        ActorRef<Command> self = getContext().getSelf();
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> loader.load(dir, () -> self.tell(new WarmingStarted(id))), blocking),
                 (result, failure) -> failure == null ? new LoadFinished(id, result) : new LoadFailed(id, failure));
+        return this;
+    }
+
+    private Behavior<Command> onWarmingStarted(WarmingStarted warming) {
+        VersionInfo info = versions.get(warming.id());
+        // The load may have finished (or failed) before this message arrived: only a loading version warms.
+        if (info != null && info.state() == VersionState.LOADING) {
+            versions.put(warming.id(), info.to(VersionState.WARMING, clock.instant(), ""));
+        }
         return this;
     }
 
     private Behavior<Command> onLoadFinished(LoadFinished done) {
         loaded.put(done.id(), done.loaded().version());
-        VersionInfo info = versions.get(done.id()).to(VersionState.READY, clock.instant(), done.loaded().validation());
+        VersionInfo info = versions.get(done.id()).loaded(clock.instant(), done.loaded().validation());
         versions.put(done.id(), info);
         getContext().getLog().info("model {} ready: {}", done.id(), done.loaded().validation());
         reply(done.id(), StatusReply.success(info));

@@ -90,16 +90,17 @@ final class VersionLoader {
         }
     }
 
-    Loaded load(Path dir) {
+    /** Loads, validates and warms {@code dir}; {@code warming} runs once it is loaded, before its golden batch. */
+    Loaded load(Path dir, Runnable warming) {
         try {
-            return loadAndValidate(dir);
+            return loadAndValidate(dir, warming);
         } catch (InvalidModelException e) {
             // Reasons go to admin clients: name files relative to the models folder, not by server path.
             throw new InvalidModelException(e.getMessage().replace(dir + "/", "").replace(dir.toString(), "."), e);
         }
     }
 
-    private Loaded loadAndValidate(Path dir) {
+    private Loaded loadAndValidate(Path dir, Runnable warming) {
         Model model = ModelFolder.load(dir);
         if (!model.spec().schema().equals(servingSchema)) {
             throw new InvalidModelException(dir.getFileName() + ": its feature schema '" + model.spec().schema().name()
@@ -107,6 +108,7 @@ final class VersionLoader {
         }
         LoadedVersion loaded = LoadedVersion.load(model, devices);
         try {
+            warming.run();
             return new Loaded(loaded, validate(model, loaded));
         } catch (RuntimeException e) {
             loaded.close();

@@ -21,12 +21,21 @@ public record RankResult(String modelVersion, List<RankedAd> ads, int retrieved,
     }
 
     /**
-     * One scored candidate, for the explainer: where retrieval ranked it, its main features (the
-     * user-ad embedding affinity retrieval ranked by, the user's interest in its category), its
-     * scores, eCPM and why it won or lost.
+     * One scored candidate, for the explainer: how retrieval found it and where it ranked it, its
+     * main features (the user-ad embedding affinity retrieval ranked by, the user's interest in its
+     * category), its scores, eCPM, and why it won or lost.
+     *
+     * @param retrievalSource {@code "embedding"}: among the ads whose targeting matches the user, the
+     *                        top ones by user-ad embedding affinity; {@code "cold-start"}: the same for
+     *                        an unknown user, whose zero embedding leaves ties to the lower ad id
+     * @param affinity        the retrieval score: user embedding . ad embedding
+     * @param slot            the slot it won, or null when it lost
+     * @param price           what it pays in its bid's unit when it won, else null
+     * @param reason          the outcome in words, with the figures that decided it
      */
     public record Candidate(int adId, int campaignId, String bidType, float bid, int category, String creativeType,
-                            int retrievalRank, float affinity, float interestInCategory, float pctr, float pcvr,
-                            double ecpm, Outcome outcome) {
+                            String retrievalSource, int retrievalRank, float affinity, float interestInCategory,
+                            float pctr, float pcvr, double ecpm, Outcome outcome, Integer slot, Double price,
+                            String reason) {
     }
 }

@@ -3,6 +3,7 @@ package adsml.actors.ranking;
 import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionResult;
+import adsml.platform.auction.Outcome;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.world.Campaign;
 import adsml.platform.world.Vocab;
@@ -14,7 +15,9 @@ import adsml.scheduler.Ticker;
 import adsml.scheduler.VersionRetiredException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -66,6 +69,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
     private long assembled;
     private long scored;
     private int candidates;
+    private boolean coldStart;
     private FeatureAssembler.Features features;
     private boolean resubmitted;
 
@@ -104,6 +108,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
     private Behavior<Command> onRetrieved(Retrieved r) {
         retrieved = pipeline.ticker().nanos();
         candidates = r.candidates().count();
+        coldStart = r.candidates().coldStart();
         ActorRef<FeatureAssembler.Features> adapter = getContext().messageAdapter(FeatureAssembler.Features.class, Assembled::new);
         pipeline.assembler().tell(new FeatureAssembler.Assemble(query, r.candidates(), adapter));
         return this;
@@ -165,27 +170,65 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             ads.add(new RankResult.RankedAd(auction.adId(slot), c.id(), c.bidType().name(), c.bid(), pctr[i], pcvr[i],
                     auction.ecpm(slot), auction.priceBid(slot), slot));
         }
-        List<RankResult.Candidate> debug = List.of();
-        if (query.debug()) {
-            debug = new ArrayList<>(rows);
-            float[] dense = features.batch().dense();
-            int width = features.batch().denseDims();
-            for (int i = 0; i < rows; i++) {
-                Campaign c = features.campaigns()[i];
-                float affinity = 0f;
-                for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
-                    affinity += dense[i * width + d] * dense[i * width + Vocab.EMBEDDING_DIM + d];
-                }
-                debug.add(new RankResult.Candidate(adIds[i], c.id(), c.bidType().name(), c.bid(), features.ads()[i].category(),
-                        Vocab.CREATIVE_TYPES[features.ads()[i].creativeType()], features.retrievalRank()[i], affinity,
-                        dense[i * width + DemoFeatures.INTEREST_IN_CATEGORY], pctr[i], pcvr[i], auction.candidateEcpm(i),
-                        auction.outcome(i)));
-            }
-        }
+        List<RankResult.Candidate> debug = query.debug() ? explain(features, auction, adIds, pctr, pcvr) : List.of();
         RankResult.Timings timings = new RankResult.Timings(ms(retrieved - started), ms(assembled - retrieved),
                 ms(scored - assembled), ms(done - scored), ms(done - started));
         replyTo.tell(StatusReply.success(new RankResult(version, ads, candidates, rows, timings, debug)));
         return Behaviors.stopped();
+    }
+
+    /** Every candidate with its features, scores and outcome, for {@code debug}: off the hot path, so objects per row are fine. */
+    private List<RankResult.Candidate> explain(FeatureAssembler.Features features, AuctionResult auction, int[] adIds,
+                                               float[] pctr, float[] pcvr) {
+        int rows = features.batch().rows();
+        int[] slotOf = new int[rows];
+        Arrays.fill(slotOf, -1);
+        for (int slot = 0; slot < auction.winners(); slot++) {
+            slotOf[auction.candidateIndex(slot)] = slot;
+        }
+        double lastWinningEcpm = auction.winners() == 0 ? Double.NaN : auction.ecpm(auction.winners() - 1);
+        double reserve = pipeline.auction().settings().reserveEcpm();
+        String source = coldStart ? "cold-start" : "embedding";
+        List<RankResult.Candidate> debug = new ArrayList<>(rows);
+        float[] dense = features.batch().dense();
+        int width = features.batch().denseDims();
+        for (int i = 0; i < rows; i++) {
+            Campaign c = features.campaigns()[i];
+            float affinity = 0f;
+            for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
+                affinity += dense[i * width + d] * dense[i * width + Vocab.EMBEDDING_DIM + d];
+            }
+            int slot = slotOf[i];
+            Double price = slot < 0 ? null : auction.priceBid(slot);
+            double ecpm = auction.candidateEcpm(i);
+            debug.add(new RankResult.Candidate(adIds[i], c.id(), c.bidType().name(), c.bid(), features.ads()[i].category(),
+                    Vocab.CREATIVE_TYPES[features.ads()[i].creativeType()], source, features.retrievalRank()[i], affinity,
+                    dense[i * width + DemoFeatures.INTEREST_IN_CATEGORY], pctr[i], pcvr[i], ecpm, auction.outcome(i),
+                    slot < 0 ? null : slot, price, reason(auction.outcome(i), c, ecpm, slot, price, reserve, lastWinningEcpm)));
+        }
+        return debug;
+    }
+
+    private static String reason(Outcome outcome, Campaign c, double ecpm, int slot, Double price, double reserve,
+                                 double lastWinningEcpm) {
+        return switch (outcome) {
+            case WON -> String.format(Locale.ROOT, "won slot %d with eCPM %.4f; pays %.4f per %s (bid %.4f)",
+                    slot, ecpm, price, unit(c), c.bid());
+            case BELOW_RESERVE -> ecpm > 0
+                    ? String.format(Locale.ROOT, "eCPM %.4f is below the reserve %.4f", ecpm, reserve)
+                    : "eCPM is not positive: a zero or undefined prediction cannot win";
+            case OUTBID -> Double.isNaN(lastWinningEcpm) ? "outbid: the request asked for no slot"
+                    : String.format(Locale.ROOT, "outbid: eCPM %.4f is below the last winner's %.4f", ecpm, lastWinningEcpm);
+            case OUT_OF_BUDGET -> "campaign " + c.id() + "'s daily budget is spent";
+        };
+    }
+
+    private static String unit(Campaign c) {
+        return switch (c.bidType()) {
+            case CPC -> "click";
+            case CPA -> "conversion";
+            case CPM -> "1000 impressions";
+        };
     }
 
     private Behavior<Command> onFailed(Failed f) {

@@ -1,6 +1,8 @@
 package adsml.actors.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.features.DemoFeatures;
@@ -91,6 +93,39 @@ class ModelRegistryTest {
         assertTrue(load("2").isSuccess());
         activate("2");
         assertEquals("ctr/2", active.current().orElseThrow().id());
+    }
+
+    @Test
+    void load_isWarmingWhileItsGoldenBatchWaits_thenReadyWithItsLoadTime() throws Exception {
+        // Shadow work past half the queue is shed and retried: with room for 20 shadow rows, the
+        // 32-row golden batch waits, and the version stays WARMING until the queue grows again.
+        SchedulerSettings roomy = scheduler.settings();
+        scheduler.updateSettings(roomy.withMaxQueuedRows(40));
+        TestProbe<StatusReply<VersionInfo>> probe = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.Load("ctr", "1", probe.getRef()));
+        VersionInfo warming = awaitState("ctr/1", VersionState.WARMING);
+        assertNull(warming.loadedAt(), "not loaded yet");
+        scheduler.updateSettings(roomy);
+        StatusReply<VersionInfo> ready = probe.receiveMessage(LOAD);
+        assertTrue(ready.isSuccess(), () -> ready.getError().getMessage());
+        assertEquals(VersionState.READY, ready.getValue().state());
+        assertNotNull(ready.getValue().loadedAt());
+        assertEquals(ready.getValue().loadedAt(), activate("1").getValue().loadedAt(), "activation keeps the load time");
+    }
+
+    private VersionInfo awaitState(String id, VersionState state) throws InterruptedException {
+        TestProbe<List<VersionInfo>> list = KIT.createTestProbe();
+        long giveUp = System.nanoTime() + LOAD.toNanos();
+        while (System.nanoTime() < giveUp) {
+            registry.tell(new ModelRegistry.ListVersions(list.getRef()));
+            for (VersionInfo v : list.receiveMessage()) {
+                if (v.id().equals(id) && v.state() == state) {
+                    return v;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError(id + " never became " + state);
     }
 
     @Test

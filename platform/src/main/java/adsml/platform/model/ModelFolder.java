@@ -2,11 +2,15 @@ package adsml.platform.model;
 
 import adsml.platform.io.AtomicFolder;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A model version on disk: {@code <models>/<name>/<version>/} holding {@code model.json} and
@@ -115,6 +119,43 @@ public final class ModelFolder {
             }
         }
         return highest;
+    }
+
+    /**
+     * The version folders under {@code modelsRoot}: for each model name, the versions whose folder
+     * holds a {@code model.json}, numeric ones in numeric order first. Hidden folders (a version
+     * still being written is one, see {@link AtomicFolder}) are left out. What could be loaded, not
+     * whether it would load. Empty when the folder does not exist.
+     */
+    public static Map<String, List<String>> versionsByName(Path modelsRoot) {
+        Map<String, List<String>> byName = new TreeMap<>();
+        if (!Files.isDirectory(modelsRoot)) {
+            return byName;
+        }
+        try (DirectoryStream<Path> names = Files.newDirectoryStream(modelsRoot, Files::isDirectory)) {
+            for (Path name : names) {
+                if (name.getFileName().toString().startsWith(".")) {
+                    continue;
+                }
+                List<String> versions = new ArrayList<>();
+                try (DirectoryStream<Path> folders = Files.newDirectoryStream(name, Files::isDirectory)) {
+                    for (Path v : folders) {
+                        if (!v.getFileName().toString().startsWith(".") && Files.isRegularFile(v.resolve(MODEL_JSON))) {
+                            versions.add(v.getFileName().toString());
+                        }
+                    }
+                }
+                versions.sort(Comparator.comparing((String v) -> !v.matches("\\d{1,9}"))
+                        .thenComparing(v -> v.matches("\\d{1,9}") ? Integer.parseInt(v) : 0)
+                        .thenComparing(Comparator.naturalOrder()));
+                if (!versions.isEmpty()) {
+                    byName.put(name.getFileName().toString(), versions);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing " + modelsRoot + ": " + e.getMessage(), e);
+        }
+        return byName;
     }
 
     private static SafetensorsFile weights(Path dir) {

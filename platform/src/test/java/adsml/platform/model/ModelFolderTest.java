@@ -52,6 +52,20 @@ class ModelFolderTest {
     }
 
     @Test
+    void versionsByName_listsLoadableFolders_numericOrder_skipsHiddenAndEmpty() throws IOException {
+        for (int i = 0; i < 10; i++) {
+            ModelFolder.saveNextVersion(demo(), models.resolve("ctr"));
+        }
+        Files.createDirectories(models.resolve("ctr").resolve("11"));                 // no model.json: not a version
+        Files.createDirectories(models.resolve("ctr").resolve(".12.writing-1"));
+        Files.writeString(models.resolve("ctr").resolve(".12.writing-1").resolve(ModelFolder.MODEL_JSON), "{}");
+        Files.createDirectories(models.resolve("empty"));
+        Map<String, List<String>> versions = ModelFolder.versionsByName(models);
+        assertEquals(Map.of("ctr", List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10")), versions);
+        assertEquals(Map.of(), ModelFolder.versionsByName(models.resolve("absent")));
+    }
+
+    @Test
     void load_missingFolder_namesIt() {
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> ModelFolder.load(models.resolve("nope")));
         assertTrue(e.getMessage().contains("nope"), e.getMessage());

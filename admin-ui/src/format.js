@@ -1,0 +1,50 @@
+// Number formatting shared by the pages: a dash for a figure the server left null.
+
+export const DASH = '–';
+
+export function num(value, digits = 1) {
+  if (value === null || value === undefined || Number.isNaN(value)) return DASH;
+  return Number(value).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function int(value) {
+  if (value === null || value === undefined) return DASH;
+  return Math.round(value).toLocaleString('en-US');
+}
+
+export function pct(ratio, digits = 2) {
+  if (ratio === null || ratio === undefined) return DASH;
+  return `${num(ratio * 100, digits)}%`;
+}
+
+export function ms(value) {
+  if (value === null || value === undefined) return DASH;
+  return `${num(value, value < 10 ? 2 : 1)} ms`;
+}
+
+export function money(value, digits = 2) {
+  if (value === null || value === undefined) return DASH;
+  return `$${num(value, digits)}`;
+}
+
+/** A probability in the explainer: small ones keep their significant digits. */
+export function prob(value) {
+  if (value === null || value === undefined) return DASH;
+  return value >= 0.01 ? value.toFixed(4) : value.toPrecision(3);
+}
+
+export function when(iso) {
+  if (!iso) return DASH;
+  const d = new Date(iso);
+  return d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** "12 s ago", "3 min ago": how long since an ISO instant. */
+export function ago(iso, now = Date.now()) {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}

@@ -1,0 +1,248 @@
+package adsml.http;
+
+import adsml.scheduler.SchedulerStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The admin overview as time series: every {@link #INTERVAL} it snapshots the serving metrics'
+ * cumulative counters (rank requests by status, the latency histogram, stage timers), the
+ * scheduler's counters and the {@link EventCounters}; {@link #overview()} turns the differences of
+ * consecutive snapshots into one point per interval, so every figure is what happened in that
+ * interval, not since start. Percentiles come from the latency histogram's buckets, as Prometheus'
+ * {@code histogram_quantile} over a rate would compute them: linear within the bucket that holds
+ * the rank, so they are as fine as the buckets.
+ *
+ * <p>What the figures mean: requests are rank requests answered (any status); the shed rate is
+ * the share answered 503 (overloaded, deadline unreachable, no model); the error rate the share
+ * answered any other 4xx or 5xx; stage timings are means over the interval's successful requests;
+ * CTR is clicks per impression and revenue the events' costs per 1000 rank requests, both from
+ * the events acknowledged in the interval. The scheduler reports its queue delay as a mean since
+ * start, so that one figure is shown as such.
+ *
+ * <p>Thread-safe: {@link #sample()} runs on a timer, {@link #overview()} on HTTP threads.
+ */
+public final class OverviewSampler {
+    /** One point per second: the UI refreshes every 1 to 2 s. */
+    public static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** Two minutes of history. */
+    static final int POINTS = 120;
+    /** The headline figures cover the last 10 points: one second alone is too noisy to read. */
+    static final int HEADLINE_POINTS = 10;
+    /** The batch-size histogram covers the last minute. */
+    static final int HISTOGRAM_POINTS = 60;
+    static final String[] STAGES = {"retrieval", "features", "scoring", "auction"};
+
+    private record Snapshot(long epochMs, double[] latencyBoundsMs, long[] latencyAtOrBelow, long latencyCount,
+                            long requests, long shed, long errors, long[] stageCount, double[] stageTotalMs,
+                            SchedulerStats scheduler, EventCounters.Counts events) {
+    }
+
+    private final MeterRegistry registry;
+    private final Supplier<SchedulerStats> scheduler;
+    private final EventCounters events;
+    private final Clock clock;
+    private final Snapshot[] ring = new Snapshot[POINTS + 1];
+    private int next;
+    private int size;
+
+    public OverviewSampler(ServingMetrics metrics, Supplier<SchedulerStats> scheduler, EventCounters events, Clock clock) {
+        this(metrics.registry(), scheduler, events, clock);
+    }
+
+    OverviewSampler(MeterRegistry registry, Supplier<SchedulerStats> scheduler, EventCounters events, Clock clock) {
+        this.registry = registry;
+        this.scheduler = scheduler;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /** Takes one snapshot; called every {@link #INTERVAL}. */
+    public void sample() {
+        Snapshot s = snapshot();
+        synchronized (ring) {
+            ring[next] = s;
+            next = (next + 1) % ring.length;
+            size = Math.min(size + 1, ring.length);
+        }
+    }
+
+    /**
+     * {@code {"intervalMs", "now": point over the last 10 s, "series": [point per interval, oldest
+     * first], "batchSizes": [{"rowsFrom", "rowsTo", "batches"}] over the last minute,
+     * "queueDelayMeanMs": since start, "totals": since start}}. A figure with nothing to divide by
+     * (no request, no impression in the interval) is null.
+     */
+    Map<String, Object> overview() {
+        List<Snapshot> snapshots = snapshots();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("intervalMs", INTERVAL.toMillis());
+        int n = snapshots.size();
+        List<Map<String, Object>> series = new ArrayList<>(Math.max(0, n - 1));
+        for (int i = 1; i < n; i++) {
+            series.add(point(snapshots.get(i - 1), snapshots.get(i)));
+        }
+        body.put("now", n < 2 ? null : point(snapshots.get(Math.max(0, n - 1 - HEADLINE_POINTS)), snapshots.get(n - 1)));
+        body.put("series", series);
+        body.put("batchSizes", n < 2 ? List.of()
+                : batchSizes(snapshots.get(Math.max(0, n - 1 - HISTOGRAM_POINTS)), snapshots.get(n - 1)));
+        Snapshot last = n == 0 ? snapshot() : snapshots.get(n - 1);
+        body.put("queueDelayMeanMs", last.scheduler().meanQueueDelayNanos() / 1e6);
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("requests", last.requests());
+        totals.put("impressions", last.events().impressions());
+        totals.put("clicks", last.events().clicks());
+        totals.put("conversions", last.events().conversions());
+        totals.put("spend", last.events().spend());
+        totals.put("batches", last.scheduler().batches());
+        totals.put("rowsScored", last.scheduler().rowsScored());
+        totals.put("schedulerShed", last.scheduler().shed());
+        totals.put("schedulerExpired", last.scheduler().expired());
+        body.put("totals", totals);
+        return body;
+    }
+
+    private List<Snapshot> snapshots() {
+        synchronized (ring) {
+            List<Snapshot> list = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                list.add(ring[Math.floorMod(next - size + i, ring.length)]);
+            }
+            return list;
+        }
+    }
+
+    private Snapshot snapshot() {
+        long epochMs = clock.millis();
+        double[] bounds = new double[0];
+        long[] atOrBelow = new long[0];
+        long latencyCount = 0;
+        Timer latency = registry.find("adsml.rank.latency").timer();
+        if (latency != null) {
+            HistogramSnapshot h = latency.takeSnapshot();
+            CountAtBucket[] buckets = h.histogramCounts();
+            bounds = new double[buckets.length];
+            atOrBelow = new long[buckets.length];
+            for (int i = 0; i < buckets.length; i++) {
+                bounds[i] = buckets[i].bucket(TimeUnit.MILLISECONDS);
+                atOrBelow[i] = (long) buckets[i].count();
+            }
+            latencyCount = h.count();
+        }
+        long requests = 0;
+        long shed = 0;
+        long errors = 0;
+        for (Counter c : registry.find("adsml.rank.requests").counters()) {
+            long count = (long) c.count();
+            int status = Integer.parseInt(c.getId().getTag("status"));
+            requests += count;
+            if (status == 503) {
+                shed += count;
+            } else if (status >= 400) {
+                errors += count;
+            }
+        }
+        long[] stageCount = new long[STAGES.length];
+        double[] stageTotalMs = new double[STAGES.length];
+        for (int i = 0; i < STAGES.length; i++) {
+            Timer t = registry.find("adsml.rank.stage").tag("stage", STAGES[i]).timer();
+            if (t != null) {
+                stageCount[i] = t.count();
+                stageTotalMs[i] = t.totalTime(TimeUnit.MILLISECONDS);
+            }
+        }
+        return new Snapshot(epochMs, bounds, atOrBelow, latencyCount, requests, shed, errors, stageCount, stageTotalMs,
+                scheduler.get(), events.total());
+    }
+
+    private static Map<String, Object> point(Snapshot from, Snapshot to) {
+        double seconds = Math.max(1e-3, (to.epochMs() - from.epochMs()) / 1000.0);
+        long requests = to.requests() - from.requests();
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("t", to.epochMs());
+        p.put("requestsPerSec", requests / seconds);
+        p.put("p50Ms", percentile(from, to, 0.50));
+        p.put("p90Ms", percentile(from, to, 0.90));
+        p.put("p99Ms", percentile(from, to, 0.99));
+        p.put("errorRate", ratio(to.errors() - from.errors(), requests));
+        p.put("shedRate", ratio(to.shed() - from.shed(), requests));
+        Map<String, Object> stages = new LinkedHashMap<>();
+        for (int i = 0; i < STAGES.length; i++) {
+            long count = to.stageCount()[i] - from.stageCount()[i];
+            stages.put(STAGES[i], count == 0 ? null : (to.stageTotalMs()[i] - from.stageTotalMs()[i]) / count);
+        }
+        p.put("stageMs", stages);
+        long batches = to.scheduler().batches() - from.scheduler().batches();
+        p.put("batchesPerSec", batches / seconds);
+        p.put("meanBatchRows", batches == 0 ? null : (double) (to.scheduler().rowsScored() - from.scheduler().rowsScored()) / batches);
+        p.put("queueDelayMeanMs", to.scheduler().meanQueueDelayNanos() / 1e6);
+        long impressions = to.events().impressions() - from.events().impressions();
+        p.put("impressionsPerSec", impressions / seconds);
+        p.put("ctr", ratio(to.events().clicks() - from.events().clicks(), impressions));
+        Double revenue = ratio(to.events().spend() - from.events().spend(), requests);
+        p.put("revenuePerMilleRequests", revenue == null ? null : revenue * 1000);
+        return p;
+    }
+
+    private static Double ratio(double part, long whole) {
+        return whole <= 0 ? null : part / whole;
+    }
+
+    /**
+     * The {@code q} quantile of the latencies recorded between the two snapshots, in ms: the bucket
+     * whose count reaches the rank, interpolated linearly inside it. Null with no request; a rank
+     * beyond the last finite bucket reads as that bucket's bound.
+     */
+    private static Double percentile(Snapshot from, Snapshot to, double q) {
+        long total = to.latencyCount() - from.latencyCount();
+        double[] bounds = to.latencyBoundsMs();
+        if (total <= 0 || bounds.length == 0) {
+            return null;
+        }
+        // The timer's buckets never change; a first snapshot taken before it existed counts as zeros.
+        long[] before = from.latencyAtOrBelow().length == bounds.length ? from.latencyAtOrBelow() : new long[bounds.length];
+        double rank = q * total;
+        long below = 0;
+        double lower = 0;
+        for (int i = 0; i < bounds.length; i++) {
+            long atOrBelow = to.latencyAtOrBelow()[i] - before[i];
+            if (atOrBelow >= rank && atOrBelow > below) {
+                return lower + (bounds[i] - lower) * (rank - below) / (atOrBelow - below);
+            }
+            below = atOrBelow;
+            lower = bounds[i];
+        }
+        return bounds[bounds.length - 1];
+    }
+
+    private static List<Map<String, Object>> batchSizes(Snapshot from, Snapshot to) {
+        long[] a = from.scheduler().batchSizeHistogram();
+        long[] b = to.scheduler().batchSizeHistogram();
+        int highest = 10; // at least up to 1024 rows, so the axis does not jump while traffic starts
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] - a[i] > 0) {
+                highest = Math.max(highest, i);
+            }
+        }
+        List<Map<String, Object>> buckets = new ArrayList<>();
+        for (int i = 0; i <= highest && i < b.length; i++) {
+            Map<String, Object> bucket = new LinkedHashMap<>();
+            bucket.put("rowsFrom", 1L << i);
+            bucket.put("rowsTo", (1L << (i + 1)) - 1);
+            bucket.put("batches", b[i] - a[i]);
+            buckets.add(bucket);
+        }
+        return buckets;
+    }
+}

@@ -71,7 +71,7 @@ export function Overview() {
         <Tile label="Shed rate" value={pct(now && now.shedRate)} hint="503 answers: overload" />
         <Tile label="CTR" value={pct(now && now.ctr)} hint={`${int(totals.impressions)} impressions, ${int(totals.clicks)} clicks`} />
         <Tile label="Revenue / 1000 requests" value={money(now && now.revenuePerMilleRequests)} hint={`${money(totals.spend)} since start`} />
-        <Tile label="Queue delay" value={ms(data && data.queueDelayMeanMs)} hint="scheduler mean since start" />
+        <Tile label="Queue delay" value={ms(now && now.queueDelayMeanMs)} hint="scheduler mean, last 10 s" />
         <Tile label="Rows per batch" value={num(now && now.meanBatchRows, 0)} hint={`${int(totals.batches)} batches since start`} />
       </div>
       <div class="charts">
@@ -128,7 +128,7 @@ export function Overview() {
           axes={{ y: { label: 'rows' }, y2: { label: 'per second' } }}
         />
         <Chart
-          title="Queue delay (scheduler mean since start)"
+          title="Queue delay (scheduler mean per second)"
           data={charts.queueDelay}
           series={[{ label: 'mean queue delay', value: (v) => ms(v) }]}
           axes={{ y: { label: 'ms' } }}

@@ -364,9 +364,14 @@ public final class BatchFormer {
         return expired;
     }
 
-    /** Mean nanos from a job's admission to its first batch. */
-    public long meanQueueDelayNanos() {
-        return delayedSlices == 0 ? 0 : delaySumNanos / delayedSlices;
+    /** Summed nanos from each job's admission to its first batch (see {@link #queueDelayCount}). */
+    public long queueDelayNanos() {
+        return delaySumNanos;
+    }
+
+    /** Job parts that reached a batch: what {@link #queueDelayNanos} sums over. */
+    public long queueDelayCount() {
+        return delayedSlices;
     }
 
     /** Fails every queued job with {@code error} and empties the queues. */

@@ -170,7 +170,7 @@ public final class BatchingScheduler implements AutoCloseable {
                 health.put(slot.device.name(), slot.healthy());
             }
             return new SchedulerStats(former.queuedRows(), submitted, batches, rowsScored, shed,
-                    former.expiredCount() + retryExpired, failed, histogram, former.meanQueueDelayNanos(), health);
+                    former.expiredCount() + retryExpired, failed, histogram, former.queueDelayNanos(), former.queueDelayCount(), health);
         } finally {
             lock.unlock();
         }

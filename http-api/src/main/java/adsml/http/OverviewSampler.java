@@ -81,7 +81,7 @@ public final class OverviewSampler {
     /**
      * {@code {"intervalMs", "now": point over the last 10 s, "series": [point per interval, oldest
      * first], "batchSizes": [{"rowsFrom", "rowsTo", "batches"}] over the last minute,
-     * "queueDelayMeanMs": since start, "totals": since start}}. A figure with nothing to divide by
+     * "queueDelayMeanMs": since start, "totals": since start}}; a point's queueDelayMeanMs is over its interval. A figure with nothing to divide by
      * (no request, no impression in the interval) is null.
      */
     Map<String, Object> overview() {
@@ -186,7 +186,8 @@ public final class OverviewSampler {
         long batches = to.scheduler().batches() - from.scheduler().batches();
         p.put("batchesPerSec", batches / seconds);
         p.put("meanBatchRows", batches == 0 ? null : (double) (to.scheduler().rowsScored() - from.scheduler().rowsScored()) / batches);
-        p.put("queueDelayMeanMs", to.scheduler().meanQueueDelayNanos() / 1e6);
+        long delayed = to.scheduler().queueDelayCount() - from.scheduler().queueDelayCount();
+        p.put("queueDelayMeanMs", delayed == 0 ? null : (to.scheduler().queueDelayNanos() - from.scheduler().queueDelayNanos()) / 1e6 / delayed);
         long impressions = to.events().impressions() - from.events().impressions();
         p.put("impressionsPerSec", impressions / seconds);
         p.put("ctr", ratio(to.events().clicks() - from.events().clicks(), impressions));

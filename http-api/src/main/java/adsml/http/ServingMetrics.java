@@ -5,6 +5,7 @@ import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.SchedulerStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -49,8 +50,10 @@ public final class ServingMetrics {
                 .description("jobs refused at admission: queue full or deadline unreachable").register(registry);
         FunctionCounter.builder("adsml.scheduler.expired", this, m -> m.stats(scheduler).expired())
                 .description("jobs dropped unscored because their deadline passed").register(registry);
-        Gauge.builder("adsml.scheduler.queue.delay.mean", this, m -> m.stats(scheduler).meanQueueDelayNanos() / 1e9)
-                .baseUnit("seconds").register(registry);
+        FunctionTimer.builder("adsml.scheduler.queue.delay", this, m -> m.stats(scheduler).queueDelayCount(),
+                        m -> m.stats(scheduler).queueDelayNanos(), TimeUnit.NANOSECONDS)
+                .description("admission to first batch, per job: rate(_sum) / rate(_count) is the mean over a window")
+                .register(registry);
         for (String device : scheduler.stats().deviceHealth().keySet()) {
             Gauge.builder("adsml.scheduler.device.healthy", this,
                             m -> Boolean.TRUE.equals(m.stats(scheduler).deviceHealth().get(device)) ? 1 : 0)

@@ -261,6 +261,8 @@ class ServingApiTest {
         assertTrue(r.body().contains("# TYPE adsml_scheduler_batches"), "scheduler batch counter");
         assertTrue(sample(r.body(), "adsml_rank_latency_seconds_count") >= 1, "a rank request was timed");
         assertTrue(sample(r.body(), "adsml_scheduler_batches_total") >= 1, "a batch was scored");
+        assertTrue(sample(r.body(), "adsml_scheduler_queue_delay_seconds_count") >= 1, "a job's queue delay was counted");
+        assertTrue(sample(r.body(), "adsml_scheduler_queue_delay_seconds_sum") >= 0, "queue delay is a sum, rate() gives the mean");
     }
 
     /** The value of the first sample line of {@code metric} (no labels), or -1. */

@@ -43,11 +43,14 @@ public final class HealthRoutes {
     }
 
     private HttpResponse ready() {
-        Optional<LoadedVersion> active = model.current();
+        return ready(model.current(), scheduler.stats().deviceHealth());
+    }
+
+    /** The readiness answer for the version serving now and each device's health as the scheduler sees it. */
+    static HttpResponse ready(Optional<LoadedVersion> active, Map<String, Boolean> health) {
         if (active.isEmpty()) {
             return JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "no model version is active yet");
         }
-        Map<String, Boolean> health = scheduler.stats().deviceHealth();
         Map<String, String> devices = new TreeMap<>();
         health.forEach((name, healthy) -> devices.put(name, healthy ? "healthy" : "unhealthy"));
         if (active.get().devices().stream().noneMatch(d -> Boolean.TRUE.equals(health.get(d.name())))) {

@@ -40,8 +40,7 @@ class AdminConsoleApiTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        ServingFixture.writeWorld(data);
-        ServingFixture.writeVersion(data, 1L);
+        ServingFixture.writeWorldAndFirstVersion(data);
         server = ServingFixture.start(data, Map.of());
         client = new Client(server.started());
         ServingFixture.writeVersion(data, 2L);

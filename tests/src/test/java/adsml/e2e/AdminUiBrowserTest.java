@@ -49,8 +49,7 @@ class AdminUiBrowserTest {
         if (!HeadlessChromium.installed()) {
             return; // each test skips, saying why (an assumption failing here would hide the reason)
         }
-        ServingFixture.writeWorld(data);
-        ServingFixture.writeVersion(data, 1L);
+        ServingFixture.writeWorldAndFirstVersion(data);
         server = ServingFixture.start(data, Map.of());
         client = new Client(server.started());
         assertEquals("2", ServingFixture.writeVersion(data, 2L));

@@ -32,8 +32,7 @@ class EventLogRestartTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        ServingFixture.writeWorld(data);
-        ServingFixture.writeVersion(data, 1L);
+        ServingFixture.writeWorldAndFirstVersion(data);
         restart();
     }
 

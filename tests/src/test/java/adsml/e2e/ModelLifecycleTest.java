@@ -58,8 +58,7 @@ class ModelLifecycleTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        ServingFixture.writeWorld(data);
-        ServingFixture.writeVersion(data, 1L);
+        ServingFixture.writeWorldAndFirstVersion(data);
         server = ServingFixture.start(data, Map.of());
         client = new Client(server.started());
         assertEquals("2", ServingFixture.writeVersion(data, 2L));

@@ -32,8 +32,7 @@ class OverloadTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        ServingFixture.writeWorld(data);
-        ServingFixture.writeVersion(data, 1L);
+        ServingFixture.writeWorldAndFirstVersion(data);
         server = ServingFixture.start(data, Map.of("adsml.http.max-in-flight-ranks", 1));
         client = new Client(server.started());
     }

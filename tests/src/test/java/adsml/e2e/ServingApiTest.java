@@ -43,8 +43,7 @@ class ServingApiTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        ServingFixture.writeWorld(data);
-        ServingFixture.writeVersion(data, 1L);
+        ServingFixture.writeWorldAndFirstVersion(data);
         server = ServingFixture.start(data, Map.of("adsml.http.max-body-bytes", MAX_BODY_BYTES));
         client = new Client(server.started());
     }

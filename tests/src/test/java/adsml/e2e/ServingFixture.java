@@ -78,6 +78,12 @@ final class ServingFixture {
         return data.resolve("models").resolve(MODEL);
     }
 
+    /** Writes the tiny world and version 1 of {@code ctr} into {@code data}: what every server of these tests starts from. */
+    static void writeWorldAndFirstVersion(Path data) throws IOException {
+        writeWorld(data);
+        writeVersion(data, 1L);
+    }
+
     /** Starts a server on {@code data}: both listeners on port 0, the test admin token, then {@code overrides}. */
     static AdsmlServer start(Path data, Map<String, Object> overrides) throws Exception {
         Map<String, Object> settings = new HashMap<>();

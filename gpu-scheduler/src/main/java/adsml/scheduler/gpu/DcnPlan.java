@@ -217,6 +217,23 @@ final class DcnPlan {
         return weightBytes() + lanes * laneDeviceBytes();
     }
 
+    /** The smallest padded chunk: a lane captures at most a few graphs per doubling of rows. */
+    static final int MIN_PADDED_ROWS = 64;
+
+    /**
+     * The rows a lane runs for a chunk of {@code rows} (1 to {@link #maxRows()}): rows rounded up to
+     * a quarter of the power of two at or below them (at least {@link #MIN_PADDED_ROWS}), at most
+     * {@link #maxRows()}. A lane keeps one CUDA graph per padded size, so this bounds the graphs to
+     * about four per doubling, and the padding to a quarter of the rows (or 63 rows).
+     */
+    int paddedRows(int rows) {
+        if (rows < 1 || rows > maxRows) {
+            throw new IllegalArgumentException("rows must be within [1, " + maxRows + "], was " + rows);
+        }
+        int step = Math.max(MIN_PADDED_ROWS, Integer.highestOneBit(rows) / 4);
+        return (int) Math.min(maxRows, ceilDiv(rows, step) * step);
+    }
+
     /** Floating-point operations of the linear and head launches for {@code rows} rows (the gather does none). */
     long flops(int rows) {
         long perRow = 0;

@@ -29,6 +29,29 @@ class DcnPlanTest {
     }
 
     @Test
+    void paddedRows_coverTheRows_padAtMostAQuarter_andStayWithinTheLane() {
+        DcnPlan plan = DcnPlan.of(tiny(), 16384);
+        assertEquals(64, plan.paddedRows(1));
+        assertEquals(256, plan.paddedRows(256));
+        assertEquals(1024, plan.paddedRows(1024));
+        assertEquals(1280, plan.paddedRows(1025));
+        assertEquals(16384, plan.paddedRows(16384));
+        java.util.Set<Integer> sizes = new java.util.HashSet<>();
+        for (int rows = 1; rows <= 16384; rows++) {
+            int padded = plan.paddedRows(rows);
+            assertTrue(padded >= rows && padded <= 16384, rows + " -> " + padded);
+            assertTrue(padded - rows < Math.max(64, rows / 4), rows + " -> " + padded);
+            sizes.add(padded);
+        }
+        assertTrue(sizes.size() <= 40, sizes.size() + " graphs per lane");
+        DcnPlan small = DcnPlan.of(tiny(), 100);
+        assertEquals(64, small.paddedRows(64));
+        assertEquals(100, small.paddedRows(65));
+        assertThrows(IllegalArgumentException.class, () -> small.paddedRows(101));
+        assertThrows(IllegalArgumentException.class, () -> small.paddedRows(0));
+    }
+
+    @Test
     void demo_gathersThenCrossesThenMlpThenHead_alternatingBuffers() {
         DcnPlan plan = DcnPlan.of(ModelPreset.DEMO.spec("demo", "1"), 1024);
         List<DcnPlan.Step> steps = plan.steps();

@@ -29,6 +29,13 @@ final class DcnPlan {
     /** Rows per block of the head kernel: 256 threads, a warp per row. */
     static final int HEAD_ROWS_PER_BLOCK = 8;
     static final int TILE = 64;
+    /** The row and column tile of the register-blocked linear kernels (linear_f32_128, linear_tf32_128). */
+    static final int BIG_TILE = 128;
+    /**
+     * A linear launch takes the 128 x 128 tiles when they make at least this many blocks: about one
+     * per multiprocessor of an H100/H200 (132). Below that the 64 x 64 tiles keep more of the chip busy.
+     */
+    static final int BIG_TILE_MIN_BLOCKS = 128;
     private static final int MAX_GRID_Y = 65_535;
     private static final int MAX_GATHER_BLOCKS = 1 << 20;
 
@@ -67,8 +74,11 @@ final class DcnPlan {
     record Head(Region weight, Region bias, Region calibration, Buffer in, int inWidth, int heads) implements Step {
     }
 
-    /** A launch's geometry: blocks in x and y, threads per block. */
-    record Grid(int x, int y, int threads) {
+    /** A launch's geometry: blocks in x and y, threads per block, and (for a linear launch) its square tile: 64 or 128. */
+    record Grid(int x, int y, int threads, int tile) {
+        Grid(int x, int y, int threads) {
+            this(x, y, threads, 0);
+        }
     }
 
     private final ModelSpec spec;
@@ -254,7 +264,12 @@ final class DcnPlan {
             return new Grid((int) Math.max(1, Math.min(ceilDiv(elements, 256), MAX_GATHER_BLOCKS)), 1, 256);
         }
         if (step instanceof Linear l) {
-            return new Grid((int) ceilDiv(l.outWidth(), TILE), (int) ceilDiv(rows, TILE), precision == Precision.TF32 ? 128 : 256);
+            long bigX = ceilDiv(l.outWidth(), BIG_TILE);
+            long bigY = ceilDiv(rows, BIG_TILE);
+            if (bigX * bigY >= BIG_TILE_MIN_BLOCKS) {
+                return new Grid((int) bigX, (int) bigY, 256, BIG_TILE);
+            }
+            return new Grid((int) ceilDiv(l.outWidth(), TILE), (int) ceilDiv(rows, TILE), precision == Precision.TF32 ? 128 : 256, TILE);
         }
         return new Grid((int) ceilDiv(rows, HEAD_ROWS_PER_BLOCK), 1, 32 * HEAD_ROWS_PER_BLOCK);
     }

@@ -288,42 +288,38 @@ extern "C" __global__ void linear_tf32(const float* __restrict__ a, const float*
     }
 }
 
-// Register-blocked fp32 tiles for the larger layers: a 128 x BN block of C per 256 threads (BN 128
-// or 64), 8 x BN/16 elements per thread (rows ty*4 + {0..3} and 64 + ty*4 + {0..3}, columns
-// likewise with tx), K in steps of 8. The next K step's tiles are loaded into registers while this
-// one is multiplied out of the other shared-memory buffer: one barrier per step. Global reads go
-// through load4 (float4 when K is a multiple of 4). Same contract as linear_f32.
-// Grid: (ceil(N / BN), ceil(M / 128)), 256 threads.
+// Register-blocked fp32 tiles for the larger layers: a 128 x 128 block of C per 256 threads, 8 x 8
+// elements per thread (rows ty*4 + {0..3} and 64 + ty*4 + {0..3}, columns likewise with tx), K in
+// steps of 8. The next K step's tiles are loaded into registers while this one is multiplied out
+// of the other shared-memory buffer: one barrier per step. When K is a multiple of 4 each thread
+// reads its 4 consecutive k of one row as a float4 (rows of A and W then start on 16 bytes: DcnPlan
+// aligns every weight tensor and every activation buffer to 128 bytes and more); otherwise as 4
+// scalars. Same contract as linear_f32. Grid: (ceil(N / 128), ceil(M / 128)), 256 threads.
 #define B_BM 128
 #define B_BK 8
 #define B_LDS (B_BM + 4)   // +4: the two k-halves a warp stores land in different banks; rows stay 16-byte aligned
 
-template <int BN>
-__device__ __forceinline__ void linear_f32_big(const float* __restrict__ a, const float* __restrict__ w,
-                                               const float* __restrict__ bias, const float* __restrict__ x0,
-                                               float* __restrict__ c, int M, int N, int K, int mode) {
-    constexpr int TN = BN / 16;
-    __shared__ __align__(16) float As[2][B_BK][B_LDS];    // As[k][m]
-    __shared__ __align__(16) float Ws[2][B_BK][BN + 4];   // Ws[k][n]
+extern "C" __global__ void __launch_bounds__(256) linear_f32_128(const float* __restrict__ a, const float* __restrict__ w,
+                                                                  const float* __restrict__ bias, const float* __restrict__ x0,
+                                                                  float* __restrict__ c, int M, int N, int K, int mode) {
+    __shared__ __align__(16) float As[2][B_BK][B_LDS];   // As[k][m]
+    __shared__ __align__(16) float Ws[2][B_BK][B_LDS];   // Ws[k][n]
     const int tid = threadIdx.x;
     const int tx = tid % 16;
     const int ty = tid / 16;
     const long long m0 = (long long) blockIdx.y * B_BM;
-    const int n0 = blockIdx.x * BN;
+    const int n0 = blockIdx.x * B_BM;
     const bool vec = (K & 3) == 0;
-    // This thread stages row lr, k lk..lk+3 of the A tile, and of the W tile when lr < BN.
+    // This thread stages row lr, k lk..lk+3 of each tile.
     const int lr = tid / 2;
     const int lk = (tid % 2) * 4;
-    const bool stagesW = lr < BN;
     const float* wrow = w + (long long) n0 * K;
 
-    float acc[8][TN] = {};
+    float acc[8][8] = {};
     float4 ra = load4(a, m0 + lr, M, lk, K, vec);
-    float4 rw = stagesW ? load4(wrow, lr, N - n0, lk, K, vec) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    float4 rw = load4(wrow, lr, N - n0, lk, K, vec);
     As[0][lk][lr] = ra.x; As[0][lk + 1][lr] = ra.y; As[0][lk + 2][lr] = ra.z; As[0][lk + 3][lr] = ra.w;
-    if (stagesW) {
-        Ws[0][lk][lr] = rw.x; Ws[0][lk + 1][lr] = rw.y; Ws[0][lk + 2][lr] = rw.z; Ws[0][lk + 3][lr] = rw.w;
-    }
+    Ws[0][lk][lr] = rw.x; Ws[0][lk + 1][lr] = rw.y; Ws[0][lk + 2][lr] = rw.z; Ws[0][lk + 3][lr] = rw.w;
     __syncthreads();
 
     int buf = 0;
@@ -331,28 +327,20 @@ __device__ __forceinline__ void linear_f32_big(const float* __restrict__ a, cons
         const bool more = k0 + B_BK < K;
         if (more) {
             ra = load4(a, m0 + lr, M, k0 + B_BK + lk, K, vec);
-            if (stagesW) {
-                rw = load4(wrow, lr, N - n0, k0 + B_BK + lk, K, vec);
-            }
+            rw = load4(wrow, lr, N - n0, k0 + B_BK + lk, K, vec);
         }
 #pragma unroll
         for (int k = 0; k < B_BK; k++) {
             const float4 a0 = *reinterpret_cast<const float4*>(&As[buf][k][ty * 4]);
             const float4 a1 = *reinterpret_cast<const float4*>(&As[buf][k][64 + ty * 4]);
+            const float4 w0 = *reinterpret_cast<const float4*>(&Ws[buf][k][tx * 4]);
+            const float4 w1 = *reinterpret_cast<const float4*>(&Ws[buf][k][64 + tx * 4]);
             const float av[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
-            float wv[TN];
-#pragma unroll
-            for (int h = 0; h < TN / 4; h++) {
-                const float4 wq = *reinterpret_cast<const float4*>(&Ws[buf][k][64 * h + tx * 4]);
-                wv[4 * h] = wq.x;
-                wv[4 * h + 1] = wq.y;
-                wv[4 * h + 2] = wq.z;
-                wv[4 * h + 3] = wq.w;
-            }
+            const float wv[8] = {w0.x, w0.y, w0.z, w0.w, w1.x, w1.y, w1.z, w1.w};
 #pragma unroll
             for (int i = 0; i < 8; i++) {
 #pragma unroll
-                for (int j = 0; j < TN; j++) {
+                for (int j = 0; j < 8; j++) {
                     acc[i][j] = fmaf(av[i], wv[j], acc[i][j]);
                 }
             }
@@ -361,9 +349,7 @@ __device__ __forceinline__ void linear_f32_big(const float* __restrict__ a, cons
             // The other buffer was last read before the previous step's barrier: free to overwrite.
             const int nb = buf ^ 1;
             As[nb][lk][lr] = ra.x; As[nb][lk + 1][lr] = ra.y; As[nb][lk + 2][lr] = ra.z; As[nb][lk + 3][lr] = ra.w;
-            if (stagesW) {
-                Ws[nb][lk][lr] = rw.x; Ws[nb][lk + 1][lr] = rw.y; Ws[nb][lk + 2][lr] = rw.z; Ws[nb][lk + 3][lr] = rw.w;
-            }
+            Ws[nb][lk][lr] = rw.x; Ws[nb][lk + 1][lr] = rw.y; Ws[nb][lk + 2][lr] = rw.z; Ws[nb][lk + 3][lr] = rw.w;
             __syncthreads();
             buf = nb;
         }
@@ -376,28 +362,13 @@ __device__ __forceinline__ void linear_f32_big(const float* __restrict__ a, cons
             continue;
         }
 #pragma unroll
-        for (int j = 0; j < TN; j++) {
+        for (int j = 0; j < 8; j++) {
             const int gn = n0 + (j / 4) * 64 + tx * 4 + (j % 4);
             if (gn < N) {
                 c[gm * N + gn] = epilogue(mode, acc[i][j], bias[gn], x0, a, gm, gn, N);
             }
         }
     }
-}
-
-// 128 x 128 tiles. Grid: (ceil(N / 128), ceil(M / 128)), 256 threads.
-extern "C" __global__ void __launch_bounds__(256) linear_f32_128(const float* __restrict__ a, const float* __restrict__ w,
-                                                                  const float* __restrict__ bias, const float* __restrict__ x0,
-                                                                  float* __restrict__ c, int M, int N, int K, int mode) {
-    linear_f32_big<128>(a, w, bias, x0, c, M, N, K, mode);
-}
-
-// 128 x 64 tiles, for layers whose 128 x 128 grid would leave multiprocessors idle.
-// Grid: (ceil(N / 64), ceil(M / 128)), 256 threads.
-extern "C" __global__ void __launch_bounds__(256) linear_f32_128x64(const float* __restrict__ a, const float* __restrict__ w,
-                                                                     const float* __restrict__ bias, const float* __restrict__ x0,
-                                                                     float* __restrict__ c, int M, int N, int K, int mode) {
-    linear_f32_big<64>(a, w, bias, x0, c, M, N, K, mode);
 }
 
 // TF32 tensor-core tiles for the larger layers: a 128 x 128 block of C per 8 warps (2 x 4), each

@@ -31,12 +31,9 @@ final class DcnPlan {
     static final int TILE = 64;
     /** The row and column tile of the register-blocked linear kernels (linear_f32_128, linear_tf32_128). */
     static final int BIG_TILE = 128;
-    /** The column tile of linear_f32_128x64. */
-    static final int HALF_TILE = 64;
     /**
      * A linear launch takes the 128 x 128 tiles when they make at least this many blocks: about one
-     * per multiprocessor of an H100/H200 (132); else, in fp32, the 128 x 64 tiles when those do;
-     * else the 64 x 64 tiles, which keep more of the chip busy.
+     * per multiprocessor of an H100/H200 (132). Below that the 64 x 64 tiles keep more of the chip busy.
      */
     static final int BIG_TILE_MIN_BLOCKS = 128;
     private static final int MAX_GRID_Y = 65_535;
@@ -77,13 +74,10 @@ final class DcnPlan {
     record Head(Region weight, Region bias, Region calibration, Buffer in, int inWidth, int heads) implements Step {
     }
 
-    /**
-     * A launch's geometry: blocks in x and y, threads per block, and for a linear launch the rows
-     * and columns of C per block: 64 x 64, 128 x 128, or (fp32 only) 128 x 64; 0 for the others.
-     */
-    record Grid(int x, int y, int threads, int tileRows, int tileCols) {
+    /** A launch's geometry: blocks in x and y, threads per block, and (for a linear launch) its square tile: 64 or 128. */
+    record Grid(int x, int y, int threads, int tile) {
         Grid(int x, int y, int threads) {
-            this(x, y, threads, 0, 0);
+            this(x, y, threads, 0);
         }
     }
 
@@ -273,14 +267,9 @@ final class DcnPlan {
             long bigX = ceilDiv(l.outWidth(), BIG_TILE);
             long bigY = ceilDiv(rows, BIG_TILE);
             if (bigX * bigY >= BIG_TILE_MIN_BLOCKS) {
-                return new Grid((int) bigX, (int) bigY, 256, BIG_TILE, BIG_TILE);
+                return new Grid((int) bigX, (int) bigY, 256, BIG_TILE);
             }
-            long halfX = ceilDiv(l.outWidth(), HALF_TILE);
-            if (precision == Precision.FP32 && halfX * bigY >= BIG_TILE_MIN_BLOCKS) {
-                return new Grid((int) halfX, (int) bigY, 256, BIG_TILE, HALF_TILE);
-            }
-            return new Grid((int) ceilDiv(l.outWidth(), TILE), (int) ceilDiv(rows, TILE), precision == Precision.TF32 ? 128 : 256,
-                    TILE, TILE);
+            return new Grid((int) ceilDiv(l.outWidth(), TILE), (int) ceilDiv(rows, TILE), precision == Precision.TF32 ? 128 : 256, TILE);
         }
         return new Grid((int) ceilDiv(rows, HEAD_ROWS_PER_BLOCK), 1, 32 * HEAD_ROWS_PER_BLOCK);
     }

@@ -371,14 +371,9 @@ final class GpuScorer implements Scorer {
                             Pointer.to(scorer.at(g.table())), Pointer.to(x0), ints(rows), ints(g.slots()), ints(g.dim()),
                             ints(g.denseDims()), ints(g.tableRows())));
                 } else if (step instanceof DcnPlan.Linear l) {
-                    CUfunction linear;
-                    if (grid.tileRows() == DcnPlan.BIG_TILE) {
-                        linear = grid.tileCols() == DcnPlan.BIG_TILE
-                                ? (tf32 ? scorer.cuda.linearTf32Big : scorer.cuda.linearF32Big)
-                                : scorer.cuda.linearF32Half;
-                    } else {
-                        linear = tf32 ? scorer.cuda.linearTf32 : scorer.cuda.linearF32;
-                    }
+                    CUfunction linear = grid.tile() == DcnPlan.BIG_TILE
+                            ? (tf32 ? scorer.cuda.linearTf32Big : scorer.cuda.linearF32Big)
+                            : (tf32 ? scorer.cuda.linearTf32 : scorer.cuda.linearF32);
                     scorer.launch(linear, grid, stream, Pointer.to(Pointer.to(activations[l.in().ordinal()]),
                             Pointer.to(scorer.at(l.weight())), Pointer.to(scorer.at(l.bias())), Pointer.to(x0),
                             Pointer.to(activations[l.out().ordinal()]), ints(rows), ints(l.outWidth()), ints(l.inWidth()),

@@ -158,34 +158,21 @@ class DcnPlanTest {
     void grids_coverEveryRowAndColumn_withNoEmptyBlock() {
         DcnPlan plan = DcnPlan.of(ModelPreset.REF.spec("ref", "1"), 16384);
         boolean big = false;
-        boolean half = false;
         for (int rows : new int[] {1, 63, 64, 65, 1000, 4000, 16384}) {
             for (Precision precision : Precision.values()) {
                 for (DcnPlan.Step step : plan.steps()) {
                     DcnPlan.Grid g = DcnPlan.grid(step, rows, precision);
                     if (step instanceof DcnPlan.Linear l) {
-                        int tm = g.tileRows();
-                        int tn = g.tileCols();
-                        big |= tm == DcnPlan.BIG_TILE && tn == DcnPlan.BIG_TILE;
-                        half |= tn == DcnPlan.HALF_TILE && tm == DcnPlan.BIG_TILE;
-                        assertTrue((long) g.x() * tn >= l.outWidth() && (g.x() - 1) * tn < l.outWidth());
-                        assertTrue((long) g.y() * tm >= rows && (g.y() - 1) * tm < rows);
-                        long bigBlocks = (long) ((l.outWidth() + 127) / 128) * ((rows + 127) / 128);
-                        long halfBlocks = (long) ((l.outWidth() + 63) / 64) * ((rows + 127) / 128);
-                        if (tm == DcnPlan.BIG_TILE) {
+                        int t = g.tile();
+                        big |= t == DcnPlan.BIG_TILE;
+                        assertTrue((long) g.x() * t >= l.outWidth() && (g.x() - 1) * t < l.outWidth());
+                        assertTrue((long) g.y() * t >= rows && (g.y() - 1) * t < rows);
+                        if (t == DcnPlan.BIG_TILE) {
                             assertTrue((long) g.x() * g.y() >= DcnPlan.BIG_TILE_MIN_BLOCKS);
                             assertEquals(256, g.threads());
-                            if (tn == DcnPlan.HALF_TILE) {
-                                assertEquals(Precision.FP32, precision);
-                                assertTrue(bigBlocks < DcnPlan.BIG_TILE_MIN_BLOCKS);
-                            } else {
-                                assertEquals(DcnPlan.BIG_TILE, tn);
-                            }
                         } else {
-                            assertEquals(DcnPlan.TILE, tm);
-                            assertEquals(DcnPlan.TILE, tn);
-                            assertTrue(bigBlocks < DcnPlan.BIG_TILE_MIN_BLOCKS);
-                            assertTrue(precision == Precision.TF32 || halfBlocks < DcnPlan.BIG_TILE_MIN_BLOCKS);
+                            assertEquals(DcnPlan.TILE, t);
+                            assertTrue((long) ((l.outWidth() + 127) / 128) * ((rows + 127) / 128) < DcnPlan.BIG_TILE_MIN_BLOCKS);
                             assertEquals(precision == Precision.TF32 ? 128 : 256, g.threads());
                         }
                     } else if (step instanceof DcnPlan.Head) {
@@ -198,34 +185,21 @@ class DcnPlanTest {
             }
         }
         assertTrue(big, "some layer of ref takes the 128 x 128 tiles");
-        assertTrue(half, "some layer of ref takes the 128 x 64 tiles");
     }
 
-    /**
-     * GpuDeviceTest's odd model reaches the 128 x 128 kernels in three layers and, in fp32, the
-     * 128 x 64 kernel in one, each with partial tiles on every edge.
-     */
+    /** GpuDeviceTest's odd model reaches the 128 x 128 kernels in every layer but the last two small ones. */
     @Test
     void oddModel_takesTheBigTiles_withPartialTilesOnEveryEdge() {
         DcnPlan plan = DcnPlan.of(Models.odd(1).spec(), Models.ODD_ROWS);
         assertEquals(Models.ODD_ROWS, plan.paddedRows(Models.ODD_ROWS));
         int big = 0;
-        int half = 0;
         for (DcnPlan.Step step : plan.steps()) {
-            if (step instanceof DcnPlan.Linear l) {
-                DcnPlan.Grid g = DcnPlan.grid(step, Models.ODD_ROWS, Precision.FP32);
-                if (g.tileRows() == DcnPlan.BIG_TILE) {
-                    assertTrue(l.outWidth() % g.tileCols() != 0 && l.inWidth() % 16 != 0);
-                    if (g.tileCols() == DcnPlan.BIG_TILE) {
-                        big++;
-                    } else {
-                        half++;
-                    }
-                }
+            if (step instanceof DcnPlan.Linear l && DcnPlan.grid(step, Models.ODD_ROWS, Precision.FP32).tile() == DcnPlan.BIG_TILE) {
+                big++;
+                assertTrue(l.outWidth() % 128 != 0 && l.inWidth() % 16 != 0);
             }
         }
         assertEquals(3, big);
-        assertEquals(1, half);
         assertNotEquals(0, Models.ODD_ROWS % 128);
     }
 

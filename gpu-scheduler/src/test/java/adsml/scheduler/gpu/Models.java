@@ -31,8 +31,7 @@ final class Models {
     /**
      * A DCN whose layers take the 128 x 128 tiles at {@link #ODD_ROWS} rows with a partial tile on
      * every edge: x0 is 524 wide (a multiple of 4 but not of 8 or 16: float4 loads, a partial last
-     * K step), the MLP 521, 515 and 301 wide (odd K: scalar loads) and the cross layer's epilogue runs
-     * in them; the 301-wide layer takes the 128 x 64 tiles in fp32.
+     * K step), the MLP 521 and 515 wide (odd K: scalar loads) and the cross layer's epilogue runs in them.
      */
     static Model.Dcn odd(long seed) {
         adsml.platform.features.FeatureSchema schema = new adsml.platform.features.FeatureSchema("odd",
@@ -40,7 +39,7 @@ final class Models {
                         new adsml.platform.features.FeatureSchema.Slot("b", 5)),
                 java.util.List.of("x", "y", "z", "w"));
         ModelSpec spec = new ModelSpec("odd", "1", adsml.platform.model.Architecture.DCN, schema, 260, 1,
-                java.util.List.of(521, 515, 301, 7), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+                java.util.List.of(521, 515, 7), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
         return new Model.Dcn(spec, DcnWeights.random(spec, seed));
     }
 

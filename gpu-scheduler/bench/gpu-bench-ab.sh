@@ -2,6 +2,7 @@
 # gpu-bench.sh, then (on a card other than the baseline's H200) the Java benchmark again with a
 # baseline gpu-scheduler jar, so that before and after come from the same card:
 #   bash gpu-scheduler/bench/gpu-bench-ab.sh OUT_DIR BASE_JAR     (from a tree prepared by prepare-device.sh)
+# NCU=0 leaves out the ncu pass (per-kernel times of the first demo passes, about 30 s).
 # Everything goes into OUT_DIR/all.tgz; the reports and test log beside it (the device tool returns 8 files).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +24,7 @@ if [ -f "$base_jar" ] && [[ "$card" != *H200* || -n "${FORCE_BASE:-}" ]]; then
         cp "$res/base/report.md" "$out/report-base.md"
     fi
 fi
-if command -v ncu > /dev/null && [ -n "${NCU:-1}" ]; then
+if command -v ncu > /dev/null && [ "${NCU:-1}" = 1 ]; then
     # Per-kernel device time of the first forward passes (demo fp32, 256 rows, graph replays).
     echo "== ncu: the first 21 kernels"
     cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)

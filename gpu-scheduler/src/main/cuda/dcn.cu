@@ -66,68 +66,103 @@ extern "C" __global__ void gather_concat(const int* __restrict__ ids, const floa
     }
 }
 
-// fp32 tiles: a 64 x 64 block of C per 256 threads, 4 x 4 elements per thread, K in steps of 16.
+// Loads 4 consecutive k (k..k+3) of row `row` of a [rows, K] row-major matrix; zero outside it.
+// One float4 when K is a multiple of 4 (every row then starts on 16 bytes: DcnPlan aligns each
+// weight tensor to 128 bytes and each activation buffer to 256) and the 4 are inside; else scalars.
+__device__ __forceinline__ float4 load4(const float* __restrict__ p, long long row, long long rows, int k, int K, bool vec) {
+    float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (row < rows) {
+        const float* q = p + row * (long long) K + k;
+        if (vec && k + 3 < K) {
+            v = *reinterpret_cast<const float4*>(q);
+        } else {
+            if (k < K) v.x = q[0];
+            if (k + 1 < K) v.y = q[1];
+            if (k + 2 < K) v.z = q[2];
+            if (k + 3 < K) v.w = q[3];
+        }
+    }
+    return v;
+}
+
+// fp32 tiles for the smaller layers: a 64 x 64 block of C per 256 threads, 4 x 4 elements per
+// thread (rows ty*4 + {0..3}, columns tx*4 + {0..3}: float4 shared reads), K in steps of 32. At
+// small batches a layer's time is its chain of K steps, each a global load, a barrier and the
+// multiply, so the next step's tiles are loaded into registers while this one is multiplied (two
+// shared buffers, one barrier a step), and the steps are twice as long as they were.
 #define F_BM 64
 #define F_BN 64
-#define F_BK 16
+#define F_BK 32
+#define F_LDS (F_BM + 4)   // rows stay 16-byte aligned for the float4 reads
 
 // C[M, N] = epilogue(A[M, K] W[N, K]^T + bias); x0 is read only by EPILOGUE_CROSS ([M, N], as A).
 // Grid: (ceil(N / 64), ceil(M / 64)), 256 threads.
 extern "C" __global__ void __launch_bounds__(256) linear_f32(const float* __restrict__ a, const float* __restrict__ w,
                                                               const float* __restrict__ bias, const float* __restrict__ x0,
                                                               float* __restrict__ c, int M, int N, int K, int mode) {
-    // Stored k-major so that the inner loop reads a row of each tile: As[k][m], Ws[k][n]. The +1
-    // pad spreads the staging stores (16 consecutive k of one row) over 16 banks instead of one.
-    __shared__ float As[F_BK][F_BM + 1];
-    __shared__ float Ws[F_BK][F_BN + 1];
+    __shared__ __align__(16) float As[2][F_BK][F_LDS];   // As[k][m]
+    __shared__ __align__(16) float Ws[2][F_BK][F_LDS];   // Ws[k][n]
     const int tid = threadIdx.x;
-    const int tx = tid % 16;  // this thread's columns: tx, tx + 16, tx + 32, tx + 48 (coalesced stores)
-    const int ty = tid / 16;  // this thread's rows:    ty, ty + 16, ty + 32, ty + 48
+    const int tx = tid % 16;
+    const int ty = tid / 16;
     const long long m0 = (long long) blockIdx.y * F_BM;
     const int n0 = blockIdx.x * F_BN;
-    float acc[4][4] = {};
+    const bool vec = (K & 3) == 0;
+    // This thread stages rows lr, k lk..lk+3 and lk+16..lk+19 of each tile. Consecutive threads take
+    // consecutive rows: the transposed shared stores of a warp hit 32 different banks.
+    const int lr = tid % 64;
+    const int lk = (tid / 64) * 4;
+    const float* wrow = w + (long long) n0 * K;
+    const long long mRows = M - m0;
+    const long long nRows = N - n0;
+    const float* arow = a + m0 * K;
 
+    float acc[4][4] = {};
+    float4 ra0 = load4(arow, lr, mRows, lk, K, vec);
+    float4 ra1 = load4(arow, lr, mRows, lk + 16, K, vec);
+    float4 rw0 = load4(wrow, lr, nRows, lk, K, vec);
+    float4 rw1 = load4(wrow, lr, nRows, lk + 16, K, vec);
+    int buf = 0;
     for (int k0 = 0; k0 < K; k0 += F_BK) {
-        // 64 x 16 elements of each tile, 4 per thread; consecutive threads read consecutive k.
-        for (int e = tid; e < F_BM * F_BK; e += 256) {
-            const int row = e / F_BK;
-            const int k = e % F_BK;
-            const long long gm = m0 + row;
-            const int gn = n0 + row;
-            const int gk = k0 + k;
-            As[k][row] = (gm < M && gk < K) ? a[gm * K + gk] : 0.0f;
-            Ws[k][row] = (gn < N && gk < K) ? w[(long long) gn * K + gk] : 0.0f;
-        }
+        // Stage the registers into buf: it was last read before the previous step's barrier.
+        As[buf][lk][lr] = ra0.x; As[buf][lk + 1][lr] = ra0.y; As[buf][lk + 2][lr] = ra0.z; As[buf][lk + 3][lr] = ra0.w;
+        As[buf][lk + 16][lr] = ra1.x; As[buf][lk + 17][lr] = ra1.y; As[buf][lk + 18][lr] = ra1.z; As[buf][lk + 19][lr] = ra1.w;
+        Ws[buf][lk][lr] = rw0.x; Ws[buf][lk + 1][lr] = rw0.y; Ws[buf][lk + 2][lr] = rw0.z; Ws[buf][lk + 3][lr] = rw0.w;
+        Ws[buf][lk + 16][lr] = rw1.x; Ws[buf][lk + 17][lr] = rw1.y; Ws[buf][lk + 18][lr] = rw1.z; Ws[buf][lk + 19][lr] = rw1.w;
         __syncthreads();
+        if (k0 + F_BK < K) {
+            const int kn = k0 + F_BK + lk;
+            ra0 = load4(arow, lr, mRows, kn, K, vec);
+            ra1 = load4(arow, lr, mRows, kn + 16, K, vec);
+            rw0 = load4(wrow, lr, nRows, kn, K, vec);
+            rw1 = load4(wrow, lr, nRows, kn + 16, K, vec);
+        }
 #pragma unroll
         for (int k = 0; k < F_BK; k++) {
-            float av[4];
-            float wv[4];
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-                av[i] = As[k][ty + 16 * i];
-                wv[i] = Ws[k][tx + 16 * i];
-            }
+            const float4 av = *reinterpret_cast<const float4*>(&As[buf][k][ty * 4]);
+            const float4 wv = *reinterpret_cast<const float4*>(&Ws[buf][k][tx * 4]);
+            const float ai[4] = {av.x, av.y, av.z, av.w};
+            const float wj[4] = {wv.x, wv.y, wv.z, wv.w};
 #pragma unroll
             for (int i = 0; i < 4; i++) {
 #pragma unroll
                 for (int j = 0; j < 4; j++) {
-                    acc[i][j] = fmaf(av[i], wv[j], acc[i][j]);
+                    acc[i][j] = fmaf(ai[i], wj[j], acc[i][j]);
                 }
             }
         }
-        __syncthreads();
+        buf ^= 1;
     }
 
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-        const long long gm = m0 + ty + 16 * i;
+        const long long gm = m0 + ty * 4 + i;
         if (gm >= M) {
             continue;
         }
 #pragma unroll
         for (int j = 0; j < 4; j++) {
-            const int gn = n0 + tx + 16 * j;
+            const int gn = n0 + tx * 4 + j;
             if (gn < N) {
                 c[gm * N + gn] = epilogue(mode, acc[i][j], bias[gn], x0, a, gm, gn, N);
             }
@@ -136,31 +171,47 @@ extern "C" __global__ void __launch_bounds__(256) linear_f32(const float* __rest
 }
 
 // TF32 tensor-core tiles (wmma m16n16k8): a 64 x 64 block of C per 4 warps, each warp 32 x 32,
-// K in steps of 32. Operands are rounded to TF32 (10-bit mantissa, round to nearest) as they are
-// staged in shared memory; accumulation stays fp32.
+// K in steps of 32, the next step's tiles loaded into registers while this one is multiplied (two
+// shared buffers, one barrier a step). Operands are rounded to TF32 (10-bit mantissa, round to
+// nearest) as they are staged in shared memory; accumulation stays fp32.
 #define T_BM 64
 #define T_BN 64
 #define T_BK 32
 #define T_LDS (T_BK + 4)   // shared row stride in floats: a multiple of 4 (wmma ldm) and of 32 bytes per 16 rows
 #define T_LDC (T_BN + 4)
+#define T_TILE (T_BM * T_LDS)
+
+__device__ __forceinline__ float4 tf32x4(float4 v) {
+    using namespace nvcuda;
+    return make_float4(wmma::__float_to_tf32(v.x), wmma::__float_to_tf32(v.y), wmma::__float_to_tf32(v.z),
+                       wmma::__float_to_tf32(v.w));
+}
 
 // Same contract as linear_f32. Grid: (ceil(N / 64), ceil(M / 64)), 128 threads. (No __launch_bounds__:
-// with it ptxas capped this kernel at 96 registers and spilled; without, 128 and no spill.)
+// with it ptxas capped an earlier version at 96 registers and spilled.)
 extern "C" __global__ void linear_tf32(const float* __restrict__ a, const float* __restrict__ w,
                                                                const float* __restrict__ bias, const float* __restrict__ x0,
                                                                float* __restrict__ c, int M, int N, int K, int mode) {
     using namespace nvcuda;
-    // wmma loads and stores need 256-bit aligned pointers: every fragment starts at a row that is a
-    // multiple of 16 and a column that is a multiple of 8, which with these strides is 32-byte aligned.
-    __shared__ __align__(32) float As[T_BM][T_LDS];   // As[m][k]: A row-major
-    __shared__ __align__(32) float Ws[T_BN][T_LDS];   // Ws[n][k]: W^T column-major
-    __shared__ __align__(32) float Cs[T_BM][T_LDC];
+    // [stage][A or W][row][k], row-major A (m, k) and W (n, k), i.e. W^T column-major: 36 KiB. After
+    // the last step its start holds the C tile (64 x 68 floats) for the epilogue. wmma loads and
+    // stores need 256-bit aligned pointers: every fragment starts at a row that is a multiple of 16
+    // and a column that is a multiple of 8, which with these strides is 32-byte aligned.
+    __shared__ __align__(128) float smem[2 * 2 * T_TILE];
     const int tid = threadIdx.x;
     const int warp = tid / 32;
     const int wm = (warp / 2) * 32;  // the warp's 32 x 32 corner of the block tile
     const int wn = (warp % 2) * 32;
     const long long m0 = (long long) blockIdx.y * T_BM;
     const int n0 = blockIdx.x * T_BN;
+    const bool vec = (K & 3) == 0;
+    // This thread stages rows lr + 16 q (q = 0..3), k lk..lk+3, of each tile: 8 threads per row, coalesced.
+    const int lr = tid / 8;
+    const int lk = (tid % 8) * 4;
+    const float* arow = a + m0 * K;
+    const float* wrow = w + (long long) n0 * K;
+    const long long mRows = M - m0;
+    const long long nRows = N - n0;
 
     wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[2][2];
 #pragma unroll
@@ -171,25 +222,39 @@ extern "C" __global__ void linear_tf32(const float* __restrict__ a, const float*
         }
     }
 
+    float4 ra[4];
+    float4 rw[4];
+#pragma unroll
+    for (int q = 0; q < 4; q++) {
+        ra[q] = load4(arow, lr + 16 * q, mRows, lk, K, vec);
+        rw[q] = load4(wrow, lr + 16 * q, nRows, lk, K, vec);
+    }
+    int buf = 0;
     for (int k0 = 0; k0 < K; k0 += T_BK) {
-        for (int e = tid; e < T_BM * T_BK; e += 128) {
-            const int row = e / T_BK;
-            const int k = e % T_BK;
-            const long long gm = m0 + row;
-            const int gn = n0 + row;
-            const int gk = k0 + k;
-            As[row][k] = wmma::__float_to_tf32((gm < M && gk < K) ? a[gm * K + gk] : 0.0f);
-            Ws[row][k] = wmma::__float_to_tf32((gn < N && gk < K) ? w[(long long) gn * K + gk] : 0.0f);
+        // Stage the registers into buf: it was last read before the previous step's barrier.
+        float* As = smem + buf * 2 * T_TILE;
+        float* Ws = As + T_TILE;
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            *reinterpret_cast<float4*>(&As[(lr + 16 * q) * T_LDS + lk]) = tf32x4(ra[q]);
+            *reinterpret_cast<float4*>(&Ws[(lr + 16 * q) * T_LDS + lk]) = tf32x4(rw[q]);
         }
         __syncthreads();
+        if (k0 + T_BK < K) {
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                ra[q] = load4(arow, lr + 16 * q, mRows, k0 + T_BK + lk, K, vec);
+                rw[q] = load4(wrow, lr + 16 * q, nRows, k0 + T_BK + lk, K, vec);
+            }
+        }
 #pragma unroll
         for (int kk = 0; kk < T_BK; kk += 8) {
             wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> af[2];
             wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> bf[2];
 #pragma unroll
             for (int i = 0; i < 2; i++) {
-                wmma::load_matrix_sync(af[i], &As[wm + 16 * i][kk], T_LDS);
-                wmma::load_matrix_sync(bf[i], &Ws[wn + 16 * i][kk], T_LDS);
+                wmma::load_matrix_sync(af[i], &As[(wm + 16 * i) * T_LDS + kk], T_LDS);
+                wmma::load_matrix_sync(bf[i], &Ws[(wn + 16 * i) * T_LDS + kk], T_LDS);
             }
 #pragma unroll
             for (int i = 0; i < 2; i++) {
@@ -199,14 +264,16 @@ extern "C" __global__ void linear_tf32(const float* __restrict__ a, const float*
                 }
             }
         }
-        __syncthreads();
+        buf ^= 1;
     }
+    __syncthreads();  // every warp is done with the operand buffers before they hold C
 
+    float* Cs = smem;
 #pragma unroll
     for (int i = 0; i < 2; i++) {
 #pragma unroll
         for (int j = 0; j < 2; j++) {
-            wmma::store_matrix_sync(&Cs[wm + 16 * i][wn + 16 * j], acc[i][j], T_LDC, wmma::mem_row_major);
+            wmma::store_matrix_sync(&Cs[(wm + 16 * i) * T_LDC + wn + 16 * j], acc[i][j], T_LDC, wmma::mem_row_major);
         }
     }
     __syncthreads();
@@ -216,7 +283,214 @@ extern "C" __global__ void linear_tf32(const float* __restrict__ a, const float*
         const long long gm = m0 + row;
         const int gn = n0 + col;
         if (gm < M && gn < N) {
-            c[gm * N + gn] = epilogue(mode, Cs[row][col], bias[gn], x0, a, gm, gn, N);
+            c[gm * N + gn] = epilogue(mode, Cs[row * T_LDC + col], bias[gn], x0, a, gm, gn, N);
+        }
+    }
+}
+
+// Register-blocked fp32 tiles for the larger layers: a 128 x 128 block of C per 256 threads, 8 x 8
+// elements per thread (rows ty*4 + {0..3} and 64 + ty*4 + {0..3}, columns likewise with tx), K in
+// steps of 8. The next K step's tiles are loaded into registers while this one is multiplied out
+// of the other shared-memory buffer: one barrier per step. When K is a multiple of 4 each thread
+// reads its 4 consecutive k of one row as a float4 (rows of A and W then start on 16 bytes: DcnPlan
+// aligns every weight tensor and every activation buffer to 128 bytes and more); otherwise as 4
+// scalars. Same contract as linear_f32. Grid: (ceil(N / 128), ceil(M / 128)), 256 threads.
+#define B_BM 128
+#define B_BK 8
+#define B_LDS (B_BM + 4)   // +4: the two k-halves a warp stores land in different banks; rows stay 16-byte aligned
+
+extern "C" __global__ void __launch_bounds__(256) linear_f32_128(const float* __restrict__ a, const float* __restrict__ w,
+                                                                  const float* __restrict__ bias, const float* __restrict__ x0,
+                                                                  float* __restrict__ c, int M, int N, int K, int mode) {
+    __shared__ __align__(16) float As[2][B_BK][B_LDS];   // As[k][m]
+    __shared__ __align__(16) float Ws[2][B_BK][B_LDS];   // Ws[k][n]
+    const int tid = threadIdx.x;
+    const int tx = tid % 16;
+    const int ty = tid / 16;
+    const long long m0 = (long long) blockIdx.y * B_BM;
+    const int n0 = blockIdx.x * B_BM;
+    const bool vec = (K & 3) == 0;
+    // This thread stages row lr, k lk..lk+3 of each tile.
+    const int lr = tid / 2;
+    const int lk = (tid % 2) * 4;
+    const float* wrow = w + (long long) n0 * K;
+
+    float acc[8][8] = {};
+    float4 ra = load4(a, m0 + lr, M, lk, K, vec);
+    float4 rw = load4(wrow, lr, N - n0, lk, K, vec);
+    As[0][lk][lr] = ra.x; As[0][lk + 1][lr] = ra.y; As[0][lk + 2][lr] = ra.z; As[0][lk + 3][lr] = ra.w;
+    Ws[0][lk][lr] = rw.x; Ws[0][lk + 1][lr] = rw.y; Ws[0][lk + 2][lr] = rw.z; Ws[0][lk + 3][lr] = rw.w;
+    __syncthreads();
+
+    int buf = 0;
+    for (int k0 = 0; k0 < K; k0 += B_BK) {
+        const bool more = k0 + B_BK < K;
+        if (more) {
+            ra = load4(a, m0 + lr, M, k0 + B_BK + lk, K, vec);
+            rw = load4(wrow, lr, N - n0, k0 + B_BK + lk, K, vec);
+        }
+#pragma unroll
+        for (int k = 0; k < B_BK; k++) {
+            const float4 a0 = *reinterpret_cast<const float4*>(&As[buf][k][ty * 4]);
+            const float4 a1 = *reinterpret_cast<const float4*>(&As[buf][k][64 + ty * 4]);
+            const float4 w0 = *reinterpret_cast<const float4*>(&Ws[buf][k][tx * 4]);
+            const float4 w1 = *reinterpret_cast<const float4*>(&Ws[buf][k][64 + tx * 4]);
+            const float av[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
+            const float wv[8] = {w0.x, w0.y, w0.z, w0.w, w1.x, w1.y, w1.z, w1.w};
+#pragma unroll
+            for (int i = 0; i < 8; i++) {
+#pragma unroll
+                for (int j = 0; j < 8; j++) {
+                    acc[i][j] = fmaf(av[i], wv[j], acc[i][j]);
+                }
+            }
+        }
+        if (more) {
+            // The other buffer was last read before the previous step's barrier: free to overwrite.
+            const int nb = buf ^ 1;
+            As[nb][lk][lr] = ra.x; As[nb][lk + 1][lr] = ra.y; As[nb][lk + 2][lr] = ra.z; As[nb][lk + 3][lr] = ra.w;
+            Ws[nb][lk][lr] = rw.x; Ws[nb][lk + 1][lr] = rw.y; Ws[nb][lk + 2][lr] = rw.z; Ws[nb][lk + 3][lr] = rw.w;
+            __syncthreads();
+            buf = nb;
+        }
+    }
+
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        const long long gm = m0 + (i / 4) * 64 + ty * 4 + (i % 4);
+        if (gm >= M) {
+            continue;
+        }
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            const int gn = n0 + (j / 4) * 64 + tx * 4 + (j % 4);
+            if (gn < N) {
+                c[gm * N + gn] = epilogue(mode, acc[i][j], bias[gn], x0, a, gm, gn, N);
+            }
+        }
+    }
+}
+
+// TF32 tensor-core tiles for the larger layers: a 128 x 128 block of C per 8 warps (2 x 4), each
+// warp 64 x 32 (4 x 2 wmma m16n16k8 fragments), K in steps of 16, the next step's tiles loaded into
+// registers while this one is multiplied (two shared buffers, one barrier per step). Operands are
+// rounded to TF32 as they are staged, as in linear_tf32; the epilogue goes through a per-warp
+// 16 x 16 scratch that reuses the operand buffers. Same contract as linear_f32.
+// Grid: (ceil(N / 128), ceil(M / 128)), 256 threads.
+#define U_BM 128
+#define U_BK 16
+#define U_LDS (U_BK + 4)          // a multiple of 4 floats (wmma ldm); 16 rows of it are 1280 bytes (32-byte aligned)
+#define U_TILE (U_BM * U_LDS)     // floats of one operand tile
+#define U_LDC 20                  // per-warp 16 x 16 scratch stride
+
+extern "C" __global__ void __launch_bounds__(256) linear_tf32_128(const float* __restrict__ a, const float* __restrict__ w,
+                                                                   const float* __restrict__ bias, const float* __restrict__ x0,
+                                                                   float* __restrict__ c, int M, int N, int K, int mode) {
+    using namespace nvcuda;
+    // [stage][A or W][row][k]: 2 x 2 x 128 x 20 floats = 40 KiB.
+    __shared__ __align__(128) float smem[2 * 2 * U_TILE];
+    const int tid = threadIdx.x;
+    const int warp = tid / 32;
+    const int lane = tid % 32;
+    const int wm = (warp / 4) * 64;  // the warp's 64 x 32 corner of the block tile
+    const int wn = (warp % 4) * 32;
+    const long long m0 = (long long) blockIdx.y * U_BM;
+    const int n0 = blockIdx.x * U_BM;
+    const bool vec = (K & 3) == 0;
+    // This thread stages rows lr and lr + 64, k lk..lk+3, of each tile.
+    const int lr = tid / 4;
+    const int lk = (tid % 4) * 4;
+    const float* wrow = w + (long long) n0 * K;
+
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[4][2];
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            wmma::fill_fragment(acc[i][j], 0.0f);
+        }
+    }
+
+    float4 ra0 = load4(a, m0 + lr, M, lk, K, vec);
+    float4 ra1 = load4(a, m0 + lr + 64, M, lk, K, vec);
+    float4 rw0 = load4(wrow, lr, N - n0, lk, K, vec);
+    float4 rw1 = load4(wrow, lr + 64, N - n0, lk, K, vec);
+    {
+        float* As = smem;
+        float* Ws = smem + U_TILE;
+        *reinterpret_cast<float4*>(&As[lr * U_LDS + lk]) = tf32x4(ra0);
+        *reinterpret_cast<float4*>(&As[(lr + 64) * U_LDS + lk]) = tf32x4(ra1);
+        *reinterpret_cast<float4*>(&Ws[lr * U_LDS + lk]) = tf32x4(rw0);
+        *reinterpret_cast<float4*>(&Ws[(lr + 64) * U_LDS + lk]) = tf32x4(rw1);
+    }
+    __syncthreads();
+
+    int buf = 0;
+    for (int k0 = 0; k0 < K; k0 += U_BK) {
+        const bool more = k0 + U_BK < K;
+        if (more) {
+            ra0 = load4(a, m0 + lr, M, k0 + U_BK + lk, K, vec);
+            ra1 = load4(a, m0 + lr + 64, M, k0 + U_BK + lk, K, vec);
+            rw0 = load4(wrow, lr, N - n0, k0 + U_BK + lk, K, vec);
+            rw1 = load4(wrow, lr + 64, N - n0, k0 + U_BK + lk, K, vec);
+        }
+        const float* As = smem + buf * 2 * U_TILE;
+        const float* Ws = As + U_TILE;
+#pragma unroll
+        for (int kk = 0; kk < U_BK; kk += 8) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> af[4];
+            wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> bf[2];
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                wmma::load_matrix_sync(af[i], &As[(wm + 16 * i) * U_LDS + kk], U_LDS);
+            }
+#pragma unroll
+            for (int j = 0; j < 2; j++) {
+                wmma::load_matrix_sync(bf[j], &Ws[(wn + 16 * j) * U_LDS + kk], U_LDS);
+            }
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+#pragma unroll
+                for (int j = 0; j < 2; j++) {
+                    wmma::mma_sync(acc[i][j], af[i], bf[j], acc[i][j]);
+                }
+            }
+        }
+        if (more) {
+            // The other buffer was last read before the previous step's barrier: free to overwrite.
+            const int nb = buf ^ 1;
+            float* As2 = smem + nb * 2 * U_TILE;
+            float* Ws2 = As2 + U_TILE;
+            *reinterpret_cast<float4*>(&As2[lr * U_LDS + lk]) = tf32x4(ra0);
+            *reinterpret_cast<float4*>(&As2[(lr + 64) * U_LDS + lk]) = tf32x4(ra1);
+            *reinterpret_cast<float4*>(&Ws2[lr * U_LDS + lk]) = tf32x4(rw0);
+            *reinterpret_cast<float4*>(&Ws2[(lr + 64) * U_LDS + lk]) = tf32x4(rw1);
+            __syncthreads();
+            buf = nb;
+        }
+    }
+    __syncthreads();  // every warp is done with the operand buffers before they become scratch
+
+    float* scratch = smem + warp * 16 * U_LDC;  // 1280 bytes per warp: 32-byte aligned
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            wmma::store_matrix_sync(scratch, acc[i][j], U_LDC, wmma::mem_row_major);
+            __syncwarp();
+            const long long rm = m0 + wm + 16 * i;
+            const int rn = n0 + wn + 16 * j;
+#pragma unroll
+            for (int e = lane; e < 256; e += 32) {
+                const int row = e / 16;
+                const int col = e % 16;
+                const long long gm = rm + row;
+                const int gn = rn + col;
+                if (gm < M && gn < N) {
+                    c[gm * N + gn] = epilogue(mode, scratch[row * U_LDC + col], bias[gn], x0, a, gm, gn, N);
+                }
+            }
+            __syncwarp();
         }
     }
 }

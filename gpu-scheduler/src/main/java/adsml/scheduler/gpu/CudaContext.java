@@ -33,6 +33,8 @@ final class CudaContext implements AutoCloseable {
     final CUfunction gather = new CUfunction();
     final CUfunction linearF32 = new CUfunction();
     final CUfunction linearTf32 = new CUfunction();
+    final CUfunction linearF32Big = new CUfunction();
+    final CUfunction linearTf32Big = new CUfunction();
     final CUfunction head = new CUfunction();
 
     private CudaContext(String threadName) {
@@ -57,6 +59,8 @@ final class CudaContext implements AutoCloseable {
                 JCudaDriver.cuModuleGetFunction(c.gather, c.module, "gather_concat");
                 JCudaDriver.cuModuleGetFunction(c.linearF32, c.module, "linear_f32");
                 JCudaDriver.cuModuleGetFunction(c.linearTf32, c.module, "linear_tf32");
+                JCudaDriver.cuModuleGetFunction(c.linearF32Big, c.module, "linear_f32_128");
+                JCudaDriver.cuModuleGetFunction(c.linearTf32Big, c.module, "linear_tf32_128");
                 JCudaDriver.cuModuleGetFunction(c.head, c.module, "head_sigmoid_calibrate");
                 return null;
             });

@@ -29,6 +29,13 @@ final class DcnPlan {
     /** Rows per block of the head kernel: 256 threads, a warp per row. */
     static final int HEAD_ROWS_PER_BLOCK = 8;
     static final int TILE = 64;
+    /** The row and column tile of the register-blocked linear kernels (linear_f32_128, linear_tf32_128). */
+    static final int BIG_TILE = 128;
+    /**
+     * A linear launch takes the 128 x 128 tiles when they make at least this many blocks: about one
+     * per multiprocessor of an H100/H200 (132). Below that the 64 x 64 tiles keep more of the chip busy.
+     */
+    static final int BIG_TILE_MIN_BLOCKS = 128;
     private static final int MAX_GRID_Y = 65_535;
     private static final int MAX_GATHER_BLOCKS = 1 << 20;
 
@@ -67,8 +74,11 @@ final class DcnPlan {
     record Head(Region weight, Region bias, Region calibration, Buffer in, int inWidth, int heads) implements Step {
     }
 
-    /** A launch's geometry: blocks in x and y, threads per block. */
-    record Grid(int x, int y, int threads) {
+    /** A launch's geometry: blocks in x and y, threads per block, and (for a linear launch) its square tile: 64 or 128. */
+    record Grid(int x, int y, int threads, int tile) {
+        Grid(int x, int y, int threads) {
+            this(x, y, threads, 0);
+        }
     }
 
     private final ModelSpec spec;
@@ -217,6 +227,23 @@ final class DcnPlan {
         return weightBytes() + lanes * laneDeviceBytes();
     }
 
+    /** The smallest padded chunk: a lane captures at most a few graphs per doubling of rows. */
+    static final int MIN_PADDED_ROWS = 64;
+
+    /**
+     * The rows a lane runs for a chunk of {@code rows} (1 to {@link #maxRows()}): rows rounded up to
+     * a quarter of the power of two at or below them (at least {@link #MIN_PADDED_ROWS}), at most
+     * {@link #maxRows()}. A lane keeps one CUDA graph per padded size, so this bounds the graphs to
+     * about four per doubling, and the padding to a quarter of the rows (or 63 rows).
+     */
+    int paddedRows(int rows) {
+        if (rows < 1 || rows > maxRows) {
+            throw new IllegalArgumentException("rows must be within [1, " + maxRows + "], was " + rows);
+        }
+        int step = Math.max(MIN_PADDED_ROWS, Integer.highestOneBit(rows) / 4);
+        return (int) Math.min(maxRows, ceilDiv(rows, step) * step);
+    }
+
     /** Floating-point operations of the linear and head launches for {@code rows} rows (the gather does none). */
     long flops(int rows) {
         long perRow = 0;
@@ -237,7 +264,12 @@ final class DcnPlan {
             return new Grid((int) Math.max(1, Math.min(ceilDiv(elements, 256), MAX_GATHER_BLOCKS)), 1, 256);
         }
         if (step instanceof Linear l) {
-            return new Grid((int) ceilDiv(l.outWidth(), TILE), (int) ceilDiv(rows, TILE), precision == Precision.TF32 ? 128 : 256);
+            long bigX = ceilDiv(l.outWidth(), BIG_TILE);
+            long bigY = ceilDiv(rows, BIG_TILE);
+            if (bigX * bigY >= BIG_TILE_MIN_BLOCKS) {
+                return new Grid((int) bigX, (int) bigY, 256, BIG_TILE);
+            }
+            return new Grid((int) ceilDiv(l.outWidth(), TILE), (int) ceilDiv(rows, TILE), precision == Precision.TF32 ? 128 : 256, TILE);
         }
         return new Grid((int) ceilDiv(rows, HEAD_ROWS_PER_BLOCK), 1, 32 * HEAD_ROWS_PER_BLOCK);
     }

@@ -8,7 +8,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import jcuda.CudaException;
@@ -16,7 +18,10 @@ import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
@@ -30,6 +35,13 @@ import jcuda.driver.JCudaDriver;
  * batch's copies overlap the other's kernels. The scores buffer is filled with NaN on the stream
  * before each forward pass, so an element that no kernel wrote cannot pass for a score. A failed
  * CUDA call marks the device unhealthy and surfaces as {@link GpuFailureException}.
+ *
+ * <p>A lane does not launch its kernels one by one: the first chunk of each padded size
+ * ({@link DcnPlan#paddedRows}) captures the lane's whole sequence (copy in, NaN poisoning, the
+ * forward pass, copy out) into a CUDA graph, and every chunk of that size replays it with one
+ * {@code cuGraphLaunch}: at a thousand rows the launches, not the arithmetic, set the time. The
+ * lane's buffers never move, so its graphs stay valid until it is released. Pad rows carry id 0
+ * and zero dense values; rows are independent in every kernel, and their scores are not read.
  */
 final class GpuScorer implements Scorer {
     private static final int NAN_BITS = 0x7fc00000;
@@ -89,8 +101,9 @@ final class GpuScorer implements Scorer {
             cuda.makeCurrent();
             for (int from = 0; from < batch.rows(); from += plan.maxRows()) {
                 int rows = Math.min(plan.maxRows(), batch.rows() - from);
-                lane.stage(batch, from, rows);
-                lane.enqueue(this, rows);
+                int padded = plan.paddedRows(rows);
+                lane.stage(batch, from, rows, padded);
+                JCudaDriver.cuGraphLaunch(lane.graph(this, padded, true), lane.stream);
                 JCudaDriver.cuStreamSynchronize(lane.stream);
                 lane.scores.get(out, from * plan.spec().heads().size(), rows * plan.spec().heads().size());
             }
@@ -104,7 +117,8 @@ final class GpuScorer implements Scorer {
     /**
      * Milliseconds per forward pass of the first {@code batch.rows()} rows (at most one lane's
      * rows) with the inputs already on the device: CUDA events around {@code repeats} passes after
-     * {@code warmup} untimed ones. Copies are not included.
+     * {@code warmup} untimed ones, each a replay of the lane's captured poisoning and kernels, as
+     * {@link #score} runs them, for the padded row count. Copies are not included.
      */
     double kernelMillis(FeatureBatch batch, int warmup, int repeats) {
         Scorer.checkShapes(plan.spec(), batch, new float[batch.rows() * plan.spec().heads().size()]);
@@ -116,16 +130,18 @@ final class GpuScorer implements Scorer {
         CUevent stop = null;
         try {
             cuda.makeCurrent();
-            lane.stage(batch, 0, batch.rows());
+            int padded = plan.paddedRows(batch.rows());
+            lane.stage(batch, 0, batch.rows(), padded);
             start = event();
             stop = event();
-            lane.copyIn(batch.rows());
+            lane.copyIn(padded);
+            CUgraphExec forward = lane.graph(this, padded, false);
             for (int i = 0; i < warmup; i++) {
-                lane.forward(this, batch.rows());
+                JCudaDriver.cuGraphLaunch(forward, lane.stream);
             }
             JCudaDriver.cuEventRecord(start, lane.stream);
             for (int i = 0; i < repeats; i++) {
-                lane.forward(this, batch.rows());
+                JCudaDriver.cuGraphLaunch(forward, lane.stream);
             }
             JCudaDriver.cuEventRecord(stop, lane.stream);
             JCudaDriver.cuEventSynchronize(stop);
@@ -227,6 +243,9 @@ final class GpuScorer implements Scorer {
         private CUdeviceptr devDense;
         private CUdeviceptr devScores;
         private final CUdeviceptr[] activations = new CUdeviceptr[DcnPlan.Buffer.values().length];
+        /** Instantiated graphs by padded rows: with the copies (score) and without (kernelMillis). */
+        private final Map<Integer, CUgraphExec> withCopies = new HashMap<>();
+        private final Map<Integer, CUgraphExec> kernelsOnly = new HashMap<>();
         private boolean hasStream;
         private boolean hasHost;
         private boolean hasDevice;
@@ -265,13 +284,68 @@ final class GpuScorer implements Scorer {
             activations[DcnPlan.Buffer.PONG.ordinal()] = dev.withByteOffset(devAt[5]);
         }
 
-        /** Copies rows {@code [from, from + rows)} of the batch into pinned memory. */
-        void stage(FeatureBatch batch, int from, int rows) {
+        /**
+         * Copies rows {@code [from, from + rows)} of the batch into pinned memory, then pad rows up
+         * to {@code padded}: id 0 (a valid row of every table) and zero dense values.
+         */
+        void stage(FeatureBatch batch, int from, int rows, int padded) {
             ids.clear();
             ids.put(batch.sparse(), from * slots, rows * slots);
+            for (int i = rows * slots; i < padded * slots; i++) {
+                ids.put(i, 0);
+            }
             dense.clear();
             dense.put(batch.dense(), from * denseDims, rows * denseDims);
+            for (int i = rows * denseDims; i < padded * denseDims; i++) {
+                dense.put(i, 0f);
+            }
             scores.clear();
+        }
+
+        /**
+         * The lane's graph for {@code padded} rows, captured from its stream on first use: copy in,
+         * poison, forward, copy out when {@code copies}, else poison and forward alone. Capture is
+         * thread-local, so other lanes and the owner thread go on meanwhile.
+         */
+        CUgraphExec graph(GpuScorer scorer, int padded, boolean copies) {
+            Map<Integer, CUgraphExec> graphs = copies ? withCopies : kernelsOnly;
+            CUgraphExec exec = graphs.get(padded);
+            if (exec != null) {
+                return exec;
+            }
+            CUgraph graph = new CUgraph();
+            JCudaDriver.cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+            RuntimeException failure = null;
+            try {
+                if (copies) {
+                    enqueue(scorer, padded);
+                } else {
+                    forward(scorer, padded);
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            try {
+                // Ends the capture whatever happened, so that the stream is usable again.
+                JCudaDriver.cuStreamEndCapture(stream, graph);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
+                throw failure;
+            }
+            try {
+                if (failure != null) {
+                    throw failure;
+                }
+                exec = new CUgraphExec();
+                JCudaDriver.cuGraphInstantiate(exec, graph, 0);
+                graphs.put(padded, exec);
+                return exec;
+            } finally {
+                JCudaDriver.cuGraphDestroy(graph);
+            }
         }
 
         void copyIn(int rows) {
@@ -279,7 +353,7 @@ final class GpuScorer implements Scorer {
             JCudaDriver.cuMemcpyHtoDAsync(devDense, host.withByteOffset(hostDense), (long) rows * denseDims * Float.BYTES, stream);
         }
 
-        /** Copy in, poison the scores, run the forward pass, copy the scores out: all asynchronous on the lane's stream. */
+        /** Copy in, poison the scores, run the forward pass, copy the scores out: all asynchronous on the lane's stream (captured by {@link #graph}). */
         void enqueue(GpuScorer scorer, int rows) {
             copyIn(rows);
             forward(scorer, rows);
@@ -288,7 +362,7 @@ final class GpuScorer implements Scorer {
 
         void forward(GpuScorer scorer, int rows) {
             JCudaDriver.cuMemsetD32Async(devScores, NAN_BITS, (long) rows * heads, stream);
-            CUfunction linear = scorer.precision == Precision.TF32 ? scorer.cuda.linearTf32 : scorer.cuda.linearF32;
+            boolean tf32 = scorer.precision == Precision.TF32;
             CUdeviceptr x0 = activations[DcnPlan.Buffer.X0.ordinal()];
             for (DcnPlan.Step step : plan.steps()) {
                 DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision);
@@ -297,6 +371,9 @@ final class GpuScorer implements Scorer {
                             Pointer.to(scorer.at(g.table())), Pointer.to(x0), ints(rows), ints(g.slots()), ints(g.dim()),
                             ints(g.denseDims()), ints(g.tableRows())));
                 } else if (step instanceof DcnPlan.Linear l) {
+                    CUfunction linear = grid.tile() == DcnPlan.BIG_TILE
+                            ? (tf32 ? scorer.cuda.linearTf32Big : scorer.cuda.linearF32Big)
+                            : (tf32 ? scorer.cuda.linearTf32 : scorer.cuda.linearF32);
                     scorer.launch(linear, grid, stream, Pointer.to(Pointer.to(activations[l.in().ordinal()]),
                             Pointer.to(scorer.at(l.weight())), Pointer.to(scorer.at(l.bias())), Pointer.to(x0),
                             Pointer.to(activations[l.out().ordinal()]), ints(rows), ints(l.outWidth()), ints(l.inWidth()),
@@ -315,6 +392,20 @@ final class GpuScorer implements Scorer {
         }
 
         void release() {
+            RuntimeException first = null;
+            for (Map<Integer, CUgraphExec> graphs : List.of(withCopies, kernelsOnly)) {
+                for (CUgraphExec exec : graphs.values()) {
+                    try {
+                        JCudaDriver.cuGraphExecDestroy(exec);
+                    } catch (RuntimeException e) {
+                        first = first == null ? e : first;
+                    }
+                }
+                graphs.clear();
+            }
+            if (first != null) {
+                throw first;
+            }
             if (hasDevice) {
                 hasDevice = false;
                 JCudaDriver.cuMemFree(dev);

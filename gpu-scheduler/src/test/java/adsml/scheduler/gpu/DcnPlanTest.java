@@ -29,6 +29,29 @@ class DcnPlanTest {
     }
 
     @Test
+    void paddedRows_coverTheRows_padAtMostAQuarter_andStayWithinTheLane() {
+        DcnPlan plan = DcnPlan.of(tiny(), 16384);
+        assertEquals(64, plan.paddedRows(1));
+        assertEquals(256, plan.paddedRows(256));
+        assertEquals(1024, plan.paddedRows(1024));
+        assertEquals(1280, plan.paddedRows(1025));
+        assertEquals(16384, plan.paddedRows(16384));
+        java.util.Set<Integer> sizes = new java.util.HashSet<>();
+        for (int rows = 1; rows <= 16384; rows++) {
+            int padded = plan.paddedRows(rows);
+            assertTrue(padded >= rows && padded <= 16384, rows + " -> " + padded);
+            assertTrue(padded - rows < Math.max(64, rows / 4), rows + " -> " + padded);
+            sizes.add(padded);
+        }
+        assertTrue(sizes.size() <= 40, sizes.size() + " graphs per lane");
+        DcnPlan small = DcnPlan.of(tiny(), 100);
+        assertEquals(64, small.paddedRows(64));
+        assertEquals(100, small.paddedRows(65));
+        assertThrows(IllegalArgumentException.class, () -> small.paddedRows(101));
+        assertThrows(IllegalArgumentException.class, () -> small.paddedRows(0));
+    }
+
+    @Test
     void demo_gathersThenCrossesThenMlpThenHead_alternatingBuffers() {
         DcnPlan plan = DcnPlan.of(ModelPreset.DEMO.spec("demo", "1"), 1024);
         List<DcnPlan.Step> steps = plan.steps();
@@ -134,14 +157,24 @@ class DcnPlanTest {
     @Test
     void grids_coverEveryRowAndColumn_withNoEmptyBlock() {
         DcnPlan plan = DcnPlan.of(ModelPreset.REF.spec("ref", "1"), 16384);
-        for (int rows : new int[] {1, 63, 64, 65, 1000, 16384}) {
+        boolean big = false;
+        for (int rows : new int[] {1, 63, 64, 65, 1000, 4000, 16384}) {
             for (Precision precision : Precision.values()) {
                 for (DcnPlan.Step step : plan.steps()) {
                     DcnPlan.Grid g = DcnPlan.grid(step, rows, precision);
                     if (step instanceof DcnPlan.Linear l) {
-                        assertTrue((long) g.x() * DcnPlan.TILE >= l.outWidth() && (g.x() - 1) * DcnPlan.TILE < l.outWidth());
-                        assertTrue((long) g.y() * DcnPlan.TILE >= rows && (g.y() - 1) * DcnPlan.TILE < rows);
-                        assertEquals(precision == Precision.TF32 ? 128 : 256, g.threads());
+                        int t = g.tile();
+                        big |= t == DcnPlan.BIG_TILE;
+                        assertTrue((long) g.x() * t >= l.outWidth() && (g.x() - 1) * t < l.outWidth());
+                        assertTrue((long) g.y() * t >= rows && (g.y() - 1) * t < rows);
+                        if (t == DcnPlan.BIG_TILE) {
+                            assertTrue((long) g.x() * g.y() >= DcnPlan.BIG_TILE_MIN_BLOCKS);
+                            assertEquals(256, g.threads());
+                        } else {
+                            assertEquals(DcnPlan.TILE, t);
+                            assertTrue((long) ((l.outWidth() + 127) / 128) * ((rows + 127) / 128) < DcnPlan.BIG_TILE_MIN_BLOCKS);
+                            assertEquals(precision == Precision.TF32 ? 128 : 256, g.threads());
+                        }
                     } else if (step instanceof DcnPlan.Head) {
                         assertTrue((long) g.x() * DcnPlan.HEAD_ROWS_PER_BLOCK >= rows && (g.x() - 1) * DcnPlan.HEAD_ROWS_PER_BLOCK < rows);
                         assertEquals(256, g.threads());
@@ -151,6 +184,23 @@ class DcnPlanTest {
                 }
             }
         }
+        assertTrue(big, "some layer of ref takes the 128 x 128 tiles");
+    }
+
+    /** GpuDeviceTest's odd model reaches the 128 x 128 kernels in every layer but the last two small ones. */
+    @Test
+    void oddModel_takesTheBigTiles_withPartialTilesOnEveryEdge() {
+        DcnPlan plan = DcnPlan.of(Models.odd(1).spec(), Models.ODD_ROWS);
+        assertEquals(Models.ODD_ROWS, plan.paddedRows(Models.ODD_ROWS));
+        int big = 0;
+        for (DcnPlan.Step step : plan.steps()) {
+            if (step instanceof DcnPlan.Linear l && DcnPlan.grid(step, Models.ODD_ROWS, Precision.FP32).tile() == DcnPlan.BIG_TILE) {
+                big++;
+                assertTrue(l.outWidth() % 128 != 0 && l.inWidth() % 16 != 0);
+            }
+        }
+        assertEquals(3, big);
+        assertNotEquals(0, Models.ODD_ROWS % 128);
     }
 
     @Test

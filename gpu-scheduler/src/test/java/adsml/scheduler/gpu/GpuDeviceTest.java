@@ -84,6 +84,26 @@ class GpuDeviceTest {
         }
     }
 
+    /** The 128 x 128 kernels, both precisions, with partial tiles on every edge, float4 and scalar loads, and the cross epilogue. */
+    @Test
+    void bigTiles_matchTheReference_atEveryEdge() {
+        Model.Dcn model = Models.odd(43);
+        FeatureBatch batch = Models.rows(model, Models.ODD_ROWS, 4343);
+        float[] expected = Models.reference(model, batch);
+        for (Precision precision : Precision.values()) {
+            try (GpuDevice device = GpuDevice.open(gpu, new GpuSettings(2, Models.ODD_ROWS, 0, precision));
+                 Scorer scorer = device.load(model)) {
+                float[] out = Models.poisoned(Models.ODD_ROWS * 2 + 3);
+                scorer.score(batch, out);
+                double diff = Models.maxAbsDiff(expected, out, Models.ODD_ROWS * 2);
+                assertTrue(diff <= precision.tolerance(), precision + ": max |diff| " + diff);
+                for (int j = Models.ODD_ROWS * 2; j < out.length; j++) {
+                    assertTrue(Float.isNaN(out[j]), "wrote past the batch's scores at " + j);
+                }
+            }
+        }
+    }
+
     /** ReLU and calibration must pass a NaN on, as the CPU does: fmaxf/fmin would turn it into a plausible score. */
     @Test
     void aNaNFeature_scoresNaN_asTheReferenceDoes() {

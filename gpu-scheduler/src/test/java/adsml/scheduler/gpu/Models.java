@@ -25,6 +25,24 @@ final class Models {
         return new Model.Dcn(spec, DcnWeights.random(spec, seed));
     }
 
+    /** Rows per lane for {@link #odd}: not a multiple of 128, so the last row tile is partial. */
+    static final int ODD_ROWS = 3950;
+
+    /**
+     * A DCN whose layers take the 128 x 128 tiles at {@link #ODD_ROWS} rows with a partial tile on
+     * every edge: x0 is 524 wide (a multiple of 4 but not of 8 or 16: float4 loads, a partial last
+     * K step), the MLP 521 and 515 wide (odd K: scalar loads) and the cross layer's epilogue runs in them.
+     */
+    static Model.Dcn odd(long seed) {
+        adsml.platform.features.FeatureSchema schema = new adsml.platform.features.FeatureSchema("odd",
+                java.util.List.of(new adsml.platform.features.FeatureSchema.Slot("a", 10),
+                        new adsml.platform.features.FeatureSchema.Slot("b", 5)),
+                java.util.List.of("x", "y", "z", "w"));
+        ModelSpec spec = new ModelSpec("odd", "1", adsml.platform.model.Architecture.DCN, schema, 260, 1,
+                java.util.List.of(521, 515, 7), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        return new Model.Dcn(spec, DcnWeights.random(spec, seed));
+    }
+
     static FeatureBatch rows(Model model, int rows, long seed) {
         return RandomFeatures.batch(model.spec().schema(), rows, seed);
     }

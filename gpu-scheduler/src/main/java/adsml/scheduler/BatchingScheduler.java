@@ -346,19 +346,26 @@ public final class BatchingScheduler implements AutoCloseable {
 
     // ---- workers ----
 
-    /** Called by a worker after its batch, holding no lock. */
-    private void finished(Worker worker, Work work, long nanos, Throwable error) {
+    /** Counts a batch a worker scored in {@code nanos}, holding no lock. */
+    private void scored(Batch batch, long nanos) {
+        lock.lock();
+        try {
+            batches++;
+            rowsScored += batch.rows();
+            histogram[SchedulerStats.bucket(batch.rows())]++;
+            former.recordService(batch.rows(), nanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called by a worker after its batch (scored, skipped or failed with {@code error}), holding no lock. */
+    private void finished(Worker worker, Work work, Throwable error) {
         Batch batch = work.batch;
         boolean releaseNow = false;
         lock.lock();
         try {
             if (error == null) {
-                if (nanos >= 0) {
-                    batches++;
-                    rowsScored += batch.rows();
-                    histogram[SchedulerStats.bucket(batch.rows())]++;
-                    former.recordService(batch.rows(), nanos);
-                }
                 releaseNow = true;
             } else {
                 worker.slot.failure = error;
@@ -439,7 +446,7 @@ public final class BatchingScheduler implements AutoCloseable {
             Batch batch = work.batch;
             if (batch.allJobsDone()) {
                 // Every job expired or was cancelled since the batch formed: nothing worth scoring.
-                finished(this, work, -1, null);
+                finished(this, work, null);
                 return;
             }
             Throwable error = null;
@@ -454,9 +461,11 @@ public final class BatchingScheduler implements AutoCloseable {
             }
             long nanos = ticker.nanos() - start;
             if (error == null) {
+                // Counted before the callers hear of it: a caller that then reads stats() sees its batch.
+                scored(batch, Math.max(0, nanos));
                 batch.deliver(output);
             }
-            finished(this, work, Math.max(0, nanos), error);
+            finished(this, work, error);
         }
 
         /** The worker's input buffer, reallocated only when a batch needs another shape or more rows. */

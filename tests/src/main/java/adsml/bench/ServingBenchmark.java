@@ -8,6 +8,7 @@ import adsml.platform.features.FeatureBatch;
 import adsml.platform.features.RandomFeatures;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
+import adsml.platform.model.ModelJson;
 import adsml.platform.scoring.DjlScorer;
 import adsml.platform.world.Context;
 import adsml.scheduler.Ticker;
@@ -496,6 +497,7 @@ public final class ServingBenchmark {
         System.err.println(String.format(format, args));
     }
 
+    /** A copy of a version folder as the next version: model.json names the folder it is in. */
     private static void copyVersion(Path from, Path to) throws Exception {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {
@@ -503,6 +505,8 @@ public final class ServingBenchmark {
                 Files.copy(f, to.resolve(f.getFileName()));
             }
         }
+        Path json = to.resolve(ModelFolder.MODEL_JSON);
+        ModelJson.write(ModelJson.read(json).withVersion(to.getFileName().toString()), json);
     }
 
     private static void removeSwapVersions(Path models, int base) throws Exception {

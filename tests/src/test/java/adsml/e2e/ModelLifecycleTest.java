@@ -10,6 +10,7 @@ import adsml.e2e.ServingFixture.Response;
 import adsml.platform.model.DcnWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
+import adsml.platform.model.ModelJson;
 import adsml.platform.model.ModelPreset;
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -179,7 +180,9 @@ class ModelLifecycleTest {
     enum Breakage {
         NAN_WEIGHT("head.bias"),
         CORRUPT_MODEL_JSON("model.json"),
-        WRONG_TENSOR_SHAPE("embedding");
+        WRONG_TENSOR_SHAPE("embedding"),
+        /** A version folder copied without editing its model.json, which still names version 1. */
+        COPIED_WITHOUT_RENAMING("model.json names ctr/1");
 
         final String named;
 
@@ -305,6 +308,10 @@ class ModelLifecycleTest {
                         DcnWeights.random(ModelPreset.X10.spec("ctr", "0"), 5L)), other);
                 Files.copy(written.resolve(ModelFolder.WEIGHTS), dir.resolve(ModelFolder.WEIGHTS),
                         StandardCopyOption.REPLACE_EXISTING);
+            }
+            case COPIED_WITHOUT_RENAMING -> {
+                Path json = dir.resolve(ModelFolder.MODEL_JSON);
+                ModelJson.write(ModelJson.read(json).withVersion("1"), json);
             }
             case NAN_WEIGHT -> {
             }

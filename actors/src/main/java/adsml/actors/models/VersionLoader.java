@@ -102,6 +102,15 @@ final class VersionLoader {
 
     private Loaded loadAndValidate(Path dir, Runnable warming) {
         Model model = ModelFolder.load(dir);
+        // The registry, the API and metrics name a version by its folder; traffic reports the spec's
+        // name and version. A copied folder whose model.json was not edited would serve under two names.
+        String folderName = dir.getParent().getFileName().toString();
+        String folderVersion = dir.getFileName().toString();
+        if (!model.spec().name().equals(folderName) || !model.spec().version().equals(folderVersion)) {
+            throw new InvalidModelException(ModelFolder.MODEL_JSON + " names " + model.spec().name() + "/" + model.spec().version()
+                    + ", but the version is in the folder " + folderName + "/" + folderVersion
+                    + ": set its \"name\" and \"version\" to the folder's (a copied version keeps the original's)");
+        }
         if (!model.spec().schema().equals(servingSchema)) {
             throw new InvalidModelException(dir.getFileName() + ": its feature schema '" + model.spec().schema().name()
                     + "' is not the serving features' '" + servingSchema.name() + "'");

@@ -30,6 +30,9 @@ import adsml.platform.scoring.DjlScorer;
 import adsml.platform.store.CachedUserStore;
 import adsml.platform.store.RocksUserStore;
 import adsml.platform.store.UserStore;
+import adsml.platform.world.Context;
+import adsml.platform.world.User;
+import adsml.platform.world.Vocab;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldFiles;
 import adsml.scheduler.BatchingScheduler;
@@ -44,19 +47,23 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +78,8 @@ import org.slf4j.LoggerFactory;
 public final class AdsmlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdsmlServer.class);
     private static final Duration ACTIVATE_TIMEOUT = Duration.ofMinutes(5);
+    /** The default deadline of a rank request (RankRequest): what warm-up requests get. */
+    private static final Duration WARM_UP_DEADLINE = Duration.ofMillis(200);
     /** Requests in flight at shutdown (a rank's deadline is at most 2 s) get this long to finish. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
 
@@ -141,6 +150,11 @@ public final class AdsmlServer implements AutoCloseable {
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
         try {
             ServingGuardian.Refs actors = refs.get(30, TimeUnit.SECONDS);
+            // Activated and warmed before the listeners open: /health/ready answers only a warm server.
+            Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
+            if (version.isPresent() && settings.warmUpRequests() > 0) {
+                warmUp(system, actors, world, settings.warmUpRequests());
+            }
             String token = http.adminToken().isEmpty() ? newToken() : http.adminToken();
             HttpSettings effective = http.withAdminToken(token);
             ServingMetrics metrics = new ServingMetrics(scheduler);
@@ -164,7 +178,6 @@ public final class AdsmlServer implements AutoCloseable {
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
                             config.getInt("adsml.actors.max-candidates"), models.toRealPath(), blocking).routes(),
                     alsoOnAdmin));
-            Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
             return new AdsmlServer(system, listeners, scheduler, devices, users,
                     new Started(listeners.api(), listeners.admin(), token, version), actors);
         } catch (Exception | Error e) {
@@ -174,6 +187,39 @@ public final class AdsmlServer implements AutoCloseable {
             users.close();
             throw e;
         }
+    }
+
+    /**
+     * Ranks {@code requests} queries for the world's users through the actors, two at a time (both
+     * cores busy), with the serving deadline. Misses are expected while the JIT is cold and only
+     * counted; the point is the compiled request path, not the answers.
+     */
+    private static void warmUp(ActorSystem<Void> system, ServingGuardian.Refs actors, World world, int requests)
+            throws InterruptedException {
+        long started = System.nanoTime();
+        SplittableRandom random = new SplittableRandom(20261126L);
+        int missed = 0;
+        for (int sent = 0; sent < requests; sent += 2) {
+            List<CompletableFuture<RankResult>> inFlight = new ArrayList<>(2);
+            for (int i = sent; i < Math.min(requests, sent + 2); i++) {
+                User user = world.user(random.nextInt(world.users().size()));
+                RankQuery query = new RankQuery(user.id(), user.country(), user.device(),
+                        new Context(random.nextInt(Vocab.SURFACES.length), random.nextInt(Vocab.HOURS), 0), 5,
+                        Ticker.SYSTEM.nanos() + WARM_UP_DEADLINE.toNanos(), false);
+                inFlight.add(AskPattern.askWithStatus(actors.gateway(), (ActorRef<StatusReply<RankResult>> replyTo)
+                        -> new RankingGateway.Rank(query, replyTo), WARM_UP_DEADLINE.plusSeconds(1), system.scheduler())
+                        .toCompletableFuture());
+            }
+            for (CompletableFuture<RankResult> f : inFlight) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    missed++;
+                }
+            }
+        }
+        LOG.info("warmed the request path with {} rank requests in {} ms ({} missed their deadline)", requests,
+                (System.nanoTime() - started) / 1_000_000, missed);
     }
 
     private static UserStore openUsers(Path dir, World world, int cacheSize) {

@@ -11,7 +11,8 @@ import java.util.Locale;
 
 /** {@code adsml.server}, read once and checked; a bad value fails start-up naming the key. */
 record ServerSettings(int cpuWorkers, int cpuIntraOpThreads, long cpuMemoryBudgetBytes, SchedulerSettings scheduler, double reserveEcpm,
-                      int maxSlots, int userCacheSize, String modelName, Backends.Backend backend, GpuSettings gpu) {
+                      int maxSlots, int userCacheSize, String modelName, Backends.Backend backend, GpuSettings gpu,
+                      int warmUpRequests) {
 
     static ServerSettings from(Config root) {
         Config c = root.getConfig("adsml.server");
@@ -47,7 +48,11 @@ record ServerSettings(int cpuWorkers, int cpuIntraOpThreads, long cpuMemoryBudge
             throw new ConfigException.BadValue("adsml.server.gpu-*", "gpu-streams >= 1, gpu-memory-budget-mb >= 0, "
                     + "gpu-precision fp32 or tf32: " + e.getMessage());
         }
+        int warmUp = c.getInt("warm-up-requests");
+        if (warmUp < 0) {
+            throw new ConfigException.BadValue("adsml.server.warm-up-requests", "must be >= 0 (0: none), was " + warmUp);
+        }
         return new ServerSettings(workers, threads, c.getLong("cpu-memory-budget-mb") << 20, scheduler, c.getDouble("reserve-ecpm"),
-                c.getInt("max-slots"), c.getInt("user-cache-size"), c.getString("model-name"), backend, gpu);
+                c.getInt("max-slots"), c.getInt("user-cache-size"), c.getString("model-name"), backend, gpu, warmUp);
     }
 }

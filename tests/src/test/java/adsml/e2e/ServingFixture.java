@@ -91,6 +91,7 @@ final class ServingFixture {
         settings.put("adsml.http.admin-port", 0);
         settings.put("adsml.http.host", "127.0.0.1");
         settings.put("adsml.http.admin-token", ADMIN_TOKEN);
+        settings.put("adsml.server.warm-up-requests", 50); // exercised, but short: the tiny world needs no more
         settings.putAll(overrides);
         Config config = ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load());
         return AdsmlServer.start(data, config);

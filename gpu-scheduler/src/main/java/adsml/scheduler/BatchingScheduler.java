@@ -460,12 +460,16 @@ public final class BatchingScheduler implements AutoCloseable {
                 error = t;
             }
             long nanos = ticker.nanos() - start;
-            if (error == null) {
-                // Counted before the callers hear of it: a caller that then reads stats() sees its batch.
-                scored(batch, Math.max(0, nanos));
-                batch.deliver(output);
+            try {
+                if (error == null) {
+                    // Counted before the callers hear of it: a caller that then reads stats() sees its batch.
+                    scored(batch, Math.max(0, nanos));
+                    batch.deliver(output);
+                }
+            } finally {
+                // Even if delivering threw: the worker goes back to idle and the batch is released.
+                finished(this, work, error);
             }
-            finished(this, work, error);
         }
 
         /** The worker's input buffer, reallocated only when a batch needs another shape or more rows. */

@@ -11,6 +11,7 @@ import adsml.scheduler.LoadedVersion;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -27,11 +28,14 @@ public final class HealthRoutes {
     private final ActiveModel model;
     private final BatchingScheduler scheduler;
     private final ServingMetrics metrics;
+    private final BooleanSupplier warm;
 
-    public HealthRoutes(ActiveModel model, BatchingScheduler scheduler, ServingMetrics metrics) {
+    /** {@code warm}: whether start-up has warmed the request path; ready waits for it. */
+    public HealthRoutes(ActiveModel model, BatchingScheduler scheduler, ServingMetrics metrics, BooleanSupplier warm) {
         this.model = model;
         this.scheduler = scheduler;
         this.metrics = metrics;
+        this.warm = warm;
     }
 
     public Route routes() {
@@ -43,6 +47,9 @@ public final class HealthRoutes {
     }
 
     private HttpResponse ready() {
+        if (!warm.getAsBoolean()) {
+            return JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "starting: loading the model and warming the request path");
+        }
         return ready(model.current(), scheduler.stats().deviceHealth());
     }
 

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin overview as time series: every {@link #INTERVAL} it snapshots the serving metrics'
@@ -34,6 +36,7 @@ import java.util.function.Supplier;
  * <p>Thread-safe: {@link #sample()} runs on a timer, {@link #overview()} on HTTP threads.
  */
 public final class OverviewSampler {
+    private static final Logger LOG = LoggerFactory.getLogger(OverviewSampler.class);
     /** One point per second: the UI refreshes every 1 to 2 s. */
     public static final Duration INTERVAL = Duration.ofSeconds(1);
     /** Two minutes of history. */
@@ -70,7 +73,14 @@ public final class OverviewSampler {
 
     /** Takes one snapshot; called every {@link #INTERVAL}. */
     public void sample() {
-        Snapshot s = snapshot();
+        Snapshot s;
+        try {
+            s = snapshot();
+        } catch (RuntimeException e) {
+            // A fixed-rate task that throws is never run again: skip this point, keep sampling.
+            LOG.warn("overview sample skipped: {}", e.toString());
+            return;
+        }
         synchronized (ring) {
             ring[next] = s;
             next = (next + 1) % ring.length;

@@ -57,6 +57,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -78,6 +79,8 @@ import org.slf4j.LoggerFactory;
 public final class AdsmlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdsmlServer.class);
     private static final Duration ACTIVATE_TIMEOUT = Duration.ofMinutes(5);
+    /** A slow path (a large model on the CPU) gets this much warm-up, not more: readiness waits for it. */
+    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(60);
     /** The default deadline of a rank request (RankRequest): what warm-up requests get. */
     private static final Duration WARM_UP_DEADLINE = Duration.ofMillis(200);
     /** Requests in flight at shutdown (a rank's deadline is at most 2 s) get this long to finish. */
@@ -148,13 +151,10 @@ public final class AdsmlServer implements AutoCloseable {
         ServingGuardian.Deps deps = new ServingGuardian.Deps(index, users, scheduler, devices, model, auction,
                 Ticker.SYSTEM, Clock.systemUTC(), models.toRealPath(), data.resolve("events.log"));
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
+        AtomicBoolean warm = new AtomicBoolean();
+        Listeners listeners = null;
         try {
             ServingGuardian.Refs actors = refs.get(30, TimeUnit.SECONDS);
-            // Activated and warmed before the listeners open: /health/ready answers only a warm server.
-            Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
-            if (version.isPresent() && settings.warmUpRequests() > 0) {
-                warmUp(system, actors, world, settings.warmUpRequests());
-            }
             String token = http.adminToken().isEmpty() ? newToken() : http.adminToken();
             HttpSettings effective = http.withAdminToken(token);
             ServingMetrics metrics = new ServingMetrics(scheduler);
@@ -164,7 +164,7 @@ public final class AdsmlServer implements AutoCloseable {
                     new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
                     new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters).routes(),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking).routes(),
-                    new HealthRoutes(model, scheduler, metrics).routes());
+                    new HealthRoutes(model, scheduler, metrics, warm::get).routes());
             OverviewSampler overview = new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC());
             // Cancelled with the actor system, before the scheduler it reads is closed.
             system.scheduler().scheduleAtFixedRate(Duration.ZERO, OverviewSampler.INTERVAL, overview::sample,
@@ -174,18 +174,57 @@ public final class AdsmlServer implements AutoCloseable {
             Route[] alsoOnAdmin = Stream.concat(Stream.of(
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking).routes(),
                     new AdminUiRoutes().routes()), publicRoutes.stream()).toArray(Route[]::new);
-            Listeners listeners = Listeners.bind(system, effective, metrics, publicRoutes, concat(
+            listeners = Listeners.bind(system, effective, metrics, publicRoutes, concat(
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
                             config.getInt("adsml.actors.max-candidates"), models.toRealPath(), blocking).routes(),
                     alsoOnAdmin));
+            // Listening already, so /health/live answers during a long load; /health/ready waits for the warm-up.
+            Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
+            if (version.isPresent() && settings.warmUpRequests() > 0 && !world.users().isEmpty()) {
+                warmUp(system, actors, world, settings.warmUpRequests());
+            }
+            warm.set(true);
             return new AdsmlServer(system, listeners, scheduler, devices, users,
                     new Started(listeners.api(), listeners.admin(), token, version), actors);
         } catch (Exception | Error e) {
-            system.terminate();
-            scheduler.close();
-            devices.forEach(Device::close);
-            users.close();
+            stop(listeners, system, scheduler, devices, users, e);
             throw e;
+        }
+    }
+
+    /**
+     * Stops in the order the scheduler's contract asks: listeners, then the actors (the registry
+     * closes its versions as it stops), then the scheduler, then the devices and the store. Each
+     * step runs even when an earlier one failed; failures are attached to {@code cause} when there
+     * is one, else logged.
+     */
+    private static void stop(Listeners listeners, ActorSystem<Void> system, BatchingScheduler scheduler, List<Device> devices,
+                             UserStore users, Throwable cause) {
+        List<Runnable> steps = new ArrayList<>();
+        if (listeners != null) {
+            steps.add(() -> listeners.unbind(SHUTDOWN_GRACE));
+        }
+        steps.add(() -> {
+            system.terminate();
+            try {
+                system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("the actor system did not stop in 30 s: " + e, e);
+            }
+        });
+        steps.add(scheduler::close);
+        devices.forEach(d -> steps.add(d::close));
+        steps.add(users::close);
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                if (cause != null) {
+                    cause.addSuppressed(e);
+                } else {
+                    LOG.warn("shutting down: {}", e.toString());
+                }
+            }
         }
     }
 
@@ -199,7 +238,9 @@ public final class AdsmlServer implements AutoCloseable {
         long started = System.nanoTime();
         SplittableRandom random = new SplittableRandom(20261126L);
         int missed = 0;
-        for (int sent = 0; sent < requests; sent += 2) {
+        int sentAll = 0;
+        long giveUp = started + WARM_UP_LIMIT.toNanos();
+        for (int sent = 0; sent < requests && System.nanoTime() < giveUp; sent += 2) {
             List<CompletableFuture<RankResult>> inFlight = new ArrayList<>(2);
             for (int i = sent; i < Math.min(requests, sent + 2); i++) {
                 User user = world.user(random.nextInt(world.users().size()));
@@ -209,6 +250,7 @@ public final class AdsmlServer implements AutoCloseable {
                 inFlight.add(AskPattern.askWithStatus(actors.gateway(), (ActorRef<StatusReply<RankResult>> replyTo)
                         -> new RankingGateway.Rank(query, replyTo), WARM_UP_DEADLINE.plusSeconds(1), system.scheduler())
                         .toCompletableFuture());
+                sentAll++;
             }
             for (CompletableFuture<RankResult> f : inFlight) {
                 try {
@@ -218,7 +260,7 @@ public final class AdsmlServer implements AutoCloseable {
                 }
             }
         }
-        LOG.info("warmed the request path with {} rank requests in {} ms ({} missed their deadline)", requests,
+        LOG.info("warmed the request path with {} rank requests in {} ms ({} missed their deadline)", sentAll,
                 (System.nanoTime() - started) / 1_000_000, missed);
     }
 
@@ -260,19 +302,6 @@ public final class AdsmlServer implements AutoCloseable {
 
     @Override
     public void close() {
-        listeners.unbind(SHUTDOWN_GRACE);
-        system.terminate();
-        try {
-            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("the actor system did not stop in 30 s: {}", e.toString());
-        }
-        scheduler.close();
-        devices.forEach(Device::close);
-        try {
-            users.close();
-        } catch (Exception e) {
-            LOG.warn("closing the user store failed: {}", e.toString());
-        }
+        stop(listeners, system, scheduler, devices, users, null);
     }
 }

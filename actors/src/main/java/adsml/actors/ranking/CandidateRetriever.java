@@ -33,6 +33,8 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     public record Retrieve(RankQuery query, ActorRef<Candidates> replyTo) implements Command {
     }
 
+    private static final long STORE_WARNING_INTERVAL_NANOS = 10_000_000_000L;
+
     private record UserLoaded(Retrieve retrieve, Optional<User> user) implements Command {
     }
 
@@ -45,6 +47,8 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     private final Executor storeExecutor;
     private final int maxCandidates;
     private final Ticker ticker;
+    private long lastStoreWarning;
+    private long suppressedStoreWarnings;
 
     private CandidateRetriever(ActorContext<Command> context, AdIndex index, UserStore users, Executor storeExecutor,
                                int maxCandidates, Ticker ticker) {
@@ -83,13 +87,25 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
         }
         getContext().pipeToSelf(user, (found, failure) -> {
             if (failure != null) {
-                getContext().getLog().warn("user {}: the feature store failed, serving a cold start: {}",
-                        retrieve.query().userId(), failure.toString());
+                warnStoreFailure(retrieve.query().userId(), failure);
                 return new UserLoaded(retrieve, Optional.empty());
             }
             return new UserLoaded(retrieve, found);
         });
         return this;
+    }
+
+    /** One warning per retriever every 10 s at most: a store that is down fails every request. */
+    private void warnStoreFailure(int userId, Throwable failure) {
+        long now = ticker.nanos();
+        if (lastStoreWarning != 0 && now - lastStoreWarning < STORE_WARNING_INTERVAL_NANOS) {
+            suppressedStoreWarnings++;
+            return;
+        }
+        getContext().getLog().warn("user {}: the feature store failed, serving a cold start ({} more failures since the last "
+                + "warning): {}", userId, suppressedStoreWarnings, failure.toString());
+        lastStoreWarning = now;
+        suppressedStoreWarnings = 0;
     }
 
     /** True when the coordinator has answered at the deadline already: working on would only delay live requests. */

@@ -9,9 +9,9 @@ import { int, money, ms, num, pct } from '../format.js';
 const REFRESH_MS = 1500;
 const STAGES = ['retrieval', 'features', 'scoring', 'auction'];
 
-function Tile({ label, value, hint, testid }) {
+function Tile({ label, value, hint, title, testid }) {
   return (
-    <div class="tile" data-testid={testid}>
+    <div class="tile" data-testid={testid} title={title}>
       <div class="tile-label">{label}</div>
       <div class="tile-value">{value}</div>
       {hint && <div class="tile-hint">{hint}</div>}
@@ -68,7 +68,12 @@ export function Overview() {
         <Tile label="p90 latency" value={ms(now && now.p90Ms)} />
         <Tile label="p99 latency" value={ms(now && now.p99Ms)} />
         <Tile label="Error rate" value={pct(now && now.errorRate)} hint="4xx/5xx answers, not 503" />
-        <Tile label="Shed rate" value={pct(now && now.shedRate)} hint="503 answers: shed, deadline missed or no model" />
+        <Tile
+          label="Shed rate"
+          value={pct(now && now.shedRate)}
+          hint="503s: shed or deadline missed"
+          title="Every 503 answer: work the scheduler shed, a deadline that could not be met (during JIT warm-up too), or no active model"
+        />
         <Tile label="CTR" value={pct(now && now.ctr)} hint={`${int(totals.impressions)} impressions, ${int(totals.clicks)} clicks`} />
         <Tile label="Revenue / 1000 requests" value={money(now && now.revenuePerMilleRequests)} hint={`${money(totals.spend)} since start`} />
         <Tile label="Queue delay" value={ms(now && now.queueDelayMeanMs)} hint="scheduler mean, last 10 s" />

@@ -262,6 +262,7 @@ class AdminUiBrowserTest {
         assertTrue(error.getText().contains("Hour"), error::getText);
         assertTrue(browser.findAll("table[data-testid=candidates]").isEmpty(), "the last answer is gone");
         assertEquals(0L, ((Number) browser.script("return window.rankCalls")).longValue(), "no rank request sent");
+        browser.screenshot(SHOTS.resolve("explain-wrong-hour-1280x800.png"));
         assertNoConsoleErrors("explain, with a wrong hour");
     }
 
@@ -319,6 +320,7 @@ class AdminUiBrowserTest {
         browser.find("[data-action=lookup]").click();
         assertTrue(browser.await("[role=alert]").getText().contains("Not an ad id"), "named as not an ad id");
         assertTrue(browser.findAll("[data-testid=ad-counters]").isEmpty(), "the last ad is gone");
+        browser.screenshot(SHOTS.resolve("ads-wrong-id-1280x800.png"));
         assertNoConsoleErrors("ads, with a wrong id");
     }
 }

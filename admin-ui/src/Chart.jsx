@@ -23,7 +23,12 @@ export function Chart({ title, data, series, axes = {}, bars = false, xLabels, x
   ticks.current = xTicks || xLabels;
 
   useEffect(() => {
-    const width = Math.max(200, box.current.clientWidth);
+    // The element, not the ref: Preact clears the ref on unmount, and a resize callback already
+    // queued may still run once after that.
+    const el = box.current;
+    if (!el) return undefined;
+    let alive = true;
+    const width = Math.max(200, el.clientWidth);
     const opts = {
       width,
       height,
@@ -77,16 +82,19 @@ export function Chart({ title, data, series, axes = {}, bars = false, xLabels, x
         })),
       ],
     };
-    plot.current = new uPlot(opts, data, box.current);
+    const own = new uPlot(opts, data, el);
+    plot.current = own;
     const resize = new ResizeObserver(() => {
-      const w = Math.max(200, box.current.clientWidth);
-      if (plot.current && Math.abs(plot.current.width - w) > 1) plot.current.setSize({ width: w, height });
+      if (!alive) return;
+      const w = Math.max(200, el.clientWidth);
+      if (Math.abs(own.width - w) > 1) own.setSize({ width: w, height });
     });
-    resize.observe(box.current);
+    resize.observe(el);
     return () => {
+      alive = false;
       resize.disconnect();
-      plot.current.destroy();
-      plot.current = null;
+      own.destroy();
+      if (plot.current === own) plot.current = null;
     };
   }, [bars, series.length, height]);
 

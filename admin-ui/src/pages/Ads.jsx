@@ -6,18 +6,50 @@ import { Badge, Card, ErrorBox, Outcome, Spinner, useConfirm, usePoll } from '..
 import { int, money, num, pct } from '../format.js';
 
 const COUNTERS_REFRESH_MS = 2000;
+const MAX_AD_ID = 2147483647;
+const EVENTS_HINT = 'Impressions and clicks are counted from events sent to POST /v1/events: the demo\'s simulated users send them; adsml load only sends rank requests.';
 
 function idFromAddress() {
   return new URLSearchParams(location.search).get('id') || '';
+}
+
+/** Why the text is not an ad id, or null when it is one. */
+function notAnAdId(text) {
+  if (/^\d+$/.test(text) && Number(text) <= MAX_AD_ID) return null;
+  return `An ad id is a whole number from 0 to ${MAX_AD_ID}, such as 17${text ? `; "${text}" is not one` : ''}.`;
 }
 
 function List({ values, empty = 'any' }) {
   return values.length === 0 ? <span class="muted">{empty}</span> : values.join(', ');
 }
 
+/** Polled only once the ad is known: an unknown id would answer 404 every 2 s. */
+function Counters({ id }) {
+  const counters = usePoll(() => call('GET', `/admin/api/ads/${id}/counters`), COUNTERS_REFRESH_MS, [id]);
+  const n = counters.data;
+  return (
+    <Card title="Live counters" actions={<span class="small muted">since the server started · every 2 s</span>}>
+      <ErrorBox error={counters.error} title="Could not read the counters" />
+      {n ? (
+        <>
+          <dl class="stats" data-testid="ad-counters">
+            <div><dt>Impressions</dt><dd>{int(n.impressions)}</dd></div>
+            <div><dt>Clicks</dt><dd>{int(n.clicks)}</dd></div>
+            <div><dt>Conversions</dt><dd>{int(n.conversions)}</dd></div>
+            <div><dt>CTR</dt><dd>{pct(n.ctr)}</dd></div>
+            <div><dt>Spend</dt><dd>{money(n.spend, 4)}</dd></div>
+          </dl>
+          {n.impressions === 0 && <p class="small muted">{EVENTS_HINT}</p>}
+        </>
+      ) : (
+        !counters.error && <Spinner />
+      )}
+    </Card>
+  );
+}
+
 function AdDetails({ id, onChanged }) {
   const ad = usePoll(() => call('GET', `/v1/ads/${id}`), 0, [id]);
-  const counters = usePoll(() => call('GET', `/admin/api/ads/${id}/counters`), COUNTERS_REFRESH_MS, [id]);
   const [dialog, ask] = useConfirm();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState(null);
@@ -54,7 +86,6 @@ function AdDetails({ id, onChanged }) {
   const a = ad.data;
   const c = a.campaign;
   const t = c.targeting;
-  const n = counters.data;
   const spentShare = c.dailyBudget > 0 ? Math.min(1, c.spentToday / c.dailyBudget) : 0;
   return (
     <>
@@ -88,20 +119,7 @@ function AdDetails({ id, onChanged }) {
             <div><dt>Campaign</dt><dd>{a.campaignId}</dd></div>
           </dl>
         </Card>
-        <Card title="Live counters" actions={<span class="small muted">since the server started · every 2 s</span>}>
-          <ErrorBox error={counters.error} title="Could not read the counters" />
-          {n ? (
-            <dl class="stats" data-testid="ad-counters">
-              <div><dt>Impressions</dt><dd>{int(n.impressions)}</dd></div>
-              <div><dt>Clicks</dt><dd>{int(n.clicks)}</dd></div>
-              <div><dt>Conversions</dt><dd>{int(n.conversions)}</dd></div>
-              <div><dt>CTR</dt><dd>{pct(n.ctr)}</dd></div>
-              <div><dt>Spend</dt><dd>{money(n.spend, 4)}</dd></div>
-            </dl>
-          ) : (
-            !counters.error && <Spinner />
-          )}
-        </Card>
+        <Counters id={id} />
         <Card title={`Campaign ${c.id}`}>
           <dl class="stats">
             <div><dt>Advertiser</dt><dd>{c.advertiserId}</dd></div>
@@ -132,14 +150,16 @@ function AdDetails({ id, onChanged }) {
 
 export function Ads({ navigate }) {
   const [input, setInput] = useState(idFromAddress());
-  const [id, setId] = useState(idFromAddress());
-  const [problem, setProblem] = useState(null);
+  const [problem, setProblem] = useState(() => idFromAddress() && notAnAdId(idFromAddress()));
+  const [id, setId] = useState(() => (notAnAdId(idFromAddress()) ? '' : idFromAddress()));
   const busiest = usePoll(() => call('GET', '/admin/api/ads/busiest?limit=8'), 5000);
 
   useEffect(() => {
     const onPop = () => {
-      setId(idFromAddress());
-      setInput(idFromAddress());
+      const text = idFromAddress();
+      setProblem(text && notAnAdId(text));
+      setId(notAnAdId(text) ? '' : text);
+      setInput(text);
     };
     addEventListener('popstate', onPop);
     return () => removeEventListener('popstate', onPop);
@@ -147,14 +167,19 @@ export function Ads({ navigate }) {
 
   function open(value) {
     const text = String(value).trim();
-    if (!/^\d+$/.test(text)) {
-      setProblem('An ad id is a whole number, such as 17.');
+    const why = notAnAdId(text);
+    if (why) {
+      // Nothing of the last ad stays on screen next to the message.
+      setProblem(why);
+      setId('');
+      navigate('/admin/ads', { replace: true });
       return;
     }
+    const clean = String(Number(text));
     setProblem(null);
-    setInput(text);
-    setId(text);
-    navigate(`/admin/ads?id=${text}`, { replace: true });
+    setInput(clean);
+    setId(clean);
+    navigate(`/admin/ads?id=${clean}`, { replace: true });
   }
 
   return (
@@ -182,7 +207,7 @@ export function Ads({ navigate }) {
         <ErrorBox error={problem} title="Not an ad id" />
         <div class="busiest">
           <span class="small muted">Most shown since start:</span>
-          {busiest.data && busiest.data.ads.length === 0 && <span class="small muted">no impressions yet</span>}
+          {busiest.data && busiest.data.ads.length === 0 && <span class="small muted" title={EVENTS_HINT}>no impressions yet</span>}
           {busiest.data &&
             busiest.data.ads.map((a) => (
               <button type="button" key={a.adId} class="chip" onClick={() => open(a.adId)}>
@@ -191,6 +216,7 @@ export function Ads({ navigate }) {
             ))}
           <ErrorBox error={busiest.error} title="Could not list the busiest ads" />
         </div>
+        {busiest.data && busiest.data.ads.length === 0 && <p class="small muted">{EVENTS_HINT}</p>}
       </Card>
       {id && <AdDetails key={id} id={id} onChanged={busiest.refresh} />}
     </div>

@@ -19,6 +19,8 @@ const SORTS = {
   pctr: { label: 'pCTR', cmp: (a, b) => b.pctr - a.pctr },
 };
 const PAGE_ROWS = 100;
+/** The server's adsml.http.max-slots by default. */
+const MAX_SLOTS = 20;
 
 function Profile({ asked }) {
   if (!asked) return null;
@@ -219,14 +221,32 @@ export function Explain({ navigate }) {
 
   const set = (key) => (e) => setForm({ ...form, [key]: e.currentTarget.value });
 
+  /** The form's values for the request, or the first field that is wrong and why. */
+  function check() {
+    const userId = form.userId.trim();
+    const hourText = form.hour.trim();
+    const slotsText = form.slots.trim();
+    if (!userId) return { problem: 'User: enter a user id, such as u42.' };
+    if (userId.length > 128) return { problem: 'User: at most 128 characters.' };
+    if (!/^\d+$/.test(hourText) || Number(hourText) > 23) {
+      return { problem: `Hour: a whole number from 0 to 23${hourText ? `, not "${hourText}"` : ''}.` };
+    }
+    if (!/^\d+$/.test(slotsText) || Number(slotsText) < 1 || Number(slotsText) > MAX_SLOTS) {
+      return { problem: `Slots: a whole number from 1 to ${MAX_SLOTS}${slotsText ? `, not "${slotsText}"` : ''}.` };
+    }
+    return { userId, hour: Number(hourText), slots: Number(slotsText) };
+  }
+
   async function explain(e) {
     e.preventDefault();
-    const userId = form.userId.trim();
-    const hour = Number(form.hour);
-    const slots = Number(form.slots);
-    if (!userId) return setError('Enter a user id, such as u42.');
-    if (!Number.isInteger(hour) || hour < 0 || hour > 23) return setError('Hour: a whole number from 0 to 23.');
-    if (!Number.isInteger(slots) || slots < 1) return setError('Slots: a whole number, at least 1.');
+    // A new question clears the old answer: an error never stands next to a stale result.
+    setResult(null);
+    setAsked(null);
+    const { problem, userId, hour, slots } = check();
+    if (problem) {
+      setError(problem);
+      return;
+    }
     setRunning(true);
     setError(null);
     try {
@@ -273,7 +293,7 @@ export function Explain({ navigate }) {
       </div>
       <Card>
         <ErrorBox error={vocab.error || users.error} title="Could not load the choices" />
-        <form class="explain-form" onSubmit={explain}>
+        <form class="explain-form" onSubmit={explain} noValidate>
           <label class="field">
             <span class="field-label">User</span>
             <input name="userId" list="known-users" value={form.userId} onInput={pickUser} autocomplete="off" />
@@ -310,11 +330,11 @@ export function Explain({ navigate }) {
           </label>
           <label class="field field-narrow">
             <span class="field-label">Hour</span>
-            <input name="hour" type="number" min="0" max="23" value={form.hour} onInput={set('hour')} />
+            <input name="hour" inputMode="numeric" value={form.hour} onInput={set('hour')} title="0 to 23" />
           </label>
           <label class="field field-narrow">
             <span class="field-label">Slots</span>
-            <input name="slots" type="number" min="1" max="20" value={form.slots} onInput={set('slots')} />
+            <input name="slots" inputMode="numeric" value={form.slots} onInput={set('slots')} title={`1 to ${MAX_SLOTS}`} />
           </label>
           <button type="submit" class="button button-primary" disabled={running} data-action="explain">
             {running ? 'Ranking…' : 'Explain'}

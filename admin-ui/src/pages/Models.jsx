@@ -95,6 +95,21 @@ const KNOBS = [
   { key: 'serviceTimeSafety', label: 'Service time safety', help: 'factor on the expected scoring time when deciding a deadline is reachable' },
 ];
 
+/**
+ * The server names a knob by its key ("maxBatchRows must be >= 1, was -5"); the page shows it
+ * under its label ("Max batch rows: must be >= 1, was -5"). A reason that names no knob is kept.
+ */
+function knobReason(message) {
+  for (const k of KNOBS) {
+    for (const name of [k.key, k.key.replace(/Ms$/, '')]) {
+      if (message.startsWith(name) && !/^[A-Za-z]/.test(message.slice(name.length))) {
+        return `${k.label}: ${message.slice(name.length).replace(/^:?\s*/, '')}`;
+      }
+    }
+  }
+  return message;
+}
+
 function Scheduler() {
   const { data, error, refresh } = usePoll(() => call('GET', '/admin/api/scheduler'), REFRESH_MS);
   const [form, setForm] = useState(null);
@@ -112,7 +127,7 @@ function Scheduler() {
       const text = form[k.key].trim();
       const value = Number(text);
       if (text === '' || !Number.isFinite(value) || (k.integer && !Number.isInteger(value))) {
-        setOutcome({ kind: 'error', text: `${k.label}: expected ${k.integer ? 'an integer' : 'a number'}, got "${text}"` });
+        setOutcome({ kind: 'error', text: `${k.label}: expected ${k.integer ? 'a whole number' : 'a number'}, got "${text}"` });
         return;
       }
       if (value !== data.settings[k.key]) body[k.key] = value;
@@ -125,10 +140,10 @@ function Scheduler() {
     try {
       const updated = await call('PUT', '/admin/api/scheduler', { body });
       setForm(Object.fromEntries(KNOBS.map((k) => [k.key, String(updated.settings[k.key])])));
-      setOutcome({ kind: 'ok', text: `Scheduler updated: ${Object.keys(body).join(', ')}.` });
+      setOutcome({ kind: 'ok', text: `Scheduler updated: ${KNOBS.filter((k) => k.key in body).map((k) => k.label).join(', ')}.` });
       refresh();
     } catch (err) {
-      setOutcome({ kind: 'error', text: `Not changed: ${err.message}` });
+      setOutcome({ kind: 'error', text: `Not changed: ${knobReason(err.message)}` });
     } finally {
       setSaving(false);
     }
@@ -245,6 +260,15 @@ export function Models() {
     }
   }
 
+  // Rollback returns to the version active before the current one, which the registry keeps READY;
+  // with no other READY version there is certainly none.
+  const rollbackTarget = data && data.active && data.versions.some((v) => v.state === 'READY' && `${v.name}/${v.version}` !== data.active);
+  const rollbackHint = !data || !data.active
+    ? 'No version is active.'
+    : rollbackTarget
+      ? `Goes back to the version that was active before ${data.active} (a version loaded but never activated is not one).`
+      : `Nothing to roll back to: no version was active before ${data.active} and is still loaded.`;
+
   return (
     <div class="page">
       <div class="page-head">
@@ -260,9 +284,17 @@ export function Models() {
               <span class="muted">
                 Active: <strong class="mono" data-testid="active-version">{data.active || 'none'}</strong>
               </span>
-              <button type="button" class="button" disabled={!!busy || !data.active} data-action="rollback" onClick={() => act('rollback')}>
+              <button
+                type="button"
+                class="button"
+                disabled={!!busy || !rollbackTarget}
+                title={rollbackHint}
+                data-action="rollback"
+                onClick={() => act('rollback')}
+              >
                 Roll back
               </button>
+              {!rollbackTarget && <span class="small muted" data-testid="rollback-hint">nothing to roll back to</span>}
             </>
           )
         }

@@ -9,9 +9,9 @@ import { int, money, ms, num, pct } from '../format.js';
 const REFRESH_MS = 1500;
 const STAGES = ['retrieval', 'features', 'scoring', 'auction'];
 
-function Tile({ label, value, hint, testid }) {
+function Tile({ label, value, hint, title, testid }) {
   return (
-    <div class="tile" data-testid={testid}>
+    <div class="tile" data-testid={testid} title={title}>
       <div class="tile-label">{label}</div>
       <div class="tile-value">{value}</div>
       {hint && <div class="tile-hint">{hint}</div>}
@@ -68,12 +68,23 @@ export function Overview() {
         <Tile label="p90 latency" value={ms(now && now.p90Ms)} />
         <Tile label="p99 latency" value={ms(now && now.p99Ms)} />
         <Tile label="Error rate" value={pct(now && now.errorRate)} hint="4xx/5xx answers, not 503" />
-        <Tile label="Shed rate" value={pct(now && now.shedRate)} hint="503 answers: overload" />
+        <Tile
+          label="Shed rate"
+          value={pct(now && now.shedRate)}
+          hint="503s: shed or deadline missed"
+          title="Every 503 answer: work the scheduler shed, a deadline that could not be met (during JIT warm-up too), or no active model"
+        />
         <Tile label="CTR" value={pct(now && now.ctr)} hint={`${int(totals.impressions)} impressions, ${int(totals.clicks)} clicks`} />
         <Tile label="Revenue / 1000 requests" value={money(now && now.revenuePerMilleRequests)} hint={`${money(totals.spend)} since start`} />
         <Tile label="Queue delay" value={ms(now && now.queueDelayMeanMs)} hint="scheduler mean, last 10 s" />
         <Tile label="Rows per batch" value={num(now && now.meanBatchRows, 0)} hint={`${int(totals.batches)} batches since start`} />
       </div>
+      {totals.requests > 0 && !totals.impressions && (
+        <p class="small muted" data-testid="events-hint">
+          No impressions yet: impressions and clicks arrive through POST /v1/events, which the demo's simulated users
+          send; adsml load sends only rank requests. The CTR stays – until they do.
+        </p>
+      )}
       <div class="charts">
         <Chart
           title="Throughput"

@@ -136,6 +136,7 @@ class AdminUiBrowserTest {
         }
         openPage("models");
         assertEquals("ctr/1", browser.await("[data-testid=active-version]").getText());
+        assertFalse(browser.find("[data-action=rollback]").isEnabled(), "nothing was active before ctr/1");
         screenshots("models");
     }
 
@@ -168,6 +169,12 @@ class AdminUiBrowserTest {
             browser.await(chart + " draws its series", d -> seriesPixels(chart) > 30 ? true : null);
         }
         assertNoConsoleErrors("overview");
+
+        // Leaving through the tabs unmounts the charts: nothing of theirs may run after that.
+        browser.find("a[data-page=models]").click();
+        browser.await("[data-testid=active-version]");
+        Thread.sleep(500);
+        assertNoConsoleErrors("the models page, after leaving the overview");
     }
 
     /**
@@ -238,6 +245,25 @@ class AdminUiBrowserTest {
         assertTrue(won.get(0).getText().contains("won slot"), won.get(0)::getText);
         assertEquals(won.size(), browser.findAll("table[data-testid=winners] tbody tr").size(), "winners table");
         assertNoConsoleErrors("explain");
+
+        // A wrong hour is named on the page, sends nothing, and takes the last answer away.
+        browser.script("""
+                window.rankCalls = 0;
+                const plain = window.fetch;
+                window.fetch = (url, init) => {
+                  if (String(url).includes('/v1/rank')) window.rankCalls++;
+                  return plain(url, init);
+                };""");
+        WebElement hour = browser.find("input[name=hour]");
+        hour.clear();
+        hour.sendKeys("abc");
+        browser.find("[data-action=explain]").click();
+        WebElement error = browser.await("[role=alert]");
+        assertTrue(error.getText().contains("Hour"), error::getText);
+        assertTrue(browser.findAll("table[data-testid=candidates]").isEmpty(), "the last answer is gone");
+        assertEquals(0L, ((Number) browser.script("return window.rankCalls")).longValue(), "no rank request sent");
+        browser.screenshot(SHOTS.resolve("explain-wrong-hour-1280x800.png"));
+        assertNoConsoleErrors("explain, with a wrong hour");
     }
 
     @Test
@@ -286,5 +312,15 @@ class AdminUiBrowserTest {
         browser.await("[data-testid=confirm]").click();
         browser.await("[data-action=pause]");
         assertFalse(client.get("/v1/ads/" + ad).json().path("paused").asBoolean(), "resumed through the UI");
+
+        // An id beyond int range is refused on the page, and the last ad's cards go away.
+        WebElement id = browser.find("input[name=adId]");
+        id.clear();
+        id.sendKeys("99999999999999999999");
+        browser.find("[data-action=lookup]").click();
+        assertTrue(browser.await("[role=alert]").getText().contains("Not an ad id"), "named as not an ad id");
+        assertTrue(browser.findAll("[data-testid=ad-counters]").isEmpty(), "the last ad is gone");
+        browser.screenshot(SHOTS.resolve("ads-wrong-id-1280x800.png"));
+        assertNoConsoleErrors("ads, with a wrong id");
     }
 }

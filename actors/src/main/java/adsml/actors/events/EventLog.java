@@ -1,8 +1,6 @@
 package adsml.actors.events;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -39,16 +35,11 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     public record Append(List<Event> events, ActorRef<StatusReply<Integer>> replyTo) implements Command {
     }
 
-    /** Events counted by type since the log was created, across restarts. */
-    public record GetCounts(ActorRef<Map<Event.Type, Long>> replyTo) implements Command {
-    }
-
     private enum Flush implements Command {
         INSTANCE
     }
 
     private final FileChannel channel;
-    private final Map<Event.Type, Long> counts;
     private final List<Pending> pending = new ArrayList<>();
     private boolean flushQueued;
     /** Set when forcing failed: what is on disk is then unknown, so nothing more is acknowledged. */
@@ -57,22 +48,20 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     private record Pending(ActorRef<StatusReply<Integer>> replyTo, List<Event> events) {
     }
 
-    private EventLog(ActorContext<Command> context, FileChannel channel, Map<Event.Type, Long> counts) {
+    private EventLog(ActorContext<Command> context, FileChannel channel) {
         super(context);
         this.channel = channel;
-        this.counts = counts;
     }
 
     public static Behavior<Command> create(Path file) {
         return Behaviors.setup(context -> {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Map<Event.Type, Long> counts = countExisting(file);
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.READ);
             // A crash may have left half a line at the end: cut it, so the next append starts a line.
             channel.truncate(endOfLastLine(channel));
             channel.position(channel.size());
-            return new EventLog(context, channel, counts);
+            return new EventLog(context, channel);
         });
     }
 
@@ -81,7 +70,6 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         return newReceiveBuilder()
                 .onMessage(Append.class, this::onAppend)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
-                .onMessage(GetCounts.class, this::onGetCounts)
                 .onSignal(PostStop.class, signal -> onStop())
                 .build();
     }
@@ -136,17 +124,9 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
                 p.replyTo().tell(StatusReply.error(brokenReason));
                 continue;
             }
-            for (Event e : p.events()) {
-                counts.merge(e.type(), 1L, Long::sum);
-            }
             p.replyTo().tell(StatusReply.success(p.events().size()));
         }
         pending.clear();
-        return this;
-    }
-
-    private Behavior<Command> onGetCounts(GetCounts get) {
-        get.replyTo().tell(Map.copyOf(counts));
         return this;
     }
 
@@ -170,38 +150,5 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             }
         }
         return 0;
-    }
-
-    private static Event.Type typeOf(String name) {
-        for (Event.Type t : Event.Type.values()) {
-            if (t.name().equals(name)) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    private static Map<Event.Type, Long> countExisting(Path file) {
-        Map<Event.Type, Long> counts = new EnumMap<>(Event.Type.class);
-        for (Event.Type t : Event.Type.values()) {
-            counts.put(t, 0L);
-        }
-        if (!Files.exists(file)) {
-            return counts;
-        }
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                int tab = line.indexOf('\t');
-                Event.Type type = tab > 0 ? typeOf(line.substring(0, tab)) : null;
-                // A line torn by a crash counts as nothing; the appends after it are whole lines.
-                if (type != null) {
-                    counts.merge(type, 1L, Long::sum);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the event log " + file, e);
-        }
-        return counts;
     }
 }

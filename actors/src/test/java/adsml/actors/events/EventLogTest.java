@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -27,7 +26,7 @@ class EventLogTest {
     }
 
     @Test
-    void append_isAcknowledgedAfterItIsOnDisk_andCounted() throws Exception {
+    void append_isAcknowledgedAfterItIsOnDisk() throws Exception {
         Path file = dir.resolve("events.log");
         ActorRef<EventLog.Command> log = KIT.spawn(EventLog.create(file));
         TestProbe<StatusReply<Integer>> ack = KIT.createTestProbe();
@@ -37,13 +36,10 @@ class EventLogTest {
         assertEquals(2, ack.receiveMessage().getValue());
         List<String> lines = Files.readAllLines(file);
         assertEquals(List.of("IMPRESSION\tr1\tu1\t3\t1000\t0.0", "CLICK\tr1\tu1\t3\t1001\t0.42"), lines);
-        TestProbe<Map<Event.Type, Long>> counts = KIT.createTestProbe();
-        log.tell(new EventLog.GetCounts(counts.getRef()));
-        assertEquals(1L, counts.receiveMessage().get(Event.Type.CLICK));
     }
 
     @Test
-    void restart_afterATornLine_cutsIt_andKeepsCountingWholeLines() throws Exception {
+    void restart_afterATornLine_cutsIt_andAppendsWholeLines() throws Exception {
         Path file = dir.resolve("events.log");
         Files.writeString(file, "IMPRESSION\tr1\tu1\t3\t1000\t0.0\nCLI");
         ActorRef<EventLog.Command> log = KIT.spawn(EventLog.create(file));
@@ -52,12 +48,7 @@ class EventLogTest {
         assertEquals(1, ack.receiveMessage().getValue());
         List<String> lines = Files.readAllLines(file);
         assertEquals(2, lines.size(), lines.toString());
+        assertEquals("IMPRESSION\tr1\tu1\t3\t1000\t0.0", lines.get(0), "the whole line before the torn one is kept");
         assertTrue(lines.get(1).startsWith("CONVERSION\tr2"), lines.toString());
-        TestProbe<Map<Event.Type, Long>> counts = KIT.createTestProbe();
-        log.tell(new EventLog.GetCounts(counts.getRef()));
-        Map<Event.Type, Long> c = counts.receiveMessage();
-        assertEquals(1L, c.get(Event.Type.IMPRESSION));
-        assertEquals(1L, c.get(Event.Type.CONVERSION));
-        assertEquals(0L, c.get(Event.Type.CLICK));
     }
 }

@@ -59,12 +59,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,6 +117,10 @@ public final class AdsmlServer implements AutoCloseable {
      * {@link Ticker#SYSTEM}'s time.
      */
     public CompletionStage<RankResult> rank(RankQuery query) {
+        return rank(system, actors, query);
+    }
+
+    private static CompletionStage<RankResult> rank(ActorSystem<Void> system, ServingGuardian.Refs actors, RankQuery query) {
         Duration timeout = Duration.ofNanos(Math.max(0, query.deadlineNanos() - Ticker.SYSTEM.nanos())).plusSeconds(1);
         return AskPattern.askWithStatus(actors.gateway(), replyTo -> new RankingGateway.Rank(query, replyTo), timeout,
                 system.scheduler());
@@ -247,9 +249,7 @@ public final class AdsmlServer implements AutoCloseable {
                 RankQuery query = new RankQuery(user.id(), user.country(), user.device(),
                         new Context(random.nextInt(Vocab.SURFACES.length), random.nextInt(Vocab.HOURS), 0), 5,
                         Ticker.SYSTEM.nanos() + WARM_UP_DEADLINE.toNanos(), false);
-                inFlight.add(AskPattern.askWithStatus(actors.gateway(), (ActorRef<StatusReply<RankResult>> replyTo)
-                        -> new RankingGateway.Rank(query, replyTo), WARM_UP_DEADLINE.plusSeconds(1), system.scheduler())
-                        .toCompletableFuture());
+                inFlight.add(rank(system, actors, query).toCompletableFuture());
                 sentAll++;
             }
             for (CompletableFuture<RankResult> f : inFlight) {

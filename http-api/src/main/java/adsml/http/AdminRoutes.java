@@ -63,7 +63,8 @@ public final class AdminRoutes {
     /**
      * @param maxCandidates rows one rank request may bring: the queue must hold at least that many
      * @param modelsRoot    the models folder, listed for the versions that could be loaded
-     * @param blocking      where that listing runs: it reads the disk
+     * @param blocking      where that listing runs (it reads the disk), and where the registry's answers become
+     *                      responses (not the ask's own executor: see {@link RankRoutes}'s constructor)
      */
     public AdminRoutes(ActorRef<ModelRegistry.Command> registry, ActiveModel model, BatchingScheduler scheduler,
                        Scheduler actorScheduler, HttpSettings settings, int maxCandidates, Path modelsRoot,
@@ -102,18 +103,18 @@ public final class AdminRoutes {
                 settings.adminTimeout(), actorScheduler);
         CompletionStage<Map<String, List<String>>> onDisk = CompletableFuture.supplyAsync(
                 () -> ModelFolder.versionsByName(modelsRoot), blocking);
-        return versions.thenCombine(onDisk, (list, folders) -> {
+        return versions.thenCombineAsync(onDisk, (list, folders) -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("active", model.current().map(v -> (Object) v.id()).orElse(null));
             body.put("versions", list);
             body.put("onDisk", folders);
             return JsonResponses.ok(body);
-        });
+        }, blocking);
     }
 
     /** A registry refusal says whose problem it is: a bad name 400, no such version 404, a state that forbids it 409. */
-    private static CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {
-        return reply.handle((info, failure) -> {
+    private CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {
+        return reply.handleAsync((info, failure) -> {
             if (failure == null) {
                 return JsonResponses.ok(info);
             }
@@ -127,7 +128,7 @@ public final class AdminRoutes {
                 return JsonResponses.error(status, cause.getMessage());
             }
             return ErrorMapping.toResponse(cause);
-        });
+        }, blocking);
     }
 
     private Map<String, Object> schedulerJson() {

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -47,10 +48,13 @@ public final class EventRoutes {
     private final HttpSettings settings;
     private final ServingMetrics metrics;
     private final EventCounters counters;
+    private final Executor callbacks;
 
+    /** @param callbacks where an answer becomes a response (why not the stage's own: {@link RankRoutes}'s constructor) */
     public EventRoutes(ActorRef<EventLog.Command> log, AdIndex index, BudgetTracker budget, Scheduler scheduler,
-                       HttpSettings settings, ServingMetrics metrics, EventCounters counters) {
+                       HttpSettings settings, ServingMetrics metrics, EventCounters counters, Executor callbacks) {
         this.counters = counters;
+        this.callbacks = callbacks;
         this.log = log;
         this.index = index;
         this.budget = budget;
@@ -69,7 +73,7 @@ public final class EventRoutes {
         List<Event> events = parse(body);
         CompletionStage<Integer> written = AskPattern.askWithStatus(log, replyTo -> new EventLog.Append(events, replyTo),
                 settings.eventsTimeout(), scheduler);
-        return written.handle((count, failure) -> {
+        return written.handleAsync((count, failure) -> {
             if (failure != null) {
                 LoggerFactory.getLogger(EventRoutes.class).warn("events not stored", failure);
                 return JsonResponses.unavailable("events not stored; nothing of this batch was acknowledged", Duration.ofSeconds(1));
@@ -86,7 +90,7 @@ public final class EventRoutes {
                 metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
             }
             return JsonResponses.ok(Map.of("accepted", count));
-        });
+        }, callbacks);
     }
 
     private List<Event> parse(byte[] body) {

@@ -163,8 +163,10 @@ public final class AdsmlServer implements AutoCloseable {
             EventCounters counters = new EventCounters();
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
             List<Route> publicRoutes = List.of(
-                    new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
-                    new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters).routes(),
+                    new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics,
+                            system.executionContext()).routes(),
+                    new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters,
+                            system.executionContext()).routes(),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking).routes(),
                     new HealthRoutes(model, scheduler, metrics, warm::get).routes());
             OverviewSampler overview = new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC());

@@ -12,32 +12,35 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * An {@link AdIndex} that scans every ad and keeps the exact top {@code max} by embedding affinity.
+ * An {@link AdIndex} that returns the exact top {@code max} by embedding affinity, scanning only the
+ * ads that could make it.
  *
  * <p>Layout: ad ids and campaign ids are array indexes (dense, as a world's are; an upsert past the
- * end grows the arrays, leaving absent slots for skipped ids). Ad embeddings live in one
- * {@code float[]} per dimension, ad-to-campaign, paused flags and the campaigns' targeting masks in
- * primitive arrays, so a scan touches no object per ad.
+ * end grows the arrays, leaving absent slots for skipped ids). The embeddings live in
+ * {@link AdClusters}: grouped by k-means, one {@code float[]} per dimension in cluster order.
+ * Ad-to-campaign, paused flags and the campaigns' targeting masks are primitive arrays, so a scan
+ * touches no object per ad.
  *
- * <p>A retrieval first decides targeting once per campaign (branch-free, into a per-thread flag
- * array), then walks the ads in chunks whose scores stay in the L1 cache. For each chunk it computes
- * the affinities in one pass over the dimension arrays, which the JIT can vectorise (a per-ad dot
+ * <p>A retrieval bounds every cluster's best possible score and visits the clusters best bound
+ * first. Within a cluster it walks the ads in chunks whose scores stay in the L1 cache, computing the
+ * affinities in one pass over the dimension arrays, which the JIT can vectorise (a per-ad dot
  * product over one interleaved array is a short chain it cannot); the terms are summed in the same
- * order, so the scores are the same floats. Then each ad that is eligible, not paused and at or
- * above the running floor (evaluated without short-circuits, so one well-predicted branch per ad)
- * has its (score, ad id) key, packed into a long, appended to a buffer. When the buffer fills, ads of
- * campaigns out of budget leave it, a selection keeps the best {@code max}, and the floor rises to
- * the worst kept, so budgets are read for a few thousand ads, not 100,000, and most ads cost one
- * comparison, where the heap this replaced paid ten levels for each of thousands of insertions.
- * Scratch arrays are per thread, so retrieval allocates nothing once a thread has seen its largest
- * {@code max}. BENCHMARKS.md has the time per retrieval (AdIndexBenchmark).
+ * order as everywhere, so the scores are the same floats. Each ad at or above the running floor,
+ * not paused and targeting the user has its (score, ad id) key, packed into a long, appended to a
+ * buffer. When the buffer fills (or half-fills, between clusters), ads of campaigns out of budget
+ * leave it, a selection keeps the best {@code max}, and the floor rises to the worst kept. The scan
+ * stops at the first cluster whose bound is below the floor: about a fifth of the demo world's ads
+ * are scored, and most of those cost one comparison. Budgets are read for a few thousand ads, not
+ * 100,000. Scratch arrays are per thread, so retrieval allocates nothing once a thread has seen its
+ * largest {@code max}. BENCHMARKS.md has the time per retrieval (AdIndexBenchmark).
  *
  * <p>Concurrency: copy-on-write. Readers take one volatile read of an immutable snapshot and never
  * lock or contend, and a retrieval sees one consistent state of every ad (a read-write lock would
  * have every retrieval write the lock's shared counter, a cache line bouncing between cores, and
  * would let writers stall readers). Writers serialise on a lock
  * and publish a new snapshot that shares the arrays they did not change; an upsert copies the
- * ad-sized arrays (about 3 MB for 100,000 ads, about 0.4 ms), a pause only the flags.
+ * ad-sized arrays (about 3 MB for 100,000 ads, about a millisecond) and places the ad in its
+ * nearest cluster, a pause copies only the flags.
  * That suits a read-mostly index with occasional admin writes; a stream of writes wants the
  * segment-based index a later issue brings. Budgets are live, not part of the snapshot: a campaign
  * that runs out stops being retrieved at once.
@@ -49,7 +52,7 @@ public final class ExactAdIndex implements AdIndex {
     private static final int DIM = Vocab.EMBEDDING_DIM;
 
     static {
-        // affinities() is written out per dimension.
+        // affinities() and AdClusters are written out per dimension.
         if (DIM != 6) {
             throw new AssertionError("ExactAdIndex scores 6 embedding dimensions, the world has " + DIM);
         }
@@ -59,7 +62,7 @@ public final class ExactAdIndex implements AdIndex {
     private static final class Snapshot {
         final int limit;            // ad ids are < limit
         final int size;             // ads present
-        final float[][] embeddings; // [d][adId]
+        final AdClusters clusters;  // the ads' embeddings and filters, grouped
         final int[] adCampaign;     // campaign id per ad id, -1 when absent
         final boolean[] paused;     // per ad id
         final Ad[] ads;             // per ad id, null when absent
@@ -69,11 +72,11 @@ public final class ExactAdIndex implements AdIndex {
         final int[] ageMask;
         final long[] interestMask;
 
-        Snapshot(int limit, int size, float[][] embeddings, int[] adCampaign, boolean[] paused, Ad[] ads,
+        Snapshot(int limit, int size, AdClusters clusters, int[] adCampaign, boolean[] paused, Ad[] ads,
                  Campaign[] campaigns, int[] countryMask, int[] deviceMask, int[] ageMask, long[] interestMask) {
             this.limit = limit;
             this.size = size;
-            this.embeddings = embeddings;
+            this.clusters = clusters;
             this.adCampaign = adCampaign;
             this.paused = paused;
             this.ads = ads;
@@ -85,22 +88,57 @@ public final class ExactAdIndex implements AdIndex {
         }
 
         Snapshot withPaused(boolean[] newPaused) {
-            return new Snapshot(limit, size, embeddings, adCampaign, newPaused, ads, campaigns, countryMask,
+            AdClusters refiltered = clusters.withFilters(filters(adCampaign, newPaused, countryMask, deviceMask, ageMask,
+                    interestMask));
+            return new Snapshot(limit, size, refiltered, adCampaign, newPaused, ads, campaigns, countryMask,
                     deviceMask, ageMask, interestMask);
         }
     }
 
-    /** Ads scored at a time: small enough that a chunk's scores stay in the L1 cache. */
-    private static final int CHUNK = 1024;
+    /**
+     * The filter word of a slot: its campaign's country, device and age masks side by side, and the
+     * sign bit set when the ad is paused, so that one int read next to the embedding decides all but
+     * the interests.
+     */
+    private static final int DEVICE_SHIFT = Vocab.COUNTRIES.length;
+    private static final int AGE_SHIFT = DEVICE_SHIFT + Vocab.DEVICES.length;
+    private static final int PAUSED = 1 << 31;
+
+    static {
+        if (AGE_SHIFT + Vocab.AGE_BUCKETS.length > 31) {
+            throw new AssertionError("country, device and age masks do not fit in a filter word");
+        }
+    }
+
+    private static AdClusters.Filters filters(int[] adCampaign, boolean[] paused, int[] country, int[] device,
+                                              int[] age, long[] interest) {
+        return new AdClusters.Filters() {
+            @Override
+            public int word(int adId) {
+                int c = adCampaign[adId];
+                return country[c] | device[c] << DEVICE_SHIFT | age[c] << AGE_SHIFT | (paused[adId] ? PAUSED : 0);
+            }
+
+            @Override
+            public long interests(int adId) {
+                return interest[adCampaign[adId]];
+            }
+        };
+    }
 
     /** Keys buffered per wanted ad before a selection: larger means fewer selections, each longer. */
     private static final int BUFFER_FACTOR = 4;
 
-    /** Per-thread scan storage, grown to the largest {@code max} and campaign count the thread has seen. */
+    /** Between clusters, a buffer holding this many times {@code max} keys is cut back, so that the floor is fresh when the next bound is compared. */
+    private static final int SELECT_AT_BOUNDARY = 2;
+
+    /** Clusters put in bound order at a time; most retrievals stop within a few rounds. */
+    private static final int CLUSTERS_PER_ROUND = 128;
+
+    /** Per-thread scan storage, grown to the largest {@code max} and cluster count the thread has seen. */
     private static final class Scratch {
-        final float[] scores = new float[CHUNK];
         long[] keys = new long[0];
-        boolean[] eligible = new boolean[0]; // [campaignId + 1]; [0] stands for absent ads and stays false
+        long[] bounds = new long[0];         // per cluster
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -142,7 +180,6 @@ public final class ExactAdIndex implements AdIndex {
         for (int i = 0; i < ads.size(); i++) {
             limit = Math.max(limit, ads.get(i).id() + 1);
         }
-        float[][] embeddings = new float[DIM][limit];
         int[] adCampaign = new int[limit];
         Arrays.fill(adCampaign, -1);
         Ad[] adById = new Ad[limit];
@@ -156,10 +193,11 @@ public final class ExactAdIndex implements AdIndex {
             }
             adById[a.id()] = a;
             adCampaign[a.id()] = a.campaignId();
-            setEmbedding(embeddings, a.id(), a.embedding());
         }
-        this.snapshot = new Snapshot(limit, ads.size(), embeddings, adCampaign, new boolean[limit], adById, byId,
-                country, device, age, interest);
+        boolean[] paused = new boolean[limit];
+        AdClusters clusters = AdClusters.of(ads, filters(adCampaign, paused, country, device, age, interest));
+        this.snapshot = new Snapshot(limit, ads.size(), clusters, adCampaign, paused, adById, byId, country, device, age,
+                interest);
     }
 
     /** An index of every ad and campaign of {@code world}. */
@@ -195,52 +233,89 @@ public final class ExactAdIndex implements AdIndex {
             return 0;
         }
         Snapshot s = snapshot;
+        AdClusters clusters = s.clusters;
         Scratch scratch = SCRATCH.get();
-        boolean[] eligible = eligibleCampaigns(s, scratch, country, device, age, interests);
         int capacity = BUFFER_FACTOR * max;
         if (scratch.keys.length < capacity) {
             scratch.keys = new long[capacity];
         }
+        if (scratch.bounds.length < clusters.count) {
+            scratch.bounds = new long[clusters.count];
+        }
         long[] keys = scratch.keys;
-        float[] scores = scratch.scores;
+        float q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3], q4 = query[4], q5 = query[5];
+        long[] bounds = scratch.bounds;
+        clusters.bounds(query, bounds);
+        int countryBit = country < 0 ? 0 : 1 << country;
+        int deviceBit = device < 0 ? 0 : 1 << device;
+        int ageBit = age < 0 ? 0 : 1 << age;
+        int[] slotAd = clusters.slotAd;
+        int[] slotFilter = clusters.slotFilter;
+        long[] slotInterests = clusters.slotInterests;
         int[] adCampaign = s.adCampaign;
-        boolean[] paused = s.paused;
         BudgetTracker.DayView today = budget.view();
         long threshold = Long.MIN_VALUE;
         float floor = Float.NEGATIVE_INFINITY; // the threshold's score, compared before any key is made
         int n = 0;
         int checked = 0; // keys[0, checked) are known to be in budget
-        for (int base = 0, limit = s.limit; base < limit; base += CHUNK) {
-            int count = Math.min(CHUNK, limit - base);
-            affinities(s.embeddings, base, count, query, scores);
-            for (int i = 0; i < count; i++) {
-                int a = base + i;
-                float score = scores[i];
-                // Non-short-circuit: one branch, taken for the few eligible ads at or above the floor.
-                if (!(score < floor) & eligible[adCampaign[a] + 1] & !paused[a]) {
+        int unvisited = clusters.count; // bounds[0, unvisited): the clusters not visited yet, in no order
+        visit:
+        while (unvisited > 0) {
+            // The best few bounds, in order: sorting every cluster's costs more than the scan it saves.
+            int take = Math.min(CLUSTERS_PER_ROUND, unvisited);
+            selectLargest(bounds, unvisited, take);
+            Arrays.sort(bounds, 0, take);
+            for (int b = take - 1; b >= 0; b--) {
+                if (n >= SELECT_AT_BOUNDARY * max && n > checked) {
+                    // Cheaper than scanning a cluster the true k-th best would have ruled out.
+                    n = cut(keys, checked, n, max, adCampaign, today);
+                    checked = n;
+                    if (n == max) {
+                        threshold = smallest(keys, n);
+                        floor = scoreOf(threshold);
+                    }
+                }
+                if (AdClusters.boundOf(bounds[b]) < floor) {
+                    break visit; // no ad of this cluster, or of any left, can score as high as the k-th best
+                }
+                int cluster = AdClusters.clusterOf(bounds[b]);
+                float[] emb = clusters.slotEmb;
+                for (int slot = clusters.start[cluster], end = clusters.start[cluster + 1]; slot < end; slot++) {
+                    int e = slot * AdClusters.DIM;
+                    // The same terms in the same order as every other affinity in adsml: the same floats.
+                    float score = q0 * emb[e] + q1 * emb[e + 1] + q2 * emb[e + 2] + q3 * emb[e + 3] + q4 * emb[e + 4]
+                            + q5 * emb[e + 5];
+                    if (score < floor) {
+                        continue; // most ads, once the floor has risen
+                    }
+                    if (!admits(slotFilter[slot], slotInterests[slot], countryBit, deviceBit, ageBit, interests)) {
+                        continue;
+                    }
+                    int a = slotAd[slot];
                     long key = key(score, a);
                     if (key <= threshold) {
                         continue;
                     }
                     keys[n++] = key;
-                }
-                if (n == capacity) {
-                    n = dropOutOfBudget(keys, checked, n, adCampaign, today);
-                    if (n > max) {
-                        selectLargest(keys, n, max);
-                        n = max;
-                        threshold = smallest(keys, n);
-                        floor = scoreOf(threshold);
+                    if (n == capacity) {
+                        n = cut(keys, checked, n, max, adCampaign, today);
+                        checked = n;
+                        if (n == max) {
+                            threshold = smallest(keys, n);
+                            floor = scoreOf(threshold);
+                        }
                     }
-                    checked = n;
                 }
             }
+            int kept = 0; // of the rest, those that may still hold a winner
+            for (int b = take; b < unvisited; b++) {
+                if (!(AdClusters.boundOf(bounds[b]) < floor)) {
+                    bounds[kept++] = bounds[b];
+                }
+            }
+            unvisited = kept;
         }
-        n = dropOutOfBudget(keys, checked, n, adCampaign, today);
-        if (n > max) {
-            selectLargest(keys, n, max);
-            n = max;
-        }
+        n = cut(keys, checked, n, max, adCampaign, today);
         Arrays.sort(keys, 0, n);
         for (int k = 0; k < n; k++) {
             out[k] = adOf(keys[n - 1 - k]);
@@ -249,45 +324,28 @@ public final class ExactAdIndex implements AdIndex {
     }
 
     /**
-     * Targeting is per campaign: decide it once per campaign (about 5 ads each), so the ad loop has
-     * one load per ad for it. Index {@code campaignId + 1}; index 0, for absent ads, stays false.
+     * Whether a slot's ad is not paused and its campaign targets the user. Branch-free: it runs only
+     * for ads at or above the floor, where whether they pass is anyone's guess.
      */
-    private static boolean[] eligibleCampaigns(Snapshot s, Scratch scratch, int country, int device, int age,
-                                               long interests) {
-        int countryBit = country < 0 ? 0 : 1 << country;
-        int deviceBit = device < 0 ? 0 : 1 << device;
-        int ageBit = age < 0 ? 0 : 1 << age;
-        int campaignLimit = s.campaigns.length;
-        if (scratch.eligible.length < campaignLimit + 1) {
-            scratch.eligible = new boolean[campaignLimit + 1];
-        }
-        boolean[] eligible = scratch.eligible;
-        int[] cm = s.countryMask;
-        int[] dm = s.deviceMask;
-        int[] am = s.ageMask;
-        long[] im = s.interestMask;
-        for (int c = 0; c < campaignLimit; c++) {
-            int m1 = cm[c];
-            int m2 = dm[c];
-            int m3 = am[c];
-            long m4 = im[c];
-            eligible[c + 1] = (m1 == 0 | (m1 & countryBit) != 0) & (m2 == 0 | (m2 & deviceBit) != 0)
-                    & (m3 == 0 | (m3 & ageBit) != 0) & (m4 == 0 | (m4 & interests) != 0);
-        }
-        return eligible;
+    private static boolean admits(int word, long m4, int countryBit, int deviceBit, int ageBit, long interests) {
+        int m1 = word & ((1 << DEVICE_SHIFT) - 1);
+        int m2 = (word >>> DEVICE_SHIFT) & ((1 << (AGE_SHIFT - DEVICE_SHIFT)) - 1);
+        int m3 = (word >>> AGE_SHIFT) & ((1 << Vocab.AGE_BUCKETS.length) - 1);
+        return word >= 0 & (m1 == 0 | (m1 & countryBit) != 0) & (m2 == 0 | (m2 & deviceBit) != 0)
+                & (m3 == 0 | (m3 & ageBit) != 0) & (m4 == 0 | (m4 & interests) != 0);
     }
 
     /**
-     * The affinities of ads {@code [base, base + count)} into {@code scores[0, count)}. Written out for
-     * the six dimensions: one pass, each row indexed alike, is what the JIT vectorises.
+     * Drops, from {@code keys[checked, n)}, ads whose campaign is out of budget, then keeps the best
+     * {@code max} (in no order); returns how many are kept.
      */
-    private static void affinities(float[][] emb, int base, int count, float[] query, float[] scores) {
-        float q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3], q4 = query[4], q5 = query[5];
-        float[] e0 = emb[0], e1 = emb[1], e2 = emb[2], e3 = emb[3], e4 = emb[4], e5 = emb[5];
-        for (int i = 0; i < count; i++) {
-            int a = base + i;
-            scores[i] = q0 * e0[a] + q1 * e1[a] + q2 * e2[a] + q3 * e3[a] + q4 * e4[a] + q5 * e5[a];
+    private static int cut(long[] keys, int checked, int n, int max, int[] adCampaign, BudgetTracker.DayView today) {
+        n = dropOutOfBudget(keys, checked, n, adCampaign, today);
+        if (n > max) {
+            selectLargest(keys, n, max);
+            n = max;
         }
+        return n;
     }
 
     /** Removes, from {@code keys[from, n)}, ads whose campaign is out of budget; returns the new end. */
@@ -403,11 +461,6 @@ public final class ExactAdIndex implements AdIndex {
             Snapshot s = snapshot;
             int id = ad.id();
             int limit = Math.max(s.limit, id + 1);
-            float[][] embeddings = new float[DIM][];
-            for (int d = 0; d < DIM; d++) {
-                embeddings[d] = Arrays.copyOf(s.embeddings[d], limit);
-            }
-            setEmbedding(embeddings, id, ad.embedding());
             int[] adCampaign = Arrays.copyOf(s.adCampaign, limit);
             Arrays.fill(adCampaign, s.limit, limit, -1);
             boolean present = adCampaign[id] >= 0;
@@ -426,8 +479,10 @@ public final class ExactAdIndex implements AdIndex {
             setTargeting(campaign, country, device, age, interest);
             // Before publishing, so that no retrieval meets a campaign the tracker does not know.
             budget.register(campaign);
-            snapshot = new Snapshot(limit, present ? s.size : s.size + 1, embeddings, adCampaign, paused, ads,
-                    campaigns, country, device, age, interest);
+            AdClusters clusters = s.clusters.with(id, ad.embedding(), filters(adCampaign, paused, country, device, age,
+                    interest));
+            snapshot = new Snapshot(limit, present ? s.size : s.size + 1, clusters, adCampaign, paused, ads, campaigns,
+                    country, device, age, interest);
         }
     }
 
@@ -450,12 +505,6 @@ public final class ExactAdIndex implements AdIndex {
     @Override
     public int size() {
         return snapshot.size;
-    }
-
-    private static void setEmbedding(float[][] embeddings, int adId, float[] embedding) {
-        for (int d = 0; d < DIM; d++) {
-            embeddings[d][adId] = embedding[d];
-        }
     }
 
     private static void setTargeting(Campaign c, int[] country, int[] device, int[] age, long[] interest) {

@@ -353,11 +353,48 @@ class ExactAdIndexTest {
         assertEquals(1_300, index.size());
     }
 
+    @Test
+    void retrieve_equalsBruteForceAfterUpsertsMoveAdsBetweenClusters() {
+        World world = WorldGenerator.generate(new WorldConfig(8, 3_000, 100, 0, 0), ProgressListener.NONE);
+        ExactAdIndex index = ExactAdIndex.of(world, budget);
+        List<Ad> current = new ArrayList<>(world.ads());
+        SplittableRandom random = new SplittableRandom(4);
+        for (int round = 0; round < 400; round++) {
+            // Replaces an ad (often into another cluster), or adds one past the end, some far from every centroid.
+            int id = round % 4 == 0 ? current.size() : random.nextInt(current.size());
+            Campaign campaign = world.campaign(random.nextInt(world.campaigns().size()));
+            float[] e = new float[Vocab.EMBEDDING_DIM];
+            for (int d = 0; d < e.length; d++) {
+                e[d] = (float) (random.nextGaussian() * (round % 5 == 0 ? 3 : 1));
+            }
+            Ad ad = new Ad(id, campaign.id(), campaign.category(), 0, e);
+            index.upsert(ad, campaign);
+            if (id == current.size()) {
+                current.add(ad);
+            } else {
+                current.set(id, ad);
+            }
+        }
+        boolean[] paused = new boolean[current.size()];
+        int[] out = new int[300];
+        for (int u = 0; u < world.users().size(); u++) {
+            User user = world.user(u);
+            int max = 1 + random.nextInt(300);
+            int n = index.retrieve(user, CTX, max, out);
+            assertArrayEquals(bruteForce(current, world::campaignOf, user, paused, max), Arrays.copyOf(out, n), "user " + u);
+        }
+    }
+
     /** Every eligible ad sorted by affinity (the index's float arithmetic), then id; the first max. */
     private int[] bruteForce(World world, User user, boolean[] paused, int max) {
+        return bruteForce(world.ads(), world::campaignOf, user, paused, max);
+    }
+
+    private int[] bruteForce(List<Ad> ads, java.util.function.Function<Ad, Campaign> campaignOf, User user,
+                             boolean[] paused, int max) {
         List<float[]> scored = new ArrayList<>();
-        for (Ad ad : world.ads()) {
-            Campaign c = world.campaignOf(ad);
+        for (Ad ad : ads) {
+            Campaign c = campaignOf.apply(ad);
             if (paused[ad.id()] || !c.targeting().matches(user) || budget.exhausted(c.id())) {
                 continue;
             }

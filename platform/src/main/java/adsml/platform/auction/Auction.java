@@ -1,6 +1,7 @@
 package adsml.platform.auction;
 
 import adsml.platform.index.BudgetTracker;
+import adsml.platform.world.BidType;
 import adsml.platform.world.Campaign;
 
 /**
@@ -42,10 +43,14 @@ public final class Auction {
 
     /** eCPM in dollars per 1000 impressions of one candidate of {@code campaign} (see the class contract). */
     public static double ecpm(Campaign campaign, float pCtr, float pCvr) {
-        return switch (campaign.bidType()) {
-            case CPC -> (double) campaign.bid() * pCtr * 1000.0;
-            case CPA -> (double) campaign.bid() * pCtr * pCvr * 1000.0;
-            case CPM -> campaign.bid();
+        return ecpm(campaign.bidType(), campaign.bid(), pCtr, pCvr);
+    }
+
+    private static double ecpm(BidType type, float bid, float pCtr, float pCvr) {
+        return switch (type) {
+            case CPC -> (double) bid * pCtr * 1000.0;
+            case CPA -> (double) bid * pCtr * pCvr * 1000.0;
+            case CPM -> bid;
         };
     }
 
@@ -70,17 +75,28 @@ public final class Auction {
         }
         double reserve = settings.reserveEcpm();
         BudgetTracker.DayView today = budget.view(); // one clock read per auction, not per candidate
-        double[] ecpm = new double[n];
-        Outcome[] outcomes = new Outcome[n];
-        int ranked = 0;
+        // First only the loads: the campaigns are scattered over the heap, and a branch on a field
+        // still in flight (the bid type, the budget) would stall on each cache miss in turn, where a
+        // loop of loads has many in flight at once.
+        float[] bids = new float[n];
+        BidType[] bidTypes = new BidType[n];
+        int[] campaignIds = new int[n];
         for (int i = 0; i < n; i++) {
             Campaign c = campaigns[i];
             if (c == null) {
                 throw new IllegalArgumentException("campaign of candidate " + i + " is null");
             }
-            double e = ecpm(c, pCtr[i], pCvr[i]);
+            bids[i] = c.bid();
+            bidTypes[i] = c.bidType();
+            campaignIds[i] = c.id();
+        }
+        double[] ecpm = new double[n];
+        Outcome[] outcomes = new Outcome[n];
+        int ranked = 0;
+        for (int i = 0; i < n; i++) {
+            double e = ecpm(bidTypes[i], bids[i], pCtr[i], pCvr[i]);
             ecpm[i] = e;
-            if (today.exhausted(c.id())) {
+            if (today.exhausted(campaignIds[i])) {
                 outcomes[i] = Outcome.OUT_OF_BUDGET;
             } else if (!(e > 0) || e < reserve) {
                 // !(e > 0) also catches NaN: no price can be derived from a zero or undefined eCPM.

@@ -61,9 +61,7 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         Campaign[] campaigns = new Campaign[c.count()];
         int[] rank = new int[c.count()];
         int rows = index.resolve(c.adIds(), c.count(), ads, campaigns, rank);
-        for (int r = 0; r < rows; r++) {
-            DemoFeatures.fill(batch, r, c.user(), ads[r], campaigns[r], assemble.query().context());
-        }
+        DemoFeatures.fillRows(batch, c.user(), ads, campaigns, rows, assemble.query().context());
         batch.setRows(rows);
         assemble.replyTo().tell(new Features(batch, ads, campaigns, rank));
         return this;

@@ -128,9 +128,53 @@ public final class DemoFeatures {
 
     /** Writes candidate {@code row} of {@code batch}; allocation-free. */
     public static void fill(FeatureBatch batch, int row, UserRow u, Ad ad, Campaign c, Context ctx) {
+        write(batch, row, u, ad.id(), ad.category(), ad.creativeType(), c.id(), c.advertiserId(), c.bidType().ordinal(),
+                ad.embedding(), 0, ctx);
+    }
+
+    /**
+     * Writes rows {@code [0, rows)} of {@code batch}, row {@code r} from {@code ads[r]} and
+     * {@code campaigns[r]}: the same values as {@link #fill} row by row. It first copies what the rows
+     * need out of the ads and campaigns, then writes the rows from those copies. The ads and campaigns
+     * are scattered over the heap: a loop that only loads has many cache misses in flight at once,
+     * where one that also writes a whole row waited on each row's misses in turn (a quarter of the
+     * request stages' time in the server, in JFR).
+     */
+    public static void fillRows(FeatureBatch batch, UserRow u, Ad[] ads, Campaign[] campaigns, int rows, Context ctx) {
+        int[] adId = new int[rows];
+        int[] category = new int[rows];
+        int[] creative = new int[rows];
+        int[] campaignId = new int[rows];
+        int[] advertiserId = new int[rows];
+        int[] bidType = new int[rows];
+        float[][] embeddingOf = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            Ad ad = ads[r];
+            Campaign c = campaigns[r];
+            adId[r] = ad.id();
+            category[r] = ad.category();
+            creative[r] = ad.creativeType();
+            embeddingOf[r] = ad.embedding();
+            campaignId[r] = c.id();
+            advertiserId[r] = c.advertiserId();
+            bidType[r] = c.bidType().ordinal();
+        }
+        float[] embeddings = new float[rows * EMB];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(embeddingOf[r], 0, embeddings, r * EMB, EMB);
+        }
+        for (int r = 0; r < rows; r++) {
+            write(batch, r, u, adId[r], category[r], creative[r], campaignId[r], advertiserId[r], bidType[r], embeddings,
+                    r * EMB, ctx);
+        }
+    }
+
+    /** One row from the ad's and campaign's attributes; the ad's embedding is {@code adEmbedding[embeddingAt, +EMB)}. */
+    private static void write(FeatureBatch batch, int row, UserRow u, int adId, int category, int creativeType,
+                              int campaignId, int advertiserId, int bidType, float[] adEmbedding, int embeddingAt,
+                              Context ctx) {
         int[] sp = batch.sparse();
         int s = row * SCHEMA.sparseSlots();
-        int category = ad.category();
         sp[s + USER_ID] = u.userIdRow();
         sp[s + COUNTRY] = u.countryRow();
         sp[s + DEVICE] = u.deviceRow();
@@ -138,16 +182,16 @@ public final class DemoFeatures {
         for (int i = 0; i < Vocab.INTERESTS_PER_USER; i++) {
             sp[s + INTEREST_1 + i] = u.interestRows()[i];
         }
-        sp[s + AD_ID] = OFFSETS[AD_ID] + hash(AD_ID, ad.id(), AD_IDS);
-        sp[s + CAMPAIGN_ID] = OFFSETS[CAMPAIGN_ID] + hash(CAMPAIGN_ID, c.id(), CAMPAIGN_IDS);
-        sp[s + ADVERTISER_ID] = OFFSETS[ADVERTISER_ID] + hash(ADVERTISER_ID, c.advertiserId(), ADVERTISER_IDS);
+        sp[s + AD_ID] = OFFSETS[AD_ID] + hash(AD_ID, adId, AD_IDS);
+        sp[s + CAMPAIGN_ID] = OFFSETS[CAMPAIGN_ID] + hash(CAMPAIGN_ID, campaignId, CAMPAIGN_IDS);
+        sp[s + ADVERTISER_ID] = OFFSETS[ADVERTISER_ID] + hash(ADVERTISER_ID, advertiserId, ADVERTISER_IDS);
         sp[s + CATEGORY] = OFFSETS[CATEGORY] + category;
-        sp[s + CREATIVE] = OFFSETS[CREATIVE] + ad.creativeType();
-        sp[s + BID_TYPE] = OFFSETS[BID_TYPE] + c.bidType().ordinal();
+        sp[s + CREATIVE] = OFFSETS[CREATIVE] + creativeType;
+        sp[s + BID_TYPE] = OFFSETS[BID_TYPE] + bidType;
         sp[s + SURFACE] = OFFSETS[SURFACE] + ctx.surface();
         sp[s + HOUR] = OFFSETS[HOUR] + ctx.hour();
         sp[s + POSITION] = OFFSETS[POSITION] + ctx.position();
-        sp[s + SURFACE_X_CREATIVE] = OFFSETS[SURFACE_X_CREATIVE] + ctx.surface() * Vocab.CREATIVE_TYPES.length + ad.creativeType();
+        sp[s + SURFACE_X_CREATIVE] = OFFSETS[SURFACE_X_CREATIVE] + ctx.surface() * Vocab.CREATIVE_TYPES.length + creativeType;
         sp[s + DEVICE_X_CATEGORY] = OFFSETS[DEVICE_X_CATEGORY] + unknownLast(u.device(), Vocab.DEVICES.length) * CATS + category;
         sp[s + COUNTRY_X_CATEGORY] = OFFSETS[COUNTRY_X_CATEGORY] + unknownLast(u.country(), Vocab.COUNTRIES.length) * CATS + category;
         sp[s + AGE_X_CATEGORY] = OFFSETS[AGE_X_CATEGORY] + unknownLast(u.age(), Vocab.AGE_BUCKETS.length) * CATS + category;
@@ -155,7 +199,7 @@ public final class DemoFeatures {
         float[] de = batch.dense();
         int d = row * SCHEMA.denseDims();
         System.arraycopy(u.embedding(), 0, de, d, EMB);
-        System.arraycopy(ad.embedding(), 0, de, d + EMB, EMB);
+        System.arraycopy(adEmbedding, embeddingAt, de, d + EMB, EMB);
         System.arraycopy(u.interestWeights(), 0, de, d + 2 * EMB, Vocab.INTERESTS_PER_USER);
         // The user's weight for the ad's category, 0 when it is not among their interests: the classic
         // user-category affinity feature.

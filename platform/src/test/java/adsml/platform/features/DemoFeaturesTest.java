@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.world.Ad;
+import adsml.platform.world.Campaign;
 import adsml.platform.train.TrainingData;
 import adsml.platform.world.Context;
 import adsml.platform.world.ImpressionLog;
@@ -43,6 +44,26 @@ class DemoFeaturesTest {
                             "slot " + schema.slots().get(s).name() + " id " + id);
                 }
             }
+        }
+    }
+
+    @Test
+    void fillRows_equalsFillRowByRow() {
+        Ad[] ads = world.ads().toArray(Ad[]::new);
+        Campaign[] campaigns = new Campaign[ads.length];
+        for (int i = 0; i < ads.length; i++) {
+            campaigns[i] = world.campaign(ads[(i * 37) % ads.length].campaignId()); // rows need not match their ad's campaign
+        }
+        Context context = new Context(2, 7, 1);
+        for (DemoFeatures.UserRow user : new DemoFeatures.UserRow[] {DemoFeatures.user(world.user(3)), DemoFeatures.coldStart(1, -1)}) {
+            FeatureBatch byRow = FeatureBatch.forSchema(DemoFeatures.SCHEMA, ads.length);
+            for (int r = 0; r < ads.length; r++) {
+                DemoFeatures.fill(byRow, r, user, ads[r], campaigns[r], context);
+            }
+            FeatureBatch together = FeatureBatch.forSchema(DemoFeatures.SCHEMA, ads.length);
+            DemoFeatures.fillRows(together, user, ads, campaigns, ads.length, context);
+            assertArrayEquals(byRow.sparse(), together.sparse());
+            assertArrayEquals(byRow.dense(), together.dense());
         }
     }
 

@@ -72,6 +72,54 @@ class BudgetTrackerTest {
     }
 
     @Test
+    void setBudget_loweringTheBudgetBelowTheSpendExhaustsAtOnce() {
+        budget.setBudget(2, 5.0);
+        budget.charge(2, 2.0);
+        assertFalse(budget.exhausted(2));
+        budget.setBudget(2, 1.5);
+        assertTrue(budget.exhausted(2));
+        assertTrue(budget.view().exhausted(2));
+    }
+
+    @Test
+    void exhausted_aZeroBudgetIsExhaustedFromTheStartOfEveryDay() {
+        budget.setBudget(4_100, 0.0); // a second chunk
+        budget.setBudget(3, 1.0);
+        assertTrue(budget.exhausted(4_100));
+        clock.advance(Duration.ofMinutes(3)); // past midnight
+        assertTrue(budget.exhausted(4_100));
+        assertFalse(budget.exhausted(3));
+    }
+
+    @Test
+    void exhausted_agreesWithSpendAndBudgetAfterConcurrentChargesAndBudgetChanges() throws InterruptedException {
+        int campaigns = 64;
+        for (int c = 0; c < campaigns; c++) {
+            budget.setBudget(c, 5.0);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        for (int t = 0; t < 3; t++) {
+            int seed = t;
+            pool.execute(() -> {
+                for (int i = 0; i < 20_000; i++) {
+                    budget.charge((i * 7 + seed) % campaigns, 0.01);
+                }
+            });
+        }
+        pool.execute(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                budget.setBudget(i % campaigns, 1.0 + (i % 13));
+            }
+        });
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        for (int c = 0; c < campaigns; c++) {
+            assertEquals(budget.spentToday(c) >= budget.dailyBudget(c), budget.exhausted(c),
+                    "campaign " + c + ": spent " + budget.spentToday(c) + " of " + budget.dailyBudget(c));
+        }
+    }
+
+    @Test
     void setBudget_growingKeepsEarlierSpend() {
         budget.setBudget(0, 10.0);
         budget.charge(0, 2.0);

@@ -58,6 +58,19 @@ public final class Job {
         int[] offsets = version.slotOffsets();
         int[] vocabs = version.slotVocabs();
         int[] sparse = features.sparse();
+        // First a pass without branches (a thousand rows of 20 ids per request): local and
+        // vocab - 1 - local are both >= 0 exactly when the id is inside its slot, so the OR of them
+        // all is negative when any id is outside. Only then find the first, to say which.
+        int any = 0;
+        for (int r = 0, i = 0; r < features.rows(); r++) {
+            for (int s = 0; s < slots; s++, i++) {
+                int local = sparse[i] - offsets[s];
+                any |= local | (vocabs[s] - 1 - local);
+            }
+        }
+        if (any >= 0) {
+            return;
+        }
         for (int r = 0, i = 0; r < features.rows(); r++) {
             for (int s = 0; s < slots; s++, i++) {
                 int local = sparse[i] - offsets[s];

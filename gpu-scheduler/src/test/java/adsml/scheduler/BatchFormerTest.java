@@ -257,6 +257,11 @@ class BatchFormerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Job(v1, bad, FAR, Priority.LIVE));
         assertTrue(e.getMessage().contains("row 1, slot b"), e.getMessage());
+        bad.sparse()[3] = 15; // one past the slot's last row
+        e = assertThrows(IllegalArgumentException.class, () -> new Job(v1, bad, FAR, Priority.LIVE));
+        assertTrue(e.getMessage().contains("row 1, slot b: id 15"), e.getMessage());
+        bad.sparse()[3] = 14; // the slot's last row
+        new Job(v1, bad, FAR, Priority.LIVE).fail(new IllegalStateException("not scored in this test"));
     }
 
     @Test

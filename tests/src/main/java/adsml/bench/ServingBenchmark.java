@@ -207,21 +207,12 @@ public final class ServingBenchmark {
         }
     }
 
-    /** wrk with a script that posts the same requests as {@code adsml load}: rotating users and hours. */
-    private List<String> wrkCommand(int connections, Duration duration) throws Exception {
-        Path script = Files.createTempFile("adsml-rank", ".lua");
-        script.toFile().deleteOnExit();
-        Files.writeString(script, """
-                wrk.method = "POST"
-                wrk.headers["Content-Type"] = "application/json"
-                local n = 0
-                request = function()
-                  n = n + 1
-                  local body = string.format('{"userId":"u%d","context":{"surface":"home_feed","device":"ios",'
-                    .. '"country":"US","hour":%d},"slots":5,"deadlineMs":200}', (n * 7919) % 50000, n % 24)
-                  return wrk.format(nil, "/v1/rank", nil, body)
-                end
-                """);
+    /** wrk with {@code tests/rank.lua}, which posts the same requests as {@code adsml load}: rotating users and hours. */
+    private List<String> wrkCommand(int connections, Duration duration) {
+        Path script = Path.of("tests", "rank.lua"); // tests/bench-serving runs from the repository's root
+        if (!Files.isRegularFile(script)) {
+            throw new IllegalStateException(script.toAbsolutePath() + " not found: run the benchmark through tests/bench-serving");
+        }
         return List.of("wrk", "-t1", "-c" + connections, "-d" + duration.toSeconds() + "s", "-s", script.toString(),
                 api.toString());
     }

@@ -10,7 +10,7 @@ import java.util.List;
  * For a query {@code q}, every ad of a cluster with centroid {@code c} and radius {@code r} scores at
  * most {@code q.c + |q| r} (Cauchy-Schwarz). Visiting clusters best bound first, a retrieval stops
  * once the k-th best score it holds beats the next bound: no ad left can enter. On the demo world
- * (100,000 ads, 64 per cluster) that happens after about a fifth of the ads. Nothing is
+ * (100,000 ads, 64 per cluster) that happens after about a quarter of the ads. Nothing is
  * approximate: a bound only skips ads that cannot make the top.
  *
  * <p>Layout: cluster {@code k}'s ads occupy slots {@code [start[k], start[k + 1])}; per slot the ad
@@ -30,7 +30,8 @@ final class AdClusters {
     /**
      * Slack on each bound, relative to {@code |q| (|c| + r)}: a float dot product of 6 terms is off by
      * at most about 4e-7 of that, in the ad's score and in the bound alike, so 1e-5 keeps every bound
-     * above every score the scan can compute.
+     * above every score the scan can compute (in float's normal range; a tiny query's norm is taken
+     * in double, see {@link #bounds}).
      */
     private static final double SLACK = 1e-5;
 
@@ -68,7 +69,10 @@ final class AdClusters {
         }
     }
 
-    /** Clusters {@code ads} with a few rounds of k-means from evenly spaced seeds: the same ads give the same clusters. */
+    /**
+     * Clusters {@code ads} with k-means from evenly spaced seeds, one round of moving the centroids
+     * (more rounds barely tightened the bounds and tripled the build): the same ads give the same clusters.
+     */
     static AdClusters of(List<Ad> ads, Filters filters) {
         int n = ads.size();
         int k = Math.max(1, (n + ADS_PER_CLUSTER - 1) / ADS_PER_CLUSTER);
@@ -168,7 +172,10 @@ final class AdClusters {
     /** Each cluster's bound for {@code query} with its index, as {@link #boundKey} longs, into {@code keys[0, count)} in cluster order. */
     void bounds(float[] query, long[] keys) {
         float q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3], q4 = query[4], q5 = query[5];
-        float norm = (float) Math.sqrt(q0 * q0 + q1 * q1 + q2 * q2 + q3 * q3 + q4 * q4 + q5 * q5);
+        // In double and rounded up: in float, the squares of a tiny query (components below about
+        // 1e-19) round to 0, and a bound without its radius term is no bound.
+        float norm = Math.nextUp((float) Math.sqrt((double) q0 * q0 + (double) q1 * q1 + (double) q2 * q2
+                + (double) q3 * q3 + (double) q4 * q4 + (double) q5 * q5));
         float[] c0 = centroids[0], c1 = centroids[1], c2 = centroids[2], c3 = centroids[3], c4 = centroids[4],
                 c5 = centroids[5];
         for (int j = 0; j < count; j++) {

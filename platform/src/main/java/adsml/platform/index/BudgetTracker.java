@@ -122,7 +122,7 @@ public final class BudgetTracker {
     }
 
     /**
-     * Today's spends for many questions in a row: one clock read now, then a few loads per campaign.
+     * Today's spends for many questions in a row: one clock read now, then one load per campaign.
      * A view answers for the day it was taken in, so take a fresh one per request.
      */
     public DayView view() {

@@ -17,22 +17,23 @@ import java.util.Optional;
  *
  * <p>Layout: ad ids and campaign ids are array indexes (dense, as a world's are; an upsert past the
  * end grows the arrays, leaving absent slots for skipped ids). The embeddings live in
- * {@link AdClusters}: grouped by k-means, one {@code float[]} per dimension in cluster order.
- * Ad-to-campaign, paused flags and the campaigns' targeting masks are primitive arrays, so a scan
- * touches no object per ad.
+ * {@link AdClusters}: grouped by k-means, each cluster's ads in contiguous slots, with each slot's
+ * filter word (targeting masks and a paused bit) and interest mask beside its embedding.
+ * Ad-to-campaign, paused flags and the campaigns' targeting masks are primitive arrays too, so a
+ * scan touches no object per ad.
  *
  * <p>A retrieval bounds every cluster's best possible score and visits the clusters best bound
- * first. Within a cluster it walks the ads in chunks whose scores stay in the L1 cache, computing the
- * affinities in one pass over the dimension arrays, which the JIT can vectorise (a per-ad dot
- * product over one interleaved array is a short chain it cannot); the terms are summed in the same
- * order as everywhere, so the scores are the same floats. Each ad at or above the running floor,
- * not paused and targeting the user has its (score, ad id) key, packed into a long, appended to a
- * buffer. When the buffer fills (or half-fills, between clusters), ads of campaigns out of budget
- * leave it, a selection keeps the best {@code max}, and the floor rises to the worst kept. The scan
- * stops at the first cluster whose bound is below the floor: about a fifth of the demo world's ads
- * are scored, and most of those cost one comparison. Budgets are read for a few thousand ads, not
- * 100,000. Scratch arrays are per thread, so retrieval allocates nothing once a thread has seen its
- * largest {@code max}. BENCHMARKS.md has the time per retrieval (AdIndexBenchmark).
+ * first (sorted a round of 128 at a time). Within a cluster it computes each ad's affinity, the
+ * terms summed in the same order as everywhere, so the scores are the same floats. Each ad at or
+ * above the running floor, not paused and targeting the user has its (score, ad id) key, packed
+ * into a long, appended to a buffer. When the buffer fills (or half-fills, between clusters), ads
+ * of campaigns out of budget leave it, a selection keeps the best {@code max}, and the floor rises
+ * to the worst kept. The scan stops at the first cluster whose bound is below the floor: about a
+ * quarter of the demo world's ads are scored, and most of those cost one comparison. A user with a
+ * zero embedding (a cold start) ties every ad at 0, so every cluster is scanned. Budgets are read
+ * for a few thousand ads, not 100,000. Scratch arrays are per thread, so retrieval allocates
+ * nothing once a thread has seen its largest {@code max}. BENCHMARKS.md has the time per retrieval
+ * (AdIndexBenchmark).
  *
  * <p>Concurrency: copy-on-write. Readers take one volatile read of an immutable snapshot and never
  * lock or contend, and a retrieval sees one consistent state of every ad (a read-write lock would
@@ -40,7 +41,8 @@ import java.util.Optional;
  * would let writers stall readers). Writers serialise on a lock
  * and publish a new snapshot that shares the arrays they did not change; an upsert copies the
  * ad-sized arrays (about 3 MB for 100,000 ads, about a millisecond) and places the ad in its
- * nearest cluster, a pause copies only the flags.
+ * nearest cluster; an upsert or a pause reads every slot's filters again (a campaign's targeting
+ * is all its ads'), an O(ads) pass that suits admin writes.
  * That suits a read-mostly index with occasional admin writes; a stream of writes wants the
  * segment-based index a later issue brings. Budgets are live, not part of the snapshot: a campaign
  * that runs out stops being retrieved at once.
@@ -52,7 +54,7 @@ public final class ExactAdIndex implements AdIndex {
     private static final int DIM = Vocab.EMBEDDING_DIM;
 
     static {
-        // affinities() and AdClusters are written out per dimension.
+        // The scan and AdClusters are written out per dimension.
         if (DIM != 6) {
             throw new AssertionError("ExactAdIndex scores 6 embedding dimensions, the world has " + DIM);
         }

@@ -354,6 +354,26 @@ class ExactAdIndexTest {
     }
 
     @Test
+    void retrieve_equalsBruteForceForTinyAndHugeQueries() {
+        World world = WorldGenerator.generate(new WorldConfig(10, 3_000, 40, 0, 0), ProgressListener.NONE);
+        ExactAdIndex index = ExactAdIndex.of(world, budget);
+        boolean[] paused = new boolean[world.ads().size()];
+        int[] out = new int[50];
+        // Squares of components below about 1e-19 vanish in float: the bounds must not lose their radius.
+        for (float scale : new float[] {1e-22f, 1e-35f, 1e-40f, 1e15f}) {
+            for (User u : world.users()) {
+                float[] e = u.embedding().clone();
+                for (int d = 0; d < e.length; d++) {
+                    e[d] *= scale;
+                }
+                User scaled = new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(), e);
+                int n = index.retrieve(scaled, CTX, 50, out);
+                assertArrayEquals(bruteForce(world, scaled, paused, 50), Arrays.copyOf(out, n), "scale " + scale + ", user " + u.id());
+            }
+        }
+    }
+
+    @Test
     void retrieve_equalsBruteForceAfterUpsertsMoveAdsBetweenClusters() {
         World world = WorldGenerator.generate(new WorldConfig(8, 3_000, 100, 0, 0), ProgressListener.NONE);
         ExactAdIndex index = ExactAdIndex.of(world, budget);

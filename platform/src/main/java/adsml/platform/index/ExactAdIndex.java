@@ -40,7 +40,7 @@ import java.util.Optional;
  * have every retrieval write the lock's shared counter, a cache line bouncing between cores, and
  * would let writers stall readers). Writers serialise on a lock
  * and publish a new snapshot that shares the arrays they did not change; an upsert copies the
- * ad-sized arrays (about 3 MB for 100,000 ads, about a millisecond) and places the ad in its
+ * ad-sized arrays (about 3 MB for 100,000 ads) and places the ad in its
  * nearest cluster; an upsert or a pause reads every slot's filters again (a campaign's targeting
  * is all its ads'), an O(ads) pass that suits admin writes.
  * That suits a read-mostly index with occasional admin writes; a stream of writes wants the

@@ -14,8 +14,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code adsml serve}: serves a data folder until stopped. Configuration is HOCON: the built-in
- * {@code reference.conf}, then {@code --config FILE} (or {@code application.conf} on the class
- * path), then environment variables named {@code CONFIG_FORCE_<path>} (dots as single
+ * {@code reference.conf} files and {@code application.conf} (the server's settings of Pekko), then
+ * {@code --config FILE}, then environment variables named {@code CONFIG_FORCE_<path>} (dots as single
  * underscores, e.g. {@code CONFIG_FORCE_adsml_http_port=9090}), then these flags.
  */
 final class ServeCommand {

@@ -1,0 +1,22 @@
+package adsml.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The server's settings of Pekko itself reach the configuration the server loads, not Pekko's defaults. */
+class ServerConfigTest {
+    private final Config config = ConfigFactory.load();
+
+    @Test
+    void pekkoSettingsOfTheServerOverridePekkosDefaults() {
+        assertEquals(Duration.ofMinutes(6), config.getDuration("pekko.http.server.request-timeout"));
+        assertEquals(List.of("org.apache.pekko.event.slf4j.Slf4jLogger"), config.getStringList("pekko.loggers"));
+        assertEquals("off", config.getString("pekko.log-dead-letters"));
+        assertEquals(2, config.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min"));
+    }
+}

@@ -1,6 +1,7 @@
 package adsml.actors.ranking;
 
 import adsml.platform.features.DemoFeatures;
+import adsml.platform.auction.Bids;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.index.AdIndex;
 import adsml.platform.world.Ad;
@@ -27,8 +28,11 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
             implements Command {
     }
 
-    /** The batch and, row for row, the ad and campaign each row was built from (the auction needs their bids). */
-    public record Features(FeatureBatch batch, Ad[] ads, Campaign[] campaigns, int[] retrievalRank) {
+    /**
+     * The batch and, row for row, the ad and campaign each row was built from, and what the auction
+     * reads of them, gathered here while they are in cache.
+     */
+    public record Features(FeatureBatch batch, Ad[] ads, Campaign[] campaigns, Bids bids, int[] retrievalRank) {
     }
 
     private final AdIndex index;
@@ -63,7 +67,12 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         int rows = index.resolve(c.adIds(), c.count(), ads, campaigns, rank);
         DemoFeatures.fillRows(batch, c.user(), ads, campaigns, rows, assemble.query().context());
         batch.setRows(rows);
-        assemble.replyTo().tell(new Features(batch, ads, campaigns, rank));
+        int[] adIds = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            adIds[r] = ads[r].id();
+        }
+        Bids bids = Bids.gather(rows, adIds, campaigns);
+        assemble.replyTo().tell(new Features(batch, ads, campaigns, bids, rank));
         return this;
     }
 }

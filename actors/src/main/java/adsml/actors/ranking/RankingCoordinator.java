@@ -155,13 +155,12 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         int heads = scores.length / Math.max(1, rows);
         float[] pctr = new float[rows];
         float[] pcvr = new float[rows];
-        int[] adIds = new int[rows];
         for (int i = 0; i < rows; i++) {
             pctr[i] = scores[i * heads];
             pcvr[i] = heads > 1 ? scores[i * heads + 1] : 0f;
-            adIds[i] = features.ads()[i].id();
         }
-        AuctionResult auction = pipeline.auction().run(rows, adIds, features.campaigns(), pctr, pcvr, query.slots());
+        int[] adIds = features.bids().adIds();
+        AuctionResult auction = pipeline.auction().run(features.bids(), pctr, pcvr, query.slots());
         long done = pipeline.ticker().nanos();
         List<RankResult.RankedAd> ads = new ArrayList<>(auction.winners());
         for (int slot = 0; slot < auction.winners(); slot++) {

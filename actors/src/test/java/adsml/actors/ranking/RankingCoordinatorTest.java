@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Auction;
+import adsml.platform.auction.Bids;
 import adsml.platform.auction.AuctionSettings;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.world.Ad;
+import adsml.platform.world.BidType;
 import adsml.platform.world.Campaign;
 import adsml.platform.world.Context;
 import adsml.scheduler.BatchingScheduler;
@@ -73,7 +75,7 @@ class RankingCoordinatorTest {
         assertEquals(1, assemble.candidates().count());
         FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
         batch.setRows(1);
-        assemble.replyTo().tell(new FeatureAssembler.Features(batch, new Ad[1], new Campaign[1], new int[1]));
+        assemble.replyTo().tell(new FeatureAssembler.Features(batch, new Ad[1], new Campaign[1], new Bids(new int[1], new int[1], new float[1], new BidType[1]), new int[1]));
         StatusReply<RankResult> answer = reply.receiveMessage(Duration.ofSeconds(2));
         assertInstanceOf(NoActiveModelException.class, answer.getError());
     }

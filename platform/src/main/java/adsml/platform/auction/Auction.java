@@ -67,34 +67,34 @@ public final class Auction {
      *                                  a campaign is null, or {@code slots < 0}
      */
     public AuctionResult run(int n, int[] adIds, Campaign[] campaigns, float[] pCtr, float[] pCvr, int slots) {
-        if (n < 0 || adIds.length < n || campaigns.length < n || pCtr.length < n || pCvr.length < n) {
-            throw new IllegalArgumentException("n must be >= 0 and every array at least n (" + n + ") long");
+        return run(Bids.gather(n, adIds, campaigns), pCtr, pCvr, slots);
+    }
+
+    /**
+     * Runs the auction over the candidates of {@code bids} with these scores, for up to
+     * {@code min(slots, maxSlots)} slots. {@code pCvr} is read only for CPA campaigns.
+     *
+     * @throws IllegalArgumentException when a score array is shorter than {@code bids} or {@code slots < 0}
+     */
+    public AuctionResult run(Bids bids, float[] pCtr, float[] pCvr, int slots) {
+        int n = bids.size();
+        if (pCtr.length < n || pCvr.length < n) {
+            throw new IllegalArgumentException("pCtr and pCvr must hold a score per candidate (" + n + ")");
         }
         if (slots < 0) {
             throw new IllegalArgumentException("slots must be >= 0, was " + slots);
         }
         double reserve = settings.reserveEcpm();
         BudgetTracker.DayView today = budget.view(); // one clock read per auction, not per candidate
-        // First only the loads: the campaigns are scattered over the heap, and a branch on a field
-        // still in flight (the bid type, the budget) would stall on each cache miss in turn, where a
-        // loop of loads has many in flight at once.
-        float[] bids = new float[n];
-        BidType[] bidTypes = new BidType[n];
-        int[] campaignIds = new int[n];
-        for (int i = 0; i < n; i++) {
-            Campaign c = campaigns[i];
-            if (c == null) {
-                throw new IllegalArgumentException("campaign of candidate " + i + " is null");
-            }
-            bids[i] = c.bid();
-            bidTypes[i] = c.bidType();
-            campaignIds[i] = c.id();
-        }
+        int[] adIds = bids.adIds();
+        int[] campaignIds = bids.campaignIds();
+        float[] bidOf = bids.bids();
+        BidType[] bidTypes = bids.bidTypes();
         double[] ecpm = new double[n];
         Outcome[] outcomes = new Outcome[n];
         int ranked = 0;
         for (int i = 0; i < n; i++) {
-            double e = ecpm(bidTypes[i], bids[i], pCtr[i], pCvr[i]);
+            double e = ecpm(bidTypes[i], bidOf[i], pCtr[i], pCvr[i]);
             ecpm[i] = e;
             if (today.exhausted(campaignIds[i])) {
                 outcomes[i] = Outcome.OUT_OF_BUDGET;
@@ -128,7 +128,7 @@ public final class Auction {
             double own = winnerEcpm[k];
             double price = Math.min(own, Math.max(reserve, next));
             priceEcpm[k] = price;
-            double bid = campaigns[winnerIndex[k]].bid();
+            double bid = bidOf[winnerIndex[k]];
             priceBid[k] = Math.min(bid, price / own * bid);
         }
         return new AuctionResult(winners, winnerIndex, winnerAdId, winnerEcpm, priceBid, priceEcpm, ecpm, outcomes);

@@ -1,5 +1,6 @@
 package adsml.platform.auction;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -158,6 +159,35 @@ class AuctionTest {
         Auction auction = new Auction(new AuctionSettings(0, 2), budget);
         assertThrows(IllegalArgumentException.class,
                 () -> auction.run(2, new int[2], new Campaign[1], new float[2], new float[2]));
+    }
+
+    @Test
+    void run_onGatheredBids_isTheRunOnCampaigns() {
+        Campaign[] campaigns = {campaign(0, BidType.CPA, 40f), campaign(1, BidType.CPC, 2f), campaign(2, BidType.CPM, 12f)};
+        int[] adIds = {30, 10, 20};
+        float[] pCtr = {0.01f, 0.01f, 0.3f};
+        float[] pCvr = {0.02f, 0.9f, 0.9f};
+        Auction auction = new Auction(new AuctionSettings(1.0, 2), budget);
+        Bids bids = Bids.gather(3, adIds, campaigns);
+        assertArrayEquals(new int[] {0, 1, 2}, bids.campaignIds());
+        assertArrayEquals(new float[] {40f, 2f, 12f}, bids.bids());
+        assertArrayEquals(new BidType[] {BidType.CPA, BidType.CPC, BidType.CPM}, bids.bidTypes());
+        AuctionResult fromBids = auction.run(bids, pCtr, pCvr, 2);
+        AuctionResult fromCampaigns = auction.run(3, adIds, campaigns, pCtr, pCvr, 2);
+        assertEquals(fromCampaigns.winners(), fromBids.winners());
+        for (int slot = 0; slot < fromBids.winners(); slot++) {
+            assertEquals(fromCampaigns.adId(slot), fromBids.adId(slot));
+            assertEquals(fromCampaigns.priceBid(slot), fromBids.priceBid(slot), 0.0);
+        }
+    }
+
+    @Test
+    void bids_rejectRaggedArraysAndScoresShorterThanThem() {
+        assertThrows(IllegalArgumentException.class, () -> new Bids(new int[2], new int[2], new float[1], new BidType[2]));
+        assertThrows(IllegalArgumentException.class, () -> Bids.gather(1, new int[1], new Campaign[1]));
+        Bids two = new Bids(new int[2], new int[2], new float[2], new BidType[] {BidType.CPM, BidType.CPM});
+        Auction auction = new Auction(new AuctionSettings(0, 2), budget);
+        assertThrows(IllegalArgumentException.class, () -> auction.run(two, new float[1], new float[2], 1));
     }
 
     @Test

@@ -1,0 +1,41 @@
+package adsml.platform.auction;
+
+import adsml.platform.world.BidType;
+import adsml.platform.world.Campaign;
+
+/**
+ * What the auction reads of each candidate, row for row: its ad id and its campaign's id, bid and
+ * bid type. The ranking pipeline gathers these in the feature stage, where each candidate's ad and
+ * campaign are being read anyway; by the time the scores come back the scorer has flushed the
+ * caches, and reading the campaign objects again in the auction cost a cache miss per candidate.
+ */
+public record Bids(int[] adIds, int[] campaignIds, float[] bids, BidType[] bidTypes) {
+    public Bids {
+        if (adIds.length != campaignIds.length || adIds.length != bids.length || adIds.length != bidTypes.length) {
+            throw new IllegalArgumentException("adIds, campaignIds, bids and bidTypes must have one entry per candidate");
+        }
+    }
+
+    /** Candidates {@code 0..n-1}: {@code adIds[i]} of {@code campaigns[i]}. */
+    public static Bids gather(int n, int[] adIds, Campaign[] campaigns) {
+        if (n < 0 || adIds.length < n || campaigns.length < n) {
+            throw new IllegalArgumentException("n must be >= 0 and every array at least n (" + n + ") long");
+        }
+        Bids b = new Bids(new int[n], new int[n], new float[n], new BidType[n]);
+        for (int i = 0; i < n; i++) {
+            Campaign c = campaigns[i];
+            if (c == null) {
+                throw new IllegalArgumentException("campaign of candidate " + i + " is null");
+            }
+            b.adIds[i] = adIds[i];
+            b.campaignIds[i] = c.id();
+            b.bids[i] = c.bid();
+            b.bidTypes[i] = c.bidType();
+        }
+        return b;
+    }
+
+    public int size() {
+        return adIds.length;
+    }
+}

@@ -3,6 +3,7 @@ package adsml.scheduler;
 import adsml.platform.model.Model;
 import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.Scorer;
+import java.util.Objects;
 
 /**
  * The CPU backend: scorers from {@link CpuScorers} (DJL's PyTorch engine). A DJL scorer keeps its
@@ -14,6 +15,7 @@ public final class CpuDevice implements Device {
     private final int workers;
     private final MemoryBudget memory;
     private final boolean fallbackOnly;
+    private final CpuScorers.Engine engine;
     private volatile boolean closed;
 
     public CpuDevice(String name, int workers, long memoryBudgetBytes) {
@@ -25,6 +27,11 @@ public final class CpuDevice implements Device {
      *                     {@link Device#fallbackOnly()}): the CPU behind GPUs
      */
     public CpuDevice(String name, int workers, long memoryBudgetBytes, boolean fallbackOnly) {
+        this(name, workers, memoryBudgetBytes, fallbackOnly, CpuScorers.Engine.DJL);
+    }
+
+    /** @param engine what scores: DJL, or the plain-Java reference (see {@link CpuScorers.Engine}) */
+    public CpuDevice(String name, int workers, long memoryBudgetBytes, boolean fallbackOnly, CpuScorers.Engine engine) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank");
         }
@@ -35,6 +42,7 @@ public final class CpuDevice implements Device {
         this.workers = workers;
         this.memory = new MemoryBudget(name, memoryBudgetBytes);
         this.fallbackOnly = fallbackOnly;
+        this.engine = Objects.requireNonNull(engine, "engine");
     }
 
     @Override
@@ -70,7 +78,7 @@ public final class CpuDevice implements Device {
         String id = model.spec().name() + "/" + model.spec().version();
         MemoryBudget.Reservation reservation = memory.reserve(id, MemoryBudget.estimateBytes(model));
         try {
-            return MemoryBudget.accounted(CpuScorers.of(model), reservation);
+            return MemoryBudget.accounted(CpuScorers.of(model, engine), reservation);
         } catch (RuntimeException | Error e) {
             reservation.close();
             throw e;
@@ -90,7 +98,7 @@ public final class CpuDevice implements Device {
 
     @Override
     public String toString() {
-        return "CpuDevice[" + name + ", " + workers + " workers, " + (fallbackOnly ? "fallback only, " : "") + MemoryBudget.format(usedBytes()) + " of "
+        return "CpuDevice[" + name + ", " + workers + " workers, " + (engine == CpuScorers.Engine.DJL ? "" : "reference engine, ") + (fallbackOnly ? "fallback only, " : "") + MemoryBudget.format(usedBytes()) + " of "
                 + MemoryBudget.format(memoryBudgetBytes()) + " used]";
     }
 }

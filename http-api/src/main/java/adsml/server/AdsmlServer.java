@@ -26,6 +26,7 @@ import adsml.platform.auction.AuctionSettings;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.ModelFolder;
+import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.DjlScorer;
 import adsml.platform.store.CachedUserStore;
 import adsml.platform.store.RocksUserStore;
@@ -138,9 +139,12 @@ public final class AdsmlServer implements AutoCloseable {
         UserStore users = openUsers(data.resolve("users"), world, settings.userCacheSize());
         BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
         ExactAdIndex index = ExactAdIndex.of(world, budget);
-        DjlScorer.setIntraOpThreads(settings.cpuIntraOpThreads());
+        if (settings.cpuEngine() == CpuScorers.Engine.DJL) {
+            DjlScorer.setIntraOpThreads(settings.cpuIntraOpThreads()); // loads DJL's native library, which the reference engine does without
+        }
         Backends.Selection selection = Backends.select(settings.backend(), settings.gpu(),
-                fallbackOnly -> new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes(), fallbackOnly));
+                fallbackOnly -> new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes(), fallbackOnly,
+                        settings.cpuEngine()));
         LOG.info("scoring on {}", selection.description());
         List<Device> devices = selection.devices();
         BatchingScheduler scheduler = new BatchingScheduler(settings.scheduler(), devices, Ticker.SYSTEM);

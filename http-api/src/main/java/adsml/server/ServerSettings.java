@@ -1,5 +1,6 @@
 package adsml.server;
 
+import adsml.platform.scoring.CpuScorers;
 import adsml.scheduler.SchedulerSettings;
 import adsml.scheduler.gpu.Backends;
 import adsml.scheduler.gpu.GpuSettings;
@@ -10,7 +11,8 @@ import java.time.Duration;
 import java.util.Locale;
 
 /** {@code adsml.server}, read once and checked; a bad value fails start-up naming the key. */
-record ServerSettings(int cpuWorkers, int cpuIntraOpThreads, long cpuMemoryBudgetBytes, SchedulerSettings scheduler, double reserveEcpm,
+record ServerSettings(int cpuWorkers, int cpuIntraOpThreads, long cpuMemoryBudgetBytes, CpuScorers.Engine cpuEngine,
+                      SchedulerSettings scheduler, double reserveEcpm,
                       int maxSlots, int userCacheSize, String modelName, Backends.Backend backend, GpuSettings gpu,
                       int warmUpRequests) {
 
@@ -34,6 +36,12 @@ record ServerSettings(int cpuWorkers, int cpuIntraOpThreads, long cpuMemoryBudge
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue("adsml.server", e.getMessage());
         }
+        CpuScorers.Engine cpuEngine;
+        try {
+            cpuEngine = CpuScorers.Engine.named(c.getString("cpu-engine"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue("adsml.server.cpu-engine", e.getMessage());
+        }
         Backends.Backend backend;
         try {
             backend = Backends.Backend.named(c.getString("backend"));
@@ -52,7 +60,7 @@ record ServerSettings(int cpuWorkers, int cpuIntraOpThreads, long cpuMemoryBudge
         if (warmUp < 0) {
             throw new ConfigException.BadValue("adsml.server.warm-up-requests", "must be >= 0 (0: none), was " + warmUp);
         }
-        return new ServerSettings(workers, threads, c.getLong("cpu-memory-budget-mb") << 20, scheduler, c.getDouble("reserve-ecpm"),
+        return new ServerSettings(workers, threads, c.getLong("cpu-memory-budget-mb") << 20, cpuEngine, scheduler, c.getDouble("reserve-ecpm"),
                 c.getInt("max-slots"), c.getInt("user-cache-size"), c.getString("model-name"), backend, gpu, warmUp);
     }
 }

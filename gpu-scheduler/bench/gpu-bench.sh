@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
 # The GPU backend's one benchmark command, for a GPU machine with .device/ prepared by
-# prepare-device.sh (a Java runtime and the jars; the machine needs none of its own):
+# prepare-device.sh (a Java runtime and the jars in .device/bundle.tar.xz, unpacked here; the machine
+# needs no Java of its own):
 #   bash gpu-scheduler/bench/gpu-bench.sh [OUT_DIR]        (from the repository root)
 # OUT_DIR defaults to $OUT when set (the device runner's folder), else .device/bench-results/. Each of
-# the three timed steps is capped at 100 s, so the whole run stays under 5 minutes; it writes:
+# the three timed steps is capped at 100 s and the serving step at 200 s; it writes:
 #   card.txt        nvidia-smi: the card, driver, clocks
 #   gpu-tests.txt   the @Tag("gpu") tests: parity with the Java reference on every preset, budget, scheduler
 #   java.txt/json   the Java GPU backend: kernels, score() p50/p99, candidates/s, TFLOP/s (GpuBenchmark)
 #   torch.txt/json  the same models in PyTorch on the same card: eager, CUDA graph, eager with copies
 #   report.md       both, side by side, with the ratios (the tables for BENCHMARKS.md)
+#   serve.md        /v1/rank served with the GPU backend: p99 under load, scores against the Java
+#                   reference through the API (gpu-serve.sh; when the bundle carries a model)
 # A failed step does not stop the ones after it; the exit status is 1 if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-.device/bench-results}}
 mkdir -p "$out"
+if [ -f .device/bundle.tar.xz ] && [ ! -x .device/jre/bin/java ]; then
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .device/bundle.tar.xz .device \
+        || { echo "could not unpack .device/bundle.tar.xz" >&2; exit 2; }
+fi
 java=.device/jre/bin/java
 [ -x "$java" ] || { echo "no $java: run gpu-scheduler/bench/prepare-device.sh first and carry .device" >&2; exit 2; }
 cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
@@ -44,5 +51,11 @@ if [ -f "$out/java.json" ]; then
     [ -f "$out/torch.json" ] && torch_arg=(--torch "$out/torch.json")
     python3 gpu-scheduler/bench/dcn_torch.py report --java "$out/java.json" "${torch_arg[@]}" > "$out/report.md" || status=1
     cat "$out/report.md"
+fi
+if [ -d .device/model ]; then
+    echo "== /v1/rank served on the GPU"
+    timeout 200 bash gpu-scheduler/bench/gpu-serve.sh "$out" || status=1
+else
+    echo "== /v1/rank not served: the bundle carries no model (prepare-device.sh DATA_DIR)"
 fi
 exit $status

@@ -1,35 +1,59 @@
 #!/usr/bin/env bash
 # Prepares .device/ for gpu-bench.sh on a GPU machine that has no Java and no network:
-#   gpu-scheduler/bench/prepare-device.sh            (from the repository root, on the dev machine)
+#   gpu-scheduler/bench/prepare-device.sh [DATA_DIR]       (from the repository root, on the dev machine)
 # then run, on the GPU machine, with .device carried:
 #   bash gpu-scheduler/bench/gpu-bench.sh
-# It builds the project, makes a Java runtime (make-jre.sh, about 40 MB) and copies only the jars
-# the GPU tests and the benchmark load: no pytorch-native (107 MB), and JCuda's natives cut down to
-# libJCudaDriver, so that .device stays under the 64 MiB a run may carry.
+# DATA_DIR (default ./adsml-data, as 'adsml demo' leaves it) gives the demo model that gpu-serve.sh
+# serves there; without one the serving step is left out. Everything travels as one xz archive,
+# .device/bundle.tar.xz, that gpu-bench.sh unpacks: a Java runtime (make-jre.sh), the jars the GPU
+# tests, the benchmark and the server load, stored uncompressed inside so that xz compresses across
+# them (22 MB instead of 78 MB of jars), the GPU tests' classes and the model. Left out: DJL's
+# PyTorch library (111 MB; the server scores its CPU side with the plain-Java reference there),
+# JCuda's natives other than libJCudaDriver and RocksDB's for other platforms. A run carries 64 MiB.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
+data=${1:-adsml-data}
 make_jre=${MAKE_JRE:-/work/shared/gpu/make-jre.sh}
 [ -x "$make_jre" ] || make_jre=$(cd "$root/.." && pwd)/shared/gpu/make-jre.sh
 
 mvn -q -B -ntp -DskipTests install
-rm -rf .device/lib .device/gpu-test-classes
+rm -rf .device/lib .device/gpu-test-classes .device/model .device/bundle.tar.xz
 bash "$make_jre" .device/jre
-mkdir -p .device/lib
 deps=$(mktemp -d)
 trap 'rm -rf "$deps"' EXIT
-mvn -q -B -ntp -pl gpu-scheduler dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$deps"
-mvn -q -B -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.0 -DoutputDirectory="$deps"
-for jar in "$deps"/adsml-platform-*.jar "$deps"/jcuda-1*.jar "$deps"/jackson-*.jar "$deps"/slf4j-api-*.jar \
-           "$deps"/junit-platform-console-standalone-*.jar; do
-    cp "$jar" .device/lib/
+mvn -q -B -ntp -pl gpu-scheduler dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$deps/bench"
+mvn -q -B -ntp -pl http-api dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$deps/serve"
+mvn -q -B -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.0 -DoutputDirectory="$deps/bench"
+mkdir -p "$deps/all" .device/lib
+cp "$deps"/bench/adsml-platform-*.jar "$deps"/bench/jcuda-1*.jar "$deps"/bench/jackson-*.jar "$deps"/bench/slf4j-api-*.jar \
+   "$deps"/bench/junit-platform-console-standalone-*.jar "$deps/all/"
+cp "$deps"/serve/*.jar "$deps/all/"
+rm -f "$deps"/all/pytorch-native-*.jar
+cp gpu-scheduler/target/adsml-gpu-scheduler-*.jar tests/target/adsml-tests-*.jar http-api/target/adsml-http-api-*.jar "$deps/all/"
+# Each jar again, its natives cut to what a Linux x86-64 GPU machine loads, its entries stored.
+for jar in "$deps"/all/*.jar; do
+    name=$(basename "$jar")
+    rm -rf "$deps/x" && mkdir "$deps/x"
+    (cd "$deps/x" && unzip -q "$jar")
+    case $name in
+        jcuda-natives-*) rm -f "$deps"/x/lib/libJNvPTXCompiler-* "$deps"/x/lib/libJNvrtc-* "$deps"/x/lib/libJCudaRuntime-* ;;
+        rocksdbjni-*) find "$deps/x" -name 'librocksdbjni-*' ! -name 'librocksdbjni-linux64.so' -delete ;;
+    esac
+    (cd "$deps/x" && zip -q -0 -r -X "$root/.device/lib/$name" .)
 done
-# JCuda's natives jar, with only the driver API's library (the others are 24 MB and unused).
-natives=$(ls "$deps"/jcuda-natives-*-linux-x86_64.jar)
-cp "$natives" .device/lib/
-zip -q -d ".device/lib/$(basename "$natives")" 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' 'lib/libJCudaRuntime-*'
-cp gpu-scheduler/target/adsml-gpu-scheduler-*.jar tests/target/adsml-tests-*.jar .device/lib/
 cp -r gpu-scheduler/target/test-classes .device/gpu-test-classes
-du -sh .device .device/jre .device/lib
+packed=(jre lib gpu-test-classes)
+if [ -d "$data/models/ctr" ]; then
+    version=$(ls "$data/models/ctr" | grep -E '^[0-9]+$' | sort -n | tail -1)
+    cp -r "$data/models/ctr/$version" .device/model
+    packed+=(model)
+    echo "serving step: model ctr/$version from $data"
+else
+    echo "no $data/models/ctr: the bundle leaves the serving step out (run 'adsml demo' or pass DATA_DIR)" >&2
+fi
+tar -C .device -cf - "${packed[@]}" | xz -9 -T2 > .device/bundle.tar.xz
+rm -rf .device/jre .device/lib .device/gpu-test-classes .device/model
+du -sh .device/bundle.tar.xz
 size=$(du -sm .device | cut -f1)
 [ "$size" -lt 64 ] || { echo "error: .device is ${size} MiB, over the 64 MiB a run may carry" >&2; exit 1; }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# /v1/rank end to end on a GPU machine: the last step of gpu-bench.sh, or alone once it has unpacked
+# .device/ (prepare-device.sh with a data folder packs the demo model):
+#   bash gpu-scheduler/bench/gpu-serve.sh [OUT_DIR] [BACKEND]
+# Serves the demo world (generated here: seed 1 and the demo's sizes give the same ads, users and
+# campaigns as on the dev machine; serving reads no impression log) and model with BACKEND (default
+# gpu; 'auto' lets a machine without a GPU run it all on its CPU, to try the script). Then:
+#   1. /v1/rank at 1000 candidates per request with 'adsml load': open loop at 200, 1000 and 2000 QPS
+#      and 32 closed-loop clients, 15 s each, after 10 s of unmeasured load (serve-load-*.json);
+#   2. 20 debug rank requests (every candidate's pCTR and pCVR) to this server, and the same 20 to a
+#      server on the same data scoring with the plain-Java reference (adsml.server.cpu-engine =
+#      reference: DJL's PyTorch library cannot travel here); parity.txt compares them, tolerance
+#      1e-4 (fp32).
+# Writes serve.md (the tables for BENCHMARKS.md), the servers' logs and /metrics. About 2.5 minutes.
+# The CPU backend with DJL is timed on the dev machine (BENCHMARKS.md), not here.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-${OUT:-.device/bench-results}}
+backend=${2:-gpu}
+mkdir -p "$out"
+java=.device/jre/bin/java
+{ [ -x "$java" ] && [ -d .device/model ]; } \
+    || { echo "no .device/jre or .device/model: run prepare-device.sh with a data folder, then gpu-bench.sh" >&2; exit 2; }
+cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
+check() { python3 gpu-scheduler/bench/serve_check.py "$@"; }
+adsml() { "$java" -cp "$cp" adsml.cli.Main "$@"; }
+url=http://127.0.0.1:18080
+data=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$data"' EXIT
+status=0
+
+adsml world --out "$data/world" --seed 1 --ads 100000 --users 50000 --train 1 --heldout 1 > /dev/null || exit 1
+mkdir -p "$data/models/ctr"
+cp -r .device/model "$data/models/ctr/1"
+
+# start NAME BACKEND ENGINE WARM_UP_REQUESTS: a server on $data, ready, or its log's tail and a failure.
+start() {
+    "$java" -Xmx8g -Dadsml.server.backend="$2" -Dadsml.server.cpu-engine="$3" -Dadsml.server.warm-up-requests="$4" \
+        -cp "$cp" adsml.cli.Main serve --data "$data" --port 18080 --admin-port 18081 > "$out/serve-$1.log" 2>&1 &
+    server=$!
+    if ! check wait "$url" 180 $server; then
+        tail -20 "$out/serve-$1.log"
+        kill $server 2>/dev/null
+        server=
+        return 1
+    fi
+    grep -m1 "scoring on" "$out/serve-$1.log"
+}
+stop() {
+    kill $server && wait $server
+    server=
+}
+
+echo "== /v1/rank, backend $backend"
+if start "$backend" "$backend" reference 1000; then
+    adsml load --url "$url" --clients 32 --duration 10s --warmup 0s --json > /dev/null
+    for qps in 200 1000 2000; do
+        adsml load --url "$url" --qps $qps --duration 15s --warmup 0s --json > "$out/serve-load-qps$qps.json" || status=1
+        tail -1 "$out/serve-load-qps$qps.json"
+    done
+    adsml load --url "$url" --clients 32 --duration 15s --warmup 0s --json > "$out/serve-load-clients32.json" || status=1
+    tail -1 "$out/serve-load-clients32.json"
+    check fetch "$url" "$out/parity-$backend.json" 20 || status=1
+    check get "$url" /metrics "$out/serve-metrics.txt" || status=1
+    stop
+else
+    status=1
+fi
+
+echo "== the same requests, scored with the Java reference"
+if start reference cpu reference 0; then
+    check fetch "$url" "$out/parity-reference.json" 20 || status=1
+    stop
+else
+    status=1
+fi
+check compare "$out/parity-$backend.json" "$out/parity-reference.json" 1e-4 | tee "$out/parity.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+check report "$out" > "$out/serve.md"
+cat "$out/serve.md"
+exit $status

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""gpu-serve.sh's client side, standard library only (the GPU machine has python3, maybe no curl):
+
+  serve_check.py wait URL SECONDS PID      until URL/health/ready answers 200 (exit 1 on timeout or
+                                           when process PID, the server, has ended)
+  serve_check.py fetch URL OUT.json N      N debug rank requests (fixed users and contexts), the answers to OUT.json
+  serve_check.py get URL PATH OUT          one GET, its body to OUT
+  serve_check.py compare A.json B.json TOL candidates and scores of two fetches: same ads in the same
+                                           order, |pCTR| and |pCVR| differences within TOL (exit 1 if not)
+  serve_check.py report OUT_DIR            serve.md from the load and parity files in OUT_DIR
+"""
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+
+SURFACES = ["home_feed", "search", "video", "article"]
+DEVICES = ["ios", "android", "desktop"]
+COUNTRIES = ["US", "GB", "DE", "IN", "BR"]
+
+
+def wait(url, seconds, pid):
+    end = time.time() + float(seconds)
+    while time.time() < end:
+        try:
+            os.kill(int(pid), 0)
+        except OSError:
+            print(f"the server (process {pid}) ended before it was ready", file=sys.stderr)
+            return 1
+        try:
+            with urllib.request.urlopen(url + "/health/ready", timeout=2) as r:
+                if r.status == 200:
+                    return 0
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    print(f"{url} not ready after {seconds} s", file=sys.stderr)
+    return 1
+
+
+def fetch(url, out, n):
+    answers = []
+    for i in range(int(n)):
+        body = {"userId": f"u{(i * 2477) % 50000}",
+                "context": {"surface": SURFACES[i % 4], "device": DEVICES[i % 3], "country": COUNTRIES[i % 5],
+                            "hour": (i * 7) % 24},
+                "slots": 5, "deadlineMs": 2000, "debug": True}
+        request = urllib.request.Request(url + "/v1/rank", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                answers.append({"request": body, "status": r.status, "answer": json.load(r)})
+        except urllib.error.HTTPError as e:
+            answers.append({"request": body, "status": e.code, "answer": e.read().decode(errors="replace")})
+    json.dump(answers, open(out, "w"))
+    failed = [a for a in answers if a["status"] != 200]
+    print(f"{len(answers)} debug rank requests, {len(failed)} not 200")
+    return 1 if failed else 0
+
+
+def get(url, path, out):
+    with urllib.request.urlopen(url + path, timeout=10) as r:
+        open(out, "wb").write(r.read())
+    return 0
+
+
+def compare(a_path, b_path, tol):
+    for path in (a_path, b_path):
+        if not os.path.exists(path):
+            print(f"FAIL: no answers in {path} (its server did not serve)")
+            return 1
+    a, b = json.load(open(a_path)), json.load(open(b_path))
+    tol = float(tol)
+    worst = {"pctr": 0.0, "pcvr": 0.0}
+    candidates = 0
+    problems = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x["status"] != 200 or y["status"] != 200:
+            problems.append(f"request {i}: status {x['status']} / {y['status']}")
+            continue
+        cx, cy = x["answer"].get("debug", []), y["answer"].get("debug", [])
+        if [c["adId"] for c in cx] != [c["adId"] for c in cy]:
+            problems.append(f"request {i}: different candidates ({len(cx)} / {len(cy)})")
+            continue
+        for p, q in zip(cx, cy):
+            candidates += 1
+            for score in worst:
+                worst[score] = max(worst[score], abs(p[score] - q[score]))
+    if len(a) != len(b):
+        problems.append(f"{len(a)} answers against {len(b)}")
+    ok = not problems and all(w <= tol for w in worst.values())
+    print(f"{candidates} candidates of {len(a)} requests compared: max |pCTR diff| {worst['pctr']:.2e}, "
+          f"max |pCVR diff| {worst['pcvr']:.2e} (tolerance {tol:g}): {'PASS' if ok else 'FAIL'}")
+    for p in problems[:10]:
+        print("  " + p)
+    return 0 if ok else 1
+
+
+def report(out_dir):
+    rows = []
+    for load in ["qps200", "qps1000", "qps2000", "clients32"]:
+        path = os.path.join(out_dir, f"serve-load-{load}.json")
+        try:
+            r = json.load(open(path))
+        except (ValueError, OSError):
+            rows.append(f"| {load} | no result | | | | | |")
+            continue
+        status = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("status", {}).items()))
+        rows.append(f"| {load} | {r['requests']} | {r['qps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+                    f"{r['max_ms']:.1f} | {status}; errors {r.get('errors', 0)} |")
+    scoring = "(no server log)"
+    for name in sorted(os.listdir(out_dir)):
+        if name.startswith("serve-") and name.endswith(".log") and name != "serve-reference.log":
+            lines = [l for l in open(os.path.join(out_dir, name), errors="replace") if "scoring on" in l]
+            scoring = lines[0].split("scoring on", 1)[1].strip() if lines else scoring
+    print("### /v1/rank, 1000 candidates per request (`adsml load` on the same machine)")
+    print()
+    print(f"The server scored on: {scoring}")
+    print()
+    print("| load | requests | QPS | p50 ms | p99 ms | max ms | status |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(rows))
+    parity = os.path.join(out_dir, "parity.txt")
+    if os.path.exists(parity):
+        print()
+        print("Scores through /v1/rank, GPU server against a server scoring with the Java reference:")
+        print()
+        print("    " + open(parity).read().strip().replace("\n", "\n    "))
+    return 0
+
+
+if __name__ == "__main__":
+    commands = {"wait": wait, "fetch": fetch, "get": get, "compare": compare, "report": report}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(commands[sys.argv[1]](*sys.argv[2:]))

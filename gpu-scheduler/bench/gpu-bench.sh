@@ -17,9 +17,11 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-.device/bench-results}}
 mkdir -p "$out"
-if [ -f .device/bundle.tar.xz ] && [ ! -x .device/jre/bin/java ]; then
+if [ -f .device/bundle.tar.xz ] && { [ ! -x .device/jre/bin/java ] || [ .device/bundle.tar.xz -nt .device/jre ]; }; then
+    rm -rf .device/jre .device/lib .device/gpu-test-classes .device/model
     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .device/bundle.tar.xz .device \
         || { echo "could not unpack .device/bundle.tar.xz" >&2; exit 2; }
+    touch .device/jre
 fi
 java=.device/jre/bin/java
 [ -x "$java" ] || { echo "no $java: run gpu-scheduler/bench/prepare-device.sh first and carry .device" >&2; exit 2; }
@@ -54,7 +56,9 @@ if [ -f "$out/java.json" ]; then
 fi
 if [ -d .device/model ]; then
     echo "== /v1/rank served on the GPU"
-    timeout 200 bash gpu-scheduler/bench/gpu-serve.sh "$out" || status=1
+    timeout -k 15 200 bash gpu-scheduler/bench/gpu-serve.sh "$out" || status=1
+    # Again here: a step cut off by its timeout never wrote it.
+    python3 gpu-scheduler/bench/serve_check.py report "$out" > "$out/serve.md"
 else
     echo "== /v1/rank not served: the bundle carries no model (prepare-device.sh DATA_DIR)"
 fi

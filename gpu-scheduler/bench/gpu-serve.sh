@@ -27,29 +27,33 @@ adsml() { "$java" -cp "$cp" adsml.cli.Main "$@"; }
 url=http://127.0.0.1:18080
 data=$(mktemp -d)
 server=
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$data"' EXIT
+# stop: the server asked to stop and waited for (it holds the ports and the user store's lock), killed after 20 s.
+stop() {
+    [ -n "$server" ] || return 0
+    kill "$server" 2>/dev/null
+    for _ in $(seq 1 20); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
+    kill -9 "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
+    server=
+}
+trap 'stop; rm -rf "$data"' EXIT
 status=0
 
 adsml world --out "$data/world" --seed 1 --ads 100000 --users 50000 --train 1 --heldout 1 > /dev/null || exit 1
 mkdir -p "$data/models/ctr"
-cp -r .device/model "$data/models/ctr/1"
+cp -r .device/model/* "$data/models/ctr/"   # one version folder, under its own number
 
 # start NAME BACKEND ENGINE WARM_UP_REQUESTS: a server on $data, ready, or its log's tail and a failure.
 start() {
     "$java" -Xmx8g -Dadsml.server.backend="$2" -Dadsml.server.cpu-engine="$3" -Dadsml.server.warm-up-requests="$4" \
         -cp "$cp" adsml.cli.Main serve --data "$data" --port 18080 --admin-port 18081 > "$out/serve-$1.log" 2>&1 &
     server=$!
-    if ! check wait "$url" 180 $server; then
+    if ! check wait "$url" 180 "$server"; then
         tail -20 "$out/serve-$1.log"
-        kill $server 2>/dev/null
-        server=
+        stop
         return 1
     fi
-    grep -m1 "scoring on" "$out/serve-$1.log"
-}
-stop() {
-    kill $server && wait $server
-    server=
+    grep -m1 "scoring on" "$out/serve-$1.log" || true
 }
 
 echo "== /v1/rank, backend $backend"

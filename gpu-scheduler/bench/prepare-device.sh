@@ -35,7 +35,7 @@ cp gpu-scheduler/target/adsml-gpu-scheduler-*.jar tests/target/adsml-tests-*.jar
 for jar in "$deps"/all/*.jar; do
     name=$(basename "$jar")
     rm -rf "$deps/x" && mkdir "$deps/x"
-    (cd "$deps/x" && unzip -q "$jar")
+    (cd "$deps/x" && unzip -q -o "$jar")
     case $name in
         jcuda-natives-*) rm -f "$deps"/x/lib/libJNvPTXCompiler-* "$deps"/x/lib/libJNvrtc-* "$deps"/x/lib/libJCudaRuntime-* ;;
         rocksdbjni-*) find "$deps/x" -name 'librocksdbjni-*' ! -name 'librocksdbjni-linux64.so' -delete ;;
@@ -44,13 +44,18 @@ for jar in "$deps"/all/*.jar; do
 done
 cp -r gpu-scheduler/target/test-classes .device/gpu-test-classes
 packed=(jre lib gpu-test-classes)
-if [ -d "$data/models/ctr" ]; then
-    version=$(ls "$data/models/ctr" | grep -E '^[0-9]+$' | sort -n | tail -1)
-    cp -r "$data/models/ctr/$version" .device/model
+# The newest DCN or LR version (the reference engine has no TorchScript), kept under its number.
+version=
+for v in $(ls "$data/models/ctr" 2>/dev/null | grep -E '^[0-9]+$' | sort -n); do
+    grep -Eiq '"architecture" *: *"(dcn|lr)"' "$data/models/ctr/$v/model.json" 2>/dev/null && version=$v
+done
+if [ -n "$version" ]; then
+    mkdir -p .device/model
+    cp -r "$data/models/ctr/$version" ".device/model/$version"
     packed+=(model)
     echo "serving step: model ctr/$version from $data"
 else
-    echo "no $data/models/ctr: the bundle leaves the serving step out (run 'adsml demo' or pass DATA_DIR)" >&2
+    echo "no DCN or LR version under $data/models/ctr: the bundle leaves the serving step out (run 'adsml demo' or pass DATA_DIR)" >&2
 fi
 tar -C .device -cf - "${packed[@]}" | xz -9 -T2 > .device/bundle.tar.xz
 rm -rf .device/jre .device/lib .device/gpu-test-classes .device/model

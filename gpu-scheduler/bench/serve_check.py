@@ -10,6 +10,7 @@
   serve_check.py report OUT_DIR            serve.md from the load and parity files in OUT_DIR
 """
 import json
+import math
 import os
 import sys
 import time
@@ -87,9 +88,16 @@ def compare(a_path, b_path, tol):
         for p, q in zip(cx, cy):
             candidates += 1
             for score in worst:
-                worst[score] = max(worst[score], abs(p[score] - q[score]))
+                x, y = p[score], q[score]
+                if not (isinstance(x, (int, float)) and isinstance(y, (int, float))
+                        and math.isfinite(x) and math.isfinite(y)):
+                    problems.append(f"request {i}, ad {p['adId']}: {score} {x} / {y}")
+                    continue
+                worst[score] = max(worst[score], abs(x - y))
     if len(a) != len(b):
         problems.append(f"{len(a)} answers against {len(b)}")
+    if candidates == 0:
+        problems.append("no candidate to compare")
     ok = not problems and all(w <= tol for w in worst.values())
     print(f"{candidates} candidates of {len(a)} requests compared: max |pCTR diff| {worst['pctr']:.2e}, "
           f"max |pCVR diff| {worst['pcvr']:.2e} (tolerance {tol:g}): {'PASS' if ok else 'FAIL'}")

@@ -32,8 +32,9 @@ class ReferenceEngineTest {
 
     @Test
     void referenceEngineScoresLikeDjl() throws Exception {
-        List<JsonNode> djl = rankEveryUser(Map.of("adsml.server.cpu-engine", "djl"));
-        List<JsonNode> reference = rankEveryUser(Map.of("adsml.server.cpu-engine", "reference",
+        // backend = cpu: on a GPU machine, auto would score both on the GPU.
+        List<JsonNode> djl = rankEveryUser(Map.of("adsml.server.backend", "cpu", "adsml.server.cpu-engine", "djl"));
+        List<JsonNode> reference = rankEveryUser(Map.of("adsml.server.backend", "cpu", "adsml.server.cpu-engine", "reference",
                 "adsml.server.warm-up-requests", 0));
         for (int u = 0; u < USERS.size(); u++) {
             JsonNode a = djl.get(u).path("debug");

@@ -75,7 +75,7 @@ class RankingCoordinatorTest {
         assertEquals(1, assemble.candidates().count());
         FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
         batch.setRows(1);
-        assemble.replyTo().tell(new FeatureAssembler.Features(batch, new Ad[1], new Campaign[1], new Bids(new int[1], new int[1], new float[1], new BidType[1]), new int[1]));
+        assemble.replyTo().tell(new FeatureAssembler.Features(batch, new Ad[1], new Campaign[1], new Bids(new int[1], new int[1], new float[1], new BidType[] {BidType.CPC}), new int[1]));
         StatusReply<RankResult> answer = reply.receiveMessage(Duration.ofSeconds(2));
         assertInstanceOf(NoActiveModelException.class, answer.getError());
     }

@@ -14,6 +14,11 @@ public record Bids(int[] adIds, int[] campaignIds, float[] bids, BidType[] bidTy
         if (adIds.length != campaignIds.length || adIds.length != bids.length || adIds.length != bidTypes.length) {
             throw new IllegalArgumentException("adIds, campaignIds, bids and bidTypes must have one entry per candidate");
         }
+        for (int i = 0; i < bidTypes.length; i++) {
+            if (bidTypes[i] == null) {
+                throw new IllegalArgumentException("bid type of candidate " + i + " is null");
+            }
+        }
     }
 
     /** Candidates {@code 0..n-1}: {@code adIds[i]} of {@code campaigns[i]}. */
@@ -21,18 +26,21 @@ public record Bids(int[] adIds, int[] campaignIds, float[] bids, BidType[] bidTy
         if (n < 0 || adIds.length < n || campaigns.length < n) {
             throw new IllegalArgumentException("n must be >= 0 and every array at least n (" + n + ") long");
         }
-        Bids b = new Bids(new int[n], new int[n], new float[n], new BidType[n]);
+        int[] ids = new int[n];
+        int[] campaignIds = new int[n];
+        float[] bids = new float[n];
+        BidType[] bidTypes = new BidType[n];
         for (int i = 0; i < n; i++) {
             Campaign c = campaigns[i];
             if (c == null) {
                 throw new IllegalArgumentException("campaign of candidate " + i + " is null");
             }
-            b.adIds[i] = adIds[i];
-            b.campaignIds[i] = c.id();
-            b.bids[i] = c.bid();
-            b.bidTypes[i] = c.bidType();
+            ids[i] = adIds[i];
+            campaignIds[i] = c.id();
+            bids[i] = c.bid();
+            bidTypes[i] = c.bidType();
         }
-        return b;
+        return new Bids(ids, campaignIds, bids, bidTypes);
     }
 
     public int size() {

@@ -3,7 +3,10 @@ package adsml.platform.scoring;
 import adsml.platform.model.Model;
 import java.util.Locale;
 
-/** The CPU scorer for any model version: DJL's native ops for DCN and LR, the TorchScript module for TorchScript. */
+/**
+ * The CPU scorer for any model version: DJL's native ops for DCN and LR, the TorchScript module for
+ * TorchScript; on the {@link Engine#REFERENCE reference engine}, the plain-Java forward pass.
+ */
 public final class CpuScorers {
     /** {@code adsml.server.cpu-engine}: what scores on the CPU. */
     public enum Engine {

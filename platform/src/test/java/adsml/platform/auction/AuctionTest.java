@@ -185,6 +185,7 @@ class AuctionTest {
     void bids_rejectRaggedArraysAndScoresShorterThanThem() {
         assertThrows(IllegalArgumentException.class, () -> new Bids(new int[2], new int[2], new float[1], new BidType[2]));
         assertThrows(IllegalArgumentException.class, () -> Bids.gather(1, new int[1], new Campaign[1]));
+        assertThrows(IllegalArgumentException.class, () -> new Bids(new int[1], new int[1], new float[1], new BidType[1]));
         Bids two = new Bids(new int[2], new int[2], new float[2], new BidType[] {BidType.CPM, BidType.CPM});
         Auction auction = new Auction(new AuctionSettings(0, 2), budget);
         assertThrows(IllegalArgumentException.class, () -> auction.run(two, new float[1], new float[2], 1));

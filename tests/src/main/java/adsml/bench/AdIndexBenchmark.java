@@ -5,6 +5,7 @@ import adsml.platform.index.ExactAdIndex;
 import adsml.platform.world.Context;
 import adsml.platform.world.ProgressListener;
 import adsml.platform.world.User;
+import adsml.platform.world.Vocab;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.world.WorldGenerator;
@@ -57,5 +58,14 @@ public class AdIndexBenchmark {
     public int retrieve() {
         User user = world.user(next++ % world.users().size());
         return index.retrieve(user, new Context(0, 12, 0), max, out);
+    }
+
+    /** A cold start: the same users' targeting with a zero embedding, as the retriever asks for an unknown user. */
+    @Benchmark
+    public int retrieveColdStart() {
+        User u = world.user(next++ % world.users().size());
+        User cold = new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(),
+                new float[Vocab.EMBEDDING_DIM]);
+        return index.retrieve(cold, new Context(0, 12, 0), max, out);
     }
 }

@@ -30,7 +30,8 @@ import java.util.Optional;
  * of campaigns out of budget leave it, a selection keeps the best {@code max}, and the floor rises
  * to the worst kept. The scan stops at the first cluster whose bound is below the floor: about a
  * quarter of the demo world's ads are scored, and most of those cost one comparison. A user with a
- * zero embedding (a cold start) ties every ad at 0, so every cluster is scanned. Budgets are read
+ * zero embedding (a cold start) ties every ad at 0, where no bound prunes: that query walks the ad
+ * ids instead, since the ranking is then the id order. Budgets are read
  * for a few thousand ads, not 100,000. Scratch arrays are per thread, so retrieval allocates
  * nothing once a thread has seen its largest {@code max}. BENCHMARKS.md has the time per retrieval
  * (AdIndexBenchmark).
@@ -118,7 +119,7 @@ public final class ExactAdIndex implements AdIndex {
             @Override
             public int word(int adId) {
                 int c = adCampaign[adId];
-                return country[c] | device[c] << DEVICE_SHIFT | age[c] << AGE_SHIFT | (paused[adId] ? PAUSED : 0);
+                return filterWord(country[c], device[c], age[c], paused[adId]);
             }
 
             @Override
@@ -126,6 +127,10 @@ public final class ExactAdIndex implements AdIndex {
                 return interest[adCampaign[adId]];
             }
         };
+    }
+
+    private static int filterWord(int countryMask, int deviceMask, int ageMask, boolean paused) {
+        return countryMask | deviceMask << DEVICE_SHIFT | ageMask << AGE_SHIFT | (paused ? PAUSED : 0);
     }
 
     /** Keys buffered per wanted ad before a selection: larger means fewer selections, each longer. */
@@ -235,6 +240,13 @@ public final class ExactAdIndex implements AdIndex {
             return 0;
         }
         Snapshot s = snapshot;
+        int countryBit = country < 0 ? 0 : 1 << country;
+        int deviceBit = device < 0 ? 0 : 1 << device;
+        int ageBit = age < 0 ? 0 : 1 << age;
+        BudgetTracker.DayView today = budget.view();
+        if (isZero(query)) {
+            return inIdOrder(s, countryBit, deviceBit, ageBit, interests, today, max, out);
+        }
         AdClusters clusters = s.clusters;
         Scratch scratch = SCRATCH.get();
         int capacity = BUFFER_FACTOR * max;
@@ -248,14 +260,10 @@ public final class ExactAdIndex implements AdIndex {
         float q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3], q4 = query[4], q5 = query[5];
         long[] bounds = scratch.bounds;
         clusters.bounds(query, bounds);
-        int countryBit = country < 0 ? 0 : 1 << country;
-        int deviceBit = device < 0 ? 0 : 1 << device;
-        int ageBit = age < 0 ? 0 : 1 << age;
         int[] slotAd = clusters.slotAd;
         int[] slotFilter = clusters.slotFilter;
         long[] slotInterests = clusters.slotInterests;
         int[] adCampaign = s.adCampaign;
-        BudgetTracker.DayView today = budget.view();
         long threshold = Long.MIN_VALUE;
         float floor = Float.NEGATIVE_INFINITY; // the threshold's score, compared before any key is made
         int n = 0;
@@ -323,6 +331,58 @@ public final class ExactAdIndex implements AdIndex {
             out[k] = adOf(keys[n - 1 - k]);
         }
         return n;
+    }
+
+    private static boolean isZero(float[] query) {
+        for (int d = 0; d < DIM; d++) {
+            if (query[d] != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The top {@code max} for a query of zeros (a cold-start user): every ad with a finite embedding
+     * scores exactly 0 and one with a NaN or infinite component scores NaN, which ranks last, so the
+     * ranking is the eligible finite ads by id, then the others by id. Walking the ids finds them
+     * after a few thousand ads; the clusters' bounds, all 0, would prune nothing, and the scan read
+     * every ad.
+     */
+    private static int inIdOrder(Snapshot s, int countryBit, int deviceBit, int ageBit, long interests,
+                                 BudgetTracker.DayView today, int max, int[] out) {
+        int n = 0;
+        int[] notFinite = null; // eligible ads scoring NaN, in id order, needed only if fewer than max others are
+        int notFiniteCount = 0;
+        for (int id = 0; id < s.limit && n < max; id++) {
+            int c = s.adCampaign[id];
+            if (c < 0) {
+                continue;
+            }
+            int word = filterWord(s.countryMask[c], s.deviceMask[c], s.ageMask[c], s.paused[id]);
+            if (!admits(word, s.interestMask[c], countryBit, deviceBit, ageBit, interests) || today.exhausted(c)) {
+                continue;
+            }
+            if (finite(s.ads[id].embedding())) {
+                out[n++] = id;
+            } else if (notFiniteCount < max) {
+                notFinite = notFinite == null ? new int[max] : notFinite;
+                notFinite[notFiniteCount++] = id;
+            }
+        }
+        for (int i = 0; i < notFiniteCount && n < max; i++) {
+            out[n++] = notFinite[i];
+        }
+        return n;
+    }
+
+    private static boolean finite(float[] embedding) {
+        for (float v : embedding) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

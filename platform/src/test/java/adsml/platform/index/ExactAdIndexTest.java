@@ -405,6 +405,62 @@ class ExactAdIndexTest {
         }
     }
 
+    @Test
+    void retrieve_zeroQueryRanksTheIdsWithAdsThatAreNotFiniteLast() {
+        World world = WorldGenerator.generate(new WorldConfig(11, 3_000, 60, 0, 0), ProgressListener.NONE);
+        ExactAdIndex index = ExactAdIndex.of(world, budget);
+        List<Ad> current = new ArrayList<>(world.ads());
+        for (int id : new int[] {5, 17, 2_999}) { // against any query they score NaN
+            Ad old = current.get(id);
+            float[] e = old.embedding().clone();
+            e[id % Vocab.EMBEDDING_DIM] = id == 17 ? Float.POSITIVE_INFINITY : Float.NaN;
+            Ad broken = new Ad(id, old.campaignId(), old.category(), old.creativeType(), e);
+            index.upsert(broken, world.campaignOf(old));
+            current.set(id, broken);
+        }
+        boolean[] paused = new boolean[current.size()];
+        for (int a = 3; a < paused.length; a += 13) {
+            paused[a] = true;
+            index.setPaused(a, true);
+        }
+        for (int c = 0; c < world.campaigns().size(); c += 17) {
+            budget.charge(c, world.campaign(c).dailyBudget());
+        }
+        int[] out = new int[3_000];
+        for (User u : world.users()) {
+            float[] zeros = new float[Vocab.EMBEDDING_DIM];
+            zeros[u.id() % Vocab.EMBEDDING_DIM] = -0f; // -0 is a zero too
+            User cold = new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(), zeros);
+            for (int max : new int[] {1, 50, 3_000}) {
+                int n = index.retrieve(cold, CTX, max, out);
+                assertArrayEquals(byKey(current, world::campaignOf, cold, paused, max), Arrays.copyOf(out, n),
+                        "user " + u.id() + ", max " + max);
+            }
+        }
+    }
+
+    /** Every eligible ad ordered as the index's keys order it (NaN last, -0 as 0); the first max. */
+    private int[] byKey(List<Ad> ads, java.util.function.Function<Ad, Campaign> campaignOf, User user, boolean[] paused, int max) {
+        List<Long> keys = new ArrayList<>();
+        for (Ad ad : ads) {
+            Campaign c = campaignOf.apply(ad);
+            if (paused[ad.id()] || !c.targeting().matches(user) || budget.exhausted(c.id())) {
+                continue;
+            }
+            float s = 0f;
+            for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
+                s += user.embedding()[d] * ad.embedding()[d];
+            }
+            keys.add(ExactAdIndex.key(s, ad.id()));
+        }
+        keys.sort(java.util.Comparator.reverseOrder());
+        int[] ids = new int[Math.min(max, keys.size())];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = Integer.MAX_VALUE - (int) (long) keys.get(i);
+        }
+        return ids;
+    }
+
     /** Every eligible ad sorted by affinity (the index's float arithmetic), then id; the first max. */
     private int[] bruteForce(World world, User user, boolean[] paused, int max) {
         return bruteForce(world.ads(), world::campaignOf, user, paused, max);

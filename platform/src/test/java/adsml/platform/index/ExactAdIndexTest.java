@@ -245,13 +245,8 @@ class ExactAdIndexTest {
         ExactAdIndex index = ExactAdIndex.of(world, budget);
         SplittableRandom random = new SplittableRandom(9);
         boolean[] paused = new boolean[world.ads().size()];
-        for (int a = 0; a < paused.length; a += 7) {
-            paused[a] = true;
-            index.setPaused(a, true);
-        }
-        for (int c = 0; c < world.campaigns().size(); c += 11) {
-            budget.charge(c, world.campaign(c).dailyBudget());
-        }
+        pauseEvery(index, paused, 0, 7);
+        exhaustEvery(world, 11);
         int[] out = new int[200];
         for (int u = 0; u < world.users().size(); u += 5) {
             User user = world.user(u);
@@ -419,13 +414,8 @@ class ExactAdIndexTest {
             current.set(id, broken);
         }
         boolean[] paused = new boolean[current.size()];
-        for (int a = 3; a < paused.length; a += 13) {
-            paused[a] = true;
-            index.setPaused(a, true);
-        }
-        for (int c = 0; c < world.campaigns().size(); c += 17) {
-            budget.charge(c, world.campaign(c).dailyBudget());
-        }
+        pauseEvery(index, paused, 3, 13);
+        exhaustEvery(world, 17);
         int[] out = new int[3_000];
         for (User u : world.users()) {
             float[] zeros = new float[Vocab.EMBEDDING_DIM];
@@ -433,14 +423,22 @@ class ExactAdIndexTest {
             User cold = new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(), zeros);
             for (int max : new int[] {1, 50, 3_000}) {
                 int n = index.retrieve(cold, CTX, max, out);
-                assertArrayEquals(byKey(current, world::campaignOf, cold, paused, max), Arrays.copyOf(out, n),
+                assertArrayEquals(bruteForce(current, world::campaignOf, cold, paused, max), Arrays.copyOf(out, n),
                         "user " + u.id() + ", max " + max);
             }
         }
     }
 
-    /** Every eligible ad ordered as the index's keys order it (NaN last, -0 as 0); the first max. */
-    private int[] byKey(List<Ad> ads, java.util.function.Function<Ad, Campaign> campaignOf, User user, boolean[] paused, int max) {
+    /**
+     * Every eligible ad in the order of the index's keys: by affinity (the index's float arithmetic),
+     * then the lower id, a NaN last and -0 as 0; the first max.
+     */
+    private int[] bruteForce(World world, User user, boolean[] paused, int max) {
+        return bruteForce(world.ads(), world::campaignOf, user, paused, max);
+    }
+
+    private int[] bruteForce(List<Ad> ads, java.util.function.Function<Ad, Campaign> campaignOf, User user,
+                             boolean[] paused, int max) {
         List<Long> keys = new ArrayList<>();
         for (Ad ad : ads) {
             Campaign c = campaignOf.apply(ad);
@@ -461,31 +459,19 @@ class ExactAdIndexTest {
         return ids;
     }
 
-    /** Every eligible ad sorted by affinity (the index's float arithmetic), then id; the first max. */
-    private int[] bruteForce(World world, User user, boolean[] paused, int max) {
-        return bruteForce(world.ads(), world::campaignOf, user, paused, max);
+    /** Pauses every {@code step}-th ad, from {@code first}, in the index and in {@code paused}. */
+    private static void pauseEvery(ExactAdIndex index, boolean[] paused, int first, int step) {
+        for (int a = first; a < paused.length; a += step) {
+            paused[a] = true;
+            index.setPaused(a, true);
+        }
     }
 
-    private int[] bruteForce(List<Ad> ads, java.util.function.Function<Ad, Campaign> campaignOf, User user,
-                             boolean[] paused, int max) {
-        List<float[]> scored = new ArrayList<>();
-        for (Ad ad : ads) {
-            Campaign c = campaignOf.apply(ad);
-            if (paused[ad.id()] || !c.targeting().matches(user) || budget.exhausted(c.id())) {
-                continue;
-            }
-            float s = 0f;
-            for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
-                s += user.embedding()[d] * ad.embedding()[d];
-            }
-            scored.add(new float[] {s, ad.id()});
+    /** Spends the daily budget of every {@code step}-th campaign. */
+    private void exhaustEvery(World world, int step) {
+        for (int c = 0; c < world.campaigns().size(); c += step) {
+            budget.charge(c, world.campaign(c).dailyBudget());
         }
-        scored.sort((x, y) -> x[0] != y[0] ? Float.compare(y[0], x[0]) : Float.compare(x[1], y[1]));
-        int[] ids = new int[Math.min(max, scored.size())];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = (int) scored.get(i)[1];
-        }
-        return ids;
     }
 
     private static boolean contains(int[] ids, int id) {

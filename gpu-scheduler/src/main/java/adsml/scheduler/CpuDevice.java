@@ -99,7 +99,8 @@ public final class CpuDevice implements Device {
 
     @Override
     public String toString() {
-        return "CpuDevice[" + name + ", " + workers + " workers, " + (engine == CpuScorers.Engine.DJL ? "" : "reference engine, ") + (fallbackOnly ? "fallback only, " : "") + MemoryBudget.format(usedBytes()) + " of "
+        return "CpuDevice[" + name + ", " + workers + " workers, " + (engine == CpuScorers.Engine.DJL ? "" : "reference engine, ")
+                + (fallbackOnly ? "fallback only, " : "") + MemoryBudget.format(usedBytes()) + " of "
                 + MemoryBudget.format(memoryBudgetBytes()) + " used]";
     }
 }

@@ -1,7 +1,7 @@
 package adsml.actors.ranking;
 
-import adsml.platform.features.DemoFeatures;
 import adsml.platform.auction.Bids;
+import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.index.AdIndex;
 import adsml.platform.world.Ad;

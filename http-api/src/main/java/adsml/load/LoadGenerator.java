@@ -2,7 +2,6 @@ package adsml.load;
 
 import java.net.ConnectException;
 import java.net.UnknownHostException;
-import java.net.http.HttpConnectTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -53,8 +52,7 @@ public final class LoadGenerator {
      * @throws TargetUnreachableException when the probe request cannot connect
      */
     public static LoadReport run(LoadSettings settings) throws TargetUnreachableException, InterruptedException {
-        int threads = Math.max(2, Math.min(settings.clients(), 64));
-        try (HttpTransport http = new HttpTransport(settings.rankUri(), settings.requestTimeout(), threads)) {
+        try (SocketTransport http = new SocketTransport(settings.rankUri(), settings.requestTimeout())) {
             return new LoadGenerator(settings, http, LoadClock.SYSTEM).run();
         }
     }
@@ -98,7 +96,7 @@ public final class LoadGenerator {
     /** Why a failure means nothing can be sent at all, or null when it does not. */
     private static String unreachable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof HttpConnectTimeoutException) {
+            if (t instanceof SocketTransport.ConnectTimeoutException) {
                 return "connect timed out";
             }
             if (t instanceof ConnectException) {
@@ -128,7 +126,7 @@ public final class LoadGenerator {
 
     private void closedLoop(long measureFrom, long end) throws InterruptedException {
         ExecutorService clients = Executors.newFixedThreadPool(settings.clients(),
-                HttpTransport.daemonThreads("adsml-load-client-"));
+                SocketTransport.daemonThreads("adsml-load-client-"));
         long perRequestNanos = settings.requestTimeout().toNanos() + GRACE_NANOS;
         try {
             for (int c = 0; c < settings.clients(); c++) {

@@ -25,10 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@link Transport} over plain HTTP/1.1 keep-alive sockets: one blocking exchange per request on
- * a pooled connection, on a cached pool of daemon threads (as many as requests in flight). The
- * JDK's HttpClient cost the generator about as much CPU per request as a third of the server's
- * own, and on the same 2 cores that came out of the server's share; this writes one prepared
- * request and reads the status line, the headers and the body it discards.
+ * a pooled connection, on a cached pool of daemon threads (as many as requests in flight). With
+ * the JDK's HttpClient the generator spent 1.3 ms of CPU per rank request, a quarter of what the
+ * server spent, and on the same 2 cores that came out of the server's share; this writes one
+ * prepared request and reads the status line, the headers and the body it discards (0.25 ms;
+ * BENCHMARKS.md).
  *
  * <p>A connection the server closed while idle fails on reuse before any answer arrives; such a
  * request is sent once more on a fresh connection, since the server never read it. Any other

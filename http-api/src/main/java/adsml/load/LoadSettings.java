@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * @param url         the server's base URL, e.g. {@code http://127.0.0.1:8080}; requests go to
  *                    {@link #rankUri()}
- * @param clients     closed loop: concurrent clients; open loop: sizes the HTTP thread pool
+ * @param clients     closed loop: concurrent clients; open loop: with {@link #IN_FLIGHT_PER_CLIENT}, the
+ *                    default {@code maxInFlight}
  * @param qps         open-loop target rate in requests per second, or 0 for a closed loop
  * @param duration    how long requests are recorded, after the warm-up
  * @param warmup      how long requests are sent but not recorded, first
@@ -39,8 +40,8 @@ public record LoadSettings(URI url, int clients, double qps, Duration duration, 
         Objects.requireNonNull(duration, "duration");
         Objects.requireNonNull(warmup, "warmup");
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-        require((scheme.equals("http") || scheme.equals("https")) && url.getHost() != null,
-                "--url must be an http:// URL with a host, got '%s'", url);
+        // Plain HTTP only: adsml serves no TLS, and the generator's transport speaks none.
+        require(scheme.equals("http") && url.getHost() != null, "--url must be an http:// URL with a host, got '%s'", url);
         require(clients >= 1 && clients <= 10_000, "--clients must be between 1 and 10000, got %s", clients);
         require(Double.isFinite(qps) && qps >= 0 && qps <= 1_000_000, "--qps must be between 0 and 1000000, got %s", qps);
         require(!duration.isNegative() && !duration.isZero(), "--duration must be positive, got %s", duration);

@@ -1,6 +1,5 @@
 package adsml.load;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -31,28 +31,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * prepared request and reads the status line, the headers and the body it discards (0.25 ms;
  * BENCHMARKS.md).
  *
- * <p>A connection the server closed while idle fails on reuse before any answer arrives; such a
- * request is sent once more on a fresh connection, since the server never read it. Any other
- * failure fails the request.
+ * <p>Each request has the whole timeout, connect and answer together. A reused connection that
+ * fails before the first byte of its answer had been closed by the server while idle (or the
+ * server dropped the request unanswered): the request is sent once more on a new connection.
+ * Any other failure fails the request. The most recently used connection is reused first, as the
+ * one least likely to have been closed.
  */
 final class SocketTransport implements Transport {
     private final InetSocketAddress address;
     private final byte[] head;
-    private final int timeoutMillis;
+    private final long timeoutNanos;
     private final ExecutorService pool = Executors.newCachedThreadPool(daemonThreads("adsml-load-http-"));
-    private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     /** Every open connection, idle or in use: closing them at the end frees threads blocked in a read. */
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     SocketTransport(URI target, Duration timeout) {
-        if (!"http".equals(target.getScheme())) {
+        if (!"http".equalsIgnoreCase(target.getScheme())) {
             throw new IllegalArgumentException("only http:// URLs, got " + target);
         }
         int port = target.getPort() < 0 ? 80 : target.getPort();
         this.address = new InetSocketAddress(target.getHost(), port);
         this.head = ("POST " + target.getRawPath() + " HTTP/1.1\r\nHost: " + target.getHost() + ":" + port
                 + "\r\nContent-Type: application/json\r\nContent-Length: ").getBytes(StandardCharsets.US_ASCII);
-        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        this.timeoutNanos = timeout.toNanos();
     }
 
     @Override
@@ -60,17 +63,19 @@ final class SocketTransport implements Transport {
         byte[] request = request(body);
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return exchange(request);
+                return exchange(request, System.nanoTime() + timeoutNanos);
             } catch (IOException e) {
                 throw new CompletionException(e);
             }
         }, pool);
     }
 
+    /** Ends every exchange: none starts or retries after this, and open connections are closed. */
     @Override
     public void close() {
+        closed = true;
         pool.shutdownNow();
-        open.forEach(Connection::close);
+        open.forEach(this::close);
     }
 
     private byte[] request(String body) {
@@ -83,27 +88,27 @@ final class SocketTransport implements Transport {
         return request;
     }
 
-    private int exchange(byte[] request) throws IOException {
-        Connection reused = idle.poll();
+    private int exchange(byte[] request, long deadline) throws IOException {
+        Connection reused = idle.pollLast();
         if (reused != null) {
             try {
-                return exchange(reused, request);
+                return exchange(reused, request, deadline);
             } catch (StaleConnectionException e) {
-                // Closed by the server while idle: the request was never read, so it goes again.
+                // Nothing of an answer came: the request goes once more, on a new connection.
             }
         }
-        return exchange(open(), request);
+        return exchange(open(deadline), request, deadline);
     }
 
-    private int exchange(Connection c, byte[] request) throws IOException {
+    private int exchange(Connection c, byte[] request, long deadline) throws IOException {
         try {
-            Answer answer = c.exchange(request);
-            if (answer.keepAlive()) {
-                idle.offer(c);
+            int status = c.exchange(request, deadline);
+            if (c.keepAlive && !closed) {
+                idle.offerLast(c);
             } else {
                 close(c);
             }
-            return answer.status();
+            return status;
         } catch (IOException | RuntimeException e) {
             close(c);
             throw e;
@@ -115,22 +120,46 @@ final class SocketTransport implements Transport {
         c.close();
     }
 
-    private Connection open() throws IOException {
+    /**
+     * A new connection, or a {@link ConnectException} (refused, timed out, no route) that says the
+     * target cannot be reached, or an {@link UnknownHostException}.
+     */
+    private Connection open(long deadline) throws IOException {
+        if (closed) {
+            throw new IOException("the transport is closed");
+        }
         Socket socket = new Socket();
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(timeoutMillis);
-            socket.connect(address, timeoutMillis);
+            socket.connect(address, remainingMillis(deadline));
         } catch (SocketTimeoutException e) {
             socket.close();
             throw new ConnectTimeoutException(address, e);
-        } catch (IOException e) {
+        } catch (UnknownHostException | ConnectException e) {
             socket.close();
             throw e;
+        } catch (IOException e) {
+            socket.close();
+            ConnectException unreachable = new ConnectException("cannot connect to " + address + ": " + e.getMessage());
+            unreachable.initCause(e);
+            throw unreachable;
         }
         Connection c = new Connection(socket);
         open.add(c);
+        if (closed) { // close() may have gone through the set before the add
+            close(c);
+            throw new IOException("the transport is closed");
+        }
         return c;
+    }
+
+    /** What is left until {@code deadline}, at least 1 ms (0 would mean no timeout to a socket). */
+    private static int remainingMillis(long deadline) throws SocketTimeoutException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new SocketTimeoutException("request timed out");
+        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000));
     }
 
     static ThreadFactory daemonThreads(String prefix) {
@@ -150,55 +179,58 @@ final class SocketTransport implements Transport {
         }
     }
 
-    /** A reused connection that ended before any byte of the answer. */
+    /** A reused connection that failed before the first byte of its answer. */
     private static final class StaleConnectionException extends IOException {
         StaleConnectionException(Throwable cause) {
-            super("connection closed by the server while idle", cause);
+            super("connection closed by the server before an answer", cause);
         }
-    }
-
-    private record Answer(int status, boolean keepAlive) {
     }
 
     private static final class Connection {
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
+        /** Read-ahead of {@code in}: each refill is one socket read, bounded by what is left of the request's time. */
+        private final byte[] buffer = new byte[16 * 1024];
+        private int position;
+        private int limit;
         private final StringBuilder line = new StringBuilder();
-        private boolean answered; // whether any answer came on this connection yet
+        private boolean answered; // whether an answer came on this connection before
+        boolean keepAlive;        // whether the last answer left the connection open for another
 
         Connection(Socket socket) throws IOException {
             this.socket = socket;
-            this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
         }
 
         /**
-         * Writes {@code request} and reads the answer. On a connection that answered before, a
-         * failure before the answer's first line (other than a timeout) means the server had closed
-         * it: a {@link StaleConnectionException}.
+         * Writes {@code request} and reads the answer's status, skipping interim (1xx) answers and
+         * the body. On a connection that answered before, a failure before any byte of the status
+         * line (other than a timeout) is a {@link StaleConnectionException}.
          */
-        Answer exchange(byte[] request) throws IOException {
+        int exchange(byte[] request, long deadline) throws IOException {
             String statusLine;
+            line.setLength(0);
             try {
                 out.write(request);
                 out.flush();
-                statusLine = readLine(true);
+                statusLine = readLine(deadline);
             } catch (SocketTimeoutException e) {
                 throw e;
             } catch (IOException e) {
-                throw answered ? new StaleConnectionException(e) : e;
+                throw answered && line.length() == 0 ? new StaleConnectionException(e) : e;
             }
             answered = true;
-            // "HTTP/1.1 200 OK"
-            if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12) {
-                throw new IOException("not an HTTP/1.x status line: " + statusLine);
+            int status = status(statusLine);
+            while (status >= 100 && status < 200 && status != 101) {
+                skipHeaders(deadline);
+                status = status(readLine(deadline));
             }
-            int status = Integer.parseInt(statusLine.substring(9, 12));
-            boolean keepAlive = statusLine.charAt(7) == '1';
+            keepAlive = statusLine.startsWith("HTTP/1.1");
             long length = -1;
             boolean chunked = false;
-            for (String header = readLine(false); !header.isEmpty(); header = readLine(false)) {
+            for (String header = readLine(deadline); !header.isEmpty(); header = readLine(deadline)) {
                 int colon = header.indexOf(':');
                 if (colon < 0) {
                     continue;
@@ -212,47 +244,83 @@ final class SocketTransport implements Transport {
                     default -> { }
                 }
             }
-            if (chunked) {
-                for (long size = Long.parseLong(chunkSize(readLine(false)), 16); size > 0;
-                     size = Long.parseLong(chunkSize(readLine(false)), 16)) {
-                    skip(size);
-                    readLine(false); // the CRLF after the chunk
+            if (status == 101 || status == 204 || status == 304) {
+                keepAlive &= status != 101; // no body, whatever the headers say; a switched protocol is not ours
+            } else if (chunked) {
+                for (long size = chunkSize(readLine(deadline)); size > 0; size = chunkSize(readLine(deadline))) {
+                    skip(size, deadline);
+                    readLine(deadline); // the CRLF after the chunk
                 }
-                while (!readLine(false).isEmpty()) {
-                    // trailers
-                }
+                skipHeaders(deadline); // trailers
             } else if (length >= 0) {
-                skip(length);
-            } else if (status >= 200 && status != 204 && status != 304) {
-                return new Answer(status, false); // the body runs to the end of the connection: not read
+                skip(length, deadline);
+            } else {
+                keepAlive = false; // the body runs to the end of the connection: not read
             }
-            return new Answer(status, keepAlive);
+            return status;
         }
 
-        private static String chunkSize(String line) {
+        private static int status(String statusLine) throws IOException {
+            // "HTTP/1.1 200 OK"
+            if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12) {
+                throw new IOException("not an HTTP/1.x status line: " + statusLine);
+            }
+            try {
+                return Integer.parseInt(statusLine.substring(9, 12));
+            } catch (NumberFormatException e) {
+                throw new IOException("not an HTTP/1.x status line: " + statusLine, e);
+            }
+        }
+
+        private void skipHeaders(long deadline) throws IOException {
+            while (!readLine(deadline).isEmpty()) {
+                // skipped
+            }
+        }
+
+        private static long chunkSize(String line) throws IOException {
             int extension = line.indexOf(';');
-            return (extension < 0 ? line : line.substring(0, extension)).trim();
+            try {
+                return Long.parseLong((extension < 0 ? line : line.substring(0, extension)).trim(), 16);
+            } catch (NumberFormatException e) {
+                throw new IOException("bad chunk size: " + line, e);
+            }
         }
 
-        private void skip(long n) throws IOException {
+        private void skip(long n, long deadline) throws IOException {
             while (n > 0) {
-                long skipped = in.skip(n);
-                if (skipped <= 0) {
-                    if (in.read() < 0) {
-                        throw new EOFException("answer ended " + n + " bytes short");
-                    }
-                    skipped = 1;
+                if (position == limit && !fill(deadline)) {
+                    throw new EOFException("answer ended " + n + " bytes short");
                 }
+                int skipped = (int) Math.min(n, limit - position);
+                position += skipped;
                 n -= skipped;
             }
         }
 
-        /** One line without its CRLF; at the end of the stream, an EOFException. */
-        private String readLine(boolean first) throws IOException {
+        /** The next byte, or -1 at the end of the stream. */
+        private int read(long deadline) throws IOException {
+            if (position == limit && !fill(deadline)) {
+                return -1;
+            }
+            return buffer[position++] & 0xff;
+        }
+
+        /** One socket read into the empty buffer, waiting at most until the deadline; false at the end of the stream. */
+        private boolean fill(long deadline) throws IOException {
+            socket.setSoTimeout(remainingMillis(deadline));
+            int n = in.read(buffer);
+            position = 0;
+            limit = Math.max(0, n);
+            return n > 0;
+        }
+
+        /** One line without its CRLF; at the end of the stream an EOFException, past the deadline a timeout. */
+        private String readLine(long deadline) throws IOException {
             line.setLength(0);
-            for (int b = in.read(); ; b = in.read()) {
+            for (int b = read(deadline); ; b = read(deadline)) {
                 if (b < 0) {
-                    throw new EOFException(first && line.length() == 0 ? "connection closed before an answer" : "answer cut off");
+                    throw new EOFException(line.length() == 0 ? "connection closed" : "answer cut off");
                 }
                 if (b == '\n') {
                     int end = line.length();

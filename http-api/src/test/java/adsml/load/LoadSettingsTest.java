@@ -24,6 +24,9 @@ class LoadSettingsTest {
     void outOfRange_namesTheOption() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withUrl("ftp://h"));
         assertTrue(e.getMessage().contains("--url"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> withUrl("https://h:8443"), "adsml serves no TLS");
+        assertTrue(e.getMessage().contains("--url must be an http:// URL"), e.getMessage());
+        assertEquals(URI.create("HTTP://h:8080/v1/rank"), withUrl("HTTP://h:8080").rankUri());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new LoadSettings(URI.create("http://h"), 1, 0, Duration.ZERO, Duration.ZERO, 10, 5, 200, 1, 4));
         assertTrue(e.getMessage().contains("--duration"), e.getMessage());

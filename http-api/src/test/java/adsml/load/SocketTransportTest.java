@@ -3,6 +3,7 @@ package adsml.load;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -75,6 +76,65 @@ class SocketTransportTest {
         }
     }
 
+    @Test
+    void aStatusLineCutOffOnAReusedConnectionFailsTheRequestAndIsNotSentAgain() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(List.of(
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                "HTTP/1.1 5",
+                "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"), false, 2);
+             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
+            assertEquals(200, send(transport, "{}"));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> send(transport, "{}"));
+            assertInstanceOf(IOException.class, e.getCause());
+            assertEquals(2, server.bodies.size(), "the cut-off request was sent again");
+        }
+    }
+
+    @Test
+    void interimAnswersAreSkippedAndNoBodyIsReadFor304() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(List.of(
+                "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
+                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"), false);
+             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(2))) {
+            assertEquals(200, send(transport, "{}"));
+            assertEquals(304, send(transport, "{}"));
+            assertEquals(201, send(transport, "{}"));
+            assertEquals(1, server.connections.get());
+        }
+    }
+
+    @Test
+    void closeEndsAnExchangeInFlightWithoutSendingItAgain() throws Exception {
+        // The second answer never comes: close() must fail that request, not resend it.
+        try (ScriptedServer server = new ScriptedServer(List.of("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false)) {
+            SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(30));
+            assertEquals(200, send(transport, "{}"));
+            var pending = transport.send("{}");
+            server.awaitBodies(2);
+            long closing = System.nanoTime();
+            transport.close();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(IOException.class, e.getCause());
+            assertTrue(System.nanoTime() - closing < TimeUnit.SECONDS.toNanos(5), "close() left the exchange waiting");
+            Thread.sleep(200);
+            assertEquals(2, server.bodies.size(), "the request was sent again after close()");
+        }
+    }
+
+    @Test
+    void aRequestHasTheWholeTimeoutNotOnePerRead() throws Exception {
+        try (TricklingServer server = new TricklingServer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd", 300)) {
+            SocketTransport transport = new SocketTransport(server.uri(), Duration.ofMillis(1000));
+            long start = System.nanoTime();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> send(transport, "{}"));
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertInstanceOf(java.net.SocketTimeoutException.class, e.getCause());
+            assertTrue(tookMs < 2_500, "timed out after " + tookMs + " ms, not about 1000");
+            transport.close();
+        }
+    }
+
     private static int send(SocketTransport transport, String body) throws Exception {
         return transport.send(body).get(10, TimeUnit.SECONDS);
     }
@@ -83,6 +143,38 @@ class SocketTransportTest {
      * Answers the requests it reads with {@code answers} in turn, one connection at a time; with
      * {@code closeAfterEach} it closes the connection after each answer without saying so.
      */
+    /** Answers one request a byte at a time, {@code pauseMs} apart. */
+    private static final class TricklingServer implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+
+        TricklingServer(String answer, long pauseMs) throws IOException {
+            Thread thread = new Thread(() -> {
+                try (Socket s = socket.accept()) {
+                    ScriptedServer.readRequest(new BufferedInputStream(s.getInputStream()));
+                    OutputStream out = s.getOutputStream();
+                    for (byte b : answer.getBytes(StandardCharsets.US_ASCII)) {
+                        out.write(b);
+                        out.flush();
+                        Thread.sleep(pauseMs);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the client gave up
+                }
+            }, "trickling-http");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        URI uri() {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/v1/rank");
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
     private static final class ScriptedServer implements AutoCloseable {
         private final ServerSocket socket = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
         private final Thread thread;
@@ -91,7 +183,12 @@ class SocketTransportTest {
         private volatile boolean closedOne;
 
         ScriptedServer(List<String> answers, boolean closeAfterEach) throws IOException {
-            thread = new Thread(() -> serve(answers, closeAfterEach), "scripted-http");
+            this(answers, closeAfterEach, -1);
+        }
+
+        /** @param closeAfter the answer (counted from 1) after which the connection is closed, or -1 */
+        ScriptedServer(List<String> answers, boolean closeAfterEach, int closeAfter) throws IOException {
+            thread = new Thread(() -> serve(answers, closeAfterEach, closeAfter), "scripted-http");
             thread.setDaemon(true);
             thread.start();
         }
@@ -106,7 +203,13 @@ class SocketTransportTest {
             }
         }
 
-        private void serve(List<String> answers, boolean closeAfterEach) {
+        void awaitBodies(int n) throws InterruptedException {
+            for (int i = 0; i < 500 && bodies.size() < n; i++) {
+                Thread.sleep(10);
+            }
+        }
+
+        private void serve(List<String> answers, boolean closeAfterEach, int closeAfter) {
             int next = 0;
             try {
                 while (next < answers.size()) {
@@ -114,16 +217,19 @@ class SocketTransportTest {
                         connections.incrementAndGet();
                         InputStream in = new BufferedInputStream(s.getInputStream());
                         OutputStream out = s.getOutputStream();
-                        while (next < answers.size()) {
+                        while (true) {
                             String body = readRequest(in);
                             if (body == null) {
                                 break; // the client closed this connection
                             }
                             bodies.add(body);
+                            if (next == answers.size()) {
+                                continue; // no answer left: the request waits for one forever
+                            }
                             String answer = answers.get(next++);
                             out.write(answer.getBytes(StandardCharsets.US_ASCII));
                             out.flush();
-                            if (closeAfterEach || answer.contains("Connection: close")) {
+                            if (closeAfterEach || answer.contains("Connection: close") || next == closeAfter) {
                                 break;
                             }
                         }
@@ -136,7 +242,7 @@ class SocketTransportTest {
         }
 
         /** The request's body, or null when the connection ended first. */
-        private static String readRequest(InputStream in) throws IOException {
+        static String readRequest(InputStream in) throws IOException {
             StringBuilder head = new StringBuilder();
             while (!head.toString().endsWith("\r\n\r\n")) {
                 int b = in.read();

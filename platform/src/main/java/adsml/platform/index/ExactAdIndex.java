@@ -352,28 +352,27 @@ public final class ExactAdIndex implements AdIndex {
     private static int inIdOrder(Snapshot s, int countryBit, int deviceBit, int ageBit, long interests,
                                  BudgetTracker.DayView today, int max, int[] out) {
         int n = 0;
-        int[] notFinite = null; // eligible ads scoring NaN, in id order, needed only if fewer than max others are
-        int notFiniteCount = 0;
         for (int id = 0; id < s.limit && n < max; id++) {
-            int c = s.adCampaign[id];
-            if (c < 0) {
-                continue;
-            }
-            int word = filterWord(s.countryMask[c], s.deviceMask[c], s.ageMask[c], s.paused[id]);
-            if (!admits(word, s.interestMask[c], countryBit, deviceBit, ageBit, interests) || today.exhausted(c)) {
-                continue;
-            }
-            if (finite(s.ads[id].embedding())) {
+            if (eligible(s, id, countryBit, deviceBit, ageBit, interests, today) && finite(s.ads[id].embedding())) {
                 out[n++] = id;
-            } else if (notFiniteCount < max) {
-                notFinite = notFinite == null ? new int[max] : notFinite;
-                notFinite[notFiniteCount++] = id;
             }
         }
-        for (int i = 0; i < notFiniteCount && n < max; i++) {
-            out[n++] = notFinite[i];
+        // Fewer than max scored 0: the eligible ads scoring NaN follow, a second walk (rare: a small index).
+        for (int id = 0; id < s.limit && n < max; id++) {
+            if (eligible(s, id, countryBit, deviceBit, ageBit, interests, today) && !finite(s.ads[id].embedding())) {
+                out[n++] = id;
+            }
         }
         return n;
+    }
+
+    private static boolean eligible(Snapshot s, int id, int countryBit, int deviceBit, int ageBit, long interests,
+                                    BudgetTracker.DayView today) {
+        int c = s.adCampaign[id];
+        return c >= 0
+                && admits(filterWord(s.countryMask[c], s.deviceMask[c], s.ageMask[c], s.paused[id]), s.interestMask[c],
+                        countryBit, deviceBit, ageBit, interests)
+                && !today.exhausted(c);
     }
 
     private static boolean finite(float[] embedding) {

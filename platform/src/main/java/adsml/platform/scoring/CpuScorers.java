@@ -13,7 +13,8 @@ public final class CpuScorers {
         /** DJL's PyTorch engine: the serving engine. */
         DJL,
         /**
-         * The plain-Java {@link ReferenceScorer}, about 50 times slower: for checking another backend's
+         * The plain-Java {@link ReferenceScorer}, about 25 times slower (106 ms per 1000 demo rows on
+         * one core, against about 4 ms with DJL): for checking another backend's
          * scores end to end through the server, and where DJL's native library is absent (a GPU
          * machine that carries a trimmed runtime). No TorchScript.
          */

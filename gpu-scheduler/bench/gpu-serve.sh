@@ -10,8 +10,10 @@
 #   2. 20 debug rank requests (every candidate's pCTR and pCVR) to this server, and the same 20 to a
 #      server on the same data scoring with the plain-Java reference (adsml.server.cpu-engine =
 #      reference: DJL's PyTorch library cannot travel here); parity.txt compares them, tolerance
-#      1e-4 (fp32).
-# Writes serve.md (the tables for BENCHMARKS.md), the servers' logs and /metrics. About 2.5 minutes.
+#      1e-4 (fp32);
+#   3. that CPU server under load, open loop at 50 QPS and 32 clients (serve-load-cpu-*.json): the
+#      CPU backend on this machine's cores, with the reference engine (about 25 times slower than DJL).
+# Writes serve.md (the tables for BENCHMARKS.md), the servers' logs and /metrics. About 3 minutes.
 # The CPU backend with DJL is timed on the dev machine (BENCHMARKS.md), not here.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -72,9 +74,16 @@ else
     status=1
 fi
 
-echo "== the same requests, scored with the Java reference"
+echo "== the same requests, scored with the Java reference on the CPU"
 if start reference cpu reference 0; then
     check fetch "$url" "$out/parity-reference.json" 20 || status=1
+    # The CPU backend under load on this machine's cores, beside the GPU's figures above.
+    adsml load --url "$url" --clients 32 --duration 5s --warmup 0s --json > /dev/null
+    for load in "--qps 50" "--clients 32"; do
+        name=$(echo "$load" | tr -d ' -')
+        adsml load --url "$url" $load --duration 15s --warmup 0s --json > "$out/serve-load-cpu-$name.json" || status=1
+        tail -1 "$out/serve-load-cpu-$name.json"
+    done
     stop
 else
     status=1

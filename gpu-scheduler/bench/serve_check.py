@@ -108,15 +108,16 @@ def compare(a_path, b_path, tol):
 
 def report(out_dir):
     rows = []
-    for load in ["qps200", "qps1000", "qps2000", "clients32"]:
-        path = os.path.join(out_dir, f"serve-load-{load}.json")
+    loads = [("GPU", name, f"serve-load-{name}.json") for name in ["qps200", "qps1000", "qps2000", "clients32"]]
+    loads += [("CPU, reference engine", name, f"serve-load-cpu-{name}.json") for name in ["qps50", "clients32"]]
+    for server, load, file in loads:
         try:
-            r = json.load(open(path))
+            r = json.load(open(os.path.join(out_dir, file)))
         except (ValueError, OSError):
-            rows.append(f"| {load} | no result | | | | | |")
+            rows.append(f"| {server} | {load} | no result | | | | | |")
             continue
         status = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("status", {}).items()))
-        rows.append(f"| {load} | {r['requests']} | {r['qps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+        rows.append(f"| {server} | {load} | {r['requests']} | {r['qps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
                     f"{r['max_ms']:.1f} | {status}; errors {r.get('errors', 0)} |")
     scoring = "(no server log)"
     for name in sorted(os.listdir(out_dir)):
@@ -127,8 +128,8 @@ def report(out_dir):
     print()
     print(f"The server scored on: {scoring}")
     print()
-    print("| load | requests | QPS | p50 ms | p99 ms | max ms | status |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| server | load | requests | QPS | p50 ms | p99 ms | max ms | status |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     parity = os.path.join(out_dir, "parity.txt")
     if os.path.exists(parity):

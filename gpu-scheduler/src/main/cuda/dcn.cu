@@ -495,6 +495,231 @@ extern "C" __global__ void __launch_bounds__(256) linear_tf32_128(const float* _
     }
 }
 
+// TF32 tensor-core GEMMs with mma.sync: C[M, N] = epilogue(A[M, K] W[N, K]^T + b).
+// A block computes a BM x BN tile of C with its warps in WARPS_M x WARPS_N, each warp a grid of
+// m16n8k8 tiles. K walks in steps of 32 through STAGES shared-memory buffers filled by cp.async,
+// so that the loads of the next STAGES - 1 steps are in flight while one is multiplied (no register
+// staging, one barrier a step). Both operands are K-contiguous, as mma's row.col wants, so every
+// fragment comes out of shared memory with one ldmatrix.x4 (four 8 x 4 blocks of 32-bit elements;
+// rows padded to 36 floats keep its 8-row phases free of bank conflicts). Accumulation is fp32.
+//
+// TF32 (SPLIT false): each operand is rounded to TF32 (cvt.rna, round to nearest, as PyTorch's
+// TF32 matmuls round) as it leaves shared memory. Not an integer add: a NaN with a high payload
+// (CUDA's own 0x7fffffff) would carry into the sign bit and become a small negative number.
+// SPLIT is 3xTF32: x = big + small, with big = x with its low 13 mantissa bits cleared (exactly a
+// TF32 value) and small = x - big (exact in fp32, truncated to TF32 by the tensor core), and the
+// product small*big + big*small + big*big; the small*small term, under 2^-20 relative, is dropped.
+// It keeps FP32's 1e-4 contract on the tensor cores at three MMAs a product (PERF-NOTES.md).
+//
+// Requires K % 4 == 0 and 16-byte aligned rows (the host checks K; DcnPlan aligns every tensor):
+// each cp.async moves 4 floats of one row, all in or all out of the matrix (zero-filled outside it).
+// Dynamic shared memory: STAGES * (BM + BN) * 36 * 4 bytes.
+#define MMA_BK 32
+#define MMA_LDS (MMA_BK + 4)
+
+extern __shared__ __align__(16) float dynamic_smem[];
+
+// 16 bytes from global to shared, or 16 zero bytes when !in (src is then not read).
+__device__ __forceinline__ void cp_async16(float* dst, const float* src, bool in) {
+    const unsigned s = (unsigned) __cvta_generic_to_shared(dst);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(src), "r"(in ? 16 : 0));
+}
+
+__device__ __forceinline__ void cp_async_commit() {
+    asm volatile("cp.async.commit_group;\n" ::);
+}
+
+template <int PENDING>
+__device__ __forceinline__ void cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(PENDING));
+}
+
+// Four 8 x 4 blocks of 32-bit elements: lanes 8i..8i+7 give the row addresses of block i, and
+// lane l receives element (l / 4, l % 4) of each block: an m16n8k8 fragment's layout.
+__device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], const float* p) {
+    const unsigned s = (unsigned) __cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(s));
+}
+
+__device__ __forceinline__ void mma_tf32(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+                 "{%0, %1, %2, %3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+// An operand's bits as the tensor core takes them: rounded to TF32, or (SPLIT) big and small as above.
+template <bool SPLIT>
+__device__ __forceinline__ void to_tf32(unsigned x, unsigned& big, unsigned& small) {
+    if (SPLIT) {
+        big = x & 0xffffe000u;
+        small = __float_as_uint(__uint_as_float(x) - __uint_as_float(big));
+    } else {
+        asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(big) : "f"(__uint_as_float(x)));
+    }
+}
+
+template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, bool SPLIT>
+__device__ __forceinline__ void linear_mma(const float* __restrict__ a, const float* __restrict__ w,
+                                           const float* __restrict__ bias, const float* __restrict__ x0,
+                                           float* __restrict__ c, int M, int N, int K, int mode) {
+    constexpr int THREADS = WARPS_M * WARPS_N * 32;
+    constexpr int MI = BM / WARPS_M / 16;   // m16 tiles per warp
+    constexpr int NI = BN / WARPS_N / 8;    // n8 tiles per warp
+    constexpr int CHUNKS = MMA_BK / 4;      // 16-byte chunks per row of a K step
+    constexpr int STAGE = (BM + BN) * MMA_LDS;
+    static_assert(BM * CHUNKS % THREADS == 0 && BN * CHUNKS % THREADS == 0, "whole copy rounds per thread");
+    static_assert(NI % 2 == 0, "one ldmatrix.x4 loads two n8 tiles of W");
+
+    float* smem = dynamic_smem;
+    const int tid = threadIdx.x;
+    const int lane = tid % 32;
+    const int warp = tid / 32;
+    const int wm = (warp / WARPS_N) * (BM / WARPS_M);
+    const int wn = (warp % WARPS_N) * (BN / WARPS_N);
+    const long long m0 = (long long) blockIdx.y * BM;
+    const int n0 = blockIdx.x * BN;
+    const int steps = (K + MMA_BK - 1) / MMA_BK;
+    // This lane's ldmatrix row: A's blocks are (rows +0, k +0), (+8, +0), (+0, +4), (+8, +4), i.e.
+    // a0..a3; W's are (n +0, k +0), (+0, +4), (+8, +0), (+8, +4), i.e. b0, b1 of two n8 tiles.
+    const int aRow = lane % 8 + 8 * ((lane / 8) % 2);
+    const int aK = 4 * (lane / 16);
+    const int bRow = lane % 8 + 8 * (lane / 16);
+    const int bK = 4 * ((lane / 8) % 2);
+
+    // Issues the copies of K step `step` into buffer `stage`.
+    auto load = [&](int stage, int step) {
+        float* As = smem + stage * STAGE;
+        float* Ws = As + BM * MMA_LDS;
+        const int k0 = step * MMA_BK;
+#pragma unroll
+        for (int i = 0; i < BM * CHUNKS / THREADS; i++) {
+            const int e = tid + i * THREADS;
+            const int row = e / CHUNKS;
+            const int k = k0 + (e % CHUNKS) * 4;
+            const long long gm = m0 + row;
+            const bool in = gm < M && k < K;
+            cp_async16(As + row * MMA_LDS + (e % CHUNKS) * 4, in ? a + gm * K + k : a, in);
+        }
+#pragma unroll
+        for (int i = 0; i < BN * CHUNKS / THREADS; i++) {
+            const int e = tid + i * THREADS;
+            const int row = e / CHUNKS;
+            const int k = k0 + (e % CHUNKS) * 4;
+            const int gn = n0 + row;
+            const bool in = gn < N && k < K;
+            cp_async16(Ws + row * MMA_LDS + (e % CHUNKS) * 4, in ? w + (long long) gn * K + k : w, in);
+        }
+    };
+
+    float acc[MI][NI][4];
+#pragma unroll
+    for (int i = 0; i < MI; i++) {
+#pragma unroll
+        for (int j = 0; j < NI; j++) {
+#pragma unroll
+            for (int r = 0; r < 4; r++) {
+                acc[i][j][r] = 0.0f;
+            }
+        }
+    }
+
+#pragma unroll
+    for (int s = 0; s < STAGES - 1; s++) {
+        if (s < steps) {
+            load(s, s);
+        }
+        cp_async_commit();  // empty groups too: the wait below counts groups
+    }
+    for (int step = 0; step < steps; step++) {
+        cp_async_wait<STAGES - 2>();   // this step's group has landed (for this thread) ...
+        __syncthreads();               // ... for every thread; and all are done with the buffer refilled next
+        if (step + STAGES - 1 < steps) {
+            load((step + STAGES - 1) % STAGES, step + STAGES - 1);
+        }
+        cp_async_commit();
+        const float* As = smem + (step % STAGES) * STAGE;
+        const float* Ws = As + BM * MMA_LDS;
+#pragma unroll
+        for (int kk = 0; kk < MMA_BK; kk += 8) {
+            unsigned bBig[NI][2];
+            unsigned bSmall[NI][2];
+#pragma unroll
+            for (int j = 0; j < NI; j += 2) {
+                unsigned r[4];
+                ldmatrix_x4(r, Ws + (wn + j * 8 + bRow) * MMA_LDS + kk + bK);
+                to_tf32<SPLIT>(r[0], bBig[j][0], bSmall[j][0]);
+                to_tf32<SPLIT>(r[1], bBig[j][1], bSmall[j][1]);
+                to_tf32<SPLIT>(r[2], bBig[j + 1][0], bSmall[j + 1][0]);
+                to_tf32<SPLIT>(r[3], bBig[j + 1][1], bSmall[j + 1][1]);
+            }
+#pragma unroll
+            for (int i = 0; i < MI; i++) {
+                unsigned r[4];
+                ldmatrix_x4(r, As + (wm + i * 16 + aRow) * MMA_LDS + kk + aK);
+                unsigned aBig[4];
+                unsigned aSmall[4];
+#pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    to_tf32<SPLIT>(r[q], aBig[q], aSmall[q]);
+                }
+#pragma unroll
+                for (int j = 0; j < NI; j++) {
+                    if (SPLIT) {
+                        mma_tf32(acc[i][j], aSmall, bBig[j]);
+                        mma_tf32(acc[i][j], aBig, bSmall[j]);
+                    }
+                    mma_tf32(acc[i][j], aBig, bBig[j]);
+                }
+            }
+        }
+    }
+
+    // c0, c1 of an m16n8 accumulator are row lane / 4, columns 2 (lane % 4) and + 1; c2, c3 the same 8 rows down.
+    const int g = lane / 4;
+    const int t = lane % 4;
+#pragma unroll
+    for (int i = 0; i < MI; i++) {
+#pragma unroll
+        for (int j = 0; j < NI; j++) {
+            const int gn = n0 + wn + j * 8 + 2 * t;
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const long long gm = m0 + wm + i * 16 + g + 8 * h;
+                if (gm >= M) {
+                    continue;
+                }
+                if (gn < N) {
+                    c[gm * N + gn] = epilogue(mode, acc[i][j][2 * h], bias[gn], x0, a, gm, gn, N);
+                }
+                if (gn + 1 < N) {
+                    c[gm * N + gn + 1] = epilogue(mode, acc[i][j][2 * h + 1], bias[gn + 1], x0, a, gm, gn + 1, N);
+                }
+            }
+        }
+    }
+}
+
+// The launches (DcnPlan.LinearKernel): 128 x 128 tiles, 8 warps of 64 x 32, 3 stages (108 KiB);
+// 128 x 64, 4 warps of 64 x 32, 4 stages (108 KiB); 64 x 64, 4 warps of 32 x 32, 4 stages (72 KiB).
+// MIN_BLOCKS is __launch_bounds__' blocks per multiprocessor. Same contract as linear_f32.
+// Grid: (ceil(N / BN), ceil(M / BM)).
+#define MMA_KERNEL(name, BM, BN, WARPS_M, WARPS_N, STAGES, SPLIT, MIN_BLOCKS)                                  \
+    extern "C" __global__ void __launch_bounds__(WARPS_M * WARPS_N * 32, MIN_BLOCKS)                            \
+    name(const float* __restrict__ a, const float* __restrict__ w, const float* __restrict__ bias,            \
+         const float* __restrict__ x0, float* __restrict__ c, int M, int N, int K, int mode) {                  \
+        linear_mma<BM, BN, WARPS_M, WARPS_N, STAGES, SPLIT>(a, w, bias, x0, c, M, N, K, mode);                \
+    }
+
+MMA_KERNEL(linear_tf32_mma_128x128, 128, 128, 2, 4, 3, false, 2)
+MMA_KERNEL(linear_tf32_mma_128x64, 128, 64, 2, 2, 4, false, 2)
+MMA_KERNEL(linear_tf32_mma_64x64, 64, 64, 2, 2, 4, false, 3)
+MMA_KERNEL(linear_f32x3_mma_128x128, 128, 128, 2, 4, 3, true, 1)
+MMA_KERNEL(linear_f32x3_mma_128x64, 128, 64, 2, 2, 4, true, 2)
+MMA_KERNEL(linear_f32x3_mma_64x64, 64, 64, 2, 2, 4, true, 3)
+
 // Calibration.Platt.apply: sigmoid(a * logit(clamp(p)) + b), in double as the Java code.
 __device__ float platt(float p, double a, double b) {
     if (p != p) {

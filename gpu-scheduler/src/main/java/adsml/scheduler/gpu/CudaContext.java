@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -12,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
 
@@ -31,10 +34,7 @@ final class CudaContext implements AutoCloseable {
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
     final CUfunction gather = new CUfunction();
-    final CUfunction linearF32 = new CUfunction();
-    final CUfunction linearTf32 = new CUfunction();
-    final CUfunction linearF32Big = new CUfunction();
-    final CUfunction linearTf32Big = new CUfunction();
+    final Map<DcnPlan.LinearKernel, CUfunction> linear = new EnumMap<>(DcnPlan.LinearKernel.class);
     final CUfunction head = new CUfunction();
 
     private CudaContext(String threadName) {
@@ -57,10 +57,14 @@ final class CudaContext implements AutoCloseable {
                 JCudaDriver.cuCtxCreate(c.context, 0, device);
                 JCudaDriver.cuModuleLoadData(c.module, ptx());
                 JCudaDriver.cuModuleGetFunction(c.gather, c.module, "gather_concat");
-                JCudaDriver.cuModuleGetFunction(c.linearF32, c.module, "linear_f32");
-                JCudaDriver.cuModuleGetFunction(c.linearTf32, c.module, "linear_tf32");
-                JCudaDriver.cuModuleGetFunction(c.linearF32Big, c.module, "linear_f32_128");
-                JCudaDriver.cuModuleGetFunction(c.linearTf32Big, c.module, "linear_tf32_128");
+                for (DcnPlan.LinearKernel kernel : DcnPlan.LinearKernel.values()) {
+                    CUfunction f = new CUfunction();
+                    JCudaDriver.cuModuleGetFunction(f, c.module, kernel.function);
+                    // Past 48 KiB a block's dynamic shared memory must be allowed per function.
+                    JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                            kernel.sharedBytes);
+                    c.linear.put(kernel, f);
+                }
                 JCudaDriver.cuModuleGetFunction(c.head, c.module, "head_sigmoid_calibrate");
                 return null;
             });

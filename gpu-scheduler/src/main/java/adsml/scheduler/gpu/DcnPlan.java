@@ -29,11 +29,10 @@ final class DcnPlan {
     /** Rows per block of the head kernel: 256 threads, a warp per row. */
     static final int HEAD_ROWS_PER_BLOCK = 8;
     static final int TILE = 64;
-    /** The row and column tile of the register-blocked linear kernels (linear_f32_128, linear_tf32_128). */
     static final int BIG_TILE = 128;
     /**
      * A linear launch takes the 128 x 128 tiles when they make at least this many blocks: about one
-     * per multiprocessor of an H100/H200 (132). Below that the 64 x 64 tiles keep more of the chip busy.
+     * per multiprocessor of an H100/H200 (132). Below that smaller tiles keep more of the chip busy.
      */
     static final int BIG_TILE_MIN_BLOCKS = 128;
     private static final int MAX_GRID_Y = 65_535;
@@ -74,10 +73,58 @@ final class DcnPlan {
     record Head(Region weight, Region bias, Region calibration, Buffer in, int inWidth, int heads) implements Step {
     }
 
-    /** A launch's geometry: blocks in x and y, threads per block, and (for a linear launch) its square tile: 64 or 128. */
-    record Grid(int x, int y, int threads, int tile) {
+    /** Bytes of one row of a K step in the mma kernels' shared buffers: 32 floats and 4 of padding (dcn.cu's MMA_LDS). */
+    private static final int MMA_ROW_BYTES = 36 * Float.BYTES;
+
+    /**
+     * dcn.cu's linear kernels: function name, rows and columns of C per block, threads per block
+     * and dynamic shared memory. The mma.sync kernels need rows of 16 bytes (inWidth a multiple of
+     * 4); the others take any shape.
+     */
+    enum LinearKernel {
+        /** CUDA-core fp32. */
+        F32("linear_f32", TILE, TILE, 256, 0),
+        /** CUDA-core fp32, register-blocked. */
+        F32_128("linear_f32_128", BIG_TILE, BIG_TILE, 256, 0),
+        /** 3xTF32 on mma.sync (fp32-class accuracy), 3 stages of cp.async. */
+        F32X3_MMA_128("linear_f32x3_mma_128x128", BIG_TILE, BIG_TILE, 256, 3 * (BIG_TILE + BIG_TILE) * MMA_ROW_BYTES),
+        F32X3_MMA_128X64("linear_f32x3_mma_128x64", BIG_TILE, TILE, 128, 4 * (BIG_TILE + TILE) * MMA_ROW_BYTES),
+        F32X3_MMA("linear_f32x3_mma_64x64", TILE, TILE, 128, 4 * (TILE + TILE) * MMA_ROW_BYTES),
+        /** TF32 wmma. */
+        TF32_WMMA("linear_tf32", TILE, TILE, 128, 0),
+        TF32_WMMA_128("linear_tf32_128", BIG_TILE, BIG_TILE, 256, 0),
+        /** TF32 mma.sync. */
+        TF32_MMA_128("linear_tf32_mma_128x128", BIG_TILE, BIG_TILE, 256, 3 * (BIG_TILE + BIG_TILE) * MMA_ROW_BYTES),
+        TF32_MMA_128X64("linear_tf32_mma_128x64", BIG_TILE, TILE, 128, 4 * (BIG_TILE + TILE) * MMA_ROW_BYTES),
+        TF32_MMA("linear_tf32_mma_64x64", TILE, TILE, 128, 4 * (TILE + TILE) * MMA_ROW_BYTES);
+
+        final String function;
+        final int rows;
+        final int columns;
+        final int threads;
+        final int sharedBytes;
+
+        LinearKernel(String function, int rows, int columns, int threads, int sharedBytes) {
+            this.function = function;
+            this.rows = rows;
+            this.columns = columns;
+            this.threads = threads;
+            this.sharedBytes = sharedBytes;
+        }
+
+        long blocks(int rows, int outWidth) {
+            return ceilDiv(outWidth, columns) * ceilDiv(rows, this.rows);
+        }
+    }
+
+    /** A launch's geometry: blocks in x and y, threads per block, and for a linear launch its kernel (else null). */
+    record Grid(int x, int y, int threads, LinearKernel kernel) {
         Grid(int x, int y, int threads) {
-            this(x, y, threads, 0);
+            this(x, y, threads, null);
+        }
+
+        int sharedBytes() {
+            return kernel == null ? 0 : kernel.sharedBytes;
         }
     }
 
@@ -264,14 +311,32 @@ final class DcnPlan {
             return new Grid((int) Math.max(1, Math.min(ceilDiv(elements, 256), MAX_GATHER_BLOCKS)), 1, 256);
         }
         if (step instanceof Linear l) {
-            long bigX = ceilDiv(l.outWidth(), BIG_TILE);
-            long bigY = ceilDiv(rows, BIG_TILE);
-            if (bigX * bigY >= BIG_TILE_MIN_BLOCKS) {
-                return new Grid((int) bigX, (int) bigY, 256, BIG_TILE);
-            }
-            return new Grid((int) ceilDiv(l.outWidth(), TILE), (int) ceilDiv(rows, TILE), precision == Precision.TF32 ? 128 : 256, TILE);
+            LinearKernel kernel = linearKernel(l, rows, precision);
+            return new Grid((int) ceilDiv(l.outWidth(), kernel.columns), (int) ceilDiv(rows, kernel.rows), kernel.threads, kernel);
         }
         return new Grid((int) ceilDiv(rows, HEAD_ROWS_PER_BLOCK), 1, 32 * HEAD_ROWS_PER_BLOCK);
+    }
+
+    /**
+     * The largest tile that still makes about a block per multiprocessor: 128 x 128, else 128 x 64
+     * (mma.sync only), else 64 x 64. The mma.sync kernels wherever the input width allows (measured
+     * faster at every x100 and demo layer, gpu-scheduler/bench/PERF-NOTES.md run 5).
+     */
+    private static LinearKernel linearKernel(Linear l, int rows, Precision precision) {
+        boolean tf32 = precision == Precision.TF32;
+        if (l.inWidth() % 4 != 0) {
+            boolean big = LinearKernel.F32_128.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS;
+            return tf32 ? (big ? LinearKernel.TF32_WMMA_128 : LinearKernel.TF32_WMMA) : (big ? LinearKernel.F32_128 : LinearKernel.F32);
+        }
+        List<LinearKernel> bySize = tf32
+                ? List.of(LinearKernel.TF32_MMA_128, LinearKernel.TF32_MMA_128X64, LinearKernel.TF32_MMA)
+                : List.of(LinearKernel.F32X3_MMA_128, LinearKernel.F32X3_MMA_128X64, LinearKernel.F32X3_MMA);
+        for (LinearKernel kernel : bySize.subList(0, 2)) {
+            if (kernel.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS) {
+                return kernel;
+            }
+        }
+        return bySize.get(2);
     }
 
     /**

@@ -221,7 +221,7 @@ final class GpuScorer implements Scorer {
     }
 
     private void launch(CUfunction f, DcnPlan.Grid grid, CUstream stream, Pointer params) {
-        JCudaDriver.cuLaunchKernel(f, grid.x(), grid.y(), 1, grid.threads(), 1, 1, 0, stream, params, null);
+        JCudaDriver.cuLaunchKernel(f, grid.x(), grid.y(), 1, grid.threads(), 1, 1, grid.sharedBytes(), stream, params, null);
     }
 
     /** One stream and its buffers; used by one thread at a time. */
@@ -362,7 +362,6 @@ final class GpuScorer implements Scorer {
 
         void forward(GpuScorer scorer, int rows) {
             JCudaDriver.cuMemsetD32Async(devScores, NAN_BITS, (long) rows * heads, stream);
-            boolean tf32 = scorer.precision == Precision.TF32;
             CUdeviceptr x0 = activations[DcnPlan.Buffer.X0.ordinal()];
             for (DcnPlan.Step step : plan.steps()) {
                 DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision);
@@ -371,10 +370,7 @@ final class GpuScorer implements Scorer {
                             Pointer.to(scorer.at(g.table())), Pointer.to(x0), ints(rows), ints(g.slots()), ints(g.dim()),
                             ints(g.denseDims()), ints(g.tableRows())));
                 } else if (step instanceof DcnPlan.Linear l) {
-                    CUfunction linear = grid.tile() == DcnPlan.BIG_TILE
-                            ? (tf32 ? scorer.cuda.linearTf32Big : scorer.cuda.linearF32Big)
-                            : (tf32 ? scorer.cuda.linearTf32 : scorer.cuda.linearF32);
-                    scorer.launch(linear, grid, stream, Pointer.to(Pointer.to(activations[l.in().ordinal()]),
+                    scorer.launch(scorer.cuda.linear.get(grid.kernel()), grid, stream, Pointer.to(Pointer.to(activations[l.in().ordinal()]),
                             Pointer.to(scorer.at(l.weight())), Pointer.to(scorer.at(l.bias())), Pointer.to(x0),
                             Pointer.to(activations[l.out().ordinal()]), ints(rows), ints(l.outWidth()), ints(l.inWidth()),
                             ints(l.epilogue().code)));

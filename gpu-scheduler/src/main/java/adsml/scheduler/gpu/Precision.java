@@ -5,11 +5,16 @@ package adsml.scheduler.gpu;
  * (dot product, sigmoid, calibration) are fp32 in both.
  */
 public enum Precision {
-    /** fp32 FMA on the CUDA cores: within 1e-4 of the double-precision reference. */
+    /**
+     * Within 1e-4 of the double-precision reference: 3xTF32 on the tensor cores ({@code mma.sync};
+     * each operand split into two TF32 parts, three products, fp32 accumulation) where a layer's
+     * input width is a multiple of 4, fp32 FMA on the CUDA cores elsewhere.
+     */
     FP32,
     /**
-     * TF32 tensor cores ({@code wmma} m16n16k8): operands rounded to a 10-bit mantissa, fp32
-     * accumulation. Within {@link #TF32_BOUND} of the reference on the presets' random inputs.
+     * TF32 tensor cores ({@code mma.sync} m16n8k8, or {@code wmma} m16n16k8 where a layer's input
+     * width is not a multiple of 4): operands rounded to a 10-bit mantissa, fp32 accumulation.
+     * Within {@link #TF32_BOUND} of the reference on the presets' random inputs.
      */
     TF32;
 

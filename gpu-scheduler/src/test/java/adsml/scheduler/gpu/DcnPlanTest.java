@@ -156,35 +156,65 @@ class DcnPlanTest {
 
     @Test
     void grids_coverEveryRowAndColumn_withNoEmptyBlock() {
-        DcnPlan plan = DcnPlan.of(ModelPreset.REF.spec("ref", "1"), 16384);
         boolean big = false;
-        for (int rows : new int[] {1, 63, 64, 65, 1000, 4000, 16384}) {
-            for (Precision precision : Precision.values()) {
-                for (DcnPlan.Step step : plan.steps()) {
-                    DcnPlan.Grid g = DcnPlan.grid(step, rows, precision);
-                    if (step instanceof DcnPlan.Linear l) {
-                        int t = g.tile();
-                        big |= t == DcnPlan.BIG_TILE;
-                        assertTrue((long) g.x() * t >= l.outWidth() && (g.x() - 1) * t < l.outWidth());
-                        assertTrue((long) g.y() * t >= rows && (g.y() - 1) * t < rows);
-                        if (t == DcnPlan.BIG_TILE) {
-                            assertTrue((long) g.x() * g.y() >= DcnPlan.BIG_TILE_MIN_BLOCKS);
+        for (ModelPreset preset : List.of(ModelPreset.REF, ModelPreset.X100)) {
+            DcnPlan plan = DcnPlan.of(preset.spec("p", "1"), 16384);
+            for (int rows : new int[] {1, 63, 64, 65, 1000, 4000, 16384}) {
+                for (Precision precision : Precision.values()) {
+                    for (DcnPlan.Step step : plan.steps()) {
+                        DcnPlan.Grid g = DcnPlan.grid(step, rows, precision);
+                        if (step instanceof DcnPlan.Linear l) {
+                            DcnPlan.LinearKernel k = g.kernel();
+                            big |= k.rows == DcnPlan.BIG_TILE;
+                            assertTrue((long) g.x() * k.columns >= l.outWidth() && (g.x() - 1) * k.columns < l.outWidth());
+                            assertTrue((long) g.y() * k.rows >= rows && (g.y() - 1) * k.rows < rows);
+                            assertEquals(k.threads, g.threads());
+                            if (k.rows == DcnPlan.BIG_TILE) {
+                                assertTrue((long) g.x() * g.y() >= DcnPlan.BIG_TILE_MIN_BLOCKS, k + " at " + rows + " rows");
+                            }
+                        } else if (step instanceof DcnPlan.Head) {
+                            assertTrue((long) g.x() * DcnPlan.HEAD_ROWS_PER_BLOCK >= rows && (g.x() - 1) * DcnPlan.HEAD_ROWS_PER_BLOCK < rows);
                             assertEquals(256, g.threads());
+                            assertEquals(0, g.sharedBytes());
                         } else {
-                            assertEquals(DcnPlan.TILE, t);
-                            assertTrue((long) ((l.outWidth() + 127) / 128) * ((rows + 127) / 128) < DcnPlan.BIG_TILE_MIN_BLOCKS);
-                            assertEquals(precision == Precision.TF32 ? 128 : 256, g.threads());
+                            assertTrue(g.x() >= 1 && g.threads() == 256);
                         }
-                    } else if (step instanceof DcnPlan.Head) {
-                        assertTrue((long) g.x() * DcnPlan.HEAD_ROWS_PER_BLOCK >= rows && (g.x() - 1) * DcnPlan.HEAD_ROWS_PER_BLOCK < rows);
-                        assertEquals(256, g.threads());
-                    } else {
-                        assertTrue(g.x() >= 1 && g.threads() == 256);
                     }
                 }
             }
         }
-        assertTrue(big, "some layer of ref takes the 128 x 128 tiles");
+        assertTrue(big, "some layer takes 128-row tiles");
+    }
+
+    /**
+     * The mma.sync kernels copy 16-byte pieces of rows, so they take the layers whose input width is
+     * a multiple of 4 (ref's cross layers and mlp.0, 429 wide, are not: CUDA cores or wmma); among
+     * them the largest tile that still makes about a block per multiprocessor.
+     */
+    @Test
+    void linearKernels_mmaWhereRowsAre16ByteAligned_largestTileThatFillsTheChip() {
+        List<DcnPlan.Linear> ref = linears(ModelPreset.REF);
+        assertEquals(429, ref.get(3).inWidth());
+        assertEquals(DcnPlan.LinearKernel.F32, DcnPlan.grid(ref.get(0), 1000, Precision.FP32).kernel());
+        assertEquals(DcnPlan.LinearKernel.TF32_WMMA_128, DcnPlan.grid(ref.get(3), 4000, Precision.TF32).kernel());
+        // x100 at 1024 rows: cross 656 wide (128x64 makes 88 blocks), mlp.0 4096 (256), mlp.1 2048 (128), mlp.2 1024.
+        List<DcnPlan.Linear> x100 = linears(ModelPreset.X100);
+        assertEquals(DcnPlan.LinearKernel.TF32_MMA, DcnPlan.grid(x100.get(0), 1024, Precision.TF32).kernel());
+        assertEquals(DcnPlan.LinearKernel.TF32_MMA_128, DcnPlan.grid(x100.get(3), 1024, Precision.TF32).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128, DcnPlan.grid(x100.get(4), 1024, Precision.FP32).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128X64, DcnPlan.grid(x100.get(5), 1024, Precision.FP32).kernel());
+        assertEquals(DcnPlan.LinearKernel.TF32_MMA_128X64, DcnPlan.grid(x100.get(5), 1024, Precision.TF32).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128, DcnPlan.grid(x100.get(0), 16384, Precision.FP32).kernel());
+        DcnPlan.Grid g = DcnPlan.grid(x100.get(5), 1024, Precision.TF32);
+        assertEquals(1024 / 64, g.x());
+        assertEquals(1024 / 128, g.y());
+        // Past 48 KiB, the kernels' shared memory is what CudaContext allows per function.
+        assertEquals(4 * (128 + 64) * 36 * 4, g.sharedBytes());
+    }
+
+    private static List<DcnPlan.Linear> linears(ModelPreset preset) {
+        return DcnPlan.of(preset.spec("p", "1"), 16384).steps().stream().filter(DcnPlan.Linear.class::isInstance)
+                .map(DcnPlan.Linear.class::cast).toList();
     }
 
     /** GpuDeviceTest's odd model reaches the 128 x 128 kernels in every layer but the last two small ones. */
@@ -193,13 +223,17 @@ class DcnPlanTest {
         DcnPlan plan = DcnPlan.of(Models.odd(1).spec(), Models.ODD_ROWS);
         assertEquals(Models.ODD_ROWS, plan.paddedRows(Models.ODD_ROWS));
         int big = 0;
+        int mma = 0;
         for (DcnPlan.Step step : plan.steps()) {
-            if (step instanceof DcnPlan.Linear l && DcnPlan.grid(step, Models.ODD_ROWS, Precision.FP32).tile() == DcnPlan.BIG_TILE) {
+            DcnPlan.Grid g = DcnPlan.grid(step, Models.ODD_ROWS, Precision.FP32);
+            if (step instanceof DcnPlan.Linear l && g.kernel().rows == DcnPlan.BIG_TILE && g.kernel().columns == DcnPlan.BIG_TILE) {
                 big++;
                 assertTrue(l.outWidth() % 128 != 0 && l.inWidth() % 16 != 0);
+                mma += g.kernel() == DcnPlan.LinearKernel.F32X3_MMA_128 ? 1 : 0;
             }
         }
         assertEquals(3, big);
+        assertEquals(2, mma, "the cross layer and mlp.0 (input 524 wide) on mma.sync, mlp.1 (521) on CUDA cores");
         assertNotEquals(0, Models.ODD_ROWS % 128);
     }
 

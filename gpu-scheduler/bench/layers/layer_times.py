@@ -11,8 +11,8 @@ then on a GPU machine with PyTorch (copy variants.ptx and this script under .dev
   python3 layer_times.py OUT.json variants.ptx
 
 Kernels are found by name in the PTX: v_BMxBN_wWMxWN_sS_xX_rR_lL_bB (mma.sync: tile, warps, stages,
-1 or 3 TF32 products, rounding, ldmatrix, blocks per SM) and w_/p_BMxBN_sS_rR_bB (wgmma: BM / 64
-warpgroups). Launches go through the driver API in the context PyTorch made current, so each
+1 or 3 TF32 products, rounding, ldmatrix, blocks per SM) and w_/p_/s_BMxBN_sS_rR_bB (wgmma: BM / 64
+warpgroups; s_ from the 128-byte swizzled layout). Launches go through the driver API in the context PyTorch made current, so each
 includes Python's launch cost (about 20 us): times under about 40 us are that floor, not the kernel.
 """
 import ctypes
@@ -28,7 +28,7 @@ SHAPES = {  # name: (out N, in K, epilogue) ; 0 bias, 1 relu, 2 cross
 }
 ROWS = {"demo": [1024], "x100": [1024, 16384]}
 NAME = re.compile(r"v_(\d+)x(\d+)_w(\d+)x(\d+)_s(\d+)_x(\d)_r(\d)_l(\d)_b(\d)")
-WNAME = re.compile(r"[wp]_(\d+)x(\d+)_s(\d+)_r(\d)_b(\d)")  # wgmma: BM / 64 warpgroups
+WNAME = re.compile(r"[wps]_(\d+)x(\d+)_s(\d+)_r(\d)_b(\d)")  # wgmma: BM / 64 warpgroups
 
 cuda = ctypes.CDLL("libcuda.so.1")
 cuda.cuLaunchKernel.argtypes = [ctypes.c_void_p] + [ctypes.c_uint] * 7 + [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
@@ -44,7 +44,7 @@ def load(path):
     module = ctypes.c_void_p()
     check(cuda.cuModuleLoadData(ctypes.byref(module), ctypes.c_char_p(text + b"\0")), f"load {path}")
     kernels = []
-    for name in sorted(set(re.findall(rb"\.entry\s+([vwp]_\w+)\(", text))):
+    for name in sorted(set(re.findall(rb"\.entry\s+([vwps]_\w+)\(", text))):
         name = name.decode()
         if name.startswith("v_"):
             bm, bn, wm, wn, s, x, r, l, b = map(int, NAME.fullmatch(name).groups())
@@ -52,7 +52,7 @@ def load(path):
         else:
             bm, bn, s, r, b = map(int, WNAME.fullmatch(name).groups())
             wm, wn, x = bm // 64 * 4, 1, 1
-            smem = s * (bm + bn) * 32 * 4
+            smem = s * (bm + bn) * 32 * 4 + (1024 if name.startswith("s_") else 0)
         f = ctypes.c_void_p()
         check(cuda.cuModuleGetFunction(ctypes.byref(f), module, name.encode()), name)
         check(cuda.cuFuncSetAttribute(f, 8, smem), f"{name} smem")  # MAX_DYNAMIC_SHARED_SIZE_BYTES

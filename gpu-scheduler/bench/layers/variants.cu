@@ -1,7 +1,8 @@
 // Variants of dcn.cu's linear kernel, timed layer by layer by layer_times.py (PERF-NOTES.md runs
 // 7-9): mma.sync with and without ldmatrix and with three ways of rounding to TF32, tile and stage
 // counts, 3xTF32; and wgmma (sm_90a) from a cp.async pipeline in an unswizzled layout. What won
-// went into dcn.cu; the rest stays here as the record of what was measured.
+// went into dcn.cu; the rest stays here as the record of what was measured. The s_ kernels (wgmma
+// from the 128-byte swizzled layout) were written after the session's GPU time ran out: not yet run.
 #define EPILOGUE_BIAS 0
 #define EPILOGUE_RELU 1
 #define EPILOGUE_CROSS 2
@@ -405,6 +406,110 @@ W(64, 128, 4, 0, 2)
 W(128, 64, 4, 0, 2)
 W(64, 64, 4, 0, 3)
 W(256, 128, 3, 0, 1)
+
+// ---- wgmma from the 128-byte swizzled layout (prepared in the fifth session, not yet run on a GPU) ----
+// Each operand row of a K step is 32 floats = 128 bytes, row r at r * 128, its 16-byte chunk c stored
+// at chunk c ^ (r % 8): the layout TMA's CU_TENSOR_MAP_SWIZZLE_128B writes and wgmma reads without
+// bank conflicts. Atoms of 8 rows (1024 bytes) must start on 1024 bytes. Descriptor: layout type 1
+// (128B swizzle, bits 62-63), SBO 1024 bytes (next 8 rows), LBO 16 (unused for K-major swizzled);
+// the k8 steps inside a row advance the start address by 32 bytes.
+__device__ __forceinline__ unsigned long long wgmma_desc_sw128(const float* p) {
+    const unsigned addr = (unsigned) __cvta_generic_to_shared(p);
+    return (unsigned long long) ((addr & 0x3FFFF) >> 4) | ((unsigned long long) (16 >> 4) << 16)
+         | ((unsigned long long) (1024 >> 4) << 32) | (1ull << 62);
+}
+
+template <int BM, int BN, int STAGES, int ROUND>
+__device__ __forceinline__ void linear_wgmma_sw(const float* __restrict__ a, const float* __restrict__ w,
+                                                const float* __restrict__ bias, const float* __restrict__ x0,
+                                                float* __restrict__ c, int M, int N, int K, int mode) {
+    constexpr int THREADS = BM / 64 * 128;
+    constexpr int STAGE = (BM + BN) * MMA_BK;       // floats; a multiple of 1024 bytes
+    constexpr int CHUNKS = MMA_BK / 4;              // 8 chunks of 16 bytes a row
+    constexpr int PER_THREAD = (BM + BN) * CHUNKS / THREADS;
+    static_assert((BM + BN) * CHUNKS % THREADS == 0, "whole rounds");
+    // The dynamic buffer is allocated 1 KiB larger: its start rounded up to 1024 bytes.
+    const unsigned base = (unsigned) __cvta_generic_to_shared(dynamic_smem);
+    float* smem = dynamic_smem + (((base + 1023u) & ~1023u) - base) / 4;
+    const int tid = threadIdx.x;
+    const int wg = tid / 128;
+    const long long m0 = (long long) blockIdx.y * BM;
+    const int n0 = blockIdx.x * BN;
+    const int steps = (K + MMA_BK - 1) / MMA_BK;
+    // chunk e: row e / 8, chunk e % 8 (eight neighbouring threads read one row's 128 bytes), stored swizzled.
+    auto offset = [&](int row, int ch) { return row * MMA_BK + ((ch ^ (row % 8)) * 4); };
+    auto load = [&](int stage, int step) {
+        float* s = smem + stage * STAGE;
+        const int k0 = step * MMA_BK;
+#pragma unroll
+        for (int i = 0; i < PER_THREAD; i++) {
+            const int e = tid + i * THREADS;
+            const int row = e / CHUNKS, ch = e % CHUNKS;
+            const int k = k0 + ch * 4;
+            if (row < BM) {
+                const long long gm = m0 + row;
+                const bool in = gm < M && k < K;
+                cp_async16(s + offset(row, ch), in ? a + gm * K + k : a, in);
+            } else {
+                const int gn = n0 + row - BM;
+                const bool in = gn < N && k < K;
+                cp_async16(s + offset(row, ch), in ? w + (long long) gn * K + k : w, in);
+            }
+        }
+    };
+    float acc[BN / 2];
+#pragma unroll
+    for (int i = 0; i < BN / 2; i++) acc[i] = 0.0f;
+#pragma unroll
+    for (int s = 0; s < STAGES - 2; s++) { if (s < steps) load(s, s); cp_async_commit(); }
+    for (int step = 0; step < steps; step++) {
+        cp_async_wait<STAGES - 3>();
+        float* s = smem + (step % STAGES) * STAGE;
+        if (ROUND == 0) {
+#pragma unroll
+            for (int i = 0; i < PER_THREAD; i++) {
+                const int e = tid + i * THREADS;
+                float4* p = reinterpret_cast<float4*>(s + offset(e / CHUNKS, e % CHUNKS));
+                float4 v = *p;
+                v.x = __uint_as_float(tf32_bits_rna(v.x)); v.y = __uint_as_float(tf32_bits_rna(v.y));
+                v.z = __uint_as_float(tf32_bits_rna(v.z)); v.w = __uint_as_float(tf32_bits_rna(v.w));
+                *p = v;
+            }
+        }
+        asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+        __syncthreads();
+        if (step + STAGES - 2 < steps) load((step + STAGES - 2) % STAGES, step + STAGES - 2);
+        cp_async_commit();
+        const float* As = s + wg * 64 * MMA_BK;
+        const float* Ws = s + BM * MMA_BK;
+        asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+        for (int kk = 0; kk < MMA_BK; kk += 8) {
+            Wgmma<BN>::run(acc, wgmma_desc_sw128(As + kk), wgmma_desc_sw128(Ws + kk));
+        }
+        asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+        asm volatile("wgmma.wait_group.sync.aligned 1;\n" ::: "memory");
+    }
+    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    const int lane = tid % 32, warp = (tid % 128) / 32, g = lane / 4, t = lane % 4;
+#pragma unroll
+    for (int i = 0; i < BN / 2; i++) {
+        const long long gm = m0 + wg * 64 + warp * 16 + g + 8 * ((i % 4) / 2);
+        const int gn = n0 + (i / 4) * 8 + 2 * t + (i % 2);
+        if (gm < M && gn < N) c[gm * N + gn] = epilogue(mode, acc[i], bias[gn], x0, a, gm, gn, N);
+    }
+}
+// name: s_BMxBN_sS_rR_bB (swizzled, pipelined); layer_times.py allocates S * (BM + BN) * 128 + 1024 bytes
+#define SW(BM, BN, S, R, B) \
+    extern "C" __global__ void __launch_bounds__(BM / 64 * 128, B) \
+    s_##BM##x##BN##_s##S##_r##R##_b##B(const float* __restrict__ a, const float* __restrict__ w, \
+        const float* __restrict__ bias, const float* __restrict__ x0, float* __restrict__ c, int M, int N, int K, int mode) { \
+        linear_wgmma_sw<BM, BN, S, R>(a, w, bias, x0, c, M, N, K, mode); }
+SW(128, 128, 4, 0, 1)
+SW(128, 128, 4, 1, 1)
+SW(128, 128, 6, 0, 1)
+SW(128, 64, 4, 0, 2)
+SW(64, 128, 4, 0, 2)
 
 // name: v_BMxBN_wWMxWN_sS_xX_rR_lL_bB  (B = min blocks per SM for launch bounds)
 #define V(BM, BN, WM, WN, S, X, R, L, B) \

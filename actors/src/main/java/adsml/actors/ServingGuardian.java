@@ -53,7 +53,13 @@ public final class ServingGuardian {
             DispatcherSelector cpu = DispatcherSelector.fromConfig("adsml.actors.cpu-dispatcher");
             DispatcherSelector blocking = DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher");
             Executor blockingExecutor = context.getSystem().dispatchers().lookup(blocking);
-            int pool = config.getInt("stage-pool-size");
+            int pool;
+            try {
+                pool = stagePoolSize(config.getInt("stage-pool-size"), Runtime.getRuntime().availableProcessors());
+            } catch (RuntimeException e) {
+                refs.completeExceptionally(e);  // the server's start fails with the reason at once, not after its wait
+                throw e;
+            }
 
             ActorRef<CandidateRetriever.Command> retriever = context.spawn(
                     Routers.pool(pool, supervised(CandidateRetriever.create(deps.index(), deps.users(),
@@ -69,6 +75,14 @@ public final class ServingGuardian {
             refs.complete(new Refs(gateway, registry, events));
             return Behaviors.empty();
         });
+    }
+
+    /** Actors per request-stage pool: {@code configured}, or one per core when it is 0. */
+    static int stagePoolSize(int configured, int cores) {
+        if (configured < 0) {
+            throw new IllegalArgumentException("adsml.actors.stage-pool-size must be >= 0 (0: one per core), was " + configured);
+        }
+        return configured == 0 ? cores : configured;
     }
 
     /** A stage that throws on one request restarts for the next, instead of stopping the pool's routee. */

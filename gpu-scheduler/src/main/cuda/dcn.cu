@@ -508,8 +508,12 @@ extern "C" __global__ void __launch_bounds__(256) linear_tf32_128(const float* _
 // (CUDA's own 0x7fffffff) would carry into the sign bit and become a small negative number.
 // SPLIT is 3xTF32: x = big + small, with big = x with its low 13 mantissa bits cleared (exactly a
 // TF32 value) and small = x - big (exact in fp32, truncated to TF32 by the tensor core), and the
-// product small*big + big*small + big*big; the small*small term, under 2^-20 relative, is dropped.
-// It keeps FP32's 1e-4 contract on the tensor cores at three MMAs a product (PERF-NOTES.md).
+// product small*big + big*small + big*big (small*small dropped). Not fp32's accuracy: the tensor
+// cores' fp32 accumulation loses more, growing with K (per layer on unit-scale values 1.2e-5 at
+// K = 656 and 5.4e-5 at 4096, against cuBLAS fp32's 2e-6 and 5e-6), so DcnPlan uses it only up to
+// K = 4096, where FP32's 1e-4 contract was measured to hold (2.8e-6 on x100's probabilities).
+// An infinite operand makes small NaN (inf - inf), so the layer's output is NaN where the CUDA-core
+// kernels gave +-inf (which the next layer's mixed-sign weights mostly turn into NaN anyway).
 //
 // Requires K % 4 == 0 and 16-byte aligned rows (the host checks K; DcnPlan aligns every tensor):
 // each cp.async moves 4 floats of one row, all in or all out of the matrix (zero-filled outside it).

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
@@ -35,6 +36,8 @@ final class CudaContext implements AutoCloseable {
     private final CUmodule module = new CUmodule();
     final CUfunction gather = new CUfunction();
     final Map<DcnPlan.LinearKernel, CUfunction> linear = new EnumMap<>(DcnPlan.LinearKernel.class);
+    /** Shared memory a block may opt in to on this device; DcnPlan leaves out the kernels that need more. */
+    int maxSharedBytes;
     final CUfunction head = new CUfunction();
 
     private CudaContext(String threadName) {
@@ -57,7 +60,13 @@ final class CudaContext implements AutoCloseable {
                 JCudaDriver.cuCtxCreate(c.context, 0, device);
                 JCudaDriver.cuModuleLoadData(c.module, ptx());
                 JCudaDriver.cuModuleGetFunction(c.gather, c.module, "gather_concat");
+                int[] optIn = new int[1];
+                JCudaDriver.cuDeviceGetAttribute(optIn, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device);
+                c.maxSharedBytes = optIn[0];
                 for (DcnPlan.LinearKernel kernel : DcnPlan.LinearKernel.values()) {
+                    if (kernel.sharedBytes > c.maxSharedBytes) {
+                        continue;
+                    }
                     CUfunction f = new CUfunction();
                     JCudaDriver.cuModuleGetFunction(f, c.module, kernel.function);
                     // Past 48 KiB a block's dynamic shared memory must be allowed per function.

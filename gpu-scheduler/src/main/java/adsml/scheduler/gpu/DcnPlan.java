@@ -35,6 +35,8 @@ final class DcnPlan {
      * per multiprocessor of an H100/H200 (132). Below that smaller tiles keep more of the chip busy.
      */
     static final int BIG_TILE_MIN_BLOCKS = 128;
+    /** The widest layer input that fp32 runs on 3xTF32 (x100's 4096; its measured error in PERF-NOTES.md run 10). */
+    static final int MAX_3XTF32_WIDTH = 4096;
     private static final int MAX_GRID_Y = 65_535;
     private static final int MAX_GATHER_BLOCKS = 1 << 20;
 
@@ -86,7 +88,7 @@ final class DcnPlan {
         F32("linear_f32", TILE, TILE, 256, 0),
         /** CUDA-core fp32, register-blocked. */
         F32_128("linear_f32_128", BIG_TILE, BIG_TILE, 256, 0),
-        /** 3xTF32 on mma.sync (fp32-class accuracy), 3 stages of cp.async. */
+        /** 3xTF32 on mma.sync (within FP32's 1e-4 up to 4096 inputs), 3 stages of cp.async. */
         F32X3_MMA_128("linear_f32x3_mma_128x128", BIG_TILE, BIG_TILE, 256, 3 * (BIG_TILE + BIG_TILE) * MMA_ROW_BYTES),
         F32X3_MMA_128X64("linear_f32x3_mma_128x64", BIG_TILE, TILE, 128, 4 * (BIG_TILE + TILE) * MMA_ROW_BYTES),
         F32X3_MMA("linear_f32x3_mma_64x64", TILE, TILE, 128, 4 * (TILE + TILE) * MMA_ROW_BYTES),
@@ -304,39 +306,44 @@ final class DcnPlan {
         return perRow * rows;
     }
 
-    /** The geometry of {@code step} for a batch of {@code rows} rows. */
-    static Grid grid(Step step, int rows, Precision precision) {
+    /**
+     * The geometry of {@code step} for a batch of {@code rows} rows, on a device that allows a block
+     * {@code maxSharedBytes} of shared memory (CudaContext's opt-in limit: 227 KiB on an H100 or
+     * H200, 99 KiB on compute 12.x cards).
+     */
+    static Grid grid(Step step, int rows, Precision precision, int maxSharedBytes) {
         if (step instanceof Gather g) {
             long elements = (long) rows * (g.slots() * g.dim() + g.denseDims());
             return new Grid((int) Math.max(1, Math.min(ceilDiv(elements, 256), MAX_GATHER_BLOCKS)), 1, 256);
         }
         if (step instanceof Linear l) {
-            LinearKernel kernel = linearKernel(l, rows, precision);
+            LinearKernel kernel = linearKernel(l, rows, precision, maxSharedBytes);
             return new Grid((int) ceilDiv(l.outWidth(), kernel.columns), (int) ceilDiv(rows, kernel.rows), kernel.threads, kernel);
         }
         return new Grid((int) ceilDiv(rows, HEAD_ROWS_PER_BLOCK), 1, 32 * HEAD_ROWS_PER_BLOCK);
     }
 
     /**
-     * The largest tile that still makes about a block per multiprocessor: 128 x 128, else 128 x 64
-     * (mma.sync only), else 64 x 64. The mma.sync kernels wherever the input width allows (measured
-     * faster at every x100 and demo layer, gpu-scheduler/bench/PERF-NOTES.md run 5).
+     * The mma.sync kernels wherever the input width allows and their shared memory fits (measured
+     * faster at every x100 and demo layer, gpu-scheduler/bench/PERF-NOTES.md runs 6-10), in the
+     * largest tile that still makes about a block per multiprocessor: 128 x 128, else 128 x 64, else
+     * 64 x 64. For fp32 (3xTF32) only up to {@link #MAX_3XTF32_WIDTH} inputs: the tensor cores'
+     * accumulation error grows with K, and that is the widest layer its 1e-4 was measured on.
      */
-    private static LinearKernel linearKernel(Linear l, int rows, Precision precision) {
+    private static LinearKernel linearKernel(Linear l, int rows, Precision precision, int maxSharedBytes) {
         boolean tf32 = precision == Precision.TF32;
-        if (l.inWidth() % 4 != 0) {
-            boolean big = LinearKernel.F32_128.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS;
-            return tf32 ? (big ? LinearKernel.TF32_WMMA_128 : LinearKernel.TF32_WMMA) : (big ? LinearKernel.F32_128 : LinearKernel.F32);
-        }
-        List<LinearKernel> bySize = tf32
-                ? List.of(LinearKernel.TF32_MMA_128, LinearKernel.TF32_MMA_128X64, LinearKernel.TF32_MMA)
+        boolean mma = l.inWidth() % 4 == 0 && (tf32 || l.inWidth() <= MAX_3XTF32_WIDTH);
+        List<LinearKernel> bySize = !mma ? List.of()
+                : tf32 ? List.of(LinearKernel.TF32_MMA_128, LinearKernel.TF32_MMA_128X64, LinearKernel.TF32_MMA)
                 : List.of(LinearKernel.F32X3_MMA_128, LinearKernel.F32X3_MMA_128X64, LinearKernel.F32X3_MMA);
-        for (LinearKernel kernel : bySize.subList(0, 2)) {
-            if (kernel.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS) {
+        List<LinearKernel> fitting = bySize.stream().filter(k -> k.sharedBytes <= maxSharedBytes).toList();
+        for (LinearKernel kernel : fitting) {
+            if (kernel == fitting.get(fitting.size() - 1) || kernel.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS) {
                 return kernel;
             }
         }
-        return bySize.get(2);
+        boolean big = LinearKernel.F32_128.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS;
+        return tf32 ? (big ? LinearKernel.TF32_WMMA_128 : LinearKernel.TF32_WMMA) : (big ? LinearKernel.F32_128 : LinearKernel.F32);
     }
 
     /**

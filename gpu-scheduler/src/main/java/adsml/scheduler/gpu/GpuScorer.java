@@ -364,7 +364,7 @@ final class GpuScorer implements Scorer {
             JCudaDriver.cuMemsetD32Async(devScores, NAN_BITS, (long) rows * heads, stream);
             CUdeviceptr x0 = activations[DcnPlan.Buffer.X0.ordinal()];
             for (DcnPlan.Step step : plan.steps()) {
-                DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision);
+                DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision, scorer.cuda.maxSharedBytes);
                 if (step instanceof DcnPlan.Gather g) {
                     scorer.launch(scorer.cuda.gather, grid, stream, Pointer.to(Pointer.to(devIds), Pointer.to(devDense),
                             Pointer.to(scorer.at(g.table())), Pointer.to(x0), ints(rows), ints(g.slots()), ints(g.dim()),

@@ -21,6 +21,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class DcnPlanTest {
+    /** What an H100 or H200 lets a block opt in to: 227 KiB. */
+    private static final int HOPPER_SHARED = 227 * 1024;
+
     private static final FeatureSchema TINY = new FeatureSchema("tiny",
             List.of(new FeatureSchema.Slot("a", 10), new FeatureSchema.Slot("b", 5)), List.of("x", "y", "z"));
 
@@ -162,7 +165,7 @@ class DcnPlanTest {
             for (int rows : new int[] {1, 63, 64, 65, 1000, 4000, 16384}) {
                 for (Precision precision : Precision.values()) {
                     for (DcnPlan.Step step : plan.steps()) {
-                        DcnPlan.Grid g = DcnPlan.grid(step, rows, precision);
+                        DcnPlan.Grid g = DcnPlan.grid(step, rows, precision, HOPPER_SHARED);
                         if (step instanceof DcnPlan.Linear l) {
                             DcnPlan.LinearKernel k = g.kernel();
                             big |= k.rows == DcnPlan.BIG_TILE;
@@ -195,21 +198,73 @@ class DcnPlanTest {
     void linearKernels_mmaWhereRowsAre16ByteAligned_largestTileThatFillsTheChip() {
         List<DcnPlan.Linear> ref = linears(ModelPreset.REF);
         assertEquals(429, ref.get(3).inWidth());
-        assertEquals(DcnPlan.LinearKernel.F32, DcnPlan.grid(ref.get(0), 1000, Precision.FP32).kernel());
-        assertEquals(DcnPlan.LinearKernel.TF32_WMMA_128, DcnPlan.grid(ref.get(3), 4000, Precision.TF32).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32, DcnPlan.grid(ref.get(0), 1000, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(DcnPlan.LinearKernel.TF32_WMMA_128, DcnPlan.grid(ref.get(3), 4000, Precision.TF32, HOPPER_SHARED).kernel());
         // x100 at 1024 rows: cross 656 wide (128x64 makes 88 blocks), mlp.0 4096 (256), mlp.1 2048 (128), mlp.2 1024.
         List<DcnPlan.Linear> x100 = linears(ModelPreset.X100);
-        assertEquals(DcnPlan.LinearKernel.TF32_MMA, DcnPlan.grid(x100.get(0), 1024, Precision.TF32).kernel());
-        assertEquals(DcnPlan.LinearKernel.TF32_MMA_128, DcnPlan.grid(x100.get(3), 1024, Precision.TF32).kernel());
-        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128, DcnPlan.grid(x100.get(4), 1024, Precision.FP32).kernel());
-        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128X64, DcnPlan.grid(x100.get(5), 1024, Precision.FP32).kernel());
-        assertEquals(DcnPlan.LinearKernel.TF32_MMA_128X64, DcnPlan.grid(x100.get(5), 1024, Precision.TF32).kernel());
-        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128, DcnPlan.grid(x100.get(0), 16384, Precision.FP32).kernel());
-        DcnPlan.Grid g = DcnPlan.grid(x100.get(5), 1024, Precision.TF32);
+        assertEquals(DcnPlan.LinearKernel.TF32_MMA, DcnPlan.grid(x100.get(0), 1024, Precision.TF32, HOPPER_SHARED).kernel());
+        assertEquals(DcnPlan.LinearKernel.TF32_MMA_128, DcnPlan.grid(x100.get(3), 1024, Precision.TF32, HOPPER_SHARED).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128, DcnPlan.grid(x100.get(4), 1024, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128X64, DcnPlan.grid(x100.get(5), 1024, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(DcnPlan.LinearKernel.TF32_MMA_128X64, DcnPlan.grid(x100.get(5), 1024, Precision.TF32, HOPPER_SHARED).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128, DcnPlan.grid(x100.get(0), 16384, Precision.FP32, HOPPER_SHARED).kernel());
+        DcnPlan.Grid g = DcnPlan.grid(x100.get(5), 1024, Precision.TF32, HOPPER_SHARED);
         assertEquals(1024 / 64, g.x());
         assertEquals(1024 / 128, g.y());
         // Past 48 KiB, the kernels' shared memory is what CudaContext allows per function.
         assertEquals(4 * (128 + 64) * 36 * 4, g.sharedBytes());
+    }
+
+    /**
+     * Where a block may have only 99 KiB (compute 12.x cards) the 108 KiB tiles are left out, not
+     * launched to fail: the 64 x 64 mma.sync kernel (72 KiB) takes their layers. fp32 keeps 3xTF32 to
+     * inputs of at most 4096 (its accumulation error grows with K): wider layers run on CUDA cores.
+     */
+    @Test
+    void linearKernels_fitTheDevicesSharedMemory_and3xTf32StopsAt4096Inputs() {
+        List<DcnPlan.Linear> x100 = linears(ModelPreset.X100);
+        int small = 99 * 1024;
+        assertEquals(DcnPlan.LinearKernel.TF32_MMA, DcnPlan.grid(x100.get(3), 16384, Precision.TF32, small).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32X3_MMA, DcnPlan.grid(x100.get(4), 1024, Precision.FP32, small).kernel());
+        assertEquals(DcnPlan.LinearKernel.F32_128, DcnPlan.grid(x100.get(4), 1024, Precision.FP32, 48 * 1024).kernel());
+        for (DcnPlan.Step step : DcnPlan.of(ModelPreset.X100.spec("p", "1"), 16384).steps()) {
+            for (int limit : new int[] {48 * 1024, small, HOPPER_SHARED}) {
+                assertTrue(DcnPlan.grid(step, 16384, Precision.TF32, limit).sharedBytes() <= limit);
+            }
+        }
+        ModelSpec wide = new ModelSpec("wide", "1", Architecture.DCN, tiny().schema(), 8, 0, List.of(4100, 8),
+                ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        List<DcnPlan.Linear> layers = DcnPlan.of(wide, 4096).steps().stream().filter(DcnPlan.Linear.class::isInstance)
+                .map(DcnPlan.Linear.class::cast).toList();
+        assertEquals(4100, layers.get(1).inWidth());
+        assertEquals(DcnPlan.LinearKernel.F32, DcnPlan.grid(layers.get(1), 4096, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(DcnPlan.LinearKernel.TF32_MMA, DcnPlan.grid(layers.get(1), 4096, Precision.TF32, HOPPER_SHARED).kernel());
+    }
+
+    /**
+     * The enum's tile, threads and shared memory are what dcn.cu's MMA_KERNEL lines declare: a
+     * mismatch would otherwise show only on a GPU, as a wrong grid or an over-long launch.
+     */
+    @Test
+    void mmaKernels_matchTheirDeclarationsInDcnCu() throws Exception {
+        String source = java.nio.file.Files.readString(java.nio.file.Path.of("src/main/cuda/dcn.cu"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "^MMA_KERNEL\\((\\w+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)$",
+                java.util.regex.Pattern.MULTILINE).matcher(source);
+        int declared = 0;
+        for (; m.find(); declared++) {
+            String name = m.group(1);
+            DcnPlan.LinearKernel k = java.util.Arrays.stream(DcnPlan.LinearKernel.values())
+                    .filter(v -> v.function.equals(name)).findFirst().orElseThrow(() -> new AssertionError(name + " is not in LinearKernel"));
+            int bm = Integer.parseInt(m.group(2));
+            int bn = Integer.parseInt(m.group(3));
+            assertEquals(bm, k.rows, name);
+            assertEquals(bn, k.columns, name);
+            assertEquals(Integer.parseInt(m.group(4)) * Integer.parseInt(m.group(5)) * 32, k.threads, name);
+            assertEquals(Integer.parseInt(m.group(6)) * (bm + bn) * 36 * 4, k.sharedBytes, name);
+            assertEquals(Boolean.parseBoolean(m.group(7)), name.contains("f32x3"), name);
+        }
+        assertEquals(6, declared);
     }
 
     private static List<DcnPlan.Linear> linears(ModelPreset preset) {
@@ -225,7 +280,7 @@ class DcnPlanTest {
         int big = 0;
         int mma = 0;
         for (DcnPlan.Step step : plan.steps()) {
-            DcnPlan.Grid g = DcnPlan.grid(step, Models.ODD_ROWS, Precision.FP32);
+            DcnPlan.Grid g = DcnPlan.grid(step, Models.ODD_ROWS, Precision.FP32, HOPPER_SHARED);
             if (step instanceof DcnPlan.Linear l && g.kernel().rows == DcnPlan.BIG_TILE && g.kernel().columns == DcnPlan.BIG_TILE) {
                 big++;
                 assertTrue(l.outWidth() % 128 != 0 && l.inWidth() % 16 != 0);

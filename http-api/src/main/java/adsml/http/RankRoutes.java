@@ -83,11 +83,17 @@ public final class RankRoutes {
         RankQuery query = new RankQuery(request.userId(), request.country(), request.device(),
                 new Context(request.surface(), request.hour(), 0), request.slots(), deadline, request.debug());
         String requestId = bootPrefix + Long.toString(requestIds.incrementAndGet(), 36);
-        CompletionStage<RankResult> result = AskPattern.askWithStatus(gateway,
-                replyTo -> new RankingGateway.Rank(query, replyTo), Duration.ofMillis(request.deadlineMs()).plus(ASK_MARGIN),
-                scheduler);
-        return result.handleAsync((r, failure) -> {
+        CompletionStage<RankResult> result;
+        try {
+            result = AskPattern.askWithStatus(gateway, replyTo -> new RankingGateway.Rank(query, replyTo),
+                    Duration.ofMillis(request.deadlineMs()).plus(ASK_MARGIN), scheduler);
+        } catch (RuntimeException e) {
             inFlight.decrementAndGet();
+            throw e;
+        }
+        // Counted out as the answer arrives, on its own thread: the callback below may be refused
+        // by its executor at shutdown, and the count must not keep a slot for it.
+        return result.whenComplete((r, failure) -> inFlight.decrementAndGet()).handleAsync((r, failure) -> {
             HttpResponse response = failure == null ? JsonResponses.ok(body(requestId, r)) : ErrorMapping.toResponse(failure);
             metrics.rank(response.status().intValue(), ticker.nanos() - started, r);
             return response;

@@ -18,6 +18,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.OperatingSystemMXBean;
 import com.typesafe.config.ConfigFactory;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,6 +54,8 @@ import org.HdrHistogram.Histogram;
 public final class ServingBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final OperatingSystemMXBean CPU = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final java.util.regex.Pattern SCORING_THREAD = java.util.regex.Pattern.compile("adsml-cpu\\d+-w\\d+|raw-scorer-\\d+");
     private static final Duration RUN = Duration.ofSeconds(10);
     private static final Duration WARMUP = Duration.ofSeconds(2);
     /** HTTP load before the overhead is measured: see {@link #settleJit}. */
@@ -113,8 +117,11 @@ public final class ServingBenchmark {
 
     // ---- platform overhead ---------------------------------------------------------------
 
-    /** What one measurement window saw: candidates scored, batches, this process's CPU time and the wall time. */
-    private record Window(long candidates, long batches, double cpuSeconds, double wallSeconds) {
+    /**
+     * What one measurement window saw: candidates scored, batches, this process's CPU time, the
+     * part of it on the scheduler's CPU scoring workers ({@code adsml-cpuN-wM}) and the wall time.
+     */
+    private record Window(long candidates, long batches, double cpuSeconds, double scoringCpuSeconds, double wallSeconds) {
         double perSecond() {
             return candidates / wallSeconds;
         }
@@ -150,9 +157,12 @@ public final class ServingBenchmark {
         line("Wall: candidates/s on the 2 cores; CPU: candidates per CPU-second of the server process. HTTP load");
         line("generators run in a separate process: their CPU is not counted, but they share the 2 cores.");
         line("");
-        line("| path | mean batch | candidates/s | / raw at 1000 | / raw at %d | candidates per CPU-s | / raw at 1000 | / raw at %d |",
+        line("Scoring / other CPU: milliseconds of this process's CPU per 1000 candidates on the scoring threads");
+        line("(the scheduler's CPU workers, or the raw scorer's) and on every other thread.");
+        line("");
+        line("| path | mean batch | candidates/s | / raw at 1000 | / raw at %d | candidates per CPU-s | / raw at 1000 | / raw at %d | scoring / other CPU |",
                 meanBatch, meanBatch);
-        line("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        line("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         row("raw DjlScorer, batch 1000, one thread per core", raw1000, raw1000, rawMean);
         row("raw DjlScorer, batch " + meanBatch + " (the mean batch below), one thread per core", rawMean, raw1000, rawMean);
         row("pipeline in-process (actors, no HTTP)", pipeline, raw1000, rawMean);
@@ -160,7 +170,7 @@ public final class ServingBenchmark {
         if (wrk != null) {
             row("pipeline through HTTP (`wrk`, C, 1 thread, 8 connections)", wrk, raw1000, rawMean);
         } else {
-            line("| pipeline through HTTP (`wrk`) | not run: wrk is not installed (`apt-get install wrk`) | | | | | | |");
+            line("| pipeline through HTTP (`wrk`) | not run: wrk is not installed (`apt-get install wrk`) | | | | | | | |");
         }
         line("");
     }
@@ -187,10 +197,12 @@ public final class ServingBenchmark {
 
     /** One table row; the mean batch is the path's own (scored candidates over batches), which the pooled ratio hides. */
     private void row(String name, Window w, Window raw1000, Window rawMean) {
-        line("| %s | %,d | %,.0f | %.2f | %.2f | %,.0f | %.2f | %.2f |", name, w.candidates() / Math.max(1, w.batches()),
+        double perThousand = 1e6 / Math.max(1, w.candidates());
+        line("| %s | %,d | %,.0f | %.2f | %.2f | %,.0f | %.2f | %.2f | %.2f / %.2f |", name, w.candidates() / Math.max(1, w.batches()),
                 w.perSecond(), w.perSecond() / raw1000.perSecond(),
                 w.perSecond() / rawMean.perSecond(), w.perCpuSecond(), w.perCpuSecond() / raw1000.perCpuSecond(),
-                w.perCpuSecond() / rawMean.perCpuSecond());
+                w.perCpuSecond() / rawMean.perCpuSecond(), w.scoringCpuSeconds() * perThousand,
+                (w.cpuSeconds() - w.scoringCpuSeconds()) * perThousand);
     }
 
     private List<String> adsmlLoadCommand(int clients, Duration duration) {
@@ -282,13 +294,15 @@ public final class ServingBenchmark {
         try (DjlScorer scorer = DjlScorer.of(model)) {
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                workers.add(started(() -> {
+                Thread worker = new Thread(() -> {
                     float[] out = new float[rows * model.spec().heads().size()];
                     while (!stop.get()) {
                         scorer.score(batch, out);
                         scored.addAndGet(rows);
                     }
-                }));
+                }, "raw-scorer-" + t);
+                worker.start();
+                workers.add(worker);
             }
             try {
                 return window(() -> new long[] {scored.get(), scored.get() / rows});
@@ -315,12 +329,25 @@ public final class ServingBenchmark {
         Thread.sleep(WARMUP.toMillis());
         long[] c0 = counts.get();
         long cpu0 = CPU.getProcessCpuTime();
+        long scoring0 = scoringWorkersCpuNanos();
         long t0 = System.nanoTime();
         Thread.sleep(RUN.toMillis());
         long[] c1 = counts.get();
         long cpu1 = CPU.getProcessCpuTime();
+        long scoring1 = scoringWorkersCpuNanos();
         long t1 = System.nanoTime();
-        return new Window(c1[0] - c0[0], c1[1] - c0[1], (cpu1 - cpu0) / 1e9, (t1 - t0) / 1e9);
+        return new Window(c1[0] - c0[0], c1[1] - c0[1], (cpu1 - cpu0) / 1e9, (scoring1 - scoring0) / 1e9, (t1 - t0) / 1e9);
+    }
+
+    /** CPU time of the scheduler's CPU workers (they outlive every window) plus the raw scorer's threads, which share the name. */
+    private static long scoringWorkersCpuNanos() {
+        long sum = 0;
+        for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null && SCORING_THREAD.matcher(t.getThreadName()).matches()) {
+                sum += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
     }
 
     // ---- batching ------------------------------------------------------------------------

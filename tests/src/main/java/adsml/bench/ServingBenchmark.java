@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
@@ -55,7 +56,7 @@ public final class ServingBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final OperatingSystemMXBean CPU = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final java.util.regex.Pattern SCORING_THREAD = java.util.regex.Pattern.compile("adsml-cpu\\d+-w\\d+|raw-scorer-\\d+");
+    private static final Pattern SCORING_THREAD = Pattern.compile("adsml-cpu\\d+-w\\d+|raw-scorer-\\d+");
     private static final Duration RUN = Duration.ofSeconds(10);
     private static final Duration WARMUP = Duration.ofSeconds(2);
     /** HTTP load before the overhead is measured: see {@link #settleJit}. */

@@ -338,9 +338,12 @@ final class DcnPlan {
                 : List.of(LinearKernel.F32X3_MMA_128, LinearKernel.F32X3_MMA_128X64, LinearKernel.F32X3_MMA);
         List<LinearKernel> fitting = bySize.stream().filter(k -> k.sharedBytes <= maxSharedBytes).toList();
         for (LinearKernel kernel : fitting) {
-            if (kernel == fitting.get(fitting.size() - 1) || kernel.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS) {
+            if (kernel.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS) {
                 return kernel;
             }
+        }
+        if (!fitting.isEmpty()) {
+            return fitting.get(fitting.size() - 1);  // the smallest tile: the most blocks it can make
         }
         boolean big = LinearKernel.F32_128.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS;
         return tf32 ? (big ? LinearKernel.TF32_WMMA_128 : LinearKernel.TF32_WMMA) : (big ? LinearKernel.F32_128 : LinearKernel.F32);

@@ -13,9 +13,13 @@ import adsml.platform.model.Calibration;
 import adsml.platform.model.DcnWeights;
 import adsml.platform.model.ModelPreset;
 import adsml.platform.model.ModelSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -247,14 +251,14 @@ class DcnPlanTest {
      */
     @Test
     void mmaKernels_matchTheirDeclarationsInDcnCu() throws Exception {
-        String source = java.nio.file.Files.readString(java.nio.file.Path.of("src/main/cuda/dcn.cu"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+        String source = Files.readString(Path.of("src/main/cuda/dcn.cu"));
+        Matcher m = Pattern.compile(
                 "^MMA_KERNEL\\((\\w+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)$",
-                java.util.regex.Pattern.MULTILINE).matcher(source);
+                Pattern.MULTILINE).matcher(source);
         int declared = 0;
         for (; m.find(); declared++) {
             String name = m.group(1);
-            DcnPlan.LinearKernel k = java.util.Arrays.stream(DcnPlan.LinearKernel.values())
+            DcnPlan.LinearKernel k = Arrays.stream(DcnPlan.LinearKernel.values())
                     .filter(v -> v.function.equals(name)).findFirst().orElseThrow(() -> new AssertionError(name + " is not in LinearKernel"));
             int bm = Integer.parseInt(m.group(2));
             int bn = Integer.parseInt(m.group(3));

@@ -92,6 +92,11 @@ public final class Auction {
         BidType[] bidTypes = bids.bidTypes();
         double[] ecpm = new double[n];
         Outcome[] outcomes = new Outcome[n];
+        int places = Math.min(slots, settings.maxSlots());
+        // The best places + 1 ranked candidates, best first, kept in one pass by insertion: places are
+        // few (a handful), so this beats sorting n, and reading the candidates once beats a scan per slot.
+        int[] top = new int[places + 1];
+        int held = 0;
         int ranked = 0;
         for (int i = 0; i < n; i++) {
             double e = ecpm(bidTypes[i], bidOf[i], pCtr[i], pCvr[i]);
@@ -104,25 +109,27 @@ public final class Auction {
             } else {
                 outcomes[i] = Outcome.OUTBID;
                 ranked++;
+                if (held <= places || ranksAbove(i, top[places], adIds, ecpm)) {
+                    held = insert(top, held, i, adIds, ecpm);
+                }
             }
         }
 
-        int winners = Math.min(Math.min(slots, settings.maxSlots()), ranked);
+        int winners = Math.min(places, ranked);
         int[] winnerIndex = new int[winners];
         int[] winnerAdId = new int[winners];
         double[] winnerEcpm = new double[winners];
         double[] priceBid = new double[winners];
         double[] priceEcpm = new double[winners];
-        // Selection by repeated scans: slots are few (a handful), so O(n x slots) beats sorting n.
         for (int k = 0; k < winners; k++) {
-            int best = best(n, adIds, ecpm, outcomes);
+            int best = top[k];
             outcomes[best] = Outcome.WON;
             winnerIndex[k] = best;
             winnerAdId[k] = adIds[best];
             winnerEcpm[k] = ecpm[best];
         }
         // The candidate ranked just below the last winner sets the last price (if any remains).
-        int runnerUp = winners < ranked ? best(n, adIds, ecpm, outcomes) : -1;
+        int runnerUp = winners < held ? top[winners] : -1;
         for (int k = 0; k < winners; k++) {
             double next = k + 1 < winners ? winnerEcpm[k + 1] : runnerUp >= 0 ? ecpm[runnerUp] : 0.0;
             double own = winnerEcpm[k];
@@ -134,18 +141,24 @@ public final class Auction {
         return new AuctionResult(winners, winnerIndex, winnerAdId, winnerEcpm, priceBid, priceEcpm, ecpm, outcomes);
     }
 
-    /** The best candidate still {@link Outcome#OUTBID} (ranked, not yet placed), or -1 when none is left. */
-    private static int best(int n, int[] adIds, double[] ecpm, Outcome[] outcomes) {
-        int best = -1;
-        for (int i = 0; i < n; i++) {
-            if (outcomes[i] != Outcome.OUTBID) {
-                continue;
-            }
-            // Ties: the lower ad id, then (the scan order) the earlier input position.
-            if (best < 0 || ecpm[i] > ecpm[best] || (ecpm[i] == ecpm[best] && adIds[i] < adIds[best])) {
-                best = i;
-            }
+    /**
+     * Places candidate {@code i} in {@code top[0, held)}, ranked best first, keeping at most
+     * {@code top.length} (the worst falls off); returns the new count. Candidates come in input order,
+     * so {@code i} goes after every one it does not outrank: ties keep the earlier position first.
+     */
+    private static int insert(int[] top, int held, int i, int[] adIds, double[] ecpm) {
+        int at = Math.min(held, top.length - 1);
+        while (at > 0 && ranksAbove(i, top[at - 1], adIds, ecpm)) {
+            at--;
         }
-        return best;
+        int kept = Math.min(held + 1, top.length);
+        System.arraycopy(top, at, top, at + 1, kept - 1 - at);
+        top[at] = i;
+        return kept;
+    }
+
+    /** Whether candidate {@code i} outranks candidate {@code j}: the higher eCPM, then the lower ad id. */
+    private static boolean ranksAbove(int i, int j, int[] adIds, double[] ecpm) {
+        return ecpm[i] > ecpm[j] || (ecpm[i] == ecpm[j] && adIds[i] < adIds[j]);
     }
 }

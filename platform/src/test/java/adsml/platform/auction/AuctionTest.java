@@ -135,6 +135,54 @@ class AuctionTest {
         assertEquals(Outcome.OUTBID, r.outcome(0));
     }
 
+    /**
+     * The winners, runner-up and prices against a sort of every ranked candidate, on inputs crowded
+     * with ties: eCPMs from a handful of values, ad ids repeated, a reserve that excludes some.
+     */
+    @Test
+    void run_isASortOfEveryRankedCandidate_onRandomTies() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        Campaign[] pool = new Campaign[6];
+        for (int c = 0; c < pool.length; c++) {
+            pool[c] = campaign(c, c % 3 == 0 ? BidType.CPM : BidType.CPC, 1 + c % 3);
+        }
+        for (int round = 0; round < 500; round++) {
+            int n = random.nextInt(40);
+            int slots = random.nextInt(7);
+            int[] adIds = new int[n];
+            Campaign[] campaigns = new Campaign[n];
+            float[] pCtr = new float[n];
+            for (int i = 0; i < n; i++) {
+                adIds[i] = random.nextInt(8);
+                campaigns[i] = pool[random.nextInt(pool.length)];
+                pCtr[i] = random.nextInt(4) * 0.001f;
+            }
+            Auction auction = new Auction(new AuctionSettings(1.0, 4), budget);
+            AuctionResult r = auction.run(n, adIds, campaigns, pCtr, new float[n], slots);
+
+            java.util.List<Integer> ranked = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (r.candidateEcpm(i) >= 1.0) {
+                    ranked.add(i);
+                }
+            }
+            ranked.sort(java.util.Comparator.<Integer>comparingDouble(i -> -r.candidateEcpm(i))
+                    .thenComparingInt(i -> adIds[i]).thenComparingInt(i -> i));
+            int winners = Math.min(Math.min(slots, 4), ranked.size());
+            assertEquals(winners, r.winners(), "round " + round);
+            for (int k = 0; k < winners; k++) {
+                int i = ranked.get(k);
+                assertEquals(i, r.candidateIndex(k), "round " + round + ", slot " + k);
+                double next = k + 1 < ranked.size() ? r.candidateEcpm(ranked.get(k + 1)) : 0.0;
+                assertEquals(Math.min(r.ecpm(k), Math.max(1.0, next)), r.priceEcpm(k), EPS, "round " + round);
+                assertEquals(Outcome.WON, r.outcome(i));
+            }
+            for (int k = winners; k < ranked.size(); k++) {
+                assertEquals(Outcome.OUTBID, r.outcome(ranked.get(k)), "round " + round);
+            }
+        }
+    }
+
     @Test
     void run_nanOrZeroPredictionsNeverWin() {
         Campaign a = campaign(0, BidType.CPC, 2f);

@@ -43,15 +43,19 @@ final class AdClusters {
     final int[] slotAd;
     /** Per slot, its ad's embedding: {@code [slot * DIM, (slot + 1) * DIM)}, so a cluster's are one contiguous run. */
     final float[] slotEmb;
-    /** Per slot, {@link Filters#word} and {@link Filters#interests} of its ad. */
+    /** Per slot, {@link Filters#word}, {@link Filters#interests} and {@link Filters#campaign} of its ad. */
     final int[] slotFilter;
     final long[] slotInterests;
+    final int[] slotCampaign;
 
     /** What the index filters each ad on, by ad id, packed as the index likes; read for every slot whenever one changes. */
     interface Filters {
         int word(int adId);
 
         long interests(int adId);
+
+        /** Its campaign, whose budget is live, so asked for at each retrieval. */
+        int campaign(int adId);
     }
 
     private AdClusters(float[][] centroids, float[] reach, int[] start, int[] slotAd, float[] slotEmb, Filters filters) {
@@ -63,9 +67,11 @@ final class AdClusters {
         this.slotEmb = slotEmb;
         this.slotFilter = new int[slotAd.length];
         this.slotInterests = new long[slotAd.length];
+        this.slotCampaign = new int[slotAd.length];
         for (int slot = 0; slot < slotAd.length; slot++) {
             slotFilter[slot] = filters.word(slotAd[slot]);
             slotInterests[slot] = filters.interests(slotAd[slot]);
+            slotCampaign[slot] = filters.campaign(slotAd[slot]);
         }
     }
 

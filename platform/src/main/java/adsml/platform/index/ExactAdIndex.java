@@ -18,17 +18,17 @@ import java.util.Optional;
  * <p>Layout: ad ids and campaign ids are array indexes (dense, as a world's are; an upsert past the
  * end grows the arrays, leaving absent slots for skipped ids). The embeddings live in
  * {@link AdClusters}: grouped by k-means, each cluster's ads in contiguous slots, with each slot's
- * filter word (targeting masks and a paused bit) and interest mask beside its embedding.
+ * filter word (targeting masks and a paused bit), interest mask and campaign beside its embedding.
  * Ad-to-campaign, paused flags and the campaigns' targeting masks are primitive arrays too, so a
  * scan touches no object per ad.
  *
  * <p>A retrieval bounds every cluster's best possible score and visits the clusters best bound
  * first (sorted a round of 128 at a time). Within a cluster it computes each ad's affinity, the
  * terms summed in the same order as everywhere, so the scores are the same floats. Each ad at or
- * above the running floor, not paused and targeting the user has its (score, ad id) key, packed
- * into a long, appended to a buffer. When the buffer fills (or half-fills, between clusters), ads
- * of campaigns out of budget leave it, a selection keeps the best {@code max}, and the floor rises
- * to the worst kept. The scan stops at the first cluster whose bound is below the floor: about a
+ * above the running floor, not paused, targeting the user and whose key would enter the top (its
+ * campaign in budget, asked last) has its (score, ad id) key, packed into a long, appended to a
+ * buffer. When the buffer fills (or half-fills, between clusters), a selection keeps the best
+ * {@code max}, and the floor rises to the worst kept. The scan stops at the first cluster whose bound is below the floor: about a
  * quarter of the demo world's ads are scored, and most of those cost one comparison. A user with a
  * zero embedding (a cold start) ties every ad at 0, where no bound prunes: that query walks the ad
  * ids instead, since the ranking is then the id order. Budgets are read
@@ -125,6 +125,11 @@ public final class ExactAdIndex implements AdIndex {
             @Override
             public long interests(int adId) {
                 return interest[adCampaign[adId]];
+            }
+
+            @Override
+            public int campaign(int adId) {
+                return adCampaign[adId];
             }
         };
     }
@@ -263,11 +268,10 @@ public final class ExactAdIndex implements AdIndex {
         int[] slotAd = clusters.slotAd;
         int[] slotFilter = clusters.slotFilter;
         long[] slotInterests = clusters.slotInterests;
-        int[] adCampaign = s.adCampaign;
+        int[] slotCampaign = clusters.slotCampaign;
         long threshold = Long.MIN_VALUE;
         float floor = Float.NEGATIVE_INFINITY; // the threshold's score, compared before any key is made
         int n = 0;
-        int checked = 0; // keys[0, checked) are known to be in budget
         int unvisited = clusters.count; // bounds[0, unvisited): the clusters not visited yet, in no order
         visit:
         while (unvisited > 0) {
@@ -276,10 +280,9 @@ public final class ExactAdIndex implements AdIndex {
             selectLargest(bounds, unvisited, take);
             Arrays.sort(bounds, 0, take);
             for (int b = take - 1; b >= 0; b--) {
-                if (n >= SELECT_AT_BOUNDARY * max && n > checked) {
+                if (n >= SELECT_AT_BOUNDARY * max) {
                     // Cheaper than scanning a cluster the true k-th best would have ruled out.
-                    n = cut(keys, checked, n, max, adCampaign, today);
-                    checked = n;
+                    n = cut(keys, n, max);
                     if (n == max) {
                         threshold = smallest(keys, n);
                         floor = scoreOf(threshold);
@@ -301,15 +304,15 @@ public final class ExactAdIndex implements AdIndex {
                     if (!admits(slotFilter[slot], slotInterests[slot], countryBit, deviceBit, ageBit, interests)) {
                         continue;
                     }
-                    int a = slotAd[slot];
-                    long key = key(score, a);
-                    if (key <= threshold) {
+                    long key = key(score, slotAd[slot]);
+                    // The budget last: read beside the slot's filters, not by ad id across the index
+                    // (a cache miss per ad in the server, whose caches the scorer keeps flushing).
+                    if (key <= threshold || today.exhausted(slotCampaign[slot])) {
                         continue;
                     }
                     keys[n++] = key;
                     if (n == capacity) {
-                        n = cut(keys, checked, n, max, adCampaign, today);
-                        checked = n;
+                        n = cut(keys, n, max);
                         if (n == max) {
                             threshold = smallest(keys, n);
                             floor = scoreOf(threshold);
@@ -325,7 +328,7 @@ public final class ExactAdIndex implements AdIndex {
             }
             unvisited = kept;
         }
-        n = cut(keys, checked, n, max, adCampaign, today);
+        n = cut(keys, n, max);
         Arrays.sort(keys, 0, n);
         for (int k = 0; k < n; k++) {
             out[k] = adOf(keys[n - 1 - k]);
@@ -396,29 +399,13 @@ public final class ExactAdIndex implements AdIndex {
                 & (m3 == 0 | (m3 & ageBit) != 0) & (m4 == 0 | (m4 & interests) != 0);
     }
 
-    /**
-     * Drops, from {@code keys[checked, n)}, ads whose campaign is out of budget, then keeps the best
-     * {@code max} (in no order); returns how many are kept.
-     */
-    private static int cut(long[] keys, int checked, int n, int max, int[] adCampaign, BudgetTracker.DayView today) {
-        n = dropOutOfBudget(keys, checked, n, adCampaign, today);
+    /** Keeps the best {@code max} of {@code keys[0, n)} (in no order); returns how many are kept. */
+    private static int cut(long[] keys, int n, int max) {
         if (n > max) {
             selectLargest(keys, n, max);
-            n = max;
+            return max;
         }
         return n;
-    }
-
-    /** Removes, from {@code keys[from, n)}, ads whose campaign is out of budget; returns the new end. */
-    private static int dropOutOfBudget(long[] keys, int from, int n, int[] adCampaign, BudgetTracker.DayView today) {
-        int kept = from;
-        for (int i = from; i < n; i++) {
-            long key = keys[i];
-            if (!today.exhausted(adCampaign[adOf(key)])) {
-                keys[kept++] = key;
-            }
-        }
-        return kept;
     }
 
     /**

@@ -27,6 +27,11 @@ class AdClustersTest {
         public long interests(int adId) {
             return adId * 7L + 2;
         }
+
+        @Override
+        public int campaign(int adId) {
+            return adId * 5 + 3;
+        }
     };
 
     private static float[] randomEmbedding(SplittableRandom random, double scale) {
@@ -121,6 +126,7 @@ class AdClustersTest {
             assertEquals(null, seen.put(ad, slot), "ad " + ad + " in two slots");
             assertEquals(BY_ID.word(ad), clusters.slotFilter[slot], "ad " + ad);
             assertEquals(BY_ID.interests(ad), clusters.slotInterests[slot], "ad " + ad);
+            assertEquals(BY_ID.campaign(ad), clusters.slotCampaign[slot], "ad " + ad);
             float[] e = current.get(ad);
             for (int d = 0; d < DIM; d++) {
                 assertEquals(e[d], clusters.slotEmb[slot * DIM + d], "ad " + ad + " dimension " + d);

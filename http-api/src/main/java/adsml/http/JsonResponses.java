@@ -42,6 +42,11 @@ public final class JsonResponses {
         return json(StatusCodes.OK, body);
     }
 
+    /** A 200 whose body is already JSON. */
+    static HttpResponse okJson(byte[] json) {
+        return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, json);
+    }
+
     public static HttpResponse json(StatusCode status, Object body) {
         try {
             return HttpResponse.create().withStatus(status)

@@ -29,7 +29,7 @@ public final class ServingMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer latency;
     private final Timer[] stages = new Timer[STAGES.length];
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
     private final Counter badRequests;
     private volatile SchedulerStats lastStats;
@@ -93,7 +93,8 @@ public final class ServingMetrics {
         latency.record(nanos, TimeUnit.NANOSECONDS);
         String version = result == null ? "none" : result.modelVersion();
         // Looked up, not registered, per request: statuses and versions are few, requests are many.
-        requests.computeIfAbsent(status + "|" + version, key -> Counter.builder("adsml.rank.requests")
+        // The key hashes the version's cached hash: a key string built per request was hashed anew each time.
+        requests.computeIfAbsent(new RequestKey(status, version), key -> Counter.builder("adsml.rank.requests")
                 .tag("status", Integer.toString(status)).tag("model_version", version).register(registry)).increment();
         if (result != null) {
             RankResult.Timings t = result.timings();
@@ -102,6 +103,9 @@ public final class ServingMetrics {
                 stages[i].record((long) (ms[i] * 1e6), TimeUnit.NANOSECONDS);
             }
         }
+    }
+
+    private record RequestKey(int status, String version) {
     }
 
     void events(String type, int count) {

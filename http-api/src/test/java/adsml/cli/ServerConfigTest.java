@@ -21,6 +21,7 @@ class ServerConfigTest {
         assertEquals(Duration.ofMinutes(6), config.getDuration("pekko.http.server.request-timeout"));
         assertEquals(List.of("org.apache.pekko.event.slf4j.Slf4jLogger"), config.getStringList("pekko.loggers"));
         assertEquals("off", config.getString("pekko.log-dead-letters"));
-        assertEquals(2, config.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min"));
+        assertEquals(1, config.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min"));
+        assertEquals(0.5, config.getDouble("pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor"));
     }
 }

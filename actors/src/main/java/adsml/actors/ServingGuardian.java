@@ -6,7 +6,7 @@ import adsml.actors.models.ModelRegistry;
 import adsml.actors.ranking.CandidateRetriever;
 import adsml.actors.ranking.FeatureAssembler;
 import adsml.actors.ranking.RankingCoordinator;
-import adsml.actors.ranking.RankingGateway;
+import adsml.actors.ranking.StagePool;
 import adsml.platform.auction.Auction;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.index.AdIndex;
@@ -17,6 +17,7 @@ import adsml.scheduler.Ticker;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -25,7 +26,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Routers;
 
 /**
  * The root of the serving actor system: spawns every long-lived actor once and hands their
@@ -35,7 +35,7 @@ import org.apache.pekko.actor.typed.javadsl.Routers;
 public final class ServingGuardian {
 
     /** What the HTTP edge talks to. */
-    public record Refs(ActorRef<RankingGateway.Command> gateway, ActorRef<ModelRegistry.Command> registry,
+    public record Refs(StagePool<RankingCoordinator.Command> coordinators, ActorRef<ModelRegistry.Command> registry,
                        ActorRef<EventLog.Command> events) {
     }
 
@@ -61,18 +61,27 @@ public final class ServingGuardian {
                 throw e;
             }
 
-            ActorRef<CandidateRetriever.Command> retriever = context.spawn(
-                    Routers.pool(pool, supervised(CandidateRetriever.create(deps.index(), deps.users(),
-                            blockingExecutor, config.getInt("max-candidates"), deps.ticker()))).withRouteeProps(cpu), "retriever");
-            ActorRef<FeatureAssembler.Command> assembler = context.spawn(
-                    Routers.pool(pool, supervised(FeatureAssembler.create(deps.index(), deps.ticker()))).withRouteeProps(cpu), "assembler");
-            RankingCoordinator.Pipeline pipeline = new RankingCoordinator.Pipeline(retriever, assembler, deps.scheduler(),
-                    deps.model(), deps.auction(), deps.ticker());
-            ActorRef<RankingGateway.Command> gateway = context.spawn(RankingGateway.create(pipeline), "ranking");
+            List<ActorRef<CandidateRetriever.Command>> retrievers = new ArrayList<>();
+            List<ActorRef<FeatureAssembler.Command>> assemblers = new ArrayList<>();
+            for (int i = 0; i < pool; i++) {
+                retrievers.add(context.spawn(supervised(CandidateRetriever.create(deps.index(), deps.users(),
+                        blockingExecutor, config.getInt("max-candidates"), deps.ticker())), "retriever-" + i, cpu));
+                assemblers.add(context.spawn(supervised(FeatureAssembler.create(deps.index(), deps.scheduler(), deps.model(), deps.ticker())),
+                        "assembler-" + i, cpu));
+            }
+            RankingCoordinator.Pipeline pipeline = new RankingCoordinator.Pipeline(new StagePool<>(retrievers),
+                    new StagePool<>(assemblers), deps.scheduler(), deps.model(), deps.auction(), deps.ticker());
+            List<ActorRef<RankingCoordinator.Command>> coordinators = new ArrayList<>();
+            for (int i = 0; i < pool; i++) {
+                // Resumed, not restarted, after a failure: a restart would drop every request in flight
+                // unanswered; resumed, a request a failure left behind fails at its deadline.
+                coordinators.add(context.spawn(Behaviors.supervise(RankingCoordinator.create(pipeline))
+                        .onFailure(SupervisorStrategy.resume()), "coordinator-" + i));
+            }
             ActorRef<ModelRegistry.Command> registry = context.spawn(ModelRegistry.create(deps.modelsRoot(), deps.devices(),
                     deps.scheduler(), DemoFeatures.SCHEMA, deps.ticker(), deps.model(), blockingExecutor, deps.clock()), "models");
             ActorRef<EventLog.Command> events = context.spawn(EventLog.create(deps.eventLog()), "events", blocking);
-            refs.complete(new Refs(gateway, registry, events));
+            refs.complete(new Refs(new StagePool<>(coordinators), registry, events));
             return Behaviors.empty();
         });
     }

@@ -50,7 +50,11 @@ public final class EventRoutes {
     private final EventCounters counters;
     private final Executor callbacks;
 
-    /** @param callbacks where an answer becomes a response (why not the stage's own: {@link RankRoutes}'s constructor) */
+    /**
+     * @param callbacks where an answer becomes a response. Not left to the stage: a Pekko ask's stage
+     *                  (Scala's future converter) runs every callback on CompletableFuture's default
+     *                  executor, which on fewer than 3 cores starts a thread per callback.
+     */
     public EventRoutes(ActorRef<EventLog.Command> log, AdIndex index, BudgetTracker budget, Scheduler scheduler,
                        HttpSettings settings, ServingMetrics metrics, EventCounters counters, Executor callbacks) {
         this.counters = counters;

@@ -8,7 +8,7 @@ import adsml.actors.models.ModelRegistry;
 import adsml.actors.models.VersionInfo;
 import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
-import adsml.actors.ranking.RankingGateway;
+import adsml.actors.ranking.RankingCoordinator;
 import adsml.http.AdRoutes;
 import adsml.http.AdminRoutes;
 import adsml.http.AdminUiRoutes;
@@ -123,7 +123,7 @@ public final class AdsmlServer implements AutoCloseable {
 
     private static CompletionStage<RankResult> rank(ActorSystem<Void> system, ServingGuardian.Refs actors, RankQuery query) {
         Duration timeout = Duration.ofNanos(Math.max(0, query.deadlineNanos() - Ticker.SYSTEM.nanos())).plusSeconds(1);
-        return AskPattern.askWithStatus(actors.gateway(), replyTo -> new RankingGateway.Rank(query, replyTo), timeout,
+        return AskPattern.askWithStatus(actors.coordinators().next(), replyTo -> new RankingCoordinator.Rank(query, replyTo), timeout,
                 system.scheduler());
     }
 
@@ -167,8 +167,7 @@ public final class AdsmlServer implements AutoCloseable {
             EventCounters counters = new EventCounters();
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
             List<Route> publicRoutes = List.of(
-                    new RankRoutes(actors.gateway(), system.scheduler(), Ticker.SYSTEM, effective, metrics,
-                            system.executionContext()).routes(),
+                    new RankRoutes(actors.coordinators(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
                     new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters,
                             system.executionContext()).routes(),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking).routes(),

@@ -19,7 +19,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * Finds who the request is for and which ads may answer it: the user from the feature store
  * (a cold start when unknown, never an error), then up to {@code maxCandidates} eligible ads by
- * embedding affinity. The user's feature row is computed here, once per request. Runs as a pool
+ * embedding affinity, which it hands to the feature assembler the request names. The user's
+ * feature row is computed here, once per request. Runs as a pool
  * on the CPU dispatcher, since retrieval scans the index; a user the store cannot answer at once (a
  * cache miss that reads RocksDB) is loaded on the blocking executor and the retrieval resumes when
  * it arrives, so disk reads never hold a CPU thread. A store that fails serves the request as a
@@ -30,7 +31,12 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     public sealed interface Command {
     }
 
-    public record Retrieve(RankQuery query, ActorRef<Candidates> replyTo) implements Command {
+    /**
+     * Retrieve for {@code query}, then hand the candidates to {@code assembler}, which answers
+     * {@code replyTo}; {@code request} is the coordinator's number for the request, returned with the answer.
+     */
+    public record Retrieve(long request, RankQuery query, ActorRef<FeatureAssembler.Command> assembler,
+                           ActorRef<FeatureAssembler.Scored> replyTo) implements Command {
     }
 
     private static final long STORE_WARNING_INTERVAL_NANOS = 10_000_000_000L;
@@ -38,8 +44,11 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     private record UserLoaded(Retrieve retrieve, Optional<User> user) implements Command {
     }
 
-    /** The request's user row, whether it was a cold start, and the candidate ids {@code adIds[0..count)}, best first. */
-    public record Candidates(DemoFeatures.UserRow user, boolean coldStart, int[] adIds, int count) {
+    /**
+     * The request's user row, whether it was a cold start, the candidate ids {@code adIds[0..count)},
+     * best first, and the ticker's time when retrieval finished.
+     */
+    public record Candidates(DemoFeatures.UserRow user, boolean coldStart, int[] adIds, int count, long retrievedNanos) {
     }
 
     private final AdIndex index;
@@ -129,7 +138,9 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             count = index.retrieve(unknown, q.context(), maxCandidates, ids);
             row = DemoFeatures.coldStart(q.country(), q.device());
         }
-        retrieve.replyTo().tell(new Candidates(row, user.isEmpty(), ids, count));
+        // Straight to the assembler: through the coordinator it would cost a hand-off to Pekko's dispatcher and back.
+        retrieve.assembler().tell(new FeatureAssembler.Assemble(retrieve.request(), q, new Candidates(row, user.isEmpty(),
+                ids, count, ticker.nanos()), retrieve.replyTo()));
         return this;
     }
 }

@@ -1,12 +1,17 @@
 package adsml.actors.ranking;
 
+import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Bids;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.index.AdIndex;
 import adsml.platform.world.Ad;
 import adsml.platform.world.Campaign;
+import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.LoadedVersion;
+import adsml.scheduler.Priority;
 import adsml.scheduler.Ticker;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -18,34 +23,53 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * Turns a request's candidates into one columnar {@link FeatureBatch}: the user row computed by
  * the retriever, each ad's row from the index (one consistent read for all candidates), the
  * context from the request. An ad removed between retrieval and assembly is dropped, not an error.
+ * It hands the batch to the scheduler with the version active now, which scores the whole request,
+ * and answers with the scores: the scheduler's checks of the batch read it here, while it is still
+ * in this core's cache, and the coordinator is woken once for scoring, not once more for features.
  */
 public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Command> {
 
     public sealed interface Command {
     }
 
-    public record Assemble(RankQuery query, CandidateRetriever.Candidates candidates, ActorRef<Features> replyTo)
+    /** Assemble, score and answer {@code replyTo} with the coordinator's number for the request, {@code request}. */
+    public record Assemble(long request, RankQuery query, CandidateRetriever.Candidates candidates, ActorRef<Scored> replyTo)
             implements Command {
     }
 
     /**
      * The batch and, row for row, the ad and campaign each row was built from, and what the auction
-     * reads of them, gathered here while they are in cache.
+     * reads of them, gathered here while they are in cache; with the retrieval they came from and
+     * the ticker's time when assembly finished.
      */
-    public record Features(FeatureBatch batch, Ad[] ads, Campaign[] campaigns, Bids bids, int[] retrievalRank) {
+    public record Features(FeatureBatch batch, Ad[] ads, Campaign[] campaigns, Bids bids, int[] retrievalRank,
+                           CandidateRetriever.Candidates candidates, long assembledNanos) {
+    }
+
+    /**
+     * The answer: the features and, row-major {@code [rows, heads]}, their scores by {@code version};
+     * or {@code failure} (with {@code scores} and {@code version} null) when they could not be scored.
+     * A request without rows has no scores to wait for: it is answered at once, with the active version.
+     */
+    public record Scored(long request, Features features, String version, float[] scores, Throwable failure) {
     }
 
     private final AdIndex index;
+    private final BatchingScheduler scheduler;
+    private final ActiveModel model;
     private final Ticker ticker;
 
-    private FeatureAssembler(ActorContext<Command> context, AdIndex index, Ticker ticker) {
+    private FeatureAssembler(ActorContext<Command> context, AdIndex index, BatchingScheduler scheduler, ActiveModel model,
+                             Ticker ticker) {
         super(context);
         this.index = index;
+        this.scheduler = scheduler;
+        this.model = model;
         this.ticker = ticker;
     }
 
-    public static Behavior<Command> create(AdIndex index, Ticker ticker) {
-        return Behaviors.setup(context -> new FeatureAssembler(context, index, ticker));
+    public static Behavior<Command> create(AdIndex index, BatchingScheduler scheduler, ActiveModel model, Ticker ticker) {
+        return Behaviors.setup(context -> new FeatureAssembler(context, index, scheduler, model, ticker));
     }
 
     @Override
@@ -72,7 +96,30 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
             adIds[r] = ads[r].id();
         }
         Bids bids = Bids.gather(rows, adIds, campaigns);
-        assemble.replyTo().tell(new Features(batch, ads, campaigns, bids, rank));
+        Features features = new Features(batch, ads, campaigns, bids, rank, c, ticker.nanos());
+        score(assemble.request(), features, assemble.query(), model, scheduler, assemble.replyTo());
         return this;
+    }
+
+    /**
+     * Scores {@code features} with the version active now and answers {@code replyTo} when the
+     * scores are back, from the thread that completes them. Shared with the coordinator, which
+     * scores a request again when a swap retired its version before the batch held it.
+     */
+    static void score(long request, Features features, RankQuery query, ActiveModel model, BatchingScheduler scheduler,
+                      ActorRef<Scored> replyTo) {
+        Optional<LoadedVersion> version = model.current();
+        if (version.isEmpty()) {
+            replyTo.tell(new Scored(request, features, null, null, new NoActiveModelException()));
+            return;
+        }
+        String id = version.get().id();
+        if (features.batch().rows() == 0) {
+            replyTo.tell(new Scored(request, features, id, new float[0], null));
+            return;
+        }
+        scheduler.submit(version.get(), features.batch(), query.deadlineNanos(), Priority.LIVE)
+                .whenComplete((scores, failure) -> replyTo.tell(failure == null
+                        ? new Scored(request, features, id, scores, null) : new Scored(request, features, null, null, failure)));
     }
 }

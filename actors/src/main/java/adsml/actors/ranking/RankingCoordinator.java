@@ -9,16 +9,15 @@ import adsml.platform.world.Campaign;
 import adsml.platform.world.Vocab;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.DeadlineExceededException;
-import adsml.scheduler.LoadedVersion;
-import adsml.scheduler.Priority;
 import adsml.scheduler.Ticker;
 import adsml.scheduler.VersionRetiredException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -26,131 +25,154 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Runs one rank request, then stops: retrieval, features, scoring, auction, each stage timed.
- * The model version is read once, when scoring starts, so the whole request is scored by one
- * version even if a swap lands meanwhile. When the deadline passes first, the request fails with
+ * Runs one rank request, then stops: retrieval, which hands its candidates straight to feature
+ * assembly, which hands the batch to the scheduler and answers with the scores; then the auction.
+ * Each stage is timed. The model version is read once, when scoring starts, so the whole request
+ * is scored by one version even if a swap lands meanwhile. When the deadline passes first, the request fails with
  * {@link DeadlineExceededException} and whatever is still running for it is ignored (the scheduler
  * drops it unscored).
+ */
+/**
+ * Coordinates rank requests, many at a time: retrieval, which hands its candidates straight to
+ * feature assembly, which hands the batch to the scheduler and answers with the scores; then the
+ * auction and the answer. Each stage is timed. The model version is read once, when scoring
+ * starts, so the whole request is scored by one version even if a swap lands meanwhile. When a
+ * request's deadline passes first, it fails with {@link DeadlineExceededException} and whatever
+ * is still running for it is ignored (the scheduler drops it unscored).
+ *
+ * <p>Long-lived, one per core, each holding its requests in flight by number: an actor spawned and
+ * stopped per request cost a spawn, its start and stop messages and its parent's notice of the
+ * stop, a fifth of Pekko's dispatcher time per request (JFR).
  */
 public final class RankingCoordinator extends AbstractBehavior<RankingCoordinator.Command> {
 
     public sealed interface Command {
     }
 
-    private record Retrieved(CandidateRetriever.Candidates candidates) implements Command {
+    /** Rank {@code query}; the answer, or why not, goes to {@code replyTo} by the query's deadline. */
+    public record Rank(RankQuery query, ActorRef<StatusReply<RankResult>> replyTo) implements Command {
     }
 
-    private record Assembled(FeatureAssembler.Features features) implements Command {
+    private record Answered(FeatureAssembler.Scored scored) implements Command {
     }
 
-    private record Scored(FeatureAssembler.Features features, String version, float[] scores) implements Command {
-    }
-
-    private record Failed(Throwable cause) implements Command {
-    }
-
-    private enum DeadlineReached implements Command {
-        INSTANCE
+    private record DeadlineReached(long request) implements Command {
     }
 
     /** Everything a coordinator talks to; shared by all requests. */
-    public record Pipeline(ActorRef<CandidateRetriever.Command> retriever, ActorRef<FeatureAssembler.Command> assembler,
+    public record Pipeline(StagePool<CandidateRetriever.Command> retrievers, StagePool<FeatureAssembler.Command> assemblers,
                            BatchingScheduler scheduler, ActiveModel model, Auction auction, Ticker ticker) {
     }
 
-    private final RankQuery query;
-    private final Pipeline pipeline;
-    private final ActorRef<StatusReply<RankResult>> replyTo;
-    private final long started;
-    private long retrieved;
-    private long assembled;
-    private long scored;
-    private int candidates;
-    private boolean coldStart;
-    private FeatureAssembler.Features features;
-    private boolean resubmitted;
+    /** A request in flight. */
+    private static final class InFlight {
+        final RankQuery query;
+        final ActorRef<StatusReply<RankResult>> replyTo;
+        final long started;
+        boolean resubmitted;
 
-    private RankingCoordinator(ActorContext<Command> context, RankQuery query, Pipeline pipeline,
-                               ActorRef<StatusReply<RankResult>> replyTo) {
-        super(context);
-        this.query = query;
-        this.pipeline = pipeline;
-        this.replyTo = replyTo;
-        this.started = pipeline.ticker().nanos();
+        InFlight(RankQuery query, ActorRef<StatusReply<RankResult>> replyTo, long started) {
+            this.query = query;
+            this.replyTo = replyTo;
+            this.started = started;
+        }
     }
 
-    public static Behavior<Command> create(RankQuery query, Pipeline pipeline, ActorRef<StatusReply<RankResult>> replyTo) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-            RankingCoordinator coordinator = new RankingCoordinator(context, query, pipeline, replyTo);
-            // A timer, not scheduleOnce: it is cancelled when the coordinator stops, so no dead letters.
-            timers.startSingleTimer(DeadlineReached.INSTANCE,
-                    Duration.ofNanos(Math.max(0, query.deadlineNanos() - coordinator.started)));
-            ActorRef<CandidateRetriever.Candidates> adapter = context.messageAdapter(CandidateRetriever.Candidates.class, Retrieved::new);
-            pipeline.retriever().tell(new CandidateRetriever.Retrieve(query, adapter));
-            return coordinator;
-        }));
+    private final Pipeline pipeline;
+    private final TimerScheduler<Command> timers;
+    private final ActorRef<FeatureAssembler.Scored> answers;
+    private final Map<Long, InFlight> inFlight = new HashMap<>();
+    private long nextRequest;
+
+    private RankingCoordinator(ActorContext<Command> context, TimerScheduler<Command> timers, Pipeline pipeline) {
+        super(context);
+        this.pipeline = pipeline;
+        this.timers = timers;
+        this.answers = context.messageAdapter(FeatureAssembler.Scored.class, Answered::new);
+    }
+
+    public static Behavior<Command> create(Pipeline pipeline) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RankingCoordinator(context, timers, pipeline)));
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Retrieved.class, this::onRetrieved)
-                .onMessage(Assembled.class, this::onAssembled)
-                .onMessage(Scored.class, this::onScored)
-                .onMessage(Failed.class, this::onFailed)
-                .onMessageEquals(DeadlineReached.INSTANCE, this::onDeadline)
+                .onMessage(Rank.class, this::onRank)
+                .onMessage(Answered.class, this::onAnswered)
+                .onMessage(DeadlineReached.class, d -> onDeadline(d.request()))
                 .build();
     }
 
-    private Behavior<Command> onRetrieved(Retrieved r) {
-        retrieved = pipeline.ticker().nanos();
-        candidates = r.candidates().count();
-        coldStart = r.candidates().coldStart();
-        ActorRef<FeatureAssembler.Features> adapter = getContext().messageAdapter(FeatureAssembler.Features.class, Assembled::new);
-        pipeline.assembler().tell(new FeatureAssembler.Assemble(query, r.candidates(), adapter));
+    private Behavior<Command> onRank(Rank rank) {
+        long request = nextRequest++;
+        InFlight r = new InFlight(rank.query(), rank.replyTo(), pipeline.ticker().nanos());
+        inFlight.put(request, r);
+        // A keyed timer, cancelled when the request is answered: no message for a request long gone.
+        timers.startSingleTimer(request, new DeadlineReached(request),
+                Duration.ofNanos(Math.max(0, r.query.deadlineNanos() - r.started)));
+        pipeline.retrievers().next().tell(new CandidateRetriever.Retrieve(request, r.query, pipeline.assemblers().next(),
+                answers));
         return this;
     }
 
-    private Behavior<Command> onAssembled(Assembled a) {
-        assembled = pipeline.ticker().nanos();
-        if (a.features().batch().rows() == 0) {
-            return pipeline.model().current().map(v -> finish(a.features(), v.id(), new float[0]))
-                    .orElseGet(() -> fail(new NoActiveModelException()));
+    private Behavior<Command> onAnswered(Answered a) {
+        FeatureAssembler.Scored s = a.scored();
+        InFlight r = inFlight.get(s.request());
+        if (r == null) {
+            return this; // answered at its deadline already
         }
-        features = a.features();
-        return submit();
-    }
-
-    /** Scores the features with the version active now; the whole request is scored by that one version. */
-    private Behavior<Command> submit() {
-        Optional<LoadedVersion> version = pipeline.model().current();
-        if (version.isEmpty()) {
-            return fail(new NoActiveModelException());
+        if (s.failure() != null) {
+            Throwable cause = s.failure() instanceof CompletionException && s.failure().getCause() != null
+                    ? s.failure().getCause() : s.failure();
+            if (cause instanceof VersionRetiredException && !r.resubmitted) {
+                // Two swaps landed between reading the active version and the job holding it: read it again, once.
+                r.resubmitted = true;
+                FeatureAssembler.score(s.request(), s.features(), r.query, pipeline.model(), pipeline.scheduler(), answers);
+                return this;
+            }
+            return fail(s.request(), cause);
         }
-        String id = version.get().id();
-        FeatureAssembler.Features f = features;
-        getContext().pipeToSelf(pipeline.scheduler().submit(version.get(), f.batch(), query.deadlineNanos(), Priority.LIVE),
-                (scores, failure) -> failure == null ? new Scored(f, id, scores) : new Failed(failure));
-        return this;
-    }
-
-    private Behavior<Command> onScored(Scored s) {
-        if (pipeline.ticker().nanos() > query.deadlineNanos()) {
-            return onDeadline(); // scores that come after the deadline are as good as none
+        if (pipeline.ticker().nanos() > r.query.deadlineNanos()) {
+            return onDeadline(s.request()); // scores that come after the deadline are as good as none
         }
+        RankResult result;
         try {
-            return finish(s.features(), s.version(), s.scores());
+            result = result(r, s.features(), s.version(), s.scores());
         } catch (RuntimeException e) {
             getContext().getLog().error("ranking failed after scoring", e);
-            return fail(e);
+            return fail(s.request(), e);
         }
+        done(s.request()).replyTo.tell(StatusReply.success(result));
+        return this;
     }
 
-    private Behavior<Command> finish(FeatureAssembler.Features features, String version, float[] scores) {
-        scored = pipeline.ticker().nanos();
+    private Behavior<Command> onDeadline(long request) {
+        return fail(request, new DeadlineExceededException("deadline of the request passed before it was ranked"));
+    }
+
+    private Behavior<Command> fail(long request, Throwable cause) {
+        InFlight r = done(request);
+        if (r != null) {
+            r.replyTo.tell(StatusReply.error(cause));
+        }
+        return this;
+    }
+
+    /** Forgets {@code request} and its timer; returns it, or null when it was answered already. */
+    private InFlight done(long request) {
+        timers.cancel(request);
+        return inFlight.remove(request);
+    }
+
+    private RankResult result(InFlight r, FeatureAssembler.Features features, String version, float[] scores) {
+        long scored = pipeline.ticker().nanos();
+        long retrieved = features.candidates().retrievedNanos();
+        long assembled = features.assembledNanos();
         int rows = features.batch().rows();
         int heads = scores.length / Math.max(1, rows);
         float[] pctr = new float[rows];
@@ -160,7 +182,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             pcvr[i] = heads > 1 ? scores[i * heads + 1] : 0f;
         }
         int[] adIds = features.bids().adIds();
-        AuctionResult auction = pipeline.auction().run(features.bids(), pctr, pcvr, query.slots());
+        AuctionResult auction = pipeline.auction().run(features.bids(), pctr, pcvr, r.query.slots());
         long done = pipeline.ticker().nanos();
         List<RankResult.RankedAd> ads = new ArrayList<>(auction.winners());
         for (int slot = 0; slot < auction.winners(); slot++) {
@@ -169,11 +191,10 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             ads.add(new RankResult.RankedAd(auction.adId(slot), c.id(), c.bidType().name(), c.bid(), pctr[i], pcvr[i],
                     auction.ecpm(slot), auction.priceBid(slot), slot));
         }
-        List<RankResult.Candidate> debug = query.debug() ? explain(features, auction, adIds, pctr, pcvr) : List.of();
-        RankResult.Timings timings = new RankResult.Timings(ms(retrieved - started), ms(assembled - retrieved),
-                ms(scored - assembled), ms(done - scored), ms(done - started));
-        replyTo.tell(StatusReply.success(new RankResult(version, ads, candidates, rows, timings, debug)));
-        return Behaviors.stopped();
+        List<RankResult.Candidate> debug = r.query.debug() ? explain(features, auction, adIds, pctr, pcvr) : List.of();
+        RankResult.Timings timings = new RankResult.Timings(ms(retrieved - r.started), ms(assembled - retrieved),
+                ms(scored - assembled), ms(done - scored), ms(done - r.started));
+        return new RankResult(version, ads, features.candidates().count(), rows, timings, debug);
     }
 
     /** Every candidate with its features, scores and outcome, for {@code debug}: off the hot path, so objects per row are fine. */
@@ -187,7 +208,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         }
         double lastWinningEcpm = auction.winners() == 0 ? Double.NaN : auction.ecpm(auction.winners() - 1);
         double reserve = pipeline.auction().settings().reserveEcpm();
-        String source = coldStart ? "cold-start" : "embedding";
+        String source = features.candidates().coldStart() ? "cold-start" : "embedding";
         List<RankResult.Candidate> debug = new ArrayList<>(rows);
         float[] dense = features.batch().dense();
         int width = features.batch().denseDims();
@@ -228,26 +249,6 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             case CPA -> "conversion";
             case CPM -> "1000 impressions";
         };
-    }
-
-    private Behavior<Command> onFailed(Failed f) {
-        Throwable cause = f.cause() instanceof CompletionException && f.cause().getCause() != null
-                ? f.cause().getCause() : f.cause();
-        if (cause instanceof VersionRetiredException && !resubmitted) {
-            // Two swaps landed between reading the active version and the job holding it: read it again, once.
-            resubmitted = true;
-            return submit();
-        }
-        return fail(cause);
-    }
-
-    private Behavior<Command> onDeadline() {
-        return fail(new DeadlineExceededException("deadline of the request passed before it was ranked"));
-    }
-
-    private Behavior<Command> fail(Throwable cause) {
-        replyTo.tell(StatusReply.error(cause));
-        return Behaviors.stopped();
     }
 
     private static double ms(long nanos) {

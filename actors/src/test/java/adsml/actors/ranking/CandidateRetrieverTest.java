@@ -86,9 +86,21 @@ class CandidateRetrieverTest {
         }
     }
 
-    private static CandidateRetriever.Retrieve retrieve(int userId, long deadlineNanos, TestProbe<CandidateRetriever.Candidates> probe) {
-        return new CandidateRetriever.Retrieve(new RankQuery(userId, 0, 0, new Context(0, 12, 0), 1, deadlineNanos, false),
-                probe.getRef());
+    /** Whoever asked for the features, and its number for the request: the retriever passes them on, untouched. */
+    private static final long REQUEST = 41;
+    private static final TestProbe<FeatureAssembler.Scored> REQUESTER = KIT.createTestProbe();
+
+    private static CandidateRetriever.Retrieve retrieve(int userId, long deadlineNanos, TestProbe<FeatureAssembler.Command> assembler) {
+        return new CandidateRetriever.Retrieve(REQUEST, new RankQuery(userId, 0, 0, new Context(0, 12, 0), 1, deadlineNanos,
+                false), assembler.getRef(), REQUESTER.getRef());
+    }
+
+    /** The candidates the retriever handed to the assembler, for the requester named in the request. */
+    private static CandidateRetriever.Candidates handedOn(TestProbe<FeatureAssembler.Command> assembler) {
+        FeatureAssembler.Assemble assemble = assembler.expectMessageClass(FeatureAssembler.Assemble.class);
+        assertEquals(REQUESTER.getRef(), assemble.replyTo());
+        assertEquals(REQUEST, assemble.request());
+        return assemble.candidates();
     }
 
     @Test
@@ -96,11 +108,11 @@ class CandidateRetrieverTest {
         SlowStore store = new SlowStore();
         ActorRef<CandidateRetriever.Command> retriever =
                 KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, Ticker.SYSTEM));
-        TestProbe<CandidateRetriever.Candidates> probe = KIT.createTestProbe();
+        TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         probe.expectNoMessage(Duration.ofMillis(100));
         store.runNextLoad();
-        CandidateRetriever.Candidates c = probe.receiveMessage();
+        CandidateRetriever.Candidates c = handedOn(probe);
         assertFalse(c.coldStart());
         assertArrayEquals(new int[] {1, 0}, Arrays.copyOf(c.adIds(), c.count()));
     }
@@ -111,10 +123,10 @@ class CandidateRetrieverTest {
         store.failure = new StoreException("disk gone", null);
         ActorRef<CandidateRetriever.Command> retriever =
                 KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, Ticker.SYSTEM));
-        TestProbe<CandidateRetriever.Candidates> probe = KIT.createTestProbe();
+        TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         store.runNextLoad();
-        CandidateRetriever.Candidates c = probe.receiveMessage();
+        CandidateRetriever.Candidates c = handedOn(probe);
         assertTrue(c.coldStart());
         assertEquals(2, c.count(), "untargeted ads still serve an unknown user");
     }
@@ -125,7 +137,7 @@ class CandidateRetrieverTest {
         AtomicLong now = new AtomicLong();
         ActorRef<CandidateRetriever.Command> retriever =
                 KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, now::get));
-        TestProbe<CandidateRetriever.Candidates> probe = KIT.createTestProbe();
+        TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, 1_000, probe));
         Runnable load = store.pendingLoads.take(); // the retriever has asked, before its deadline
         now.set(1_000);
@@ -146,8 +158,8 @@ class CandidateRetrieverTest {
         };
         ActorRef<CandidateRetriever.Command> retriever =
                 KIT.spawn(CandidateRetriever.create(index(), cached, refuses, 10, Ticker.SYSTEM));
-        TestProbe<CandidateRetriever.Candidates> probe = KIT.createTestProbe();
+        TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
-        assertFalse(probe.receiveMessage().coldStart());
+        assertFalse(handedOn(probe).coldStart());
     }
 }

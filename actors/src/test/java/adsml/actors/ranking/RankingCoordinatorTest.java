@@ -2,6 +2,7 @@ package adsml.actors.ranking;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.actors.models.ActiveModel;
@@ -15,6 +16,7 @@ import adsml.platform.world.Ad;
 import adsml.platform.world.BidType;
 import adsml.platform.world.Campaign;
 import adsml.platform.world.Context;
+import adsml.platform.world.Targeting;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.DeadlineExceededException;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -41,12 +44,18 @@ class RankingCoordinatorTest {
         return new RankQuery(1, 0, 0, new Context(0, 12, 0), 3, deadlineNanos, false);
     }
 
-    private static RankingCoordinator.Pipeline pipeline(TestProbe<CandidateRetriever.Command> retriever,
-                                                        TestProbe<FeatureAssembler.Command> assembler, ActiveModel model) {
+    private static final Campaign CAMPAIGN = new Campaign(0, 0, BidType.CPC, 1f, 100f, 0, Targeting.ANY);
+
+    /** A coordinator whose retrieval is {@code retriever} and whose features go to {@code assembler}. */
+    private static ActorRef<RankingCoordinator.Command> coordinator(TestProbe<CandidateRetriever.Command> retriever,
+                                                                   TestProbe<FeatureAssembler.Command> assembler) {
         BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(),
                 List.of(new CpuDevice("cpu0", 1, 1L << 20)), Ticker.SYSTEM);
-        return new RankingCoordinator.Pipeline(retriever.getRef(), assembler.getRef(), scheduler, model,
-                new Auction(new AuctionSettings(0.0, 10), new BudgetTracker(Clock.systemUTC())), Ticker.SYSTEM);
+        BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
+        budget.register(CAMPAIGN);
+        return KIT.spawn(RankingCoordinator.create(new RankingCoordinator.Pipeline(StagePool.of(retriever.getRef()),
+                StagePool.of(assembler.getRef()), scheduler, new ActiveModel(),
+                new Auction(new AuctionSettings(0.0, 10), budget), Ticker.SYSTEM)));
     }
 
     @Test
@@ -54,8 +63,8 @@ class RankingCoordinatorTest {
         TestProbe<CandidateRetriever.Command> retriever = KIT.createTestProbe();
         TestProbe<FeatureAssembler.Command> assembler = KIT.createTestProbe();
         TestProbe<StatusReply<RankResult>> reply = KIT.createTestProbe();
-        KIT.spawn(RankingCoordinator.create(query(Ticker.SYSTEM.nanos() + Duration.ofMillis(50).toNanos()),
-                pipeline(retriever, assembler, new ActiveModel()), reply.getRef()));
+        coordinator(retriever, assembler).tell(new RankingCoordinator.Rank(
+                query(Ticker.SYSTEM.nanos() + Duration.ofMillis(50).toNanos()), reply.getRef()));
         retriever.expectMessageClass(CandidateRetriever.Retrieve.class);
         StatusReply<RankResult> answer = reply.receiveMessage(Duration.ofSeconds(2));
         assertTrue(answer.isError());
@@ -63,20 +72,54 @@ class RankingCoordinatorTest {
     }
 
     @Test
-    void noActiveModel_answersNoActiveModel() {
+    void aRequestTheAssemblerCouldNotScore_failsWithTheReason() {
         TestProbe<CandidateRetriever.Command> retriever = KIT.createTestProbe();
         TestProbe<FeatureAssembler.Command> assembler = KIT.createTestProbe();
         TestProbe<StatusReply<RankResult>> reply = KIT.createTestProbe();
-        KIT.spawn(RankingCoordinator.create(query(Ticker.SYSTEM.nanos() + Duration.ofSeconds(5).toNanos()),
-                pipeline(retriever, assembler, new ActiveModel()), reply.getRef()));
+        coordinator(retriever, assembler).tell(new RankingCoordinator.Rank(
+                query(Ticker.SYSTEM.nanos() + Duration.ofSeconds(5).toNanos()), reply.getRef()));
         CandidateRetriever.Retrieve retrieve = retriever.expectMessageClass(CandidateRetriever.Retrieve.class);
-        retrieve.replyTo().tell(new CandidateRetriever.Candidates(DemoFeatures.coldStart(0, 0), true, new int[] {7}, 1));
-        FeatureAssembler.Assemble assemble = assembler.expectMessageClass(FeatureAssembler.Assemble.class);
-        assertEquals(1, assemble.candidates().count());
-        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
-        batch.setRows(1);
-        assemble.replyTo().tell(new FeatureAssembler.Features(batch, new Ad[1], new Campaign[1], new Bids(new int[1], new int[1], new float[1], new BidType[] {BidType.CPC}), new int[1]));
+        assertEquals(assembler.getRef(), retrieve.assembler(), "retrieval hands its candidates to the pool's assembler");
+        retrieve.replyTo().tell(new FeatureAssembler.Scored(retrieve.request(), features(), null, null,
+                new NoActiveModelException()));
         StatusReply<RankResult> answer = reply.receiveMessage(Duration.ofSeconds(2));
         assertInstanceOf(NoActiveModelException.class, answer.getError());
+    }
+
+    @Test
+    void requestsInFlightTogether_eachGetTheirOwnAnswer_andALateAnswerIsDropped() {
+        TestProbe<CandidateRetriever.Command> retriever = KIT.createTestProbe();
+        TestProbe<FeatureAssembler.Command> assembler = KIT.createTestProbe();
+        TestProbe<StatusReply<RankResult>> first = KIT.createTestProbe();
+        TestProbe<StatusReply<RankResult>> second = KIT.createTestProbe();
+        ActorRef<RankingCoordinator.Command> coordinator = coordinator(retriever, assembler);
+        long deadline = Ticker.SYSTEM.nanos() + Duration.ofSeconds(5).toNanos();
+        coordinator.tell(new RankingCoordinator.Rank(query(deadline), first.getRef()));
+        coordinator.tell(new RankingCoordinator.Rank(query(deadline), second.getRef()));
+        CandidateRetriever.Retrieve r1 = retriever.expectMessageClass(CandidateRetriever.Retrieve.class);
+        CandidateRetriever.Retrieve r2 = retriever.expectMessageClass(CandidateRetriever.Retrieve.class);
+        assertNotEquals(r1.request(), r2.request());
+
+        // Answered in the other order: the second's scores, then the first's failure.
+        r2.replyTo().tell(new FeatureAssembler.Scored(r2.request(), features(), "v7", new float[] {0.5f}, null));
+        r1.replyTo().tell(new FeatureAssembler.Scored(r1.request(), features(), null, null, new NoActiveModelException()));
+        RankResult ranked = second.receiveMessage(Duration.ofSeconds(2)).getValue();
+        assertEquals("v7", ranked.modelVersion());
+        assertEquals(7, ranked.ads().get(0).adId());
+        assertEquals(0.5f, ranked.ads().get(0).pctr());
+        assertInstanceOf(NoActiveModelException.class, first.receiveMessage(Duration.ofSeconds(2)).getError());
+
+        r2.replyTo().tell(new FeatureAssembler.Scored(r2.request(), features(), "v7", new float[] {0.5f}, null));
+        second.expectNoMessage(Duration.ofMillis(200));
+    }
+
+    /** One assembled row: ad 7 of {@link #CAMPAIGN}, for a cold-start user. */
+    static FeatureAssembler.Features features() {
+        CandidateRetriever.Candidates candidates = new CandidateRetriever.Candidates(DemoFeatures.coldStart(0, 0), true,
+                new int[] {7}, 1, Ticker.SYSTEM.nanos());
+        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
+        batch.setRows(1);
+        return new FeatureAssembler.Features(batch, new Ad[1], new Campaign[] {CAMPAIGN},
+                Bids.gather(1, new int[] {7}, new Campaign[] {CAMPAIGN}), new int[1], candidates, Ticker.SYSTEM.nanos());
     }
 }

@@ -20,10 +20,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * Finds who the request is for and which ads may answer it: the user from the feature store
  * (a cold start when unknown, never an error), then up to {@code maxCandidates} eligible ads by
  * embedding affinity, which it hands to the feature assembler the request names. The user's
- * feature row is computed here, once per request. Runs as a pool
- * on the CPU dispatcher, since retrieval scans the index; a user the store cannot answer at once (a
- * cache miss that reads RocksDB) is loaded on the blocking executor and the retrieval resumes when
- * it arrives, so disk reads never hold a CPU thread. A store that fails serves the request as a
+ * feature row is computed here, once per request. Runs as a pool on the CPU dispatcher, since
+ * retrieval scans the index; a user the store cannot answer at once (a cache miss that reads
+ * RocksDB) is loaded on the blocking executor and the retrieval resumes when it arrives, so disk
+ * reads never hold a CPU thread. A store that fails serves the request as a
  * cold start, with a warning: an ad is still better than an error.
  */
 public final class CandidateRetriever extends AbstractBehavior<CandidateRetriever.Command> {

@@ -29,14 +29,6 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Runs one rank request, then stops: retrieval, which hands its candidates straight to feature
- * assembly, which hands the batch to the scheduler and answers with the scores; then the auction.
- * Each stage is timed. The model version is read once, when scoring starts, so the whole request
- * is scored by one version even if a swap lands meanwhile. When the deadline passes first, the request fails with
- * {@link DeadlineExceededException} and whatever is still running for it is ignored (the scheduler
- * drops it unscored).
- */
-/**
  * Coordinates rank requests, many at a time: retrieval, which hands its candidates straight to
  * feature assembly, which hands the batch to the scheduler and answers with the scores; then the
  * auction and the answer. Each stage is timed. The model version is read once, when scoring

@@ -66,8 +66,8 @@ public final class ServingGuardian {
             for (int i = 0; i < pool; i++) {
                 retrievers.add(context.spawn(supervised(CandidateRetriever.create(deps.index(), deps.users(),
                         blockingExecutor, config.getInt("max-candidates"), deps.ticker())), "retriever-" + i, cpu));
-                assemblers.add(context.spawn(supervised(FeatureAssembler.create(deps.index(), deps.scheduler(), deps.model(), deps.ticker())),
-                        "assembler-" + i, cpu));
+                assemblers.add(context.spawn(supervised(FeatureAssembler.create(deps.index(), deps.scheduler(), deps.model(),
+                        deps.ticker())), "assembler-" + i, cpu));
             }
             RankingCoordinator.Pipeline pipeline = new RankingCoordinator.Pipeline(new StagePool<>(retrievers),
                     new StagePool<>(assemblers), deps.scheduler(), deps.model(), deps.auction(), deps.ticker());

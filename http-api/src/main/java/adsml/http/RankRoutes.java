@@ -45,8 +45,8 @@ public final class RankRoutes {
     /** Request ids join events to what was served: a per-boot prefix keeps two runs' ids apart. */
     private final String bootPrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
 
-    public RankRoutes(StagePool<RankingCoordinator.Command> coordinators, Scheduler scheduler, Ticker ticker, HttpSettings settings,
-                      ServingMetrics metrics) {
+    public RankRoutes(StagePool<RankingCoordinator.Command> coordinators, Scheduler scheduler, Ticker ticker,
+                      HttpSettings settings, ServingMetrics metrics) {
         this.coordinators = coordinators;
         this.scheduler = scheduler;
         this.ticker = ticker;

@@ -11,6 +11,8 @@ import adsml.e2e.ServingFixture.Client;
 import adsml.e2e.ServingFixture.Response;
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,6 +88,23 @@ class ServingApiTest {
             assertTrue(ad.path("price").asDouble() >= 0, () -> "negative price at " + where);
         }
         assertEquals(ads.size(), distinctAds(body).size(), () -> "an ad in two slots: " + r);
+    }
+
+    /**
+     * Answers come back without a thread started per request: the ask's stage once ran a callback
+     * on CompletableFuture's default executor, which on fewer than 3 cores (as on CI) starts a
+     * thread per task.
+     */
+    @Test
+    void rank_startsNoThreadPerRequest() {
+        assertEquals(200, client.rank(rankBody("u1", 5, 1000, false)).status()); // the client's own threads start here
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long before = threads.getTotalStartedThreadCount();
+        for (int i = 0; i < 50; i++) {
+            assertEquals(200, client.rank(rankBody("u" + i, 5, 1000, false)).status());
+        }
+        long started = threads.getTotalStartedThreadCount() - before;
+        assertTrue(started < 10, started + " threads started during 50 rank requests");
     }
 
     @Test

@@ -120,6 +120,7 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         }
         scheduler.submit(version.get(), features.batch(), query.deadlineNanos(), Priority.LIVE)
                 .whenComplete((scores, failure) -> replyTo.tell(failure == null
-                        ? new Scored(request, features, id, scores, null) : new Scored(request, features, null, null, failure)));
+                        ? new Scored(request, features, id, scores, null)
+                        : new Scored(request, features, null, null, failure)));
     }
 }

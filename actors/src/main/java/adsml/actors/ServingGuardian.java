@@ -73,10 +73,11 @@ public final class ServingGuardian {
                     new StagePool<>(assemblers), deps.scheduler(), deps.model(), deps.auction(), deps.ticker());
             List<ActorRef<RankingCoordinator.Command>> coordinators = new ArrayList<>();
             for (int i = 0; i < pool; i++) {
-                // Resumed, not restarted, after a failure: a restart would drop every request in flight
-                // unanswered; resumed, a request a failure left behind fails at its deadline.
+                // Resumed, not restarted, after any failure: a restart would drop every request in flight
+                // unanswered, and a stopped coordinator would keep its turn in the pool; resumed, a
+                // request a failure left behind fails at its deadline.
                 coordinators.add(context.spawn(Behaviors.supervise(RankingCoordinator.create(pipeline))
-                        .onFailure(SupervisorStrategy.resume()), "coordinator-" + i));
+                        .onFailure(Throwable.class, SupervisorStrategy.resume()), "coordinator-" + i));
             }
             ActorRef<ModelRegistry.Command> registry = context.spawn(ModelRegistry.create(deps.modelsRoot(), deps.devices(),
                     deps.scheduler(), DemoFeatures.SCHEMA, deps.ticker(), deps.model(), blockingExecutor, deps.clock()), "models");
@@ -94,8 +95,11 @@ public final class ServingGuardian {
         return configured == 0 ? cores : configured;
     }
 
-    /** A stage that throws on one request restarts for the next, instead of stopping the pool's routee. */
-    private static <T> Behavior<T> supervised(Behavior<T> behavior) {
-        return Behaviors.supervise(behavior).onFailure(SupervisorStrategy.restart());
+    /**
+     * A stage that fails on one request, with any Throwable, restarts for the next: a stopped stage
+     * would keep its turn in the StagePool, and every request sent to it would wait out its deadline.
+     */
+    static <T> Behavior<T> supervised(Behavior<T> behavior) {
+        return Behaviors.supervise(behavior).onFailure(Throwable.class, SupervisorStrategy.restart());
     }
 }

@@ -92,7 +92,7 @@ public final class Auction {
         BidType[] bidTypes = bids.bidTypes();
         double[] ecpm = new double[n];
         Outcome[] outcomes = new Outcome[n];
-        int places = Math.min(slots, settings.maxSlots());
+        int places = Math.min(Math.min(slots, settings.maxSlots()), n);
         // The best places + 1 ranked candidates, best first, kept in one pass by insertion: places are
         // few (a handful), so this beats sorting n, and reading the candidates once beats a scan per slot.
         int[] top = new int[places + 1];

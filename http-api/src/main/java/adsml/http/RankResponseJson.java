@@ -25,8 +25,7 @@ final class RankResponseJson {
 
     static byte[] write(String requestId, RankResult r) {
         ByteArrayBuilder out = new ByteArrayBuilder(1024);
-        try (JsonGenerator g = JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-            g.setCodec(JSON);
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField("requestId", requestId);
             g.writeStringField("modelVersion", r.modelVersion());

@@ -21,11 +21,6 @@ public final class StagePool<T> {
         this.members = List.copyOf(members);
     }
 
-    /** A pool of one, as tests drive a stage with a probe. */
-    public static <T> StagePool<T> of(ActorRef<T> member) {
-        return new StagePool<>(List.of(member));
-    }
-
     /** The next actor in turn. */
     public ActorRef<T> next() {
         return members.get(Math.floorMod(turn.getAndIncrement(), members.size()));

@@ -53,8 +53,8 @@ class RankingCoordinatorTest {
                 List.of(new CpuDevice("cpu0", 1, 1L << 20)), Ticker.SYSTEM);
         BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
         budget.register(CAMPAIGN);
-        return KIT.spawn(RankingCoordinator.create(new RankingCoordinator.Pipeline(StagePool.of(retriever.getRef()),
-                StagePool.of(assembler.getRef()), scheduler, new ActiveModel(),
+        return KIT.spawn(RankingCoordinator.create(new RankingCoordinator.Pipeline(new StagePool<>(List.of(retriever.getRef())),
+                new StagePool<>(List.of(assembler.getRef())), scheduler, new ActiveModel(),
                 new Auction(new AuctionSettings(0.0, 10), budget), Ticker.SYSTEM)));
     }
 

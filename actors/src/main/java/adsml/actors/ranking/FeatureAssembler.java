@@ -5,8 +5,7 @@ import adsml.platform.auction.Bids;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.index.AdIndex;
-import adsml.platform.world.Ad;
-import adsml.platform.world.Campaign;
+import adsml.platform.world.AdColumns;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.LoadedVersion;
 import adsml.scheduler.Priority;
@@ -21,7 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Turns a request's candidates into one columnar {@link FeatureBatch}: the user row computed by
- * the retriever, each ad's row from the index (one consistent read for all candidates), the
+ * the retriever, the ads' attributes from the index as columns (one consistent read for all candidates), the
  * context from the request. An ad removed between retrieval and assembly is dropped, not an error.
  * It hands the batch to the scheduler with the version active now, which scores the whole request,
  * and answers with the scores: the scheduler's checks of the batch read it here, while it is still
@@ -38,12 +37,12 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
     }
 
     /**
-     * The batch and, row for row, the ad and campaign each row was built from, and what the auction
-     * reads of them, gathered here while they are in cache; with the retrieval they came from and
-     * the ticker's time when assembly finished.
+     * The batch and, row for row, the ad and campaign attributes each row was built from (their
+     * positions are the retrieval ranks) and the auction's view of them; with the retrieval they came
+     * from and the ticker's time when assembly finished.
      */
-    public record Features(FeatureBatch batch, Ad[] ads, Campaign[] campaigns, Bids bids, int[] retrievalRank,
-                           CandidateRetriever.Candidates candidates, long assembledNanos) {
+    public record Features(FeatureBatch batch, AdColumns ads, Bids bids, CandidateRetriever.Candidates candidates,
+                           long assembledNanos) {
     }
 
     /**
@@ -84,19 +83,12 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
             return this; // answered at its deadline already
         }
         CandidateRetriever.Candidates c = assemble.candidates();
-        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, c.count());
-        Ad[] ads = new Ad[c.count()];
-        Campaign[] campaigns = new Campaign[c.count()];
-        int[] rank = new int[c.count()];
-        int rows = index.resolve(c.adIds(), c.count(), ads, campaigns, rank);
-        DemoFeatures.fillRows(batch, c.user(), ads, campaigns, rows, assemble.query().context());
-        batch.setRows(rows);
-        int[] adIds = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            adIds[r] = ads[r].id();
-        }
-        Bids bids = Bids.gather(rows, adIds, campaigns);
-        Features features = new Features(batch, ads, campaigns, bids, rank, c, ticker.nanos());
+        AdColumns ads = index.resolve(c.adIds(), c.count());
+        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, ads.rows());
+        DemoFeatures.fillRows(batch, c.user(), ads, assemble.query().context());
+        batch.setRows(ads.rows());
+        Bids bids = new Bids(ads.adIds(), ads.campaignIds(), ads.bids(), ads.bidTypes());
+        Features features = new Features(batch, ads, bids, c, ticker.nanos());
         score(assemble.request(), features, assemble.query(), model, scheduler, assemble.replyTo());
         return this;
     }

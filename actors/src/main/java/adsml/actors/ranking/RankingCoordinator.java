@@ -5,7 +5,8 @@ import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionResult;
 import adsml.platform.auction.Outcome;
 import adsml.platform.features.DemoFeatures;
-import adsml.platform.world.Campaign;
+import adsml.platform.world.AdColumns;
+import adsml.platform.world.BidType;
 import adsml.platform.world.Vocab;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.DeadlineExceededException;
@@ -177,11 +178,11 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         AuctionResult auction = pipeline.auction().run(features.bids(), pctr, pcvr, r.query.slots());
         long done = pipeline.ticker().nanos();
         List<RankResult.RankedAd> ads = new ArrayList<>(auction.winners());
+        AdColumns columns = features.ads();
         for (int slot = 0; slot < auction.winners(); slot++) {
             int i = auction.candidateIndex(slot);
-            Campaign c = features.campaigns()[i];
-            ads.add(new RankResult.RankedAd(auction.adId(slot), c.id(), c.bidType().name(), c.bid(), pctr[i], pcvr[i],
-                    auction.ecpm(slot), auction.priceBid(slot), slot));
+            ads.add(new RankResult.RankedAd(auction.adId(slot), columns.campaignIds()[i], columns.bidTypes()[i].name(),
+                    columns.bids()[i], pctr[i], pcvr[i], auction.ecpm(slot), auction.priceBid(slot), slot));
         }
         List<RankResult.Candidate> debug = r.query.debug() ? explain(features, auction, adIds, pctr, pcvr) : List.of();
         RankResult.Timings timings = new RankResult.Timings(ms(retrieved - r.started), ms(assembled - retrieved),
@@ -204,8 +205,10 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         List<RankResult.Candidate> debug = new ArrayList<>(rows);
         float[] dense = features.batch().dense();
         int width = features.batch().denseDims();
+        AdColumns ads = features.ads();
         for (int i = 0; i < rows; i++) {
-            Campaign c = features.campaigns()[i];
+            BidType bidType = ads.bidTypes()[i];
+            float bid = ads.bids()[i];
             float affinity = 0f;
             for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
                 affinity += dense[i * width + d] * dense[i * width + Vocab.EMBEDDING_DIM + d];
@@ -213,30 +216,31 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             int slot = slotOf[i];
             Double price = slot < 0 ? null : auction.priceBid(slot);
             double ecpm = auction.candidateEcpm(i);
-            debug.add(new RankResult.Candidate(adIds[i], c.id(), c.bidType().name(), c.bid(), features.ads()[i].category(),
-                    Vocab.CREATIVE_TYPES[features.ads()[i].creativeType()], source, features.retrievalRank()[i], affinity,
+            debug.add(new RankResult.Candidate(adIds[i], ads.campaignIds()[i], bidType.name(), bid, ads.categories()[i],
+                    Vocab.CREATIVE_TYPES[ads.creativeTypes()[i]], source, ads.positions()[i], affinity,
                     dense[i * width + DemoFeatures.INTEREST_IN_CATEGORY], pctr[i], pcvr[i], ecpm, auction.outcome(i),
-                    slot < 0 ? null : slot, price, reason(auction.outcome(i), c, ecpm, slot, price, reserve, lastWinningEcpm)));
+                    slot < 0 ? null : slot, price, reason(auction.outcome(i), ads.campaignIds()[i], bidType, bid, ecpm, slot,
+                            price, reserve, lastWinningEcpm)));
         }
         return debug;
     }
 
-    private static String reason(Outcome outcome, Campaign c, double ecpm, int slot, Double price, double reserve,
-                                 double lastWinningEcpm) {
+    private static String reason(Outcome outcome, int campaignId, BidType bidType, float bid, double ecpm, int slot,
+                                 Double price, double reserve, double lastWinningEcpm) {
         return switch (outcome) {
             case WON -> String.format(Locale.ROOT, "won slot %d with eCPM %.4f; pays %.4f per %s (bid %.4f)",
-                    slot, ecpm, price, unit(c), c.bid());
+                    slot, ecpm, price, unit(bidType), bid);
             case BELOW_RESERVE -> ecpm > 0
                     ? String.format(Locale.ROOT, "eCPM %.4f is below the reserve %.4f", ecpm, reserve)
                     : "eCPM is not positive: a zero or undefined prediction cannot win";
             case OUTBID -> Double.isNaN(lastWinningEcpm) ? "outbid: the request asked for no slot"
                     : String.format(Locale.ROOT, "outbid: eCPM %.4f is below the last winner's %.4f", ecpm, lastWinningEcpm);
-            case OUT_OF_BUDGET -> "campaign " + c.id() + "'s daily budget is spent";
+            case OUT_OF_BUDGET -> "campaign " + campaignId + "'s daily budget is spent";
         };
     }
 
-    private static String unit(Campaign c) {
-        return switch (c.bidType()) {
+    private static String unit(BidType bidType) {
+        return switch (bidType) {
             case CPC -> "click";
             case CPA -> "conversion";
             case CPM -> "1000 impressions";

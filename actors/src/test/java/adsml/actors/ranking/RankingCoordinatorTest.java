@@ -13,10 +13,12 @@ import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.world.Ad;
+import adsml.platform.world.AdColumns;
 import adsml.platform.world.BidType;
 import adsml.platform.world.Campaign;
 import adsml.platform.world.Context;
 import adsml.platform.world.Targeting;
+import adsml.platform.world.Vocab;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.DeadlineExceededException;
@@ -119,7 +121,9 @@ class RankingCoordinatorTest {
                 new int[] {7}, 1, Ticker.SYSTEM.nanos());
         FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
         batch.setRows(1);
-        return new FeatureAssembler.Features(batch, new Ad[1], new Campaign[] {CAMPAIGN},
-                Bids.gather(1, new int[] {7}, new Campaign[] {CAMPAIGN}), new int[1], candidates, Ticker.SYSTEM.nanos());
+        AdColumns ads = AdColumns.of(new Ad[] {new Ad(7, CAMPAIGN.id(), 0, 0, new float[Vocab.EMBEDDING_DIM])},
+                new Campaign[] {CAMPAIGN});
+        return new FeatureAssembler.Features(batch, ads, new Bids(ads.adIds(), ads.campaignIds(), ads.bids(), ads.bidTypes()),
+                candidates, Ticker.SYSTEM.nanos());
     }
 }

@@ -1,6 +1,7 @@
 package adsml.platform.index;
 
 import adsml.platform.world.Ad;
+import adsml.platform.world.AdColumns;
 import adsml.platform.world.Campaign;
 import adsml.platform.world.Context;
 import adsml.platform.world.User;
@@ -37,12 +38,11 @@ public interface AdIndex {
     Optional<AdEntry> get(int adId);
 
     /**
-     * The ads and campaigns of {@code adIds[0..count)}, read from one consistent state of the index
-     * and without allocating: writes the found ones in order to {@code ads[k]}, {@code campaigns[k]}
-     * and their position in {@code adIds} to {@code positions[k]}, and returns how many were found
-     * (an id the index no longer holds is skipped).
+     * The ads of {@code adIds[0..count)} with their campaigns' attributes, as columns, read from one
+     * consistent state of the index: row {@code k} is the k-th id the index holds, and its position
+     * in {@code adIds} is {@code positions()[k]} (an id the index no longer holds is skipped).
      */
-    int resolve(int[] adIds, int count, Ad[] ads, Campaign[] campaigns, int[] positions);
+    AdColumns resolve(int[] adIds, int count);
 
     /**
      * Adds the ad, or replaces it (keeping its paused flag), and sets its campaign, which every ad of

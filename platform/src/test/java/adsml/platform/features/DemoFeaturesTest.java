@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.world.Ad;
+import adsml.platform.world.AdColumns;
 import adsml.platform.world.Campaign;
 import adsml.platform.train.TrainingData;
 import adsml.platform.world.Context;
@@ -61,7 +62,7 @@ class DemoFeaturesTest {
                 DemoFeatures.fill(byRow, r, user, ads[r], campaigns[r], context);
             }
             FeatureBatch together = FeatureBatch.forSchema(DemoFeatures.SCHEMA, ads.length);
-            DemoFeatures.fillRows(together, user, ads, campaigns, ads.length, context);
+            DemoFeatures.fillRows(together, user, AdColumns.of(ads, campaigns), context);
             assertArrayEquals(byRow.sparse(), together.sparse());
             assertArrayEquals(byRow.dense(), together.dense());
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.world.Ad;
+import adsml.platform.world.AdColumns;
 import adsml.platform.world.BidType;
 import adsml.platform.world.Campaign;
 import adsml.platform.world.Context;
@@ -76,15 +77,43 @@ class ExactAdIndexTest {
     void resolve_matchesGet_andSkipsIdsTheIndexDoesNotHold() {
         ExactAdIndex index = targetedIndex();
         int[] ids = {4, 999, 1, -3, 0};
-        Ad[] ads = new Ad[ids.length];
-        Campaign[] campaigns = new Campaign[ids.length];
-        int[] positions = new int[ids.length];
-        assertEquals(3, index.resolve(ids, ids.length, ads, campaigns, positions));
-        assertArrayEquals(new int[] {0, 2, 4}, java.util.Arrays.copyOf(positions, 3));
+        AdColumns columns = index.resolve(ids, ids.length);
+        assertEquals(3, columns.rows());
+        assertArrayEquals(new int[] {0, 2, 4}, columns.positions());
+        assertResolvedAsGet(index, columns);
+    }
+
+    @Test
+    void resolve_seesAnUpsertedCampaignOnEveryOneOfItsAds_andANewAdPastAGap() {
+        ExactAdIndex index = new ExactAdIndex(List.of(ad(0, 0, 1f), ad(1, 1, 2f), ad(2, 0, 3f)),
+                List.of(campaign(0, Targeting.ANY), campaign(1, Targeting.ANY)), budget);
+        index.upsert(new Ad(1, 0, 3, 2, emb(0.5f, -1f)), new Campaign(0, 9, BidType.CPA, 4.5f, 50f, 3, Targeting.ANY));
+        index.upsert(new Ad(5, 1, 1, 1, emb(Float.NaN)), new Campaign(1, 8, BidType.CPM, 2f, 50f, 1, Targeting.ANY));
+        int[] ids = {0, 1, 2, 3, 4, 5};
+        AdColumns columns = index.resolve(ids, ids.length);
+        assertArrayEquals(new int[] {0, 1, 2, 5}, columns.adIds());
+        assertResolvedAsGet(index, columns);
         for (int k = 0; k < 3; k++) {
-            AdEntry entry = index.get(ids[positions[k]]).orElseThrow();
-            assertEquals(entry.ad(), ads[k]);
-            assertEquals(entry.campaign(), campaigns[k]);
+            assertEquals(4.5f, columns.bids()[k], "ad " + columns.adIds()[k] + " pays its campaign's new bid");
+            assertEquals(BidType.CPA, columns.bidTypes()[k]);
+            assertEquals(9, columns.advertiserIds()[k]);
+        }
+    }
+
+    /** Every resolved row holds what {@link ExactAdIndex#get} says of its ad and campaign. */
+    private static void assertResolvedAsGet(ExactAdIndex index, AdColumns columns) {
+        for (int k = 0; k < columns.rows(); k++) {
+            AdEntry entry = index.get(columns.adIds()[k]).orElseThrow();
+            Ad ad = entry.ad();
+            Campaign c = entry.campaign();
+            assertEquals(ad.campaignId(), columns.campaignIds()[k]);
+            assertEquals(ad.category(), columns.categories()[k]);
+            assertEquals(ad.creativeType(), columns.creativeTypes()[k]);
+            assertArrayEquals(ad.embedding(), Arrays.copyOfRange(columns.embeddings(), k * Vocab.EMBEDDING_DIM,
+                    (k + 1) * Vocab.EMBEDDING_DIM));
+            assertEquals(c.advertiserId(), columns.advertiserIds()[k]);
+            assertEquals(c.bidType(), columns.bidTypes()[k]);
+            assertEquals(c.bid(), columns.bids()[k]);
         }
     }
 

@@ -23,5 +23,6 @@ class ServerConfigTest {
         assertEquals("off", config.getString("pekko.log-dead-letters"));
         assertEquals(1, config.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min"));
         assertEquals(0.5, config.getDouble("pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor"));
+        assertEquals("pekko.actor.default-dispatcher", config.getString("pekko.io.tcp.worker-dispatcher"));
     }
 }

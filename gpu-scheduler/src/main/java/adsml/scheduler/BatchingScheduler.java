@@ -223,22 +223,31 @@ public final class BatchingScheduler implements AutoCloseable {
         try {
             while (running) {
                 long now = ticker.nanos();
-                former.expire(now);
-                dispatchRetries(now);
-                // Retries go first: new batches would take the workers they wait for.
-                boolean canRun = retries.isEmpty() && hasIdleHealthyWorker();
-                if (canRun) {
-                    Batch batch = former.poll(now);
-                    if (batch != null) {
-                        dispatch(new Work(batch));
-                        continue;
-                    }
-                }
+                boolean canRun = dispatchDue(now);
                 park(now, canRun ? former.nextDeadline(now) : former.nextExpiry());
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Fails what expired, hands out retries, then every batch that is due while a worker is idle;
+     * returns whether a worker is still idle and no retry waits (then the next batch is due at
+     * {@code former.nextDeadline}, else nothing can start before a worker finishes).
+     */
+    private boolean dispatchDue(long now) {
+        former.expire(now);
+        dispatchRetries(now);
+        // Retries go first: new batches would take the workers they wait for.
+        while (retries.isEmpty() && hasIdleHealthyWorker()) {
+            Batch batch = former.poll(now);
+            if (batch == null) {
+                return true;
+            }
+            dispatch(new Work(batch));
+        }
+        return false;
     }
 
     private void park(long now, long until) {
@@ -378,8 +387,20 @@ public final class BatchingScheduler implements AutoCloseable {
                     releaseNow = true;
                 }
             }
-            worker.slot.idle.addLast(worker);
-            wake.signal();
+            // First in line: an idle worker that was just busy has warm caches and is not parked.
+            worker.slot.idle.addFirst(worker);
+            if (running) {
+                // The next batch, if one is due, goes out from here, to this worker when its device
+                // may take it, which then finds it in its inbox without parking. Under load, waking
+                // the dispatcher for it, which then woke this worker, was two thread switches per batch.
+                long now = ticker.nanos();
+                dispatchDue(now);
+                if (dispatcherWaitsPast(now)) {
+                    wake.signal();
+                }
+            } else {
+                wake.signal();
+            }
         } finally {
             lock.unlock();
         }

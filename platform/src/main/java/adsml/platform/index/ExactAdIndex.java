@@ -22,7 +22,9 @@ import java.util.Optional;
  * {@link AdClusters}: grouped by k-means, each cluster's ads in contiguous slots, with each slot's
  * filter word (targeting masks and a paused bit), interest mask and campaign beside its embedding.
  * Ad-to-campaign, paused flags and the campaigns' targeting masks are primitive arrays too, so a
- * scan touches no object per ad.
+ * scan touches no object per ad; and what feature rows and the auction read of a candidate (its ad's
+ * attributes and embedding, its campaign's bid) is one run of ints per ad id, so that
+ * {@link #resolve} reads a candidate from a cache line or two.
  *
  * <p>A retrieval bounds every cluster's best possible score and visits the clusters best bound
  * first (sorted a round of 128 at a time). Within a cluster it computes each ad's affinity, the
@@ -43,7 +45,7 @@ import java.util.Optional;
  * have every retrieval write the lock's shared counter, a cache line bouncing between cores, and
  * would let writers stall readers). Writers serialise on a lock
  * and publish a new snapshot that shares the arrays they did not change; an upsert copies the
- * ad-sized arrays (about 3 MB for 100,000 ads) and places the ad in its
+ * ad-sized arrays (about 10 MB for 100,000 ads) and places the ad in its
  * nearest cluster; an upsert or a pause reads every slot's filters again (a campaign's targeting
  * is all its ads'), an O(ads) pass that suits admin writes.
  * That suits a read-mostly index with occasional admin writes; a stream of writes wants the

@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * Sorts longs ascending, as {@code Arrays.sort} does, a byte at a time from the least significant
- * (LSD radix sort), skipping the bytes every key shares. A retrieval's thousand keys share their top
- * bytes (ad ids are small, scores close): in AdIndexBenchmark, about a quarter of Arrays.sort's time.
+ * (LSD radix sort), skipping the bytes every key shares (a retrieval's keys share their top bytes:
+ * ad ids are small, scores close). Sorting a retrieval's thousand keys with it instead of
+ * Arrays.sort took a retrieval of 1000 of 100,000 ads from 231-240 us to 215-224 us in a warm loop.
  */
 final class RadixSort {
     private static final int BYTES = Long.BYTES;

@@ -22,8 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * Merges the rows of concurrent scoring jobs into device batches, scores them on the devices'
  * worker threads and hands each job its own scores.
  *
- * <p>One dispatcher thread forms batches with a {@link BatchFormer} and hands each to an idle
- * worker (one thread per worker slot of each device, named {@code adsml-<device>-w<i>}). Batches
+ * <p>Batches are formed with a {@link BatchFormer} and handed to idle workers (one thread per
+ * worker slot of each device, named {@code adsml-<device>-w<i>}) by a dispatcher thread, or by a
+ * worker that just finished one, which spares two thread wake-ups per batch under load. Batches
  * are formed only when a worker is free, so work waits in the former's queues, where priorities,
  * merging and deadlines still apply, never in a device's backlog. Each worker reuses its input
  * FeatureBatch and output array from batch to batch.
@@ -264,7 +265,7 @@ public final class BatchingScheduler implements AutoCloseable {
         }
     }
 
-    /** Whether the parked dispatcher would sleep past something that a submission just made due. */
+    /** Whether the parked dispatcher would sleep past something that a submission or a finished batch just made due. */
     private boolean dispatcherWaitsPast(long now) {
         if (wakeAt == AWAKE) {
             return false;
@@ -390,9 +391,10 @@ public final class BatchingScheduler implements AutoCloseable {
             // First in line: an idle worker that was just busy has warm caches and is not parked.
             worker.slot.idle.addFirst(worker);
             if (running) {
-                // The next batch, if one is due, goes out from here, to this worker when its device
-                // may take it, which then finds it in its inbox without parking. Under load, waking
-                // the dispatcher for it, which then woke this worker, was two thread switches per batch.
+                // The next batch, if one is due, goes out from here; with one device (or the first
+                // device that may take it being this worker's) to this worker, which then finds it in
+                // its inbox without parking. Under load, waking the dispatcher for it, which then woke
+                // this worker, was two thread switches per batch.
                 long now = ticker.nanos();
                 dispatchDue(now);
                 if (dispatcherWaitsPast(now)) {

@@ -5,9 +5,9 @@ import adsml.platform.world.Campaign;
 
 /**
  * What the auction reads of each candidate, row for row: its ad id and its campaign's id, bid and
- * bid type. The ranking pipeline gathers these in the feature stage, where each candidate's ad and
- * campaign are being read anyway; by the time the scores come back the scorer has flushed the
- * caches, and reading the campaign objects again in the auction cost a cache miss per candidate.
+ * bid type. The ranking pipeline takes these from the columns the feature stage resolved, not from
+ * campaign objects: by the time the scores come back the scorer has flushed the caches, and reading
+ * the campaign objects in the auction cost a cache miss per candidate.
  */
 public record Bids(int[] adIds, int[] campaignIds, float[] bids, BidType[] bidTypes) {
     public Bids {

@@ -154,6 +154,8 @@ public final class ExactAdIndex implements AdIndex {
     private static final int PACK_CAMPAIGN = 0, PACK_CATEGORY = 1, PACK_CREATIVE = 2, PACK_ADVERTISER = 3,
             PACK_BID_TYPE = 4, PACK_BID = 5, PACK_EMBEDDING = 6, PACKED = PACK_EMBEDDING + DIM;
     private static final BidType[] BID_TYPES = BidType.values();
+    /** The largest ad id whose packed row an int can index. */
+    static final int MAX_AD_ID = Integer.MAX_VALUE / PACKED - 1;
 
     /** Keys buffered per wanted ad before a selection: larger means fewer selections, each longer. */
     private static final int BUFFER_FACTOR = 4;
@@ -182,7 +184,8 @@ public final class ExactAdIndex implements AdIndex {
      * An index of {@code ads}, each of whose campaign must be in {@code campaigns} (matched by id).
      * Registers every campaign's daily budget with {@code budget}.
      *
-     * @throws IllegalArgumentException when an ad's campaign is missing, or two ads or two campaigns share an id
+     * @throws IllegalArgumentException when an ad's campaign is missing, an ad's id is above {@link #MAX_AD_ID}, or two
+     *                                  ads or two campaigns share an id
      */
     public ExactAdIndex(List<Ad> ads, List<Campaign> campaigns, BudgetTracker budget) {
         if (budget == null) {
@@ -209,6 +212,7 @@ public final class ExactAdIndex implements AdIndex {
         }
         int limit = 0;
         for (int i = 0; i < ads.size(); i++) {
+            checkId(ads.get(i));
             limit = Math.max(limit, ads.get(i).id() + 1);
         }
         int[] adCampaign = new int[limit];
@@ -546,6 +550,12 @@ public final class ExactAdIndex implements AdIndex {
         return c.firstRows(found);
     }
 
+    private static void checkId(Ad ad) {
+        if (ad.id() > MAX_AD_ID) {
+            throw new IllegalArgumentException("ad id " + ad.id() + " is beyond the largest this index holds, " + MAX_AD_ID);
+        }
+    }
+
     /** Marks ids {@code [from, to)} absent in {@code packed}; returns it. */
     private static int[] absentRows(int[] packed, int from, int to) {
         for (int id = from; id < to; id++) {
@@ -577,6 +587,7 @@ public final class ExactAdIndex implements AdIndex {
             throw new IllegalArgumentException("ad " + ad.id() + " belongs to campaign " + ad.campaignId()
                     + ", not " + campaign.id());
         }
+        checkId(ad);
         synchronized (writeLock) {
             Snapshot s = snapshot;
             int id = ad.id();

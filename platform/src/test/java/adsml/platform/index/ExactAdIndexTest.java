@@ -100,6 +100,16 @@ class ExactAdIndexTest {
         }
     }
 
+    @Test
+    void anAdIdPastWhatThePackedRowsCanIndexIsRefused() {
+        ExactAdIndex index = targetedIndex();
+        Ad tooFar = ad(ExactAdIndex.MAX_AD_ID + 1, 0, 1f);
+        assertThrows(IllegalArgumentException.class, () -> index.upsert(tooFar, campaign(0, Targeting.ANY)));
+        assertThrows(IllegalArgumentException.class,
+                () -> new ExactAdIndex(List.of(tooFar), List.of(campaign(0, Targeting.ANY)), budget));
+        assertEquals(6, index.size());
+    }
+
     /** Every resolved row holds what {@link ExactAdIndex#get} says of its ad and campaign. */
     private static void assertResolvedAsGet(ExactAdIndex index, AdColumns columns) {
         for (int k = 0; k < columns.rows(); k++) {

@@ -38,11 +38,15 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
 
     /**
      * The batch and, row for row, the ad and campaign attributes each row was built from (their
-     * positions are the retrieval ranks) and the auction's view of them; with the retrieval they came
-     * from and the ticker's time when assembly finished.
+     * positions are the retrieval ranks); with the retrieval they came from and the ticker's time
+     * when assembly finished.
      */
-    public record Features(FeatureBatch batch, AdColumns ads, Bids bids, CandidateRetriever.Candidates candidates,
+    public record Features(FeatureBatch batch, AdColumns ads, CandidateRetriever.Candidates candidates,
                            long assembledNanos) {
+        /** What the auction reads of the rows: views of the same columns, nothing copied. */
+        public Bids bids() {
+            return new Bids(ads.adIds(), ads.campaignIds(), ads.bids(), ads.bidTypes());
+        }
     }
 
     /**
@@ -87,8 +91,7 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, ads.rows());
         DemoFeatures.fillRows(batch, c.user(), ads, assemble.query().context());
         batch.setRows(ads.rows());
-        Bids bids = new Bids(ads.adIds(), ads.campaignIds(), ads.bids(), ads.bidTypes());
-        Features features = new Features(batch, ads, bids, c, ticker.nanos());
+        Features features = new Features(batch, ads, c, ticker.nanos());
         score(assemble.request(), features, assemble.query(), model, scheduler, assemble.replyTo());
         return this;
     }

@@ -174,7 +174,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             pctr[i] = scores[i * heads];
             pcvr[i] = heads > 1 ? scores[i * heads + 1] : 0f;
         }
-        int[] adIds = features.bids().adIds();
+        int[] adIds = features.ads().adIds();
         AuctionResult auction = pipeline.auction().run(features.bids(), pctr, pcvr, r.query.slots());
         long done = pipeline.ticker().nanos();
         List<RankResult.RankedAd> ads = new ArrayList<>(auction.winners());

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Auction;
-import adsml.platform.auction.Bids;
 import adsml.platform.auction.AuctionSettings;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
@@ -123,7 +122,6 @@ class RankingCoordinatorTest {
         batch.setRows(1);
         AdColumns ads = AdColumns.of(new Ad[] {new Ad(7, CAMPAIGN.id(), 0, 0, new float[Vocab.EMBEDDING_DIM])},
                 new Campaign[] {CAMPAIGN});
-        return new FeatureAssembler.Features(batch, ads, new Bids(ads.adIds(), ads.campaignIds(), ads.bids(), ads.bidTypes()),
-                candidates, Ticker.SYSTEM.nanos());
+        return new FeatureAssembler.Features(batch, ads, candidates, Ticker.SYSTEM.nanos());
     }
 }

@@ -3,7 +3,7 @@ package adsml.cli;
 import adsml.demo.DemoTraffic;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.ModelFolder;
-import adsml.platform.train.Trainer;
+import adsml.platform.offline.train.Trainer;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.world.WorldFiles;

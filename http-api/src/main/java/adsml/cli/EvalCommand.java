@@ -1,11 +1,11 @@
 package adsml.cli;
 
-import adsml.platform.eval.Evaluator;
+import adsml.platform.offline.eval.Evaluator;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
-import adsml.platform.train.Trainer;
-import adsml.platform.train.TrainingData;
+import adsml.platform.offline.train.Trainer;
+import adsml.platform.offline.train.TrainingData;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -3,7 +3,7 @@ package adsml.cli;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.world.WorldFiles;
-import adsml.platform.world.WorldGenerator;
+import adsml.platform.offline.generator.WorldGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
 package adsml.demo;
 
-import adsml.platform.world.Ad;
-import adsml.platform.world.BidType;
-import adsml.platform.world.Campaign;
-import adsml.platform.world.Context;
-import adsml.platform.world.GroundTruth;
-import adsml.platform.world.User;
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.BidType;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Context;
+import adsml.platform.offline.generator.GroundTruth;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import adsml.platform.world.World;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

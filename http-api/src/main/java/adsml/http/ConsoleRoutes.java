@@ -13,8 +13,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import adsml.platform.index.AdIndex;
 import adsml.platform.store.UserStore;
-import adsml.platform.world.User;
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

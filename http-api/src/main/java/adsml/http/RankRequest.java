@@ -1,6 +1,6 @@
 package adsml.http;
 
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.Vocab;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

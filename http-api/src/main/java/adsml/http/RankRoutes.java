@@ -10,7 +10,7 @@ import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
 import adsml.actors.ranking.StagePool;
-import adsml.platform.world.Context;
+import adsml.platform.domain.Context;
 import adsml.scheduler.Ticker;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;

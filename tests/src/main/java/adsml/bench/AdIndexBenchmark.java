@@ -2,13 +2,13 @@ package adsml.bench;
 
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
-import adsml.platform.world.Context;
-import adsml.platform.world.ProgressListener;
-import adsml.platform.world.User;
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.Context;
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
-import adsml.platform.world.WorldGenerator;
+import adsml.platform.offline.generator.WorldGenerator;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -10,7 +10,7 @@ import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.model.ModelJson;
 import adsml.platform.scoring.DjlScorer;
-import adsml.platform.world.Context;
+import adsml.platform.domain.Context;
 import adsml.scheduler.Ticker;
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;

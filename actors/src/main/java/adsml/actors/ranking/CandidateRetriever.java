@@ -4,7 +4,7 @@ import adsml.platform.features.DemoFeatures;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.Audience;
 import adsml.platform.store.UserStore;
-import adsml.platform.world.User;
+import adsml.platform.domain.User;
 import adsml.scheduler.Ticker;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

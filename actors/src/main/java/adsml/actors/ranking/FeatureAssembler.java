@@ -5,7 +5,7 @@ import adsml.platform.auction.Bids;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.index.AdIndex;
-import adsml.platform.world.AdColumns;
+import adsml.platform.domain.AdColumns;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.LoadedVersion;
 import adsml.scheduler.Priority;

@@ -1,6 +1,6 @@
 package adsml.actors.ranking;
 
-import adsml.platform.world.Context;
+import adsml.platform.domain.Context;
 
 /**
  * A rank request as the pipeline sees it: vocabulary indexes, not strings.

@@ -1,8 +1,8 @@
 package adsml.platform.auction;
 
 import adsml.platform.index.BudgetTracker;
-import adsml.platform.world.BidType;
-import adsml.platform.world.Campaign;
+import adsml.platform.domain.BidType;
+import adsml.platform.domain.Campaign;
 
 /**
  * A generalized second-price auction over one request's scored candidates.

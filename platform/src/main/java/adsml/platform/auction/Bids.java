@@ -1,7 +1,7 @@
 package adsml.platform.auction;
 
-import adsml.platform.world.BidType;
-import adsml.platform.world.Campaign;
+import adsml.platform.domain.BidType;
+import adsml.platform.domain.Campaign;
 
 /**
  * What the auction reads of each candidate, row for row: its ad id and its campaign's id, bid and

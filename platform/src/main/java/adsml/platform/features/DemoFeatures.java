@@ -1,12 +1,12 @@
 package adsml.platform.features;
 
-import adsml.platform.world.Ad;
-import adsml.platform.world.AdColumns;
-import adsml.platform.world.BidType;
-import adsml.platform.world.Campaign;
-import adsml.platform.world.Context;
-import adsml.platform.world.User;
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.AdColumns;
+import adsml.platform.domain.BidType;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Context;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package adsml.platform.index;
 
-import adsml.platform.world.Ad;
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.Vocab;
 import java.util.Arrays;
 import java.util.List;
 

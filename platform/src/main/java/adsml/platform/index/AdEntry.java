@@ -1,7 +1,7 @@
 package adsml.platform.index;
 
-import adsml.platform.world.Ad;
-import adsml.platform.world.Campaign;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.Campaign;
 
 /**
  * What an {@link AdIndex} holds for one ad: the ad, its campaign as last upserted, and whether the

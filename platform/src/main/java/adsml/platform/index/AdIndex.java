@@ -1,17 +1,17 @@
 package adsml.platform.index;
 
-import adsml.platform.world.Ad;
-import adsml.platform.world.AdColumns;
-import adsml.platform.world.Campaign;
-import adsml.platform.world.Context;
-import adsml.platform.world.User;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.AdColumns;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Context;
+import adsml.platform.domain.User;
 import java.util.Optional;
 
 /**
  * The ads that may be shown, and retrieval of the best eligible ones for a request.
  *
  * <p>Contract: an ad is eligible for a user when its campaign's targeting matches the user
- * (countries, devices, age buckets, interests; see {@link adsml.platform.world.Targeting#matches}),
+ * (countries, devices, age buckets, interests; see {@link adsml.platform.domain.Targeting#matches}),
  * the ad is not paused and its campaign's daily budget is not exhausted. {@code retrieve} writes up
  * to {@code max} eligible ad ids, best first by embedding affinity {@code user.embedding . ad.embedding},
  * ties to the lower ad id, and returns how many it wrote. Writes ({@link #upsert}, {@link #setPaused})

@@ -1,7 +1,7 @@
 package adsml.platform.index;
 
-import adsml.platform.world.User;
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 
 /**
  * Whom an ad request is for, as retrieval needs it: country, device and age bucket as
@@ -29,7 +29,7 @@ public record Audience(int country, int device, int ageBucket, long interestMask
         }
     }
 
-    /** The audience of a known user (allocates one record; {@link AdIndex#retrieve(User, adsml.platform.world.Context, int, int[])} does not). */
+    /** The audience of a known user (allocates one record; {@link AdIndex#retrieve(User, adsml.platform.domain.Context, int, int[])} does not). */
     public static Audience of(User user) {
         return new Audience(user.country(), user.device(), user.ageBucket(), interestMask(user.interests()),
                 user.embedding());

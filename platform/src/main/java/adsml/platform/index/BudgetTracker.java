@@ -1,6 +1,6 @@
 package adsml.platform.index;
 
-import adsml.platform.world.Campaign;
+import adsml.platform.domain.Campaign;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;

@@ -1,6 +1,6 @@
 package adsml.platform.store;
 
-import adsml.platform.world.User;
+import adsml.platform.domain.User;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;

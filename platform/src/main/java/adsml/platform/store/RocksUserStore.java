@@ -1,6 +1,6 @@
 package adsml.platform.store;
 
-import adsml.platform.world.User;
+import adsml.platform.domain.User;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package adsml.platform.store;
 
-import adsml.platform.world.User;
+import adsml.platform.domain.User;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,6 +1,6 @@
 package adsml.platform.store;
 
-import adsml.platform.world.User;
+import adsml.platform.domain.User;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;

@@ -1,5 +1,8 @@
 package adsml.platform.world;
 
+import adsml.platform.domain.Vocab;
+
+
 /**
  * A cursor over the comma-separated fields of one CSV line, parsing by hand (no regex, no split) and
  * turning every problem into an {@link InvalidWorldException} naming file, line and field. Reused

@@ -1,5 +1,6 @@
 package adsml.platform.world;
 
+import adsml.platform.domain.Context;
 import java.util.Arrays;
 
 /**

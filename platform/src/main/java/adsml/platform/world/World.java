@@ -1,5 +1,10 @@
 package adsml.platform.world;
 
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.Advertiser;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.User;
+import adsml.platform.offline.generator.GroundTruth;
 import java.util.List;
 
 /**

@@ -1,5 +1,8 @@
 package adsml.platform.world;
 
+import adsml.platform.domain.Advertiser;
+
+
 /**
  * The knobs of a generated world. Advertiser and campaign counts are derived:
  * {@link #advertisers()} = max(1, ads/20), {@link #campaigns()} = max(1, ads/5).

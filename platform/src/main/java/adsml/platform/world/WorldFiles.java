@@ -1,5 +1,12 @@
 package adsml.platform.world;
 
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.Advertiser;
+import adsml.platform.domain.BidType;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Targeting;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import adsml.platform.io.AtomicFolder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;

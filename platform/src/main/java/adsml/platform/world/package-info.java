@@ -1,9 +1,7 @@
 /**
- * A deterministic demo world of advertisers, campaigns, ads and users, with a hidden ground-truth
- * click and conversion model ({@link adsml.platform.world.GroundTruth}), logged impressions, and a
- * folder format ({@link adsml.platform.world.WorldFiles}) to store it.
- *
- * <p>Nothing here learns or ranks: features, models, training and evaluation live in other packages
- * and only read worlds; the ground truth is for generating logs and scoring policies, never a feature.
+ * The world folder: the data set that serving loads and the offline tools write and read
+ * (advertisers, campaigns, ads, users and two impression logs, as CSV files beside {@code world.json}).
+ * {@link adsml.platform.world.WorldFiles} reads and writes it; {@link adsml.platform.world.World} holds it
+ * checked. Generating a world lives in {@code offline.generator}; the types it holds live in {@code domain}.
  */
 package adsml.platform.world;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.FakeClock;
-import adsml.platform.world.BidType;
-import adsml.platform.world.Campaign;
-import adsml.platform.world.Targeting;
+import adsml.platform.domain.BidType;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Targeting;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

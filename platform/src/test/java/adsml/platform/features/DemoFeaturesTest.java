@@ -4,18 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.world.Ad;
-import adsml.platform.world.AdColumns;
-import adsml.platform.world.Campaign;
-import adsml.platform.train.TrainingData;
-import adsml.platform.world.Context;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.AdColumns;
+import adsml.platform.domain.Campaign;
+import adsml.platform.offline.train.TrainingData;
+import adsml.platform.domain.Context;
 import adsml.platform.world.ImpressionLog;
-import adsml.platform.world.ProgressListener;
-import adsml.platform.world.User;
-import adsml.platform.world.Vocab;
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
-import adsml.platform.world.WorldGenerator;
+import adsml.platform.offline.generator.WorldGenerator;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

@@ -3,8 +3,8 @@ package adsml.platform.index;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.world.Ad;
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.Vocab;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.world.User;
-import adsml.platform.world.Vocab;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

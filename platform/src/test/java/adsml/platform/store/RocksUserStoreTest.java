@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.world.ProgressListener;
-import adsml.platform.world.User;
-import adsml.platform.world.Vocab;
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import adsml.platform.world.WorldConfig;
-import adsml.platform.world.WorldGenerator;
+import adsml.platform.offline.generator.WorldGenerator;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

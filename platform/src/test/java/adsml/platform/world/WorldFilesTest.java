@@ -1,5 +1,7 @@
 package adsml.platform.world;
 
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.offline.generator.WorldGenerator;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,0 +1,176 @@
+package adsml.platform.offline.generator;
+
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.BidType;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Context;
+import adsml.platform.domain.Targeting;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
+import adsml.platform.world.ImpressionLog;
+import adsml.platform.world.World;
+import adsml.platform.world.WorldConfig;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Statistical properties of the truth on a mid-size world (20k ads, 5k users, 200k impressions). */
+class GroundTruthTest {
+    private static World world;
+    private static GroundTruth truth;
+
+    @BeforeAll
+    static void generate() {
+        world = WorldGenerator.generate(new WorldConfig(2024, 20_000, 5_000, 200_000, 1_000), ProgressListener.NONE);
+        truth = GroundTruth.create(2024, world.advertisers().size());
+    }
+
+    @Test
+    void logs_meanCtrAndConversionRateAreRealistic() {
+        ImpressionLog log = world.train();
+        double ctr = (double) log.clicks() / log.size();
+        double cvr = (double) log.conversions() / log.clicks();
+        System.out.printf("mean logged CTR %.4f, P(conv|click) %.4f%n", ctr, cvr);
+        assertTrue(ctr > 0.01 && ctr < 0.03, "ctr " + ctr);
+        assertTrue(cvr > 0.04 && cvr < 0.15, "cvr " + cvr);
+    }
+
+    @Test
+    void logs_probabilitiesAreTheTruths() {
+        ImpressionLog log = world.train();
+        for (int i = 0; i < 1000; i++) {
+            User u = world.user(log.userId()[i]);
+            Ad ad = world.ad(log.adId()[i]);
+            Campaign c = world.campaignOf(ad);
+            assertEquals((float) truth.pClick(u, ad, c, log.context(i)), log.pClick()[i]);
+            assertEquals((float) truth.pConversion(u, ad, c, log.context(i)), log.pConversion()[i]);
+        }
+    }
+
+    @Test
+    void truth_interestRaisesCtr() {
+        ImpressionLog log = world.train();
+        long[] shown = new long[2];
+        long[] clicked = new long[2];
+        for (int i = 0; i < log.size(); i++) {
+            User u = world.user(log.userId()[i]);
+            int k = GroundTruth.interestWeight(u, world.ad(log.adId()[i]).category()) > 0 ? 1 : 0;
+            shown[k]++;
+            if (log.click()[i]) {
+                clicked[k]++;
+            }
+        }
+        double without = (double) clicked[0] / shown[0];
+        double with = (double) clicked[1] / shown[1];
+        assertTrue(shown[1] > 1000, "too few impressions with interest: " + shown[1]);
+        assertTrue(with > 2.5 * without, "ctr with interest " + with + ", without " + without);
+    }
+
+    @Test
+    void truth_ctrRisesAcrossAffinityQuartiles() {
+        ImpressionLog log = world.train();
+        int n = log.size();
+        double[] dot = new double[n];
+        for (int i = 0; i < n; i++) {
+            dot[i] = GroundTruth.affinity(world.user(log.userId()[i]), world.ad(log.adId()[i]));
+        }
+        double[] sorted = dot.clone();
+        Arrays.sort(sorted);
+        double[] cut = {sorted[n / 4], sorted[n / 2], sorted[3 * n / 4]};
+        long[] shown = new long[4];
+        long[] clicked = new long[4];
+        for (int i = 0; i < n; i++) {
+            int q = dot[i] < cut[0] ? 0 : dot[i] < cut[1] ? 1 : dot[i] < cut[2] ? 2 : 3;
+            shown[q]++;
+            if (log.click()[i]) {
+                clicked[q]++;
+            }
+        }
+        double prev = -1;
+        for (int q = 0; q < 4; q++) {
+            double ctr = (double) clicked[q] / shown[q];
+            assertTrue(ctr > prev * 1.3, "quartile " + q + " ctr " + ctr + " after " + prev);
+            prev = ctr;
+        }
+    }
+
+    @Test
+    void truth_affinityHasTheDocumentedSpread() {
+        ImpressionLog log = world.train();
+        double s = 0;
+        double s2 = 0;
+        int n = log.size();
+        for (int i = 0; i < n; i++) {
+            double d = GroundTruth.AFFINITY * GroundTruth.affinity(world.user(log.userId()[i]), world.ad(log.adId()[i]));
+            s += d;
+            s2 += d * d;
+        }
+        double sd = Math.sqrt(s2 / n - (s / n) * (s / n));
+        assertTrue(sd > 0.9 && sd < 1.3, "sd of A*dot " + sd);
+    }
+
+    @Test
+    void revenue_oracleBeatsBidOnlyByAWideMargin() {
+        EvalRequest[] reqs = WorldGenerator.evalRequests(world, truth, 99, 2_000, 100);
+        double oracle = 0;
+        double bidOnly = 0;
+        for (EvalRequest q : reqs) {
+            User u = world.user(q.userId());
+            double best = -1;
+            double bestScore = -1;
+            double revenueOfBestScore = 0;
+            for (int id : q.candidateAdIds()) {
+                Ad ad = world.ad(id);
+                Campaign c = world.campaignOf(ad);
+                double revenue = truth.expectedRevenue(u, ad, c, q.context());
+                double score = switch (c.bidType()) {
+                    case CPC -> c.bid() * 0.02;
+                    case CPA -> c.bid() * 0.02 * 0.08;
+                    case CPM -> c.bid() / 1000.0;
+                };
+                best = Math.max(best, revenue);
+                if (score > bestScore) {
+                    bestScore = score;
+                    revenueOfBestScore = revenue;
+                }
+            }
+            oracle += best;
+            bidOnly += revenueOfBestScore;
+        }
+        double ratio = oracle / bidOnly;
+        System.out.printf("revenue per request: oracle %.4f, bid-only %.4f, ratio %.2f%n",
+                oracle / reqs.length, bidOnly / reqs.length, ratio);
+        assertTrue(ratio >= 2.5, "oracle/bid-only " + ratio);
+    }
+
+    @Test
+    void create_advertiserOffsetsIndependentOfCountAndZeroWhenUnknown() {
+        GroundTruth small = GroundTruth.create(2024, 3);
+        User u = world.user(0);
+        Ad ad = world.ad(0);
+        Context ctx = new Context(1, 20, 0);
+        Campaign known = new Campaign(0, 2, BidType.CPC, 1f, 100f, ad.category(), Targeting.ANY);
+        assertEquals(truth.clickLogit(u, ad, known, ctx), small.clickLogit(u, ad, known, ctx));
+        assertEquals(truth.pConversion(u, ad, known, ctx), small.pConversion(u, ad, known, ctx));
+        Campaign unknown = new Campaign(0, 3, BidType.CPC, 1f, 100f, ad.category(), Targeting.ANY);
+        GroundTruth none = GroundTruth.create(2024, 0);
+        assertEquals(none.clickLogit(u, ad, known, ctx), small.clickLogit(u, ad, unknown, ctx));
+        assertEquals(truth.pClick(u, ad, known, ctx), GroundTruth.sigmoid(truth.clickLogit(u, ad, known, ctx)));
+    }
+
+    @Test
+    void truth_positionLowersCtr() {
+        User u = world.user(1);
+        Ad ad = world.ad(1);
+        Campaign c = world.campaignOf(ad);
+        double prev = 2;
+        for (int p = 0; p < Vocab.MAX_POSITION; p++) {
+            double pc = truth.pClick(u, ad, c, new Context(0, 12, p));
+            assertTrue(pc < prev);
+            prev = pc;
+        }
+    }
+}

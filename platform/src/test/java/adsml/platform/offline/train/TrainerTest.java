@@ -1,0 +1,66 @@
+package adsml.platform.offline.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.offline.metrics.Metrics;
+import adsml.platform.model.Architecture;
+import adsml.platform.model.Calibration;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelPreset;
+import adsml.platform.scoring.Predictions;
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.world.World;
+import adsml.platform.world.WorldConfig;
+import adsml.platform.offline.generator.WorldGenerator;
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+    private static World world;
+    private static TrainingData heldout;
+
+    @BeforeAll
+    static void smallWorld() {
+        world = WorldGenerator.generate(new WorldConfig(5, 20_000, 5_000, 300_000, 60_000), ProgressListener.NONE);
+        heldout = TrainingData.of(world, world.heldout());
+    }
+
+    private static double constantLogLoss() {
+        float[] constant = new float[heldout.size()];
+        Arrays.fill(constant, (float) world.train().clicks() / world.train().size());
+        return Metrics.logLoss(constant, heldout.click());
+    }
+
+    private static Model train(Architecture architecture) {
+        Trainer.Config d = Trainer.Config.defaults(architecture);
+        Trainer.Config config = new Trainer.Config(architecture, ModelPreset.DEMO, 1, 512, d.learningRate(),
+                d.weightDecay(), d.calibrationFraction(), d.calibration(), d.seed());
+        return new Trainer(config, Trainer.Progress.NONE).train(TrainingData.forTraining(world, world.train()), "ctr");
+    }
+
+    @Test
+    void dcn_beatsConstantBaseline_andIsCalibrated() {
+        Model model = train(Architecture.DCN);
+        assertInstanceOf(Model.Dcn.class, model);
+        assertInstanceOf(Calibration.Platt.class, model.spec().calibrationOf("ctr"));
+        float[] p = Predictions.of(model, heldout.features()).head(0);
+        double auc = Metrics.auc(p, heldout.click());
+        double logLoss = Metrics.logLoss(p, heldout.click());
+        assertTrue(auc > 0.7, "held-out AUC " + auc);
+        assertTrue(logLoss < 0.95 * constantLogLoss(), "log loss " + logLoss + " vs constant " + constantLogLoss());
+        assertEquals(1.0, Metrics.predOverObs(p, heldout.click()), 0.1);
+        assertEquals(1, model.spec().training().get("epochs"));
+    }
+
+    @Test
+    void lr_beatsConstantBaseline() {
+        Model model = train(Architecture.LR);
+        assertInstanceOf(Model.Lr.class, model);
+        float[] p = Predictions.of(model, heldout.features()).head(0);
+        assertTrue(Metrics.auc(p, heldout.click()) > 0.65, "held-out AUC " + Metrics.auc(p, heldout.click()));
+        assertTrue(Metrics.logLoss(p, heldout.click()) < constantLogLoss());
+    }
+}

@@ -8,7 +8,7 @@
 #   1. /v1/rank at 1000 candidates per request with 'adsml load': open loop at 200, 1000 and 2000 QPS
 #      and 32 closed-loop clients, 15 s each, after 10 s of unmeasured load (serve-load-*.json);
 #   2. 20 debug rank requests (every candidate's pCTR and pCVR) to this server, and the same 20 to a
-#      server on the same data scoring with the plain-Java reference (adsml.server.cpu-engine =
+#      server on the same data scoring with the plain-Java reference (adsml.scheduler.cpu.engine =
 #      reference: DJL's PyTorch library cannot travel here); parity.txt compares them, tolerance
 #      1e-4 (fp32);
 #   3. that CPU server under load, open loop at 50 QPS and 32 clients (serve-load-cpu-*.json): the
@@ -47,7 +47,7 @@ cp -r .device/model/* "$data/models/ctr/"   # one version folder, under its own 
 
 # start NAME BACKEND ENGINE WARM_UP_REQUESTS: a server on $data, ready, or its log's tail and a failure.
 start() {
-    "$java" -Xmx8g -Dadsml.server.backend="$2" -Dadsml.server.cpu-engine="$3" -Dadsml.server.warm-up-requests="$4" \
+    "$java" -Xmx8g -Dadsml.scheduler.backend="$2" -Dadsml.scheduler.cpu.engine="$3" -Dadsml.server.warm-up-requests="$4" \
         -cp "$cp" adsml.cli.Main serve --data "$data" --port 18080 --admin-port 18081 > "$out/serve-$1.log" 2>&1 &
     server=$!
     if ! check wait "$url" 180 "$server"; then

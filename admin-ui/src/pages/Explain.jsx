@@ -19,7 +19,7 @@ const SORTS = {
   pctr: { label: 'pCTR', cmp: (a, b) => b.pctr - a.pctr },
 };
 const PAGE_ROWS = 100;
-/** The server's adsml.http.max-slots by default. */
+/** The server's adsml.platform.auction.max-slots by default. */
 const MAX_SLOTS = 20;
 
 function Profile({ asked }) {

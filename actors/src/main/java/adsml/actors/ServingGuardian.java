@@ -14,7 +14,6 @@ import adsml.platform.store.UserStore;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.Device;
 import adsml.scheduler.Ticker;
-import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -49,23 +48,23 @@ public final class ServingGuardian {
 
     public static Behavior<Void> create(Deps deps, CompletableFuture<Refs> refs) {
         return Behaviors.setup(context -> {
-            Config config = context.getSystem().settings().config().getConfig("adsml.actors");
             DispatcherSelector cpu = DispatcherSelector.fromConfig("adsml.actors.cpu-dispatcher");
             DispatcherSelector blocking = DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher");
             Executor blockingExecutor = context.getSystem().dispatchers().lookup(blocking);
-            int pool;
+            ActorSettings settings;
             try {
-                pool = stagePoolSize(config.getInt("stage-pool-size"), Runtime.getRuntime().availableProcessors());
+                settings = ActorSettings.from(context.getSystem().settings().config());
             } catch (RuntimeException e) {
                 refs.completeExceptionally(e);  // the server's start fails with the reason at once, not after its wait
                 throw e;
             }
+            int pool = settings.stagePoolSize();
 
             List<ActorRef<CandidateRetriever.Command>> retrievers = new ArrayList<>();
             List<ActorRef<FeatureAssembler.Command>> assemblers = new ArrayList<>();
             for (int i = 0; i < pool; i++) {
                 retrievers.add(context.spawn(supervised(CandidateRetriever.create(deps.index(), deps.users(),
-                        blockingExecutor, config.getInt("max-candidates"), deps.ticker())), "retriever-" + i, cpu));
+                        blockingExecutor, settings.maxCandidates(), deps.ticker())), "retriever-" + i, cpu));
                 assemblers.add(context.spawn(supervised(FeatureAssembler.create(deps.index(), deps.scheduler(), deps.model(),
                         deps.ticker())), "assembler-" + i, cpu));
             }
@@ -85,14 +84,6 @@ public final class ServingGuardian {
             refs.complete(new Refs(new StagePool<>(coordinators), registry, events));
             return Behaviors.empty();
         });
-    }
-
-    /** Actors per request-stage pool: {@code configured}, or one per core when it is 0. */
-    static int stagePoolSize(int configured, int cores) {
-        if (configured < 0) {
-            throw new IllegalArgumentException("adsml.actors.stage-pool-size must be >= 0 (0: one per core), was " + configured);
-        }
-        return configured == 0 ? cores : configured;
     }
 
     /**

@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * The CPU backend: scorers from {@link CpuScorers} (DJL's PyTorch engine, or the plain-Java
- * reference where {@code adsml.server.cpu-engine} says so). A DJL scorer keeps its
+ * reference where {@code adsml.scheduler.cpu.engine} says so). A DJL scorer keeps its
  * weights read-only and runs every call in its own native sub-manager, so the device's worker
  * threads share one scorer per version instead of holding a copy of the weights each.
  */

@@ -1,5 +1,7 @@
 package adsml.scheduler;
 
+import adsml.platform.config.SettingsReader;
+import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -16,19 +18,43 @@ import java.util.Objects;
  */
 public record SchedulerSettings(int maxBatchRows, Duration maxQueueDelay, int maxQueuedRows, double serviceTimeSafety) {
 
+    /** The largest batch any device is asked to take, whatever is configured. */
+    public static final int MAX_BATCH_ROWS_LIMIT = 65_536;
+    /** The most rows that may wait at once, whatever is configured. */
+    public static final int MAX_QUEUED_ROWS_LIMIT = 1 << 22;
+    /** The longest a batch may wait to fill. */
+    public static final Duration MAX_QUEUE_DELAY_LIMIT = Duration.ofSeconds(1);
+    /** The largest safety factor on the estimated service time. */
+    public static final double SERVICE_TIME_SAFETY_LIMIT = 10;
+
+    /** Reads {@code adsml.scheduler.batching}. */
+    public static SchedulerSettings from(Config root) {
+        SettingsReader r = SettingsReader.of(root, "adsml.scheduler.batching");
+        return new SchedulerSettings(r.intIn("max-batch-rows", 1, MAX_BATCH_ROWS_LIMIT),
+                Duration.ofMillis(r.longIn("max-queue-delay-ms", 0, MAX_QUEUE_DELAY_LIMIT.toMillis())),
+                r.intIn("max-queued-rows", 1, MAX_QUEUED_ROWS_LIMIT),
+                r.doubleIn("service-time-safety", 1, SERVICE_TIME_SAFETY_LIMIT));
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the knob when one is outside its bounds (the admin API
+     *     answers it with a 400)
+     */
     public SchedulerSettings {
-        if (maxBatchRows < 1) {
-            throw new IllegalArgumentException("maxBatchRows must be >= 1, was " + maxBatchRows);
+        if (maxBatchRows < 1 || maxBatchRows > MAX_BATCH_ROWS_LIMIT) {
+            throw new IllegalArgumentException("maxBatchRows must be between 1 and " + MAX_BATCH_ROWS_LIMIT + ", was " + maxBatchRows);
         }
         Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
-        if (maxQueueDelay.isNegative()) {
-            throw new IllegalArgumentException("maxQueueDelay must be >= 0, was " + maxQueueDelay);
+        if (maxQueueDelay.isNegative() || maxQueueDelay.compareTo(MAX_QUEUE_DELAY_LIMIT) > 0) {
+            throw new IllegalArgumentException("maxQueueDelay must be between 0 and " + MAX_QUEUE_DELAY_LIMIT.toMillis()
+                    + " ms, was " + maxQueueDelay);
         }
-        if (maxQueuedRows < 1) {
-            throw new IllegalArgumentException("maxQueuedRows must be >= 1, was " + maxQueuedRows);
+        if (maxQueuedRows < 1 || maxQueuedRows > MAX_QUEUED_ROWS_LIMIT) {
+            throw new IllegalArgumentException("maxQueuedRows must be between 1 and " + MAX_QUEUED_ROWS_LIMIT + ", was " + maxQueuedRows);
         }
-        if (!(serviceTimeSafety >= 1.0) || Double.isInfinite(serviceTimeSafety)) {
-            throw new IllegalArgumentException("serviceTimeSafety must be a finite number >= 1, was " + serviceTimeSafety);
+        if (!(serviceTimeSafety >= 1.0 && serviceTimeSafety <= SERVICE_TIME_SAFETY_LIMIT)) {
+            throw new IllegalArgumentException("serviceTimeSafety must be a number between 1 and " + SERVICE_TIME_SAFETY_LIMIT
+                    + ", was " + serviceTimeSafety);
         }
     }
 

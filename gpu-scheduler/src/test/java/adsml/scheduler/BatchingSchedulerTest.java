@@ -272,7 +272,7 @@ class BatchingSchedulerTest {
     @Test
     void updateSettings_appliesToTheNextBatch() throws Exception {
         Fixtures.FakeDevice device = new Fixtures.FakeDevice("fake0", 1);
-        SchedulerSettings slow = SchedulerSettings.defaults().withMaxQueueDelay(Duration.ofSeconds(30));
+        SchedulerSettings slow = SchedulerSettings.defaults().withMaxQueueDelay(SchedulerSettings.MAX_QUEUE_DELAY_LIMIT);
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(device));
         try (BatchingScheduler scheduler = new BatchingScheduler(slow, List.of(device), Ticker.SYSTEM)) {
             CompletableFuture<float[]> waiting = scheduler.submit(version, tinyRows(5, 1), System.nanoTime() + 100 * SECOND, Priority.LIVE);

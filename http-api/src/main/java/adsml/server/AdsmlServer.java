@@ -1,5 +1,11 @@
 package adsml.server;
 
+import adsml.actors.ActorSettings;
+import adsml.platform.config.SettingsReader;
+import adsml.platform.store.UserStoreSettings;
+import adsml.scheduler.CpuSettings;
+import adsml.scheduler.SchedulerSettings;
+import adsml.scheduler.gpu.GpuSettings;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 
 import adsml.actors.ServingGuardian;
@@ -127,29 +133,40 @@ public final class AdsmlServer implements AutoCloseable {
                 system.scheduler());
     }
 
-    /** Starts serving {@code data} with {@code config} ({@code adsml.http}, {@code adsml.server}, {@code pekko}). */
+    /**
+     * Starts serving {@code data} with {@code config}: every module's {@code adsml.*} section, and Pekko's.
+     *
+     * @throws com.typesafe.config.ConfigException naming the key when a setting is unknown or out of bounds
+     */
     public static AdsmlServer start(Path data, Config config) throws Exception {
+        SettingsReader.requireKnownKeys(config);
         HttpSettings http = HttpSettings.from(config);
         ServerSettings settings = ServerSettings.from(config);
+        ActorSettings actorSettings = ActorSettings.from(config);
+        SchedulerSettings batching = SchedulerSettings.from(config);
+        CpuSettings cpu = CpuSettings.from(config);
+        GpuSettings gpu = GpuSettings.from(config, batching.maxBatchRows());
+        Backends.Backend backend = Backends.Backend.from(config);
+        AuctionSettings auctionSettings = AuctionSettings.from(config);
+        UserStoreSettings userStore = UserStoreSettings.from(config);
         Path worldDir = data.resolve("world");
         if (!Files.exists(worldDir.resolve(WorldFiles.WORLD_JSON))) {
             throw new IllegalStateException("no world in " + worldDir + ": run 'adsml demo' or 'adsml world --out " + worldDir + "'");
         }
         World world = WorldFiles.read(worldDir);
-        UserStore users = openUsers(data.resolve("users"), world, settings.userCacheSize());
+        UserStore users = openUsers(data.resolve("users"), world, userStore.cacheSize());
         BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
         ExactAdIndex index = ExactAdIndex.of(world, budget);
-        if (settings.cpuEngine() == CpuScorers.Engine.DJL) {
-            DjlScorer.setIntraOpThreads(settings.cpuIntraOpThreads()); // loads DJL's native library, which the reference engine does without
+        if (cpu.engine() == CpuScorers.Engine.DJL) {
+            DjlScorer.setIntraOpThreads(cpu.intraOpThreads()); // loads DJL's native library, which the reference engine does without
         }
-        Backends.Selection selection = Backends.select(settings.backend(), settings.gpu(),
-                fallbackOnly -> new CpuDevice("cpu0", settings.cpuWorkers(), settings.cpuMemoryBudgetBytes(), fallbackOnly,
-                        settings.cpuEngine()));
+        Backends.Selection selection = Backends.select(backend, gpu,
+                fallbackOnly -> new CpuDevice("cpu0", cpu.workers(), cpu.memoryBudgetBytes(), fallbackOnly, cpu.engine()));
         LOG.info("scoring on {}", selection.description());
         List<Device> devices = selection.devices();
-        BatchingScheduler scheduler = new BatchingScheduler(settings.scheduler(), devices, Ticker.SYSTEM);
+        BatchingScheduler scheduler = new BatchingScheduler(batching, devices, Ticker.SYSTEM);
         ActiveModel model = new ActiveModel();
-        Auction auction = new Auction(new AuctionSettings(settings.reserveEcpm(), settings.maxSlots()), budget);
+        Auction auction = new Auction(auctionSettings, budget);
         Path models = data.resolve("models");
         Files.createDirectories(models);
 
@@ -183,7 +200,7 @@ public final class AdsmlServer implements AutoCloseable {
                     new AdminUiRoutes().routes()), publicRoutes.stream()).toArray(Route[]::new);
             listeners = Listeners.bind(system, effective, metrics, publicRoutes, concat(
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
-                            config.getInt("adsml.actors.max-candidates"), models.toRealPath(), blocking).routes(),
+                            actorSettings.maxCandidates(), models.toRealPath(), blocking).routes(),
                     alsoOnAdmin));
             // Listening already, so /health/live answers during a long load; /health/ready waits for the warm-up.
             Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code adsml.server.cpu-engine = reference} serves through the same pipeline with the plain-Java
+ * {@code adsml.scheduler.cpu.engine = reference} serves through the same pipeline with the plain-Java
  * forward pass: the same candidates, in the same order, with the scores of DJL's engine within
  * 1e-4. This is how a GPU machine, which cannot carry DJL's native library, checks its GPU's
  * scores end to end (gpu-scheduler/bench/gpu-serve.sh).
@@ -33,8 +33,8 @@ class ReferenceEngineTest {
     @Test
     void referenceEngineScoresLikeDjl() throws Exception {
         // backend = cpu: on a GPU machine, auto would score both on the GPU.
-        List<JsonNode> djl = rankEveryUser(Map.of("adsml.server.backend", "cpu", "adsml.server.cpu-engine", "djl"));
-        List<JsonNode> reference = rankEveryUser(Map.of("adsml.server.backend", "cpu", "adsml.server.cpu-engine", "reference",
+        List<JsonNode> djl = rankEveryUser(Map.of("adsml.scheduler.backend", "cpu", "adsml.scheduler.cpu.engine", "djl"));
+        List<JsonNode> reference = rankEveryUser(Map.of("adsml.scheduler.backend", "cpu", "adsml.scheduler.cpu.engine", "reference",
                 "adsml.server.warm-up-requests", 0));
         for (int u = 0; u < USERS.size(); u++) {
             JsonNode a = djl.get(u).path("debug");

@@ -1,6 +1,8 @@
 package adsml.scheduler.gpu;
 
+import adsml.platform.config.SettingsReader;
 import adsml.scheduler.Device;
+import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +13,7 @@ import java.util.function.Function;
  * as a fallback-only device, or the CPU alone.
  */
 public final class Backends {
-    /** {@code adsml.server.backend}. */
+    /** {@code adsml.scheduler.backend}. */
     public enum Backend {
         /** The GPUs when any answers, else the CPU. */
         AUTO,
@@ -27,6 +29,11 @@ public final class Backends {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown backend '" + name + "' (known: auto, cpu, gpu)");
             }
+        }
+
+        /** Reads {@code adsml.scheduler.backend}. */
+        public static Backend from(Config root) {
+            return SettingsReader.of(root, "adsml.scheduler").parsed("backend", Backend::named);
         }
     }
 

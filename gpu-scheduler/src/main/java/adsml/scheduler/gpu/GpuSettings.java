@@ -1,5 +1,8 @@
 package adsml.scheduler.gpu;
 
+import adsml.platform.config.SettingsReader;
+import com.typesafe.config.Config;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -13,6 +16,23 @@ import java.util.Objects;
  * @param precision         arithmetic of the dense and cross layers
  */
 public record GpuSettings(int streams, int maxBatchRows, long memoryBudgetBytes, Precision precision) {
+    /**
+     * Reads {@code adsml.scheduler.gpu}.
+     *
+     * @param maxBatchRows the scheduler's largest batch, which each stream's buffers are sized for
+     */
+    public static GpuSettings from(Config root, int maxBatchRows) {
+        SettingsReader r = SettingsReader.of(root, "adsml.scheduler.gpu");
+        return new GpuSettings(r.intIn("streams", 1, 64), maxBatchRows, r.longIn("memory-budget-mb", 0, 1L << 24) << 20,
+                r.parsed("precision", name -> {
+                    try {
+                        return Precision.valueOf(name.toUpperCase(Locale.ROOT));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("unknown precision '" + name + "' (known: fp32, tf32)");
+                    }
+                }));
+    }
+
     public GpuSettings {
         if (streams < 1) {
             throw new IllegalArgumentException("streams must be >= 1, was " + streams);

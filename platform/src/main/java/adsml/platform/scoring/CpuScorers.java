@@ -8,7 +8,7 @@ import java.util.Locale;
  * TorchScript; on the {@link Engine#REFERENCE reference engine}, the plain-Java forward pass.
  */
 public final class CpuScorers {
-    /** {@code adsml.server.cpu-engine}: what scores on the CPU. */
+    /** {@code adsml.scheduler.cpu.engine}: what scores on the CPU. */
     public enum Engine {
         /** DJL's PyTorch engine: the serving engine. */
         DJL,

@@ -1,0 +1,84 @@
+package adsml.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.actors.ActorSettings;
+import adsml.http.HttpSettings;
+import adsml.platform.auction.AuctionSettings;
+import adsml.platform.config.SettingsReader;
+import adsml.platform.store.UserStoreSettings;
+import adsml.scheduler.CpuSettings;
+import adsml.scheduler.SchedulerSettings;
+import adsml.scheduler.gpu.Backends;
+import adsml.scheduler.gpu.GpuSettings;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.net.URL;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** Every adsml key has one home, a valid default, and a bound that start-up enforces by name. */
+class ConfigurationTest {
+    /** Reads every module's section the way AdsmlServer.start does. */
+    private static final List<Consumer<Config>> READERS = List.of(SettingsReader::requireKnownKeys, HttpSettings::from,
+            ServerSettings::from, ActorSettings::from, SchedulerSettings::from, CpuSettings::from,
+            c -> GpuSettings.from(c, 4096), Backends.Backend::from, AuctionSettings::from, UserStoreSettings::from);
+
+    @Test
+    void everyAdsmlKey_isDeclaredInExactlyOneReferenceConf() throws Exception {
+        Map<String, URL> homes = new HashMap<>();
+        for (URL url : Collections.list(getClass().getClassLoader().getResources("reference.conf"))) {
+            Config reference = ConfigFactory.parseURL(url);
+            if (!reference.hasPath("adsml")) {
+                continue;
+            }
+            for (String key : reference.getConfig("adsml").root().keySet()) {
+                URL other = homes.put(key, url);
+                assertTrue(other == null, "adsml." + key + " is declared in " + url + " and in " + other);
+            }
+        }
+        assertEquals(Map.of("platform", 1, "scheduler", 1, "actors", 1, "http", 1, "server", 1),
+                Map.of("platform", count(homes, "platform"), "scheduler", count(homes, "scheduler"),
+                        "actors", count(homes, "actors"), "http", count(homes, "http"), "server", count(homes, "server")));
+        assertFalse(ConfigFactory.parseResources("application.conf").hasPath("adsml"),
+                "application.conf only overrides Pekko; adsml's defaults live in the modules' reference.conf");
+    }
+
+    private static int count(Map<String, URL> homes, String key) {
+        return homes.containsKey(key) ? 1 : 0;
+    }
+
+    @Test
+    void theShippedDefaults_passEveryModulesChecks() {
+        Config config = ConfigFactory.load();
+        READERS.forEach(reader -> reader.accept(config));
+    }
+
+    @Test
+    void aValueOutOfBounds_failsStartUpNamingTheKey() {
+        for (Map.Entry<String, Object> bad : Map.<String, Object>of(
+                "adsml.http.port", 70000,
+                "adsml.http.max-body-bytes", 10,
+                "adsml.server.warm-up-requests", -1,
+                "adsml.scheduler.batching.max-batch-rows", 200_000_000,
+                "adsml.scheduler.cpu.engine", "tensorflow",
+                "adsml.scheduler.gpu.precision", "fp8",
+                "adsml.scheduler.backend", "tpu",
+                "adsml.platform.auction.reserve-ecpm", -1,
+                "adsml.actors.max-candidates", 0,
+                "adsml.scheduler.batching.max-queue-dely-ms", 1).entrySet()) {
+            Config config = ConfigFactory.parseMap(Map.of(bad.getKey(), bad.getValue())).withFallback(ConfigFactory.load());
+            ConfigException e = assertThrows(ConfigException.class, () -> READERS.forEach(reader -> reader.accept(config)),
+                    bad.getKey());
+            assertTrue(e.getMessage().contains(bad.getKey()), bad.getKey() + ": " + e.getMessage());
+        }
+    }
+}

@@ -102,9 +102,10 @@ public final class BatchingScheduler implements AutoCloseable {
      * probabilities for exactly these rows, or exceptionally with {@link QueueFullException} or
      * {@link DeadlineUnreachableException} (refused at once, both {@link OverloadException}s),
      * {@link DeadlineExceededException} (expired while queued, never scored),
-     * {@link VersionRetiredException}, {@link IllegalArgumentException} (bad shape or ids), the
-     * scorer's error when no healthy device could score it, or {@link RejectedExecutionException}
-     * once the scheduler is closed. Nothing is thrown.
+     * {@link VersionRetiredException}, {@link NoHealthyDeviceException} (no healthy device holds the
+     * version, or the batch failed on each that does; the last device's error is its cause), all
+     * {@link UnavailableException}s; {@link IllegalArgumentException} (bad shape or ids), or
+     * {@link RejectedExecutionException} once the scheduler is closed. Nothing is thrown.
      *
      * <p>The rows are copied into a device batch when the batch is formed, so the caller must not
      * change or reuse {@code rows} until the future is done.
@@ -124,7 +125,7 @@ public final class BatchingScheduler implements AutoCloseable {
             }
             if (!anyHealthyDeviceFor(version, List.of())) {
                 failed++;
-                job.fail(noDevice(version));
+                job.fail(noDevice(version, null));
                 return job.result();
             }
             long now = ticker.nanos();
@@ -308,7 +309,7 @@ public final class BatchingScheduler implements AutoCloseable {
             retries.addLast(work);
             return;
         }
-        Throwable error = work.lastError != null ? work.lastError : noDevice(version);
+        Throwable error = noDevice(version, work.lastError);
         for (Batch.Slice slice : work.batch.slices()) {
             if (!slice.job().isDone()) {
                 failed++;
@@ -350,8 +351,8 @@ public final class BatchingScheduler implements AutoCloseable {
         return false;
     }
 
-    private IllegalStateException noDevice(LoadedVersion version) {
-        return new IllegalStateException("no healthy device can score " + version.id());
+    private static NoHealthyDeviceException noDevice(LoadedVersion version, Throwable lastError) {
+        return new NoHealthyDeviceException(version.id(), lastError);
     }
 
     // ---- workers ----

@@ -1,11 +1,10 @@
 package adsml.scheduler;
 
-/**
- * The job's deadline passed while it waited for a batch: it was dropped and none of its rows
- * were scored. Carries no stack trace (it is routine under load).
- */
-public final class DeadlineExceededException extends RuntimeException {
+import java.time.Duration;
+
+/** The job's deadline passed while it waited for a batch: it was dropped and none of its rows were scored. */
+public final class DeadlineExceededException extends UnavailableException {
     public DeadlineExceededException(String message) {
-        super(message, null, false, false);
+        super(message, Duration.ofSeconds(1));
     }
 }

@@ -1,22 +1,14 @@
 package adsml.scheduler;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
- * The base of every refusal for lack of capacity, so that the edge maps all of them to a 503 with
- * {@code Retry-After}. Thrown on the hot path under overload, so it carries no stack trace.
+ * Refused for lack of capacity: too many requests in progress, a full queue, a deadline the queue
+ * cannot meet. Shed before any work is spent on the request.
  */
-public class OverloadException extends RuntimeException {
-    private final Duration retryAfter;
-
+public class OverloadException extends UnavailableException {
+    /** @param retryAfter the estimated time for the backlog to drain */
     public OverloadException(String message, Duration retryAfter) {
-        super(message, null, false, false);
-        this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
-    }
-
-    /** When a retry has a fair chance: the estimated time for the queue to drain. */
-    public Duration retryAfter() {
-        return retryAfter;
+        super(message, retryAfter);
     }
 }

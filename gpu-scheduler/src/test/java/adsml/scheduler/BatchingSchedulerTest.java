@@ -156,15 +156,18 @@ class BatchingSchedulerTest {
     }
 
     @Test
-    void deviceError_failsTheJobsWhenNoHealthyDeviceIsLeft() throws Exception {
+    void deviceError_failsTheJobsAsUnavailable_whenNoHealthyDeviceIsLeft() throws Exception {
         Fixtures.FakeDevice bad = new Fixtures.FakeDevice("bad", 2);
         IllegalStateException lost = new IllegalStateException("device lost");
         bad.failure = lost;
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(bad));
         try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad), Ticker.SYSTEM)) {
-            assertSame(lost, failureOf(scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE)));
-            assertInstanceOf(IllegalStateException.class,
-                    failureOf(scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE)));
+            Throwable tried = failureOf(scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            assertInstanceOf(NoHealthyDeviceException.class, tried);
+            assertSame(lost, tried.getCause(), "the device's own error is kept for the log");
+            Throwable refused = failureOf(scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            assertInstanceOf(NoHealthyDeviceException.class, refused);
+            assertEquals(null, refused.getCause(), "refused at once: no device was tried");
             assertEquals(1, bad.calls.get());
             assertEquals(2, scheduler.stats().failed());
         }

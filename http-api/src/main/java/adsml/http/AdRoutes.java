@@ -51,12 +51,10 @@ public final class AdRoutes {
     }
 
     public Route routes() {
-        return path(PathMatchers.segment("v1").slash("ads").slash(PathMatchers.integerSegment()), id -> concat(
+        return path(PathMatchers.segment("ads").slash(PathMatchers.integerSegment()), id -> concat(
                 get(() -> complete(read(id))),
-                put(() -> withSizeLimit(settings.maxBodyBytes(), () ->
-                        entity(Unmarshaller.entityToByteArray(), body -> completeWithFuture(
-                                CompletableFuture.supplyAsync(() -> upsert(id, body), writes)
-                                        .exceptionally(ErrorMapping::toResponse))))),
+                put(() -> JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(
+                        CompletableFuture.supplyAsync(() -> upsert(id, body), writes).exceptionally(ErrorMapping::toResponse)))),
                 delete(() -> complete(pause(id)))));
     }
 

@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
@@ -38,8 +39,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * The admin API under {@code /admin/api}, on its own listener; every route wants
- * {@code Authorization: Bearer <token>}.
+ * The models and scheduler part of the admin API, relative to {@code /admin/api} ({@link HttpApi} puts
+ * them there, behind the admin token).
  * <ul>
  *   <li>{@code GET /admin/api/models}: every version the registry knows, its state, when, and its validation
  *   or failure; and {@code onDisk}, the versions the models folder holds, loaded or not</li>
@@ -54,7 +55,6 @@ public final class AdminRoutes {
     private final ActiveModel model;
     private final BatchingScheduler scheduler;
     private final Scheduler actorScheduler;
-    private final AdminAuth auth;
     private final HttpSettings settings;
     private final int maxCandidates;
     private final Path modelsRoot;
@@ -76,26 +76,27 @@ public final class AdminRoutes {
         this.model = model;
         this.scheduler = scheduler;
         this.actorScheduler = actorScheduler;
-        this.auth = new AdminAuth(settings.adminToken());
         this.settings = settings;
     }
 
     public Route routes() {
-        return pathPrefix("admin", () -> pathPrefix("api", () -> auth.require(() -> concat(
-                path("models", () -> get(() -> completeWithFuture(listModels()))),
-                path(PathMatchers.segment("models").slash("rollback"), () -> post(() ->
-                        completeWithFuture(versionReply(AskPattern.askWithStatus(registry, ModelRegistry.Rollback::new,
-                                settings.adminTimeout(), actorScheduler))))),
-                path(PathMatchers.segment("models").slash(PathMatchers.segment()).slash(PathMatchers.segment()).slash("load"),
-                        (name, version) -> post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
-                                replyTo -> new ModelRegistry.Load(name, version, replyTo), settings.modelLoadTimeout(), actorScheduler))))),
-                path(PathMatchers.segment("models").slash(PathMatchers.segment()).slash(PathMatchers.segment()).slash("activate"),
-                        (name, version) -> post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
-                                replyTo -> new ModelRegistry.Activate(name, version, replyTo), settings.adminTimeout(), actorScheduler))))),
+        return concat(
+                pathPrefix("models", () -> concat(
+                        pathEnd(() -> get(() -> completeWithFuture(listModels()))),
+                        path("rollback", () -> post(() -> completeWithFuture(versionReply(
+                                AskPattern.askWithStatus(registry, ModelRegistry.Rollback::new, settings.adminTimeout(),
+                                        actorScheduler))))),
+                        path(PathMatchers.segment().slash(PathMatchers.segment()).slash("load"), (name, version) ->
+                                post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
+                                        replyTo -> new ModelRegistry.Load(name, version, replyTo), settings.modelLoadTimeout(),
+                                        actorScheduler))))),
+                        path(PathMatchers.segment().slash(PathMatchers.segment()).slash("activate"), (name, version) ->
+                                post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
+                                        replyTo -> new ModelRegistry.Activate(name, version, replyTo), settings.adminTimeout(),
+                                        actorScheduler))))))),
                 path("scheduler", () -> concat(
                         get(() -> complete(JsonResponses.ok(schedulerJson()))),
-                        put(() -> withSizeLimit(settings.maxBodyBytes(), () ->
-                                entity(Unmarshaller.entityToByteArray(), body -> complete(updateScheduler(body)))))))))));
+                        put(() -> JsonBody.of(settings.maxBodyBytes(), body -> complete(updateScheduler(body)))))));
     }
 
     private CompletionStage<HttpResponse> listModels() {
@@ -112,23 +113,9 @@ public final class AdminRoutes {
         }, blocking);
     }
 
-    /** A registry refusal says whose problem it is: a bad name 400, no such version 404, a state that forbids it 409. */
     private CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {
-        return reply.handleAsync((info, failure) -> {
-            if (failure == null) {
-                return JsonResponses.ok(info);
-            }
-            Throwable cause = ErrorMapping.unwrap(failure);
-            if (cause instanceof RegistryRefusal refusal) {
-                StatusCode status = switch (refusal.kind()) {
-                    case BAD_NAME -> StatusCodes.BAD_REQUEST;
-                    case NOT_FOUND -> StatusCodes.NOT_FOUND;
-                    case CONFLICT -> StatusCodes.CONFLICT;
-                };
-                return JsonResponses.error(status, cause.getMessage());
-            }
-            return ErrorMapping.toResponse(cause);
-        }, blocking);
+        return reply.handleAsync((info, failure) -> failure == null ? JsonResponses.ok(info) : ErrorMapping.toResponse(failure),
+                blocking);
     }
 
     private Map<String, Object> schedulerJson() {

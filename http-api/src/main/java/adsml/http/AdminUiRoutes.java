@@ -70,18 +70,19 @@ public final class AdminUiRoutes {
         this.loader = loader;
     }
 
+    /** The UI's files and pages, relative to {@code /admin} ({@link HttpApi} puts them there). */
     public Route routes() {
         return get(() -> extractUnmatchedPath(this::route));
     }
 
     private Route route(String path) {
-        if (path.equals("/admin")) {
+        if (path.isEmpty()) {
             return redirect(Uri.create("/admin/"), StatusCodes.MOVED_PERMANENTLY);
         }
-        if (!path.startsWith("/admin/")) {
+        if (!path.startsWith("/")) {
             return reject();
         }
-        String rest = path.substring("/admin/".length());
+        String rest = path.substring(1);
         if (rest.equals("api") || rest.startsWith("api/")) {
             return reject();
         }

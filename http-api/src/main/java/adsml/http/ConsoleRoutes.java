@@ -7,6 +7,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
 import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
@@ -30,8 +31,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * The admin API the web UI needs beyond models and the scheduler ({@link AdminRoutes}), under
- * {@code /admin/api}, with the same bearer token:
+ * The admin API the web UI needs beyond models and the scheduler ({@link AdminRoutes}), relative to
+ * {@code /admin/api} ({@link HttpApi} puts them there, behind the admin token):
  * <ul>
  *   <li>{@code GET overview}: serving figures as time series (see {@link OverviewSampler})</li>
  *   <li>{@code GET ads/{id}/counters}: the ad's live event counters; {@code GET ads/busiest?limit=10}:
@@ -44,7 +45,6 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 public final class ConsoleRoutes {
     private static final int MAX_LIST = 100;
 
-    private final AdminAuth auth;
     private final OverviewSampler overview;
     private final EventCounters counters;
     private final AdIndex index;
@@ -55,7 +55,6 @@ public final class ConsoleRoutes {
     /** @param blocking where user store reads run: they may reach RocksDB on disk */
     public ConsoleRoutes(OverviewSampler overview, EventCounters counters, AdIndex index, UserStore users, HttpSettings settings,
                   Executor blocking) {
-        this.auth = new AdminAuth(settings.adminToken());
         this.overview = overview;
         this.counters = counters;
         this.index = index;
@@ -65,22 +64,21 @@ public final class ConsoleRoutes {
     }
 
     public Route routes() {
-        return pathPrefix("admin", () -> pathPrefix("api", () -> auth.require(() -> concat(
+        return concat(
                 path("overview", () -> get(() -> complete(JsonResponses.ok(overview.overview())))),
                 path("vocabulary", () -> get(() -> complete(JsonResponses.ok(vocabulary())))),
-                path(PathMatchers.segment("ads").slash("busiest"), () -> get(() ->
-                        parameterOptional("limit", limit -> complete(busiest(limit))))),
-                path(PathMatchers.segment("ads").slash(PathMatchers.integerSegment()).slash("counters"), id ->
-                        get(() -> complete(adCounters(id)))),
-                path(PathMatchers.segment("ads").slash(PathMatchers.integerSegment()).slash("paused"), id ->
-                        put(() -> withSizeLimit(settings.maxBodyBytes(), () ->
-                                entity(Unmarshaller.entityToByteArray(), body -> complete(setPaused(id, body)))))),
-                path("users", () -> get(() -> parameterOptional("limit", limit ->
-                        completeWithFuture(CompletableFuture.supplyAsync(() -> firstUsers(limit), blocking)
-                                .exceptionally(ErrorMapping::toResponse))))),
-                path(PathMatchers.segment("users").slash(PathMatchers.segment()), key -> get(() ->
-                        completeWithFuture(CompletableFuture.supplyAsync(() -> user(key), blocking)
-                                .exceptionally(ErrorMapping::toResponse))))))));
+                pathPrefix("ads", () -> concat(
+                        path("busiest", () -> get(() -> parameterOptional("limit", limit -> complete(busiest(limit))))),
+                        path(PathMatchers.integerSegment().slash("counters"), id -> get(() -> complete(adCounters(id)))),
+                        path(PathMatchers.integerSegment().slash("paused"), id -> put(() ->
+                                JsonBody.of(settings.maxBodyBytes(), body -> complete(setPaused(id, body))))))),
+                pathPrefix("users", () -> concat(
+                        pathEnd(() -> get(() -> parameterOptional("limit", limit ->
+                                completeWithFuture(CompletableFuture.supplyAsync(() -> firstUsers(limit), blocking)
+                                        .exceptionally(ErrorMapping::toResponse))))),
+                        path(PathMatchers.segment(), key -> get(() ->
+                                completeWithFuture(CompletableFuture.supplyAsync(() -> user(key), blocking)
+                                        .exceptionally(ErrorMapping::toResponse)))))));
     }
 
     private HttpResponse busiest(Optional<String> limit) {

@@ -1,13 +1,12 @@
 package adsml.http;
 
-import adsml.actors.ranking.NoActiveModelException;
-import adsml.scheduler.DeadlineExceededException;
-import adsml.scheduler.OverloadException;
-import adsml.scheduler.VersionRetiredException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
+import adsml.actors.models.RegistryRefusal;
+import adsml.scheduler.UnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
@@ -15,9 +14,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where a failure becomes a status: bad input 400, too large 413, every kind of
- * overload (and a request whose deadline passed, or no active model) 503 with Retry-After,
- * anything else 500 with a generic body: no class names or paths leak to clients.
+ * The one place where a failure becomes a status:
+ * <ul>
+ *   <li>bad input ({@link BadRequestException}): 400 with the reason; a body over the limit: 413</li>
+ *   <li>a refusal of the model registry: a bad name 400, no such version 404, a state that forbids it 409</li>
+ *   <li>every kind of "cannot serve now" ({@link UnavailableException}: overload, a deadline that passed, no
+ *   active model, no healthy device), and a wait that timed out or an executor that refused work while the
+ *   server stops: 503 with {@code Retry-After}</li>
+ *   <li>anything else: 500 with a generic body, logged; no class names or paths reach the client</li>
+ * </ul>
  */
 public final class ErrorMapping {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
@@ -34,14 +39,18 @@ public final class ErrorMapping {
         if (cause instanceof EntityStreamSizeException size) {
             return JsonResponses.error(StatusCodes.PAYLOAD_TOO_LARGE, "body larger than " + size.limit() + " bytes");
         }
-        if (cause instanceof OverloadException overload) {
-            return JsonResponses.unavailable("overloaded: " + overload.getMessage(), overload.retryAfter());
+        if (cause instanceof RegistryRefusal refusal) {
+            return JsonResponses.error(switch (refusal.kind()) {
+                case BAD_NAME -> StatusCodes.BAD_REQUEST;
+                case NOT_FOUND -> StatusCodes.NOT_FOUND;
+                case CONFLICT -> StatusCodes.CONFLICT;
+            }, cause.getMessage());
         }
-        if (cause instanceof DeadlineExceededException) {
-            return JsonResponses.unavailable("deadline exceeded before the request was ranked", RETRY_SOON);
-        }
-        if (cause instanceof NoActiveModelException || cause instanceof VersionRetiredException) {
-            return JsonResponses.unavailable("no model version could score the request", RETRY_SOON);
+        if (cause instanceof UnavailableException unavailable) {
+            if (unavailable.getCause() != null) {
+                LOG.warn("answered 503: {}", unavailable.getMessage(), unavailable.getCause());
+            }
+            return JsonResponses.unavailable(unavailable.getMessage(), unavailable.retryAfter());
         }
         if (cause instanceof TimeoutException || cause instanceof RejectedExecutionException) {
             return JsonResponses.unavailable("the server could not answer in time", RETRY_SOON);
@@ -50,9 +59,10 @@ public final class ErrorMapping {
         return JsonResponses.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error");
     }
 
+    /** The failure inside the wrappers that futures put around it. */
     static Throwable unwrap(Throwable t) {
         Throwable cause = t;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;

@@ -68,9 +68,8 @@ public final class EventRoutes {
     }
 
     public Route routes() {
-        return path(PathMatchers.segment("v1").slash("events"), () -> post(() ->
-                withSizeLimit(settings.maxBodyBytes(), () ->
-                        entity(Unmarshaller.entityToByteArray(), body -> completeWithFuture(append(body))))));
+        return path("events", () -> post(() ->
+                JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(append(body)))));
     }
 
     private CompletionStage<HttpResponse> append(byte[] body) {

@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 
 import adsml.actors.models.ActiveModel;
 import adsml.scheduler.BatchingScheduler;
@@ -40,8 +41,9 @@ public final class HealthRoutes {
 
     public Route routes() {
         return concat(
-                path(PathMatchers.segment("health").slash("live"), () -> get(() -> complete(JsonResponses.ok(Map.of("status", "live"))))),
-                path(PathMatchers.segment("health").slash("ready"), () -> get(() -> complete(ready()))),
+                pathPrefix("health", () -> concat(
+                        path("live", () -> get(() -> complete(JsonResponses.ok(Map.of("status", "live"))))),
+                        path("ready", () -> get(() -> complete(ready()))))),
                 path("metrics", () -> get(() -> complete(HttpResponse.create()
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))));
     }

@@ -1,19 +1,15 @@
 package adsml.http;
 
-import static org.apache.pekko.http.javadsl.server.Directives.concat;
-
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The two listeners: the public API, and the admin API on an address of its own (loopback by
- * default) so that it can be firewalled apart. Both answer errors through {@link ApiEdge}.
+ * default) so that it can be firewalled apart. What each answers is {@link HttpApi}'s.
  */
 public final class Listeners {
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
@@ -26,15 +22,12 @@ public final class Listeners {
         this.admin = admin;
     }
 
-    public static Listeners bind(ActorSystem<?> system, HttpSettings settings, ServingMetrics metrics, List<Route> publicRoutes,
-                                 Route adminRoutes) throws Exception {
+    public static Listeners bind(ActorSystem<?> system, HttpSettings settings, HttpApi routes) throws Exception {
         Http http = Http.get(system);
-        ServerBinding api = http.newServerAt(settings.host(), settings.port())
-                .bind(ApiEdge.wrap(concat(publicRoutes.get(0), publicRoutes.subList(1, publicRoutes.size()).toArray(Route[]::new)), metrics))
+        ServerBinding api = http.newServerAt(settings.host(), settings.port()).bind(routes.publicListener())
                 .toCompletableFuture().get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         try {
-            ServerBinding admin = http.newServerAt(settings.adminHost(), settings.adminPort())
-                    .bind(ApiEdge.wrap(adminRoutes, metrics))
+            ServerBinding admin = http.newServerAt(settings.adminHost(), settings.adminPort()).bind(routes.adminListener())
                     .toCompletableFuture().get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             return new Listeners(api, admin);
         } catch (Exception e) {

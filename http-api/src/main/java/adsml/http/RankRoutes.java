@@ -11,6 +11,7 @@ import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
 import adsml.actors.ranking.StagePool;
 import adsml.platform.domain.Context;
+import adsml.scheduler.OverloadException;
 import adsml.scheduler.Ticker;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -21,12 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * {@code POST /v1/rank}: validates the body, stamps the deadline, asks a ranking coordinator and
+ * {@code POST /v1/rank} ({@code rank} under {@code /v1}): validates the body, stamps the deadline, asks a ranking coordinator and
  * answers the ranked ads with the model version, candidate counts and stage timings.
  */
 public final class RankRoutes {
@@ -55,9 +55,8 @@ public final class RankRoutes {
     }
 
     public Route routes() {
-        return path(PathMatchers.segment("v1").slash("rank"), () -> post(() ->
-                withSizeLimit(settings.maxBodyBytes(), () ->
-                        entity(Unmarshaller.entityToByteArray(), body -> completeWithFuture(rank(body))))));
+        return path("rank", () -> post(() ->
+                JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(rank(body)))));
     }
 
     private CompletionStage<HttpResponse> rank(byte[] body) {
@@ -65,8 +64,8 @@ public final class RankRoutes {
         RankRequest request = RankRequest.parse(body, settings.rankLimits());
         if (inFlight.incrementAndGet() > settings.maxInFlightRanks()) {
             inFlight.decrementAndGet();
-            HttpResponse shed = JsonResponses.unavailable("overloaded: " + settings.maxInFlightRanks()
-                    + " rank requests already in progress", RETRY_SOON);
+            HttpResponse shed = ErrorMapping.toResponse(new OverloadException(settings.maxInFlightRanks()
+                    + " rank requests already in progress", RETRY_SOON));
             metrics.rank(shed.status().intValue(), ticker.nanos() - started, null);
             return CompletableFuture.completedFuture(shed);
         }

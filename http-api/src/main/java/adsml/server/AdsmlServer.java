@@ -15,6 +15,8 @@ import adsml.actors.models.VersionInfo;
 import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
+import adsml.http.HttpApi;
+import adsml.http.OpenApiRoutes;
 import adsml.http.AdRoutes;
 import adsml.http.AdminRoutes;
 import adsml.http.AdminUiRoutes;
@@ -183,25 +185,22 @@ public final class AdsmlServer implements AutoCloseable {
             ServingMetrics metrics = new ServingMetrics(scheduler);
             EventCounters counters = new EventCounters();
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
-            List<Route> publicRoutes = List.of(
-                    new RankRoutes(actors.coordinators(), system.scheduler(), Ticker.SYSTEM, effective, metrics).routes(),
-                    new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters,
-                            system.executionContext()).routes(),
-                    new AdRoutes(index, world.campaigns(), budget, effective, blocking).routes(),
-                    new HealthRoutes(model, scheduler, metrics, warm::get).routes());
             OverviewSampler overview = new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC());
             // Cancelled with the actor system, before the scheduler it reads is closed.
             system.scheduler().scheduleAtFixedRate(Duration.ZERO, OverviewSampler.INTERVAL, overview::sample,
                     system.executionContext());
-            // The admin listener serves the admin API, the web UI, and the public API as well, so that
-            // the UI calls it from its own origin (no cross-origin requests to the public listener).
-            Route[] alsoOnAdmin = Stream.concat(Stream.of(
-                    new ConsoleRoutes(overview, counters, index, users, effective, blocking).routes(),
-                    new AdminUiRoutes().routes()), publicRoutes.stream()).toArray(Route[]::new);
-            listeners = Listeners.bind(system, effective, metrics, publicRoutes, concat(
+            HttpApi.Areas areas = new HttpApi.Areas(
+                    new RankRoutes(actors.coordinators(), system.scheduler(), Ticker.SYSTEM, effective, metrics),
+                    new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters,
+                            system.executionContext()),
+                    new AdRoutes(index, world.campaigns(), budget, effective, blocking),
+                    new HealthRoutes(model, scheduler, metrics, warm::get),
+                    new OpenApiRoutes(),
                     new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
-                            actorSettings.maxCandidates(), models.toRealPath(), blocking).routes(),
-                    alsoOnAdmin));
+                            actorSettings.maxCandidates(), models.toRealPath(), blocking),
+                    new ConsoleRoutes(overview, counters, index, users, effective, blocking),
+                    new AdminUiRoutes());
+            listeners = Listeners.bind(system, effective, HttpApi.of(areas, token, metrics));
             // Listening already, so /health/live answers during a long load; /health/ready waits for the warm-up.
             Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
             if (version.isPresent() && settings.warmUpRequests() > 0 && !world.users().isEmpty()) {

@@ -1,5 +1,6 @@
 package adsml.http;
 
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class AdminUiRoutesTest {
         scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(device), Ticker.SYSTEM);
         system = ActorSystem.create(Behaviors.empty(), "ui-test");
         binding = Http.get(system).newServerAt("127.0.0.1", 0)
-                .bind(ApiEdge.wrap(new AdminUiRoutes(loader).routes(), new ServingMetrics(scheduler)))
+                .bind(ApiEdge.wrap(pathPrefix("admin", () -> new AdminUiRoutes(loader).routes()), new ServingMetrics(scheduler)))
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 

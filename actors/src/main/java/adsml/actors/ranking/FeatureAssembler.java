@@ -49,12 +49,22 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         }
     }
 
-    /**
-     * The answer: the features and, row-major {@code [rows, heads]}, their scores by {@code version};
-     * or {@code failure} (with {@code scores} and {@code version} null) when they could not be scored.
-     * A request without rows has no scores to wait for: it is answered at once, with the active version.
-     */
-    public record Scored(long request, Features features, String version, float[] scores, Throwable failure) {
+    /** The answer to {@link Assemble}: the request's features, scored or not. */
+    public sealed interface Scored {
+        long request();
+
+        Features features();
+
+        /**
+         * Row-major {@code [rows, heads]} scores by {@code version}. A request without rows has no scores
+         * to wait for: it is answered at once, with the active version.
+         */
+        record Ready(long request, Features features, String version, float[] scores) implements Scored {
+        }
+
+        /** The features could not be scored, for {@code failure}. */
+        record Failed(long request, Features features, Throwable failure) implements Scored {
+        }
     }
 
     private final AdIndex index;
@@ -105,17 +115,17 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
                       ActorRef<Scored> replyTo) {
         Optional<LoadedVersion> version = model.current();
         if (version.isEmpty()) {
-            replyTo.tell(new Scored(request, features, null, null, new NoActiveModelException()));
+            replyTo.tell(new Scored.Failed(request, features, new NoActiveModelException()));
             return;
         }
         String id = version.get().id();
         if (features.batch().rows() == 0) {
-            replyTo.tell(new Scored(request, features, id, new float[0], null));
+            replyTo.tell(new Scored.Ready(request, features, id, new float[0]));
             return;
         }
         scheduler.submit(version.get(), features.batch(), query.deadlineNanos(), Priority.LIVE)
                 .whenComplete((scores, failure) -> replyTo.tell(failure == null
-                        ? new Scored(request, features, id, scores, null)
-                        : new Scored(request, features, null, null, failure)));
+                        ? new Scored.Ready(request, features, id, scores)
+                        : new Scored.Failed(request, features, failure)));
     }
 }

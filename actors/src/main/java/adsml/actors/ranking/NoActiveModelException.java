@@ -1,8 +1,11 @@
 package adsml.actors.ranking;
 
-/** No model version is active yet: the service is up but cannot rank (the edge answers 503). */
-public final class NoActiveModelException extends RuntimeException {
+import adsml.scheduler.UnavailableException;
+import java.time.Duration;
+
+/** No model version is active yet: the service is up but cannot rank. */
+public final class NoActiveModelException extends UnavailableException {
     public NoActiveModelException() {
-        super("no model version is active");
+        super("no model version is active", Duration.ofSeconds(5));
     }
 }

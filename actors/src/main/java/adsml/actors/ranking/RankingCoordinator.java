@@ -119,9 +119,9 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         if (r == null) {
             return this; // answered at its deadline already
         }
-        if (s.failure() != null) {
-            Throwable cause = s.failure() instanceof CompletionException && s.failure().getCause() != null
-                    ? s.failure().getCause() : s.failure();
+        if (s instanceof FeatureAssembler.Scored.Failed failed) {
+            Throwable cause = failed.failure() instanceof CompletionException && failed.failure().getCause() != null
+                    ? failed.failure().getCause() : failed.failure();
             if (cause instanceof VersionRetiredException && !r.resubmitted) {
                 // Two swaps landed between reading the active version and the job holding it: read it again, once.
                 r.resubmitted = true;
@@ -130,12 +130,13 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             }
             return fail(s.request(), cause);
         }
+        FeatureAssembler.Scored.Ready ready = (FeatureAssembler.Scored.Ready) s;
         if (pipeline.ticker().nanos() > r.query.deadlineNanos()) {
             return onDeadline(s.request()); // scores that come after the deadline are as good as none
         }
         RankResult result;
         try {
-            result = result(r, s.features(), s.version(), s.scores());
+            result = result(r, ready.features(), ready.version(), ready.scores());
         } catch (RuntimeException e) {
             getContext().getLog().error("ranking failed after scoring", e);
             return fail(s.request(), e);

@@ -2,7 +2,6 @@ package adsml.actors.ranking;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import adsml.actors.models.ActiveModel;
 import adsml.platform.features.DemoFeatures;
@@ -48,10 +47,9 @@ class FeatureAssemblerTest {
         assembler.tell(new FeatureAssembler.Assemble(9, query, new CandidateRetriever.Candidates(DemoFeatures.coldStart(0, 0),
                 true, new int[] {0}, 1, 0L), probe.getRef()));
 
-        FeatureAssembler.Scored answer = probe.receiveMessage();
+        FeatureAssembler.Scored.Failed answer = assertInstanceOf(FeatureAssembler.Scored.Failed.class, probe.receiveMessage());
         assertInstanceOf(NoActiveModelException.class, answer.failure());
         assertEquals(9, answer.request(), "answered for the coordinator's request");
-        assertNull(answer.scores());
         assertEquals(1, answer.features().batch().rows(), "the features are assembled all the same");
         assertEquals(0, answer.features().bids().adIds()[0]);
         scheduler.close();

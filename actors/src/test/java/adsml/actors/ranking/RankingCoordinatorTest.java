@@ -81,8 +81,7 @@ class RankingCoordinatorTest {
                 query(Ticker.SYSTEM.nanos() + Duration.ofSeconds(5).toNanos()), reply.getRef()));
         CandidateRetriever.Retrieve retrieve = retriever.expectMessageClass(CandidateRetriever.Retrieve.class);
         assertEquals(assembler.getRef(), retrieve.assembler(), "retrieval hands its candidates to the pool's assembler");
-        retrieve.replyTo().tell(new FeatureAssembler.Scored(retrieve.request(), features(), null, null,
-                new NoActiveModelException()));
+        retrieve.replyTo().tell(new FeatureAssembler.Scored.Failed(retrieve.request(), features(), new NoActiveModelException()));
         StatusReply<RankResult> answer = reply.receiveMessage(Duration.ofSeconds(2));
         assertInstanceOf(NoActiveModelException.class, answer.getError());
     }
@@ -102,15 +101,15 @@ class RankingCoordinatorTest {
         assertNotEquals(r1.request(), r2.request());
 
         // Answered in the other order: the second's scores, then the first's failure.
-        r2.replyTo().tell(new FeatureAssembler.Scored(r2.request(), features(), "v7", new float[] {0.5f}, null));
-        r1.replyTo().tell(new FeatureAssembler.Scored(r1.request(), features(), null, null, new NoActiveModelException()));
+        r2.replyTo().tell(new FeatureAssembler.Scored.Ready(r2.request(), features(), "v7", new float[] {0.5f}));
+        r1.replyTo().tell(new FeatureAssembler.Scored.Failed(r1.request(), features(), new NoActiveModelException()));
         RankResult ranked = second.receiveMessage(Duration.ofSeconds(2)).getValue();
         assertEquals("v7", ranked.modelVersion());
         assertEquals(7, ranked.ads().get(0).adId());
         assertEquals(0.5f, ranked.ads().get(0).pctr());
         assertInstanceOf(NoActiveModelException.class, first.receiveMessage(Duration.ofSeconds(2)).getError());
 
-        r2.replyTo().tell(new FeatureAssembler.Scored(r2.request(), features(), "v7", new float[] {0.5f}, null));
+        r2.replyTo().tell(new FeatureAssembler.Scored.Ready(r2.request(), features(), "v7", new float[] {0.5f}));
         second.expectNoMessage(Duration.ofMillis(200));
     }
 

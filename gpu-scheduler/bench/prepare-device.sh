@@ -5,7 +5,7 @@
 #   bash gpu-scheduler/bench/gpu-bench.sh
 # DATA_DIR (default ./adsml-data, as 'adsml demo' leaves it) gives the demo model that gpu-serve.sh
 # serves there; without one the serving step is left out. Everything travels as one xz archive,
-# .device/bundle.tar.xz, that gpu-bench.sh unpacks: a Java runtime (make-jre.sh), the jars the GPU
+# .device/bundle.tar.xz, that gpu-bench.sh unpacks: a Java runtime (jlink), the jars the GPU
 # tests, the benchmark and the server load, stored uncompressed inside so that xz compresses across
 # them (22 MB instead of 78 MB of jars), the GPU tests' classes and the model. Left out: DJL's
 # PyTorch library (111 MB; the server scores its CPU side with the plain-Java reference there),
@@ -14,12 +14,13 @@ set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
 data=${1:-adsml-data}
-make_jre=${MAKE_JRE:-/work/shared/gpu/make-jre.sh}
-[ -x "$make_jre" ] || make_jre=$(cd "$root/.." && pwd)/shared/gpu/make-jre.sh
 
 mvn -q -B -ntp -DskipTests install
 rm -rf .device/lib .device/gpu-test-classes .device/model .device/bundle.tar.xz
-bash "$make_jre" .device/jre
+# A small Java runtime for a machine without one: the modules the server, the benchmark and the tests load.
+rm -rf .device/jre
+jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.naming,java.net.http,java.sql,java.xml,jdk.management,java.instrument,jdk.crypto.ec,jdk.zipfs \
+      --strip-debug --no-header-files --no-man-pages --compress=2 --output .device/jre
 deps=$(mktemp -d)
 trap 'rm -rf "$deps"' EXIT
 mvn -q -B -ntp -pl gpu-scheduler dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$deps/bench"

@@ -180,7 +180,7 @@ public final class GpuBenchmark {
 
     /**
      * Dense datasheet peaks (TFLOP/s) of the cards this project is lent; NaN for others. Leads, not
-     * measurements: HOPPER.md and KINDS.md say to hold kernels against measured ceilings where known.
+     * measurements: kernels are held against measured ceilings where known.
      */
     private static double peakTflops(String card, Precision precision) {
         boolean pcie = card.contains("PCIe");

@@ -37,9 +37,9 @@ import org.apache.pekko.pattern.StatusReply;
  * request's deadline passes first, it fails with {@link DeadlineExceededException} and whatever
  * is still running for it is ignored (the scheduler drops it unscored).
  *
- * <p>Long-lived, one per core, each holding its requests in flight by number: an actor spawned and
- * stopped per request cost a spawn, its start and stop messages and its parent's notice of the
- * stop, a fifth of Pekko's dispatcher time per request (JFR).
+ * <p>Long-lived, one per core, each holding its requests in flight by number: an actor per request
+ * would cost a spawn, its start and stop messages and its parent's notice of the stop, on every
+ * request, on the dispatcher that also runs HTTP.
  */
 public final class RankingCoordinator extends AbstractBehavior<RankingCoordinator.Command> {
 

@@ -35,7 +35,7 @@ final class DcnPlan {
      * per multiprocessor of an H100/H200 (132). Below that smaller tiles keep more of the chip busy.
      */
     static final int BIG_TILE_MIN_BLOCKS = 128;
-    /** The widest layer input that fp32 runs on 3xTF32 (x100's 4096; its measured error in PERF-NOTES.md run 10). */
+    /** The widest layer input that fp32 runs on 3xTF32: x100's 4096, the widest its 1e-4 bound was checked on. */
     static final int MAX_3XTF32_WIDTH = 4096;
     private static final int MAX_GRID_Y = 65_535;
     private static final int MAX_GATHER_BLOCKS = 1 << 20;
@@ -324,8 +324,8 @@ final class DcnPlan {
     }
 
     /**
-     * The mma.sync kernels wherever the input width allows and their shared memory fits (measured
-     * faster at every x100 and demo layer, gpu-scheduler/bench/PERF-NOTES.md runs 6-10), in the
+     * The mma.sync kernels wherever the input width allows and their shared memory fits (faster at
+     * every x100 and demo layer: gpu-scheduler/bench/PERF-NOTES.md), in the
      * largest tile that still makes about a block per multiprocessor: 128 x 128, else 128 x 64, else
      * 64 x 64. For fp32 (3xTF32) only up to {@link #MAX_3XTF32_WIDTH} inputs: the tensor cores'
      * accumulation error grows with K, and that is the widest layer its 1e-4 was measured on.

@@ -25,11 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@link Transport} over plain HTTP/1.1 keep-alive sockets: one blocking exchange per request on
- * a pooled connection, on a cached pool of daemon threads (as many as requests in flight). With
- * the JDK's HttpClient the generator spent 1.3 ms of CPU per rank request, a quarter of what the
- * server spent, and on the same 2 cores that came out of the server's share; this writes one
- * prepared request and reads the status line, the headers and the body it discards (0.25 ms;
- * BENCHMARKS.md).
+ * a pooled connection, on a cached pool of daemon threads (as many as requests in flight). It
+ * writes one prepared request and reads the status line, the headers and the body it discards:
+ * a generator on the server's own machine must cost far less CPU per request than the server, or
+ * it measures itself (the JDK's HttpClient cost about five times as much; docs/perf-log.md).
  *
  * <p>Each request has the whole timeout, connect and answer together. A reused connection that
  * fails before the first byte of its answer had been closed by the server while idle (or the

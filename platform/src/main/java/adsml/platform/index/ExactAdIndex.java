@@ -37,8 +37,8 @@ import java.util.Optional;
  * zero embedding (a cold start) ties every ad at 0, where no bound prunes: that query walks the ad
  * ids instead, since the ranking is then the id order. Budgets are read
  * for a few thousand ads, not 100,000. Scratch arrays are per thread, so retrieval allocates
- * nothing once a thread has seen its largest {@code max}. BENCHMARKS.md has the time per retrieval
- * (AdIndexBenchmark).
+ * nothing once a thread has seen its largest {@code max}. {@code tests/bench AdIndexBenchmark} times
+ * a retrieval.
  *
  * <p>Concurrency: copy-on-write. Readers take one volatile read of an immutable snapshot and never
  * lock or contend, and a retrieval sees one consistent state of every ad (a read-write lock would

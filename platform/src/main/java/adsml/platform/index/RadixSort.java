@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Sorts longs ascending, as {@code Arrays.sort} does, a byte at a time from the least significant
  * (LSD radix sort), skipping the bytes every key shares (a retrieval's keys share their top bytes:
- * ad ids are small, scores close). With it instead of Arrays.sort, a retrieval of 1000 of 100,000
- * ads took 208-209 us against 226 us ({@code tests/bench 'AdIndexBenchmark.retrieve$'}, BENCHMARKS.md).
+ * ad ids are small, scores close), so a retrieval's final sort costs a few passes over its keys
+ * instead of a comparison sort's n log n ({@code tests/bench 'AdIndexBenchmark.retrieve$'} compares
+ * the two).
  */
 final class RadixSort {
     private static final int BYTES = Long.BYTES;

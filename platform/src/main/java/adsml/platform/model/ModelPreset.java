@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The named model shapes of DESIGN.md, so that every benchmark and comparison means the same
+ * The named model shapes, so that every benchmark and comparison means the same
  * model. {@code demo} is what the demo trains; the others are shapes for benchmarks, on the demo
  * features or, for {@code ref}, on the 26 x 16 + 13 shape that PyTorch was timed on.
  */

@@ -138,8 +138,8 @@ public final class DjlScorer implements Scorer {
     /**
      * Sets how many threads PyTorch uses inside one operation, for the whole process. A server
      * that runs one scoring worker per core wants 1: with more, the workers' threads and the
-     * request stages' threads fight over the cores, and a GEMM waits for its slowest thread
-     * (measured: p99 at 50 QPS fell from 80-139 ms to 17-18 ms with 1, BENCHMARKS.md).
+     * request stages' threads fight over the cores, and a GEMM waits for its slowest thread, which
+     * shows in the tail latency (docs/perf-log.md has the measurement).
      */
     public static void setIntraOpThreads(int threads) {
         if (threads < 1) {

@@ -37,7 +37,7 @@ public final class ErrorMapping {
             return JsonResponses.error(StatusCodes.BAD_REQUEST, cause.getMessage());
         }
         if (cause instanceof EntityStreamSizeException size) {
-            return JsonResponses.error(StatusCodes.PAYLOAD_TOO_LARGE, "body larger than " + size.limit() + " bytes");
+            return JsonResponses.error(StatusCodes.CONTENT_TOO_LARGE, "body larger than " + size.limit() + " bytes");
         }
         if (cause instanceof RegistryRefusal refusal) {
             return JsonResponses.error(switch (refusal.kind()) {

@@ -2,6 +2,7 @@ package adsml.platform.model;
 
 import adsml.platform.features.FeatureSchema;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -102,7 +103,7 @@ public final class ModelJson {
         Map<String, Object> training = new LinkedHashMap<>();
         JsonNode tr = root.get("training");
         if (tr != null && tr.isObject()) {
-            training.putAll(JSON.convertValue(tr, Map.class));
+            training.putAll(JSON.convertValue(tr, new TypeReference<Map<String, Object>>() {}));
         }
         return new ModelSpec(textField(root, "name", where), textField(root, "version", where), architecture, schema,
                 embeddingDim, crossLayers, mlp, heads, calibration, torchScript, training);

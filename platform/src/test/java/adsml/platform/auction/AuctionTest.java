@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import adsml.platform.index.BudgetTracker;
-import adsml.platform.index.FakeClock;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Targeting;
+import adsml.platform.testing.FakeClock;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

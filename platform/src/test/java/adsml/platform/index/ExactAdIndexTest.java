@@ -15,6 +15,7 @@ import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.testing.FakeClock;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.offline.generator.WorldGenerator;

@@ -15,7 +15,9 @@ import adsml.platform.model.Model;
 import adsml.platform.model.ModelPreset;
 import adsml.platform.model.ModelSpec;
 import adsml.platform.scoring.ReferenceScorer;
+import adsml.platform.testing.FakeClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -253,16 +255,16 @@ class BatchingSchedulerTest {
 
     @Test
     void submit_jobWhoseDeadlinePassesWhileQueuedIsNeverScored() throws Exception {
-        Fixtures.FakeTicker ticker = new Fixtures.FakeTicker();
+        FakeClock clock = new FakeClock(Instant.parse("2025-03-01T12:00:00Z"));
         Fixtures.FakeDevice device = new Fixtures.FakeDevice("fake0", 1);
         device.gate = new CountDownLatch(1);
         SchedulerSettings settings = SchedulerSettings.defaults().withMaxQueueDelay(Duration.ZERO);
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(device));
-        try (BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(device), ticker)) {
-            CompletableFuture<float[]> running = scheduler.submit(version, tinyRows(5, 1), ticker.nanos() + 100 * SECOND, Priority.LIVE);
+        try (BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(device), clock::nanos)) {
+            CompletableFuture<float[]> running = scheduler.submit(version, tinyRows(5, 1), clock.nanos() + 100 * SECOND, Priority.LIVE);
             assertTrue(device.awaitEntered());
-            CompletableFuture<float[]> doomed = scheduler.submit(version, tinyRows(5, 2), ticker.nanos() + 1_000_000, Priority.LIVE);
-            ticker.advance(2_000_000);
+            CompletableFuture<float[]> doomed = scheduler.submit(version, tinyRows(5, 2), clock.nanos() + 1_000_000, Priority.LIVE);
+            clock.advance(Duration.ofNanos(2_000_000));
 
             assertInstanceOf(DeadlineExceededException.class, failureOf(doomed));
             device.gate.countDown();

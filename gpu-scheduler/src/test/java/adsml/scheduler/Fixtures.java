@@ -16,9 +16,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
-/** Shared test fixtures: a tiny model, a fake clock and a fake device whose scorer can block or fail. */
+/** Shared test fixtures: a tiny model and a fake device whose scorer can block or fail. */
 final class Fixtures {
     static final FeatureSchema TINY_SCHEMA = new FeatureSchema("tiny",
             List.of(new FeatureSchema.Slot("a", 10), new FeatureSchema.Slot("b", 5)), List.of("x"));
@@ -39,19 +38,6 @@ final class Fixtures {
     /** What {@link FakeScorer} writes: the row's dense value plus the head index, so every row's scores are its own. */
     static float fakeScore(FeatureBatch rows, int r, int head) {
         return rows.dense()[r * rows.denseDims()] + head;
-    }
-
-    static final class FakeTicker implements Ticker {
-        private final AtomicLong now = new AtomicLong(1_000_000_000L);
-
-        @Override
-        public long nanos() {
-            return now.get();
-        }
-
-        void advance(long nanos) {
-            now.addAndGet(nanos);
-        }
     }
 
     static final class FakeDevice implements Device {

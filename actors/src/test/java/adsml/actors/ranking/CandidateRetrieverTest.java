@@ -16,16 +16,17 @@ import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.testing.FakeClock;
 import adsml.scheduler.Ticker;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -134,13 +135,13 @@ class CandidateRetrieverTest {
     @Test
     void aRequestWhoseDeadlinePassedDuringTheLoad_isDropped() throws Exception {
         SlowStore store = new SlowStore();
-        AtomicLong now = new AtomicLong();
+        FakeClock clock = new FakeClock(Instant.parse("2025-03-01T12:00:00Z"));
         ActorRef<CandidateRetriever.Command> retriever =
-                KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, now::get));
+                KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, clock::nanos));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
-        retriever.tell(retrieve(7, 1_000, probe));
+        retriever.tell(retrieve(7, clock.nanos() + 1_000, probe));
         Runnable load = store.pendingLoads.take(); // the retriever has asked, before its deadline
-        now.set(1_000);
+        clock.advance(Duration.ofNanos(1_000));
         load.run();
         probe.expectNoMessage(Duration.ofMillis(200));
     }

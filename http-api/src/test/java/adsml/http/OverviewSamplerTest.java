@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.actors.events.Event;
 import adsml.actors.ranking.RankResult;
+import adsml.platform.testing.FakeClock;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.SchedulerSettings;
 import adsml.scheduler.Ticker;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class OverviewSamplerTest {
+    private static final Instant START = Instant.ofEpochMilli(1_764_000_000_000L);
     private static final RankResult OK = new RankResult("ctr/1", List.of(), 100, 100,
             new RankResult.Timings(1.0, 2.0, 3.0, 0.5, 6.5), List.of());
 
@@ -28,7 +29,7 @@ class OverviewSamplerTest {
     private BatchingScheduler scheduler;
     private ServingMetrics metrics;
     private EventCounters events;
-    private MovableClock clock;
+    private FakeClock clock;
     private OverviewSampler sampler;
 
     @BeforeEach
@@ -37,7 +38,7 @@ class OverviewSamplerTest {
         scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(device), Ticker.SYSTEM);
         metrics = new ServingMetrics(scheduler);
         events = new EventCounters();
-        clock = new MovableClock();
+        clock = new FakeClock(START);
         sampler = new OverviewSampler(metrics, scheduler::stats, events, clock);
     }
 
@@ -71,12 +72,12 @@ class OverviewSamplerTest {
         sampler.sample();
         ranks(90, 200, 5);
         ranks(10, 200, 500);
-        clock.advance(1000);
+        clock.advance(Duration.ofSeconds(1));
         sampler.sample();
         ranks(10, 200, 50);
         ranks(1, 503, 1);
         ranks(1, 500, 1);
-        clock.advance(1000);
+        clock.advance(Duration.ofSeconds(1));
         sampler.sample();
 
         List<Map<String, Object>> series = series();
@@ -96,7 +97,7 @@ class OverviewSamplerTest {
         assertTrue(number(second, "p99Ms") < 100, () -> "p99 " + second);
         assertEquals(1.0 / 12, number(second, "shedRate"), 1e-9);
         assertEquals(1.0 / 12, number(second, "errorRate"), 1e-9);
-        assertEquals(2000 + clock.start, ((Number) second.get("t")).longValue());
+        assertEquals(START.toEpochMilli() + 2000, ((Number) second.get("t")).longValue());
     }
 
     @Test
@@ -108,7 +109,7 @@ class OverviewSamplerTest {
         }
         event(Event.Type.CLICK, 7, 0.5);
         event(Event.Type.CLICK, 8, 1.5);
-        clock.advance(2000);
+        clock.advance(Duration.ofSeconds(2));
         sampler.sample();
 
         Map<String, Object> point = series().get(0);
@@ -121,7 +122,7 @@ class OverviewSamplerTest {
     @Test
     void anIdleInterval_hasNoRatesToShow() {
         sampler.sample();
-        clock.advance(1000);
+        clock.advance(Duration.ofSeconds(1));
         sampler.sample();
         Map<String, Object> point = series().get(0);
         assertEquals(0, number(point, "requestsPerSec"));
@@ -136,42 +137,12 @@ class OverviewSamplerTest {
     void history_keepsTwoMinutes_andTheHeadlineCoversTheLastTenSeconds() {
         for (int i = 0; i < 200; i++) {
             ranks(i < 190 ? 1 : 3, 200, 5);
-            clock.advance(1000);
+            clock.advance(Duration.ofSeconds(1));
             sampler.sample();
         }
         assertEquals(OverviewSampler.POINTS, series().size());
         @SuppressWarnings("unchecked")
         Map<String, Object> now = (Map<String, Object>) sampler.overview().get("now");
         assertEquals(3, number(now, "requestsPerSec"), 1e-9, () -> "the last 10 s had 3 requests a second: " + now);
-    }
-
-    /** A clock that tests move by hand. */
-    private static final class MovableClock extends Clock {
-        final long start = 1_764_000_000_000L;
-        private long now = start;
-
-        void advance(long millis) {
-            now += millis;
-        }
-
-        @Override
-        public long millis() {
-            return now;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 }

@@ -16,7 +16,6 @@ import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.OperatingSystemMXBean;
-import com.typesafe.config.ConfigFactory;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -94,8 +93,7 @@ public final class ServingBenchmark {
         if (base == 0) {
             throw new IllegalStateException("no version under " + models);
         }
-        try (AdsmlServer server = AdsmlServer.start(data, ConfigFactory.parseMap(Map.of(
-                "adsml.http.port", 0, "adsml.http.admin-port", 0)).withFallback(ConfigFactory.load()))) {
+        try (AdsmlServer server = LocalServer.start(data, Map.of())) {
             ServingBenchmark bench = new ServingBenchmark(server);
             // JIT, native library and caches warm before anything is recorded, whichever sections run.
             bench.load(8, 0);

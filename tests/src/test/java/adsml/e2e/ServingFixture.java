@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.bench.LocalServer;
 import adsml.platform.model.DcnWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
@@ -18,8 +19,6 @@ import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -84,17 +83,13 @@ final class ServingFixture {
         writeVersion(data, 1L);
     }
 
-    /** Starts a server on {@code data}: both listeners on port 0, the test admin token, then {@code overrides}. */
+    /** Starts a server on {@code data} as {@link LocalServer} does, with the test admin token, then {@code overrides}. */
     static AdsmlServer start(Path data, Map<String, Object> overrides) throws Exception {
         Map<String, Object> settings = new HashMap<>();
-        settings.put("adsml.http.port", 0);
-        settings.put("adsml.http.admin-port", 0);
-        settings.put("adsml.http.host", "127.0.0.1");
         settings.put("adsml.http.admin-token", ADMIN_TOKEN);
         settings.put("adsml.server.warm-up-requests", 50); // exercised, but short: the tiny world needs no more
         settings.putAll(overrides);
-        Config config = ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load());
-        return AdsmlServer.start(data, config);
+        return LocalServer.start(data, settings);
     }
 
     /** A rank body for {@code user} on the home feed, from an iPhone in the US at 13h. */

@@ -54,22 +54,6 @@ public final class Auction {
         };
     }
 
-    /** Runs the auction for up to {@code settings().maxSlots()} slots. */
-    public AuctionResult run(int n, int[] adIds, Campaign[] campaigns, float[] pCtr, float[] pCvr) {
-        return run(n, adIds, campaigns, pCtr, pCvr, settings.maxSlots());
-    }
-
-    /**
-     * Runs the auction over candidates {@code 0..n-1} of the parallel arrays, for up to
-     * {@code min(slots, maxSlots)} slots. {@code pCvr} is read only for CPA campaigns.
-     *
-     * @throws IllegalArgumentException when {@code n} is negative, an array is shorter than {@code n},
-     *                                  a campaign is null, or {@code slots < 0}
-     */
-    public AuctionResult run(int n, int[] adIds, Campaign[] campaigns, float[] pCtr, float[] pCvr, int slots) {
-        return run(Bids.gather(n, adIds, campaigns), pCtr, pCvr, slots);
-    }
-
     /**
      * Runs the auction over the candidates of {@code bids} with these scores, for up to
      * {@code min(slots, maxSlots)} slots. {@code pCvr} is read only for CPA campaigns.

@@ -1,6 +1,5 @@
 package adsml.platform.auction;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -23,6 +22,19 @@ class AuctionTest {
         return c;
     }
 
+    /** Candidate {@code i} is ad {@code adIds[i]} of {@code campaigns[i]}, in the columns the ranking pipeline hands the auction. */
+    private static Bids bids(int[] adIds, Campaign... campaigns) {
+        int[] campaignIds = new int[adIds.length];
+        float[] bids = new float[adIds.length];
+        BidType[] bidTypes = new BidType[adIds.length];
+        for (int i = 0; i < adIds.length; i++) {
+            campaignIds[i] = campaigns[i].id();
+            bids[i] = campaigns[i].bid();
+            bidTypes[i] = campaigns[i].bidType();
+        }
+        return new Bids(adIds, campaignIds, bids, bidTypes);
+    }
+
     @Test
     void ecpm_perBidType() {
         assertEquals(20.0, Auction.ecpm(campaign(0, BidType.CPC, 2f), 0.01f, 0.5f), EPS);
@@ -38,7 +50,7 @@ class AuctionTest {
         int[] adIds = {30, 10, 20, 40};
         float[] pCtr = {0.01f, 0.01f, 0.0005f, 0.3f};
         float[] pCvr = {0.02f, 0.9f, 0.9f, 0.9f};
-        AuctionResult r = new Auction(new AuctionSettings(1.0, 2), budget).run(4, adIds, campaigns, pCtr, pCvr);
+        AuctionResult r = new Auction(new AuctionSettings(1.0, 2), budget).run(bids(adIds, campaigns), pCtr, pCvr, 2);
 
         assertEquals(2, r.winners());
         assertEquals(10, r.adId(0));
@@ -64,7 +76,7 @@ class AuctionTest {
     void run_lastWinnerPaysTheReserveWhenNobodyRanksBelow() {
         Campaign[] campaigns = {campaign(0, BidType.CPC, 1f), campaign(1, BidType.CPA, 20f)};
         AuctionResult r = new Auction(new AuctionSettings(2.5, 3), budget)
-                .run(2, new int[] {1, 2}, campaigns, new float[] {0.01f, 0.001f}, new float[] {0f, 0.1f});
+                .run(bids(new int[] {1, 2}, campaigns), new float[] {0.01f, 0.001f}, new float[] {0f, 0.1f}, 3);
         // eCPMs 10 and 2: the second is below the 2.5 reserve, so the winner pays the reserve.
         assertEquals(1, r.winners());
         assertEquals(2.5, r.priceEcpm(0), EPS);
@@ -76,7 +88,7 @@ class AuctionTest {
     void run_eCpmEqualToTheReserveQualifiesAndPaysItsBid() {
         Campaign[] campaigns = {campaign(0, BidType.CPM, 3f)};
         AuctionResult r = new Auction(new AuctionSettings(3.0, 1), budget)
-                .run(1, new int[] {5}, campaigns, new float[] {0f}, new float[] {0f});
+                .run(bids(new int[] {5}, campaigns), new float[] {0f}, new float[] {0f}, 1);
         assertEquals(1, r.winners());
         assertEquals(3.0, r.priceBid(0), EPS);
     }
@@ -91,7 +103,7 @@ class AuctionTest {
             adIds[i] = i;
         }
         Auction auction = new Auction(new AuctionSettings(0, 3), budget);
-        AuctionResult r = auction.run(5, adIds, campaigns, pCtr, pCtr);
+        AuctionResult r = auction.run(bids(adIds, campaigns), pCtr, pCtr, 5);
         assertEquals(3, r.winners());
         assertEquals(4, r.adId(0));
         assertEquals(3, r.adId(1));
@@ -100,7 +112,7 @@ class AuctionTest {
         assertEquals(Outcome.OUTBID, r.outcome(1));
         assertEquals(Outcome.OUTBID, r.outcome(0));
 
-        AuctionResult one = auction.run(5, adIds, campaigns, pCtr, pCtr, 1);
+        AuctionResult one = auction.run(bids(adIds, campaigns), pCtr, pCtr, 1);
         assertEquals(1, one.winners());
         assertEquals(Outcome.OUTBID, one.outcome(3));
         assertEquals(4.0, one.priceBid(0), EPS);
@@ -115,7 +127,7 @@ class AuctionTest {
         budget.charge(0, 100.0);
         float[] zeros = new float[3];
         AuctionResult r = new Auction(new AuctionSettings(1.0, 1), budget)
-                .run(3, new int[] {1, 2, 3}, new Campaign[] {rich, mid, low}, zeros, zeros);
+                .run(bids(new int[] {1, 2, 3}, rich, mid, low), zeros, zeros, 1);
         assertEquals(Outcome.OUT_OF_BUDGET, r.outcome(0));
         assertEquals(50.0, r.candidateEcpm(0), EPS, "its eCPM is still shown to the explainer");
         assertEquals(2, r.adId(0));
@@ -128,7 +140,7 @@ class AuctionTest {
         Campaign a = campaign(0, BidType.CPC, 2f);
         Campaign b = campaign(1, BidType.CPC, 2f);
         AuctionResult r = new Auction(new AuctionSettings(0, 1), budget)
-                .run(2, new int[] {9, 3}, new Campaign[] {a, b}, new float[] {0.01f, 0.01f}, new float[2]);
+                .run(bids(new int[] {9, 3}, a, b), new float[] {0.01f, 0.01f}, new float[2], 1);
         assertEquals(3, r.adId(0));
         assertEquals(1, r.candidateIndex(0));
         assertEquals(2.0, r.priceBid(0), EPS, "the runner-up has the same eCPM");
@@ -158,7 +170,7 @@ class AuctionTest {
                 pCtr[i] = random.nextInt(4) * 0.001f;
             }
             Auction auction = new Auction(new AuctionSettings(1.0, 4), budget);
-            AuctionResult r = auction.run(n, adIds, campaigns, pCtr, new float[n], slots);
+            AuctionResult r = auction.run(bids(adIds, campaigns), pCtr, new float[n], slots);
 
             java.util.List<Integer> ranked = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -188,7 +200,7 @@ class AuctionTest {
         Campaign a = campaign(0, BidType.CPC, 2f);
         Campaign b = campaign(1, BidType.CPC, 2f);
         AuctionResult r = new Auction(new AuctionSettings(0, 2), budget)
-                .run(2, new int[] {1, 2}, new Campaign[] {a, b}, new float[] {Float.NaN, 0f}, new float[2]);
+                .run(bids(new int[] {1, 2}, a, b), new float[] {Float.NaN, 0f}, new float[2], 2);
         assertEquals(0, r.winners());
         assertEquals(Outcome.BELOW_RESERVE, r.outcome(0));
         assertEquals(Outcome.BELOW_RESERVE, r.outcome(1));
@@ -197,42 +209,14 @@ class AuctionTest {
     @Test
     void run_noCandidatesNoWinners() {
         AuctionResult r = new Auction(new AuctionSettings(0, 2), budget)
-                .run(0, new int[0], new Campaign[0], new float[0], new float[0]);
+                .run(bids(new int[0]), new float[0], new float[0], 2);
         assertEquals(0, r.winners());
         assertEquals(0, r.candidates());
     }
 
     @Test
-    void run_rejectsShortArrays() {
-        Auction auction = new Auction(new AuctionSettings(0, 2), budget);
-        assertThrows(IllegalArgumentException.class,
-                () -> auction.run(2, new int[2], new Campaign[1], new float[2], new float[2]));
-    }
-
-    @Test
-    void run_onGatheredBids_isTheRunOnCampaigns() {
-        Campaign[] campaigns = {campaign(0, BidType.CPA, 40f), campaign(1, BidType.CPC, 2f), campaign(2, BidType.CPM, 12f)};
-        int[] adIds = {30, 10, 20};
-        float[] pCtr = {0.01f, 0.01f, 0.3f};
-        float[] pCvr = {0.02f, 0.9f, 0.9f};
-        Auction auction = new Auction(new AuctionSettings(1.0, 2), budget);
-        Bids bids = Bids.gather(3, adIds, campaigns);
-        assertArrayEquals(new int[] {0, 1, 2}, bids.campaignIds());
-        assertArrayEquals(new float[] {40f, 2f, 12f}, bids.bids());
-        assertArrayEquals(new BidType[] {BidType.CPA, BidType.CPC, BidType.CPM}, bids.bidTypes());
-        AuctionResult fromBids = auction.run(bids, pCtr, pCvr, 2);
-        AuctionResult fromCampaigns = auction.run(3, adIds, campaigns, pCtr, pCvr, 2);
-        assertEquals(fromCampaigns.winners(), fromBids.winners());
-        for (int slot = 0; slot < fromBids.winners(); slot++) {
-            assertEquals(fromCampaigns.adId(slot), fromBids.adId(slot));
-            assertEquals(fromCampaigns.priceBid(slot), fromBids.priceBid(slot), 0.0);
-        }
-    }
-
-    @Test
     void bids_rejectRaggedArraysAndScoresShorterThanThem() {
         assertThrows(IllegalArgumentException.class, () -> new Bids(new int[2], new int[2], new float[1], new BidType[2]));
-        assertThrows(IllegalArgumentException.class, () -> Bids.gather(1, new int[1], new Campaign[1]));
         assertThrows(IllegalArgumentException.class, () -> new Bids(new int[1], new int[1], new float[1], new BidType[1]));
         Bids two = new Bids(new int[2], new int[2], new float[2], new BidType[] {BidType.CPM, BidType.CPM});
         Auction auction = new Auction(new AuctionSettings(0, 2), budget);

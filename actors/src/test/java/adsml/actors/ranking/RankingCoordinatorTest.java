@@ -18,6 +18,7 @@ import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.Vocab;
+import adsml.platform.testing.CandidateColumns;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.DeadlineExceededException;
@@ -119,7 +120,7 @@ class RankingCoordinatorTest {
                 new int[] {7}, 1, Ticker.SYSTEM.nanos());
         FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
         batch.setRows(1);
-        AdColumns ads = AdColumns.of(new Ad[] {new Ad(7, CAMPAIGN.id(), 0, 0, new float[Vocab.EMBEDDING_DIM])},
+        AdColumns ads = CandidateColumns.of(new Ad[] {new Ad(7, CAMPAIGN.id(), 0, 0, new float[Vocab.EMBEDDING_DIM])},
                 new Campaign[] {CAMPAIGN});
         return new FeatureAssembler.Features(batch, ads, candidates, Ticker.SYSTEM.nanos());
     }

@@ -29,28 +29,6 @@ public record AdColumns(int[] positions, int[] adIds, int[] categories, int[] cr
                 new int[rows], new int[rows], new BidType[rows], new float[rows]);
     }
 
-    /** Row {@code k} from {@code ads[k]} and {@code campaigns[k]}, at position {@code k}. */
-    public static AdColumns of(Ad[] ads, Campaign[] campaigns) {
-        if (ads.length != campaigns.length) {
-            throw new IllegalArgumentException("one campaign per ad: " + ads.length + " ads, " + campaigns.length + " campaigns");
-        }
-        AdColumns c = ofRows(ads.length);
-        for (int k = 0; k < ads.length; k++) {
-            Ad ad = ads[k];
-            Campaign campaign = campaigns[k];
-            c.positions[k] = k;
-            c.adIds[k] = ad.id();
-            c.categories[k] = ad.category();
-            c.creativeTypes[k] = ad.creativeType();
-            System.arraycopy(ad.embedding(), 0, c.embeddings, k * DIM, DIM);
-            c.campaignIds[k] = campaign.id();
-            c.advertiserIds[k] = campaign.advertiserId();
-            c.bidTypes[k] = campaign.bidType();
-            c.bids[k] = campaign.bid();
-        }
-        return c;
-    }
-
     public int rows() {
         return adIds.length;
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.domain.Ad;
-import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.Campaign;
 import adsml.platform.offline.train.TrainingData;
 import adsml.platform.domain.Context;
@@ -13,6 +12,7 @@ import adsml.platform.world.ImpressionLog;
 import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.testing.CandidateColumns;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.offline.generator.WorldGenerator;
@@ -62,7 +62,7 @@ class DemoFeaturesTest {
                 DemoFeatures.fill(byRow, r, user, ads[r], campaigns[r], context);
             }
             FeatureBatch together = FeatureBatch.forSchema(DemoFeatures.SCHEMA, ads.length);
-            DemoFeatures.fillRows(together, user, AdColumns.of(ads, campaigns), context);
+            DemoFeatures.fillRows(together, user, CandidateColumns.of(ads, campaigns), context);
             assertArrayEquals(byRow.sparse(), together.sparse());
             assertArrayEquals(byRow.dense(), together.dense());
         }

@@ -130,9 +130,4 @@ public final class World {
     public User user(int id) {
         return users.get(id);
     }
-
-    /** The campaign of an ad. */
-    public Campaign campaignOf(Ad ad) {
-        return campaigns.get(ad.campaignId());
-    }
 }

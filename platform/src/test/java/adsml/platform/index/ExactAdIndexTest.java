@@ -436,7 +436,7 @@ class ExactAdIndexTest {
             User user = world.user(u);
             int max = 1 + random.nextInt(300);
             int n = index.retrieve(user, CTX, max, out);
-            assertArrayEquals(bruteForce(current, world::campaignOf, user, paused, max), Arrays.copyOf(out, n), "user " + u);
+            assertArrayEquals(bruteForce(current, world.campaigns(), user, paused, max), Arrays.copyOf(out, n), "user " + u);
         }
     }
 
@@ -450,7 +450,7 @@ class ExactAdIndexTest {
             float[] e = old.embedding().clone();
             e[id % Vocab.EMBEDDING_DIM] = id == 17 ? Float.POSITIVE_INFINITY : Float.NaN;
             Ad broken = new Ad(id, old.campaignId(), old.category(), old.creativeType(), e);
-            index.upsert(broken, world.campaignOf(old));
+            index.upsert(broken, world.campaign(old.campaignId()));
             current.set(id, broken);
         }
         boolean[] paused = new boolean[current.size()];
@@ -463,7 +463,7 @@ class ExactAdIndexTest {
             User cold = new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(), zeros);
             for (int max : new int[] {1, 50, 3_000}) {
                 int n = index.retrieve(cold, CTX, max, out);
-                assertArrayEquals(bruteForce(current, world::campaignOf, cold, paused, max), Arrays.copyOf(out, n),
+                assertArrayEquals(bruteForce(current, world.campaigns(), cold, paused, max), Arrays.copyOf(out, n),
                         "user " + u.id() + ", max " + max);
             }
         }
@@ -474,14 +474,13 @@ class ExactAdIndexTest {
      * then the lower id, a NaN last and -0 as 0; the first max.
      */
     private int[] bruteForce(World world, User user, boolean[] paused, int max) {
-        return bruteForce(world.ads(), world::campaignOf, user, paused, max);
+        return bruteForce(world.ads(), world.campaigns(), user, paused, max);
     }
 
-    private int[] bruteForce(List<Ad> ads, java.util.function.Function<Ad, Campaign> campaignOf, User user,
-                             boolean[] paused, int max) {
+    private int[] bruteForce(List<Ad> ads, List<Campaign> campaigns, User user, boolean[] paused, int max) {
         List<Long> keys = new ArrayList<>();
         for (Ad ad : ads) {
-            Campaign c = campaignOf.apply(ad);
+            Campaign c = campaigns.get(ad.campaignId());
             if (paused[ad.id()] || !c.targeting().matches(user) || budget.exhausted(c.id())) {
                 continue;
             }

@@ -44,7 +44,7 @@ class GroundTruthTest {
         for (int i = 0; i < 1000; i++) {
             User u = world.user(log.userId()[i]);
             Ad ad = world.ad(log.adId()[i]);
-            Campaign c = world.campaignOf(ad);
+            Campaign c = world.campaign(ad.campaignId());
             assertEquals((float) truth.pClick(u, ad, c, log.context(i)), log.pClick()[i]);
             assertEquals((float) truth.pConversion(u, ad, c, log.context(i)), log.pConversion()[i]);
         }
@@ -124,7 +124,7 @@ class GroundTruthTest {
             double revenueOfBestScore = 0;
             for (int id : q.candidateAdIds()) {
                 Ad ad = world.ad(id);
-                Campaign c = world.campaignOf(ad);
+                Campaign c = world.campaign(ad.campaignId());
                 double revenue = truth.expectedRevenue(u, ad, c, q.context());
                 double score = switch (c.bidType()) {
                     case CPC -> c.bid() * 0.02;
@@ -165,7 +165,7 @@ class GroundTruthTest {
     void truth_positionLowersCtr() {
         User u = world.user(1);
         Ad ad = world.ad(1);
-        Campaign c = world.campaignOf(ad);
+        Campaign c = world.campaign(ad.campaignId());
         double prev = 2;
         for (int p = 0; p < Vocab.MAX_POSITION; p++) {
             double pc = truth.pClick(u, ad, c, new Context(0, 12, p));

@@ -96,7 +96,7 @@ class WorldGeneratorTest {
         for (int i = 0; i < log.size(); i++) {
             assertTrue(!log.conversion()[i] || log.click()[i]);
             Ad ad = world.ad(log.adId()[i]);
-            if (world.campaignOf(ad).targeting().matches(world.user(log.userId()[i]))) {
+            if (world.campaign(ad.campaignId()).targeting().matches(world.user(log.userId()[i]))) {
                 matched++;
             }
         }
@@ -113,7 +113,7 @@ class WorldGeneratorTest {
             User u = world.user(r.nextInt(world.users().size()));
             for (int j = 0; j < 100; j++) {
                 total++;
-                if (world.campaignOf(ads.get(r.nextInt(ads.size()))).targeting().matches(u)) {
+                if (world.campaign(ads.get(r.nextInt(ads.size())).campaignId()).targeting().matches(u)) {
                     match++;
                 }
             }
@@ -145,7 +145,7 @@ class WorldGeneratorTest {
             java.util.Arrays.sort(c);
             for (int i = 0; i < c.length; i++) {
                 assertTrue(i == 0 || c[i] != c[i - 1]);
-                assertTrue(world.campaignOf(world.ad(c[i])).targeting().matches(u));
+                assertTrue(world.campaign(world.ad(c[i]).campaignId()).targeting().matches(u));
             }
         }
         assertArrayEquals(reqs, WorldGenerator.evalRequests(world, truth, 5, 50, 40));

@@ -161,21 +161,6 @@ public final class GroundTruth {
         return sigmoid(conversionLogit(u, ad, c, ctx));
     }
 
-    /**
-     * Expected first-price revenue of one impression in dollars: CPC bid*pClick, CPA
-     * bid*pClick*pConversion, CPM bid/1000.
-     */
-    public double expectedRevenue(User u, Ad ad, Campaign c, Context ctx) {
-        switch (c.bidType()) {
-            case CPC:
-                return c.bid() * pClick(u, ad, c, ctx);
-            case CPA:
-                return c.bid() * pClick(u, ad, c, ctx) * pConversion(u, ad, c, ctx);
-            default:
-                return c.bid() / 1000.0;
-        }
-    }
-
     /** The dot product of the user's and the ad's embeddings. */
     public static double affinity(User u, Ad ad) {
         float[] a = u.embedding();

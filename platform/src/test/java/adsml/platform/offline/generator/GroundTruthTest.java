@@ -1,5 +1,6 @@
 package adsml.platform.offline.generator;
 
+import adsml.platform.auction.Auction;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
@@ -125,7 +126,9 @@ class GroundTruthTest {
             for (int id : q.candidateAdIds()) {
                 Ad ad = world.ad(id);
                 Campaign c = world.campaign(ad.campaignId());
-                double revenue = truth.expectedRevenue(u, ad, c, q.context());
+                // Valued as the offline evaluation values an impression: the auction's eCPM at the true rates.
+                double revenue = Auction.ecpm(c, (float) truth.pClick(u, ad, c, q.context()),
+                        (float) truth.pConversion(u, ad, c, q.context())) / 1000.0;
                 double score = switch (c.bidType()) {
                     case CPC -> c.bid() * 0.02;
                     case CPA -> c.bid() * 0.02 * 0.08;

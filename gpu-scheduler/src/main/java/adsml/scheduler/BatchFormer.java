@@ -343,7 +343,7 @@ public final class BatchFormer {
     }
 
     /** The estimated nanos to score one batch of {@code rows}, without the safety factor; 0 until learned. */
-    public long estimateServiceNanos(int rows) {
+    long estimateServiceNanos(int rows) {
         return (long) serviceNanos(rows);
     }
 

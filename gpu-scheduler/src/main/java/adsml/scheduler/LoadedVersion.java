@@ -160,7 +160,7 @@ public final class LoadedVersion implements AutoCloseable {
         closeScorers();
     }
 
-    public synchronized boolean isRetired() {
+    synchronized boolean isRetired() {
         return retired;
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.features.FeatureBatch;
-import adsml.platform.features.RandomFeatures;
 import adsml.platform.features.FeatureSchema;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Calibration;
@@ -14,32 +13,16 @@ import adsml.platform.model.LrWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelPreset;
 import adsml.platform.model.ModelSpec;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class ScorerParityTest {
-    private static final float TOLERANCE = 1e-5f;
-
     private static void assertParity(Model model, int rows, long seed) {
-        FeatureBatch batch = RandomFeatures.batch(model.spec().schema(), rows, seed);
-        int heads = model.spec().heads().size();
-        float[] expected = new float[rows * heads];
-        float[] actual = new float[rows * heads];
-        Arrays.fill(actual, Float.NaN); // poisoned: an unwritten element fails the comparison
-        ReferenceScorer.of(model).score(batch, expected);
         try (DjlScorer djl = DjlScorer.of(model)) {
-            djl.score(batch, actual);
+            ReferenceParity.assertScoresLikeReference(model, djl, "djl", rows, seed);
         }
-        float worst = 0;
-        for (int i = 0; i < expected.length; i++) {
-            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-            assertTrue(Math.abs(expected[i] - actual[i]) <= TOLERANCE,
-                    "row " + i / heads + " head " + i % heads + ": reference " + expected[i] + " djl " + actual[i]);
-        }
-        assertTrue(worst <= TOLERANCE);
     }
 
     @Test

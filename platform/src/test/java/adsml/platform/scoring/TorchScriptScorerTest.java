@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.features.FeatureBatch;
-import adsml.platform.features.RandomFeatures;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Calibration;
 import adsml.platform.model.DcnWeights;
@@ -18,33 +16,20 @@ import adsml.platform.model.TorchScriptExport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TorchScriptScorerTest {
-    private static final float TOLERANCE = 1e-5f;
-
     @TempDir
     Path models;
 
     /** Exports {@code dcn} as a version, loads it back and checks its scores against the reference's. */
     private void assertParity(Model.Dcn dcn, int rows, long seed) throws IOException {
         Model loaded = ModelFolder.load(TorchScriptExport.exportVersion(dcn, models.resolve(dcn.spec().name())));
-        FeatureBatch batch = RandomFeatures.batch(dcn.spec().schema(), rows, seed);
-        int heads = dcn.spec().heads().size();
-        float[] expected = new float[rows * heads];
-        float[] actual = new float[rows * heads];
-        Arrays.fill(actual, Float.NaN); // poisoned: an unwritten element fails the comparison
-        ReferenceScorer.of(dcn).score(batch, expected);
         try (TorchScriptScorer scorer = TorchScriptScorer.of((Model.TorchScript) loaded)) {
-            scorer.score(batch, actual);
-        }
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(expected[i] - actual[i]) <= TOLERANCE,
-                    "row " + i / heads + " head " + i % heads + ": reference " + expected[i] + " torchscript " + actual[i]);
+            ReferenceParity.assertScoresLikeReference(dcn, scorer, "torchscript", rows, seed);
         }
     }
 

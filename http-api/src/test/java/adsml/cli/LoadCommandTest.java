@@ -1,15 +1,13 @@
 package adsml.cli;
 
+import static adsml.cli.CommandRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.load.RankServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,20 +16,10 @@ import org.junit.jupiter.api.Test;
 class LoadCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void json_parsesAndHasEveryKey() throws Exception {
         try (RankServer server = RankServer.concurrent(Duration.ofMillis(2), 5)) {
-            Run r = run("load", "--url", server.url().toString(), "--clients", "2", "--duration", "1s", "--warmup", "0s", "--json");
+            CommandRun r = run("load", "--url", server.url().toString(), "--clients", "2", "--duration", "1s", "--warmup", "0s", "--json");
             assertEquals(0, r.code(), r.err());
 
             JsonNode report = JSON.readTree(r.out());
@@ -49,7 +37,7 @@ class LoadCommandTest {
     @Test
     void table_showsRatePercentilesAndStatuses() throws Exception {
         try (RankServer server = RankServer.concurrent(Duration.ofMillis(2), 0)) {
-            Run r = run("load", "--url", server.url().toString(), "--qps", "50", "--duration", "1s", "--warmup", "0ms");
+            CommandRun r = run("load", "--url", server.url().toString(), "--qps", "50", "--duration", "1s", "--warmup", "0ms");
             assertEquals(0, r.code(), r.err());
             for (String label : List.of("requests", "qps", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "status 200",
                     "errors", "dropped", "open loop at 50 qps")) {
@@ -61,7 +49,7 @@ class LoadCommandTest {
     @Test
     void nothingListening_exits1WithOneLineNamingTheUrl() throws Exception {
         URI url = RankServer.nothingListening();
-        Run r = run("load", "--url", url.toString(), "--duration", "1s");
+        CommandRun r = run("load", "--url", url.toString(), "--duration", "1s");
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("adsml: load: nothing answers at " + url + "/v1/rank (connection refused)\n"), r.err());
         assertTrue(!r.err().contains("\tat "), r.err());
@@ -85,7 +73,7 @@ class LoadCommandTest {
             String[] args = new String[cases[i].length + 1];
             args[0] = "load";
             System.arraycopy(cases[i], 0, args, 1, cases[i].length);
-            Run r = run(args);
+            CommandRun r = run(args);
             assertEquals(2, r.code(), String.join(" ", args) + "\n" + r.err());
             assertTrue(r.err().startsWith("adsml load: ") && r.err().contains(named[i]), String.join(" ", args) + "\n" + r.err());
             assertTrue(!r.err().contains("\tat "), r.err());

@@ -1,13 +1,11 @@
 package adsml.cli;
 
+import static adsml.cli.CommandRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,31 +23,13 @@ class MainTest {
     private static Path world;
     private static Path version;
 
-    /** What one run printed and returned. */
-    record Run(int code, String out, String err) {
-        void assertCleanFailure(int expectedCode, String... mentions) {
-            assertEquals(expectedCode, code, "exit code; stderr:\n" + err);
-            for (String m : mentions) {
-                assertTrue(err.contains(m), "stderr should mention '" + m + "':\n" + err);
-            }
-            assertFalse(err.contains("\tat "), "stack trace leaked:\n" + err);
-        }
-    }
-
-    static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @BeforeAll
     static void tinyWorldAndModel() {
         world = shared.resolve("world");
-        Run w = run("world", "--out", world.toString(), "--seed", "3", "--ads", "2000", "--users", "500",
+        CommandRun w = run("world", "--out", world.toString(), "--seed", "3", "--ads", "2000", "--users", "500",
                 "--train", "20000", "--heldout", "5000");
         assertEquals(0, w.code(), w.err());
-        Run t = run("train", "--world", world.toString(), "--out", shared.resolve("models/ctr").toString(), "--arch", "lr");
+        CommandRun t = run("train", "--world", world.toString(), "--out", shared.resolve("models/ctr").toString(), "--arch", "lr");
         assertEquals(0, t.code(), t.err());
         version = shared.resolve("models/ctr/1");
     }
@@ -66,7 +46,7 @@ class MainTest {
 
     @Test
     void help_afterACommand_printsTheUsage() {
-        Run r = run("load", "--help");
+        CommandRun r = run("load", "--help");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("usage: adsml <command>"), r.out());
     }
@@ -80,7 +60,7 @@ class MainTest {
 
     @Test
     void eval_json_hasEveryModelAndPolicy() {
-        Run r = run("eval", "--world", world.toString(), "--model", version.toString(), "--json", "--requests", "200");
+        CommandRun r = run("eval", "--world", world.toString(), "--model", version.toString(), "--json", "--requests", "200");
         assertEquals(0, r.code(), r.err());
         for (String key : List.of("\"constant\"", "\"lr\"", "\"dcn\"", "\"oracle\"", "\"random\"", "\"bid_only\"",
                 "\"auc\"", "\"logloss\"", "\"ece\"", "\"pred_over_obs\"", "\"ctr\"", "\"rpm\"")) {
@@ -104,10 +84,10 @@ class MainTest {
     void export_writesATorchScriptVersion_thatEvalScores() throws IOException {
         Path models = dir.resolve("models/ctr");
         assertEquals(0, run("train", "--world", world.toString(), "--out", models.toString(), "--epochs", "1").code());
-        Run export = run("export", "--model", models.resolve("1").toString());
+        CommandRun export = run("export", "--model", models.resolve("1").toString());
         assertEquals(0, export.code(), export.err());
         assertTrue(Files.readString(models.resolve("2/model.json")).contains("\"torchscript\""));
-        Run eval = run("eval", "--world", world.toString(), "--model", models.resolve("2").toString(), "--json",
+        CommandRun eval = run("eval", "--world", world.toString(), "--model", models.resolve("2").toString(), "--json",
                 "--requests", "100");
         assertEquals(0, eval.code(), eval.err());
         assertTrue(eval.out().contains("\"dcn\""), eval.out());

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -39,6 +38,17 @@ import org.slf4j.LoggerFactory;
  * campaign budget, and every acknowledged event counts in the {@link EventCounters}.
  */
 public final class EventRoutes {
+    /** The request body, validated: 1 to {@code maxEventsPerRequest} events, each naming an ad of the index. */
+    public record EventBatch(List<Event> events) {
+        public EventBatch {
+            events = List.copyOf(events);
+        }
+    }
+
+    /** The 200's body: {@code {"accepted": n}}, the events appended durably to the event log. */
+    public record Accepted(int accepted) {
+    }
+
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
     private final ActorRef<EventLog.Command> log;
@@ -73,7 +83,7 @@ public final class EventRoutes {
     }
 
     private CompletionStage<HttpResponse> append(byte[] body) {
-        List<Event> events = parse(body);
+        List<Event> events = parse(body).events();
         CompletionStage<Integer> written = AskPattern.askWithStatus(log, replyTo -> new EventLog.Append(events, replyTo),
                 settings.eventsTimeout(), scheduler);
         return written.handleAsync((count, failure) -> {
@@ -92,11 +102,11 @@ public final class EventRoutes {
             for (Event.Type type : Event.Type.values()) {
                 metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
             }
-            return JsonResponses.ok(Map.of("accepted", count));
+            return JsonResponses.ok(new Accepted(count));
         }, callbacks);
     }
 
-    private List<Event> parse(byte[] body) {
+    private EventBatch parse(byte[] body) {
         JsonNode array = JsonResponses.readObject(body).get("events");
         if (array == null || !array.isArray() || array.isEmpty()) {
             throw new BadRequestException("events: expected a non-empty array");
@@ -108,7 +118,7 @@ public final class EventRoutes {
         for (int i = 0; i < array.size(); i++) {
             events.add(event(array.get(i), "events[" + i + "]"));
         }
-        return events;
+        return new EventBatch(events);
     }
 
     private Event event(JsonNode e, String where) {

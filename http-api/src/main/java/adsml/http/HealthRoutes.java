@@ -26,6 +26,26 @@ import org.apache.pekko.http.javadsl.server.Route;
  * (Prometheus text).
  */
 public final class HealthRoutes {
+    /** {@code GET /health/live}: {@code {"status": "live"}}. */
+    public record Live(String status) {
+        static final Live LIVE = new Live("live");
+    }
+
+    /**
+     * {@code GET /health/ready} when ready: {@code {"status": "ready", "modelVersion": "ctr/1", "devices": {...}}}.
+     *
+     * @param devices each device's name (in name order) and {@code "healthy"} or {@code "unhealthy"}
+     */
+    public record Ready(String status, String modelVersion, Map<String, String> devices) {
+    }
+
+    /**
+     * The 503 of {@code GET /health/ready} when no device of the active version is healthy: the error body
+     * with each device's health ({@link Ready#devices()}). The other 503s are the plain error body.
+     */
+    public record NoHealthyDevice(String error, Map<String, String> devices) {
+    }
+
     private final ActiveModel model;
     private final BatchingScheduler scheduler;
     private final ServingMetrics metrics;
@@ -42,7 +62,7 @@ public final class HealthRoutes {
     public Route routes() {
         return concat(
                 pathPrefix("health", () -> concat(
-                        path("live", () -> get(() -> complete(JsonResponses.ok(Map.of("status", "live"))))),
+                        path("live", () -> get(() -> complete(JsonResponses.ok(Live.LIVE)))),
                         path("ready", () -> get(() -> complete(ready()))))),
                 path("metrics", () -> get(() -> complete(HttpResponse.create()
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))));
@@ -63,9 +83,9 @@ public final class HealthRoutes {
         Map<String, String> devices = new TreeMap<>();
         health.forEach((name, healthy) -> devices.put(name, healthy ? "healthy" : "unhealthy"));
         if (active.get().devices().stream().noneMatch(d -> Boolean.TRUE.equals(health.get(d.name())))) {
-            return JsonResponses.json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("error",
-                    "no healthy device can score " + active.get().id(), "devices", devices));
+            return JsonResponses.json(StatusCodes.SERVICE_UNAVAILABLE,
+                    new NoHealthyDevice("no healthy device can score " + active.get().id(), devices));
         }
-        return JsonResponses.ok(Map.of("status", "ready", "modelVersion", active.get().id(), "devices", devices));
+        return JsonResponses.ok(new Ready("ready", active.get().id(), devices));
     }
 }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -22,6 +21,10 @@ public final class JsonResponses {
             .registerModule(new SimpleModule().addSerializer(Instant.class, ToStringSerializer.instance));
 
     private JsonResponses() {
+    }
+
+    /** The body of every error the API answers, whatever the status: {@code {"error": reason}}. */
+    public record ErrorBody(String error) {
     }
 
     /** A request body that must be a JSON object; anything else is a {@link BadRequestException}. */
@@ -57,7 +60,7 @@ public final class JsonResponses {
     }
 
     public static HttpResponse error(StatusCode status, String reason) {
-        return json(status, Map.of("error", reason));
+        return json(status, new ErrorBody(reason));
     }
 
     /** A fast 503 that tells the client when to come back. */

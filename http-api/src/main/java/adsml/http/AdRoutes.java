@@ -14,13 +14,12 @@ import adsml.platform.index.AdEntry;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.domain.Ad;
+import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Vocab;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -32,9 +31,77 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 /**
  * {@code GET/PUT/DELETE /v1/ads/{id}}: read an ad with its campaign and today's spend, upsert
  * it, pause it. The index sees every change at once. PUT takes
- * {@code {"campaignId": 3, "category": 12, "creativeType": "video", "embedding": [6 floats], "paused": false}}.
+ * {@code {"campaignId": 3, "category": 12, "creativeType": "video", "embedding": [6 floats], "paused": false}}
+ * ({@link AdUpsert}); every answer is the ad as {@link AdView}.
  */
 public final class AdRoutes {
+    /**
+     * The body of GET, PUT and DELETE: the ad with its campaign.
+     *
+     * @param creativeType a name of {@link Vocab#CREATIVE_TYPES}
+     */
+    public record AdView(int id, int campaignId, int category, String creativeType, float[] embedding, boolean paused,
+                         CampaignView campaign) {
+    }
+
+    /** The ad's campaign, with what it spent today (UTC) and whether that exhausted its daily budget. */
+    public record CampaignView(int id, int advertiserId, BidType bidType, float bid, float dailyBudget, double spentToday,
+                               boolean outOfBudget, TargetingView targeting) {
+    }
+
+    /** The campaign's targeting as names (interests as category ids); an empty list means "any". */
+    public record TargetingView(List<String> countries, List<String> devices, List<String> ages, List<Integer> interests) {
+    }
+
+    /**
+     * A PUT body, validated: each field missing or wrong is a 400 that names it.
+     *
+     * @param creativeType an index into {@link Vocab#CREATIVE_TYPES}
+     * @param paused       the flag to set, or null (absent) to leave an existing ad's flag as it is
+     */
+    public record AdUpsert(int campaignId, int category, int creativeType, float[] embedding, Boolean paused) {
+
+        /** Reads and checks {@code root}, a JSON object; {@code campaigns}: how many there are (ids from 0). */
+        static AdUpsert from(JsonNode root, int campaigns) {
+            int campaignId = integer(root, "campaignId", 0, campaigns - 1);
+            int category = integer(root, "category", 0, Vocab.NUM_CATEGORIES - 1);
+            JsonNode creative = root.get("creativeType");
+            int creativeType = creative == null || !creative.isTextual() ? -1 : Vocab.indexOf(Vocab.CREATIVE_TYPES, creative.asText());
+            if (creativeType < 0) {
+                throw new BadRequestException("creativeType: expected one of " + String.join(", ", Vocab.CREATIVE_TYPES));
+            }
+            JsonNode embedding = root.get("embedding");
+            if (embedding == null || !embedding.isArray() || embedding.size() != Vocab.EMBEDDING_DIM) {
+                throw new BadRequestException("embedding: expected " + Vocab.EMBEDDING_DIM + " numbers");
+            }
+            float[] values = new float[Vocab.EMBEDDING_DIM];
+            for (int i = 0; i < values.length; i++) {
+                if (!embedding.get(i).isNumber() || !Double.isFinite(embedding.get(i).asDouble())) {
+                    throw new BadRequestException("embedding[" + i + "]: expected a finite number");
+                }
+                values[i] = (float) embedding.get(i).asDouble();
+            }
+            JsonNode paused = root.get("paused");
+            if (paused != null && !paused.isBoolean()) {
+                throw new BadRequestException("paused: expected true or false");
+            }
+            return new AdUpsert(campaignId, category, creativeType, values, paused == null ? null : paused.asBoolean());
+        }
+
+        /** The ad this body makes of ad {@code id}. */
+        Ad ad(int id) {
+            return new Ad(id, campaignId, category, creativeType, embedding);
+        }
+
+        private static int integer(JsonNode root, String field, int min, int max) {
+            JsonNode v = root.get(field);
+            if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
+                throw new BadRequestException(field + ": expected an integer within [" + min + ", " + max + "]");
+            }
+            return v.asInt();
+        }
+    }
+
     private final AdIndex index;
     private final List<Campaign> campaigns;
     private final BudgetTracker budget;
@@ -59,7 +126,7 @@ public final class AdRoutes {
     }
 
     private HttpResponse read(int id) {
-        return index.get(id).map(entry -> JsonResponses.ok(json(entry)))
+        return index.get(id).map(entry -> JsonResponses.ok(view(entry)))
                 .orElseGet(() -> JsonResponses.error(StatusCodes.NOT_FOUND, "no ad " + id));
     }
 
@@ -76,67 +143,24 @@ public final class AdRoutes {
         if (id < 0 || id > index.size()) {
             throw new BadRequestException("ad id must be within [0, " + index.size() + "] (the next new ad is " + index.size() + ")");
         }
-        int campaignId = integer(root, "campaignId", 0, campaigns.size() - 1);
-        int category = integer(root, "category", 0, Vocab.NUM_CATEGORIES - 1);
-        JsonNode creative = root.get("creativeType");
-        int creativeType = creative == null || !creative.isTextual() ? -1 : Vocab.indexOf(Vocab.CREATIVE_TYPES, creative.asText());
-        if (creativeType < 0) {
-            throw new BadRequestException("creativeType: expected one of " + String.join(", ", Vocab.CREATIVE_TYPES));
-        }
-        JsonNode embedding = root.get("embedding");
-        if (embedding == null || !embedding.isArray() || embedding.size() != Vocab.EMBEDDING_DIM) {
-            throw new BadRequestException("embedding: expected " + Vocab.EMBEDDING_DIM + " numbers");
-        }
-        float[] values = new float[Vocab.EMBEDDING_DIM];
-        for (int i = 0; i < values.length; i++) {
-            if (!embedding.get(i).isNumber() || !Double.isFinite(embedding.get(i).asDouble())) {
-                throw new BadRequestException("embedding[" + i + "]: expected a finite number");
-            }
-            values[i] = (float) embedding.get(i).asDouble();
-        }
-        JsonNode paused = root.get("paused");
-        if (paused != null && !paused.isBoolean()) {
-            throw new BadRequestException("paused: expected true or false");
-        }
-        index.upsert(new Ad(id, campaignId, category, creativeType, values), campaigns.get(campaignId));
-        if (paused != null) {
-            index.setPaused(id, paused.asBoolean());
+        AdUpsert upsert = AdUpsert.from(root, campaigns.size());
+        index.upsert(upsert.ad(id), campaigns.get(upsert.campaignId()));
+        if (upsert.paused() != null) {
+            index.setPaused(id, upsert.paused());
         }
         return read(id);
     }
 
-    private static int integer(JsonNode root, String field, int min, int max) {
-        JsonNode v = root.get(field);
-        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
-            throw new BadRequestException(field + ": expected an integer within [" + min + ", " + max + "]");
-        }
-        return v.asInt();
-    }
-
-    private Map<String, Object> json(AdEntry entry) {
+    private AdView view(AdEntry entry) {
         Ad ad = entry.ad();
         Campaign c = entry.campaign();
-        Map<String, Object> campaign = new LinkedHashMap<>();
-        campaign.put("id", c.id());
-        campaign.put("advertiserId", c.advertiserId());
-        campaign.put("bidType", c.bidType().name());
-        campaign.put("bid", c.bid());
-        campaign.put("dailyBudget", c.dailyBudget());
-        campaign.put("spentToday", budget.spentToday(c.id()));
-        campaign.put("outOfBudget", budget.exhausted(c.id()));
-        campaign.put("targeting", Map.of("countries", names(c.targeting().countryMask(), Vocab.COUNTRIES),
-                "devices", names(c.targeting().deviceMask(), Vocab.DEVICES),
-                "ages", names(c.targeting().ageMask(), Vocab.AGE_BUCKETS),
-                "interests", categories(c.targeting().interestMask())));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", ad.id());
-        body.put("campaignId", ad.campaignId());
-        body.put("category", ad.category());
-        body.put("creativeType", Vocab.CREATIVE_TYPES[ad.creativeType()]);
-        body.put("embedding", ad.embedding());
-        body.put("paused", entry.paused());
-        body.put("campaign", campaign);
-        return body;
+        TargetingView targeting = new TargetingView(names(c.targeting().countryMask(), Vocab.COUNTRIES),
+                names(c.targeting().deviceMask(), Vocab.DEVICES), names(c.targeting().ageMask(), Vocab.AGE_BUCKETS),
+                categories(c.targeting().interestMask()));
+        CampaignView campaign = new CampaignView(c.id(), c.advertiserId(), c.bidType(), c.bid(), c.dailyBudget(),
+                budget.spentToday(c.id()), budget.exhausted(c.id()), targeting);
+        return new AdView(ad.id(), ad.campaignId(), ad.category(), Vocab.CREATIVE_TYPES[ad.creativeType()], ad.embedding(),
+                entry.paused(), campaign);
     }
 
     /** Names of the set bits; an empty list means "any". */

@@ -19,15 +19,16 @@ import adsml.actors.models.VersionInfo;
 import adsml.platform.model.ModelFolder;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.SchedulerSettings;
+import adsml.scheduler.SchedulerStats;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -50,6 +51,116 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * Versions load only from the models folder (the registry refuses names that could leave it).
  */
 public final class AdminRoutes {
+    /**
+     * {@code GET models}: {@code active} is the version serving now ({@code <name>/<version>}, null before the first
+     * activation), {@code versions} every version the registry knows, {@code onDisk} the version folders of each
+     * model name, loaded or not.
+     */
+    public record ModelList(String active, List<VersionInfo> versions, Map<String, List<String>> onDisk) {
+    }
+
+    /** {@code GET scheduler}, and the answer to {@code PUT}: the knobs now, and the scheduler's counters. */
+    public record SchedulerView(Knobs settings, SchedulerStats stats) {
+    }
+
+    /** The scheduler's knobs as the API names them: the delay in fractional milliseconds. */
+    public record Knobs(int maxBatchRows, double maxQueueDelayMs, int maxQueuedRows, double serviceTimeSafety) {
+        static Knobs of(SchedulerSettings s) {
+            return new Knobs(s.maxBatchRows(), s.maxQueueDelay().toNanos() / 1e6, s.maxQueuedRows(), s.serviceTimeSafety());
+        }
+    }
+
+    /**
+     * A {@code PUT scheduler} body, validated: the knobs it names, null for those it leaves as they are. A field
+     * present with null, of the wrong type or out of bounds is a 400 naming it.
+     */
+    public record SchedulerUpdate(Integer maxBatchRows, Double maxQueueDelayMs, Integer maxQueuedRows,
+                                  Double serviceTimeSafety) {
+        private static final SchedulerSettings VALID = SchedulerSettings.defaults();
+
+        /**
+         * Reads the knobs of {@code root}, a JSON object, in this order, each checked as it is read (so the first bad
+         * one is the one named): its type, then {@link SchedulerSettings}' bounds for it.
+         *
+         * @param minQueuedRows the least {@code maxQueuedRows} may be: one rank request's candidates
+         */
+        static SchedulerUpdate from(JsonNode root, int minQueuedRows) {
+            Integer batchRows = null;
+            Double delayMs = null;
+            Integer queuedRows = null;
+            Double safety = null;
+            if (root.has("maxBatchRows")) {
+                int rows = intField(root, "maxBatchRows");
+                batchRows = bounded(() -> VALID.withMaxBatchRows(rows), rows);
+            }
+            if (root.has("maxQueueDelayMs")) {
+                double ms = number(root, "maxQueueDelayMs");
+                delayMs = bounded(() -> VALID.withMaxQueueDelay(delay(ms)), ms);
+            }
+            if (root.has("maxQueuedRows")) {
+                int rows = intField(root, "maxQueuedRows");
+                if (rows < minQueuedRows) {
+                    throw new BadRequestException("maxQueuedRows: must be at least " + minQueuedRows
+                            + " (one rank request's candidates), was " + rows);
+                }
+                queuedRows = bounded(() -> VALID.withMaxQueuedRows(rows), rows);
+            }
+            if (root.has("serviceTimeSafety")) {
+                double factor = number(root, "serviceTimeSafety");
+                safety = bounded(() -> VALID.withServiceTimeSafety(factor), factor);
+            }
+            return new SchedulerUpdate(batchRows, delayMs, queuedRows, safety);
+        }
+
+        /** {@code current} with the knobs this update names. */
+        SchedulerSettings applyTo(SchedulerSettings current) {
+            SchedulerSettings s = current;
+            if (maxBatchRows != null) {
+                s = s.withMaxBatchRows(maxBatchRows);
+            }
+            if (maxQueueDelayMs != null) {
+                s = s.withMaxQueueDelay(delay(maxQueueDelayMs));
+            }
+            if (maxQueuedRows != null) {
+                s = s.withMaxQueuedRows(maxQueuedRows);
+            }
+            if (serviceTimeSafety != null) {
+                s = s.withServiceTimeSafety(serviceTimeSafety);
+            }
+            return s;
+        }
+
+        private static Duration delay(double ms) {
+            return Duration.ofNanos((long) (ms * 1e6));
+        }
+
+        /** {@code value} if {@code settings} (valid settings with only this knob changed) can be made, else a 400. */
+        private static <T> T bounded(Supplier<SchedulerSettings> settings, T value) {
+            try {
+                settings.get();
+            } catch (IllegalArgumentException e) {
+                throw new BadRequestException(e.getMessage());
+            }
+            return value;
+        }
+
+        private static int intField(JsonNode root, String field) {
+            JsonNode v = root.get(field);
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                throw new BadRequestException(field + ": expected an integer");
+            }
+            return v.asInt();
+        }
+
+        private static double number(JsonNode root, String field) {
+            JsonNode v = root.get(field);
+            if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+                throw new BadRequestException(field + ": expected a number");
+            }
+            return v.asDouble();
+        }
+    }
+
 
     private final ActorRef<ModelRegistry.Command> registry;
     private final ActiveModel model;
@@ -95,7 +206,7 @@ public final class AdminRoutes {
                                         replyTo -> new ModelRegistry.Activate(name, version, replyTo), settings.adminTimeout(),
                                         actorScheduler))))))),
                 path("scheduler", () -> concat(
-                        get(() -> complete(JsonResponses.ok(schedulerJson()))),
+                        get(() -> complete(JsonResponses.ok(schedulerView()))),
                         put(() -> JsonBody.of(settings.maxBodyBytes(), body -> complete(updateScheduler(body)))))));
     }
 
@@ -104,13 +215,8 @@ public final class AdminRoutes {
                 settings.adminTimeout(), actorScheduler);
         CompletionStage<Map<String, List<String>>> onDisk = CompletableFuture.supplyAsync(
                 () -> ModelFolder.versionsByName(modelsRoot), blocking);
-        return versions.thenCombineAsync(onDisk, (list, folders) -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("active", model.current().map(v -> (Object) v.id()).orElse(null));
-            body.put("versions", list);
-            body.put("onDisk", folders);
-            return JsonResponses.ok(body);
-        }, blocking);
+        return versions.thenCombineAsync(onDisk, (list, folders) -> JsonResponses.ok(
+                new ModelList(model.current().map(v -> v.id()).orElse(null), list, folders)), blocking);
     }
 
     private CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {
@@ -118,57 +224,19 @@ public final class AdminRoutes {
                 blocking);
     }
 
-    private Map<String, Object> schedulerJson() {
-        SchedulerSettings s = scheduler.settings();
-        Map<String, Object> knobs = new LinkedHashMap<>();
-        knobs.put("maxBatchRows", s.maxBatchRows());
-        knobs.put("maxQueueDelayMs", s.maxQueueDelay().toNanos() / 1e6);
-        knobs.put("maxQueuedRows", s.maxQueuedRows());
-        knobs.put("serviceTimeSafety", s.serviceTimeSafety());
-        return Map.of("settings", knobs, "stats", scheduler.stats());
+    private SchedulerView schedulerView() {
+        return new SchedulerView(Knobs.of(scheduler.settings()), scheduler.stats());
     }
 
     private HttpResponse updateScheduler(byte[] body) {
-        JsonNode root = JsonResponses.readObject(body);
-        SchedulerSettings s = scheduler.settings();
+        SchedulerUpdate update = SchedulerUpdate.from(JsonResponses.readObject(body), maxCandidates);
+        SchedulerSettings s;
         try {
-            if (root.has("maxBatchRows")) {
-                s = s.withMaxBatchRows(intField(root, "maxBatchRows"));
-            }
-            if (root.has("maxQueueDelayMs")) {
-                s = s.withMaxQueueDelay(Duration.ofNanos((long) (number(root, "maxQueueDelayMs") * 1e6)));
-            }
-            if (root.has("maxQueuedRows")) {
-                int rows = intField(root, "maxQueuedRows");
-                if (rows < maxCandidates) {
-                    throw new BadRequestException("maxQueuedRows: must be at least " + maxCandidates
-                            + " (one rank request's candidates), was " + rows);
-                }
-                s = s.withMaxQueuedRows(rows);
-            }
-            if (root.has("serviceTimeSafety")) {
-                s = s.withServiceTimeSafety(number(root, "serviceTimeSafety"));
-            }
+            s = update.applyTo(scheduler.settings());
         } catch (IllegalArgumentException e) {
             throw new BadRequestException(e.getMessage());
         }
         scheduler.updateSettings(s);
-        return JsonResponses.ok(schedulerJson());
-    }
-
-    private static int intField(JsonNode root, String field) {
-        JsonNode v = root.get(field);
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new BadRequestException(field + ": expected an integer");
-        }
-        return v.asInt();
-    }
-
-    private static double number(JsonNode root, String field) {
-        JsonNode v = root.get(field);
-        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
-            throw new BadRequestException(field + ": expected a number");
-        }
-        return v.asDouble();
+        return JsonResponses.ok(schedulerView());
     }
 }

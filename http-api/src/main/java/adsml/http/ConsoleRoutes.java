@@ -18,9 +18,7 @@ import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -43,6 +41,65 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * </ul>
  */
 public final class ConsoleRoutes {
+    /** {@code GET ads/{id}/counters}, and each entry of {@link BusiestAds}: the ad's acknowledged events since start. */
+    public record AdCounters(int adId, long impressions, long clicks, long conversions, double spend, Double ctr) {
+        /** {@code ctr}: clicks per impression, null before the first impression. */
+        static AdCounters of(int adId, EventCounters.Counts c) {
+            return new AdCounters(adId, c.impressions(), c.clicks(), c.conversions(), c.spend(),
+                    Double.isNaN(c.ctr()) ? null : c.ctr());
+        }
+    }
+
+    /** {@code GET ads/busiest}: most impressions first. */
+    public record BusiestAds(List<AdCounters> ads) {
+    }
+
+    /** A {@code PUT ads/{id}/paused} body, validated: {@code {"paused": true|false}}. */
+    public record PausedUpdate(boolean paused) {
+        static PausedUpdate from(JsonNode root) {
+            JsonNode paused = root.get("paused");
+            if (paused == null || !paused.isBoolean()) {
+                throw new BadRequestException("paused: expected true or false");
+            }
+            return new PausedUpdate(paused.asBoolean());
+        }
+    }
+
+    /** The answer to {@code PUT ads/{id}/paused}: the ad's flag now. */
+    public record PausedState(int adId, boolean paused) {
+    }
+
+    /** {@code GET users}: the users found among the first ids. */
+    public record UserList(List<UserView> users) {
+    }
+
+    /**
+     * {@code GET users/{id}}, and each entry of {@link UserList}: a user of the feature store, by name.
+     *
+     * @param id the key rank requests use, {@code "u" + id}
+     */
+    public record UserView(String id, String country, String device, String age, List<Interest> interests) {
+        static UserView of(User u) {
+            List<Interest> interests = new ArrayList<>(u.interests().length);
+            for (int i = 0; i < u.interests().length; i++) {
+                interests.add(new Interest(u.interests()[i], u.interestWeights()[i]));
+            }
+            return new UserView("u" + u.id(), Vocab.COUNTRIES[u.country()], Vocab.DEVICES[u.device()],
+                    Vocab.AGE_BUCKETS[u.ageBucket()], interests);
+        }
+    }
+
+    /** One of a user's interests: a category id and its weight. */
+    public record Interest(int category, float weight) {
+    }
+
+    /** {@code GET vocabulary}: the names a rank request's context takes; {@code categories} is a count (ids from 0). */
+    public record Vocabulary(List<String> surfaces, List<String> devices, List<String> countries, List<String> ageBuckets,
+                             List<String> creativeTypes, int categories) {
+        static final Vocabulary OF_THE_WORLD = new Vocabulary(List.of(Vocab.SURFACES), List.of(Vocab.DEVICES),
+                List.of(Vocab.COUNTRIES), List.of(Vocab.AGE_BUCKETS), List.of(Vocab.CREATIVE_TYPES), Vocab.NUM_CATEGORIES);
+    }
+
     private static final int MAX_LIST = 100;
 
     private final OverviewSampler overview;
@@ -66,7 +123,7 @@ public final class ConsoleRoutes {
     public Route routes() {
         return concat(
                 path("overview", () -> get(() -> complete(JsonResponses.ok(overview.overview())))),
-                path("vocabulary", () -> get(() -> complete(JsonResponses.ok(vocabulary())))),
+                path("vocabulary", () -> get(() -> complete(JsonResponses.ok(Vocabulary.OF_THE_WORLD)))),
                 pathPrefix("ads", () -> concat(
                         path("busiest", () -> get(() -> parameterOptional("limit", limit -> complete(busiest(limit))))),
                         path(PathMatchers.integerSegment().slash("counters"), id -> get(() -> complete(adCounters(id)))),
@@ -82,82 +139,43 @@ public final class ConsoleRoutes {
     }
 
     private HttpResponse busiest(Optional<String> limit) {
-        List<Map<String, Object>> ads = new ArrayList<>();
+        List<AdCounters> ads = new ArrayList<>();
         for (EventCounters.AdCounts a : counters.busiest(limit(limit, 10))) {
-            ads.add(countsJson(a.adId(), a.counts()));
+            ads.add(AdCounters.of(a.adId(), a.counts()));
         }
-        return JsonResponses.ok(Map.of("ads", ads));
+        return JsonResponses.ok(new BusiestAds(ads));
     }
 
     private HttpResponse adCounters(int id) {
         if (index.get(id).isEmpty()) {
             return JsonResponses.error(StatusCodes.NOT_FOUND, "no ad " + id);
         }
-        return JsonResponses.ok(countsJson(id, counters.ad(id)));
-    }
-
-    private static Map<String, Object> countsJson(int adId, EventCounters.Counts c) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("adId", adId);
-        body.put("impressions", c.impressions());
-        body.put("clicks", c.clicks());
-        body.put("conversions", c.conversions());
-        body.put("spend", c.spend());
-        body.put("ctr", Double.isNaN(c.ctr()) ? null : c.ctr());
-        return body;
+        return JsonResponses.ok(AdCounters.of(id, counters.ad(id)));
     }
 
     private HttpResponse setPaused(int id, byte[] body) {
-        JsonNode paused = JsonResponses.readObject(body).get("paused");
-        if (paused == null || !paused.isBoolean()) {
-            throw new BadRequestException("paused: expected true or false");
-        }
-        if (!index.setPaused(id, paused.asBoolean())) {
+        PausedUpdate update = PausedUpdate.from(JsonResponses.readObject(body));
+        if (!index.setPaused(id, update.paused())) {
             return JsonResponses.error(StatusCodes.NOT_FOUND, "no ad " + id);
         }
-        return JsonResponses.ok(Map.of("adId", id, "paused", index.get(id).map(e -> e.paused()).orElse(paused.asBoolean())));
+        return JsonResponses.ok(new PausedState(id, index.get(id).map(e -> e.paused()).orElse(update.paused())));
     }
 
     private HttpResponse firstUsers(Optional<String> limit) {
         int n = limit(limit, 20);
-        List<Map<String, Object>> list = new ArrayList<>(n);
+        List<UserView> list = new ArrayList<>(n);
         // The world's user ids are dense from 0; a store filled some other way simply lists fewer.
         for (int id = 0; id < n; id++) {
-            users.get(id).ifPresent(u -> list.add(userJson(u)));
+            users.get(id).ifPresent(u -> list.add(UserView.of(u)));
         }
-        return JsonResponses.ok(Map.of("users", list));
+        return JsonResponses.ok(new UserList(list));
     }
 
     private HttpResponse user(String key) {
         int id = RankRequest.userId(key);
         Optional<User> user = id < 0 ? Optional.empty() : users.get(id);
-        return user.map(u -> JsonResponses.ok(userJson(u))).orElseGet(() -> JsonResponses.error(StatusCodes.NOT_FOUND,
+        return user.map(u -> JsonResponses.ok(UserView.of(u))).orElseGet(() -> JsonResponses.error(StatusCodes.NOT_FOUND,
                 "no user '" + key + "' in the feature store: a rank request for it is served as a cold start"));
-    }
-
-    private static Map<String, Object> userJson(User u) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", "u" + u.id());
-        body.put("country", Vocab.COUNTRIES[u.country()]);
-        body.put("device", Vocab.DEVICES[u.device()]);
-        body.put("age", Vocab.AGE_BUCKETS[u.ageBucket()]);
-        List<Map<String, Object>> interests = new ArrayList<>();
-        for (int i = 0; i < u.interests().length; i++) {
-            interests.add(Map.of("category", u.interests()[i], "weight", u.interestWeights()[i]));
-        }
-        body.put("interests", interests);
-        return body;
-    }
-
-    private static Map<String, Object> vocabulary() {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("surfaces", Vocab.SURFACES);
-        body.put("devices", Vocab.DEVICES);
-        body.put("countries", Vocab.COUNTRIES);
-        body.put("ageBuckets", Vocab.AGE_BUCKETS);
-        body.put("creativeTypes", Vocab.CREATIVE_TYPES);
-        body.put("categories", Vocab.NUM_CATEGORIES);
-        return body;
     }
 
     private static int limit(Optional<String> value, int fallback) {

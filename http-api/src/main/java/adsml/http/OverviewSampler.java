@@ -9,9 +9,7 @@ import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -45,7 +43,46 @@ public final class OverviewSampler {
     static final int HEADLINE_POINTS = 10;
     /** The batch-size histogram covers the last minute. */
     static final int HISTOGRAM_POINTS = 60;
+    /** The stages timed, in {@link StageMs}' order. */
     static final String[] STAGES = {"retrieval", "features", "scoring", "auction"};
+
+    /**
+     * The body of {@code GET /admin/api/overview}.
+     *
+     * @param now              the last {@link #HEADLINE_POINTS} intervals as one point; null before two samples exist
+     * @param series           one point per interval, oldest first
+     * @param batchSizes       batches scored over the last {@link #HISTOGRAM_POINTS} intervals, by size
+     * @param queueDelayMeanMs the scheduler's mean queue delay since start
+     * @param totals           counts since start
+     */
+    public record Overview(long intervalMs, Point now, List<Point> series, List<BatchSizes> batchSizes,
+                           double queueDelayMeanMs, Totals totals) {
+    }
+
+    /**
+     * What happened in one interval (or, for {@link Overview#now()}, in the headline's span). A figure with
+     * nothing to divide by is null.
+     *
+     * @param t                the interval's end, epoch ms
+     * @param queueDelayMeanMs the mean queue delay of the jobs that reached a batch in the interval
+     */
+    public record Point(long t, double requestsPerSec, Double p50Ms, Double p90Ms, Double p99Ms, Double errorRate,
+                        Double shedRate, StageMs stageMs, double batchesPerSec, Double meanBatchRows,
+                        Double queueDelayMeanMs, double impressionsPerSec, Double ctr, Double revenuePerMilleRequests) {
+    }
+
+    /** Mean ms of each stage ({@link #STAGES}) over the interval's successful requests; null with none. */
+    public record StageMs(Double retrieval, Double features, Double scoring, Double auction) {
+    }
+
+    /** Batches of {@code rowsFrom} to {@code rowsTo} rows. */
+    public record BatchSizes(long rowsFrom, long rowsTo, long batches) {
+    }
+
+    /** Since start: rank requests answered, acknowledged events and their spend, and the scheduler's counters. */
+    public record Totals(long requests, long impressions, long clicks, long conversions, double spend, long batches,
+                         long rowsScored, long schedulerShed, long schedulerExpired) {
+    }
 
     private record Snapshot(long epochMs, double[] latencyBoundsMs, long[] latencyAtOrBelow, long latencyCount,
                             long requests, long shed, long errors, long[] stageCount, double[] stageTotalMs,
@@ -89,38 +126,26 @@ public final class OverviewSampler {
     }
 
     /**
-     * {@code {"intervalMs", "now": point over the last 10 s, "series": [point per interval, oldest
-     * first], "batchSizes": [{"rowsFrom", "rowsTo", "batches"}] over the last minute,
-     * "queueDelayMeanMs": since start, "totals": since start}}; a point's queueDelayMeanMs is over its interval. A figure with nothing to divide by
-     * (no request, no impression in the interval) is null.
+     * The {@link Overview}: {@code {"intervalMs", "now": point over the last 10 s, "series": [point per interval,
+     * oldest first], "batchSizes": [{"rowsFrom", "rowsTo", "batches"}] over the last minute, "queueDelayMeanMs": since
+     * start, "totals": since start}}; a point's queueDelayMeanMs is over its interval. A figure with nothing to divide
+     * by (no request, no impression in the interval) is null.
      */
-    Map<String, Object> overview() {
+    Overview overview() {
         List<Snapshot> snapshots = snapshots();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("intervalMs", INTERVAL.toMillis());
         int n = snapshots.size();
-        List<Map<String, Object>> series = new ArrayList<>(Math.max(0, n - 1));
+        List<Point> series = new ArrayList<>(Math.max(0, n - 1));
         for (int i = 1; i < n; i++) {
             series.add(point(snapshots.get(i - 1), snapshots.get(i)));
         }
-        body.put("now", n < 2 ? null : point(snapshots.get(Math.max(0, n - 1 - HEADLINE_POINTS)), snapshots.get(n - 1)));
-        body.put("series", series);
-        body.put("batchSizes", n < 2 ? List.of()
-                : batchSizes(snapshots.get(Math.max(0, n - 1 - HISTOGRAM_POINTS)), snapshots.get(n - 1)));
+        Point now = n < 2 ? null : point(snapshots.get(Math.max(0, n - 1 - HEADLINE_POINTS)), snapshots.get(n - 1));
+        List<BatchSizes> batchSizes = n < 2 ? List.of()
+                : batchSizes(snapshots.get(Math.max(0, n - 1 - HISTOGRAM_POINTS)), snapshots.get(n - 1));
         Snapshot last = n == 0 ? snapshot() : snapshots.get(n - 1);
-        body.put("queueDelayMeanMs", last.scheduler().meanQueueDelayNanos() / 1e6);
-        Map<String, Object> totals = new LinkedHashMap<>();
-        totals.put("requests", last.requests());
-        totals.put("impressions", last.events().impressions());
-        totals.put("clicks", last.events().clicks());
-        totals.put("conversions", last.events().conversions());
-        totals.put("spend", last.events().spend());
-        totals.put("batches", last.scheduler().batches());
-        totals.put("rowsScored", last.scheduler().rowsScored());
-        totals.put("schedulerShed", last.scheduler().shed());
-        totals.put("schedulerExpired", last.scheduler().expired());
-        body.put("totals", totals);
-        return body;
+        Totals totals = new Totals(last.requests(), last.events().impressions(), last.events().clicks(),
+                last.events().conversions(), last.events().spend(), last.scheduler().batches(), last.scheduler().rowsScored(),
+                last.scheduler().shed(), last.scheduler().expired());
+        return new Overview(INTERVAL.toMillis(), now, series, batchSizes, last.scheduler().meanQueueDelayNanos() / 1e6, totals);
     }
 
     private List<Snapshot> snapshots() {
@@ -176,34 +201,33 @@ public final class OverviewSampler {
                 scheduler.get(), events.total());
     }
 
-    private static Map<String, Object> point(Snapshot from, Snapshot to) {
+    private static Point point(Snapshot from, Snapshot to) {
         double seconds = Math.max(1e-3, (to.epochMs() - from.epochMs()) / 1000.0);
         long requests = to.requests() - from.requests();
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("t", to.epochMs());
-        p.put("requestsPerSec", requests / seconds);
-        p.put("p50Ms", percentile(from, to, 0.50));
-        p.put("p90Ms", percentile(from, to, 0.90));
-        p.put("p99Ms", percentile(from, to, 0.99));
-        p.put("errorRate", ratio(to.errors() - from.errors(), requests));
-        p.put("shedRate", ratio(to.shed() - from.shed(), requests));
-        Map<String, Object> stages = new LinkedHashMap<>();
-        for (int i = 0; i < STAGES.length; i++) {
-            long count = to.stageCount()[i] - from.stageCount()[i];
-            stages.put(STAGES[i], count == 0 ? null : (to.stageTotalMs()[i] - from.stageTotalMs()[i]) / count);
-        }
-        p.put("stageMs", stages);
         long batches = to.scheduler().batches() - from.scheduler().batches();
-        p.put("batchesPerSec", batches / seconds);
-        p.put("meanBatchRows", batches == 0 ? null : (double) (to.scheduler().rowsScored() - from.scheduler().rowsScored()) / batches);
         long delayed = to.scheduler().queueDelayCount() - from.scheduler().queueDelayCount();
-        p.put("queueDelayMeanMs", delayed == 0 ? null : (to.scheduler().queueDelayNanos() - from.scheduler().queueDelayNanos()) / 1e6 / delayed);
         long impressions = to.events().impressions() - from.events().impressions();
-        p.put("impressionsPerSec", impressions / seconds);
-        p.put("ctr", ratio(to.events().clicks() - from.events().clicks(), impressions));
         Double revenue = ratio(to.events().spend() - from.events().spend(), requests);
-        p.put("revenuePerMilleRequests", revenue == null ? null : revenue * 1000);
-        return p;
+        return new Point(to.epochMs(),
+                requests / seconds,
+                percentile(from, to, 0.50),
+                percentile(from, to, 0.90),
+                percentile(from, to, 0.99),
+                ratio(to.errors() - from.errors(), requests),
+                ratio(to.shed() - from.shed(), requests),
+                new StageMs(stageMs(from, to, 0), stageMs(from, to, 1), stageMs(from, to, 2), stageMs(from, to, 3)),
+                batches / seconds,
+                batches == 0 ? null : (double) (to.scheduler().rowsScored() - from.scheduler().rowsScored()) / batches,
+                delayed == 0 ? null : (to.scheduler().queueDelayNanos() - from.scheduler().queueDelayNanos()) / 1e6 / delayed,
+                impressions / seconds,
+                ratio(to.events().clicks() - from.events().clicks(), impressions),
+                revenue == null ? null : revenue * 1000);
+    }
+
+    /** The mean ms of stage {@code i} of {@link #STAGES} between the snapshots; null when no request reached it. */
+    private static Double stageMs(Snapshot from, Snapshot to, int i) {
+        long count = to.stageCount()[i] - from.stageCount()[i];
+        return count == 0 ? null : (to.stageTotalMs()[i] - from.stageTotalMs()[i]) / count;
     }
 
     private static Double ratio(double part, long whole) {
@@ -237,7 +261,7 @@ public final class OverviewSampler {
         return bounds[bounds.length - 1];
     }
 
-    private static List<Map<String, Object>> batchSizes(Snapshot from, Snapshot to) {
+    private static List<BatchSizes> batchSizes(Snapshot from, Snapshot to) {
         long[] a = from.scheduler().batchSizeHistogram();
         long[] b = to.scheduler().batchSizeHistogram();
         int highest = 10; // at least up to 1024 rows, so the axis does not jump while traffic starts
@@ -246,13 +270,9 @@ public final class OverviewSampler {
                 highest = Math.max(highest, i);
             }
         }
-        List<Map<String, Object>> buckets = new ArrayList<>();
+        List<BatchSizes> buckets = new ArrayList<>();
         for (int i = 0; i <= highest && i < b.length; i++) {
-            Map<String, Object> bucket = new LinkedHashMap<>();
-            bucket.put("rowsFrom", 1L << i);
-            bucket.put("rowsTo", (1L << (i + 1)) - 1);
-            bucket.put("batches", b[i] - a[i]);
-            buckets.add(bucket);
+            buckets.add(new BatchSizes(1L << i, (1L << (i + 1)) - 1, b[i] - a[i]));
         }
         return buckets;
     }

@@ -14,7 +14,6 @@ import adsml.scheduler.Ticker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,13 +57,8 @@ class OverviewSamplerTest {
         events.record(new Event(type, "r1", "u1", adId, 0, cost));
     }
 
-    @SuppressWarnings("unchecked")
-    private List<Map<String, Object>> series() {
-        return (List<Map<String, Object>>) sampler.overview().get("series");
-    }
-
-    private static double number(Map<String, Object> point, String key) {
-        return ((Number) point.get(key)).doubleValue();
+    private List<OverviewSampler.Point> series() {
+        return sampler.overview().series();
     }
 
     @Test
@@ -80,24 +74,24 @@ class OverviewSamplerTest {
         clock.advance(Duration.ofSeconds(1));
         sampler.sample();
 
-        List<Map<String, Object>> series = series();
+        List<OverviewSampler.Point> series = series();
         assertEquals(2, series.size());
-        Map<String, Object> first = series.get(0);
-        assertEquals(100, number(first, "requestsPerSec"), 1e-9);
-        assertEquals(5, number(first, "p50Ms"), 1.0, () -> "p50 " + first);
-        assertEquals(500, number(first, "p99Ms"), 100, () -> "p99 " + first);
-        assertEquals(0, number(first, "shedRate"));
-        assertEquals(0, number(first, "errorRate"));
-        assertEquals(Map.of("retrieval", 1.0, "features", 2.0, "scoring", 3.0, "auction", 0.5), first.get("stageMs"));
+        OverviewSampler.Point first = series.get(0);
+        assertEquals(100, first.requestsPerSec(), 1e-9);
+        assertEquals(5, first.p50Ms(), 1.0, () -> "p50 " + first);
+        assertEquals(500, first.p99Ms(), 100, () -> "p99 " + first);
+        assertEquals(0, first.shedRate());
+        assertEquals(0, first.errorRate());
+        assertEquals(new OverviewSampler.StageMs(1.0, 2.0, 3.0, 0.5), first.stageMs());
 
-        Map<String, Object> second = series.get(1);
-        assertEquals(12, number(second, "requestsPerSec"), 1e-9);
+        OverviewSampler.Point second = series.get(1);
+        assertEquals(12, second.requestsPerSec(), 1e-9);
         // Only this interval's requests: 10 at 50 ms and 2 failures at 1 ms, nothing of the 500 ms ones.
-        assertEquals(50, number(second, "p50Ms"), 10, () -> "p50 " + second);
-        assertTrue(number(second, "p99Ms") < 100, () -> "p99 " + second);
-        assertEquals(1.0 / 12, number(second, "shedRate"), 1e-9);
-        assertEquals(1.0 / 12, number(second, "errorRate"), 1e-9);
-        assertEquals(START.toEpochMilli() + 2000, ((Number) second.get("t")).longValue());
+        assertEquals(50, second.p50Ms(), 10, () -> "p50 " + second);
+        assertTrue(second.p99Ms() < 100, () -> "p99 " + second);
+        assertEquals(1.0 / 12, second.shedRate(), 1e-9);
+        assertEquals(1.0 / 12, second.errorRate(), 1e-9);
+        assertEquals(START.toEpochMilli() + 2000, second.t());
     }
 
     @Test
@@ -112,11 +106,11 @@ class OverviewSamplerTest {
         clock.advance(Duration.ofSeconds(2));
         sampler.sample();
 
-        Map<String, Object> point = series().get(0);
-        assertEquals(20, number(point, "requestsPerSec"), 1e-9);
-        assertEquals(0.2, number(point, "ctr"), 1e-9);
-        assertEquals(2.0 / 40 * 1000, number(point, "revenuePerMilleRequests"), 1e-9);
-        assertEquals(5, number(point, "impressionsPerSec"), 1e-9);
+        OverviewSampler.Point point = series().get(0);
+        assertEquals(20, point.requestsPerSec(), 1e-9);
+        assertEquals(0.2, point.ctr(), 1e-9);
+        assertEquals(2.0 / 40 * 1000, point.revenuePerMilleRequests(), 1e-9);
+        assertEquals(5, point.impressionsPerSec(), 1e-9);
     }
 
     @Test
@@ -124,13 +118,13 @@ class OverviewSamplerTest {
         sampler.sample();
         clock.advance(Duration.ofSeconds(1));
         sampler.sample();
-        Map<String, Object> point = series().get(0);
-        assertEquals(0, number(point, "requestsPerSec"));
-        assertNull(point.get("p50Ms"));
-        assertNull(point.get("errorRate"));
-        assertNull(point.get("ctr"));
-        assertNull(point.get("revenuePerMilleRequests"));
-        assertNull(((Map<?, ?>) point.get("stageMs")).get("scoring"));
+        OverviewSampler.Point point = series().get(0);
+        assertEquals(0, point.requestsPerSec());
+        assertNull(point.p50Ms());
+        assertNull(point.errorRate());
+        assertNull(point.ctr());
+        assertNull(point.revenuePerMilleRequests());
+        assertNull(point.stageMs().scoring());
     }
 
     @Test
@@ -141,8 +135,7 @@ class OverviewSamplerTest {
             sampler.sample();
         }
         assertEquals(OverviewSampler.POINTS, series().size());
-        @SuppressWarnings("unchecked")
-        Map<String, Object> now = (Map<String, Object>) sampler.overview().get("now");
-        assertEquals(3, number(now, "requestsPerSec"), 1e-9, () -> "the last 10 s had 3 requests a second: " + now);
+        OverviewSampler.Point now = sampler.overview().now();
+        assertEquals(3, now.requestsPerSec(), 1e-9, () -> "the last 10 s had 3 requests a second: " + now);
     }
 }

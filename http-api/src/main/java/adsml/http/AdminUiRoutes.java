@@ -72,7 +72,13 @@ public final class AdminUiRoutes {
 
     /** The UI's files and pages, relative to {@code /admin} ({@link HttpApi} puts them there). */
     public Route routes() {
-        return get(() -> extractUnmatchedPath(this::route));
+        // The path first: /admin/api/... is never the UI's, whatever the method, so a POST there is a 404
+        // from the API routes, not the UI's 405.
+        return extractUnmatchedPath(path -> isApi(path) ? reject() : get(() -> route(path)));
+    }
+
+    private static boolean isApi(String path) {
+        return path.equals("/api") || path.startsWith("/api/");
     }
 
     private Route route(String path) {
@@ -83,9 +89,6 @@ public final class AdminUiRoutes {
             return reject();
         }
         String rest = path.substring(1);
-        if (rest.equals("api") || rest.startsWith("api/")) {
-            return reject();
-        }
         if (rest.isEmpty() || rest.equals("index.html")) {
             return complete(index());
         }

@@ -11,7 +11,6 @@ import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
 
 /**
  * The outermost layer of each listener: every failure and rejection becomes a JSON error with
@@ -34,8 +33,6 @@ final class ApiEdge {
                 .handle(MalformedRequestContentRejection.class, r -> complete(
                         r.getCause() instanceof EntityStreamSizeException ? ErrorMapping.toResponse(r.getCause())
                                 : JsonResponses.error(StatusCodes.BAD_REQUEST, "malformed request body")))
-                .handle(UnsupportedRequestContentTypeRejection.class,
-                        r -> complete(JsonResponses.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "expected application/json")))
                 .handleAll(MethodRejection.class,
                         rs -> complete(JsonResponses.error(StatusCodes.METHOD_NOT_ALLOWED, "method not allowed here")))
                 .handleNotFound(complete(JsonResponses.error(StatusCodes.NOT_FOUND, "no such route")))

@@ -294,6 +294,7 @@ class HttpApiTest {
         assertError(send(api.publicListener(), HttpRequest.GET("/v1/ads/999999")), 404, "no ad");
         assertError(send(api.adminListener(), admin(HttpRequest.GET("/admin/api/nope"))), 404, "no such route");
         assertError(send(api.adminListener(), HttpRequest.POST("/nope")), 404, "no such route");
+        assertError(send(api.adminListener(), admin(HttpRequest.POST("/admin/api/nope"))), 404, "no such route");
         assertError(send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/ctr/9/load"))), 404, "ctr/9");
     }
 

@@ -76,10 +76,12 @@ public final class AdRoutes {
             }
             float[] values = new float[Vocab.EMBEDDING_DIM];
             for (int i = 0; i < values.length; i++) {
-                if (!embedding.get(i).isNumber() || !Double.isFinite(embedding.get(i).asDouble())) {
-                    throw new BadRequestException("embedding[" + i + "]: expected a finite number");
+                // Finite as a float, not only as a double: 1e300 would be stored as Infinity.
+                float value = (float) embedding.get(i).asDouble();
+                if (!embedding.get(i).isNumber() || !Float.isFinite(value)) {
+                    throw new BadRequestException("embedding[" + i + "]: expected a finite number within float range");
                 }
-                values[i] = (float) embedding.get(i).asDouble();
+                values[i] = value;
             }
             JsonNode paused = root.get("paused");
             if (paused != null && !paused.isBoolean()) {

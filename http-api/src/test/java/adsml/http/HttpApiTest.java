@@ -255,6 +255,10 @@ class HttpApiTest {
         assertError(send(api.adminListener(), admin(json(HttpRequest.PUT("/admin/api/scheduler"),
                 "{\"maxBatchRows\":200000000}"))), 400, "maxBatchRows");
         assertError(send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/..%2Fetc/1/load"))), 400, "name");
+        JsonNode ad = send(api.publicListener(), HttpRequest.GET("/v1/ads/3")).json();
+        String overflowing = "{\"campaignId\":" + ad.path("campaignId").asInt() + ",\"category\":" + ad.path("category").asInt()
+                + ",\"creativeType\":\"" + ad.path("creativeType").asText() + "\",\"embedding\":[1e300,0,0,0,0,0]}";
+        assertError(send(api.publicListener(), json(HttpRequest.PUT("/v1/ads/3"), overflowing)), 400, "embedding[0]");
     }
 
     @Test

@@ -29,6 +29,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * Candidates per second of one CPU scorer on a random batch: the DJL backend next to the
  * plain-Java reference, for the demo model and one of about 10x its FLOPs. Read the
  * {@code candidates} row: it counts scored rows per second.
+ *
+ * <p>By default one thread scores, and PyTorch gives it an intra-op pool as large as the machine's
+ * cores: not how the server scores (one worker per core, one intra-op thread each), so its rate is
+ * no baseline for the server's. {@code -t 2 -jvmArgsAppend "-Dai.djl.offline=true
+ * -Dai.djl.pytorch.num_threads=1"} measures the server's configuration on 2 cores, as
+ * {@code ServingBenchmark}'s baseline check does.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -6,16 +6,21 @@ import adsml.load.LoadReport;
 import adsml.load.LoadSettings;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.features.RandomFeatures;
+import adsml.platform.model.Architecture;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.model.ModelJson;
+import adsml.platform.model.ModelPreset;
+import adsml.platform.model.ModelSpec;
 import adsml.platform.scoring.DjlScorer;
 import adsml.platform.domain.Context;
+import adsml.scheduler.CpuSettings;
 import adsml.scheduler.Ticker;
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.OperatingSystemMXBean;
+import com.typesafe.config.ConfigFactory;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -27,9 +32,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -42,6 +51,11 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * The serving figures of BENCHMARKS.md, all from one run against one server on one data folder
@@ -65,6 +79,19 @@ public final class ServingBenchmark {
     /** The shipped defaults of adsml.server (reference.conf), restored after each experiment. */
     private static final int DEFAULT_BATCH_ROWS = 4096;
     private static final double DEFAULT_DELAY_MS = 0.0;
+    /**
+     * How far the raw scorer's candidates/s may be from JMH's at the same batch, threads and
+     * intra-op threads before the overhead table prints no ratio: a rate moves by up to 15% between
+     * windows on a shared 2-core machine, so two honest measurements can differ by about that much
+     * each way.
+     */
+    private static final double BASELINE_TOLERANCE = 0.25;
+    /**
+     * The least share of the cores this process must keep busy in a window for its wall rate to
+     * count: every window's work is CPU-bound, so on a quiet machine only the load generator, a small
+     * share, takes cores from it; below this, the window's candidates/s measured whatever else ran too.
+     */
+    private static final double MIN_CORES_SHARE = 0.85;
 
     private final AdsmlServer server;
     private final URI api;
@@ -98,7 +125,7 @@ public final class ServingBenchmark {
             // JIT, native library and caches warm before anything is recorded, whichever sections run.
             bench.load(8, 0);
             if (sections.contains("overhead")) {
-                bench.overhead(ModelFolder.load(models.resolve(Integer.toString(base))));
+                bench.overhead(ModelFolder.load(models.resolve(Integer.toString(base))), ScoringThreads.of(CpuSettings.from(ConfigFactory.load())));
             }
             if (sections.contains("batching")) {
                 bench.batching();
@@ -128,6 +155,30 @@ public final class ServingBenchmark {
         double perCpuSecond() {
             return candidates / cpuSeconds;
         }
+
+        long meanBatch() {
+            return candidates / Math.max(1, batches);
+        }
+
+        /** This process's CPU-seconds per second: how many of the cores it had. */
+        double busyCores() {
+            return cpuSeconds / wallSeconds;
+        }
+    }
+
+    /**
+     * The server's CPU scoring threads: its workers (one per core unless configured) and PyTorch's
+     * intra-op threads inside each; the raw scorer and JMH's check run with the same.
+     */
+    private record ScoringThreads(int workers, int intraOp) {
+        static ScoringThreads of(CpuSettings cpu) {
+            return new ScoringThreads(cpu.workers(), cpu.intraOpThreads());
+        }
+
+        @Override
+        public String toString() {
+            return workers + " threads, " + intraOp + " intra-op thread" + (intraOp == 1 ? "" : "s") + " each";
+        }
     }
 
     /**
@@ -135,12 +186,14 @@ public final class ServingBenchmark {
      * window after the same warm-up. Two ratios: by wall clock (what 2 cores deliver, the load
      * generator included) and by this process's CPU time (what the platform costs per candidate).
      * The HTTP load runs in a separate process, so its CPU is not charged to the server; in-process
-     * callers are threads of this process, which only block on a future.
+     * callers are threads of this process, which only block on a future. No ratio is printed unless
+     * every window had the cores to itself and JMH, in a JVM of its own, confirms the raw rates they
+     * all divide by.
      */
-    private void overhead(Model model) throws Exception {
+    private void overhead(Model model, ScoringThreads threads) throws Exception {
         setScheduler(DEFAULT_BATCH_ROWS, DEFAULT_DELAY_MS);
         settleJit();
-        Window rawBefore = rawScorer(model, 1000);
+        Window rawBefore = rawScorer(model, 1000, threads);
         Window http = httpFromChildProcess(adsmlLoadCommand(8, CHILD_RUN));
         Window wrk = wrkAvailable() ? httpFromChildProcess(wrkCommand(8, CHILD_RUN)) : null;
         Window pipeline = inProcess(8);
@@ -150,8 +203,17 @@ public final class ServingBenchmark {
         // Each raw rate is the better of two windows (at batch 1000, one before the pipeline's and one
         // after): rates move by up to 15% between windows on this shared machine, and a slow raw
         // window would flatter every ratio.
-        Window raw1000 = faster(rawBefore, rawScorer(model, 1000));
-        Window rawMean = faster(rawScorer(model, (int) meanBatch), rawScorer(model, (int) meanBatch));
+        Window raw1000 = faster(rawBefore, rawScorer(model, 1000, threads));
+        Window rawMean = faster(rawScorer(model, (int) meanBatch, threads), rawScorer(model, (int) meanBatch, threads));
+        String raw = "raw DjlScorer, " + threads;
+        Map<String, Window> rows = new LinkedHashMap<>();
+        rows.put(raw + ", batch 1000", raw1000);
+        rows.put(raw + ", batch " + meanBatch + " (the mean batch below)", rawMean);
+        rows.put("pipeline in-process (actors, no HTTP)", pipeline);
+        rows.put("pipeline through HTTP (`adsml load`, JVM, 8 clients)", http);
+        if (wrk != null) {
+            rows.put("pipeline through HTTP (`wrk`, C, 1 thread, 8 connections)", wrk);
+        }
         line("## Platform overhead (8 clients, 1000 candidates per request)");
         line("Wall: candidates/s on the 2 cores; CPU: candidates per CPU-second of the server process. HTTP load");
         line("generators run in a separate process: their CPU is not counted, but they share the 2 cores.");
@@ -159,19 +221,132 @@ public final class ServingBenchmark {
         line("Scoring / other CPU: milliseconds of this process's CPU per 1000 candidates on the scoring threads");
         line("(the scheduler's CPU workers, or the raw scorer's) and on every other thread.");
         line("");
-        line("| path | mean batch | candidates/s | / raw at 1000 | / raw at %d | candidates per CPU-s | / raw at 1000 | / raw at %d | scoring / other CPU |",
-                meanBatch, meanBatch);
-        line("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-        row("raw DjlScorer, batch 1000, one thread per core", raw1000, raw1000, rawMean);
-        row("raw DjlScorer, batch " + meanBatch + " (the mean batch below), one thread per core", rawMean, raw1000, rawMean);
-        row("pipeline in-process (actors, no HTTP)", pipeline, raw1000, rawMean);
-        row("pipeline through HTTP (`adsml load`, JVM, 8 clients)", http, raw1000, rawMean);
-        if (wrk != null) {
-            row("pipeline through HTTP (`wrk`, C, 1 thread, 8 connections)", wrk, raw1000, rawMean);
+        // Both checks run and report, whichever fails.
+        boolean ratios = everyWindowHadTheCores(rows) & baselineAgreesWithJmh(model.spec(), threads, raw1000, rawMean);
+        line("");
+        if (ratios) {
+            line("| path | mean batch | candidates/s | / raw at 1000 | / raw at %d | candidates per CPU-s | / raw at 1000 | / raw at %d | scoring / other CPU |",
+                    meanBatch, meanBatch);
+            line("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         } else {
-            line("| pipeline through HTTP (`wrk`) | not run: wrk is not installed (`apt-get install wrk`) | | | | | | | |");
+            line("| path | mean batch | candidates/s | candidates per CPU-s | scoring / other CPU |");
+            line("| --- | --- | --- | --- | --- |");
+        }
+        rows.forEach((name, w) -> row(name, w, raw1000, rawMean, ratios));
+        if (wrk == null) {
+            line("| pipeline through HTTP (`wrk`) | not run: wrk is not installed (`apt-get install wrk`) |%s",
+                    " |".repeat(ratios ? 7 : 3));
         }
         line("");
+    }
+
+    /**
+     * Whether this process kept at least {@link #MIN_CORES_SHARE} of the cores busy in every window.
+     * A wall ratio is the ratio of the two windows' shares of the cores times their ratio per
+     * CPU-second, so on a shared machine a raw window that got half the cores doubles every wall
+     * ratio, and per-CPU figures cannot show it.
+     */
+    private boolean everyWindowHadTheCores(Map<String, Window> windows) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        double needed = MIN_CORES_SHARE * cores;
+        Map<String, Double> starved = new LinkedHashMap<>();
+        windows.forEach((name, w) -> {
+            if (w.busyCores() < needed) {
+                starved.put(name, w.busyCores());
+            }
+        });
+        if (starved.isEmpty()) {
+            line("Quiet-machine check: this process kept %.2f-%.2f of the %d cores busy in every window (at least %.2f needed).",
+                    windows.values().stream().mapToDouble(Window::busyCores).min().orElse(0),
+                    windows.values().stream().mapToDouble(Window::busyCores).max().orElse(0), cores, needed);
+            line("");
+            return true;
+        }
+        line("**No ratios**: in these windows this process kept fewer than %.2f of the %d cores busy, so something else", needed,
+                cores);
+        line("(another process, or a load generator heavier than today's) had the rest, and the wall rates measured it too:");
+        line("");
+        // Rounded down, so that a window just under the bar never reads as on it.
+        starved.forEach((name, busy) -> line("- %s: %.2f", name, Math.floor(busy * 100) / 100));
+        line("");
+        return false;
+    }
+
+    /**
+     * Whether the raw scorer's rates at batch 1000 and at the mean batch are within
+     * {@link #BASELINE_TOLERANCE} of JMH's {@link ScorerBenchmark} run with the same batches,
+     * threads and intra-op threads on the preset of the same shape, in a JVM of its own: the raw
+     * windows run inside the server's process, so nothing else vouches for them. Says which, with
+     * both figures, either way.
+     */
+    private boolean baselineAgreesWithJmh(ModelSpec spec, ScoringThreads threads, Window raw1000, Window rawMean) throws Exception {
+        Optional<ModelPreset> preset = presetOf(spec);
+        if (preset.isEmpty()) {
+            line("**No ratios**: the raw scorer's rates could not be checked, since no JMH preset has this model's shape (%s).",
+                    spec.architecture() + ", " + spec.embeddingDim() + "-dim embeddings, " + spec.crossLayers() + " cross layers, MLP "
+                            + spec.mlp());
+            return false;
+        }
+        Map<Integer, Double> jmh = jmhCandidatesPerSecond(preset.get(), threads, (int) raw1000.meanBatch(), (int) rawMean.meanBatch());
+        String name = preset.get().name().toLowerCase();
+        line("Baseline check: JMH's ScorerBenchmark (preset %s, %s, in a JVM of its own), which the raw rates must", name, threads);
+        line("be within %.0f%% of for any ratio to be printed:", BASELINE_TOLERANCE * 100);
+        line("");
+        boolean agree = true;
+        for (Window raw : List.of(raw1000, rawMean)) {
+            int batch = (int) raw.meanBatch();
+            double ratio = raw.perSecond() / jmh.get(batch);
+            boolean within = Math.abs(ratio - 1) <= BASELINE_TOLERANCE;
+            agree &= within;
+            line("- batch %d: raw %,.0f candidates/s, JMH %,.0f: raw / JMH %.2f, %s", batch, raw.perSecond(), jmh.get(batch), ratio,
+                    within ? "agree" : "**disagree**");
+        }
+        if (!agree) {
+            line("");
+            line("**No ratios**: the raw scorer's baseline disagrees with JMH's, so a ratio against it would say nothing");
+            line("about the platform. Is the machine quiet? JMH alone: `tests/bench ScorerBenchmark -p backend=djl -p preset=%s", name);
+            line("-p batch=1000 -t %d -jvmArgsAppend \"-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=%d\"`.", threads.workers(),
+                    threads.intraOp());
+        }
+        return agree;
+    }
+
+    /** The preset of {@code spec}'s shape: what JMH can build with random weights and time at the same FLOPs. */
+    private static Optional<ModelPreset> presetOf(ModelSpec spec) {
+        for (ModelPreset p : ModelPreset.values()) {
+            ModelSpec s = p.spec(spec.name(), spec.version());
+            if (spec.architecture() == Architecture.DCN && s.schema().equals(spec.schema()) && s.embeddingDim() == spec.embeddingDim()
+                    && s.crossLayers() == spec.crossLayers() && s.mlp().equals(spec.mlp()) && s.heads().equals(spec.heads())) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * JMH's candidates/s of the DJL scorer at each batch, forked with {@code -Dai.djl.pytorch.num_threads}: its
+     * defaults (one thread, PyTorch's intra-op pool at all cores) are not the configuration the server scores with.
+     */
+    private static Map<Integer, Double> jmhCandidatesPerSecond(ModelPreset preset, ScoringThreads threads, int... batches)
+            throws Exception {
+        String[] batchParams = Arrays.stream(batches).distinct().mapToObj(Integer::toString).toArray(String[]::new);
+        var options = new OptionsBuilder()
+                .include(Pattern.quote(ScorerBenchmark.class.getName() + ".score") + "$")
+                .param("backend", "djl")
+                .param("preset", preset.name().toLowerCase())
+                .param("batch", batchParams)
+                .threads(threads.workers())
+                .forks(1)
+                .jvmArgsAppend("-Dai.djl.offline=true", "-Xmx6g", "-Dai.djl.pytorch.num_threads=" + threads.intraOp())
+                .warmupIterations(2).warmupTime(TimeValue.seconds(2))
+                .measurementIterations(3).measurementTime(TimeValue.seconds(2))
+                .verbosity(VerboseMode.SILENT)
+                .build();
+        Map<Integer, Double> rates = new HashMap<>();
+        for (RunResult r : new Runner(options).run()) {
+            rates.put(Integer.parseInt(r.getParams().getParam("batch")), r.getSecondaryResults().get("candidates").getScore());
+        }
+        return rates;
     }
 
     private static Window faster(Window a, Window b) {
@@ -195,14 +370,20 @@ public final class ServingBenchmark {
         }
     }
 
-    /** One table row; the mean batch is the path's own (scored candidates over batches), which the pooled ratio hides. */
-    private void row(String name, Window w, Window raw1000, Window rawMean) {
+    /**
+     * One table row, with its ratios to the raw scorer or without any; the mean batch is the path's
+     * own (scored candidates over batches), which the pooled ratio hides.
+     */
+    private void row(String name, Window w, Window raw1000, Window rawMean, boolean ratios) {
         double perThousand = 1e6 / Math.max(1, w.candidates());
-        line("| %s | %,d | %,.0f | %.2f | %.2f | %,.0f | %.2f | %.2f | %.2f / %.2f |", name, w.candidates() / Math.max(1, w.batches()),
-                w.perSecond(), w.perSecond() / raw1000.perSecond(),
-                w.perSecond() / rawMean.perSecond(), w.perCpuSecond(), w.perCpuSecond() / raw1000.perCpuSecond(),
-                w.perCpuSecond() / rawMean.perCpuSecond(), w.scoringCpuSeconds() * perThousand,
-                (w.cpuSeconds() - w.scoringCpuSeconds()) * perThousand);
+        String split = "%.2f / %.2f".formatted(w.scoringCpuSeconds() * perThousand, (w.cpuSeconds() - w.scoringCpuSeconds()) * perThousand);
+        if (ratios) {
+            line("| %s | %,d | %,.0f | %.2f | %.2f | %,.0f | %.2f | %.2f | %s |", name, w.meanBatch(), w.perSecond(),
+                    w.perSecond() / raw1000.perSecond(), w.perSecond() / rawMean.perSecond(), w.perCpuSecond(),
+                    w.perCpuSecond() / raw1000.perCpuSecond(), w.perCpuSecond() / rawMean.perCpuSecond(), split);
+        } else {
+            line("| %s | %,d | %,.0f | %,.0f | %s |", name, w.meanBatch(), w.perSecond(), w.perCpuSecond(), split);
+        }
     }
 
     private List<String> adsmlLoadCommand(int clients, Duration duration) {
@@ -282,18 +463,17 @@ public final class ServingBenchmark {
     }
 
     /**
-     * The raw engine under the same resources as the server's scoring: one thread per core (the
-     * scheduler's default workers), each scoring the same batch in a loop, PyTorch's intra-op
-     * threads as the server set them.
+     * The raw engine under the same resources as the server's scoring: one thread per CPU worker,
+     * each scoring the same batch in a loop, PyTorch's intra-op threads as the server set them (a
+     * setting of the whole process).
      */
-    private static Window rawScorer(Model model, int rows) throws Exception {
-        int threads = Runtime.getRuntime().availableProcessors();
+    private static Window rawScorer(Model model, int rows, ScoringThreads threads) throws Exception {
         FeatureBatch batch = RandomFeatures.batch(model.spec().schema(), rows, 3);
         AtomicLong scored = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
         try (DjlScorer scorer = DjlScorer.of(model)) {
             List<Thread> workers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
+            for (int t = 0; t < threads.workers(); t++) {
                 Thread worker = new Thread(() -> {
                     float[] out = new float[rows * model.spec().heads().size()];
                     while (!stop.get()) {

@@ -77,6 +77,7 @@ class LoadedVersionTest {
         assertEquals("no healthy device runs DCN versions: [gpu0 (unhealthy), cpu0 (unhealthy)]", e.getMessage());
     }
 
+    @SuppressWarnings("try") // a loaded version holds memory while it is open, which the body checks
     @Test
     void cpuDevice_countsBothVersionsDuringSwap() {
         Model v1 = Fixtures.tinyModel("1");

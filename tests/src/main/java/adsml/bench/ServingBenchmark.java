@@ -637,7 +637,7 @@ public final class ServingBenchmark {
         java.util.concurrent.ExecutorService senders = Executors.newFixedThreadPool(32);
         long period = (long) (1e9 / qps);
         long start = System.nanoTime();
-        long count = (long) (duration.toNanos() / period);
+        long count = duration.toNanos() / period;
         SplittableRandom random = new SplittableRandom(5);
         CountDownLatch all = new CountDownLatch((int) count);
         for (long i = 0; i < count; i++) {

@@ -116,8 +116,7 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** The whole page, beyond the window's height too: what a reviewer scrolls through. */
     void screenshot(Path file) throws IOException {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> metrics = (Map<String, Object>) driver.executeCdpCommand("Page.getLayoutMetrics", Map.of());
+        Map<String, Object> metrics = driver.executeCdpCommand("Page.getLayoutMetrics", Map.of());
         @SuppressWarnings("unchecked")
         Map<String, Object> content = (Map<String, Object>) metrics.get("cssContentSize");
         double width = ((Number) content.get("width")).doubleValue();

@@ -125,6 +125,7 @@ class GpuDeviceTest {
         }
     }
 
+    @SuppressWarnings("try") // a loaded scorer holds device memory while it is open, which the body checks
     @Test
     void load_refusesAVersionThatDoesNotFitTheBudget_andTwoVersionsBothCount() {
         Model.Dcn model = Models.calibrated(ModelPreset.DEMO, 1);

@@ -103,6 +103,7 @@ class RocksUserStoreTest {
         assertThrows(IllegalStateException.class, () -> store.put(users.get(0)));
     }
 
+    @SuppressWarnings("try") // the open store is the point: it holds the folder
     @Test
     void open_whileAnotherHandleHoldsTheFolderThrows() {
         try (RocksUserStore store = RocksUserStore.open(dir)) {

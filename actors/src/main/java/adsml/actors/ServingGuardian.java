@@ -27,24 +27,32 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The root of the serving actor system: spawns every long-lived actor once and hands their
- * references out through {@code refs}. The request-stage pools run on the CPU dispatcher, the
- * registry's loading and the event log on the blocking one (both in {@code reference.conf}).
+ * The root of the serving actor system: spawns every long-lived actor once and hands their references out through
+ * {@code refs}. The request-stage pools run on the CPU dispatcher, the registry's loading and the event log on the
+ * blocking one (both in {@code reference.conf}).
  */
 public final class ServingGuardian {
 
     /** What the HTTP edge talks to. */
-    public record Refs(StagePool<RankingCoordinator.Command> coordinators, ActorRef<ModelRegistry.Command> registry,
-                       ActorRef<EventLog.Command> events) {
-    }
+    public record Refs(
+            StagePool<RankingCoordinator.Command> coordinators,
+            ActorRef<ModelRegistry.Command> registry,
+            ActorRef<EventLog.Command> events) {}
 
     /** The plain objects the actors share. */
-    public record Deps(AdIndex index, UserStore users, BatchingScheduler scheduler, List<Device> devices,
-                       ActiveModel model, Auction auction, Ticker ticker, Clock clock, Path modelsRoot, Path eventLog) {
-    }
+    public record Deps(
+            AdIndex index,
+            UserStore users,
+            BatchingScheduler scheduler,
+            List<Device> devices,
+            ActiveModel model,
+            Auction auction,
+            Ticker ticker,
+            Clock clock,
+            Path modelsRoot,
+            Path eventLog) {}
 
-    private ServingGuardian() {
-    }
+    private ServingGuardian() {}
 
     public static Behavior<Void> create(Deps deps, CompletableFuture<Refs> refs) {
         return Behaviors.setup(context -> {
@@ -55,7 +63,7 @@ public final class ServingGuardian {
             try {
                 settings = ActorSettings.from(context.getSystem().settings().config());
             } catch (RuntimeException e) {
-                refs.completeExceptionally(e);  // the server's start fails with the reason at once, not after its wait
+                refs.completeExceptionally(e); // the server's start fails with the reason at once, not after its wait
                 throw e;
             }
             int pool = settings.stagePoolSize();
@@ -63,23 +71,45 @@ public final class ServingGuardian {
             List<ActorRef<CandidateRetriever.Command>> retrievers = new ArrayList<>();
             List<ActorRef<FeatureAssembler.Command>> assemblers = new ArrayList<>();
             for (int i = 0; i < pool; i++) {
-                retrievers.add(context.spawn(supervised(CandidateRetriever.create(deps.index(), deps.users(),
-                        blockingExecutor, settings.maxCandidates(), deps.ticker())), "retriever-" + i, cpu));
-                assemblers.add(context.spawn(supervised(FeatureAssembler.create(deps.index(), deps.scheduler(), deps.model(),
-                        deps.ticker())), "assembler-" + i, cpu));
+                retrievers.add(context.spawn(
+                        supervised(CandidateRetriever.create(
+                                deps.index(), deps.users(), blockingExecutor, settings.maxCandidates(), deps.ticker())),
+                        "retriever-" + i,
+                        cpu));
+                assemblers.add(context.spawn(
+                        supervised(
+                                FeatureAssembler.create(deps.index(), deps.scheduler(), deps.model(), deps.ticker())),
+                        "assembler-" + i,
+                        cpu));
             }
-            RankingCoordinator.Pipeline pipeline = new RankingCoordinator.Pipeline(new StagePool<>(retrievers),
-                    new StagePool<>(assemblers), deps.scheduler(), deps.model(), deps.auction(), deps.ticker());
+            RankingCoordinator.Pipeline pipeline = new RankingCoordinator.Pipeline(
+                    new StagePool<>(retrievers),
+                    new StagePool<>(assemblers),
+                    deps.scheduler(),
+                    deps.model(),
+                    deps.auction(),
+                    deps.ticker());
             List<ActorRef<RankingCoordinator.Command>> coordinators = new ArrayList<>();
             for (int i = 0; i < pool; i++) {
                 // Resumed, not restarted, after any failure: a restart would drop every request in flight
                 // unanswered, and a stopped coordinator would keep its turn in the pool; resumed, a
                 // request a failure left behind fails at its deadline.
-                coordinators.add(context.spawn(Behaviors.supervise(RankingCoordinator.create(pipeline))
-                        .onFailure(Throwable.class, SupervisorStrategy.resume()), "coordinator-" + i));
+                coordinators.add(context.spawn(
+                        Behaviors.supervise(RankingCoordinator.create(pipeline))
+                                .onFailure(Throwable.class, SupervisorStrategy.resume()),
+                        "coordinator-" + i));
             }
-            ActorRef<ModelRegistry.Command> registry = context.spawn(ModelRegistry.create(deps.modelsRoot(), deps.devices(),
-                    deps.scheduler(), DemoFeatures.SCHEMA, deps.ticker(), deps.model(), blockingExecutor, deps.clock()), "models");
+            ActorRef<ModelRegistry.Command> registry = context.spawn(
+                    ModelRegistry.create(
+                            deps.modelsRoot(),
+                            deps.devices(),
+                            deps.scheduler(),
+                            DemoFeatures.SCHEMA,
+                            deps.ticker(),
+                            deps.model(),
+                            blockingExecutor,
+                            deps.clock()),
+                    "models");
             ActorRef<EventLog.Command> events = context.spawn(EventLog.create(deps.eventLog()), "events", blocking);
             refs.complete(new Refs(new StagePool<>(coordinators), registry, events));
             return Behaviors.empty();
@@ -87,8 +117,8 @@ public final class ServingGuardian {
     }
 
     /**
-     * A stage that fails on one request, with any Throwable, restarts for the next: a stopped stage
-     * would keep its turn in the StagePool, and every request sent to it would wait out its deadline.
+     * A stage that fails on one request, with any Throwable, restarts for the next: a stopped stage would keep its turn
+     * in the StagePool, and every request sent to it would wait out its deadline.
      */
     static <T> Behavior<T> supervised(Behavior<T> behavior) {
         return Behaviors.supervise(behavior).onFailure(Throwable.class, SupervisorStrategy.restart());

@@ -17,17 +17,25 @@ class ActorSettingsTest {
 
     @Test
     void stagePoolSize_zeroMeansOnePerCore_elseAsConfigured() {
-        assertEquals(16, ActorSettings.from(with(Map.of("adsml.actors.stage-pool-size", 0)), 16).stagePoolSize());
-        assertEquals(3, ActorSettings.from(with(Map.of("adsml.actors.stage-pool-size", 3)), 16).stagePoolSize());
-        assertEquals(1000, ActorSettings.from(ConfigFactory.defaultReference(), 2).maxCandidates());
+        assertEquals(
+                16,
+                ActorSettings.from(with(Map.of("adsml.actors.stage-pool-size", 0)), 16)
+                        .stagePoolSize());
+        assertEquals(
+                3,
+                ActorSettings.from(with(Map.of("adsml.actors.stage-pool-size", 3)), 16)
+                        .stagePoolSize());
+        assertEquals(
+                1000, ActorSettings.from(ConfigFactory.defaultReference(), 2).maxCandidates());
     }
 
     @Test
     void outOfRangeValues_failNamingTheKey() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> ActorSettings.from(with(Map.of("adsml.actors.stage-pool-size", -1)), 16));
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> ActorSettings.from(with(Map.of("adsml.actors.stage-pool-size", -1)), 16));
         assertTrue(e.getMessage().contains("adsml.actors.stage-pool-size"), e.getMessage());
-        e = assertThrows(ConfigException.class, () -> ActorSettings.from(with(Map.of("adsml.actors.max-candidates", 0)), 2));
+        e = assertThrows(
+                ConfigException.class, () -> ActorSettings.from(with(Map.of("adsml.actors.max-candidates", 0)), 2));
         assertTrue(e.getMessage().contains("adsml.actors.max-candidates"), e.getMessage());
     }
 }

@@ -1,9 +1,5 @@
 package adsml.actors;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -20,8 +16,7 @@ class ServingGuardianTest {
     }
 
     /** What the stage below is asked: fail with an Error, or answer. */
-    private record Ask(boolean fail, ActorRef<String> replyTo) {
-    }
+    private record Ask(boolean fail, ActorRef<String> replyTo) {}
 
     @Test
     void aStageThatFailsWithAnError_restartsForTheNextRequest() {

@@ -4,15 +4,13 @@ import adsml.platform.features.FeatureBatch;
 import java.util.List;
 
 /**
- * One device batch: slices of queued jobs, all of one version, live slices first. A job larger
- * than the room left in a batch contributes its first rows and keeps the rest queued, so one
- * job may span several batches. The batch holds a reference to its version until
- * {@link #release()}.
+ * One device batch: slices of queued jobs, all of one version, live slices first. A job larger than the room left in a
+ * batch contributes its first rows and keeps the rest queued, so one job may span several batches. The batch holds a
+ * reference to its version until {@link #release()}.
  */
 public final class Batch {
     /** Rows {@code [from, from + rows)} of {@code job}. */
-    public record Slice(Job job, int from, int rows) {
-    }
+    public record Slice(Job job, int from, int rows) {}
 
     private final LoadedVersion version;
     private final List<Slice> slices;

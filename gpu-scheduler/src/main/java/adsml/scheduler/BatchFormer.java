@@ -8,31 +8,32 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The scheduler's pure core: admission, queues and batch forming, driven by the caller's clock.
- * Single-threaded (the scheduler calls it under its lock); every method takes {@code now} from a
- * {@link Ticker} so tests move time instead of sleeping.
+ * The scheduler's pure core: admission, queues and batch forming, driven by the caller's clock. Single-threaded (the
+ * scheduler calls it under its lock); every method takes {@code now} from a {@link Ticker} so tests move time instead
+ * of sleeping.
  *
  * <p>Policy:
+ *
  * <ul>
- *   <li>Jobs queue per version, live and shadow apart. A version's queue is ready when it holds
- *       {@code maxBatchRows} rows or its oldest job has waited {@code maxQueueDelay}. Among ready
- *       versions, one with live jobs goes first (oldest live job first), then shadow-only ones.</li>
- *   <li>A batch holds one version only; it takes that version's live jobs, then its shadow jobs,
- *       in arrival order, up to {@code maxBatchRows}. The job at the boundary is split: its first
- *       rows fill the batch and the rest stays at the head of its queue, so a job larger than
- *       {@code maxBatchRows} spans several batches and completes when its last rows are scored.</li>
- *   <li>Jobs whose deadline has passed are removed and failed with {@link DeadlineExceededException},
- *       never batched; jobs already done (cancelled) are dropped silently.</li>
- *   <li>Admission refuses a job with {@link QueueFullException} when its rows would take the queue
- *       past {@code maxQueuedRows} (a shadow job: past half of it, so shadow work never crowds out
- *       live work), and with {@link DeadlineUnreachableException} when the estimated wait plus
- *       service time exceeds what is left of its deadline. A job larger than {@code maxQueuedRows}
- *       can never be admitted and is refused with {@link IllegalArgumentException}.</li>
+ *   <li>Jobs queue per version, live and shadow apart. A version's queue is ready when it holds {@code maxBatchRows}
+ *       rows or its oldest job has waited {@code maxQueueDelay}. Among ready versions, one with live jobs goes first
+ *       (oldest live job first), then shadow-only ones.
+ *   <li>A batch holds one version only; it takes that version's live jobs, then its shadow jobs, in arrival order, up
+ *       to {@code maxBatchRows}. The job at the boundary is split: its first rows fill the batch and the rest stays at
+ *       the head of its queue, so a job larger than {@code maxBatchRows} spans several batches and completes when its
+ *       last rows are scored.
+ *   <li>Jobs whose deadline has passed are removed and failed with {@link DeadlineExceededException}, never batched;
+ *       jobs already done (cancelled) are dropped silently.
+ *   <li>Admission refuses a job with {@link QueueFullException} when its rows would take the queue past
+ *       {@code maxQueuedRows} (a shadow job: past half of it, so shadow work never crowds out live work), and with
+ *       {@link DeadlineUnreachableException} when the estimated wait plus service time exceeds what is left of its
+ *       deadline. A job larger than {@code maxQueuedRows} can never be admitted and is refused with
+ *       {@link IllegalArgumentException}.
  * </ul>
  *
- * <p>The service estimate fits {@code nanos = perBatch + perRow x rows} to exponentially weighted
- * means of the recorded batches; until the first {@link #recordService} it is zero, so nothing is
- * refused for its deadline except by the batching delay itself.
+ * <p>The service estimate fits {@code nanos = perBatch + perRow x rows} to exponentially weighted means of the recorded
+ * batches; until the first {@link #recordService} it is zero, so nothing is refused for its deadline except by the
+ * batching delay itself.
  */
 public final class BatchFormer {
     private static final double EWMA_ALPHA = 0.2;
@@ -57,9 +58,7 @@ public final class BatchFormer {
     private long delayedSlices;
     private long delaySumNanos;
 
-    /**
-     * @param parallelism batches that run at once (the scheduler's worker slots), for the wait estimate
-     */
+    /** @param parallelism batches that run at once (the scheduler's worker slots), for the wait estimate */
     public BatchFormer(SchedulerSettings settings, int parallelism) {
         this.settings = Objects.requireNonNull(settings, "settings");
         if (parallelism < 1) {
@@ -78,12 +77,12 @@ public final class BatchFormer {
     }
 
     /**
-     * Admits {@code job} or refuses it. A refused job's future is failed with the same exception,
-     * which is also thrown; a job of zero rows completes at once with no scores.
+     * Admits {@code job} or refuses it. A refused job's future is failed with the same exception, which is also thrown;
+     * a job of zero rows completes at once with no scores.
      *
-     * @throws QueueFullException           when the queue bound would be passed
+     * @throws QueueFullException when the queue bound would be passed
      * @throws DeadlineUnreachableException when the deadline cannot be met by the estimate
-     * @throws IllegalArgumentException     when the job is larger than {@code maxQueuedRows}
+     * @throws IllegalArgumentException when the job is larger than {@code maxQueuedRows}
      */
     public void offer(Job job, long now) {
         Objects.requireNonNull(job, "job");
@@ -117,27 +116,32 @@ public final class BatchFormer {
         int rows = job.rows();
         SchedulerSettings s = settings;
         if (rows > s.maxQueuedRows()) {
-            throw new IllegalArgumentException("a job of " + rows + " rows can never be queued: maxQueuedRows is "
-                    + s.maxQueuedRows());
+            throw new IllegalArgumentException(
+                    "a job of " + rows + " rows can never be queued: maxQueuedRows is " + s.maxQueuedRows());
         }
         long queued = queuedRows();
         long bound = job.priority() == Priority.LIVE ? s.maxQueuedRows() : s.maxQueuedRows() / 2;
         if (queued + rows > bound) {
-            throw new QueueFullException("queue full: " + queued + " rows queued, a " + job.priority() + " job of "
-                    + rows + " rows would pass the bound of " + bound, retryAfter(queued));
+            throw new QueueFullException(
+                    "queue full: " + queued + " rows queued, a " + job.priority() + " job of " + rows
+                            + " rows would pass the bound of " + bound,
+                    retryAfter(queued));
         }
         long left = job.deadlineNanos() - now;
         if (left <= 0) {
-            throw new DeadlineUnreachableException("deadline already passed " + millis(-left) + " ago",
-                    retryAfter(queued));
+            throw new DeadlineUnreachableException(
+                    "deadline already passed " + millis(-left) + " ago", retryAfter(queued));
         }
         long needed = estimateWaitNanos(job, now);
         // With nothing queued ahead there is no queue to protect: the job runs next whatever the
         // estimate says, and its batch corrects an estimate that a slow first batch inflated.
         if (needed > left && rowsAhead(job.priority()) > 0) {
-            throw new DeadlineUnreachableException("deadline unreachable: " + millis(left) + " left, about "
-                    + millis(needed) + " needed to batch and score " + rows + " rows behind " + rowsAhead(job.priority())
-                    + " queued", retryAfter(queued));
+            throw new DeadlineUnreachableException(
+                    "deadline unreachable: " + millis(left) + " left, about "
+                            + millis(needed) + " needed to batch and score " + rows + " rows behind "
+                            + rowsAhead(job.priority())
+                            + " queued",
+                    retryAfter(queued));
         }
     }
 
@@ -170,9 +174,8 @@ public final class BatchFormer {
     }
 
     /**
-     * The next device batch, or null when none is ready at {@code now}. Expired jobs are removed
-     * first. The batch holds a reference to its version; the caller calls {@link Batch#release()}
-     * once it is scored or failed.
+     * The next device batch, or null when none is ready at {@code now}. Expired jobs are removed first. The batch holds
+     * a reference to its version; the caller calls {@link Batch#release()} once it is scored or failed.
      */
     public Batch poll(long now) {
         expire(now);
@@ -277,8 +280,8 @@ public final class BatchFormer {
     }
 
     /**
-     * When the caller should poll next: {@code now} when a batch is ready, else the earliest time a
-     * queue's delay is up or a queued job expires; {@link Long#MAX_VALUE} when nothing is queued.
+     * When the caller should poll next: {@code now} when a batch is ready, else the earliest time a queue's delay is up
+     * or a queued job expires; {@link Long#MAX_VALUE} when nothing is queued.
      */
     public long nextDeadline(long now) {
         long next = nextExpiry();

@@ -19,23 +19,21 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Merges the rows of concurrent scoring jobs into device batches, scores them on the devices'
- * worker threads and hands each job its own scores.
+ * Merges the rows of concurrent scoring jobs into device batches, scores them on the devices' worker threads and hands
+ * each job its own scores.
  *
- * <p>Batches are formed with a {@link BatchFormer} and handed to idle workers (one thread per
- * worker slot of each device, named {@code adsml-<device>-w<i>}) by a dispatcher thread, or by a
- * worker that just finished one, which spares two thread wake-ups per batch under load. Batches
- * are formed only when a worker is free, so work waits in the former's queues, where priorities,
- * merging and deadlines still apply, never in a device's backlog. Each worker reuses its input
- * FeatureBatch and output array from batch to batch.
+ * <p>Batches are formed with a {@link BatchFormer} and handed to idle workers (one thread per worker slot of each
+ * device, named {@code adsml-<device>-w<i>}) by a dispatcher thread, or by a worker that just finished one, which
+ * spares two thread wake-ups per batch under load. Batches are formed only when a worker is free, so work waits in the
+ * former's queues, where priorities, merging and deadlines still apply, never in a device's backlog. Each worker reuses
+ * its input FeatureBatch and output array from batch to batch.
  *
- * <p>When a scorer throws, its device is marked unhealthy (for the scheduler's lifetime) and the
- * batch is retried on another healthy device; when none is left, its jobs fail with the error. A
- * {@linkplain Device#fallbackOnly() fallback-only} device (the CPU behind GPUs) takes only such
- * retries, and the work of versions that no other healthy device can score.
+ * <p>When a scorer throws, its device is marked unhealthy (for the scheduler's lifetime) and the batch is retried on
+ * another healthy device; when none is left, its jobs fail with the error. A {@linkplain Device#fallbackOnly()
+ * fallback-only} device (the CPU behind GPUs) takes only such retries, and the work of versions that no other healthy
+ * device can score.
  *
- * <p>The scheduler does not own its devices or versions: close it first, then the versions, then
- * the devices.
+ * <p>The scheduler does not own its devices or versions: close it first, then the versions, then the devices.
  */
 public final class BatchingScheduler implements AutoCloseable {
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -97,20 +95,20 @@ public final class BatchingScheduler implements AutoCloseable {
     }
 
     /**
-     * Queues {@code rows} for scoring with {@code version}, to be done by {@code deadlineNanos} (on
-     * the ticker's clock). The future completes with row-major {@code [rows, heads]} calibrated
-     * probabilities for exactly these rows, or exceptionally with {@link QueueFullException} or
-     * {@link DeadlineUnreachableException} (refused at once, both {@link OverloadException}s),
-     * {@link DeadlineExceededException} (expired while queued, never scored),
-     * {@link VersionRetiredException}, {@link NoHealthyDeviceException} (no healthy device holds the
-     * version, or the batch failed on each that does; the last device's error is its cause), all
-     * {@link UnavailableException}s; {@link IllegalArgumentException} (bad shape or ids), or
-     * {@link RejectedExecutionException} once the scheduler is closed. Nothing is thrown.
+     * Queues {@code rows} for scoring with {@code version}, to be done by {@code deadlineNanos} (on the ticker's
+     * clock). The future completes with row-major {@code [rows, heads]} calibrated probabilities for exactly these
+     * rows, or exceptionally with {@link QueueFullException} or {@link DeadlineUnreachableException} (refused at once,
+     * both {@link OverloadException}s), {@link DeadlineExceededException} (expired while queued, never scored),
+     * {@link VersionRetiredException}, {@link NoHealthyDeviceException} (no healthy device holds the version, or the
+     * batch failed on each that does; the last device's error is its cause), all {@link UnavailableException}s;
+     * {@link IllegalArgumentException} (bad shape or ids), or {@link RejectedExecutionException} once the scheduler is
+     * closed. Nothing is thrown.
      *
-     * <p>The rows are copied into a device batch when the batch is formed, so the caller must not
-     * change or reuse {@code rows} until the future is done.
+     * <p>The rows are copied into a device batch when the batch is formed, so the caller must not change or reuse
+     * {@code rows} until the future is done.
      */
-    public CompletableFuture<float[]> submit(LoadedVersion version, FeatureBatch rows, long deadlineNanos, Priority priority) {
+    public CompletableFuture<float[]> submit(
+            LoadedVersion version, FeatureBatch rows, long deadlineNanos, Priority priority) {
         Job job;
         try {
             job = new Job(version, rows, deadlineNanos, priority);
@@ -171,16 +169,26 @@ public final class BatchingScheduler implements AutoCloseable {
             for (DeviceSlot slot : slots) {
                 health.put(slot.device.name(), slot.healthy());
             }
-            return new SchedulerStats(former.queuedRows(), submitted, batches, rowsScored, shed,
-                    former.expiredCount() + retryExpired, failed, histogram, former.queueDelayNanos(), former.queueDelayCount(), health);
+            return new SchedulerStats(
+                    former.queuedRows(),
+                    submitted,
+                    batches,
+                    rowsScored,
+                    shed,
+                    former.expiredCount() + retryExpired,
+                    failed,
+                    histogram,
+                    former.queueDelayNanos(),
+                    former.queueDelayCount(),
+                    health);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Stops taking work: queued jobs fail with {@link RejectedExecutionException}, batches in flight
-     * finish, then the threads end.
+     * Stops taking work: queued jobs fail with {@link RejectedExecutionException}, batches in flight finish, then the
+     * threads end.
      */
     @Override
     public void close() {
@@ -234,9 +242,9 @@ public final class BatchingScheduler implements AutoCloseable {
     }
 
     /**
-     * Fails what expired, hands out retries, then every batch that is due while a worker is idle;
-     * returns whether a worker is still idle and no retry waits (then the next batch is due at
-     * {@code former.nextDeadline}, else nothing can start before a worker finishes).
+     * Fails what expired, hands out retries, then every batch that is due while a worker is idle; returns whether a
+     * worker is still idle and no retry waits (then the next batch is due at {@code former.nextDeadline}, else nothing
+     * can start before a worker finishes).
      */
     private boolean dispatchDue(long now) {
         former.expire(now);
@@ -299,7 +307,10 @@ public final class BatchingScheduler implements AutoCloseable {
         LoadedVersion version = work.batch.version();
         boolean fallbackMayTake = !work.tried.isEmpty() || !anyHealthyPrimaryFor(version);
         for (DeviceSlot slot : slots) {
-            if (!slot.idle.isEmpty() && slot.healthy() && !work.tried.contains(slot) && version.isLoadedOn(slot.device)
+            if (!slot.idle.isEmpty()
+                    && slot.healthy()
+                    && !work.tried.contains(slot)
+                    && version.isLoadedOn(slot.device)
                     && (fallbackMayTake || !slot.device.fallbackOnly())) {
                 slot.idle.pollFirst().inbox.add(work);
                 return;
@@ -319,7 +330,10 @@ public final class BatchingScheduler implements AutoCloseable {
         work.batch.release();
     }
 
-    /** Whether a worker could take a new batch now; an idle fallback-only device counts only when no other device is healthy. */
+    /**
+     * Whether a worker could take a new batch now; an idle fallback-only device counts only when no other device is
+     * healthy.
+     */
     private boolean hasIdleHealthyWorker() {
         boolean primaryHealthy = false;
         for (DeviceSlot slot : slots) {
@@ -499,7 +513,9 @@ public final class BatchingScheduler implements AutoCloseable {
         /** The worker's input buffer, reallocated only when a batch needs another shape or more rows. */
         private FeatureBatch inputFor(Batch batch) {
             var schema = batch.version().spec().schema();
-            if (input == null || input.sparseSlots() != schema.sparseSlots() || input.denseDims() != schema.denseDims()
+            if (input == null
+                    || input.sparseSlots() != schema.sparseSlots()
+                    || input.denseDims() != schema.denseDims()
                     || input.capacity() < batch.rows()) {
                 input = FeatureBatch.forSchema(schema, Math.max(batch.rows(), settings.maxBatchRows()));
             }

@@ -6,10 +6,10 @@ import adsml.platform.scoring.Scorer;
 import java.util.Objects;
 
 /**
- * The CPU backend: scorers from {@link CpuScorers} (DJL's PyTorch engine, or the plain-Java
- * reference where {@code adsml.scheduler.cpu.engine} says so). A DJL scorer keeps its
- * weights read-only and runs every call in its own native sub-manager, so the device's worker
- * threads share one scorer per version instead of holding a copy of the weights each.
+ * The CPU backend: scorers from {@link CpuScorers} (DJL's PyTorch engine, or the plain-Java reference where
+ * {@code adsml.scheduler.cpu.engine} says so). A DJL scorer keeps its weights read-only and runs every call in its own
+ * native sub-manager, so the device's worker threads share one scorer per version instead of holding a copy of the
+ * weights each.
  */
 public final class CpuDevice implements Device {
     private final String name;
@@ -24,8 +24,8 @@ public final class CpuDevice implements Device {
     }
 
     /**
-     * @param fallbackOnly whether the device only takes batches that no GPU can (see
-     *                     {@link Device#fallbackOnly()}): the CPU behind GPUs
+     * @param fallbackOnly whether the device only takes batches that no GPU can (see {@link Device#fallbackOnly()}):
+     *     the CPU behind GPUs
      */
     public CpuDevice(String name, int workers, long memoryBudgetBytes, boolean fallbackOnly) {
         this(name, workers, memoryBudgetBytes, fallbackOnly, CpuScorers.Engine.DJL);
@@ -99,7 +99,8 @@ public final class CpuDevice implements Device {
 
     @Override
     public String toString() {
-        return "CpuDevice[" + name + ", " + workers + " workers, " + (engine == CpuScorers.Engine.DJL ? "" : "reference engine, ")
+        return "CpuDevice[" + name + ", " + workers + " workers, "
+                + (engine == CpuScorers.Engine.DJL ? "" : "reference engine, ")
                 + (fallbackOnly ? "fallback only, " : "") + MemoryBudget.format(usedBytes()) + " of "
                 + MemoryBudget.format(memoryBudgetBytes()) + " used]";
     }

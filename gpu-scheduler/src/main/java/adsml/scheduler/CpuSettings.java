@@ -8,10 +8,10 @@ import java.util.Objects;
 /**
  * How the CPU device scores.
  *
- * @param workers           scoring threads, each scoring one batch at a time
- * @param intraOpThreads    threads PyTorch uses inside one batch
+ * @param workers scoring threads, each scoring one batch at a time
+ * @param intraOpThreads threads PyTorch uses inside one batch
  * @param memoryBudgetBytes memory all loaded versions may use
- * @param engine            DJL, or the plain-Java reference
+ * @param engine DJL, or the plain-Java reference
  */
 public record CpuSettings(int workers, int intraOpThreads, long memoryBudgetBytes, CpuScorers.Engine engine) {
     public CpuSettings {
@@ -31,8 +31,10 @@ public record CpuSettings(int workers, int intraOpThreads, long memoryBudgetByte
     public static CpuSettings from(Config root) {
         SettingsReader r = SettingsReader.of(root, "adsml.scheduler.cpu");
         int workers = r.intIn("workers", 0, 1024);
-        return new CpuSettings(workers == 0 ? Runtime.getRuntime().availableProcessors() : workers,
-                r.intIn("intra-op-threads", 1, 256), r.longIn("memory-budget-mb", 1, 1L << 24) << 20,
+        return new CpuSettings(
+                workers == 0 ? Runtime.getRuntime().availableProcessors() : workers,
+                r.intIn("intra-op-threads", 1, 256),
+                r.longIn("memory-budget-mb", 1, 1L << 24) << 20,
                 r.parsed("engine", CpuScorers.Engine::named));
     }
 }

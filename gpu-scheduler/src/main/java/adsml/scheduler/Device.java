@@ -4,8 +4,8 @@ import adsml.platform.model.Model;
 import adsml.platform.scoring.Scorer;
 
 /**
- * Somewhere batches are scored: a CPU worker pool or a GPU. The scheduler runs
- * {@link #workers()} threads per device, each scoring one batch at a time.
+ * Somewhere batches are scored: a CPU worker pool or a GPU. The scheduler runs {@link #workers()} threads per device,
+ * each scoring one batch at a time.
  *
  * <p>The caller owns a device and closes it after the scheduler and every version loaded on it.
  */
@@ -21,33 +21,33 @@ public interface Device extends AutoCloseable {
     long memoryBudgetBytes();
 
     /**
-     * Loads {@code model} and returns its scorer, which the device's {@link #workers()} threads may
-     * call at once. Closing the scorer releases the version's memory.
+     * Loads {@code model} and returns its scorer, which the device's {@link #workers()} threads may call at once.
+     * Closing the scorer releases the version's memory.
      *
      * @throws DeviceMemoryException when the version does not fit what is left of the budget
      */
     Scorer load(Model model);
 
     /**
-     * Whether the device can run {@code model}'s architecture; a version is loaded only on the
-     * devices that can (a GPU runs DCN versions, the CPU runs every kind).
+     * Whether the device can run {@code model}'s architecture; a version is loaded only on the devices that can (a GPU
+     * runs DCN versions, the CPU runs every kind).
      */
     default boolean runs(Model model) {
         return true;
     }
 
     /**
-     * Whether the scheduler sends this device only batches that another device failed, or work no
-     * other healthy device can take: the CPU behind GPUs, so it takes over a failed GPU's batches
-     * without slowing the batches a GPU would have scored.
+     * Whether the scheduler sends this device only batches that another device failed, or work no other healthy device
+     * can take: the CPU behind GPUs, so it takes over a failed GPU's batches without slowing the batches a GPU would
+     * have scored.
      */
     default boolean fallbackOnly() {
         return false;
     }
 
     /**
-     * The largest difference from the plain-Java reference that this device's scores may show: a
-     * version whose golden batch differs by more is refused. Reduced-precision backends say theirs.
+     * The largest difference from the plain-Java reference that this device's scores may show: a version whose golden
+     * batch differs by more is refused. Reduced-precision backends say theirs.
      */
     default double referenceTolerance() {
         return 1e-4;

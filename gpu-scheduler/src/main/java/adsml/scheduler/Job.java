@@ -6,13 +6,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One request's rows to score with one version, by a deadline. Its future completes with
- * row-major {@code [rows, heads]} calibrated probabilities, or exceptionally.
+ * One request's rows to score with one version, by a deadline. Its future completes with row-major {@code [rows,
+ * heads]} calibrated probabilities, or exceptionally.
  *
- * <p>The job reads {@code features} when its rows are copied into a device batch, so the caller
- * must not change or reuse that FeatureBatch until the future is done. A job holds a reference to
- * its version from construction until its future is done (however it completes, cancellation
- * included).
+ * <p>The job reads {@code features} when its rows are copied into a device batch, so the caller must not change or
+ * reuse that FeatureBatch until the future is done. A job holds a reference to its version from construction until its
+ * future is done (however it completes, cancellation included).
  */
 public final class Job {
     private final LoadedVersion version;
@@ -31,9 +30,8 @@ public final class Job {
     float[] out;
 
     /**
-     * @throws IllegalArgumentException when the features' shape is not the version's, or a sparse
-     *                                  id lies outside its slot (checked here, on the caller's
-     *                                  thread, so bad input never fails a merged batch)
+     * @throws IllegalArgumentException when the features' shape is not the version's, or a sparse id lies outside its
+     *     slot (checked here, on the caller's thread, so bad input never fails a merged batch)
      * @throws VersionRetiredException when the version is already retired
      */
     public Job(LoadedVersion version, FeatureBatch features, long deadlineNanos, Priority priority) {
@@ -75,7 +73,8 @@ public final class Job {
             for (int s = 0; s < slots; s++, i++) {
                 int local = sparse[i] - offsets[s];
                 if (local < 0 || local >= vocabs[s]) {
-                    throw new IllegalArgumentException("row " + r + ", slot " + version.spec().schema().slots().get(s).name()
+                    throw new IllegalArgumentException("row " + r + ", slot "
+                            + version.spec().schema().slots().get(s).name()
                             + ": id " + sparse[i] + " is outside the slot's rows [" + offsets[s] + ", "
                             + (offsets[s] + vocabs[s]) + ")");
                 }
@@ -119,7 +118,10 @@ public final class Job {
         result.complete(new float[0]);
     }
 
-    /** Copies the scores of rows {@code [from, from + count)} from {@code scores} at row {@code at}; the last rows complete the job. */
+    /**
+     * Copies the scores of rows {@code [from, from + count)} from {@code scores} at row {@code at}; the last rows
+     * complete the job.
+     */
     void deliver(int from, int count, float[] scores, int at, int heads) {
         System.arraycopy(scores, at * heads, out, from * heads, count * heads);
         if (unscored.addAndGet(-count) == 0) {

@@ -10,11 +10,10 @@ import java.util.Objects;
 /**
  * One model version loaded on every device of a scheduler, with a reference count.
  *
- * <p>A {@link Job} holds the version from its creation until its future is done, and each
- * device batch holds it while the batch is scored. {@link #close()} retires the version: new
- * jobs are refused with {@link VersionRetiredException}, while jobs already admitted and batches
- * in flight finish on it; its scorers (and so its device memory) are closed when the last
- * reference is released. Thread-safe.
+ * <p>A {@link Job} holds the version from its creation until its future is done, and each device batch holds it while
+ * the batch is scored. {@link #close()} retires the version: new jobs are refused with {@link VersionRetiredException},
+ * while jobs already admitted and batches in flight finish on it; its scorers (and so its device memory) are closed
+ * when the last reference is released. Thread-safe.
  */
 public final class LoadedVersion implements AutoCloseable {
     private final ModelSpec spec;
@@ -41,9 +40,9 @@ public final class LoadedVersion implements AutoCloseable {
     }
 
     /**
-     * Loads {@code model} on each of {@code devices} that {@linkplain Device#runs runs} its
-     * architecture. If one refuses (for example with
-     * {@link DeviceMemoryException}), what was already loaded is closed and the error is rethrown.
+     * Loads {@code model} on each of {@code devices} that {@linkplain Device#runs runs} its architecture. If one
+     * refuses (for example with {@link DeviceMemoryException}), what was already loaded is closed and the error is
+     * rethrown.
      */
     public static LoadedVersion load(Model model, List<Device> devices) {
         Objects.requireNonNull(model, "model");
@@ -51,15 +50,20 @@ public final class LoadedVersion implements AutoCloseable {
             throw new IllegalArgumentException("a version must be loaded on at least one device");
         }
         // An unhealthy device is left out: a GPU that failed must not block every later version.
-        List<Device> copy = devices.stream().filter(d -> d.runs(model) && d.healthy()).toList();
+        List<Device> copy =
+                devices.stream().filter(d -> d.runs(model) && d.healthy()).toList();
         if (copy.isEmpty()) {
-            throw new IllegalArgumentException("no healthy device runs " + model.spec().architecture() + " versions: "
-                    + devices.stream().map(d -> d.name() + (d.healthy() ? "" : " (unhealthy)")).toList());
+            throw new IllegalArgumentException(
+                    "no healthy device runs " + model.spec().architecture() + " versions: "
+                            + devices.stream()
+                                    .map(d -> d.name() + (d.healthy() ? "" : " (unhealthy)"))
+                                    .toList());
         }
         Scorer[] scorers = new Scorer[copy.size()];
         for (int i = 0; i < scorers.length; i++) {
             try {
-                scorers[i] = Objects.requireNonNull(copy.get(i).load(model), "device " + copy.get(i).name() + " returned no scorer");
+                scorers[i] = Objects.requireNonNull(
+                        copy.get(i).load(model), "device " + copy.get(i).name() + " returned no scorer");
             } catch (RuntimeException | Error e) {
                 for (int j = 0; j < i; j++) {
                     try {

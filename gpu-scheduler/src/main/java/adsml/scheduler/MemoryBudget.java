@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.util.Locale;
 
 /**
- * A device's model memory: every loaded version reserves its estimated bytes and returns them
- * when its scorer is closed, so two versions during a swap both count. Thread-safe.
+ * A device's model memory: every loaded version reserves its estimated bytes and returns them when its scorer is
+ * closed, so two versions during a swap both count. Thread-safe.
  */
 public final class MemoryBudget {
     private static final long MB = 1L << 20;
@@ -29,15 +29,20 @@ public final class MemoryBudget {
     }
 
     /**
-     * The bytes a version is estimated to occupy: its weights' float count x 4 (a TorchScript
-     * version: its file's size).
+     * The bytes a version is estimated to occupy: its weights' float count x 4 (a TorchScript version: its file's
+     * size).
      */
     public static long estimateBytes(Model model) {
         long floats = 0;
         if (model instanceof Model.Dcn dcn) {
             DcnWeights w = dcn.weights();
-            floats = w.embedding().length + w.headWeight().length + w.headBias().length
-                    + sum(w.crossWeight()) + sum(w.crossBias()) + sum(w.mlpWeight()) + sum(w.mlpBias());
+            floats = w.embedding().length
+                    + w.headWeight().length
+                    + w.headBias().length
+                    + sum(w.crossWeight())
+                    + sum(w.crossBias())
+                    + sum(w.mlpWeight())
+                    + sum(w.mlpBias());
         } else if (model instanceof Model.Lr lr) {
             LrWeights w = lr.weights();
             floats = (long) w.sparse().length + w.dense().length + w.bias().length;

@@ -3,8 +3,8 @@ package adsml.scheduler;
 import java.time.Duration;
 
 /**
- * Nothing could score the job: every device that holds its version is unhealthy, or the batch failed
- * on each of them in turn.
+ * Nothing could score the job: every device that holds its version is unhealthy, or the batch failed on each of them in
+ * turn.
  */
 public final class NoHealthyDeviceException extends UnavailableException {
     /** @param lastError the last device's failure, when the batch was tried; null when no device was healthy */

@@ -8,13 +8,13 @@ import java.util.Objects;
 /**
  * How the scheduler forms batches and sheds load.
  *
- * @param maxBatchRows      rows in one device batch at most; a fuller queue forms a batch at once
- * @param maxQueueDelay     how long the oldest queued job may wait for its batch to fill; zero batches
- *                          whatever is queued as soon as a worker is free
- * @param maxQueuedRows     rows waiting for a batch at most; beyond it new jobs are refused with
- *                          {@link QueueFullException} (shadow jobs already at half of it)
- * @param serviceTimeSafety factor (at least 1) on the estimated service time when admission checks
- *                          whether a deadline is reachable
+ * @param maxBatchRows rows in one device batch at most; a fuller queue forms a batch at once
+ * @param maxQueueDelay how long the oldest queued job may wait for its batch to fill; zero batches whatever is queued
+ *     as soon as a worker is free
+ * @param maxQueuedRows rows waiting for a batch at most; beyond it new jobs are refused with {@link QueueFullException}
+ *     (shadow jobs already at half of it)
+ * @param serviceTimeSafety factor (at least 1) on the estimated service time when admission checks whether a deadline
+ *     is reachable
  */
 public record SchedulerSettings(int maxBatchRows, Duration maxQueueDelay, int maxQueuedRows, double serviceTimeSafety) {
 
@@ -30,19 +30,21 @@ public record SchedulerSettings(int maxBatchRows, Duration maxQueueDelay, int ma
     /** Reads {@code adsml.scheduler.batching}. */
     public static SchedulerSettings from(Config root) {
         SettingsReader r = SettingsReader.of(root, "adsml.scheduler.batching");
-        return new SchedulerSettings(r.intIn("max-batch-rows", 1, MAX_BATCH_ROWS_LIMIT),
+        return new SchedulerSettings(
+                r.intIn("max-batch-rows", 1, MAX_BATCH_ROWS_LIMIT),
                 Duration.ofMillis(r.longIn("max-queue-delay-ms", 0, MAX_QUEUE_DELAY_LIMIT.toMillis())),
                 r.intIn("max-queued-rows", 1, MAX_QUEUED_ROWS_LIMIT),
                 r.doubleIn("service-time-safety", 1, SERVICE_TIME_SAFETY_LIMIT));
     }
 
     /**
-     * @throws IllegalArgumentException naming the knob when one is outside its bounds (the admin API
-     *     answers it with a 400)
+     * @throws IllegalArgumentException naming the knob when one is outside its bounds (the admin API answers it with a
+     *     400)
      */
     public SchedulerSettings {
         if (maxBatchRows < 1 || maxBatchRows > MAX_BATCH_ROWS_LIMIT) {
-            throw new IllegalArgumentException("maxBatchRows must be between 1 and " + MAX_BATCH_ROWS_LIMIT + ", was " + maxBatchRows);
+            throw new IllegalArgumentException(
+                    "maxBatchRows must be between 1 and " + MAX_BATCH_ROWS_LIMIT + ", was " + maxBatchRows);
         }
         Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
         if (maxQueueDelay.isNegative() || maxQueueDelay.compareTo(MAX_QUEUE_DELAY_LIMIT) > 0) {
@@ -50,11 +52,12 @@ public record SchedulerSettings(int maxBatchRows, Duration maxQueueDelay, int ma
                     + " ms, was " + maxQueueDelay);
         }
         if (maxQueuedRows < 1 || maxQueuedRows > MAX_QUEUED_ROWS_LIMIT) {
-            throw new IllegalArgumentException("maxQueuedRows must be between 1 and " + MAX_QUEUED_ROWS_LIMIT + ", was " + maxQueuedRows);
+            throw new IllegalArgumentException(
+                    "maxQueuedRows must be between 1 and " + MAX_QUEUED_ROWS_LIMIT + ", was " + maxQueuedRows);
         }
         if (!(serviceTimeSafety >= 1.0 && serviceTimeSafety <= SERVICE_TIME_SAFETY_LIMIT)) {
-            throw new IllegalArgumentException("serviceTimeSafety must be a number between 1 and " + SERVICE_TIME_SAFETY_LIMIT
-                    + ", was " + serviceTimeSafety);
+            throw new IllegalArgumentException("serviceTimeSafety must be a number between 1 and "
+                    + SERVICE_TIME_SAFETY_LIMIT + ", was " + serviceTimeSafety);
         }
     }
 

@@ -3,8 +3,8 @@ package adsml.scheduler;
 import java.time.Duration;
 
 /**
- * A job named a {@link LoadedVersion} that was retired meanwhile (a swap happened between reading the
- * active version and submitting): the next request is scored by the serving version.
+ * A job named a {@link LoadedVersion} that was retired meanwhile (a swap happened between reading the active version
+ * and submitting): the next request is scored by the serving version.
  */
 public final class VersionRetiredException extends UnavailableException {
     public VersionRetiredException(String versionId) {

@@ -110,7 +110,8 @@ class BatchFormerTest {
         Batch first = former.poll(2 * MS);
         Batch second = former.poll(2 * MS);
         assertEquals(v1, first.version());
-        assertEquals(List.of(a, c), first.slices().stream().map(Batch.Slice::job).toList());
+        assertEquals(
+                List.of(a, c), first.slices().stream().map(Batch.Slice::job).toList());
         assertEquals(v2, second.version());
         assertEquals(List.of(b), second.slices().stream().map(Batch.Slice::job).toList());
         assertNull(former.poll(2 * MS));
@@ -124,9 +125,11 @@ class BatchFormerTest {
         former.offer(fine, 0);
 
         Batch batch = former.poll(3 * MS);
-        assertEquals(List.of(fine), batch.slices().stream().map(Batch.Slice::job).toList());
+        assertEquals(
+                List.of(fine), batch.slices().stream().map(Batch.Slice::job).toList());
         assertTrue(expiring.result().isCompletedExceptionally());
-        CompletionException e = assertThrows(CompletionException.class, () -> expiring.result().join());
+        CompletionException e =
+                assertThrows(CompletionException.class, () -> expiring.result().join());
         assertInstanceOf(DeadlineExceededException.class, e.getCause());
         assertEquals(1, former.expiredCount());
         assertEquals(0, former.queuedRows());
@@ -221,7 +224,8 @@ class BatchFormerTest {
 
     @Test
     void offer_refusesDeadlineAlreadyPassed() {
-        assertThrows(DeadlineUnreachableException.class,
+        assertThrows(
+                DeadlineUnreachableException.class,
                 () -> former.offer(new Job(v1, tinyRows(1, 1), 5 * MS, Priority.LIVE), 5 * MS));
     }
 
@@ -254,8 +258,8 @@ class BatchFormerTest {
         assertThrows(IllegalArgumentException.class, () -> new Job(v1, new FeatureBatch(1, 3, 1), FAR, Priority.LIVE));
         FeatureBatch bad = tinyRows(2, 1);
         bad.sparse()[3] = 2; // row 1, slot b owns rows [10, 15)
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Job(v1, bad, FAR, Priority.LIVE));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new Job(v1, bad, FAR, Priority.LIVE));
         assertTrue(e.getMessage().contains("row 1, slot b"), e.getMessage());
         bad.sparse()[3] = 15; // one past the slot's last row
         e = assertThrows(IllegalArgumentException.class, () -> new Job(v1, bad, FAR, Priority.LIVE));
@@ -266,10 +270,13 @@ class BatchFormerTest {
 
     @Test
     void settings_nameTheInvalidField() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> SchedulerSettings.defaults().withMaxQueuedRows(0));
         assertTrue(e.getMessage().startsWith("maxQueuedRows"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> SchedulerSettings.defaults().withServiceTimeSafety(0.5));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> SchedulerSettings.defaults().withServiceTimeSafety(0.5));
         assertTrue(e.getMessage().startsWith("serviceTimeSafety"), e.getMessage());
     }
 }

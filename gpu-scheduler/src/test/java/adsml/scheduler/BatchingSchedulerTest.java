@@ -55,12 +55,13 @@ class BatchingSchedulerTest {
         ModelSpec spec = ModelPreset.DEMO.spec("demo", "1");
         Model model = new Model.Dcn(spec, DcnWeights.random(spec, 11));
         ReferenceScorer reference = ReferenceScorer.of(model);
-        SchedulerSettings settings = SchedulerSettings.defaults().withMaxBatchRows(1024).withMaxQueueDelay(Duration.ofMillis(5));
+        SchedulerSettings settings =
+                SchedulerSettings.defaults().withMaxBatchRows(1024).withMaxQueueDelay(Duration.ofMillis(5));
         int threads = 6;
         int jobsPerThread = 5;
         try (CpuDevice cpu = new CpuDevice("cpu0", 2, 256L << 20);
-             LoadedVersion version = LoadedVersion.load(model, List.of(cpu));
-             BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(cpu), Ticker.SYSTEM)) {
+                LoadedVersion version = LoadedVersion.load(model, List.of(cpu));
+                BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(cpu), Ticker.SYSTEM)) {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             CountDownLatch start = new CountDownLatch(1);
             List<Future<?>> done = new ArrayList<>();
@@ -71,13 +72,14 @@ class BatchingSchedulerTest {
                     for (int j = 0; j < jobsPerThread; j++) {
                         int rows = 20 + 37 * ((thread * jobsPerThread + j) % 7);
                         FeatureBatch batch = RandomFeatures.batch(spec.schema(), rows, thread * 100L + j);
-                        float[] scores = await(scheduler.submit(version, batch,
-                                System.nanoTime() + 30 * SECOND, Priority.LIVE));
+                        float[] scores =
+                                await(scheduler.submit(version, batch, System.nanoTime() + 30 * SECOND, Priority.LIVE));
                         float[] expected = new float[rows * 2];
                         reference.score(batch, expected);
                         assertEquals(expected.length, scores.length);
                         for (int i = 0; i < expected.length; i++) {
-                            assertEquals(expected[i], scores[i], 1e-5, "thread " + thread + " job " + j + " value " + i);
+                            assertEquals(
+                                    expected[i], scores[i], 1e-5, "thread " + thread + " job " + j + " value " + i);
                         }
                     }
                     return null;
@@ -92,7 +94,8 @@ class BatchingSchedulerTest {
             assertEquals(threads * jobsPerThread, stats.submitted());
             assertTrue(stats.batches() < stats.submitted(), "jobs were merged: " + stats.batches() + " batches");
             assertEquals(sumRows(threads, jobsPerThread), stats.rowsScored());
-            assertEquals(stats.batches(), Arrays.stream(stats.batchSizeHistogram()).sum());
+            assertEquals(
+                    stats.batches(), Arrays.stream(stats.batchSizeHistogram()).sum());
             assertEquals(0, stats.queuedRows());
         }
     }
@@ -114,14 +117,17 @@ class BatchingSchedulerTest {
             device.gate = new CountDownLatch(1);
             FeatureBatch first = tinyRows(10, 1);
             FeatureBatch second = tinyRows(5, 2);
-            CompletableFuture<float[]> inFlight = scheduler.submit(old, first, System.nanoTime() + 20 * SECOND, Priority.LIVE);
+            CompletableFuture<float[]> inFlight =
+                    scheduler.submit(old, first, System.nanoTime() + 20 * SECOND, Priority.LIVE);
             assertTrue(device.awaitEntered());
-            CompletableFuture<float[]> queued = scheduler.submit(old, second, System.nanoTime() + 20 * SECOND, Priority.LIVE);
+            CompletableFuture<float[]> queued =
+                    scheduler.submit(old, second, System.nanoTime() + 20 * SECOND, Priority.LIVE);
 
             old.close();
             Fixtures.FakeScorer scorer = device.scorers.get(0);
             assertFalse(scorer.closed.get(), "retired while a batch is in flight");
-            assertInstanceOf(VersionRetiredException.class,
+            assertInstanceOf(
+                    VersionRetiredException.class,
                     failureOf(scheduler.submit(old, tinyRows(3, 3), System.nanoTime() + 20 * SECOND, Priority.LIVE)));
 
             device.gate.countDown();
@@ -142,7 +148,8 @@ class BatchingSchedulerTest {
         Fixtures.FakeDevice good = new Fixtures.FakeDevice("good", 1);
         bad.failure = new IllegalStateException("device lost");
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(bad, good));
-        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad, good), Ticker.SYSTEM)) {
+        try (BatchingScheduler scheduler =
+                new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad, good), Ticker.SYSTEM)) {
             FeatureBatch rows = tinyRows(7, 5);
             float[] scores = await(scheduler.submit(version, rows, System.nanoTime() + 20 * SECOND, Priority.LIVE));
             assertEquals(Fixtures.fakeScore(rows, 6, 1), scores[6 * 2 + 1]);
@@ -163,11 +170,14 @@ class BatchingSchedulerTest {
         IllegalStateException lost = new IllegalStateException("device lost");
         bad.failure = lost;
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(bad));
-        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad), Ticker.SYSTEM)) {
-            Throwable tried = failureOf(scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+        try (BatchingScheduler scheduler =
+                new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad), Ticker.SYSTEM)) {
+            Throwable tried = failureOf(
+                    scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
             assertInstanceOf(NoHealthyDeviceException.class, tried);
             assertSame(lost, tried.getCause(), "the device's own error is kept for the log");
-            Throwable refused = failureOf(scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            Throwable refused = failureOf(
+                    scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
             assertInstanceOf(NoHealthyDeviceException.class, refused);
             assertEquals(null, refused.getCause(), "refused at once: no device was tried");
             assertEquals(1, bad.calls.get());
@@ -181,8 +191,8 @@ class BatchingSchedulerTest {
         Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 2);
         cpu.fallbackOnly = true;
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
-        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults().withMaxQueueDelay(Duration.ZERO),
-                List.of(gpu, cpu), Ticker.SYSTEM)) {
+        try (BatchingScheduler scheduler = new BatchingScheduler(
+                SchedulerSettings.defaults().withMaxQueueDelay(Duration.ZERO), List.of(gpu, cpu), Ticker.SYSTEM)) {
             List<CompletableFuture<float[]>> futures = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 futures.add(scheduler.submit(version, tinyRows(3, i), System.nanoTime() + 20 * SECOND, Priority.LIVE));
@@ -202,7 +212,8 @@ class BatchingSchedulerTest {
         cpu.fallbackOnly = true;
         gpu.failure = new IllegalStateException("CUDA_ERROR_LAUNCH_FAILED");
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
-        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(gpu, cpu), Ticker.SYSTEM)) {
+        try (BatchingScheduler scheduler =
+                new BatchingScheduler(SchedulerSettings.defaults(), List.of(gpu, cpu), Ticker.SYSTEM)) {
             FeatureBatch rows = tinyRows(5, 3);
             float[] scores = await(scheduler.submit(version, rows, System.nanoTime() + 20 * SECOND, Priority.LIVE));
             assertEquals(Fixtures.fakeScore(rows, 4, 1), scores[4 * 2 + 1]);
@@ -223,7 +234,8 @@ class BatchingSchedulerTest {
         Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
         cpu.fallbackOnly = true;
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
-        try (BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(gpu, cpu), Ticker.SYSTEM)) {
+        try (BatchingScheduler scheduler =
+                new BatchingScheduler(SchedulerSettings.defaults(), List.of(gpu, cpu), Ticker.SYSTEM)) {
             await(scheduler.submit(version, tinyRows(2, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
             assertEquals(0, gpu.calls.get());
             assertEquals(1, cpu.calls.get());
@@ -261,9 +273,11 @@ class BatchingSchedulerTest {
         SchedulerSettings settings = SchedulerSettings.defaults().withMaxQueueDelay(Duration.ZERO);
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(device));
         try (BatchingScheduler scheduler = new BatchingScheduler(settings, List.of(device), clock::nanos)) {
-            CompletableFuture<float[]> running = scheduler.submit(version, tinyRows(5, 1), clock.nanos() + 100 * SECOND, Priority.LIVE);
+            CompletableFuture<float[]> running =
+                    scheduler.submit(version, tinyRows(5, 1), clock.nanos() + 100 * SECOND, Priority.LIVE);
             assertTrue(device.awaitEntered());
-            CompletableFuture<float[]> doomed = scheduler.submit(version, tinyRows(5, 2), clock.nanos() + 1_000_000, Priority.LIVE);
+            CompletableFuture<float[]> doomed =
+                    scheduler.submit(version, tinyRows(5, 2), clock.nanos() + 1_000_000, Priority.LIVE);
             clock.advance(Duration.ofNanos(2_000_000));
 
             assertInstanceOf(DeadlineExceededException.class, failureOf(doomed));
@@ -277,10 +291,12 @@ class BatchingSchedulerTest {
     @Test
     void updateSettings_appliesToTheNextBatch() throws Exception {
         Fixtures.FakeDevice device = new Fixtures.FakeDevice("fake0", 1);
-        SchedulerSettings slow = SchedulerSettings.defaults().withMaxQueueDelay(SchedulerSettings.MAX_QUEUE_DELAY_LIMIT);
+        SchedulerSettings slow =
+                SchedulerSettings.defaults().withMaxQueueDelay(SchedulerSettings.MAX_QUEUE_DELAY_LIMIT);
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(device));
         try (BatchingScheduler scheduler = new BatchingScheduler(slow, List.of(device), Ticker.SYSTEM)) {
-            CompletableFuture<float[]> waiting = scheduler.submit(version, tinyRows(5, 1), System.nanoTime() + 100 * SECOND, Priority.LIVE);
+            CompletableFuture<float[]> waiting =
+                    scheduler.submit(version, tinyRows(5, 1), System.nanoTime() + 100 * SECOND, Priority.LIVE);
             Thread.sleep(50);
             assertFalse(waiting.isDone(), "a 5-row job waits for its batch to fill");
             scheduler.updateSettings(slow.withMaxQueueDelay(Duration.ZERO));

@@ -19,15 +19,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** Shared test fixtures: a tiny model and a fake device whose scorer can block or fail. */
 final class Fixtures {
-    static final FeatureSchema TINY_SCHEMA = new FeatureSchema("tiny",
-            List.of(new FeatureSchema.Slot("a", 10), new FeatureSchema.Slot("b", 5)), List.of("x"));
+    static final FeatureSchema TINY_SCHEMA = new FeatureSchema(
+            "tiny", List.of(new FeatureSchema.Slot("a", 10), new FeatureSchema.Slot("b", 5)), List.of("x"));
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static Model tinyModel(String version) {
-        ModelSpec spec = new ModelSpec("tiny", version, Architecture.DCN, TINY_SCHEMA, 2, 1, List.of(4),
-                ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        ModelSpec spec = new ModelSpec(
+                "tiny",
+                version,
+                Architecture.DCN,
+                TINY_SCHEMA,
+                2,
+                1,
+                List.of(4),
+                ModelSpec.CTR_CVR,
+                Map.of(),
+                null,
+                Map.of());
         return new Model.Dcn(spec, DcnWeights.random(spec, 7));
     }
 
@@ -96,8 +105,7 @@ final class Fixtures {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
 
         boolean awaitEntered() throws InterruptedException {
             return entered.tryAcquire(5, TimeUnit.SECONDS);

@@ -33,9 +33,10 @@ class LoadedVersionTest {
     void load_releasesWhatItLoadedWhenOneDeviceRefuses() {
         Model model = Fixtures.tinyModel("1");
         long bytes = MemoryBudget.estimateBytes(model);
-        try (CpuDevice roomy = new CpuDevice("cpu0", 1, 10 * bytes); CpuDevice small = new CpuDevice("cpu1", 1, bytes - 1)) {
-            DeviceMemoryException e = assertThrows(DeviceMemoryException.class,
-                    () -> LoadedVersion.load(model, List.of(roomy, small)));
+        try (CpuDevice roomy = new CpuDevice("cpu0", 1, 10 * bytes);
+                CpuDevice small = new CpuDevice("cpu1", 1, bytes - 1)) {
+            DeviceMemoryException e =
+                    assertThrows(DeviceMemoryException.class, () -> LoadedVersion.load(model, List.of(roomy, small)));
             assertEquals("cpu1", e.device());
             assertEquals(0, roomy.usedBytes(), "the scorer loaded on cpu0 was closed again");
         }
@@ -57,8 +58,8 @@ class LoadedVersionTest {
     void load_refusesWhenNoDeviceRunsTheArchitecture() {
         Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 1);
         gpu.runs = model -> false;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu)));
         assertEquals("no healthy device runs DCN versions: [gpu0]", e.getMessage());
     }
 
@@ -72,8 +73,8 @@ class LoadedVersionTest {
             assertTrue(version.isLoadedOn(cpu));
         }
         cpu.healthy = false;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LoadedVersion.load(Fixtures.tinyModel("2"), List.of(gpu, cpu)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> LoadedVersion.load(Fixtures.tinyModel("2"), List.of(gpu, cpu)));
         assertEquals("no healthy device runs DCN versions: [gpu0 (unhealthy), cpu0 (unhealthy)]", e.getMessage());
     }
 
@@ -89,9 +90,11 @@ class LoadedVersionTest {
             assertEquals(bytes, cpu.usedBytes());
             old.acquire(); // a batch in flight on the old version
 
-            DeviceMemoryException e = assertThrows(DeviceMemoryException.class, () -> LoadedVersion.load(v2, List.of(cpu)));
+            DeviceMemoryException e =
+                    assertThrows(DeviceMemoryException.class, () -> LoadedVersion.load(v2, List.of(cpu)));
             assertTrue(e.getMessage().startsWith("cpu0: loading tiny/2 needs "), e.getMessage());
-            assertTrue(e.getMessage().contains(" of the ") && e.getMessage().endsWith(" budget is free"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains(" of the ") && e.getMessage().endsWith(" budget is free"), e.getMessage());
             assertEquals(bytes, e.neededBytes());
             assertEquals(bytes * 3 / 2 - bytes, e.freeBytes());
 

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The options of one subcommand: {@code --name value} pairs and bare {@code --flag}s, checked
- * against the names the command knows so that a typo is an error, not a silently ignored option.
+ * The options of one subcommand: {@code --name value} pairs and bare {@code --flag}s, checked against the names the
+ * command knows so that a typo is an error, not a silently ignored option.
  */
 final class Args {
     private final String command;

@@ -25,7 +25,8 @@ final class ConsoleProgress {
         lastPrint = now;
         int percent = total <= 0 ? 100 : (int) (100 * done / total);
         int filled = percent / 5;
-        err.print("\r" + String.format("%-12s [%-20s] %3d%% %,d/%,d", newPhase, "#".repeat(filled), percent, done, total));
+        err.print("\r"
+                + String.format("%-12s [%-20s] %3d%% %,d/%,d", newPhase, "#".repeat(filled), percent, done, total));
         err.flush();
     }
 

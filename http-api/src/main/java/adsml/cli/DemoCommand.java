@@ -17,13 +17,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code adsml demo}: the whole loop in one command. Generates the demo world and trains the
- * first DCN version under the data folder if they are missing, serves them, and runs simulated
- * users whose clicks and conversions follow the world's ground truth and come back as events.
+ * {@code adsml demo}: the whole loop in one command. Generates the demo world and trains the first DCN version under
+ * the data folder if they are missing, serves them, and runs simulated users whose clicks and conversions follow the
+ * world's ground truth and come back as events.
  */
 final class DemoCommand {
-    private DemoCommand() {
-    }
+    private DemoCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Set<String> options = new HashSet<>(ServeCommand.OPTIONS);
@@ -50,10 +49,15 @@ final class DemoCommand {
         }
         AdsmlServer server = AdsmlServer.start(data, ServeCommand.config(args));
         ServeCommand.printBanner(server.started(), out);
-        AutoCloseable traffic = () -> { };
+        AutoCloseable traffic = () -> {};
         if (trafficQps > 0) {
-            traffic = DemoTraffic.start(world, URI.create("http://127.0.0.1:" + server.started().api().getPort()), trafficQps, 7);
-            out.printf("  demo traffic: %.0f rank requests/s from simulated users, clicks and conversions from the ground truth%n",
+            traffic = DemoTraffic.start(
+                    world,
+                    URI.create("http://127.0.0.1:" + server.started().api().getPort()),
+                    trafficQps,
+                    7);
+            out.printf(
+                    "  demo traffic: %.0f rank requests/s from simulated users, clicks and conversions from the ground truth%n",
                     trafficQps);
         }
         out.println("  quality:     java -jar http-api/target/adsml.jar eval --world " + worldDir + " --model "

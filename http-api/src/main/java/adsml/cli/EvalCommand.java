@@ -1,9 +1,9 @@
 package adsml.cli;
 
-import adsml.platform.offline.eval.Evaluator;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
+import adsml.platform.offline.eval.Evaluator;
 import adsml.platform.offline.train.Trainer;
 import adsml.platform.offline.train.TrainingData;
 import adsml.platform.world.World;
@@ -18,20 +18,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code adsml eval}: the model under test next to the constant model, the oracle and the other
- * architecture, which is trained on the spot.
+ * {@code adsml eval}: the model under test next to the constant model, the oracle and the other architecture, which is
+ * trained on the spot.
  */
 final class EvalCommand {
-    private EvalCommand() {
-    }
+    private EvalCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args args = Args.parse("eval", argv, Set.of("world", "model", "requests", "candidates", "slots"), Set.of("json"));
+        Args args =
+                Args.parse("eval", argv, Set.of("world", "model", "requests", "candidates", "slots"), Set.of("json"));
         Evaluator.PolicySettings defaults = Evaluator.PolicySettings.defaults();
         Evaluator.PolicySettings settings;
         try {
-            settings = new Evaluator.PolicySettings(args.integer("requests", defaults.requests()),
-                    args.integer("candidates", defaults.candidatesPerRequest()), args.integer("slots", defaults.slots()),
+            settings = new Evaluator.PolicySettings(
+                    args.integer("requests", defaults.requests()),
+                    args.integer("candidates", defaults.candidatesPerRequest()),
+                    args.integer("slots", defaults.slots()),
                     defaults.seed());
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("eval: " + e.getMessage());
@@ -60,12 +62,21 @@ final class EvalCommand {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         ObjectNode models = root.putObject("models");
-        report.models().forEach((name, m) -> models.putObject(name).put("auc", m.auc()).put("logloss", m.logLoss())
-                .put("ece", m.ece()).put("pred_over_obs", m.predOverObs()));
+        report.models()
+                .forEach((name, m) -> models.putObject(name)
+                        .put("auc", m.auc())
+                        .put("logloss", m.logLoss())
+                        .put("ece", m.ece())
+                        .put("pred_over_obs", m.predOverObs()));
         ObjectNode policies = root.putObject("policies");
-        report.policies().forEach((name, p) -> policies.putObject(name).put("ctr", p.ctr()).put("rpm", p.rpm()));
-        root.putObject("setup").put("heldout_impressions", report.heldoutImpressions()).put("requests", report.requests())
-                .put("candidates_per_request", report.candidatesPerRequest()).put("slots", report.slots());
+        report.policies()
+                .forEach((name, p) ->
+                        policies.putObject(name).put("ctr", p.ctr()).put("rpm", p.rpm()));
+        root.putObject("setup")
+                .put("heldout_impressions", report.heldoutImpressions())
+                .put("requests", report.requests())
+                .put("candidates_per_request", report.candidatesPerRequest())
+                .put("slots", report.slots());
         return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     }
 
@@ -73,12 +84,15 @@ final class EvalCommand {
         StringBuilder s = new StringBuilder();
         s.append(String.format("held-out impressions: %,d%n%n", report.heldoutImpressions()));
         s.append(String.format("%-10s %8s %9s %8s %10s%n", "model", "AUC", "logloss", "ECE", "pred/obs"));
-        report.models().forEach((name, m) -> s.append(String.format("%-10s %8.4f %9.5f %8.5f %10.3f%n",
-                name, m.auc(), m.logLoss(), m.ece(), m.predOverObs())));
-        s.append(String.format("%npolicies on %,d requests, %d candidates each, %d slot(s); revenue at the bid%n",
+        report.models()
+                .forEach((name, m) -> s.append(String.format(
+                        "%-10s %8.4f %9.5f %8.5f %10.3f%n", name, m.auc(), m.logLoss(), m.ece(), m.predOverObs())));
+        s.append(String.format(
+                "%npolicies on %,d requests, %d candidates each, %d slot(s); revenue at the bid%n",
                 report.requests(), report.candidatesPerRequest(), report.slots()));
         s.append(String.format("%-10s %8s %10s%n", "policy", "CTR", "RPM ($)"));
-        report.policies().forEach((name, p) -> s.append(String.format("%-10s %7.3f%% %10.2f%n", name, 100 * p.ctr(), p.rpm())));
+        report.policies()
+                .forEach((name, p) -> s.append(String.format("%-10s %7.3f%% %10.2f%n", name, 100 * p.ctr(), p.rpm())));
         return s.toString();
     }
 }

@@ -11,16 +11,15 @@ import java.util.Set;
 
 /** {@code adsml export}: writes a DCN version as a TorchScript version beside it (the next number). */
 final class ExportCommand {
-    private ExportCommand() {
-    }
+    private ExportCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws IOException {
         Args args = Args.parse("export", argv, Set.of("model"), Set.of());
         Path versionDir = Path.of(args.required("model")).toAbsolutePath().normalize();
         Model model = ModelFolder.load(versionDir);
         if (!(model instanceof Model.Dcn dcn)) {
-            throw new Args.UsageException("export: only DCN versions export to TorchScript; "
-                    + versionDir + " is " + model.spec().architecture().jsonName());
+            throw new Args.UsageException("export: only DCN versions export to TorchScript; " + versionDir + " is "
+                    + model.spec().architecture().jsonName());
         }
         Path exported = TorchScriptExport.exportVersion(dcn, versionDir.getParent());
         out.println("exported " + versionDir + " as TorchScript -> " + exported);

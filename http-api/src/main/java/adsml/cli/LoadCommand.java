@@ -14,27 +14,34 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code adsml load}: drives a running server's {@code /v1/rank} and prints its latency
- * distribution. Exit 0 once the run completes whatever the statuses, 1 when not one request could
- * be sent, 2 for bad options.
+ * {@code adsml load}: drives a running server's {@code /v1/rank} and prints its latency distribution. Exit 0 once the
+ * run completes whatever the statuses, 1 when not one request could be sent, 2 for bad options.
  */
 final class LoadCommand {
-    private static final Set<String> OPTIONS = Set.of("url", "clients", "qps", "duration", "warmup", "users", "slots",
-            "deadline-ms", "seed", "max-in-flight");
+    private static final Set<String> OPTIONS = Set.of(
+            "url", "clients", "qps", "duration", "warmup", "users", "slots", "deadline-ms", "seed", "max-in-flight");
 
-    private LoadCommand() {
-    }
+    private LoadCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws InterruptedException {
         Args args = Args.parse("load", argv, OPTIONS, Set.of("json"));
         LoadSettings settings = settings(args);
-        err.println(settings.openLoop()
-                ? String.format(Locale.ROOT, "load: %s qps open loop for %s after %s warm-up against %s",
-                        plain(settings.qps()), Durations.format(settings.duration()), Durations.format(settings.warmup()),
-                        settings.rankUri())
-                : String.format(Locale.ROOT, "load: %d closed-loop clients for %s after %s warm-up against %s",
-                        settings.clients(), Durations.format(settings.duration()), Durations.format(settings.warmup()),
-                        settings.rankUri()));
+        err.println(
+                settings.openLoop()
+                        ? String.format(
+                                Locale.ROOT,
+                                "load: %s qps open loop for %s after %s warm-up against %s",
+                                plain(settings.qps()),
+                                Durations.format(settings.duration()),
+                                Durations.format(settings.warmup()),
+                                settings.rankUri())
+                        : String.format(
+                                Locale.ROOT,
+                                "load: %d closed-loop clients for %s after %s warm-up against %s",
+                                settings.clients(),
+                                Durations.format(settings.duration()),
+                                Durations.format(settings.warmup()),
+                                settings.rankUri()));
         LoadReport report;
         try {
             report = LoadGenerator.run(settings);
@@ -67,7 +74,10 @@ final class LoadCommand {
             }
         }
         try {
-            return new LoadSettings(url, clients, qps,
+            return new LoadSettings(
+                    url,
+                    clients,
+                    qps,
                     duration(args, "duration", LoadSettings.DEFAULT_DURATION),
                     duration(args, "warmup", LoadSettings.DEFAULT_WARMUP),
                     args.integer("users", LoadSettings.DEFAULT_USERS),

@@ -9,9 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@code adsml} command line: one subcommand per job. Bad input ends with one line that
- * names the file and the field and a non-zero exit code; never a stack trace (set
- * {@code ADSML_DEBUG=1} to see one).
+ * The {@code adsml} command line: one subcommand per job. Bad input ends with one line that names the file and the
+ * field and a non-zero exit code; never a stack trace (set {@code ADSML_DEBUG=1} to see one).
  */
 public final class Main {
     static final String USAGE = """
@@ -36,8 +35,7 @@ public final class Main {
                      POST /v1/rank at a running server: open loop at --qps, else --clients closed-loop clients
             """;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] argv) {
         System.exit(run(argv, System.out, System.err));

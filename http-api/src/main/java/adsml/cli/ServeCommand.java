@@ -13,16 +13,15 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code adsml serve}: serves a data folder until stopped. Configuration is HOCON: the built-in
- * {@code reference.conf} files and {@code application.conf} (the server's settings of Pekko), then
- * {@code --config FILE}, then environment variables named {@code CONFIG_FORCE_<path>} (dots as single
- * underscores, e.g. {@code CONFIG_FORCE_adsml_http_port=9090}), then these flags.
+ * {@code adsml serve}: serves a data folder until stopped. Configuration is HOCON: the built-in {@code reference.conf}
+ * files and {@code application.conf} (the server's settings of Pekko), then {@code --config FILE}, then environment
+ * variables named {@code CONFIG_FORCE_<path>} (dots as single underscores, e.g.
+ * {@code CONFIG_FORCE_adsml_http_port=9090}), then these flags.
  */
 final class ServeCommand {
     static final Set<String> OPTIONS = Set.of("data", "config", "port", "admin-port", "admin-host", "admin-token");
 
-    private ServeCommand() {
-    }
+    private ServeCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("serve", argv, OPTIONS, Set.of());
@@ -55,7 +54,9 @@ final class ServeCommand {
             }
             base = ConfigFactory.parseFile(file.toFile()).withFallback(base).resolve();
         }
-        return ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.systemEnvironmentOverrides()).withFallback(base);
+        return ConfigFactory.parseMap(overrides)
+                .withFallback(ConfigFactory.systemEnvironmentOverrides())
+                .withFallback(base);
     }
 
     static void printBanner(AdsmlServer.Started s, PrintStream out) {
@@ -75,22 +76,25 @@ final class ServeCommand {
     }
 
     /**
-     * Serves until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes {@code clientsFirst}
-     * (whatever sends to the server, such as the demo's traffic) and the server, in that order.
+     * Serves until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes {@code clientsFirst} (whatever sends to the
+     * server, such as the demo's traffic) and the server, in that order.
      */
     static void awaitShutdown(AdsmlServer server, AutoCloseable... clientsFirst) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (AutoCloseable client : clientsFirst) {
-                try {
-                    client.close();
-                } catch (Exception e) {
-                    System.err.println("adsml: closing " + client + " failed: " + e.getMessage());
-                }
-            }
-            server.close();
-            stopped.countDown();
-        }, "adsml-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            for (AutoCloseable client : clientsFirst) {
+                                try {
+                                    client.close();
+                                } catch (Exception e) {
+                                    System.err.println("adsml: closing " + client + " failed: " + e.getMessage());
+                                }
+                            }
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "adsml-shutdown"));
         stopped.await();
     }
 }

@@ -18,11 +18,14 @@ import java.util.Set;
 
 /** {@code adsml train}: trains LR or DCN on a world's training log and writes the next version. */
 final class TrainCommand {
-    private TrainCommand() {
-    }
+    private TrainCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws IOException {
-        Args args = Args.parse("train", argv, Set.of("world", "out", "arch", "epochs", "batch", "lr", "preset", "calibration"), Set.of());
+        Args args = Args.parse(
+                "train",
+                argv,
+                Set.of("world", "out", "arch", "epochs", "batch", "lr", "preset", "calibration"),
+                Set.of());
         Path worldDir = Path.of(args.required("world"));
         Path modelDir = Path.of(args.required("out"));
         Architecture architecture = architecture(args.string("arch", "dcn"));
@@ -37,9 +40,15 @@ final class TrainCommand {
             throw new Args.UsageException("train: preset " + args.string("preset", "demo")
                     + " does not read the demo world's features; use demo, x10 or x100");
         }
-        Trainer.Config config = new Trainer.Config(architecture, preset, args.integer("epochs", defaults.epochs()),
-                args.integer("batch", defaults.batchSize()), args.decimal("lr", defaults.learningRate()),
-                defaults.weightDecay(), defaults.calibrationFraction(), calibration(args.string("calibration", "platt")),
+        Trainer.Config config = new Trainer.Config(
+                architecture,
+                preset,
+                args.integer("epochs", defaults.epochs()),
+                args.integer("batch", defaults.batchSize()),
+                args.decimal("lr", defaults.learningRate()),
+                defaults.weightDecay(),
+                defaults.calibrationFraction(),
+                calibration(args.string("calibration", "platt")),
                 defaults.seed());
         if (architecture == Architecture.LR && args.flag("preset")) {
             throw new Args.UsageException("train: --preset shapes a DCN; lr has no preset");
@@ -54,9 +63,11 @@ final class TrainCommand {
 
     static Path train(World world, Trainer.Config config, Path modelDir, PrintStream err) throws IOException {
         TrainingData data = TrainingData.forTraining(world, world.train());
-        err.printf("training %s on %,d impressions (%,d clicks)%n", config.architecture().jsonName(), data.size(),
-                world.train().clicks());
-        Model model = new Trainer(config, new StepPrinter(err)).train(data, modelDir.getFileName().toString());
+        err.printf(
+                "training %s on %,d impressions (%,d clicks)%n",
+                config.architecture().jsonName(), data.size(), world.train().clicks());
+        Model model = new Trainer(config, new StepPrinter(err))
+                .train(data, modelDir.getFileName().toString());
         return ModelFolder.saveNextVersion(model, modelDir);
     }
 
@@ -64,7 +75,8 @@ final class TrainCommand {
         return switch (name) {
             case "platt" -> Trainer.CalibrationMethod.PLATT;
             case "isotonic" -> Trainer.CalibrationMethod.ISOTONIC;
-            default -> throw new Args.UsageException("train: --calibration must be platt or isotonic, got '" + name + "'");
+            default ->
+                throw new Args.UsageException("train: --calibration must be platt or isotonic, got '" + name + "'");
         };
     }
 
@@ -80,7 +92,9 @@ final class TrainCommand {
     private record StepPrinter(PrintStream err) implements Trainer.Progress {
         @Override
         public void step(int epoch, int epochs, long done, long total, double perSecond, double loss) {
-            err.printf("\repoch %d/%d %3d%% %,9.0f examples/s loss %.5f", epoch, epochs, 100 * done / total, perSecond, loss);
+            err.printf(
+                    "\repoch %d/%d %3d%% %,9.0f examples/s loss %.5f",
+                    epoch, epochs, 100 * done / total, perSecond, loss);
             err.flush();
         }
 

@@ -1,9 +1,9 @@
 package adsml.cli;
 
+import adsml.platform.offline.generator.WorldGenerator;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.world.WorldFiles;
-import adsml.platform.offline.generator.WorldGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -12,15 +12,17 @@ import java.util.Set;
 
 /** {@code adsml world}: generates a world folder from a seed. */
 final class WorldCommand {
-    private WorldCommand() {
-    }
+    private WorldCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws IOException {
         Args args = Args.parse("world", argv, Set.of("out", "seed", "ads", "users", "train", "heldout"), Set.of());
         Path dir = Path.of(args.required("out"));
         WorldConfig defaults = WorldConfig.defaults(args.longValue("seed", 1));
-        WorldConfig config = new WorldConfig(defaults.seed(), args.integer("ads", defaults.ads()),
-                args.integer("users", defaults.users()), args.integer("train", defaults.trainImpressions()),
+        WorldConfig config = new WorldConfig(
+                defaults.seed(),
+                args.integer("ads", defaults.ads()),
+                args.integer("users", defaults.users()),
+                args.integer("train", defaults.trainImpressions()),
                 args.integer("heldout", defaults.heldoutImpressions()));
         generate(config, dir, err);
         out.println("world written to " + dir);

@@ -4,9 +4,9 @@ import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
-import adsml.platform.offline.generator.GroundTruth;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.offline.generator.GroundTruth;
 import adsml.platform.world.World;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,11 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Simulated users of the demo: at a steady rate, a random user asks {@code /v1/rank}; each ad
- * shown is an impression, clicked and converted with the world's true probabilities at its slot,
- * and all of it goes back through {@code /v1/events} with what the advertiser pays (its auction
- * price, per impression, click or conversion by bid type). So the events, the budgets and the
- * metrics the admin UI shows move as they would under real traffic.
+ * Simulated users of the demo: at a steady rate, a random user asks {@code /v1/rank}; each ad shown is an impression,
+ * clicked and converted with the world's true probabilities at its slot, and all of it goes back through
+ * {@code /v1/events} with what the advertiser pays (its auction price, per impression, click or conversion by bid
+ * type). So the events, the budgets and the metrics the admin UI shows move as they would under real traffic.
  */
 public final class DemoTraffic implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DemoTraffic.class);
@@ -39,7 +38,8 @@ public final class DemoTraffic implements AutoCloseable {
     private final GroundTruth truth;
     private final URI rank;
     private final URI events;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "adsml-demo-traffic");
         t.setDaemon(true);
@@ -49,7 +49,8 @@ public final class DemoTraffic implements AutoCloseable {
 
     private DemoTraffic(World world, URI api, long seed) {
         this.world = world;
-        this.truth = GroundTruth.create(world.config().seed(), world.advertisers().size());
+        this.truth =
+                GroundTruth.create(world.config().seed(), world.advertisers().size());
         this.rank = api.resolve("/v1/rank");
         this.events = api.resolve("/v1/events");
         this.random = new SplittableRandom(seed);
@@ -69,8 +70,10 @@ public final class DemoTraffic implements AutoCloseable {
             Context context = new Context(random.nextInt(Vocab.SURFACES.length), random.nextInt(24), 0);
             ObjectNode body = JSON.createObjectNode();
             body.put("userId", "u" + user.id());
-            body.putObject("context").put("surface", Vocab.SURFACES[context.surface()])
-                    .put("device", Vocab.DEVICES[user.device()]).put("country", Vocab.COUNTRIES[user.country()])
+            body.putObject("context")
+                    .put("surface", Vocab.SURFACES[context.surface()])
+                    .put("device", Vocab.DEVICES[user.device()])
+                    .put("country", Vocab.COUNTRIES[user.country()])
                     .put("hour", context.hour());
             body.put("slots", 3).put("deadlineMs", 200);
             HttpResponse<String> response = client.send(post(rank, body), HttpResponse.BodyHandlers.ofString());
@@ -84,7 +87,10 @@ public final class DemoTraffic implements AutoCloseable {
             for (JsonNode shown : ranked.path("ads")) {
                 Ad ad = world.ad(shown.get("adId").asInt());
                 Campaign campaign = world.campaign(ad.campaignId());
-                Context at = new Context(context.surface(), context.hour(), Math.min(shown.get("slot").asInt(), Vocab.MAX_POSITION - 1));
+                Context at = new Context(
+                        context.surface(),
+                        context.hour(),
+                        Math.min(shown.get("slot").asInt(), Vocab.MAX_POSITION - 1));
                 double price = shown.get("price").asDouble();
                 add(log, "impression", requestId, user, ad, now, campaign.bidType() == BidType.CPM ? price / 1000 : 0);
                 if (random.nextDouble() < truth.pClick(user, ad, campaign, at)) {
@@ -108,13 +114,21 @@ public final class DemoTraffic implements AutoCloseable {
     }
 
     private static void add(ArrayNode log, String type, String requestId, User user, Ad ad, long now, double cost) {
-        log.addObject().put("type", type).put("requestId", requestId).put("userId", "u" + user.id())
-                .put("adId", ad.id()).put("timestampMs", now).put("cost", cost);
+        log.addObject()
+                .put("type", type)
+                .put("requestId", requestId)
+                .put("userId", "u" + user.id())
+                .put("adId", ad.id())
+                .put("timestampMs", now)
+                .put("cost", cost);
     }
 
     private static HttpRequest post(URI uri, JsonNode body) throws Exception {
-        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+        return HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(2))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+                .build();
     }
 
     @Override

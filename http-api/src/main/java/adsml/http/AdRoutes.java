@@ -4,19 +4,17 @@ import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
-import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
-import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
-import adsml.platform.index.AdEntry;
-import adsml.platform.index.AdIndex;
-import adsml.platform.index.BudgetTracker;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Vocab;
+import adsml.platform.index.AdEntry;
+import adsml.platform.index.AdIndex;
+import adsml.platform.index.BudgetTracker;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +24,11 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * {@code GET/PUT/DELETE /v1/ads/{id}}: read an ad with its campaign and today's spend, upsert
- * it, pause it. The index sees every change at once. PUT takes
- * {@code {"campaignId": 3, "category": 12, "creativeType": "video", "embedding": [6 floats], "paused": false}}
- * ({@link AdUpsert}); every answer is the ad as {@link AdView}.
+ * {@code GET/PUT/DELETE /v1/ads/{id}}: read an ad with its campaign and today's spend, upsert it, pause it. The index
+ * sees every change at once. PUT takes {@code {"campaignId": 3, "category": 12, "creativeType": "video", "embedding":
+ * [6 floats], "paused": false}} ({@link AdUpsert}); every answer is the ad as {@link AdView}.
  */
 public final class AdRoutes {
     /**
@@ -40,24 +36,35 @@ public final class AdRoutes {
      *
      * @param creativeType a name of {@link Vocab#CREATIVE_TYPES}
      */
-    public record AdView(int id, int campaignId, int category, String creativeType, float[] embedding, boolean paused,
-                         CampaignView campaign) {
-    }
+    public record AdView(
+            int id,
+            int campaignId,
+            int category,
+            String creativeType,
+            float[] embedding,
+            boolean paused,
+            CampaignView campaign) {}
 
     /** The ad's campaign, with what it spent today (UTC) and whether that exhausted its daily budget. */
-    public record CampaignView(int id, int advertiserId, BidType bidType, float bid, float dailyBudget, double spentToday,
-                               boolean outOfBudget, TargetingView targeting) {
-    }
+    public record CampaignView(
+            int id,
+            int advertiserId,
+            BidType bidType,
+            float bid,
+            float dailyBudget,
+            double spentToday,
+            boolean outOfBudget,
+            TargetingView targeting) {}
 
     /** The campaign's targeting as names (interests as category ids); an empty list means "any". */
-    public record TargetingView(List<String> countries, List<String> devices, List<String> ages, List<Integer> interests) {
-    }
+    public record TargetingView(
+            List<String> countries, List<String> devices, List<String> ages, List<Integer> interests) {}
 
     /**
      * A PUT body, validated: each field missing or wrong is a 400 that names it.
      *
      * @param creativeType an index into {@link Vocab#CREATIVE_TYPES}
-     * @param paused       the flag to set, or null (absent) to leave an existing ad's flag as it is
+     * @param paused the flag to set, or null (absent) to leave an existing ad's flag as it is
      */
     public record AdUpsert(int campaignId, int category, int creativeType, float[] embedding, Boolean paused) {
 
@@ -66,9 +73,12 @@ public final class AdRoutes {
             int campaignId = integer(root, "campaignId", 0, campaigns - 1);
             int category = integer(root, "category", 0, Vocab.NUM_CATEGORIES - 1);
             JsonNode creative = root.get("creativeType");
-            int creativeType = creative == null || !creative.isTextual() ? -1 : Vocab.indexOf(Vocab.CREATIVE_TYPES, creative.asText());
+            int creativeType = creative == null || !creative.isTextual()
+                    ? -1
+                    : Vocab.indexOf(Vocab.CREATIVE_TYPES, creative.asText());
             if (creativeType < 0) {
-                throw new BadRequestException("creativeType: expected one of " + String.join(", ", Vocab.CREATIVE_TYPES));
+                throw new BadRequestException(
+                        "creativeType: expected one of " + String.join(", ", Vocab.CREATIVE_TYPES));
             }
             JsonNode embedding = root.get("embedding");
             if (embedding == null || !embedding.isArray() || embedding.size() != Vocab.EMBEDDING_DIM) {
@@ -111,7 +121,8 @@ public final class AdRoutes {
     private final Executor writes;
 
     /** @param writes where upserts run: one copies the index's arrays, too long for the HTTP dispatcher */
-    public AdRoutes(AdIndex index, List<Campaign> campaigns, BudgetTracker budget, HttpSettings settings, Executor writes) {
+    public AdRoutes(
+            AdIndex index, List<Campaign> campaigns, BudgetTracker budget, HttpSettings settings, Executor writes) {
         this.writes = writes;
         this.index = index;
         this.campaigns = campaigns;
@@ -120,15 +131,20 @@ public final class AdRoutes {
     }
 
     public Route routes() {
-        return path(PathMatchers.segment("ads").slash(PathMatchers.integerSegment()), id -> concat(
-                get(() -> complete(read(id))),
-                put(() -> JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(
-                        CompletableFuture.supplyAsync(() -> upsert(id, body), writes).exceptionally(ErrorMapping::toResponse)))),
-                delete(() -> complete(pause(id)))));
+        return path(
+                PathMatchers.segment("ads").slash(PathMatchers.integerSegment()),
+                id -> concat(
+                        get(() -> complete(read(id))),
+                        put(() -> JsonBody.of(
+                                settings.maxBodyBytes(),
+                                body -> completeWithFuture(CompletableFuture.supplyAsync(() -> upsert(id, body), writes)
+                                        .exceptionally(ErrorMapping::toResponse)))),
+                        delete(() -> complete(pause(id)))));
     }
 
     private HttpResponse read(int id) {
-        return index.get(id).map(entry -> JsonResponses.ok(view(entry)))
+        return index.get(id)
+                .map(entry -> JsonResponses.ok(view(entry)))
                 .orElseGet(() -> JsonResponses.error(StatusCodes.NOT_FOUND, "no ad " + id));
     }
 
@@ -143,7 +159,8 @@ public final class AdRoutes {
         JsonNode root = JsonResponses.readObject(body);
         // New ads take the next id: a far-off id would make the index allocate up to it.
         if (id < 0 || id > index.size()) {
-            throw new BadRequestException("ad id must be within [0, " + index.size() + "] (the next new ad is " + index.size() + ")");
+            throw new BadRequestException(
+                    "ad id must be within [0, " + index.size() + "] (the next new ad is " + index.size() + ")");
         }
         AdUpsert upsert = AdUpsert.from(root, campaigns.size());
         index.upsert(upsert.ad(id), campaigns.get(upsert.campaignId()));
@@ -156,13 +173,28 @@ public final class AdRoutes {
     private AdView view(AdEntry entry) {
         Ad ad = entry.ad();
         Campaign c = entry.campaign();
-        TargetingView targeting = new TargetingView(names(c.targeting().countryMask(), Vocab.COUNTRIES),
-                names(c.targeting().deviceMask(), Vocab.DEVICES), names(c.targeting().ageMask(), Vocab.AGE_BUCKETS),
+        TargetingView targeting = new TargetingView(
+                names(c.targeting().countryMask(), Vocab.COUNTRIES),
+                names(c.targeting().deviceMask(), Vocab.DEVICES),
+                names(c.targeting().ageMask(), Vocab.AGE_BUCKETS),
                 categories(c.targeting().interestMask()));
-        CampaignView campaign = new CampaignView(c.id(), c.advertiserId(), c.bidType(), c.bid(), c.dailyBudget(),
-                budget.spentToday(c.id()), budget.exhausted(c.id()), targeting);
-        return new AdView(ad.id(), ad.campaignId(), ad.category(), Vocab.CREATIVE_TYPES[ad.creativeType()], ad.embedding(),
-                entry.paused(), campaign);
+        CampaignView campaign = new CampaignView(
+                c.id(),
+                c.advertiserId(),
+                c.bidType(),
+                c.bid(),
+                c.dailyBudget(),
+                budget.spentToday(c.id()),
+                budget.exhausted(c.id()),
+                targeting);
+        return new AdView(
+                ad.id(),
+                ad.campaignId(),
+                ad.category(),
+                Vocab.CREATIVE_TYPES[ad.creativeType()],
+                ad.embedding(),
+                entry.paused(),
+                campaign);
     }
 
     /** Names of the set bits; an empty list means "any". */

@@ -3,18 +3,15 @@ package adsml.http;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
-import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
-import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
-import adsml.actors.models.RegistryRefusal;
 import adsml.actors.models.VersionInfo;
 import adsml.platform.model.ModelFolder;
 import adsml.scheduler.BatchingScheduler;
@@ -25,48 +22,47 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.StatusCode;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * The models and scheduler part of the admin API, relative to {@code /admin/api} ({@link HttpApi} puts
- * them there, behind the admin token).
+ * The models and scheduler part of the admin API, relative to {@code /admin/api} ({@link HttpApi} puts them there,
+ * behind the admin token).
+ *
  * <ul>
- *   <li>{@code GET /admin/api/models}: every version the registry knows, its state, when, and its validation
- *   or failure; and {@code onDisk}, the versions the models folder holds, loaded or not</li>
- *   <li>{@code POST /admin/api/models/{name}/{version}/load}, {@code .../activate}, {@code POST /admin/api/models/rollback}</li>
- *   <li>{@code GET /admin/api/scheduler}: knobs and counters; {@code PUT} changes knobs at run time</li>
+ *   <li>{@code GET /admin/api/models}: every version the registry knows, its state, when, and its validation or
+ *       failure; and {@code onDisk}, the versions the models folder holds, loaded or not
+ *   <li>{@code POST /admin/api/models/{name}/{version}/load}, {@code .../activate}, {@code POST
+ *       /admin/api/models/rollback}
+ *   <li>{@code GET /admin/api/scheduler}: knobs and counters; {@code PUT} changes knobs at run time
  * </ul>
+ *
  * Versions load only from the models folder (the registry refuses names that could leave it).
  */
 public final class AdminRoutes {
     /**
      * {@code GET models}: {@code active} is the version serving now ({@code <name>/<version>}, null before the first
-     * activation), {@code versions} every version the registry knows, {@code onDisk} the version folders of each
-     * model name, loaded or not.
+     * activation), {@code versions} every version the registry knows, {@code onDisk} the version folders of each model
+     * name, loaded or not.
      */
-    public record ModelList(String active, List<VersionInfo> versions, Map<String, List<String>> onDisk) {
-    }
+    public record ModelList(String active, List<VersionInfo> versions, Map<String, List<String>> onDisk) {}
 
     /** {@code GET scheduler}, and the answer to {@code PUT}: the knobs now, and the scheduler's counters. */
-    public record SchedulerView(Knobs settings, SchedulerStats stats) {
-    }
+    public record SchedulerView(Knobs settings, SchedulerStats stats) {}
 
     /** The scheduler's knobs as the API names them: the delay in fractional milliseconds. */
     public record Knobs(int maxBatchRows, double maxQueueDelayMs, int maxQueuedRows, double serviceTimeSafety) {
         static Knobs of(SchedulerSettings s) {
-            return new Knobs(s.maxBatchRows(), s.maxQueueDelay().toNanos() / 1e6, s.maxQueuedRows(), s.serviceTimeSafety());
+            return new Knobs(
+                    s.maxBatchRows(), s.maxQueueDelay().toNanos() / 1e6, s.maxQueuedRows(), s.serviceTimeSafety());
         }
     }
 
@@ -74,8 +70,8 @@ public final class AdminRoutes {
      * A {@code PUT scheduler} body, validated: the knobs it names, null for those it leaves as they are. A field
      * present with null, of the wrong type or out of bounds is a 400 naming it.
      */
-    public record SchedulerUpdate(Integer maxBatchRows, Double maxQueueDelayMs, Integer maxQueuedRows,
-                                  Double serviceTimeSafety) {
+    public record SchedulerUpdate(
+            Integer maxBatchRows, Double maxQueueDelayMs, Integer maxQueuedRows, Double serviceTimeSafety) {
         private static final SchedulerSettings VALID = SchedulerSettings.defaults();
 
         /**
@@ -161,7 +157,6 @@ public final class AdminRoutes {
         }
     }
 
-
     private final ActorRef<ModelRegistry.Command> registry;
     private final ActiveModel model;
     private final BatchingScheduler scheduler;
@@ -173,13 +168,19 @@ public final class AdminRoutes {
 
     /**
      * @param maxCandidates rows one rank request may bring: the queue must hold at least that many
-     * @param modelsRoot    the models folder, listed for the versions that could be loaded
-     * @param blocking      where that listing runs (it reads the disk), and where the registry's answers become
-     *                      responses (not the ask's own executor: see {@link RankRoutes}'s constructor)
+     * @param modelsRoot the models folder, listed for the versions that could be loaded
+     * @param blocking where that listing runs (it reads the disk), and where the registry's answers become responses
+     *     (not the ask's own executor: see {@link RankRoutes}'s constructor)
      */
-    public AdminRoutes(ActorRef<ModelRegistry.Command> registry, ActiveModel model, BatchingScheduler scheduler,
-                       Scheduler actorScheduler, HttpSettings settings, int maxCandidates, Path modelsRoot,
-                       Executor blocking) {
+    public AdminRoutes(
+            ActorRef<ModelRegistry.Command> registry,
+            ActiveModel model,
+            BatchingScheduler scheduler,
+            Scheduler actorScheduler,
+            HttpSettings settings,
+            int maxCandidates,
+            Path modelsRoot,
+            Executor blocking) {
         this.maxCandidates = maxCandidates;
         this.modelsRoot = modelsRoot;
         this.blocking = blocking;
@@ -192,35 +193,60 @@ public final class AdminRoutes {
 
     public Route routes() {
         return concat(
-                pathPrefix("models", () -> concat(
-                        pathEnd(() -> get(() -> completeWithFuture(listModels()))),
-                        path("rollback", () -> post(() -> completeWithFuture(versionReply(
-                                AskPattern.askWithStatus(registry, ModelRegistry.Rollback::new, settings.adminTimeout(),
-                                        actorScheduler))))),
-                        path(PathMatchers.segment().slash(PathMatchers.segment()).slash("load"), (name, version) ->
-                                post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
-                                        replyTo -> new ModelRegistry.Load(name, version, replyTo), settings.modelLoadTimeout(),
-                                        actorScheduler))))),
-                        path(PathMatchers.segment().slash(PathMatchers.segment()).slash("activate"), (name, version) ->
-                                post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(registry,
-                                        replyTo -> new ModelRegistry.Activate(name, version, replyTo), settings.adminTimeout(),
-                                        actorScheduler))))))),
-                path("scheduler", () -> concat(
-                        get(() -> complete(JsonResponses.ok(schedulerView()))),
-                        put(() -> JsonBody.of(settings.maxBodyBytes(), body -> complete(updateScheduler(body)))))));
+                pathPrefix(
+                        "models",
+                        () -> concat(
+                                pathEnd(() -> get(() -> completeWithFuture(listModels()))),
+                                path(
+                                        "rollback",
+                                        () -> post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
+                                                registry,
+                                                ModelRegistry.Rollback::new,
+                                                settings.adminTimeout(),
+                                                actorScheduler))))),
+                                path(
+                                        PathMatchers.segment()
+                                                .slash(PathMatchers.segment())
+                                                .slash("load"),
+                                        (name, version) ->
+                                                post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
+                                                        registry,
+                                                        replyTo -> new ModelRegistry.Load(name, version, replyTo),
+                                                        settings.modelLoadTimeout(),
+                                                        actorScheduler))))),
+                                path(
+                                        PathMatchers.segment()
+                                                .slash(PathMatchers.segment())
+                                                .slash("activate"),
+                                        (name, version) ->
+                                                post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
+                                                        registry,
+                                                        replyTo -> new ModelRegistry.Activate(name, version, replyTo),
+                                                        settings.adminTimeout(),
+                                                        actorScheduler))))))),
+                path(
+                        "scheduler",
+                        () -> concat(
+                                get(() -> complete(JsonResponses.ok(schedulerView()))),
+                                put(() -> JsonBody.of(
+                                        settings.maxBodyBytes(), body -> complete(updateScheduler(body)))))));
     }
 
     private CompletionStage<HttpResponse> listModels() {
-        CompletionStage<List<VersionInfo>> versions = AskPattern.ask(registry, ModelRegistry.ListVersions::new,
-                settings.adminTimeout(), actorScheduler);
-        CompletionStage<Map<String, List<String>>> onDisk = CompletableFuture.supplyAsync(
-                () -> ModelFolder.versionsByName(modelsRoot), blocking);
-        return versions.thenCombineAsync(onDisk, (list, folders) -> JsonResponses.ok(
-                new ModelList(model.current().map(v -> v.id()).orElse(null), list, folders)), blocking);
+        CompletionStage<List<VersionInfo>> versions =
+                AskPattern.ask(registry, ModelRegistry.ListVersions::new, settings.adminTimeout(), actorScheduler);
+        CompletionStage<Map<String, List<String>>> onDisk =
+                CompletableFuture.supplyAsync(() -> ModelFolder.versionsByName(modelsRoot), blocking);
+        return versions.thenCombineAsync(
+                onDisk,
+                (list, folders) -> JsonResponses.ok(
+                        new ModelList(model.current().map(v -> v.id()).orElse(null), list, folders)),
+                blocking);
     }
 
     private CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {
-        return reply.handleAsync((info, failure) -> failure == null ? JsonResponses.ok(info) : ErrorMapping.toResponse(failure),
+        return reply.handleAsync(
+                (info, failure) -> failure == null ? JsonResponses.ok(info) : ErrorMapping.toResponse(failure),
                 blocking);
     }
 

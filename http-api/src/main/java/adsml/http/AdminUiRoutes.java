@@ -24,19 +24,20 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The admin web UI's files at {@code /admin/}, from the class path folder {@code adsml/admin-ui}
- * that the {@code admin-ui} module's build fills. Mounted on the admin listener, without the
- * token: the page is public on that listener and asks for the token itself; every
- * {@code /admin/api} call it makes still needs it.
+ * The admin web UI's files at {@code /admin/}, from the class path folder {@code adsml/admin-ui} that the
+ * {@code admin-ui} module's build fills. Mounted on the admin listener, without the token: the page is public on that
+ * listener and asks for the token itself; every {@code /admin/api} call it makes still needs it.
+ *
  * <ul>
- *   <li>{@code /admin} redirects to {@code /admin/}, which is {@code index.html}</li>
- *   <li>a path whose last segment has a dot is a file: served with its content type, or 404</li>
- *   <li>any other path (or one ending in a slash) is one of the UI's own pages ({@code /admin/models}): {@code index.html}, whose
- *   script picks the page from the address</li>
- *   <li>{@code /admin/api/...} is never a file or a page: left to the API routes</li>
+ *   <li>{@code /admin} redirects to {@code /admin/}, which is {@code index.html}
+ *   <li>a path whose last segment has a dot is a file: served with its content type, or 404
+ *   <li>any other path (or one ending in a slash) is one of the UI's own pages ({@code /admin/models}):
+ *       {@code index.html}, whose script picks the page from the address
+ *   <li>{@code /admin/api/...} is never a file or a page: left to the API routes
  * </ul>
- * Paths are plain: segments of letters, digits, {@code _ . -}, never starting with a dot, so no
- * request reaches outside the folder (or a hidden file in it) whatever its encoding.
+ *
+ * Paths are plain: segments of letters, digits, {@code _ . -}, never starting with a dot, so no request reaches outside
+ * the folder (or a hidden file in it) whatever its encoding.
  */
 public final class AdminUiRoutes {
     static final String RESOURCE_ROOT = "adsml/admin-ui/";
@@ -53,10 +54,14 @@ public final class AdminUiRoutes {
             "map", ContentTypes.APPLICATION_JSON,
             "txt", ContentTypes.TEXT_PLAIN_UTF8);
     /** Vite puts a content hash in every name under assets/: they never change, so browsers may keep them. */
-    private static final HttpHeader IMMUTABLE = RawHeader.create("Cache-Control", "public, max-age=31536000, immutable");
+    private static final HttpHeader IMMUTABLE =
+            RawHeader.create("Cache-Control", "public, max-age=31536000, immutable");
+
     private static final HttpHeader REVALIDATE = RawHeader.create("Cache-Control", "no-cache");
-    private static final List<HttpHeader> SAFETY = List.of(RawHeader.create("X-Content-Type-Options", "nosniff"),
-            RawHeader.create("X-Frame-Options", "DENY"), RawHeader.create("Referrer-Policy", "no-referrer"));
+    private static final List<HttpHeader> SAFETY = List.of(
+            RawHeader.create("X-Content-Type-Options", "nosniff"),
+            RawHeader.create("X-Frame-Options", "DENY"),
+            RawHeader.create("Referrer-Policy", "no-referrer"));
 
     private final ClassLoader loader;
     /** Files read once; only files that exist are kept, so its size is bounded by the bundle's. */
@@ -110,15 +115,20 @@ public final class AdminUiRoutes {
             return complete(JsonResponses.error(StatusCodes.NOT_FOUND, "no such file"));
         }
         ContentType type = TYPES.getOrDefault(last.substring(dot + 1), ContentTypes.APPLICATION_OCTET_STREAM);
-        return complete(HttpResponse.create().withEntity(type, file.get()).addHeaders(SAFETY)
+        return complete(HttpResponse.create()
+                .withEntity(type, file.get())
+                .addHeaders(SAFETY)
                 .addHeader(rest.startsWith("assets/") ? IMMUTABLE : REVALIDATE));
     }
 
     private HttpResponse index() {
         return read("index.html")
-                .map(html -> HttpResponse.create().withEntity(ContentTypes.TEXT_HTML_UTF8, html).addHeaders(SAFETY)
+                .map(html -> HttpResponse.create()
+                        .withEntity(ContentTypes.TEXT_HTML_UTF8, html)
+                        .addHeaders(SAFETY)
                         .addHeader(REVALIDATE))
-                .orElseGet(() -> JsonResponses.error(StatusCodes.NOT_FOUND,
+                .orElseGet(() -> JsonResponses.error(
+                        StatusCodes.NOT_FOUND,
                         "the admin UI is not in this build: build the admin-ui module (mvn package runs npm)"));
     }
 

@@ -3,19 +3,17 @@ package adsml.http;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
-import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
-import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
-import adsml.platform.index.AdIndex;
-import adsml.platform.store.UserStore;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.index.AdIndex;
+import adsml.platform.store.UserStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,33 +24,39 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * The admin API the web UI needs beyond models and the scheduler ({@link AdminRoutes}), relative to
- * {@code /admin/api} ({@link HttpApi} puts them there, behind the admin token):
+ * The admin API the web UI needs beyond models and the scheduler ({@link AdminRoutes}), relative to {@code /admin/api}
+ * ({@link HttpApi} puts them there, behind the admin token):
+ *
  * <ul>
- *   <li>{@code GET overview}: serving figures as time series (see {@link OverviewSampler})</li>
- *   <li>{@code GET ads/{id}/counters}: the ad's live event counters; {@code GET ads/busiest?limit=10}:
- *   the ads with the most impressions</li>
- *   <li>{@code PUT ads/{id}/paused} with {@code {"paused": true|false}}: pauses or resumes an ad</li>
- *   <li>{@code GET users?limit=20}: the first users of the feature store; {@code GET users/u42}: one user</li>
- *   <li>{@code GET vocabulary}: the names a rank request's context takes</li>
+ *   <li>{@code GET overview}: serving figures as time series (see {@link OverviewSampler})
+ *   <li>{@code GET ads/{id}/counters}: the ad's live event counters; {@code GET ads/busiest?limit=10}: the ads with the
+ *       most impressions
+ *   <li>{@code PUT ads/{id}/paused} with {@code {"paused": true|false}}: pauses or resumes an ad
+ *   <li>{@code GET users?limit=20}: the first users of the feature store; {@code GET users/u42}: one user
+ *   <li>{@code GET vocabulary}: the names a rank request's context takes
  * </ul>
  */
 public final class ConsoleRoutes {
-    /** {@code GET ads/{id}/counters}, and each entry of {@link BusiestAds}: the ad's acknowledged events since start. */
+    /**
+     * {@code GET ads/{id}/counters}, and each entry of {@link BusiestAds}: the ad's acknowledged events since start.
+     */
     public record AdCounters(int adId, long impressions, long clicks, long conversions, double spend, Double ctr) {
         /** {@code ctr}: clicks per impression, null before the first impression. */
         static AdCounters of(int adId, EventCounters.Counts c) {
-            return new AdCounters(adId, c.impressions(), c.clicks(), c.conversions(), c.spend(),
+            return new AdCounters(
+                    adId,
+                    c.impressions(),
+                    c.clicks(),
+                    c.conversions(),
+                    c.spend(),
                     Double.isNaN(c.ctr()) ? null : c.ctr());
         }
     }
 
     /** {@code GET ads/busiest}: most impressions first. */
-    public record BusiestAds(List<AdCounters> ads) {
-    }
+    public record BusiestAds(List<AdCounters> ads) {}
 
     /** A {@code PUT ads/{id}/paused} body, validated: {@code {"paused": true|false}}. */
     public record PausedUpdate(boolean paused) {
@@ -66,12 +70,10 @@ public final class ConsoleRoutes {
     }
 
     /** The answer to {@code PUT ads/{id}/paused}: the ad's flag now. */
-    public record PausedState(int adId, boolean paused) {
-    }
+    public record PausedState(int adId, boolean paused) {}
 
     /** {@code GET users}: the users found among the first ids. */
-    public record UserList(List<UserView> users) {
-    }
+    public record UserList(List<UserView> users) {}
 
     /**
      * {@code GET users/{id}}, and each entry of {@link UserList}: a user of the feature store, by name.
@@ -84,20 +86,33 @@ public final class ConsoleRoutes {
             for (int i = 0; i < u.interests().length; i++) {
                 interests.add(new Interest(u.interests()[i], u.interestWeights()[i]));
             }
-            return new UserView("u" + u.id(), Vocab.COUNTRIES[u.country()], Vocab.DEVICES[u.device()],
-                    Vocab.AGE_BUCKETS[u.ageBucket()], interests);
+            return new UserView(
+                    "u" + u.id(),
+                    Vocab.COUNTRIES[u.country()],
+                    Vocab.DEVICES[u.device()],
+                    Vocab.AGE_BUCKETS[u.ageBucket()],
+                    interests);
         }
     }
 
     /** One of a user's interests: a category id and its weight. */
-    public record Interest(int category, float weight) {
-    }
+    public record Interest(int category, float weight) {}
 
     /** {@code GET vocabulary}: the names a rank request's context takes; {@code categories} is a count (ids from 0). */
-    public record Vocabulary(List<String> surfaces, List<String> devices, List<String> countries, List<String> ageBuckets,
-                             List<String> creativeTypes, int categories) {
-        static final Vocabulary OF_THE_WORLD = new Vocabulary(List.of(Vocab.SURFACES), List.of(Vocab.DEVICES),
-                List.of(Vocab.COUNTRIES), List.of(Vocab.AGE_BUCKETS), List.of(Vocab.CREATIVE_TYPES), Vocab.NUM_CATEGORIES);
+    public record Vocabulary(
+            List<String> surfaces,
+            List<String> devices,
+            List<String> countries,
+            List<String> ageBuckets,
+            List<String> creativeTypes,
+            int categories) {
+        static final Vocabulary OF_THE_WORLD = new Vocabulary(
+                List.of(Vocab.SURFACES),
+                List.of(Vocab.DEVICES),
+                List.of(Vocab.COUNTRIES),
+                List.of(Vocab.AGE_BUCKETS),
+                List.of(Vocab.CREATIVE_TYPES),
+                Vocab.NUM_CATEGORIES);
     }
 
     private static final int MAX_LIST = 100;
@@ -110,8 +125,13 @@ public final class ConsoleRoutes {
     private final Executor blocking;
 
     /** @param blocking where user store reads run: they may reach RocksDB on disk */
-    public ConsoleRoutes(OverviewSampler overview, EventCounters counters, AdIndex index, UserStore users, HttpSettings settings,
-                  Executor blocking) {
+    public ConsoleRoutes(
+            OverviewSampler overview,
+            EventCounters counters,
+            AdIndex index,
+            UserStore users,
+            HttpSettings settings,
+            Executor blocking) {
         this.overview = overview;
         this.counters = counters;
         this.index = index;
@@ -124,18 +144,32 @@ public final class ConsoleRoutes {
         return concat(
                 path("overview", () -> get(() -> complete(JsonResponses.ok(overview.overview())))),
                 path("vocabulary", () -> get(() -> complete(JsonResponses.ok(Vocabulary.OF_THE_WORLD)))),
-                pathPrefix("ads", () -> concat(
-                        path("busiest", () -> get(() -> parameterOptional("limit", limit -> complete(busiest(limit))))),
-                        path(PathMatchers.integerSegment().slash("counters"), id -> get(() -> complete(adCounters(id)))),
-                        path(PathMatchers.integerSegment().slash("paused"), id -> put(() ->
-                                JsonBody.of(settings.maxBodyBytes(), body -> complete(setPaused(id, body))))))),
-                pathPrefix("users", () -> concat(
-                        pathEnd(() -> get(() -> parameterOptional("limit", limit ->
-                                completeWithFuture(CompletableFuture.supplyAsync(() -> firstUsers(limit), blocking)
-                                        .exceptionally(ErrorMapping::toResponse))))),
-                        path(PathMatchers.segment(), key -> get(() ->
-                                completeWithFuture(CompletableFuture.supplyAsync(() -> user(key), blocking)
-                                        .exceptionally(ErrorMapping::toResponse)))))));
+                pathPrefix(
+                        "ads",
+                        () -> concat(
+                                path(
+                                        "busiest",
+                                        () -> get(() -> parameterOptional("limit", limit -> complete(busiest(limit))))),
+                                path(
+                                        PathMatchers.integerSegment().slash("counters"),
+                                        id -> get(() -> complete(adCounters(id)))),
+                                path(
+                                        PathMatchers.integerSegment().slash("paused"),
+                                        id -> put(() -> JsonBody.of(
+                                                settings.maxBodyBytes(), body -> complete(setPaused(id, body))))))),
+                pathPrefix(
+                        "users",
+                        () -> concat(
+                                pathEnd(() -> get(() -> parameterOptional(
+                                        "limit",
+                                        limit -> completeWithFuture(
+                                                CompletableFuture.supplyAsync(() -> firstUsers(limit), blocking)
+                                                        .exceptionally(ErrorMapping::toResponse))))),
+                                path(
+                                        PathMatchers.segment(),
+                                        key -> get(() -> completeWithFuture(
+                                                CompletableFuture.supplyAsync(() -> user(key), blocking)
+                                                        .exceptionally(ErrorMapping::toResponse)))))));
     }
 
     private HttpResponse busiest(Optional<String> limit) {
@@ -158,7 +192,8 @@ public final class ConsoleRoutes {
         if (!index.setPaused(id, update.paused())) {
             return JsonResponses.error(StatusCodes.NOT_FOUND, "no ad " + id);
         }
-        return JsonResponses.ok(new PausedState(id, index.get(id).map(e -> e.paused()).orElse(update.paused())));
+        return JsonResponses.ok(
+                new PausedState(id, index.get(id).map(e -> e.paused()).orElse(update.paused())));
     }
 
     private HttpResponse firstUsers(Optional<String> limit) {
@@ -174,8 +209,10 @@ public final class ConsoleRoutes {
     private HttpResponse user(String key) {
         int id = RankRequest.userId(key);
         Optional<User> user = id < 0 ? Optional.empty() : users.get(id);
-        return user.map(u -> JsonResponses.ok(UserView.of(u))).orElseGet(() -> JsonResponses.error(StatusCodes.NOT_FOUND,
-                "no user '" + key + "' in the feature store: a rank request for it is served as a cold start"));
+        return user.map(u -> JsonResponses.ok(UserView.of(u)))
+                .orElseGet(() -> JsonResponses.error(
+                        StatusCodes.NOT_FOUND,
+                        "no user '" + key + "' in the feature store: a rank request for it is served as a cold start"));
     }
 
     private static int limit(Optional<String> value, int fallback) {

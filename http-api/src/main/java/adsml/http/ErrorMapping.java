@@ -15,21 +15,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place where a failure becomes a status:
+ *
  * <ul>
- *   <li>bad input ({@link BadRequestException}): 400 with the reason; a body over the limit: 413</li>
- *   <li>a refusal of the model registry: a bad name 400, no such version 404, a state that forbids it 409</li>
- *   <li>every kind of "cannot serve now" ({@link UnavailableException}: overload, a deadline that passed, no
- *   active model, no healthy device), and a wait that timed out or an executor that refused work while the
- *   server stops: 503 with {@code Retry-After}</li>
- *   <li>anything else: 500 with a generic body, logged; no class names or paths reach the client</li>
+ *   <li>bad input ({@link BadRequestException}): 400 with the reason; a body over the limit: 413
+ *   <li>a refusal of the model registry: a bad name 400, no such version 404, a state that forbids it 409
+ *   <li>every kind of "cannot serve now" ({@link UnavailableException}: overload, a deadline that passed, no active
+ *       model, no healthy device), and a wait that timed out or an executor that refused work while the server stops:
+ *       503 with {@code Retry-After}
+ *   <li>anything else: 500 with a generic body, logged; no class names or paths reach the client
  * </ul>
  */
 public final class ErrorMapping {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
     private static final Duration RETRY_SOON = Duration.ofSeconds(1);
 
-    private ErrorMapping() {
-    }
+    private ErrorMapping() {}
 
     public static HttpResponse toResponse(Throwable failure) {
         Throwable cause = unwrap(failure);
@@ -40,11 +40,13 @@ public final class ErrorMapping {
             return JsonResponses.error(StatusCodes.CONTENT_TOO_LARGE, "body larger than " + size.limit() + " bytes");
         }
         if (cause instanceof RegistryRefusal refusal) {
-            return JsonResponses.error(switch (refusal.kind()) {
-                case BAD_NAME -> StatusCodes.BAD_REQUEST;
-                case NOT_FOUND -> StatusCodes.NOT_FOUND;
-                case CONFLICT -> StatusCodes.CONFLICT;
-            }, cause.getMessage());
+            return JsonResponses.error(
+                    switch (refusal.kind()) {
+                        case BAD_NAME -> StatusCodes.BAD_REQUEST;
+                        case NOT_FOUND -> StatusCodes.NOT_FOUND;
+                        case CONFLICT -> StatusCodes.CONFLICT;
+                    },
+                    cause.getMessage());
         }
         if (cause instanceof UnavailableException unavailable) {
             if (unavailable.getCause() != null) {
@@ -62,7 +64,8 @@ public final class ErrorMapping {
     /** The failure inside the wrappers that futures put around it. */
     static Throwable unwrap(Throwable t) {
         Throwable cause = t;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;

@@ -10,10 +10,9 @@ import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Live counters of the events this server has acknowledged since it started: impressions, clicks,
- * conversions and spend, per ad and in total. They feed the admin UI (an ad's counters, the
- * overview's CTR and revenue); the event log on disk stays the record. Thread-safe; one entry per
- * ad that had an event, and only ads the index holds get events.
+ * Live counters of the events this server has acknowledged since it started: impressions, clicks, conversions and
+ * spend, per ad and in total. They feed the admin UI (an ad's counters, the overview's CTR and revenue); the event log
+ * on disk stays the record. Thread-safe; one entry per ad that had an event, and only ads the index holds get events.
  */
 public final class EventCounters {
 
@@ -28,8 +27,7 @@ public final class EventCounters {
     }
 
     /** An ad and its counts, for the busiest-ads list. */
-    public record AdCounts(int adId, Counts counts) {
-    }
+    public record AdCounts(int adId, Counts counts) {}
 
     private static final class Adders {
         final LongAdder impressions = new LongAdder();
@@ -76,7 +74,8 @@ public final class EventCounters {
     public List<AdCounts> busiest(int limit) {
         List<AdCounts> all = new ArrayList<>(byAd.size());
         byAd.forEach((id, a) -> all.add(new AdCounts(id, a.counts())));
-        all.sort(Comparator.comparingLong((AdCounts a) -> -a.counts().impressions()).thenComparingInt(AdCounts::adId));
+        all.sort(Comparator.comparingLong((AdCounts a) -> -a.counts().impressions())
+                .thenComparingInt(AdCounts::adId));
         return all.subList(0, Math.min(limit, all.size()));
     }
 }

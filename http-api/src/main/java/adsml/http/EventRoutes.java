@@ -1,10 +1,8 @@
 package adsml.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
-import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
-import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import adsml.actors.events.Event;
 import adsml.actors.events.EventLog;
@@ -24,18 +22,19 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/events}: impressions, clicks and conversions in batches:
- * <pre>{@code {"events": [{"type": "click", "requestId": "r1a", "userId": "u42", "adId": 17, "timestampMs": 1764000000000, "cost": 0.42}]}}</pre>
- * The whole batch is validated first (one bad event refuses the batch, naming it), then appended
- * durably to the event log; only then the 200. A positive {@code cost} is charged to the ad's
- * campaign budget, and every acknowledged event counts in the {@link EventCounters}.
+ *
+ * <pre>
+ * {@code {"events": [{"type": "click", "requestId": "r1a", "userId": "u42", "adId": 17, "timestampMs": 1764000000000, "cost": 0.42}]}}
+ * </pre>
+ *
+ * The whole batch is validated first (one bad event refuses the batch, naming it), then appended durably to the event
+ * log; only then the 200. A positive {@code cost} is charged to the ad's campaign budget, and every acknowledged event
+ * counts in the {@link EventCounters}.
  */
 public final class EventRoutes {
     /** The request body, validated: 1 to {@code maxEventsPerRequest} events, each naming an ad of the index. */
@@ -46,8 +45,7 @@ public final class EventRoutes {
     }
 
     /** The 200's body: {@code {"accepted": n}}, the events appended durably to the event log. */
-    public record Accepted(int accepted) {
-    }
+    public record Accepted(int accepted) {}
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
@@ -61,12 +59,19 @@ public final class EventRoutes {
     private final Executor callbacks;
 
     /**
-     * @param callbacks where an answer becomes a response. Not left to the stage: a Pekko ask's stage
-     *                  (Scala's future converter) runs every callback on CompletableFuture's default
-     *                  executor, which on fewer than 3 cores starts a thread per callback.
+     * @param callbacks where an answer becomes a response. Not left to the stage: a Pekko ask's stage (Scala's future
+     *     converter) runs every callback on CompletableFuture's default executor, which on fewer than 3 cores starts a
+     *     thread per callback.
      */
-    public EventRoutes(ActorRef<EventLog.Command> log, AdIndex index, BudgetTracker budget, Scheduler scheduler,
-                       HttpSettings settings, ServingMetrics metrics, EventCounters counters, Executor callbacks) {
+    public EventRoutes(
+            ActorRef<EventLog.Command> log,
+            AdIndex index,
+            BudgetTracker budget,
+            Scheduler scheduler,
+            HttpSettings settings,
+            ServingMetrics metrics,
+            EventCounters counters,
+            Executor callbacks) {
         this.counters = counters;
         this.callbacks = callbacks;
         this.log = log;
@@ -78,32 +83,38 @@ public final class EventRoutes {
     }
 
     public Route routes() {
-        return path("events", () -> post(() ->
-                JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(append(body)))));
+        return path(
+                "events",
+                () -> post(() -> JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(append(body)))));
     }
 
     private CompletionStage<HttpResponse> append(byte[] body) {
         List<Event> events = parse(body).events();
-        CompletionStage<Integer> written = AskPattern.askWithStatus(log, replyTo -> new EventLog.Append(events, replyTo),
-                settings.eventsTimeout(), scheduler);
-        return written.handleAsync((count, failure) -> {
-            if (failure != null) {
-                LoggerFactory.getLogger(EventRoutes.class).warn("events not stored", failure);
-                return JsonResponses.unavailable("events not stored; nothing of this batch was acknowledged", Duration.ofSeconds(1));
-            }
-            int[] byType = new int[Event.Type.values().length];
-            for (Event e : events) {
-                byType[e.type().ordinal()]++;
-                counters.record(e);
-                if (e.cost() > 0) {
-                    index.get(e.adId()).ifPresent(entry -> budget.charge(entry.campaign().id(), e.cost()));
-                }
-            }
-            for (Event.Type type : Event.Type.values()) {
-                metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
-            }
-            return JsonResponses.ok(new Accepted(count));
-        }, callbacks);
+        CompletionStage<Integer> written = AskPattern.askWithStatus(
+                log, replyTo -> new EventLog.Append(events, replyTo), settings.eventsTimeout(), scheduler);
+        return written.handleAsync(
+                (count, failure) -> {
+                    if (failure != null) {
+                        LoggerFactory.getLogger(EventRoutes.class).warn("events not stored", failure);
+                        return JsonResponses.unavailable(
+                                "events not stored; nothing of this batch was acknowledged", Duration.ofSeconds(1));
+                    }
+                    int[] byType = new int[Event.Type.values().length];
+                    for (Event e : events) {
+                        byType[e.type().ordinal()]++;
+                        counters.record(e);
+                        if (e.cost() > 0) {
+                            index.get(e.adId())
+                                    .ifPresent(entry ->
+                                            budget.charge(entry.campaign().id(), e.cost()));
+                        }
+                    }
+                    for (Event.Type type : Event.Type.values()) {
+                        metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
+                    }
+                    return JsonResponses.ok(new Accepted(count));
+                },
+                callbacks);
     }
 
     private EventBatch parse(byte[] body) {
@@ -112,7 +123,8 @@ public final class EventRoutes {
             throw new BadRequestException("events: expected a non-empty array");
         }
         if (array.size() > settings.maxEventsPerRequest()) {
-            throw new BadRequestException("events: at most " + settings.maxEventsPerRequest() + " per request, got " + array.size());
+            throw new BadRequestException(
+                    "events: at most " + settings.maxEventsPerRequest() + " per request, got " + array.size());
         }
         List<Event> events = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {

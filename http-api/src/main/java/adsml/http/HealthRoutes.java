@@ -16,14 +16,12 @@ import java.util.function.BooleanSupplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /health/live} (the process answers), {@code GET /health/ready} (a model version is
- * active and warm and a healthy device can score it, so traffic may come; the body names each
- * device's health, so a GPU that failed over to the CPU shows) and {@code GET /metrics}
- * (Prometheus text).
+ * {@code GET /health/live} (the process answers), {@code GET /health/ready} (a model version is active and warm and a
+ * healthy device can score it, so traffic may come; the body names each device's health, so a GPU that failed over to
+ * the CPU shows) and {@code GET /metrics} (Prometheus text).
  */
 public final class HealthRoutes {
     /** {@code GET /health/live}: {@code {"status": "live"}}. */
@@ -36,15 +34,13 @@ public final class HealthRoutes {
      *
      * @param devices each device's name (in name order) and {@code "healthy"} or {@code "unhealthy"}
      */
-    public record Ready(String status, String modelVersion, Map<String, String> devices) {
-    }
+    public record Ready(String status, String modelVersion, Map<String, String> devices) {}
 
     /**
-     * The 503 of {@code GET /health/ready} when no device of the active version is healthy: the error body
-     * with each device's health ({@link Ready#devices()}). The other 503s are the plain error body.
+     * The 503 of {@code GET /health/ready} when no device of the active version is healthy: the error body with each
+     * device's health ({@link Ready#devices()}). The other 503s are the plain error body.
      */
-    public record NoHealthyDevice(String error, Map<String, String> devices) {
-    }
+    public record NoHealthyDevice(String error, Map<String, String> devices) {}
 
     private final ActiveModel model;
     private final BatchingScheduler scheduler;
@@ -61,16 +57,21 @@ public final class HealthRoutes {
 
     public Route routes() {
         return concat(
-                pathPrefix("health", () -> concat(
-                        path("live", () -> get(() -> complete(JsonResponses.ok(Live.LIVE)))),
-                        path("ready", () -> get(() -> complete(ready()))))),
-                path("metrics", () -> get(() -> complete(HttpResponse.create()
-                        .withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))));
+                pathPrefix(
+                        "health",
+                        () -> concat(
+                                path("live", () -> get(() -> complete(JsonResponses.ok(Live.LIVE)))),
+                                path("ready", () -> get(() -> complete(ready()))))),
+                path(
+                        "metrics",
+                        () -> get(() -> complete(
+                                HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))));
     }
 
     private HttpResponse ready() {
         if (!warm.getAsBoolean()) {
-            return JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "starting: loading the model and warming the request path");
+            return JsonResponses.error(
+                    StatusCodes.SERVICE_UNAVAILABLE, "starting: loading the model and warming the request path");
         }
         return ready(model.current(), scheduler.stats().deviceHealth());
     }
@@ -83,8 +84,10 @@ public final class HealthRoutes {
         Map<String, String> devices = new TreeMap<>();
         health.forEach((name, healthy) -> devices.put(name, healthy ? "healthy" : "unhealthy"));
         if (active.get().devices().stream().noneMatch(d -> Boolean.TRUE.equals(health.get(d.name())))) {
-            return JsonResponses.json(StatusCodes.SERVICE_UNAVAILABLE,
-                    new NoHealthyDevice("no healthy device can score " + active.get().id(), devices));
+            return JsonResponses.json(
+                    StatusCodes.SERVICE_UNAVAILABLE,
+                    new NoHealthyDevice(
+                            "no healthy device can score " + active.get().id(), devices));
         }
         return JsonResponses.ok(new Ready("ready", active.get().id(), devices));
     }

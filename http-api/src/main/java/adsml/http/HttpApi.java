@@ -7,30 +7,50 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The route tree of each listener, in one place, each prefix written once:
+ *
  * <pre>
  * public:  /v1/{rank, events, ads/{id}}   /health/{live, ready}   /metrics   /openapi.json
  * admin:   /admin/api/...  (behind the admin token)   /admin/...  (the web UI)   and every public route
  * </pre>
- * The admin listener answers the public API too, so that the web UI calls it from its own origin.
- * Each listener is wrapped in {@link ApiEdge}, which turns every failure and rejection into a JSON error.
+ *
+ * The admin listener answers the public API too, so that the web UI calls it from its own origin. Each listener is
+ * wrapped in {@link ApiEdge}, which turns every failure and rejection into a JSON error.
  */
 public record HttpApi(Route publicListener, Route adminListener) {
 
     /** The areas of the API, each a route relative to its prefix. */
-    public record Areas(RankRoutes rank, EventRoutes events, AdRoutes ads, HealthRoutes health, OpenApiRoutes openApi,
-                        AdminRoutes models, ConsoleRoutes console, AdminUiRoutes adminUi) {
-    }
+    public record Areas(
+            RankRoutes rank,
+            EventRoutes events,
+            AdRoutes ads,
+            HealthRoutes health,
+            OpenApiRoutes openApi,
+            AdminRoutes models,
+            ConsoleRoutes console,
+            AdminUiRoutes adminUi) {}
 
     public static HttpApi of(Areas areas, String adminToken, ServingMetrics metrics) {
         Route publicRoutes = concat(
-                pathPrefix("v1", () -> concat(areas.rank().routes(), areas.events().routes(), areas.ads().routes())),
+                pathPrefix(
+                        "v1",
+                        () -> concat(
+                                areas.rank().routes(),
+                                areas.events().routes(),
+                                areas.ads().routes())),
                 areas.health().routes(),
                 areas.openApi().routes());
         Route adminRoutes = concat(
-                pathPrefix("admin", () -> concat(
-                        pathPrefix("api", () -> AdminAuth.require(adminToken, () -> concat(
-                                areas.models().routes(), areas.console().routes()))),
-                        areas.adminUi().routes())),
+                pathPrefix(
+                        "admin",
+                        () -> concat(
+                                pathPrefix(
+                                        "api",
+                                        () -> AdminAuth.require(
+                                                adminToken,
+                                                () -> concat(
+                                                        areas.models().routes(),
+                                                        areas.console().routes()))),
+                                areas.adminUi().routes())),
                 publicRoutes);
         return new HttpApi(ApiEdge.wrap(publicRoutes, metrics), ApiEdge.wrap(adminRoutes, metrics));
     }

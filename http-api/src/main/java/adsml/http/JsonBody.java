@@ -12,19 +12,19 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * The directive every route that takes a body goes through: the body must say it is JSON (415 otherwise,
- * before a byte of it is read) and be at most {@code maxBytes} long (413 otherwise); the route gets its
- * bytes and parses them itself.
+ * The directive every route that takes a body goes through: the body must say it is JSON (415 otherwise, before a byte
+ * of it is read) and be at most {@code maxBytes} long (413 otherwise); the route gets its bytes and parses them itself.
  */
 final class JsonBody {
-    private JsonBody() {
-    }
+    private JsonBody() {}
 
     static Route of(long maxBytes, Function<byte[], Route> inner) {
         return extractRequestEntity(requestEntity -> {
             if (!requestEntity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-                return complete(JsonResponses.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-                        "expected Content-Type: application/json, got " + requestEntity.getContentType().mediaType()));
+                return complete(JsonResponses.error(
+                        StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+                        "expected Content-Type: application/json, got "
+                                + requestEntity.getContentType().mediaType()));
             }
             return withSizeLimit(maxBytes, () -> entity(Unmarshaller.entityToByteArray(), inner));
         });

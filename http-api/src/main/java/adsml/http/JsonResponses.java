@@ -20,12 +20,10 @@ public final class JsonResponses {
     static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new SimpleModule().addSerializer(Instant.class, ToStringSerializer.instance));
 
-    private JsonResponses() {
-    }
+    private JsonResponses() {}
 
     /** The body of every error the API answers, whatever the status: {@code {"error": reason}}. */
-    public record ErrorBody(String error) {
-    }
+    public record ErrorBody(String error) {}
 
     /** A request body that must be a JSON object; anything else is a {@link BadRequestException}. */
     static JsonNode readObject(byte[] body) {
@@ -52,7 +50,8 @@ public final class JsonResponses {
 
     public static HttpResponse json(StatusCode status, Object body) {
         try {
-            return HttpResponse.create().withStatus(status)
+            return HttpResponse.create()
+                    .withStatus(status)
                     .withEntity(ContentTypes.APPLICATION_JSON, JSON.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("response not serializable", e);

@@ -8,8 +8,8 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
- * The two listeners: the public API, and the admin API on an address of its own (loopback by
- * default) so that it can be firewalled apart. What each answers is {@link HttpApi}'s.
+ * The two listeners: the public API, and the admin API on an address of its own (loopback by default) so that it can be
+ * firewalled apart. What each answers is {@link HttpApi}'s.
  */
 public final class Listeners {
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
@@ -24,11 +24,15 @@ public final class Listeners {
 
     public static Listeners bind(ActorSystem<?> system, HttpSettings settings, HttpApi routes) throws Exception {
         Http http = Http.get(system);
-        ServerBinding api = http.newServerAt(settings.host(), settings.port()).bind(routes.publicListener())
-                .toCompletableFuture().get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        ServerBinding api = http.newServerAt(settings.host(), settings.port())
+                .bind(routes.publicListener())
+                .toCompletableFuture()
+                .get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         try {
-            ServerBinding admin = http.newServerAt(settings.adminHost(), settings.adminPort()).bind(routes.adminListener())
-                    .toCompletableFuture().get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            ServerBinding admin = http.newServerAt(settings.adminHost(), settings.adminPort())
+                    .bind(routes.adminListener())
+                    .toCompletableFuture()
+                    .get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             return new Listeners(api, admin);
         } catch (Exception e) {
             api.unbind();

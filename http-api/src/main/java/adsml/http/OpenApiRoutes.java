@@ -12,9 +12,9 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /openapi.json}: the OpenAPI 3.1 document of both listeners' routes, shipped as a resource
- * beside this class. A test holds it and the routes to each other: every route the server answers is in
- * it, and every path in it is answered.
+ * {@code GET /openapi.json}: the OpenAPI 3.1 document of both listeners' routes, shipped as a resource beside this
+ * class. A test holds it and the routes to each other: every route the server answers is in it, and every path in it is
+ * answered.
  */
 public final class OpenApiRoutes {
     static final String RESOURCE = "adsml/http/openapi.json";
@@ -33,7 +33,8 @@ public final class OpenApiRoutes {
     }
 
     public Route routes() {
-        return path("openapi.json", () -> get(() -> complete(
-                HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, document))));
+        return path(
+                "openapi.json",
+                () -> get(() -> complete(HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, document))));
     }
 }

@@ -16,20 +16,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin overview as time series: every {@link #INTERVAL} it snapshots the serving metrics'
- * cumulative counters (rank requests by status, the latency histogram, stage timers), the
- * scheduler's counters and the {@link EventCounters}; {@link #overview()} turns the differences of
- * consecutive snapshots into one point per interval, so every figure is what happened in that
- * interval, not since start. Percentiles come from the latency histogram's buckets, as Prometheus'
- * {@code histogram_quantile} over a rate would compute them: linear within the bucket that holds
- * the rank, so they are as fine as the buckets.
+ * The admin overview as time series: every {@link #INTERVAL} it snapshots the serving metrics' cumulative counters
+ * (rank requests by status, the latency histogram, stage timers), the scheduler's counters and the
+ * {@link EventCounters}; {@link #overview()} turns the differences of consecutive snapshots into one point per
+ * interval, so every figure is what happened in that interval, not since start. Percentiles come from the latency
+ * histogram's buckets, as Prometheus' {@code histogram_quantile} over a rate would compute them: linear within the
+ * bucket that holds the rank, so they are as fine as the buckets.
  *
- * <p>What the figures mean: requests are rank requests answered (any status); the shed rate is
- * the share answered 503 (overloaded, deadline unreachable, no model); the error rate the share
- * answered any other 4xx or 5xx; stage timings are means over the interval's successful requests;
- * CTR is clicks per impression and revenue the events' costs per 1000 rank requests, both from
- * the events acknowledged in the interval. The scheduler reports its queue delay as a mean since
- * start, so that one figure is shown as such.
+ * <p>What the figures mean: requests are rank requests answered (any status); the shed rate is the share answered 503
+ * (overloaded, deadline unreachable, no model); the error rate the share answered any other 4xx or 5xx; stage timings
+ * are means over the interval's successful requests; CTR is clicks per impression and revenue the events' costs per
+ * 1000 rank requests, both from the events acknowledged in the interval. The scheduler reports its queue delay as a
+ * mean since start, so that one figure is shown as such.
  *
  * <p>Thread-safe: {@link #sample()} runs on a timer, {@link #overview()} on HTTP threads.
  */
@@ -49,45 +47,73 @@ public final class OverviewSampler {
     /**
      * The body of {@code GET /admin/api/overview}.
      *
-     * @param now              the last {@link #HEADLINE_POINTS} intervals as one point; null before two samples exist
-     * @param series           one point per interval, oldest first
-     * @param batchSizes       batches scored over the last {@link #HISTOGRAM_POINTS} intervals, by size
+     * @param now the last {@link #HEADLINE_POINTS} intervals as one point; null before two samples exist
+     * @param series one point per interval, oldest first
+     * @param batchSizes batches scored over the last {@link #HISTOGRAM_POINTS} intervals, by size
      * @param queueDelayMeanMs the scheduler's mean queue delay since start
-     * @param totals           counts since start
+     * @param totals counts since start
      */
-    public record Overview(long intervalMs, Point now, List<Point> series, List<BatchSizes> batchSizes,
-                           double queueDelayMeanMs, Totals totals) {
-    }
+    public record Overview(
+            long intervalMs,
+            Point now,
+            List<Point> series,
+            List<BatchSizes> batchSizes,
+            double queueDelayMeanMs,
+            Totals totals) {}
 
     /**
-     * What happened in one interval (or, for {@link Overview#now()}, in the headline's span). A figure with
-     * nothing to divide by is null.
+     * What happened in one interval (or, for {@link Overview#now()}, in the headline's span). A figure with nothing to
+     * divide by is null.
      *
-     * @param t                the interval's end, epoch ms
+     * @param t the interval's end, epoch ms
      * @param queueDelayMeanMs the mean queue delay of the jobs that reached a batch in the interval
      */
-    public record Point(long t, double requestsPerSec, Double p50Ms, Double p90Ms, Double p99Ms, Double errorRate,
-                        Double shedRate, StageMs stageMs, double batchesPerSec, Double meanBatchRows,
-                        Double queueDelayMeanMs, double impressionsPerSec, Double ctr, Double revenuePerMilleRequests) {
-    }
+    public record Point(
+            long t,
+            double requestsPerSec,
+            Double p50Ms,
+            Double p90Ms,
+            Double p99Ms,
+            Double errorRate,
+            Double shedRate,
+            StageMs stageMs,
+            double batchesPerSec,
+            Double meanBatchRows,
+            Double queueDelayMeanMs,
+            double impressionsPerSec,
+            Double ctr,
+            Double revenuePerMilleRequests) {}
 
     /** Mean ms of each stage ({@link #STAGES}) over the interval's successful requests; null with none. */
-    public record StageMs(Double retrieval, Double features, Double scoring, Double auction) {
-    }
+    public record StageMs(Double retrieval, Double features, Double scoring, Double auction) {}
 
     /** Batches of {@code rowsFrom} to {@code rowsTo} rows. */
-    public record BatchSizes(long rowsFrom, long rowsTo, long batches) {
-    }
+    public record BatchSizes(long rowsFrom, long rowsTo, long batches) {}
 
     /** Since start: rank requests answered, acknowledged events and their spend, and the scheduler's counters. */
-    public record Totals(long requests, long impressions, long clicks, long conversions, double spend, long batches,
-                         long rowsScored, long schedulerShed, long schedulerExpired) {
-    }
+    public record Totals(
+            long requests,
+            long impressions,
+            long clicks,
+            long conversions,
+            double spend,
+            long batches,
+            long rowsScored,
+            long schedulerShed,
+            long schedulerExpired) {}
 
-    private record Snapshot(long epochMs, double[] latencyBoundsMs, long[] latencyAtOrBelow, long latencyCount,
-                            long requests, long shed, long errors, long[] stageCount, double[] stageTotalMs,
-                            SchedulerStats scheduler, EventCounters.Counts events) {
-    }
+    private record Snapshot(
+            long epochMs,
+            double[] latencyBoundsMs,
+            long[] latencyAtOrBelow,
+            long latencyCount,
+            long requests,
+            long shed,
+            long errors,
+            long[] stageCount,
+            double[] stageTotalMs,
+            SchedulerStats scheduler,
+            EventCounters.Counts events) {}
 
     private final MeterRegistry registry;
     private final Supplier<SchedulerStats> scheduler;
@@ -97,7 +123,8 @@ public final class OverviewSampler {
     private int next;
     private int size;
 
-    public OverviewSampler(ServingMetrics metrics, Supplier<SchedulerStats> scheduler, EventCounters events, Clock clock) {
+    public OverviewSampler(
+            ServingMetrics metrics, Supplier<SchedulerStats> scheduler, EventCounters events, Clock clock) {
         this(metrics.registry(), scheduler, events, clock);
     }
 
@@ -139,13 +166,22 @@ public final class OverviewSampler {
             series.add(point(snapshots.get(i - 1), snapshots.get(i)));
         }
         Point now = n < 2 ? null : point(snapshots.get(Math.max(0, n - 1 - HEADLINE_POINTS)), snapshots.get(n - 1));
-        List<BatchSizes> batchSizes = n < 2 ? List.of()
+        List<BatchSizes> batchSizes = n < 2
+                ? List.of()
                 : batchSizes(snapshots.get(Math.max(0, n - 1 - HISTOGRAM_POINTS)), snapshots.get(n - 1));
         Snapshot last = n == 0 ? snapshot() : snapshots.get(n - 1);
-        Totals totals = new Totals(last.requests(), last.events().impressions(), last.events().clicks(),
-                last.events().conversions(), last.events().spend(), last.scheduler().batches(), last.scheduler().rowsScored(),
-                last.scheduler().shed(), last.scheduler().expired());
-        return new Overview(INTERVAL.toMillis(), now, series, batchSizes, last.scheduler().meanQueueDelayNanos() / 1e6, totals);
+        Totals totals = new Totals(
+                last.requests(),
+                last.events().impressions(),
+                last.events().clicks(),
+                last.events().conversions(),
+                last.events().spend(),
+                last.scheduler().batches(),
+                last.scheduler().rowsScored(),
+                last.scheduler().shed(),
+                last.scheduler().expired());
+        return new Overview(
+                INTERVAL.toMillis(), now, series, batchSizes, last.scheduler().meanQueueDelayNanos() / 1e6, totals);
     }
 
     private List<Snapshot> snapshots() {
@@ -197,8 +233,18 @@ public final class OverviewSampler {
                 stageTotalMs[i] = t.totalTime(TimeUnit.MILLISECONDS);
             }
         }
-        return new Snapshot(epochMs, bounds, atOrBelow, latencyCount, requests, shed, errors, stageCount, stageTotalMs,
-                scheduler.get(), events.total());
+        return new Snapshot(
+                epochMs,
+                bounds,
+                atOrBelow,
+                latencyCount,
+                requests,
+                shed,
+                errors,
+                stageCount,
+                stageTotalMs,
+                scheduler.get(),
+                events.total());
     }
 
     private static Point point(Snapshot from, Snapshot to) {
@@ -208,7 +254,8 @@ public final class OverviewSampler {
         long delayed = to.scheduler().queueDelayCount() - from.scheduler().queueDelayCount();
         long impressions = to.events().impressions() - from.events().impressions();
         Double revenue = ratio(to.events().spend() - from.events().spend(), requests);
-        return new Point(to.epochMs(),
+        return new Point(
+                to.epochMs(),
                 requests / seconds,
                 percentile(from, to, 0.50),
                 percentile(from, to, 0.90),
@@ -217,8 +264,14 @@ public final class OverviewSampler {
                 ratio(to.shed() - from.shed(), requests),
                 new StageMs(stageMs(from, to, 0), stageMs(from, to, 1), stageMs(from, to, 2), stageMs(from, to, 3)),
                 batches / seconds,
-                batches == 0 ? null : (double) (to.scheduler().rowsScored() - from.scheduler().rowsScored()) / batches,
-                delayed == 0 ? null : (to.scheduler().queueDelayNanos() - from.scheduler().queueDelayNanos()) / 1e6 / delayed,
+                batches == 0
+                        ? null
+                        : (double) (to.scheduler().rowsScored()
+                                        - from.scheduler().rowsScored())
+                                / batches,
+                delayed == 0
+                        ? null
+                        : (to.scheduler().queueDelayNanos() - from.scheduler().queueDelayNanos()) / 1e6 / delayed,
                 impressions / seconds,
                 ratio(to.events().clicks() - from.events().clicks(), impressions),
                 revenue == null ? null : revenue * 1000);
@@ -235,9 +288,9 @@ public final class OverviewSampler {
     }
 
     /**
-     * The {@code q} quantile of the latencies recorded between the two snapshots, in ms: the bucket
-     * whose count reaches the rank, interpolated linearly inside it. Null with no request; a rank
-     * beyond the last finite bucket reads as that bucket's bound.
+     * The {@code q} quantile of the latencies recorded between the two snapshots, in ms: the bucket whose count reaches
+     * the rank, interpolated linearly inside it. Null with no request; a rank beyond the last finite bucket reads as
+     * that bucket's bound.
      */
     private static Double percentile(Snapshot from, Snapshot to, double q) {
         long total = to.latencyCount() - from.latencyCount();
@@ -246,7 +299,8 @@ public final class OverviewSampler {
             return null;
         }
         // The timer's buckets never change; a first snapshot taken before it existed counts as zeros.
-        long[] before = from.latencyAtOrBelow().length == bounds.length ? from.latencyAtOrBelow() : new long[bounds.length];
+        long[] before =
+                from.latencyAtOrBelow().length == bounds.length ? from.latencyAtOrBelow() : new long[bounds.length];
         double rank = q * total;
         long below = 0;
         double lower = 0;

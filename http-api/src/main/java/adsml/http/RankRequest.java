@@ -9,20 +9,21 @@ import java.util.Arrays;
 
 /**
  * A validated {@code POST /v1/rank} body:
+ *
  * <pre>{@code {"userId": "u42", "context": {"surface": "home_feed", "device": "ios", "country": "US", "hour": 13},
  *  "slots": 5, "deadlineMs": 200, "debug": false}}</pre>
- * Context values are resolved to vocabulary indexes here, so nothing downstream sees a string.
- * An unknown user is not an error (it is served cold-start features); unknown context values,
- * wrong types, and out-of-range numbers are, with a reason naming the field.
  *
- * @param userId     the world's user id, or -1 when the id names no known user format
+ * Context values are resolved to vocabulary indexes here, so nothing downstream sees a string. An unknown user is not
+ * an error (it is served cold-start features); unknown context values, wrong types, and out-of-range numbers are, with
+ * a reason naming the field.
+ *
+ * @param userId the world's user id, or -1 when the id names no known user format
  */
-public record RankRequest(int userId, int surface, int device, int country, int hour,
-                          int slots, int deadlineMs, boolean debug) {
+public record RankRequest(
+        int userId, int surface, int device, int country, int hour, int slots, int deadlineMs, boolean debug) {
 
     /** Bounds on what a request may ask for. */
-    public record Limits(int maxSlots, int maxDeadlineMs) {
-    }
+    public record Limits(int maxSlots, int maxDeadlineMs) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -32,8 +33,9 @@ public record RankRequest(int userId, int surface, int device, int country, int 
         try {
             root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new BadRequestException("malformed JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr());
+            throw new BadRequestException(
+                    "malformed JSON at line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr());
         } catch (IOException e) {
             throw new BadRequestException("unreadable body");
         }
@@ -55,8 +57,8 @@ public record RankRequest(int userId, int surface, int device, int country, int 
         if (debug != null && !debug.isNull() && !debug.isBoolean()) {
             throw new BadRequestException("debug: expected true or false, got " + debug);
         }
-        return new RankRequest(userId(userKey), surface, device, country, hour, slots, deadlineMs,
-                debug != null && debug.asBoolean());
+        return new RankRequest(
+                userId(userKey), surface, device, country, hour, slots, deadlineMs, debug != null && debug.asBoolean());
     }
 
     /** "u42" -> 42; anything else names no user of the world: -1, served as a cold start. */

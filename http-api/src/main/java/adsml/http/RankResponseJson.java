@@ -10,18 +10,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The body of a {@code POST /v1/rank} answer, written field by field: an answer per request is the
- * hot path, where serialising records and maps through reflection took a quarter of the request's
- * time on Pekko's dispatcher (JFR). Numbers go through Jackson's shortest-representation writer,
- * which reads back as the same float or double. The {@code debug} list, off the hot path, is left
- * to the object mapper.
+ * The body of a {@code POST /v1/rank} answer, written field by field: an answer per request is the hot path, where
+ * serialising records and maps through reflection took a quarter of the request's time on Pekko's dispatcher (JFR).
+ * Numbers go through Jackson's shortest-representation writer, which reads back as the same float or double. The
+ * {@code debug} list, off the hot path, is left to the object mapper.
  */
 final class RankResponseJson {
-    private static final ObjectMapper JSON = JsonResponses.JSON.copy()
-            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER.mappedFeature());
+    private static final ObjectMapper JSON =
+            JsonResponses.JSON.copy().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER.mappedFeature());
 
-    private RankResponseJson() {
-    }
+    private RankResponseJson() {}
 
     static byte[] write(String requestId, RankResult r) {
         ByteArrayBuilder out = new ByteArrayBuilder(1024);

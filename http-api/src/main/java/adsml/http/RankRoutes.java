@@ -1,10 +1,8 @@
 package adsml.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
-import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
-import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
@@ -14,8 +12,8 @@ import adsml.platform.domain.Context;
 import adsml.scheduler.OverloadException;
 import adsml.scheduler.Ticker;
 import java.time.Duration;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,15 +21,15 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * {@code POST /v1/rank} ({@code rank} under {@code /v1}): validates the body, stamps the deadline, asks a ranking coordinator and
- * answers the ranked ads with the model version, candidate counts and stage timings.
+ * {@code POST /v1/rank} ({@code rank} under {@code /v1}): validates the body, stamps the deadline, asks a ranking
+ * coordinator and answers the ranked ads with the model version, candidate counts and stage timings.
  */
 public final class RankRoutes {
     /** Time beyond the request's own deadline that the ask waits: the coordinator answers by the deadline. */
     private static final Duration ASK_MARGIN = Duration.ofSeconds(1);
+
     private static final Duration RETRY_SOON = Duration.ofSeconds(1);
     private static final Executor ON_THE_COMPLETING_THREAD = Runnable::run;
 
@@ -45,8 +43,12 @@ public final class RankRoutes {
     /** Request ids join events to what was served: a per-boot prefix keeps two runs' ids apart. */
     private final String bootPrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
 
-    public RankRoutes(StagePool<RankingCoordinator.Command> coordinators, Scheduler scheduler, Ticker ticker,
-                      HttpSettings settings, ServingMetrics metrics) {
+    public RankRoutes(
+            StagePool<RankingCoordinator.Command> coordinators,
+            Scheduler scheduler,
+            Ticker ticker,
+            HttpSettings settings,
+            ServingMetrics metrics) {
         this.coordinators = coordinators;
         this.scheduler = scheduler;
         this.ticker = ticker;
@@ -55,8 +57,8 @@ public final class RankRoutes {
     }
 
     public Route routes() {
-        return path("rank", () -> post(() ->
-                JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(rank(body)))));
+        return path(
+                "rank", () -> post(() -> JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(rank(body)))));
     }
 
     private CompletionStage<HttpResponse> rank(byte[] body) {
@@ -64,19 +66,28 @@ public final class RankRoutes {
         RankRequest request = RankRequest.parse(body, settings.rankLimits());
         if (inFlight.incrementAndGet() > settings.maxInFlightRanks()) {
             inFlight.decrementAndGet();
-            HttpResponse shed = ErrorMapping.toResponse(new OverloadException(settings.maxInFlightRanks()
-                    + " rank requests already in progress", RETRY_SOON));
+            HttpResponse shed = ErrorMapping.toResponse(new OverloadException(
+                    settings.maxInFlightRanks() + " rank requests already in progress", RETRY_SOON));
             metrics.rank(shed.status().intValue(), ticker.nanos() - started, null);
             return CompletableFuture.completedFuture(shed);
         }
         long deadline = started + Duration.ofMillis(request.deadlineMs()).toNanos();
-        RankQuery query = new RankQuery(request.userId(), request.country(), request.device(),
-                new Context(request.surface(), request.hour(), 0), request.slots(), deadline, request.debug());
+        RankQuery query = new RankQuery(
+                request.userId(),
+                request.country(),
+                request.device(),
+                new Context(request.surface(), request.hour(), 0),
+                request.slots(),
+                deadline,
+                request.debug());
         String requestId = bootPrefix + Long.toString(requestIds.incrementAndGet(), 36);
         CompletionStage<RankResult> result;
         try {
-            result = AskPattern.askWithStatus(coordinators.next(), replyTo -> new RankingCoordinator.Rank(query, replyTo),
-                    Duration.ofMillis(request.deadlineMs()).plus(ASK_MARGIN), scheduler);
+            result = AskPattern.askWithStatus(
+                    coordinators.next(),
+                    replyTo -> new RankingCoordinator.Rank(query, replyTo),
+                    Duration.ofMillis(request.deadlineMs()).plus(ASK_MARGIN),
+                    scheduler);
         } catch (RuntimeException e) {
             inFlight.decrementAndGet();
             throw e;
@@ -87,12 +98,15 @@ public final class RankRoutes {
         // callback, whenComplete and handle included, into an async one on CompletableFuture's
         // default executor, which on fewer than 3 cores starts a thread per callback (one per
         // request in JFR), and another executor would cost a hand-off to another thread.
-        return result.handleAsync((r, failure) -> {
-            inFlight.decrementAndGet(); // first: nothing below may keep the slot taken
-            HttpResponse response = failure == null ? JsonResponses.okJson(RankResponseJson.write(requestId, r))
-                    : ErrorMapping.toResponse(failure);
-            metrics.rank(response.status().intValue(), ticker.nanos() - started, r);
-            return response;
-        }, ON_THE_COMPLETING_THREAD);
+        return result.handleAsync(
+                (r, failure) -> {
+                    inFlight.decrementAndGet(); // first: nothing below may keep the slot taken
+                    HttpResponse response = failure == null
+                            ? JsonResponses.okJson(RankResponseJson.write(requestId, r))
+                            : ErrorMapping.toResponse(failure);
+                    metrics.rank(response.status().intValue(), ticker.nanos() - started, r);
+                    return response;
+                },
+                ON_THE_COMPLETING_THREAD);
     }
 }

@@ -19,9 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What {@code GET /metrics} shows, in Prometheus text: rank latency and per-stage timings as
- * histograms, requests by status and model version, events by type, and the scheduler's queue,
- * batch sizes, queue delay, shed and expired counts, and each device's health.
+ * What {@code GET /metrics} shows, in Prometheus text: rank latency and per-stage timings as histograms, requests by
+ * status and model version, events by type, and the scheduler's queue, batch sizes, queue delay, shed and expired
+ * counts, and each device's health.
  */
 public final class ServingMetrics {
     private static final String[] STAGES = {"retrieval", "features", "scoring", "auction"};
@@ -39,38 +39,70 @@ public final class ServingMetrics {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         latency = histogram(Timer.builder("adsml.rank.latency").description("POST /v1/rank, received to answered"));
-        badRequests = Counter.builder("adsml.http.bad.requests").description("requests answered 400").register(registry);
+        badRequests = Counter.builder("adsml.http.bad.requests")
+                .description("requests answered 400")
+                .register(registry);
         for (int i = 0; i < STAGES.length; i++) {
-            stages[i] = histogram(Timer.builder("adsml.rank.stage").tag("stage", STAGES[i]).description("time in one pipeline stage"));
+            stages[i] = histogram(Timer.builder("adsml.rank.stage")
+                    .tag("stage", STAGES[i])
+                    .description("time in one pipeline stage"));
         }
-        Gauge.builder("adsml.scheduler.queued.rows", this, m -> m.stats(scheduler).queuedRows()).register(registry);
-        FunctionCounter.builder("adsml.scheduler.batches", this, m -> m.stats(scheduler).batches()).register(registry);
-        FunctionCounter.builder("adsml.scheduler.rows.scored", this, m -> m.stats(scheduler).rowsScored()).register(registry);
-        FunctionCounter.builder("adsml.scheduler.shed", this, m -> m.stats(scheduler).shed())
-                .description("jobs refused at admission: queue full or deadline unreachable").register(registry);
-        FunctionCounter.builder("adsml.scheduler.expired", this, m -> m.stats(scheduler).expired())
-                .description("jobs dropped unscored because their deadline passed").register(registry);
-        FunctionTimer.builder("adsml.scheduler.queue.delay", this, m -> m.stats(scheduler).queueDelayCount(),
-                        m -> m.stats(scheduler).queueDelayNanos(), TimeUnit.NANOSECONDS)
+        Gauge.builder(
+                        "adsml.scheduler.queued.rows",
+                        this,
+                        m -> m.stats(scheduler).queuedRows())
+                .register(registry);
+        FunctionCounter.builder(
+                        "adsml.scheduler.batches", this, m -> m.stats(scheduler).batches())
+                .register(registry);
+        FunctionCounter.builder(
+                        "adsml.scheduler.rows.scored",
+                        this,
+                        m -> m.stats(scheduler).rowsScored())
+                .register(registry);
+        FunctionCounter.builder(
+                        "adsml.scheduler.shed", this, m -> m.stats(scheduler).shed())
+                .description("jobs refused at admission: queue full or deadline unreachable")
+                .register(registry);
+        FunctionCounter.builder(
+                        "adsml.scheduler.expired", this, m -> m.stats(scheduler).expired())
+                .description("jobs dropped unscored because their deadline passed")
+                .register(registry);
+        FunctionTimer.builder(
+                        "adsml.scheduler.queue.delay",
+                        this,
+                        m -> m.stats(scheduler).queueDelayCount(),
+                        m -> m.stats(scheduler).queueDelayNanos(),
+                        TimeUnit.NANOSECONDS)
                 .description("admission to first batch, per job: rate(_sum) / rate(_count) is the mean over a window")
                 .register(registry);
         for (String device : scheduler.stats().deviceHealth().keySet()) {
-            Gauge.builder("adsml.scheduler.device.healthy", this,
-                            m -> Boolean.TRUE.equals(m.stats(scheduler).deviceHealth().get(device)) ? 1 : 0)
-                    .tag("device", device).description("1 while the device takes batches, 0 once an error took it out")
+            Gauge.builder(
+                            "adsml.scheduler.device.healthy",
+                            this,
+                            m -> Boolean.TRUE.equals(
+                                            m.stats(scheduler).deviceHealth().get(device))
+                                    ? 1
+                                    : 0)
+                    .tag("device", device)
+                    .description("1 while the device takes batches, 0 once an error took it out")
                     .register(registry);
         }
         for (int bucket = 0; bucket <= 16; bucket++) {
             int b = bucket;
-            FunctionCounter.builder("adsml.scheduler.batch.size", this, m -> m.stats(scheduler).batchSizeHistogram()[b])
-                    .tag("rows_from", Integer.toString(1 << b)).description("batches by size, power-of-two buckets")
+            FunctionCounter.builder(
+                            "adsml.scheduler.batch.size",
+                            this,
+                            m -> m.stats(scheduler).batchSizeHistogram()[b])
+                    .tag("rows_from", Integer.toString(1 << b))
+                    .description("batches by size, power-of-two buckets")
                     .register(registry);
         }
     }
 
     /**
-     * One scrape reads about twenty scheduler figures; each {@code stats()} takes the scheduler's
-     * lock and copies its histogram, so a scrape shares one snapshot (at most 200 ms old).
+     * One scrape reads about twenty scheduler figures; each {@code stats()} takes the scheduler's lock and copies its
+     * histogram, so a scrape shares one snapshot (at most 200 ms old).
      */
     private SchedulerStats stats(BatchingScheduler scheduler) {
         long now = System.nanoTime();
@@ -84,8 +116,10 @@ public final class ServingMetrics {
     }
 
     private Timer histogram(Timer.Builder builder) {
-        return builder.publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(2)).register(registry);
+        return builder.publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(2))
+                .register(registry);
     }
 
     /** Records one rank request; {@code result} is null when it failed. */
@@ -94,8 +128,13 @@ public final class ServingMetrics {
         String version = result == null ? "none" : result.modelVersion();
         // Looked up, not registered, per request: statuses and versions are few, requests are many.
         // The key hashes the version's cached hash: a key string built per request was hashed anew each time.
-        requests.computeIfAbsent(new RequestKey(status, version), key -> Counter.builder("adsml.rank.requests")
-                .tag("status", Integer.toString(status)).tag("model_version", version).register(registry)).increment();
+        requests.computeIfAbsent(
+                        new RequestKey(status, version),
+                        key -> Counter.builder("adsml.rank.requests")
+                                .tag("status", Integer.toString(status))
+                                .tag("model_version", version)
+                                .register(registry))
+                .increment();
         if (result != null) {
             RankResult.Timings t = result.timings();
             double[] ms = {t.retrievalMs(), t.featuresMs(), t.scoringMs(), t.auctionMs()};
@@ -105,11 +144,13 @@ public final class ServingMetrics {
         }
     }
 
-    private record RequestKey(int status, String version) {
-    }
+    private record RequestKey(int status, String version) {}
 
     void events(String type, int count) {
-        events.computeIfAbsent(type, t -> Counter.builder("adsml.events").tag("type", t).register(registry)).increment(count);
+        events.computeIfAbsent(
+                        type,
+                        t -> Counter.builder("adsml.events").tag("type", t).register(registry))
+                .increment(count);
     }
 
     void badRequest() {

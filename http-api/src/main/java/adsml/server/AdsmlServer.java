@@ -1,13 +1,6 @@
 package adsml.server;
 
 import adsml.actors.ActorSettings;
-import adsml.platform.config.SettingsReader;
-import adsml.platform.store.UserStoreSettings;
-import adsml.scheduler.CpuSettings;
-import adsml.scheduler.SchedulerSettings;
-import adsml.scheduler.gpu.GpuSettings;
-import static org.apache.pekko.http.javadsl.server.Directives.concat;
-
 import adsml.actors.ServingGuardian;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
@@ -15,8 +8,6 @@ import adsml.actors.models.VersionInfo;
 import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
-import adsml.http.HttpApi;
-import adsml.http.OpenApiRoutes;
 import adsml.http.AdRoutes;
 import adsml.http.AdminRoutes;
 import adsml.http.AdminUiRoutes;
@@ -24,13 +15,19 @@ import adsml.http.ConsoleRoutes;
 import adsml.http.EventCounters;
 import adsml.http.EventRoutes;
 import adsml.http.HealthRoutes;
+import adsml.http.HttpApi;
 import adsml.http.HttpSettings;
 import adsml.http.Listeners;
+import adsml.http.OpenApiRoutes;
 import adsml.http.OverviewSampler;
 import adsml.http.RankRoutes;
 import adsml.http.ServingMetrics;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionSettings;
+import adsml.platform.config.SettingsReader;
+import adsml.platform.domain.Context;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.ModelFolder;
@@ -39,16 +36,17 @@ import adsml.platform.scoring.DjlScorer;
 import adsml.platform.store.CachedUserStore;
 import adsml.platform.store.RocksUserStore;
 import adsml.platform.store.UserStore;
-import adsml.platform.domain.Context;
-import adsml.platform.domain.User;
-import adsml.platform.domain.Vocab;
+import adsml.platform.store.UserStoreSettings;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldFiles;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
+import adsml.scheduler.CpuSettings;
 import adsml.scheduler.Device;
+import adsml.scheduler.SchedulerSettings;
 import adsml.scheduler.Ticker;
 import adsml.scheduler.gpu.Backends;
+import adsml.scheduler.gpu.GpuSettings;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -67,21 +65,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running adsml: the data folder opened, the scoring and ranking machinery built, both
- * listeners bound and the newest model version activated. {@link #close()} stops it all.
+ * One running adsml: the data folder opened, the scoring and ranking machinery built, both listeners bound and the
+ * newest model version activated. {@link #close()} stops it all.
  *
- * <p>The data folder holds {@code world/} (ads, campaigns, users), {@code models/<name>/<version>/},
- * {@code users/} (the RocksDB feature store, filled from the world on first start) and
- * {@code events.log}.
+ * <p>The data folder holds {@code world/} (ads, campaigns, users), {@code models/<name>/<version>/}, {@code users/}
+ * (the RocksDB feature store, filled from the world on first start) and {@code events.log}.
  */
 public final class AdsmlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdsmlServer.class);
@@ -94,8 +89,8 @@ public final class AdsmlServer implements AutoCloseable {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
 
     /** Where it listens, the admin token, and the model version it activated (empty when none was found). */
-    public record Started(InetSocketAddress api, InetSocketAddress admin, String adminToken, Optional<String> modelVersion) {
-    }
+    public record Started(
+            InetSocketAddress api, InetSocketAddress admin, String adminToken, Optional<String> modelVersion) {}
 
     private final ActorSystem<Void> system;
     private final Listeners listeners;
@@ -105,8 +100,14 @@ public final class AdsmlServer implements AutoCloseable {
     private final Started started;
     private final ServingGuardian.Refs actors;
 
-    private AdsmlServer(ActorSystem<Void> system, Listeners listeners, BatchingScheduler scheduler, List<Device> devices,
-                        UserStore users, Started started, ServingGuardian.Refs actors) {
+    private AdsmlServer(
+            ActorSystem<Void> system,
+            Listeners listeners,
+            BatchingScheduler scheduler,
+            List<Device> devices,
+            UserStore users,
+            Started started,
+            ServingGuardian.Refs actors) {
         this.actors = actors;
         this.system = system;
         this.listeners = listeners;
@@ -121,17 +122,21 @@ public final class AdsmlServer implements AutoCloseable {
     }
 
     /**
-     * Ranks in-process, through the same actors as {@code POST /v1/rank} but without HTTP: what
-     * benchmarks compare against to price the HTTP layer. {@code query}'s deadline is in
-     * {@link Ticker#SYSTEM}'s time.
+     * Ranks in-process, through the same actors as {@code POST /v1/rank} but without HTTP: what benchmarks compare
+     * against to price the HTTP layer. {@code query}'s deadline is in {@link Ticker#SYSTEM}'s time.
      */
     public CompletionStage<RankResult> rank(RankQuery query) {
         return rank(system, actors, query);
     }
 
-    private static CompletionStage<RankResult> rank(ActorSystem<Void> system, ServingGuardian.Refs actors, RankQuery query) {
-        Duration timeout = Duration.ofNanos(Math.max(0, query.deadlineNanos() - Ticker.SYSTEM.nanos())).plusSeconds(1);
-        return AskPattern.askWithStatus(actors.coordinators().next(), replyTo -> new RankingCoordinator.Rank(query, replyTo), timeout,
+    private static CompletionStage<RankResult> rank(
+            ActorSystem<Void> system, ServingGuardian.Refs actors, RankQuery query) {
+        Duration timeout = Duration.ofNanos(Math.max(0, query.deadlineNanos() - Ticker.SYSTEM.nanos()))
+                .plusSeconds(1);
+        return AskPattern.askWithStatus(
+                actors.coordinators().next(),
+                replyTo -> new RankingCoordinator.Rank(query, replyTo),
+                timeout,
                 system.scheduler());
     }
 
@@ -153,17 +158,22 @@ public final class AdsmlServer implements AutoCloseable {
         UserStoreSettings userStore = UserStoreSettings.from(config);
         Path worldDir = data.resolve("world");
         if (!Files.exists(worldDir.resolve(WorldFiles.WORLD_JSON))) {
-            throw new IllegalStateException("no world in " + worldDir + ": run 'adsml demo' or 'adsml world --out " + worldDir + "'");
+            throw new IllegalStateException(
+                    "no world in " + worldDir + ": run 'adsml demo' or 'adsml world --out " + worldDir + "'");
         }
         World world = WorldFiles.read(worldDir);
         UserStore users = openUsers(data.resolve("users"), world, userStore.cacheSize());
         BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
         ExactAdIndex index = ExactAdIndex.of(world, budget);
         if (cpu.engine() == CpuScorers.Engine.DJL) {
-            DjlScorer.setIntraOpThreads(cpu.intraOpThreads()); // loads DJL's native library, which the reference engine does without
+            DjlScorer.setIntraOpThreads(
+                    cpu.intraOpThreads()); // loads DJL's native library, which the reference engine does without
         }
-        Backends.Selection selection = Backends.select(backend, gpu,
-                fallbackOnly -> new CpuDevice("cpu0", cpu.workers(), cpu.memoryBudgetBytes(), fallbackOnly, cpu.engine()));
+        Backends.Selection selection = Backends.select(
+                backend,
+                gpu,
+                fallbackOnly ->
+                        new CpuDevice("cpu0", cpu.workers(), cpu.memoryBudgetBytes(), fallbackOnly, cpu.engine()));
         LOG.info("scoring on {}", selection.description());
         List<Device> devices = selection.devices();
         BatchingScheduler scheduler = new BatchingScheduler(batching, devices, Ticker.SYSTEM);
@@ -173,8 +183,17 @@ public final class AdsmlServer implements AutoCloseable {
         Files.createDirectories(models);
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
-        ServingGuardian.Deps deps = new ServingGuardian.Deps(index, users, scheduler, devices, model, auction,
-                Ticker.SYSTEM, Clock.systemUTC(), models.toRealPath(), data.resolve("events.log"));
+        ServingGuardian.Deps deps = new ServingGuardian.Deps(
+                index,
+                users,
+                scheduler,
+                devices,
+                model,
+                auction,
+                Ticker.SYSTEM,
+                Clock.systemUTC(),
+                models.toRealPath(),
+                data.resolve("events.log"));
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;
@@ -184,31 +203,56 @@ public final class AdsmlServer implements AutoCloseable {
             HttpSettings effective = http.withAdminToken(token);
             ServingMetrics metrics = new ServingMetrics(scheduler);
             EventCounters counters = new EventCounters();
-            Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
+            Executor blocking =
+                    system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
             OverviewSampler overview = new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC());
             // Cancelled with the actor system, before the scheduler it reads is closed.
-            system.scheduler().scheduleAtFixedRate(Duration.ZERO, OverviewSampler.INTERVAL, overview::sample,
-                    system.executionContext());
+            system.scheduler()
+                    .scheduleAtFixedRate(
+                            Duration.ZERO, OverviewSampler.INTERVAL, overview::sample, system.executionContext());
             HttpApi.Areas areas = new HttpApi.Areas(
                     new RankRoutes(actors.coordinators(), system.scheduler(), Ticker.SYSTEM, effective, metrics),
-                    new EventRoutes(actors.events(), index, budget, system.scheduler(), effective, metrics, counters,
+                    new EventRoutes(
+                            actors.events(),
+                            index,
+                            budget,
+                            system.scheduler(),
+                            effective,
+                            metrics,
+                            counters,
                             system.executionContext()),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking),
                     new HealthRoutes(model, scheduler, metrics, warm::get),
                     new OpenApiRoutes(),
-                    new AdminRoutes(actors.registry(), model, scheduler, system.scheduler(), effective,
-                            actorSettings.maxCandidates(), models.toRealPath(), blocking),
+                    new AdminRoutes(
+                            actors.registry(),
+                            model,
+                            scheduler,
+                            system.scheduler(),
+                            effective,
+                            actorSettings.maxCandidates(),
+                            models.toRealPath(),
+                            blocking),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking),
                     new AdminUiRoutes());
             listeners = Listeners.bind(system, effective, HttpApi.of(areas, token, metrics));
             // Listening already, so /health/live answers during a long load; /health/ready waits for the warm-up.
-            Optional<String> version = activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
-            if (version.isPresent() && settings.warmUpRequests() > 0 && !world.users().isEmpty()) {
+            Optional<String> version =
+                    activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
+            if (version.isPresent()
+                    && settings.warmUpRequests() > 0
+                    && !world.users().isEmpty()) {
                 warmUp(system, actors, world, settings.warmUpRequests());
             }
             warm.set(true);
-            return new AdsmlServer(system, listeners, scheduler, devices, users,
-                    new Started(listeners.api(), listeners.admin(), token, version), actors);
+            return new AdsmlServer(
+                    system,
+                    listeners,
+                    scheduler,
+                    devices,
+                    users,
+                    new Started(listeners.api(), listeners.admin(), token, version),
+                    actors);
         } catch (Exception | Error e) {
             stop(listeners, system, scheduler, devices, users, e);
             throw e;
@@ -216,13 +260,17 @@ public final class AdsmlServer implements AutoCloseable {
     }
 
     /**
-     * Stops in the order the scheduler's contract asks: listeners, then the actors (the registry
-     * closes its versions as it stops), then the scheduler, then the devices and the store. Each
-     * step runs even when an earlier one failed; failures are attached to {@code cause} when there
-     * is one, else logged.
+     * Stops in the order the scheduler's contract asks: listeners, then the actors (the registry closes its versions as
+     * it stops), then the scheduler, then the devices and the store. Each step runs even when an earlier one failed;
+     * failures are attached to {@code cause} when there is one, else logged.
      */
-    private static void stop(Listeners listeners, ActorSystem<Void> system, BatchingScheduler scheduler, List<Device> devices,
-                             UserStore users, Throwable cause) {
+    private static void stop(
+            Listeners listeners,
+            ActorSystem<Void> system,
+            BatchingScheduler scheduler,
+            List<Device> devices,
+            UserStore users,
+            Throwable cause) {
         List<Runnable> steps = new ArrayList<>();
         if (listeners != null) {
             steps.add(() -> listeners.unbind(SHUTDOWN_GRACE));
@@ -252,9 +300,9 @@ public final class AdsmlServer implements AutoCloseable {
     }
 
     /**
-     * Ranks {@code requests} queries for the world's users through the actors, two at a time (both
-     * cores busy), with the serving deadline. Misses are expected while the JIT is cold and only
-     * counted; the point is the compiled request path, not the answers.
+     * Ranks {@code requests} queries for the world's users through the actors, two at a time (both cores busy), with
+     * the serving deadline. Misses are expected while the JIT is cold and only counted; the point is the compiled
+     * request path, not the answers.
      */
     private static void warmUp(ActorSystem<Void> system, ServingGuardian.Refs actors, World world, int requests)
             throws InterruptedException {
@@ -267,9 +315,14 @@ public final class AdsmlServer implements AutoCloseable {
             List<CompletableFuture<RankResult>> inFlight = new ArrayList<>(2);
             for (int i = sent; i < Math.min(requests, sent + 2); i++) {
                 User user = world.user(random.nextInt(world.users().size()));
-                RankQuery query = new RankQuery(user.id(), user.country(), user.device(),
-                        new Context(random.nextInt(Vocab.SURFACES.length), random.nextInt(Vocab.HOURS), 0), 5,
-                        Ticker.SYSTEM.nanos() + WARM_UP_DEADLINE.toNanos(), false);
+                RankQuery query = new RankQuery(
+                        user.id(),
+                        user.country(),
+                        user.device(),
+                        new Context(random.nextInt(Vocab.SURFACES.length), random.nextInt(Vocab.HOURS), 0),
+                        5,
+                        Ticker.SYSTEM.nanos() + WARM_UP_DEADLINE.toNanos(),
+                        false);
                 inFlight.add(rank(system, actors, query).toCompletableFuture());
                 sentAll++;
             }
@@ -281,21 +334,27 @@ public final class AdsmlServer implements AutoCloseable {
                 }
             }
         }
-        LOG.info("warmed the request path with {} rank requests in {} ms ({} missed their deadline)", sentAll,
-                (System.nanoTime() - started) / 1_000_000, missed);
+        LOG.info(
+                "warmed the request path with {} rank requests in {} ms ({} missed their deadline)",
+                sentAll,
+                (System.nanoTime() - started) / 1_000_000,
+                missed);
     }
 
     private static UserStore openUsers(Path dir, World world, int cacheSize) {
         RocksUserStore rocks = RocksUserStore.open(dir);
         if (rocks.get(0).isEmpty() && !world.users().isEmpty()) {
-            LOG.info("filling the user store in {} with the world's {} users", dir, world.users().size());
+            LOG.info(
+                    "filling the user store in {} with the world's {} users",
+                    dir,
+                    world.users().size());
             rocks.putAll(world.users());
         }
         return new CachedUserStore(rocks, cacheSize);
     }
 
-    private static Optional<String> activateNewest(ActorSystem<Void> system, ServingGuardian.Refs actors, Path modelDir,
-                                                   String name) throws Exception {
+    private static Optional<String> activateNewest(
+            ActorSystem<Void> system, ServingGuardian.Refs actors, Path modelDir, String name) throws Exception {
         int newest = ModelFolder.highestVersion(modelDir);
         if (newest == 0) {
             LOG.warn("no version under {}: /health/ready stays 503 until one is loaded and activated", modelDir);
@@ -303,15 +362,24 @@ public final class AdsmlServer implements AutoCloseable {
         }
         String version = Integer.toString(newest);
         try {
-            AskPattern.<ModelRegistry.Command, VersionInfo>askWithStatus(actors.registry(),
-                    replyTo -> new ModelRegistry.Load(name, version, replyTo), ACTIVATE_TIMEOUT, system.scheduler())
-                    .toCompletableFuture().get();
-            VersionInfo active = AskPattern.<ModelRegistry.Command, VersionInfo>askWithStatus(actors.registry(),
-                    replyTo -> new ModelRegistry.Activate(name, version, replyTo), ACTIVATE_TIMEOUT, system.scheduler())
-                    .toCompletableFuture().get();
+            AskPattern.<ModelRegistry.Command, VersionInfo>askWithStatus(
+                            actors.registry(),
+                            replyTo -> new ModelRegistry.Load(name, version, replyTo),
+                            ACTIVATE_TIMEOUT,
+                            system.scheduler())
+                    .toCompletableFuture()
+                    .get();
+            VersionInfo active = AskPattern.<ModelRegistry.Command, VersionInfo>askWithStatus(
+                            actors.registry(),
+                            replyTo -> new ModelRegistry.Activate(name, version, replyTo),
+                            ACTIVATE_TIMEOUT,
+                            system.scheduler())
+                    .toCompletableFuture()
+                    .get();
             return Optional.of(active.id());
         } catch (ExecutionException e) {
-            throw new IllegalStateException("activating " + name + "/" + version + ": " + e.getCause().getMessage(), e);
+            throw new IllegalStateException(
+                    "activating " + name + "/" + version + ": " + e.getCause().getMessage(), e);
         }
     }
 

@@ -6,7 +6,7 @@ import com.typesafe.config.Config;
 /**
  * {@code adsml.server}: what the server does at start-up, read once and checked.
  *
- * @param modelName      the model whose highest version is activated at start-up
+ * @param modelName the model whose highest version is activated at start-up
  * @param warmUpRequests rank requests the server sends itself before it reports ready
  */
 record ServerSettings(String modelName, int warmUpRequests) {

@@ -19,16 +19,40 @@ class LoadCommandTest {
     @Test
     void json_parsesAndHasEveryKey() throws Exception {
         try (RankServer server = RankServer.concurrent(Duration.ofMillis(2), 5)) {
-            CommandRun r = run("load", "--url", server.url().toString(), "--clients", "2", "--duration", "1s", "--warmup", "0s", "--json");
+            CommandRun r = run(
+                    "load",
+                    "--url",
+                    server.url().toString(),
+                    "--clients",
+                    "2",
+                    "--duration",
+                    "1s",
+                    "--warmup",
+                    "0s",
+                    "--json");
             assertEquals(0, r.code(), r.err());
 
             JsonNode report = JSON.readTree(r.out());
-            for (String key : List.of("requests", "qps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "status", "errors",
-                    "p999_ms", "dropped", "duration_s")) {
+            for (String key : List.of(
+                    "requests",
+                    "qps",
+                    "p50_ms",
+                    "p90_ms",
+                    "p99_ms",
+                    "max_ms",
+                    "status",
+                    "errors",
+                    "p999_ms",
+                    "dropped",
+                    "duration_s")) {
                 assertTrue(report.has(key), key + " missing from " + r.out());
             }
-            long answered = report.get("status").get("200").asLong() + report.get("status").get("503").asLong();
-            assertEquals(report.get("requests").asLong(), answered + report.get("errors").asLong(), r.out());
+            long answered = report.get("status").get("200").asLong()
+                    + report.get("status").get("503").asLong();
+            assertEquals(
+                    report.get("requests").asLong(),
+                    answered + report.get("errors").asLong(),
+                    r.out());
             assertTrue(report.get("requests").asLong() > 50, r.out());
             assertTrue(report.get("p99_ms").asDouble() >= report.get("p50_ms").asDouble(), r.out());
         }
@@ -37,10 +61,21 @@ class LoadCommandTest {
     @Test
     void table_showsRatePercentilesAndStatuses() throws Exception {
         try (RankServer server = RankServer.concurrent(Duration.ofMillis(2), 0)) {
-            CommandRun r = run("load", "--url", server.url().toString(), "--qps", "50", "--duration", "1s", "--warmup", "0ms");
+            CommandRun r =
+                    run("load", "--url", server.url().toString(), "--qps", "50", "--duration", "1s", "--warmup", "0ms");
             assertEquals(0, r.code(), r.err());
-            for (String label : List.of("requests", "qps", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "status 200",
-                    "errors", "dropped", "open loop at 50 qps")) {
+            for (String label : List.of(
+                    "requests",
+                    "qps",
+                    "p50 ms",
+                    "p90 ms",
+                    "p99 ms",
+                    "p99.9 ms",
+                    "max ms",
+                    "status 200",
+                    "errors",
+                    "dropped",
+                    "open loop at 50 qps")) {
                 assertTrue(r.out().contains(label), label + " missing from\n" + r.out());
             }
         }
@@ -51,7 +86,9 @@ class LoadCommandTest {
         URI url = RankServer.nothingListening();
         CommandRun r = run("load", "--url", url.toString(), "--duration", "1s");
         assertEquals(1, r.code(), r.err());
-        assertTrue(r.err().contains("adsml: load: nothing answers at " + url + "/v1/rank (connection refused)\n"), r.err());
+        assertTrue(
+                r.err().contains("adsml: load: nothing answers at " + url + "/v1/rank (connection refused)\n"),
+                r.err());
         assertTrue(!r.err().contains("\tat "), r.err());
         assertEquals("", r.out());
     }
@@ -59,14 +96,14 @@ class LoadCommandTest {
     @Test
     void badOptions_exit2NamingTheOption() {
         String[][] cases = {
-                {"--duration", "1s"},
-                {"--url", "http://127.0.0.1:1", "--clients", "0"},
-                {"--url", "http://127.0.0.1:1", "--qps", "-5"},
-                {"--url", "http://127.0.0.1:1", "--qps", "lots"},
-                {"--url", "http://127.0.0.1:1", "--duration", "5x"},
-                {"--url", "http://127.0.0.1:1", "--warmup", "-1s"},
-                {"--url", "ftp://127.0.0.1:1"},
-                {"--url", "http://127.0.0.1:1", "--bogus", "1"},
+            {"--duration", "1s"},
+            {"--url", "http://127.0.0.1:1", "--clients", "0"},
+            {"--url", "http://127.0.0.1:1", "--qps", "-5"},
+            {"--url", "http://127.0.0.1:1", "--qps", "lots"},
+            {"--url", "http://127.0.0.1:1", "--duration", "5x"},
+            {"--url", "http://127.0.0.1:1", "--warmup", "-1s"},
+            {"--url", "ftp://127.0.0.1:1"},
+            {"--url", "http://127.0.0.1:1", "--bogus", "1"},
         };
         String[] named = {"--url", "--clients", "--qps", "--qps", "--duration", "--warmup", "--url", "--bogus"};
         for (int i = 0; i < cases.length; i++) {
@@ -75,7 +112,9 @@ class LoadCommandTest {
             System.arraycopy(cases[i], 0, args, 1, cases[i].length);
             CommandRun r = run(args);
             assertEquals(2, r.code(), String.join(" ", args) + "\n" + r.err());
-            assertTrue(r.err().startsWith("adsml load: ") && r.err().contains(named[i]), String.join(" ", args) + "\n" + r.err());
+            assertTrue(
+                    r.err().startsWith("adsml load: ") && r.err().contains(named[i]),
+                    String.join(" ", args) + "\n" + r.err());
             assertTrue(!r.err().contains("\tat "), r.err());
         }
     }

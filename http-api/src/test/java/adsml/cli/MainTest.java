@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MainTest {
     @TempDir
     static Path shared;
+
     @TempDir
     Path dir;
 
@@ -26,10 +27,29 @@ class MainTest {
     @BeforeAll
     static void tinyWorldAndModel() {
         world = shared.resolve("world");
-        CommandRun w = run("world", "--out", world.toString(), "--seed", "3", "--ads", "2000", "--users", "500",
-                "--train", "20000", "--heldout", "5000");
+        CommandRun w = run(
+                "world",
+                "--out",
+                world.toString(),
+                "--seed",
+                "3",
+                "--ads",
+                "2000",
+                "--users",
+                "500",
+                "--train",
+                "20000",
+                "--heldout",
+                "5000");
         assertEquals(0, w.code(), w.err());
-        CommandRun t = run("train", "--world", world.toString(), "--out", shared.resolve("models/ctr").toString(), "--arch", "lr");
+        CommandRun t = run(
+                "train",
+                "--world",
+                world.toString(),
+                "--out",
+                shared.resolve("models/ctr").toString(),
+                "--arch",
+                "lr");
         assertEquals(0, t.code(), t.err());
         version = shared.resolve("models/ctr/1");
     }
@@ -37,8 +57,23 @@ class MainTest {
     @Test
     void world_isDeterministic() throws IOException {
         Path again = dir.resolve("again");
-        assertEquals(0, run("world", "--out", again.toString(), "--seed", "3", "--ads", "2000", "--users", "500",
-                "--train", "20000", "--heldout", "5000").code());
+        assertEquals(
+                0,
+                run(
+                                "world",
+                                "--out",
+                                again.toString(),
+                                "--seed",
+                                "3",
+                                "--ads",
+                                "2000",
+                                "--users",
+                                "500",
+                                "--train",
+                                "20000",
+                                "--heldout",
+                                "5000")
+                        .code());
         for (String file : List.of("world.json", "ads.csv", "users.csv", "campaigns.csv", "train.csv", "heldout.csv")) {
             assertEquals(Files.readString(world.resolve(file)), Files.readString(again.resolve(file)), file);
         }
@@ -60,10 +95,22 @@ class MainTest {
 
     @Test
     void eval_json_hasEveryModelAndPolicy() {
-        CommandRun r = run("eval", "--world", world.toString(), "--model", version.toString(), "--json", "--requests", "200");
+        CommandRun r =
+                run("eval", "--world", world.toString(), "--model", version.toString(), "--json", "--requests", "200");
         assertEquals(0, r.code(), r.err());
-        for (String key : List.of("\"constant\"", "\"lr\"", "\"dcn\"", "\"oracle\"", "\"random\"", "\"bid_only\"",
-                "\"auc\"", "\"logloss\"", "\"ece\"", "\"pred_over_obs\"", "\"ctr\"", "\"rpm\"")) {
+        for (String key : List.of(
+                "\"constant\"",
+                "\"lr\"",
+                "\"dcn\"",
+                "\"oracle\"",
+                "\"random\"",
+                "\"bid_only\"",
+                "\"auc\"",
+                "\"logloss\"",
+                "\"ece\"",
+                "\"pred_over_obs\"",
+                "\"ctr\"",
+                "\"rpm\"")) {
             assertTrue(r.out().contains(key), key + " missing from\n" + r.out());
         }
     }
@@ -71,10 +118,26 @@ class MainTest {
     @Test
     void train_writesANewVersion_neverOverwrites() throws IOException {
         Path models = dir.resolve("models/ctr");
-        assertEquals(0, run("train", "--world", world.toString(), "--out", models.toString(), "--arch", "lr").code());
+        assertEquals(
+                0,
+                run("train", "--world", world.toString(), "--out", models.toString(), "--arch", "lr")
+                        .code());
         byte[] first = Files.readAllBytes(models.resolve("1/weights.safetensors"));
-        assertEquals(0, run("train", "--world", world.toString(), "--out", models.toString(), "--arch", "lr", "--lr", "0.02",
-                "--calibration", "isotonic").code());
+        assertEquals(
+                0,
+                run(
+                                "train",
+                                "--world",
+                                world.toString(),
+                                "--out",
+                                models.toString(),
+                                "--arch",
+                                "lr",
+                                "--lr",
+                                "0.02",
+                                "--calibration",
+                                "isotonic")
+                        .code());
         assertTrue(Files.readString(models.resolve("2/model.json")).contains("isotonic"));
         assertTrue(Files.isDirectory(models.resolve("2")));
         assertTrue(java.util.Arrays.equals(first, Files.readAllBytes(models.resolve("1/weights.safetensors"))));
@@ -83,12 +146,22 @@ class MainTest {
     @Test
     void export_writesATorchScriptVersion_thatEvalScores() throws IOException {
         Path models = dir.resolve("models/ctr");
-        assertEquals(0, run("train", "--world", world.toString(), "--out", models.toString(), "--epochs", "1").code());
+        assertEquals(
+                0,
+                run("train", "--world", world.toString(), "--out", models.toString(), "--epochs", "1")
+                        .code());
         CommandRun export = run("export", "--model", models.resolve("1").toString());
         assertEquals(0, export.code(), export.err());
         assertTrue(Files.readString(models.resolve("2/model.json")).contains("\"torchscript\""));
-        CommandRun eval = run("eval", "--world", world.toString(), "--model", models.resolve("2").toString(), "--json",
-                "--requests", "100");
+        CommandRun eval = run(
+                "eval",
+                "--world",
+                world.toString(),
+                "--model",
+                models.resolve("2").toString(),
+                "--json",
+                "--requests",
+                "100");
         assertEquals(0, eval.code(), eval.err());
         assertTrue(eval.out().contains("\"dcn\""), eval.out());
         run("export", "--model", version.toString()).assertCleanFailure(2, "only DCN versions");
@@ -108,15 +181,18 @@ class MainTest {
     @Test
     void eval_missingModelFolder_namesIt() {
         Path missing = dir.resolve("models/ctr/9");
-        run("eval", "--world", world.toString(), "--model", missing.toString()).assertCleanFailure(1, missing.toString());
+        run("eval", "--world", world.toString(), "--model", missing.toString())
+                .assertCleanFailure(1, missing.toString());
     }
 
     @Test
     void eval_corruptModelJson_namesFileAndField() throws IOException {
         Path copy = copyVersion();
         Path json = copy.resolve("model.json");
-        Files.writeString(json, Files.readString(json).replace("\"architecture\" : \"lr\"", "\"architecture\" : \"gbdt\""));
-        run("eval", "--world", world.toString(), "--model", copy.toString()).assertCleanFailure(1, "model.json", "architecture", "gbdt");
+        Files.writeString(
+                json, Files.readString(json).replace("\"architecture\" : \"lr\"", "\"architecture\" : \"gbdt\""));
+        run("eval", "--world", world.toString(), "--model", copy.toString())
+                .assertCleanFailure(1, "model.json", "architecture", "gbdt");
     }
 
     @Test
@@ -125,7 +201,8 @@ class MainTest {
         Path weights = copy.resolve("weights.safetensors");
         byte[] bytes = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length - 100));
-        run("eval", "--world", world.toString(), "--model", copy.toString()).assertCleanFailure(1, "weights.safetensors");
+        run("eval", "--world", world.toString(), "--model", copy.toString())
+                .assertCleanFailure(1, "weights.safetensors");
     }
 
     @Test
@@ -135,7 +212,8 @@ class MainTest {
         Path train = broken.resolve("train.csv");
         String text = Files.readString(train);
         Files.writeString(train, text.substring(0, text.length() - 25));
-        run("train", "--world", broken.toString(), "--out", dir.resolve("m/ctr").toString()).assertCleanFailure(1, "train.csv");
+        run("train", "--world", broken.toString(), "--out", dir.resolve("m/ctr").toString())
+                .assertCleanFailure(1, "train.csv");
         assertFalse(Files.exists(dir.resolve("m/ctr/1")), "a version was written from a broken log");
     }
 

@@ -9,9 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The server's settings of Pekko itself reach the configuration the server loads, not Pekko's
- * defaults. This runs on the class path; in the shaded jar they hold because application.conf is
- * the jar's only one (a reference.conf there loses to Pekko's, appended after it).
+ * The server's settings of Pekko itself reach the configuration the server loads, not Pekko's defaults. This runs on
+ * the class path; in the shaded jar they hold because application.conf is the jar's only one (a reference.conf there
+ * loses to Pekko's, appended after it).
  */
 class ServerConfigTest {
     private final Config config = ConfigFactory.load();

@@ -34,17 +34,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AdminUiRoutesTest {
     @TempDir
     static Path classpath;
+
     private static ActorSystem<Void> system;
     private static ServerBinding binding;
     private static CpuDevice device;
     private static BatchingScheduler scheduler;
     private static URLClassLoader loader;
-    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     @BeforeAll
     static void serve() throws Exception {
         Path ui = Files.createDirectories(classpath.resolve("adsml/admin-ui/assets"));
-        Files.writeString(ui.getParent().resolve("index.html"), "<!doctype html><script type=module src=/admin/assets/app-1a2b.js></script>");
+        Files.writeString(
+                ui.getParent().resolve("index.html"),
+                "<!doctype html><script type=module src=/admin/assets/app-1a2b.js></script>");
         Files.writeString(ui.resolve("app-1a2b.js"), "console.log('ui')");
         Files.writeString(ui.resolve("app-1a2b.css"), "body{}");
         Files.writeString(ui.getParent().resolve(".hidden.txt"), "hidden");
@@ -53,9 +57,12 @@ class AdminUiRoutesTest {
         device = new CpuDevice("cpu0", 1, 1L << 28);
         scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(device), Ticker.SYSTEM);
         system = ActorSystem.create(Behaviors.empty(), "ui-test");
-        binding = Http.get(system).newServerAt("127.0.0.1", 0)
-                .bind(ApiEdge.wrap(pathPrefix("admin", () -> new AdminUiRoutes(loader).routes()), new ServingMetrics(scheduler)))
-                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        binding = Http.get(system)
+                .newServerAt("127.0.0.1", 0)
+                .bind(ApiEdge.wrap(
+                        pathPrefix("admin", () -> new AdminUiRoutes(loader).routes()), new ServingMetrics(scheduler)))
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
     }
 
     @AfterAll
@@ -106,7 +113,8 @@ class AdminUiRoutesTest {
         assertEquals("text/javascript; charset=UTF-8", type(js));
         assertEquals("console.log('ui')", js.body());
         assertTrue(js.headers().firstValue("Cache-Control").orElse("").contains("immutable"));
-        assertEquals("nosniff", js.headers().firstValue("X-Content-Type-Options").orElse(""));
+        assertEquals(
+                "nosniff", js.headers().firstValue("X-Content-Type-Options").orElse(""));
         assertEquals("text/css; charset=UTF-8", type(get("/admin/assets/app-1a2b.css")));
     }
 
@@ -118,8 +126,16 @@ class AdminUiRoutesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/admin/../secret.txt", "/admin/%2e%2e/secret.txt", "/admin/assets/..%2F..%2Fsecret.txt",
-        "/admin/.hidden.txt", "/admin/assets/%2E%2E/%2E%2E/secret.txt", "/admin//secret.txt", "/admin/assets\\..\\..\\secret.txt"})
+    @ValueSource(
+            strings = {
+                "/admin/../secret.txt",
+                "/admin/%2e%2e/secret.txt",
+                "/admin/assets/..%2F..%2Fsecret.txt",
+                "/admin/.hidden.txt",
+                "/admin/assets/%2E%2E/%2E%2E/secret.txt",
+                "/admin//secret.txt",
+                "/admin/assets\\..\\..\\secret.txt"
+            })
     void nothingOutsideTheFolder_norHidden_isServed(String path) throws Exception {
         HttpResponse<String> r;
         try {

@@ -34,7 +34,8 @@ class EventCountersTest {
         for (int ad : new int[] {5, 5, 2, 9, 9, 9, 7}) {
             record(Event.Type.IMPRESSION, ad, 0);
         }
-        List<Integer> order = counters.busiest(3).stream().map(EventCounters.AdCounts::adId).toList();
+        List<Integer> order =
+                counters.busiest(3).stream().map(EventCounters.AdCounts::adId).toList();
         assertEquals(List.of(9, 5, 2), order);
         assertEquals(4, counters.busiest(10).size());
     }

@@ -31,7 +31,8 @@ class HealthRoutesTest {
 
     @Test
     void ready_withAHealthyDevice_namesTheVersionAndEveryDevice() throws Exception {
-        try (CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30); LoadedVersion version = versionOn(cpu)) {
+        try (CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30);
+                LoadedVersion version = versionOn(cpu)) {
             HttpResponse r = HealthRoutes.ready(Optional.of(version), Map.of("cpu0", true, "gpu0", false));
             assertEquals(200, r.status().intValue());
             JsonNode json = JsonResponses.JSON.readTree(body(r));
@@ -44,7 +45,8 @@ class HealthRoutesTest {
 
     @Test
     void ready_whenNoDeviceOfTheVersionIsHealthy_is503WithTheReason() {
-        try (CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30); LoadedVersion version = versionOn(cpu)) {
+        try (CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30);
+                LoadedVersion version = versionOn(cpu)) {
             HttpResponse r = HealthRoutes.ready(Optional.of(version), Map.of("cpu0", false));
             assertEquals(503, r.status().intValue());
             assertTrue(body(r).contains("no healthy device can score ctr/3"), body(r));

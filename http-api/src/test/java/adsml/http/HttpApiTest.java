@@ -69,9 +69,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every status the API answers, through both listeners' route trees as {@link HttpApi} composes them, in
- * process (no socket): the real routes over a tiny world, with ranking coordinators that answer what each
- * test tells them to.
+ * Every status the API answers, through both listeners' route trees as {@link HttpApi} composes them, in process (no
+ * socket): the real routes over a tiny world, with ranking coordinators that answer what each test tells them to.
  */
 class HttpApiTest {
     private static final String TOKEN = "route-test-token";
@@ -81,6 +80,7 @@ class HttpApiTest {
 
     @TempDir
     static Path data;
+
     private static ActorTestKit kit;
     private static CpuDevice device;
     private static BatchingScheduler scheduler;
@@ -101,8 +101,15 @@ class HttpApiTest {
         ModelSpec spec = ModelPreset.DEMO.spec("ctr", "0");
         ModelFolder.saveNextVersion(new Model.Dcn(spec, DcnWeights.random(spec, 1)), models.resolve("ctr"));
         Executor blocking = ForkJoinPool.commonPool();
-        ActorRef<ModelRegistry.Command> registry = kit.spawn(ModelRegistry.create(models, List.of(device), scheduler,
-                DemoFeatures.SCHEMA, Ticker.SYSTEM, model, blocking, Clock.systemUTC()));
+        ActorRef<ModelRegistry.Command> registry = kit.spawn(ModelRegistry.create(
+                models,
+                List.of(device),
+                scheduler,
+                DemoFeatures.SCHEMA,
+                Ticker.SYSTEM,
+                model,
+                blocking,
+                Clock.systemUTC()));
         ActorRef<EventLog.Command> events = kit.spawn(EventLog.create(data.resolve("events.log")));
         ActorRef<RankingCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(message -> {
             if (message instanceof RankingCoordinator.Rank rank) {
@@ -115,19 +122,27 @@ class HttpApiTest {
             }
             return Behaviors.same();
         }));
-        HttpSettings settings = HttpSettings.from(ConfigFactory.parseMap(Map.of("adsml.http.max-body-bytes", MAX_BODY,
-                "adsml.http.max-in-flight-ranks", 1)).withFallback(ConfigFactory.load())).withAdminToken(TOKEN);
+        HttpSettings settings = HttpSettings.from(ConfigFactory.parseMap(
+                                Map.of("adsml.http.max-body-bytes", MAX_BODY, "adsml.http.max-in-flight-ranks", 1))
+                        .withFallback(ConfigFactory.load()))
+                .withAdminToken(TOKEN);
         ServingMetrics metrics = new ServingMetrics(scheduler);
         EventCounters counters = new EventCounters();
         HttpApi.Areas areas = new HttpApi.Areas(
-                new RankRoutes(new StagePool<>(List.of(coordinator)), kit.scheduler(), Ticker.SYSTEM, settings, metrics),
+                new RankRoutes(
+                        new StagePool<>(List.of(coordinator)), kit.scheduler(), Ticker.SYSTEM, settings, metrics),
                 new EventRoutes(events, index, budget, kit.scheduler(), settings, metrics, counters, Runnable::run),
                 new AdRoutes(index, world.campaigns(), budget, settings, blocking),
                 new HealthRoutes(model, scheduler, metrics, () -> true),
                 new OpenApiRoutes(),
                 new AdminRoutes(registry, model, scheduler, kit.scheduler(), settings, 1000, models, blocking),
-                new ConsoleRoutes(new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC()), counters, index,
-                        new WorldUsers(world), settings, blocking),
+                new ConsoleRoutes(
+                        new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC()),
+                        counters,
+                        index,
+                        new WorldUsers(world),
+                        settings,
+                        blocking),
                 new AdminUiRoutes());
         api = HttpApi.of(areas, TOKEN, metrics);
     }
@@ -152,8 +167,7 @@ class HttpApiTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     private record Answer(int status, String contentType, String body, HttpResponse response) {
@@ -176,8 +190,15 @@ class HttpApiTest {
     }
 
     private static Answer send(Route listener, HttpRequest request) throws Exception {
-        HttpResponse r = listener.handler(kit.system()).apply(request).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        String body = r.entity().toStrict(5000, kit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS).getData()
+        HttpResponse r = listener.handler(kit.system())
+                .apply(request)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        String body = r.entity()
+                .toStrict(5000, kit.system())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .getData()
                 .decodeString(StandardCharsets.UTF_8);
         return new Answer(r.status().intValue(), r.entity().getContentType().toString(), body, r);
     }
@@ -216,7 +237,8 @@ class HttpApiTest {
 
     @Test
     void ok_onEachListener() throws Exception {
-        coordinatorAnswer.set(new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of()));
+        coordinatorAnswer.set(
+                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of()));
         for (Route listener : List.of(api.publicListener(), api.adminListener())) {
             Answer ranked = send(listener, rank(rankBody(3)));
             assertEquals(200, ranked.status(), ranked::toString);
@@ -230,12 +252,24 @@ class HttpApiTest {
             assertEquals(200, openApi.status());
             assertTrue(openApi.json().path("openapi").asText().startsWith("3.1"), "an OpenAPI 3.1 document");
         }
-        Answer accepted = send(api.publicListener(), json(HttpRequest.POST("/v1/events"),
-                "{\"events\":[{\"type\":\"impression\",\"requestId\":\"r1\",\"adId\":3,\"userId\":\"u1\",\"timestampMs\":1764000000000}]}"));
+        Answer accepted = send(
+                api.publicListener(),
+                json(
+                        HttpRequest.POST("/v1/events"),
+                        "{\"events\":[{\"type\":\"impression\",\"requestId\":\"r1\",\"adId\":3,\"userId\":\"u1\",\"timestampMs\":1764000000000}]}"));
         assertEquals(200, accepted.status(), accepted::toString);
-        assertEquals(200, send(api.adminListener(), admin(HttpRequest.GET("/admin/api/models"))).status());
-        assertEquals(200, send(api.adminListener(), admin(HttpRequest.GET("/admin/api/scheduler"))).status());
-        assertEquals(200, send(api.adminListener(), admin(HttpRequest.GET("/admin/api/users/u1"))).status());
+        assertEquals(
+                200,
+                send(api.adminListener(), admin(HttpRequest.GET("/admin/api/models")))
+                        .status());
+        assertEquals(
+                200,
+                send(api.adminListener(), admin(HttpRequest.GET("/admin/api/scheduler")))
+                        .status());
+        assertEquals(
+                200,
+                send(api.adminListener(), admin(HttpRequest.GET("/admin/api/users/u1")))
+                        .status());
     }
 
     @Test
@@ -250,14 +284,24 @@ class HttpApiTest {
         assertError(send(api.publicListener(), rank("{\"userId\":")), 400, "malformed");
         assertError(send(api.publicListener(), rank(rankBody(0))), 400, "slots");
         assertError(send(api.publicListener(), rank("[1,2]")), 400, "object");
-        assertError(send(api.publicListener(), json(HttpRequest.POST("/v1/events"), "{\"events\":[{\"type\":\"teleport\"}]}")),
-                400, "type");
-        assertError(send(api.adminListener(), admin(json(HttpRequest.PUT("/admin/api/scheduler"),
-                "{\"maxBatchRows\":200000000}"))), 400, "maxBatchRows");
-        assertError(send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/..%2Fetc/1/load"))), 400, "name");
+        assertError(
+                send(
+                        api.publicListener(),
+                        json(HttpRequest.POST("/v1/events"), "{\"events\":[{\"type\":\"teleport\"}]}")),
+                400,
+                "type");
+        assertError(
+                send(
+                        api.adminListener(),
+                        admin(json(HttpRequest.PUT("/admin/api/scheduler"), "{\"maxBatchRows\":200000000}"))),
+                400,
+                "maxBatchRows");
+        assertError(
+                send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/..%2Fetc/1/load"))), 400, "name");
         JsonNode ad = send(api.publicListener(), HttpRequest.GET("/v1/ads/3")).json();
-        String overflowing = "{\"campaignId\":" + ad.path("campaignId").asInt() + ",\"category\":" + ad.path("category").asInt()
-                + ",\"creativeType\":\"" + ad.path("creativeType").asText() + "\",\"embedding\":[1e300,0,0,0,0,0]}";
+        String overflowing = "{\"campaignId\":" + ad.path("campaignId").asInt() + ",\"category\":"
+                + ad.path("category").asInt() + ",\"creativeType\":\""
+                + ad.path("creativeType").asText() + "\",\"embedding\":[1e300,0,0,0,0,0]}";
         assertError(send(api.publicListener(), json(HttpRequest.PUT("/v1/ads/3"), overflowing)), 400, "embedding[0]");
     }
 
@@ -265,10 +309,17 @@ class HttpApiTest {
     void wrongContentType_is415() throws Exception {
         HttpRequest plain = HttpRequest.POST("/v1/rank").withEntity(ContentTypes.TEXT_PLAIN_UTF8, rankBody(3));
         assertError(send(api.publicListener(), plain), 415, "application/json");
-        assertError(send(api.publicListener(), HttpRequest.PUT("/v1/ads/3").withEntity(ContentTypes.TEXT_PLAIN_UTF8, "{}")),
-                415, "application/json");
-        assertError(send(api.adminListener(), admin(HttpRequest.PUT("/admin/api/scheduler")
-                .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, new byte[] {1}))), 415, "application/json");
+        assertError(
+                send(api.publicListener(), HttpRequest.PUT("/v1/ads/3").withEntity(ContentTypes.TEXT_PLAIN_UTF8, "{}")),
+                415,
+                "application/json");
+        assertError(
+                send(
+                        api.adminListener(),
+                        admin(HttpRequest.PUT("/admin/api/scheduler")
+                                .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, new byte[] {1}))),
+                415,
+                "application/json");
     }
 
     @Test
@@ -280,13 +331,15 @@ class HttpApiTest {
 
     @Test
     void adminApi_withoutTheToken_is401WithAChallenge() throws Exception {
-        for (String path : List.of("/admin/api/models", "/admin/api/scheduler", "/admin/api/overview", "/admin/api/nope")) {
+        for (String path :
+                List.of("/admin/api/models", "/admin/api/scheduler", "/admin/api/overview", "/admin/api/nope")) {
             Answer a = send(api.adminListener(), HttpRequest.GET(path));
             assertError(a, 401, "admin token");
             assertTrue(a.header("WWW-Authenticate").orElse("").startsWith("Bearer"), a::toString);
         }
-        Answer wrong = send(api.adminListener(), HttpRequest.GET("/admin/api/models")
-                .addHeader(RawHeader.create("Authorization", "Bearer nope")));
+        Answer wrong = send(
+                api.adminListener(),
+                HttpRequest.GET("/admin/api/models").addHeader(RawHeader.create("Authorization", "Bearer nope")));
         assertError(wrong, 401, "admin token");
     }
 
@@ -307,9 +360,16 @@ class HttpApiTest {
         // Every GET /admin/<page> is one of the UI's pages, so another method there is the wrong method.
         assertError(send(api.adminListener(), HttpRequest.POST("/admin/models")), 405, "method");
         assertError(send(api.publicListener(), HttpRequest.GET("/v1/rank")), 405, "method");
-        assertError(send(api.publicListener(), HttpRequest.create("/health/live").withMethod(HttpMethods.DELETE)), 405, "method");
-        assertError(send(api.adminListener(), admin(HttpRequest.create("/admin/api/scheduler").withMethod(HttpMethods.DELETE))),
-                405, "method");
+        assertError(
+                send(api.publicListener(), HttpRequest.create("/health/live").withMethod(HttpMethods.DELETE)),
+                405,
+                "method");
+        assertError(
+                send(
+                        api.adminListener(),
+                        admin(HttpRequest.create("/admin/api/scheduler").withMethod(HttpMethods.DELETE))),
+                405,
+                "method");
     }
 
     @Test
@@ -320,10 +380,12 @@ class HttpApiTest {
     static Stream<Arguments> cannotServeNow() {
         return Stream.of(
                 Arguments.of(new QueueFullException("queue full", Duration.ofSeconds(2)), "queue full"),
-                Arguments.of(new DeadlineUnreachableException("deadline unreachable", Duration.ofSeconds(1)), "unreachable"),
+                Arguments.of(
+                        new DeadlineUnreachableException("deadline unreachable", Duration.ofSeconds(1)), "unreachable"),
                 Arguments.of(new DeadlineExceededException("deadline passed"), "deadline passed"),
                 Arguments.of(new VersionRetiredException("ctr/1"), "retired"),
-                Arguments.of(new NoHealthyDeviceException("ctr/1", new IllegalStateException("CUDA_ERROR_LAUNCH_FAILED")),
+                Arguments.of(
+                        new NoHealthyDeviceException("ctr/1", new IllegalStateException("CUDA_ERROR_LAUNCH_FAILED")),
                         "no healthy device"),
                 Arguments.of(new NoActiveModelException(), "no model version"));
     }
@@ -339,10 +401,12 @@ class HttpApiTest {
 
     @Test
     void moreRanksInProgressThanAllowed_areShedWith503_andAnUnansweredAskTimesOutAs503() throws Exception {
-        coordinatorAnswer.set(null); // never answers: the first request holds the only in-flight slot until its ask times out
+        coordinatorAnswer.set(
+                null); // never answers: the first request holds the only in-flight slot until its ask times out
         CompletableFuture<Answer> held = CompletableFuture.supplyAsync(() -> {
             try {
-                return send(api.publicListener(), rank(rankBody(3).replace("\"deadlineMs\":200", "\"deadlineMs\":1000")));
+                return send(
+                        api.publicListener(), rank(rankBody(3).replace("\"deadlineMs\":200", "\"deadlineMs\":1000")));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -362,7 +426,8 @@ class HttpApiTest {
 
     /** The OpenAPI document's operations: path template to its methods, upper case. */
     private static Map<String, java.util.Set<String>> documented() throws Exception {
-        JsonNode doc = JsonResponses.JSON.readTree(send(api.publicListener(), HttpRequest.GET("/openapi.json")).body());
+        JsonNode doc = JsonResponses.JSON.readTree(
+                send(api.publicListener(), HttpRequest.GET("/openapi.json")).body());
         Map<String, java.util.Set<String>> operations = new java.util.TreeMap<>();
         doc.path("paths").fields().forEachRemaining(path -> {
             java.util.Set<String> methods = new java.util.TreeSet<>();
@@ -379,12 +444,16 @@ class HttpApiTest {
     private static final List<String> METHODS = List.of("GET", "POST", "PUT", "DELETE", "PATCH");
 
     private static String concrete(String template) {
-        return template.replace("{id}", "3").replace("{name}", "ctr").replace("{version}", "1")
-                .replace("{file}", "app.js").replace("{page}", "models");
+        return template.replace("{id}", "3")
+                .replace("{name}", "ctr")
+                .replace("{version}", "1")
+                .replace("{file}", "app.js")
+                .replace("{page}", "models");
     }
 
     private static Answer call(Route listener, String method, String path) throws Exception {
-        HttpRequest request = admin(HttpRequest.create(path).withMethod(HttpMethods.lookup(method).orElseThrow()));
+        HttpRequest request = admin(
+                HttpRequest.create(path).withMethod(HttpMethods.lookup(method).orElseThrow()));
         return send(listener, method.equals("GET") || method.equals("DELETE") ? request : json(request, "{}"));
     }
 
@@ -423,25 +492,31 @@ class HttpApiTest {
             probes.add(path + "x");
         }
         List<Pattern> templates = operations.keySet().stream()
-                .map(t -> Pattern.compile(Pattern.quote(t).replaceAll("\\{[a-z]+}", "\\\\E[^/]+\\\\Q"))).toList();
-        probes.removeIf(probe -> templates.stream().anyMatch(t -> t.matcher(probe).matches()));
+                .map(t -> Pattern.compile(Pattern.quote(t).replaceAll("\\{[a-z]+}", "\\\\E[^/]+\\\\Q")))
+                .toList();
+        probes.removeIf(
+                probe -> templates.stream().anyMatch(t -> t.matcher(probe).matches()));
         for (String probe : probes) {
             boolean uiPage = probe.startsWith("/admin/") && !probe.startsWith("/admin/api");
             for (String method : METHODS) {
                 Answer onAdmin = call(api.adminListener(), method, probe);
-                if (!(uiPage && method.equals("GET"))) { // every GET /admin/<page> is the UI's index page, as documented
-                    assertTrue(noRoute(onAdmin), () -> method + " " + probe + " is answered but not documented: " + onAdmin);
+                if (!(uiPage
+                        && method.equals("GET"))) { // every GET /admin/<page> is the UI's index page, as documented
+                    assertTrue(
+                            noRoute(onAdmin),
+                            () -> method + " " + probe + " is answered but not documented: " + onAdmin);
                 }
                 Answer onPublic = call(api.publicListener(), method, probe);
-                assertTrue(noRoute(onPublic), () -> method + " " + probe + " is answered but not documented: " + onPublic);
+                assertTrue(
+                        noRoute(onPublic), () -> method + " " + probe + " is answered but not documented: " + onPublic);
             }
         }
     }
 
     /**
-     * Route trees cannot be listed, so the other direction is held at the source: every path segment that a
-     * route class matches by name ({@code path("rank")}, {@code pathPrefix("admin")}, {@code segment("v1")})
-     * is a segment of a documented path. A new route cannot go undocumented without failing here.
+     * Route trees cannot be listed, so the other direction is held at the source: every path segment that a route class
+     * matches by name ({@code path("rank")}, {@code pathPrefix("admin")}, {@code segment("v1")}) is a segment of a
+     * documented path. A new route cannot go undocumented without failing here.
      */
     @Test
     void everyPathSegmentTheRoutesMatch_isInTheDocument() throws Exception {
@@ -450,14 +525,17 @@ class HttpApiTest {
         Pattern literal = Pattern.compile("\\b(?:path|pathPrefix|segment|slash)\\(\"([^\"]+)\"");
         java.util.Set<String> matched = new java.util.TreeSet<>();
         try (Stream<Path> sources = java.nio.file.Files.list(Path.of("src/main/java/adsml/http"))) {
-            for (Path source : sources.filter(f -> f.toString().endsWith("Routes.java") || f.endsWith("HttpApi.java")).toList()) {
+            for (Path source : sources.filter(f -> f.toString().endsWith("Routes.java") || f.endsWith("HttpApi.java"))
+                    .toList()) {
                 java.util.regex.Matcher m = literal.matcher(java.nio.file.Files.readString(source));
                 while (m.find()) {
                     matched.add(m.group(1));
                 }
             }
         }
-        assertTrue(matched.containsAll(List.of("v1", "rank", "admin", "api", "models")), "the scan finds the routes: " + matched);
+        assertTrue(
+                matched.containsAll(List.of("v1", "rank", "admin", "api", "models")),
+                "the scan finds the routes: " + matched);
         matched.removeAll(documentedSegments);
         assertTrue(matched.isEmpty(), "matched by a route but in no documented path: " + matched);
     }

@@ -36,7 +36,8 @@ class RankRequestTest {
 
     @Test
     void parse_defaultsSlotsDeadlineAndDebug() {
-        RankRequest r = parse("{\"userId\":\"u1\",\"context\":{\"surface\":\"home_feed\",\"device\":\"ios\",\"country\":\"US\",\"hour\":0}}");
+        RankRequest r = parse(
+                "{\"userId\":\"u1\",\"context\":{\"surface\":\"home_feed\",\"device\":\"ios\",\"country\":\"US\",\"hour\":0}}");
         assertEquals(5, r.slots());
         assertEquals(200, r.deadlineMs());
         assertFalse(r.debug());
@@ -44,7 +45,8 @@ class RankRequestTest {
 
     @Test
     void parse_unknownUserFormat_isColdStartNotError() {
-        RankRequest r = parse("{\"userId\":\"visitor-7\",\"context\":{\"surface\":\"video\",\"device\":\"desktop\",\"country\":\"JP\",\"hour\":23}}");
+        RankRequest r = parse(
+                "{\"userId\":\"visitor-7\",\"context\":{\"surface\":\"video\",\"device\":\"desktop\",\"country\":\"JP\",\"hour\":23}}");
         assertEquals(-1, r.userId());
     }
 
@@ -55,17 +57,27 @@ class RankRequestTest {
         assertEquals("userId: required", reason("{\"context\":{}}"));
         assertTrue(reason("{\"userId\":7,\"context\":{}}").startsWith("userId: expected a string"));
         assertTrue(reason("{\"userId\":\"u1\"}").startsWith("context: required"));
-        assertTrue(reason("{\"userId\":\"u1\",\"context\":{\"surface\":\"tv\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1}}")
+        assertTrue(reason(
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"tv\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1}}")
                 .startsWith("context.surface: unknown value \"tv\" (known: home_feed, search"));
-        assertEquals("context.hour: must be within [0, 23], was 24",
-                reason("{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":24}}"));
-        assertEquals("context.hour: expected an integer, got 1.5",
-                reason("{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1.5}}"));
-        assertEquals("slots: must be within [1, 20], was 0",
-                reason("{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"slots\":0}"));
-        assertEquals("deadlineMs: expected an integer, got \"soon\"",
-                reason("{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"deadlineMs\":\"soon\"}"));
-        assertTrue(reason("{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"debug\":1}")
+        assertEquals(
+                "context.hour: must be within [0, 23], was 24",
+                reason(
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":24}}"));
+        assertEquals(
+                "context.hour: expected an integer, got 1.5",
+                reason(
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1.5}}"));
+        assertEquals(
+                "slots: must be within [1, 20], was 0",
+                reason(
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"slots\":0}"));
+        assertEquals(
+                "deadlineMs: expected an integer, got \"soon\"",
+                reason(
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"deadlineMs\":\"soon\"}"));
+        assertTrue(reason(
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"debug\":1}")
                 .startsWith("debug: expected true or false"));
     }
 }

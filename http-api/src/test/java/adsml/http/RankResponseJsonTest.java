@@ -49,10 +49,42 @@ class RankResponseJsonTest {
     @Test
     void debug_listsEveryCandidate_asTheMapperDoes() throws Exception {
         List<RankResult.Candidate> debug = List.of(
-                new RankResult.Candidate(17, 3, "CPC", 0.85f, 5, "video", "embedding", 0, 0.75f, 0.5f, 0.0123f, 0f,
-                        10.455, Outcome.WON, 0, 0.61234, "won slot 0"),
-                new RankResult.Candidate(21, 8, "CPM", 4f, 2, "image", "embedding", 1, 0.5f, 0f, 0.001f, 0f, 4.0,
-                        Outcome.BELOW_RESERVE, null, null, "eCPM 4.0000 is below the reserve 5.0000"));
+                new RankResult.Candidate(
+                        17,
+                        3,
+                        "CPC",
+                        0.85f,
+                        5,
+                        "video",
+                        "embedding",
+                        0,
+                        0.75f,
+                        0.5f,
+                        0.0123f,
+                        0f,
+                        10.455,
+                        Outcome.WON,
+                        0,
+                        0.61234,
+                        "won slot 0"),
+                new RankResult.Candidate(
+                        21,
+                        8,
+                        "CPM",
+                        4f,
+                        2,
+                        "image",
+                        "embedding",
+                        1,
+                        0.5f,
+                        0f,
+                        0.001f,
+                        0f,
+                        4.0,
+                        Outcome.BELOW_RESERVE,
+                        null,
+                        null,
+                        "eCPM 4.0000 is below the reserve 5.0000"));
         RankResult r = new RankResult("v3", ADS.subList(0, 1), 2, 2, TIMINGS, debug);
         JsonNode json = written("k1-3", r);
         assertEquals(throughTheMapper("k1-3", r), json);

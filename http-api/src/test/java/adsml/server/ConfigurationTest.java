@@ -28,9 +28,17 @@ import org.junit.jupiter.api.Test;
 /** Every adsml key has one home, a valid default, and a bound that start-up enforces by name. */
 class ConfigurationTest {
     /** Reads every module's section the way AdsmlServer.start does. */
-    private static final List<Consumer<Config>> READERS = List.of(SettingsReader::requireKnownKeys, HttpSettings::from,
-            ServerSettings::from, ActorSettings::from, SchedulerSettings::from, CpuSettings::from,
-            c -> GpuSettings.from(c, 4096), Backends.Backend::from, AuctionSettings::from, UserStoreSettings::from);
+    private static final List<Consumer<Config>> READERS = List.of(
+            SettingsReader::requireKnownKeys,
+            HttpSettings::from,
+            ServerSettings::from,
+            ActorSettings::from,
+            SchedulerSettings::from,
+            CpuSettings::from,
+            c -> GpuSettings.from(c, 4096),
+            Backends.Backend::from,
+            AuctionSettings::from,
+            UserStoreSettings::from);
 
     @Test
     void everyAdsmlKey_isDeclaredInExactlyOneReferenceConf() throws Exception {
@@ -45,10 +53,21 @@ class ConfigurationTest {
                 assertTrue(other == null, "adsml." + key + " is declared in " + url + " and in " + other);
             }
         }
-        assertEquals(Map.of("platform", 1, "scheduler", 1, "actors", 1, "http", 1, "server", 1),
-                Map.of("platform", count(homes, "platform"), "scheduler", count(homes, "scheduler"),
-                        "actors", count(homes, "actors"), "http", count(homes, "http"), "server", count(homes, "server")));
-        assertFalse(ConfigFactory.parseResources("application.conf").hasPath("adsml"),
+        assertEquals(
+                Map.of("platform", 1, "scheduler", 1, "actors", 1, "http", 1, "server", 1),
+                Map.of(
+                        "platform",
+                        count(homes, "platform"),
+                        "scheduler",
+                        count(homes, "scheduler"),
+                        "actors",
+                        count(homes, "actors"),
+                        "http",
+                        count(homes, "http"),
+                        "server",
+                        count(homes, "server")));
+        assertFalse(
+                ConfigFactory.parseResources("application.conf").hasPath("adsml"),
                 "application.conf only overrides Pekko; adsml's defaults live in the modules' reference.conf");
     }
 
@@ -65,19 +84,21 @@ class ConfigurationTest {
     @Test
     void aValueOutOfBounds_failsStartUpNamingTheKey() {
         for (Map.Entry<String, Object> bad : Map.<String, Object>of(
-                "adsml.http.port", 70000,
-                "adsml.http.max-body-bytes", 10,
-                "adsml.server.warm-up-requests", -1,
-                "adsml.scheduler.batching.max-batch-rows", 200_000_000,
-                "adsml.scheduler.cpu.engine", "tensorflow",
-                "adsml.scheduler.gpu.precision", "fp8",
-                "adsml.scheduler.backend", "tpu",
-                "adsml.platform.auction.reserve-ecpm", -1,
-                "adsml.actors.max-candidates", 0,
-                "adsml.scheduler.batching.max-queue-dely-ms", 1).entrySet()) {
-            Config config = ConfigFactory.parseMap(Map.of(bad.getKey(), bad.getValue())).withFallback(ConfigFactory.load());
-            ConfigException e = assertThrows(ConfigException.class, () -> READERS.forEach(reader -> reader.accept(config)),
-                    bad.getKey());
+                        "adsml.http.port", 70000,
+                        "adsml.http.max-body-bytes", 10,
+                        "adsml.server.warm-up-requests", -1,
+                        "adsml.scheduler.batching.max-batch-rows", 200_000_000,
+                        "adsml.scheduler.cpu.engine", "tensorflow",
+                        "adsml.scheduler.gpu.precision", "fp8",
+                        "adsml.scheduler.backend", "tpu",
+                        "adsml.platform.auction.reserve-ecpm", -1,
+                        "adsml.actors.max-candidates", 0,
+                        "adsml.scheduler.batching.max-queue-dely-ms", 1)
+                .entrySet()) {
+            Config config =
+                    ConfigFactory.parseMap(Map.of(bad.getKey(), bad.getValue())).withFallback(ConfigFactory.load());
+            ConfigException e = assertThrows(
+                    ConfigException.class, () -> READERS.forEach(reader -> reader.accept(config)), bad.getKey());
             assertTrue(e.getMessage().contains(bad.getKey()), bad.getKey() + ": " + e.getMessage());
         }
     }

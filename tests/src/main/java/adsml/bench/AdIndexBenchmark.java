@@ -1,14 +1,14 @@
 package adsml.bench;
 
-import adsml.platform.index.BudgetTracker;
-import adsml.platform.index.ExactAdIndex;
 import adsml.platform.domain.Context;
-import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.index.ExactAdIndex;
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.offline.generator.WorldGenerator;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
-import adsml.platform.offline.generator.WorldGenerator;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,16 +24,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One retrieval from the exact index of a demo-sized world (100,000 ads): targeting, embedding
- * affinity over every ad, the top {@code max}. Users rotate so that the branch predictor and the
- * caches see a realistic mix of targeting.
+ * One retrieval from the exact index of a demo-sized world (100,000 ads): targeting, embedding affinity over every ad,
+ * the top {@code max}. Users rotate so that the branch predictor and the caches see a realistic mix of targeting.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx4g"})
 public class AdIndexBenchmark {
 
     @Param({"100000"})
@@ -64,7 +65,13 @@ public class AdIndexBenchmark {
     @Benchmark
     public int retrieveColdStart() {
         User u = world.user(next++ % world.users().size());
-        User cold = new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(),
+        User cold = new User(
+                u.id(),
+                u.country(),
+                u.device(),
+                u.ageBucket(),
+                u.interests(),
+                u.interestWeights(),
                 new float[Vocab.EMBEDDING_DIM]);
         return index.retrieve(cold, new Context(0, 12, 0), max, out);
     }

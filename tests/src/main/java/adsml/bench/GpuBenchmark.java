@@ -25,18 +25,20 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The GPU backend's benchmark, for a GPU machine: for the demo and x100 presets, in fp32 and TF32,
- * at batches of 256 to 16384 rows, it reports
+ * The GPU backend's benchmark, for a GPU machine: for the demo and x100 presets, in fp32 and TF32, at batches of 256 to
+ * 16384 rows, it reports
+ *
  * <ul>
- *   <li>kernel time per batch with the inputs on the device (CUDA events), as candidates/s and
- *       TFLOP/s beside the card's datasheet peak;</li>
- *   <li>{@code score()} per batch as the scheduler calls it (stage in pinned memory, copy ids and
- *       dense values in, kernels, copy scores out): p50 and p99 from one caller, and candidates/s
- *       from two callers on the device's two streams;</li>
- *   <li>the largest difference from the Java reference on fresh random rows, in the same run.</li>
+ *   <li>kernel time per batch with the inputs on the device (CUDA events), as candidates/s and TFLOP/s beside the
+ *       card's datasheet peak;
+ *   <li>{@code score()} per batch as the scheduler calls it (stage in pinned memory, copy ids and dense values in,
+ *       kernels, copy scores out): p50 and p99 from one caller, and candidates/s from two callers on the device's two
+ *       streams;
+ *   <li>the largest difference from the Java reference on fresh random rows, in the same run.
  * </ul>
- * It also writes the presets' shapes for {@code dcn_torch.py}, which times the same models in
- * PyTorch on the same card. Usage: {@code GpuBenchmark OUT_DIR}. Exits 2, saying why, without a GPU.
+ *
+ * It also writes the presets' shapes for {@code dcn_torch.py}, which times the same models in PyTorch on the same card.
+ * Usage: {@code GpuBenchmark OUT_DIR}. Exits 2, saying why, without a GPU.
  */
 public final class GpuBenchmark {
     private static final int[] BATCHES = {256, 1024, 4096, 16384};
@@ -44,8 +46,7 @@ public final class GpuBenchmark {
     private static final long MEASURE_NANOS = 600_000_000L;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private GpuBenchmark() {
-    }
+    private GpuBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length != 1) {
@@ -59,8 +60,14 @@ public final class GpuBenchmark {
         }
         Path out = Files.createDirectories(Path.of(args[0]));
         CudaDevices.Info card = discovery.devices().get(0);
-        System.out.printf(Locale.ROOT, "card: %s, %.1f GiB, compute %d.%d, CUDA driver API %d%n", card.name(),
-                card.totalBytes() / (double) (1L << 30), card.major(), card.minor(), discovery.driverVersion());
+        System.out.printf(
+                Locale.ROOT,
+                "card: %s, %.1f GiB, compute %d.%d, CUDA driver API %d%n",
+                card.name(),
+                card.totalBytes() / (double) (1L << 30),
+                card.major(),
+                card.minor(),
+                discovery.driverVersion());
         writeShapes(out.resolve("shapes.json"));
 
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -72,7 +79,8 @@ public final class GpuBenchmark {
             ReferenceScorer.of(model).score(check, expected);
             for (Precision precision : Precision.values()) {
                 GpuSettings settings = new GpuSettings(2, BATCHES[BATCHES.length - 1], 0, precision);
-                try (GpuDevice device = GpuDevice.open(card, settings); Scorer scorer = device.load(model)) {
+                try (GpuDevice device = GpuDevice.open(card, settings);
+                        Scorer scorer = device.load(model)) {
                     double diff = maxDiff(scorer, check, expected);
                     for (int batch : BATCHES) {
                         Map<String, Object> row = measure(device, scorer, spec, batch);
@@ -94,7 +102,8 @@ public final class GpuBenchmark {
         JSON.writeValue(out.resolve("java.json").toFile(), result);
     }
 
-    private static Map<String, Object> measure(GpuDevice device, Scorer scorer, ModelSpec spec, int batch) throws Exception {
+    private static Map<String, Object> measure(GpuDevice device, Scorer scorer, ModelSpec spec, int batch)
+            throws Exception {
         // Several input sets, rotated, so that no timing reads one batch from cache again and again.
         FeatureBatch[] inputs = new FeatureBatch[4];
         for (int i = 0; i < inputs.length; i++) {
@@ -135,8 +144,11 @@ public final class GpuBenchmark {
         return row;
     }
 
-    /** Two threads score for a fixed time, as the device's two scheduler workers do: their copies and kernels overlap. */
-    private static double twoCallerCandidatesPerSecond(Scorer scorer, FeatureBatch[] inputs, ModelSpec spec) throws Exception {
+    /**
+     * Two threads score for a fixed time, as the device's two scheduler workers do: their copies and kernels overlap.
+     */
+    private static double twoCallerCandidatesPerSecond(Scorer scorer, FeatureBatch[] inputs, ModelSpec spec)
+            throws Exception {
         AtomicLong rows = new AtomicLong();
         long start = System.nanoTime();
         long until = start + MEASURE_NANOS;
@@ -179,8 +191,8 @@ public final class GpuBenchmark {
     }
 
     /**
-     * Dense datasheet peaks (TFLOP/s) of the cards this project is lent; NaN for others. Leads, not
-     * measurements: kernels are held against measured ceilings where known.
+     * Dense datasheet peaks (TFLOP/s) of the cards this project is lent; NaN for others. Leads, not measurements:
+     * kernels are held against measured ceilings where known.
      */
     private static double peakTflops(String card, Precision precision) {
         boolean pcie = card.contains("PCIe");
@@ -202,7 +214,9 @@ public final class GpuBenchmark {
             shape.put("preset", spec.name());
             shape.put("tableRows", spec.schema().totalRows());
             shape.put("slots", spec.schema().sparseSlots());
-            shape.put("slotVocabs", spec.schema().slots().stream().map(s -> s.vocab()).toList());
+            shape.put(
+                    "slotVocabs",
+                    spec.schema().slots().stream().map(s -> s.vocab()).toList());
             shape.put("embeddingDim", spec.embeddingDim());
             shape.put("dense", spec.schema().denseDims());
             shape.put("crossLayers", spec.crossLayers());
@@ -216,11 +230,21 @@ public final class GpuBenchmark {
     }
 
     private static void print(Map<String, Object> r) {
-        System.out.printf(Locale.ROOT, "%-5s %-5s batch %5d | kernels %8.3f ms %7.2fM cand/s %6.1f TFLOP/s (peak %s) | score() p50 %8.3f"
+        System.out.printf(
+                Locale.ROOT,
+                "%-5s %-5s batch %5d | kernels %8.3f ms %7.2fM cand/s %6.1f TFLOP/s (peak %s) | score() p50 %8.3f"
                         + " p99 %8.3f ms, %7.2fM cand/s, two callers %7.2fM cand/s | max |diff| %.2e%n",
-                r.get("preset"), r.get("precision"), (Integer) r.get("batch"), (Double) r.get("kernelMs"),
-                (Double) r.get("kernelCandidatesPerSecond") / 1e6, (Double) r.get("kernelTflops"), r.get("peakTflops"),
-                (Double) r.get("scoreP50Ms"), (Double) r.get("scoreP99Ms"), (Double) r.get("scoreCandidatesPerSecond") / 1e6,
-                (Double) r.get("scoreCandidatesPerSecondTwoCallers") / 1e6, (Double) r.get("maxAbsDiffVsReference"));
+                r.get("preset"),
+                r.get("precision"),
+                (Integer) r.get("batch"),
+                (Double) r.get("kernelMs"),
+                (Double) r.get("kernelCandidatesPerSecond") / 1e6,
+                (Double) r.get("kernelTflops"),
+                r.get("peakTflops"),
+                (Double) r.get("scoreP50Ms"),
+                (Double) r.get("scoreP99Ms"),
+                (Double) r.get("scoreCandidatesPerSecond") / 1e6,
+                (Double) r.get("scoreCandidatesPerSecondTwoCallers") / 1e6,
+                (Double) r.get("maxAbsDiffVsReference"));
     }
 }

@@ -26,22 +26,22 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Candidates per second of one CPU scorer on a random batch: the DJL backend next to the
- * plain-Java reference, for the demo model and one of about 10x its FLOPs. Read the
- * {@code candidates} row: it counts scored rows per second.
+ * Candidates per second of one CPU scorer on a random batch: the DJL backend next to the plain-Java reference, for the
+ * demo model and one of about 10x its FLOPs. Read the {@code candidates} row: it counts scored rows per second.
  *
- * <p>By default one thread scores, and PyTorch gives it an intra-op pool as large as the machine's
- * cores: not how the server scores (one worker per core, one intra-op thread each), so its rate is
- * no baseline for the server's. {@code -t 2 -jvmArgsAppend "-Dai.djl.offline=true
- * -Dai.djl.pytorch.num_threads=1"} measures the server's configuration on 2 cores, as
- * {@code ServingBenchmark}'s baseline check does.
+ * <p>By default one thread scores, and PyTorch gives it an intra-op pool as large as the machine's cores: not how the
+ * server scores (one worker per core, one intra-op thread each), so its rate is no baseline for the server's. {@code -t
+ * 2 -jvmArgsAppend "-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1"} measures the server's configuration on 2
+ * cores, as {@code ServingBenchmark}'s baseline check does.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx6g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx6g"})
 public class ScorerBenchmark {
 
     @Param({"demo", "x10"})

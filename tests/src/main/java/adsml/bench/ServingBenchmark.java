@@ -4,6 +4,7 @@ import adsml.actors.ranking.RankQuery;
 import adsml.load.LoadGenerator;
 import adsml.load.LoadReport;
 import adsml.load.LoadSettings;
+import adsml.platform.domain.Context;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.features.RandomFeatures;
 import adsml.platform.model.Architecture;
@@ -13,7 +14,6 @@ import adsml.platform.model.ModelJson;
 import adsml.platform.model.ModelPreset;
 import adsml.platform.model.ModelSpec;
 import adsml.platform.scoring.DjlScorer;
-import adsml.platform.domain.Context;
 import adsml.scheduler.CpuSettings;
 import adsml.scheduler.Ticker;
 import adsml.server.AdsmlServer;
@@ -58,16 +58,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * The serving figures of BENCHMARKS.md, all from one run against one server on one data folder
- * (a world and a trained {@code models/ctr} version, e.g. what {@code adsml demo} leaves behind):
- * platform overhead (pipeline with and without HTTP against the raw DJL scorer), dynamic batching
- * against one request per batch, the highest QPS with p99 <= 50 ms, and 10 swaps (2 broken) under
- * load. Run: {@code tests/bench-serving DATA_DIR}. It copies the newest version to make the swap
- * versions and removes them afterwards.
+ * The serving figures of BENCHMARKS.md, all from one run against one server on one data folder (a world and a trained
+ * {@code models/ctr} version, e.g. what {@code adsml demo} leaves behind): platform overhead (pipeline with and without
+ * HTTP against the raw DJL scorer), dynamic batching against one request per batch, the highest QPS with p99 <= 50 ms,
+ * and 10 swaps (2 broken) under load. Run: {@code tests/bench-serving DATA_DIR}. It copies the newest version to make
+ * the swap versions and removes them afterwards.
  */
 public final class ServingBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final OperatingSystemMXBean CPU = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private static final OperatingSystemMXBean CPU =
+            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final Pattern SCORING_THREAD = Pattern.compile("adsml-cpu\\d+-w\\d+|raw-scorer-\\d+");
     private static final Duration RUN = Duration.ofSeconds(10);
@@ -75,21 +75,22 @@ public final class ServingBenchmark {
     /** HTTP load before the overhead is measured: see {@link #settleJit}. */
     private static final Duration JIT_SETTLE = Duration.ofSeconds(150);
     /** A measured HTTP load child: long enough for its start-up, the warm-up and the window. */
-    private static final Duration CHILD_RUN = Duration.ofSeconds((WARMUP.plus(RUN).toMillis() + 2_000) / 1000 + 1);
+    private static final Duration CHILD_RUN =
+            Duration.ofSeconds((WARMUP.plus(RUN).toMillis() + 2_000) / 1000 + 1);
     /** The shipped defaults of adsml.server (reference.conf), restored after each experiment. */
     private static final int DEFAULT_BATCH_ROWS = 4096;
+
     private static final double DEFAULT_DELAY_MS = 0.0;
     /**
-     * How far the raw scorer's candidates/s may be from JMH's at the same batch, threads and
-     * intra-op threads before the overhead table prints no ratio: a rate moves by up to 15% between
-     * windows on a shared 2-core machine, so two honest measurements can differ by about that much
-     * each way.
+     * How far the raw scorer's candidates/s may be from JMH's at the same batch, threads and intra-op threads before
+     * the overhead table prints no ratio: a rate moves by up to 15% between windows on a shared 2-core machine, so two
+     * honest measurements can differ by about that much each way.
      */
     private static final double BASELINE_TOLERANCE = 0.25;
     /**
-     * The least share of the cores this process must keep busy in a window for its wall rate to
-     * count: every window's work is CPU-bound, so on a quiet machine only the load generator, a small
-     * share, takes cores from it; below this, the window's candidates/s measured whatever else ran too.
+     * The least share of the cores this process must keep busy in a window for its wall rate to count: every window's
+     * work is CPU-bound, so on a quiet machine only the load generator, a small share, takes cores from it; below this,
+     * the window's candidates/s measured whatever else ran too.
      */
     private static final double MIN_CORES_SHARE = 0.85;
 
@@ -125,7 +126,9 @@ public final class ServingBenchmark {
             // JIT, native library and caches warm before anything is recorded, whichever sections run.
             bench.load(8, 0);
             if (sections.contains("overhead")) {
-                bench.overhead(ModelFolder.load(models.resolve(Integer.toString(base))), ScoringThreads.of(CpuSettings.from(ConfigFactory.load())));
+                bench.overhead(
+                        ModelFolder.load(models.resolve(Integer.toString(base))),
+                        ScoringThreads.of(CpuSettings.from(ConfigFactory.load())));
             }
             if (sections.contains("batching")) {
                 bench.batching();
@@ -144,10 +147,11 @@ public final class ServingBenchmark {
     // ---- platform overhead ---------------------------------------------------------------
 
     /**
-     * What one measurement window saw: candidates scored, batches, this process's CPU time, the
-     * part of it on the scheduler's CPU scoring workers ({@code adsml-cpuN-wM}) and the wall time.
+     * What one measurement window saw: candidates scored, batches, this process's CPU time, the part of it on the
+     * scheduler's CPU scoring workers ({@code adsml-cpuN-wM}) and the wall time.
      */
-    private record Window(long candidates, long batches, double cpuSeconds, double scoringCpuSeconds, double wallSeconds) {
+    private record Window(
+            long candidates, long batches, double cpuSeconds, double scoringCpuSeconds, double wallSeconds) {
         double perSecond() {
             return candidates / wallSeconds;
         }
@@ -167,8 +171,8 @@ public final class ServingBenchmark {
     }
 
     /**
-     * The server's CPU scoring threads: its workers (one per core unless configured) and PyTorch's
-     * intra-op threads inside each; the raw scorer and JMH's check run with the same.
+     * The server's CPU scoring threads: its workers (one per core unless configured) and PyTorch's intra-op threads
+     * inside each; the raw scorer and JMH's check run with the same.
      */
     private record ScoringThreads(int workers, int intraOp) {
         static ScoringThreads of(CpuSettings cpu) {
@@ -182,13 +186,12 @@ public final class ServingBenchmark {
     }
 
     /**
-     * Candidates/s of the pipeline with and without HTTP and of the raw scorer, each over the same
-     * window after the same warm-up. Two ratios: by wall clock (what 2 cores deliver, the load
-     * generator included) and by this process's CPU time (what the platform costs per candidate).
-     * The HTTP load runs in a separate process, so its CPU is not charged to the server; in-process
-     * callers are threads of this process, which only block on a future. No ratio is printed unless
-     * every window had the cores to itself and JMH, in a JVM of its own, confirms the raw rates they
-     * all divide by.
+     * Candidates/s of the pipeline with and without HTTP and of the raw scorer, each over the same window after the
+     * same warm-up. Two ratios: by wall clock (what 2 cores deliver, the load generator included) and by this process's
+     * CPU time (what the platform costs per candidate). The HTTP load runs in a separate process, so its CPU is not
+     * charged to the server; in-process callers are threads of this process, which only block on a future. No ratio is
+     * printed unless every window had the cores to itself and JMH, in a JVM of its own, confirms the raw rates they all
+     * divide by.
      */
     private void overhead(Model model, ScoringThreads threads) throws Exception {
         setScheduler(DEFAULT_BATCH_ROWS, DEFAULT_DELAY_MS);
@@ -225,7 +228,8 @@ public final class ServingBenchmark {
         boolean ratios = everyWindowHadTheCores(rows) & baselineAgreesWithJmh(model.spec(), threads, raw1000, rawMean);
         line("");
         if (ratios) {
-            line("| path | mean batch | candidates/s | / raw at 1000 | / raw at %d | candidates per CPU-s | / raw at 1000 | / raw at %d | scoring / other CPU |",
+            line(
+                    "| path | mean batch | candidates/s | / raw at 1000 | / raw at %d | candidates per CPU-s | / raw at 1000 | / raw at %d | scoring / other CPU |",
                     meanBatch, meanBatch);
             line("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         } else {
@@ -234,17 +238,17 @@ public final class ServingBenchmark {
         }
         rows.forEach((name, w) -> row(name, w, raw1000, rawMean, ratios));
         if (wrk == null) {
-            line("| pipeline through HTTP (`wrk`) | not run: wrk is not installed (`apt-get install wrk`) |%s",
+            line(
+                    "| pipeline through HTTP (`wrk`) | not run: wrk is not installed (`apt-get install wrk`) |%s",
                     " |".repeat(ratios ? 7 : 3));
         }
         line("");
     }
 
     /**
-     * Whether this process kept at least {@link #MIN_CORES_SHARE} of the cores busy in every window.
-     * A wall ratio is the ratio of the two windows' shares of the cores times their ratio per
-     * CPU-second, so on a shared machine a raw window that got half the cores doubles every wall
-     * ratio, and per-CPU figures cannot show it.
+     * Whether this process kept at least {@link #MIN_CORES_SHARE} of the cores busy in every window. A wall ratio is
+     * the ratio of the two windows' shares of the cores times their ratio per CPU-second, so on a shared machine a raw
+     * window that got half the cores doubles every wall ratio, and per-CPU figures cannot show it.
      */
     private boolean everyWindowHadTheCores(Map<String, Window> windows) {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -256,15 +260,26 @@ public final class ServingBenchmark {
             }
         });
         if (starved.isEmpty()) {
-            line("Quiet-machine check: this process kept %.2f-%.2f of the %d cores busy in every window (at least %.2f needed).",
-                    windows.values().stream().mapToDouble(Window::busyCores).min().orElse(0),
-                    windows.values().stream().mapToDouble(Window::busyCores).max().orElse(0), cores, needed);
+            line(
+                    "Quiet-machine check: this process kept %.2f-%.2f of the %d cores busy in every window (at least %.2f needed).",
+                    windows.values().stream()
+                            .mapToDouble(Window::busyCores)
+                            .min()
+                            .orElse(0),
+                    windows.values().stream()
+                            .mapToDouble(Window::busyCores)
+                            .max()
+                            .orElse(0),
+                    cores,
+                    needed);
             line("");
             return true;
         }
-        line("**No ratios**: in these windows this process kept fewer than %.2f of the %d cores busy, so something else", needed,
-                cores);
-        line("(another process, or a load generator heavier than today's) had the rest, and the wall rates measured it too:");
+        line(
+                "**No ratios**: in these windows this process kept fewer than %.2f of the %d cores busy, so something else",
+                needed, cores);
+        line(
+                "(another process, or a load generator heavier than today's) had the rest, and the wall rates measured it too:");
         line("");
         // Rounded down, so that a window just under the bar never reads as on it.
         starved.forEach((name, busy) -> line("- %s: %.2f", name, Math.floor(busy * 100) / 100));
@@ -273,23 +288,27 @@ public final class ServingBenchmark {
     }
 
     /**
-     * Whether the raw scorer's rates at batch 1000 and at the mean batch are within
-     * {@link #BASELINE_TOLERANCE} of JMH's {@link ScorerBenchmark} run with the same batches,
-     * threads and intra-op threads on the preset of the same shape, in a JVM of its own: the raw
-     * windows run inside the server's process, so nothing else vouches for them. Says which, with
-     * both figures, either way.
+     * Whether the raw scorer's rates at batch 1000 and at the mean batch are within {@link #BASELINE_TOLERANCE} of
+     * JMH's {@link ScorerBenchmark} run with the same batches, threads and intra-op threads on the preset of the same
+     * shape, in a JVM of its own: the raw windows run inside the server's process, so nothing else vouches for them.
+     * Says which, with both figures, either way.
      */
-    private boolean baselineAgreesWithJmh(ModelSpec spec, ScoringThreads threads, Window raw1000, Window rawMean) throws Exception {
+    private boolean baselineAgreesWithJmh(ModelSpec spec, ScoringThreads threads, Window raw1000, Window rawMean)
+            throws Exception {
         Optional<ModelPreset> preset = presetOf(spec);
         if (preset.isEmpty()) {
-            line("**No ratios**: the raw scorer's rates could not be checked, since no JMH preset has this model's shape (%s).",
-                    spec.architecture() + ", " + spec.embeddingDim() + "-dim embeddings, " + spec.crossLayers() + " cross layers, MLP "
-                            + spec.mlp());
+            line(
+                    "**No ratios**: the raw scorer's rates could not be checked, since no JMH preset has this model's shape (%s).",
+                    spec.architecture() + ", " + spec.embeddingDim() + "-dim embeddings, " + spec.crossLayers()
+                            + " cross layers, MLP " + spec.mlp());
             return false;
         }
-        Map<Integer, Double> jmh = jmhCandidatesPerSecond(preset.get(), threads, (int) raw1000.meanBatch(), (int) rawMean.meanBatch());
+        Map<Integer, Double> jmh =
+                jmhCandidatesPerSecond(preset.get(), threads, (int) raw1000.meanBatch(), (int) rawMean.meanBatch());
         String name = preset.get().name().toLowerCase();
-        line("Baseline check: JMH's ScorerBenchmark (preset %s, %s, in a JVM of its own), which the raw rates must", name, threads);
+        line(
+                "Baseline check: JMH's ScorerBenchmark (preset %s, %s, in a JVM of its own), which the raw rates must",
+                name, threads);
         line("be within %.0f%% of for any ratio to be printed:", BASELINE_TOLERANCE * 100);
         line("");
         boolean agree = true;
@@ -298,15 +317,20 @@ public final class ServingBenchmark {
             double ratio = raw.perSecond() / jmh.get(batch);
             boolean within = Math.abs(ratio - 1) <= BASELINE_TOLERANCE;
             agree &= within;
-            line("- batch %d: raw %,.0f candidates/s, JMH %,.0f: raw / JMH %.2f, %s", batch, raw.perSecond(), jmh.get(batch), ratio,
-                    within ? "agree" : "**disagree**");
+            line(
+                    "- batch %d: raw %,.0f candidates/s, JMH %,.0f: raw / JMH %.2f, %s",
+                    batch, raw.perSecond(), jmh.get(batch), ratio, within ? "agree" : "**disagree**");
         }
         if (!agree) {
             line("");
-            line("**No ratios**: the raw scorer's baseline disagrees with JMH's, so a ratio against it would say nothing");
-            line("about the platform. Is the machine quiet? JMH alone: `tests/bench ScorerBenchmark -p backend=djl -p preset=%s", name);
-            line("-p batch=1000 -t %d -jvmArgsAppend \"-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=%d\"`.", threads.workers(),
-                    threads.intraOp());
+            line(
+                    "**No ratios**: the raw scorer's baseline disagrees with JMH's, so a ratio against it would say nothing");
+            line(
+                    "about the platform. Is the machine quiet? JMH alone: `tests/bench ScorerBenchmark -p backend=djl -p preset=%s",
+                    name);
+            line(
+                    "-p batch=1000 -t %d -jvmArgsAppend \"-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=%d\"`.",
+                    threads.workers(), threads.intraOp());
         }
         return agree;
     }
@@ -315,8 +339,12 @@ public final class ServingBenchmark {
     private static Optional<ModelPreset> presetOf(ModelSpec spec) {
         for (ModelPreset p : ModelPreset.values()) {
             ModelSpec s = p.spec(spec.name(), spec.version());
-            if (spec.architecture() == Architecture.DCN && s.schema().equals(spec.schema()) && s.embeddingDim() == spec.embeddingDim()
-                    && s.crossLayers() == spec.crossLayers() && s.mlp().equals(spec.mlp()) && s.heads().equals(spec.heads())) {
+            if (spec.architecture() == Architecture.DCN
+                    && s.schema().equals(spec.schema())
+                    && s.embeddingDim() == spec.embeddingDim()
+                    && s.crossLayers() == spec.crossLayers()
+                    && s.mlp().equals(spec.mlp())
+                    && s.heads().equals(spec.heads())) {
                 return Optional.of(p);
             }
         }
@@ -327,9 +355,10 @@ public final class ServingBenchmark {
      * JMH's candidates/s of the DJL scorer at each batch, forked with {@code -Dai.djl.pytorch.num_threads}: its
      * defaults (one thread, PyTorch's intra-op pool at all cores) are not the configuration the server scores with.
      */
-    private static Map<Integer, Double> jmhCandidatesPerSecond(ModelPreset preset, ScoringThreads threads, int... batches)
-            throws Exception {
-        String[] batchParams = Arrays.stream(batches).distinct().mapToObj(Integer::toString).toArray(String[]::new);
+    private static Map<Integer, Double> jmhCandidatesPerSecond(
+            ModelPreset preset, ScoringThreads threads, int... batches) throws Exception {
+        String[] batchParams =
+                Arrays.stream(batches).distinct().mapToObj(Integer::toString).toArray(String[]::new);
         var options = new OptionsBuilder()
                 .include(Pattern.quote(ScorerBenchmark.class.getName() + ".score") + "$")
                 .param("backend", "djl")
@@ -338,13 +367,17 @@ public final class ServingBenchmark {
                 .threads(threads.workers())
                 .forks(1)
                 .jvmArgsAppend("-Dai.djl.offline=true", "-Xmx6g", "-Dai.djl.pytorch.num_threads=" + threads.intraOp())
-                .warmupIterations(2).warmupTime(TimeValue.seconds(2))
-                .measurementIterations(3).measurementTime(TimeValue.seconds(2))
+                .warmupIterations(2)
+                .warmupTime(TimeValue.seconds(2))
+                .measurementIterations(3)
+                .measurementTime(TimeValue.seconds(2))
                 .verbosity(VerboseMode.SILENT)
                 .build();
         Map<Integer, Double> rates = new HashMap<>();
         for (RunResult r : new Runner(options).run()) {
-            rates.put(Integer.parseInt(r.getParams().getParam("batch")), r.getSecondaryResults().get("candidates").getScore());
+            rates.put(
+                    Integer.parseInt(r.getParams().getParam("batch")),
+                    r.getSecondaryResults().get("candidates").getScore());
         }
         return rates;
     }
@@ -354,16 +387,17 @@ public final class ServingBenchmark {
     }
 
     /**
-     * HTTP load, unmeasured, until the JIT has compiled what a request runs. Pekko's HTTP and IO code
-     * keeps C2 busy for about two minutes of load, where the warm-up requests only reach the actors:
-     * under wrk on the jar, C2 took 5.0, 1.8, 0.9, 0.2 and then 0.03 s of CPU per 30 s window (a
-     * tenth of the platform's own CPU per request at 60-90 s). The overhead is measured after that,
-     * in the steady state a serving process spends its life in.
+     * HTTP load, unmeasured, until the JIT has compiled what a request runs. Pekko's HTTP and IO code keeps C2 busy for
+     * about two minutes of load, where the warm-up requests only reach the actors: under wrk on the jar, C2 took 5.0,
+     * 1.8, 0.9, 0.2 and then 0.03 s of CPU per 30 s window (a tenth of the platform's own CPU per request at 60-90 s).
+     * The overhead is measured after that, in the steady state a serving process spends its life in.
      */
     private void settleJit() throws Exception {
         List<String> command = wrkAvailable() ? wrkCommand(8, JIT_SETTLE) : adsmlLoadCommand(8, JIT_SETTLE);
         Process child = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (!child.waitFor(JIT_SETTLE.toSeconds() + 30, TimeUnit.SECONDS)) {
             child.destroy();
             throw new IllegalStateException(command.get(0) + " did not finish the JIT warm-up");
@@ -371,16 +405,25 @@ public final class ServingBenchmark {
     }
 
     /**
-     * One table row, with its ratios to the raw scorer or without any; the mean batch is the path's
-     * own (scored candidates over batches), which the pooled ratio hides.
+     * One table row, with its ratios to the raw scorer or without any; the mean batch is the path's own (scored
+     * candidates over batches), which the pooled ratio hides.
      */
     private void row(String name, Window w, Window raw1000, Window rawMean, boolean ratios) {
         double perThousand = 1e6 / Math.max(1, w.candidates());
-        String split = "%.2f / %.2f".formatted(w.scoringCpuSeconds() * perThousand, (w.cpuSeconds() - w.scoringCpuSeconds()) * perThousand);
+        String split = "%.2f / %.2f"
+                .formatted(w.scoringCpuSeconds() * perThousand, (w.cpuSeconds() - w.scoringCpuSeconds()) * perThousand);
         if (ratios) {
-            line("| %s | %,d | %,.0f | %.2f | %.2f | %,.0f | %.2f | %.2f | %s |", name, w.meanBatch(), w.perSecond(),
-                    w.perSecond() / raw1000.perSecond(), w.perSecond() / rawMean.perSecond(), w.perCpuSecond(),
-                    w.perCpuSecond() / raw1000.perCpuSecond(), w.perCpuSecond() / rawMean.perCpuSecond(), split);
+            line(
+                    "| %s | %,d | %,.0f | %.2f | %.2f | %,.0f | %.2f | %.2f | %s |",
+                    name,
+                    w.meanBatch(),
+                    w.perSecond(),
+                    w.perSecond() / raw1000.perSecond(),
+                    w.perSecond() / rawMean.perSecond(),
+                    w.perCpuSecond(),
+                    w.perCpuSecond() / raw1000.perCpuSecond(),
+                    w.perCpuSecond() / rawMean.perCpuSecond(),
+                    split);
         } else {
             line("| %s | %,d | %,.0f | %,.0f | %s |", name, w.meanBatch(), w.perSecond(), w.perCpuSecond(), split);
         }
@@ -388,34 +431,61 @@ public final class ServingBenchmark {
 
     private List<String> adsmlLoadCommand(int clients, Duration duration) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "-cp", System.getProperty("java.class.path"), "adsml.cli.Main", "load",
-                "--url", api.toString(), "--clients", Integer.toString(clients), "--duration", duration.toSeconds() + "s",
-                "--warmup", "0s", "--json");
+        return List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "adsml.cli.Main",
+                "load",
+                "--url",
+                api.toString(),
+                "--clients",
+                Integer.toString(clients),
+                "--duration",
+                duration.toSeconds() + "s",
+                "--warmup",
+                "0s",
+                "--json");
     }
 
     private static boolean wrkAvailable() {
         try {
-            return new ProcessBuilder("wrk", "--version").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() >= 0;
+            return new ProcessBuilder("wrk", "--version")
+                            .redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .start()
+                            .waitFor()
+                    >= 0;
         } catch (Exception e) {
             return false;
         }
     }
 
-    /** wrk with {@code tests/rank.lua}, which posts the same requests as {@code adsml load}: rotating users and hours. */
+    /**
+     * wrk with {@code tests/rank.lua}, which posts the same requests as {@code adsml load}: rotating users and hours.
+     */
     private List<String> wrkCommand(int connections, Duration duration) {
         Path script = Path.of("tests", "rank.lua"); // tests/bench-serving runs from the repository's root
         if (!Files.isRegularFile(script)) {
-            throw new IllegalStateException(script.toAbsolutePath() + " not found: run the benchmark through tests/bench-serving");
+            throw new IllegalStateException(
+                    script.toAbsolutePath() + " not found: run the benchmark through tests/bench-serving");
         }
-        return List.of("wrk", "-t1", "-c" + connections, "-d" + duration.toSeconds() + "s", "-s", script.toString(),
+        return List.of(
+                "wrk",
+                "-t1",
+                "-c" + connections,
+                "-d" + duration.toSeconds() + "s",
+                "-s",
+                script.toString(),
                 api.toString());
     }
 
     /** Closed-loop HTTP load from a child process, measured on the server's side. */
     private Window httpFromChildProcess(List<String> command) throws Exception {
         Process child = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
             // The child's JVM start-up is part of the warm-up; the window opens once rows flow.
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -442,8 +512,14 @@ public final class ServingBenchmark {
             SplittableRandom random = new SplittableRandom(c);
             threads.add(started(() -> {
                 while (!stop.get()) {
-                    RankQuery q = new RankQuery(random.nextInt(50_000), random.nextInt(10), random.nextInt(3),
-                            new Context(random.nextInt(4), random.nextInt(24), 0), 5, Ticker.SYSTEM.nanos() + 200_000_000L, false);
+                    RankQuery q = new RankQuery(
+                            random.nextInt(50_000),
+                            random.nextInt(10),
+                            random.nextInt(3),
+                            new Context(random.nextInt(4), random.nextInt(24), 0),
+                            5,
+                            Ticker.SYSTEM.nanos() + 200_000_000L,
+                            false);
                     try {
                         server.rank(q).toCompletableFuture().get();
                     } catch (Exception e) {
@@ -463,9 +539,8 @@ public final class ServingBenchmark {
     }
 
     /**
-     * The raw engine under the same resources as the server's scoring: one thread per CPU worker,
-     * each scoring the same batch in a loop, PyTorch's intra-op threads as the server set them (a
-     * setting of the whole process).
+     * The raw engine under the same resources as the server's scoring: one thread per CPU worker, each scoring the same
+     * batch in a loop, PyTorch's intra-op threads as the server set them (a setting of the whole process).
      */
     private static Window rawScorer(Model model, int rows, ScoringThreads threads) throws Exception {
         FeatureBatch batch = RandomFeatures.batch(model.spec().schema(), rows, 3);
@@ -474,13 +549,15 @@ public final class ServingBenchmark {
         try (DjlScorer scorer = DjlScorer.of(model)) {
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads.workers(); t++) {
-                Thread worker = new Thread(() -> {
-                    float[] out = new float[rows * model.spec().heads().size()];
-                    while (!stop.get()) {
-                        scorer.score(batch, out);
-                        scored.addAndGet(rows);
-                    }
-                }, "raw-scorer-" + t);
+                Thread worker = new Thread(
+                        () -> {
+                            float[] out = new float[rows * model.spec().heads().size()];
+                            while (!stop.get()) {
+                                scorer.score(batch, out);
+                                scored.addAndGet(rows);
+                            }
+                        },
+                        "raw-scorer-" + t);
                 worker.start();
                 workers.add(worker);
             }
@@ -498,7 +575,9 @@ public final class ServingBenchmark {
     private long[] scoredOnServer() {
         try {
             JsonNode stats = schedulerStats();
-            return new long[] {stats.get("rowsScored").asLong(), stats.get("batches").asLong()};
+            return new long[] {
+                stats.get("rowsScored").asLong(), stats.get("batches").asLong()
+            };
         } catch (Exception e) {
             throw new IllegalStateException("scheduler stats unavailable", e);
         }
@@ -516,10 +595,14 @@ public final class ServingBenchmark {
         long cpu1 = CPU.getProcessCpuTime();
         long scoring1 = scoringWorkersCpuNanos();
         long t1 = System.nanoTime();
-        return new Window(c1[0] - c0[0], c1[1] - c0[1], (cpu1 - cpu0) / 1e9, (scoring1 - scoring0) / 1e9, (t1 - t0) / 1e9);
+        return new Window(
+                c1[0] - c0[0], c1[1] - c0[1], (cpu1 - cpu0) / 1e9, (scoring1 - scoring0) / 1e9, (t1 - t0) / 1e9);
     }
 
-    /** CPU time of the scheduler's CPU workers (they outlive every window) plus the raw scorer's threads, which share the name. */
+    /**
+     * CPU time of the scheduler's CPU workers (they outlive every window) plus the raw scorer's threads, which share
+     * the name.
+     */
     private static long scoringWorkersCpuNanos() {
         long sum = 0;
         for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
@@ -534,12 +617,14 @@ public final class ServingBenchmark {
 
     private void batching() throws Exception {
         line("## Dynamic batching against one request per batch (closed loop, 1000 candidates per request)");
-        line("Greedy: a batch leaves as soon as a worker is free (maxQueueDelay 0), taking what queued meanwhile, up to 4096 rows;");
+        line(
+                "Greedy: a batch leaves as soon as a worker is free (maxQueueDelay 0), taking what queued meanwhile, up to 4096 rows;");
         line("2 ms window: it also waits up to 2 ms to fill; one per batch: maxBatchRows 1000.");
         line("");
         line("QPS counts 200s only; shed (503) requests are counted apart.");
         line("");
-        line("| clients | greedy QPS | p99 ms | shed | 2 ms window QPS | p99 ms | shed | one per batch QPS | p99 ms | shed | greedy / one per batch |");
+        line(
+                "| clients | greedy QPS | p99 ms | shed | 2 ms window QPS | p99 ms | shed | one per batch QPS | p99 ms | shed | greedy / one per batch |");
         line("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (int clients : new int[] {1, 8, 32}) {
             setScheduler(4096, 0.0);
@@ -548,8 +633,18 @@ public final class ServingBenchmark {
             LoadReport window = load(clients, 0);
             setScheduler(1000, 0.0);
             LoadReport single = load(clients, 0);
-            line("| %d | %.1f | %.1f | %d | %.1f | %.1f | %d | %.1f | %.1f | %d | %.2f |", clients, goodput(greedy), greedy.p99Ms(),
-                    shed(greedy), goodput(window), window.p99Ms(), shed(window), goodput(single), single.p99Ms(), shed(single),
+            line(
+                    "| %d | %.1f | %.1f | %d | %.1f | %.1f | %d | %.1f | %.1f | %d | %.2f |",
+                    clients,
+                    goodput(greedy),
+                    greedy.p99Ms(),
+                    shed(greedy),
+                    goodput(window),
+                    window.p99Ms(),
+                    shed(window),
+                    goodput(single),
+                    single.p99Ms(),
+                    shed(single),
                     goodput(greedy) / goodput(single));
         }
         setScheduler(DEFAULT_BATCH_ROWS, DEFAULT_DELAY_MS);
@@ -588,7 +683,9 @@ public final class ServingBenchmark {
                 Files.writeString(models.resolve(v + "/model.json"), "{\"format\": 1, \"name\": ");
             } else if (i == 8) {
                 byte[] weights = Files.readAllBytes(models.resolve(v + "/weights.safetensors"));
-                Files.write(models.resolve(v + "/weights.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
+                Files.write(
+                        models.resolve(v + "/weights.safetensors"),
+                        java.util.Arrays.copyOf(weights, weights.length / 2));
             }
             versions.add(v);
         }
@@ -632,7 +729,8 @@ public final class ServingBenchmark {
     }
 
     /** Fixed-rate rank requests, each recorded as {start nanos, latency nanos from the intended start, status}. */
-    private void openLoop(double qps, Duration duration, ConcurrentLinkedQueue<long[]> samples, CountDownLatch finished) {
+    private void openLoop(
+            double qps, Duration duration, ConcurrentLinkedQueue<long[]> samples, CountDownLatch finished) {
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
         java.util.concurrent.ExecutorService senders = Executors.newFixedThreadPool(32);
         long period = (long) (1e9 / qps);
@@ -642,20 +740,29 @@ public final class ServingBenchmark {
         CountDownLatch all = new CountDownLatch((int) count);
         for (long i = 0; i < count; i++) {
             long due = start + i * period;
-            String body = "{\"userId\":\"u" + random.nextInt(50_000) + "\",\"context\":{\"surface\":\"home_feed\",\"device\":\"ios\","
-                    + "\"country\":\"US\",\"hour\":" + random.nextInt(24) + "},\"slots\":5,\"deadlineMs\":200}";
-            timer.schedule(() -> senders.execute(() -> {
-                int status;
-                try {
-                    status = http.send(HttpRequest.newBuilder(api.resolve("/v1/rank")).timeout(Duration.ofSeconds(2))
-                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
-                } catch (Exception e) {
-                    status = -1;
-                }
-                samples.add(new long[] {due, System.nanoTime() - due, status});
-                all.countDown();
-            }), due - System.nanoTime(), TimeUnit.NANOSECONDS);
+            String body = "{\"userId\":\"u" + random.nextInt(50_000)
+                    + "\",\"context\":{\"surface\":\"home_feed\",\"device\":\"ios\"," + "\"country\":\"US\",\"hour\":"
+                    + random.nextInt(24) + "},\"slots\":5,\"deadlineMs\":200}";
+            timer.schedule(
+                    () -> senders.execute(() -> {
+                        int status;
+                        try {
+                            status = http.send(
+                                            HttpRequest.newBuilder(api.resolve("/v1/rank"))
+                                                    .timeout(Duration.ofSeconds(2))
+                                                    .header("Content-Type", "application/json")
+                                                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.discarding())
+                                    .statusCode();
+                        } catch (Exception e) {
+                            status = -1;
+                        }
+                        samples.add(new long[] {due, System.nanoTime() - due, status});
+                        all.countDown();
+                    }),
+                    due - System.nanoTime(),
+                    TimeUnit.NANOSECONDS);
         }
         try {
             all.await(duration.toSeconds() + 30, TimeUnit.SECONDS);
@@ -691,7 +798,10 @@ public final class ServingBenchmark {
 
     private void setScheduler(int maxBatchRows, double maxQueueDelayMs) throws Exception {
         String body = "{\"maxBatchRows\":" + maxBatchRows + ",\"maxQueueDelayMs\":" + maxQueueDelayMs + "}";
-        HttpResponse<String> r = http.send(adminRequest("/admin/api/scheduler").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse<String> r = http.send(
+                adminRequest("/admin/api/scheduler")
+                        .PUT(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException("scheduler knobs refused: " + r.body());
@@ -703,18 +813,25 @@ public final class ServingBenchmark {
     }
 
     private JsonNode schedulerStats() throws Exception {
-        HttpResponse<String> r = http.send(adminRequest("/admin/api/scheduler").GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(adminRequest("/admin/api/scheduler").GET().build(), HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body()).get("stats");
     }
 
     private int adminPost(String path) throws Exception {
-        return http.send(adminRequest(path).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
+        return http.send(
+                        adminRequest(path)
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     private HttpRequest.Builder adminRequest(String path) {
-        return HttpRequest.newBuilder(admin.resolve(path)).timeout(Duration.ofMinutes(5))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
+        return HttpRequest.newBuilder(admin.resolve(path))
+                .timeout(Duration.ofMinutes(5))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
     }
 
     private void line(String format, Object... args) {

@@ -28,13 +28,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What the admin web UI stands on, on a real server: the UI's files on the admin listener, the
- * overview's time series after traffic, an ad's live counters, pausing and resuming, users, the
- * versions on disk, and the debug rank answer that the explainer shows.
+ * What the admin web UI stands on, on a real server: the UI's files on the admin listener, the overview's time series
+ * after traffic, an ad's live counters, pausing and resuming, users, the versions on disk, and the debug rank answer
+ * that the explainer shows.
  */
 class AdminConsoleApiTest {
     @TempDir
     static Path data;
+
     private static AdsmlServer server;
     private static Client client;
 
@@ -62,7 +63,8 @@ class AdminConsoleApiTest {
         Response page = adminGetWithoutToken("/admin/");
         assertEquals(200, page.status(), page::toString);
         assertTrue(page.contentType().startsWith("text/html"), page::contentType);
-        Matcher script = Pattern.compile("<script[^>]*src=\"(/admin/assets/[^\"]+\\.js)\"").matcher(page.body());
+        Matcher script = Pattern.compile("<script[^>]*src=\"(/admin/assets/[^\"]+\\.js)\"")
+                .matcher(page.body());
         assertTrue(script.find(), () -> "no script in " + page.body());
         Response js = adminGetWithoutToken(script.group(1));
         assertEquals(200, js.status(), js::toString);
@@ -82,11 +84,19 @@ class AdminConsoleApiTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/admin/api/overview", "/admin/api/vocabulary", "/admin/api/users?limit=3", "/admin/api/users/u1",
-        "/admin/api/ads/1/counters", "/admin/api/ads/busiest"})
+    @ValueSource(
+            strings = {
+                "/admin/api/overview",
+                "/admin/api/vocabulary",
+                "/admin/api/users?limit=3",
+                "/admin/api/users/u1",
+                "/admin/api/ads/1/counters",
+                "/admin/api/ads/busiest"
+            })
     void everyConsoleRoute_wantsTheToken(String path) {
         assertError(adminGetWithoutToken(path), 401, "admin token");
-        Response wrong = client.adminSend(client.adminRequest(path).header("Authorization", "Bearer nope").GET());
+        Response wrong = client.adminSend(
+                client.adminRequest(path).header("Authorization", "Bearer nope").GET());
         assertError(wrong, 401, "admin token");
     }
 
@@ -98,11 +108,18 @@ class AdminConsoleApiTest {
             Response r = client.rank(rankBody("u" + (i % 50), 3, 1000, false));
             assertEquals(200, r.status(), r::toString);
             for (JsonNode ad : r.json().path("ads")) {
-                events.add(event("impression", r.json().path("requestId").asText(), ad.path("adId").asInt(), 0.001));
+                events.add(event(
+                        "impression",
+                        r.json().path("requestId").asText(),
+                        ad.path("adId").asInt(),
+                        0.001));
             }
         }
         events.add(event("click", "r1", events.get(0).get("adId"), 0.25));
-        assertEquals(200, client.post("/v1/events", ServingFixture.json(Map.of("events", events))).status());
+        assertEquals(
+                200,
+                client.post("/v1/events", ServingFixture.json(Map.of("events", events)))
+                        .status());
         Thread.sleep(2500); // the sampler takes a point a second: two points at least cover the traffic
 
         Response r = client.adminGet("/admin/api/overview");
@@ -114,7 +131,8 @@ class AdminConsoleApiTest {
         boolean ctr = false;
         for (JsonNode point : body.path("series")) {
             seenRequests += point.path("requestsPerSec").asDouble();
-            latency |= point.path("p99Ms").asDouble(0) > 0 && point.path("p50Ms").asDouble() <= point.path("p99Ms").asDouble();
+            latency |= point.path("p99Ms").asDouble(0) > 0
+                    && point.path("p50Ms").asDouble() <= point.path("p99Ms").asDouble();
             stages |= point.path("stageMs").path("scoring").isNumber();
             ctr |= point.path("ctr").isNumber();
         }
@@ -153,15 +171,30 @@ class AdminConsoleApiTest {
         }
         events.add(event("click", "c0", ad, 0.5));
         events.add(event("conversion", "c0", ad, 3.0));
-        assertEquals(200, client.post("/v1/events", ServingFixture.json(Map.of("events", events))).status());
+        assertEquals(
+                200,
+                client.post("/v1/events", ServingFixture.json(Map.of("events", events)))
+                        .status());
 
         JsonNode after = client.adminGet("/admin/api/ads/" + ad + "/counters").json();
-        assertEquals(before.json().path("impressions").asLong() + 200, after.path("impressions").asLong(), after::toString);
-        assertEquals(before.json().path("clicks").asLong() + 1, after.path("clicks").asLong(), after::toString);
-        assertEquals(before.json().path("conversions").asLong() + 1, after.path("conversions").asLong(), after::toString);
-        assertEquals(before.json().path("spend").asDouble() + 3.5, after.path("spend").asDouble(), 1e-9, after::toString);
+        assertEquals(
+                before.json().path("impressions").asLong() + 200,
+                after.path("impressions").asLong(),
+                after::toString);
+        assertEquals(
+                before.json().path("clicks").asLong() + 1, after.path("clicks").asLong(), after::toString);
+        assertEquals(
+                before.json().path("conversions").asLong() + 1,
+                after.path("conversions").asLong(),
+                after::toString);
+        assertEquals(
+                before.json().path("spend").asDouble() + 3.5,
+                after.path("spend").asDouble(),
+                1e-9,
+                after::toString);
 
-        JsonNode busiest = client.adminGet("/admin/api/ads/busiest?limit=3").json().path("ads");
+        JsonNode busiest =
+                client.adminGet("/admin/api/ads/busiest?limit=3").json().path("ads");
         assertEquals(ad, busiest.get(0).path("adId").asInt(), busiest::toString);
         assertError(client.adminGet("/admin/api/ads/999999/counters"), 404, "no ad 999999");
         assertError(client.adminGet("/admin/api/ads/busiest?limit=0"), 400, "limit");
@@ -177,7 +210,8 @@ class AdminConsoleApiTest {
         assertTrue(paused.json().path("paused").asBoolean(), paused::toString);
         try {
             assertTrue(client.get("/v1/ads/" + ad).json().path("paused").asBoolean(), "the public API shows the pause");
-            for (JsonNode served : client.rank(rankBody("u7", 5, 1000, false)).json().path("ads")) {
+            for (JsonNode served :
+                    client.rank(rankBody("u7", 5, 1000, false)).json().path("ads")) {
                 assertFalse(served.path("adId").asInt() == ad, "a paused ad is not served");
             }
         } finally {
@@ -185,7 +219,14 @@ class AdminConsoleApiTest {
             assertEquals(200, resumed.status(), resumed::toString);
             assertFalse(resumed.json().path("paused").asBoolean(), resumed::toString);
         }
-        assertEquals(ad, client.rank(rankBody("u7", 1, 1000, false)).json().path("ads").get(0).path("adId").asInt(),
+        assertEquals(
+                ad,
+                client.rank(rankBody("u7", 1, 1000, false))
+                        .json()
+                        .path("ads")
+                        .get(0)
+                        .path("adId")
+                        .asInt(),
                 "served again once resumed");
         assertError(client.adminPut("/admin/api/ads/" + ad + "/paused", "{\"paused\": \"yes\"}"), 400, "paused");
         assertError(client.adminPut("/admin/api/ads/" + ad + "/paused", "[]"), 400, "JSON object");
@@ -235,12 +276,13 @@ class AdminConsoleApiTest {
                 assertTrue(reason.startsWith("won slot " + ad.path("slot").asInt()), reason);
             } else {
                 assertTrue(c.path("slot").isNull() && c.path("price").isNull(), c::toString);
-                String expected = switch (outcome) {
-                    case "OUTBID" -> "outbid";
-                    case "BELOW_RESERVE" -> "reserve";
-                    case "OUT_OF_BUDGET" -> "budget";
-                    default -> throw new AssertionError("outcome " + outcome);
-                };
+                String expected =
+                        switch (outcome) {
+                            case "OUTBID" -> "outbid";
+                            case "BELOW_RESERVE" -> "reserve";
+                            case "OUT_OF_BUDGET" -> "budget";
+                            default -> throw new AssertionError("outcome " + outcome);
+                        };
                 assertTrue(reason.contains(expected) || reason.contains("not positive"), () -> outcome + ": " + reason);
             }
         }
@@ -248,6 +290,8 @@ class AdminConsoleApiTest {
 
         JsonNode cold = client.rank(rankBody("visitor", 3, 1000, true)).json();
         assertTrue(cold.path("debug").size() > 0, cold::toString);
-        cold.path("debug").forEach(c -> assertEquals("cold-start", c.path("retrievalSource").asText(), c::toString));
+        cold.path("debug")
+                .forEach(c ->
+                        assertEquals("cold-start", c.path("retrievalSource").asText(), c::toString));
     }
 }

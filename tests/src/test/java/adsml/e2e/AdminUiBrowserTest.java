@@ -26,10 +26,10 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
 /**
- * The admin web UI in a real browser (Debian's headless Chromium) against a real server on
- * loopback ports: sign-in, every page without console errors, charts drawn from live traffic,
- * a version activated from the Models page, the explainer's candidate table, pausing an ad.
- * Screenshots of every page, at 1280x800 and 1920x1080, land in {@code target/screenshots}.
+ * The admin web UI in a real browser (Debian's headless Chromium) against a real server on loopback ports: sign-in,
+ * every page without console errors, charts drawn from live traffic, a version activated from the Models page, the
+ * explainer's candidate table, pausing an ad. Screenshots of every page, at 1280x800 and 1920x1080, land in
+ * {@code target/screenshots}.
  */
 @Tag("browser")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -39,6 +39,7 @@ class AdminUiBrowserTest {
 
     @TempDir
     static Path data;
+
     private static AdsmlServer server;
     private static Client client;
     private static HeadlessChromium browser;
@@ -117,7 +118,10 @@ class AdminUiBrowserTest {
         assertTrue(error.getText().contains("refused"), error::getText);
         assertTrue(error.getText().contains("admin token"), error::getText);
         assertTrue(browser.findAll("nav.tabs").isEmpty(), "still signed out");
-        assertEquals(null, browser.script("return sessionStorage.getItem('adsml.adminToken')"), "a refused token is not kept");
+        assertEquals(
+                null,
+                browser.script("return sessionStorage.getItem('adsml.adminToken')"),
+                "a refused token is not kept");
         browser.screenshot(SHOTS.resolve("login-refused-1280x800.png"));
         browser.consoleErrors(); // the refused call's 401 is logged by the browser, as it should be
     }
@@ -131,8 +135,10 @@ class AdminUiBrowserTest {
             openPage(page);
             Thread.sleep(1500); // a refresh or two of the polling pages
             assertNoConsoleErrors(page);
-            assertTrue(browser.findAll("[role=alert]").isEmpty(),
-                    () -> page + " shows an error: " + browser.find("[role=alert]").getText());
+            assertTrue(
+                    browser.findAll("[role=alert]").isEmpty(),
+                    () -> page + " shows an error: "
+                            + browser.find("[role=alert]").getText());
         }
         openPage("models");
         assertEquals("ctr/1", browser.await("[data-testid=active-version]").getText());
@@ -156,14 +162,26 @@ class AdminUiBrowserTest {
                 }
                 return true;
             });
-            browser.await("requests/s shown", d -> d.findElement(By.cssSelector("[data-testid=tile-rps] .tile-value"))
-                    .getText().matches("[0-9.,]+") && !d.findElement(By.cssSelector("[data-testid=tile-rps] .tile-value"))
-                    .getText().equals("0.0") ? true : null);
+            browser.await(
+                    "requests/s shown",
+                    d -> d.findElement(By.cssSelector("[data-testid=tile-rps] .tile-value"))
+                                            .getText()
+                                            .matches("[0-9.,]+")
+                                    && !d.findElement(By.cssSelector("[data-testid=tile-rps] .tile-value"))
+                                            .getText()
+                                            .equals("0.0")
+                            ? true
+                            : null);
         } finally {
             traffic.join();
         }
         screenshots("overview");
-        for (String chart : List.of("Throughput", "Latency", "Time per stage (mean)", "CTR and revenue", "Batches",
+        for (String chart : List.of(
+                "Throughput",
+                "Latency",
+                "Time per stage (mean)",
+                "CTR and revenue",
+                "Batches",
                 "Batch sizes, last minute")) {
             // The page redraws every 1.5 s; the events behind the CTR can trail the requests by a point.
             browser.await(chart + " draws its series", d -> seriesPixels(chart) > 30 ? true : null);
@@ -178,8 +196,8 @@ class AdminUiBrowserTest {
     }
 
     /**
-     * Pixels of the chart's canvas in one of its series' colours (blue, amber, red, green): drawn
-     * lines or bars, not an empty frame. Any series counts: two series may overlap.
+     * Pixels of the chart's canvas in one of its series' colours (blue, amber, red, green): drawn lines or bars, not an
+     * empty frame. Any series counts: two series may overlap.
      */
     private static long seriesPixels(String chart) {
         Object count = browser.script("""
@@ -205,11 +223,33 @@ class AdminUiBrowserTest {
             }
             List<Map<String, Object>> events = new ArrayList<>();
             for (JsonNode ad : r.json().path("ads")) {
-                events.add(Map.of("type", "impression", "requestId", r.json().path("requestId").asText(), "userId", "u1",
-                        "adId", ad.path("adId").asInt(), "timestampMs", System.currentTimeMillis(), "cost", 0.002));
+                events.add(Map.of(
+                        "type",
+                        "impression",
+                        "requestId",
+                        r.json().path("requestId").asText(),
+                        "userId",
+                        "u1",
+                        "adId",
+                        ad.path("adId").asInt(),
+                        "timestampMs",
+                        System.currentTimeMillis(),
+                        "cost",
+                        0.002));
                 if (i % 5 == 0) {
-                    events.add(Map.of("type", "click", "requestId", r.json().path("requestId").asText(), "userId", "u1",
-                            "adId", ad.path("adId").asInt(), "timestampMs", System.currentTimeMillis(), "cost", 0.3));
+                    events.add(Map.of(
+                            "type",
+                            "click",
+                            "requestId",
+                            r.json().path("requestId").asText(),
+                            "userId",
+                            "u1",
+                            "adId",
+                            ad.path("adId").asInt(),
+                            "timestampMs",
+                            System.currentTimeMillis(),
+                            "cost",
+                            0.3));
                 }
             }
             if (!events.isEmpty()) {
@@ -241,9 +281,15 @@ class AdminUiBrowserTest {
         browser.find("[data-filter=WON]").click();
         List<WebElement> won = browser.findAll("table[data-testid=candidates] tbody tr[data-outcome=WON]");
         assertFalse(won.isEmpty(), "a winner among the candidates");
-        assertEquals(won.size(), browser.findAll("table[data-testid=candidates] tbody tr").size(), "only winners shown");
+        assertEquals(
+                won.size(),
+                browser.findAll("table[data-testid=candidates] tbody tr").size(),
+                "only winners shown");
         assertTrue(won.get(0).getText().contains("won slot"), won.get(0)::getText);
-        assertEquals(won.size(), browser.findAll("table[data-testid=winners] tbody tr").size(), "winners table");
+        assertEquals(
+                won.size(),
+                browser.findAll("table[data-testid=winners] tbody tr").size(),
+                "winners table");
         assertNoConsoleErrors("explain");
 
         // A wrong hour is named on the page, sends nothing, and takes the last answer away.
@@ -271,16 +317,32 @@ class AdminUiBrowserTest {
     void activatingAVersionOnTheModelsPage_changesTheVersionRankReports() throws Exception {
         signIn();
         openPage("models");
-        assertEquals("ctr/1", client.rank(rankBody("u1", 3, 1000, false)).json().path("modelVersion").asText());
+        assertEquals(
+                "ctr/1",
+                client.rank(rankBody("u1", 3, 1000, false))
+                        .json()
+                        .path("modelVersion")
+                        .asText());
 
         browser.await("tr[data-version='ctr/2'] [data-action=load]").click();
         browser.await("[data-testid=confirm]").click();
-        browser.await("tr[data-version='ctr/2'][data-state=READY] [data-action=activate]").click();
+        browser.await("tr[data-version='ctr/2'][data-state=READY] [data-action=activate]")
+                .click();
         browser.await("[data-testid=confirm]").click();
-        browser.await("activation reported", d -> d.findElement(By.cssSelector("[data-testid=outcome]")).getText()
-                .contains("ctr/2 is now active") ? true : null);
+        browser.await(
+                "activation reported",
+                d -> d.findElement(By.cssSelector("[data-testid=outcome]"))
+                                .getText()
+                                .contains("ctr/2 is now active")
+                        ? true
+                        : null);
 
-        assertEquals("ctr/2", client.rank(rankBody("u1", 3, 1000, false)).json().path("modelVersion").asText(),
+        assertEquals(
+                "ctr/2",
+                client.rank(rankBody("u1", 3, 1000, false))
+                        .json()
+                        .path("modelVersion")
+                        .asText(),
                 "rank requests are scored by the version activated in the UI");
         browser.await("tr[data-version='ctr/1'][data-state=READY]");
         assertNoConsoleErrors("models");
@@ -288,16 +350,31 @@ class AdminUiBrowserTest {
 
         browser.find("[data-action=rollback]").click();
         browser.await("[data-testid=confirm]").click();
-        browser.await("rollback reported", d -> d.findElement(By.cssSelector("[data-testid=outcome]")).getText()
-                .contains("ctr/1 is active again") ? true : null);
-        assertEquals("ctr/1", client.rank(rankBody("u1", 3, 1000, false)).json().path("modelVersion").asText());
+        browser.await(
+                "rollback reported",
+                d -> d.findElement(By.cssSelector("[data-testid=outcome]"))
+                                .getText()
+                                .contains("ctr/1 is active again")
+                        ? true
+                        : null);
+        assertEquals(
+                "ctr/1",
+                client.rank(rankBody("u1", 3, 1000, false))
+                        .json()
+                        .path("modelVersion")
+                        .asText());
     }
 
     @Test
     @Order(6)
     void adsPage_showsAnAd_andPausesAndResumesIt() throws Exception {
         signIn();
-        int ad = client.rank(rankBody("u9", 1, 1000, false)).json().path("ads").get(0).path("adId").asInt();
+        int ad = client.rank(rankBody("u9", 1, 1000, false))
+                .json()
+                .path("ads")
+                .get(0)
+                .path("adId")
+                .asInt();
         openPage("ads?id=" + ad);
         browser.await("[data-testid=ad-counters]");
         browser.await("[data-action=pause]").click();

@@ -21,12 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code POST /v1/events}: an accepted batch is on disk and stays there when the server is
- * stopped and started again on the same data folder; a batch with one bad event is refused whole.
+ * {@code POST /v1/events}: an accepted batch is on disk and stays there when the server is stopped and started again on
+ * the same data folder; a batch with one bad event is refused whole.
  */
 class EventLogRestartTest {
     @TempDir
     static Path data;
+
     private static AdsmlServer server;
     private static Client client;
 
@@ -83,8 +84,9 @@ class EventLogRestartTest {
             assertEquals(0.0, Double.parseDouble(fields[5]), "cost");
         }
 
-        Response more = client.post("/v1/events", ServingFixture.json(Map.of("events",
-                List.of(event("click", "req-3", "u12", 3, now + 4)))));
+        Response more = client.post(
+                "/v1/events",
+                ServingFixture.json(Map.of("events", List.of(event("click", "req-3", "u12", 3, now + 4)))));
         assertEquals(200, more.status(), more::toString);
         assertEquals(before + events.size() + 1, logLines().size(), "the restarted server appends, never truncates");
     }
@@ -96,15 +98,21 @@ class EventLogRestartTest {
         Map<String, Object> good = event("impression", "req-9", "u1", 5, now);
 
         Map<String, Object> unknownAd = event("click", "req-9", "u1", ServingFixture.ADS + 1000, now);
-        assertError(client.post("/v1/events", ServingFixture.json(Map.of("events", List.of(good, unknownAd)))),
-                400, "events[1].adId");
+        assertError(
+                client.post("/v1/events", ServingFixture.json(Map.of("events", List.of(good, unknownAd)))),
+                400,
+                "events[1].adId");
         Map<String, Object> unknownType = event("purchase", "req-9", "u1", 5, now);
-        assertError(client.post("/v1/events", ServingFixture.json(Map.of("events", List.of(good, good, unknownType)))),
-                400, "events[2].type");
+        assertError(
+                client.post("/v1/events", ServingFixture.json(Map.of("events", List.of(good, good, unknownType)))),
+                400,
+                "events[2].type");
         Map<String, Object> noTimestamp = new LinkedHashMap<>(good);
         noTimestamp.remove("timestampMs");
-        assertError(client.post("/v1/events", ServingFixture.json(Map.of("events", List.of(noTimestamp, good)))),
-                400, "events[0].timestampMs");
+        assertError(
+                client.post("/v1/events", ServingFixture.json(Map.of("events", List.of(noTimestamp, good)))),
+                400,
+                "events[0].timestampMs");
 
         assertEquals(before, logLines().size(), "a refused batch leaves nothing in events.log");
     }

@@ -24,10 +24,9 @@ import org.openqa.selenium.support.ui.ExpectedCondition;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Debian's Chromium, headless, driven through Debian's chromedriver (both named by path, so that
- * Selenium never looks for or downloads a browser of its own), with a fresh profile and none of
- * the background traffic that a closed network refuses. Collects the page's console errors and
- * takes screenshots.
+ * Debian's Chromium, headless, driven through Debian's chromedriver (both named by path, so that Selenium never looks
+ * for or downloads a browser of its own), with a fresh profile and none of the background traffic that a closed network
+ * refuses. Collects the page's console errors and takes screenshots.
  */
 final class HeadlessChromium implements AutoCloseable {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -48,7 +47,8 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** Skips the calling test unless both are installed (.ci/run installs them). */
     static void assumeInstalled() {
-        assumeTrue(installed(),
+        assumeTrue(
+                installed(),
                 "browser tests need Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER
                         + "): apt-get install chromium chromium-driver, as .ci/run does");
     }
@@ -57,14 +57,25 @@ final class HeadlessChromium implements AutoCloseable {
         Path profile = Files.createTempDirectory("adsml-chromium-");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + profile, "--window-size=" + width + "," + height, "--lang=en-US");
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--user-data-dir=" + profile,
+                "--window-size=" + width + "," + height,
+                "--lang=en-US");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
         return new HeadlessChromium(driver, profile);
@@ -121,9 +132,15 @@ final class HeadlessChromium implements AutoCloseable {
         Map<String, Object> content = (Map<String, Object>) metrics.get("cssContentSize");
         double width = ((Number) content.get("width")).doubleValue();
         double height = Math.min(((Number) content.get("height")).doubleValue(), 6000);
-        Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of(
-                "format", "png", "captureBeyondViewport", true,
-                "clip", Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
+        Map<String, Object> shot = driver.executeCdpCommand(
+                "Page.captureScreenshot",
+                Map.of(
+                        "format",
+                        "png",
+                        "captureBeyondViewport",
+                        true,
+                        "clip",
+                        Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
         Files.createDirectories(file.getParent());
         Files.write(file, Base64.getDecoder().decode((String) shot.get("data")));
     }

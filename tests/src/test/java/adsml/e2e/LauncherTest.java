@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * bin/adsml, the operators' launcher, is a shell script: tests/launcher-test.sh checks it (the options
- * of bin/jvm.options reach java in order, ADSML_JAVA_OPTS after them, clear errors for a missing jar,
- * options file or Java 17), and this runs that script as part of the suite.
+ * bin/adsml, the operators' launcher, is a shell script: tests/launcher-test.sh checks it (the options of
+ * bin/jvm.options reach java in order, ADSML_JAVA_OPTS after them, clear errors for a missing jar, options file or Java
+ * 17), and this runs that script as part of the suite.
  */
 class LauncherTest {
     @Test
@@ -22,8 +22,11 @@ class LauncherTest {
         Path script = root.resolve("tests/launcher-test.sh");
         assertTrue(Files.isExecutable(script), script + " is missing or not executable");
         Path log = Files.createTempFile("launcher-test", ".log");
-        Process p = new ProcessBuilder("bash", script.toString()).directory(root.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder("bash", script.toString())
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "tests/launcher-test.sh did not finish in 120 s");
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);

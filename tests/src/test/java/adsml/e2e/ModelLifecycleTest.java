@@ -43,10 +43,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The model and scheduler admin API against live traffic: versions loaded, activated and rolled
- * back under concurrent rank requests, broken versions refused, and deadlines the scheduler
- * cannot meet answered 503 without scoring. The server starts on version 1; versions 2 and 3 are
- * written after it started, as a training job would publish them.
+ * The model and scheduler admin API against live traffic: versions loaded, activated and rolled back under concurrent
+ * rank requests, broken versions refused, and deadlines the scheduler cannot meet answered 503 without scoring. The
+ * server starts on version 1; versions 2 and 3 are written after it started, as a training job would publish them.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ModelLifecycleTest {
@@ -54,6 +53,7 @@ class ModelLifecycleTest {
 
     @TempDir
     static Path data;
+
     private static AdsmlServer server;
     private static Client client;
 
@@ -95,17 +95,21 @@ class ModelLifecycleTest {
         Map<String, String> states = states(models.json());
         assertEquals("ACTIVE", states.get("ctr/2"), () -> "states " + states);
         if (!before.equals("ctr/2")) {
-            assertEquals("READY", states.get(before), () -> "the previous version stays loaded for a rollback: " + states);
+            assertEquals(
+                    "READY", states.get(before), () -> "the previous version stays loaded for a rollback: " + states);
             Response rollback = client.adminPost("/admin/api/models/rollback");
             assertEquals(200, rollback.status(), rollback::toString);
-            assertEquals(before, rollback.json().path("name").asText() + "/" + rollback.json().path("version").asText());
+            assertEquals(
+                    before,
+                    rollback.json().path("name").asText() + "/"
+                            + rollback.json().path("version").asText());
         }
         assertEquals(before, activeVersion(), "the test leaves the version it found");
     }
 
     /**
-     * The swap itself is checked by its effect on traffic and on {@code /health/ready}; the admin
-     * replies are checked by {@link #adminModels_answersVersionStates()}.
+     * The swap itself is checked by its effect on traffic and on {@code /health/ready}; the admin replies are checked
+     * by {@link #adminModels_answersVersionStates()}.
      */
     @Test
     @Order(2)
@@ -125,7 +129,8 @@ class ModelLifecycleTest {
                     running.countDown();
                     for (int i = 0; !stop.get(); i++) {
                         long sent = System.nanoTime();
-                        Response r = client.rank(rankBody("u" + ((thread * 97 + i) % ServingFixture.USERS), 5, 2000, false));
+                        Response r =
+                                client.rank(rankBody("u" + ((thread * 97 + i) % ServingFixture.USERS), 5, 2000, false));
                         received.add(new Answer(sent, System.nanoTime(), r));
                     }
                 }));
@@ -148,9 +153,12 @@ class ModelLifecycleTest {
         }
         List<Answer> answers = List.copyOf(received);
 
-        List<Answer> failures = answers.stream().filter(a -> a.response().status() != 200).toList();
-        assertTrue(failures.isEmpty(), () -> failures.size() + " of " + answers.size() + " rank requests failed, first: "
-                + failures.get(0).response());
+        List<Answer> failures =
+                answers.stream().filter(a -> a.response().status() != 200).toList();
+        assertTrue(
+                failures.isEmpty(),
+                () -> failures.size() + " of " + answers.size() + " rank requests failed, first: "
+                        + failures.get(0).response());
         assertTrue(answers.size() >= 100, () -> "only " + answers.size() + " rank requests in 8 s");
         Set<String> seen = new LinkedHashSet<>();
         for (Answer a : answers) {
@@ -166,7 +174,9 @@ class ModelLifecycleTest {
             for (Answer a : answers) {
                 if (a.sent() > swap.ended() && a.answered() < nextBegan) {
                     between++;
-                    assertEquals(swap.version(), a.response().json().path("modelVersion").asText(),
+                    assertEquals(
+                            swap.version(),
+                            a.response().json().path("modelVersion").asText(),
                             "a request between the swap to " + swap.version() + " and the next");
                 }
             }
@@ -234,25 +244,34 @@ class ModelLifecycleTest {
             Response r = client.rank(rankBody("u5", 5, 5, false));
 
             assertError(r, 503, "deadline");
-            assertTrue(r.header("Retry-After").map(v -> Integer.parseInt(v) >= 1).orElse(false),
+            assertTrue(
+                    r.header("Retry-After").map(v -> Integer.parseInt(v) >= 1).orElse(false),
                     () -> "Retry-After of " + r.headers().map());
             // Past the batching window, a row still queued would have been scored by now.
             Thread.sleep(800);
             JsonNode after = stats();
-            assertEquals(before.path("rowsScored").asLong(), after.path("rowsScored").asLong(),
+            assertEquals(
+                    before.path("rowsScored").asLong(),
+                    after.path("rowsScored").asLong(),
                     () -> "rows scored for an expired request: before " + before + ", after " + after);
-            assertEquals(before.path("submitted").asLong() - before.path("expired").asLong(),
+            assertEquals(
+                    before.path("submitted").asLong() - before.path("expired").asLong(),
                     after.path("submitted").asLong() - after.path("expired").asLong(),
                     () -> "an admitted job that was not expired: before " + before + ", after " + after);
 
             // The knob only delays: a request with time to wait for the window is batched and scored.
             Response patient = client.rank(rankBody("u5", 5, 2000, false));
             assertEquals(200, patient.status(), patient::toString);
-            assertTrue(stats().path("rowsScored").asLong() > after.path("rowsScored").asLong(), "the patient request was scored");
+            assertTrue(
+                    stats().path("rowsScored").asLong()
+                            > after.path("rowsScored").asLong(),
+                    "the patient request was scored");
         } finally {
-            Response restored = client.adminPut("/admin/api/scheduler", ServingFixture.json(Map.of(
-                    "maxQueueDelayMs", knobs.path("maxQueueDelayMs").asDouble(),
-                    "maxBatchRows", knobs.path("maxBatchRows").asInt())));
+            Response restored = client.adminPut(
+                    "/admin/api/scheduler",
+                    ServingFixture.json(Map.of(
+                            "maxQueueDelayMs", knobs.path("maxQueueDelayMs").asDouble(),
+                            "maxBatchRows", knobs.path("maxBatchRows").asInt())));
             assertEquals(200, restored.status(), restored::toString);
         }
         assertEquals(knobs, client.adminGet("/admin/api/scheduler").json().path("settings"), "knobs restored");
@@ -299,22 +318,29 @@ class ModelLifecycleTest {
         String version = ServingFixture.writeVersion(data, new Model.Dcn(ServingFixture.spec(), weights));
         Path dir = ServingFixture.modelDir(data).resolve(version);
         switch (breakage) {
-            case CORRUPT_MODEL_JSON -> Files.writeString(dir.resolve(ModelFolder.MODEL_JSON),
-                    "{\"format\": 1, \"name\": \"ctr\", ", StandardCharsets.UTF_8);
+            case CORRUPT_MODEL_JSON ->
+                Files.writeString(
+                        dir.resolve(ModelFolder.MODEL_JSON),
+                        "{\"format\": 1, \"name\": \"ctr\", ",
+                        StandardCharsets.UTF_8);
             case WRONG_TENSOR_SHAPE -> {
                 // Weights of another shape (wider embeddings) under this version's model.json.
                 Path other = data.resolve("other-shape");
-                Path written = ModelFolder.saveNextVersion(new Model.Dcn(ModelPreset.X10.spec("ctr", "0"),
-                        DcnWeights.random(ModelPreset.X10.spec("ctr", "0"), 5L)), other);
-                Files.copy(written.resolve(ModelFolder.WEIGHTS), dir.resolve(ModelFolder.WEIGHTS),
+                Path written = ModelFolder.saveNextVersion(
+                        new Model.Dcn(
+                                ModelPreset.X10.spec("ctr", "0"),
+                                DcnWeights.random(ModelPreset.X10.spec("ctr", "0"), 5L)),
+                        other);
+                Files.copy(
+                        written.resolve(ModelFolder.WEIGHTS),
+                        dir.resolve(ModelFolder.WEIGHTS),
                         StandardCopyOption.REPLACE_EXISTING);
             }
             case COPIED_WITHOUT_RENAMING -> {
                 Path json = dir.resolve(ModelFolder.MODEL_JSON);
                 ModelJson.write(ModelJson.read(json).withVersion("1"), json);
             }
-            case NAN_WEIGHT -> {
-            }
+            case NAN_WEIGHT -> {}
         }
         return version;
     }
@@ -322,14 +348,14 @@ class ModelLifecycleTest {
     private static Map<String, String> states(JsonNode models) {
         Map<String, String> states = new HashMap<>();
         for (JsonNode v : models.path("versions")) {
-            states.put(v.path("name").asText() + "/" + v.path("version").asText(), v.path("state").asText());
+            states.put(
+                    v.path("name").asText() + "/" + v.path("version").asText(),
+                    v.path("state").asText());
         }
         return states;
     }
 
-    private record Answer(long sent, long answered, Response response) {
-    }
+    private record Answer(long sent, long answered, Response response) {}
 
-    private record Swap(String version, long began, long ended) {
-    }
+    private record Swap(String version, long began, long ended) {}
 }

@@ -20,13 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Overload answers fast and says when to come back: with room for one rank request in flight,
- * a burst of concurrent requests gets 200s and 503s with Retry-After, never a 500. And a write
- * that would make the ad index allocate far past its ads is refused.
+ * Overload answers fast and says when to come back: with room for one rank request in flight, a burst of concurrent
+ * requests gets 200s and 503s with Retry-After, never a 500. And a write that would make the ad index allocate far past
+ * its ads is refused.
  */
 class OverloadTest {
     @TempDir
     static Path data;
+
     private static AdsmlServer server;
     private static Client client;
 

@@ -30,8 +30,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The public API as a client sees it, on one server with one model version: rank answers, every
- * refusal of bad input, pausing an ad, health and metrics.
+ * The public API as a client sees it, on one server with one model version: rank answers, every refusal of bad input,
+ * pausing an ad, health and metrics.
  */
 class ServingApiTest {
     private static final int MAX_BODY_BYTES = 4096;
@@ -40,6 +40,7 @@ class ServingApiTest {
 
     @TempDir
     static Path data;
+
     private static AdsmlServer server;
     private static Client client;
 
@@ -84,16 +85,17 @@ class ServingApiTest {
             previous = ecpm;
             assertProbability(ad.path("pctr"), where);
             assertProbability(ad.path("pcvr"), where);
-            assertTrue(ad.path("price").asDouble() <= ad.path("bid").asDouble() + 1e-6, () -> "price above bid at " + where);
+            assertTrue(
+                    ad.path("price").asDouble() <= ad.path("bid").asDouble() + 1e-6,
+                    () -> "price above bid at " + where);
             assertTrue(ad.path("price").asDouble() >= 0, () -> "negative price at " + where);
         }
         assertEquals(ads.size(), distinctAds(body).size(), () -> "an ad in two slots: " + r);
     }
 
     /**
-     * Answers come back without a thread started per request: the ask's stage once ran a callback
-     * on CompletableFuture's default executor, which on fewer than 3 cores (as on CI) starts a
-     * thread per task.
+     * Answers come back without a thread started per request: the ask's stage once ran a callback on
+     * CompletableFuture's default executor, which on fewer than 3 cores (as on CI) starts a thread per task.
      */
     @Test
     void rank_startsNoThreadPerRequest() {
@@ -146,17 +148,26 @@ class ServingApiTest {
                 Arguments.of("not an object", "[1, 2]", "JSON object"),
                 Arguments.of("userId a number", "{\"userId\":42," + context + "}", "userId"),
                 Arguments.of("slots a string", "{\"userId\":\"u1\"," + context + ",\"slots\":\"five\"}", "slots"),
-                Arguments.of("hour a float", "{\"userId\":\"u1\",\"context\":{\"surface\":\"home_feed\",\"device\":\"ios\","
-                        + "\"country\":\"US\",\"hour\":1.5}}", "context.hour"),
+                Arguments.of(
+                        "hour a float",
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"home_feed\",\"device\":\"ios\","
+                                + "\"country\":\"US\",\"hour\":1.5}}",
+                        "context.hour"),
                 Arguments.of("debug a string", "{\"userId\":\"u1\"," + context + ",\"debug\":\"yes\"}", "debug"),
                 Arguments.of("context missing", "{\"userId\":\"u1\"}", "context"),
                 Arguments.of("slots 0", "{\"userId\":\"u1\"," + context + ",\"slots\":0}", "slots"),
                 Arguments.of("slots above max", "{\"userId\":\"u1\"," + context + ",\"slots\":21}", "slots"),
                 Arguments.of("deadline 0", "{\"userId\":\"u1\"," + context + ",\"deadlineMs\":0}", "deadlineMs"),
-                Arguments.of("unknown surface", "{\"userId\":\"u1\",\"context\":{\"surface\":\"moon\",\"device\":\"ios\","
-                        + "\"country\":\"US\",\"hour\":13}}", "context.surface"),
-                Arguments.of("unknown country", "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\","
-                        + "\"country\":\"XX\",\"hour\":13}}", "context.country"));
+                Arguments.of(
+                        "unknown surface",
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"moon\",\"device\":\"ios\","
+                                + "\"country\":\"US\",\"hour\":13}}",
+                        "context.surface"),
+                Arguments.of(
+                        "unknown country",
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\","
+                                + "\"country\":\"XX\",\"hour\":13}}",
+                        "context.country"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -210,13 +221,24 @@ class ServingApiTest {
     @Test
     void admin_withoutOrWithWrongToken_answers401() {
         assertError(client.adminSend(client.adminRequest("/admin/api/scheduler").GET()), 401, "token");
-        assertError(client.adminSend(client.adminRequest("/admin/api/scheduler").header("Authorization", "Bearer wrong")
-                .GET()), 401, "token");
-        assertError(client.adminSend(client.adminRequest("/admin/api/models/rollback")
-                .header("Authorization", "Bearer " + ServingFixture.ADMIN_TOKEN + "x")
-                .POST(HttpRequest.BodyPublishers.noBody())), 401, "token");
-        assertError(client.adminSend(client.adminRequest("/admin/api/scheduler")
-                .header("Authorization", ServingFixture.ADMIN_TOKEN).GET()), 401, "token");
+        assertError(
+                client.adminSend(client.adminRequest("/admin/api/scheduler")
+                        .header("Authorization", "Bearer wrong")
+                        .GET()),
+                401,
+                "token");
+        assertError(
+                client.adminSend(client.adminRequest("/admin/api/models/rollback")
+                        .header("Authorization", "Bearer " + ServingFixture.ADMIN_TOKEN + "x")
+                        .POST(HttpRequest.BodyPublishers.noBody())),
+                401,
+                "token");
+        assertError(
+                client.adminSend(client.adminRequest("/admin/api/scheduler")
+                        .header("Authorization", ServingFixture.ADMIN_TOKEN)
+                        .GET()),
+                401,
+                "token");
         Response scheduler = client.adminGet("/admin/api/scheduler");
         assertEquals(200, scheduler.status(), () -> "the right token is let in: " + scheduler);
     }
@@ -239,21 +261,31 @@ class ServingApiTest {
                 assertEquals(200, r.status(), r::toString);
                 assertFalse(distinctAds(r.json()).contains(adId), () -> "paused ad " + adId + " served: " + r);
                 for (JsonNode c : r.json().path("debug")) {
-                    assertNotEquals(adId, c.path("adId").asInt(), () -> "paused ad " + adId + " still a candidate: " + r);
+                    assertNotEquals(
+                            adId, c.path("adId").asInt(), () -> "paused ad " + adId + " still a candidate: " + r);
                 }
             }
         } finally {
             JsonNode ad = client.get("/v1/ads/" + adId).json();
-            String resume = ServingFixture.json(Map.of("campaignId", ad.path("campaignId").asInt(),
-                    "category", ad.path("category").asInt(), "creativeType", ad.path("creativeType").asText(),
-                    "embedding", ad.path("embedding"), "paused", false));
+            String resume = ServingFixture.json(Map.of(
+                    "campaignId",
+                    ad.path("campaignId").asInt(),
+                    "category",
+                    ad.path("category").asInt(),
+                    "creativeType",
+                    ad.path("creativeType").asText(),
+                    "embedding",
+                    ad.path("embedding"),
+                    "paused",
+                    false));
             Response resumed = client.put("/v1/ads/" + adId, resume);
             assertEquals(200, resumed.status(), resumed::toString);
             assertFalse(resumed.json().path("paused").asBoolean(), resumed::toString);
         }
         Response again = client.rank(rankBody(user, 5, 1000, false));
         assertEquals(200, again.status(), again::toString);
-        assertTrue(distinctAds(again.json()).contains(adId), () -> "resumed ad " + adId + " not served again: " + again);
+        assertTrue(
+                distinctAds(again.json()).contains(adId), () -> "resumed ad " + adId + " not served again: " + again);
     }
 
     @Test
@@ -279,8 +311,11 @@ class ServingApiTest {
         assertTrue(r.body().contains("# TYPE adsml_scheduler_batches"), "scheduler batch counter");
         assertTrue(sample(r.body(), "adsml_rank_latency_seconds_count") >= 1, "a rank request was timed");
         assertTrue(sample(r.body(), "adsml_scheduler_batches_total") >= 1, "a batch was scored");
-        assertTrue(sample(r.body(), "adsml_scheduler_queue_delay_seconds_count") >= 1, "a job's queue delay was counted");
-        assertTrue(sample(r.body(), "adsml_scheduler_queue_delay_seconds_sum") >= 0, "queue delay is a sum, rate() gives the mean");
+        assertTrue(
+                sample(r.body(), "adsml_scheduler_queue_delay_seconds_count") >= 1, "a job's queue delay was counted");
+        assertTrue(
+                sample(r.body(), "adsml_scheduler_queue_delay_seconds_sum") >= 0,
+                "queue delay is a sum, rate() gives the mean");
     }
 
     /** The value of the first sample line of {@code metric} (no labels), or -1. */
@@ -294,7 +329,9 @@ class ServingApiTest {
     }
 
     private static void assertProbability(JsonNode p, String where) {
-        assertTrue(p.isNumber() && p.asDouble() >= 0 && p.asDouble() <= 1, () -> "not a probability: " + p + " at " + where);
+        assertTrue(
+                p.isNumber() && p.asDouble() >= 0 && p.asDouble() <= 1,
+                () -> "not a probability: " + p + " at " + where);
     }
 
     private static Set<Integer> distinctAds(JsonNode rank) {

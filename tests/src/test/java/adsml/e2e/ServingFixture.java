@@ -11,10 +11,10 @@ import adsml.platform.model.ModelFolder;
 import adsml.platform.model.ModelPreset;
 import adsml.platform.model.ModelSpec;
 import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.offline.generator.WorldGenerator;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.world.WorldFiles;
-import adsml.platform.offline.generator.WorldGenerator;
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,8 +35,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * What every end-to-end test stands on: a tiny generated data folder (world and model versions),
- * a server started on it with both listeners on free ports, and the HTTP calls a client makes.
+ * What every end-to-end test stands on: a tiny generated data folder (world and model versions), a server started on it
+ * with both listeners on free ports, and the HTTP calls a client makes.
  */
 final class ServingFixture {
     static final String ADMIN_TOKEN = "test-token";
@@ -48,14 +48,15 @@ final class ServingFixture {
 
     /** A package-qualified class name (adsml.http.Foo, java.lang.IllegalStateException): never in a client's body. */
     private static final Pattern CLASS_NAME = Pattern.compile("\\b[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+\\.[A-Z]\\w*");
+
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
-    private ServingFixture() {
-    }
+    private ServingFixture() {}
 
     /** Generates the tiny world into {@code data/world}. */
     static void writeWorld(Path data) throws IOException {
-        World world = WorldGenerator.generate(new WorldConfig(WORLD_SEED, ADS, USERS, 1000, 100), ProgressListener.NONE);
+        World world =
+                WorldGenerator.generate(new WorldConfig(WORLD_SEED, ADS, USERS, 1000, 100), ProgressListener.NONE);
         WorldFiles.write(world, data.resolve("world"));
     }
 
@@ -77,13 +78,18 @@ final class ServingFixture {
         return data.resolve("models").resolve(MODEL);
     }
 
-    /** Writes the tiny world and version 1 of {@code ctr} into {@code data}: what every server of these tests starts from. */
+    /**
+     * Writes the tiny world and version 1 of {@code ctr} into {@code data}: what every server of these tests starts
+     * from.
+     */
     static void writeWorldAndFirstVersion(Path data) throws IOException {
         writeWorld(data);
         writeVersion(data, 1L);
     }
 
-    /** Starts a server on {@code data} as {@link LocalServer} does, with the test admin token, then {@code overrides}. */
+    /**
+     * Starts a server on {@code data} as {@link LocalServer} does, with the test admin token, then {@code overrides}.
+     */
     static AdsmlServer start(Path data, Map<String, Object> overrides) throws Exception {
         Map<String, Object> settings = new HashMap<>();
         settings.put("adsml.http.admin-token", ADMIN_TOKEN);
@@ -112,18 +118,23 @@ final class ServingFixture {
     }
 
     /**
-     * Asserts that {@code r} is the API's error shape: {@code status}, a JSON body {@code {"error": reason}}
-     * whose reason contains {@code reasonPart}, and nothing a client should never see (a stack trace,
-     * a class name).
+     * Asserts that {@code r} is the API's error shape: {@code status}, a JSON body {@code {"error": reason}} whose
+     * reason contains {@code reasonPart}, and nothing a client should never see (a stack trace, a class name).
      */
     static void assertError(Response r, int status, String reasonPart) {
         assertEquals(status, r.status(), () -> "status of " + r);
         assertTrue(r.contentType().startsWith("application/json"), () -> "content type of " + r);
         JsonNode body = r.json();
-        assertTrue(body.path("error").isTextual() && !body.path("error").asText().isBlank(), () -> "no error reason in " + r);
-        assertTrue(body.path("error").asText().contains(reasonPart),
+        assertTrue(
+                body.path("error").isTextual() && !body.path("error").asText().isBlank(),
+                () -> "no error reason in " + r);
+        assertTrue(
+                body.path("error").asText().contains(reasonPart),
                 () -> "reason of " + r + " does not mention '" + reasonPart + "'");
-        assertFalse(r.body().contains("Exception") || r.body().contains("\tat ") || CLASS_NAME.matcher(r.body()).find(),
+        assertFalse(
+                r.body().contains("Exception")
+                        || r.body().contains("\tat ")
+                        || CLASS_NAME.matcher(r.body()).find(),
                 () -> "internals leak in " + r);
     }
 
@@ -153,8 +164,10 @@ final class ServingFixture {
 
     /** A client of one running server: the public API and, with the token, the admin API. */
     static final class Client {
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        private final HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         private final URI api;
         private final URI admin;
 
@@ -184,16 +197,20 @@ final class ServingFixture {
         }
 
         Response adminGet(String path) {
-            return send(request(admin, path).header("Authorization", "Bearer " + ADMIN_TOKEN).GET());
+            return send(request(admin, path)
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                    .GET());
         }
 
         Response adminPost(String path) {
-            return send(request(admin, path).header("Authorization", "Bearer " + ADMIN_TOKEN)
+            return send(request(admin, path)
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN)
                     .POST(HttpRequest.BodyPublishers.noBody()));
         }
 
         Response adminPut(String path, String body) {
-            return send(request(admin, path).header("Authorization", "Bearer " + ADMIN_TOKEN)
+            return send(request(admin, path)
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN)
                     .PUT(HttpRequest.BodyPublishers.ofString(body)));
         }
 
@@ -207,7 +224,8 @@ final class ServingFixture {
         }
 
         private static HttpRequest.Builder request(URI base, String path) {
-            return HttpRequest.newBuilder(base.resolve(path)).timeout(CALL_TIMEOUT)
+            return HttpRequest.newBuilder(base.resolve(path))
+                    .timeout(CALL_TIMEOUT)
                     .header("Content-Type", "application/json");
         }
 

@@ -19,21 +19,18 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The single writer of the event log ({@code events.log}: one tab-separated line per event:
- * type, request id, user, ad id, timestamp ms, cost). An append is acknowledged only after the
- * bytes are forced to disk, so a 2xx means the events survive a crash. Appends that arrive
- * together share one force (group commit): each append is written at once, and a flush message
- * queued behind them forces and acknowledges all of them.
+ * The single writer of the event log ({@code events.log}: one tab-separated line per event: type, request id, user, ad
+ * id, timestamp ms, cost). An append is acknowledged only after the bytes are forced to disk, so a 2xx means the events
+ * survive a crash. Appends that arrive together share one force (group commit): each append is written at once, and a
+ * flush message queued behind them forces and acknowledges all of them.
  *
  * <p>Runs on the blocking dispatcher: forcing a file blocks.
  */
 public final class EventLog extends AbstractBehavior<EventLog.Command> {
 
-    public sealed interface Command {
-    }
+    public sealed interface Command {}
 
-    public record Append(List<Event> events, ActorRef<StatusReply<Integer>> replyTo) implements Command {
-    }
+    public record Append(List<Event> events, ActorRef<StatusReply<Integer>> replyTo) implements Command {}
 
     private enum Flush implements Command {
         INSTANCE
@@ -45,8 +42,7 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     /** Set when forcing failed: what is on disk is then unknown, so nothing more is acknowledged. */
     private String brokenReason;
 
-    private record Pending(ActorRef<StatusReply<Integer>> replyTo, List<Event> events) {
-    }
+    private record Pending(ActorRef<StatusReply<Integer>> replyTo, List<Event> events) {}
 
     private EventLog(ActorContext<Command> context, FileChannel channel) {
         super(context);
@@ -56,8 +52,8 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     public static Behavior<Command> create(Path file) {
         return Behaviors.setup(context -> {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ);
+            FileChannel channel = FileChannel.open(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
             // A crash may have left half a line at the end: cut it, so the next append starts a line.
             channel.truncate(endOfLastLine(channel));
             channel.position(channel.size());
@@ -81,8 +77,18 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         }
         StringBuilder lines = new StringBuilder(append.events().size() * 64);
         for (Event e : append.events()) {
-            lines.append(e.type().name()).append('\t').append(e.requestId()).append('\t').append(e.userKey()).append('\t')
-                    .append(e.adId()).append('\t').append(e.timestampMs()).append('\t').append(e.cost()).append('\n');
+            lines.append(e.type().name())
+                    .append('\t')
+                    .append(e.requestId())
+                    .append('\t')
+                    .append(e.userKey())
+                    .append('\t')
+                    .append(e.adId())
+                    .append('\t')
+                    .append(e.timestampMs())
+                    .append('\t')
+                    .append(e.cost())
+                    .append('\n');
         }
         long start = -1;
         try {

@@ -24,44 +24,37 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Owns the model versions: {@code LOADING (files read, loaded on every device) -> WARMING (golden
- * batch: validation and warm-up) -> READY -> ACTIVE -> READY (the previous one, kept for an
- * instant rollback) -> DRAINING -> UNLOADED}, or {@code FAILED} with the reason.
+ * Owns the model versions: {@code LOADING (files read, loaded on every device) -> WARMING (golden batch: validation and
+ * warm-up) -> READY -> ACTIVE -> READY (the previous one, kept for an instant rollback) -> DRAINING -> UNLOADED}, or
+ * {@code FAILED} with the reason.
  *
- * <p>Loading and validation run on the blocking executor and come back as messages. Activation
- * is one write to {@link ActiveModel}: requests already holding the old version finish on it, and
- * the scheduler frees a retired version's memory after its last batch. Only the active version
- * and the one before it stay loaded; a version that fails any step never touches the active one.
+ * <p>Loading and validation run on the blocking executor and come back as messages. Activation is one write to
+ * {@link ActiveModel}: requests already holding the old version finish on it, and the scheduler frees a retired
+ * version's memory after its last batch. Only the active version and the one before it stay loaded; a version that
+ * fails any step never touches the active one.
  */
 public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command> {
 
-    public sealed interface Command {
-    }
+    public sealed interface Command {}
 
     /** Loads and validates {@code name/version} from the models folder; the reply comes when it is READY or FAILED. */
-    public record Load(String name, String version, ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {
-    }
+    public record Load(String name, String version, ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {}
 
     /** Makes a READY version the one live traffic is scored by. */
-    public record Activate(String name, String version, ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {
-    }
+    public record Activate(String name, String version, ActorRef<StatusReply<VersionInfo>> replyTo)
+            implements Command {}
 
     /** Re-activates the version that was active before the current one. */
-    public record Rollback(ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {
-    }
+    public record Rollback(ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {}
 
-    public record ListVersions(ActorRef<List<VersionInfo>> replyTo) implements Command {
-    }
+    public record ListVersions(ActorRef<List<VersionInfo>> replyTo) implements Command {}
 
-    private record LoadFinished(String id, VersionLoader.Loaded loaded) implements Command {
-    }
+    private record LoadFinished(String id, VersionLoader.Loaded loaded) implements Command {}
 
     /** Sent from the loading thread once the version is on every device and its golden batch starts. */
-    private record WarmingStarted(String id) implements Command {
-    }
+    private record WarmingStarted(String id) implements Command {}
 
-    private record LoadFailed(String id, Throwable cause) implements Command {
-    }
+    private record LoadFailed(String id, Throwable cause) implements Command {}
 
     private final VersionLoader loader;
     private final ActiveModel active;
@@ -74,7 +67,8 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private String activeId;
     private String previousId;
 
-    private ModelRegistry(ActorContext<Command> context, VersionLoader loader, ActiveModel active, Executor blocking, Clock clock) {
+    private ModelRegistry(
+            ActorContext<Command> context, VersionLoader loader, ActiveModel active, Executor blocking, Clock clock) {
         super(context);
         this.loader = loader;
         this.active = active;
@@ -84,11 +78,17 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
 
     /**
      * @param modelsRoot the only folder versions are loaded from
-     * @param blocking   where loading and validation run, never the actor's own dispatcher
+     * @param blocking where loading and validation run, never the actor's own dispatcher
      */
-    public static Behavior<Command> create(Path modelsRoot, List<Device> devices, BatchingScheduler scheduler,
-                                           FeatureSchema servingSchema, Ticker ticker, ActiveModel active,
-                                           Executor blocking, Clock clock) {
+    public static Behavior<Command> create(
+            Path modelsRoot,
+            List<Device> devices,
+            BatchingScheduler scheduler,
+            FeatureSchema servingSchema,
+            Ticker ticker,
+            ActiveModel active,
+            Executor blocking,
+            Clock clock) {
         VersionLoader loader = new VersionLoader(modelsRoot, devices, scheduler, servingSchema, ticker);
         return Behaviors.setup(context -> new ModelRegistry(context, loader, active, blocking, clock));
     }
@@ -128,8 +128,12 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         versions.put(id, new VersionInfo(load.name(), load.version(), VersionState.LOADING, clock.instant(), "", null));
         waitingForLoad.put(id, new ArrayList<>(List.of(load.replyTo())));
         ActorRef<Command> self = getContext().getSelf();
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> loader.load(dir, () -> self.tell(new WarmingStarted(id))), blocking),
-                (result, failure) -> failure == null ? new LoadFinished(id, result) : new LoadFailed(id, failure));
+        getContext()
+                .pipeToSelf(
+                        CompletableFuture.supplyAsync(
+                                () -> loader.load(dir, () -> self.tell(new WarmingStarted(id))), blocking),
+                        (result, failure) ->
+                                failure == null ? new LoadFinished(id, result) : new LoadFailed(id, failure));
         return this;
     }
 
@@ -144,20 +148,28 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
 
     private Behavior<Command> onLoadFinished(LoadFinished done) {
         loaded.put(done.id(), done.loaded().version());
-        VersionInfo info = versions.get(done.id()).loaded(clock.instant(), done.loaded().validation());
+        VersionInfo info =
+                versions.get(done.id()).loaded(clock.instant(), done.loaded().validation());
         versions.put(done.id(), info);
-        getContext().getLog().info("model {} ready: {}", done.id(), done.loaded().validation());
+        getContext()
+                .getLog()
+                .info("model {} ready: {}", done.id(), done.loaded().validation());
         reply(done.id(), StatusReply.success(info));
         return this;
     }
 
     private Behavior<Command> onLoadFailed(LoadFailed failed) {
-        Throwable cause = failed.cause() instanceof CompletionException && failed.cause().getCause() != null
-                ? failed.cause().getCause() : failed.cause();
+        Throwable cause =
+                failed.cause() instanceof CompletionException && failed.cause().getCause() != null
+                        ? failed.cause().getCause()
+                        : failed.cause();
         String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         versions.put(failed.id(), versions.get(failed.id()).to(VersionState.FAILED, clock.instant(), reason));
         getContext().getLog().warn("model {} failed: {}", failed.id(), reason);
-        reply(failed.id(), StatusReply.error(new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, failed.id() + " failed: " + reason)));
+        reply(
+                failed.id(),
+                StatusReply.error(
+                        new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, failed.id() + " failed: " + reason)));
         return this;
     }
 
@@ -174,7 +186,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
 
     private Behavior<Command> onRollback(Rollback rollback) {
         if (previousId == null) {
-            rollback.replyTo().tell(StatusReply.error(new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, "no previous version to roll back to")));
+            rollback.replyTo()
+                    .tell(StatusReply.error(
+                            new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, "no previous version to roll back to")));
             return this;
         }
         activate(previousId, rollback.replyTo());
@@ -184,9 +198,12 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private void activate(String id, ActorRef<StatusReply<VersionInfo>> replyTo) {
         VersionInfo info = versions.get(id);
         if (info == null || !loaded.containsKey(id)) {
-            replyTo.tell(StatusReply.error(info == null
-                    ? new RegistryRefusal(RegistryRefusal.Kind.NOT_FOUND, id + " was never loaded")
-                    : new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, id + " is not loaded (it is " + info.state() + ")")));
+            replyTo.tell(StatusReply.error(
+                    info == null
+                            ? new RegistryRefusal(RegistryRefusal.Kind.NOT_FOUND, id + " was never loaded")
+                            : new RegistryRefusal(
+                                    RegistryRefusal.Kind.CONFLICT,
+                                    id + " is not loaded (it is " + info.state() + ")")));
             return;
         }
         if (id.equals(activeId)) {
@@ -200,7 +217,13 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         activeId = id;
         versions.put(id, info.to(VersionState.ACTIVE, clock.instant(), info.detail()));
         if (demoted != null) {
-            versions.put(demoted, versions.get(demoted).to(VersionState.READY, clock.instant(), versions.get(demoted).detail()));
+            versions.put(
+                    demoted,
+                    versions.get(demoted)
+                            .to(
+                                    VersionState.READY,
+                                    clock.instant(),
+                                    versions.get(demoted).detail()));
         }
         // Only the version that just stopped being the rollback target is retired: versions loaded
         // but never activated stay READY for an activation later.
@@ -212,8 +235,8 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     }
 
     /**
-     * Takes a version out of service: DRAINING while batches it started are in flight; the
-     * scheduler frees its memory after the last one, and the next listing shows it UNLOADED.
+     * Takes a version out of service: DRAINING while batches it started are in flight; the scheduler frees its memory
+     * after the last one, and the next listing shows it UNLOADED.
      */
     private void retire(String id) {
         LoadedVersion version = loaded.remove(id);
@@ -226,7 +249,13 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             getContext().getLog().warn("closing {} failed: {}", id, e.toString());
         }
         draining.put(id, version);
-        versions.put(id, versions.get(id).to(VersionState.DRAINING, clock.instant(), versions.get(id).detail()));
+        versions.put(
+                id,
+                versions.get(id)
+                        .to(
+                                VersionState.DRAINING,
+                                clock.instant(),
+                                versions.get(id).detail()));
         updateDraining();
     }
 
@@ -235,8 +264,13 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             if (!e.getValue().isReleased()) {
                 return false;
             }
-            versions.put(e.getKey(), versions.get(e.getKey()).to(VersionState.UNLOADED, clock.instant(),
-                    versions.get(e.getKey()).detail()));
+            versions.put(
+                    e.getKey(),
+                    versions.get(e.getKey())
+                            .to(
+                                    VersionState.UNLOADED,
+                                    clock.instant(),
+                                    versions.get(e.getKey()).detail()));
             return true;
         });
     }

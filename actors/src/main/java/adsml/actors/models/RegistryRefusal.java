@@ -1,14 +1,15 @@
 package adsml.actors.models;
 
 /**
- * Why the registry refused an admin request, typed so that the edge can tell the caller's mistake
- * (a bad name: 400; no such version: 404) from a state that forbids it (not loaded, failed
- * validation: 409).
+ * Why the registry refused an admin request, typed so that the edge can tell the caller's mistake (a bad name: 400; no
+ * such version: 404) from a state that forbids it (not loaded, failed validation: 409).
  */
 public final class RegistryRefusal extends RuntimeException {
 
     public enum Kind {
-        BAD_NAME, NOT_FOUND, CONFLICT
+        BAD_NAME,
+        NOT_FOUND,
+        CONFLICT
     }
 
     private final Kind kind;

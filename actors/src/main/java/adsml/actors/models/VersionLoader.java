@@ -24,11 +24,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * The blocking half of the registry, run on its dispatcher for blocking work: finds a version
- * folder (only inside the models folder), loads it on every device, and validates it before it
- * may take traffic: the serving feature schema, then a golden batch scored through the real
- * scheduler path, which must be finite probabilities and agree with the plain-Java reference.
- * Scoring the golden batch also warms the device path.
+ * The blocking half of the registry, run on its dispatcher for blocking work: finds a version folder (only inside the
+ * models folder), loads it on every device, and validates it before it may take traffic: the serving feature schema,
+ * then a golden batch scored through the real scheduler path, which must be finite probabilities and agree with the
+ * plain-Java reference. Scoring the golden batch also warms the device path.
  */
 final class VersionLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
@@ -43,8 +42,12 @@ final class VersionLoader {
     private final FeatureSchema servingSchema;
     private final Ticker ticker;
 
-    VersionLoader(Path modelsRoot, List<Device> devices, BatchingScheduler scheduler, FeatureSchema servingSchema,
-                  Ticker ticker) {
+    VersionLoader(
+            Path modelsRoot,
+            List<Device> devices,
+            BatchingScheduler scheduler,
+            FeatureSchema servingSchema,
+            Ticker ticker) {
         this.ticker = ticker;
         this.modelsRoot = modelsRoot;
         this.devices = devices;
@@ -53,19 +56,20 @@ final class VersionLoader {
     }
 
     /** A loaded, validated version and what its validation found. */
-    record Loaded(LoadedVersion version, String validation) {
-    }
+    record Loaded(LoadedVersion version, String validation) {}
 
     /**
-     * The folder of {@code name/version}; names are plain folder names and the resolved folder,
-     * links followed, must lie inside the models folder.
+     * The folder of {@code name/version}; names are plain folder names and the resolved folder, links followed, must
+     * lie inside the models folder.
      *
      * @throws RegistryRefusal BAD_NAME for a name that could leave the folder, NOT_FOUND for no such version
      */
     Path resolve(String name, String version) {
         for (String part : List.of(name, version)) {
             if (!NAME.matcher(part).matches() || part.equals(".") || part.equals("..")) {
-                throw new RegistryRefusal(RegistryRefusal.Kind.BAD_NAME, "'" + part + "' is not a model or version name (letters, digits, _ . -)");
+                throw new RegistryRefusal(
+                        RegistryRefusal.Kind.BAD_NAME,
+                        "'" + part + "' is not a model or version name (letters, digits, _ . -)");
             }
         }
         Path dir = modelsRoot.resolve(name).resolve(version);
@@ -73,20 +77,23 @@ final class VersionLoader {
             Path root = modelsRoot.toRealPath();
             Path real = dir.toRealPath();
             if (!real.startsWith(root)) {
-                throw new RegistryRefusal(RegistryRefusal.Kind.BAD_NAME, name + "/" + version + " resolves outside the models folder");
+                throw new RegistryRefusal(
+                        RegistryRefusal.Kind.BAD_NAME, name + "/" + version + " resolves outside the models folder");
             }
             // The files inside must not link out either: a version is what the models folder holds.
             try (DirectoryStream<Path> files = Files.newDirectoryStream(real)) {
                 for (Path file : files) {
                     if (!file.toRealPath().startsWith(root)) {
-                        throw new RegistryRefusal(RegistryRefusal.Kind.BAD_NAME, name + "/" + version + "/" + file.getFileName()
-                                + " links outside the models folder");
+                        throw new RegistryRefusal(
+                                RegistryRefusal.Kind.BAD_NAME,
+                                name + "/" + version + "/" + file.getFileName() + " links outside the models folder");
                     }
                 }
             }
             return real;
         } catch (IOException e) {
-            throw new RegistryRefusal(RegistryRefusal.Kind.NOT_FOUND, "no version " + name + "/" + version + " in the models folder");
+            throw new RegistryRefusal(
+                    RegistryRefusal.Kind.NOT_FOUND, "no version " + name + "/" + version + " in the models folder");
         }
     }
 
@@ -96,7 +103,8 @@ final class VersionLoader {
             return loadAndValidate(dir, warming);
         } catch (InvalidModelException e) {
             // Reasons go to admin clients: name files relative to the models folder, not by server path.
-            throw new InvalidModelException(e.getMessage().replace(dir + "/", "").replace(dir.toString(), "."), e);
+            throw new InvalidModelException(
+                    e.getMessage().replace(dir + "/", "").replace(dir.toString(), "."), e);
         }
     }
 
@@ -107,13 +115,14 @@ final class VersionLoader {
         String folderName = dir.getParent().getFileName().toString();
         String folderVersion = dir.getFileName().toString();
         if (!model.spec().name().equals(folderName) || !model.spec().version().equals(folderVersion)) {
-            throw new InvalidModelException(ModelFolder.MODEL_JSON + " names " + model.spec().name() + "/" + model.spec().version()
+            throw new InvalidModelException(ModelFolder.MODEL_JSON + " names "
+                    + model.spec().name() + "/" + model.spec().version()
                     + ", but the version is in the folder " + folderName + "/" + folderVersion
                     + ": set its \"name\" and \"version\" to the folder's (a copied version keeps the original's)");
         }
         if (!model.spec().schema().equals(servingSchema)) {
-            throw new InvalidModelException(dir.getFileName() + ": its feature schema '" + model.spec().schema().name()
-                    + "' is not the serving features' '" + servingSchema.name() + "'");
+            throw new InvalidModelException(dir.getFileName() + ": its feature schema '"
+                    + model.spec().schema().name() + "' is not the serving features' '" + servingSchema.name() + "'");
         }
         LoadedVersion loaded = LoadedVersion.load(model, devices);
         try {
@@ -130,7 +139,8 @@ final class VersionLoader {
         long giveUp = ticker.nanos() + GOLDEN_DEADLINE.toNanos();
         while (true) {
             try {
-                return scheduler.submit(loaded, batch, giveUp, Priority.SHADOW)
+                return scheduler
+                        .submit(loaded, batch, giveUp, Priority.SHADOW)
                         .get(GOLDEN_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof OverloadException) || ticker.nanos() + SHED_BACKOFF.toNanos() >= giveUp) {
@@ -157,19 +167,20 @@ final class VersionLoader {
         int heads = model.spec().heads().size();
         for (int i = 0; i < GOLDEN_ROWS * heads; i++) {
             if (!Float.isFinite(scores[i]) || scores[i] < 0f || scores[i] > 1f) {
-                throw new InvalidModelException("golden batch: row " + i / heads + " head " + model.spec().heads().get(i % heads)
-                        + " scored " + scores[i] + ", not a probability");
+                throw new InvalidModelException("golden batch: row " + i / heads + " head "
+                        + model.spec().heads().get(i % heads) + " scored " + scores[i] + ", not a probability");
             }
         }
         if (model instanceof Model.TorchScript) {
-            return "golden batch of " + GOLDEN_ROWS + " rows: finite probabilities (no plain-Java reference for TorchScript)";
+            return "golden batch of " + GOLDEN_ROWS
+                    + " rows: finite probabilities (no plain-Java reference for TorchScript)";
         }
         float[] reference = new float[scores.length];
         ReferenceScorer.of(model).score(golden, reference);
         // The scheduler scored the batch on one device; each other device (a CPU fallback behind a
         // GPU, say) would take over this version's batches, so each is checked, against its own bound.
-        StringBuilder detail = new StringBuilder("golden batch of " + GOLDEN_ROWS
-                + " rows: finite probabilities, max |backend - reference|");
+        StringBuilder detail = new StringBuilder(
+                "golden batch of " + GOLDEN_ROWS + " rows: finite probabilities, max |backend - reference|");
         for (Device device : loaded.devices()) {
             float[] out = new float[scores.length];
             try {
@@ -183,8 +194,8 @@ final class VersionLoader {
             }
             double tolerance = device.referenceTolerance();
             if (!(worst <= tolerance)) {
-                throw new InvalidModelException("golden batch: " + device.name() + " and the reference differ by " + worst
-                        + " (tolerance " + tolerance + ")");
+                throw new InvalidModelException("golden batch: " + device.name() + " and the reference differ by "
+                        + worst + " (tolerance " + tolerance + ")");
             }
             detail.append(String.format(" %s %.1e", device.name(), worst));
         }

@@ -1,10 +1,10 @@
 package adsml.actors.ranking;
 
+import adsml.platform.domain.User;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.Audience;
 import adsml.platform.store.UserStore;
-import adsml.platform.domain.User;
 import adsml.scheduler.Ticker;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -17,39 +17,38 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Finds who the request is for and which ads may answer it: the user from the feature store
- * (a cold start when unknown, never an error), then up to {@code maxCandidates} eligible ads by
- * embedding affinity, which it hands to the feature assembler the request names. The user's
- * feature row is computed here, once per request. Runs as a pool on the CPU dispatcher, since
- * retrieval scans the index; a user the store cannot answer at once (a cache miss that reads
- * RocksDB) is loaded on the blocking executor and the retrieval resumes when it arrives, so disk
- * reads never hold a CPU thread. A store that fails serves the request as a
- * cold start, with a warning: an ad is still better than an error.
+ * Finds who the request is for and which ads may answer it: the user from the feature store (a cold start when unknown,
+ * never an error), then up to {@code maxCandidates} eligible ads by embedding affinity, which it hands to the feature
+ * assembler the request names. The user's feature row is computed here, once per request. Runs as a pool on the CPU
+ * dispatcher, since retrieval scans the index; a user the store cannot answer at once (a cache miss that reads RocksDB)
+ * is loaded on the blocking executor and the retrieval resumes when it arrives, so disk reads never hold a CPU thread.
+ * A store that fails serves the request as a cold start, with a warning: an ad is still better than an error.
  */
 public final class CandidateRetriever extends AbstractBehavior<CandidateRetriever.Command> {
 
-    public sealed interface Command {
-    }
+    public sealed interface Command {}
 
     /**
-     * Retrieve for {@code query}, then hand the candidates to {@code assembler}, which answers
-     * {@code replyTo}; {@code request} is the coordinator's number for the request, returned with the answer.
+     * Retrieve for {@code query}, then hand the candidates to {@code assembler}, which answers {@code replyTo};
+     * {@code request} is the coordinator's number for the request, returned with the answer.
      */
-    public record Retrieve(long request, RankQuery query, ActorRef<FeatureAssembler.Command> assembler,
-                           ActorRef<FeatureAssembler.Scored> replyTo) implements Command {
-    }
+    public record Retrieve(
+            long request,
+            RankQuery query,
+            ActorRef<FeatureAssembler.Command> assembler,
+            ActorRef<FeatureAssembler.Scored> replyTo)
+            implements Command {}
 
     private static final long STORE_WARNING_INTERVAL_NANOS = 10_000_000_000L;
 
-    private record UserLoaded(Retrieve retrieve, Optional<User> user) implements Command {
-    }
+    private record UserLoaded(Retrieve retrieve, Optional<User> user) implements Command {}
 
     /**
-     * The request's user row, whether it was a cold start, the candidate ids {@code adIds[0..count)},
-     * best first, and the ticker's time when retrieval finished.
+     * The request's user row, whether it was a cold start, the candidate ids {@code adIds[0..count)}, best first, and
+     * the ticker's time when retrieval finished.
      */
-    public record Candidates(DemoFeatures.UserRow user, boolean coldStart, int[] adIds, int count, long retrievedNanos) {
-    }
+    public record Candidates(
+            DemoFeatures.UserRow user, boolean coldStart, int[] adIds, int count, long retrievedNanos) {}
 
     private final AdIndex index;
     private final UserStore users;
@@ -59,8 +58,13 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     private long lastStoreWarning;
     private long suppressedStoreWarnings;
 
-    private CandidateRetriever(ActorContext<Command> context, AdIndex index, UserStore users, Executor storeExecutor,
-                               int maxCandidates, Ticker ticker) {
+    private CandidateRetriever(
+            ActorContext<Command> context,
+            AdIndex index,
+            UserStore users,
+            Executor storeExecutor,
+            int maxCandidates,
+            Ticker ticker) {
         super(context);
         this.ticker = ticker;
         this.index = index;
@@ -70,9 +74,10 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     }
 
     /** A retriever that loads users the store cannot answer at once on {@code storeExecutor}. */
-    public static Behavior<Command> create(AdIndex index, UserStore users, Executor storeExecutor, int maxCandidates,
-                                           Ticker ticker) {
-        return Behaviors.setup(context -> new CandidateRetriever(context, index, users, storeExecutor, maxCandidates, ticker));
+    public static Behavior<Command> create(
+            AdIndex index, UserStore users, Executor storeExecutor, int maxCandidates, Ticker ticker) {
+        return Behaviors.setup(
+                context -> new CandidateRetriever(context, index, users, storeExecutor, maxCandidates, ticker));
     }
 
     @Override
@@ -111,8 +116,14 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             suppressedStoreWarnings++;
             return;
         }
-        getContext().getLog().warn("user {}: the feature store failed, serving a cold start ({} more failures since the last "
-                + "warning): {}", userId, suppressedStoreWarnings, failure.toString());
+        getContext()
+                .getLog()
+                .warn(
+                        "user {}: the feature store failed, serving a cold start ({} more failures since the last "
+                                + "warning): {}",
+                        userId,
+                        suppressedStoreWarnings,
+                        failure.toString());
         lastStoreWarning = now;
         suppressedStoreWarnings = 0;
     }
@@ -139,8 +150,12 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             row = DemoFeatures.coldStart(q.country(), q.device());
         }
         // Straight to the assembler: through the coordinator it would cost a hand-off to Pekko's dispatcher and back.
-        retrieve.assembler().tell(new FeatureAssembler.Assemble(retrieve.request(), q, new Candidates(row, user.isEmpty(),
-                ids, count, ticker.nanos()), retrieve.replyTo()));
+        retrieve.assembler()
+                .tell(new FeatureAssembler.Assemble(
+                        retrieve.request(),
+                        q,
+                        new Candidates(row, user.isEmpty(), ids, count, ticker.nanos()),
+                        retrieve.replyTo()));
         return this;
     }
 }

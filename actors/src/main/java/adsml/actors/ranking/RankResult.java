@@ -4,38 +4,62 @@ import adsml.platform.auction.Outcome;
 import java.util.List;
 
 /**
- * The answer to one rank request: the winning ads in slot order, the model version that scored
- * them, how many candidates each stage saw and how long each stage took. With {@code debug}, every
- * scored candidate and its auction outcome.
+ * The answer to one rank request: the winning ads in slot order, the model version that scored them, how many
+ * candidates each stage saw and how long each stage took. With {@code debug}, every scored candidate and its auction
+ * outcome.
  */
-public record RankResult(String modelVersion, List<RankedAd> ads, int retrieved, int scored, Timings timings,
-                         List<Candidate> candidates) {
+public record RankResult(
+        String modelVersion,
+        List<RankedAd> ads,
+        int retrieved,
+        int scored,
+        Timings timings,
+        List<Candidate> candidates) {
 
     /** A winner: its scores, its eCPM (dollars per 1000 impressions) and the price it pays, in its bid's unit. */
-    public record RankedAd(int adId, int campaignId, String bidType, float bid, float pctr, float pcvr, double ecpm,
-                           double price, int slot) {
-    }
+    public record RankedAd(
+            int adId,
+            int campaignId,
+            String bidType,
+            float bid,
+            float pctr,
+            float pcvr,
+            double ecpm,
+            double price,
+            int slot) {}
 
     /** Milliseconds per stage, from the coordinator's start. */
-    public record Timings(double retrievalMs, double featuresMs, double scoringMs, double auctionMs, double totalMs) {
-    }
+    public record Timings(double retrievalMs, double featuresMs, double scoringMs, double auctionMs, double totalMs) {}
 
     /**
-     * One scored candidate, for the explainer: how retrieval found it and where it ranked it, its
-     * main features (the user-ad embedding affinity retrieval ranked by, the user's interest in its
-     * category), its scores, eCPM, and why it won or lost.
+     * One scored candidate, for the explainer: how retrieval found it and where it ranked it, its main features (the
+     * user-ad embedding affinity retrieval ranked by, the user's interest in its category), its scores, eCPM, and why
+     * it won or lost.
      *
-     * @param retrievalSource {@code "embedding"}: among the ads whose targeting matches the user, the
-     *                        top ones by user-ad embedding affinity; {@code "cold-start"}: the same for
-     *                        an unknown user, whose zero embedding leaves ties to the lower ad id
-     * @param affinity        the retrieval score: user embedding . ad embedding
-     * @param slot            the slot it won, or null when it lost
-     * @param price           what it pays in its bid's unit when it won, else null
-     * @param reason          the outcome in words, with the figures that decided it
+     * @param retrievalSource {@code "embedding"}: among the ads whose targeting matches the user, the top ones by
+     *     user-ad embedding affinity; {@code "cold-start"}: the same for an unknown user, whose zero embedding leaves
+     *     ties to the lower ad id
+     * @param affinity the retrieval score: user embedding . ad embedding
+     * @param slot the slot it won, or null when it lost
+     * @param price what it pays in its bid's unit when it won, else null
+     * @param reason the outcome in words, with the figures that decided it
      */
-    public record Candidate(int adId, int campaignId, String bidType, float bid, int category, String creativeType,
-                            String retrievalSource, int retrievalRank, float affinity, float interestInCategory,
-                            float pctr, float pcvr, double ecpm, Outcome outcome, Integer slot, Double price,
-                            String reason) {
-    }
+    public record Candidate(
+            int adId,
+            int campaignId,
+            String bidType,
+            float bid,
+            int category,
+            String creativeType,
+            String retrievalSource,
+            int retrievalRank,
+            float affinity,
+            float interestInCategory,
+            float pctr,
+            float pcvr,
+            double ecpm,
+            Outcome outcome,
+            Integer slot,
+            Double price,
+            String reason) {}
 }

@@ -4,10 +4,10 @@ import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionResult;
 import adsml.platform.auction.Outcome;
-import adsml.platform.features.DemoFeatures;
 import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Vocab;
+import adsml.platform.features.DemoFeatures;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.DeadlineExceededException;
 import adsml.scheduler.Ticker;
@@ -30,36 +30,35 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Coordinates rank requests, many at a time: retrieval, which hands its candidates straight to
- * feature assembly, which hands the batch to the scheduler and answers with the scores; then the
- * auction and the answer. Each stage is timed. The model version is read once, when scoring
- * starts, so the whole request is scored by one version even if a swap lands meanwhile. When a
- * request's deadline passes first, it fails with {@link DeadlineExceededException} and whatever
+ * Coordinates rank requests, many at a time: retrieval, which hands its candidates straight to feature assembly, which
+ * hands the batch to the scheduler and answers with the scores; then the auction and the answer. Each stage is timed.
+ * The model version is read once, when scoring starts, so the whole request is scored by one version even if a swap
+ * lands meanwhile. When a request's deadline passes first, it fails with {@link DeadlineExceededException} and whatever
  * is still running for it is ignored (the scheduler drops it unscored).
  *
- * <p>Long-lived, one per core, each holding its requests in flight by number: an actor per request
- * would cost a spawn, its start and stop messages and its parent's notice of the stop, on every
- * request, on the dispatcher that also runs HTTP.
+ * <p>Long-lived, one per core, each holding its requests in flight by number: an actor per request would cost a spawn,
+ * its start and stop messages and its parent's notice of the stop, on every request, on the dispatcher that also runs
+ * HTTP.
  */
 public final class RankingCoordinator extends AbstractBehavior<RankingCoordinator.Command> {
 
-    public sealed interface Command {
-    }
+    public sealed interface Command {}
 
     /** Rank {@code query}; the answer, or why not, goes to {@code replyTo} by the query's deadline. */
-    public record Rank(RankQuery query, ActorRef<StatusReply<RankResult>> replyTo) implements Command {
-    }
+    public record Rank(RankQuery query, ActorRef<StatusReply<RankResult>> replyTo) implements Command {}
 
-    private record Answered(FeatureAssembler.Scored scored) implements Command {
-    }
+    private record Answered(FeatureAssembler.Scored scored) implements Command {}
 
-    private record DeadlineReached(long request) implements Command {
-    }
+    private record DeadlineReached(long request) implements Command {}
 
     /** Everything a coordinator talks to; shared by all requests. */
-    public record Pipeline(StagePool<CandidateRetriever.Command> retrievers, StagePool<FeatureAssembler.Command> assemblers,
-                           BatchingScheduler scheduler, ActiveModel model, Auction auction, Ticker ticker) {
-    }
+    public record Pipeline(
+            StagePool<CandidateRetriever.Command> retrievers,
+            StagePool<FeatureAssembler.Command> assemblers,
+            BatchingScheduler scheduler,
+            ActiveModel model,
+            Auction auction,
+            Ticker ticker) {}
 
     /** A request in flight. */
     private static final class InFlight {
@@ -89,7 +88,8 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
     }
 
     public static Behavior<Command> create(Pipeline pipeline) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RankingCoordinator(context, timers, pipeline)));
+        return Behaviors.setup(
+                context -> Behaviors.withTimers(timers -> new RankingCoordinator(context, timers, pipeline)));
     }
 
     @Override
@@ -103,13 +103,18 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
 
     private Behavior<Command> onRank(Rank rank) {
         long request = nextRequest++;
-        InFlight r = new InFlight(rank.query(), rank.replyTo(), pipeline.ticker().nanos());
+        InFlight r =
+                new InFlight(rank.query(), rank.replyTo(), pipeline.ticker().nanos());
         inFlight.put(request, r);
         // A keyed timer, cancelled when the request is answered: no message for a request long gone.
-        timers.startSingleTimer(request, new DeadlineReached(request),
+        timers.startSingleTimer(
+                request,
+                new DeadlineReached(request),
                 Duration.ofNanos(Math.max(0, r.query.deadlineNanos() - r.started)));
-        pipeline.retrievers().next().tell(new CandidateRetriever.Retrieve(request, r.query, pipeline.assemblers().next(),
-                answers));
+        pipeline.retrievers()
+                .next()
+                .tell(new CandidateRetriever.Retrieve(
+                        request, r.query, pipeline.assemblers().next(), answers));
         return this;
     }
 
@@ -120,12 +125,15 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             return this; // answered at its deadline already
         }
         if (s instanceof FeatureAssembler.Scored.Failed failed) {
-            Throwable cause = failed.failure() instanceof CompletionException && failed.failure().getCause() != null
-                    ? failed.failure().getCause() : failed.failure();
+            Throwable cause = failed.failure() instanceof CompletionException
+                            && failed.failure().getCause() != null
+                    ? failed.failure().getCause()
+                    : failed.failure();
             if (cause instanceof VersionRetiredException && !r.resubmitted) {
                 // Two swaps landed between reading the active version and the job holding it: read it again, once.
                 r.resubmitted = true;
-                FeatureAssembler.score(s.request(), s.features(), r.query, pipeline.model(), pipeline.scheduler(), answers);
+                FeatureAssembler.score(
+                        s.request(), s.features(), r.query, pipeline.model(), pipeline.scheduler(), answers);
                 return this;
             }
             return fail(s.request(), cause);
@@ -182,18 +190,33 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         AdColumns columns = features.ads();
         for (int slot = 0; slot < auction.winners(); slot++) {
             int i = auction.candidateIndex(slot);
-            ads.add(new RankResult.RankedAd(auction.adId(slot), columns.campaignIds()[i], columns.bidTypes()[i].name(),
-                    columns.bids()[i], pctr[i], pcvr[i], auction.ecpm(slot), auction.priceBid(slot), slot));
+            ads.add(new RankResult.RankedAd(
+                    auction.adId(slot),
+                    columns.campaignIds()[i],
+                    columns.bidTypes()[i].name(),
+                    columns.bids()[i],
+                    pctr[i],
+                    pcvr[i],
+                    auction.ecpm(slot),
+                    auction.priceBid(slot),
+                    slot));
         }
         List<RankResult.Candidate> debug = r.query.debug() ? explain(features, auction, adIds, pctr, pcvr) : List.of();
-        RankResult.Timings timings = new RankResult.Timings(ms(retrieved - r.started), ms(assembled - retrieved),
-                ms(scored - assembled), ms(done - scored), ms(done - r.started));
+        RankResult.Timings timings = new RankResult.Timings(
+                ms(retrieved - r.started),
+                ms(assembled - retrieved),
+                ms(scored - assembled),
+                ms(done - scored),
+                ms(done - r.started));
         return new RankResult(version, ads, features.candidates().count(), rows, timings, debug);
     }
 
-    /** Every candidate with its features, scores and outcome, for {@code debug}: off the hot path, so objects per row are fine. */
-    private List<RankResult.Candidate> explain(FeatureAssembler.Features features, AuctionResult auction, int[] adIds,
-                                               float[] pctr, float[] pcvr) {
+    /**
+     * Every candidate with its features, scores and outcome, for {@code debug}: off the hot path, so objects per row
+     * are fine.
+     */
+    private List<RankResult.Candidate> explain(
+            FeatureAssembler.Features features, AuctionResult auction, int[] adIds, float[] pctr, float[] pcvr) {
         int rows = features.batch().rows();
         int[] slotOf = new int[rows];
         Arrays.fill(slotOf, -1);
@@ -217,25 +240,69 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             int slot = slotOf[i];
             Double price = slot < 0 ? null : auction.priceBid(slot);
             double ecpm = auction.candidateEcpm(i);
-            debug.add(new RankResult.Candidate(adIds[i], ads.campaignIds()[i], bidType.name(), bid, ads.categories()[i],
-                    Vocab.CREATIVE_TYPES[ads.creativeTypes()[i]], source, ads.positions()[i], affinity,
-                    dense[i * width + DemoFeatures.INTEREST_IN_CATEGORY], pctr[i], pcvr[i], ecpm, auction.outcome(i),
-                    slot < 0 ? null : slot, price, reason(auction.outcome(i), ads.campaignIds()[i], bidType, bid, ecpm, slot,
-                            price, reserve, lastWinningEcpm)));
+            debug.add(new RankResult.Candidate(
+                    adIds[i],
+                    ads.campaignIds()[i],
+                    bidType.name(),
+                    bid,
+                    ads.categories()[i],
+                    Vocab.CREATIVE_TYPES[ads.creativeTypes()[i]],
+                    source,
+                    ads.positions()[i],
+                    affinity,
+                    dense[i * width + DemoFeatures.INTEREST_IN_CATEGORY],
+                    pctr[i],
+                    pcvr[i],
+                    ecpm,
+                    auction.outcome(i),
+                    slot < 0 ? null : slot,
+                    price,
+                    reason(
+                            auction.outcome(i),
+                            ads.campaignIds()[i],
+                            bidType,
+                            bid,
+                            ecpm,
+                            slot,
+                            price,
+                            reserve,
+                            lastWinningEcpm)));
         }
         return debug;
     }
 
-    private static String reason(Outcome outcome, int campaignId, BidType bidType, float bid, double ecpm, int slot,
-                                 Double price, double reserve, double lastWinningEcpm) {
+    private static String reason(
+            Outcome outcome,
+            int campaignId,
+            BidType bidType,
+            float bid,
+            double ecpm,
+            int slot,
+            Double price,
+            double reserve,
+            double lastWinningEcpm) {
         return switch (outcome) {
-            case WON -> String.format(Locale.ROOT, "won slot %d with eCPM %.4f; pays %.4f per %s (bid %.4f)",
-                    slot, ecpm, price, unit(bidType), bid);
-            case BELOW_RESERVE -> ecpm > 0
-                    ? String.format(Locale.ROOT, "eCPM %.4f is below the reserve %.4f", ecpm, reserve)
-                    : "eCPM is not positive: a zero or undefined prediction cannot win";
-            case OUTBID -> Double.isNaN(lastWinningEcpm) ? "outbid: the request asked for no slot"
-                    : String.format(Locale.ROOT, "outbid: eCPM %.4f is below the last winner's %.4f", ecpm, lastWinningEcpm);
+            case WON ->
+                String.format(
+                        Locale.ROOT,
+                        "won slot %d with eCPM %.4f; pays %.4f per %s (bid %.4f)",
+                        slot,
+                        ecpm,
+                        price,
+                        unit(bidType),
+                        bid);
+            case BELOW_RESERVE ->
+                ecpm > 0
+                        ? String.format(Locale.ROOT, "eCPM %.4f is below the reserve %.4f", ecpm, reserve)
+                        : "eCPM is not positive: a zero or undefined prediction cannot win";
+            case OUTBID ->
+                Double.isNaN(lastWinningEcpm)
+                        ? "outbid: the request asked for no slot"
+                        : String.format(
+                                Locale.ROOT,
+                                "outbid: eCPM %.4f is below the last winner's %.4f",
+                                ecpm,
+                                lastWinningEcpm);
             case OUT_OF_BUDGET -> "campaign " + campaignId + "'s daily budget is spent";
         };
     }

@@ -5,10 +5,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * The actors of one request stage, taken in turn. Not a Pekko router: a typed pool router is an
- * actor of its own, so every request would wait for Pekko's dispatcher to wake it and forward the
- * message, two extra hand-offs per request (retrieval and features) on a thread that is not the
- * stage's.
+ * The actors of one request stage, taken in turn. Not a Pekko router: a typed pool router is an actor of its own, so
+ * every request would wait for Pekko's dispatcher to wake it and forward the message, two extra hand-offs per request
+ * (retrieval and features) on a thread that is not the stage's.
  */
 public final class StagePool<T> {
     private final List<ActorRef<T>> members;

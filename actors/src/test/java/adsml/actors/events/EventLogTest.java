@@ -30,9 +30,11 @@ class EventLogTest {
         Path file = dir.resolve("events.log");
         ActorRef<EventLog.Command> log = KIT.spawn(EventLog.create(file));
         TestProbe<StatusReply<Integer>> ack = KIT.createTestProbe();
-        log.tell(new EventLog.Append(List.of(
-                new Event(Event.Type.IMPRESSION, "r1", "u1", 3, 1000L, 0.0),
-                new Event(Event.Type.CLICK, "r1", "u1", 3, 1001L, 0.42)), ack.getRef()));
+        log.tell(new EventLog.Append(
+                List.of(
+                        new Event(Event.Type.IMPRESSION, "r1", "u1", 3, 1000L, 0.0),
+                        new Event(Event.Type.CLICK, "r1", "u1", 3, 1001L, 0.42)),
+                ack.getRef()));
         assertEquals(2, ack.receiveMessage().getValue());
         List<String> lines = Files.readAllLines(file);
         assertEquals(List.of("IMPRESSION\tr1\tu1\t3\t1000\t0.0", "CLICK\tr1\tu1\t3\t1001\t0.42"), lines);
@@ -44,7 +46,8 @@ class EventLogTest {
         Files.writeString(file, "IMPRESSION\tr1\tu1\t3\t1000\t0.0\nCLI");
         ActorRef<EventLog.Command> log = KIT.spawn(EventLog.create(file));
         TestProbe<StatusReply<Integer>> ack = KIT.createTestProbe();
-        log.tell(new EventLog.Append(List.of(new Event(Event.Type.CONVERSION, "r2", "u2", 4, 2000L, 12.0)), ack.getRef()));
+        log.tell(new EventLog.Append(
+                List.of(new Event(Event.Type.CONVERSION, "r2", "u2", 4, 2000L, 12.0)), ack.getRef()));
         assertEquals(1, ack.receiveMessage().getValue());
         List<String> lines = Files.readAllLines(file);
         assertEquals(2, lines.size(), lines.toString());

@@ -38,6 +38,7 @@ class ModelRegistryTest {
 
     @TempDir
     Path models;
+
     private Device device;
     private BatchingScheduler scheduler;
     private ActiveModel active;
@@ -52,8 +53,15 @@ class ModelRegistryTest {
         device = new CpuDevice("cpu0", 1, 1L << 30);
         scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(device), Ticker.SYSTEM);
         active = new ActiveModel();
-        registry = KIT.spawn(ModelRegistry.create(models.toRealPath(), List.of(device), scheduler, DemoFeatures.SCHEMA,
-                Ticker.SYSTEM, active, Executors.newSingleThreadExecutor(), Clock.systemUTC()));
+        registry = KIT.spawn(ModelRegistry.create(
+                models.toRealPath(),
+                List.of(device),
+                scheduler,
+                DemoFeatures.SCHEMA,
+                Ticker.SYSTEM,
+                active,
+                Executors.newSingleThreadExecutor(),
+                Clock.systemUTC()));
     }
 
     @AfterEach
@@ -85,7 +93,9 @@ class ModelRegistryTest {
         StatusReply<VersionInfo> loaded = load("1");
         assertTrue(loaded.isSuccess(), () -> loaded.getError().getMessage());
         assertEquals(VersionState.READY, loaded.getValue().state());
-        assertTrue(loaded.getValue().detail().contains("max |backend - reference|"), loaded.getValue().detail());
+        assertTrue(
+                loaded.getValue().detail().contains("max |backend - reference|"),
+                loaded.getValue().detail());
         assertTrue(active.current().isEmpty(), "loading alone must not take traffic");
 
         assertEquals(VersionState.ACTIVE, activate("1").getValue().state());
@@ -110,7 +120,8 @@ class ModelRegistryTest {
         assertTrue(ready.isSuccess(), () -> ready.getError().getMessage());
         assertEquals(VersionState.READY, ready.getValue().state());
         assertNotNull(ready.getValue().loadedAt());
-        assertEquals(ready.getValue().loadedAt(), activate("1").getValue().loadedAt(), "activation keeps the load time");
+        assertEquals(
+                ready.getValue().loadedAt(), activate("1").getValue().loadedAt(), "activation keeps the load time");
     }
 
     private VersionInfo awaitState(String id, VersionState state) throws InterruptedException {
@@ -135,7 +146,9 @@ class ModelRegistryTest {
         Files.writeString(models.resolve("ctr/2/model.json"), "{\"format\": 1, \"name\": ");
         StatusReply<VersionInfo> refused = load("2");
         assertTrue(refused.isError());
-        assertTrue(refused.getError().getMessage().contains("model.json: not valid JSON"), refused.getError().getMessage());
+        assertTrue(
+                refused.getError().getMessage().contains("model.json: not valid JSON"),
+                refused.getError().getMessage());
         assertEquals("ctr/1", active.current().orElseThrow().id());
         assertTrue(activate("2").isError(), "a failed version cannot be activated");
         assertEquals("ctr/1", active.current().orElseThrow().id());
@@ -165,6 +178,8 @@ class ModelRegistryTest {
         registry.tell(new ModelRegistry.Load("..", "1", probe.getRef()));
         StatusReply<VersionInfo> reply = probe.receiveMessage();
         assertTrue(reply.isError());
-        assertTrue(reply.getError().getMessage().contains("is not a model or version name"), reply.getError().getMessage());
+        assertTrue(
+                reply.getError().getMessage().contains("is not a model or version name"),
+                reply.getError().getMessage());
     }
 }

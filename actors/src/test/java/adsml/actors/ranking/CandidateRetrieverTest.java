@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.index.BudgetTracker;
-import adsml.platform.index.ExactAdIndex;
-import adsml.platform.store.StoreException;
-import adsml.platform.store.UserStore;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
@@ -16,6 +12,10 @@ import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.index.ExactAdIndex;
+import adsml.platform.store.StoreException;
+import adsml.platform.store.UserStore;
 import adsml.platform.testing.FakeClock;
 import adsml.scheduler.Ticker;
 import java.time.Clock;
@@ -49,7 +49,9 @@ class CandidateRetrieverTest {
         float[] away = new float[Vocab.EMBEDDING_DIM];
         toward[0] = 1f;
         away[0] = -1f;
-        return new ExactAdIndex(List.of(new Ad(0, 0, 0, 0, away), new Ad(1, 0, 0, 0, toward)), List.of(campaign),
+        return new ExactAdIndex(
+                List.of(new Ad(0, 0, 0, 0, away), new Ad(1, 0, 0, 0, toward)),
+                List.of(campaign),
                 new BudgetTracker(Clock.systemUTC()));
     }
 
@@ -79,21 +81,25 @@ class CandidateRetrieverTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
 
-            void runNextLoad() throws InterruptedException {
+        void runNextLoad() throws InterruptedException {
             pendingLoads.take().run();
         }
     }
 
     /** Whoever asked for the features, and its number for the request: the retriever passes them on, untouched. */
     private static final long REQUEST = 41;
+
     private static final TestProbe<FeatureAssembler.Scored> REQUESTER = KIT.createTestProbe();
 
-    private static CandidateRetriever.Retrieve retrieve(int userId, long deadlineNanos, TestProbe<FeatureAssembler.Command> assembler) {
-        return new CandidateRetriever.Retrieve(REQUEST, new RankQuery(userId, 0, 0, new Context(0, 12, 0), 1, deadlineNanos,
-                false), assembler.getRef(), REQUESTER.getRef());
+    private static CandidateRetriever.Retrieve retrieve(
+            int userId, long deadlineNanos, TestProbe<FeatureAssembler.Command> assembler) {
+        return new CandidateRetriever.Retrieve(
+                REQUEST,
+                new RankQuery(userId, 0, 0, new Context(0, 12, 0), 1, deadlineNanos, false),
+                assembler.getRef(),
+                REQUESTER.getRef());
     }
 
     /** The candidates the retriever handed to the assembler, for the requester named in the request. */

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import adsml.actors.models.ActiveModel;
-import adsml.platform.features.DemoFeatures;
-import adsml.platform.index.BudgetTracker;
-import adsml.platform.index.ExactAdIndex;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.Vocab;
+import adsml.platform.features.DemoFeatures;
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.index.ExactAdIndex;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.SchedulerSettings;
@@ -36,18 +36,24 @@ class FeatureAssemblerTest {
     @Test
     void withoutAnActiveModel_theAssembledRowsComeBackUnscored_withTheReason() {
         Campaign campaign = new Campaign(0, 0, BidType.CPC, 1f, 100f, 0, Targeting.ANY);
-        ExactAdIndex index = new ExactAdIndex(List.of(new Ad(0, 0, 0, 0, new float[Vocab.EMBEDDING_DIM])),
-                List.of(campaign), new BudgetTracker(Clock.systemUTC()));
-        BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(),
-                List.of(new CpuDevice("cpu0", 1, 1L << 20)), Ticker.SYSTEM);
+        ExactAdIndex index = new ExactAdIndex(
+                List.of(new Ad(0, 0, 0, 0, new float[Vocab.EMBEDDING_DIM])),
+                List.of(campaign),
+                new BudgetTracker(Clock.systemUTC()));
+        BatchingScheduler scheduler = new BatchingScheduler(
+                SchedulerSettings.defaults(), List.of(new CpuDevice("cpu0", 1, 1L << 20)), Ticker.SYSTEM);
         ActorRef<FeatureAssembler.Command> assembler =
                 KIT.spawn(FeatureAssembler.create(index, scheduler, new ActiveModel(), Ticker.SYSTEM));
         TestProbe<FeatureAssembler.Scored> probe = KIT.createTestProbe();
         RankQuery query = new RankQuery(-1, 0, 0, new Context(0, 12, 0), 1, Long.MAX_VALUE, false);
-        assembler.tell(new FeatureAssembler.Assemble(9, query, new CandidateRetriever.Candidates(DemoFeatures.coldStart(0, 0),
-                true, new int[] {0}, 1, 0L), probe.getRef()));
+        assembler.tell(new FeatureAssembler.Assemble(
+                9,
+                query,
+                new CandidateRetriever.Candidates(DemoFeatures.coldStart(0, 0), true, new int[] {0}, 1, 0L),
+                probe.getRef()));
 
-        FeatureAssembler.Scored.Failed answer = assertInstanceOf(FeatureAssembler.Scored.Failed.class, probe.receiveMessage());
+        FeatureAssembler.Scored.Failed answer =
+                assertInstanceOf(FeatureAssembler.Scored.Failed.class, probe.receiveMessage());
         assertInstanceOf(NoActiveModelException.class, answer.failure());
         assertEquals(9, answer.request(), "answered for the coordinator's request");
         assertEquals(1, answer.features().batch().rows(), "the features are assembled all the same");

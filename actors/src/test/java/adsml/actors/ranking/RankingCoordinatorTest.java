@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionSettings;
-import adsml.platform.features.DemoFeatures;
-import adsml.platform.features.FeatureBatch;
-import adsml.platform.index.BudgetTracker;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.BidType;
@@ -18,6 +15,9 @@ import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.Vocab;
+import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.index.BudgetTracker;
 import adsml.platform.testing.CandidateColumns;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
@@ -49,15 +49,19 @@ class RankingCoordinatorTest {
     private static final Campaign CAMPAIGN = new Campaign(0, 0, BidType.CPC, 1f, 100f, 0, Targeting.ANY);
 
     /** A coordinator whose retrieval is {@code retriever} and whose features go to {@code assembler}. */
-    private static ActorRef<RankingCoordinator.Command> coordinator(TestProbe<CandidateRetriever.Command> retriever,
-                                                                   TestProbe<FeatureAssembler.Command> assembler) {
-        BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults(),
-                List.of(new CpuDevice("cpu0", 1, 1L << 20)), Ticker.SYSTEM);
+    private static ActorRef<RankingCoordinator.Command> coordinator(
+            TestProbe<CandidateRetriever.Command> retriever, TestProbe<FeatureAssembler.Command> assembler) {
+        BatchingScheduler scheduler = new BatchingScheduler(
+                SchedulerSettings.defaults(), List.of(new CpuDevice("cpu0", 1, 1L << 20)), Ticker.SYSTEM);
         BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
         budget.register(CAMPAIGN);
-        return KIT.spawn(RankingCoordinator.create(new RankingCoordinator.Pipeline(new StagePool<>(List.of(retriever.getRef())),
-                new StagePool<>(List.of(assembler.getRef())), scheduler, new ActiveModel(),
-                new Auction(new AuctionSettings(0.0, 10), budget), Ticker.SYSTEM)));
+        return KIT.spawn(RankingCoordinator.create(new RankingCoordinator.Pipeline(
+                new StagePool<>(List.of(retriever.getRef())),
+                new StagePool<>(List.of(assembler.getRef())),
+                scheduler,
+                new ActiveModel(),
+                new Auction(new AuctionSettings(0.0, 10), budget),
+                Ticker.SYSTEM)));
     }
 
     @Test
@@ -65,8 +69,9 @@ class RankingCoordinatorTest {
         TestProbe<CandidateRetriever.Command> retriever = KIT.createTestProbe();
         TestProbe<FeatureAssembler.Command> assembler = KIT.createTestProbe();
         TestProbe<StatusReply<RankResult>> reply = KIT.createTestProbe();
-        coordinator(retriever, assembler).tell(new RankingCoordinator.Rank(
-                query(Ticker.SYSTEM.nanos() + Duration.ofMillis(50).toNanos()), reply.getRef()));
+        coordinator(retriever, assembler)
+                .tell(new RankingCoordinator.Rank(
+                        query(Ticker.SYSTEM.nanos() + Duration.ofMillis(50).toNanos()), reply.getRef()));
         retriever.expectMessageClass(CandidateRetriever.Retrieve.class);
         StatusReply<RankResult> answer = reply.receiveMessage(Duration.ofSeconds(2));
         assertTrue(answer.isError());
@@ -78,11 +83,14 @@ class RankingCoordinatorTest {
         TestProbe<CandidateRetriever.Command> retriever = KIT.createTestProbe();
         TestProbe<FeatureAssembler.Command> assembler = KIT.createTestProbe();
         TestProbe<StatusReply<RankResult>> reply = KIT.createTestProbe();
-        coordinator(retriever, assembler).tell(new RankingCoordinator.Rank(
-                query(Ticker.SYSTEM.nanos() + Duration.ofSeconds(5).toNanos()), reply.getRef()));
+        coordinator(retriever, assembler)
+                .tell(new RankingCoordinator.Rank(
+                        query(Ticker.SYSTEM.nanos() + Duration.ofSeconds(5).toNanos()), reply.getRef()));
         CandidateRetriever.Retrieve retrieve = retriever.expectMessageClass(CandidateRetriever.Retrieve.class);
-        assertEquals(assembler.getRef(), retrieve.assembler(), "retrieval hands its candidates to the pool's assembler");
-        retrieve.replyTo().tell(new FeatureAssembler.Scored.Failed(retrieve.request(), features(), new NoActiveModelException()));
+        assertEquals(
+                assembler.getRef(), retrieve.assembler(), "retrieval hands its candidates to the pool's assembler");
+        retrieve.replyTo()
+                .tell(new FeatureAssembler.Scored.Failed(retrieve.request(), features(), new NoActiveModelException()));
         StatusReply<RankResult> answer = reply.receiveMessage(Duration.ofSeconds(2));
         assertInstanceOf(NoActiveModelException.class, answer.getError());
     }
@@ -108,7 +116,9 @@ class RankingCoordinatorTest {
         assertEquals("v7", ranked.modelVersion());
         assertEquals(7, ranked.ads().get(0).adId());
         assertEquals(0.5f, ranked.ads().get(0).pctr());
-        assertInstanceOf(NoActiveModelException.class, first.receiveMessage(Duration.ofSeconds(2)).getError());
+        assertInstanceOf(
+                NoActiveModelException.class,
+                first.receiveMessage(Duration.ofSeconds(2)).getError());
 
         r2.replyTo().tell(new FeatureAssembler.Scored.Ready(r2.request(), features(), "v7", new float[] {0.5f}));
         second.expectNoMessage(Duration.ofMillis(200));
@@ -116,12 +126,12 @@ class RankingCoordinatorTest {
 
     /** One assembled row: ad 7 of {@link #CAMPAIGN}, for a cold-start user. */
     static FeatureAssembler.Features features() {
-        CandidateRetriever.Candidates candidates = new CandidateRetriever.Candidates(DemoFeatures.coldStart(0, 0), true,
-                new int[] {7}, 1, Ticker.SYSTEM.nanos());
+        CandidateRetriever.Candidates candidates = new CandidateRetriever.Candidates(
+                DemoFeatures.coldStart(0, 0), true, new int[] {7}, 1, Ticker.SYSTEM.nanos());
         FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
         batch.setRows(1);
-        AdColumns ads = CandidateColumns.of(new Ad[] {new Ad(7, CAMPAIGN.id(), 0, 0, new float[Vocab.EMBEDDING_DIM])},
-                new Campaign[] {CAMPAIGN});
+        AdColumns ads = CandidateColumns.of(
+                new Ad[] {new Ad(7, CAMPAIGN.id(), 0, 0, new float[Vocab.EMBEDDING_DIM])}, new Campaign[] {CAMPAIGN});
         return new FeatureAssembler.Features(batch, ads, candidates, Ticker.SYSTEM.nanos());
     }
 }

@@ -23,8 +23,9 @@ class StagePoolTest {
         ActorRef<String> b = KIT.<String>createTestProbe().getRef();
         ActorRef<String> c = KIT.<String>createTestProbe().getRef();
         StagePool<String> pool = new StagePool<>(List.of(a, b, c));
-        assertEquals(List.of(a, b, c, a, b, c, a), List.of(pool.next(), pool.next(), pool.next(), pool.next(), pool.next(),
-                pool.next(), pool.next()));
+        assertEquals(
+                List.of(a, b, c, a, b, c, a),
+                List.of(pool.next(), pool.next(), pool.next(), pool.next(), pool.next(), pool.next(), pool.next()));
     }
 
     @Test

@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * Chooses the devices a server scores on: the GPUs that discovery found, with the CPU behind them
- * as a fallback-only device, or the CPU alone.
+ * Chooses the devices a server scores on: the GPUs that discovery found, with the CPU behind them as a fallback-only
+ * device, or the CPU alone.
  */
 public final class Backends {
     /** {@code adsml.scheduler.backend}. */
@@ -37,28 +37,27 @@ public final class Backends {
         }
     }
 
-    /**
-     * The chosen devices, GPUs first, and why they were chosen, for the start-up log.
-     */
+    /** The chosen devices, GPUs first, and why they were chosen, for the start-up log. */
     public record Selection(List<Device> devices, String description) {
         public Selection {
             devices = List.copyOf(devices);
         }
     }
 
-    private Backends() {
-    }
+    private Backends() {}
 
     /**
-     * Opens the devices for {@code backend}: {@code openGpu} for each device in {@code discovery}
-     * and {@code cpu} with {@code true} to make a fallback-only CPU behind them, or with
-     * {@code false} for a CPU that takes all the work. A GPU that fails to open is left out with
-     * its reason; under {@link Backend#AUTO} the CPU then serves alone.
+     * Opens the devices for {@code backend}: {@code openGpu} for each device in {@code discovery} and {@code cpu} with
+     * {@code true} to make a fallback-only CPU behind them, or with {@code false} for a CPU that takes all the work. A
+     * GPU that fails to open is left out with its reason; under {@link Backend#AUTO} the CPU then serves alone.
      *
      * @throws IllegalStateException under {@link Backend#GPU} when no GPU opens, with the reasons
      */
-    public static Selection select(Backend backend, CudaDevices.Discovery discovery, Function<CudaDevices.Info, Device> openGpu,
-                                   Function<Boolean, Device> cpu) {
+    public static Selection select(
+            Backend backend,
+            CudaDevices.Discovery discovery,
+            Function<CudaDevices.Info, Device> openGpu,
+            Function<Boolean, Device> cpu) {
         if (backend == Backend.CPU) {
             return new Selection(List.of(cpu.apply(false)), "cpu (backend = cpu)");
         }
@@ -76,15 +75,19 @@ public final class Backends {
         }
         if (gpus.isEmpty()) {
             if (backend == Backend.GPU) {
-                throw new IllegalStateException("backend = gpu, but no GPU could be used: " + String.join("; ", problems));
+                throw new IllegalStateException(
+                        "backend = gpu, but no GPU could be used: " + String.join("; ", problems));
             }
-            return new Selection(List.of(cpu.apply(false)), "cpu (backend = auto, no GPU: " + String.join("; ", problems) + ")");
+            return new Selection(
+                    List.of(cpu.apply(false)), "cpu (backend = auto, no GPU: " + String.join("; ", problems) + ")");
         }
         List<Device> devices = new ArrayList<>(gpus);
         devices.add(cpu.apply(true));
         String names = String.join(", ", gpus.stream().map(Device::name).toList());
-        return new Selection(devices, names + " with the cpu as fallback (backend = " + backend.name().toLowerCase(Locale.ROOT) + ")"
-                + (problems.isEmpty() ? "" : "; left out: " + String.join("; ", problems)));
+        return new Selection(
+                devices,
+                names + " with the cpu as fallback (backend = " + backend.name().toLowerCase(Locale.ROOT) + ")"
+                        + (problems.isEmpty() ? "" : "; left out: " + String.join("; ", problems)));
     }
 
     /** {@link #select} with the GPUs this process finds and {@link GpuDevice#open}. */

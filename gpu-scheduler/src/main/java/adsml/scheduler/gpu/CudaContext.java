@@ -20,13 +20,13 @@ import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
 
 /**
- * One device's CUDA context and the kernels loaded into it, owned by one pinned thread
- * ({@code adsml-gpuN-ctx}): it creates and destroys the context, loads the PTX, and allocates,
- * uploads and frees every version's memory, so loads and unloads never interleave.
+ * One device's CUDA context and the kernels loaded into it, owned by one pinned thread ({@code adsml-gpuN-ctx}): it
+ * creates and destroys the context, loads the PTX, and allocates, uploads and frees every version's memory, so loads
+ * and unloads never interleave.
  *
- * <p>Scoring does not go through that thread: each scheduler worker of the device makes the
- * context current on itself ({@link #makeCurrent()}) and drives its own stream, so that a
- * worker waiting for its batch never holds up another worker's copies and launches.
+ * <p>Scoring does not go through that thread: each scheduler worker of the device makes the context current on itself
+ * ({@link #makeCurrent()}) and drives its own stream, so that a worker waiting for its batch never holds up another
+ * worker's copies and launches.
  */
 final class CudaContext implements AutoCloseable {
     private static final String PTX = "/adsml/scheduler/gpu/dcn.ptx";
@@ -38,6 +38,7 @@ final class CudaContext implements AutoCloseable {
     final Map<DcnPlan.LinearKernel, CUfunction> linear = new EnumMap<>(DcnPlan.LinearKernel.class);
     /** Shared memory a block may opt in to on this device; DcnPlan leaves out the kernels that need more. */
     int maxSharedBytes;
+
     final CUfunction head = new CUfunction();
 
     private CudaContext(String threadName) {
@@ -61,7 +62,8 @@ final class CudaContext implements AutoCloseable {
                 JCudaDriver.cuModuleLoadData(c.module, ptx());
                 JCudaDriver.cuModuleGetFunction(c.gather, c.module, "gather_concat");
                 int[] optIn = new int[1];
-                JCudaDriver.cuDeviceGetAttribute(optIn, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device);
+                JCudaDriver.cuDeviceGetAttribute(
+                        optIn, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device);
                 c.maxSharedBytes = optIn[0];
                 for (DcnPlan.LinearKernel kernel : DcnPlan.LinearKernel.values()) {
                     if (kernel.sharedBytes > c.maxSharedBytes) {
@@ -70,7 +72,9 @@ final class CudaContext implements AutoCloseable {
                     CUfunction f = new CUfunction();
                     JCudaDriver.cuModuleGetFunction(f, c.module, kernel.function);
                     // Past 48 KiB a block's dynamic shared memory must be allowed per function.
-                    JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    JCudaDriver.cuFuncSetAttribute(
+                            f,
+                            CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                             kernel.sharedBytes);
                     c.linear.put(kernel, f);
                 }
@@ -97,7 +101,10 @@ final class CudaContext implements AutoCloseable {
         }
     }
 
-    /** Runs {@code task} on the owner thread, with the context current, and returns its result or rethrows its exception. */
+    /**
+     * Runs {@code task} on the owner thread, with the context current, and returns its result or rethrows its
+     * exception.
+     */
     <T> T call(Callable<T> task) {
         try {
             return owner.submit(task).get();

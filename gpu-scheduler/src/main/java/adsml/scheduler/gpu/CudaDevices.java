@@ -10,9 +10,8 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.JCudaDriver;
 
 /**
- * Finds the CUDA devices this process can use, through the driver API. Without a GPU, a driver or
- * JCuda's native library, it finds none and says why instead of throwing: callers fall back to
- * the CPU and tests skip with the reason.
+ * Finds the CUDA devices this process can use, through the driver API. Without a GPU, a driver or JCuda's native
+ * library, it finds none and says why instead of throwing: callers fall back to the CPU and tests skip with the reason.
  */
 public final class CudaDevices {
     /** The kernels are PTX for compute_90 (build-ptx.sh): older devices cannot JIT-compile them. */
@@ -21,13 +20,9 @@ public final class CudaDevices {
     static final int MIN_DRIVER_API = 13000;
 
     /** One usable device. */
-    public record Info(int ordinal, String name, long totalBytes, int major, int minor) {
-    }
+    public record Info(int ordinal, String name, long totalBytes, int major, int minor) {}
 
-    /**
-     * What discovery found: the usable devices, the driver version (0 when unknown), and when
-     * there are none, why.
-     */
+    /** What discovery found: the usable devices, the driver version (0 when unknown), and when there are none, why. */
     public record Discovery(List<Info> devices, int driverVersion, String reason) {
         public Discovery {
             devices = List.copyOf(devices);
@@ -40,8 +35,7 @@ public final class CudaDevices {
 
     private static Discovery cached;
 
-    private CudaDevices() {
-    }
+    private CudaDevices() {}
 
     /** The devices found by the first call (discovery initialises the driver once per process); never throws. */
     public static synchronized Discovery discover() {
@@ -58,8 +52,12 @@ public final class CudaDevices {
             int[] version = new int[1];
             JCudaDriver.cuDriverGetVersion(version);
             if (version[0] < MIN_DRIVER_API) {
-                return new Discovery(List.of(), version[0], "the CUDA driver supports API " + version[0] + "; the kernels' PTX "
-                        + "(.version 9.0, from nvcc 13) needs " + MIN_DRIVER_API + " or newer (a driver of the 580 line)");
+                return new Discovery(
+                        List.of(),
+                        version[0],
+                        "the CUDA driver supports API " + version[0] + "; the kernels' PTX "
+                                + "(.version 9.0, from nvcc 13) needs " + MIN_DRIVER_API
+                                + " or newer (a driver of the 580 line)");
             }
             int[] count = new int[1];
             JCudaDriver.cuDeviceGetCount(count);
@@ -74,14 +72,17 @@ public final class CudaDevices {
                 }
             }
             String reason = usable.isEmpty()
-                    ? (count[0] == 0 ? "the CUDA driver reports no device"
-                    : "no device of compute capability " + MIN_MAJOR + ".0 or newer: " + String.join(", ", skipped))
+                    ? (count[0] == 0
+                            ? "the CUDA driver reports no device"
+                            : "no device of compute capability " + MIN_MAJOR + ".0 or newer: "
+                                    + String.join(", ", skipped))
                     : "";
             return new Discovery(usable, version[0], reason);
         } catch (LinkageError | RuntimeException e) {
             // UnsatisfiedLinkError: no libcuda.so.1 (or JCuda's library); CudaException: cuInit failed.
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-            return new Discovery(List.of(), 0, "CUDA unavailable: " + e.getClass().getSimpleName() + ": " + message);
+            return new Discovery(
+                    List.of(), 0, "CUDA unavailable: " + e.getClass().getSimpleName() + ": " + message);
         }
     }
 

@@ -8,13 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the GPU runs for one DCN version, worked out in plain Java so that it is tested without a
- * GPU: where each tensor lives in the one packed weight allocation, the buffers of one stream
- * lane, and the launches of a forward pass, in order, with their grids.
+ * What the GPU runs for one DCN version, worked out in plain Java so that it is tested without a GPU: where each tensor
+ * lives in the one packed weight allocation, the buffers of one stream lane, and the launches of a forward pass, in
+ * order, with their grids.
  *
- * <p>The forward pass is a gather, one linear launch per cross and MLP layer, and a head launch
- * (see {@code dcn.cu}). Activations alternate between two buffers so that no launch reads what it
- * writes; {@code x0}, the gather's output, stays for every cross layer.
+ * <p>The forward pass is a gather, one linear launch per cross and MLP layer, and a head launch (see {@code dcn.cu}).
+ * Activations alternate between two buffers so that no launch reads what it writes; {@code x0}, the gather's output,
+ * stays for every cross layer.
  */
 final class DcnPlan {
     /** Tensors start on 128-byte boundaries in the packed weights: aligned, coalesced rows for every kernel. */
@@ -23,29 +23,41 @@ final class DcnPlan {
     static final int MAX_HEADS = 8;
     /** Per head in the calibration block: type, a, b, breakpoints, offset of x; dcn.cu's CAL_HEADER. */
     static final int CAL_HEADER = 5;
+
     static final int CAL_IDENTITY = 0;
     static final int CAL_PLATT = 1;
     static final int CAL_ISOTONIC = 2;
     /** Rows per block of the head kernel: 256 threads, a warp per row. */
     static final int HEAD_ROWS_PER_BLOCK = 8;
+
     static final int TILE = 64;
     static final int BIG_TILE = 128;
     /**
-     * A linear launch takes the 128 x 128 tiles when they make at least this many blocks: about one
-     * per multiprocessor of an H100/H200 (132). Below that smaller tiles keep more of the chip busy.
+     * A linear launch takes the 128 x 128 tiles when they make at least this many blocks: about one per multiprocessor
+     * of an H100/H200 (132). Below that smaller tiles keep more of the chip busy.
      */
     static final int BIG_TILE_MIN_BLOCKS = 128;
     /** The widest layer input that fp32 runs on 3xTF32: x100's 4096, the widest its 1e-4 bound was checked on. */
     static final int MAX_3XTF32_WIDTH = 4096;
+
     private static final int MAX_GRID_Y = 65_535;
     private static final int MAX_GATHER_BLOCKS = 1 << 20;
 
-    /** The activation buffers of a lane; the gather writes {@code X0}, the layers alternate {@code PING} and {@code PONG}. */
-    enum Buffer { X0, PING, PONG }
+    /**
+     * The activation buffers of a lane; the gather writes {@code X0}, the layers alternate {@code PING} and
+     * {@code PONG}.
+     */
+    enum Buffer {
+        X0,
+        PING,
+        PONG
+    }
 
     /** dcn.cu's EPILOGUE_* codes. */
     enum Epilogue {
-        BIAS(0), RELU(1), CROSS(2);
+        BIAS(0),
+        RELU(1),
+        CROSS(2);
 
         final int code;
 
@@ -55,33 +67,37 @@ final class DcnPlan {
     }
 
     /** {@code length} floats at {@code offset} floats into the packed weights. */
-    record Region(String name, long offset, long length) {
-    }
+    record Region(String name, long offset, long length) {}
 
     /** One launch of the forward pass. */
-    sealed interface Step permits Gather, Linear, Head {
-    }
+    sealed interface Step permits Gather, Linear, Head {}
 
     /** {@code x0 = [table[ids], dense]}: {@code gather_concat}. */
-    record Gather(Region table, int slots, int dim, int denseDims, int tableRows) implements Step {
-    }
+    record Gather(Region table, int slots, int dim, int denseDims, int tableRows) implements Step {}
 
     /** {@code out[rows, outWidth] = epilogue(in[rows, inWidth] W^T + b)}: {@code linear_f32} or {@code linear_tf32}. */
-    record Linear(String name, Region weight, Region bias, Buffer in, Buffer out, int outWidth, int inWidth,
-                  Epilogue epilogue) implements Step {
-    }
+    record Linear(
+            String name,
+            Region weight,
+            Region bias,
+            Buffer in,
+            Buffer out,
+            int outWidth,
+            int inWidth,
+            Epilogue epilogue)
+            implements Step {}
 
     /** {@code out[rows, heads] = calibrate(sigmoid(in W^T + b))}: {@code head_sigmoid_calibrate}. */
-    record Head(Region weight, Region bias, Region calibration, Buffer in, int inWidth, int heads) implements Step {
-    }
+    record Head(Region weight, Region bias, Region calibration, Buffer in, int inWidth, int heads) implements Step {}
 
-    /** Bytes of one row of a K step in the mma kernels' shared buffers: 32 floats and 4 of padding (dcn.cu's MMA_LDS). */
+    /**
+     * Bytes of one row of a K step in the mma kernels' shared buffers: 32 floats and 4 of padding (dcn.cu's MMA_LDS).
+     */
     private static final int MMA_ROW_BYTES = 36 * Float.BYTES;
 
     /**
-     * dcn.cu's linear kernels: function name, rows and columns of C per block, threads per block
-     * and dynamic shared memory. The mma.sync kernels need rows of 16 bytes (inWidth a multiple of
-     * 4); the others take any shape.
+     * dcn.cu's linear kernels: function name, rows and columns of C per block, threads per block and dynamic shared
+     * memory. The mma.sync kernels need rows of 16 bytes (inWidth a multiple of 4); the others take any shape.
      */
     enum LinearKernel {
         /** CUDA-core fp32. */
@@ -145,48 +161,69 @@ final class DcnPlan {
         int slots = spec.schema().sparseSlots();
         int dim = spec.embeddingDim();
         Region table = region("embedding", (long) spec.schema().totalRows() * dim);
-        steps.add(new Gather(table, slots, dim, spec.schema().denseDims(), spec.schema().totalRows()));
+        steps.add(new Gather(
+                table, slots, dim, spec.schema().denseDims(), spec.schema().totalRows()));
 
         Buffer in = Buffer.X0;
         int width = d;
         int widest = d;
         for (int l = 0; l < spec.crossLayers(); l++) {
             Buffer out = next(in);
-            steps.add(new Linear("cross." + l, region("cross." + l + ".weight", (long) d * d), region("cross." + l + ".bias", d),
-                    in, out, d, d, Epilogue.CROSS));
+            steps.add(new Linear(
+                    "cross." + l,
+                    region("cross." + l + ".weight", (long) d * d),
+                    region("cross." + l + ".bias", d),
+                    in,
+                    out,
+                    d,
+                    d,
+                    Epilogue.CROSS));
             in = out;
         }
         for (int l = 0; l < spec.mlp().size(); l++) {
             int out = spec.mlp().get(l);
             Buffer target = next(in);
-            steps.add(new Linear("mlp." + l, region("mlp." + l + ".weight", (long) out * width), region("mlp." + l + ".bias", out),
-                    in, target, out, width, Epilogue.RELU));
+            steps.add(new Linear(
+                    "mlp." + l,
+                    region("mlp." + l + ".weight", (long) out * width),
+                    region("mlp." + l + ".bias", out),
+                    in,
+                    target,
+                    out,
+                    width,
+                    Epilogue.RELU));
             in = target;
             width = out;
             widest = Math.max(widest, out);
         }
-        steps.add(new Head(region("head.weight", (long) heads * width), region("head.bias", heads),
-                region("calibration", calibrationFloats(spec)), in, width, heads));
+        steps.add(new Head(
+                region("head.weight", (long) heads * width),
+                region("head.bias", heads),
+                region("calibration", calibrationFloats(spec)),
+                in,
+                width,
+                heads));
         this.activationWidth = widest;
     }
 
     /**
      * The plan of {@code spec} for lanes of {@code maxRows} rows.
      *
-     * @throws IllegalArgumentException when the version is not a DCN, has more heads than the head
-     *                                  kernel keeps, or a lane of {@code maxRows} would pass a grid limit
+     * @throws IllegalArgumentException when the version is not a DCN, has more heads than the head kernel keeps, or a
+     *     lane of {@code maxRows} would pass a grid limit
      */
     static DcnPlan of(ModelSpec spec, int maxRows) {
         if (spec.architecture() != Architecture.DCN) {
-            throw new IllegalArgumentException("the GPU backend runs DCN versions; " + spec.name() + "/" + spec.version()
-                    + " is " + spec.architecture());
+            throw new IllegalArgumentException("the GPU backend runs DCN versions; " + spec.name() + "/"
+                    + spec.version() + " is " + spec.architecture());
         }
         if (spec.heads().isEmpty() || spec.heads().size() > MAX_HEADS) {
             throw new IllegalArgumentException("the GPU head kernel takes 1 to " + MAX_HEADS + " heads, " + spec.name()
                     + "/" + spec.version() + " has " + spec.heads().size());
         }
         if (maxRows < 1 || ceilDiv(maxRows, TILE) > MAX_GRID_Y) {
-            throw new IllegalArgumentException("maxRows must be within [1, " + (long) MAX_GRID_Y * TILE + "], was " + maxRows);
+            throw new IllegalArgumentException(
+                    "maxRows must be within [1, " + (long) MAX_GRID_Y * TILE + "], was " + maxRows);
         }
         return new DcnPlan(spec, maxRows);
     }
@@ -241,8 +278,11 @@ final class DcnPlan {
     /** Bytes of a lane's pinned host buffers for {@link #maxRows()} rows: ids, dense values, scores. */
     long[] laneHostPieces() {
         long rows = maxRows;
-        return new long[] {rows * spec.schema().sparseSlots() * Integer.BYTES, rows * spec.schema().denseDims() * Float.BYTES,
-                rows * spec.heads().size() * Float.BYTES};
+        return new long[] {
+            rows * spec.schema().sparseSlots() * Integer.BYTES,
+            rows * spec.schema().denseDims() * Float.BYTES,
+            rows * spec.heads().size() * Float.BYTES
+        };
     }
 
     /** Bytes of a lane's device buffers: the host pieces' twins, then x0, ping and pong. */
@@ -254,8 +294,8 @@ final class DcnPlan {
     }
 
     /**
-     * Where each piece starts when they share one allocation, each on a 256-byte boundary; the
-     * last element is the allocation's size.
+     * Where each piece starts when they share one allocation, each on a 256-byte boundary; the last element is the
+     * allocation's size.
      */
     static long[] layout(long[] pieces) {
         long[] at = new long[pieces.length + 1];
@@ -280,10 +320,10 @@ final class DcnPlan {
     static final int MIN_PADDED_ROWS = 64;
 
     /**
-     * The rows a lane runs for a chunk of {@code rows} (1 to {@link #maxRows()}): rows rounded up to
-     * a quarter of the power of two at or below them (at least {@link #MIN_PADDED_ROWS}), at most
-     * {@link #maxRows()}. A lane keeps one CUDA graph per padded size, so this bounds the graphs to
-     * about four per doubling, and the padding to a quarter of the rows (or 63 rows).
+     * The rows a lane runs for a chunk of {@code rows} (1 to {@link #maxRows()}): rows rounded up to a quarter of the
+     * power of two at or below them (at least {@link #MIN_PADDED_ROWS}), at most {@link #maxRows()}. A lane keeps one
+     * CUDA graph per padded size, so this bounds the graphs to about four per doubling, and the padding to a quarter of
+     * the rows (or 63 rows).
      */
     int paddedRows(int rows) {
         if (rows < 1 || rows > maxRows) {
@@ -308,8 +348,8 @@ final class DcnPlan {
 
     /**
      * The geometry of {@code step} for a batch of {@code rows} rows, on a device that allows a block
-     * {@code maxSharedBytes} of shared memory (CudaContext's opt-in limit: 227 KiB on an H100 or
-     * H200, 99 KiB on compute 12.x cards).
+     * {@code maxSharedBytes} of shared memory (CudaContext's opt-in limit: 227 KiB on an H100 or H200, 99 KiB on
+     * compute 12.x cards).
      */
     static Grid grid(Step step, int rows, Precision precision, int maxSharedBytes) {
         if (step instanceof Gather g) {
@@ -318,43 +358,51 @@ final class DcnPlan {
         }
         if (step instanceof Linear l) {
             LinearKernel kernel = linearKernel(l, rows, precision, maxSharedBytes);
-            return new Grid((int) ceilDiv(l.outWidth(), kernel.columns), (int) ceilDiv(rows, kernel.rows), kernel.threads, kernel);
+            return new Grid(
+                    (int) ceilDiv(l.outWidth(), kernel.columns),
+                    (int) ceilDiv(rows, kernel.rows),
+                    kernel.threads,
+                    kernel);
         }
         return new Grid((int) ceilDiv(rows, HEAD_ROWS_PER_BLOCK), 1, 32 * HEAD_ROWS_PER_BLOCK);
     }
 
     /**
-     * The mma.sync kernels wherever the input width allows and their shared memory fits (faster at
-     * every x100 and demo layer: gpu-scheduler/bench/PERF-NOTES.md), in the
-     * largest tile that still makes about a block per multiprocessor: 128 x 128, else 128 x 64, else
-     * 64 x 64. For fp32 (3xTF32) only up to {@link #MAX_3XTF32_WIDTH} inputs: the tensor cores'
-     * accumulation error grows with K, and that is the widest layer its 1e-4 was measured on.
+     * The mma.sync kernels wherever the input width allows and their shared memory fits (faster at every x100 and demo
+     * layer: gpu-scheduler/bench/PERF-NOTES.md), in the largest tile that still makes about a block per multiprocessor:
+     * 128 x 128, else 128 x 64, else 64 x 64. For fp32 (3xTF32) only up to {@link #MAX_3XTF32_WIDTH} inputs: the tensor
+     * cores' accumulation error grows with K, and that is the widest layer its 1e-4 was measured on.
      */
     private static LinearKernel linearKernel(Linear l, int rows, Precision precision, int maxSharedBytes) {
         boolean tf32 = precision == Precision.TF32;
         boolean mma = l.inWidth() % 4 == 0 && (tf32 || l.inWidth() <= MAX_3XTF32_WIDTH);
-        List<LinearKernel> bySize = !mma ? List.of()
-                : tf32 ? List.of(LinearKernel.TF32_MMA_128, LinearKernel.TF32_MMA_128X64, LinearKernel.TF32_MMA)
-                : List.of(LinearKernel.F32X3_MMA_128, LinearKernel.F32X3_MMA_128X64, LinearKernel.F32X3_MMA);
-        List<LinearKernel> fitting = bySize.stream().filter(k -> k.sharedBytes <= maxSharedBytes).toList();
+        List<LinearKernel> bySize = !mma
+                ? List.of()
+                : tf32
+                        ? List.of(LinearKernel.TF32_MMA_128, LinearKernel.TF32_MMA_128X64, LinearKernel.TF32_MMA)
+                        : List.of(LinearKernel.F32X3_MMA_128, LinearKernel.F32X3_MMA_128X64, LinearKernel.F32X3_MMA);
+        List<LinearKernel> fitting =
+                bySize.stream().filter(k -> k.sharedBytes <= maxSharedBytes).toList();
         for (LinearKernel kernel : fitting) {
             if (kernel.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS) {
                 return kernel;
             }
         }
         if (!fitting.isEmpty()) {
-            return fitting.get(fitting.size() - 1);  // the smallest tile: the most blocks it can make
+            return fitting.get(fitting.size() - 1); // the smallest tile: the most blocks it can make
         }
         boolean big = LinearKernel.F32_128.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS;
-        return tf32 ? (big ? LinearKernel.TF32_WMMA_128 : LinearKernel.TF32_WMMA) : (big ? LinearKernel.F32_128 : LinearKernel.F32);
+        return tf32
+                ? (big ? LinearKernel.TF32_WMMA_128 : LinearKernel.TF32_WMMA)
+                : (big ? LinearKernel.F32_128 : LinearKernel.F32);
     }
 
     /**
-     * The packed weights: every tensor of {@code weights} at its region's offset, then the
-     * calibration block, zeros in the alignment gaps.
+     * The packed weights: every tensor of {@code weights} at its region's offset, then the calibration block, zeros in
+     * the alignment gaps.
      *
-     * @throws IllegalArgumentException when the weights do not have the plan's shapes, or are too
-     *                                  large for one Java array
+     * @throws IllegalArgumentException when the weights do not have the plan's shapes, or are too large for one Java
+     *     array
      */
     float[] pack(DcnWeights weights) {
         if (packedFloats > Integer.MAX_VALUE - 8) {
@@ -363,15 +411,17 @@ final class DcnPlan {
         }
         float[] packed = new float[(int) packedFloats];
         for (Region r : regions) {
-            float[] source = switch (r.name()) {
-                case "embedding" -> weights.embedding();
-                case "head.weight" -> weights.headWeight();
-                case "head.bias" -> weights.headBias();
-                case "calibration" -> calibrationBlock(spec);
-                default -> layerTensor(weights, r.name());
-            };
+            float[] source =
+                    switch (r.name()) {
+                        case "embedding" -> weights.embedding();
+                        case "head.weight" -> weights.headWeight();
+                        case "head.bias" -> weights.headBias();
+                        case "calibration" -> calibrationBlock(spec);
+                        default -> layerTensor(weights, r.name());
+                    };
             if (source.length != r.length()) {
-                throw new IllegalArgumentException(r.name() + " has " + source.length + " floats, " + r.length() + " expected");
+                throw new IllegalArgumentException(
+                        r.name() + " has " + source.length + " floats, " + r.length() + " expected");
             }
             System.arraycopy(source, 0, packed, (int) r.offset(), source.length);
         }

@@ -11,15 +11,13 @@ import java.util.Objects;
 import jcuda.CudaException;
 
 /**
- * One NVIDIA GPU as a scheduler {@link Device}: a CUDA context owned by a pinned thread, DCN
- * versions resident in device memory (embedding tables included), and {@link GpuSettings#streams()}
- * streams, one per scheduler worker.
+ * One NVIDIA GPU as a scheduler {@link Device}: a CUDA context owned by a pinned thread, DCN versions resident in
+ * device memory (embedding tables included), and {@link GpuSettings#streams()} streams, one per scheduler worker.
  *
- * <p>Every loaded version reserves its weights and stream buffers against the device's
- * {@link MemoryBudget}, so two versions during a swap both count; a load that does not fit is
- * refused with {@link DeviceMemoryException} before anything is allocated. A CUDA error while
- * scoring marks the device unhealthy for good (a context that saw a launch failure is not reused),
- * and the scheduler moves its batches to another device.
+ * <p>Every loaded version reserves its weights and stream buffers against the device's {@link MemoryBudget}, so two
+ * versions during a swap both count; a load that does not fit is refused with {@link DeviceMemoryException} before
+ * anything is allocated. A CUDA error while scoring marks the device unhealthy for good (a context that saw a launch
+ * failure is not reused), and the scheduler moves its batches to another device.
  */
 public final class GpuDevice implements Device {
     private final String name;
@@ -46,10 +44,13 @@ public final class GpuDevice implements Device {
     public static GpuDevice open(CudaDevices.Info info, GpuSettings settings) {
         Objects.requireNonNull(settings, "settings");
         try {
-            return new GpuDevice(info, settings, CudaContext.open(info.ordinal(), "adsml-gpu" + info.ordinal() + "-ctx"));
+            return new GpuDevice(
+                    info, settings, CudaContext.open(info.ordinal(), "adsml-gpu" + info.ordinal() + "-ctx"));
         } catch (CudaException e) {
-            throw new GpuFailureException("gpu" + info.ordinal() + " (" + info.name() + "): cannot create a context and load "
-                    + "the kernels: " + e.getMessage(), e);
+            throw new GpuFailureException(
+                    "gpu" + info.ordinal() + " (" + info.name() + "): cannot create a context and load "
+                            + "the kernels: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -85,9 +86,9 @@ public final class GpuDevice implements Device {
     }
 
     /**
-     * @throws DeviceMemoryException    when the version's weights and stream buffers do not fit the budget
+     * @throws DeviceMemoryException when the version's weights and stream buffers do not fit the budget
      * @throws IllegalArgumentException when the version is not a DCN, or its shape exceeds the kernels' limits
-     * @throws GpuFailureException      when CUDA refuses the allocation or the upload
+     * @throws GpuFailureException when CUDA refuses the allocation or the upload
      */
     @Override
     public Scorer load(Model model) {
@@ -95,15 +96,17 @@ public final class GpuDevice implements Device {
             throw new IllegalStateException(name + " is closed");
         }
         if (failure != null) {
-            throw new GpuFailureException(name + " is unhealthy since an earlier CUDA error: " + failure.getMessage(), failure);
+            throw new GpuFailureException(
+                    name + " is unhealthy since an earlier CUDA error: " + failure.getMessage(), failure);
         }
         DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows());
         Model.Dcn dcn = (Model.Dcn) model;
         String id = model.spec().name() + "/" + model.spec().version();
         MemoryBudget.Reservation reservation = memory.reserve(id, plan.deviceBytes(settings.streams()));
         try {
-            return MemoryBudget.accounted(GpuScorer.create(this, cuda, plan, dcn.weights(), settings.precision(),
-                    settings.streams()), reservation);
+            return MemoryBudget.accounted(
+                    GpuScorer.create(this, cuda, plan, dcn.weights(), settings.precision(), settings.streams()),
+                    reservation);
         } catch (CudaException e) {
             reservation.close();
             // Out of memory at load leaves the context usable; anything else is treated as a broken device.
@@ -118,8 +121,8 @@ public final class GpuDevice implements Device {
     }
 
     /**
-     * Milliseconds per forward pass of {@code batch} on a loaded GPU version's scorer, inputs already
-     * on the device (CUDA events; no copies): the kernels' own time, for benchmarks.
+     * Milliseconds per forward pass of {@code batch} on a loaded GPU version's scorer, inputs already on the device
+     * (CUDA events; no copies): the kernels' own time, for benchmarks.
      *
      * @throws IllegalArgumentException when {@code scorer} is not a GPU scorer of this device
      */
@@ -134,8 +137,10 @@ public final class GpuDevice implements Device {
     /** Marks the device unhealthy with {@code cause} and returns the exception that the scorer throws. */
     GpuFailureException failed(String what, CudaException cause) {
         failure = cause;
-        return new GpuFailureException(name + " (" + info.name() + "): " + what + " failed: " + cause.getMessage()
-                + "; the device is marked unhealthy", cause);
+        return new GpuFailureException(
+                name + " (" + info.name() + "): " + what + " failed: " + cause.getMessage()
+                        + "; the device is marked unhealthy",
+                cause);
     }
 
     @Override
@@ -161,7 +166,8 @@ public final class GpuDevice implements Device {
 
     @Override
     public String toString() {
-        return "GpuDevice[" + name + ", " + info.name() + ", " + settings.streams() + " streams, " + settings.precision() + ", "
+        return "GpuDevice[" + name + ", " + info.name() + ", " + settings.streams() + " streams, "
+                + settings.precision() + ", "
                 + MemoryBudget.format(usedBytes()) + " of " + MemoryBudget.format(memoryBudgetBytes()) + " used"
                 + (failure == null ? "" : ", unhealthy: " + failure.getMessage()) + "]";
     }

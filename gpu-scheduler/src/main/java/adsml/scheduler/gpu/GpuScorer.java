@@ -26,22 +26,20 @@ import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 /**
- * One DCN version on one device: its packed weights (embedding tables included) resident in
- * device memory, and one lane per stream. A lane is a stream with pinned host staging for ids,
- * dense values and scores, and device buffers for a batch's activations; only ids and dense
- * values cross PCIe on the way in, only scores on the way out.
+ * One DCN version on one device: its packed weights (embedding tables included) resident in device memory, and one lane
+ * per stream. A lane is a stream with pinned host staging for ids, dense values and scores, and device buffers for a
+ * batch's activations; only ids and dense values cross PCIe on the way in, only scores on the way out.
  *
- * <p>Each concurrent caller (a scheduler worker) takes a lane for its batch, so with two lanes one
- * batch's copies overlap the other's kernels. The scores buffer is filled with NaN on the stream
- * before each forward pass, so an element that no kernel wrote cannot pass for a score. A failed
- * CUDA call marks the device unhealthy and surfaces as {@link GpuFailureException}.
+ * <p>Each concurrent caller (a scheduler worker) takes a lane for its batch, so with two lanes one batch's copies
+ * overlap the other's kernels. The scores buffer is filled with NaN on the stream before each forward pass, so an
+ * element that no kernel wrote cannot pass for a score. A failed CUDA call marks the device unhealthy and surfaces as
+ * {@link GpuFailureException}.
  *
- * <p>A lane does not launch its kernels one by one: the first chunk of each padded size
- * ({@link DcnPlan#paddedRows}) captures the lane's whole sequence (copy in, NaN poisoning, the
- * forward pass, copy out) into a CUDA graph, and every chunk of that size replays it with one
- * {@code cuGraphLaunch}: at a thousand rows the launches, not the arithmetic, set the time. The
- * lane's buffers never move, so its graphs stay valid until it is released. Pad rows carry id 0
- * and zero dense values; rows are independent in every kernel, and their scores are not read.
+ * <p>A lane does not launch its kernels one by one: the first chunk of each padded size ({@link DcnPlan#paddedRows})
+ * captures the lane's whole sequence (copy in, NaN poisoning, the forward pass, copy out) into a CUDA graph, and every
+ * chunk of that size replays it with one {@code cuGraphLaunch}: at a thousand rows the launches, not the arithmetic,
+ * set the time. The lane's buffers never move, so its graphs stay valid until it is released. Pad rows carry id 0 and
+ * zero dense values; rows are independent in every kernel, and their scores are not read.
  */
 final class GpuScorer implements Scorer {
     private static final int NAN_BITS = 0x7fc00000;
@@ -64,8 +62,11 @@ final class GpuScorer implements Scorer {
         this.free = new ArrayBlockingQueue<>(lanes);
     }
 
-    /** Uploads {@code w} and allocates {@code lanes} lanes on the owner thread; frees what it took if any step fails. */
-    static GpuScorer create(GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights w, Precision precision, int lanes) {
+    /**
+     * Uploads {@code w} and allocates {@code lanes} lanes on the owner thread; frees what it took if any step fails.
+     */
+    static GpuScorer create(
+            GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights w, Precision precision, int lanes) {
         float[] packed = plan.pack(w);
         GpuScorer scorer = new GpuScorer(device, cuda, plan, precision, lanes);
         cuda.call(() -> {
@@ -105,7 +106,10 @@ final class GpuScorer implements Scorer {
                 lane.stage(batch, from, rows, padded);
                 JCudaDriver.cuGraphLaunch(lane.graph(this, padded, true), lane.stream);
                 JCudaDriver.cuStreamSynchronize(lane.stream);
-                lane.scores.get(out, from * plan.spec().heads().size(), rows * plan.spec().heads().size());
+                lane.scores.get(
+                        out,
+                        from * plan.spec().heads().size(),
+                        rows * plan.spec().heads().size());
             }
         } catch (CudaException e) {
             throw device.failed("scoring " + batch.rows() + " rows of " + id(), e);
@@ -115,15 +119,17 @@ final class GpuScorer implements Scorer {
     }
 
     /**
-     * Milliseconds per forward pass of the first {@code batch.rows()} rows (at most one lane's
-     * rows) with the inputs already on the device: CUDA events around {@code repeats} passes after
-     * {@code warmup} untimed ones, each a replay of the lane's captured poisoning and kernels, as
-     * {@link #score} runs them, for the padded row count. Copies are not included.
+     * Milliseconds per forward pass of the first {@code batch.rows()} rows (at most one lane's rows) with the inputs
+     * already on the device: CUDA events around {@code repeats} passes after {@code warmup} untimed ones, each a replay
+     * of the lane's captured poisoning and kernels, as {@link #score} runs them, for the padded row count. Copies are
+     * not included.
      */
     double kernelMillis(FeatureBatch batch, int warmup, int repeats) {
-        Scorer.checkShapes(plan.spec(), batch, new float[batch.rows() * plan.spec().heads().size()]);
+        Scorer.checkShapes(
+                plan.spec(), batch, new float[batch.rows() * plan.spec().heads().size()]);
         if (batch.rows() > plan.maxRows()) {
-            throw new IllegalArgumentException("at most " + plan.maxRows() + " rows per timed pass, was " + batch.rows());
+            throw new IllegalArgumentException(
+                    "at most " + plan.maxRows() + " rows per timed pass, was " + batch.rows());
         }
         Lane lane = takeLane();
         CUevent start = null;
@@ -184,7 +190,9 @@ final class GpuScorer implements Scorer {
         return plan.spec().name() + "/" + plan.spec().version();
     }
 
-    /** Frees the weights and every lane on the owner thread. The scheduler closes a version only after its last batch. */
+    /**
+     * Frees the weights and every lane on the owner thread. The scheduler closes a version only after its last batch.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -221,7 +229,8 @@ final class GpuScorer implements Scorer {
     }
 
     private void launch(CUfunction f, DcnPlan.Grid grid, CUstream stream, Pointer params) {
-        JCudaDriver.cuLaunchKernel(f, grid.x(), grid.y(), 1, grid.threads(), 1, 1, grid.sharedBytes(), stream, params, null);
+        JCudaDriver.cuLaunchKernel(
+                f, grid.x(), grid.y(), 1, grid.threads(), 1, 1, grid.sharedBytes(), stream, params, null);
     }
 
     /** One stream and its buffers; used by one thread at a time. */
@@ -245,6 +254,7 @@ final class GpuScorer implements Scorer {
         private final CUdeviceptr[] activations = new CUdeviceptr[DcnPlan.Buffer.values().length];
         /** Instantiated graphs by padded rows: with the copies (score) and without (kernelMillis). */
         private final Map<Integer, CUgraphExec> withCopies = new HashMap<>();
+
         private final Map<Integer, CUgraphExec> kernelsOnly = new HashMap<>();
         private boolean hasStream;
         private boolean hasHost;
@@ -268,9 +278,15 @@ final class GpuScorer implements Scorer {
             hostIds = hostAt[0];
             hostDense = hostAt[1];
             hostScores = hostAt[2];
-            ids = host.getByteBuffer(hostIds, hostSizes[0]).order(ByteOrder.nativeOrder()).asIntBuffer();
-            dense = host.getByteBuffer(hostDense, hostSizes[1]).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            scores = host.getByteBuffer(hostScores, hostSizes[2]).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            ids = host.getByteBuffer(hostIds, hostSizes[0])
+                    .order(ByteOrder.nativeOrder())
+                    .asIntBuffer();
+            dense = host.getByteBuffer(hostDense, hostSizes[1])
+                    .order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            scores = host.getByteBuffer(hostScores, hostSizes[2])
+                    .order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
 
             long[] devSizes = plan.laneDevicePieces();
             long[] devAt = DcnPlan.layout(devSizes);
@@ -285,8 +301,8 @@ final class GpuScorer implements Scorer {
         }
 
         /**
-         * Copies rows {@code [from, from + rows)} of the batch into pinned memory, then pad rows up
-         * to {@code padded}: id 0 (a valid row of every table) and zero dense values.
+         * Copies rows {@code [from, from + rows)} of the batch into pinned memory, then pad rows up to {@code padded}:
+         * id 0 (a valid row of every table) and zero dense values.
          */
         void stage(FeatureBatch batch, int from, int rows, int padded) {
             ids.clear();
@@ -303,9 +319,9 @@ final class GpuScorer implements Scorer {
         }
 
         /**
-         * The lane's graph for {@code padded} rows, captured from its stream on first use: copy in,
-         * poison, forward, copy out when {@code copies}, else poison and forward alone. Capture is
-         * thread-local, so other lanes and the owner thread go on meanwhile.
+         * The lane's graph for {@code padded} rows, captured from its stream on first use: copy in, poison, forward,
+         * copy out when {@code copies}, else poison and forward alone. Capture is thread-local, so other lanes and the
+         * owner thread go on meanwhile.
          */
         CUgraphExec graph(GpuScorer scorer, int padded, boolean copies) {
             Map<Integer, CUgraphExec> graphs = copies ? withCopies : kernelsOnly;
@@ -349,15 +365,21 @@ final class GpuScorer implements Scorer {
         }
 
         void copyIn(int rows) {
-            JCudaDriver.cuMemcpyHtoDAsync(devIds, host.withByteOffset(hostIds), (long) rows * slots * Integer.BYTES, stream);
-            JCudaDriver.cuMemcpyHtoDAsync(devDense, host.withByteOffset(hostDense), (long) rows * denseDims * Float.BYTES, stream);
+            JCudaDriver.cuMemcpyHtoDAsync(
+                    devIds, host.withByteOffset(hostIds), (long) rows * slots * Integer.BYTES, stream);
+            JCudaDriver.cuMemcpyHtoDAsync(
+                    devDense, host.withByteOffset(hostDense), (long) rows * denseDims * Float.BYTES, stream);
         }
 
-        /** Copy in, poison the scores, run the forward pass, copy the scores out: all asynchronous on the lane's stream (captured by {@link #graph}). */
+        /**
+         * Copy in, poison the scores, run the forward pass, copy the scores out: all asynchronous on the lane's stream
+         * (captured by {@link #graph}).
+         */
         void enqueue(GpuScorer scorer, int rows) {
             copyIn(rows);
             forward(scorer, rows);
-            JCudaDriver.cuMemcpyDtoHAsync(host.withByteOffset(hostScores), devScores, (long) rows * heads * Float.BYTES, stream);
+            JCudaDriver.cuMemcpyDtoHAsync(
+                    host.withByteOffset(hostScores), devScores, (long) rows * heads * Float.BYTES, stream);
         }
 
         void forward(GpuScorer scorer, int rows) {
@@ -366,19 +388,49 @@ final class GpuScorer implements Scorer {
             for (DcnPlan.Step step : plan.steps()) {
                 DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision, scorer.cuda.maxSharedBytes);
                 if (step instanceof DcnPlan.Gather g) {
-                    scorer.launch(scorer.cuda.gather, grid, stream, Pointer.to(Pointer.to(devIds), Pointer.to(devDense),
-                            Pointer.to(scorer.at(g.table())), Pointer.to(x0), ints(rows), ints(g.slots()), ints(g.dim()),
-                            ints(g.denseDims()), ints(g.tableRows())));
+                    scorer.launch(
+                            scorer.cuda.gather,
+                            grid,
+                            stream,
+                            Pointer.to(
+                                    Pointer.to(devIds),
+                                    Pointer.to(devDense),
+                                    Pointer.to(scorer.at(g.table())),
+                                    Pointer.to(x0),
+                                    ints(rows),
+                                    ints(g.slots()),
+                                    ints(g.dim()),
+                                    ints(g.denseDims()),
+                                    ints(g.tableRows())));
                 } else if (step instanceof DcnPlan.Linear l) {
-                    scorer.launch(scorer.cuda.linear.get(grid.kernel()), grid, stream, Pointer.to(Pointer.to(activations[l.in().ordinal()]),
-                            Pointer.to(scorer.at(l.weight())), Pointer.to(scorer.at(l.bias())), Pointer.to(x0),
-                            Pointer.to(activations[l.out().ordinal()]), ints(rows), ints(l.outWidth()), ints(l.inWidth()),
-                            ints(l.epilogue().code)));
+                    scorer.launch(
+                            scorer.cuda.linear.get(grid.kernel()),
+                            grid,
+                            stream,
+                            Pointer.to(
+                                    Pointer.to(activations[l.in().ordinal()]),
+                                    Pointer.to(scorer.at(l.weight())),
+                                    Pointer.to(scorer.at(l.bias())),
+                                    Pointer.to(x0),
+                                    Pointer.to(activations[l.out().ordinal()]),
+                                    ints(rows),
+                                    ints(l.outWidth()),
+                                    ints(l.inWidth()),
+                                    ints(l.epilogue().code)));
                 } else if (step instanceof DcnPlan.Head h) {
-                    scorer.launch(scorer.cuda.head, grid, stream, Pointer.to(Pointer.to(activations[h.in().ordinal()]),
-                            Pointer.to(scorer.at(h.weight())), Pointer.to(scorer.at(h.bias())),
-                            Pointer.to(scorer.at(h.calibration())), Pointer.to(devScores), ints(rows), ints(h.inWidth()),
-                            ints(h.heads())));
+                    scorer.launch(
+                            scorer.cuda.head,
+                            grid,
+                            stream,
+                            Pointer.to(
+                                    Pointer.to(activations[h.in().ordinal()]),
+                                    Pointer.to(scorer.at(h.weight())),
+                                    Pointer.to(scorer.at(h.bias())),
+                                    Pointer.to(scorer.at(h.calibration())),
+                                    Pointer.to(devScores),
+                                    ints(rows),
+                                    ints(h.inWidth()),
+                                    ints(h.heads())));
                 }
             }
         }

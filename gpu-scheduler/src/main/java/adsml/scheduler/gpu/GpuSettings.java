@@ -8,12 +8,12 @@ import java.util.Objects;
 /**
  * How each GPU device is run.
  *
- * @param streams           streams per device, each driven by one scheduler worker: with two, one
- *                          batch's copies overlap another's kernels
- * @param maxBatchRows      rows a stream's buffers hold; larger batches run in chunks of this many
- * @param memoryBudgetBytes model memory per device (weights and stream buffers of every loaded
- *                          version); 0 means 90% of the device's memory
- * @param precision         arithmetic of the dense and cross layers
+ * @param streams streams per device, each driven by one scheduler worker: with two, one batch's copies overlap
+ *     another's kernels
+ * @param maxBatchRows rows a stream's buffers hold; larger batches run in chunks of this many
+ * @param memoryBudgetBytes model memory per device (weights and stream buffers of every loaded version); 0 means 90% of
+ *     the device's memory
+ * @param precision arithmetic of the dense and cross layers
  */
 public record GpuSettings(int streams, int maxBatchRows, long memoryBudgetBytes, Precision precision) {
     /**
@@ -23,7 +23,10 @@ public record GpuSettings(int streams, int maxBatchRows, long memoryBudgetBytes,
      */
     public static GpuSettings from(Config root, int maxBatchRows) {
         SettingsReader r = SettingsReader.of(root, "adsml.scheduler.gpu");
-        return new GpuSettings(r.intIn("streams", 1, 64), maxBatchRows, r.longIn("memory-budget-mb", 0, 1L << 24) << 20,
+        return new GpuSettings(
+                r.intIn("streams", 1, 64),
+                maxBatchRows,
+                r.longIn("memory-budget-mb", 0, 1L << 24) << 20,
                 r.parsed("precision", name -> {
                     try {
                         return Precision.valueOf(name.toUpperCase(Locale.ROOT));
@@ -41,7 +44,8 @@ public record GpuSettings(int streams, int maxBatchRows, long memoryBudgetBytes,
             throw new IllegalArgumentException("maxBatchRows must be >= 1, was " + maxBatchRows);
         }
         if (memoryBudgetBytes < 0) {
-            throw new IllegalArgumentException("memoryBudgetBytes must be >= 0 (0: 90% of the device), was " + memoryBudgetBytes);
+            throw new IllegalArgumentException(
+                    "memoryBudgetBytes must be >= 0 (0: 90% of the device), was " + memoryBudgetBytes);
         }
         Objects.requireNonNull(precision, "precision");
     }

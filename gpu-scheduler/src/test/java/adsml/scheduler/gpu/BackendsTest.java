@@ -13,9 +13,14 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class BackendsTest {
-    private static final CudaDevices.Discovery NONE = new CudaDevices.Discovery(List.of(), 0, "CUDA unavailable: no libcuda.so.1");
-    private static final CudaDevices.Discovery TWO = new CudaDevices.Discovery(List.of(
-            new CudaDevices.Info(0, "H200", 140L << 30, 9, 0), new CudaDevices.Info(1, "H200", 140L << 30, 9, 0)), 13000, "");
+    private static final CudaDevices.Discovery NONE =
+            new CudaDevices.Discovery(List.of(), 0, "CUDA unavailable: no libcuda.so.1");
+    private static final CudaDevices.Discovery TWO = new CudaDevices.Discovery(
+            List.of(
+                    new CudaDevices.Info(0, "H200", 140L << 30, 9, 0),
+                    new CudaDevices.Info(1, "H200", 140L << 30, 9, 0)),
+            13000,
+            "");
 
     private static final Function<CudaDevices.Info, Device> OPEN = info -> new Named("gpu" + info.ordinal(), false);
     private static final Function<Boolean, Device> CPU = fallback -> new Named("cpu0", fallback);
@@ -37,7 +42,8 @@ class BackendsTest {
 
     @Test
     void gpu_withoutAGpu_refusesToStart_withTheReason() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.select(Backends.Backend.GPU, NONE, OPEN, CPU));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> Backends.select(Backends.Backend.GPU, NONE, OPEN, CPU));
         assertEquals("backend = gpu, but no GPU could be used: CUDA unavailable: no libcuda.so.1", e.getMessage());
     }
 
@@ -62,8 +68,10 @@ class BackendsTest {
     @Test
     void backend_namedCaseInsensitively_orAnErrorListingTheChoices() {
         assertEquals(Backends.Backend.GPU, Backends.Backend.named(" GPU "));
-        assertEquals("unknown backend 'tpu' (known: auto, cpu, gpu)",
-                assertThrows(IllegalArgumentException.class, () -> Backends.Backend.named("tpu")).getMessage());
+        assertEquals(
+                "unknown backend 'tpu' (known: auto, cpu, gpu)",
+                assertThrows(IllegalArgumentException.class, () -> Backends.Backend.named("tpu"))
+                        .getMessage());
     }
 
     private static List<String> names(Backends.Selection s) {
@@ -92,7 +100,6 @@ class BackendsTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

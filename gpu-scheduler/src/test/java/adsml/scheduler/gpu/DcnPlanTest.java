@@ -28,11 +28,12 @@ class DcnPlanTest {
     /** What an H100 or H200 lets a block opt in to: 227 KiB. */
     private static final int HOPPER_SHARED = 227 * 1024;
 
-    private static final FeatureSchema TINY = new FeatureSchema("tiny",
-            List.of(new FeatureSchema.Slot("a", 10), new FeatureSchema.Slot("b", 5)), List.of("x", "y", "z"));
+    private static final FeatureSchema TINY = new FeatureSchema(
+            "tiny", List.of(new FeatureSchema.Slot("a", 10), new FeatureSchema.Slot("b", 5)), List.of("x", "y", "z"));
 
     private static ModelSpec tiny() {
-        return new ModelSpec("tiny", "1", Architecture.DCN, TINY, 3, 2, List.of(7, 5), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        return new ModelSpec(
+                "tiny", "1", Architecture.DCN, TINY, 3, 2, List.of(7, 5), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
     }
 
     @Test
@@ -79,10 +80,17 @@ class DcnPlanTest {
         assertEquals(256, plan.activationWidth());
     }
 
-    private static void assertLinear(DcnPlan.Step step, DcnPlan.Buffer in, DcnPlan.Buffer out, int outWidth, int inWidth,
-                                     DcnPlan.Epilogue epilogue) {
+    private static void assertLinear(
+            DcnPlan.Step step,
+            DcnPlan.Buffer in,
+            DcnPlan.Buffer out,
+            int outWidth,
+            int inWidth,
+            DcnPlan.Epilogue epilogue) {
         DcnPlan.Linear l = assertInstanceOf(DcnPlan.Linear.class, step);
-        assertEquals(List.of(in, out, outWidth, inWidth, epilogue), List.of(l.in(), l.out(), l.outWidth(), l.inWidth(), l.epilogue()),
+        assertEquals(
+                List.of(in, out, outWidth, inWidth, epilogue),
+                List.of(l.in(), l.out(), l.outWidth(), l.inWidth(), l.epilogue()),
                 l.name());
     }
 
@@ -95,7 +103,8 @@ class DcnPlanTest {
         for (DcnPlan.Step step : plan.steps()) {
             if (step instanceof DcnPlan.Linear l) {
                 assertNotEquals(l.in(), l.out(), l.name());
-                assertNotEquals(DcnPlan.Buffer.X0, l.out(), l.name() + " must not overwrite x0, which every cross layer reads");
+                assertNotEquals(
+                        DcnPlan.Buffer.X0, l.out(), l.name() + " must not overwrite x0, which every cross layer reads");
                 assertEquals(previous, l.in(), l.name());
                 assertEquals(width, l.inWidth(), l.name());
                 assertTrue(l.outWidth() <= plan.activationWidth(), l.name());
@@ -117,7 +126,8 @@ class DcnPlanTest {
 
     @Test
     void x100_hasAbout100TimesTheDemosFlops() {
-        double ratio = (double) ModelPreset.X100.spec("x", "1").flopsPerCandidate() / ModelPreset.DEMO.spec("d", "1").flopsPerCandidate();
+        double ratio = (double) ModelPreset.X100.spec("x", "1").flopsPerCandidate()
+                / ModelPreset.DEMO.spec("d", "1").flopsPerCandidate();
         assertTrue(ratio > 90 && ratio < 110, "x100 / demo FLOPs per candidate = " + ratio);
     }
 
@@ -152,12 +162,19 @@ class DcnPlanTest {
 
     @Test
     void calibrationBlock_encodesIdentityPlattAndIsotonicPerHead() {
-        ModelSpec spec = tiny().withCalibration(Map.of("ctr", new Calibration.Platt(1.5, -0.25),
-                "cvr", new Calibration.Isotonic(new float[] {0.1f, 0.6f}, new float[] {0.2f, 0.7f})));
+        ModelSpec spec = tiny().withCalibration(Map.of(
+                "ctr",
+                new Calibration.Platt(1.5, -0.25),
+                "cvr",
+                new Calibration.Isotonic(new float[] {0.1f, 0.6f}, new float[] {0.2f, 0.7f})));
         float[] block = DcnPlan.calibrationBlock(spec);
-        assertArrayEquals(new float[] {DcnPlan.CAL_PLATT, 1.5f, -0.25f, 0, 0, DcnPlan.CAL_ISOTONIC, 0, 0, 2, 10,
-                0.1f, 0.6f, 0.2f, 0.7f}, block);
-        assertArrayEquals(new float[] {DcnPlan.CAL_IDENTITY, 0, 0, 0, 0, DcnPlan.CAL_IDENTITY, 0, 0, 0, 0},
+        assertArrayEquals(
+                new float[] {
+                    DcnPlan.CAL_PLATT, 1.5f, -0.25f, 0, 0, DcnPlan.CAL_ISOTONIC, 0, 0, 2, 10, 0.1f, 0.6f, 0.2f, 0.7f
+                },
+                block);
+        assertArrayEquals(
+                new float[] {DcnPlan.CAL_IDENTITY, 0, 0, 0, 0, DcnPlan.CAL_IDENTITY, 0, 0, 0, 0},
                 DcnPlan.calibrationBlock(tiny()));
     }
 
@@ -173,14 +190,18 @@ class DcnPlanTest {
                         if (step instanceof DcnPlan.Linear l) {
                             DcnPlan.LinearKernel k = g.kernel();
                             big |= k.rows == DcnPlan.BIG_TILE;
-                            assertTrue((long) g.x() * k.columns >= l.outWidth() && (g.x() - 1) * k.columns < l.outWidth());
+                            assertTrue(
+                                    (long) g.x() * k.columns >= l.outWidth() && (g.x() - 1) * k.columns < l.outWidth());
                             assertTrue((long) g.y() * k.rows >= rows && (g.y() - 1) * k.rows < rows);
                             assertEquals(k.threads, g.threads());
                             if (k.rows == DcnPlan.BIG_TILE) {
-                                assertTrue((long) g.x() * g.y() >= DcnPlan.BIG_TILE_MIN_BLOCKS, k + " at " + rows + " rows");
+                                assertTrue(
+                                        (long) g.x() * g.y() >= DcnPlan.BIG_TILE_MIN_BLOCKS,
+                                        k + " at " + rows + " rows");
                             }
                         } else if (step instanceof DcnPlan.Head) {
-                            assertTrue((long) g.x() * DcnPlan.HEAD_ROWS_PER_BLOCK >= rows && (g.x() - 1) * DcnPlan.HEAD_ROWS_PER_BLOCK < rows);
+                            assertTrue((long) g.x() * DcnPlan.HEAD_ROWS_PER_BLOCK >= rows
+                                    && (g.x() - 1) * DcnPlan.HEAD_ROWS_PER_BLOCK < rows);
                             assertEquals(256, g.threads());
                             assertEquals(0, g.sharedBytes());
                         } else {
@@ -194,24 +215,40 @@ class DcnPlanTest {
     }
 
     /**
-     * The mma.sync kernels copy 16-byte pieces of rows, so they take the layers whose input width is
-     * a multiple of 4 (ref's cross layers and mlp.0, 429 wide, are not: CUDA cores or wmma); among
-     * them the largest tile that still makes about a block per multiprocessor.
+     * The mma.sync kernels copy 16-byte pieces of rows, so they take the layers whose input width is a multiple of 4
+     * (ref's cross layers and mlp.0, 429 wide, are not: CUDA cores or wmma); among them the largest tile that still
+     * makes about a block per multiprocessor.
      */
     @Test
     void linearKernels_mmaWhereRowsAre16ByteAligned_largestTileThatFillsTheChip() {
         List<DcnPlan.Linear> ref = linears(ModelPreset.REF);
         assertEquals(429, ref.get(3).inWidth());
-        assertEquals(DcnPlan.LinearKernel.F32, DcnPlan.grid(ref.get(0), 1000, Precision.FP32, HOPPER_SHARED).kernel());
-        assertEquals(DcnPlan.LinearKernel.TF32_WMMA_128, DcnPlan.grid(ref.get(3), 4000, Precision.TF32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.F32,
+                DcnPlan.grid(ref.get(0), 1000, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.TF32_WMMA_128,
+                DcnPlan.grid(ref.get(3), 4000, Precision.TF32, HOPPER_SHARED).kernel());
         // x100 at 1024 rows: cross 656 wide (128x64 makes 88 blocks), mlp.0 4096 (256), mlp.1 2048 (128), mlp.2 1024.
         List<DcnPlan.Linear> x100 = linears(ModelPreset.X100);
-        assertEquals(DcnPlan.LinearKernel.TF32_MMA, DcnPlan.grid(x100.get(0), 1024, Precision.TF32, HOPPER_SHARED).kernel());
-        assertEquals(DcnPlan.LinearKernel.TF32_MMA_128, DcnPlan.grid(x100.get(3), 1024, Precision.TF32, HOPPER_SHARED).kernel());
-        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128, DcnPlan.grid(x100.get(4), 1024, Precision.FP32, HOPPER_SHARED).kernel());
-        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128X64, DcnPlan.grid(x100.get(5), 1024, Precision.FP32, HOPPER_SHARED).kernel());
-        assertEquals(DcnPlan.LinearKernel.TF32_MMA_128X64, DcnPlan.grid(x100.get(5), 1024, Precision.TF32, HOPPER_SHARED).kernel());
-        assertEquals(DcnPlan.LinearKernel.F32X3_MMA_128, DcnPlan.grid(x100.get(0), 16384, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.TF32_MMA,
+                DcnPlan.grid(x100.get(0), 1024, Precision.TF32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.TF32_MMA_128,
+                DcnPlan.grid(x100.get(3), 1024, Precision.TF32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.F32X3_MMA_128,
+                DcnPlan.grid(x100.get(4), 1024, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.F32X3_MMA_128X64,
+                DcnPlan.grid(x100.get(5), 1024, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.TF32_MMA_128X64,
+                DcnPlan.grid(x100.get(5), 1024, Precision.TF32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.F32X3_MMA_128,
+                DcnPlan.grid(x100.get(0), 16384, Precision.FP32, HOPPER_SHARED).kernel());
         DcnPlan.Grid g = DcnPlan.grid(x100.get(5), 1024, Precision.TF32, HOPPER_SHARED);
         assertEquals(1024 / 64, g.x());
         assertEquals(1024 / 128, g.y());
@@ -220,46 +257,72 @@ class DcnPlanTest {
     }
 
     /**
-     * Where a block may have only 99 KiB (compute 12.x cards) the 108 KiB tiles are left out, not
-     * launched to fail: the 64 x 64 mma.sync kernel (72 KiB) takes their layers. fp32 keeps 3xTF32 to
-     * inputs of at most 4096 (its accumulation error grows with K): wider layers run on CUDA cores.
+     * Where a block may have only 99 KiB (compute 12.x cards) the 108 KiB tiles are left out, not launched to fail: the
+     * 64 x 64 mma.sync kernel (72 KiB) takes their layers. fp32 keeps 3xTF32 to inputs of at most 4096 (its
+     * accumulation error grows with K): wider layers run on CUDA cores.
      */
     @Test
     void linearKernels_fitTheDevicesSharedMemory_and3xTf32StopsAt4096Inputs() {
         List<DcnPlan.Linear> x100 = linears(ModelPreset.X100);
         int small = 99 * 1024;
-        assertEquals(DcnPlan.LinearKernel.TF32_MMA, DcnPlan.grid(x100.get(3), 16384, Precision.TF32, small).kernel());
-        assertEquals(DcnPlan.LinearKernel.F32X3_MMA, DcnPlan.grid(x100.get(4), 1024, Precision.FP32, small).kernel());
-        assertEquals(DcnPlan.LinearKernel.F32_128, DcnPlan.grid(x100.get(4), 1024, Precision.FP32, 48 * 1024).kernel());
-        for (DcnPlan.Step step : DcnPlan.of(ModelPreset.X100.spec("p", "1"), 16384).steps()) {
+        assertEquals(
+                DcnPlan.LinearKernel.TF32_MMA,
+                DcnPlan.grid(x100.get(3), 16384, Precision.TF32, small).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.F32X3_MMA,
+                DcnPlan.grid(x100.get(4), 1024, Precision.FP32, small).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.F32_128,
+                DcnPlan.grid(x100.get(4), 1024, Precision.FP32, 48 * 1024).kernel());
+        for (DcnPlan.Step step :
+                DcnPlan.of(ModelPreset.X100.spec("p", "1"), 16384).steps()) {
             for (int limit : new int[] {48 * 1024, small, HOPPER_SHARED}) {
                 assertTrue(DcnPlan.grid(step, 16384, Precision.TF32, limit).sharedBytes() <= limit);
             }
         }
-        ModelSpec wide = new ModelSpec("wide", "1", Architecture.DCN, tiny().schema(), 8, 0, List.of(4100, 8),
-                ModelSpec.CTR_CVR, Map.of(), null, Map.of());
-        List<DcnPlan.Linear> layers = DcnPlan.of(wide, 4096).steps().stream().filter(DcnPlan.Linear.class::isInstance)
-                .map(DcnPlan.Linear.class::cast).toList();
+        ModelSpec wide = new ModelSpec(
+                "wide",
+                "1",
+                Architecture.DCN,
+                tiny().schema(),
+                8,
+                0,
+                List.of(4100, 8),
+                ModelSpec.CTR_CVR,
+                Map.of(),
+                null,
+                Map.of());
+        List<DcnPlan.Linear> layers = DcnPlan.of(wide, 4096).steps().stream()
+                .filter(DcnPlan.Linear.class::isInstance)
+                .map(DcnPlan.Linear.class::cast)
+                .toList();
         assertEquals(4100, layers.get(1).inWidth());
-        assertEquals(DcnPlan.LinearKernel.F32, DcnPlan.grid(layers.get(1), 4096, Precision.FP32, HOPPER_SHARED).kernel());
-        assertEquals(DcnPlan.LinearKernel.TF32_MMA, DcnPlan.grid(layers.get(1), 4096, Precision.TF32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.F32,
+                DcnPlan.grid(layers.get(1), 4096, Precision.FP32, HOPPER_SHARED).kernel());
+        assertEquals(
+                DcnPlan.LinearKernel.TF32_MMA,
+                DcnPlan.grid(layers.get(1), 4096, Precision.TF32, HOPPER_SHARED).kernel());
     }
 
     /**
-     * The enum's tile, threads and shared memory are what dcn.cu's MMA_KERNEL lines declare: a
-     * mismatch would otherwise show only on a GPU, as a wrong grid or an over-long launch.
+     * The enum's tile, threads and shared memory are what dcn.cu's MMA_KERNEL lines declare: a mismatch would otherwise
+     * show only on a GPU, as a wrong grid or an over-long launch.
      */
     @Test
     void mmaKernels_matchTheirDeclarationsInDcnCu() throws Exception {
         String source = Files.readString(Path.of("src/main/cuda/dcn.cu"));
         Matcher m = Pattern.compile(
-                "^MMA_KERNEL\\((\\w+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)$",
-                Pattern.MULTILINE).matcher(source);
+                        "^MMA_KERNEL\\((\\w+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)$",
+                        Pattern.MULTILINE)
+                .matcher(source);
         int declared = 0;
         for (; m.find(); declared++) {
             String name = m.group(1);
             DcnPlan.LinearKernel k = Arrays.stream(DcnPlan.LinearKernel.values())
-                    .filter(v -> v.function.equals(name)).findFirst().orElseThrow(() -> new AssertionError(name + " is not in LinearKernel"));
+                    .filter(v -> v.function.equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(name + " is not in LinearKernel"));
             int bm = Integer.parseInt(m.group(2));
             int bn = Integer.parseInt(m.group(3));
             assertEquals(bm, k.rows, name);
@@ -272,8 +335,10 @@ class DcnPlanTest {
     }
 
     private static List<DcnPlan.Linear> linears(ModelPreset preset) {
-        return DcnPlan.of(preset.spec("p", "1"), 16384).steps().stream().filter(DcnPlan.Linear.class::isInstance)
-                .map(DcnPlan.Linear.class::cast).toList();
+        return DcnPlan.of(preset.spec("p", "1"), 16384).steps().stream()
+                .filter(DcnPlan.Linear.class::isInstance)
+                .map(DcnPlan.Linear.class::cast)
+                .toList();
     }
 
     /** GpuDeviceTest's odd model reaches the 128 x 128 kernels in every layer but the last two small ones. */
@@ -285,7 +350,9 @@ class DcnPlanTest {
         int mma = 0;
         for (DcnPlan.Step step : plan.steps()) {
             DcnPlan.Grid g = DcnPlan.grid(step, Models.ODD_ROWS, Precision.FP32, HOPPER_SHARED);
-            if (step instanceof DcnPlan.Linear l && g.kernel().rows == DcnPlan.BIG_TILE && g.kernel().columns == DcnPlan.BIG_TILE) {
+            if (step instanceof DcnPlan.Linear l
+                    && g.kernel().rows == DcnPlan.BIG_TILE
+                    && g.kernel().columns == DcnPlan.BIG_TILE) {
                 big++;
                 assertTrue(l.outWidth() % 128 != 0 && l.inWidth() % 16 != 0);
                 mma += g.kernel() == DcnPlan.LinearKernel.F32X3_MMA_128 ? 1 : 0;
@@ -300,27 +367,46 @@ class DcnPlanTest {
     void deviceBytes_countTheWeightsAndEveryLanesBuffers_eachOn256Bytes() {
         DcnPlan plan = DcnPlan.of(ModelPreset.DEMO.spec("demo", "1"), 1000);
         assertArrayEquals(new long[] {1000 * 20 * 4, 1000 * 16 * 4, 1000 * 2 * 4}, plan.laneHostPieces());
-        assertArrayEquals(new long[] {1000 * 20 * 4, 1000 * 16 * 4, 1000 * 2 * 4, 1000 * 176 * 4, 1000 * 256 * 4, 1000 * 256 * 4},
+        assertArrayEquals(
+                new long[] {1000 * 20 * 4, 1000 * 16 * 4, 1000 * 2 * 4, 1000 * 176 * 4, 1000 * 256 * 4, 1000 * 256 * 4},
                 plan.laneDevicePieces());
         // 8000 bytes of scores round up to 8192: every later piece stays 256-byte aligned.
-        assertArrayEquals(new long[] {0, 80128, 144128, 152320, 856320, 1880320, 2904320}, DcnPlan.layout(plan.laneDevicePieces()));
+        assertArrayEquals(
+                new long[] {0, 80128, 144128, 152320, 856320, 1880320, 2904320},
+                DcnPlan.layout(plan.laneDevicePieces()));
         assertEquals(2904320, plan.laneDeviceBytes());
         assertEquals(plan.weightBytes() + 2 * plan.laneDeviceBytes(), plan.deviceBytes(2));
     }
 
     @Test
     void of_refusesWhatTheKernelsCannotRun() {
-        ModelSpec lr = new ModelSpec("lr", "1", Architecture.LR, TINY, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
-        assertEquals("the GPU backend runs DCN versions; lr/1 is LR",
-                assertThrows(IllegalArgumentException.class, () -> DcnPlan.of(lr, 10)).getMessage());
-        ModelSpec nineHeads = new ModelSpec("many", "1", Architecture.DCN, TINY, 3, 1, List.of(4),
-                List.of("a", "b", "c", "d", "e", "f", "g", "h", "i"), Map.of(), null, Map.of());
+        ModelSpec lr = new ModelSpec(
+                "lr", "1", Architecture.LR, TINY, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        assertEquals(
+                "the GPU backend runs DCN versions; lr/1 is LR",
+                assertThrows(IllegalArgumentException.class, () -> DcnPlan.of(lr, 10))
+                        .getMessage());
+        ModelSpec nineHeads = new ModelSpec(
+                "many",
+                "1",
+                Architecture.DCN,
+                TINY,
+                3,
+                1,
+                List.of(4),
+                List.of("a", "b", "c", "d", "e", "f", "g", "h", "i"),
+                Map.of(),
+                null,
+                Map.of());
         assertThrows(IllegalArgumentException.class, () -> DcnPlan.of(nineHeads, 10));
         assertThrows(IllegalArgumentException.class, () -> DcnPlan.of(tiny(), 0));
     }
 
     private static DcnPlan.Region region(DcnPlan plan, String name) {
-        return plan.regions().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+        return plan.regions().stream()
+                .filter(r -> r.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static float[] slice(float[] packed, DcnPlan.Region r) {

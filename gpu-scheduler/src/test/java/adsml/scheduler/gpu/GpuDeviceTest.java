@@ -29,8 +29,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The GPU backend on a real device against the Java reference. Skips, with discovery's reason,
- * where no CUDA device answers (gpu-scheduler/bench/gpu-bench.sh runs these on a GPU machine).
+ * The GPU backend on a real device against the Java reference. Skips, with discovery's reason, where no CUDA device
+ * answers (gpu-scheduler/bench/gpu-bench.sh runs these on a GPU machine).
  */
 @Tag("gpu")
 class GpuDeviceTest {
@@ -52,9 +52,8 @@ class GpuDeviceTest {
     }
 
     /**
-     * Both precisions against one reference per preset (the reference is plain Java in double:
-     * x100's costs seconds, so it is computed once). Odd sizes leave partial tiles on every edge;
-     * 600 rows run as three chunks of a lane.
+     * Both precisions against one reference per preset (the reference is plain Java in double: x100's costs seconds, so
+     * it is computed once). Odd sizes leave partial tiles on every edge; 600 rows run as three chunks of a lane.
      */
     @ParameterizedTest
     @EnumSource(ModelPreset.class)
@@ -69,13 +68,16 @@ class GpuDeviceTest {
             expected.add(Models.reference(model, batch));
         }
         for (Precision precision : Precision.values()) {
-            try (GpuDevice device = open(precision, 0); Scorer scorer = device.load(model)) {
+            try (GpuDevice device = open(precision, 0);
+                    Scorer scorer = device.load(model)) {
                 for (int i = 0; i < sizes.length; i++) {
                     int rows = sizes[i];
                     float[] out = Models.poisoned(rows * 2 + 5);
                     scorer.score(batches.get(i), out);
                     double diff = Models.maxAbsDiff(expected.get(i), out, rows * 2);
-                    assertTrue(diff <= precision.tolerance(), preset + " " + precision + " at " + rows + " rows: max |diff| " + diff);
+                    assertTrue(
+                            diff <= precision.tolerance(),
+                            preset + " " + precision + " at " + rows + " rows: max |diff| " + diff);
                     for (int j = rows * 2; j < out.length; j++) {
                         assertTrue(Float.isNaN(out[j]), "wrote past the batch's scores at " + j);
                     }
@@ -84,7 +86,10 @@ class GpuDeviceTest {
         }
     }
 
-    /** The 128 x 128 kernels, both precisions, with partial tiles on every edge, float4 and scalar loads, and the cross epilogue. */
+    /**
+     * The 128 x 128 kernels, both precisions, with partial tiles on every edge, float4 and scalar loads, and the cross
+     * epilogue.
+     */
     @Test
     void bigTiles_matchTheReference_atEveryEdge() {
         Model.Dcn model = Models.odd(43);
@@ -92,7 +97,7 @@ class GpuDeviceTest {
         float[] expected = Models.reference(model, batch);
         for (Precision precision : Precision.values()) {
             try (GpuDevice device = GpuDevice.open(gpu, new GpuSettings(2, Models.ODD_ROWS, 0, precision));
-                 Scorer scorer = device.load(model)) {
+                    Scorer scorer = device.load(model)) {
                 float[] out = Models.poisoned(Models.ODD_ROWS * 2 + 3);
                 scorer.score(batch, out);
                 double diff = Models.maxAbsDiff(expected, out, Models.ODD_ROWS * 2);
@@ -113,11 +118,14 @@ class GpuDeviceTest {
         float[] expected = Models.reference(model, batch);
         assertTrue(Float.isNaN(expected[2]) && Float.isNaN(expected[3]), "the reference scores row 1 NaN");
         for (Precision precision : Precision.values()) {
-            try (GpuDevice device = open(precision, 0); Scorer scorer = device.load(model)) {
+            try (GpuDevice device = open(precision, 0);
+                    Scorer scorer = device.load(model)) {
                 float[] out = new float[6];
                 java.util.Arrays.fill(out, 0.5f);
                 scorer.score(batch, out);
-                assertTrue(Float.isNaN(out[2]) && Float.isNaN(out[3]), precision + ": row 1 scored " + out[2] + ", " + out[3]);
+                assertTrue(
+                        Float.isNaN(out[2]) && Float.isNaN(out[3]),
+                        precision + ": row 1 scored " + out[2] + ", " + out[3]);
                 for (int j : new int[] {0, 1, 4, 5}) {
                     assertEquals(expected[j], out[j], precision.tolerance(), precision + ": score " + j);
                 }
@@ -133,8 +141,8 @@ class GpuDeviceTest {
         try (GpuDevice device = open(Precision.FP32, one * 2 - 1)) {
             try (Scorer first = device.load(model)) {
                 assertEquals(one, device.usedBytes());
-                DeviceMemoryException e = assertThrows(DeviceMemoryException.class,
-                        () -> device.load(Models.calibrated(ModelPreset.DEMO, 2)));
+                DeviceMemoryException e = assertThrows(
+                        DeviceMemoryException.class, () -> device.load(Models.calibrated(ModelPreset.DEMO, 2)));
                 assertEquals("gpu" + gpu.ordinal(), e.device());
                 assertEquals(one, e.neededBytes());
                 assertEquals(one - 1, e.freeBytes());
@@ -150,14 +158,19 @@ class GpuDeviceTest {
         try (GpuDevice device = open(Precision.FP32, 0)) {
             List<Device> devices = List.of(device);
             try (LoadedVersion version = LoadedVersion.load(model, devices);
-                 BatchingScheduler scheduler = new BatchingScheduler(SchedulerSettings.defaults().withMaxBatchRows(LANE_ROWS)
-                         .withMaxQueueDelay(Duration.ofMillis(1)), devices, Ticker.SYSTEM)) {
+                    BatchingScheduler scheduler = new BatchingScheduler(
+                            SchedulerSettings.defaults()
+                                    .withMaxBatchRows(LANE_ROWS)
+                                    .withMaxQueueDelay(Duration.ofMillis(1)),
+                            devices,
+                            Ticker.SYSTEM)) {
                 List<FeatureBatch> inputs = new ArrayList<>();
                 List<CompletableFuture<float[]>> futures = new ArrayList<>();
                 for (int i = 0; i < 16; i++) {
                     FeatureBatch rows = Models.rows(model, 20 + 37 * i, i);
                     inputs.add(rows);
-                    futures.add(scheduler.submit(version, rows, System.nanoTime() + TimeUnit.SECONDS.toNanos(30), Priority.LIVE));
+                    futures.add(scheduler.submit(
+                            version, rows, System.nanoTime() + TimeUnit.SECONDS.toNanos(30), Priority.LIVE));
                 }
                 for (int i = 0; i < futures.size(); i++) {
                     float[] scores = futures.get(i).get(30, TimeUnit.SECONDS);
@@ -172,7 +185,8 @@ class GpuDeviceTest {
     @Test
     void kernelMillis_timesAForwardPass() {
         Model.Dcn model = Models.calibrated(ModelPreset.DEMO, 3);
-        try (GpuDevice device = open(Precision.FP32, 0); Scorer scorer = device.load(model)) {
+        try (GpuDevice device = open(Precision.FP32, 0);
+                Scorer scorer = device.load(model)) {
             double ms = device.kernelMillis(scorer, Models.rows(model, LANE_ROWS, 9), 3, 10);
             assertTrue(ms > 0 && ms < 1000, "ms per pass: " + ms);
             assertFalse(Double.isNaN(ms));

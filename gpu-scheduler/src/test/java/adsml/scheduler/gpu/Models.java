@@ -14,14 +14,17 @@ import java.util.stream.IntStream;
 
 /** Test models of every preset with both calibration kinds, and the comparison the GPU tests make. */
 final class Models {
-    private Models() {
-    }
+    private Models() {}
 
     /** {@code preset} with random weights, Platt on ctr and isotonic on cvr, so the head kernel's every branch runs. */
     static Model.Dcn calibrated(ModelPreset preset, long seed) {
-        ModelSpec spec = preset.spec(preset.name().toLowerCase(), "1").withCalibration(Map.of(
-                "ctr", new Calibration.Platt(1.3, -0.2),
-                "cvr", new Calibration.Isotonic(new float[] {0.05f, 0.2f, 0.5f, 0.8f}, new float[] {0.01f, 0.15f, 0.55f, 0.9f})));
+        ModelSpec spec = preset.spec(preset.name().toLowerCase(), "1")
+                .withCalibration(Map.of(
+                        "ctr", new Calibration.Platt(1.3, -0.2),
+                        "cvr",
+                                new Calibration.Isotonic(
+                                        new float[] {0.05f, 0.2f, 0.5f, 0.8f},
+                                        new float[] {0.01f, 0.15f, 0.55f, 0.9f})));
         return new Model.Dcn(spec, DcnWeights.random(spec, seed));
     }
 
@@ -29,17 +32,29 @@ final class Models {
     static final int ODD_ROWS = 3950;
 
     /**
-     * A DCN whose layers take the 128 x 128 tiles at {@link #ODD_ROWS} rows with a partial tile on
-     * every edge: x0 is 524 wide (a multiple of 4 but not of 8 or 16: float4 loads, a partial last
-     * K step), the MLP 521 and 515 wide (odd K: scalar loads) and the cross layer's epilogue runs in them.
+     * A DCN whose layers take the 128 x 128 tiles at {@link #ODD_ROWS} rows with a partial tile on every edge: x0 is
+     * 524 wide (a multiple of 4 but not of 8 or 16: float4 loads, a partial last K step), the MLP 521 and 515 wide (odd
+     * K: scalar loads) and the cross layer's epilogue runs in them.
      */
     static Model.Dcn odd(long seed) {
-        adsml.platform.features.FeatureSchema schema = new adsml.platform.features.FeatureSchema("odd",
-                java.util.List.of(new adsml.platform.features.FeatureSchema.Slot("a", 10),
+        adsml.platform.features.FeatureSchema schema = new adsml.platform.features.FeatureSchema(
+                "odd",
+                java.util.List.of(
+                        new adsml.platform.features.FeatureSchema.Slot("a", 10),
                         new adsml.platform.features.FeatureSchema.Slot("b", 5)),
                 java.util.List.of("x", "y", "z", "w"));
-        ModelSpec spec = new ModelSpec("odd", "1", adsml.platform.model.Architecture.DCN, schema, 260, 1,
-                java.util.List.of(521, 515, 7), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        ModelSpec spec = new ModelSpec(
+                "odd",
+                "1",
+                adsml.platform.model.Architecture.DCN,
+                schema,
+                260,
+                1,
+                java.util.List.of(521, 515, 7),
+                ModelSpec.CTR_CVR,
+                Map.of(),
+                null,
+                Map.of());
         return new Model.Dcn(spec, DcnWeights.random(spec, seed));
     }
 
@@ -48,8 +63,8 @@ final class Models {
     }
 
     /**
-     * ReferenceScorer's scores of {@code batch}, in slices of 32 rows on every core: the reference
-     * is plain Java in double, and x100's rows cost about 30 MFLOP each.
+     * ReferenceScorer's scores of {@code batch}, in slices of 32 rows on every core: the reference is plain Java in
+     * double, and x100's rows cost about 30 MFLOP each.
      */
     static float[] reference(Model model, FeatureBatch batch) {
         int heads = model.spec().heads().size();

@@ -3,15 +3,13 @@ package adsml.scheduler.gpu;
 import adsml.platform.features.FeatureBatch;
 
 /**
- * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over its packed weights with the
- * kernels' arithmetic (fp32 dot products, a double sigmoid, calibration read from the packed
- * block), optionally with operands rounded to TF32 as {@code linear_tf32} rounds them. It checks
- * everything but the kernels' thread mapping without a GPU: packing, buffer routing, epilogues,
- * the calibration encoding, and the size of TF32's error.
+ * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over its packed weights with the kernels' arithmetic
+ * (fp32 dot products, a double sigmoid, calibration read from the packed block), optionally with operands rounded to
+ * TF32 as {@code linear_tf32} rounds them. It checks everything but the kernels' thread mapping without a GPU: packing,
+ * buffer routing, epilogues, the calibration encoding, and the size of TF32's error.
  */
 final class PlanEmulator {
-    private PlanEmulator() {
-    }
+    private PlanEmulator() {}
 
     /** Scores {@code batch} through {@code plan} into row-major {@code [rows, heads]} {@code out}. */
     static void score(DcnPlan plan, float[] packed, FeatureBatch batch, float[] out, Precision precision) {
@@ -42,7 +40,9 @@ final class PlanEmulator {
                 if (c < sparseWidth) {
                     int s = c / g.dim();
                     int id = batch.sparse()[r * g.slots() + s];
-                    v = id >= 0 && id < g.tableRows() ? packed[(int) g.table().offset() + id * g.dim() + c - s * g.dim()] : Float.NaN;
+                    v = id >= 0 && id < g.tableRows()
+                            ? packed[(int) g.table().offset() + id * g.dim() + c - s * g.dim()]
+                            : Float.NaN;
                 } else {
                     v = batch.dense()[r * g.denseDims() + c - sparseWidth];
                 }
@@ -51,7 +51,8 @@ final class PlanEmulator {
         }
     }
 
-    private static void linear(DcnPlan.Linear l, float[] packed, float[] a, float[] x0, float[] c, int rows, boolean tf32) {
+    private static void linear(
+            DcnPlan.Linear l, float[] packed, float[] a, float[] x0, float[] c, int rows, boolean tf32) {
         int n = l.outWidth();
         int k = l.inWidth();
         int w = (int) l.weight().offset();

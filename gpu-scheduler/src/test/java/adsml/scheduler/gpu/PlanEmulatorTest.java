@@ -9,9 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The GPU path's plan, packing and kernel arithmetic, run on the CPU, against the reference: fp32
- * within 1e-4, and TF32 (operands rounded as the tensor cores round them) within the bound that
- * {@link Precision#TF32_BOUND} states.
+ * The GPU path's plan, packing and kernel arithmetic, run on the CPU, against the reference: fp32 within 1e-4, and TF32
+ * (operands rounded as the tensor cores round them) within the bound that {@link Precision#TF32_BOUND} states.
  */
 class PlanEmulatorTest {
 

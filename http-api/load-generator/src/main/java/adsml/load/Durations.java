@@ -9,14 +9,13 @@ import java.util.regex.Pattern;
 public final class Durations {
     private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /**
      * Parses a whole number followed by a unit.
      *
-     * @throws IllegalArgumentException when the text is not a number and one of the units
-     *         {@code ms}, {@code s}, {@code m}, {@code h}; the message quotes the text
+     * @throws IllegalArgumentException when the text is not a number and one of the units {@code ms}, {@code s},
+     *     {@code m}, {@code h}; the message quotes the text
      */
     public static Duration parse(String text) {
         Matcher m = FORMAT.matcher(text == null ? "" : text.trim());

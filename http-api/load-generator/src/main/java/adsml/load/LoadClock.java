@@ -3,8 +3,8 @@ package adsml.load;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The time a run is paced and measured by. Tests hand in a fake that moves time instead of
- * sleeping, so the scheduler's treatment of a late start can be checked exactly.
+ * The time a run is paced and measured by. Tests hand in a fake that moves time instead of sleeping, so the scheduler's
+ * treatment of a late start can be checked exactly.
  */
 interface LoadClock {
     LoadClock SYSTEM = new LoadClock() {

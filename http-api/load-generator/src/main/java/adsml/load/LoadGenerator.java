@@ -14,18 +14,16 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Runs one load test and reports it.
  *
- * <p>Open loop ({@code qps > 0}): request {@code i} is due at {@code start + i / qps}. The
- * scheduler sends it then, whatever earlier requests are doing, and its latency runs from that
- * due time, not from when it actually left: a stalled scheduler or a saturated client shows up as
- * latency instead of silently thinning the sample (coordinated omission). A request due while
- * {@code maxInFlight} are unanswered is dropped and counted.
+ * <p>Open loop ({@code qps > 0}): request {@code i} is due at {@code start + i / qps}. The scheduler sends it then,
+ * whatever earlier requests are doing, and its latency runs from that due time, not from when it actually left: a
+ * stalled scheduler or a saturated client shows up as latency instead of silently thinning the sample (coordinated
+ * omission). A request due while {@code maxInFlight} are unanswered is dropped and counted.
  *
  * <p>Closed loop: {@code clients} threads each send the next request when the last one answers.
  *
  * <p>Before the clock starts one probe request is sent; if it cannot connect the run fails with
- * {@link TargetUnreachableException}. Every loop ends by the clock: after warm-up plus duration no
- * request is started, and unanswered requests are waited for at most the request timeout plus
- * one second, then counted as errors.
+ * {@link TargetUnreachableException}. Every loop ends by the clock: after warm-up plus duration no request is started,
+ * and unanswered requests are waited for at most the request timeout plus one second, then counted as errors.
  */
 public final class LoadGenerator {
     private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -46,8 +44,8 @@ public final class LoadGenerator {
     }
 
     /**
-     * Runs the settings against their URL over HTTP/1.1 and blocks until the run is over: about
-     * warm-up plus duration, plus at most the request timeout and a second for stragglers.
+     * Runs the settings against their URL over HTTP/1.1 and blocks until the run is over: about warm-up plus duration,
+     * plus at most the request timeout and a second for stragglers.
      *
      * @throws TargetUnreachableException when the probe request cannot connect
      */
@@ -89,7 +87,8 @@ public final class LoadGenerator {
             // Connected but slow: the run will show it.
         } catch (RuntimeException e) {
             String reason = unreachable(e);
-            throw new TargetUnreachableException(settings.rankUri(), reason == null ? String.valueOf(e.getMessage()) : reason, e);
+            throw new TargetUnreachableException(
+                    settings.rankUri(), reason == null ? String.valueOf(e.getMessage()) : reason, e);
         }
     }
 
@@ -125,8 +124,8 @@ public final class LoadGenerator {
     }
 
     private void closedLoop(long measureFrom, long end) throws InterruptedException {
-        ExecutorService clients = Executors.newFixedThreadPool(settings.clients(),
-                SocketTransport.daemonThreads("adsml-load-client-"));
+        ExecutorService clients =
+                Executors.newFixedThreadPool(settings.clients(), SocketTransport.daemonThreads("adsml-load-client-"));
         long perRequestNanos = settings.requestTimeout().toNanos() + GRACE_NANOS;
         try {
             for (int c = 0; c < settings.clients(); c++) {

@@ -11,23 +11,37 @@ import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
 /**
- * The result of one run. Latencies cover the requests that got an HTTP answer, of any status, and
- * run from each request's intended start: in an open loop that includes any time the request
- * waited behind a late scheduler. Transport failures are {@code errors}, not latency samples;
- * requests due while the in-flight limit was reached are {@code dropped} and were never sent.
+ * The result of one run. Latencies cover the requests that got an HTTP answer, of any status, and run from each
+ * request's intended start: in an open loop that includes any time the request waited behind a late scheduler.
+ * Transport failures are {@code errors}, not latency samples; requests due while the in-flight limit was reached are
+ * {@code dropped} and were never sent.
  *
- * @param target     the URL the requests went to
- * @param openLoop   true for a fixed-rate run, false for closed-loop clients
- * @param clients    closed-loop clients, or the open loop's client count (sizing its pools)
- * @param targetQps  the open loop's rate, 0 in a closed loop
- * @param durationS  the recorded window in seconds (warm-up excluded)
- * @param requests   recorded requests that ended: answered plus errors
- * @param qps        {@code requests / durationS}
- * @param status     answered requests by HTTP status
+ * @param target the URL the requests went to
+ * @param openLoop true for a fixed-rate run, false for closed-loop clients
+ * @param clients closed-loop clients, or the open loop's client count (sizing its pools)
+ * @param targetQps the open loop's rate, 0 in a closed loop
+ * @param durationS the recorded window in seconds (warm-up excluded)
+ * @param requests recorded requests that ended: answered plus errors
+ * @param qps {@code requests / durationS}
+ * @param status answered requests by HTTP status
  */
-public record LoadReport(String target, boolean openLoop, int clients, double targetQps, double durationS,
-        long requests, double qps, double p50Ms, double p90Ms, double p99Ms, double p999Ms, double maxMs,
-        double meanMs, SortedMap<Integer, Long> status, long errors, long dropped) {
+public record LoadReport(
+        String target,
+        boolean openLoop,
+        int clients,
+        double targetQps,
+        double durationS,
+        long requests,
+        double qps,
+        double p50Ms,
+        double p90Ms,
+        double p99Ms,
+        double p999Ms,
+        double maxMs,
+        double meanMs,
+        SortedMap<Integer, Long> status,
+        long errors,
+        long dropped) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public LoadReport {
@@ -38,10 +52,23 @@ public record LoadReport(String target, boolean openLoop, int clients, double ta
         Histogram h = s.latencyMicros();
         double seconds = settings.duration().toNanos() / 1e9;
         long requests = s.answered() + s.errors();
-        return new LoadReport(settings.rankUri().toString(), settings.openLoop(), settings.clients(), settings.qps(),
-                seconds, requests, requests / seconds, ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
-                ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
-                h.getTotalCount() == 0 ? 0 : round3(h.getMean() / 1000.0), s.statuses(), s.errors(), s.dropped());
+        return new LoadReport(
+                settings.rankUri().toString(),
+                settings.openLoop(),
+                settings.clients(),
+                settings.qps(),
+                seconds,
+                requests,
+                requests / seconds,
+                ms(h.getValueAtPercentile(50)),
+                ms(h.getValueAtPercentile(90)),
+                ms(h.getValueAtPercentile(99)),
+                ms(h.getValueAtPercentile(99.9)),
+                ms(h.getMaxValue()),
+                h.getTotalCount() == 0 ? 0 : round3(h.getMean() / 1000.0),
+                s.statuses(),
+                s.errors(),
+                s.dropped());
     }
 
     /** Answered requests of one status; 0 when none. */
@@ -50,18 +77,28 @@ public record LoadReport(String target, boolean openLoop, int clients, double ta
     }
 
     /**
-     * One JSON object: {@code requests, qps, p50_ms, p90_ms, p99_ms, max_ms, status, errors} and
-     * then {@code p999_ms, mean_ms, dropped, duration_s, mode, clients, target_qps, url}.
+     * One JSON object: {@code requests, qps, p50_ms, p90_ms, p99_ms, max_ms, status, errors} and then {@code p999_ms,
+     * mean_ms, dropped, duration_s, mode, clients, target_qps, url}.
      */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
-        root.put("requests", requests).put("qps", round3(qps)).put("p50_ms", p50Ms).put("p90_ms", p90Ms)
-                .put("p99_ms", p99Ms).put("max_ms", maxMs);
+        root.put("requests", requests)
+                .put("qps", round3(qps))
+                .put("p50_ms", p50Ms)
+                .put("p90_ms", p90Ms)
+                .put("p99_ms", p99Ms)
+                .put("max_ms", maxMs);
         ObjectNode codes = root.putObject("status");
         status.forEach((code, n) -> codes.put(Integer.toString(code), n));
-        root.put("errors", errors).put("p999_ms", p999Ms).put("mean_ms", meanMs).put("dropped", dropped)
-                .put("duration_s", round3(durationS)).put("mode", openLoop ? "open" : "closed").put("clients", clients)
-                .put("target_qps", targetQps).put("url", target);
+        root.put("errors", errors)
+                .put("p999_ms", p999Ms)
+                .put("mean_ms", meanMs)
+                .put("dropped", dropped)
+                .put("duration_s", round3(durationS))
+                .put("mode", openLoop ? "open" : "closed")
+                .put("clients", clients)
+                .put("target_qps", targetQps)
+                .put("url", target);
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
@@ -73,9 +110,12 @@ public record LoadReport(String target, boolean openLoop, int clients, double ta
     public String toTable() {
         StringBuilder b = new StringBuilder();
         line(b, "target", target);
-        line(b, "mode", openLoop
-                ? String.format(Locale.ROOT, "open loop at %s qps (%d clients)", plain(targetQps), clients)
-                : String.format(Locale.ROOT, "closed loop, %d clients", clients));
+        line(
+                b,
+                "mode",
+                openLoop
+                        ? String.format(Locale.ROOT, "open loop at %s qps (%d clients)", plain(targetQps), clients)
+                        : String.format(Locale.ROOT, "closed loop, %d clients", clients));
         line(b, "duration", String.format(Locale.ROOT, "%.1f s recorded", durationS));
         line(b, "requests", Long.toString(requests));
         line(b, "qps", String.format(Locale.ROOT, "%.1f", qps));

@@ -7,10 +7,9 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * What one run observed: latencies of answered requests, statuses, transport errors and drops,
- * and the requests still in flight. One monitor guards it all, so that a request is counted exactly
- * once even when it answers just as the run closes; at the rates a single generator reaches the
- * uncontended lock costs far less than the HTTP call it records.
+ * What one run observed: latencies of answered requests, statuses, transport errors and drops, and the requests still
+ * in flight. One monitor guards it all, so that a request is counted exactly once even when it answers just as the run
+ * closes; at the rates a single generator reaches the uncontended lock costs far less than the HTTP call it records.
  */
 final class Recording {
     private final Histogram micros = new Histogram(3);

@@ -3,8 +3,8 @@ package adsml.load;
 import java.util.SplittableRandom;
 
 /**
- * The {@code /v1/rank} bodies of a run. The body of request {@code i} depends only on the seed and
- * {@code i}, so a run is reproducible however its requests interleave across threads.
+ * The {@code /v1/rank} bodies of a run. The body of request {@code i} depends only on the seed and {@code i}, so a run
+ * is reproducible however its requests interleave across threads.
  */
 public final class RequestFactory {
     private static final String[] SURFACES = {"home_feed", "search", "video", "article"};
@@ -35,13 +35,21 @@ public final class RequestFactory {
     public String body(long index) {
         SplittableRandom random = new SplittableRandom(seed * GOLDEN_GAMMA + index);
         StringBuilder b = new StringBuilder(160);
-        b.append("{\"userId\":\"u").append(random.nextInt(users))
-                .append("\",\"context\":{\"surface\":\"").append(SURFACES[random.nextInt(SURFACES.length)])
-                .append("\",\"device\":\"").append(DEVICES[random.nextInt(DEVICES.length)])
-                .append("\",\"country\":\"").append(COUNTRIES[random.nextInt(COUNTRIES.length)])
-                .append("\",\"hour\":").append(random.nextInt(24))
-                .append("},\"slots\":").append(slots)
-                .append(",\"deadlineMs\":").append(deadlineMs).append('}');
+        b.append("{\"userId\":\"u")
+                .append(random.nextInt(users))
+                .append("\",\"context\":{\"surface\":\"")
+                .append(SURFACES[random.nextInt(SURFACES.length)])
+                .append("\",\"device\":\"")
+                .append(DEVICES[random.nextInt(DEVICES.length)])
+                .append("\",\"country\":\"")
+                .append(COUNTRIES[random.nextInt(COUNTRIES.length)])
+                .append("\",\"hour\":")
+                .append(random.nextInt(24))
+                .append("},\"slots\":")
+                .append(slots)
+                .append(",\"deadlineMs\":")
+                .append(deadlineMs)
+                .append('}');
         return b.toString();
     }
 }

@@ -24,17 +24,16 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@link Transport} over plain HTTP/1.1 keep-alive sockets: one blocking exchange per request on
- * a pooled connection, on a cached pool of daemon threads (as many as requests in flight). It
- * writes one prepared request and reads the status line, the headers and the body it discards:
- * a generator on the server's own machine must cost far less CPU per request than the server, or
- * it measures itself (the JDK's HttpClient cost about five times as much; docs/perf-log.md).
+ * {@link Transport} over plain HTTP/1.1 keep-alive sockets: one blocking exchange per request on a pooled connection,
+ * on a cached pool of daemon threads (as many as requests in flight). It writes one prepared request and reads the
+ * status line, the headers and the body it discards: a generator on the server's own machine must cost far less CPU per
+ * request than the server, or it measures itself (the JDK's HttpClient cost about five times as much;
+ * docs/perf-log.md).
  *
- * <p>Each request has the whole timeout, connect and answer together. A reused connection that
- * fails before the first byte of its answer had been closed by the server while idle (or the
- * server dropped the request unanswered): the request is sent once more on a new connection.
- * Any other failure fails the request. The most recently used connection is reused first, as the
- * one least likely to have been closed.
+ * <p>Each request has the whole timeout, connect and answer together. A reused connection that fails before the first
+ * byte of its answer had been closed by the server while idle (or the server dropped the request unanswered): the
+ * request is sent once more on a new connection. Any other failure fails the request. The most recently used connection
+ * is reused first, as the one least likely to have been closed.
  */
 final class SocketTransport implements Transport {
     private final InetSocketAddress address;
@@ -44,6 +43,7 @@ final class SocketTransport implements Transport {
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     /** Every open connection, idle or in use: closing them at the end frees threads blocked in a read. */
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+
     private volatile boolean closed;
 
     SocketTransport(URI target, Duration timeout) {
@@ -53,20 +53,23 @@ final class SocketTransport implements Transport {
         int port = target.getPort() < 0 ? 80 : target.getPort();
         this.address = new InetSocketAddress(target.getHost(), port);
         this.head = ("POST " + target.getRawPath() + " HTTP/1.1\r\nHost: " + target.getHost() + ":" + port
-                + "\r\nContent-Type: application/json\r\nContent-Length: ").getBytes(StandardCharsets.US_ASCII);
+                        + "\r\nContent-Type: application/json\r\nContent-Length: ")
+                .getBytes(StandardCharsets.US_ASCII);
         this.timeoutNanos = timeout.toNanos();
     }
 
     @Override
     public CompletableFuture<Integer> send(String body) {
         byte[] request = request(body);
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return exchange(request, System.nanoTime() + timeoutNanos);
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            }
-        }, pool);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return exchange(request, System.nanoTime() + timeoutNanos);
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                pool);
     }
 
     /** Ends every exchange: none starts or retries after this, and open connections are closed. */
@@ -120,8 +123,8 @@ final class SocketTransport implements Transport {
     }
 
     /**
-     * A new connection, or a {@link ConnectException} (refused, timed out, no route) that says the
-     * target cannot be reached, or an {@link UnknownHostException}.
+     * A new connection, or a {@link ConnectException} (refused, timed out, no route) that says the target cannot be
+     * reached, or an {@link UnknownHostException}.
      */
     private Connection open(long deadline) throws IOException {
         if (closed) {
@@ -191,11 +194,12 @@ final class SocketTransport implements Transport {
         private final OutputStream out;
         /** Read-ahead of {@code in}: each refill is one socket read, bounded by what is left of the request's time. */
         private final byte[] buffer = new byte[16 * 1024];
+
         private int position;
         private int limit;
         private final StringBuilder line = new StringBuilder();
         private boolean answered; // whether an answer came on this connection before
-        boolean keepAlive;        // whether the last answer left the connection open for another
+        boolean keepAlive; // whether the last answer left the connection open for another
 
         Connection(Socket socket) throws IOException {
             this.socket = socket;
@@ -204,9 +208,9 @@ final class SocketTransport implements Transport {
         }
 
         /**
-         * Writes {@code request} and reads the answer's status, skipping interim (1xx) answers and
-         * the body. On a connection that answered before, a failure before any byte of the status
-         * line (other than a timeout) is a {@link StaleConnectionException}.
+         * Writes {@code request} and reads the answer's status, skipping interim (1xx) answers and the body. On a
+         * connection that answered before, a failure before any byte of the status line (other than a timeout) is a
+         * {@link StaleConnectionException}.
          */
         int exchange(byte[] request, long deadline) throws IOException {
             String statusLine;
@@ -239,8 +243,9 @@ final class SocketTransport implements Transport {
                 switch (name) {
                     case "content-length" -> length = Long.parseLong(value);
                     case "transfer-encoding" -> chunked = value.contains("chunked");
-                    case "connection" -> keepAlive = value.contains("keep-alive") || keepAlive && !value.contains("close");
-                    default -> { }
+                    case "connection" ->
+                        keepAlive = value.contains("keep-alive") || keepAlive && !value.contains("close");
+                    default -> {}
                 }
             }
             if (status == 101 || status == 204 || status == 304) {
@@ -305,7 +310,9 @@ final class SocketTransport implements Transport {
             return buffer[position++] & 0xff;
         }
 
-        /** One socket read into the empty buffer, waiting at most until the deadline; false at the end of the stream. */
+        /**
+         * One socket read into the empty buffer, waiting at most until the deadline; false at the end of the stream.
+         */
         private boolean fill(long deadline) throws IOException {
             socket.setSoTimeout(remainingMillis(deadline));
             int n = in.read(buffer);

@@ -9,6 +9,5 @@ interface Transport extends AutoCloseable {
 
     /** Releases threads and connections; nothing to release by default. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

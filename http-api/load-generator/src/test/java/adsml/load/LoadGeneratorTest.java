@@ -14,15 +14,16 @@ import org.junit.jupiter.api.Test;
 class LoadGeneratorTest {
     private static final URI FAKE = URI.create("http://127.0.0.1:9");
 
-    static LoadSettings settings(URI url, int clients, double qps, Duration duration, Duration warmup, int deadlineMs,
-            int maxInFlight) {
+    static LoadSettings settings(
+            URI url, int clients, double qps, Duration duration, Duration warmup, int deadlineMs, int maxInFlight) {
         return new LoadSettings(url, clients, qps, duration, warmup, 1000, 5, deadlineMs, 7, maxInFlight);
     }
 
     @Test
     void closedLoop_recordsEveryRequestAndItsStatus() throws Exception {
         try (RankServer server = RankServer.concurrent(Duration.ofMillis(5), 4)) {
-            LoadReport report = LoadGenerator.run(settings(server.url(), 4, 0, Duration.ofSeconds(1), Duration.ZERO, 200, 16));
+            LoadReport report =
+                    LoadGenerator.run(settings(server.url(), 4, 0, Duration.ofSeconds(1), Duration.ZERO, 200, 16));
 
             // Everything the server saw, less the probe (request 1, a 200), is in the report.
             assertEquals(server.received() - 1, report.requests(), report.toTable());
@@ -38,17 +39,21 @@ class LoadGeneratorTest {
     @Test
     void warmup_requestsAreSentButNotRecorded() throws Exception {
         try (RankServer server = RankServer.concurrent(Duration.ofMillis(10), 0)) {
-            LoadReport report = LoadGenerator.run(settings(server.url(), 2, 0, Duration.ofMillis(500), Duration.ofMillis(500), 200, 8));
+            LoadReport report = LoadGenerator.run(
+                    settings(server.url(), 2, 0, Duration.ofMillis(500), Duration.ofMillis(500), 200, 8));
 
             long warmup = server.received() - 1 - report.requests();
-            assertTrue(warmup >= report.requests() / 2, "warm-up " + warmup + " of " + server.received() + "\n" + report.toTable());
+            assertTrue(
+                    warmup >= report.requests() / 2,
+                    "warm-up " + warmup + " of " + server.received() + "\n" + report.toTable());
         }
     }
 
     @Test
     void openLoop_sendsAboutQpsTimesDuration() throws Exception {
         try (RankServer server = RankServer.concurrent(Duration.ofMillis(5), 0)) {
-            LoadReport report = LoadGenerator.run(settings(server.url(), 4, 200, Duration.ofSeconds(1), Duration.ZERO, 200, 16));
+            LoadReport report =
+                    LoadGenerator.run(settings(server.url(), 4, 200, Duration.ofSeconds(1), Duration.ZERO, 200, 16));
 
             assertTrue(report.requests() >= 160 && report.requests() <= 240, report.toTable());
             assertEquals(report.requests(), report.status(200));
@@ -62,12 +67,14 @@ class LoadGeneratorTest {
     void openLoop_latencyIncludesQueueingBehindASlowServer() throws Exception {
         try (RankServer server = RankServer.serial(Duration.ofMillis(50))) {
             // One closed-loop client sees only the service time: it never sends faster than answers come.
-            LoadReport closed = LoadGenerator.run(settings(server.url(), 1, 0, Duration.ofSeconds(1), Duration.ZERO, 3000, 4));
+            LoadReport closed =
+                    LoadGenerator.run(settings(server.url(), 1, 0, Duration.ofSeconds(1), Duration.ZERO, 3000, 4));
             assertTrue(closed.p50Ms() >= 50 && closed.p50Ms() < 150, closed.toTable());
 
             // At 40 qps against a server that does 20 a second the queue grows all run long; an
             // honest open loop reports it (request k waits about 25k ms), a coordinated one would not.
-            LoadReport open = LoadGenerator.run(settings(server.url(), 16, 40, Duration.ofSeconds(1), Duration.ZERO, 3000, 64));
+            LoadReport open =
+                    LoadGenerator.run(settings(server.url(), 16, 40, Duration.ofSeconds(1), Duration.ZERO, 3000, 64));
             assertEquals(0, open.errors(), open.toTable());
             assertEquals(0, open.dropped(), open.toTable());
             assertTrue(open.requests() >= 36, open.toTable());
@@ -96,7 +103,8 @@ class LoadGeneratorTest {
     @Test
     void openLoop_dropsWhatFallsDueAtTheInFlightLimit_andCountsTheUnansweredAsErrors() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        Transport stuck = body -> calls.getAndIncrement() == 0 ? CompletableFuture.completedFuture(200) : new CompletableFuture<>();
+        Transport stuck = body ->
+                calls.getAndIncrement() == 0 ? CompletableFuture.completedFuture(200) : new CompletableFuture<>();
         LoadSettings s = settings(FAKE, 1, 100, Duration.ofSeconds(1), Duration.ZERO, 200, 5);
 
         LoadReport report = new LoadGenerator(s, stuck, new FakeClock(Long.MAX_VALUE, 0)).run();

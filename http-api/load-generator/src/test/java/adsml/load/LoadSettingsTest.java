@@ -15,9 +15,13 @@ class LoadSettingsTest {
 
     @Test
     void rankUri_appendsThePathOnce() {
-        assertEquals(URI.create("http://h:8080/v1/rank"), withUrl("http://h:8080").rankUri());
-        assertEquals(URI.create("http://h:8080/v1/rank"), withUrl("http://h:8080/").rankUri());
-        assertEquals(URI.create("http://h:8080/v1/rank"), withUrl("http://h:8080/v1/rank").rankUri());
+        assertEquals(
+                URI.create("http://h:8080/v1/rank"), withUrl("http://h:8080").rankUri());
+        assertEquals(
+                URI.create("http://h:8080/v1/rank"), withUrl("http://h:8080/").rankUri());
+        assertEquals(
+                URI.create("http://h:8080/v1/rank"),
+                withUrl("http://h:8080/v1/rank").rankUri());
     }
 
     @Test
@@ -26,8 +30,10 @@ class LoadSettingsTest {
         assertTrue(e.getMessage().contains("--url"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> withUrl("https://h:8443"), "adsml serves no TLS");
         assertTrue(e.getMessage().contains("--url must be an http:// URL"), e.getMessage());
-        assertEquals(URI.create("HTTP://h:8080/v1/rank"), withUrl("HTTP://h:8080").rankUri());
-        e = assertThrows(IllegalArgumentException.class,
+        assertEquals(
+                URI.create("HTTP://h:8080/v1/rank"), withUrl("HTTP://h:8080").rankUri());
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new LoadSettings(URI.create("http://h"), 1, 0, Duration.ZERO, Duration.ZERO, 10, 5, 200, 1, 4));
         assertTrue(e.getMessage().contains("--duration"), e.getMessage());
     }

@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A stand-in for {@code /v1/rank} on loopback: answers after a fixed delay, every
- * {@code nth503}-th request (counting from 1) with 503, the rest with 200, and counts what it
- * answered. A serial server handles one request at a time, so requests queue behind it.
+ * A stand-in for {@code /v1/rank} on loopback: answers after a fixed delay, every {@code nth503}-th request (counting
+ * from 1) with 503, the rest with 200, and counts what it answered. A serial server handles one request at a time, so
+ * requests queue behind it.
  */
 public final class RankServer implements AutoCloseable {
     static {
@@ -82,7 +82,8 @@ public final class RankServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             int n = received.incrementAndGet();
             if (bodies.size() < 10_000) {

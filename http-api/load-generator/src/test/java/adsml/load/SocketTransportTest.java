@@ -28,11 +28,13 @@ class SocketTransportTest {
 
     @Test
     void fixedLengthAndChunkedAnswersShareOneConnection() throws Exception {
-        try (ScriptedServer server = new ScriptedServer(List.of(
-                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-                "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n4;x=1\r\nbusy\r\n3\r\n...\r\n0\r\n\r\n",
-                "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"), false);
-             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
+        try (ScriptedServer server = new ScriptedServer(
+                        List.of(
+                                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+                                "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n4;x=1\r\nbusy\r\n3\r\n...\r\n0\r\n\r\n",
+                                "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+                        false);
+                SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
             assertEquals(200, send(transport, "{\"a\":1}"));
             assertEquals(503, send(transport, "{}"));
             assertEquals(200, send(transport, "{}"));
@@ -43,10 +45,12 @@ class SocketTransportTest {
 
     @Test
     void aConnectionClosedByTheServerWhileIdleIsReplacedAndTheRequestSentOnce() throws Exception {
-        try (ScriptedServer server = new ScriptedServer(List.of(
-                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"), true);
-             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
+        try (ScriptedServer server = new ScriptedServer(
+                        List.of(
+                                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"),
+                        true);
+                SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
             assertEquals(200, send(transport, "{}"));
             server.awaitClosed();
             assertEquals(201, send(transport, "{}"));
@@ -57,10 +61,12 @@ class SocketTransportTest {
 
     @Test
     void connectionCloseIsHonoured() throws Exception {
-        try (ScriptedServer server = new ScriptedServer(List.of(
-                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
-                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), false);
-             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
+        try (ScriptedServer server = new ScriptedServer(
+                        List.of(
+                                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+                                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+                        false);
+                SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
             assertEquals(200, send(transport, "{}"));
             assertEquals(200, send(transport, "{}"));
             assertEquals(2, server.connections.get());
@@ -69,8 +75,9 @@ class SocketTransportTest {
 
     @Test
     void anAnswerCutOffFailsTheRequest() throws Exception {
-        try (ScriptedServer server = new ScriptedServer(List.of("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), true);
-             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
+        try (ScriptedServer server =
+                        new ScriptedServer(List.of("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), true);
+                SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> send(transport, "{}"));
             assertInstanceOf(IOException.class, e.getCause());
         }
@@ -78,11 +85,14 @@ class SocketTransportTest {
 
     @Test
     void aStatusLineCutOffOnAReusedConnectionFailsTheRequestAndIsNotSentAgain() throws Exception {
-        try (ScriptedServer server = new ScriptedServer(List.of(
-                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-                "HTTP/1.1 5",
-                "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"), false, 2);
-             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
+        try (ScriptedServer server = new ScriptedServer(
+                        List.of(
+                                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                                "HTTP/1.1 5",
+                                "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"),
+                        false,
+                        2);
+                SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(5))) {
             assertEquals(200, send(transport, "{}"));
             ExecutionException e = assertThrows(ExecutionException.class, () -> send(transport, "{}"));
             assertInstanceOf(IOException.class, e.getCause());
@@ -92,11 +102,13 @@ class SocketTransportTest {
 
     @Test
     void interimAnswersAreSkippedAndNoBodyIsReadFor304() throws Exception {
-        try (ScriptedServer server = new ScriptedServer(List.of(
-                "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-                "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
-                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"), false);
-             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(2))) {
+        try (ScriptedServer server = new ScriptedServer(
+                        List.of(
+                                "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                                "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
+                                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"),
+                        false);
+                SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(2))) {
             assertEquals(200, send(transport, "{}"));
             assertEquals(304, send(transport, "{}"));
             assertEquals(201, send(transport, "{}"));
@@ -107,7 +119,8 @@ class SocketTransportTest {
     @Test
     void closeEndsAnExchangeInFlightWithoutSendingItAgain() throws Exception {
         // The second answer never comes: close() must fail that request, not resend it.
-        try (ScriptedServer server = new ScriptedServer(List.of("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false)) {
+        try (ScriptedServer server =
+                new ScriptedServer(List.of("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false)) {
             SocketTransport transport = new SocketTransport(server.uri(), Duration.ofSeconds(30));
             assertEquals(200, send(transport, "{}"));
             var pending = transport.send("{}");
@@ -140,27 +153,29 @@ class SocketTransportTest {
     }
 
     /**
-     * Answers the requests it reads with {@code answers} in turn, one connection at a time; with
-     * {@code closeAfterEach} it closes the connection after each answer without saying so.
+     * Answers the requests it reads with {@code answers} in turn, one connection at a time; with {@code closeAfterEach}
+     * it closes the connection after each answer without saying so.
      */
     /** Answers one request a byte at a time, {@code pauseMs} apart. */
     private static final class TricklingServer implements AutoCloseable {
         private final ServerSocket socket = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
 
         TricklingServer(String answer, long pauseMs) throws IOException {
-            Thread thread = new Thread(() -> {
-                try (Socket s = socket.accept()) {
-                    ScriptedServer.readRequest(new BufferedInputStream(s.getInputStream()));
-                    OutputStream out = s.getOutputStream();
-                    for (byte b : answer.getBytes(StandardCharsets.US_ASCII)) {
-                        out.write(b);
-                        out.flush();
-                        Thread.sleep(pauseMs);
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // the client gave up
-                }
-            }, "trickling-http");
+            Thread thread = new Thread(
+                    () -> {
+                        try (Socket s = socket.accept()) {
+                            ScriptedServer.readRequest(new BufferedInputStream(s.getInputStream()));
+                            OutputStream out = s.getOutputStream();
+                            for (byte b : answer.getBytes(StandardCharsets.US_ASCII)) {
+                                out.write(b);
+                                out.flush();
+                                Thread.sleep(pauseMs);
+                            }
+                        } catch (IOException | InterruptedException e) {
+                            // the client gave up
+                        }
+                    },
+                    "trickling-http");
             thread.setDaemon(true);
             thread.start();
         }

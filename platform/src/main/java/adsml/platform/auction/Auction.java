@@ -1,28 +1,30 @@
 package adsml.platform.auction;
 
-import adsml.platform.index.BudgetTracker;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
+import adsml.platform.index.BudgetTracker;
 
 /**
  * A generalized second-price auction over one request's scored candidates.
  *
  * <p>Contract, in order:
+ *
  * <ol>
- * <li>eCPM (dollars per 1000 impressions) per candidate: CPC {@code bid x pCTR x 1000}, CPA
- * {@code bid x pCTR x pCVR x 1000}, CPM {@code bid}.</li>
- * <li>A candidate whose campaign's budget is exhausted (per the {@link BudgetTracker}) loses with
- * {@link Outcome#OUT_OF_BUDGET}; one whose eCPM is not positive or is below the reserve loses with
- * {@link Outcome#BELOW_RESERVE}. The rest are ranked by eCPM, higher first; equal eCPMs go to the
- * lower ad id, then to the earlier input position, so the same input always gives the same result.</li>
- * <li>The top {@code min(slots, maxSlots)} ranked candidates win, slot 0 first; the others lose with
- * {@link Outcome#OUTBID}.</li>
- * <li>The winner in slot k pays the least that keeps its rank: price eCPM
- * {@code max(reserve, eCPM of the candidate ranked k+1)}, or the reserve when nobody ranks below it;
- * in its own bid unit that is {@code priceEcpm / ownEcpm x bid}, capped at the bid.</li>
+ *   <li>eCPM (dollars per 1000 impressions) per candidate: CPC {@code bid x pCTR x 1000}, CPA {@code bid x pCTR x pCVR
+ *       x 1000}, CPM {@code bid}.
+ *   <li>A candidate whose campaign's budget is exhausted (per the {@link BudgetTracker}) loses with
+ *       {@link Outcome#OUT_OF_BUDGET}; one whose eCPM is not positive or is below the reserve loses with
+ *       {@link Outcome#BELOW_RESERVE}. The rest are ranked by eCPM, higher first; equal eCPMs go to the lower ad id,
+ *       then to the earlier input position, so the same input always gives the same result.
+ *   <li>The top {@code min(slots, maxSlots)} ranked candidates win, slot 0 first; the others lose with
+ *       {@link Outcome#OUTBID}.
+ *   <li>The winner in slot k pays the least that keeps its rank: price eCPM {@code max(reserve, eCPM of the candidate
+ *       ranked k+1)}, or the reserve when nobody ranks below it; in its own bid unit that is {@code priceEcpm / ownEcpm
+ *       x bid}, capped at the bid.
  * </ol>
- * Nothing is charged here: the caller charges budgets when impressions, clicks or conversions happen.
- * Thread-safe (holds no mutable state); allocates one result per run and nothing per candidate.
+ *
+ * Nothing is charged here: the caller charges budgets when impressions, clicks or conversions happen. Thread-safe
+ * (holds no mutable state); allocates one result per run and nothing per candidate.
  */
 public final class Auction {
     private final AuctionSettings settings;
@@ -55,8 +57,8 @@ public final class Auction {
     }
 
     /**
-     * Runs the auction over the candidates of {@code bids} with these scores, for up to
-     * {@code min(slots, maxSlots)} slots. {@code pCvr} is read only for CPA campaigns.
+     * Runs the auction over the candidates of {@code bids} with these scores, for up to {@code min(slots, maxSlots)}
+     * slots. {@code pCvr} is read only for CPA campaigns.
      *
      * @throws IllegalArgumentException when a score array is shorter than {@code bids} or {@code slots < 0}
      */
@@ -126,9 +128,9 @@ public final class Auction {
     }
 
     /**
-     * Places candidate {@code i} in {@code top[0, held)}, ranked best first, keeping at most
-     * {@code top.length} (the worst falls off); returns the new count. Candidates come in input order,
-     * so {@code i} goes after every one it does not outrank: ties keep the earlier position first.
+     * Places candidate {@code i} in {@code top[0, held)}, ranked best first, keeping at most {@code top.length} (the
+     * worst falls off); returns the new count. Candidates come in input order, so {@code i} goes after every one it
+     * does not outrank: ties keep the earlier position first.
      */
     private static int insert(int[] top, int held, int i, int[] adIds, double[] ecpm) {
         int at = Math.min(held, top.length - 1);

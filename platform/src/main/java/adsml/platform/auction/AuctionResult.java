@@ -1,13 +1,12 @@
 package adsml.platform.auction;
 
 /**
- * The outcome of one {@link Auction#run}: the winners in slot order (slot 0 first) and, for every
- * candidate in input order, its eCPM and {@link Outcome}.
+ * The outcome of one {@link Auction#run}: the winners in slot order (slot 0 first) and, for every candidate in input
+ * order, its eCPM and {@link Outcome}.
  *
- * <p>Prices: {@link #priceBid} is what the winner pays in its own bid unit (per click, per
- * conversion, or per 1000 impressions), never above its bid; {@link #priceEcpm} is the same price
- * as an eCPM, never above its own eCPM. Held as arrays, not an object per candidate; the arrays
- * are owned by the result and not exposed, so it is immutable.
+ * <p>Prices: {@link #priceBid} is what the winner pays in its own bid unit (per click, per conversion, or per 1000
+ * impressions), never above its bid; {@link #priceEcpm} is the same price as an eCPM, never above its own eCPM. Held as
+ * arrays, not an object per candidate; the arrays are owned by the result and not exposed, so it is immutable.
  */
 public final class AuctionResult {
     private final int[] winnerIndex;
@@ -19,8 +18,15 @@ public final class AuctionResult {
     private final double[] ecpm;
     private final Outcome[] outcomes;
 
-    AuctionResult(int winners, int[] winnerIndex, int[] winnerAdId, double[] winnerEcpm, double[] priceBid,
-                  double[] priceEcpm, double[] ecpm, Outcome[] outcomes) {
+    AuctionResult(
+            int winners,
+            int[] winnerIndex,
+            int[] winnerAdId,
+            double[] winnerEcpm,
+            double[] priceBid,
+            double[] priceEcpm,
+            double[] ecpm,
+            Outcome[] outcomes) {
         this.winners = winners;
         this.winnerIndex = winnerIndex;
         this.winnerAdId = winnerAdId;

@@ -4,10 +4,9 @@ import adsml.platform.config.SettingsReader;
 import com.typesafe.config.Config;
 
 /**
- * How an {@link Auction} prices and fills: {@code reserveEcpm} is the floor in dollars per 1000
- * impressions that a candidate's eCPM must reach to take part (0 for none), and the price that
- * the last winner pays when nobody ranks below it; {@code maxSlots} caps the slots one request
- * may fill.
+ * How an {@link Auction} prices and fills: {@code reserveEcpm} is the floor in dollars per 1000 impressions that a
+ * candidate's eCPM must reach to take part (0 for none), and the price that the last winner pays when nobody ranks
+ * below it; {@code maxSlots} caps the slots one request may fill.
  */
 public record AuctionSettings(double reserveEcpm, int maxSlots) {
     /** The most slots any request may ask for, whatever the configuration says. */

@@ -3,15 +3,16 @@ package adsml.platform.auction;
 import adsml.platform.domain.BidType;
 
 /**
- * What the auction reads of each candidate, row for row: its ad id and its campaign's id, bid and
- * bid type. The ranking pipeline takes these from the columns the feature stage resolved, not from
- * campaign objects: by the time the scores come back the scorer has flushed the caches, and reading
- * the campaign objects in the auction cost a cache miss per candidate.
+ * What the auction reads of each candidate, row for row: its ad id and its campaign's id, bid and bid type. The ranking
+ * pipeline takes these from the columns the feature stage resolved, not from campaign objects: by the time the scores
+ * come back the scorer has flushed the caches, and reading the campaign objects in the auction cost a cache miss per
+ * candidate.
  */
 public record Bids(int[] adIds, int[] campaignIds, float[] bids, BidType[] bidTypes) {
     public Bids {
         if (adIds.length != campaignIds.length || adIds.length != bids.length || adIds.length != bidTypes.length) {
-            throw new IllegalArgumentException("adIds, campaignIds, bids and bidTypes must have one entry per candidate");
+            throw new IllegalArgumentException(
+                    "adIds, campaignIds, bids and bidTypes must have one entry per candidate");
         }
         for (int i = 0; i < bidTypes.length; i++) {
             if (bidTypes[i] == null) {

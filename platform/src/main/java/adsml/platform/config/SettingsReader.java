@@ -12,10 +12,10 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Reads the keys under one path of the configuration and checks each against its bounds, so that a bad
- * value fails start-up with an error that names the key in full ({@code adsml.scheduler.cpu.workers: must
- * be between 0 and 1024, was -1}). Each module's settings record reads its own section through one of
- * these; a missing or mistyped value fails the same way, through {@link ConfigException}.
+ * Reads the keys under one path of the configuration and checks each against its bounds, so that a bad value fails
+ * start-up with an error that names the key in full ({@code adsml.scheduler.cpu.workers: must be between 0 and 1024,
+ * was -1}). Each module's settings record reads its own section through one of these; a missing or mistyped value fails
+ * the same way, through {@link ConfigException}.
  */
 public final class SettingsReader {
     private final Config section;
@@ -63,7 +63,9 @@ public final class SettingsReader {
 
     public Duration durationIn(String key, Duration min, Duration max) {
         Duration v = section.getDuration(key);
-        require(v.compareTo(min) >= 0 && v.compareTo(max) <= 0, key,
+        require(
+                v.compareTo(min) >= 0 && v.compareTo(max) <= 0,
+                key,
                 "must be between " + min + " and " + max + ", was " + v);
         return v;
     }
@@ -79,8 +81,8 @@ public final class SettingsReader {
     }
 
     /**
-     * @param parse turns the value into its type; an {@link IllegalArgumentException} from it becomes an
-     *     error naming the key, with the parser's message
+     * @param parse turns the value into its type; an {@link IllegalArgumentException} from it becomes an error naming
+     *     the key, with the parser's message
      */
     public <T> T parsed(String key, Function<String, T> parse) {
         String v = section.getString(key);
@@ -99,8 +101,8 @@ public final class SettingsReader {
     }
 
     /**
-     * Fails on a key under {@code adsml} that no module's {@code reference.conf} declares: a misspelt key
-     * would otherwise be ignored without a word, and the server would run on the default.
+     * Fails on a key under {@code adsml} that no module's {@code reference.conf} declares: a misspelt key would
+     * otherwise be ignored without a word, and the server would run on the default.
      *
      * @throws ConfigException.BadPath naming every unknown key
      */
@@ -117,7 +119,8 @@ public final class SettingsReader {
             }
         }
         if (!unknown.isEmpty()) {
-            throw new ConfigException.BadPath(String.join(", ", unknown),
+            throw new ConfigException.BadPath(
+                    String.join(", ", unknown),
                     "not a setting of adsml (every setting is documented in a module's reference.conf)");
         }
     }
@@ -126,7 +129,8 @@ public final class SettingsReader {
     private static boolean insideDispatcher(Config reference, String key) {
         for (int dot = key.lastIndexOf('.'); dot > 0; dot = key.lastIndexOf('.', dot - 1)) {
             String parent = key.substring(0, dot);
-            if (reference.hasPath(parent) && reference.getValue(parent) instanceof ConfigObject
+            if (reference.hasPath(parent)
+                    && reference.getValue(parent) instanceof ConfigObject
                     && reference.hasPath(parent + ".executor")) {
                 return true;
             }

@@ -1,9 +1,9 @@
 package adsml.platform.domain;
 
 /**
- * Who a campaign may be shown to, as bit masks over vocabulary indexes: bit {@code i} of
- * {@code countryMask} is {@code Vocab.COUNTRIES[i]}, likewise devices and age buckets; bit {@code k}
- * of {@code interestMask} is category {@code k}. A mask of 0 means "any".
+ * Who a campaign may be shown to, as bit masks over vocabulary indexes: bit {@code i} of {@code countryMask} is
+ * {@code Vocab.COUNTRIES[i]}, likewise devices and age buckets; bit {@code k} of {@code interestMask} is category
+ * {@code k}. A mask of 0 means "any".
  */
 public record Targeting(int countryMask, int deviceMask, int ageMask, long interestMask) {
     /** Targets everybody. */
@@ -20,13 +20,14 @@ public record Targeting(int countryMask, int deviceMask, int ageMask, long inter
 
     private static void checkMask(String name, int mask, int bits) {
         if ((mask >>> bits) != 0) {
-            throw new IllegalArgumentException(name + " has bits beyond " + bits + " values: " + Integer.toBinaryString(mask));
+            throw new IllegalArgumentException(
+                    name + " has bits beyond " + bits + " values: " + Integer.toBinaryString(mask));
         }
     }
 
     /**
-     * True when the user's country, device and age bucket are each allowed (or unrestricted), and the
-     * interest mask is 0 or contains at least one of the user's interests. Allocation-free.
+     * True when the user's country, device and age bucket are each allowed (or unrestricted), and the interest mask is
+     * 0 or contains at least one of the user's interests. Allocation-free.
      */
     public boolean matches(User u) {
         if (countryMask != 0 && (countryMask & (1 << u.country())) == 0) {

@@ -1,12 +1,12 @@
 package adsml.platform.features;
 
 /**
- * The columnar input of a scorer: one row per candidate, sparse ids and dense floats in
- * row-major primitive arrays. Sparse ids are already global rows of the model's concatenated
- * embedding table (slot offset added), so every backend gathers them directly.
+ * The columnar input of a scorer: one row per candidate, sparse ids and dense floats in row-major primitive arrays.
+ * Sparse ids are already global rows of the model's concatenated embedding table (slot offset added), so every backend
+ * gathers them directly.
  *
- * <p>A batch is a reusable buffer: it has a fixed capacity and a current row count, so the
- * request path fills the same arrays again instead of allocating per request. Not thread-safe.
+ * <p>A batch is a reusable buffer: it has a fixed capacity and a current row count, so the request path fills the same
+ * arrays again instead of allocating per request. Not thread-safe.
  */
 public final class FeatureBatch {
     private final int capacity;
@@ -18,8 +18,8 @@ public final class FeatureBatch {
 
     public FeatureBatch(int capacity, int sparseSlots, int denseDims) {
         if (capacity < 0 || sparseSlots < 0 || denseDims < 0) {
-            throw new IllegalArgumentException(
-                    "capacity, sparseSlots and denseDims must be >= 0, were " + capacity + ", " + sparseSlots + ", " + denseDims);
+            throw new IllegalArgumentException("capacity, sparseSlots and denseDims must be >= 0, were " + capacity
+                    + ", " + sparseSlots + ", " + denseDims);
         }
         this.capacity = capacity;
         this.sparseSlots = sparseSlots;

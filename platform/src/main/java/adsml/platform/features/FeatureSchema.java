@@ -4,12 +4,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The shape of a model's input: named sparse slots, each with a vocabulary size, and named
- * dense features. The slots' embedding tables are concatenated in slot order, so slot {@code s}
- * owns the global rows {@code [offset(s), offset(s) + vocab(s))}.
+ * The shape of a model's input: named sparse slots, each with a vocabulary size, and named dense features. The slots'
+ * embedding tables are concatenated in slot order, so slot {@code s} owns the global rows {@code [offset(s), offset(s)
+ * + vocab(s))}.
  *
- * <p>A model version stores its schema in {@code model.json}; serving refuses a model whose
- * schema differs from the feature definition that fills its batches.
+ * <p>A model version stores its schema in {@code model.json}; serving refuses a model whose schema differs from the
+ * feature definition that fills its batches.
  */
 public record FeatureSchema(String name, List<Slot> slots, List<String> dense) {
 

@@ -6,49 +6,54 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The index's ads grouped by embedding (k-means), so that an exact retrieval can skip whole groups.
- * For a query {@code q}, every ad of a cluster with centroid {@code c} and radius {@code r} scores at
- * most {@code q.c + |q| r} (Cauchy-Schwarz). Visiting clusters best bound first, a retrieval stops
- * once the k-th best score it holds beats the next bound: no ad left can enter. On the demo world
- * (100,000 ads, 64 per cluster) that happens after about a quarter of the ads. Nothing is
- * approximate: a bound only skips ads that cannot make the top.
+ * The index's ads grouped by embedding (k-means), so that an exact retrieval can skip whole groups. For a query
+ * {@code q}, every ad of a cluster with centroid {@code c} and radius {@code r} scores at most {@code q.c + |q| r}
+ * (Cauchy-Schwarz). Visiting clusters best bound first, a retrieval stops once the k-th best score it holds beats the
+ * next bound: no ad left can enter. On the demo world (100,000 ads, 64 per cluster) that happens after about a quarter
+ * of the ads. Nothing is approximate: a bound only skips ads that cannot make the top.
  *
- * <p>Layout: cluster {@code k}'s ads occupy slots {@code [start[k], start[k + 1])}; per slot the ad
- * id, the embedding and what the index filters on ({@link Filters}), so that a cluster's ads are a
- * few contiguous runs of memory. The scan visits clusters in no memory order; looking up targeting
- * and pauses by ad and campaign id instead cost a cache miss or two per ad that passed the floor,
- * the largest share of a retrieval in the server, whose caches the scorer keeps flushing. Immutable:
- * {@link #with} returns a copy with one ad placed in its nearest cluster. Centroids never move and a
- * radius only grows, so every bound stays an upper bound however many ads are upserted; a full
- * rebuild (a new index) tightens them again.
+ * <p>Layout: cluster {@code k}'s ads occupy slots {@code [start[k], start[k + 1])}; per slot the ad id, the embedding
+ * and what the index filters on ({@link Filters}), so that a cluster's ads are a few contiguous runs of memory. The
+ * scan visits clusters in no memory order; looking up targeting and pauses by ad and campaign id instead cost a cache
+ * miss or two per ad that passed the floor, the largest share of a retrieval in the server, whose caches the scorer
+ * keeps flushing. Immutable: {@link #with} returns a copy with one ad placed in its nearest cluster. Centroids never
+ * move and a radius only grows, so every bound stays an upper bound however many ads are upserted; a full rebuild (a
+ * new index) tightens them again.
  */
 final class AdClusters {
     static final int DIM = Vocab.EMBEDDING_DIM;
     /** Ads per cluster at build: smaller clusters have tighter bounds, but each costs a bound per retrieval. */
     static final int ADS_PER_CLUSTER = 64;
+
     private static final int ITERATIONS = 1;
     /**
-     * Slack on each bound, relative to {@code |q| (|c| + r)}: a float dot product of 6 terms is off by
-     * at most about 4e-7 of that, in the ad's score and in the bound alike, so 1e-5 keeps every bound
-     * above every score the scan can compute (in float's normal range; a tiny query's norm is taken
-     * in double, see {@link #bounds}).
+     * Slack on each bound, relative to {@code |q| (|c| + r)}: a float dot product of 6 terms is off by at most about
+     * 4e-7 of that, in the ad's score and in the bound alike, so 1e-5 keeps every bound above every score the scan can
+     * compute (in float's normal range; a tiny query's norm is taken in double, see {@link #bounds}).
      */
     private static final double SLACK = 1e-5;
 
     final int count;
     final float[][] centroids; // [d][cluster]
-    /** Per cluster: the radius plus the slack, so that a bound is {@code q.c + |q| reach}; infinite when an ad is not finite. */
+    /**
+     * Per cluster: the radius plus the slack, so that a bound is {@code q.c + |q| reach}; infinite when an ad is not
+     * finite.
+     */
     final float[] reach;
-    final int[] start;         // [count + 1]
+
+    final int[] start; // [count + 1]
     final int[] slotAd;
     /** Per slot, its ad's embedding: {@code [slot * DIM, (slot + 1) * DIM)}, so a cluster's are one contiguous run. */
     final float[] slotEmb;
     /** Per slot, {@link Filters#word}, {@link Filters#interests} and {@link Filters#campaign} of its ad. */
     final int[] slotFilter;
+
     final long[] slotInterests;
     final int[] slotCampaign;
 
-    /** What the index filters each ad on, by ad id, packed as the index likes; read for every slot whenever one changes. */
+    /**
+     * What the index filters each ad on, by ad id, packed as the index likes; read for every slot whenever one changes.
+     */
     interface Filters {
         int word(int adId);
 
@@ -58,7 +63,8 @@ final class AdClusters {
         int campaign(int adId);
     }
 
-    private AdClusters(float[][] centroids, float[] reach, int[] start, int[] slotAd, float[] slotEmb, Filters filters) {
+    private AdClusters(
+            float[][] centroids, float[] reach, int[] start, int[] slotAd, float[] slotEmb, Filters filters) {
         this.count = reach.length;
         this.centroids = centroids;
         this.reach = reach;
@@ -76,8 +82,8 @@ final class AdClusters {
     }
 
     /**
-     * Clusters {@code ads} with k-means from evenly spaced seeds, one round of moving the centroids
-     * (more rounds barely tightened the bounds and tripled the build): the same ads give the same clusters.
+     * Clusters {@code ads} with k-means from evenly spaced seeds, one round of moving the centroids (more rounds barely
+     * tightened the bounds and tripled the build): the same ads give the same clusters.
      */
     static AdClusters of(List<Ad> ads, Filters filters) {
         int n = ads.size();
@@ -135,9 +141,8 @@ final class AdClusters {
     }
 
     /**
-     * These clusters with ad {@code adId} (embedding {@code embedding}) in its nearest cluster, and
-     * out of the slot it had, if any; every slot's filters read again (a campaign's targeting is every
-     * one of its ads').
+     * These clusters with ad {@code adId} (embedding {@code embedding}) in its nearest cluster, and out of the slot it
+     * had, if any; every slot's filters read again (a campaign's targeting is every one of its ads').
      */
     AdClusters with(int adId, float[] embedding, Filters filters) {
         int old = -1;
@@ -175,14 +180,25 @@ final class AdClusters {
         return new AdClusters(centroids, reach, start, slotAd, slotEmb, filters);
     }
 
-    /** Each cluster's bound for {@code query} with its index, as {@link #boundKey} longs, into {@code keys[0, count)} in cluster order. */
+    /**
+     * Each cluster's bound for {@code query} with its index, as {@link #boundKey} longs, into {@code keys[0, count)} in
+     * cluster order.
+     */
     void bounds(float[] query, long[] keys) {
         float q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3], q4 = query[4], q5 = query[5];
         // In double and rounded up: in float, the squares of a tiny query (components below about
         // 1e-19) round to 0, and a bound without its radius term is no bound.
-        float norm = Math.nextUp((float) Math.sqrt((double) q0 * q0 + (double) q1 * q1 + (double) q2 * q2
-                + (double) q3 * q3 + (double) q4 * q4 + (double) q5 * q5));
-        float[] c0 = centroids[0], c1 = centroids[1], c2 = centroids[2], c3 = centroids[3], c4 = centroids[4],
+        float norm = Math.nextUp((float) Math.sqrt((double) q0 * q0
+                + (double) q1 * q1
+                + (double) q2 * q2
+                + (double) q3 * q3
+                + (double) q4 * q4
+                + (double) q5 * q5));
+        float[] c0 = centroids[0],
+                c1 = centroids[1],
+                c2 = centroids[2],
+                c3 = centroids[3],
+                c4 = centroids[4],
                 c5 = centroids[5];
         for (int j = 0; j < count; j++) {
             float bound = q0 * c0[j] + q1 * c1[j] + q2 * c2[j] + q3 * c3[j] + q4 * c4[j] + q5 * c5[j] + norm * reach[j];
@@ -190,7 +206,10 @@ final class AdClusters {
         }
     }
 
-    /** (bound, cluster) as a long that orders by bound; an undefined bound (NaN) ranks first, so that its cluster is always scanned. */
+    /**
+     * (bound, cluster) as a long that orders by bound; an undefined bound (NaN) ranks first, so that its cluster is
+     * always scanned.
+     */
     static long boundKey(float bound, int cluster) {
         float b = bound != bound ? Float.POSITIVE_INFINITY : bound + 0f;
         int bits = Float.floatToRawIntBits(b);
@@ -206,10 +225,17 @@ final class AdClusters {
         return (int) key;
     }
 
-    /** The centroid nearest to ad {@code i} of {@code x} ([d][ad]); {@code distances} is scratch of one float per cluster. */
+    /**
+     * The centroid nearest to ad {@code i} of {@code x} ([d][ad]); {@code distances} is scratch of one float per
+     * cluster.
+     */
     private static int nearest(float[][] centroids, float[][] x, int i, float[] distances) {
         float e0 = x[0][i], e1 = x[1][i], e2 = x[2][i], e3 = x[3][i], e4 = x[4][i], e5 = x[5][i];
-        float[] c0 = centroids[0], c1 = centroids[1], c2 = centroids[2], c3 = centroids[3], c4 = centroids[4],
+        float[] c0 = centroids[0],
+                c1 = centroids[1],
+                c2 = centroids[2],
+                c3 = centroids[3],
+                c4 = centroids[4],
                 c5 = centroids[5];
         int k = distances.length;
         // One pass over every centroid, each row indexed alike, which the JIT vectorises; then the minimum.
@@ -229,8 +255,8 @@ final class AdClusters {
     }
 
     /**
-     * Moves each centroid to the mean of its ads with a finite embedding (one NaN would make the
-     * centroid NaN, nearest to no ad); a centroid without such ads stays where it is.
+     * Moves each centroid to the mean of its ads with a finite embedding (one NaN would make the centroid NaN, nearest
+     * to no ad); a centroid without such ads stays where it is.
      */
     private static void moveToMeans(float[][] centroids, float[][] x, int[] cluster) {
         int k = centroids[0].length;
@@ -287,9 +313,9 @@ final class AdClusters {
     }
 
     /**
-     * Copies slots {@code [0, len)} of {@code src} into {@code dst}, leaving out slot {@code remove}
-     * (-1: none) and opening a gap before slot {@code insertAt}; returns the gap's slot in {@code dst}.
-     * A slot is {@code width} elements.
+     * Copies slots {@code [0, len)} of {@code src} into {@code dst}, leaving out slot {@code remove} (-1: none) and
+     * opening a gap before slot {@code insertAt}; returns the gap's slot in {@code dst}. A slot is {@code width}
+     * elements.
      */
     private static int copyWithGap(Object src, int len, int remove, int insertAt, Object dst, int width) {
         if (remove < 0) {

@@ -10,27 +10,26 @@ import java.util.Optional;
 /**
  * The ads that may be shown, and retrieval of the best eligible ones for a request.
  *
- * <p>Contract: an ad is eligible for a user when its campaign's targeting matches the user
- * (countries, devices, age buckets, interests; see {@link adsml.platform.domain.Targeting#matches}),
- * the ad is not paused and its campaign's daily budget is not exhausted. {@code retrieve} writes up
- * to {@code max} eligible ad ids, best first by embedding affinity {@code user.embedding . ad.embedding},
- * ties to the lower ad id, and returns how many it wrote. Writes ({@link #upsert}, {@link #setPaused})
- * are visible to every retrieval that starts after they return. Implementations are thread-safe.
- * An exact implementation returns the true top {@code max}; an approximate one (HNSW) may miss some.
+ * <p>Contract: an ad is eligible for a user when its campaign's targeting matches the user (countries, devices, age
+ * buckets, interests; see {@link adsml.platform.domain.Targeting#matches}), the ad is not paused and its campaign's
+ * daily budget is not exhausted. {@code retrieve} writes up to {@code max} eligible ad ids, best first by embedding
+ * affinity {@code user.embedding . ad.embedding}, ties to the lower ad id, and returns how many it wrote. Writes
+ * ({@link #upsert}, {@link #setPaused}) are visible to every retrieval that starts after they return. Implementations
+ * are thread-safe. An exact implementation returns the true top {@code max}; an approximate one (HNSW) may miss some.
  */
 public interface AdIndex {
 
     /**
-     * Writes up to {@code max} eligible ad ids for {@code user} into {@code outAdIds[0..count)}, best
-     * first, and returns the count. Does not allocate.
+     * Writes up to {@code max} eligible ad ids for {@code user} into {@code outAdIds[0..count)}, best first, and
+     * returns the count. Does not allocate.
      *
      * @throws IllegalArgumentException when {@code max < 0} or {@code outAdIds} is shorter than {@code max}
      */
     int retrieve(User user, Context context, int max, int[] outAdIds);
 
     /**
-     * As {@link #retrieve(User, Context, int, int[])}, for an audience that may be partly or wholly
-     * unknown (a cold-start request: pass {@link Audience#UNKNOWN}).
+     * As {@link #retrieve(User, Context, int, int[])}, for an audience that may be partly or wholly unknown (a
+     * cold-start request: pass {@link Audience#UNKNOWN}).
      */
     int retrieve(Audience audience, Context context, int max, int[] outAdIds);
 
@@ -38,15 +37,15 @@ public interface AdIndex {
     Optional<AdEntry> get(int adId);
 
     /**
-     * The ads of {@code adIds[0..count)} with their campaigns' attributes, as columns, read from one
-     * consistent state of the index: row {@code k} is the k-th id the index holds, and its position
-     * in {@code adIds} is {@code positions()[k]} (an id the index no longer holds is skipped).
+     * The ads of {@code adIds[0..count)} with their campaigns' attributes, as columns, read from one consistent state
+     * of the index: row {@code k} is the k-th id the index holds, and its position in {@code adIds} is
+     * {@code positions()[k]} (an id the index no longer holds is skipped).
      */
     AdColumns resolve(int[] adIds, int count);
 
     /**
-     * Adds the ad, or replaces it (keeping its paused flag), and sets its campaign, which every ad of
-     * that campaign then shares (bid, budget, targeting).
+     * Adds the ad, or replaces it (keeping its paused flag), and sets its campaign, which every ad of that campaign
+     * then shares (bid, budget, targeting).
      *
      * @throws IllegalArgumentException when {@code campaign.id() != ad.campaignId()}
      */

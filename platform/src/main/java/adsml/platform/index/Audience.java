@@ -4,14 +4,13 @@ import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
 
 /**
- * Whom an ad request is for, as retrieval needs it: country, device and age bucket as
- * {@link Vocab} indexes or -1 for unknown, interests as a bit mask over categories (0 for none), and
- * an embedding of {@code Vocab.EMBEDDING_DIM} values (zeros when nothing is known).
+ * Whom an ad request is for, as retrieval needs it: country, device and age bucket as {@link Vocab} indexes or -1 for
+ * unknown, interests as a bit mask over categories (0 for none), and an embedding of {@code Vocab.EMBEDDING_DIM} values
+ * (zeros when nothing is known).
  *
- * <p>It exists because a {@link User} cannot be unknown: a cold-start request (a user the store does
- * not have) still needs ads. An unknown attribute matches only campaigns that do not target that
- * attribute; no interests match only campaigns without interest targeting. The embedding array is
- * shared, not copied: treat it as read-only.
+ * <p>It exists because a {@link User} cannot be unknown: a cold-start request (a user the store does not have) still
+ * needs ads. An unknown attribute matches only campaigns that do not target that attribute; no interests match only
+ * campaigns without interest targeting. The embedding array is shared, not copied: treat it as read-only.
  */
 public record Audience(int country, int device, int ageBucket, long interestMask, float[] embedding) {
     /** A user about whom nothing is known: ranked with a zero embedding, so ties fall to ad ids. */
@@ -29,10 +28,13 @@ public record Audience(int country, int device, int ageBucket, long interestMask
         }
     }
 
-    /** The audience of a known user (allocates one record; {@link AdIndex#retrieve(User, adsml.platform.domain.Context, int, int[])} does not). */
+    /**
+     * The audience of a known user (allocates one record; {@link AdIndex#retrieve(User, adsml.platform.domain.Context,
+     * int, int[])} does not).
+     */
     public static Audience of(User user) {
-        return new Audience(user.country(), user.device(), user.ageBucket(), interestMask(user.interests()),
-                user.embedding());
+        return new Audience(
+                user.country(), user.device(), user.ageBucket(), interestMask(user.interests()), user.embedding());
     }
 
     /** The bit mask of the given category ids. */
@@ -46,7 +48,8 @@ public record Audience(int country, int device, int ageBucket, long interestMask
 
     private static void checkIndex(String name, int value, int size) {
         if (value < -1 || value >= size) {
-            throw new IllegalArgumentException(name + " must be -1 (unknown) or in 0.." + (size - 1) + ", was " + value);
+            throw new IllegalArgumentException(
+                    name + " must be -1 (unknown) or in 0.." + (size - 1) + ", was " + value);
         }
     }
 }

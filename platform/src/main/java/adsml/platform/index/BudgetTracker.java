@@ -11,22 +11,20 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Each campaign's spend for the current day against its daily budget, in whole micro-dollars.
  *
- * <p>Contract: a campaign is {@link #exhausted exhausted} once its spend today has reached its daily
- * budget. The day is the calendar day of the injected {@link Clock} in the clock's zone; the first
- * call after midnight starts a new day with every spend at zero (budgets are kept). Campaigns are
- * known by id once {@link #setBudget} (or {@link #register}) has been called for them; asking about
- * or charging an unknown campaign throws {@link IllegalArgumentException}. Ids are array indexes,
- * so they should be dense, as a world's are.
+ * <p>Contract: a campaign is {@link #exhausted exhausted} once its spend today has reached its daily budget. The day is
+ * the calendar day of the injected {@link Clock} in the clock's zone; the first call after midnight starts a new day
+ * with every spend at zero (budgets are kept). Campaigns are known by id once {@link #setBudget} (or {@link #register})
+ * has been called for them; asking about or charging an unknown campaign throws {@link IllegalArgumentException}. Ids
+ * are array indexes, so they should be dense, as a world's are.
  *
- * <p>Thread-safe. {@link #exhausted} takes no lock, and neither does a {@link #charge} that leaves
- * the campaign under its budget: spends are {@link AtomicLongArray} counters, held in fixed-size
- * chunks so that adding campaigns never copies (and so never loses) a counter. Whether a campaign is
- * known and exhausted is also kept as two bits per campaign, so that the question retrieval and the
- * auction ask of thousands of campaigns per request costs one load from a small array, not a budget
- * and a spend scattered over two large ones (1-2% of the server's CPU). Those bits change under a
- * lock, with the budget or spend that decides them: budget changes, growth, the day rollover and a
- * charge that reaches the budget take it. A charge that races the rollover at midnight may land on
- * the day that just ended; for pacing that is an acceptable error of one impression.
+ * <p>Thread-safe. {@link #exhausted} takes no lock, and neither does a {@link #charge} that leaves the campaign under
+ * its budget: spends are {@link AtomicLongArray} counters, held in fixed-size chunks so that adding campaigns never
+ * copies (and so never loses) a counter. Whether a campaign is known and exhausted is also kept as two bits per
+ * campaign, so that the question retrieval and the auction ask of thousands of campaigns per request costs one load
+ * from a small array, not a budget and a spend scattered over two large ones (1-2% of the server's CPU). Those bits
+ * change under a lock, with the budget or spend that decides them: budget changes, growth, the day rollover and a
+ * charge that reaches the budget take it. A charge that races the rollover at midnight may land on the day that just
+ * ended; for pacing that is an acceptable error of one impression.
  */
 public final class BudgetTracker {
     private static final int CHUNK_BITS = 12;
@@ -35,14 +33,15 @@ public final class BudgetTracker {
     private static final double MICROS = 1_000_000.0;
     /** Per campaign, two bits of a {@code long}: the campaign is known, and it is exhausted. */
     private static final int FLAG_BITS_LOG = 1;
+
     private static final int PER_WORD_LOG = 6 - FLAG_BITS_LOG;
     private static final long KNOWN = 1, EXHAUSTED = 2;
 
     /**
-     * One day's view: the instant it ends, spend per campaign, budgets per campaign (-1 for an
-     * unknown id) and the known and exhausted flags. Budget chunks are shared by every day; spend and
-     * flag chunks are fresh each day. The directories have the same length, and readers take one
-     * volatile read of the whole view, so they never see a budget without its spend counter.
+     * One day's view: the instant it ends, spend per campaign, budgets per campaign (-1 for an unknown id) and the
+     * known and exhausted flags. Budget chunks are shared by every day; spend and flag chunks are fresh each day. The
+     * directories have the same length, and readers take one volatile read of the whole view, so they never see a
+     * budget without its spend counter.
      */
     private static final class Day {
         final long endMillis;
@@ -70,7 +69,8 @@ public final class BudgetTracker {
         }
         this.clock = clock;
         this.zone = clock.getZone();
-        this.day = new Day(endOfDay(clock.millis()), new AtomicLongArray[0], new AtomicLongArray[0], new AtomicLongArray[0]);
+        this.day = new Day(
+                endOfDay(clock.millis()), new AtomicLongArray[0], new AtomicLongArray[0], new AtomicLongArray[0]);
     }
 
     /** Sets the campaign's daily budget from the campaign (see {@link #setBudget}). */
@@ -79,8 +79,8 @@ public final class BudgetTracker {
     }
 
     /**
-     * Sets (or changes) the daily budget of a campaign, in dollars; today's spend is kept, so a
-     * lowered budget may exhaust the campaign at once.
+     * Sets (or changes) the daily budget of a campaign, in dollars; today's spend is kept, so a lowered budget may
+     * exhaust the campaign at once.
      *
      * @throws IllegalArgumentException when the id is negative or the budget is negative or not finite
      */
@@ -122,8 +122,8 @@ public final class BudgetTracker {
     }
 
     /**
-     * Today's spends for many questions in a row: one clock read now, then one load per campaign.
-     * A view answers for the day it was taken in, so take a fresh one per request.
+     * Today's spends for many questions in a row: one clock read now, then one load per campaign. A view answers for
+     * the day it was taken in, so take a fresh one per request.
      */
     public DayView view() {
         return new DayView(today());
@@ -146,7 +146,8 @@ public final class BudgetTracker {
             AtomicLongArray[] f = day.flags;
             int chunk = campaignId >>> CHUNK_BITS;
             long flags = campaignId >= 0 && chunk < f.length
-                    ? f[chunk].get((campaignId & MASK) >>> PER_WORD_LOG) >>> shift(campaignId) : 0;
+                    ? f[chunk].get((campaignId & MASK) >>> PER_WORD_LOG) >>> shift(campaignId)
+                    : 0;
             if ((flags & KNOWN) == 0) {
                 throw new IllegalArgumentException("unknown campaign " + campaignId + ": no budget was set");
             }
@@ -155,8 +156,8 @@ public final class BudgetTracker {
     }
 
     /**
-     * Adds {@code amount} dollars to the campaign's spend today (rounded to micro-dollars). A charge
-     * may take the spend past the budget: the impression was already served.
+     * Adds {@code amount} dollars to the campaign's spend today (rounded to micro-dollars). A charge may take the spend
+     * past the budget: the impression was already served.
      *
      * @throws IllegalArgumentException when the campaign is unknown or the amount is negative or not finite
      */
@@ -233,8 +234,8 @@ public final class BudgetTracker {
     }
 
     /**
-     * Sets the campaign's flags from its budget and today's spend. Callers hold the lock, so flag
-     * words are never written by two threads at once.
+     * Sets the campaign's flags from its budget and today's spend. Callers hold the lock, so flag words are never
+     * written by two threads at once.
      */
     private static void refreshFlags(Day d, int campaignId) {
         int chunk = campaignId >>> CHUNK_BITS;

@@ -14,46 +14,39 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * An {@link AdIndex} that returns the exact top {@code max} by embedding affinity, scanning only the
- * ads that could make it.
+ * An {@link AdIndex} that returns the exact top {@code max} by embedding affinity, scanning only the ads that could
+ * make it.
  *
- * <p>Layout: ad ids and campaign ids are array indexes (dense, as a world's are; an upsert past the
- * end grows the arrays, leaving absent slots for skipped ids). The embeddings live in
- * {@link AdClusters}: grouped by k-means, each cluster's ads in contiguous slots, with each slot's
- * filter word (targeting masks and a paused bit), interest mask and campaign beside its embedding.
- * Ad-to-campaign, paused flags and the campaigns' targeting masks are primitive arrays too, so a
- * scan touches no object per ad; and what feature rows and the auction read of a candidate (its ad's
- * attributes and embedding, its campaign's bid) is one run of ints per ad id, so that
- * {@link #resolve} reads a candidate from a cache line or two.
+ * <p>Layout: ad ids and campaign ids are array indexes (dense, as a world's are; an upsert past the end grows the
+ * arrays, leaving absent slots for skipped ids). The embeddings live in {@link AdClusters}: grouped by k-means, each
+ * cluster's ads in contiguous slots, with each slot's filter word (targeting masks and a paused bit), interest mask and
+ * campaign beside its embedding. Ad-to-campaign, paused flags and the campaigns' targeting masks are primitive arrays
+ * too, so a scan touches no object per ad; and what feature rows and the auction read of a candidate (its ad's
+ * attributes and embedding, its campaign's bid) is one run of ints per ad id, so that {@link #resolve} reads a
+ * candidate from a cache line or two.
  *
- * <p>A retrieval bounds every cluster's best possible score and visits the clusters best bound
- * first (sorted a round of 128 at a time). Within a cluster it computes each ad's affinity, the
- * terms summed in the same order as everywhere, so the scores are the same floats. Each ad at or
- * above the running floor, not paused, targeting the user and whose key would enter the top (its
- * campaign in budget, asked last) has its (score, ad id) key, packed into a long, appended to a
- * buffer. When the buffer fills (or half-fills, between clusters), a selection keeps the best
- * {@code max}, and the floor rises to the worst kept. The scan stops at the first cluster whose bound is below the floor: about a
- * quarter of the demo world's ads are scored, and most of those cost one comparison. A user with a
- * zero embedding (a cold start) ties every ad at 0, where no bound prunes: that query walks the ad
- * ids instead, since the ranking is then the id order. Budgets are read
- * for a few thousand ads, not 100,000. Scratch arrays are per thread, so retrieval allocates
- * nothing once a thread has seen its largest {@code max}. {@code tests/bench AdIndexBenchmark} times
- * a retrieval.
+ * <p>A retrieval bounds every cluster's best possible score and visits the clusters best bound first (sorted a round of
+ * 128 at a time). Within a cluster it computes each ad's affinity, the terms summed in the same order as everywhere, so
+ * the scores are the same floats. Each ad at or above the running floor, not paused, targeting the user and whose key
+ * would enter the top (its campaign in budget, asked last) has its (score, ad id) key, packed into a long, appended to
+ * a buffer. When the buffer fills (or half-fills, between clusters), a selection keeps the best {@code max}, and the
+ * floor rises to the worst kept. The scan stops at the first cluster whose bound is below the floor: about a quarter of
+ * the demo world's ads are scored, and most of those cost one comparison. A user with a zero embedding (a cold start)
+ * ties every ad at 0, where no bound prunes: that query walks the ad ids instead, since the ranking is then the id
+ * order. Budgets are read for a few thousand ads, not 100,000. Scratch arrays are per thread, so retrieval allocates
+ * nothing once a thread has seen its largest {@code max}. {@code tests/bench AdIndexBenchmark} times a retrieval.
  *
- * <p>Concurrency: copy-on-write. Readers take one volatile read of an immutable snapshot and never
- * lock or contend, and a retrieval sees one consistent state of every ad (a read-write lock would
- * have every retrieval write the lock's shared counter, a cache line bouncing between cores, and
- * would let writers stall readers). Writers serialise on a lock
- * and publish a new snapshot that shares the arrays they did not change; an upsert copies the
- * ad-sized arrays (about 10 MB for 100,000 ads) and places the ad in its
- * nearest cluster; an upsert or a pause reads every slot's filters again (a campaign's targeting
- * is all its ads'), an O(ads) pass that suits admin writes.
- * That suits a read-mostly index with occasional admin writes; a stream of writes wants the
- * segment-based index a later issue brings. Budgets are live, not part of the snapshot: a campaign
- * that runs out stops being retrieved at once.
+ * <p>Concurrency: copy-on-write. Readers take one volatile read of an immutable snapshot and never lock or contend, and
+ * a retrieval sees one consistent state of every ad (a read-write lock would have every retrieval write the lock's
+ * shared counter, a cache line bouncing between cores, and would let writers stall readers). Writers serialise on a
+ * lock and publish a new snapshot that shares the arrays they did not change; an upsert copies the ad-sized arrays
+ * (about 10 MB for 100,000 ads) and places the ad in its nearest cluster; an upsert or a pause reads every slot's
+ * filters again (a campaign's targeting is all its ads'), an O(ads) pass that suits admin writes. That suits a
+ * read-mostly index with occasional admin writes; a stream of writes wants the segment-based index a later issue
+ * brings. Budgets are live, not part of the snapshot: a campaign that runs out stops being retrieved at once.
  *
- * <p>Every campaign upserted (or given at construction) is registered with the {@link BudgetTracker},
- * which the auction may share.
+ * <p>Every campaign upserted (or given at construction) is registered with the {@link BudgetTracker}, which the auction
+ * may share.
  */
 public final class ExactAdIndex implements AdIndex {
     private static final int DIM = Vocab.EMBEDDING_DIM;
@@ -67,21 +60,32 @@ public final class ExactAdIndex implements AdIndex {
 
     /** One immutable state of the index; arrays are never written after publication. */
     private static final class Snapshot {
-        final int limit;            // ad ids are < limit
-        final int size;             // ads present
-        final AdClusters clusters;  // the ads' embeddings and filters, grouped
-        final int[] adCampaign;     // campaign id per ad id, -1 when absent
-        final boolean[] paused;     // per ad id
-        final Ad[] ads;             // per ad id, null when absent
-        final int[] packed;         // per ad id, PACKED ints: what resolve reads
+        final int limit; // ad ids are < limit
+        final int size; // ads present
+        final AdClusters clusters; // the ads' embeddings and filters, grouped
+        final int[] adCampaign; // campaign id per ad id, -1 when absent
+        final boolean[] paused; // per ad id
+        final Ad[] ads; // per ad id, null when absent
+        final int[] packed; // per ad id, PACKED ints: what resolve reads
         final Campaign[] campaigns; // per campaign id, null when absent
-        final int[] countryMask;    // targeting per campaign id
+        final int[] countryMask; // targeting per campaign id
         final int[] deviceMask;
         final int[] ageMask;
         final long[] interestMask;
 
-        Snapshot(int limit, int size, AdClusters clusters, int[] adCampaign, boolean[] paused, Ad[] ads, int[] packed,
-                 Campaign[] campaigns, int[] countryMask, int[] deviceMask, int[] ageMask, long[] interestMask) {
+        Snapshot(
+                int limit,
+                int size,
+                AdClusters clusters,
+                int[] adCampaign,
+                boolean[] paused,
+                Ad[] ads,
+                int[] packed,
+                Campaign[] campaigns,
+                int[] countryMask,
+                int[] deviceMask,
+                int[] ageMask,
+                long[] interestMask) {
             this.limit = limit;
             this.size = size;
             this.clusters = clusters;
@@ -97,19 +101,30 @@ public final class ExactAdIndex implements AdIndex {
         }
 
         Snapshot withPaused(boolean[] newPaused) {
-            AdClusters refiltered = clusters.withFilters(filters(adCampaign, newPaused, countryMask, deviceMask, ageMask,
-                    interestMask));
-            return new Snapshot(limit, size, refiltered, adCampaign, newPaused, ads, packed, campaigns, countryMask,
-                    deviceMask, ageMask, interestMask);
+            AdClusters refiltered = clusters.withFilters(
+                    filters(adCampaign, newPaused, countryMask, deviceMask, ageMask, interestMask));
+            return new Snapshot(
+                    limit,
+                    size,
+                    refiltered,
+                    adCampaign,
+                    newPaused,
+                    ads,
+                    packed,
+                    campaigns,
+                    countryMask,
+                    deviceMask,
+                    ageMask,
+                    interestMask);
         }
     }
 
     /**
-     * The filter word of a slot: its campaign's country, device and age masks side by side, and the
-     * sign bit set when the ad is paused, so that one int read next to the embedding decides all but
-     * the interests.
+     * The filter word of a slot: its campaign's country, device and age masks side by side, and the sign bit set when
+     * the ad is paused, so that one int read next to the embedding decides all but the interests.
      */
     private static final int DEVICE_SHIFT = Vocab.COUNTRIES.length;
+
     private static final int AGE_SHIFT = DEVICE_SHIFT + Vocab.DEVICES.length;
     private static final int PAUSED = 1 << 31;
 
@@ -119,8 +134,8 @@ public final class ExactAdIndex implements AdIndex {
         }
     }
 
-    private static AdClusters.Filters filters(int[] adCampaign, boolean[] paused, int[] country, int[] device,
-                                              int[] age, long[] interest) {
+    private static AdClusters.Filters filters(
+            int[] adCampaign, boolean[] paused, int[] country, int[] device, int[] age, long[] interest) {
         return new AdClusters.Filters() {
             @Override
             public int word(int adId) {
@@ -145,14 +160,21 @@ public final class ExactAdIndex implements AdIndex {
     }
 
     /**
-     * Per ad id, what {@link #resolve} reads, side by side in one array of ints: its campaign (-1 when
-     * the index does not hold the id), category, creative type, its campaign's advertiser, bid type
-     * and bid (float bits), and its embedding (float bits). A candidate then costs a cache line or two
-     * instead of a miss on each of its ad, embedding and campaign objects, which the scorer keeps
-     * flushing from the cache: those misses were a quarter of the feature stage's time in the server.
+     * Per ad id, what {@link #resolve} reads, side by side in one array of ints: its campaign (-1 when the index does
+     * not hold the id), category, creative type, its campaign's advertiser, bid type and bid (float bits), and its
+     * embedding (float bits). A candidate then costs a cache line or two instead of a miss on each of its ad, embedding
+     * and campaign objects, which the scorer keeps flushing from the cache: those misses were a quarter of the feature
+     * stage's time in the server.
      */
-    private static final int PACK_CAMPAIGN = 0, PACK_CATEGORY = 1, PACK_CREATIVE = 2, PACK_ADVERTISER = 3,
-            PACK_BID_TYPE = 4, PACK_BID = 5, PACK_EMBEDDING = 6, PACKED = PACK_EMBEDDING + DIM;
+    private static final int PACK_CAMPAIGN = 0,
+            PACK_CATEGORY = 1,
+            PACK_CREATIVE = 2,
+            PACK_ADVERTISER = 3,
+            PACK_BID_TYPE = 4,
+            PACK_BID = 5,
+            PACK_EMBEDDING = 6,
+            PACKED = PACK_EMBEDDING + DIM;
+
     private static final BidType[] BID_TYPES = BidType.values();
     /** The largest ad id whose packed row an int can index. */
     static final int MAX_AD_ID = Integer.MAX_VALUE / PACKED - 1;
@@ -160,7 +182,10 @@ public final class ExactAdIndex implements AdIndex {
     /** Keys buffered per wanted ad before a selection: larger means fewer selections, each longer. */
     private static final int BUFFER_FACTOR = 4;
 
-    /** Between clusters, a buffer holding this many times {@code max} keys is cut back, so that the floor is fresh when the next bound is compared. */
+    /**
+     * Between clusters, a buffer holding this many times {@code max} keys is cut back, so that the floor is fresh when
+     * the next bound is compared.
+     */
     private static final int SELECT_AT_BOUNDARY = 2;
 
     /** Clusters put in bound order at a time; most retrievals stop within a few rounds. */
@@ -169,8 +194,8 @@ public final class ExactAdIndex implements AdIndex {
     /** Per-thread scan storage, grown to the largest {@code max} and cluster count the thread has seen. */
     private static final class Scratch {
         long[] keys = new long[0];
-        long[] bounds = new long[0];         // per cluster
-        long[] sorting = new long[0];        // RadixSort's buffer, as long as keys or bounds
+        long[] bounds = new long[0]; // per cluster
+        long[] sorting = new long[0]; // RadixSort's buffer, as long as keys or bounds
         final int[] counts = new int[8 * 256];
     }
 
@@ -181,11 +206,11 @@ public final class ExactAdIndex implements AdIndex {
     private volatile Snapshot snapshot;
 
     /**
-     * An index of {@code ads}, each of whose campaign must be in {@code campaigns} (matched by id).
-     * Registers every campaign's daily budget with {@code budget}.
+     * An index of {@code ads}, each of whose campaign must be in {@code campaigns} (matched by id). Registers every
+     * campaign's daily budget with {@code budget}.
      *
      * @throws IllegalArgumentException when an ad's campaign is missing, an ad's id is above {@link #MAX_AD_ID}, or two
-     *                                  ads or two campaigns share an id
+     *     ads or two campaigns share an id
      */
     public ExactAdIndex(List<Ad> ads, List<Campaign> campaigns, BudgetTracker budget) {
         if (budget == null) {
@@ -237,8 +262,8 @@ public final class ExactAdIndex implements AdIndex {
             packCampaign(packed, a.id(), byId[a.campaignId()]);
         }
         AdClusters clusters = AdClusters.of(ads, filters(adCampaign, paused, country, device, age, interest));
-        this.snapshot = new Snapshot(limit, ads.size(), clusters, adCampaign, paused, adById, packed, byId, country,
-                device, age, interest);
+        this.snapshot = new Snapshot(
+                limit, ads.size(), clusters, adCampaign, paused, adById, packed, byId, country, device, age, interest);
     }
 
     /** An index of every ad and campaign of {@code world}. */
@@ -248,22 +273,36 @@ public final class ExactAdIndex implements AdIndex {
 
     @Override
     public int retrieve(User user, Context context, int max, int[] outAdIds) {
-        return scan(user.country(), user.device(), user.ageBucket(), Audience.interestMask(user.interests()),
-                user.embedding(), context, max, outAdIds);
+        return scan(
+                user.country(),
+                user.device(),
+                user.ageBucket(),
+                Audience.interestMask(user.interests()),
+                user.embedding(),
+                context,
+                max,
+                outAdIds);
     }
 
     @Override
     public int retrieve(Audience audience, Context context, int max, int[] outAdIds) {
-        return scan(audience.country(), audience.device(), audience.ageBucket(), audience.interestMask(),
-                audience.embedding(), context, max, outAdIds);
+        return scan(
+                audience.country(),
+                audience.device(),
+                audience.ageBucket(),
+                audience.interestMask(),
+                audience.embedding(),
+                context,
+                max,
+                outAdIds);
     }
 
     /**
-     * The scan. An attribute of -1 turns into an empty bit, which only an untargeted (0) mask lets
-     * through: unknown users see only ads that do not target what is unknown.
+     * The scan. An attribute of -1 turns into an empty bit, which only an untargeted (0) mask lets through: unknown
+     * users see only ads that do not target what is unknown.
      */
-    private int scan(int country, int device, int age, long interests, float[] query, Context context, int max,
-                     int[] out) {
+    private int scan(
+            int country, int device, int age, long interests, float[] query, Context context, int max, int[] out) {
         if (context == null) {
             throw new IllegalArgumentException("context must not be null");
         }
@@ -330,7 +369,11 @@ public final class ExactAdIndex implements AdIndex {
                 for (int slot = clusters.start[cluster], end = clusters.start[cluster + 1]; slot < end; slot++) {
                     int e = slot * AdClusters.DIM;
                     // The same terms in the same order as every other affinity in adsml: the same floats.
-                    float score = q0 * emb[e] + q1 * emb[e + 1] + q2 * emb[e + 2] + q3 * emb[e + 3] + q4 * emb[e + 4]
+                    float score = q0 * emb[e]
+                            + q1 * emb[e + 1]
+                            + q2 * emb[e + 2]
+                            + q3 * emb[e + 3]
+                            + q4 * emb[e + 4]
                             + q5 * emb[e + 5];
                     if (score < floor) {
                         continue; // most ads, once the floor has risen
@@ -380,14 +423,20 @@ public final class ExactAdIndex implements AdIndex {
     }
 
     /**
-     * The top {@code max} for a query of zeros (a cold-start user): every ad with a finite embedding
-     * scores exactly 0 and one with a NaN or infinite component scores NaN, which ranks last, so the
-     * ranking is the eligible finite ads by id, then the others by id. Walking the ids finds them
-     * after a few thousand ads; the clusters' bounds, all 0, would prune nothing, and the scan read
-     * every ad.
+     * The top {@code max} for a query of zeros (a cold-start user): every ad with a finite embedding scores exactly 0
+     * and one with a NaN or infinite component scores NaN, which ranks last, so the ranking is the eligible finite ads
+     * by id, then the others by id. Walking the ids finds them after a few thousand ads; the clusters' bounds, all 0,
+     * would prune nothing, and the scan read every ad.
      */
-    private static int inIdOrder(Snapshot s, int countryBit, int deviceBit, int ageBit, long interests,
-                                 BudgetTracker.DayView today, int max, int[] out) {
+    private static int inIdOrder(
+            Snapshot s,
+            int countryBit,
+            int deviceBit,
+            int ageBit,
+            long interests,
+            BudgetTracker.DayView today,
+            int max,
+            int[] out) {
         int n = 0;
         for (int id = 0; id < s.limit && n < max; id++) {
             if (eligible(s, id, countryBit, deviceBit, ageBit, interests, today) && finite(s.ads[id].embedding())) {
@@ -403,12 +452,23 @@ public final class ExactAdIndex implements AdIndex {
         return n;
     }
 
-    private static boolean eligible(Snapshot s, int id, int countryBit, int deviceBit, int ageBit, long interests,
-                                    BudgetTracker.DayView today) {
+    private static boolean eligible(
+            Snapshot s,
+            int id,
+            int countryBit,
+            int deviceBit,
+            int ageBit,
+            long interests,
+            BudgetTracker.DayView today) {
         int c = s.adCampaign[id];
         return c >= 0
-                && admits(filterWord(s.countryMask[c], s.deviceMask[c], s.ageMask[c], s.paused[id]), s.interestMask[c],
-                        countryBit, deviceBit, ageBit, interests)
+                && admits(
+                        filterWord(s.countryMask[c], s.deviceMask[c], s.ageMask[c], s.paused[id]),
+                        s.interestMask[c],
+                        countryBit,
+                        deviceBit,
+                        ageBit,
+                        interests)
                 && !today.exhausted(c);
     }
 
@@ -422,15 +482,18 @@ public final class ExactAdIndex implements AdIndex {
     }
 
     /**
-     * Whether a slot's ad is not paused and its campaign targets the user. Branch-free: it runs only
-     * for ads at or above the floor, where whether they pass is anyone's guess.
+     * Whether a slot's ad is not paused and its campaign targets the user. Branch-free: it runs only for ads at or
+     * above the floor, where whether they pass is anyone's guess.
      */
     private static boolean admits(int word, long m4, int countryBit, int deviceBit, int ageBit, long interests) {
         int m1 = word & ((1 << DEVICE_SHIFT) - 1);
         int m2 = (word >>> DEVICE_SHIFT) & ((1 << (AGE_SHIFT - DEVICE_SHIFT)) - 1);
         int m3 = (word >>> AGE_SHIFT) & ((1 << Vocab.AGE_BUCKETS.length) - 1);
-        return word >= 0 & (m1 == 0 | (m1 & countryBit) != 0) & (m2 == 0 | (m2 & deviceBit) != 0)
-                & (m3 == 0 | (m3 & ageBit) != 0) & (m4 == 0 | (m4 & interests) != 0);
+        return word >= 0
+                & (m1 == 0 | (m1 & countryBit) != 0)
+                & (m2 == 0 | (m2 & deviceBit) != 0)
+                & (m3 == 0 | (m3 & ageBit) != 0)
+                & (m4 == 0 | (m4 & interests) != 0);
     }
 
     /** Keeps the best {@code max} of {@code keys[0, n)} (in no order); returns how many are kept. */
@@ -443,9 +506,9 @@ public final class ExactAdIndex implements AdIndex {
     }
 
     /**
-     * (score, ad id) as one long that orders as the ranking does: higher score, then the lower ad id.
-     * The score's bits are made to sort as signed ints; a NaN ranks last, so that a broken embedding
-     * cannot take a place, and -0 counts as 0.
+     * (score, ad id) as one long that orders as the ranking does: higher score, then the lower ad id. The score's bits
+     * are made to sort as signed ints; a NaN ranks last, so that a broken embedding cannot take a place, and -0 counts
+     * as 0.
      */
     static long key(float score, int adId) {
         float s = score != score ? Float.NEGATIVE_INFINITY : score + 0f;
@@ -472,8 +535,8 @@ public final class ExactAdIndex implements AdIndex {
     }
 
     /**
-     * Reorders {@code keys[0, n)} so that its {@code k} largest come first, in no particular order
-     * (Hoare's selection; the keys are distinct, since ad ids are).
+     * Reorders {@code keys[0, n)} so that its {@code k} largest come first, in no particular order (Hoare's selection;
+     * the keys are distinct, since ad ids are).
      */
     static void selectLargest(long[] keys, int n, int k) {
         int lo = 0;
@@ -521,8 +584,12 @@ public final class ExactAdIndex implements AdIndex {
         Snapshot s = snapshot;
         int[] packed = s.packed;
         AdColumns c = AdColumns.ofRows(count);
-        int[] positions = c.positions(), ids = c.adIds(), categories = c.categories(), creativeTypes = c.creativeTypes(),
-                campaignIds = c.campaignIds(), advertiserIds = c.advertiserIds();
+        int[] positions = c.positions(),
+                ids = c.adIds(),
+                categories = c.categories(),
+                creativeTypes = c.creativeTypes(),
+                campaignIds = c.campaignIds(),
+                advertiserIds = c.advertiserIds();
         BidType[] bidTypes = c.bidTypes();
         float[] bids = c.bids(), embeddings = c.embeddings();
         // First only the present ones' positions: a loop of loads keeps many rows' cache misses in
@@ -552,7 +619,8 @@ public final class ExactAdIndex implements AdIndex {
 
     private static void checkId(Ad ad) {
         if (ad.id() > MAX_AD_ID) {
-            throw new IllegalArgumentException("ad id " + ad.id() + " is beyond the largest this index holds, " + MAX_AD_ID);
+            throw new IllegalArgumentException(
+                    "ad id " + ad.id() + " is beyond the largest this index holds, " + MAX_AD_ID);
         }
     }
 
@@ -584,8 +652,8 @@ public final class ExactAdIndex implements AdIndex {
     @Override
     public void upsert(Ad ad, Campaign campaign) {
         if (campaign.id() != ad.campaignId()) {
-            throw new IllegalArgumentException("ad " + ad.id() + " belongs to campaign " + ad.campaignId()
-                    + ", not " + campaign.id());
+            throw new IllegalArgumentException(
+                    "ad " + ad.id() + " belongs to campaign " + ad.campaignId() + ", not " + campaign.id());
         }
         checkId(ad);
         synchronized (writeLock) {
@@ -617,10 +685,21 @@ public final class ExactAdIndex implements AdIndex {
             setTargeting(campaign, country, device, age, interest);
             // Before publishing, so that no retrieval meets a campaign the tracker does not know.
             budget.register(campaign);
-            AdClusters clusters = s.clusters.with(id, ad.embedding(), filters(adCampaign, paused, country, device, age,
-                    interest));
-            snapshot = new Snapshot(limit, present ? s.size : s.size + 1, clusters, adCampaign, paused, ads, packed,
-                    campaigns, country, device, age, interest);
+            AdClusters clusters =
+                    s.clusters.with(id, ad.embedding(), filters(adCampaign, paused, country, device, age, interest));
+            snapshot = new Snapshot(
+                    limit,
+                    present ? s.size : s.size + 1,
+                    clusters,
+                    adCampaign,
+                    paused,
+                    ads,
+                    packed,
+                    campaigns,
+                    country,
+                    device,
+                    age,
+                    interest);
         }
     }
 

@@ -3,21 +3,19 @@ package adsml.platform.index;
 import java.util.Arrays;
 
 /**
- * Sorts longs ascending, as {@code Arrays.sort} does, a byte at a time from the least significant
- * (LSD radix sort), skipping the bytes every key shares (a retrieval's keys share their top bytes:
- * ad ids are small, scores close), so a retrieval's final sort costs a few passes over its keys
- * instead of a comparison sort's n log n ({@code tests/bench 'AdIndexBenchmark.retrieve$'} compares
- * the two).
+ * Sorts longs ascending, as {@code Arrays.sort} does, a byte at a time from the least significant (LSD radix sort),
+ * skipping the bytes every key shares (a retrieval's keys share their top bytes: ad ids are small, scores close), so a
+ * retrieval's final sort costs a few passes over its keys instead of a comparison sort's n log n ({@code tests/bench
+ * 'AdIndexBenchmark.retrieve$'} compares the two).
  */
 final class RadixSort {
     private static final int BYTES = Long.BYTES;
 
-    private RadixSort() {
-    }
+    private RadixSort() {}
 
     /**
-     * Sorts {@code keys[0, n)} through {@code buffer} (at least {@code n} long) and {@code counts}
-     * (at least {@code 8 * 256} long), both scratch.
+     * Sorts {@code keys[0, n)} through {@code buffer} (at least {@code n} long) and {@code counts} (at least {@code 8 *
+     * 256} long), both scratch.
      */
     static void sort(long[] keys, int n, long[] buffer, int[] counts) {
         if (n < 2) {

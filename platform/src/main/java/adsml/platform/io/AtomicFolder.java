@@ -13,9 +13,8 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * Publishes a folder all at once: its contents are written into a temporary folder beside the
- * target, which is then renamed to the target. A failed write leaves nothing behind, and a reader
- * sees either no folder or the whole one.
+ * Publishes a folder all at once: its contents are written into a temporary folder beside the target, which is then
+ * renamed to the target. A failed write leaves nothing behind, and a reader sees either no folder or the whole one.
  */
 public final class AtomicFolder {
 
@@ -24,12 +23,10 @@ public final class AtomicFolder {
         void writeInto(Path dir) throws IOException;
     }
 
-    private AtomicFolder() {
-    }
+    private AtomicFolder() {}
 
     /**
-     * Writes {@code contents} and renames the result to {@code target}, which must not exist or
-     * be an empty folder.
+     * Writes {@code contents} and renames the result to {@code target}, which must not exist or be an empty folder.
      *
      * @throws IOException from the writer or the file system; the temporary folder is removed
      */

@@ -26,7 +26,7 @@ public enum Architecture {
                 return a;
             }
         }
-        throw new InvalidModelException(where + ": field 'architecture': unknown architecture '" + name
-                + "' (known: lr, dcn, torchscript)");
+        throw new InvalidModelException(
+                where + ": field 'architecture': unknown architecture '" + name + "' (known: lr, dcn, torchscript)");
     }
 }

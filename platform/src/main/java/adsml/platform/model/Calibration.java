@@ -9,14 +9,16 @@ import java.util.Arrays;
 /**
  * Maps a raw model probability to a calibrated one.
  *
- * <p>Contract: {@link #apply} is pure and thread-safe; {@link #applyInPlace} does the same over a range
- * without allocating (it is on the scoring hot path). Outputs lie in [0, 1] for inputs in [0, 1]; NaN stays
- * NaN. The JSON form stored in model.json is
+ * <p>Contract: {@link #apply} is pure and thread-safe; {@link #applyInPlace} does the same over a range without
+ * allocating (it is on the scoring hot path). Outputs lie in [0, 1] for inputs in [0, 1]; NaN stays NaN. The JSON form
+ * stored in model.json is
+ *
  * <pre>
  *   {"type":"identity"}
  *   {"type":"platt","a":1.2,"b":-0.3}
  *   {"type":"isotonic","x":[0.01,0.2,...],"y":[0.0,0.05,...]}
  * </pre>
+ *
  * Unknown extra fields are ignored so newer writers stay readable. {@link #fromJson} throws
  * {@link InvalidModelException} naming the location and the field on bad input.
  */
@@ -42,9 +44,9 @@ public sealed interface Calibration permits Calibration.Identity, Calibration.Pl
      * Parses the JSON form.
      *
      * @param where names the location in error messages, e.g. {@code "model.json: calibration"}
-     * @throws InvalidModelException naming {@code where} and the field on unknown type, missing or non-numeric
-     *     fields, {@code x}/{@code y} of different lengths, {@code x} not strictly increasing, or {@code y}
-     *     outside [0, 1] or decreasing
+     * @throws InvalidModelException naming {@code where} and the field on unknown type, missing or non-numeric fields,
+     *     {@code x}/{@code y} of different lengths, {@code x} not strictly increasing, or {@code y} outside [0, 1] or
+     *     decreasing
      */
     static Calibration fromJson(JsonNode node, String where) {
         if (node == null || !node.isObject()) {
@@ -69,8 +71,8 @@ public sealed interface Calibration permits Calibration.Identity, Calibration.Pl
                 return new Isotonic(x, y);
             }
             default:
-                throw new InvalidModelException(where + ": field 'type': unknown calibration type '"
-                        + type.textValue() + "' (expected identity, platt or isotonic)");
+                throw new InvalidModelException(where + ": field 'type': unknown calibration type '" + type.textValue()
+                        + "' (expected identity, platt or isotonic)");
         }
     }
 
@@ -104,8 +106,8 @@ public sealed interface Calibration permits Calibration.Identity, Calibration.Pl
     }
 
     /**
-     * The logit of {@code p} clamped to [EPS, 1 - EPS]: Platt's feature, shared by its fit and its apply so
-     * that both see the same value.
+     * The logit of {@code p} clamped to [EPS, 1 - EPS]: Platt's feature, shared by its fit and its apply so that both
+     * see the same value.
      */
     static double logit(double p) {
         double q = Math.min(Math.max(p, EPS), 1 - EPS);
@@ -134,8 +136,8 @@ public sealed interface Calibration permits Calibration.Identity, Calibration.Pl
     }
 
     /**
-     * Platt scaling: {@code sigmoid(a * logit(p) + b)}, with {@code p} clamped to [EPS, 1 - EPS].
-     * {@code a = 1, b = 0} is the identity (up to the clamp).
+     * Platt scaling: {@code sigmoid(a * logit(p) + b)}, with {@code p} clamped to [EPS, 1 - EPS]. {@code a = 1, b = 0}
+     * is the identity (up to the clamp).
      *
      * @throws IllegalArgumentException if {@code a} or {@code b} is not finite
      */
@@ -164,17 +166,21 @@ public sealed interface Calibration permits Calibration.Identity, Calibration.Pl
 
         @Override
         public ObjectNode toJson() {
-            return JsonNodeFactory.instance.objectNode().put("type", "platt").put("a", a).put("b", b);
+            return JsonNodeFactory.instance
+                    .objectNode()
+                    .put("type", "platt")
+                    .put("a", a)
+                    .put("b", b);
         }
     }
 
     /**
-     * Monotone piecewise-linear calibration: linear interpolation between breakpoints {@code (x[i], y[i])},
-     * constant {@code y[0]} below {@code x[0]} and {@code y[n-1]} above {@code x[n-1]}.
+     * Monotone piecewise-linear calibration: linear interpolation between breakpoints {@code (x[i], y[i])}, constant
+     * {@code y[0]} below {@code x[0]} and {@code y[n-1]} above {@code x[n-1]}.
      *
      * <p>Contract: arrays are copied in and out; equality compares contents. The constructor throws
-     * {@link IllegalArgumentException} unless both arrays are non-empty and of equal length, {@code x} is
-     * finite and strictly increasing, and {@code y} is within [0, 1] and non-decreasing.
+     * {@link IllegalArgumentException} unless both arrays are non-empty and of equal length, {@code x} is finite and
+     * strictly increasing, and {@code y} is within [0, 1] and non-decreasing.
      */
     record Isotonic(float[] x, float[] y) implements Calibration {
         public Isotonic {

@@ -3,9 +3,9 @@ package adsml.platform.model;
 /**
  * Element types of a safetensors tensor, named exactly as they appear in the file header.
  *
- * <p>Contract: {@link #byteSize()} is the size of one element on disk; {@link #parse(String)} accepts only the
- * exact header spelling and returns {@code null} for anything else (the caller knows which file and tensor
- * to name in its error).
+ * <p>Contract: {@link #byteSize()} is the size of one element on disk; {@link #parse(String)} accepts only the exact
+ * header spelling and returns {@code null} for anything else (the caller knows which file and tensor to name in its
+ * error).
  */
 public enum DType {
     /** IEEE 754 double. */

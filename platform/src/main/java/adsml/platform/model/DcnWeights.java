@@ -5,23 +5,31 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The tensors of a DCN-v2 version, as float arrays in PyTorch's layouts. In
- * {@code weights.safetensors} they are named:
+ * The tensors of a DCN-v2 version, as float arrays in PyTorch's layouts. In {@code weights.safetensors} they are named:
+ *
  * <ul>
- *   <li>{@code embedding} [totalRows, embeddingDim]: every slot's table, concatenated in slot order</li>
- *   <li>{@code cross.i.weight} [d, d] and {@code cross.i.bias} [d]: x' = x0 * (W x + b) + x</li>
- *   <li>{@code mlp.i.weight} [out, in] and {@code mlp.i.bias} [out]: h' = relu(W h + b)</li>
- *   <li>{@code head.weight} [heads, last] and {@code head.bias} [heads]: p = sigmoid(W h + b)</li>
+ *   <li>{@code embedding} [totalRows, embeddingDim]: every slot's table, concatenated in slot order
+ *   <li>{@code cross.i.weight} [d, d] and {@code cross.i.bias} [d]: x' = x0 * (W x + b) + x
+ *   <li>{@code mlp.i.weight} [out, in] and {@code mlp.i.bias} [out]: h' = relu(W h + b)
+ *   <li>{@code head.weight} [heads, last] and {@code head.bias} [heads]: p = sigmoid(W h + b)
  * </ul>
+ *
  * where d = slots x embeddingDim + dense. All arrays are row-major; {@code weight[o * in + i]}.
  */
-public record DcnWeights(float[] embedding, float[][] crossWeight, float[][] crossBias,
-                         float[][] mlpWeight, float[][] mlpBias, float[] headWeight, float[] headBias) {
+public record DcnWeights(
+        float[] embedding,
+        float[][] crossWeight,
+        float[][] crossBias,
+        float[][] mlpWeight,
+        float[][] mlpBias,
+        float[] headWeight,
+        float[] headBias) {
 
     /** Reads and checks every tensor of {@code spec} from {@code file}; throws naming the tensor on a mismatch. */
     public static DcnWeights read(SafetensorsFile file, ModelSpec spec) {
         int d = spec.inputWidth();
-        float[] embedding = file.require("embedding", DType.F32, spec.schema().totalRows(), spec.embeddingDim()).toFloatArray();
+        float[] embedding = file.require("embedding", DType.F32, spec.schema().totalRows(), spec.embeddingDim())
+                .toFloatArray();
         float[][] cw = new float[spec.crossLayers()][];
         float[][] cb = new float[spec.crossLayers()][];
         for (int l = 0; l < cw.length; l++) {
@@ -65,8 +73,8 @@ public record DcnWeights(float[] embedding, float[][] crossWeight, float[][] cro
     }
 
     /**
-     * Random weights of {@code spec}'s shape (He-style scaling, so activations neither vanish nor
-     * explode): the input of parity tests and benchmarks.
+     * Random weights of {@code spec}'s shape (He-style scaling, so activations neither vanish nor explode): the input
+     * of parity tests and benchmarks.
      */
     public static DcnWeights random(ModelSpec spec, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -88,7 +96,13 @@ public record DcnWeights(float[] embedding, float[][] crossWeight, float[][] cro
             in = out;
         }
         int heads = spec.heads().size();
-        return new DcnWeights(embedding, cw, cb, mw, mb, gaussian(random, (long) heads * in, 1.0 / Math.sqrt(in)),
+        return new DcnWeights(
+                embedding,
+                cw,
+                cb,
+                mw,
+                mb,
+                gaussian(random, (long) heads * in, 1.0 / Math.sqrt(in)),
                 gaussian(random, heads, 0.5));
     }
 

@@ -14,16 +14,15 @@ import java.util.TreeMap;
 
 /**
  * A model version on disk: {@code <models>/<name>/<version>/} holding {@code model.json} and
- * {@code weights.safetensors} (or the TorchScript file {@code model.json} names). Loading checks
- * every tensor's name, dtype, shape and that its values are finite; saving never touches an
- * existing version: it writes a fresh folder beside it and renames it into place.
+ * {@code weights.safetensors} (or the TorchScript file {@code model.json} names). Loading checks every tensor's name,
+ * dtype, shape and that its values are finite; saving never touches an existing version: it writes a fresh folder
+ * beside it and renames it into place.
  */
 public final class ModelFolder {
     public static final String MODEL_JSON = "model.json";
     public static final String WEIGHTS = "weights.safetensors";
 
-    private ModelFolder() {
-    }
+    private ModelFolder() {}
 
     /** Loads the version in {@code dir}; throws {@link InvalidModelException} naming the file and field. */
     public static Model load(Path dir) {
@@ -66,8 +65,8 @@ public final class ModelFolder {
     }
 
     /**
-     * Writes {@code model} as the next version under {@code modelDir} ({@code <models>/<name>}):
-     * one more than the highest numbered version there, or 1. Returns the new version's folder.
+     * Writes {@code model} as the next version under {@code modelDir} ({@code <models>/<name>}): one more than the
+     * highest numbered version there, or 1. Returns the new version's folder.
      */
     public static Path saveNextVersion(Model model, Path modelDir) throws IOException {
         return writeNextVersion(modelDir, (version, dir) -> {
@@ -91,9 +90,9 @@ public final class ModelFolder {
     }
 
     /**
-     * Publishes the next version under {@code modelDir}: one more than the highest numbered version
-     * there, or 1. {@code writer} fills a temporary folder beside the versions, which is then renamed
-     * into place, so no reader ever sees a half-written version. Returns the new version's folder.
+     * Publishes the next version under {@code modelDir}: one more than the highest numbered version there, or 1.
+     * {@code writer} fills a temporary folder beside the versions, which is then renamed into place, so no reader ever
+     * sees a half-written version. Returns the new version's folder.
      */
     static Path writeNextVersion(Path modelDir, VersionWriter writer) throws IOException {
         Files.createDirectories(modelDir);
@@ -122,10 +121,10 @@ public final class ModelFolder {
     }
 
     /**
-     * The version folders under {@code modelsRoot}: for each model name, the versions whose folder
-     * holds a {@code model.json}, numeric ones in numeric order first. Hidden folders (a version
-     * still being written is one, see {@link AtomicFolder}) are left out. What could be loaded, not
-     * whether it would load. Empty when the folder does not exist.
+     * The version folders under {@code modelsRoot}: for each model name, the versions whose folder holds a
+     * {@code model.json}, numeric ones in numeric order first. Hidden folders (a version still being written is one,
+     * see {@link AtomicFolder}) are left out. What could be loaded, not whether it would load. Empty when the folder
+     * does not exist.
      */
     public static Map<String, List<String>> versionsByName(Path modelsRoot) {
         Map<String, List<String>> byName = new TreeMap<>();
@@ -165,7 +164,8 @@ public final class ModelFolder {
     private static void requireFinite(float[] values, String tensor) {
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new InvalidModelException(WEIGHTS + ": tensor '" + tensor + "': value " + values[i] + " at index " + i);
+                throw new InvalidModelException(
+                        WEIGHTS + ": tensor '" + tensor + "': value " + values[i] + " at index " + i);
             }
         }
     }

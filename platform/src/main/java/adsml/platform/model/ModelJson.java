@@ -19,6 +19,7 @@ import java.util.Map;
 
 /**
  * Reads and writes {@code model.json}. Format 1:
+ *
  * <pre>{@code
  * {"format": 1, "name": "ctr", "version": "3", "architecture": "dcn",
  *  "features": {"name": "demo-v1", "sparse": [{"name": "user_id", "vocab": 32768}, ...], "dense": ["...", ...]},
@@ -27,14 +28,14 @@ import java.util.Map;
  *  "torchscript": {"file": "model.pt", "sparse_input": "sparse", "dense_input": "dense"},
  *  "training": {"examples": 1000000, ...}}
  * }</pre>
+ *
  * {@code torchscript} only for that architecture. Every error names the file and the field.
  */
 public final class ModelJson {
     public static final int FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private ModelJson() {
-    }
+    private ModelJson() {}
 
     public static ModelSpec read(Path file) {
         String where = file.getFileName().toString();
@@ -44,7 +45,8 @@ public final class ModelJson {
         } catch (NoSuchFileException e) {
             throw new InvalidModelException(file + ": missing");
         } catch (JsonProcessingException e) {
-            throw new InvalidModelException(where + ": not valid JSON (line " + e.getLocation().getLineNr() + ")");
+            throw new InvalidModelException(
+                    where + ": not valid JSON (line " + e.getLocation().getLineNr() + ")");
         } catch (IOException e) {
             throw new InvalidModelException(where + ": cannot read: " + e.getMessage(), e);
         }
@@ -53,13 +55,15 @@ public final class ModelJson {
         }
         int format = intField(root, "format", where);
         if (format != FORMAT) {
-            throw new InvalidModelException(where + ": field 'format': unsupported format " + format + " (this build reads " + FORMAT + ")");
+            throw new InvalidModelException(
+                    where + ": field 'format': unsupported format " + format + " (this build reads " + FORMAT + ")");
         }
         Architecture architecture = Architecture.fromJson(textField(root, "architecture", where), where);
         FeatureSchema schema = schema(objectField(root, "features", where), where);
         List<String> heads = strings(arrayField(root, "heads", where), where, "heads");
         if (!heads.contains("ctr") || !heads.contains("cvr") || heads.size() != 2) {
-            throw new InvalidModelException(where + ": field 'heads': adsml ranks with exactly the heads ctr and cvr, got " + heads);
+            throw new InvalidModelException(
+                    where + ": field 'heads': adsml ranks with exactly the heads ctr and cvr, got " + heads);
         }
         int embeddingDim = 0;
         int crossLayers = 0;
@@ -73,7 +77,8 @@ public final class ModelJson {
             mlp = new ArrayList<>();
             for (JsonNode width : arrayField(root, "mlp", where)) {
                 if (!width.canConvertToInt() || width.asInt() < 1) {
-                    throw new InvalidModelException(where + ": field 'mlp': widths must be positive integers, got " + width);
+                    throw new InvalidModelException(
+                            where + ": field 'mlp': widths must be positive integers, got " + width);
                 }
                 mlp.add(width.asInt());
             }
@@ -88,15 +93,18 @@ public final class ModelJson {
             while (names.hasNext()) {
                 String head = names.next();
                 if (!heads.contains(head)) {
-                    throw new InvalidModelException(where + ": field 'calibration." + head + "': no such head (heads: " + heads + ")");
+                    throw new InvalidModelException(
+                            where + ": field 'calibration." + head + "': no such head (heads: " + heads + ")");
                 }
-                calibration.put(head, Calibration.fromJson(cal.get(head), where + ": field 'calibration." + head + "'"));
+                calibration.put(
+                        head, Calibration.fromJson(cal.get(head), where + ": field 'calibration." + head + "'"));
             }
         }
         ModelSpec.TorchScriptSpec torchScript = null;
         if (architecture == Architecture.TORCHSCRIPT) {
             JsonNode ts = objectField(root, "torchscript", where);
-            torchScript = new ModelSpec.TorchScriptSpec(textField(ts, "file", where + ": field 'torchscript'"),
+            torchScript = new ModelSpec.TorchScriptSpec(
+                    textField(ts, "file", where + ": field 'torchscript'"),
                     textField(ts, "sparse_input", where + ": field 'torchscript'"),
                     textField(ts, "dense_input", where + ": field 'torchscript'"));
         }
@@ -105,8 +113,18 @@ public final class ModelJson {
         if (tr != null && tr.isObject()) {
             training.putAll(JSON.convertValue(tr, new TypeReference<Map<String, Object>>() {}));
         }
-        return new ModelSpec(textField(root, "name", where), textField(root, "version", where), architecture, schema,
-                embeddingDim, crossLayers, mlp, heads, calibration, torchScript, training);
+        return new ModelSpec(
+                textField(root, "name", where),
+                textField(root, "version", where),
+                architecture,
+                schema,
+                embeddingDim,
+                crossLayers,
+                mlp,
+                heads,
+                calibration,
+                torchScript,
+                training);
     }
 
     public static void write(ModelSpec spec, Path file) throws IOException {
@@ -140,7 +158,8 @@ public final class ModelJson {
             cal.set(head, spec.calibrationOf(head).toJson());
         }
         if (spec.torchScript() != null) {
-            root.putObject("torchscript").put("file", spec.torchScript().file())
+            root.putObject("torchscript")
+                    .put("file", spec.torchScript().file())
                     .put("sparse_input", spec.torchScript().sparseInput())
                     .put("dense_input", spec.torchScript().denseInput());
         }

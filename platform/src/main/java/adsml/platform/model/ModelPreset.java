@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The named model shapes, so that every benchmark and comparison means the same
- * model. {@code demo} is what the demo trains; the others are shapes for benchmarks, on the demo
- * features or, for {@code ref}, on the 26 x 16 + 13 shape that PyTorch was timed on.
+ * The named model shapes, so that every benchmark and comparison means the same model. {@code demo} is what the demo
+ * trains; the others are shapes for benchmarks, on the demo features or, for {@code ref}, on the 26 x 16 + 13 shape
+ * that PyTorch was timed on.
  */
 public enum ModelPreset {
     /** 20 slots x 8 + 16 dense, 2 cross layers, MLP 256-128-64: about 0.3 MFLOP per candidate. */
@@ -35,8 +35,18 @@ public enum ModelPreset {
 
     /** An untrained DCN spec of this shape, with identity calibration. */
     public ModelSpec spec(String name, String version) {
-        return new ModelSpec(name, version, Architecture.DCN, schema, embeddingDim, crossLayers, mlp,
-                ModelSpec.CTR_CVR, Map.of(), null, Map.of("preset", name()));
+        return new ModelSpec(
+                name,
+                version,
+                Architecture.DCN,
+                schema,
+                embeddingDim,
+                crossLayers,
+                mlp,
+                ModelSpec.CTR_CVR,
+                Map.of(),
+                null,
+                Map.of("preset", name()));
     }
 
     /** The preset named {@code name} (case-insensitive), or an error listing the known ones. */

@@ -8,27 +8,34 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What {@code model.json} says of a version: its identity, the feature schema it reads, the
- * architecture and its sizes, the heads and each head's calibration. Weights live beside it in
- * {@code weights.safetensors}, named as {@link DcnWeights} and {@link LrWeights} document.
+ * What {@code model.json} says of a version: its identity, the feature schema it reads, the architecture and its sizes,
+ * the heads and each head's calibration. Weights live beside it in {@code weights.safetensors}, named as
+ * {@link DcnWeights} and {@link LrWeights} document.
  *
  * @param embeddingDim dims per sparse slot (DCN only; 0 for LR)
- * @param crossLayers  stacked cross layers (DCN only)
- * @param mlp          hidden layer widths after the cross layers (DCN only)
- * @param heads        output heads, in order; adsml's models have {@code ctr} and {@code cvr}
- * @param torchScript  the TorchScript file and its input names, only for {@link Architecture#TORCHSCRIPT}
- * @param training     free-form facts about how the version was made (examples, epochs, loss), for people
+ * @param crossLayers stacked cross layers (DCN only)
+ * @param mlp hidden layer widths after the cross layers (DCN only)
+ * @param heads output heads, in order; adsml's models have {@code ctr} and {@code cvr}
+ * @param torchScript the TorchScript file and its input names, only for {@link Architecture#TORCHSCRIPT}
+ * @param training free-form facts about how the version was made (examples, epochs, loss), for people
  */
-public record ModelSpec(String name, String version, Architecture architecture, FeatureSchema schema,
-                        int embeddingDim, int crossLayers, List<Integer> mlp, List<String> heads,
-                        Map<String, Calibration> calibration, TorchScriptSpec torchScript,
-                        Map<String, Object> training) {
+public record ModelSpec(
+        String name,
+        String version,
+        Architecture architecture,
+        FeatureSchema schema,
+        int embeddingDim,
+        int crossLayers,
+        List<Integer> mlp,
+        List<String> heads,
+        Map<String, Calibration> calibration,
+        TorchScriptSpec torchScript,
+        Map<String, Object> training) {
 
     public static final List<String> CTR_CVR = List.of("ctr", "cvr");
 
     /** The TorchScript file of a version and the names of its two inputs and outputs. */
-    public record TorchScriptSpec(String file, String sparseInput, String denseInput) {
-    }
+    public record TorchScriptSpec(String file, String sparseInput, String denseInput) {}
 
     public ModelSpec {
         Objects.requireNonNull(name, "name");
@@ -68,7 +75,8 @@ public record ModelSpec(String name, String version, Architecture architecture, 
     /** Multiply-adds x 2 per candidate of the dense part (the FLOPs a benchmark divides by). */
     public long flopsPerCandidate() {
         if (architecture == Architecture.TORCHSCRIPT) {
-            throw new IllegalStateException("a TorchScript version does not record its shape; count the FLOPs of its source version");
+            throw new IllegalStateException(
+                    "a TorchScript version does not record its shape; count the FLOPs of its source version");
         }
         if (architecture == Architecture.LR) {
             return 2L * (schema.sparseSlots() + schema.denseDims()) * heads.size();
@@ -84,17 +92,47 @@ public record ModelSpec(String name, String version, Architecture architecture, 
     }
 
     public ModelSpec withVersion(String newVersion) {
-        return new ModelSpec(name, newVersion, architecture, schema, embeddingDim, crossLayers, mlp, heads,
-                calibration, torchScript, training);
+        return new ModelSpec(
+                name,
+                newVersion,
+                architecture,
+                schema,
+                embeddingDim,
+                crossLayers,
+                mlp,
+                heads,
+                calibration,
+                torchScript,
+                training);
     }
 
     public ModelSpec withCalibration(Map<String, Calibration> newCalibration) {
-        return new ModelSpec(name, version, architecture, schema, embeddingDim, crossLayers, mlp, heads,
-                newCalibration, torchScript, training);
+        return new ModelSpec(
+                name,
+                version,
+                architecture,
+                schema,
+                embeddingDim,
+                crossLayers,
+                mlp,
+                heads,
+                newCalibration,
+                torchScript,
+                training);
     }
 
     public ModelSpec withTraining(Map<String, Object> newTraining) {
-        return new ModelSpec(name, version, architecture, schema, embeddingDim, crossLayers, mlp, heads,
-                calibration, torchScript, newTraining);
+        return new ModelSpec(
+                name,
+                version,
+                architecture,
+                schema,
+                embeddingDim,
+                crossLayers,
+                mlp,
+                heads,
+                calibration,
+                torchScript,
+                newTraining);
     }
 }

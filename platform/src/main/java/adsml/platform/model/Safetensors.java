@@ -30,21 +30,20 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Reads and writes the safetensors format as Hugging Face's {@code safetensors} library does: an 8-byte
- * little-endian header length N, N bytes of UTF-8 JSON header (space-padded to a multiple of 8) mapping each
- * tensor name to {@code {"dtype", "shape", "data_offsets": [begin, end]}} plus an optional
- * {@code "__metadata__"} string map, then the little-endian row-major data; offsets are relative to the
- * first byte after the header.
+ * Reads and writes the safetensors format as Hugging Face's {@code safetensors} library does: an 8-byte little-endian
+ * header length N, N bytes of UTF-8 JSON header (space-padded to a multiple of 8) mapping each tensor name to
+ * {@code {"dtype", "shape", "data_offsets": [begin, end]}} plus an optional {@code "__metadata__"} string map, then the
+ * little-endian row-major data; offsets are relative to the first byte after the header.
  *
- * <p>Contract of {@link #write}: output is deterministic (metadata keys and tensors sorted by name, data laid
- * out in the same order, no gaps) and atomic: it is written to a temporary file in the target folder, forced
- * to disk and renamed over the target, so a failure never leaves a partial file nor replaces an existing one.
+ * <p>Contract of {@link #write}: output is deterministic (metadata keys and tensors sorted by name, data laid out in
+ * the same order, no gaps) and atomic: it is written to a temporary file in the target folder, forced to disk and
+ * renamed over the target, so a failure never leaves a partial file nor replaces an existing one.
  *
- * <p>Contract of {@link #read}: the whole file is validated and loaded into memory (one byte array per
- * tensor); any malformed content throws {@link InvalidModelException} naming the file and the field at fault.
- * Files may exceed 2 GiB overall, but a single tensor above {@link Tensor#MAX_BYTES} is rejected. I/O
- * failures (missing or unreadable file) throw {@link UncheckedIOException}. Gaps between tensors' data and
- * trailing bytes are tolerated; overlapping tensors are not.
+ * <p>Contract of {@link #read}: the whole file is validated and loaded into memory (one byte array per tensor); any
+ * malformed content throws {@link InvalidModelException} naming the file and the field at fault. Files may exceed 2 GiB
+ * overall, but a single tensor above {@link Tensor#MAX_BYTES} is rejected. I/O failures (missing or unreadable file)
+ * throw {@link UncheckedIOException}. Gaps between tensors' data and trailing bytes are tolerated; overlapping tensors
+ * are not.
  */
 public final class Safetensors {
     /** Name of the reserved header key holding the string-to-string metadata. */
@@ -56,14 +55,12 @@ public final class Safetensors {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private Safetensors() {
-    }
+    private Safetensors() {}
 
     /**
      * Writes {@code tensors} and {@code metadata} to {@code file} atomically.
      *
-     * @param metadata string metadata stored under {@code __metadata__}; omitted from the header when empty
-     *     or null
+     * @param metadata string metadata stored under {@code __metadata__}; omitted from the header when empty or null
      * @throws IllegalArgumentException on duplicate or reserved tensor names (nothing is written)
      * @throws UncheckedIOException if writing or renaming fails (the target is left as it was)
      */
@@ -93,7 +90,8 @@ public final class Safetensors {
                 // non-POSIX file system: keep its default permissions
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+                ByteBuffer len =
+                        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
                 writeFully(ch, len);
                 writeFully(ch, ByteBuffer.wrap(header));
                 for (Tensor t : sorted) {
@@ -165,10 +163,12 @@ public final class Safetensors {
                 throw new InvalidModelException(
                         f + ": header length: file is " + size + " bytes, shorter than the 8-byte length prefix");
             }
-            long n = readFully(ch, 0, 8, f, "header length").order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+            long n = readFully(ch, 0, 8, f, "header length")
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getLong(0);
             if (n < 0 || n > size - 8) {
-                throw new InvalidModelException(f + ": header length " + Long.toUnsignedString(n)
-                        + " exceeds the " + (size - 8) + " bytes after the length prefix");
+                throw new InvalidModelException(f + ": header length " + Long.toUnsignedString(n) + " exceeds the "
+                        + (size - 8) + " bytes after the length prefix");
             }
             if (n > MAX_HEADER_BYTES) {
                 throw new InvalidModelException(
@@ -203,7 +203,8 @@ public final class Safetensors {
             TreeMap<String, Tensor> tensors = new TreeMap<>();
             for (Entry e : entries) {
                 int len = (int) (e.end - e.begin);
-                byte[] data = readFully(ch, dataStart + e.begin, len, f, "tensor '" + e.name + "'").array();
+                byte[] data = readFully(ch, dataStart + e.begin, len, f, "tensor '" + e.name + "'")
+                        .array();
                 tensors.put(e.name, Tensor.wrap(e.name, e.dtype, e.shape, data));
             }
             return new SafetensorsFile(f, metadata, tensors);
@@ -214,8 +215,7 @@ public final class Safetensors {
         }
     }
 
-    private record Entry(String name, DType dtype, long[] shape, long begin, long end) {
-    }
+    private record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
 
     private static void parseMetadata(String f, JsonNode node, Map<String, String> out) {
         if (!node.isObject()) {
@@ -270,8 +270,8 @@ public final class Safetensors {
                     + " is past the end of the data section (" + dataLen + " bytes): truncated file?");
         }
         if (bytes > Tensor.MAX_BYTES) {
-            throw new InvalidModelException(where + ": " + bytes + " bytes is larger than this reader supports ("
-                    + Tensor.MAX_BYTES + ")");
+            throw new InvalidModelException(
+                    where + ": " + bytes + " bytes is larger than this reader supports (" + Tensor.MAX_BYTES + ")");
         }
         return new Entry(name, dtype, shape, begin, end);
     }
@@ -300,8 +300,9 @@ public final class Safetensors {
         Entry prev = null;
         for (Entry e : byOffset) {
             if (prev != null && e.begin < prev.end) {
-                throw new InvalidModelException(f + ": tensor '" + e.name + "': field 'data_offsets': [" + e.begin
-                        + ", " + e.end + "] overlaps tensor '" + prev.name + "' [" + prev.begin + ", " + prev.end + "]");
+                throw new InvalidModelException(
+                        f + ": tensor '" + e.name + "': field 'data_offsets': [" + e.begin + ", " + e.end
+                                + "] overlaps tensor '" + prev.name + "' [" + prev.begin + ", " + prev.end + "]");
             }
             if (prev == null || e.end >= prev.end) {
                 prev = e;

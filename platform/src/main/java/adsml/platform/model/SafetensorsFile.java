@@ -12,8 +12,8 @@ import java.util.TreeMap;
  * The fully loaded, validated contents of one safetensors file, as returned by {@link Safetensors#read}.
  *
  * <p>Contract: immutable; {@link #names()} iterates in name order; lookups that fail throw
- * {@link InvalidModelException} whose message names the file and the tensor (and, for {@link #require},
- * the expected and actual dtype or shape), so a loader can let them propagate unchanged.
+ * {@link InvalidModelException} whose message names the file and the tensor (and, for {@link #require}, the expected
+ * and actual dtype or shape), so a loader can let them propagate unchanged.
  */
 public final class SafetensorsFile {
     private final String file;
@@ -71,8 +71,8 @@ public final class SafetensorsFile {
         }
         long[] actual = t.shape();
         if (!Arrays.equals(actual, shape)) {
-            throw new InvalidModelException(file + ": tensor '" + name + "': expected shape "
-                    + Arrays.toString(shape) + ", got " + Arrays.toString(actual));
+            throw new InvalidModelException(file + ": tensor '" + name + "': expected shape " + Arrays.toString(shape)
+                    + ", got " + Arrays.toString(actual));
         }
         return t;
     }

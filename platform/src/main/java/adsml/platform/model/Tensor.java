@@ -6,15 +6,15 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One named, immutable tensor: dtype, shape and its elements as little-endian, row-major bytes (the
- * safetensors layout).
+ * One named, immutable tensor: dtype, shape and its elements as little-endian, row-major bytes (the safetensors
+ * layout).
  *
  * <p>Contract: instances are deeply immutable (arrays are copied in and out); the byte length always equals
- * {@code numel() * dtype().byteSize()}; {@code equals}/{@code hashCode} compare name, dtype, shape and data
- * contents. A 0-d tensor (empty shape) holds one element; a shape containing 0 holds none. Factories throw
- * {@link IllegalArgumentException} when the data length does not match the shape, a dimension is negative,
- * or the tensor would exceed {@link #MAX_BYTES}. Conversions throw {@link IllegalStateException} when the
- * dtype cannot be converted to the requested Java type.
+ * {@code numel() * dtype().byteSize()}; {@code equals}/{@code hashCode} compare name, dtype, shape and data contents. A
+ * 0-d tensor (empty shape) holds one element; a shape containing 0 holds none. Factories throw
+ * {@link IllegalArgumentException} when the data length does not match the shape, a dimension is negative, or the
+ * tensor would exceed {@link #MAX_BYTES}. Conversions throw {@link IllegalStateException} when the dtype cannot be
+ * converted to the requested Java type.
  */
 public final class Tensor {
     /** Largest tensor this class can hold: data lives in one Java byte array. */
@@ -62,8 +62,8 @@ public final class Tensor {
     }
 
     /**
-     * A floating-point tensor stored as {@code dtype} (F64, F32, F16 or BF16); narrowing to F16/BF16 rounds to
-     * nearest even, overflow becomes infinity.
+     * A floating-point tensor stored as {@code dtype} (F64, F32, F16 or BF16); narrowing to F16/BF16 rounds to nearest
+     * even, overflow becomes infinity.
      *
      * @throws IllegalArgumentException if {@code dtype} is not floating point or the length does not match
      */
@@ -178,8 +178,8 @@ public final class Tensor {
                     out[i] = Float.intBitsToFloat((in.getShort(i * 2) & 0xffff) << 16);
                 }
             }
-            default -> throw new IllegalStateException(
-                    "tensor '" + name + "': cannot convert " + dtype + " to float[]");
+            default ->
+                throw new IllegalStateException("tensor '" + name + "': cannot convert " + dtype + " to float[]");
         }
         return out;
     }
@@ -209,8 +209,7 @@ public final class Tensor {
                     out[i] = data[i] & 0xff;
                 }
             }
-            default -> throw new IllegalStateException(
-                    "tensor '" + name + "': cannot convert " + dtype + " to int[]");
+            default -> throw new IllegalStateException("tensor '" + name + "': cannot convert " + dtype + " to int[]");
         }
         return out;
     }
@@ -296,8 +295,8 @@ public final class Tensor {
             throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " too large");
         }
         if (expected != bytes) {
-            throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " needs "
-                    + n + " elements, got " + bytes / dtype.byteSize());
+            throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " needs " + n
+                    + " elements, got " + bytes / dtype.byteSize());
         }
         if (expected > MAX_BYTES) {
             throw new IllegalArgumentException("tensor '" + name + "': " + expected + " bytes exceeds " + MAX_BYTES);

@@ -9,10 +9,9 @@ import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 
 /**
- * What every DJL scorer does around its forward pass: check the shapes, put the batch's valid
- * rows into DJL arrays (sparse ids [rows, slots] int32, dense [rows, denseDims] float32) in a
- * sub-manager that is closed before returning, copy the [rows, heads] probabilities out, and
- * calibrate them.
+ * What every DJL scorer does around its forward pass: check the shapes, put the batch's valid rows into DJL arrays
+ * (sparse ids [rows, slots] int32, dense [rows, denseDims] float32) in a sub-manager that is closed before returning,
+ * copy the [rows, heads] probabilities out, and calibrate them.
  */
 final class BatchArrays {
 
@@ -21,8 +20,7 @@ final class BatchArrays {
         NDArray probabilities(NDArray sparse, NDArray dense, int rows);
     }
 
-    private BatchArrays() {
-    }
+    private BatchArrays() {}
 
     static void score(ModelSpec spec, NDManager parent, FeatureBatch batch, float[] out, Forward forward) {
         Scorer.checkShapes(spec, batch, out);
@@ -31,12 +29,16 @@ final class BatchArrays {
             return;
         }
         try (NDManager m = parent.newSubManager()) {
-            NDArray sparse = m.create(IntBuffer.wrap(batch.sparse(), 0, rows * batch.sparseSlots()),
+            NDArray sparse = m.create(
+                    IntBuffer.wrap(batch.sparse(), 0, rows * batch.sparseSlots()),
                     new Shape(rows, batch.sparseSlots()));
-            NDArray dense = m.create(FloatBuffer.wrap(batch.dense(), 0, rows * batch.denseDims()),
-                    new Shape(rows, batch.denseDims()));
+            NDArray dense = m.create(
+                    FloatBuffer.wrap(batch.dense(), 0, rows * batch.denseDims()), new Shape(rows, batch.denseDims()));
             // Results join their first operand's manager, m, so they are freed with it.
-            forward.probabilities(sparse, dense, rows).toByteBuffer().asFloatBuffer().get(out, 0, rows * spec.heads().size());
+            forward.probabilities(sparse, dense, rows)
+                    .toByteBuffer()
+                    .asFloatBuffer()
+                    .get(out, 0, rows * spec.heads().size());
         }
         Scorer.calibrate(spec, out, rows);
     }

@@ -4,8 +4,8 @@ import adsml.platform.model.Model;
 import java.util.Locale;
 
 /**
- * The CPU scorer for any model version: DJL's native ops for DCN and LR, the TorchScript module for
- * TorchScript; on the {@link Engine#REFERENCE reference engine}, the plain-Java forward pass.
+ * The CPU scorer for any model version: DJL's native ops for DCN and LR, the TorchScript module for TorchScript; on the
+ * {@link Engine#REFERENCE reference engine}, the plain-Java forward pass.
  */
 public final class CpuScorers {
     /** {@code adsml.scheduler.cpu.engine}: what scores on the CPU. */
@@ -13,10 +13,9 @@ public final class CpuScorers {
         /** DJL's PyTorch engine: the serving engine. */
         DJL,
         /**
-         * The plain-Java {@link ReferenceScorer}, about 25 times slower (106 ms per 1000 demo rows on
-         * one core, against about 4 ms with DJL): for checking another backend's
-         * scores end to end through the server, and where DJL's native library is absent (a GPU
-         * machine that carries a trimmed runtime). No TorchScript.
+         * The plain-Java {@link ReferenceScorer}, about 25 times slower (106 ms per 1000 demo rows on one core, against
+         * about 4 ms with DJL): for checking another backend's scores end to end through the server, and where DJL's
+         * native library is absent (a GPU machine that carries a trimmed runtime). No TorchScript.
          */
         REFERENCE;
 
@@ -30,8 +29,7 @@ public final class CpuScorers {
         }
     }
 
-    private CpuScorers() {
-    }
+    private CpuScorers() {}
 
     public static Scorer of(Model model) {
         return of(model, Engine.DJL);

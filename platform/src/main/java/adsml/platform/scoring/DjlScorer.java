@@ -16,10 +16,10 @@ import ai.djl.nn.Activation;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * Scores DCN and LR versions on the CPU with DJL's PyTorch engine. The weights are uploaded once
- * into a manager owned by the scorer; each batch runs in a sub-manager closed before
- * {@link #score} returns, so no native memory outlives a call. One native call per layer
- * ({@code linear} fuses matmul and bias) keeps the JNI crossings per batch to about twenty.
+ * Scores DCN and LR versions on the CPU with DJL's PyTorch engine. The weights are uploaded once into a manager owned
+ * by the scorer; each batch runs in a sub-manager closed before {@link #score} returns, so no native memory outlives a
+ * call. One native call per layer ({@code linear} fuses matmul and bias) keeps the JNI crossings per batch to about
+ * twenty.
  */
 public final class DjlScorer implements Scorer {
     private final ModelSpec spec;
@@ -33,8 +33,17 @@ public final class DjlScorer implements Scorer {
     private final NDArray headBias;
     private final boolean lr;
 
-    private DjlScorer(ModelSpec spec, NDManager manager, NDArray embedding, NDArray[] crossWeight, NDArray[] crossBias,
-                      NDArray[] mlpWeight, NDArray[] mlpBias, NDArray headWeight, NDArray headBias, boolean lr) {
+    private DjlScorer(
+            ModelSpec spec,
+            NDManager manager,
+            NDArray embedding,
+            NDArray[] crossWeight,
+            NDArray[] crossBias,
+            NDArray[] mlpWeight,
+            NDArray[] mlpBias,
+            NDArray headWeight,
+            NDArray headBias,
+            boolean lr) {
         this.spec = spec;
         this.manager = manager;
         this.embedding = embedding;
@@ -71,29 +80,49 @@ public final class DjlScorer implements Scorer {
                     in = out;
                 }
                 int heads = spec.heads().size();
-                return new DjlScorer(spec, manager,
+                return new DjlScorer(
+                        spec,
+                        manager,
                         manager.create(w.embedding(), new Shape(spec.schema().totalRows(), spec.embeddingDim())),
-                        cw, cb, mw, mb, manager.create(w.headWeight(), new Shape(heads, in)), manager.create(w.headBias()), false);
+                        cw,
+                        cb,
+                        mw,
+                        mb,
+                        manager.create(w.headWeight(), new Shape(heads, in)),
+                        manager.create(w.headBias()),
+                        false);
             }
             if (model instanceof Model.Lr lrModel) {
                 LrWeights w = lrModel.weights();
                 int heads = spec.heads().size();
                 // Stored [heads, rows]; gathered as an embedding of width `heads`, so transpose once here.
                 NDArray sparse;
-                try (NDArray stored = manager.create(w.sparse(), new Shape(heads, spec.schema().totalRows()));
-                     NDArray view = stored.transpose()) {
+                try (NDArray stored = manager.create(
+                                w.sparse(), new Shape(heads, spec.schema().totalRows()));
+                        NDArray view = stored.transpose()) {
                     sparse = view.duplicate();
                 }
-                NDArray dense = manager.create(w.dense(), new Shape(heads, spec.schema().denseDims()));
-                return new DjlScorer(spec, manager, sparse, new NDArray[0], new NDArray[0], new NDArray[0], new NDArray[0],
-                        dense, manager.create(w.bias()), true);
+                NDArray dense =
+                        manager.create(w.dense(), new Shape(heads, spec.schema().denseDims()));
+                return new DjlScorer(
+                        spec,
+                        manager,
+                        sparse,
+                        new NDArray[0],
+                        new NDArray[0],
+                        new NDArray[0],
+                        new NDArray[0],
+                        dense,
+                        manager.create(w.bias()),
+                        true);
             }
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
         manager.close();
-        throw new IllegalArgumentException("DjlScorer scores DCN and LR models; use TorchScriptScorer for " + spec.architecture());
+        throw new IllegalArgumentException(
+                "DjlScorer scores DCN and LR models; use TorchScriptScorer for " + spec.architecture());
     }
 
     @Override
@@ -104,13 +133,15 @@ public final class DjlScorer implements Scorer {
     @Override
     public void score(FeatureBatch batch, float[] out) {
         BatchArrays.score(spec, manager, batch, out, (ids, dense, rows) -> {
-            NDArray gathered = ex(ids).embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
+            NDArray gathered =
+                    ex(ids).embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
             return Activation.sigmoid(lr ? lrLogits(gathered, dense) : dcnLogits(gathered, dense, rows));
         });
     }
 
     private NDArray dcnLogits(NDArray gathered, NDArray dense, int rows) {
-        NDArray x0 = gathered.reshape(rows, (long) spec.schema().sparseSlots() * spec.embeddingDim()).concat(dense, 1);
+        NDArray x0 = gathered.reshape(rows, (long) spec.schema().sparseSlots() * spec.embeddingDim())
+                .concat(dense, 1);
         NDArray x = x0;
         for (int l = 0; l < crossWeight.length; l++) {
             x = x0.mul(linear(x, crossWeight[l], crossBias[l])).addi(x);
@@ -136,10 +167,9 @@ public final class DjlScorer implements Scorer {
     }
 
     /**
-     * Sets how many threads PyTorch uses inside one operation, for the whole process. A server
-     * that runs one scoring worker per core wants 1: with more, the workers' threads and the
-     * request stages' threads fight over the cores, and a GEMM waits for its slowest thread, which
-     * shows in the tail latency (docs/perf-log.md has the measurement).
+     * Sets how many threads PyTorch uses inside one operation, for the whole process. A server that runs one scoring
+     * worker per core wants 1: with more, the workers' threads and the request stages' threads fight over the cores,
+     * and a GEMM waits for its slowest thread, which shows in the tail latency (docs/perf-log.md has the measurement).
      */
     public static void setIntraOpThreads(int threads) {
         if (threads < 1) {

@@ -4,9 +4,8 @@ import adsml.platform.features.FeatureBatch;
 import adsml.platform.model.Model;
 
 /**
- * Calibrated probabilities of a model over a whole feature set (a held-out log, a calibration
- * split), scored on the CPU in chunks so that a million rows never become one tensor.
- * Row-major {@code [rows, heads]}.
+ * Calibrated probabilities of a model over a whole feature set (a held-out log, a calibration split), scored on the CPU
+ * in chunks so that a million rows never become one tensor. Row-major {@code [rows, heads]}.
  */
 public record Predictions(float[] values, int heads) {
     private static final int CHUNK = 4096;

@@ -7,9 +7,9 @@ import adsml.platform.model.Model;
 import adsml.platform.model.ModelSpec;
 
 /**
- * The plain-Java forward pass of every architecture, written for clarity rather than speed: the
- * oracle that each faster backend (DJL, CUDA) is tested against. Accumulates in double so that
- * its own rounding stays far below the tolerances it judges others by.
+ * The plain-Java forward pass of every architecture, written for clarity rather than speed: the oracle that each faster
+ * backend (DJL, CUDA) is tested against. Accumulates in double so that its own rounding stays far below the tolerances
+ * it judges others by.
  */
 public final class ReferenceScorer implements Scorer {
     private final Model model;

@@ -4,19 +4,18 @@ import adsml.platform.features.FeatureBatch;
 import adsml.platform.model.ModelSpec;
 
 /**
- * Scores a {@link FeatureBatch} with one model version: calibrated probabilities, one per head
- * and row. Implementations hold native or device memory, so a scorer is closed when its version
- * is retired. The CPU scorers may be called by several threads at once (their weights are
- * read-only and each call works in its own native scope); a device that cannot say so gives each
- * worker its own scorer.
+ * Scores a {@link FeatureBatch} with one model version: calibrated probabilities, one per head and row. Implementations
+ * hold native or device memory, so a scorer is closed when its version is retired. The CPU scorers may be called by
+ * several threads at once (their weights are read-only and each call works in its own native scope); a device that
+ * cannot say so gives each worker its own scorer.
  */
 public interface Scorer extends AutoCloseable {
 
     ModelSpec spec();
 
     /**
-     * Writes the calibrated probability of head {@code h} for row {@code r} to
-     * {@code out[r * heads + h]}, for the batch's first {@code rows()} rows.
+     * Writes the calibrated probability of head {@code h} for row {@code r} to {@code out[r * heads + h]}, for the
+     * batch's first {@code rows()} rows.
      *
      * @throws IllegalArgumentException when the batch's shape is not the model's, or out is too small
      */
@@ -27,7 +26,8 @@ public interface Scorer extends AutoCloseable {
 
     /** Checks that {@code batch} and {@code out} fit {@code spec}; shared by every implementation. */
     static void checkShapes(ModelSpec spec, FeatureBatch batch, float[] out) {
-        if (batch.sparseSlots() != spec.schema().sparseSlots() || batch.denseDims() != spec.schema().denseDims()) {
+        if (batch.sparseSlots() != spec.schema().sparseSlots()
+                || batch.denseDims() != spec.schema().denseDims()) {
             throw new IllegalArgumentException("batch has " + batch.sparseSlots() + " sparse slots and "
                     + batch.denseDims() + " dense dims; model " + spec.name() + "/" + spec.version() + " expects "
                     + spec.schema().sparseSlots() + " and " + spec.schema().denseDims());

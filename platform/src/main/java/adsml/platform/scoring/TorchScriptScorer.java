@@ -19,13 +19,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Scores a TorchScript version on the CPU with DJL's PyTorch engine. The file's
- * {@code forward(sparse, dense)} takes the batch's global embedding rows as [rows, slots] int32
- * and its dense features as [rows, denseDims] float32, positionally in that order (the names in
- * {@code model.json} document them; TorchScript calls by position), and returns [rows, heads]
- * float32 uncalibrated probabilities, as {@link adsml.platform.model.TorchScriptExport} writes
- * them; this scorer then applies {@code model.json}'s calibration. Each batch runs in a
- * sub-manager closed before {@link #score} returns, so no native memory outlives a call.
+ * Scores a TorchScript version on the CPU with DJL's PyTorch engine. The file's {@code forward(sparse, dense)} takes
+ * the batch's global embedding rows as [rows, slots] int32 and its dense features as [rows, denseDims] float32,
+ * positionally in that order (the names in {@code model.json} document them; TorchScript calls by position), and
+ * returns [rows, heads] float32 uncalibrated probabilities, as {@link adsml.platform.model.TorchScriptExport} writes
+ * them; this scorer then applies {@code model.json}'s calibration. Each batch runs in a sub-manager closed before
+ * {@link #score} returns, so no native memory outlives a call.
  */
 public final class TorchScriptScorer implements Scorer {
     private final ModelSpec spec;
@@ -51,11 +50,13 @@ public final class TorchScriptScorer implements Scorer {
         try {
             djl.load(file);
             PtSymbolBlock module = module(djl);
-            // Scoring is inference; switching now also makes a module without a 'training' attribute fail here, not mid-request.
+            // Scoring is inference; switching now also makes a module without a 'training' attribute fail here, not
+            // mid-request.
             JniUtils.enableInferenceMode(module);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             djl.close();
-            throw new InvalidModelException(file + ": not a loadable TorchScript file: " + firstLine(e.getMessage()), e);
+            throw new InvalidModelException(
+                    file + ": not a loadable TorchScript file: " + firstLine(e.getMessage()), e);
         }
         TorchScriptScorer scorer = new TorchScriptScorer(model.spec(), file, djl, module(djl));
         try {
@@ -84,12 +85,15 @@ public final class TorchScriptScorer implements Scorer {
         BatchArrays.score(spec, model.getNDManager(), batch, out, (sparse, dense, rows) -> {
             NDArray probabilities;
             try {
-                probabilities = module.forward(new ParameterStore(sparse.getManager(), false), new NDList(sparse, dense), false)
+                probabilities = module.forward(
+                                new ParameterStore(sparse.getManager(), false), new NDList(sparse, dense), false)
                         .singletonOrThrow();
             } catch (EngineException | IllegalArgumentException e) {
-                throw new InvalidModelException(file + ": forward(sparse, dense) failed: " + firstLine(e.getMessage()), e);
+                throw new InvalidModelException(
+                        file + ": forward(sparse, dense) failed: " + firstLine(e.getMessage()), e);
             }
-            if (probabilities.getDataType() != DataType.FLOAT32 || !probabilities.getShape().equals(new Shape(rows, heads))) {
+            if (probabilities.getDataType() != DataType.FLOAT32
+                    || !probabilities.getShape().equals(new Shape(rows, heads))) {
                 throw new InvalidModelException(file + ": forward returned " + probabilities.getDataType() + " "
                         + probabilities.getShape() + "; expected float32 (" + rows + ", " + heads + ")");
             }

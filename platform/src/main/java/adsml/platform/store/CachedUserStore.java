@@ -11,12 +11,11 @@ import java.util.concurrent.Executor;
 /**
  * A size-bounded Caffeine cache in front of another {@link UserStore}.
  *
- * <p>Contract: {@link #get} answers from the cache when it can and otherwise loads from the
- * delegate (concurrent misses of one id load once); users the delegate does not have are not
- * cached, so a user put later through the delegate directly is found. {@link #put} writes through
- * to the delegate first and then updates the cache, so a failed write leaves the cache untouched.
- * Writes that bypass this class are not seen for ids already cached. {@link #close} closes the
- * delegate, which this store owns. Thread-safe.
+ * <p>Contract: {@link #get} answers from the cache when it can and otherwise loads from the delegate (concurrent misses
+ * of one id load once); users the delegate does not have are not cached, so a user put later through the delegate
+ * directly is found. {@link #put} writes through to the delegate first and then updates the cache, so a failed write
+ * leaves the cache untouched. Writes that bypass this class are not seen for ids already cached. {@link #close} closes
+ * the delegate, which this store owns. Thread-safe.
  */
 public final class CachedUserStore implements UserStore {
     private final UserStore delegate;
@@ -36,7 +35,8 @@ public final class CachedUserStore implements UserStore {
             throw new IllegalArgumentException("maximumSize must be >= 0, was " + maximumSize);
         }
         this.delegate = delegate;
-        this.cache = Caffeine.newBuilder().maximumSize(maximumSize).recordStats().build();
+        this.cache =
+                Caffeine.newBuilder().maximumSize(maximumSize).recordStats().build();
     }
 
     @Override

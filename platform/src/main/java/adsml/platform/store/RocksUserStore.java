@@ -13,14 +13,14 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * A {@link UserStore} in an embedded RocksDB database in one folder, users encoded as described in
- * {@link UserCodec} (4-byte big-endian id key, 45-byte little-endian value for a demo user).
+ * A {@link UserStore} in an embedded RocksDB database in one folder, users encoded as described in {@link UserCodec}
+ * (4-byte big-endian id key, 45-byte little-endian value for a demo user).
  *
- * <p>Contract: data survives {@link #close} and a later {@link #open} of the same folder; a record
- * that cannot be decoded throws {@link CorruptRecordException} naming the user id; engine failures
- * throw {@link StoreException}. Thread-safe: RocksDB serves concurrent reads and writes itself; a
- * read-write lock only keeps {@link #close} from freeing native handles under a running call (which
- * would crash the JVM rather than throw). No RocksDB type leaves this class.
+ * <p>Contract: data survives {@link #close} and a later {@link #open} of the same folder; a record that cannot be
+ * decoded throws {@link CorruptRecordException} naming the user id; engine failures throw {@link StoreException}.
+ * Thread-safe: RocksDB serves concurrent reads and writes itself; a read-write lock only keeps {@link #close} from
+ * freeing native handles under a running call (which would crash the JVM rather than throw). No RocksDB type leaves
+ * this class.
  */
 public final class RocksUserStore implements UserStore {
     /** Users per write batch in {@link #putAll}: large enough to amortise, small enough to bound memory. */
@@ -93,8 +93,8 @@ public final class RocksUserStore implements UserStore {
     }
 
     /**
-     * Stores every user, in write batches of {@value #BATCH}: the way to load a world's users. Each
-     * batch is atomic; a failure leaves earlier batches written.
+     * Stores every user, in write batches of {@value #BATCH}: the way to load a world's users. Each batch is atomic; a
+     * failure leaves earlier batches written.
      *
      * @throws StoreException when a batch cannot be written
      */

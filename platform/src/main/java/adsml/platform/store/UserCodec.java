@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
  * The binary encoding of users in a store, version 1.
  *
  * <p>Key: the user id as 4 bytes big-endian, so that keys sort by id. Value, little-endian:
+ *
  * <pre>
  * byte     version (1)
  * byte     country, device, ageBucket   (Vocab indexes)
@@ -18,14 +19,14 @@ import java.nio.ByteOrder;
  * byte     d = embedding dimension
  * float[d] embedding
  * </pre>
- * A demo user (3 interests, 6 dimensions) takes 45 bytes. Decoding checks the version and the length
- * and lets {@link User}'s constructor check ranges; any failure names the user id.
+ *
+ * A demo user (3 interests, 6 dimensions) takes 45 bytes. Decoding checks the version and the length and lets
+ * {@link User}'s constructor check ranges; any failure names the user id.
  */
 final class UserCodec {
     static final byte VERSION = 1;
 
-    private UserCodec() {
-    }
+    private UserCodec() {}
 
     static byte[] key(int userId) {
         return new byte[] {(byte) (userId >>> 24), (byte) (userId >>> 16), (byte) (userId >>> 8), (byte) userId};
@@ -35,7 +36,11 @@ final class UserCodec {
         int k = u.interests().length;
         int d = u.embedding().length;
         ByteBuffer b = ByteBuffer.allocate(size(k, d)).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(VERSION).put((byte) u.country()).put((byte) u.device()).put((byte) u.ageBucket()).put((byte) k);
+        b.put(VERSION)
+                .put((byte) u.country())
+                .put((byte) u.device())
+                .put((byte) u.ageBucket())
+                .put((byte) k);
         for (int i = 0; i < k; i++) {
             b.put((byte) u.interests()[i]);
         }

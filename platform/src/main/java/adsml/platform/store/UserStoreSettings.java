@@ -13,6 +13,7 @@ public record UserStoreSettings(int cacheSize) {
 
     /** Reads {@code adsml.platform.user-store}. */
     public static UserStoreSettings from(Config root) {
-        return new UserStoreSettings(SettingsReader.of(root, "adsml.platform.user-store").intIn("cache-size", 0, 100_000_000));
+        return new UserStoreSettings(
+                SettingsReader.of(root, "adsml.platform.user-store").intIn("cache-size", 0, 100_000_000));
     }
 }

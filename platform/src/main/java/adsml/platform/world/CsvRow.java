@@ -2,11 +2,10 @@ package adsml.platform.world;
 
 import adsml.platform.domain.Vocab;
 
-
 /**
- * A cursor over the comma-separated fields of one CSV line, parsing by hand (no regex, no split) and
- * turning every problem into an {@link InvalidWorldException} naming file, line and field. Reused
- * line after line to keep reading a million rows cheap.
+ * A cursor over the comma-separated fields of one CSV line, parsing by hand (no regex, no split) and turning every
+ * problem into an {@link InvalidWorldException} naming file, line and field. Reused line after line to keep reading a
+ * million rows cheap.
  */
 final class CsvRow {
     private final String file;
@@ -115,7 +114,9 @@ final class CsvRow {
         } catch (NumberFormatException ex) {
             throw error(field, "expected a number, got '" + text + "'");
         }
-        if (!Float.isFinite(v) || text.isEmpty() || Character.isWhitespace(text.charAt(0))
+        if (!Float.isFinite(v)
+                || text.isEmpty()
+                || Character.isWhitespace(text.charAt(0))
                 || Character.isWhitespace(text.charAt(text.length() - 1))) {
             throw error(field, "expected a finite number, got '" + text + "'");
         }
@@ -242,8 +243,8 @@ final class CsvRow {
     /** Fails when the line has fields beyond the expected ones. */
     void end(int expectedFields) {
         if (pos <= line.length()) {
-            throw new InvalidWorldException(file + " line " + lineNumber + ": expected " + expectedFields
-                    + " fields, got more");
+            throw new InvalidWorldException(
+                    file + " line " + lineNumber + ": expected " + expectedFields + " fields, got more");
         }
     }
 }

@@ -4,15 +4,13 @@ import adsml.platform.domain.Context;
 import java.util.Arrays;
 
 /**
- * Logged impressions, stored column by column in primitive arrays: row {@code i} is one impression
- * of ad {@code adId[i]} to user {@code userId[i]} in context ({@code surface[i]}, {@code hour[i]},
- * {@code position[i]}), with its sampled {@code click[i]} and {@code conversion[i]} (a conversion
- * implies a click).
+ * Logged impressions, stored column by column in primitive arrays: row {@code i} is one impression of ad
+ * {@code adId[i]} to user {@code userId[i]} in context ({@code surface[i]}, {@code hour[i]}, {@code position[i]}), with
+ * its sampled {@code click[i]} and {@code conversion[i]} (a conversion implies a click).
  *
- * <p>{@code pClick}/{@code pConversion} are the ground-truth probabilities at logging time
- * (P(click) and P(conversion | click)); they exist for evaluation only and must never be used as
- * features. The column arrays are shared, not copied (a log holds millions of rows): the
- * accessors return them as they are and callers must treat them as read-only.
+ * <p>{@code pClick}/{@code pConversion} are the ground-truth probabilities at logging time (P(click) and P(conversion |
+ * click)); they exist for evaluation only and must never be used as features. The column arrays are shared, not copied
+ * (a log holds millions of rows): the accessors return them as they are and callers must treat them as read-only.
  */
 public final class ImpressionLog {
     private final long[] requestId;
@@ -27,16 +25,31 @@ public final class ImpressionLog {
     private final float[] pConversion;
 
     /**
-     * Wraps the given columns (not copied). All must have the same length, and no row may have a
-     * conversion without a click.
+     * Wraps the given columns (not copied). All must have the same length, and no row may have a conversion without a
+     * click.
      *
      * @throws IllegalArgumentException on mismatched lengths or a conversion without a click
      */
-    public ImpressionLog(long[] requestId, int[] userId, int[] adId, int[] surface, int[] hour, int[] position,
-                         boolean[] click, boolean[] conversion, float[] pClick, float[] pConversion) {
+    public ImpressionLog(
+            long[] requestId,
+            int[] userId,
+            int[] adId,
+            int[] surface,
+            int[] hour,
+            int[] position,
+            boolean[] click,
+            boolean[] conversion,
+            float[] pClick,
+            float[] pConversion) {
         int n = requestId.length;
-        if (userId.length != n || adId.length != n || surface.length != n || hour.length != n
-                || position.length != n || click.length != n || conversion.length != n || pClick.length != n
+        if (userId.length != n
+                || adId.length != n
+                || surface.length != n
+                || hour.length != n
+                || position.length != n
+                || click.length != n
+                || conversion.length != n
+                || pClick.length != n
                 || pConversion.length != n) {
             throw new IllegalArgumentException("all columns must have " + n + " rows");
         }
@@ -58,12 +71,21 @@ public final class ImpressionLog {
     }
 
     /**
-     * A log of {@code n} zeroed rows, for a writer that fills the columns in place (the generator,
-     * the file reader); that writer keeps the rule that a conversion needs a click.
+     * A log of {@code n} zeroed rows, for a writer that fills the columns in place (the generator, the file reader);
+     * that writer keeps the rule that a conversion needs a click.
      */
     public static ImpressionLog ofRows(int n) {
-        return new ImpressionLog(new long[n], new int[n], new int[n], new int[n], new int[n], new int[n],
-                new boolean[n], new boolean[n], new float[n], new float[n]);
+        return new ImpressionLog(
+                new long[n],
+                new int[n],
+                new int[n],
+                new int[n],
+                new int[n],
+                new int[n],
+                new boolean[n],
+                new boolean[n],
+                new float[n],
+                new float[n]);
     }
 
     public int size() {
@@ -140,10 +162,16 @@ public final class ImpressionLog {
     /** Equal when every column is equal element by element. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof ImpressionLog l && Arrays.equals(l.requestId, requestId) && Arrays.equals(l.userId, userId)
-                && Arrays.equals(l.adId, adId) && Arrays.equals(l.surface, surface) && Arrays.equals(l.hour, hour)
-                && Arrays.equals(l.position, position) && Arrays.equals(l.click, click)
-                && Arrays.equals(l.conversion, conversion) && Arrays.equals(l.pClick, pClick)
+        return o instanceof ImpressionLog l
+                && Arrays.equals(l.requestId, requestId)
+                && Arrays.equals(l.userId, userId)
+                && Arrays.equals(l.adId, adId)
+                && Arrays.equals(l.surface, surface)
+                && Arrays.equals(l.hour, hour)
+                && Arrays.equals(l.position, position)
+                && Arrays.equals(l.click, click)
+                && Arrays.equals(l.conversion, conversion)
+                && Arrays.equals(l.pClick, pClick)
                 && Arrays.equals(l.pConversion, pConversion);
     }
 

@@ -4,15 +4,13 @@ import adsml.platform.domain.Ad;
 import adsml.platform.domain.Advertiser;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.User;
-import adsml.platform.offline.generator.GroundTruth;
 import java.util.List;
 
 /**
- * A complete world: its config, entities and two impression logs (train and held-out). Entity ids
- * are dense {@code 0..n-1} and equal their list index, so lookups are {@code list.get(id)}. Every
- * reference is in range: a campaign's advertiser, an ad's campaign (whose category the ad shares),
- * and each impression's user and ad. Immutable (lists are copied; arrays are shared, read-only).
- * The ground truth is not part of the world: recreate it with
+ * A complete world: its config, entities and two impression logs (train and held-out). Entity ids are dense
+ * {@code 0..n-1} and equal their list index, so lookups are {@code list.get(id)}. Every reference is in range: a
+ * campaign's advertiser, an ad's campaign (whose category the ad shares), and each impression's user and ad. Immutable
+ * (lists are copied; arrays are shared, read-only). The ground truth is not part of the world: recreate it with
  * {@code GroundTruth.create(config().seed(), advertisers().size())}.
  */
 public final class World {
@@ -24,9 +22,18 @@ public final class World {
     private final ImpressionLog train;
     private final ImpressionLog heldout;
 
-    /** @throws IllegalArgumentException when ids are not dense, counts disagree with the config, or a reference is out of range */
-    public World(WorldConfig config, List<Advertiser> advertisers, List<Campaign> campaigns, List<Ad> ads,
-                 List<User> users, ImpressionLog train, ImpressionLog heldout) {
+    /**
+     * @throws IllegalArgumentException when ids are not dense, counts disagree with the config, or a reference is out
+     *     of range
+     */
+    public World(
+            WorldConfig config,
+            List<Advertiser> advertisers,
+            List<Campaign> campaigns,
+            List<Ad> ads,
+            List<User> users,
+            ImpressionLog train,
+            ImpressionLog heldout) {
         this.config = config;
         this.advertisers = List.copyOf(advertisers);
         this.campaigns = List.copyOf(campaigns);

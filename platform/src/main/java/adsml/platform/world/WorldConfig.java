@@ -1,12 +1,8 @@
 package adsml.platform.world;
 
-import adsml.platform.domain.Advertiser;
-
-
 /**
- * The knobs of a generated world. Advertiser and campaign counts are derived:
- * {@link #advertisers()} = max(1, ads/20), {@link #campaigns()} = max(1, ads/5).
- * Same config (seed and sizes) means the same world, byte for byte.
+ * The knobs of a generated world. Advertiser and campaign counts are derived: {@link #advertisers()} = max(1, ads/20),
+ * {@link #campaigns()} = max(1, ads/5). Same config (seed and sizes) means the same world, byte for byte.
  */
 public record WorldConfig(long seed, int ads, int users, int trainImpressions, int heldoutImpressions) {
     public WorldConfig {
@@ -25,8 +21,8 @@ public record WorldConfig(long seed, int ads, int users, int trainImpressions, i
     }
 
     /**
-     * 100,000 ads, 50,000 users, 5,000,000 train and 200,000 held-out impressions: enough logged
-     * clicks (about 90,000) for one training epoch to bring the DCN within 3% of the oracle's AUC.
+     * 100,000 ads, 50,000 users, 5,000,000 train and 200,000 held-out impressions: enough logged clicks (about 90,000)
+     * for one training epoch to bring the DCN within 3% of the oracle's AUC.
      */
     public static WorldConfig defaults(long seed) {
         return new WorldConfig(seed, 100_000, 50_000, 5_000_000, 200_000);

@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -33,22 +32,22 @@ import java.util.List;
 /**
  * Stores a {@link World} as a folder and reads it back.
  *
- * <p>The folder holds {@code world.json} ({@code formatVersion} 1, the {@code config}, and
- * {@code files}: each data file's {@code name} and {@code rows}) and six UTF-8 CSV files, each with
- * a header line and {@code \n} line ends:
+ * <p>The folder holds {@code world.json} ({@code formatVersion} 1, the {@code config}, and {@code files}: each data
+ * file's {@code name} and {@code rows}) and six UTF-8 CSV files, each with a header line and {@code \n} line ends:
+ *
  * <ul>
- * <li>{@code advertisers.csv}: id,name</li>
- * <li>{@code campaigns.csv}: id,advertiser_id,bid_type,bid,daily_budget,category,countries,devices,ages,interests
- * (targeting fields {@code |}-joined vocabulary names, interests {@code |}-joined category ids;
- * empty = any)</li>
- * <li>{@code ads.csv}: id,campaign_id,category,creative_type,embedding</li>
- * <li>{@code users.csv}: id,country,device,age,interests,interest_weights,embedding</li>
- * <li>{@code train.csv}, {@code heldout.csv}:
- * request_id,user_id,ad_id,surface,hour,position,click,conversion,p_click,p_conversion (0/1 flags)</li>
+ *   <li>{@code advertisers.csv}: id,name
+ *   <li>{@code campaigns.csv}: id,advertiser_id,bid_type,bid,daily_budget,category,countries,devices,ages,interests
+ *       (targeting fields {@code |}-joined vocabulary names, interests {@code |}-joined category ids; empty = any)
+ *   <li>{@code ads.csv}: id,campaign_id,category,creative_type,embedding
+ *   <li>{@code users.csv}: id,country,device,age,interests,interest_weights,embedding
+ *   <li>{@code train.csv}, {@code heldout.csv}:
+ *       request_id,user_id,ad_id,surface,hour,position,click,conversion,p_click,p_conversion (0/1 flags)
  * </ul>
- * Floats are written with {@link Float#toString(float)} and so read back exactly; the same world
- * gives byte-identical files. Reading checks everything and reports any problem as an
- * {@link InvalidWorldException} naming the file, the line (1-based, header = line 1) and the field.
+ *
+ * Floats are written with {@link Float#toString(float)} and so read back exactly; the same world gives byte-identical
+ * files. Reading checks everything and reports any problem as an {@link InvalidWorldException} naming the file, the
+ * line (1-based, header = line 1) and the field.
  */
 public final class WorldFiles {
     public static final int FORMAT_VERSION = 1;
@@ -61,21 +60,21 @@ public final class WorldFiles {
     public static final String HELDOUT = "heldout.csv";
 
     static final String ADVERTISERS_HEADER = "id,name";
-    static final String CAMPAIGNS_HEADER = "id,advertiser_id,bid_type,bid,daily_budget,category,countries,devices,ages,interests";
+    static final String CAMPAIGNS_HEADER =
+            "id,advertiser_id,bid_type,bid,daily_budget,category,countries,devices,ages,interests";
     static final String ADS_HEADER = "id,campaign_id,category,creative_type,embedding";
     static final String USERS_HEADER = "id,country,device,age,interests,interest_weights,embedding";
-    static final String IMPRESSIONS_HEADER = "request_id,user_id,ad_id,surface,hour,position,click,conversion,p_click,p_conversion";
+    static final String IMPRESSIONS_HEADER =
+            "request_id,user_id,ad_id,surface,hour,position,click,conversion,p_click,p_conversion";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BUFFER = 1 << 16;
 
-    private WorldFiles() {
-    }
+    private WorldFiles() {}
 
     /**
-     * Writes {@code w} into the folder {@code dir}, which must not exist or be empty. The files are
-     * written into a temporary folder beside {@code dir} and moved into place at the end, so a
-     * failed write leaves no partial world.
+     * Writes {@code w} into the folder {@code dir}, which must not exist or be empty. The files are written into a
+     * temporary folder beside {@code dir} and moved into place at the end, so a failed write leaves no partial world.
      *
      * @throws FileAlreadyExistsException when {@code dir} exists and is not an empty folder
      */
@@ -85,14 +84,16 @@ public final class WorldFiles {
     }
 
     /**
-     * Checks that a world may be written to {@code dir}, so a caller can refuse before spending
-     * the time to generate one.
+     * Checks that a world may be written to {@code dir}, so a caller can refuse before spending the time to generate
+     * one.
      *
      * @throws FileAlreadyExistsException when {@code dir} exists and is not an empty folder
      */
     public static void requireWritable(Path dir) throws IOException {
         if (Files.exists(dir) && (!Files.isDirectory(dir) || !isEmpty(dir))) {
-            throw new FileAlreadyExistsException(dir.toAbsolutePath().normalize().toString(), null,
+            throw new FileAlreadyExistsException(
+                    dir.toAbsolutePath().normalize().toString(),
+                    null,
                     "refusing to overwrite: world folder exists and is not empty");
         }
     }
@@ -121,9 +122,18 @@ public final class WorldFiles {
             for (Campaign c : w.campaigns()) {
                 sb.setLength(0);
                 Targeting t = c.targeting();
-                sb.append(c.id()).append(',').append(c.advertiserId()).append(',').append(c.bidType().name())
-                        .append(',').append(c.bid()).append(',').append(c.dailyBudget()).append(',')
-                        .append(c.category()).append(',');
+                sb.append(c.id())
+                        .append(',')
+                        .append(c.advertiserId())
+                        .append(',')
+                        .append(c.bidType().name())
+                        .append(',')
+                        .append(c.bid())
+                        .append(',')
+                        .append(c.dailyBudget())
+                        .append(',')
+                        .append(c.category())
+                        .append(',');
                 appendNames(sb, t.countryMask(), Vocab.COUNTRIES);
                 sb.append(',');
                 appendNames(sb, t.deviceMask(), Vocab.DEVICES);
@@ -149,8 +159,14 @@ public final class WorldFiles {
             out.write('\n');
             for (Ad a : w.ads()) {
                 sb.setLength(0);
-                sb.append(a.id()).append(',').append(a.campaignId()).append(',').append(a.category()).append(',')
-                        .append(Vocab.CREATIVE_TYPES[a.creativeType()]).append(',');
+                sb.append(a.id())
+                        .append(',')
+                        .append(a.campaignId())
+                        .append(',')
+                        .append(a.category())
+                        .append(',')
+                        .append(Vocab.CREATIVE_TYPES[a.creativeType()])
+                        .append(',');
                 appendFloats(sb, a.embedding());
                 sb.append('\n');
                 out.append(sb);
@@ -161,8 +177,14 @@ public final class WorldFiles {
             out.write('\n');
             for (User u : w.users()) {
                 sb.setLength(0);
-                sb.append(u.id()).append(',').append(Vocab.COUNTRIES[u.country()]).append(',')
-                        .append(Vocab.DEVICES[u.device()]).append(',').append(Vocab.AGE_BUCKETS[u.ageBucket()]).append(',');
+                sb.append(u.id())
+                        .append(',')
+                        .append(Vocab.COUNTRIES[u.country()])
+                        .append(',')
+                        .append(Vocab.DEVICES[u.device()])
+                        .append(',')
+                        .append(Vocab.AGE_BUCKETS[u.ageBucket()])
+                        .append(',');
                 int[] interests = u.interests();
                 for (int k = 0; k < interests.length; k++) {
                     if (k > 0) {
@@ -199,11 +221,26 @@ public final class WorldFiles {
             out.write('\n');
             for (int i = 0; i < requestId.length; i++) {
                 sb.setLength(0);
-                sb.append(log.requestId()[i]).append(',').append(log.userId()[i]).append(',').append(log.adId()[i]).append(',')
-                        .append(Vocab.SURFACES[log.surface()[i]]).append(',').append(log.hour()[i]).append(',')
-                        .append(log.position()[i]).append(',').append(log.click()[i] ? '1' : '0').append(',')
-                        .append(log.conversion()[i] ? '1' : '0').append(',').append(log.pClick()[i]).append(',')
-                        .append(log.pConversion()[i]).append('\n');
+                sb.append(log.requestId()[i])
+                        .append(',')
+                        .append(log.userId()[i])
+                        .append(',')
+                        .append(log.adId()[i])
+                        .append(',')
+                        .append(Vocab.SURFACES[log.surface()[i]])
+                        .append(',')
+                        .append(log.hour()[i])
+                        .append(',')
+                        .append(log.position()[i])
+                        .append(',')
+                        .append(log.click()[i] ? '1' : '0')
+                        .append(',')
+                        .append(log.conversion()[i] ? '1' : '0')
+                        .append(',')
+                        .append(log.pClick()[i])
+                        .append(',')
+                        .append(log.pConversion()[i])
+                        .append('\n');
                 out.append(sb);
             }
         }
@@ -299,7 +336,8 @@ public final class WorldFiles {
         }
         long version = jsonLong(root, "formatVersion", "formatVersion");
         if (version != FORMAT_VERSION) {
-            throw new InvalidWorldException(WORLD_JSON + ": field 'formatVersion': expected " + FORMAT_VERSION + ", got " + version);
+            throw new InvalidWorldException(
+                    WORLD_JSON + ": field 'formatVersion': expected " + FORMAT_VERSION + ", got " + version);
         }
         JsonNode c = root.get("config");
         if (c == null || !c.isObject()) {
@@ -307,8 +345,11 @@ public final class WorldFiles {
         }
         WorldConfig config;
         try {
-            config = new WorldConfig(jsonLong(c, "seed", "config.seed"), jsonInt(c, "ads", "config.ads"),
-                    jsonInt(c, "users", "config.users"), jsonInt(c, "trainImpressions", "config.trainImpressions"),
+            config = new WorldConfig(
+                    jsonLong(c, "seed", "config.seed"),
+                    jsonInt(c, "ads", "config.ads"),
+                    jsonInt(c, "users", "config.users"),
+                    jsonInt(c, "trainImpressions", "config.trainImpressions"),
                     jsonInt(c, "heldoutImpressions", "config.heldoutImpressions"));
         } catch (IllegalArgumentException e) {
             throw new InvalidWorldException(WORLD_JSON + ": field 'config': " + e.getMessage(), e);
@@ -332,8 +373,8 @@ public final class WorldFiles {
             if (n != null && name.equals(n.asText())) {
                 long rows = jsonLong(f, "rows", "files[" + name + "].rows");
                 if (rows != expectedRows) {
-                    throw new InvalidWorldException(WORLD_JSON + ": field 'files[" + name + "].rows': the config implies "
-                            + expectedRows + ", got " + rows);
+                    throw new InvalidWorldException(WORLD_JSON + ": field 'files[" + name
+                            + "].rows': the config implies " + expectedRows + ", got " + rows);
                 }
                 return;
             }
@@ -377,13 +418,15 @@ public final class WorldFiles {
                 throw new InvalidWorldException(name + ": empty file, expected header '" + header + "'");
             }
             if (!first.equals(header)) {
-                throw new InvalidWorldException(name + " line 1: header: expected '" + header + "', got '" + first + "'");
+                throw new InvalidWorldException(
+                        name + " line 1: header: expected '" + header + "', got '" + first + "'");
             }
             CsvRow row = new CsvRow(name);
             for (int i = 0; i < rows; i++) {
                 String line = in.readLine();
                 if (line == null) {
-                    throw new InvalidWorldException(name + ": truncated: world.json says " + rows + " rows, found " + i);
+                    throw new InvalidWorldException(
+                            name + ": truncated: world.json says " + rows + " rows, found " + i);
                 }
                 row.reset(line, i + 2L);
                 reader.row(row, i);
@@ -393,8 +436,8 @@ public final class WorldFiles {
             while ((extra = in.readLine()) != null) {
                 lineNumber++;
                 if (!extra.isEmpty()) {
-                    throw new InvalidWorldException(name + " line " + lineNumber + ": more rows than world.json says ("
-                            + rows + ")");
+                    throw new InvalidWorldException(
+                            name + " line " + lineNumber + ": more rows than world.json says (" + rows + ")");
                 }
             }
         } catch (java.nio.charset.CharacterCodingException e) {
@@ -441,8 +484,8 @@ public final class WorldFiles {
             int ages = row.nextNameMask("ages", Vocab.AGE_BUCKETS);
             long interests = row.nextCategoryMask("interests");
             row.end(10);
-            out.add(new Campaign(i, advertiser, type, bid, budget, category,
-                    new Targeting(countries, devices, ages, interests)));
+            out.add(new Campaign(
+                    i, advertiser, type, bid, budget, category, new Targeting(countries, devices, ages, interests)));
         });
         return out;
     }
@@ -455,8 +498,10 @@ public final class WorldFiles {
             int campaign = row.nextInt("campaign_id", 0, numCampaigns - 1);
             int category = row.nextInt("category", 0, Vocab.NUM_CATEGORIES - 1);
             if (category != campaigns.get(campaign).category()) {
-                throw row.error("category", "expected the campaign's category " + campaigns.get(campaign).category()
-                        + ", got '" + category + "'");
+                throw row.error(
+                        "category",
+                        "expected the campaign's category "
+                                + campaigns.get(campaign).category() + ", got '" + category + "'");
             }
             int creative = row.nextName("creative_type", Vocab.CREATIVE_TYPES);
             float[] embedding = row.nextFloats("embedding", Vocab.EMBEDDING_DIM);

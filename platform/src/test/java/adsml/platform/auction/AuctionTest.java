@@ -3,10 +3,10 @@ package adsml.platform.auction;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import adsml.platform.index.BudgetTracker;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Targeting;
+import adsml.platform.index.BudgetTracker;
 import adsml.platform.testing.FakeClock;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,10 @@ class AuctionTest {
         return c;
     }
 
-    /** Candidate {@code i} is ad {@code adIds[i]} of {@code campaigns[i]}, in the columns the ranking pipeline hands the auction. */
+    /**
+     * Candidate {@code i} is ad {@code adIds[i]} of {@code campaigns[i]}, in the columns the ranking pipeline hands the
+     * auction.
+     */
     private static Bids bids(int[] adIds, Campaign... campaigns) {
         int[] campaignIds = new int[adIds.length];
         float[] bids = new float[adIds.length];
@@ -45,8 +48,12 @@ class AuctionTest {
     @Test
     void run_gspPricesHandComputed() {
         // eCPMs: A (CPC 2.00 x 1%) 20, B (CPM 12) 12, C (CPA 40 x 1% x 2%) 8, D (CPC 1.00 x 0.05%) 0.5.
-        Campaign[] campaigns = {campaign(0, BidType.CPA, 40f), campaign(1, BidType.CPC, 2f),
-                campaign(2, BidType.CPC, 1f), campaign(3, BidType.CPM, 12f)};
+        Campaign[] campaigns = {
+            campaign(0, BidType.CPA, 40f),
+            campaign(1, BidType.CPC, 2f),
+            campaign(2, BidType.CPC, 1f),
+            campaign(3, BidType.CPM, 12f)
+        };
         int[] adIds = {30, 10, 20, 40};
         float[] pCtr = {0.01f, 0.01f, 0.0005f, 0.3f};
         float[] pCvr = {0.02f, 0.9f, 0.9f, 0.9f};
@@ -148,8 +155,8 @@ class AuctionTest {
     }
 
     /**
-     * The winners, runner-up and prices against a sort of every ranked candidate, on inputs crowded
-     * with ties: eCPMs from a handful of values, ad ids repeated, a reserve that excludes some.
+     * The winners, runner-up and prices against a sort of every ranked candidate, on inputs crowded with ties: eCPMs
+     * from a handful of values, ad ids repeated, a reserve that excludes some.
      */
     @Test
     void run_isASortOfEveryRankedCandidate_onRandomTies() {
@@ -179,7 +186,8 @@ class AuctionTest {
                 }
             }
             ranked.sort(java.util.Comparator.<Integer>comparingDouble(i -> -r.candidateEcpm(i))
-                    .thenComparingInt(i -> adIds[i]).thenComparingInt(i -> i));
+                    .thenComparingInt(i -> adIds[i])
+                    .thenComparingInt(i -> i));
             int winners = Math.min(Math.min(slots, 4), ranked.size());
             assertEquals(winners, r.winners(), "round " + round);
             for (int k = 0; k < winners; k++) {
@@ -208,16 +216,18 @@ class AuctionTest {
 
     @Test
     void run_noCandidatesNoWinners() {
-        AuctionResult r = new Auction(new AuctionSettings(0, 2), budget)
-                .run(bids(new int[0]), new float[0], new float[0], 2);
+        AuctionResult r =
+                new Auction(new AuctionSettings(0, 2), budget).run(bids(new int[0]), new float[0], new float[0], 2);
         assertEquals(0, r.winners());
         assertEquals(0, r.candidates());
     }
 
     @Test
     void bids_rejectRaggedArraysAndScoresShorterThanThem() {
-        assertThrows(IllegalArgumentException.class, () -> new Bids(new int[2], new int[2], new float[1], new BidType[2]));
-        assertThrows(IllegalArgumentException.class, () -> new Bids(new int[1], new int[1], new float[1], new BidType[1]));
+        assertThrows(
+                IllegalArgumentException.class, () -> new Bids(new int[2], new int[2], new float[1], new BidType[2]));
+        assertThrows(
+                IllegalArgumentException.class, () -> new Bids(new int[1], new int[1], new float[1], new BidType[1]));
         Bids two = new Bids(new int[2], new int[2], new float[2], new BidType[] {BidType.CPM, BidType.CPM});
         Auction auction = new Auction(new AuctionSettings(0, 2), budget);
         assertThrows(IllegalArgumentException.class, () -> auction.run(two, new float[1], new float[2], 1));

@@ -35,9 +35,11 @@ class SettingsReaderTest {
         assertTrue(e.getMessage().contains("t.n") && e.getMessage().contains("was 11"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> r.doubleIn("x", 0, 1));
         assertTrue(e.getMessage().contains("t.x"), e.getMessage());
-        e = assertThrows(ConfigException.BadValue.class, () -> r.parsed("s", s -> {
-            throw new IllegalArgumentException("unknown speed '" + s + "'");
-        }));
+        e = assertThrows(
+                ConfigException.BadValue.class,
+                () -> r.parsed("s", s -> {
+                    throw new IllegalArgumentException("unknown speed '" + s + "'");
+                }));
         assertTrue(e.getMessage().contains("t.s") && e.getMessage().contains("unknown speed 'fast'"), e.getMessage());
     }
 
@@ -45,16 +47,21 @@ class SettingsReaderTest {
     void platformSections_haveValidDefaultsAndBoundedKeys() {
         AuctionSettings auction = AuctionSettings.from(ConfigFactory.defaultReference());
         assertEquals(20, auction.maxSlots());
-        assertEquals(100_000, UserStoreSettings.from(ConfigFactory.defaultReference()).cacheSize());
-        ConfigException e = assertThrows(ConfigException.class, () -> AuctionSettings.from(
-                ConfigFactory.parseMap(Map.of("adsml.platform.auction.max-slots", 0)).withFallback(ConfigFactory.defaultReference())));
+        assertEquals(
+                100_000,
+                UserStoreSettings.from(ConfigFactory.defaultReference()).cacheSize());
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> AuctionSettings.from(ConfigFactory.parseMap(Map.of("adsml.platform.auction.max-slots", 0))
+                        .withFallback(ConfigFactory.defaultReference())));
         assertTrue(e.getMessage().contains("adsml.platform.auction.max-slots"), e.getMessage());
     }
 
     @Test
     void unknownAdsmlKey_isRefusedByName_otherRootsAreNotOurs() {
         SettingsReader.requireKnownKeys(config("adsml.platform.auction.max-slots = 3\nsomething.else = 1"));
-        ConfigException e = assertThrows(ConfigException.class,
+        ConfigException e = assertThrows(
+                ConfigException.class,
                 () -> SettingsReader.requireKnownKeys(config("adsml.platform.auction.max-slot = 3")));
         assertTrue(e.getMessage().contains("adsml.platform.auction.max-slot"), e.getMessage());
     }

@@ -6,16 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.Campaign;
-import adsml.platform.offline.train.TrainingData;
 import adsml.platform.domain.Context;
-import adsml.platform.world.ImpressionLog;
-import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.offline.generator.WorldGenerator;
+import adsml.platform.offline.train.TrainingData;
 import adsml.platform.testing.CandidateColumns;
+import adsml.platform.world.ImpressionLog;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
-import adsml.platform.offline.generator.WorldGenerator;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +41,9 @@ class DemoFeaturesTest {
             for (int r = 0; r < world.ads().size(); r++) {
                 for (int s = 0; s < schema.sparseSlots(); s++) {
                     int id = batch.sparse()[r * schema.sparseSlots() + s];
-                    assertTrue(id >= offsets[s] && id < offsets[s] + schema.slots().get(s).vocab(),
+                    assertTrue(
+                            id >= offsets[s]
+                                    && id < offsets[s] + schema.slots().get(s).vocab(),
                             "slot " + schema.slots().get(s).name() + " id " + id);
                 }
             }
@@ -53,10 +55,12 @@ class DemoFeaturesTest {
         Ad[] ads = world.ads().toArray(Ad[]::new);
         Campaign[] campaigns = new Campaign[ads.length];
         for (int i = 0; i < ads.length; i++) {
-            campaigns[i] = world.campaign(ads[(i * 37) % ads.length].campaignId()); // rows need not match their ad's campaign
+            campaigns[i] =
+                    world.campaign(ads[(i * 37) % ads.length].campaignId()); // rows need not match their ad's campaign
         }
         Context context = new Context(2, 7, 1);
-        for (DemoFeatures.UserRow user : new DemoFeatures.UserRow[] {DemoFeatures.user(world.user(3)), DemoFeatures.coldStart(1, -1)}) {
+        for (DemoFeatures.UserRow user :
+                new DemoFeatures.UserRow[] {DemoFeatures.user(world.user(3)), DemoFeatures.coldStart(1, -1)}) {
             FeatureBatch byRow = FeatureBatch.forSchema(DemoFeatures.SCHEMA, ads.length);
             for (int r = 0; r < ads.length; r++) {
                 DemoFeatures.fill(byRow, r, user, ads[r], campaigns[r], context);
@@ -75,14 +79,23 @@ class DemoFeaturesTest {
         FeatureBatch serving = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
         for (int i = 0; i < log.size(); i++) {
             Ad ad = world.ad(log.adId()[i]);
-            DemoFeatures.fill(serving, 0, DemoFeatures.user(world.user(log.userId()[i])), ad,
-                    world.campaign(ad.campaignId()), log.context(i));
+            DemoFeatures.fill(
+                    serving,
+                    0,
+                    DemoFeatures.user(world.user(log.userId()[i])),
+                    ad,
+                    world.campaign(ad.campaignId()),
+                    log.context(i));
             int slots = DemoFeatures.SCHEMA.sparseSlots();
             int dense = DemoFeatures.SCHEMA.denseDims();
-            assertArrayEquals(Arrays.copyOfRange(training.features().sparse(), i * slots, (i + 1) * slots),
-                    Arrays.copyOf(serving.sparse(), slots), "impression " + i);
-            assertArrayEquals(Arrays.copyOfRange(training.features().dense(), i * dense, (i + 1) * dense),
-                    Arrays.copyOf(serving.dense(), dense), "impression " + i);
+            assertArrayEquals(
+                    Arrays.copyOfRange(training.features().sparse(), i * slots, (i + 1) * slots),
+                    Arrays.copyOf(serving.sparse(), slots),
+                    "impression " + i);
+            assertArrayEquals(
+                    Arrays.copyOfRange(training.features().dense(), i * dense, (i + 1) * dense),
+                    Arrays.copyOf(serving.dense(), dense),
+                    "impression " + i);
         }
     }
 
@@ -93,7 +106,8 @@ class DemoFeaturesTest {
         int checked = 0;
         for (User user : world.users()) {
             for (Ad ad : world.ads()) {
-                DemoFeatures.fill(batch, 0, DemoFeatures.user(user), ad, world.campaign(ad.campaignId()), new Context(0, 12, 0));
+                DemoFeatures.fill(
+                        batch, 0, DemoFeatures.user(user), ad, world.campaign(ad.campaignId()), new Context(0, 12, 0));
                 float expected = 0f;
                 for (int k = 0; k < user.interests().length; k++) {
                     if (user.interests()[k] == ad.category()) {
@@ -113,7 +127,8 @@ class DemoFeaturesTest {
         int[] offsets = schema.offsets();
         FeatureBatch batch = FeatureBatch.forSchema(schema, 1);
         Ad ad = world.ads().get(0);
-        DemoFeatures.fill(batch, 0, DemoFeatures.coldStart(2, 1), ad, world.campaign(ad.campaignId()), new Context(0, 9, 0));
+        DemoFeatures.fill(
+                batch, 0, DemoFeatures.coldStart(2, 1), ad, world.campaign(ad.campaignId()), new Context(0, 9, 0));
         assertEquals(offsets[1] + 2, batch.sparse()[1], "country from the request");
         assertEquals(offsets[2] + 1, batch.sparse()[2], "device from the request");
         assertEquals(offsets[3] + Vocab.AGE_BUCKETS.length, batch.sparse()[3], "age unknown");

@@ -75,7 +75,9 @@ class AdClustersTest {
                     for (int d = 0; d < DIM; d++) {
                         score += query[d] * clusters.slotEmb[slot * DIM + d];
                     }
-                    assertTrue(score <= bound, "ad " + clusters.slotAd[slot] + " scores " + score + " above its bound " + bound);
+                    assertTrue(
+                            score <= bound,
+                            "ad " + clusters.slotAd[slot] + " scores " + score + " above its bound " + bound);
                 }
             }
         }

@@ -115,7 +115,9 @@ class BudgetTrackerTest {
         pool.shutdown();
         assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
         for (int c = 0; c < campaigns; c++) {
-            assertEquals(budget.spentToday(c) >= budget.dailyBudget(c), budget.exhausted(c),
+            assertEquals(
+                    budget.spentToday(c) >= budget.dailyBudget(c),
+                    budget.exhausted(c),
                     "campaign " + c + ": spent " + budget.spentToday(c) + " of " + budget.dailyBudget(c));
         }
     }

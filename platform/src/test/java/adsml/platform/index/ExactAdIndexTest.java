@@ -11,14 +11,14 @@ import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
-import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.offline.generator.WorldGenerator;
 import adsml.platform.testing.FakeClock;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
-import adsml.platform.offline.generator.WorldGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,8 +86,10 @@ class ExactAdIndexTest {
 
     @Test
     void resolve_seesAnUpsertedCampaignOnEveryOneOfItsAds_andANewAdPastAGap() {
-        ExactAdIndex index = new ExactAdIndex(List.of(ad(0, 0, 1f), ad(1, 1, 2f), ad(2, 0, 3f)),
-                List.of(campaign(0, Targeting.ANY), campaign(1, Targeting.ANY)), budget);
+        ExactAdIndex index = new ExactAdIndex(
+                List.of(ad(0, 0, 1f), ad(1, 1, 2f), ad(2, 0, 3f)),
+                List.of(campaign(0, Targeting.ANY), campaign(1, Targeting.ANY)),
+                budget);
         index.upsert(new Ad(1, 0, 3, 2, emb(0.5f, -1f)), new Campaign(0, 9, BidType.CPA, 4.5f, 50f, 3, Targeting.ANY));
         index.upsert(new Ad(5, 1, 1, 1, emb(Float.NaN)), new Campaign(1, 8, BidType.CPM, 2f, 50f, 1, Targeting.ANY));
         int[] ids = {0, 1, 2, 3, 4, 5};
@@ -106,7 +108,8 @@ class ExactAdIndexTest {
         ExactAdIndex index = targetedIndex();
         Ad tooFar = ad(ExactAdIndex.MAX_AD_ID + 1, 0, 1f);
         assertThrows(IllegalArgumentException.class, () -> index.upsert(tooFar, campaign(0, Targeting.ANY)));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new ExactAdIndex(List.of(tooFar), List.of(campaign(0, Targeting.ANY)), budget));
         assertEquals(6, index.size());
     }
@@ -120,8 +123,9 @@ class ExactAdIndexTest {
             assertEquals(ad.campaignId(), columns.campaignIds()[k]);
             assertEquals(ad.category(), columns.categories()[k]);
             assertEquals(ad.creativeType(), columns.creativeTypes()[k]);
-            assertArrayEquals(ad.embedding(), Arrays.copyOfRange(columns.embeddings(), k * Vocab.EMBEDDING_DIM,
-                    (k + 1) * Vocab.EMBEDDING_DIM));
+            assertArrayEquals(
+                    ad.embedding(),
+                    Arrays.copyOfRange(columns.embeddings(), k * Vocab.EMBEDDING_DIM, (k + 1) * Vocab.EMBEDDING_DIM));
             assertEquals(c.advertiserId(), columns.advertiserIds()[k]);
             assertEquals(c.bidType(), columns.bidTypes()[k]);
             assertEquals(c.bid(), columns.bids()[k]);
@@ -257,8 +261,11 @@ class ExactAdIndexTest {
 
     @Test
     void retrieve_coldStartAudienceGetsUntargetedAdsByAdId() {
-        List<Campaign> campaigns = List.of(campaign(0, Targeting.ANY), campaign(1, new Targeting(1 << US, 0, 0, 0)),
-                campaign(2, new Targeting(0, 0, 0, 1L << 3)), campaign(3, Targeting.ANY));
+        List<Campaign> campaigns = List.of(
+                campaign(0, Targeting.ANY),
+                campaign(1, new Targeting(1 << US, 0, 0, 0)),
+                campaign(2, new Targeting(0, 0, 0, 1L << 3)),
+                campaign(3, Targeting.ANY));
         List<Ad> ads = List.of(ad(0, 3, 5f), ad(1, 1, 9f), ad(2, 0, -3f), ad(3, 2, 1f), ad(4, 3, 2f));
         ExactAdIndex index = new ExactAdIndex(ads, campaigns, budget);
         int[] out = new int[10];
@@ -401,9 +408,13 @@ class ExactAdIndexTest {
                 for (int d = 0; d < e.length; d++) {
                     e[d] *= scale;
                 }
-                User scaled = new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(), e);
+                User scaled =
+                        new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(), e);
                 int n = index.retrieve(scaled, CTX, 50, out);
-                assertArrayEquals(bruteForce(world, scaled, paused, 50), Arrays.copyOf(out, n), "scale " + scale + ", user " + u.id());
+                assertArrayEquals(
+                        bruteForce(world, scaled, paused, 50),
+                        Arrays.copyOf(out, n),
+                        "scale " + scale + ", user " + u.id());
             }
         }
     }
@@ -436,7 +447,8 @@ class ExactAdIndexTest {
             User user = world.user(u);
             int max = 1 + random.nextInt(300);
             int n = index.retrieve(user, CTX, max, out);
-            assertArrayEquals(bruteForce(current, world.campaigns(), user, paused, max), Arrays.copyOf(out, n), "user " + u);
+            assertArrayEquals(
+                    bruteForce(current, world.campaigns(), user, paused, max), Arrays.copyOf(out, n), "user " + u);
         }
     }
 
@@ -460,18 +472,21 @@ class ExactAdIndexTest {
         for (User u : world.users()) {
             float[] zeros = new float[Vocab.EMBEDDING_DIM];
             zeros[u.id() % Vocab.EMBEDDING_DIM] = -0f; // -0 is a zero too
-            User cold = new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(), zeros);
+            User cold =
+                    new User(u.id(), u.country(), u.device(), u.ageBucket(), u.interests(), u.interestWeights(), zeros);
             for (int max : new int[] {1, 50, 3_000}) {
                 int n = index.retrieve(cold, CTX, max, out);
-                assertArrayEquals(bruteForce(current, world.campaigns(), cold, paused, max), Arrays.copyOf(out, n),
+                assertArrayEquals(
+                        bruteForce(current, world.campaigns(), cold, paused, max),
+                        Arrays.copyOf(out, n),
                         "user " + u.id() + ", max " + max);
             }
         }
     }
 
     /**
-     * Every eligible ad in the order of the index's keys: by affinity (the index's float arithmetic),
-     * then the lower id, a NaN last and -0 as 0; the first max.
+     * Every eligible ad in the order of the index's keys: by affinity (the index's float arithmetic), then the lower
+     * id, a NaN last and -0 as 0; the first max.
      */
     private int[] bruteForce(World world, User user, boolean[] paused, int max) {
         return bruteForce(world.ads(), world.campaigns(), user, paused, max);

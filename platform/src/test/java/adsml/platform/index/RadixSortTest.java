@@ -8,7 +8,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class RadixSortTest {
-    private static final long[] EXTREMES = {Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, Long.MAX_VALUE - 1, Long.MAX_VALUE};
+    private static final long[] EXTREMES = {
+        Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, Long.MAX_VALUE - 1, Long.MAX_VALUE
+    };
     private final long[] buffer = new long[2_000];
     private final int[] counts = new int[8 * 256];
 
@@ -21,7 +23,8 @@ class RadixSortTest {
             for (int i = 0; i < keys.length; i++) {
                 keys[i] = switch (round % 4) {
                     case 0 -> random.nextLong();
-                    case 1 -> ExactAdIndex.key((float) random.nextGaussian(), random.nextInt(100_000)); // a retrieval's keys
+                    case 1 ->
+                        ExactAdIndex.key((float) random.nextGaussian(), random.nextInt(100_000)); // a retrieval's keys
                     case 2 -> random.nextInt(3) - 1L; // few values, both signs
                     default -> EXTREMES[random.nextInt(EXTREMES.length)];
                 };

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class CalibrationTest {
@@ -45,7 +44,8 @@ class CalibrationTest {
 
     @Test
     void isotonic_interpolatesBetweenBreakpointsAndIsConstantOutside() {
-        Calibration.Isotonic c = new Calibration.Isotonic(new float[] {0.2f, 0.4f, 0.8f}, new float[] {0.1f, 0.3f, 0.5f});
+        Calibration.Isotonic c =
+                new Calibration.Isotonic(new float[] {0.2f, 0.4f, 0.8f}, new float[] {0.1f, 0.3f, 0.5f});
         assertEquals(0.1f, c.apply(0f));
         assertEquals(0.1f, c.apply(0.2f));
         assertEquals(0.2f, c.apply(0.3f), 1e-6f);
@@ -61,9 +61,11 @@ class CalibrationTest {
     @Test
     void isotonic_rejectsInvalidBreakpointsInConstructor() {
         assertThrows(IllegalArgumentException.class, () -> new Calibration.Isotonic(new float[0], new float[0]));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new Calibration.Isotonic(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new Calibration.Isotonic(new float[] {0.2f, 0.5f}, new float[] {0.3f, 0.2f}));
     }
 
@@ -79,7 +81,9 @@ class CalibrationTest {
             Calibration back = Calibration.fromJson(MAPPER.readTree(text), WHERE);
             assertEquals(c, back, text);
         }
-        assertEquals("{\"type\":\"identity\"}", MAPPER.writeValueAsString(Calibration.identity().toJson()));
+        assertEquals(
+                "{\"type\":\"identity\"}",
+                MAPPER.writeValueAsString(Calibration.identity().toJson()));
         assertSame(Calibration.identity(), Calibration.fromJson(MAPPER.readTree("{\"type\":\"identity\"}"), WHERE));
     }
 

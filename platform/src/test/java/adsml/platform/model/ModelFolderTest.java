@@ -19,8 +19,8 @@ class ModelFolderTest {
     Path models;
 
     private static Model.Dcn demo() {
-        ModelSpec spec = ModelPreset.DEMO.spec("ctr", "0")
-                .withCalibration(Map.of("ctr", new Calibration.Platt(1.1, -0.2)));
+        ModelSpec spec =
+                ModelPreset.DEMO.spec("ctr", "0").withCalibration(Map.of("ctr", new Calibration.Platt(1.1, -0.2)));
         return new Model.Dcn(spec, DcnWeights.random(spec, 42));
     }
 
@@ -47,7 +47,9 @@ class ModelFolderTest {
         assertEquals("2", v2.getFileName().toString());
         assertArrayEquals(before, Files.readAllBytes(v1.resolve(ModelFolder.WEIGHTS)));
         try (var leftovers = Files.list(models.resolve("ctr"))) {
-            assertEquals(List.of("1", "2"), leftovers.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(
+                    List.of("1", "2"),
+                    leftovers.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 
@@ -56,7 +58,7 @@ class ModelFolderTest {
         for (int i = 0; i < 10; i++) {
             ModelFolder.saveNextVersion(demo(), models.resolve("ctr"));
         }
-        Files.createDirectories(models.resolve("ctr").resolve("11"));                 // no model.json: not a version
+        Files.createDirectories(models.resolve("ctr").resolve("11")); // no model.json: not a version
         Files.createDirectories(models.resolve("ctr").resolve(".12.writing-1"));
         Files.writeString(models.resolve("ctr").resolve(".12.writing-1").resolve(ModelFolder.MODEL_JSON), "{}");
         Files.createDirectories(models.resolve("empty"));
@@ -67,7 +69,8 @@ class ModelFolderTest {
 
     @Test
     void load_missingFolder_namesIt() {
-        InvalidModelException e = assertThrows(InvalidModelException.class, () -> ModelFolder.load(models.resolve("nope")));
+        InvalidModelException e =
+                assertThrows(InvalidModelException.class, () -> ModelFolder.load(models.resolve("nope")));
         assertTrue(e.getMessage().contains("nope"), e.getMessage());
     }
 
@@ -92,7 +95,10 @@ class ModelFolderTest {
         Path v = ModelFolder.saveNextVersion(demo(), models.resolve("ctr"));
         rewriteJson(v, "\"architecture\" : \"dcn\"", "\"architecture\" : \"transformer\"");
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> ModelFolder.load(v));
-        assertTrue(e.getMessage().contains("field 'architecture'") && e.getMessage().contains("transformer"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("field 'architecture'")
+                        && e.getMessage().contains("transformer"),
+                e.getMessage());
     }
 
     @Test
@@ -108,7 +114,8 @@ class ModelFolderTest {
         Model.Dcn model = demo();
         Path v = ModelFolder.saveNextVersion(model, models.resolve("ctr"));
         List<Tensor> tensors = new ArrayList<>(model.weights().toTensors(model.spec()));
-        tensors.replaceAll(t -> t.name().equals("mlp.1.weight") ? Tensor.ofFloats("mlp.1.weight", new float[128 * 255], 128, 255) : t);
+        tensors.replaceAll(t ->
+                t.name().equals("mlp.1.weight") ? Tensor.ofFloats("mlp.1.weight", new float[128 * 255], 128, 255) : t);
         Safetensors.write(v.resolve(ModelFolder.WEIGHTS), Map.of(), tensors);
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> ModelFolder.load(v));
         assertTrue(e.getMessage().contains("mlp.1.weight") && e.getMessage().contains("255"), e.getMessage());

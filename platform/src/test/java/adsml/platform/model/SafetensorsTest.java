@@ -103,19 +103,25 @@ class SafetensorsTest {
 
         SafetensorsFile sf = Safetensors.read(f);
         assertEquals(meta, sf.metadata());
-        assertEquals(List.of("bf16", "f16", "f32.empty", "f32.matrix", "f32.scalar", "f64", "i32", "i64", "u8"),
+        assertEquals(
+                List.of("bf16", "f16", "f32.empty", "f32.matrix", "f32.scalar", "f64", "i32", "i64", "u8"),
                 List.copyOf(sf.names()));
         for (Tensor t : tensors) {
             assertEquals(t, sf.get(t.name()), t.name());
         }
-        assertArrayEquals(new float[] {3.5f}, sf.require("f32.scalar", DType.F32).toFloatArray());
+        assertArrayEquals(
+                new float[] {3.5f}, sf.require("f32.scalar", DType.F32).toFloatArray());
         assertEquals(1, sf.get("f32.scalar").numel());
         assertEquals(0, sf.require("f32.empty", DType.F32, 0, 4).numel());
         assertArrayEquals(halfs, sf.get("f16").toFloatArray());
-        assertArrayEquals(new float[] {1f, -2.5f, 0.15625f, Float.intBitsToFloat(0x7F620000)},
+        assertArrayEquals(
+                new float[] {1f, -2.5f, 0.15625f, Float.intBitsToFloat(0x7F620000)},
                 sf.get("bf16").toFloatArray());
-        assertArrayEquals(new int[] {Integer.MIN_VALUE, -1, 0, Integer.MAX_VALUE}, sf.get("i32").toIntArray());
-        assertArrayEquals(new long[] {Long.MIN_VALUE, 42L, Long.MAX_VALUE}, sf.get("i64").toLongArray());
+        assertArrayEquals(
+                new int[] {Integer.MIN_VALUE, -1, 0, Integer.MAX_VALUE},
+                sf.get("i32").toIntArray());
+        assertArrayEquals(
+                new long[] {Long.MIN_VALUE, 42L, Long.MAX_VALUE}, sf.get("i64").toLongArray());
         assertArrayEquals(new int[] {0, 1, 255}, sf.get("u8").toIntArray());
     }
 
@@ -133,8 +139,12 @@ class SafetensorsTest {
     @Test
     void toFloatArray_widensBf16Exactly() {
         // 0x3F80 = 1.0, 0xC020 = -2.5, 0x7F80 = +inf, 0x0001 = smallest subnormal bf16
-        byte[] raw = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                .putShort((short) 0x3F80).putShort((short) 0xC020).putShort((short) 0x7F80).putShort((short) 0x0001)
+        byte[] raw = ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) 0x3F80)
+                .putShort((short) 0xC020)
+                .putShort((short) 0x7F80)
+                .putShort((short) 0x0001)
                 .array();
         float[] f = Tensor.of("x", DType.BF16, raw, 4).toFloatArray();
         assertArrayEquals(new float[] {1f, -2.5f, Float.POSITIVE_INFINITY, Float.intBitsToFloat(0x00010000)}, f);
@@ -150,7 +160,8 @@ class SafetensorsTest {
         assertEquals((short) 0x0001, Tensor.floatToHalf(0x1p-24f));
         assertEquals((short) 0x0000, Tensor.floatToHalf(0x1p-25f)); // halfway to the smallest subnormal: even
         assertTrue(Float.isNaN(Tensor.halfToFloat(Tensor.floatToHalf(Float.NaN))));
-        assertTrue(Float.isNaN(Tensor.ofFloats("n", DType.BF16, new float[] {Float.NaN}, 1).toFloatArray()[0]));
+        assertTrue(Float.isNaN(
+                Tensor.ofFloats("n", DType.BF16, new float[] {Float.NaN}, 1).toFloatArray()[0]));
         for (int h = 0; h < 0x10000; h++) {
             float f = Tensor.halfToFloat((short) h);
             if (!Float.isNaN(f)) {
@@ -175,15 +186,20 @@ class SafetensorsTest {
     @Test
     void ofFloats_rejectsDataThatDoesNotMatchShape() {
         assertThrows(IllegalArgumentException.class, () -> Tensor.ofFloats("w", new float[3], 2, 2));
-        assertThrows(IllegalArgumentException.class, () -> Tensor.ofInts("w", new int[2])); // no shape = 0-d = 1 element
+        assertThrows(
+                IllegalArgumentException.class, () -> Tensor.ofInts("w", new int[2])); // no shape = 0-d = 1 element
         assertThrows(IllegalArgumentException.class, () -> Tensor.ofFloats("w", new float[0], -1));
         assertThrows(IllegalArgumentException.class, () -> Tensor.ofFloats("w", DType.I32, new float[1]));
     }
 
     @Test
     void toIntArray_rejectsFloatTensor() {
-        assertThrows(IllegalStateException.class, () -> Tensor.ofFloats("w", new float[1]).toIntArray());
-        assertThrows(IllegalStateException.class, () -> Tensor.ofInts("w", new int[1]).toFloatArray());
+        assertThrows(
+                IllegalStateException.class,
+                () -> Tensor.ofFloats("w", new float[1]).toIntArray());
+        assertThrows(
+                IllegalStateException.class,
+                () -> Tensor.ofInts("w", new int[1]).toFloatArray());
     }
 
     @Test
@@ -193,8 +209,10 @@ class SafetensorsTest {
         byte[] before = Files.readAllBytes(f);
         Tensor t = Tensor.ofInts("y", new int[] {1}, 1);
         assertThrows(IllegalArgumentException.class, () -> Safetensors.write(f, Map.of(), List.of(t, t)));
-        assertThrows(IllegalArgumentException.class, () -> Safetensors.write(f, Map.of(),
-                List.of(Tensor.ofInts(Safetensors.METADATA_KEY, new int[] {1}, 1))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Safetensors.write(
+                        f, Map.of(), List.of(Tensor.ofInts(Safetensors.METADATA_KEY, new int[] {1}, 1))));
         assertArrayEquals(before, Files.readAllBytes(f));
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(f), files.toList());
@@ -207,8 +225,9 @@ class SafetensorsTest {
         Path target = dir.resolve("model.safetensors");
         Files.createDirectory(target);
         Files.writeString(target.resolve("keep"), "x");
-        assertThrows(UncheckedIOException.class, () ->
-                Safetensors.write(target, Map.of(), List.of(Tensor.ofInts("x", new int[] {7}, 1))));
+        assertThrows(
+                UncheckedIOException.class,
+                () -> Safetensors.write(target, Map.of(), List.of(Tensor.ofInts("x", new int[] {7}, 1))));
         assertTrue(Files.isDirectory(target));
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(target), files.toList());
@@ -230,13 +249,19 @@ class SafetensorsTest {
 
     @Test
     void read_rejectsHeaderLengthLargerThanFile() throws IOException {
-        byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).array();
+        byte[] b = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(1000)
+                .array();
         assertMessageContains(readFails(b), "header length 1000", "8 bytes");
     }
 
     @Test
     void read_rejectsNegativeHeaderLength() throws IOException {
-        byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1).array();
+        byte[] b = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(-1)
+                .array();
         assertMessageContains(readFails(b), "header length 18446744073709551615");
     }
 
@@ -274,8 +299,8 @@ class SafetensorsTest {
     @Test
     void read_rejectsOffsetsInconsistentWithShape() throws IOException {
         String h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,12]}}";
-        assertMessageContains(readFails(fileBytes(h, new byte[16])), "tensor 'a'", "'data_offsets'", "12 bytes",
-                "needs 16");
+        assertMessageContains(
+                readFails(fileBytes(h, new byte[16])), "tensor 'a'", "'data_offsets'", "12 bytes", "needs 16");
     }
 
     @Test
@@ -322,7 +347,8 @@ class SafetensorsTest {
     void get_rejectsMissingTensorNamingFileAndTensor() throws IOException {
         Path f = dir.resolve("weights.safetensors");
         Safetensors.write(f, Map.of(), List.of(Tensor.ofFloats("a", new float[1], 1)));
-        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Safetensors.read(f).get("b"));
+        InvalidModelException e = assertThrows(
+                InvalidModelException.class, () -> Safetensors.read(f).get("b"));
         assertMessageContains(e, "weights.safetensors: tensor 'b'", "not found", ": a");
     }
 
@@ -330,8 +356,8 @@ class SafetensorsTest {
     void require_rejectsWrongDtype() throws IOException {
         Path f = dir.resolve("weights.safetensors");
         Safetensors.write(f, Map.of(), List.of(Tensor.ofFloats("w", DType.BF16, new float[1], 1)));
-        InvalidModelException e = assertThrows(InvalidModelException.class,
-                () -> Safetensors.read(f).require("w", DType.F32, 1));
+        InvalidModelException e = assertThrows(
+                InvalidModelException.class, () -> Safetensors.read(f).require("w", DType.F32, 1));
         assertEquals("weights.safetensors: tensor 'w': expected dtype F32, got BF16", e.getMessage());
     }
 
@@ -340,16 +366,18 @@ class SafetensorsTest {
         Path f = dir.resolve("weights.safetensors");
         Safetensors.write(f, Map.of(), List.of(Tensor.ofFloats("cross.0.weight", new float[176 * 175], 176, 175)));
         SafetensorsFile sf = Safetensors.read(f);
-        InvalidModelException e = assertThrows(InvalidModelException.class,
-                () -> sf.require("cross.0.weight", DType.F32, 176, 176));
-        assertEquals("weights.safetensors: tensor 'cross.0.weight': expected shape [176, 176], got [176, 175]",
+        InvalidModelException e =
+                assertThrows(InvalidModelException.class, () -> sf.require("cross.0.weight", DType.F32, 176, 176));
+        assertEquals(
+                "weights.safetensors: tensor 'cross.0.weight': expected shape [176, 176], got [176, 175]",
                 e.getMessage());
         assertSame(sf.get("cross.0.weight"), sf.require("cross.0.weight", DType.F32, 176, 175));
     }
 
     @Test
     void read_missingFile_saysMissing() {
-        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Safetensors.read(dir.resolve("nope.safetensors")));
+        InvalidModelException e =
+                assertThrows(InvalidModelException.class, () -> Safetensors.read(dir.resolve("nope.safetensors")));
         assertTrue(e.getMessage().endsWith("nope.safetensors: missing"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("nope.safetensors")));
     }

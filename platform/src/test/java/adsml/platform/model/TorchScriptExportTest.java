@@ -20,8 +20,8 @@ class TorchScriptExportTest {
     Path models;
 
     private static Model.Dcn demo() {
-        ModelSpec spec = ModelPreset.DEMO.spec("ctr", "4")
-                .withCalibration(Map.of("ctr", new Calibration.Platt(1.1, -0.2)));
+        ModelSpec spec =
+                ModelPreset.DEMO.spec("ctr", "4").withCalibration(Map.of("ctr", new Calibration.Platt(1.1, -0.2)));
         return new Model.Dcn(spec, DcnWeights.random(spec, 42));
     }
 
@@ -42,7 +42,9 @@ class TorchScriptExportTest {
         assertEquals("4", spec.training().get("exported_from"));
         assertEquals(v2.resolve("model.pt"), loaded.file());
         try (var entries = Files.list(models.resolve("ctr"))) {
-            assertEquals(List.of("1", "2"), entries.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(
+                    List.of("1", "2"),
+                    entries.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 

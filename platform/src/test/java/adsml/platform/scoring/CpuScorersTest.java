@@ -18,7 +18,8 @@ class CpuScorersTest {
     void engineNamesAreCaseInsensitiveAndAnUnknownOneListsTheChoices() {
         assertEquals(CpuScorers.Engine.REFERENCE, CpuScorers.Engine.named(" Reference "));
         assertEquals(CpuScorers.Engine.DJL, CpuScorers.Engine.named("djl"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CpuScorers.Engine.named("onnx"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> CpuScorers.Engine.named("onnx"));
         assertEquals("unknown cpu engine 'onnx' (known: djl, reference)", e.getMessage());
     }
 

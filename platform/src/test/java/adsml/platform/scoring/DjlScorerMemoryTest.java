@@ -36,7 +36,9 @@ class DjlScorerMemoryTest {
             // A batch whose native scope leaked would keep its inputs and activations (over 10 kB
             // at 4 rows): above 1 GB here. The bound leaves room for what is not a leak: the JVM
             // touching fresh pages of a large young generation moves this figure by ~100 MB.
-            assertTrue(growthKb < 384 * 1024, "memory outside the Java heap grew by " + growthKb + " kB over 10^5 batches");
+            assertTrue(
+                    growthKb < 384 * 1024,
+                    "memory outside the Java heap grew by " + growthKb + " kB over 10^5 batches");
         }
     }
 

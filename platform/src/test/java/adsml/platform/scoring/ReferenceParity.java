@@ -7,14 +7,18 @@ import adsml.platform.features.RandomFeatures;
 import adsml.platform.model.Model;
 import java.util.Arrays;
 
-/** The check each faster CPU scorer is held to: its scores of the same random rows against {@link ReferenceScorer}'s. */
+/**
+ * The check each faster CPU scorer is held to: its scores of the same random rows against {@link ReferenceScorer}'s.
+ */
 final class ReferenceParity {
     private static final float TOLERANCE = 1e-5f;
 
-    private ReferenceParity() {
-    }
+    private ReferenceParity() {}
 
-    /** {@code scorer}, named {@code name} in failures, scores {@code rows} random rows from {@code seed} as the reference scores {@code model}. */
+    /**
+     * {@code scorer}, named {@code name} in failures, scores {@code rows} random rows from {@code seed} as the
+     * reference scores {@code model}.
+     */
     static void assertScoresLikeReference(Model model, Scorer scorer, String name, int rows, long seed) {
         FeatureBatch batch = RandomFeatures.batch(model.spec().schema(), rows, seed);
         int heads = model.spec().heads().size();
@@ -24,8 +28,10 @@ final class ReferenceParity {
         ReferenceScorer.of(model).score(batch, expected);
         scorer.score(batch, actual);
         for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(expected[i] - actual[i]) <= TOLERANCE,
-                    "row " + i / heads + " head " + i % heads + ": reference " + expected[i] + " " + name + " " + actual[i]);
+            assertTrue(
+                    Math.abs(expected[i] - actual[i]) <= TOLERANCE,
+                    "row " + i / heads + " head " + i % heads + ": reference " + expected[i] + " " + name + " "
+                            + actual[i]);
         }
     }
 }

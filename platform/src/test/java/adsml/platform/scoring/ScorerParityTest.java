@@ -39,17 +39,21 @@ class ScorerParityTest {
 
     @Test
     void djl_matchesReference_withCalibrationAndOneRow() {
-        ModelSpec spec = ModelPreset.DEMO.spec("t", "1").withCalibration(Map.of(
-                "ctr", new Calibration.Platt(0.8, -0.3),
-                "cvr", new Calibration.Isotonic(new float[] {0.1f, 0.5f, 0.9f}, new float[] {0.05f, 0.4f, 0.95f})));
+        ModelSpec spec = ModelPreset.DEMO
+                .spec("t", "1")
+                .withCalibration(Map.of(
+                        "ctr", new Calibration.Platt(0.8, -0.3),
+                        "cvr",
+                                new Calibration.Isotonic(
+                                        new float[] {0.1f, 0.5f, 0.9f}, new float[] {0.05f, 0.4f, 0.95f})));
         assertParity(new Model.Dcn(spec, DcnWeights.random(spec, 5)), 1, 6);
     }
 
     @Test
     void djl_matchesReference_logisticRegression() {
         FeatureSchema schema = ModelPreset.DEMO.spec("t", "1").schema();
-        ModelSpec spec = new ModelSpec("lr", "1", Architecture.LR, schema, 0, 0, List.of(), ModelSpec.CTR_CVR,
-                Map.of(), null, Map.of());
+        ModelSpec spec = new ModelSpec(
+                "lr", "1", Architecture.LR, schema, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
         SplittableRandom random = new SplittableRandom(7);
         float[] sparse = new float[2 * schema.totalRows()];
         for (int i = 0; i < sparse.length; i++) {
@@ -68,7 +72,8 @@ class ScorerParityTest {
         try (DjlScorer djl = DjlScorer.of(new Model.Dcn(spec, DcnWeights.random(spec, 1)))) {
             FeatureBatch wrong = new FeatureBatch(4, 3, 2);
             wrong.setRows(4);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> djl.score(wrong, new float[8]));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> djl.score(wrong, new float[8]));
             assertTrue(e.getMessage().contains("expects 20"), e.getMessage());
         }
     }

@@ -27,7 +27,8 @@ class TorchScriptScorerTest {
 
     /** Exports {@code dcn} as a version, loads it back and checks its scores against the reference's. */
     private void assertParity(Model.Dcn dcn, int rows, long seed) throws IOException {
-        Model loaded = ModelFolder.load(TorchScriptExport.exportVersion(dcn, models.resolve(dcn.spec().name())));
+        Model loaded = ModelFolder.load(
+                TorchScriptExport.exportVersion(dcn, models.resolve(dcn.spec().name())));
         try (TorchScriptScorer scorer = TorchScriptScorer.of((Model.TorchScript) loaded)) {
             ReferenceParity.assertScoresLikeReference(dcn, scorer, "torchscript", rows, seed);
         }
@@ -41,7 +42,8 @@ class TorchScriptScorerTest {
 
     @Test
     void exportedDemoDcn_withPlattCalibration_matchesReference() throws IOException {
-        ModelSpec spec = ModelPreset.DEMO.spec("ctr", "7").withCalibration(Map.of("ctr", new Calibration.Platt(0.8, -0.3)));
+        ModelSpec spec =
+                ModelPreset.DEMO.spec("ctr", "7").withCalibration(Map.of("ctr", new Calibration.Platt(0.8, -0.3)));
         assertParity(new Model.Dcn(spec, DcnWeights.random(spec, 13)), 300, 14);
     }
 
@@ -50,11 +52,20 @@ class TorchScriptScorerTest {
         ModelSpec dcnSpec = ModelPreset.DEMO.spec("ctr", "1");
         Path file = models.resolve("broken.pt");
         Files.writeString(file, "not a zip archive at all");
-        ModelSpec spec = new ModelSpec("ctr", "1", Architecture.TORCHSCRIPT, dcnSpec.schema(), 0, 0,
-                List.of(), dcnSpec.heads(), Map.of(), new ModelSpec.TorchScriptSpec("broken.pt", "sparse", "dense"),
+        ModelSpec spec = new ModelSpec(
+                "ctr",
+                "1",
+                Architecture.TORCHSCRIPT,
+                dcnSpec.schema(),
+                0,
+                0,
+                List.of(),
+                dcnSpec.heads(),
+                Map.of(),
+                new ModelSpec.TorchScriptSpec("broken.pt", "sparse", "dense"),
                 Map.of());
-        InvalidModelException e = assertThrows(InvalidModelException.class,
-                () -> TorchScriptScorer.of(new Model.TorchScript(spec, file)));
+        InvalidModelException e = assertThrows(
+                InvalidModelException.class, () -> TorchScriptScorer.of(new Model.TorchScript(spec, file)));
         assertTrue(e.getMessage().contains("broken.pt"), e.getMessage());
         assertEquals(-1, e.getMessage().indexOf('\n'), "one line, no engine stack trace: " + e.getMessage());
     }

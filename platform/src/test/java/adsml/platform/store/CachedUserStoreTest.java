@@ -44,8 +44,8 @@ class CachedUserStoreTest {
     }
 
     private static User user(int id, int country) {
-        return new User(id, country, 0, 0, new int[] {1, 2, 3}, new float[] {0.5f, 0.3f, 0.2f},
-                new float[Vocab.EMBEDDING_DIM]);
+        return new User(
+                id, country, 0, 0, new int[] {1, 2, 3}, new float[] {0.5f, 0.3f, 0.2f}, new float[Vocab.EMBEDDING_DIM]);
     }
 
     @Test

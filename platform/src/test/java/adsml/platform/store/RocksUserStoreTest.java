@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
-import adsml.platform.world.WorldConfig;
+import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.offline.generator.WorldGenerator;
+import adsml.platform.world.WorldConfig;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +24,8 @@ class RocksUserStoreTest {
 
     @BeforeAll
     static void world() {
-        users = WorldGenerator.generate(new WorldConfig(3, 50, 2_000, 0, 0), ProgressListener.NONE).users();
+        users = WorldGenerator.generate(new WorldConfig(3, 50, 2_000, 0, 0), ProgressListener.NONE)
+                .users();
     }
 
     @Test
@@ -62,8 +63,14 @@ class RocksUserStoreTest {
         try (RocksUserStore store = RocksUserStore.open(dir)) {
             User first = users.get(5);
             store.put(first);
-            User moved = new User(5, (first.country() + 1) % Vocab.COUNTRIES.length, first.device(), first.ageBucket(),
-                    first.interests(), first.interestWeights(), first.embedding());
+            User moved = new User(
+                    5,
+                    (first.country() + 1) % Vocab.COUNTRIES.length,
+                    first.device(),
+                    first.ageBucket(),
+                    first.interests(),
+                    first.interestWeights(),
+                    first.embedding());
             store.put(moved);
             assertEquals(moved, store.get(5).orElseThrow());
         }

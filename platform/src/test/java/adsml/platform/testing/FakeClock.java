@@ -7,9 +7,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /**
- * A clock that tests move by hand: the one fake of time for every module's tests. Code that reads
- * monotonic nanoseconds instead (the scheduler's {@code Ticker}) takes {@code clock::nanos}, which
- * moves with the clock.
+ * A clock that tests move by hand: the one fake of time for every module's tests. Code that reads monotonic nanoseconds
+ * instead (the scheduler's {@code Ticker}) takes {@code clock::nanos}, which moves with the clock.
  */
 public final class FakeClock extends Clock {
     private volatile Instant now;

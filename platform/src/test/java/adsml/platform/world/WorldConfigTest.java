@@ -26,11 +26,17 @@ class WorldConfigTest {
 
     @Test
     void construct_messageNamesTheField() {
-        assertEquals("ads must be >= 1, was 0",
-                assertThrows(IllegalArgumentException.class, () -> new WorldConfig(1, 0, 1, 0, 0)).getMessage());
-        assertEquals("users must be >= 1, was -2",
-                assertThrows(IllegalArgumentException.class, () -> new WorldConfig(1, 1, -2, 0, 0)).getMessage());
-        assertEquals("trainImpressions must be >= 0, was -1",
-                assertThrows(IllegalArgumentException.class, () -> new WorldConfig(1, 1, 1, -1, 0)).getMessage());
+        assertEquals(
+                "ads must be >= 1, was 0",
+                assertThrows(IllegalArgumentException.class, () -> new WorldConfig(1, 0, 1, 0, 0))
+                        .getMessage());
+        assertEquals(
+                "users must be >= 1, was -2",
+                assertThrows(IllegalArgumentException.class, () -> new WorldConfig(1, 1, -2, 0, 0))
+                        .getMessage());
+        assertEquals(
+                "trainImpressions must be >= 0, was -1",
+                assertThrows(IllegalArgumentException.class, () -> new WorldConfig(1, 1, 1, -1, 0))
+                        .getMessage());
     }
 }

@@ -1,13 +1,13 @@
 package adsml.platform.world;
 
-import adsml.platform.offline.generator.ProgressListener;
-import adsml.platform.offline.generator.WorldGenerator;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.offline.generator.WorldGenerator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -22,8 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 class WorldFilesTest {
     private static final WorldConfig CONFIG = new WorldConfig(5, 600, 200, 3_000, 500);
-    private static final String[] FILES = {WorldFiles.WORLD_JSON, WorldFiles.ADVERTISERS, WorldFiles.CAMPAIGNS,
-            WorldFiles.ADS, WorldFiles.USERS, WorldFiles.TRAIN, WorldFiles.HELDOUT};
+    private static final String[] FILES = {
+        WorldFiles.WORLD_JSON,
+        WorldFiles.ADVERTISERS,
+        WorldFiles.CAMPAIGNS,
+        WorldFiles.ADS,
+        WorldFiles.USERS,
+        WorldFiles.TRAIN,
+        WorldFiles.HELDOUT
+    };
     private static World world;
 
     @TempDir
@@ -80,7 +87,8 @@ class WorldFilesTest {
     @Test
     void write_refusesNonEmptyFolder() throws IOException {
         Path dir = written();
-        FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> WorldFiles.write(world, dir));
+        FileAlreadyExistsException e =
+                assertThrows(FileAlreadyExistsException.class, () -> WorldFiles.write(world, dir));
         assertTrue(e.getMessage().contains("refusing to overwrite"), e.getMessage());
     }
 

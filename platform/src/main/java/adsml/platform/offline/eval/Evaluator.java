@@ -1,24 +1,24 @@
 package adsml.platform.offline.eval;
 
-import adsml.platform.offline.metrics.Metrics;
 import adsml.platform.auction.Auction;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Context;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.Model;
+import adsml.platform.offline.generator.EvalRequest;
+import adsml.platform.offline.generator.GroundTruth;
+import adsml.platform.offline.generator.WorldGenerator;
+import adsml.platform.offline.metrics.Metrics;
+import adsml.platform.offline.train.TrainingData;
 import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.Predictions;
 import adsml.platform.scoring.Scorer;
-import adsml.platform.offline.train.TrainingData;
-import adsml.platform.domain.Ad;
-import adsml.platform.domain.Campaign;
-import adsml.platform.domain.Context;
-import adsml.platform.offline.generator.EvalRequest;
-import adsml.platform.offline.generator.GroundTruth;
-import adsml.platform.domain.User;
-import adsml.platform.domain.Vocab;
 import adsml.platform.world.World;
-import adsml.platform.offline.generator.WorldGenerator;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,35 +27,37 @@ import java.util.SplittableRandom;
 /**
  * Judges models against the world's ground truth, which a real log never offers.
  *
- * <p>Model quality is measured on the held-out log: AUC, log loss, ECE and predicted/observed CTR
- * of the constant model (the training CTR), the models under test and the oracle (the true
- * probabilities the log was sampled from).
+ * <p>Model quality is measured on the held-out log: AUC, log loss, ECE and predicted/observed CTR of the constant model
+ * (the training CTR), the models under test and the oracle (the true probabilities the log was sampled from).
  *
- * <p>Policy value is measured on fresh requests, each with its eligible candidates: a policy
- * ranks them by eCPM (bid x pCTR for CPC, bid x pCTR x pCVR for CPA, bid / 1000 for CPM) and shows
- * the top {@code slots}. Expected clicks and revenue come from the truth at the shown positions;
- * revenue is valued at the bid (the first price), so that policies are compared by the value
- * they choose rather than by an auction's pricing rule. {@code random} shows random candidates,
- * {@code bid_only} ranks with one average pCTR and pCVR for all ads, {@code oracle} ranks with
- * the truth itself.
+ * <p>Policy value is measured on fresh requests, each with its eligible candidates: a policy ranks them by eCPM (bid x
+ * pCTR for CPC, bid x pCTR x pCVR for CPA, bid / 1000 for CPM) and shows the top {@code slots}. Expected clicks and
+ * revenue come from the truth at the shown positions; revenue is valued at the bid (the first price), so that policies
+ * are compared by the value they choose rather than by an auction's pricing rule. {@code random} shows random
+ * candidates, {@code bid_only} ranks with one average pCTR and pCVR for all ads, {@code oracle} ranks with the truth
+ * itself.
  */
 public final class Evaluator {
 
     /** Held-out quality of one model's pCTR. */
     public record ModelMetrics(double auc, double logLoss, double ece, double predOverObs) {
         public static ModelMetrics of(float[] p, boolean[] y) {
-            return new ModelMetrics(Metrics.auc(p, y), Metrics.logLoss(p, y), Metrics.ece(p, y, 20), Metrics.predOverObs(p, y));
+            return new ModelMetrics(
+                    Metrics.auc(p, y), Metrics.logLoss(p, y), Metrics.ece(p, y, 20), Metrics.predOverObs(p, y));
         }
     }
 
     /** Expected clicks per impression and revenue per 1000 requests of one ranking policy. */
-    public record PolicyMetrics(double ctr, double rpm) {
-    }
+    public record PolicyMetrics(double ctr, double rpm) {}
 
     /** The whole report, keyed as {@code adsml eval --json} prints it. */
-    public record Report(Map<String, ModelMetrics> models, Map<String, PolicyMetrics> policies,
-                         int heldoutImpressions, int requests, int candidatesPerRequest, int slots) {
-    }
+    public record Report(
+            Map<String, ModelMetrics> models,
+            Map<String, PolicyMetrics> policies,
+            int heldoutImpressions,
+            int requests,
+            int candidatesPerRequest,
+            int slots) {}
 
     /** How many requests and candidates the policy comparison uses, and the slots each shows. */
     public record PolicySettings(int requests, int candidatesPerRequest, int slots, long seed) {
@@ -71,21 +73,22 @@ public final class Evaluator {
         }
     }
 
-    private Evaluator() {
-    }
+    private Evaluator() {}
 
     /**
-     * Evaluates the named trained models ({@code "lr"}, {@code "dcn"}) next to the constant model,
-     * the oracle and the bid-only and random policies.
+     * Evaluates the named trained models ({@code "lr"}, {@code "dcn"}) next to the constant model, the oracle and the
+     * bid-only and random policies.
      */
     public static Report evaluate(World world, Map<String, Model> models, PolicySettings settings) {
         for (var entry : models.entrySet()) {
             if (!entry.getValue().spec().schema().equals(DemoFeatures.SCHEMA)) {
                 throw new InvalidModelException("model.json: field 'features': the " + entry.getKey() + " model reads '"
-                        + entry.getValue().spec().schema().name() + "', the demo world fills '" + DemoFeatures.SCHEMA.name() + "'");
+                        + entry.getValue().spec().schema().name() + "', the demo world fills '"
+                        + DemoFeatures.SCHEMA.name() + "'");
             }
         }
-        GroundTruth truth = GroundTruth.create(world.config().seed(), world.advertisers().size());
+        GroundTruth truth =
+                GroundTruth.create(world.config().seed(), world.advertisers().size());
         TrainingData heldout = TrainingData.of(world, world.heldout());
         boolean[] clicks = heldout.click();
         double trainCtr = rate(world.train().click(), null);
@@ -96,13 +99,14 @@ public final class Evaluator {
         Arrays.fill(constant, (float) trainCtr);
         quality.put("constant", ModelMetrics.of(constant, clicks));
         for (var entry : models.entrySet()) {
-            float[] p = Predictions.of(entry.getValue(), heldout.features()).head(entry.getValue().spec().ctrHead());
+            float[] p = Predictions.of(entry.getValue(), heldout.features())
+                    .head(entry.getValue().spec().ctrHead());
             quality.put(entry.getKey(), ModelMetrics.of(p, clicks));
         }
         quality.put("oracle", ModelMetrics.of(world.heldout().pClick(), clicks));
 
-        EvalRequest[] requests = WorldGenerator.evalRequests(world, truth, settings.seed(), settings.requests(),
-                settings.candidatesPerRequest());
+        EvalRequest[] requests = WorldGenerator.evalRequests(
+                world, truth, settings.seed(), settings.requests(), settings.candidatesPerRequest());
         Map<String, PolicyMetrics> policies = new LinkedHashMap<>();
         policies.put("random", run(world, truth, requests, settings, new RandomPolicy(settings.seed())));
         policies.put("bid_only", run(world, truth, requests, settings, new ConstantRatePolicy(trainCtr, trainCvr)));
@@ -112,7 +116,8 @@ public final class Evaluator {
             }
         }
         policies.put("oracle", run(world, truth, requests, settings, new OraclePolicy(truth)));
-        return new Report(quality, policies, heldout.size(), requests.length, settings.candidatesPerRequest(), settings.slots());
+        return new Report(
+                quality, policies, heldout.size(), requests.length, settings.candidatesPerRequest(), settings.slots());
     }
 
     private static double rate(boolean[] events, boolean[] given) {
@@ -132,7 +137,8 @@ public final class Evaluator {
         void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] values);
     }
 
-    private static PolicyMetrics run(World world, GroundTruth truth, EvalRequest[] requests, PolicySettings settings, Policy policy) {
+    private static PolicyMetrics run(
+            World world, GroundTruth truth, EvalRequest[] requests, PolicySettings settings, Policy policy) {
         double clicks = 0;
         double revenue = 0;
         long impressions = 0;
@@ -157,7 +163,8 @@ public final class Evaluator {
                     }
                 }
                 shown[best] = true;
-                Context at = new Context(request.context().surface(), request.context().hour(), slot);
+                Context at = new Context(
+                        request.context().surface(), request.context().hour(), slot);
                 double pClick = truth.pClick(user, ads[best], campaigns[best], at);
                 clicks += pClick;
                 impressions++;
@@ -201,7 +208,9 @@ public final class Evaluator {
         public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] values) {
             User user = world.user(request.userId());
             for (int i = 0; i < request.candidateAdIds().length; i++) {
-                values[i] = value(campaigns[i], truth.pClick(user, ads[i], campaigns[i], request.context()),
+                values[i] = value(
+                        campaigns[i],
+                        truth.pClick(user, ads[i], campaigns[i], request.context()),
                         truth.pConversion(user, ads[i], campaigns[i], request.context()));
             }
         }
@@ -232,7 +241,10 @@ public final class Evaluator {
             }
             scorer.score(batch, out);
             for (int i = 0; i < n; i++) {
-                values[i] = value(campaigns[i], out[i * heads + scorer.spec().ctrHead()], out[i * heads + scorer.spec().cvrHead()]);
+                values[i] = value(
+                        campaigns[i],
+                        out[i * heads + scorer.spec().ctrHead()],
+                        out[i * heads + scorer.spec().cvrHead()]);
             }
         }
 

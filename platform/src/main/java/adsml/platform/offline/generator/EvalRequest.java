@@ -4,13 +4,15 @@ import adsml.platform.domain.Context;
 import java.util.Arrays;
 
 /**
- * One ranking request for offline evaluation: a user, a context, and distinct candidate ads whose
- * campaigns' targeting matches the user. The array is shared: treat it as read-only.
+ * One ranking request for offline evaluation: a user, a context, and distinct candidate ads whose campaigns' targeting
+ * matches the user. The array is shared: treat it as read-only.
  */
 public record EvalRequest(int userId, Context context, int[] candidateAdIds) {
     @Override
     public boolean equals(Object o) {
-        return o instanceof EvalRequest r && r.userId == userId && r.context.equals(context)
+        return o instanceof EvalRequest r
+                && r.userId == userId
+                && r.context.equals(context)
                 && Arrays.equals(r.candidateAdIds, candidateAdIds);
     }
 

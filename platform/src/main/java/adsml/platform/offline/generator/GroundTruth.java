@@ -8,10 +8,11 @@ import adsml.platform.domain.Vocab;
 import java.util.SplittableRandom;
 
 /**
- * The hidden model that decides clicks and conversions in a generated world. It is recreated from
- * the world's seed ({@link #create(long, int)}); models must learn it from logs, never read it.
+ * The hidden model that decides clicks and conversions in a generated world. It is recreated from the world's seed
+ * ({@link #create(long, int)}); models must learn it from logs, never read it.
  *
  * <p>Click (with {@code dot = u.embedding . ad.embedding}, {@code iw = interestWeight(u, ad.category)}):
+ *
  * <pre>
  * clickLogit = B0 + A * dot + B * iw
  *            + positionBias[position]                 (0, -0.35, -0.6, -0.8, -1.0)
@@ -22,26 +23,29 @@ import java.util.SplittableRandom;
  *            + advertiserClickQuality[advertiserId]    (drawn N(0, 0.3); 0 for unknown ids)
  * pClick = sigmoid(clickLogit)
  * </pre>
- * with {@code A = }{@value #AFFINITY}, {@code B = }{@value #INTEREST}, {@code B0 = }{@value #CLICK_BIAS}.
- * Conversion given click:
+ *
+ * with {@code A = }{@value #AFFINITY}, {@code B = }{@value #INTEREST}, {@code B0 = }{@value #CLICK_BIAS}. Conversion
+ * given click:
+ *
  * <pre>
  * convLogit = C0 + 0.8 * dot + 1.0 * iw + ageByCategory[age][category] (drawn N(0, 0.4))
  *           + advertiserConvQuality[advertiserId]  (drawn N(0, 0.3); 0 for unknown ids)
  * pConversion = sigmoid(convLogit)   = P(conversion | click)
  * </pre>
- * with {@code C0 = }{@value #CONV_BIAS}. B0 and C0 are tuned so that, under the generator's logging
- * policy, the mean logged CTR is about 2% and mean P(conversion | click) about 8%. The products
- * (embedding affinity, interest x category, creative x surface, device x category, age x category)
- * are interactions a linear model on hashed single features cannot represent.
  *
- * <p>Embeddings come from the generator (see {@link WorldGenerator}): per-category centroids with
- * components N(0, 1/sqrt(EMBEDDING_DIM)); an ad's embedding is 0.8 * its category's centroid plus
- * noise, a user's leans (0.7) toward their top interest's centroid. So affinity and interests are
- * correlated, and {@code A * dot} has a standard deviation of about 1.1 on logged impressions.
- * Across seeds the mean logged CTR lands around 1.8-2.4% and P(conversion | click) around 7-10%.
+ * with {@code C0 = }{@value #CONV_BIAS}. B0 and C0 are tuned so that, under the generator's logging policy, the mean
+ * logged CTR is about 2% and mean P(conversion | click) about 8%. The products (embedding affinity, interest x
+ * category, creative x surface, device x category, age x category) are interactions a linear model on hashed single
+ * features cannot represent.
  *
- * <p>Tables are drawn from dedicated random streams of the seed; advertiser {@code i}'s offsets do
- * not depend on how many advertisers there are. All scoring methods are allocation-free.
+ * <p>Embeddings come from the generator (see {@link WorldGenerator}): per-category centroids with components N(0,
+ * 1/sqrt(EMBEDDING_DIM)); an ad's embedding is 0.8 * its category's centroid plus noise, a user's leans (0.7) toward
+ * their top interest's centroid. So affinity and interests are correlated, and {@code A * dot} has a standard deviation
+ * of about 1.1 on logged impressions. Across seeds the mean logged CTR lands around 1.8-2.4% and P(conversion | click)
+ * around 7-10%.
+ *
+ * <p>Tables are drawn from dedicated random streams of the seed; advertiser {@code i}'s offsets do not depend on how
+ * many advertisers there are. All scoring methods are allocation-free.
  */
 public final class GroundTruth {
     /** Click logit intercept, tuned for a ~2% mean logged CTR. */
@@ -52,6 +56,7 @@ public final class GroundTruth {
     public static final double INTEREST = 2.5;
     /** Conversion logit intercept, tuned for a ~8% mean P(conversion | click). */
     public static final double CONV_BIAS = -3.45;
+
     static final double CONV_AFFINITY = 0.8;
     static final double CONV_INTEREST = 1.0;
 
@@ -61,18 +66,18 @@ public final class GroundTruth {
     private static final int PEAK_HOUR = 20;
     /** Rows: image, video, carousel, text; columns: home_feed, search, video, article. */
     private static final double[][] CREATIVE_BY_SURFACE_PRIOR = {
-            {0.1, 0.0, -0.3, 0.1},
-            {0.0, -0.4, 0.6, -0.1},
-            {0.2, -0.2, -0.2, 0.0},
-            {-0.2, 0.4, -0.5, 0.2},
+        {0.1, 0.0, -0.3, 0.1},
+        {0.0, -0.4, 0.6, -0.1},
+        {0.2, -0.2, -0.2, 0.0},
+        {-0.2, 0.4, -0.5, 0.2},
     };
 
     private final long seed;
     private final int numAdvertisers;
     private final double[] hourEffect = new double[Vocab.HOURS];
     private final double[] creativeBySurface; // [creative * SURFACES + surface]
-    private final double[] deviceByCategory;  // [device * NUM_CATEGORIES + category]
-    private final double[] ageByCategory;     // [age * NUM_CATEGORIES + category]
+    private final double[] deviceByCategory; // [device * NUM_CATEGORIES + category]
+    private final double[] ageByCategory; // [age * NUM_CATEGORIES + category]
     private final double[] advertiserClickQuality;
     private final double[] advertiserConvQuality;
 
@@ -108,8 +113,8 @@ public final class GroundTruth {
     }
 
     /**
-     * The truth of the world generated from {@code seed}, with offsets for advertisers
-     * {@code 0..numAdvertisers-1} (pass {@code world.advertisers().size()}).
+     * The truth of the world generated from {@code seed}, with offsets for advertisers {@code 0..numAdvertisers-1}
+     * (pass {@code world.advertisers().size()}).
      */
     public static GroundTruth create(long seed, int numAdvertisers) {
         if (numAdvertisers < 0) {

@@ -3,8 +3,8 @@ package adsml.platform.offline.generator;
 import java.util.SplittableRandom;
 
 /**
- * Independent random streams derived from one seed, one per phase, so that changing the size of
- * one phase (say the impression count) does not shift the numbers drawn by another (the ads).
+ * Independent random streams derived from one seed, one per phase, so that changing the size of one phase (say the
+ * impression count) does not shift the numbers drawn by another (the ads).
  */
 final class Streams {
     static final int CENTROIDS = 1;
@@ -18,8 +18,7 @@ final class Streams {
     static final int TRUTH_TABLES = 101;
     static final int TRUTH_ADVERTISERS = 102;
 
-    private Streams() {
-    }
+    private Streams() {}
 
     static SplittableRandom of(long seed, int stream) {
         return new SplittableRandom(mix(seed + mix(0x9E3779B97F4A7C15L * (stream + 1L))));

@@ -16,31 +16,32 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Generates a world from a {@link WorldConfig}, deterministically: the same config gives the same
- * world, on any machine. Each phase (category centroids, advertisers, campaigns, ads, users, train
- * log, held-out log) draws from its own {@link SplittableRandom} stream derived from the seed, so
- * changing, say, the impression count leaves the ads unchanged.
+ * Generates a world from a {@link WorldConfig}, deterministically: the same config gives the same world, on any
+ * machine. Each phase (category centroids, advertisers, campaigns, ads, users, train log, held-out log) draws from its
+ * own {@link SplittableRandom} stream derived from the seed, so changing, say, the impression count leaves the ads
+ * unchanged.
  *
  * <p>What is drawn:
+ *
  * <ul>
- * <li>Per category a centroid embedding, components N(0, 1/sqrt(EMBEDDING_DIM)).</li>
- * <li>Campaigns: advertiser uniform; category by popularity (share proportional to 1/(k+8)); bid type CPC 70%, CPA 20%, CPM 10%; bid
- * lognormal (CPC median $0.80 sigma 0.7, CPA median $12 sigma 0.7, CPM median $4 sigma 0.6), rounded
- * to cents; daily budget lognormal median $500 sigma 0.8; targeting: with prob. 0.5 1-4 countries
- * (picked in proportion to the user population), 0.3 one device or all but one, 0.3 a range of 2-5 age
- * buckets, 0.4 the campaign's own category plus 0-2 neighbouring categories (id +-1..3) as
- * interests. A random user matches roughly 30-60% of ads.</li>
- * <li>Ads: the first {@code campaigns} ads go one per campaign, the rest to uniform campaigns; the
- * ad shares its campaign's category; embedding = 0.8 * category centroid + 0.6 * noise (same
- * noise scale), rounded to 4 decimals; creative image 40%, video 25%, carousel 20%, text 15%.</li>
- * <li>Users: country skewed to the US, device, age bucket; 3 distinct interests drawn by category popularity, whose
- * weights are 3 sorted, normalised exponentials; embedding = 0.7 * top interest's centroid +
- * 0.71 * noise, so that embedding affinity and interests correlate.</li>
- * <li>Logs: per request a uniform user, a surface (home_feed 45%, search 20%, video 20%, article
- * 15%), an hour from a daily curve peaking in the evening, a uniform position 0..4, and an ad
- * rejection-sampled uniformly until its campaign targets the user (at most 200 tries, then the
- * last one drawn). Click ~ Bernoulli(pClick), conversion ~ click and Bernoulli(pConversion), from
- * {@link GroundTruth#create(long, int)} of the same seed. requestId = row index.</li>
+ *   <li>Per category a centroid embedding, components N(0, 1/sqrt(EMBEDDING_DIM)).
+ *   <li>Campaigns: advertiser uniform; category by popularity (share proportional to 1/(k+8)); bid type CPC 70%, CPA
+ *       20%, CPM 10%; bid lognormal (CPC median $0.80 sigma 0.7, CPA median $12 sigma 0.7, CPM median $4 sigma 0.6),
+ *       rounded to cents; daily budget lognormal median $500 sigma 0.8; targeting: with prob. 0.5 1-4 countries (picked
+ *       in proportion to the user population), 0.3 one device or all but one, 0.3 a range of 2-5 age buckets, 0.4 the
+ *       campaign's own category plus 0-2 neighbouring categories (id +-1..3) as interests. A random user matches
+ *       roughly 30-60% of ads.
+ *   <li>Ads: the first {@code campaigns} ads go one per campaign, the rest to uniform campaigns; the ad shares its
+ *       campaign's category; embedding = 0.8 * category centroid + 0.6 * noise (same noise scale), rounded to 4
+ *       decimals; creative image 40%, video 25%, carousel 20%, text 15%.
+ *   <li>Users: country skewed to the US, device, age bucket; 3 distinct interests drawn by category popularity, whose
+ *       weights are 3 sorted, normalised exponentials; embedding = 0.7 * top interest's centroid + 0.71 * noise, so
+ *       that embedding affinity and interests correlate.
+ *   <li>Logs: per request a uniform user, a surface (home_feed 45%, search 20%, video 20%, article 15%), an hour from a
+ *       daily curve peaking in the evening, a uniform position 0..4, and an ad rejection-sampled uniformly until its
+ *       campaign targets the user (at most 200 tries, then the last one drawn). Click ~ Bernoulli(pClick), conversion ~
+ *       click and Bernoulli(pConversion), from {@link GroundTruth#create(long, int)} of the same seed. requestId = row
+ *       index.
  * </ul>
  */
 public final class WorldGenerator {
@@ -52,16 +53,20 @@ public final class WorldGenerator {
     static final double[] HOUR_SHARE = hourShare();
     /** Category popularity, proportional to 1/(k+8): shared by campaigns and user interests, like real markets. */
     static final double[] CATEGORY_SHARE = categoryShare();
+
     static final int MAX_TARGETING_TRIES = 200;
     private static final double NOISE_SD = 1.0 / Math.sqrt(Vocab.EMBEDDING_DIM);
     private static final int PROGRESS_EVERY = 1 << 16;
-    private static final String[] NAME_FIRST = {"Acme", "Blue", "Nova", "Peak", "Urban", "Lumen", "Terra", "Swift",
-            "Bright", "Cedar", "Polar", "Vivid", "Atlas", "Echo", "Maple", "Orbit"};
-    private static final String[] NAME_SECOND = {"Goods", "Travel", "Labs", "Foods", "Motors", "Games", "Home",
-            "Health", "Style", "Finance", "Sports", "Media", "Pets", "Books", "Tech", "Garden"};
+    private static final String[] NAME_FIRST = {
+        "Acme", "Blue", "Nova", "Peak", "Urban", "Lumen", "Terra", "Swift", "Bright", "Cedar", "Polar", "Vivid",
+        "Atlas", "Echo", "Maple", "Orbit"
+    };
+    private static final String[] NAME_SECOND = {
+        "Goods", "Travel", "Labs", "Foods", "Motors", "Games", "Home", "Health", "Style", "Finance", "Sports", "Media",
+        "Pets", "Books", "Tech", "Garden"
+    };
 
-    private WorldGenerator() {
-    }
+    private WorldGenerator() {}
 
     /** Generates the world of {@code config}, reporting each phase to {@code progress}. */
     public static World generate(WorldConfig config, ProgressListener progress) {
@@ -74,23 +79,38 @@ public final class WorldGenerator {
         List<Ad> ads = ads(seed, config.ads(), campaigns, centroids, progress);
         List<User> users = users(seed, config.users(), centroids, progress);
         GroundTruth truth = GroundTruth.create(seed, advertisers.size());
-        ImpressionLog train = log(Streams.of(seed, Streams.TRAIN), config.trainImpressions(), "train",
-                campaigns, ads, users, truth, progress);
-        ImpressionLog heldout = log(Streams.of(seed, Streams.HELDOUT), config.heldoutImpressions(), "heldout",
-                campaigns, ads, users, truth, progress);
+        ImpressionLog train = log(
+                Streams.of(seed, Streams.TRAIN),
+                config.trainImpressions(),
+                "train",
+                campaigns,
+                ads,
+                users,
+                truth,
+                progress);
+        ImpressionLog heldout = log(
+                Streams.of(seed, Streams.HELDOUT),
+                config.heldoutImpressions(),
+                "heldout",
+                campaigns,
+                ads,
+                users,
+                truth,
+                progress);
         return new World(config, advertisers, campaigns, ads, users, train, heldout);
     }
 
     /**
-     * {@code count} evaluation requests drawn from {@code seed}: a uniform user, a surface and hour as
-     * in the logs, position 0, and up to {@code candidatesPerRequest} distinct ads whose campaign
-     * targets the user (rejection-sampled, at most 50 tries per wanted candidate; fewer candidates
-     * only when eligible ads are scarce). {@code truth} must cover the world's advertisers.
+     * {@code count} evaluation requests drawn from {@code seed}: a uniform user, a surface and hour as in the logs,
+     * position 0, and up to {@code candidatesPerRequest} distinct ads whose campaign targets the user
+     * (rejection-sampled, at most 50 tries per wanted candidate; fewer candidates only when eligible ads are scarce).
+     * {@code truth} must cover the world's advertisers.
      */
-    public static EvalRequest[] evalRequests(World w, GroundTruth truth, long seed, int count, int candidatesPerRequest) {
+    public static EvalRequest[] evalRequests(
+            World w, GroundTruth truth, long seed, int count, int candidatesPerRequest) {
         if (count < 0 || candidatesPerRequest < 1) {
-            throw new IllegalArgumentException("count must be >= 0 and candidatesPerRequest >= 1, were "
-                    + count + ", " + candidatesPerRequest);
+            throw new IllegalArgumentException(
+                    "count must be >= 0 and candidatesPerRequest >= 1, were " + count + ", " + candidatesPerRequest);
         }
         if (truth.numAdvertisers() < w.advertisers().size()) {
             throw new IllegalArgumentException("truth covers " + truth.numAdvertisers() + " advertisers, world has "
@@ -140,7 +160,8 @@ public final class WorldGenerator {
         SplittableRandom r = Streams.of(seed, Streams.ADVERTISERS);
         List<Advertiser> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            String name = NAME_FIRST[r.nextInt(NAME_FIRST.length)] + " " + NAME_SECOND[r.nextInt(NAME_SECOND.length)] + " " + i;
+            String name = NAME_FIRST[r.nextInt(NAME_FIRST.length)] + " " + NAME_SECOND[r.nextInt(NAME_SECOND.length)]
+                    + " " + i;
             out.add(new Advertiser(i, name));
         }
         return out;
@@ -208,7 +229,8 @@ public final class WorldGenerator {
         return new Targeting(countries, devices, ages, interests);
     }
 
-    private static List<Ad> ads(long seed, int n, List<Campaign> campaigns, float[][] centroids, ProgressListener progress) {
+    private static List<Ad> ads(
+            long seed, int n, List<Campaign> campaigns, float[][] centroids, ProgressListener progress) {
         SplittableRandom r = Streams.of(seed, Streams.ADS);
         int numCampaigns = campaigns.size();
         List<Ad> out = new ArrayList<>(n);
@@ -276,8 +298,15 @@ public final class WorldGenerator {
         return out;
     }
 
-    private static ImpressionLog log(SplittableRandom r, int n, String phase, List<Campaign> campaigns, List<Ad> ads,
-                                     List<User> users, GroundTruth truth, ProgressListener progress) {
+    private static ImpressionLog log(
+            SplittableRandom r,
+            int n,
+            String phase,
+            List<Campaign> campaigns,
+            List<Ad> ads,
+            List<User> users,
+            GroundTruth truth,
+            ProgressListener progress) {
         ImpressionLog log = ImpressionLog.ofRows(n);
         int numUsers = users.size();
         int numAds = ads.size();

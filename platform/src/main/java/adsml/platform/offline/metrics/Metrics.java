@@ -3,25 +3,23 @@ package adsml.platform.offline.metrics;
 import java.util.Arrays;
 
 /**
- * Binary-classification metrics over parallel arrays of predicted probabilities {@code p} and labels
- * {@code y} ({@code true} = positive).
+ * Binary-classification metrics over parallel arrays of predicted probabilities {@code p} and labels {@code y}
+ * ({@code true} = positive).
  *
- * <p>Contract: every method throws {@link IllegalArgumentException} when the arrays differ in length; none
- * modifies its inputs; an undefined value (no rows, a missing class) is reported as {@code NaN} rather than
- * an exception so a dashboard can show it. Methods that sort ({@link #auc}, {@link #ece}) run in
- * O(n log n) on one primitive {@code long[]} and reject NaN predictions with
- * {@link IllegalArgumentException}, since NaN has no rank.
+ * <p>Contract: every method throws {@link IllegalArgumentException} when the arrays differ in length; none modifies its
+ * inputs; an undefined value (no rows, a missing class) is reported as {@code NaN} rather than an exception so a
+ * dashboard can show it. Methods that sort ({@link #auc}, {@link #ece}) run in O(n log n) on one primitive
+ * {@code long[]} and reject NaN predictions with {@link IllegalArgumentException}, since NaN has no rank.
  */
 public final class Metrics {
     /** Probabilities are clamped to [EPS, 1 - EPS] in {@link #logLoss}, so a confident miss costs ~16, not infinity. */
     public static final double EPS = 1e-7;
 
-    private Metrics() {
-    }
+    private Metrics() {}
 
     /**
-     * ROC AUC, computed as the Mann-Whitney statistic: the probability that a random positive scores above a
-     * random negative, counting ties as one half.
+     * ROC AUC, computed as the Mann-Whitney statistic: the probability that a random positive scores above a random
+     * negative, counting ties as one half.
      *
      * @return AUC in [0, 1], or NaN when either class is absent
      */
@@ -80,10 +78,9 @@ public final class Metrics {
     }
 
     /**
-     * Expected calibration error over {@code bins} equal-mass bins of the rows sorted by {@code p}: the sum
-     * over bins of (bin size / n) * |mean p - mean y|. Bin {@code b} holds sorted rows
-     * {@code [b*n/bins, (b+1)*n/bins)}; rows with equal {@code p} may fall into adjacent bins. When
-     * {@code bins > n} the empty bins are skipped.
+     * Expected calibration error over {@code bins} equal-mass bins of the rows sorted by {@code p}: the sum over bins
+     * of (bin size / n) * |mean p - mean y|. Bin {@code b} holds sorted rows {@code [b*n/bins, (b+1)*n/bins)}; rows
+     * with equal {@code p} may fall into adjacent bins. When {@code bins > n} the empty bins are skipped.
      *
      * @return ECE in [0, 1], NaN for no rows
      * @throws IllegalArgumentException if {@code bins < 1}
@@ -146,9 +143,9 @@ public final class Metrics {
     }
 
     /**
-     * Row indices in ascending order of {@code p}, packed as {@code (orderedKey << 32) | index}: the upper
-     * half is an order-preserving int image of the float (equal floats get equal keys, -0.0 folds into 0.0),
-     * so one primitive sort orders rows without boxing and the key still identifies tie groups.
+     * Row indices in ascending order of {@code p}, packed as {@code (orderedKey << 32) | index}: the upper half is an
+     * order-preserving int image of the float (equal floats get equal keys, -0.0 folds into 0.0), so one primitive sort
+     * orders rows without boxing and the key still identifies tie groups.
      */
     private static long[] sortedIndex(float[] p) {
         long[] keys = new long[p.length];

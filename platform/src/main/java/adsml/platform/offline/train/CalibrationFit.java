@@ -4,8 +4,8 @@ import adsml.platform.model.Calibration;
 import java.util.Arrays;
 
 /**
- * Fits a {@link Calibration} to held-out predictions and labels. The model format only stores and applies
- * calibrations; fitting them is the trainer's job.
+ * Fits a {@link Calibration} to held-out predictions and labels. The model format only stores and applies calibrations;
+ * fitting them is the trainer's job.
  */
 public final class CalibrationFit {
     /** Upper bound on the blocks {@link #isotonic} keeps; each block contributes at most two breakpoints. */
@@ -14,10 +14,9 @@ public final class CalibrationFit {
     private CalibrationFit() {}
 
     /**
-     * Fits {@code a, b} by Newton's method with backtracking on the log loss of
-     * {@code sigmoid(a * logit(p) + b)} against Platt's smoothed targets ({@code (N+ + 1)/(N+ + 2)} for
-     * positives, {@code 1/(N- + 2)} for negatives), which keeps the optimum finite on separable or
-     * one-class data; with many rows the smoothing is negligible.
+     * Fits {@code a, b} by Newton's method with backtracking on the log loss of {@code sigmoid(a * logit(p) + b)}
+     * against Platt's smoothed targets ({@code (N+ + 1)/(N+ + 2)} for positives, {@code 1/(N- + 2)} for negatives),
+     * which keeps the optimum finite on separable or one-class data; with many rows the smoothing is negligible.
      *
      * @throws IllegalArgumentException if the arrays differ in length, are empty, or {@code p} has a NaN
      */
@@ -100,10 +99,10 @@ public final class CalibrationFit {
     }
 
     /**
-     * Fits by pool-adjacent-violators on {@code p} sorted ascending (equal {@code p} pooled first), then
-     * merges neighbouring blocks into at most {@link #MAX_BLOCKS} groups of roughly equal mass (merging
-     * neighbours keeps the fit monotone). Each block becomes breakpoints at its smallest and largest
-     * {@code p}, so the result is flat within blocks and linear between them.
+     * Fits by pool-adjacent-violators on {@code p} sorted ascending (equal {@code p} pooled first), then merges
+     * neighbouring blocks into at most {@link #MAX_BLOCKS} groups of roughly equal mass (merging neighbours keeps the
+     * fit monotone). Each block becomes breakpoints at its smallest and largest {@code p}, so the result is flat within
+     * blocks and linear between them.
      *
      * @throws IllegalArgumentException if the arrays differ in length, are empty, or {@code p} has a NaN
      */
@@ -179,8 +178,8 @@ public final class CalibrationFit {
     }
 
     /**
-     * Indices of {@code p} in ascending order without boxing: each long packs an order-preserving int
-     * image of the float above the index, so one primitive sort does it.
+     * Indices of {@code p} in ascending order without boxing: each long packs an order-preserving int image of the
+     * float above the index, so one primitive sort does it.
      */
     private static long[] sortedIndex(float[] p) {
         long[] keys = new long[p.length];

@@ -1,6 +1,5 @@
 package adsml.platform.offline.train;
 
-import adsml.platform.offline.metrics.Metrics;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Calibration;
@@ -9,6 +8,7 @@ import adsml.platform.model.LrWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelPreset;
 import adsml.platform.model.ModelSpec;
+import adsml.platform.offline.metrics.Metrics;
 import adsml.platform.scoring.Predictions;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -29,34 +29,48 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Trains an LR or DCN version on logged impressions with DJL's PyTorch engine: mini-batch Adam
- * on the log loss of two heads, pCTR on every impression and pCVR on clicked ones. The last
- * {@code calibrationFraction} of the log is held back: it picks the best epoch and fits each
- * head's Platt calibration, so the shipped probabilities match observed rates.
+ * Trains an LR or DCN version on logged impressions with DJL's PyTorch engine: mini-batch Adam on the log loss of two
+ * heads, pCTR on every impression and pCVR on clicked ones. The last {@code calibrationFraction} of the log is held
+ * back: it picks the best epoch and fits each head's Platt calibration, so the shipped probabilities match observed
+ * rates.
  */
 public final class Trainer {
 
     /** How to train; {@link #defaults(Architecture)} are what {@code adsml train} uses. */
-    public record Config(Architecture architecture, ModelPreset preset, int epochs, int batchSize, float learningRate,
-                         float weightDecay, double calibrationFraction, CalibrationMethod calibration, long seed) {
+    public record Config(
+            Architecture architecture,
+            ModelPreset preset,
+            int epochs,
+            int batchSize,
+            float learningRate,
+            float weightDecay,
+            double calibrationFraction,
+            CalibrationMethod calibration,
+            long seed) {
         public Config {
             if (architecture == Architecture.TORCHSCRIPT) {
                 throw new IllegalArgumentException("TorchScript models are trained elsewhere; train lr or dcn");
             }
-            if (epochs < 1 || batchSize < 1 || !(learningRate > 0) || calibrationFraction <= 0 || calibrationFraction >= 0.5) {
-                throw new IllegalArgumentException("epochs and batchSize must be >= 1, learningRate > 0, calibrationFraction in (0, 0.5)");
+            if (epochs < 1
+                    || batchSize < 1
+                    || !(learningRate > 0)
+                    || calibrationFraction <= 0
+                    || calibrationFraction >= 0.5) {
+                throw new IllegalArgumentException(
+                        "epochs and batchSize must be >= 1, learningRate > 0, calibrationFraction in (0, 0.5)");
             }
         }
 
         /**
-         * One pass over the log: CTR models over-fit from the second epoch on (the "one-epoch
-         * phenomenon"; here the calibration-split AUC fell from 0.84 to 0.83 in epoch 2), so the
-         * demo world logs enough impressions for one epoch instead.
+         * One pass over the log: CTR models over-fit from the second epoch on (the "one-epoch phenomenon"; here the
+         * calibration-split AUC fell from 0.84 to 0.83 in epoch 2), so the demo world logs enough impressions for one
+         * epoch instead.
          */
         public static Config defaults(Architecture architecture) {
             return architecture == Architecture.LR
                     ? new Config(architecture, ModelPreset.DEMO, 1, 1024, 0.005f, 0f, 0.05, CalibrationMethod.PLATT, 7)
-                    : new Config(architecture, ModelPreset.DEMO, 1, 1024, 0.001f, 1e-5f, 0.05, CalibrationMethod.PLATT, 7);
+                    : new Config(
+                            architecture, ModelPreset.DEMO, 1, 1024, 0.001f, 1e-5f, 0.05, CalibrationMethod.PLATT, 7);
         }
     }
 
@@ -74,18 +88,17 @@ public final class Trainer {
 
     /** Told of progress every few hundred steps and at each epoch's end. */
     public interface Progress {
-        void step(int epoch, int epochs, long examplesDone, long examplesPerEpoch, double examplesPerSecond, double loss);
+        void step(
+                int epoch, int epochs, long examplesDone, long examplesPerEpoch, double examplesPerSecond, double loss);
 
         void epochEnd(int epoch, double calibrationAuc, double calibrationLogLoss);
 
         Progress NONE = new Progress() {
             @Override
-            public void step(int epoch, int epochs, long done, long total, double perSecond, double loss) {
-            }
+            public void step(int epoch, int epochs, long done, long total, double perSecond, double loss) {}
 
             @Override
-            public void epochEnd(int epoch, double auc, double logLoss) {
-            }
+            public void epochEnd(int epoch, double auc, double logLoss) {}
         };
     }
 
@@ -108,8 +121,10 @@ public final class Trainer {
         long started = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             Parameters params = Parameters.create(manager, spec, config.seed());
-            Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(config.learningRate()))
-                    .optWeightDecays(config.weightDecay()).build();
+            Optimizer adam = Optimizer.adam()
+                    .optLearningRateTracker(Tracker.fixed(config.learningRate()))
+                    .optWeightDecays(config.weightDecay())
+                    .build();
 
             Model best = null;
             double bestLogLoss = Double.POSITIVE_INFINITY;
@@ -144,7 +159,8 @@ public final class Trainer {
             training.put("seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
             training.put("preset", config.preset().name().toLowerCase());
             training.put("calibration", config.calibration().name().toLowerCase());
-            ModelSpec trained = best.spec().withTraining(training).withCalibration(calibrate(best, holdout, config.calibration()));
+            ModelSpec trained =
+                    best.spec().withTraining(training).withCalibration(calibrate(best, holdout, config.calibration()));
             return withSpec(best, trained);
         }
     }
@@ -153,8 +169,18 @@ public final class Trainer {
         if (config.architecture() == Architecture.DCN) {
             return config.preset().spec(name, "0");
         }
-        return new ModelSpec(name, "0", Architecture.LR, DemoFeatures.SCHEMA, 0, 0, List.of(), ModelSpec.CTR_CVR,
-                Map.of(), null, Map.of());
+        return new ModelSpec(
+                name,
+                "0",
+                Architecture.LR,
+                DemoFeatures.SCHEMA,
+                0,
+                0,
+                List.of(),
+                ModelSpec.CTR_CVR,
+                Map.of(),
+                null,
+                Map.of());
     }
 
     /** One pass over the first {@code n} rows of {@code data}, in a fresh random order. */
@@ -204,8 +230,13 @@ public final class Trainer {
             windowExamples += rows;
             long now = System.nanoTime();
             if (now - windowStart > 2_000_000_000L || step == steps - 1) {
-                progress.step(epoch, config.epochs(), (long) from + rows, n,
-                        windowExamples / ((now - windowStart) / 1e9), lossSum / lossCount);
+                progress.step(
+                        epoch,
+                        config.epochs(),
+                        (long) from + rows,
+                        n,
+                        windowExamples / ((now - windowStart) / 1e9),
+                        lossSum / lossCount);
                 windowStart = now;
                 windowExamples = 0;
             }
@@ -309,7 +340,8 @@ public final class Trainer {
                 p.mlpB.add(p.add(manager.zeros(new Shape(out)), "mlp." + l + ".bias"));
                 in = out;
             }
-            p.headW = p.add(manager.create(init.headWeight(), new Shape(heads, in)).mul(0.1f), "head.weight");
+            p.headW = p.add(
+                    manager.create(init.headWeight(), new Shape(heads, in)).mul(0.1f), "head.weight");
             p.headB = p.add(manager.create(new float[] {-4f, -2.5f}), "head.bias");
             return p;
         }
@@ -322,11 +354,14 @@ public final class Trainer {
         }
 
         NDArray logits(NDArray ids, NDArray dense, int rows) {
-            NDArray gathered = ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
+            NDArray gathered = ids.getNDArrayInternal()
+                    .embedding(ids, embedding, SparseFormat.DENSE)
+                    .singletonOrThrow();
             if (spec.architecture() == Architecture.LR) {
                 return gathered.sum(new int[] {1}).add(linear(dense, lrDense, headB));
             }
-            NDArray x0 = gathered.reshape(rows, (long) spec.schema().sparseSlots() * spec.embeddingDim()).concat(dense, 1);
+            NDArray x0 = gathered.reshape(rows, (long) spec.schema().sparseSlots() * spec.embeddingDim())
+                    .concat(dense, 1);
             NDArray x = x0;
             for (int l = 0; l < crossW.size(); l++) {
                 x = x0.mul(linear(x, crossW.get(l), crossB.get(l))).add(x);
@@ -377,8 +412,10 @@ public final class Trainer {
                 mw[l] = mlpW.get(l).toFloatArray();
                 mb[l] = mlpB.get(l).toFloatArray();
             }
-            return new Model.Dcn(spec, new DcnWeights(embedding.toFloatArray(), cw, cb, mw, mb,
-                    headW.toFloatArray(), headB.toFloatArray()));
+            return new Model.Dcn(
+                    spec,
+                    new DcnWeights(
+                            embedding.toFloatArray(), cw, cb, mw, mb, headW.toFloatArray(), headB.toFloatArray()));
         }
     }
 }

@@ -1,17 +1,16 @@
 package adsml.platform.offline.train;
 
-import adsml.platform.features.DemoFeatures;
-import adsml.platform.features.FeatureBatch;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.Context;
-import adsml.platform.world.ImpressionLog;
 import adsml.platform.domain.User;
+import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureBatch;
+import adsml.platform.world.ImpressionLog;
 import adsml.platform.world.World;
 
 /**
- * Logged impressions joined with the world's user, ad and campaign rows through
- * {@link DemoFeatures}, the same definition that serving uses: one feature row and its click and
- * conversion labels per impression.
+ * Logged impressions joined with the world's user, ad and campaign rows through {@link DemoFeatures}, the same
+ * definition that serving uses: one feature row and its click and conversion labels per impression.
  */
 public record TrainingData(FeatureBatch features, boolean[] click, boolean[] conversion) {
 
@@ -20,9 +19,9 @@ public record TrainingData(FeatureBatch features, boolean[] click, boolean[] con
     }
 
     /**
-     * Every 50th impression of a training log is featurized as a cold start (only the request's
-     * country and device known), so that the "unknown" embedding rows that serving uses for new
-     * users are trained rather than left at their random start.
+     * Every 50th impression of a training log is featurized as a cold start (only the request's country and device
+     * known), so that the "unknown" embedding rows that serving uses for new users are trained rather than left at
+     * their random start.
      */
     public static final int COLD_START_EVERY = 50;
 
@@ -52,7 +51,12 @@ public record TrainingData(FeatureBatch features, boolean[] click, boolean[] con
                 user = DemoFeatures.coldStart(u.country(), u.device());
             }
             Ad ad = world.ad(log.adId()[i]);
-            DemoFeatures.fill(batch, i, user, ad, world.campaign(ad.campaignId()),
+            DemoFeatures.fill(
+                    batch,
+                    i,
+                    user,
+                    ad,
+                    world.campaign(ad.campaignId()),
                     new Context(log.surface()[i], log.hour()[i], log.position()[i]));
         }
         batch.setRows(n);
@@ -62,8 +66,14 @@ public record TrainingData(FeatureBatch features, boolean[] click, boolean[] con
     /** The rows {@code [from, to)} as a new data set (used to split off a calibration set). */
     public TrainingData slice(int from, int to) {
         FeatureBatch part = new FeatureBatch(to - from, features.sparseSlots(), features.denseDims());
-        System.arraycopy(features.sparse(), from * features.sparseSlots(), part.sparse(), 0, (to - from) * features.sparseSlots());
-        System.arraycopy(features.dense(), from * features.denseDims(), part.dense(), 0, (to - from) * features.denseDims());
+        System.arraycopy(
+                features.sparse(),
+                from * features.sparseSlots(),
+                part.sparse(),
+                0,
+                (to - from) * features.sparseSlots());
+        System.arraycopy(
+                features.dense(), from * features.denseDims(), part.dense(), 0, (to - from) * features.denseDims());
         part.setRows(to - from);
         boolean[] c = new boolean[to - from];
         boolean[] v = new boolean[to - from];

@@ -1,5 +1,8 @@
 package adsml.platform.offline.generator;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import adsml.platform.auction.Auction;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
@@ -11,9 +14,6 @@ import adsml.platform.domain.Vocab;
 import adsml.platform.world.ImpressionLog;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,7 +105,8 @@ class GroundTruthTest {
         double s2 = 0;
         int n = log.size();
         for (int i = 0; i < n; i++) {
-            double d = GroundTruth.AFFINITY * GroundTruth.affinity(world.user(log.userId()[i]), world.ad(log.adId()[i]));
+            double d =
+                    GroundTruth.AFFINITY * GroundTruth.affinity(world.user(log.userId()[i]), world.ad(log.adId()[i]));
             s += d;
             s2 += d * d;
         }
@@ -127,13 +128,15 @@ class GroundTruthTest {
                 Ad ad = world.ad(id);
                 Campaign c = world.campaign(ad.campaignId());
                 // Valued as the offline evaluation values an impression: the auction's eCPM at the true rates.
-                double revenue = Auction.ecpm(c, (float) truth.pClick(u, ad, c, q.context()),
-                        (float) truth.pConversion(u, ad, c, q.context())) / 1000.0;
-                double score = switch (c.bidType()) {
-                    case CPC -> c.bid() * 0.02;
-                    case CPA -> c.bid() * 0.02 * 0.08;
-                    case CPM -> c.bid() / 1000.0;
-                };
+                double revenue = Auction.ecpm(c, (float) truth.pClick(u, ad, c, q.context()), (float)
+                                truth.pConversion(u, ad, c, q.context()))
+                        / 1000.0;
+                double score =
+                        switch (c.bidType()) {
+                            case CPC -> c.bid() * 0.02;
+                            case CPA -> c.bid() * 0.02 * 0.08;
+                            case CPM -> c.bid() / 1000.0;
+                        };
                 best = Math.max(best, revenue);
                 if (score > bestScore) {
                     bestScore = score;
@@ -144,7 +147,8 @@ class GroundTruthTest {
             bidOnly += revenueOfBestScore;
         }
         double ratio = oracle / bidOnly;
-        System.out.printf("revenue per request: oracle %.4f, bid-only %.4f, ratio %.2f%n",
+        System.out.printf(
+                "revenue per request: oracle %.4f, bid-only %.4f, ratio %.2f%n",
                 oracle / reqs.length, bidOnly / reqs.length, ratio);
         assertTrue(ratio >= 2.5, "oracle/bid-only " + ratio);
     }

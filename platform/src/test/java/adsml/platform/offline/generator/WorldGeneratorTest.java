@@ -1,15 +1,15 @@
 package adsml.platform.offline.generator;
 
-import adsml.platform.domain.Ad;
-import adsml.platform.domain.User;
-import adsml.platform.world.ImpressionLog;
-import adsml.platform.world.World;
-import adsml.platform.world.WorldConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.User;
+import adsml.platform.world.ImpressionLog;
+import adsml.platform.world.World;
+import adsml.platform.world.WorldConfig;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
@@ -113,7 +113,9 @@ class WorldGeneratorTest {
             User u = world.user(r.nextInt(world.users().size()));
             for (int j = 0; j < 100; j++) {
                 total++;
-                if (world.campaign(ads.get(r.nextInt(ads.size())).campaignId()).targeting().matches(u)) {
+                if (world.campaign(ads.get(r.nextInt(ads.size())).campaignId())
+                        .targeting()
+                        .matches(u)) {
                     match++;
                 }
             }
@@ -134,7 +136,8 @@ class WorldGeneratorTest {
 
     @Test
     void evalRequests_distinctEligibleCandidatesAtTop() {
-        GroundTruth truth = GroundTruth.create(CONFIG.seed(), world.advertisers().size());
+        GroundTruth truth =
+                GroundTruth.create(CONFIG.seed(), world.advertisers().size());
         EvalRequest[] reqs = WorldGenerator.evalRequests(world, truth, 5, 50, 40);
         assertEquals(50, reqs.length);
         for (EvalRequest q : reqs) {
@@ -145,7 +148,8 @@ class WorldGeneratorTest {
             java.util.Arrays.sort(c);
             for (int i = 0; i < c.length; i++) {
                 assertTrue(i == 0 || c[i] != c[i - 1]);
-                assertTrue(world.campaign(world.ad(c[i]).campaignId()).targeting().matches(u));
+                assertTrue(
+                        world.campaign(world.ad(c[i]).campaignId()).targeting().matches(u));
             }
         }
         assertArrayEquals(reqs, WorldGenerator.evalRequests(world, truth, 5, 50, 40));

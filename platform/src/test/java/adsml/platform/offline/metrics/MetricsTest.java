@@ -92,7 +92,8 @@ class MetricsTest {
 
     @Test
     void auc_rejectsNanAndMismatchedLengths() {
-        assertThrows(IllegalArgumentException.class, () -> Metrics.auc(new float[] {Float.NaN, 1f}, new boolean[] {T, F}));
+        assertThrows(
+                IllegalArgumentException.class, () -> Metrics.auc(new float[] {Float.NaN, 1f}, new boolean[] {T, F}));
         assertThrows(IllegalArgumentException.class, () -> Metrics.auc(new float[2], new boolean[3]));
     }
 

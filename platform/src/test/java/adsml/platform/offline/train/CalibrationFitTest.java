@@ -36,8 +36,8 @@ class CalibrationFitTest {
 
     @Test
     void plattFit_staysFiniteOnSeparableAndOneClassData() {
-        Calibration.Platt sep = CalibrationFit.platt(new float[] {0.1f, 0.2f, 0.8f, 0.9f},
-                new boolean[] {false, false, true, true});
+        Calibration.Platt sep =
+                CalibrationFit.platt(new float[] {0.1f, 0.2f, 0.8f, 0.9f}, new boolean[] {false, false, true, true});
         assertTrue(Double.isFinite(sep.a()) && sep.a() > 0, sep.toString());
         Calibration.Platt one = CalibrationFit.platt(new float[] {0.3f, 0.3f}, new boolean[] {true, true});
         assertTrue(Double.isFinite(one.a()) && Double.isFinite(one.b()), one.toString());
@@ -46,9 +46,10 @@ class CalibrationFitTest {
 
     @Test
     void isotonicFit_poolsAdjacentViolatorsOnHandCase() {
-        Calibration.Isotonic c = CalibrationFit.isotonic(new float[] {0.3f, 0.1f, 0.4f, 0.2f},
-                new boolean[] {false, false, true, true});
-        assertEquals(new Calibration.Isotonic(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, new float[] {0f, 0.5f, 0.5f, 1f}), c);
+        Calibration.Isotonic c =
+                CalibrationFit.isotonic(new float[] {0.3f, 0.1f, 0.4f, 0.2f}, new boolean[] {false, false, true, true});
+        assertEquals(
+                new Calibration.Isotonic(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, new float[] {0f, 0.5f, 0.5f, 1f}), c);
     }
 
     @Test

@@ -4,16 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.offline.metrics.Metrics;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Calibration;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelPreset;
-import adsml.platform.scoring.Predictions;
 import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.offline.generator.WorldGenerator;
+import adsml.platform.offline.metrics.Metrics;
+import adsml.platform.scoring.Predictions;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
-import adsml.platform.offline.generator.WorldGenerator;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,8 +36,16 @@ class TrainerTest {
 
     private static Model train(Architecture architecture) {
         Trainer.Config d = Trainer.Config.defaults(architecture);
-        Trainer.Config config = new Trainer.Config(architecture, ModelPreset.DEMO, 1, 512, d.learningRate(),
-                d.weightDecay(), d.calibrationFraction(), d.calibration(), d.seed());
+        Trainer.Config config = new Trainer.Config(
+                architecture,
+                ModelPreset.DEMO,
+                1,
+                512,
+                d.learningRate(),
+                d.weightDecay(),
+                d.calibrationFraction(),
+                d.calibration(),
+                d.seed());
         return new Trainer(config, Trainer.Progress.NONE).train(TrainingData.forTraining(world, world.train()), "ctr");
     }
 

@@ -522,7 +522,7 @@ class HttpApiTest {
     void everyPathSegmentTheRoutesMatch_isInTheDocument() throws Exception {
         java.util.Set<String> documentedSegments = new java.util.TreeSet<>();
         documented().keySet().forEach(t -> documentedSegments.addAll(List.of(t.split("/"))));
-        Pattern literal = Pattern.compile("\\b(?:path|pathPrefix|segment|slash)\\(\"([^\"]+)\"");
+        Pattern literal = Pattern.compile("\\b(?:path|pathPrefix|segment|slash)\\(\\s*\"([^\"]+)\"");
         java.util.Set<String> matched = new java.util.TreeSet<>();
         try (Stream<Path> sources = java.nio.file.Files.list(Path.of("src/main/java/adsml/http"))) {
             for (Path source : sources.filter(f -> f.toString().endsWith("Routes.java") || f.endsWith("HttpApi.java"))

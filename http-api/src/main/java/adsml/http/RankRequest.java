@@ -1,7 +1,9 @@
 package adsml.http;
 
 import adsml.platform.domain.Vocab;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -32,10 +34,16 @@ public record RankRequest(
         JsonNode root;
         try {
             root = JSON.readTree(body);
+        } catch (StreamConstraintsException e) {
+            // Jackson's own bounds (nesting depth, number length, string length) stop a hostile body before it
+            // costs more than its size; such an error carries no location.
+            throw new BadRequestException("JSON nested too deep, or a number or string too long");
         } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
             throw new BadRequestException(
-                    "malformed JSON at line " + e.getLocation().getLineNr() + ", column "
-                            + e.getLocation().getColumnNr());
+                    at == null
+                            ? "malformed JSON"
+                            : "malformed JSON at line " + at.getLineNr() + ", column " + at.getColumnNr());
         } catch (IOException e) {
             throw new BadRequestException("unreadable body");
         }

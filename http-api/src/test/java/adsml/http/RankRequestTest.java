@@ -80,4 +80,14 @@ class RankRequestTest {
                         "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"debug\":1}")
                 .startsWith("debug: expected true or false"));
     }
+
+    @Test
+    void parse_hostileJson_isA400_notAServerError() {
+        assertEquals(
+                "JSON nested too deep, or a number or string too long",
+                reason("[".repeat(100_000) + "]".repeat(100_000)));
+        assertEquals(
+                "JSON nested too deep, or a number or string too long",
+                reason("{\"userId\":\"u1\",\"slots\":1" + "0".repeat(5000) + "}"));
+    }
 }

@@ -576,12 +576,26 @@ responses = {
     "BadRequest": json_body(s("Error"), "Invalid input: the reason names the field.",
                             {"error": "slots: must be within [1, 20], was 0"}),
     "Unauthorized": dict(json_body(s("Error"), ("No Authorization header, or not exactly \"Bearer <admin token>\" (compared "
-                                                "in constant time; the scheme is case-sensitive). Answered by AdminAuth for "
+                                                "in constant time; the scheme is case-sensitive). Answered by Access for "
                                                 "every path under /admin/api on the admin listener, known or not, before "
                                                 "404/405/415/413 and before any body is read, with a WWW-Authenticate "
                                                 "challenge."),
                                    {"error": "missing or wrong admin token: send Authorization: Bearer <token>"}),
                          headers={"WWW-Authenticate": ref("headers", "WWWAuthenticate")}),
+    "IngestUnauthorized": dict(json_body(s("Error"), ("No Authorization header with the ingest or the admin token. Events "
+                                                      "and ad writes move money and retrieval, and ad reads show bids "
+                                                      "and budgets. Checked once the path matches, before the body is "
+                                                      "read, with a WWW-Authenticate challenge."),
+                                         {"error": "missing or wrong ingest token: send Authorization: Bearer <token>"}),
+                               headers={"WWW-Authenticate": ref("headers", "WWWAuthenticate")}),
+    "RankUnauthorized": dict(json_body(s("Error"), ("Only when adsml.http.rank-token is set (the ranking API is open by "
+                                                    "default): no Authorization header with the rank, ingest or admin "
+                                                    "token."),
+                                       {"error": "missing or wrong rank token: send Authorization: Bearer <token>"}),
+                             headers={"WWW-Authenticate": ref("headers", "WWWAuthenticate")}),
+    "DebugForbidden": json_body(s("Error"), ("debug: true without the admin token: every candidate's bid, budget state "
+                                             "and price is the advertisers' business, not the public's."),
+                                {"error": "debug needs the admin token"}),
     "MethodNotAllowed": json_body(s("Error"), ("The path exists but not for this method (no Allow header is sent). Every "
                                                "GET path under /admin outside /admin/api is one of the admin UI's pages, so "
                                                "another method there is a 405; an unknown path under /admin/api is a 404 "
@@ -641,6 +655,18 @@ parameters = {
 }
 
 security_schemes = {
+    "rankToken": {
+        "type": "http", "scheme": "bearer",
+        "description": ("adsml.http.rank-token (or --rank-token, --rank-token-file, ADSML_RANK_TOKEN); empty by "
+                        "default, which leaves the ranking API open. The ingest and admin tokens rank too."),
+    },
+    "ingestToken": {
+        "type": "http", "scheme": "bearer",
+        "description": ("adsml.http.ingest-token (or --ingest-token, --ingest-token-file, ADSML_INGEST_TOKEN): events, "
+                        "ad writes and the ad reads that show bids and budgets. When empty the server generates one "
+                        "at start-up and prints it; a configured token is never printed. The admin token may do all "
+                        "that this one may."),
+    },
     "adminToken": {
         "type": "http", "scheme": "bearer",
         "description": ("adsml.http.admin-token (or --admin-token); when empty the server generates one at start-up "
@@ -864,7 +890,7 @@ paths["/admin/{page}"] = path_item(
 )
 
 # -------- admin API
-admin_desc = "Admin listener only, Authorization: Bearer <admin token> (AdminAuth, checked before anything else)."
+admin_desc = "Admin listener only, Authorization: Bearer <admin token> (Access, checked before anything else)."
 paths["/admin/api/models"] = path_item(
     "AdminRoutes.routes. " + admin_desc,
     {"get": op("listModels", "admin", "List model versions",
@@ -1028,6 +1054,18 @@ paths["/admin/api/users/{id}"] = path_item(
     admin=True,
 )
 
+# Who may call the public routes (the admin API's security is set by op(..., admin_api=True)).
+INGEST_SEC = [{"ingestToken": []}, {"adminToken": []}]
+RANK_SEC = [{}, {"rankToken": []}, {"ingestToken": []}, {"adminToken": []}]
+for path, method in [("/v1/events", "post"), ("/v1/ads/{id}", "get"), ("/v1/ads/{id}", "put"), ("/v1/ads/{id}", "delete")]:
+    operation = paths[path][method]
+    operation["security"] = INGEST_SEC
+    operation["responses"] = dict(sorted({**operation["responses"], "401": r("IngestUnauthorized")}.items()))
+rank_operation = paths["/v1/rank"]["post"]
+rank_operation["security"] = RANK_SEC
+rank_operation["responses"] = dict(sorted({**rank_operation["responses"], "401": r("RankUnauthorized"),
+                                           "403": r("DebugForbidden")}.items()))
+
 doc = {
     "openapi": "3.1.0",
     "info": {
@@ -1037,6 +1075,8 @@ doc = {
                         "(default 127.0.0.1:8081). The admin listener also answers the public routes, and alone serves "
                         "the admin UI at /admin/ and the admin API under /admin/api; /admin/api/* needs "
                         "`Authorization: Bearer <admin token>` (else 401 with WWW-Authenticate: Bearer realm=\"adsml-admin\"). "
+                        "Events, ad writes and ad reads need the ingest token (or the admin one); /v1/rank is open "
+                        "unless a rank token is set, and its debug needs the admin token. "
                         "Every error is JSON {\"error\": reason}: 404 for an unknown path, 405 for a wrong method (listed "
                         "per path under x-other-methods), 415 for a body not declared Content-Type: application/json, 413 "
                         "for one over the size limit, 400 naming the field at fault, 503 with Retry-After whenever the "

@@ -54,6 +54,7 @@ final class DemoCommand {
             traffic = DemoTraffic.start(
                     world,
                     URI.create("http://127.0.0.1:" + server.started().api().getPort()),
+                    server.started().ingestToken(),
                     trafficQps,
                     7);
             out.printf(

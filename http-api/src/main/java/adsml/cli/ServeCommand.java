@@ -3,12 +3,16 @@ package adsml.cli;
 import adsml.server.AdsmlServer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -19,7 +23,19 @@ import java.util.concurrent.CountDownLatch;
  * {@code CONFIG_FORCE_adsml_http_port=9090}), then these flags.
  */
 final class ServeCommand {
-    static final Set<String> OPTIONS = Set.of("data", "config", "port", "admin-port", "admin-host", "admin-token");
+    static final Set<String> OPTIONS = Set.of(
+            "data",
+            "config",
+            "port",
+            "admin-port",
+            "admin-host",
+            "rank-token",
+            "rank-token-file",
+            "ingest-token",
+            "ingest-token-file",
+            "admin-token",
+            "admin-token-file");
+    private static final List<String> ROLES = List.of("rank", "ingest", "admin");
 
     private ServeCommand() {}
 
@@ -32,7 +48,7 @@ final class ServeCommand {
         return 0;
     }
 
-    static Config config(Args args) {
+    static Config config(Args args) throws IOException {
         Map<String, Object> overrides = new HashMap<>();
         if (args.flag("port")) {
             overrides.put("adsml.http.port", args.integer("port", 8080));
@@ -43,8 +59,8 @@ final class ServeCommand {
         if (args.flag("admin-host")) {
             overrides.put("adsml.http.admin-host", args.string("admin-host", "127.0.0.1"));
         }
-        if (args.flag("admin-token")) {
-            overrides.put("adsml.http.admin-token", args.string("admin-token", ""));
+        for (String role : ROLES) {
+            token(args, role).ifPresent(token -> overrides.put("adsml.http." + role + "-token", token));
         }
         Config base = ConfigFactory.load();
         if (args.flag("config")) {
@@ -59,13 +75,40 @@ final class ServeCommand {
                 .withFallback(base);
     }
 
+    /**
+     * A role's token from {@code --ROLE-token}, else the first line of {@code --ROLE-token-file}, else the
+     * environment's {@code ADSML_ROLE_TOKEN}: the last two keep it out of {@code ps}.
+     */
+    private static Optional<String> token(Args args, String role) throws IOException {
+        if (args.flag(role + "-token")) {
+            return Optional.of(args.string(role + "-token", ""));
+        }
+        if (args.flag(role + "-token-file")) {
+            Path file = Path.of(args.string(role + "-token-file", ""));
+            if (!Files.isReadable(file)) {
+                throw new Args.UsageException("serve: --" + role + "-token-file " + file + " is not a readable file");
+            }
+            String token = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (token.isEmpty() || token.contains("\n")) {
+                throw new Args.UsageException(
+                        "serve: --" + role + "-token-file " + file + " must hold one line, the token");
+            }
+            return Optional.of(token);
+        }
+        return Optional.ofNullable(System.getenv("ADSML_" + role.toUpperCase(Locale.ROOT) + "_TOKEN"))
+                .filter(t -> !t.isEmpty());
+    }
+
     static void printBanner(AdsmlServer.Started s, PrintStream out) {
         String api = "http://127.0.0.1:" + s.api().getPort();
         String admin = "http://" + s.admin().getHostString() + ":" + s.admin().getPort();
         out.println("adsml is serving " + s.modelVersion().orElse("no model yet (load one in the admin UI or API)"));
         out.println();
         out.println("  admin UI:    " + admin + "/admin/   <- open this, sign in with the admin token");
-        out.println("  admin token: " + s.adminToken());
+        // A token is printed only when the server made it up: a configured one stays out of logs and terminals.
+        out.println("  admin token: " + (s.adminTokenGenerated() ? s.adminToken() : "(as configured)"));
+        out.println("  ingest token: " + (s.ingestTokenGenerated() ? s.ingestToken() : "(as configured)")
+                + "   (events and ad writes: Authorization: Bearer <ingest token>)");
         out.println();
         out.println("  API:         " + api + "   (health: " + api + "/health/ready, metrics: " + api + "/metrics)");
         out.println("  admin API:   " + admin + "/admin/api/models   (Authorization: Bearer <admin token>)");

@@ -46,9 +46,12 @@ public final class DemoTraffic implements AutoCloseable {
         return t;
     });
     private final SplittableRandom random;
+    /** The ingest credential: events need it, and it may rank too, should the ranking API be closed. */
+    private final String authorization;
 
-    private DemoTraffic(World world, URI api, long seed) {
+    private DemoTraffic(World world, URI api, String ingestToken, long seed) {
         this.world = world;
+        this.authorization = "Bearer " + ingestToken;
         this.truth =
                 GroundTruth.create(world.config().seed(), world.advertisers().size());
         this.rank = api.resolve("/v1/rank");
@@ -56,9 +59,9 @@ public final class DemoTraffic implements AutoCloseable {
         this.random = new SplittableRandom(seed);
     }
 
-    /** Starts sending about {@code requestsPerSecond} rank requests to {@code api}. */
-    public static DemoTraffic start(World world, URI api, double requestsPerSecond, long seed) {
-        DemoTraffic traffic = new DemoTraffic(world, api, seed);
+    /** Starts sending about {@code requestsPerSecond} rank requests to {@code api}, with the ingest credential. */
+    public static DemoTraffic start(World world, URI api, String ingestToken, double requestsPerSecond, long seed) {
+        DemoTraffic traffic = new DemoTraffic(world, api, ingestToken, seed);
         long periodMicros = Math.max(1, (long) (1e6 / requestsPerSecond));
         traffic.timer.scheduleAtFixedRate(traffic::oneRequest, 0, periodMicros, TimeUnit.MICROSECONDS);
         return traffic;
@@ -123,10 +126,11 @@ public final class DemoTraffic implements AutoCloseable {
                 .put("cost", cost);
     }
 
-    private static HttpRequest post(URI uri, JsonNode body) throws Exception {
+    private HttpRequest post(URI uri, JsonNode body) throws Exception {
         return HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(2))
                 .header("Content-Type", "application/json")
+                .header("Authorization", authorization)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
                 .build();
     }

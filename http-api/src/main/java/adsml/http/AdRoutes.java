@@ -130,16 +130,23 @@ public final class AdRoutes {
         this.settings = settings;
     }
 
-    public Route routes() {
+    /**
+     * {@code ads/{id}} under {@code /v1}, for the ingest credential (or the admin one): writes move money and
+     * retrieval, and reads show bids and budgets.
+     */
+    public Route routes(Access access) {
         return path(
                 PathMatchers.segment("ads").slash(PathMatchers.integerSegment()),
-                id -> concat(
-                        get(() -> complete(read(id))),
-                        put(() -> JsonBody.of(
-                                settings.maxBodyBytes(),
-                                body -> completeWithFuture(CompletableFuture.supplyAsync(() -> upsert(id, body), writes)
-                                        .exceptionally(ErrorMapping::toResponse)))),
-                        delete(() -> complete(pause(id)))));
+                id -> access.require(
+                        Access.Role.INGEST,
+                        () -> concat(
+                                get(() -> complete(read(id))),
+                                put(() -> JsonBody.of(
+                                        settings.maxBodyBytes(),
+                                        body -> completeWithFuture(
+                                                CompletableFuture.supplyAsync(() -> upsert(id, body), writes)
+                                                        .exceptionally(ErrorMapping::toResponse)))),
+                                delete(() -> complete(pause(id))))));
     }
 
     private HttpResponse read(int id) {

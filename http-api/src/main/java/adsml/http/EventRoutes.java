@@ -82,10 +82,13 @@ public final class EventRoutes {
         this.metrics = metrics;
     }
 
-    public Route routes() {
+    /** {@code events} under {@code /v1}, for the ingest credential (or the admin one). */
+    public Route routes(Access access) {
         return path(
                 "events",
-                () -> post(() -> JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(append(body)))));
+                () -> post(() -> access.require(
+                        Access.Role.INGEST,
+                        () -> JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(append(body))))));
     }
 
     private CompletionStage<HttpResponse> append(byte[] body) {

@@ -10,7 +10,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  *
  * <pre>
  * public:  /v1/{rank, events, ads/{id}}   /health/{live, ready}   /metrics   /openapi.json
- * admin:   /admin/api/...  (behind the admin token)   /admin/...  (the web UI)   and every public route
+ * admin:   /admin/api/...  (behind the admin credential)   /admin/...  (the web UI)   and every public route
  * </pre>
  *
  * The admin listener answers the public API too, so that the web UI calls it from its own origin. Each listener is
@@ -29,14 +29,14 @@ public record HttpApi(Route publicListener, Route adminListener) {
             ConsoleRoutes console,
             AdminUiRoutes adminUi) {}
 
-    public static HttpApi of(Areas areas, String adminToken, ServingMetrics metrics) {
+    public static HttpApi of(Areas areas, Access access, ServingMetrics metrics) {
         Route publicRoutes = concat(
                 pathPrefix(
                         "v1",
                         () -> concat(
-                                areas.rank().routes(),
-                                areas.events().routes(),
-                                areas.ads().routes())),
+                                areas.rank().routes(access),
+                                areas.events().routes(access),
+                                areas.ads().routes(access))),
                 areas.health().routes(),
                 areas.openApi().routes());
         Route adminRoutes = concat(
@@ -45,8 +45,8 @@ public record HttpApi(Route publicListener, Route adminListener) {
                         () -> concat(
                                 pathPrefix(
                                         "api",
-                                        () -> AdminAuth.require(
-                                                adminToken,
+                                        () -> access.require(
+                                                Access.Role.ADMIN,
                                                 () -> concat(
                                                         areas.models().routes(),
                                                         areas.console().routes()))),

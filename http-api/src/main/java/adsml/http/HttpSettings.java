@@ -11,6 +11,8 @@ public record HttpSettings(
         int port,
         String adminHost,
         int adminPort,
+        String rankToken,
+        String ingestToken,
         String adminToken,
         long maxBodyBytes,
         int maxSlots,
@@ -33,6 +35,8 @@ public record HttpSettings(
                 r.intIn("port", 0, 65535),
                 r.nonEmptyString("admin-host"),
                 r.intIn("admin-port", 0, 65535),
+                r.string("rank-token"),
+                r.string("ingest-token"),
                 r.string("admin-token"),
                 r.bytesIn("max-body-bytes", 1024, 1L << 30),
                 AuctionSettings.from(root).maxSlots(),
@@ -48,13 +52,16 @@ public record HttpSettings(
         return new RankRequest.Limits(maxSlots, maxDeadlineMs);
     }
 
-    public HttpSettings withAdminToken(String token) {
+    /** These settings with the ingest and admin tokens the server runs with (generated where none was set). */
+    public HttpSettings withTokens(String ingest, String admin) {
         return new HttpSettings(
                 host,
                 port,
                 adminHost,
                 adminPort,
-                token,
+                rankToken,
+                ingest,
+                admin,
                 maxBodyBytes,
                 maxSlots,
                 maxDeadlineMs,

@@ -56,14 +56,21 @@ public final class RankRoutes {
         this.metrics = metrics;
     }
 
-    public Route routes() {
+    /** {@code rank} under {@code /v1}: the rank credential when one is set; {@code debug} needs the admin one. */
+    public Route routes(Access access) {
         return path(
-                "rank", () -> post(() -> JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(rank(body)))));
+                "rank",
+                () -> post(() -> access.withRole(
+                        role -> JsonBody.of(settings.maxBodyBytes(), body -> completeWithFuture(rank(body, role))))));
     }
 
-    private CompletionStage<HttpResponse> rank(byte[] body) {
+    private CompletionStage<HttpResponse> rank(byte[] body, Access.Role role) {
         long started = ticker.nanos();
         RankRequest request = RankRequest.parse(body, settings.rankLimits());
+        if (request.debug() && role != Access.Role.ADMIN) {
+            // Every candidate's bid, budget state and price: the advertisers' business, not the public's.
+            return CompletableFuture.completedFuture(Access.forbidden("debug", Access.Role.ADMIN));
+        }
         if (inFlight.incrementAndGet() > settings.maxInFlightRanks()) {
             inFlight.decrementAndGet();
             HttpResponse shed = ErrorMapping.toResponse(new OverloadException(

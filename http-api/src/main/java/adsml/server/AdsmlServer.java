@@ -8,6 +8,7 @@ import adsml.actors.models.VersionInfo;
 import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
+import adsml.http.Access;
 import adsml.http.AdRoutes;
 import adsml.http.AdminRoutes;
 import adsml.http.AdminUiRoutes;
@@ -88,9 +89,18 @@ public final class AdsmlServer implements AutoCloseable {
     /** Requests in flight at shutdown (a rank's deadline is at most 2 s) get this long to finish. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
 
-    /** Where it listens, the admin token, and the model version it activated (empty when none was found). */
+    /**
+     * Where it listens, the ingest and admin tokens it runs with (and whether each was generated, which is when it may
+     * be printed), and the model version it activated (empty when none was found).
+     */
     public record Started(
-            InetSocketAddress api, InetSocketAddress admin, String adminToken, Optional<String> modelVersion) {}
+            InetSocketAddress api,
+            InetSocketAddress admin,
+            String ingestToken,
+            String adminToken,
+            boolean ingestTokenGenerated,
+            boolean adminTokenGenerated,
+            Optional<String> modelVersion) {}
 
     private final ActorSystem<Void> system;
     private final Listeners listeners;
@@ -199,8 +209,9 @@ public final class AdsmlServer implements AutoCloseable {
         Listeners listeners = null;
         try {
             ServingGuardian.Refs actors = refs.get(30, TimeUnit.SECONDS);
+            String ingestToken = http.ingestToken().isEmpty() ? newToken() : http.ingestToken();
             String token = http.adminToken().isEmpty() ? newToken() : http.adminToken();
-            HttpSettings effective = http.withAdminToken(token);
+            HttpSettings effective = http.withTokens(ingestToken, token);
             ServingMetrics metrics = new ServingMetrics(scheduler);
             EventCounters counters = new EventCounters();
             Executor blocking =
@@ -235,7 +246,7 @@ public final class AdsmlServer implements AutoCloseable {
                             blocking),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking),
                     new AdminUiRoutes());
-            listeners = Listeners.bind(system, effective, HttpApi.of(areas, token, metrics));
+            listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics));
             // Listening already, so /health/live answers during a long load; /health/ready waits for the warm-up.
             Optional<String> version =
                     activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
@@ -251,7 +262,14 @@ public final class AdsmlServer implements AutoCloseable {
                     scheduler,
                     devices,
                     users,
-                    new Started(listeners.api(), listeners.admin(), token, version),
+                    new Started(
+                            listeners.api(),
+                            listeners.admin(),
+                            ingestToken,
+                            token,
+                            http.ingestToken().isEmpty(),
+                            http.adminToken().isEmpty(),
+                            version),
                     actors);
         } catch (Exception | Error e) {
             stop(listeners, system, scheduler, devices, users, e);

@@ -176,6 +176,15 @@ class MainTest {
         run("world", "--out", "x", "--ads", "many").assertCleanFailure(2, "--ads must be an integer");
         run("world", "--out", "x", "--colour", "red").assertCleanFailure(2, "unknown option --colour");
         run("train", "--world", "w", "--out", "x", "--preset", "ref").assertCleanFailure(2, "preset ref does not read");
+        run("serve", "--data", "x", "--admin-token-file", "/nonexistent/admin.token")
+                .assertCleanFailure(2, "--admin-token-file /nonexistent/admin.token is not a readable file");
+    }
+
+    @Test
+    void serve_tokenFile_mustHoldOneLine() throws IOException {
+        Path twoLines = Files.writeString(dir.resolve("ingest.token"), "first\nsecond\n");
+        run("serve", "--data", "x", "--ingest-token-file", twoLines.toString())
+                .assertCleanFailure(2, "must hold one line, the token");
     }
 
     @Test

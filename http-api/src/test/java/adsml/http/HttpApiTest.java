@@ -74,6 +74,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HttpApiTest {
     private static final String TOKEN = "route-test-token";
+    private static final String INGEST_TOKEN = "route-test-ingest-token";
+    private static final String RANK_TOKEN = "route-test-rank-token";
     private static final long MAX_BODY = 4096;
     /** A package-qualified class name (java.lang.IllegalStateException): never in a client's body. */
     private static final Pattern CLASS_NAME = Pattern.compile("\\b[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+\\.[A-Z]\\w*");
@@ -85,6 +87,8 @@ class HttpApiTest {
     private static CpuDevice device;
     private static BatchingScheduler scheduler;
     private static HttpApi api;
+    /** The same routes with the ranking API closed: a rank token is set. */
+    private static HttpApi closedRank;
     /** What the fake coordinators answer: a RankResult, a Throwable to fail with, or null to never answer. */
     private static final AtomicReference<Object> coordinatorAnswer = new AtomicReference<>();
 
@@ -125,7 +129,7 @@ class HttpApiTest {
         HttpSettings settings = HttpSettings.from(ConfigFactory.parseMap(
                                 Map.of("adsml.http.max-body-bytes", MAX_BODY, "adsml.http.max-in-flight-ranks", 1))
                         .withFallback(ConfigFactory.load()))
-                .withAdminToken(TOKEN);
+                .withTokens(INGEST_TOKEN, TOKEN);
         ServingMetrics metrics = new ServingMetrics(scheduler);
         EventCounters counters = new EventCounters();
         HttpApi.Areas areas = new HttpApi.Areas(
@@ -144,7 +148,8 @@ class HttpApiTest {
                         settings,
                         blocking),
                 new AdminUiRoutes());
-        api = HttpApi.of(areas, TOKEN, metrics);
+        api = HttpApi.of(areas, Access.of(settings), metrics);
+        closedRank = HttpApi.of(areas, new Access(RANK_TOKEN, INGEST_TOKEN, TOKEN), metrics);
     }
 
     @AfterAll
@@ -208,7 +213,15 @@ class HttpApiTest {
     }
 
     private static HttpRequest admin(HttpRequest request) {
-        return request.addHeader(RawHeader.create("Authorization", "Bearer " + TOKEN));
+        return bearer(request, TOKEN);
+    }
+
+    private static HttpRequest ingest(HttpRequest request) {
+        return bearer(request, INGEST_TOKEN);
+    }
+
+    private static HttpRequest bearer(HttpRequest request, String token) {
+        return request.addHeader(RawHeader.create("Authorization", "Bearer " + token));
     }
 
     private static String rankBody(int slots) {
@@ -244,7 +257,8 @@ class HttpApiTest {
             assertEquals(200, ranked.status(), ranked::toString);
             assertEquals("ctr/1", ranked.json().path("modelVersion").asText());
             assertEquals(200, send(listener, HttpRequest.GET("/health/live")).status());
-            assertEquals(200, send(listener, HttpRequest.GET("/v1/ads/3")).status());
+            assertEquals(
+                    200, send(listener, ingest(HttpRequest.GET("/v1/ads/3"))).status());
             Answer metrics = send(listener, HttpRequest.GET("/metrics"));
             assertEquals(200, metrics.status());
             assertTrue(metrics.contentType().startsWith("text/plain"), metrics::toString);
@@ -254,9 +268,10 @@ class HttpApiTest {
         }
         Answer accepted = send(
                 api.publicListener(),
-                json(
-                        HttpRequest.POST("/v1/events"),
-                        "{\"events\":[{\"type\":\"impression\",\"requestId\":\"r1\",\"adId\":3,\"userId\":\"u1\",\"timestampMs\":1764000000000}]}"));
+                ingest(
+                        json(
+                                HttpRequest.POST("/v1/events"),
+                                "{\"events\":[{\"type\":\"impression\",\"requestId\":\"r1\",\"adId\":3,\"userId\":\"u1\",\"timestampMs\":1764000000000}]}")));
         assertEquals(200, accepted.status(), accepted::toString);
         assertEquals(
                 200,
@@ -287,7 +302,7 @@ class HttpApiTest {
         assertError(
                 send(
                         api.publicListener(),
-                        json(HttpRequest.POST("/v1/events"), "{\"events\":[{\"type\":\"teleport\"}]}")),
+                        ingest(json(HttpRequest.POST("/v1/events"), "{\"events\":[{\"type\":\"teleport\"}]}"))),
                 400,
                 "type");
         assertError(
@@ -298,11 +313,15 @@ class HttpApiTest {
                 "maxBatchRows");
         assertError(
                 send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/..%2Fetc/1/load"))), 400, "name");
-        JsonNode ad = send(api.publicListener(), HttpRequest.GET("/v1/ads/3")).json();
+        JsonNode ad =
+                send(api.publicListener(), ingest(HttpRequest.GET("/v1/ads/3"))).json();
         String overflowing = "{\"campaignId\":" + ad.path("campaignId").asInt() + ",\"category\":"
                 + ad.path("category").asInt() + ",\"creativeType\":\""
                 + ad.path("creativeType").asText() + "\",\"embedding\":[1e300,0,0,0,0,0]}";
-        assertError(send(api.publicListener(), json(HttpRequest.PUT("/v1/ads/3"), overflowing)), 400, "embedding[0]");
+        assertError(
+                send(api.publicListener(), ingest(json(HttpRequest.PUT("/v1/ads/3"), overflowing))),
+                400,
+                "embedding[0]");
     }
 
     @Test
@@ -310,7 +329,9 @@ class HttpApiTest {
         HttpRequest plain = HttpRequest.POST("/v1/rank").withEntity(ContentTypes.TEXT_PLAIN_UTF8, rankBody(3));
         assertError(send(api.publicListener(), plain), 415, "application/json");
         assertError(
-                send(api.publicListener(), HttpRequest.PUT("/v1/ads/3").withEntity(ContentTypes.TEXT_PLAIN_UTF8, "{}")),
+                send(
+                        api.publicListener(),
+                        ingest(HttpRequest.PUT("/v1/ads/3").withEntity(ContentTypes.TEXT_PLAIN_UTF8, "{}"))),
                 415,
                 "application/json");
         assertError(
@@ -326,7 +347,7 @@ class HttpApiTest {
     void bodyOverTheLimit_is413() throws Exception {
         String big = "{\"userId\":\"" + "u".repeat((int) MAX_BODY) + "\"}";
         assertError(send(api.publicListener(), rank(big)), 413, "larger than");
-        assertError(send(api.publicListener(), json(HttpRequest.POST("/v1/events"), big)), 413, "larger than");
+        assertError(send(api.publicListener(), ingest(json(HttpRequest.POST("/v1/events"), big))), 413, "larger than");
     }
 
     @Test
@@ -348,7 +369,7 @@ class HttpApiTest {
         assertError(send(api.publicListener(), HttpRequest.GET("/nope")), 404, "no such route");
         assertError(send(api.publicListener(), admin(HttpRequest.GET("/admin/api/models"))), 404, "no such route");
         assertError(send(api.publicListener(), HttpRequest.GET("/admin/")), 404, "no such route");
-        assertError(send(api.publicListener(), HttpRequest.GET("/v1/ads/999999")), 404, "no ad");
+        assertError(send(api.publicListener(), ingest(HttpRequest.GET("/v1/ads/999999"))), 404, "no ad");
         assertError(send(api.adminListener(), admin(HttpRequest.GET("/admin/api/nope"))), 404, "no such route");
         assertError(send(api.adminListener(), HttpRequest.POST("/nope")), 404, "no such route");
         assertError(send(api.adminListener(), admin(HttpRequest.POST("/admin/api/nope"))), 404, "no such route");
@@ -538,5 +559,61 @@ class HttpApiTest {
                 "the scan finds the routes: " + matched);
         matched.removeAll(documentedSegments);
         assertTrue(matched.isEmpty(), "matched by a route but in no documented path: " + matched);
+    }
+
+    @Test
+    void writesAndBidReads_needTheIngestCredential_theAdminOneMayToo() throws Exception {
+        String events = "{\"events\":[{\"type\":\"impression\",\"requestId\":\"r2\",\"adId\":4,\"userId\":\"u1\","
+                + "\"timestampMs\":1764000000000}]}";
+        for (HttpRequest anonymous : List.of(
+                json(HttpRequest.POST("/v1/events"), events),
+                HttpRequest.GET("/v1/ads/4"),
+                HttpRequest.create("/v1/ads/4").withMethod(HttpMethods.DELETE),
+                json(HttpRequest.PUT("/v1/ads/4"), "{}"))) {
+            Answer a = send(api.publicListener(), anonymous);
+            assertError(a, 401, "ingest token");
+            assertTrue(a.header("WWW-Authenticate").orElse("").startsWith("Bearer"), a::toString);
+            assertError(send(api.publicListener(), bearer(anonymous, "a guess")), 401, "ingest token");
+            assertError(send(api.publicListener(), bearer(anonymous, RANK_TOKEN)), 401, "ingest token");
+        }
+        assertEquals(
+                200,
+                send(api.publicListener(), ingest(json(HttpRequest.POST("/v1/events"), events)))
+                        .status());
+        assertEquals(
+                200,
+                send(api.publicListener(), admin(json(HttpRequest.POST("/v1/events"), events)))
+                        .status());
+        assertEquals(
+                200,
+                send(api.publicListener(), admin(HttpRequest.GET("/v1/ads/4"))).status());
+        assertError(send(api.adminListener(), ingest(HttpRequest.GET("/admin/api/models"))), 401, "admin token");
+    }
+
+    @Test
+    void debug_needsTheAdminCredential() throws Exception {
+        coordinatorAnswer.set(
+                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of()));
+        String debug = rankBody(3).substring(0, rankBody(3).length() - 1) + ",\"debug\":true}";
+        assertError(send(api.publicListener(), rank(debug)), 403, "admin token");
+        assertError(send(api.publicListener(), ingest(rank(debug))), 403, "admin token");
+        assertEquals(200, send(api.publicListener(), admin(rank(debug))).status());
+        assertEquals(200, send(api.adminListener(), admin(rank(debug))).status(), "the explainer's call");
+    }
+
+    @Test
+    void rank_isOpenByDefault_andClosedWhenARankTokenIsSet() throws Exception {
+        coordinatorAnswer.set(
+                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of()));
+        assertEquals(200, send(api.publicListener(), rank(rankBody(3))).status());
+        assertError(send(closedRank.publicListener(), rank(rankBody(3))), 401, "rank token");
+        assertError(send(closedRank.publicListener(), bearer(rank(rankBody(3)), "a guess")), 401, "rank token");
+        for (String token : List.of(RANK_TOKEN, INGEST_TOKEN, TOKEN)) {
+            assertEquals(
+                    200,
+                    send(closedRank.publicListener(), bearer(rank(rankBody(3)), token))
+                            .status(),
+                    token);
+        }
     }
 }

@@ -259,7 +259,7 @@ class AdminConsoleApiTest {
 
     @Test
     void debugCandidates_sayHowTheyWereRetrieved_whatTheyPay_andWhyTheyWonOrLost() {
-        JsonNode known = client.rank(rankBody("u11", 3, 1000, true)).json();
+        JsonNode known = client.explain(rankBody("u11", 3, 1000, true)).json();
         Map<Integer, JsonNode> winners = new HashMap<>();
         known.path("ads").forEach(ad -> winners.put(ad.path("adId").asInt(), ad));
         int won = 0;
@@ -288,7 +288,7 @@ class AdminConsoleApiTest {
         }
         assertEquals(winners.size(), won, known::toString);
 
-        JsonNode cold = client.rank(rankBody("visitor", 3, 1000, true)).json();
+        JsonNode cold = client.explain(rankBody("visitor", 3, 1000, true)).json();
         assertTrue(cold.path("debug").size() > 0, cold::toString);
         cold.path("debug")
                 .forEach(c ->

@@ -71,7 +71,7 @@ class ReferenceEngineTest {
         try (AdsmlServer server = ServingFixture.start(data, overrides)) {
             ServingFixture.Client client = new ServingFixture.Client(server.started());
             for (String user : USERS) {
-                ServingFixture.Response r = client.rank(ServingFixture.rankBody(user, 5, 2000, true));
+                ServingFixture.Response r = client.explain(ServingFixture.rankBody(user, 5, 2000, true));
                 assertEquals(200, r.status(), () -> "rank of " + user + ": " + r);
                 answers.add(r.json());
             }

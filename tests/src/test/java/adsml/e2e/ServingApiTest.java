@@ -111,7 +111,7 @@ class ServingApiTest {
 
     @Test
     void rank_withDebug_explainsEveryScoredCandidate() {
-        Response r = client.rank(rankBody("u42", 5, 1000, true));
+        Response r = client.explain(rankBody("u42", 5, 1000, true));
 
         assertEquals(200, r.status(), r::toString);
         JsonNode body = r.json();
@@ -257,7 +257,9 @@ class ServingApiTest {
         assertTrue(client.get("/v1/ads/" + adId).json().path("paused").asBoolean(), "GET shows the pause");
         try {
             for (int i = 0; i < 30; i++) {
-                Response r = client.rank(rankBody(user, 5, 1000, i % 2 == 0));
+                Response r = i % 2 == 0
+                        ? client.explain(rankBody(user, 5, 1000, true))
+                        : client.rank(rankBody(user, 5, 1000, false));
                 assertEquals(200, r.status(), r::toString);
                 assertFalse(distinctAds(r.json()).contains(adId), () -> "paused ad " + adId + " served: " + r);
                 for (JsonNode c : r.json().path("debug")) {

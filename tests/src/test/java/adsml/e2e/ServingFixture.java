@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
  */
 final class ServingFixture {
     static final String ADMIN_TOKEN = "test-token";
+    static final String INGEST_TOKEN = "test-ingest-token";
     static final String MODEL = "ctr";
     static final ObjectMapper JSON = new ObjectMapper();
     static final long WORLD_SEED = 7L;
@@ -93,6 +94,7 @@ final class ServingFixture {
     static AdsmlServer start(Path data, Map<String, Object> overrides) throws Exception {
         Map<String, Object> settings = new HashMap<>();
         settings.put("adsml.http.admin-token", ADMIN_TOKEN);
+        settings.put("adsml.http.ingest-token", INGEST_TOKEN);
         settings.put("adsml.server.warm-up-requests", 50); // exercised, but short: the tiny world needs no more
         settings.putAll(overrides);
         return LocalServer.start(data, settings);
@@ -176,24 +178,37 @@ final class ServingFixture {
             this.admin = URI.create("http://127.0.0.1:" + started.admin().getPort());
         }
 
+        /** An anonymous rank request: the ranking API is open. */
         Response rank(String body) {
-            return post("/v1/rank", body);
+            return send(request(api, "/v1/rank").POST(HttpRequest.BodyPublishers.ofString(body)));
         }
 
+        /** A rank request with the admin credential, which {@code debug} needs. */
+        Response explain(String body) {
+            return send(request(api, "/v1/rank")
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
+        }
+
+        /** The public API's other calls (events, ads), with the ingest credential they need. */
         Response post(String path, String body) {
-            return send(request(api, path).POST(HttpRequest.BodyPublishers.ofString(body)));
+            return send(ingest(path).POST(HttpRequest.BodyPublishers.ofString(body)));
         }
 
         Response put(String path, String body) {
-            return send(request(api, path).PUT(HttpRequest.BodyPublishers.ofString(body)));
+            return send(ingest(path).PUT(HttpRequest.BodyPublishers.ofString(body)));
         }
 
         Response get(String path) {
-            return send(request(api, path).GET());
+            return send(ingest(path).GET());
         }
 
         Response delete(String path) {
-            return send(request(api, path).DELETE());
+            return send(ingest(path).DELETE());
+        }
+
+        private HttpRequest.Builder ingest(String path) {
+            return request(api, path).header("Authorization", "Bearer " + INGEST_TOKEN);
         }
 
         Response adminGet(String path) {

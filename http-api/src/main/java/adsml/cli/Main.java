@@ -20,13 +20,14 @@ public final class Main {
               world  --out DIR [--seed N] [--ads N] [--users N] [--train N] [--heldout N]
                      generate the demo world: advertisers, campaigns, ads, users, logged impressions
               train  --world DIR --out MODELS/NAME [--arch dcn|lr] [--epochs N] [--batch N] [--lr X]
-                     [--preset demo|x10|ref|x100] [--calibration platt|isotonic]
+                     [--preset demo|x10|x100] [--calibration platt|isotonic]
                      train a model on the world's logs; writes the next version folder under --out
               eval   --world DIR --model VERSION_DIR [--json] [--requests N] [--candidates N] [--slots N]
                      held-out quality and policy revenue against the ground truth
               export --model VERSION_DIR
                      write a DCN version as TorchScript, as the next version beside it
-              serve  [--data DIR] [--config FILE] [--port N] [--admin-port N] [--admin-host H] [--admin-token T]
+              serve  [--data DIR] [--config FILE] [--port N] [--admin-port N] [--admin-host H]
+                     [--rank-token T] [--ingest-token T] [--admin-token T] (or --ROLE-token-file F, or ADSML_ROLE_TOKEN)
                      serve DIR (default ./adsml-data): the public API on :8080, the admin API on 127.0.0.1:8081
               demo   [--data DIR] [--seed N] [--traffic-qps Q] and serve's options
                      world and first model if missing, then serve them with simulated users (default 20 requests/s)

@@ -77,7 +77,7 @@ public final class ServingBenchmark {
     /** A measured HTTP load child: long enough for its start-up, the warm-up and the window. */
     private static final Duration CHILD_RUN =
             Duration.ofSeconds((WARMUP.plus(RUN).toMillis() + 2_000) / 1000 + 1);
-    /** The shipped defaults of adsml.server (reference.conf), restored after each experiment. */
+    /** The shipped defaults of adsml.scheduler.batching (reference.conf), restored after each experiment. */
     private static final int DEFAULT_BATCH_ROWS = 4096;
 
     private static final double DEFAULT_DELAY_MS = 0.0;

@@ -12,6 +12,7 @@ const OUTCOMES = [
   ['OUTBID', 'Outbid'],
   ['BELOW_RESERVE', 'Below reserve'],
   ['OUT_OF_BUDGET', 'Out of budget'],
+  ['INVALID_SCORE', 'Invalid score'],
 ];
 const SORTS = {
   ecpm: { label: 'eCPM (the auction order)', cmp: (a, b) => b.ecpm - a.ecpm },

@@ -17,7 +17,7 @@ SURFACES = ["home_feed", "search", "video", "article"]
 CREATIVE_TYPES = ["image", "video", "carousel", "text"]
 BID_TYPES = ["CPC", "CPM", "CPA"]
 VERSION_STATES = ["LOADING", "WARMING", "READY", "ACTIVE", "DRAINING", "UNLOADED", "FAILED"]
-OUTCOMES = ["WON", "BELOW_RESERVE", "OUTBID", "OUT_OF_BUDGET"]
+OUTCOMES = ["WON", "BELOW_RESERVE", "OUTBID", "OUT_OF_BUDGET", "INVALID_SCORE"]
 
 ADMIN_SERVER = [{"url": "http://127.0.0.1:8081", "description": "admin listener (adsml.http.admin-host:admin-port); the public listener answers 404 here"}]
 ADMIN_SEC = [{"adminToken": []}]

@@ -304,6 +304,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                                 ecpm,
                                 lastWinningEcpm);
             case OUT_OF_BUDGET -> "campaign " + campaignId + "'s daily budget is spent";
+            case INVALID_SCORE -> "a prediction outside [0, 1] or not finite: the model's output cannot be priced";
         };
     }
 

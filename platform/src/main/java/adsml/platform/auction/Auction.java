@@ -44,6 +44,11 @@ public final class Auction {
     }
 
     /** eCPM in dollars per 1000 impressions of one candidate of {@code campaign} (see the class contract). */
+    /** True for a probability: within [0, 1], which NaN and the infinities are not. */
+    static boolean isProbability(float p) {
+        return p >= 0f && p <= 1f;
+    }
+
     public static double ecpm(Campaign campaign, float pCtr, float pCvr) {
         return ecpm(campaign.bidType(), campaign.bid(), pCtr, pCvr);
     }
@@ -63,6 +68,7 @@ public final class Auction {
      * @throws IllegalArgumentException when a score array is shorter than {@code bids} or {@code slots < 0}
      */
     public AuctionResult run(Bids bids, float[] pCtr, float[] pCvr, int slots) {
+        // A candidate whose prediction is outside [0, 1] or not finite takes no part: INVALID_SCORE.
         int n = bids.size();
         if (pCtr.length < n || pCvr.length < n) {
             throw new IllegalArgumentException("pCtr and pCvr must hold a score per candidate (" + n + ")");
@@ -87,7 +93,9 @@ public final class Auction {
         for (int i = 0; i < n; i++) {
             double e = ecpm(bidTypes[i], bidOf[i], pCtr[i], pCvr[i]);
             ecpm[i] = e;
-            if (today.exhausted(campaignIds[i])) {
+            if (!isProbability(pCtr[i]) || (bidTypes[i] == BidType.CPA && !isProbability(pCvr[i]))) {
+                outcomes[i] = Outcome.INVALID_SCORE;
+            } else if (today.exhausted(campaignIds[i])) {
                 outcomes[i] = Outcome.OUT_OF_BUDGET;
             } else if (!(e > 0) || e < reserve) {
                 // !(e > 0) also catches NaN: no price can be derived from a zero or undefined eCPM.

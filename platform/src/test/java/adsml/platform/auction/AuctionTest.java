@@ -210,8 +210,27 @@ class AuctionTest {
         AuctionResult r = new Auction(new AuctionSettings(0, 2), budget)
                 .run(bids(new int[] {1, 2}, a, b), new float[] {Float.NaN, 0f}, new float[2], 2);
         assertEquals(0, r.winners());
-        assertEquals(Outcome.BELOW_RESERVE, r.outcome(0));
+        assertEquals(Outcome.INVALID_SCORE, r.outcome(0));
         assertEquals(Outcome.BELOW_RESERVE, r.outcome(1));
+    }
+
+    @Test
+    void run_predictionsOutsideZeroToOne_takeNoPart_evenAnInfiniteOne() {
+        Campaign inf = campaign(0, BidType.CPC, 2f);
+        Campaign above = campaign(1, BidType.CPC, 2f);
+        Campaign cpa = campaign(2, BidType.CPA, 2f);
+        Campaign fair = campaign(3, BidType.CPC, 1f);
+        AuctionResult r = new Auction(new AuctionSettings(0, 3), budget)
+                .run(
+                        bids(new int[] {1, 2, 3, 4}, inf, above, cpa, fair),
+                        new float[] {Float.POSITIVE_INFINITY, 1.5f, 0.5f, 0.1f},
+                        new float[] {0f, 0f, -0.2f, 0f},
+                        3);
+        assertEquals(1, r.winners(), "only the fair candidate is ranked");
+        assertEquals(Outcome.INVALID_SCORE, r.outcome(0));
+        assertEquals(Outcome.INVALID_SCORE, r.outcome(1));
+        assertEquals(Outcome.INVALID_SCORE, r.outcome(2), "a CPA bid needs a valid pCVR too");
+        assertEquals(Outcome.WON, r.outcome(3));
     }
 
     @Test

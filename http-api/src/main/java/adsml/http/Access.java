@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValu
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -78,7 +79,7 @@ public final class Access {
     }
 
     static HttpResponse unauthorized(Role role) {
-        String name = role.name().toLowerCase(java.util.Locale.ROOT);
+        String name = role.name().toLowerCase(Locale.ROOT);
         return JsonResponses.error(
                         StatusCodes.UNAUTHORIZED,
                         "missing or wrong " + name + " token: send Authorization: Bearer <token>")
@@ -87,7 +88,6 @@ public final class Access {
 
     static HttpResponse forbidden(String what, Role needed) {
         return JsonResponses.error(
-                StatusCodes.FORBIDDEN,
-                what + " needs the " + needed.name().toLowerCase(java.util.Locale.ROOT) + " token");
+                StatusCodes.FORBIDDEN, what + " needs the " + needed.name().toLowerCase(Locale.ROOT) + " token");
     }
 }

@@ -37,17 +37,23 @@ import adsml.scheduler.VersionRetiredException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -446,15 +452,15 @@ class HttpApiTest {
     }
 
     /** The OpenAPI document's operations: path template to its methods, upper case. */
-    private static Map<String, java.util.Set<String>> documented() throws Exception {
+    private static Map<String, Set<String>> documented() throws Exception {
         JsonNode doc = JsonResponses.JSON.readTree(
                 send(api.publicListener(), HttpRequest.GET("/openapi.json")).body());
-        Map<String, java.util.Set<String>> operations = new java.util.TreeMap<>();
+        Map<String, Set<String>> operations = new TreeMap<>();
         doc.path("paths").fields().forEachRemaining(path -> {
-            java.util.Set<String> methods = new java.util.TreeSet<>();
+            Set<String> methods = new TreeSet<>();
             path.getValue().fieldNames().forEachRemaining(m -> {
-                if (METHODS.contains(m.toUpperCase(java.util.Locale.ROOT))) {
-                    methods.add(m.toUpperCase(java.util.Locale.ROOT));
+                if (METHODS.contains(m.toUpperCase(Locale.ROOT))) {
+                    methods.add(m.toUpperCase(Locale.ROOT));
                 }
             });
             operations.put(path.getKey(), methods);
@@ -485,9 +491,9 @@ class HttpApiTest {
     @Test
     void everyDocumentedOperation_isAnswered_andNoOtherMethodOnItsPath() throws Exception {
         coordinatorAnswer.set(new NoActiveModelException());
-        Map<String, java.util.Set<String>> operations = documented();
+        Map<String, Set<String>> operations = documented();
         assertTrue(operations.size() > 20, "the document lists the API: " + operations.keySet());
-        for (Map.Entry<String, java.util.Set<String>> op : operations.entrySet()) {
+        for (Map.Entry<String, Set<String>> op : operations.entrySet()) {
             for (String method : METHODS) {
                 Answer a = call(api.adminListener(), method, concrete(op.getKey()));
                 if (op.getValue().contains(method)) {
@@ -501,10 +507,10 @@ class HttpApiTest {
 
     @Test
     void noUndocumentedRoute_nextToTheDocumentedOnes() throws Exception {
-        Map<String, java.util.Set<String>> operations = documented();
-        java.util.Set<String> documentedPaths = new java.util.TreeSet<>();
+        Map<String, Set<String>> operations = documented();
+        Set<String> documentedPaths = new TreeSet<>();
         operations.keySet().forEach(t -> documentedPaths.add(concrete(t)));
-        java.util.Set<String> probes = new java.util.TreeSet<>();
+        Set<String> probes = new TreeSet<>();
         for (String path : documentedPaths) {
             for (int slash = path.indexOf('/', 1); slash > 0; slash = path.indexOf('/', slash + 1)) {
                 probes.add(path.substring(0, slash));
@@ -541,14 +547,14 @@ class HttpApiTest {
      */
     @Test
     void everyPathSegmentTheRoutesMatch_isInTheDocument() throws Exception {
-        java.util.Set<String> documentedSegments = new java.util.TreeSet<>();
+        Set<String> documentedSegments = new TreeSet<>();
         documented().keySet().forEach(t -> documentedSegments.addAll(List.of(t.split("/"))));
         Pattern literal = Pattern.compile("\\b(?:path|pathPrefix|segment|slash)\\(\\s*\"([^\"]+)\"");
-        java.util.Set<String> matched = new java.util.TreeSet<>();
-        try (Stream<Path> sources = java.nio.file.Files.list(Path.of("src/main/java/adsml/http"))) {
+        Set<String> matched = new TreeSet<>();
+        try (Stream<Path> sources = Files.list(Path.of("src/main/java/adsml/http"))) {
             for (Path source : sources.filter(f -> f.toString().endsWith("Routes.java") || f.endsWith("HttpApi.java"))
                     .toList()) {
-                java.util.regex.Matcher m = literal.matcher(java.nio.file.Files.readString(source));
+                Matcher m = literal.matcher(Files.readString(source));
                 while (m.find()) {
                     matched.add(m.group(1));
                 }

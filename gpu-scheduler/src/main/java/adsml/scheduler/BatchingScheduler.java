@@ -17,6 +17,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Merges the rows of concurrent scoring jobs into device batches, scores them on the devices' worker threads and hands
@@ -36,6 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The scheduler does not own its devices or versions: close it first, then the versions, then the devices.
  */
 public final class BatchingScheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchingScheduler.class);
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     private static final long AWAKE = Long.MIN_VALUE;
@@ -420,6 +423,15 @@ public final class BatchingScheduler implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+        if (error != null) {
+            // Once per failed batch, here where it happens: every request of the batch then fails or is retried
+            // elsewhere, and the HTTP edge answers them without the device's error.
+            LOG.warn(
+                    "{} failed a batch of {} rows and takes no more batches",
+                    worker.slot.device.name(),
+                    batch.rows(),
+                    error);
         }
         if (releaseNow) {
             batch.release();

@@ -7,7 +7,10 @@ import java.time.Duration;
  * turn.
  */
 public final class NoHealthyDeviceException extends UnavailableException {
-    /** @param lastError the last device's failure, when the batch was tried; null when no device was healthy */
+    /**
+     * @param lastError the last device's failure (the scheduler logged it), when the batch was tried; null when no
+     *     device was healthy
+     */
     public NoHealthyDeviceException(String versionId, Throwable lastError) {
         super("no healthy device can score " + versionId, Duration.ofSeconds(5), lastError);
     }

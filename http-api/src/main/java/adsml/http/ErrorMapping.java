@@ -49,9 +49,6 @@ public final class ErrorMapping {
                     cause.getMessage());
         }
         if (cause instanceof UnavailableException unavailable) {
-            if (unavailable.getCause() != null) {
-                LOG.warn("answered 503: {}", unavailable.getMessage(), unavailable.getCause());
-            }
             return JsonResponses.unavailable(unavailable.getMessage(), unavailable.retryAfter());
         }
         if (cause instanceof TimeoutException || cause instanceof RejectedExecutionException) {

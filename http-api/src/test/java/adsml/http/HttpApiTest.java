@@ -11,7 +11,6 @@ import adsml.actors.ranking.NoActiveModelException;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
 import adsml.actors.ranking.StagePool;
-import adsml.platform.domain.User;
 import adsml.platform.features.DemoFeatures;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
@@ -22,7 +21,7 @@ import adsml.platform.model.ModelPreset;
 import adsml.platform.model.ModelSpec;
 import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.offline.generator.WorldGenerator;
-import adsml.platform.store.UserStore;
+import adsml.platform.testing.InMemoryUserStore;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.scheduler.BatchingScheduler;
@@ -150,7 +149,7 @@ class HttpApiTest {
                         new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC()),
                         counters,
                         index,
-                        new WorldUsers(world),
+                        new InMemoryUserStore(world.users()),
                         settings,
                         blocking),
                 new AdminUiRoutes());
@@ -163,22 +162,6 @@ class HttpApiTest {
         kit.shutdownTestKit();
         scheduler.close();
         device.close();
-    }
-
-    /** The world's users, in memory: the routes read them the way they read the RocksDB store. */
-    private record WorldUsers(World world) implements UserStore {
-        @Override
-        public Optional<User> get(int userId) {
-            return userId >= 0 && userId < world.users().size() ? Optional.of(world.user(userId)) : Optional.empty();
-        }
-
-        @Override
-        public void put(User user) {
-            throw new UnsupportedOperationException("read-only");
-        }
-
-        @Override
-        public void close() {}
     }
 
     private record Answer(int status, String contentType, String body, HttpResponse response) {

@@ -7,41 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.testing.InMemoryUserStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CachedUserStoreTest {
-
-    /** An in-memory store that counts reads, standing in for RocksDB. */
-    private static final class MapStore implements UserStore {
-        final Map<Integer, User> users = new HashMap<>();
-        final AtomicInteger reads = new AtomicInteger();
-        boolean closed;
-
-        @Override
-        public synchronized Optional<User> get(int userId) {
-            reads.incrementAndGet();
-            return Optional.ofNullable(users.get(userId));
-        }
-
-        @Override
-        public synchronized void put(User user) {
-            users.put(user.id(), user);
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-    }
 
     private static User user(int id, int country) {
         return new User(
@@ -50,20 +25,20 @@ class CachedUserStoreTest {
 
     @Test
     void get_secondReadIsAHit() {
-        MapStore backing = new MapStore();
+        InMemoryUserStore backing = new InMemoryUserStore();
         backing.put(user(1, 0));
         try (CachedUserStore store = new CachedUserStore(backing, 100)) {
             assertEquals(user(1, 0), store.get(1).orElseThrow());
             assertEquals(user(1, 0), store.get(1).orElseThrow());
             assertEquals(1, store.stats().hitCount());
             assertEquals(1, store.stats().missCount());
-            assertEquals(1, backing.reads.get());
+            assertEquals(1, backing.reads());
         }
     }
 
     @Test
     void getAsync_answersAHitAtOnceAndLoadsAMissOnTheExecutor() {
-        MapStore backing = new MapStore();
+        InMemoryUserStore backing = new InMemoryUserStore();
         backing.put(user(1, 0));
         backing.put(user(2, 0));
         List<Runnable> queued = new ArrayList<>();
@@ -84,20 +59,20 @@ class CachedUserStoreTest {
 
     @Test
     void put_writesThroughAndUpdatesTheCache() {
-        MapStore backing = new MapStore();
+        InMemoryUserStore backing = new InMemoryUserStore();
         try (CachedUserStore store = new CachedUserStore(backing, 100)) {
             store.put(user(2, 0));
             store.put(user(2, 3));
-            assertEquals(user(2, 3), backing.users.get(2));
+            assertEquals(user(2, 3), backing.stored(2));
             assertEquals(user(2, 3), store.get(2).orElseThrow());
             assertEquals(1, store.stats().hitCount());
-            assertEquals(0, backing.reads.get());
+            assertEquals(0, backing.reads());
         }
     }
 
     @Test
     void get_missingUsersAreNotCached() {
-        MapStore backing = new MapStore();
+        InMemoryUserStore backing = new InMemoryUserStore();
         try (CachedUserStore store = new CachedUserStore(backing, 100)) {
             assertTrue(store.get(3).isEmpty());
             backing.put(user(3, 1));
@@ -108,10 +83,10 @@ class CachedUserStoreTest {
 
     @Test
     void close_closesTheDelegate() {
-        MapStore backing = new MapStore();
+        InMemoryUserStore backing = new InMemoryUserStore();
         CachedUserStore store = new CachedUserStore(backing, 10);
         store.close();
-        assertTrue(backing.closed);
+        assertTrue(backing.closed());
         assertThrows(IllegalStateException.class, () -> store.get(1));
     }
 

@@ -29,7 +29,7 @@ public record HttpApi(Route publicListener, Route adminListener) {
             ConsoleRoutes console,
             AdminUiRoutes adminUi) {}
 
-    public static HttpApi of(Areas areas, Access access, ServingMetrics metrics) {
+    public static HttpApi of(Areas areas, Access access, ServingMetrics metrics, HttpSettings settings) {
         Route publicRoutes = concat(
                 pathPrefix(
                         "v1",
@@ -52,6 +52,8 @@ public record HttpApi(Route publicListener, Route adminListener) {
                                                         areas.console().routes()))),
                                 areas.adminUi().routes())),
                 publicRoutes);
-        return new HttpApi(ApiEdge.wrap(publicRoutes, metrics), ApiEdge.wrap(adminRoutes, metrics));
+        return new HttpApi(
+                ApiEdge.wrap(publicRoutes, metrics, settings.publicListener().bodyTimeout()),
+                ApiEdge.wrap(adminRoutes, metrics, settings.adminListener().bodyTimeout()));
     }
 }

@@ -18,10 +18,25 @@ public record HttpSettings(
         int maxSlots,
         int maxDeadlineMs,
         int maxEventsPerRequest,
+        int minInFlightRanks,
         int maxInFlightRanks,
+        double rankLatencyTarget,
         Duration eventsTimeout,
         Duration adminTimeout,
-        Duration modelLoadTimeout) {
+        Duration modelLoadTimeout,
+        ListenerLimits publicListener,
+        ListenerLimits adminListener) {
+
+    /**
+     * What one listener allows a connection.
+     *
+     * @param bodyTimeout from a request's headers to the last byte of its body: a slow sender is answered 408
+     * @param requestTimeout from a request's headers to its answer: a route that never answers is cut off with a 503
+     * @param idleTimeout a connection with nothing in flight for this long is closed
+     * @param maxConnections connections accepted at once; more wait in the operating system's backlog
+     */
+    public record ListenerLimits(
+            Duration bodyTimeout, Duration requestTimeout, Duration idleTimeout, int maxConnections) {}
 
     /**
      * Reads {@code adsml.http}; a rank request's slots are bounded by the auction's
@@ -30,6 +45,32 @@ public record HttpSettings(
     public static HttpSettings from(Config root) {
         SettingsReader r = SettingsReader.of(root, "adsml.http");
         Duration day = Duration.ofDays(1);
+        int maxDeadlineMs = r.intIn("max-deadline-ms", 1, 600_000);
+        int minInFlight = r.intIn("min-in-flight-ranks", 1, 1_000_000);
+        int maxInFlight = r.intIn("max-in-flight-ranks", 1, 1_000_000);
+        r.require(
+                minInFlight <= maxInFlight,
+                "min-in-flight-ranks",
+                "must not exceed max-in-flight-ranks (" + maxInFlight + "), was " + minInFlight);
+        Duration eventsTimeout = r.durationIn("events-timeout", Duration.ofMillis(1), day);
+        Duration adminTimeout = r.durationIn("admin-timeout", Duration.ofMillis(1), day);
+        Duration modelLoadTimeout = r.durationIn("model-load-timeout", Duration.ofMillis(1), day);
+        ListenerLimits publicListener = listener(r, "public-listener");
+        ListenerLimits adminListener = listener(r, "admin-listener");
+        // A listener's request timeout must outlast the longest wait a route of it allows itself, or Pekko would answer
+        // a plain-text 503 in the route's place.
+        Duration longestPublicWait = max(Duration.ofMillis(maxDeadlineMs).plusSeconds(1), eventsTimeout);
+        r.require(
+                publicListener.requestTimeout().compareTo(longestPublicWait) > 0,
+                "public-listener.request-timeout",
+                "must be longer than max-deadline-ms + 1 s and events-timeout (" + longestPublicWait + "), was "
+                        + publicListener.requestTimeout());
+        Duration longestAdminWait = max(longestPublicWait, max(adminTimeout, modelLoadTimeout));
+        r.require(
+                adminListener.requestTimeout().compareTo(longestAdminWait) > 0,
+                "admin-listener.request-timeout",
+                "must be longer than the public listener's waits, admin-timeout and model-load-timeout ("
+                        + longestAdminWait + "), was " + adminListener.requestTimeout());
         return new HttpSettings(
                 r.nonEmptyString("host"),
                 r.intIn("port", 0, 65535),
@@ -40,12 +81,28 @@ public record HttpSettings(
                 r.string("admin-token"),
                 r.bytesIn("max-body-bytes", 1024, 1L << 30),
                 AuctionSettings.from(root).maxSlots(),
-                r.intIn("max-deadline-ms", 1, 600_000),
+                maxDeadlineMs,
                 r.intIn("max-events-per-request", 1, 1_000_000),
-                r.intIn("max-in-flight-ranks", 1, 1_000_000),
-                r.durationIn("events-timeout", Duration.ofMillis(1), day),
-                r.durationIn("admin-timeout", Duration.ofMillis(1), day),
-                r.durationIn("model-load-timeout", Duration.ofMillis(1), day));
+                minInFlight,
+                maxInFlight,
+                r.doubleIn("rank-latency-target", 0.05, 1.0),
+                eventsTimeout,
+                adminTimeout,
+                modelLoadTimeout,
+                publicListener,
+                adminListener);
+    }
+
+    private static ListenerLimits listener(SettingsReader r, String name) {
+        return new ListenerLimits(
+                r.durationIn(name + ".body-timeout", Duration.ofMillis(100), Duration.ofDays(1)),
+                r.durationIn(name + ".request-timeout", Duration.ofMillis(100), Duration.ofDays(1)),
+                r.durationIn(name + ".idle-timeout", Duration.ofMillis(100), Duration.ofDays(1)),
+                r.intIn(name + ".max-connections", 1, 1_000_000));
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     public RankRequest.Limits rankLimits() {
@@ -66,9 +123,13 @@ public record HttpSettings(
                 maxSlots,
                 maxDeadlineMs,
                 maxEventsPerRequest,
+                minInFlightRanks,
                 maxInFlightRanks,
+                rankLatencyTarget,
                 eventsTimeout,
                 adminTimeout,
-                modelLoadTimeout);
+                modelLoadTimeout,
+                publicListener,
+                adminListener);
     }
 }

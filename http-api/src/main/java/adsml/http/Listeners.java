@@ -1,15 +1,21 @@
 package adsml.http;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
 /**
  * The two listeners: the public API, and the admin API on an address of its own (loopback by default) so that it can be
- * firewalled apart. What each answers is {@link HttpApi}'s.
+ * firewalled apart. What each answers is {@link HttpApi}'s. Each has its own request timeout, idle timeout and
+ * connection limit ({@link HttpSettings.ListenerLimits}): slow senders on the public one cannot hold a connection for
+ * the admin one's model-load timeout.
  */
 public final class Listeners {
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
@@ -25,11 +31,13 @@ public final class Listeners {
     public static Listeners bind(ActorSystem<?> system, HttpSettings settings, HttpApi routes) throws Exception {
         Http http = Http.get(system);
         ServerBinding api = http.newServerAt(settings.host(), settings.port())
+                .withSettings(serverSettings(system, settings.publicListener()))
                 .bind(routes.publicListener())
                 .toCompletableFuture()
                 .get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         try {
             ServerBinding admin = http.newServerAt(settings.adminHost(), settings.adminPort())
+                    .withSettings(serverSettings(system, settings.adminListener()))
                     .bind(routes.adminListener())
                     .toCompletableFuture()
                     .get(BIND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -38,6 +46,17 @@ public final class Listeners {
             api.unbind();
             throw e;
         }
+    }
+
+    /** Pekko's server settings with one listener's limits: each listener has its own, not the process's. */
+    static ServerSettings serverSettings(ActorSystem<?> system, HttpSettings.ListenerLimits limits) {
+        Config config = ConfigFactory.parseMap(Map.of(
+                        "pekko.http.server.request-timeout",
+                                limits.requestTimeout().toMillis() + "ms",
+                        "pekko.http.server.idle-timeout", limits.idleTimeout().toMillis() + "ms",
+                        "pekko.http.server.max-connections", limits.maxConnections()))
+                .withFallback(system.settings().config());
+        return ServerSettings.create(config);
     }
 
     public InetSocketAddress api() {

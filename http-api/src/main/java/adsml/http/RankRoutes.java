@@ -9,13 +9,14 @@ import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
 import adsml.actors.ranking.StagePool;
 import adsml.platform.domain.Context;
+import adsml.scheduler.DeadlineExceededException;
 import adsml.scheduler.OverloadException;
 import adsml.scheduler.Ticker;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -39,7 +40,7 @@ public final class RankRoutes {
     private final HttpSettings settings;
     private final ServingMetrics metrics;
     private final AtomicLong requestIds = new AtomicLong();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AdaptiveLimit admission;
     /** Request ids join events to what was served: a per-boot prefix keeps two runs' ids apart. */
     private final String bootPrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
 
@@ -54,6 +55,9 @@ public final class RankRoutes {
         this.ticker = ticker;
         this.settings = settings;
         this.metrics = metrics;
+        this.admission = new AdaptiveLimit(
+                settings.minInFlightRanks(), settings.maxInFlightRanks(), settings.rankLatencyTarget());
+        metrics.rankAdmission(admission::limit, admission::inFlight);
     }
 
     /** {@code rank} under {@code /v1}: the rank credential when one is set; {@code debug} needs the admin one. */
@@ -71,14 +75,17 @@ public final class RankRoutes {
             // Every candidate's bid, budget state and price: the advertisers' business, not the public's.
             return CompletableFuture.completedFuture(Access.forbidden("debug", Access.Role.ADMIN));
         }
-        if (inFlight.incrementAndGet() > settings.maxInFlightRanks()) {
-            inFlight.decrementAndGet();
+        if (!admission.tryAcquire()) {
+            // Refused before any work is spent on it: above capacity, admitting it would only make it, and the
+            // requests behind it, late.
             HttpResponse shed = ErrorMapping.toResponse(new OverloadException(
-                    settings.maxInFlightRanks() + " rank requests already in progress", RETRY_SOON));
+                    admission.limit() + " rank requests already in progress, as many as finish in time now",
+                    RETRY_SOON));
             metrics.rank(shed.status().intValue(), ticker.nanos() - started, null);
             return CompletableFuture.completedFuture(shed);
         }
-        long deadline = started + Duration.ofMillis(request.deadlineMs()).toNanos();
+        long budget = Duration.ofMillis(request.deadlineMs()).toNanos();
+        long deadline = started + budget;
         RankQuery query = new RankQuery(
                 request.userId(),
                 request.country(),
@@ -96,7 +103,7 @@ public final class RankRoutes {
                     Duration.ofMillis(request.deadlineMs()).plus(ASK_MARGIN),
                     scheduler);
         } catch (RuntimeException e) {
-            inFlight.decrementAndGet();
+            admission.release(ticker.nanos(), 0, budget, false, true);
             throw e;
         }
         // The answer becomes a response on the thread that completes the ask: the coordinator's, on
@@ -107,7 +114,8 @@ public final class RankRoutes {
         // request in JFR), and another executor would cost a hand-off to another thread.
         return result.handleAsync(
                 (r, failure) -> {
-                    inFlight.decrementAndGet(); // first: nothing below may keep the slot taken
+                    long now = ticker.nanos(); // the release comes first: nothing below may keep the place taken
+                    admission.release(now, now - started, budget, lackedCapacity(failure), failure != null);
                     HttpResponse response = failure == null
                             ? JsonResponses.okJson(RankResponseJson.write(requestId, r))
                             : ErrorMapping.toResponse(failure);
@@ -115,5 +123,13 @@ public final class RankRoutes {
                     return response;
                 },
                 ON_THE_COMPLETING_THREAD);
+    }
+
+    /** Whether a rank failed because the server had more work than it could finish in time. */
+    private static boolean lackedCapacity(Throwable failure) {
+        Throwable cause = failure == null ? null : ErrorMapping.unwrap(failure);
+        return cause instanceof OverloadException
+                || cause instanceof DeadlineExceededException
+                || cause instanceof TimeoutException;
     }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * What {@code GET /metrics} shows, in Prometheus text: rank latency and per-stage timings as histograms, requests by
@@ -119,6 +120,19 @@ public final class ServingMetrics {
         return builder.publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(2))
+                .register(registry);
+    }
+
+    /** The rank admission's learned limit and the rank requests in progress, as gauges. */
+    void rankAdmission(IntSupplier limit, IntSupplier inFlight) {
+        // Held strongly: Micrometer keeps a gauge's object weakly, and nothing else holds these method references.
+        Gauge.builder("adsml.rank.in.flight.limit", limit, IntSupplier::getAsInt)
+                .strongReference(true)
+                .description("rank requests admitted at once, as learned from how they end; beyond it a fast 503")
+                .register(registry);
+        Gauge.builder("adsml.rank.in.flight", inFlight, IntSupplier::getAsInt)
+                .strongReference(true)
+                .description("rank requests in progress")
                 .register(registry);
     }
 

@@ -246,7 +246,7 @@ public final class AdsmlServer implements AutoCloseable {
                             blocking),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking),
                     new AdminUiRoutes());
-            listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics));
+            listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics, effective));
             // Listening already, so /health/live answers during a long load; /health/ready waits for the warm-up.
             Optional<String> version =
                     activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +17,6 @@ class ServerConfigTest {
 
     @Test
     void pekkoSettingsOfTheServerOverridePekkosDefaults() {
-        assertEquals(Duration.ofMinutes(6), config.getDuration("pekko.http.server.request-timeout"));
         assertEquals(List.of("org.apache.pekko.event.slf4j.Slf4jLogger"), config.getStringList("pekko.loggers"));
         assertEquals("off", config.getString("pekko.log-dead-letters"));
         assertEquals(1, config.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min"));

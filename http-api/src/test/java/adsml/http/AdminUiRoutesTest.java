@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -60,7 +61,9 @@ class AdminUiRoutesTest {
         binding = Http.get(system)
                 .newServerAt("127.0.0.1", 0)
                 .bind(ApiEdge.wrap(
-                        pathPrefix("admin", () -> new AdminUiRoutes(loader).routes()), new ServingMetrics(scheduler)))
+                        pathPrefix("admin", () -> new AdminUiRoutes(loader).routes()),
+                        new ServingMetrics(scheduler),
+                        Duration.ofSeconds(5)))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
     }

@@ -131,8 +131,13 @@ class HttpApiTest {
             }
             return Behaviors.same();
         }));
-        HttpSettings settings = HttpSettings.from(ConfigFactory.parseMap(
-                                Map.of("adsml.http.max-body-bytes", MAX_BODY, "adsml.http.max-in-flight-ranks", 1))
+        HttpSettings settings = HttpSettings.from(ConfigFactory.parseMap(Map.of(
+                                "adsml.http.max-body-bytes",
+                                MAX_BODY,
+                                "adsml.http.max-in-flight-ranks",
+                                1,
+                                "adsml.http.min-in-flight-ranks",
+                                1))
                         .withFallback(ConfigFactory.load()))
                 .withTokens(INGEST_TOKEN, TOKEN);
         ServingMetrics metrics = new ServingMetrics(scheduler);
@@ -153,8 +158,8 @@ class HttpApiTest {
                         settings,
                         blocking),
                 new AdminUiRoutes());
-        api = HttpApi.of(areas, Access.of(settings), metrics);
-        closedRank = HttpApi.of(areas, new Access(RANK_TOKEN, INGEST_TOKEN, TOKEN), metrics);
+        api = HttpApi.of(areas, Access.of(settings), metrics, settings);
+        closedRank = HttpApi.of(areas, new Access(RANK_TOKEN, INGEST_TOKEN, TOKEN), metrics, settings);
     }
 
     @AfterAll
@@ -248,9 +253,11 @@ class HttpApiTest {
             assertEquals(200, send(listener, HttpRequest.GET("/health/live")).status());
             assertEquals(
                     200, send(listener, ingest(HttpRequest.GET("/v1/ads/3"))).status());
+            System.gc(); // the admission gauges must outlive a collection, not turn NaN
             Answer metrics = send(listener, HttpRequest.GET("/metrics"));
             assertEquals(200, metrics.status());
             assertTrue(metrics.contentType().startsWith("text/plain"), metrics::toString);
+            assertTrue(metrics.body().contains("adsml_rank_in_flight_limit 1.0"), metrics::toString);
             Answer openApi = send(listener, HttpRequest.GET("/openapi.json"));
             assertEquals(200, openApi.status());
             assertTrue(openApi.json().path("openapi").asText().startsWith("3.1"), "an OpenAPI 3.1 document");

@@ -34,7 +34,8 @@ class OverloadTest {
     @BeforeAll
     static void startServer() throws Exception {
         ServingFixture.writeWorldAndFirstVersion(data);
-        server = ServingFixture.start(data, Map.of("adsml.http.max-in-flight-ranks", 1));
+        server = ServingFixture.start(
+                data, Map.of("adsml.http.max-in-flight-ranks", 1, "adsml.http.min-in-flight-ranks", 1));
         client = new Client(server.started());
     }
 

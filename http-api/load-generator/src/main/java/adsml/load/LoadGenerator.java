@@ -33,7 +33,7 @@ public final class LoadGenerator {
     private final Transport transport;
     private final LoadClock clock;
     private final RequestFactory bodies;
-    private final Recording recording = new Recording();
+    private final Recording recording;
     private final AtomicLong nextIndex = new AtomicLong();
 
     LoadGenerator(LoadSettings settings, Transport transport, LoadClock clock) {
@@ -41,6 +41,7 @@ public final class LoadGenerator {
         this.transport = transport;
         this.clock = clock;
         this.bodies = RequestFactory.of(settings);
+        this.recording = new Recording(TimeUnit.MILLISECONDS.toNanos(settings.deadlineMs()));
     }
 
     /**

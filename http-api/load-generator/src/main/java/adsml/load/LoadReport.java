@@ -24,6 +24,9 @@ import org.HdrHistogram.Histogram;
  * @param requests recorded requests that ended: answered plus errors
  * @param qps {@code requests / durationS}
  * @param status answered requests by HTTP status
+ * @param goodput 2xx answers within the requests' deadline (from their intended start) per second
+ * @param okP99Ms p99 latency of those answers
+ * @param shedP99Ms p99 latency of the 503s: how fast the server refuses what it cannot serve
  */
 public record LoadReport(
         String target,
@@ -41,7 +44,10 @@ public record LoadReport(
         double meanMs,
         SortedMap<Integer, Long> status,
         long errors,
-        long dropped) {
+        long dropped,
+        double goodput,
+        double okP99Ms,
+        double shedP99Ms) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public LoadReport {
@@ -68,7 +74,10 @@ public record LoadReport(
                 h.getTotalCount() == 0 ? 0 : round3(h.getMean() / 1000.0),
                 s.statuses(),
                 s.errors(),
-                s.dropped());
+                s.dropped(),
+                round3(s.goodMicros().getTotalCount() / seconds),
+                ms(s.goodMicros().getValueAtPercentile(99)),
+                ms(s.shedMicros().getValueAtPercentile(99)));
     }
 
     /** Answered requests of one status; 0 when none. */
@@ -78,7 +87,7 @@ public record LoadReport(
 
     /**
      * One JSON object: {@code requests, qps, p50_ms, p90_ms, p99_ms, max_ms, status, errors} and then {@code p999_ms,
-     * mean_ms, dropped, duration_s, mode, clients, target_qps, url}.
+     * mean_ms, dropped, goodput, ok_p99_ms, shed_p99_ms, duration_s, mode, clients, target_qps, url}.
      */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -94,6 +103,9 @@ public record LoadReport(
                 .put("p999_ms", p999Ms)
                 .put("mean_ms", meanMs)
                 .put("dropped", dropped)
+                .put("goodput", goodput)
+                .put("ok_p99_ms", okP99Ms)
+                .put("shed_p99_ms", shedP99Ms)
                 .put("duration_s", round3(durationS))
                 .put("mode", openLoop ? "open" : "closed")
                 .put("clients", clients)
@@ -130,6 +142,9 @@ public record LoadReport(
         }
         status.forEach((code, n) -> line(b, "status " + code, Long.toString(n)));
         line(b, "errors", Long.toString(errors));
+        line(b, "goodput", String.format(Locale.ROOT, "%.1f /s (2xx within the deadline)", goodput));
+        line(b, "2xx p99 ms", String.format(Locale.ROOT, "%.3f", okP99Ms));
+        line(b, "503 p99 ms", String.format(Locale.ROOT, "%.3f", shedP99Ms));
         if (openLoop) {
             line(b, "dropped", Long.toString(dropped));
         }

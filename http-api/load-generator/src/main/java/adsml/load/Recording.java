@@ -12,13 +12,21 @@ import org.HdrHistogram.Histogram;
  * closes; at the rates a single generator reaches the uncontended lock costs far less than the HTTP call it records.
  */
 final class Recording {
+    private final long deadlineNanos;
     private final Histogram micros = new Histogram(3);
+    private final Histogram goodMicros = new Histogram(3);
+    private final Histogram shedMicros = new Histogram(3);
     private final SortedMap<Integer, Long> statuses = new TreeMap<>();
     private long errors;
     private long dropped;
     private int inFlight;
     private int measuredInFlight;
     private boolean closed;
+
+    /** @param deadlineNanos a 2xx within this long of its intended start is goodput */
+    Recording(long deadlineNanos) {
+        this.deadlineNanos = deadlineNanos;
+    }
 
     /** Claims a slot for a request, or returns false when {@code limit} are already in flight. */
     synchronized boolean tryStart(int limit, boolean measured) {
@@ -39,7 +47,13 @@ final class Recording {
     synchronized void answered(boolean measured, long latencyNanos, int status) {
         release(measured);
         if (measured && !closed) {
-            micros.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(latencyNanos)));
+            long us = Math.max(0, TimeUnit.NANOSECONDS.toMicros(latencyNanos));
+            micros.recordValue(us);
+            if (status / 100 == 2 && latencyNanos <= deadlineNanos) {
+                goodMicros.recordValue(us);
+            } else if (status == 503) {
+                shedMicros.recordValue(us);
+            }
             statuses.merge(status, 1L, Long::sum);
         }
     }
@@ -62,7 +76,13 @@ final class Recording {
             closed = true;
             errors += measuredInFlight;
         }
-        return new Snapshot(micros.copy(), Collections.unmodifiableSortedMap(new TreeMap<>(statuses)), errors, dropped);
+        return new Snapshot(
+                micros.copy(),
+                goodMicros.copy(),
+                shedMicros.copy(),
+                Collections.unmodifiableSortedMap(new TreeMap<>(statuses)),
+                errors,
+                dropped);
     }
 
     private void release(boolean measured) {
@@ -72,8 +92,17 @@ final class Recording {
         }
     }
 
-    /** The closed recording. {@code latencyMicros} holds answered requests only. */
-    record Snapshot(Histogram latencyMicros, SortedMap<Integer, Long> statuses, long errors, long dropped) {
+    /**
+     * The closed recording. {@code latencyMicros} holds answered requests only; {@code goodMicros} the 2xx answered
+     * within the deadline, {@code shedMicros} the 503s.
+     */
+    record Snapshot(
+            Histogram latencyMicros,
+            Histogram goodMicros,
+            Histogram shedMicros,
+            SortedMap<Integer, Long> statuses,
+            long errors,
+            long dropped) {
         long answered() {
             return latencyMicros.getTotalCount();
         }

@@ -32,7 +32,20 @@ class LoadGeneratorTest {
             assertEquals(0, report.errors());
             assertTrue(report.requests() > 100, report.toTable());
             assertTrue(report.p50Ms() >= 5, report.toTable());
+            assertEquals(report.status(200) / report.durationS(), report.goodput(), 0.01, report.toTable());
+            assertTrue(report.shedP99Ms() >= 5, "the 503s have their own latency: " + report.toTable());
             assertTrue(server.bodies().stream().allMatch(b -> b.startsWith("application/json {\"userId\":\"u")));
+        }
+    }
+
+    @Test
+    void answersLaterThanTheDeadline_areNotGoodput() throws Exception {
+        try (RankServer server = RankServer.concurrent(Duration.ofMillis(20), 0)) {
+            LoadReport report =
+                    LoadGenerator.run(settings(server.url(), 2, 0, Duration.ofMillis(500), Duration.ZERO, 10, 8));
+
+            assertTrue(report.status(200) > 0, report.toTable());
+            assertEquals(0, report.goodput(), report.toTable());
         }
     }
 

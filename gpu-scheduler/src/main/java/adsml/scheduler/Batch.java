@@ -50,6 +50,16 @@ public final class Batch {
         return true;
     }
 
+    /** Whether no job of the batch is live traffic: a version's golden batch while it loads, say. */
+    public boolean isShadowOnly() {
+        for (Slice slice : slices) {
+            if (slice.job().priority() == Priority.LIVE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Copies the slices' rows, in order, into {@code buffer} and sets its row count. */
     public void copyInto(FeatureBatch buffer) {
         int slots = buffer.sparseSlots();

@@ -1,7 +1,9 @@
 package adsml.scheduler;
 
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.RandomFeatures;
 import adsml.platform.scoring.Scorer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,10 +32,36 @@ import org.slf4j.LoggerFactory;
  * former's queues, where priorities, merging and deadlines still apply, never in a device's backlog. Each worker reuses
  * its input FeatureBatch and output array from batch to batch.
  *
- * <p>When a scorer throws, its device is marked unhealthy (for the scheduler's lifetime) and the batch is retried on
- * another healthy device; when none is left, its jobs fail with the error. A {@linkplain Device#fallbackOnly()
- * fallback-only} device (the CPU behind GPUs) takes only such retries, and the work of versions that no other healthy
- * device can score.
+ * <p>A {@linkplain Device#fallbackOnly() fallback-only} device (the CPU behind GPUs) takes only batches that another
+ * device failed, and the work of versions that no other healthy device can score.
+ *
+ * <p><b>Faults last no longer than their cause.</b> Each device has a {@link CircuitBreaker}. A batch that fails on a
+ * device opens it: the device is quarantined (it takes no work) and the batch is retried on another healthy device that
+ * holds its version, or, when none is left, its jobs fail at once with {@link NoHealthyDeviceException}, whose
+ * {@code retryAfter} is the time until the next probe. When the backoff is up ({@link FaultSettings}), one of the
+ * device's workers scores a small probe batch of random rows with a version loaded on it (the version whose batch
+ * failed, while it is still served): finite probabilities close the breaker, and the device is back in service; a
+ * failure opens it again for twice as long. Probes run on the quarantined device's own worker, never on a caller's
+ * thread, and never hold back another device's batches. A device that reports itself unhealthy
+ * ({@link Device#healthy()}: a GPU whose CUDA context saw a sticky error) is never probed and stays out.
+ *
+ * <p><b>Device fault or version fault.</b> A failed batch is the device's fault unless it is shown to be its version's:
+ *
+ * <ul>
+ *   <li>A {@link DeviceFaultException} (a CUDA error), an {@link Error}, or a device that reports itself unhealthy
+ *       afterwards: the device's.
+ *   <li>Any other exception from a version's scorer is the version's when the batch is shadow work only (its golden
+ *       batch while it loads), when the version was already found faulty, or when the same worker, at once, scores the
+ *       probe batch with another version loaded on the device and that passes. Otherwise (the other version fails too,
+ *       or the device holds no other) it is the device's.
+ *   <li>Scores outside [0, 1] or not finite are always the version's: a whole batch of them, or more than
+ *       {@link FaultSettings#maxInvalidScoreFraction()} of a window of the version's rows. Those scores are still
+ *       delivered (the auction ignores them).
+ * </ul>
+ *
+ * A version's fault leaves the device in service for every other version: the batch's jobs fail with
+ * {@link VersionFaultException} (a thrown error) and the version reports it through {@link LoadedVersion#whenFaulty()},
+ * once, for the model registry to roll back from it.
  *
  * <p>The scheduler does not own its devices or versions: close it first, then the versions, then the devices.
  */
@@ -42,15 +70,19 @@ public final class BatchingScheduler implements AutoCloseable {
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     private static final long AWAKE = Long.MIN_VALUE;
-    private static final Work STOP = new Work(null);
+    private static final int PROBE_ROWS = 8;
+    private static final long PROBE_SEED = 20261126L;
 
     private final Ticker ticker;
+    private final FaultSettings faults;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final BatchFormer former;
     private final List<DeviceSlot> slots = new ArrayList<>();
     private final List<Worker> workers = new ArrayList<>();
     private final ArrayDeque<Work> retries = new ArrayDeque<>();
+    // The versions batches were formed for, most recent last: what a device is probed with.
+    private final List<LoadedVersion> versions = new ArrayList<>();
     private final Thread dispatcher;
     private volatile SchedulerSettings settings;
     private boolean running = true;
@@ -64,8 +96,14 @@ public final class BatchingScheduler implements AutoCloseable {
     private long failed;
     private final long[] histogram = new long[SchedulerStats.HISTOGRAM_BUCKETS];
 
+    /** A scheduler with the default {@link FaultSettings}. */
     public BatchingScheduler(SchedulerSettings settings, List<Device> devices, Ticker ticker) {
+        this(settings, FaultSettings.defaults(), devices, ticker);
+    }
+
+    public BatchingScheduler(SchedulerSettings settings, FaultSettings faults, List<Device> devices, Ticker ticker) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.faults = Objects.requireNonNull(faults, "faults");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         if (devices.isEmpty()) {
             throw new IllegalArgumentException("devices must not be empty");
@@ -79,7 +117,7 @@ public final class BatchingScheduler implements AutoCloseable {
             if (device.workers() < 1) {
                 throw new IllegalArgumentException(device.name() + ": workers must be >= 1, was " + device.workers());
             }
-            DeviceSlot slot = new DeviceSlot(device);
+            DeviceSlot slot = new DeviceSlot(device, new CircuitBreaker(faults.initialBackoff(), faults.maxBackoff()));
             slots.add(slot);
             for (int i = 0; i < device.workers(); i++) {
                 Worker worker = new Worker(slot, "adsml-" + device.name() + "-w" + i);
@@ -103,9 +141,9 @@ public final class BatchingScheduler implements AutoCloseable {
      * rows, or exceptionally with {@link QueueFullException} or {@link DeadlineUnreachableException} (refused at once,
      * both {@link OverloadException}s), {@link DeadlineExceededException} (expired while queued, never scored),
      * {@link VersionRetiredException}, {@link NoHealthyDeviceException} (no healthy device holds the version, or the
-     * batch failed on each that does; the last device's error is its cause), all {@link UnavailableException}s;
-     * {@link IllegalArgumentException} (bad shape or ids), or {@link RejectedExecutionException} once the scheduler is
-     * closed. Nothing is thrown.
+     * batch failed on each that does; the last device's error is its cause), {@link VersionFaultException} (the
+     * version's scorer failed the batch), all {@link UnavailableException}s; {@link IllegalArgumentException} (bad
+     * shape or ids), or {@link RejectedExecutionException} once the scheduler is closed. Nothing is thrown.
      *
      * <p>The rows are copied into a device batch when the batch is formed, so the caller must not change or reuse
      * {@code rows} until the future is done.
@@ -124,12 +162,12 @@ public final class BatchingScheduler implements AutoCloseable {
                 job.fail(new RejectedExecutionException("the scheduler is closed"));
                 return job.result();
             }
+            long now = ticker.nanos();
             if (!anyHealthyDeviceFor(version, List.of())) {
                 failed++;
-                job.fail(noDevice(version, null));
+                job.fail(noDevice(version, null, now));
                 return job.result();
             }
-            long now = ticker.nanos();
             try {
                 former.offer(job, now);
                 submitted++;
@@ -214,7 +252,7 @@ public final class BatchingScheduler implements AutoCloseable {
         }
         join(dispatcher);
         for (Worker worker : workers) {
-            worker.inbox.offer(STOP);
+            worker.inbox.offer(Stop.INSTANCE);
         }
         for (Worker worker : workers) {
             join(worker.thread);
@@ -237,7 +275,7 @@ public final class BatchingScheduler implements AutoCloseable {
             while (running) {
                 long now = ticker.nanos();
                 boolean canRun = dispatchDue(now);
-                park(now, canRun ? former.nextDeadline(now) : former.nextExpiry());
+                park(now, Math.min(canRun ? former.nextDeadline(now) : former.nextExpiry(), nextProbeAt()));
             }
         } finally {
             lock.unlock();
@@ -245,12 +283,13 @@ public final class BatchingScheduler implements AutoCloseable {
     }
 
     /**
-     * Fails what expired, hands out retries, then every batch that is due while a worker is idle; returns whether a
-     * worker is still idle and no retry waits (then the next batch is due at {@code former.nextDeadline}, else nothing
-     * can start before a worker finishes).
+     * Fails what expired, starts the probes that are due, hands out retries, then every batch that is due while a
+     * worker is idle; returns whether a worker is still idle and no retry waits (then the next batch is due at
+     * {@code former.nextDeadline}, else nothing can start before a worker finishes).
      */
     private boolean dispatchDue(long now) {
         former.expire(now);
+        startProbes(now);
         dispatchRetries(now);
         // Retries go first: new batches would take the workers they wait for.
         while (retries.isEmpty() && hasIdleHealthyWorker()) {
@@ -258,9 +297,83 @@ public final class BatchingScheduler implements AutoCloseable {
             if (batch == null) {
                 return true;
             }
-            dispatch(new Work(batch));
+            noteVersion(batch.version());
+            dispatch(new Work(batch), now);
         }
         return false;
+    }
+
+    /** Hands a probe to an idle worker of each quarantined device whose backoff is up. */
+    private void startProbes(long now) {
+        for (DeviceSlot slot : slots) {
+            if (slot.idle.isEmpty() || !slot.breaker.probeDue(now) || !slot.device.healthy()) {
+                continue;
+            }
+            LoadedVersion version = acquireProbeVersion(slot, slot.suspect, null);
+            if (version == null) {
+                // No version left on it to probe with: the next version loaded on it is checked by its golden batch.
+                slot.breaker.close();
+                slot.suspect = null;
+                LOG.info("{} is back in service: no version is loaded on it to probe it with", slot.device.name());
+                continue;
+            }
+            slot.breaker.probing();
+            slot.idle.pollFirst().inbox.add(new Probe(version));
+        }
+    }
+
+    /** The earliest time a probe is due on a device with an idle worker; {@link Long#MAX_VALUE} when none is. */
+    private long nextProbeAt() {
+        long next = Long.MAX_VALUE;
+        for (DeviceSlot slot : slots) {
+            if (slot.breaker.state() == CircuitBreaker.State.OPEN && !slot.idle.isEmpty() && slot.device.healthy()) {
+                next = Math.min(next, slot.breaker.probeAtNanos());
+            }
+        }
+        return next;
+    }
+
+    /** Remembers {@code version} as the most recent one batched, for probes. */
+    private void noteVersion(LoadedVersion version) {
+        int last = versions.size() - 1;
+        if (last >= 0 && versions.get(last) == version) {
+            return;
+        }
+        if (!versions.remove(version)) {
+            // Only when a new version arrives: the list stays as short as the versions loaded.
+            versions.removeIf(LoadedVersion::isReleased);
+        }
+        versions.add(version);
+    }
+
+    /**
+     * A version loaded on {@code slot}'s device to probe it with, a reference taken for the probe: {@code preferred}
+     * when it is still served, else the one most recently batched; never {@code excluded} nor a faulty one. Null when
+     * there is none.
+     */
+    private LoadedVersion acquireProbeVersion(DeviceSlot slot, LoadedVersion preferred, LoadedVersion excluded) {
+        if (preferred != null && acquireForProbe(preferred, slot, excluded)) {
+            return preferred;
+        }
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            LoadedVersion version = versions.get(i);
+            if (version != preferred && acquireForProbe(version, slot, excluded)) {
+                return version;
+            }
+        }
+        return null;
+    }
+
+    private static boolean acquireForProbe(LoadedVersion version, DeviceSlot slot, LoadedVersion excluded) {
+        if (version == excluded || version.fault().isPresent() || !version.isLoadedOn(slot.device)) {
+            return false;
+        }
+        try {
+            version.acquire();
+            return true;
+        } catch (VersionRetiredException e) {
+            return false;
+        }
     }
 
     private void park(long now, long until) {
@@ -283,7 +396,7 @@ public final class BatchingScheduler implements AutoCloseable {
             return false;
         }
         long due = retries.isEmpty() && hasIdleHealthyWorker() ? former.nextDeadline(now) : former.nextExpiry();
-        return due < wakeAt;
+        return Math.min(due, nextProbeAt()) < wakeAt;
     }
 
     private void dispatchRetries(long now) {
@@ -301,12 +414,12 @@ public final class BatchingScheduler implements AutoCloseable {
                 work.batch.release();
                 continue;
             }
-            dispatch(work);
+            dispatch(work, now);
         }
     }
 
     /** Hands {@code work} to an idle worker that may take it, queues it for a busy one, or fails it. */
-    private void dispatch(Work work) {
+    private void dispatch(Work work, long now) {
         LoadedVersion version = work.batch.version();
         boolean fallbackMayTake = !work.tried.isEmpty() || !anyHealthyPrimaryFor(version);
         for (DeviceSlot slot : slots) {
@@ -323,7 +436,7 @@ public final class BatchingScheduler implements AutoCloseable {
             retries.addLast(work);
             return;
         }
-        Throwable error = noDevice(version, work.lastError);
+        Throwable error = noDevice(version, work.lastError, now);
         for (Batch.Slice slice : work.batch.slices()) {
             if (!slice.job().isDone()) {
                 failed++;
@@ -368,36 +481,77 @@ public final class BatchingScheduler implements AutoCloseable {
         return false;
     }
 
-    private static NoHealthyDeviceException noDevice(LoadedVersion version, Throwable lastError) {
-        return new NoHealthyDeviceException(version.id(), lastError);
+    private NoHealthyDeviceException noDevice(LoadedVersion version, Throwable lastError, long now) {
+        return new NoHealthyDeviceException(version.id(), untilProbe(version, now), lastError);
+    }
+
+    /**
+     * How long until a device that holds {@code version} may take work again: the soonest probe of a quarantined one;
+     * the longest backoff when every such device is out for good.
+     */
+    private Duration untilProbe(LoadedVersion version, long now) {
+        long soonest = Long.MAX_VALUE;
+        for (DeviceSlot slot : slots) {
+            if (version.isLoadedOn(slot.device) && slot.device.healthy()) {
+                soonest = Math.min(soonest, slot.breaker.nanosUntilProbe(now));
+            }
+        }
+        return soonest == Long.MAX_VALUE ? faults.maxBackoff() : Duration.ofNanos(soonest);
     }
 
     // ---- workers ----
 
-    /** Counts a batch a worker scored in {@code nanos}, holding no lock. */
-    private void scored(Batch batch, long nanos) {
+    /**
+     * Counts a batch a worker scored in {@code nanos}, {@code invalidRows} of whose rows scored invalid, holding no
+     * lock.
+     */
+    private void scored(DeviceSlot slot, Batch batch, long nanos, int invalidRows) {
+        String fault;
         lock.lock();
         try {
             batches++;
             rowsScored += batch.rows();
             histogram[SchedulerStats.bucket(batch.rows())]++;
             former.recordService(batch.rows(), nanos);
+            slot.breaker.scored();
+            fault = batch.version().invalidScores.record(batch.rows(), invalidRows, faults);
         } finally {
             lock.unlock();
         }
+        if (fault != null && batch.version().reportFault(fault)) {
+            LOG.warn("{} is faulty: {}", batch.version().id(), fault);
+        }
     }
 
-    /** Called by a worker after its batch (scored, skipped or failed with {@code error}), holding no lock. */
-    private void finished(Worker worker, Work work, Throwable error) {
+    /**
+     * Called by a worker after its batch (scored, skipped, or failed with {@code error}, the version's fault or the
+     * device's), holding no lock.
+     */
+    private void finished(Worker worker, Work work, Throwable error, boolean versionFault) {
         Batch batch = work.batch;
+        DeviceSlot slot = worker.slot;
         boolean releaseNow = false;
+        boolean firstFault = false;
+        Duration quarantine = null;
         lock.lock();
         try {
             if (error == null) {
                 releaseNow = true;
+            } else if (versionFault) {
+                for (Batch.Slice slice : batch.slices()) {
+                    if (!slice.job().isDone()) {
+                        failed++;
+                    }
+                }
+                firstFault = batch.version()
+                        .reportFault("its scorer failed a batch on " + slot.device.name() + ": " + error);
+                batch.fail(new VersionFaultException(batch.version().id(), error));
+                releaseNow = true;
             } else {
-                worker.slot.failure = error;
-                work.tried.add(worker.slot);
+                slot.breaker.fail(ticker.nanos());
+                quarantine = slot.breaker.backoff();
+                slot.suspect = batch.version();
+                work.tried.add(slot);
                 work.lastError = error;
                 if (running) {
                     retries.addLast(work);
@@ -406,31 +560,26 @@ public final class BatchingScheduler implements AutoCloseable {
                     releaseNow = true;
                 }
             }
-            // First in line: an idle worker that was just busy has warm caches and is not parked.
-            worker.slot.idle.addFirst(worker);
-            if (running) {
-                // The next batch, if one is due, goes out from here; with one device (or the first
-                // device that may take it being this worker's) to this worker, which then finds it in
-                // its inbox without parking. Under load, waking the dispatcher for it, which then woke
-                // this worker, was two thread switches per batch.
-                long now = ticker.nanos();
-                dispatchDue(now);
-                if (dispatcherWaitsPast(now)) {
-                    wake.signal();
-                }
-            } else {
-                wake.signal();
-            }
+            backToIdle(worker);
         } finally {
             lock.unlock();
         }
-        if (error != null) {
-            // Once per failed batch, here where it happens: every request of the batch then fails or is retried
-            // elsewhere, and the HTTP edge answers them without the device's error.
+        // Once per fault, here where it happens: every request of the batch then fails or is retried elsewhere, and
+        // the HTTP edge answers them without the error.
+        if (quarantine != null) {
             LOG.warn(
-                    "{} failed a batch of {} rows and takes no more batches",
-                    worker.slot.device.name(),
+                    "{} failed a batch of {} rows of {} and is quarantined for {} ms",
+                    slot.device.name(),
                     batch.rows(),
+                    batch.version().id(),
+                    quarantine.toMillis(),
+                    error);
+        } else if (firstFault) {
+            LOG.warn(
+                    "{} failed a batch of {} rows on {}, which scores other versions: the version is faulty",
+                    batch.version().id(),
+                    batch.rows(),
+                    slot.device.name(),
                     error);
         }
         if (releaseNow) {
@@ -438,22 +587,86 @@ public final class BatchingScheduler implements AutoCloseable {
         }
     }
 
-    private static final class DeviceSlot {
-        final Device device;
-        final ArrayDeque<Worker> idle = new ArrayDeque<>();
-        volatile Throwable failure;
-
-        DeviceSlot(Device device) {
-            this.device = device;
+    /** Called by a worker after probing its device with {@code probe}'s version, holding no lock. */
+    private void probed(Worker worker, Probe probe, Throwable error) {
+        DeviceSlot slot = worker.slot;
+        Duration quarantine = null;
+        lock.lock();
+        try {
+            if (error == null) {
+                slot.breaker.close();
+                slot.suspect = null;
+            } else {
+                slot.breaker.fail(ticker.nanos());
+                quarantine = slot.breaker.backoff();
+            }
+            backToIdle(worker);
+        } finally {
+            lock.unlock();
         }
-
-        boolean healthy() {
-            return failure == null && device.healthy();
+        if (error == null) {
+            LOG.info(
+                    "{} passed its probe with {} and is back in service",
+                    slot.device.name(),
+                    probe.version().id());
+        } else {
+            LOG.warn(
+                    "{} failed its probe with {} and stays quarantined for {} ms: {}",
+                    slot.device.name(),
+                    probe.version().id(),
+                    quarantine.toMillis(),
+                    error.toString());
         }
     }
 
+    /** Returns a worker to its device's idle ones and hands out whatever is due; under the lock. */
+    private void backToIdle(Worker worker) {
+        // First in line: an idle worker that was just busy has warm caches and is not parked.
+        worker.slot.idle.addFirst(worker);
+        if (running) {
+            // The next batch, if one is due, goes out from here; with one device (or the first
+            // device that may take it being this worker's) to this worker, which then finds it in
+            // its inbox without parking. Under load, waking the dispatcher for it, which then woke
+            // this worker, was two thread switches per batch.
+            long now = ticker.nanos();
+            dispatchDue(now);
+            if (dispatcherWaitsPast(now)) {
+                wake.signal();
+            }
+        } else {
+            wake.signal();
+        }
+    }
+
+    private static final class DeviceSlot {
+        final Device device;
+        final ArrayDeque<Worker> idle = new ArrayDeque<>();
+        // Guarded by the lock, as is suspect: the version whose batch opened the breaker, probed with first.
+        final CircuitBreaker breaker;
+        LoadedVersion suspect;
+
+        DeviceSlot(Device device, CircuitBreaker breaker) {
+            this.device = device;
+            this.breaker = breaker;
+        }
+
+        boolean healthy() {
+            return breaker.isClosed() && device.healthy();
+        }
+    }
+
+    /** What a worker is handed. */
+    private sealed interface Task permits Work, Probe, Stop {}
+
+    private enum Stop implements Task {
+        INSTANCE
+    }
+
+    /** A check of a quarantined device with {@code version}, whose reference the probe holds until it is scored. */
+    private record Probe(LoadedVersion version) implements Task {}
+
     /** A batch on its way to a device, with the devices that already failed it. */
-    private static final class Work {
+    private static final class Work implements Task {
         final Batch batch;
         final List<DeviceSlot> tried = new ArrayList<>(2);
         Throwable lastError;
@@ -466,7 +679,8 @@ public final class BatchingScheduler implements AutoCloseable {
     private final class Worker implements Runnable {
         final DeviceSlot slot;
         final Thread thread;
-        final BlockingQueue<Work> inbox = new ArrayBlockingQueue<>(1);
+        // Room for a task and the stop that may follow it.
+        final BlockingQueue<Task> inbox = new ArrayBlockingQueue<>(2);
         private FeatureBatch input;
         private float[] output = new float[0];
 
@@ -479,16 +693,19 @@ public final class BatchingScheduler implements AutoCloseable {
         @Override
         public void run() {
             while (true) {
-                Work work;
+                Task task;
                 try {
-                    work = inbox.take();
+                    task = inbox.take();
                 } catch (InterruptedException e) {
                     return;
                 }
-                if (work == STOP) {
+                if (task instanceof Work work) {
+                    score(work);
+                } else if (task instanceof Probe probe) {
+                    probed(this, probe, probe(probe.version()));
+                } else {
                     return;
                 }
-                score(work);
             }
         }
 
@@ -496,7 +713,7 @@ public final class BatchingScheduler implements AutoCloseable {
             Batch batch = work.batch;
             if (batch.allJobsDone()) {
                 // Every job expired or was cancelled since the batch formed: nothing worth scoring.
-                finished(this, work, null);
+                finished(this, work, null, false);
                 return;
             }
             Throwable error = null;
@@ -510,15 +727,62 @@ public final class BatchingScheduler implements AutoCloseable {
                 error = t;
             }
             long nanos = ticker.nanos() - start;
+            if (error != null) {
+                finished(this, work, error, isVersionFault(batch, error));
+                return;
+            }
             try {
-                if (error == null) {
-                    // Counted before the callers hear of it: a caller that then reads stats() sees its batch.
-                    scored(batch, Math.max(0, nanos));
-                    batch.deliver(output);
-                }
+                int heads = batch.version().spec().heads().size();
+                // Counted before the callers hear of it: a caller that then reads stats() sees its batch.
+                scored(slot, batch, Math.max(0, nanos), InvalidScores.count(output, batch.rows(), heads));
+                batch.deliver(output);
             } finally {
                 // Even if delivering threw: the worker goes back to idle and the batch is released.
-                finished(this, work, error);
+                finished(this, work, null, false);
+            }
+        }
+
+        /**
+         * Whether {@code error}, which {@code batch} failed with on this device, is its version's fault (see the class
+         * comment).
+         */
+        private boolean isVersionFault(Batch batch, Throwable error) {
+            if (error instanceof DeviceFaultException || error instanceof Error || !slot.device.healthy()) {
+                return false;
+            }
+            LoadedVersion version = batch.version();
+            if (batch.isShadowOnly() || version.fault().isPresent()) {
+                return true;
+            }
+            LoadedVersion control;
+            lock.lock();
+            try {
+                control = acquireProbeVersion(slot, null, version);
+            } finally {
+                lock.unlock();
+            }
+            return control != null && probe(control) == null;
+        }
+
+        /**
+         * Scores the probe batch with {@code version} on this worker's device and releases the version's reference;
+         * returns why it failed, or null when every score is a finite probability.
+         */
+        private Throwable probe(LoadedVersion version) {
+            try {
+                int heads = version.spec().heads().size();
+                float[] out = new float[PROBE_ROWS * heads];
+                version.scorer(slot.device)
+                        .score(RandomFeatures.batch(version.spec().schema(), PROBE_ROWS, PROBE_SEED), out);
+                int invalid = InvalidScores.count(out, PROBE_ROWS, heads);
+                return invalid == 0
+                        ? null
+                        : new IllegalStateException(
+                                invalid + " of " + PROBE_ROWS + " probe rows scored outside [0, 1] or not finite");
+            } catch (Throwable t) {
+                return t;
+            } finally {
+                version.release();
             }
         }
 

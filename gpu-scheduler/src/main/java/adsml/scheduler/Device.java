@@ -53,7 +53,11 @@ public interface Device extends AutoCloseable {
         return 1e-4;
     }
 
-    /** Whether the device can take work; the scheduler also stops using a device whose scorer threw. */
+    /**
+     * Whether the device can take work at all. The scheduler quarantines a device whose batch failed and probes it
+     * until it recovers; a device that answers false here is never probed and stays out, so only say false for a state
+     * that does not heal (a CUDA context that saw a sticky error, a closed device).
+     */
     boolean healthy();
 
     @Override

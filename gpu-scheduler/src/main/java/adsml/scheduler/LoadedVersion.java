@@ -6,6 +6,9 @@ import adsml.platform.model.ModelSpec;
 import adsml.platform.scoring.Scorer;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One model version loaded on every device of a scheduler, with a reference count.
@@ -14,6 +17,9 @@ import java.util.Objects;
  * the batch is scored. {@link #close()} retires the version: new jobs are refused with {@link VersionRetiredException},
  * while jobs already admitted and batches in flight finish on it; its scorers (and so its device memory) are closed
  * when the last reference is released. Thread-safe.
+ *
+ * <p>When the scheduler finds the version itself at fault on live work (see {@link BatchingScheduler}), it reports it
+ * here, once: {@link #whenFaulty()} completes with the reason, for the model registry to roll back from it.
  */
 public final class LoadedVersion implements AutoCloseable {
     private final ModelSpec spec;
@@ -22,6 +28,9 @@ public final class LoadedVersion implements AutoCloseable {
     private final Scorer[] scorers;
     private final int[] offsets;
     private final int[] vocabs;
+    private final CompletableFuture<String> fault = new CompletableFuture<>();
+    // Guarded by the scheduler's lock.
+    final InvalidScores invalidScores = new InvalidScores();
     private int refs;
     private boolean retired;
     private boolean released;
@@ -176,6 +185,21 @@ public final class LoadedVersion implements AutoCloseable {
     /** References held now: admitted jobs plus batches in flight. */
     public synchronized int references() {
         return refs;
+    }
+
+    /** Completes, once, with the reason when the scheduler finds the version at fault; never fails. */
+    public CompletionStage<String> whenFaulty() {
+        return fault.minimalCompletionStage();
+    }
+
+    /** Why the scheduler found the version at fault; empty while it has not. */
+    public Optional<String> fault() {
+        return Optional.ofNullable(fault.getNow(null));
+    }
+
+    /** Records that the version is at fault; returns whether this is the first report. */
+    boolean reportFault(String reason) {
+        return fault.complete(reason);
     }
 
     int[] slotOffsets() {

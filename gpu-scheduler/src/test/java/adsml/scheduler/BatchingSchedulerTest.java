@@ -4,7 +4,6 @@ import static adsml.scheduler.Fixtures.tinyRows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -142,46 +141,186 @@ class BatchingSchedulerTest {
         }
     }
 
-    @Test
-    void deviceError_marksDeviceUnhealthyAndRetriesTheBatchOnAnother() throws Exception {
-        Fixtures.FakeDevice bad = new Fixtures.FakeDevice("bad", 1);
-        Fixtures.FakeDevice good = new Fixtures.FakeDevice("good", 1);
-        bad.failure = new IllegalStateException("device lost");
-        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(bad, good));
-        try (BatchingScheduler scheduler =
-                new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad, good), Ticker.SYSTEM)) {
-            FeatureBatch rows = tinyRows(7, 5);
-            float[] scores = await(scheduler.submit(version, rows, System.nanoTime() + 20 * SECOND, Priority.LIVE));
-            assertEquals(Fixtures.fakeScore(rows, 6, 1), scores[6 * 2 + 1]);
-            assertEquals(1, bad.calls.get());
-            assertEquals(1, good.calls.get());
-            SchedulerStats stats = scheduler.stats();
-            assertEquals(false, stats.deviceHealth().get("bad"));
-            assertEquals(true, stats.deviceHealth().get("good"));
+    /** Batches leave at once: with a fake clock, no batching delay would ever pass. */
+    private static final SchedulerSettings GREEDY = SchedulerSettings.defaults().withMaxQueueDelay(Duration.ZERO);
 
-            await(scheduler.submit(version, tinyRows(3, 6), System.nanoTime() + 20 * SECOND, Priority.LIVE));
-            assertEquals(1, bad.calls.get(), "an unhealthy device gets no more batches");
+    private static FakeClock clock() {
+        return new FakeClock(Instant.parse("2025-03-01T12:00:00Z"));
+    }
+
+    /** Submits a live job that must be refused for want of a healthy device; returns the Retry-After it names. */
+    private static Duration refusedFor(BatchingScheduler scheduler, LoadedVersion version, FakeClock clock) {
+        NoHealthyDeviceException refused = assertInstanceOf(
+                NoHealthyDeviceException.class,
+                failureOf(scheduler.submit(version, tinyRows(2, 9), clock.nanos() + 100 * SECOND, Priority.LIVE)));
+        return refused.retryAfter();
+    }
+
+    @Test
+    void deviceError_quarantinesTheDevice_retriesOnAnother_andAProbeAfterTheBackoffReturnsIt() throws Exception {
+        FakeClock clock = clock();
+        Fixtures.FakeDevice flaky = new Fixtures.FakeDevice("flaky", 1);
+        Fixtures.FakeDevice good = new Fixtures.FakeDevice("good", 1);
+        flaky.transientFailures.set(1);
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(flaky, good));
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(flaky, good), clock::nanos)) {
+            FeatureBatch rows = tinyRows(7, 5);
+            float[] scores = await(scheduler.submit(version, rows, clock.nanos() + 100 * SECOND, Priority.LIVE));
+            assertEquals(Fixtures.fakeScore(rows, 6, 1), scores[6 * 2 + 1], "retried on the good device");
+            assertEquals(1, flaky.calls.get());
+            assertEquals(false, scheduler.stats().deviceHealth().get("flaky"));
+            assertEquals(true, scheduler.stats().deviceHealth().get("good"));
+            await(scheduler.submit(version, tinyRows(3, 6), clock.nanos() + 100 * SECOND, Priority.LIVE));
+            assertEquals(1, flaky.calls.get(), "a quarantined device gets no batches");
+
+            clock.advance(Duration.ofSeconds(1));
+            awaitTrue(() -> scheduler.stats().deviceHealth().get("flaky"));
+            assertEquals(2, flaky.calls.get(), "one probe batch, then back in service");
         }
     }
 
     @Test
-    void deviceError_failsTheJobsAsUnavailable_whenNoHealthyDeviceIsLeft() throws Exception {
-        Fixtures.FakeDevice bad = new Fixtures.FakeDevice("bad", 2);
-        IllegalStateException lost = new IllegalStateException("device lost");
-        bad.failure = lost;
-        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(bad));
-        try (BatchingScheduler scheduler =
-                new BatchingScheduler(SchedulerSettings.defaults(), List.of(bad), Ticker.SYSTEM)) {
-            Throwable tried = failureOf(
-                    scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
+    void deviceError_onTheOnlyDevice_failsFastUntilAProbePasses_andEachFailedProbeDoublesTheBackoff() throws Exception {
+        FakeClock clock = clock();
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 2);
+        cpu.transientFailures.set(3);
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(cpu), clock::nanos)) {
+            Throwable tried =
+                    failureOf(scheduler.submit(version, tinyRows(4, 1), clock.nanos() + 100 * SECOND, Priority.LIVE));
             assertInstanceOf(NoHealthyDeviceException.class, tried);
-            assertSame(lost, tried.getCause(), "the device's own error is kept for the log");
-            Throwable refused = failureOf(
-                    scheduler.submit(version, tinyRows(4, 1), System.nanoTime() + 20 * SECOND, Priority.LIVE));
-            assertInstanceOf(NoHealthyDeviceException.class, refused);
-            assertEquals(null, refused.getCause(), "refused at once: no device was tried");
-            assertEquals(1, bad.calls.get());
-            assertEquals(2, scheduler.stats().failed());
+            assertTrue(tried.getCause().getMessage().contains("transient fault"), "the device's error, for the log");
+            assertEquals(false, scheduler.stats().deviceHealth().get("cpu0"));
+            assertEquals(Duration.ofSeconds(1), refusedFor(scheduler, version, clock), "Retry-After: the next probe");
+
+            clock.advance(Duration.ofMillis(400));
+            assertEquals(Duration.ofMillis(600), refusedFor(scheduler, version, clock));
+            clock.advance(Duration.ofMillis(600));
+            awaitTrue(() ->
+                    cpu.calls.get() == 2 && scheduler.stats().deviceHealth().isEmpty() == false);
+            awaitTrue(() -> refusedFor(scheduler, version, clock).equals(Duration.ofSeconds(2)));
+
+            clock.advance(Duration.ofSeconds(2));
+            awaitTrue(() -> cpu.calls.get() == 3);
+            awaitTrue(() -> refusedFor(scheduler, version, clock).equals(Duration.ofSeconds(4)));
+            assertEquals(false, scheduler.stats().deviceHealth().get("cpu0"));
+
+            clock.advance(Duration.ofSeconds(4));
+            awaitTrue(() -> scheduler.stats().deviceHealth().get("cpu0"));
+            FeatureBatch rows = tinyRows(5, 2);
+            float[] scores = await(scheduler.submit(version, rows, clock.nanos() + 100 * SECOND, Priority.LIVE));
+            assertEquals(Fixtures.fakeScore(rows, 4, 1), scores[4 * 2 + 1], "serving again");
+            assertEquals(5, cpu.calls.get(), "the failed batch, three probes, the batch that scored");
+        }
+    }
+
+    @Test
+    void deviceError_thatOutlastsTheMaxBackoff_isProbedAtTheMaxBackoff() throws Exception {
+        FakeClock clock = clock();
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        cpu.failure = new IllegalStateException("still broken");
+        FaultSettings faults = new FaultSettings(Duration.ofSeconds(1), Duration.ofSeconds(3), 10_000, 0.01);
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, faults, List.of(cpu), clock::nanos)) {
+            failureOf(scheduler.submit(version, tinyRows(4, 1), clock.nanos() + 100 * SECOND, Priority.LIVE));
+            for (long seconds : new long[] {1, 2, 3}) {
+                clock.advance(Duration.ofSeconds(seconds));
+                long next = Math.min(2 * seconds, 3);
+                awaitTrue(() -> refusedFor(scheduler, version, clock).equals(Duration.ofSeconds(next)));
+            }
+        }
+    }
+
+    @Test
+    void unhealthyDevice_isNeverProbed() throws Exception {
+        FakeClock clock = clock();
+        Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 1);
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        cpu.fallbackOnly = true;
+        gpu.failure = new IllegalStateException("CUDA_ERROR_ILLEGAL_ADDRESS");
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(gpu, cpu), clock::nanos)) {
+            await(scheduler.submit(version, tinyRows(3, 1), clock.nanos() + 100 * SECOND, Priority.LIVE));
+            gpu.healthy = false; // as a GPU whose context saw a sticky error says from then on
+            clock.advance(Duration.ofMinutes(5));
+            for (int i = 0; i < 5; i++) {
+                await(scheduler.submit(version, tinyRows(3, i), clock.nanos() + 100 * SECOND, Priority.LIVE));
+            }
+            assertEquals(1, gpu.calls.get(), "no probe, no batch");
+            assertEquals(6, cpu.calls.get());
+        }
+    }
+
+    @Test
+    void versionThatThrows_isFaulty_andTheDeviceKeepsScoringOtherVersions() throws Exception {
+        FakeClock clock = clock();
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        cpu.throwingVersions.add("2");
+        LoadedVersion v1 = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(cpu));
+        LoadedVersion v2 = LoadedVersion.load(Fixtures.tinyModel("2"), List.of(cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(cpu), clock::nanos)) {
+            await(scheduler.submit(v1, tinyRows(3, 1), clock.nanos() + 100 * SECOND, Priority.LIVE));
+            CompletableFuture<String> faulty = v2.whenFaulty().toCompletableFuture();
+
+            Throwable failed =
+                    failureOf(scheduler.submit(v2, tinyRows(3, 2), clock.nanos() + 100 * SECOND, Priority.LIVE));
+
+            assertInstanceOf(VersionFaultException.class, failed);
+            assertTrue(faulty.get(5, TimeUnit.SECONDS).contains("2 cannot score"), faulty::join);
+            assertTrue(v1.fault().isEmpty());
+            assertEquals(true, scheduler.stats().deviceHealth().get("cpu0"));
+            FeatureBatch rows = tinyRows(4, 3);
+            float[] scores = await(scheduler.submit(v1, rows, clock.nanos() + 100 * SECOND, Priority.LIVE));
+            assertEquals(Fixtures.fakeScore(rows, 3, 0), scores[3 * 2]);
+        }
+    }
+
+    @Test
+    void goldenBatchThatThrows_isTheVersionsFault_evenWithNoOtherVersionOnTheDevice() throws Exception {
+        FakeClock clock = clock();
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        cpu.throwingVersions.add("1");
+        LoadedVersion loading = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(cpu), clock::nanos)) {
+            assertInstanceOf(
+                    VersionFaultException.class,
+                    failureOf(
+                            scheduler.submit(loading, tinyRows(8, 1), clock.nanos() + 100 * SECOND, Priority.SHADOW)));
+            assertTrue(loading.fault().isPresent());
+            assertEquals(true, scheduler.stats().deviceHealth().get("cpu0"));
+        }
+    }
+
+    @Test
+    void versionWhoseScoresAreNotProbabilities_isFaulty_butItsScoresStillArrive() throws Exception {
+        FakeClock clock = clock();
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        cpu.constantScores.put("1", Float.NaN);
+        LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(cpu), clock::nanos)) {
+            float[] scores =
+                    await(scheduler.submit(version, tinyRows(3, 1), clock.nanos() + 100 * SECOND, Priority.LIVE));
+            assertTrue(Float.isNaN(scores[0]), "the auction, not the scheduler, keeps them out");
+            assertTrue(version.fault().orElseThrow().contains("every row"), version.fault()::get);
+            assertEquals(true, scheduler.stats().deviceHealth().get("cpu0"));
+        }
+    }
+
+    @Test
+    void deviceFault_quarantinesTheDevice_evenWhenAnotherVersionWouldScore() throws Exception {
+        FakeClock clock = clock();
+        Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
+        LoadedVersion v1 = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(cpu));
+        LoadedVersion v2 = LoadedVersion.load(Fixtures.tinyModel("2"), List.of(cpu));
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(cpu), clock::nanos)) {
+            await(scheduler.submit(v1, tinyRows(3, 1), clock.nanos() + 100 * SECOND, Priority.LIVE));
+            cpu.failure = new DeviceFaultException("launch failed", null) {};
+            assertInstanceOf(
+                    NoHealthyDeviceException.class,
+                    failureOf(scheduler.submit(v2, tinyRows(3, 2), clock.nanos() + 100 * SECOND, Priority.LIVE)));
+            assertEquals(false, scheduler.stats().deviceHealth().get("cpu0"));
+            assertTrue(v2.fault().isEmpty(), "not the version's");
+            assertEquals(2, cpu.calls.get(), "no probe with v1: a device fault needs none");
         }
     }
 
@@ -206,23 +345,23 @@ class BatchingSchedulerTest {
     }
 
     @Test
-    void deviceError_onThePrimaryDevice_retriesOnTheFallbackAndSendsItLaterWork() throws Exception {
+    void deviceError_onThePrimaryDevice_retriesOnTheFallbackAndSendsItLaterWhileQuarantined() throws Exception {
         Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 2);
         Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
         cpu.fallbackOnly = true;
         gpu.failure = new IllegalStateException("CUDA_ERROR_LAUNCH_FAILED");
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
-        try (BatchingScheduler scheduler =
-                new BatchingScheduler(SchedulerSettings.defaults(), List.of(gpu, cpu), Ticker.SYSTEM)) {
+        FakeClock clock = clock();
+        try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(gpu, cpu), clock::nanos)) {
             FeatureBatch rows = tinyRows(5, 3);
-            float[] scores = await(scheduler.submit(version, rows, System.nanoTime() + 20 * SECOND, Priority.LIVE));
+            float[] scores = await(scheduler.submit(version, rows, clock.nanos() + 20 * SECOND, Priority.LIVE));
             assertEquals(Fixtures.fakeScore(rows, 4, 1), scores[4 * 2 + 1]);
             assertEquals(1, gpu.calls.get());
             assertEquals(1, cpu.calls.get());
             assertEquals(false, scheduler.stats().deviceHealth().get("gpu0"));
 
-            await(scheduler.submit(version, tinyRows(2, 4), System.nanoTime() + 20 * SECOND, Priority.LIVE));
-            assertEquals(1, gpu.calls.get(), "an unhealthy GPU gets no more batches");
+            await(scheduler.submit(version, tinyRows(2, 4), clock.nanos() + 20 * SECOND, Priority.LIVE));
+            assertEquals(1, gpu.calls.get(), "a quarantined GPU gets no more batches");
             assertEquals(2, cpu.calls.get(), "with no healthy GPU left the fallback takes new work");
         }
     }

@@ -8,8 +8,11 @@ import adsml.platform.model.DcnWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelSpec;
 import adsml.platform.scoring.Scorer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -44,9 +47,12 @@ final class Fixtures {
         return RandomFeatures.batch(TINY_SCHEMA, rows, seed);
     }
 
-    /** What {@link FakeScorer} writes: the row's dense value plus the head index, so every row's scores are its own. */
+    /**
+     * What {@link FakeScorer} writes: a probability made of the row's dense value (in [-1, 1]) and the head index, so
+     * every row's scores are its own.
+     */
     static float fakeScore(FeatureBatch rows, int r, int head) {
-        return rows.dense()[r * rows.denseDims()] + head;
+        return (rows.dense()[r * rows.denseDims()] + 1) / 4 + head * 0.5f;
     }
 
     static final class FakeDevice implements Device {
@@ -58,6 +64,13 @@ final class Fixtures {
         final List<String> threads = new CopyOnWriteArrayList<>();
         volatile CountDownLatch gate;
         volatile RuntimeException failure;
+        /** The next this many calls throw, whatever the version: a transient device fault. */
+        final AtomicInteger transientFailures = new AtomicInteger();
+        /** Versions whose scorer throws on this device while others score. */
+        final Set<String> throwingVersions = ConcurrentHashMap.newKeySet();
+        /** Versions whose scorer writes this one value for every score. */
+        final Map<String, Float> constantScores = new ConcurrentHashMap<>();
+
         volatile boolean fallbackOnly;
         volatile boolean healthy = true;
         volatile java.util.function.Predicate<Model> runs = model -> true;
@@ -147,7 +160,18 @@ final class Fixtures {
             if (failure != null) {
                 throw failure;
             }
+            if (device.transientFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IllegalStateException(device.name + ": transient fault");
+            }
+            if (device.throwingVersions.contains(spec.version())) {
+                throw new IllegalStateException(spec.version() + " cannot score");
+            }
             int heads = spec.heads().size();
+            Float constant = device.constantScores.get(spec.version());
+            if (constant != null) {
+                Arrays.fill(out, 0, batch.rows() * heads, constant);
+                return;
+            }
             for (int r = 0; r < batch.rows(); r++) {
                 for (int h = 0; h < heads; h++) {
                     out[r * heads + h] = fakeScore(batch, r, h);

@@ -16,8 +16,11 @@ import jcuda.CudaException;
  *
  * <p>Every loaded version reserves its weights and stream buffers against the device's {@link MemoryBudget}, so two
  * versions during a swap both count; a load that does not fit is refused with {@link DeviceMemoryException} before
- * anything is allocated. A CUDA error while scoring marks the device unhealthy for good (a context that saw a launch
- * failure is not reused), and the scheduler moves its batches to another device.
+ * anything is allocated. A CUDA error while scoring is thrown as {@link GpuFailureException}, a device fault, and marks
+ * the device unhealthy for good: a context that saw a launch failure or an illegal address is unusable (CUDA's errors
+ * are sticky), so {@link #healthy()} stays false, the scheduler never probes the device, and its batches move to
+ * another device (the CPU behind it) until the server restarts. Unlike the CPU, whose quarantine ends when a probe
+ * passes.
  */
 public final class GpuDevice implements Device {
     private final String name;

@@ -44,6 +44,7 @@ import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.CpuSettings;
 import adsml.scheduler.Device;
+import adsml.scheduler.FaultSettings;
 import adsml.scheduler.SchedulerSettings;
 import adsml.scheduler.Ticker;
 import adsml.scheduler.gpu.Backends;
@@ -161,6 +162,7 @@ public final class AdsmlServer implements AutoCloseable {
         ServerSettings settings = ServerSettings.from(config);
         ActorSettings actorSettings = ActorSettings.from(config);
         SchedulerSettings batching = SchedulerSettings.from(config);
+        FaultSettings faults = FaultSettings.from(config);
         CpuSettings cpu = CpuSettings.from(config);
         GpuSettings gpu = GpuSettings.from(config, batching.maxBatchRows());
         Backends.Backend backend = Backends.Backend.from(config);
@@ -186,7 +188,7 @@ public final class AdsmlServer implements AutoCloseable {
                         new CpuDevice("cpu0", cpu.workers(), cpu.memoryBudgetBytes(), fallbackOnly, cpu.engine()));
         LOG.info("scoring on {}", selection.description());
         List<Device> devices = selection.devices();
-        BatchingScheduler scheduler = new BatchingScheduler(batching, devices, Ticker.SYSTEM);
+        BatchingScheduler scheduler = new BatchingScheduler(batching, faults, devices, Ticker.SYSTEM);
         ActiveModel model = new ActiveModel();
         Auction auction = new Auction(auctionSettings, budget);
         Path models = data.resolve("models");

@@ -10,6 +10,6 @@ import java.time.Duration;
 public final class VersionFaultException extends UnavailableException {
     /** @param cause the scorer's error (the scheduler logged it); never shown to a client */
     public VersionFaultException(String versionId, Throwable cause) {
-        super(versionId + " failed to score a batch and is being rolled back", Duration.ofSeconds(1), cause);
+        super(versionId + " failed to score a batch: the version is faulty", Duration.ofSeconds(1), cause);
     }
 }

@@ -32,6 +32,12 @@ import org.apache.pekko.pattern.StatusReply;
  * {@link ActiveModel}: requests already holding the old version finish on it, and the scheduler frees a retired
  * version's memory after its last batch. Only the active version and the one before it stay loaded; a version that
  * fails any step never touches the active one.
+ *
+ * <p>A loaded version that the scheduler finds faulty (its scorer throws where other versions score, or its scores are
+ * not finite probabilities; see {@code BatchingScheduler}) becomes FAILED with the reason and is unloaded. If it was
+ * active, the registry first rolls back to the last good version: the most recently active one that has not failed,
+ * activated at once while it is still loaded, or loaded again from its folder (the faulty one serves meanwhile). With
+ * no such version the faulty one stays active, since nothing else could score, and says so in its detail.
  */
 public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command> {
 
@@ -56,6 +62,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
 
     private record LoadFailed(String id, Throwable cause) implements Command {}
 
+    /** Sent from the scheduler's thread when it finds a loaded version at fault. */
+    private record Faulted(String id, LoadedVersion version, String reason) implements Command {}
+
     private final VersionLoader loader;
     private final ActiveModel active;
     private final Executor blocking;
@@ -64,8 +73,12 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private final Map<String, LoadedVersion> loaded = new LinkedHashMap<>();
     private final Map<String, LoadedVersion> draining = new LinkedHashMap<>();
     private final Map<String, List<ActorRef<StatusReply<VersionInfo>>>> waitingForLoad = new LinkedHashMap<>();
+    // The versions ever activated, most recent last: where a rollback from a faulty version looks.
+    private final List<String> activated = new ArrayList<>();
     private String activeId;
     private String previousId;
+    // The version being loaded again to replace the faulty active one; null when none is.
+    private String rollbackLoad;
 
     private ModelRegistry(
             ActorContext<Command> context, VersionLoader loader, ActiveModel active, Executor blocking, Clock clock) {
@@ -100,6 +113,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                 .onMessage(WarmingStarted.class, this::onWarmingStarted)
                 .onMessage(LoadFinished.class, this::onLoadFinished)
                 .onMessage(LoadFailed.class, this::onLoadFailed)
+                .onMessage(Faulted.class, this::onFaulted)
                 .onMessage(Activate.class, this::onActivate)
                 .onMessage(Rollback.class, this::onRollback)
                 .onMessage(ListVersions.class, this::onList)
@@ -125,8 +139,19 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             load.replyTo().tell(StatusReply.error(e));
             return this;
         }
-        versions.put(id, new VersionInfo(load.name(), load.version(), VersionState.LOADING, clock.instant(), "", null));
-        waitingForLoad.put(id, new ArrayList<>(List.of(load.replyTo())));
+        startLoad(load.name(), load.version(), dir, load.replyTo());
+        return this;
+    }
+
+    /** Loads {@code dir} on the blocking executor; {@code replyTo}, if any, hears when it is READY or FAILED. */
+    private void startLoad(String name, String version, Path dir, ActorRef<StatusReply<VersionInfo>> replyTo) {
+        String id = name + "/" + version;
+        versions.put(id, new VersionInfo(name, version, VersionState.LOADING, clock.instant(), "", null));
+        List<ActorRef<StatusReply<VersionInfo>>> waiting = new ArrayList<>();
+        if (replyTo != null) {
+            waiting.add(replyTo);
+        }
+        waitingForLoad.put(id, waiting);
         ActorRef<Command> self = getContext().getSelf();
         getContext()
                 .pipeToSelf(
@@ -134,7 +159,6 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                                 () -> loader.load(dir, () -> self.tell(new WarmingStarted(id))), blocking),
                         (result, failure) ->
                                 failure == null ? new LoadFinished(id, result) : new LoadFailed(id, failure));
-        return this;
     }
 
     private Behavior<Command> onWarmingStarted(WarmingStarted warming) {
@@ -155,6 +179,15 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                 .getLog()
                 .info("model {} ready: {}", done.id(), done.loaded().validation());
         reply(done.id(), StatusReply.success(info));
+        LoadedVersion version = done.loaded().version();
+        ActorRef<Command> self = getContext().getSelf();
+        version.whenFaulty().thenAccept(reason -> self.tell(new Faulted(done.id(), version, reason)));
+        if (done.id().equals(rollbackLoad)) {
+            rollbackLoad = null;
+            if (activeIsFaulty()) {
+                replaceFaultyActive(done.id());
+            }
+        }
         return this;
     }
 
@@ -170,7 +203,119 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                 failed.id(),
                 StatusReply.error(
                         new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, failed.id() + " failed: " + reason)));
+        if (failed.id().equals(rollbackLoad)) {
+            rollbackLoad = null;
+            if (activeIsFaulty()) {
+                rollBackFromActive();
+            }
+        }
         return this;
+    }
+
+    private Behavior<Command> onFaulted(Faulted faulted) {
+        if (loaded.get(faulted.id()) != faulted.version()) {
+            return this; // unloaded (or loaded again) since
+        }
+        String reason = "failed on live traffic: " + faulted.reason();
+        getContext().getLog().warn("model {} {}", faulted.id(), reason);
+        if (faulted.id().equals(activeId)) {
+            rollBackFromActive();
+        } else {
+            if (faulted.id().equals(previousId)) {
+                previousId = null;
+            }
+            unloadFailed(faulted.id(), reason);
+        }
+        return this;
+    }
+
+    private boolean activeIsFaulty() {
+        LoadedVersion current = activeId == null ? null : loaded.get(activeId);
+        return current != null && current.fault().isPresent();
+    }
+
+    /**
+     * Replaces the faulty active version with the most recently active one that has not failed: at once when it is
+     * loaded, else once it is loaded again. With none, the faulty version keeps serving.
+     */
+    private void rollBackFromActive() {
+        String faulty = activeId;
+        VersionInfo info = versions.get(faulty);
+        String reason = "failed on live traffic: " + loaded.get(faulty).fault().orElseThrow();
+        for (int i = activated.size() - 1; i >= 0; i--) {
+            String candidate = activated.get(i);
+            VersionInfo known = versions.get(candidate);
+            if (candidate.equals(faulty) || known.state() == VersionState.FAILED) {
+                continue;
+            }
+            if (loaded.containsKey(candidate)) {
+                replaceFaultyActive(candidate);
+                return;
+            }
+            if (known.state() == VersionState.LOADING || known.state() == VersionState.WARMING) {
+                rollbackLoad = candidate; // an admin's load of it is under way: activate it when it is READY
+            } else if (!reload(known)) {
+                continue;
+            }
+            versions.put(
+                    faulty,
+                    info.to(
+                            VersionState.ACTIVE,
+                            clock.instant(),
+                            reason + "; rolling back to " + candidate + ", which is loading again"));
+            return;
+        }
+        versions.put(
+                faulty,
+                info.to(
+                        VersionState.ACTIVE,
+                        clock.instant(),
+                        reason + "; no good version to roll back to, so it " + "still serves"));
+        getContext().getLog().error("model {} {}, and no good version is left to roll back to", faulty, reason);
+    }
+
+    /** Starts loading {@code version} again to roll back to it; false (it is FAILED then) when its folder is gone. */
+    private boolean reload(VersionInfo version) {
+        try {
+            startLoad(version.name(), version.version(), loader.resolve(version.name(), version.version()), null);
+            rollbackLoad = version.id();
+            return true;
+        } catch (RegistryRefusal e) {
+            versions.put(version.id(), version.to(VersionState.FAILED, clock.instant(), e.getMessage()));
+            return false;
+        }
+    }
+
+    /** Makes the loaded {@code goodId} active instead of the faulty active version, which is FAILED and unloaded. */
+    private void replaceFaultyActive(String goodId) {
+        String faulty = activeId;
+        String reason = "failed on live traffic: " + loaded.get(faulty).fault().orElseThrow();
+        active.set(loaded.get(goodId));
+        activeId = goodId;
+        noteActivated(goodId);
+        if (goodId.equals(previousId)) {
+            previousId = null;
+        }
+        VersionInfo good = versions.get(goodId);
+        versions.put(goodId, good.to(VersionState.ACTIVE, clock.instant(), good.detail()));
+        unloadFailed(faulty, reason + "; rolled back to " + goodId);
+        getContext().getLog().warn("model {} rolled back to {}", faulty, goodId);
+    }
+
+    /** Takes a faulty version out of service; it stays FAILED (with {@code reason}) while it drains. */
+    private void unloadFailed(String id, String reason) {
+        LoadedVersion version = loaded.remove(id);
+        try {
+            version.close();
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("closing {} failed: {}", id, e.toString());
+        }
+        versions.put(id, versions.get(id).to(VersionState.FAILED, clock.instant(), reason));
+    }
+
+    private void noteActivated(String id) {
+        activated.remove(id);
+        activated.add(id);
     }
 
     private void reply(String id, StatusReply<VersionInfo> reply) {
@@ -213,8 +358,19 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         active.set(loaded.get(id));
         String demoted = activeId;
         String formerPrevious = previousId;
+        if (demoted != null && activeIsFaulty()) {
+            // Replaced by hand before its rollback finished: a faulty version is no rollback target, and the one
+            // before it stays the previous.
+            unloadFailed(
+                    demoted,
+                    "failed on live traffic: " + loaded.get(demoted).fault().orElseThrow());
+            rollbackLoad = null;
+            demoted = formerPrevious == null || formerPrevious.equals(id) ? null : formerPrevious;
+            formerPrevious = null;
+        }
         previousId = demoted;
         activeId = id;
+        noteActivated(id);
         versions.put(id, info.to(VersionState.ACTIVE, clock.instant(), info.detail()));
         if (demoted != null) {
             versions.put(

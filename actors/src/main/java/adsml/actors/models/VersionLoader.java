@@ -13,6 +13,7 @@ import adsml.scheduler.LoadedVersion;
 import adsml.scheduler.OverloadException;
 import adsml.scheduler.Priority;
 import adsml.scheduler.Ticker;
+import adsml.scheduler.VersionFaultException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -162,7 +163,12 @@ final class VersionLoader {
                 scores = scores == null ? result : scores;
             }
         } catch (Exception e) {
-            throw new InvalidModelException("golden batch failed: " + e.getMessage(), e);
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            // The scheduler found the version at fault: say what its scorer did, not what the scheduler did about it.
+            if (cause instanceof VersionFaultException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new InvalidModelException("golden batch failed: " + cause.getMessage(), e);
         }
         int heads = model.spec().heads().size();
         for (int i = 0; i < GOLDEN_ROWS * heads; i++) {

@@ -7,17 +7,11 @@ import java.time.Duration;
  * turn.
  */
 public final class NoHealthyDeviceException extends UnavailableException {
-    private static final Duration UNKNOWN = Duration.ofSeconds(5);
-
     /**
+     * @param untilProbe how long until a quarantined device holding the version is probed, and may take work again
      * @param lastError the last device's failure (the scheduler logged it), when the batch was tried; null when no
      *     device was healthy
      */
-    public NoHealthyDeviceException(String versionId, Throwable lastError) {
-        this(versionId, UNKNOWN, lastError);
-    }
-
-    /** @param untilProbe how long until a quarantined device holding the version is probed, and may take work again */
     public NoHealthyDeviceException(String versionId, Duration untilProbe, Throwable lastError) {
         super("no healthy device can score " + versionId, untilProbe, lastError);
     }

@@ -1,34 +1,40 @@
 package adsml.http;
 
 /**
- * How many rank requests may be in progress at once, learned from how they end (additive increase, multiplicative
- * decrease, as TCP's congestion window). A request that is answered within {@code latencyTarget} of its deadline grows
- * the limit by one per limit's worth of such answers (by one per answer until the first late one: a slow start, which
- * doubles the limit per round, so that a GPU's hundreds are reached in seconds); one that takes longer, or fails for
- * lack of capacity, shrinks it by a tenth, at most once per that request's latency, so that a burst of late answers
- * from one queue counts once.
+ * How many rank requests may be in progress at once, learned from how they end. It starts at its maximum, so a server
+ * that is not overloaded refuses nothing. Each answer's latency as a fraction of its deadline (1 for a failure for lack
+ * of capacity) feeds a moving mean over about the last 20 answers; while that mean is above {@code latencyTarget}, the
+ * limit is cut to the requests then in progress times {@code latencyTarget / mean} (kept within 0.5 and 0.9), at most
+ * once per the latest answer's latency, so that one queue's late answers count once. While the mean is below the
+ * target, each answer adds one per limit's worth of answers (additive increase, as TCP's congestion window). A single
+ * late answer (a collection pause) moves the mean little and cuts nothing.
  *
  * <p>Why: a fixed limit is either too low for a GPU or far too high for two CPU cores. Above capacity, every request
  * admitted beyond what the devices finish by their deadlines spends retrieval and features, then waits in the scoring
  * queue until it is late, and makes the requests behind it late too: goodput collapses. With the limit near capacity
  * times the target latency, the excess is refused at the door in microseconds and the admitted requests finish in time.
+ * Cutting from the requests in progress rather than from the limit means a limit that grew while nothing pressed on it
+ * falls to what the load needs at the first late answer.
  *
  * <p>Thread-safe; each call holds a lock for a few arithmetic operations.
  */
 final class AdaptiveLimit {
-    private static final double BACKOFF = 0.9;
+    private static final double GENTLEST_CUT = 0.9;
+    private static final double STEEPEST_CUT = 0.5;
+    /** The moving mean's weight of each answer: about the last 20 answers count. */
+    private static final double ALPHA = 0.05;
 
     private final int min;
     private final int max;
     private final double latencyTarget;
     private double limit;
     private int inFlight;
-    private boolean slowStart = true;
-    private long lastDecrease = Long.MIN_VALUE / 2;
+    private double lateness;
+    private long lastCut = Long.MIN_VALUE / 2;
 
     /**
      * @param min the limit never goes below this
-     * @param max the limit never goes above this (the configured hard bound)
+     * @param max the limit never goes above this (the configured hard bound), and starts here
      * @param latencyTarget the fraction of a request's deadline beyond which its answer counts as late
      */
     AdaptiveLimit(int min, int max, double latencyTarget) {
@@ -39,7 +45,7 @@ final class AdaptiveLimit {
         this.min = min;
         this.max = max;
         this.latencyTarget = latencyTarget;
-        this.limit = min;
+        this.limit = max;
     }
 
     /** Takes a place if the limit allows; every true must be followed by one {@link #release}. */
@@ -63,16 +69,20 @@ final class AdaptiveLimit {
      */
     synchronized void release(long now, long latencyNanos, long deadlineNanos, boolean lackedCapacity, boolean failed) {
         int wasInFlight = inFlight--;
-        boolean late = lackedCapacity || (!failed && latencyNanos > latencyTarget * deadlineNanos);
-        if (late) {
-            slowStart = false;
-            if (now - lastDecrease >= latencyNanos) {
-                limit = Math.max(min, limit * BACKOFF);
-                lastDecrease = now;
+        if (failed && !lackedCapacity) {
+            return;
+        }
+        double fraction = lackedCapacity ? 1 : (double) latencyNanos / Math.max(1, deadlineNanos);
+        lateness += ALPHA * (fraction - lateness);
+        if (lateness > latencyTarget) {
+            // Once per round trip: the latest answer's latency, or the target's for a refusal that came at once.
+            if (now - lastCut >= Math.max(latencyNanos, (long) (latencyTarget * deadlineNanos))) {
+                double cut = Math.max(STEEPEST_CUT, Math.min(GENTLEST_CUT, latencyTarget / lateness));
+                limit = Math.max(min, Math.min(limit, wasInFlight) * cut);
+                lastCut = now;
             }
-        } else if (!failed && wasInFlight * 2 >= limit) {
-            // Only a limit that was used grows: an idle server must not drift to the maximum.
-            limit = Math.min(max, limit + (slowStart ? 1 : 1 / limit));
+        } else {
+            limit = Math.min(max, limit + 1 / limit);
         }
     }
 

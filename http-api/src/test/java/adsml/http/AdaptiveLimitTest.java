@@ -11,14 +11,14 @@ import org.junit.jupiter.api.Test;
 class AdaptiveLimitTest {
     private static final long DEADLINE = Duration.ofMillis(200).toNanos();
     private static final long FAST = Duration.ofMillis(10).toNanos();
-    private static final long SLOW = Duration.ofMillis(150).toNanos();
+    private static final long SLOW = Duration.ofMillis(180).toNanos();
 
     private long now = 1_000_000_000L;
 
-    /** Fills the limit, then answers every request with {@code latency}; returns the limit after. */
-    private int round(AdaptiveLimit limit, long latency) {
+    /** {@code n} requests at once, each answered after {@code latency}; returns the limit after. */
+    private int round(AdaptiveLimit limit, int n, long latency) {
         int admitted = 0;
-        while (limit.tryAcquire()) {
+        while (admitted < n && limit.tryAcquire()) {
             admitted++;
         }
         now += latency;
@@ -29,8 +29,17 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void aServerThatIsNotOverloaded_refusesNothing() {
+        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(1000, round(limit, 64, FAST));
+        }
+        assertEquals(0, limit.inFlight());
+    }
+
+    @Test
     void tryAcquire_refusesBeyondTheLimit_untilAPlaceIsReleased() {
-        AdaptiveLimit limit = new AdaptiveLimit(2, 10, 0.5);
+        AdaptiveLimit limit = new AdaptiveLimit(1, 2, 0.5);
         assertTrue(limit.tryAcquire());
         assertTrue(limit.tryAcquire());
         assertFalse(limit.tryAcquire(), "the third request beyond a limit of 2");
@@ -40,61 +49,62 @@ class AdaptiveLimitTest {
     }
 
     @Test
-    void answersWellWithinTheirDeadline_growTheLimitByHalfPerRound_untilTheMaximum() {
-        AdaptiveLimit limit = new AdaptiveLimit(4, 100, 0.5);
-        int previous = limit.limit();
-        for (int i = 0; i < 3; i++) {
-            int next = round(limit, FAST);
-            assertTrue(next >= previous * 3 / 2, "slow start: from " + previous + " to " + next);
+    void oneLateAnswerAmongTimelyOnes_cutsNothing() {
+        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
+        round(limit, 8, FAST);
+        round(limit, 1, Duration.ofMillis(400).toNanos());
+        assertEquals(1000, round(limit, 8, FAST), "a collection pause is not overload");
+    }
+
+    @Test
+    void sustainedLateAnswers_cutTheLimitBelowTheRequestsInProgress_onceARoundTrip() {
+        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
+        int previous = 1000;
+        int cuts = 0;
+        for (int i = 0; i < 20; i++) {
+            // All 200 answers of a round come at one instant: at most one cut a round.
+            int next = round(limit, 200, SLOW);
+            assertTrue(next <= previous, "never grows while answers are late: " + previous + " -> " + next);
+            cuts += next < previous ? 1 : 0;
             previous = next;
         }
-        for (int i = 0; i < 10; i++) {
-            round(limit, FAST);
+        assertTrue(previous < 200, "below the 200 in progress that were late: " + previous);
+        assertTrue(cuts >= 3, "cut again while it lasts: " + cuts);
+        for (int i = 0; i < 40; i++) {
+            round(limit, 200, SLOW);
         }
-        assertEquals(100, limit.limit());
+        assertEquals(4, limit.limit(), "and down to the minimum if it lasts");
     }
 
     @Test
-    void lateAnswers_shrinkTheLimitByATenthOncePerLatency_thenItGrowsByAtMostOnePerRound() {
+    void afterOverload_theLimitGrowsBackByAboutOnePerRound() {
         AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
-        while (limit.limit() < 100) {
-            round(limit, FAST);
-        }
-        int before = limit.limit();
-        int after = round(limit, SLOW);
-        assertEquals((int) (before * 0.9), after, "a round of late answers counts once");
-        for (int i = 0; i < 10; i++) {
-            int next = round(limit, FAST);
-            assertTrue(next <= after + 1, "after the first late answer, at most one more per round: " + next);
-            after = next;
-        }
-        assertTrue(after >= (int) (before * 0.9) + 3, "and it does grow: " + after);
-    }
-
-    @Test
-    void failuresForLackOfCapacity_shrinkTheLimit_otherFailuresTeachNothing() {
-        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
-        int start = round(limit, FAST);
-        assertTrue(limit.tryAcquire());
-        limit.release(now += FAST, FAST, DEADLINE, false, true);
-        assertEquals(start, limit.limit(), "a failure that is not about capacity (no model yet) moves nothing");
-        assertTrue(limit.tryAcquire());
-        limit.release(now += FAST, FAST, DEADLINE, true, true);
-        assertEquals((int) (start * 0.9), limit.limit(), "a shed or expired request is a late one");
-    }
-
-    @Test
-    void theLimitNeverFallsBelowItsMinimum_andAnIdleServerDoesNotGrowIt() {
-        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
-        for (int i = 0; i < 50; i++) {
-            round(limit, SLOW);
+        for (int i = 0; i < 60; i++) {
+            round(limit, 200, SLOW);
         }
         assertEquals(4, limit.limit());
+        int previous = limit.limit();
+        for (int i = 0; i < 100; i++) {
+            int next = round(limit, 200, FAST);
+            assertTrue(next <= previous + 1, previous + " -> " + next);
+            previous = next;
+        }
+        assertTrue(previous >= 20, "it does grow: " + previous);
+    }
+
+    @Test
+    void failuresForLackOfCapacity_countAsLate_otherFailuresTeachNothing() {
+        AdaptiveLimit limit = new AdaptiveLimit(4, 100, 0.5);
         for (int i = 0; i < 100; i++) {
             assertTrue(limit.tryAcquire());
-            limit.release(now += FAST, FAST, DEADLINE, false, false);
+            limit.release(now += FAST, FAST, DEADLINE, false, true);
         }
-        assertEquals(4, limit.limit(), "one request at a time never uses half of a limit of 4");
+        assertEquals(100, limit.limit(), "failures that are not about capacity (no model yet) move nothing");
+        for (int i = 0; i < 30; i++) {
+            assertTrue(limit.tryAcquire());
+            limit.release(now += DEADLINE, FAST, DEADLINE, true, true);
+        }
+        assertEquals(4, limit.limit(), "a run of shed or expired requests is overload");
     }
 
     @Test

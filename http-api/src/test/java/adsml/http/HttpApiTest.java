@@ -402,7 +402,8 @@ class HttpApiTest {
                 Arguments.of(new DeadlineExceededException("deadline passed"), "deadline passed"),
                 Arguments.of(new VersionRetiredException("ctr/1"), "retired"),
                 Arguments.of(
-                        new NoHealthyDeviceException("ctr/1", new IllegalStateException("CUDA_ERROR_LAUNCH_FAILED")),
+                        new NoHealthyDeviceException(
+                                "ctr/1", Duration.ofSeconds(3), new IllegalStateException("CUDA_ERROR_LAUNCH_FAILED")),
                         "no healthy device"),
                 Arguments.of(new NoActiveModelException(), "no model version"));
     }

@@ -38,18 +38,25 @@ public final class BudgetTracker {
     private static final long KNOWN = 1, EXHAUSTED = 2;
 
     /**
-     * One day's view: the instant it ends, spend per campaign, budgets per campaign (-1 for an unknown id) and the
-     * known and exhausted flags. Budget chunks are shared by every day; spend and flag chunks are fresh each day. The
-     * directories have the same length, and readers take one volatile read of the whole view, so they never see a
-     * budget without its spend counter.
+     * One day's view: the instants it starts and ends, spend per campaign, budgets per campaign (-1 for an unknown id)
+     * and the known and exhausted flags. Budget chunks are shared by every day; spend and flag chunks are fresh each
+     * day. The directories have the same length, and readers take one volatile read of the whole view, so they never
+     * see a budget without its spend counter.
      */
     private static final class Day {
+        final long startMillis;
         final long endMillis;
         final AtomicLongArray[] spent;
         final AtomicLongArray[] budgets;
         final AtomicLongArray[] flags;
 
-        Day(long endMillis, AtomicLongArray[] spent, AtomicLongArray[] budgets, AtomicLongArray[] flags) {
+        Day(
+                long startMillis,
+                long endMillis,
+                AtomicLongArray[] spent,
+                AtomicLongArray[] budgets,
+                AtomicLongArray[] flags) {
+            this.startMillis = startMillis;
             this.endMillis = endMillis;
             this.spent = spent;
             this.budgets = budgets;
@@ -69,8 +76,9 @@ public final class BudgetTracker {
         }
         this.clock = clock;
         this.zone = clock.getZone();
+        long now = clock.millis();
         this.day = new Day(
-                endOfDay(clock.millis()), new AtomicLongArray[0], new AtomicLongArray[0], new AtomicLongArray[0]);
+                startOfDay(now), endOfDay(now), new AtomicLongArray[0], new AtomicLongArray[0], new AtomicLongArray[0]);
     }
 
     /** Sets the campaign's daily budget from the campaign (see {@link #setBudget}). */
@@ -104,7 +112,7 @@ public final class BudgetTracker {
                     spent[i] = new AtomicLongArray(CHUNK);
                     flags[i] = new AtomicLongArray(CHUNK >>> PER_WORD_LOG);
                 }
-                d = new Day(d.endMillis, spent, budgets, flags);
+                d = new Day(d.startMillis, d.endMillis, spent, budgets, flags);
                 day = d;
             }
             d.budgets[chunk].set(campaignId & MASK, Math.round(dailyBudget * MICROS));
@@ -157,7 +165,7 @@ public final class BudgetTracker {
 
     /**
      * Adds {@code amount} dollars to the campaign's spend today (rounded to micro-dollars). A charge may take the spend
-     * past the budget: the impression was already served.
+     * past the budget: the impression was already served. The spend stops at about 9.2e12 dollars instead of wrapping.
      *
      * @throws IllegalArgumentException when the campaign is unknown or the amount is negative or not finite
      */
@@ -167,7 +175,7 @@ public final class BudgetTracker {
         }
         Day d = today();
         budgetMicros(d, campaignId);
-        long spent = d.spent[campaignId >>> CHUNK_BITS].addAndGet(campaignId & MASK, Math.round(amount * MICROS));
+        long spent = addSaturating(d.spent[campaignId >>> CHUNK_BITS], campaignId & MASK, Math.round(amount * MICROS));
         // Read after the add: a budget change that missed this charge's spend is seen here.
         if (spent >= budgetMicros(d, campaignId)) {
             synchronized (lock) {
@@ -188,12 +196,38 @@ public final class BudgetTracker {
     }
 
     /**
+     * Whether {@code epochMillis} falls in the tracker's current day (the day {@link #charge} charges now): how spend
+     * read back from a record of charges, such as the event log at start-up, is told apart from earlier days' spend.
+     */
+    public boolean isToday(long epochMillis) {
+        Day d = today();
+        return epochMillis >= d.startMillis && epochMillis < d.endMillis;
+    }
+
+    /**
      * The campaign's daily budget, in dollars.
      *
      * @throws IllegalArgumentException when the campaign is unknown
      */
     public double dailyBudget(int campaignId) {
         return budgetMicros(day, campaignId) / MICROS;
+    }
+
+    /**
+     * Adds and returns the sum, held at {@link Long#MAX_VALUE} rather than wrapping: a wrapped spend would read as a
+     * large negative one, and an exhausted campaign would spend again.
+     */
+    private static long addSaturating(AtomicLongArray counters, int i, long micros) {
+        while (true) {
+            long before = counters.get(i);
+            long after = before + micros;
+            if (after < before) {
+                after = Long.MAX_VALUE;
+            }
+            if (counters.compareAndSet(i, before, after)) {
+                return after;
+            }
+        }
     }
 
     private static long budgetMicros(Day d, int campaignId) {
@@ -222,7 +256,7 @@ public final class BudgetTracker {
                     spent[i] = new AtomicLongArray(CHUNK);
                     flags[i] = new AtomicLongArray(CHUNK >>> PER_WORD_LOG);
                 }
-                Day next = new Day(endOfDay(now), spent, d.budgets, flags);
+                Day next = new Day(startOfDay(now), endOfDay(now), spent, d.budgets, flags);
                 for (int id = 0; id < spent.length * CHUNK; id++) {
                     refreshFlags(next, id); // nothing spent yet: only a budget of 0 is exhausted
                 }
@@ -249,6 +283,13 @@ public final class BudgetTracker {
 
     private static int shift(int campaignId) {
         return (campaignId & ((1 << PER_WORD_LOG) - 1)) << FLAG_BITS_LOG;
+    }
+
+    private long startOfDay(long millis) {
+        return LocalDate.ofInstant(Instant.ofEpochMilli(millis), zone)
+                .atStartOfDay(zone)
+                .toInstant()
+                .toEpochMilli();
     }
 
     private long endOfDay(long millis) {

@@ -132,6 +132,28 @@ class BudgetTrackerTest {
     }
 
     @Test
+    void isToday_followsTheDayChargesLandOn() {
+        // 23:58 UTC on 1 March: the day is [1 March 00:00, 2 March 00:00).
+        assertTrue(budget.isToday(Instant.parse("2025-03-01T00:00:00Z").toEpochMilli()));
+        assertTrue(budget.isToday(Instant.parse("2025-03-01T23:59:59.999Z").toEpochMilli()));
+        assertFalse(budget.isToday(Instant.parse("2025-02-28T23:59:59.999Z").toEpochMilli()));
+        assertFalse(budget.isToday(Instant.parse("2025-03-02T00:00:00Z").toEpochMilli()));
+        clock.advance(Duration.ofMinutes(3));
+        assertTrue(budget.isToday(Instant.parse("2025-03-02T00:00:00Z").toEpochMilli()), "the day moved at midnight");
+        assertFalse(budget.isToday(Instant.parse("2025-03-01T23:59:59.999Z").toEpochMilli()));
+    }
+
+    @Test
+    void charge_saturatesInsteadOfWrapping() {
+        budget.setBudget(0, 1.0);
+        for (int i = 0; i < 10; i++) {
+            budget.charge(0, 1e12); // 10^18 micro-dollars each: the tenth would wrap a long
+        }
+        assertTrue(budget.exhausted(0), "a wrapped spend would read as negative and revive the campaign");
+        assertTrue(budget.spentToday(0) > 9e12, "spent " + budget.spentToday(0));
+    }
+
+    @Test
     void unknownCampaign_throws() {
         budget.setBudget(0, 1.0);
         assertThrows(IllegalArgumentException.class, () -> budget.exhausted(1));

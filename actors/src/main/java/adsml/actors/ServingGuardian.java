@@ -1,6 +1,8 @@
 package adsml.actors;
 
 import adsml.actors.events.EventLog;
+import adsml.actors.events.EventLogHealth;
+import adsml.actors.events.EventLogSettings;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.ranking.CandidateRetriever;
@@ -28,8 +30,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * The root of the serving actor system: spawns every long-lived actor once and hands their references out through
- * {@code refs}. The request-stage pools run on the CPU dispatcher, the registry's loading and the event log on the
- * blocking one (both in {@code reference.conf}).
+ * {@code refs}. The request-stage pools run on the CPU dispatcher; user-store misses, model loads and the event log
+ * each have a bounded pool of their own (all in {@code reference.conf}), so that none of them waits behind another.
  */
 public final class ServingGuardian {
 
@@ -50,15 +52,26 @@ public final class ServingGuardian {
             Ticker ticker,
             Clock clock,
             Path modelsRoot,
-            Path eventLog) {}
+            EventLogDeps eventLog) {}
+
+    /**
+     * What the event log needs from outside: its file, its settings, where it publishes whether it can write, and where
+     * the spend it finds at start goes.
+     */
+    public record EventLogDeps(
+            Path file, EventLogSettings settings, EventLogHealth health, EventLog.SpendReplay spendReplay) {}
 
     private ServingGuardian() {}
 
     public static Behavior<Void> create(Deps deps, CompletableFuture<Refs> refs) {
         return Behaviors.setup(context -> {
             DispatcherSelector cpu = DispatcherSelector.fromConfig("adsml.actors.cpu-dispatcher");
-            DispatcherSelector blocking = DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher");
-            Executor blockingExecutor = context.getSystem().dispatchers().lookup(blocking);
+            Executor userStore = context.getSystem()
+                    .dispatchers()
+                    .lookup(DispatcherSelector.fromConfig("adsml.actors.user-store-dispatcher"));
+            Executor modelLoads = context.getSystem()
+                    .dispatchers()
+                    .lookup(DispatcherSelector.fromConfig("adsml.actors.model-load-dispatcher"));
             ActorSettings settings;
             try {
                 settings = ActorSettings.from(context.getSystem().settings().config());
@@ -73,7 +86,7 @@ public final class ServingGuardian {
             for (int i = 0; i < pool; i++) {
                 retrievers.add(context.spawn(
                         supervised(CandidateRetriever.create(
-                                deps.index(), deps.users(), blockingExecutor, settings.maxCandidates(), deps.ticker())),
+                                deps.index(), deps.users(), userStore, settings.maxCandidates(), deps.ticker())),
                         "retriever-" + i,
                         cpu));
                 assemblers.add(context.spawn(
@@ -107,10 +120,15 @@ public final class ServingGuardian {
                             DemoFeatures.SCHEMA,
                             deps.ticker(),
                             deps.model(),
-                            blockingExecutor,
+                            modelLoads,
                             deps.clock()),
                     "models");
-            ActorRef<EventLog.Command> events = context.spawn(EventLog.create(deps.eventLog()), "events", blocking);
+            EventLogDeps log = deps.eventLog();
+            ActorRef<EventLog.Command> events = context.spawn(
+                    EventLog.create(
+                            log.file(), log.settings(), EventLog.FILES, deps.clock(), log.health(), log.spendReplay()),
+                    "events",
+                    DispatcherSelector.fromConfig("adsml.actors.event-log.dispatcher"));
             refs.complete(new Refs(new StagePool<>(coordinators), registry, events));
             return Behaviors.empty();
         });

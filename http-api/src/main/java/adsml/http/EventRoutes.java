@@ -10,31 +10,41 @@ import adsml.platform.index.AdEntry;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.BudgetTracker;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/events}: impressions, clicks and conversions in batches:
  *
  * <pre>
- * {@code {"events": [{"type": "click", "requestId": "r1a", "userId": "u42", "adId": 17, "timestampMs": 1764000000000, "cost": 0.42}]}}
+ * {@code {"events": [{"type": "click", "eventId": "e1", "requestId": "r1a", "userId": "u42", "adId": 17, "timestampMs": 1764000000000, "cost": 0.42}]}}
  * </pre>
  *
  * The whole batch is validated first (one bad event refuses the batch, naming it), then appended durably to the event
- * log; only then the 200. A positive {@code cost} is charged to the ad's campaign budget, and every acknowledged event
- * counts in the {@link EventCounters}.
+ * log; only then the 200. An event whose {@code eventId} the log already holds is a retry: acknowledged, not logged,
+ * counted or charged again, so a batch may be sent again safely until it is acknowledged. A new event's positive
+ * {@code cost} is charged to the ad's campaign budget, and it counts in the {@link EventCounters}.
+ *
+ * <p>At most {@link Log#maxInFlight} batches wait for the log at once; beyond that a fast 503 with {@code Retry-After},
+ * as while the log cannot write (the log itself refuses at once then, saying why).
  */
 public final class EventRoutes {
     /** The request body, validated: 1 to {@code maxEventsPerRequest} events, each naming an ad of the index. */
@@ -44,42 +54,64 @@ public final class EventRoutes {
         }
     }
 
-    /** The 200's body: {@code {"accepted": n}}, the events appended durably to the event log. */
-    public record Accepted(int accepted) {}
+    /**
+     * The 200's body: {@code {"accepted": n, "appended": a, "duplicates": d}}: every event of the batch is in the event
+     * log, {@code a} of them appended by this call, {@code d} already there (a retry).
+     */
+    public record Accepted(int accepted, int appended, int duplicates) {}
 
+    /**
+     * The event log as the routes use it: the actor, and how many batches may wait for it
+     * ({@code adsml.actors.event-log.max-in-flight-batches}).
+     */
+    public record Log(ActorRef<EventLog.Command> actor, int maxInFlight) {}
+
+    /** 2000-01-01T00:00:00Z: no event of this server is older. */
+    static final long MIN_TIMESTAMP_MS = 946_684_800_000L;
+    /** How far ahead of the server's clock a client's timestamp may be: clock skew, not a date in next month. */
+    static final Duration MAX_CLOCK_AHEAD = Duration.ofDays(1);
+
+    private static final Duration RETRY = Duration.ofSeconds(1);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    /** Long enough for the log's force; the 503 comes from {@link HttpSettings#eventsTimeout} before it. */
+    private static final Duration HOLD_UNTIL_ANSWERED = Duration.ofDays(1);
 
-    private final ActorRef<EventLog.Command> log;
+    private final Log log;
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final AdIndex index;
     private final BudgetTracker budget;
     private final Scheduler scheduler;
     private final HttpSettings settings;
     private final ServingMetrics metrics;
     private final EventCounters counters;
+    private final Clock clock;
     private final Executor callbacks;
 
     /**
+     * @param clock the server's clock, which bounds {@code timestampMs}
      * @param callbacks where an answer becomes a response. Not left to the stage: a Pekko ask's stage (Scala's future
      *     converter) runs every callback on CompletableFuture's default executor, which on fewer than 3 cores starts a
      *     thread per callback.
      */
     public EventRoutes(
-            ActorRef<EventLog.Command> log,
+            Log log,
             AdIndex index,
             BudgetTracker budget,
             Scheduler scheduler,
             HttpSettings settings,
             ServingMetrics metrics,
             EventCounters counters,
+            Clock clock,
             Executor callbacks) {
-        this.counters = counters;
-        this.callbacks = callbacks;
         this.log = log;
         this.index = index;
         this.budget = budget;
         this.scheduler = scheduler;
         this.settings = settings;
         this.metrics = metrics;
+        this.counters = counters;
+        this.clock = clock;
+        this.callbacks = callbacks;
     }
 
     /** {@code events} under {@code /v1}, for the ingest credential (or the admin one). */
@@ -93,31 +125,62 @@ public final class EventRoutes {
 
     private CompletionStage<HttpResponse> append(byte[] body) {
         List<Event> events = parse(body).events();
-        CompletionStage<Integer> written = AskPattern.askWithStatus(
-                log, replyTo -> new EventLog.Append(events, replyTo), settings.eventsTimeout(), scheduler);
-        return written.handleAsync(
-                (count, failure) -> {
-                    if (failure != null) {
-                        LoggerFactory.getLogger(EventRoutes.class).warn("events not stored", failure);
-                        return JsonResponses.unavailable(
-                                "events not stored; nothing of this batch was acknowledged", Duration.ofSeconds(1));
-                    }
-                    int[] byType = new int[Event.Type.values().length];
-                    for (Event e : events) {
-                        byType[e.type().ordinal()]++;
-                        counters.record(e);
-                        if (e.cost() > 0) {
-                            index.get(e.adId())
-                                    .ifPresent(entry ->
-                                            budget.charge(entry.campaign().id(), e.cost()));
-                        }
-                    }
-                    for (Event.Type type : Event.Type.values()) {
-                        metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
-                    }
-                    return JsonResponses.ok(new Accepted(count));
-                },
-                callbacks);
+        if (inFlight.incrementAndGet() > log.maxInFlight()) {
+            inFlight.decrementAndGet();
+            return CompletableFuture.completedFuture(JsonResponses.unavailable(
+                    "too many event batches in progress (" + log.maxInFlight() + "); nothing of this batch was"
+                            + " acknowledged",
+                    RETRY));
+        }
+        // The slot is held until the log answers, not until the client gives up: so the log's mailbox never holds
+        // more than maxInFlight appends.
+        CompletableFuture<EventLog.Appended> answered = AskPattern.askWithStatus(
+                        log.actor(),
+                        (ActorRef<StatusReply<EventLog.Appended>> replyTo) -> new EventLog.Append(events, replyTo),
+                        HOLD_UNTIL_ANSWERED,
+                        scheduler)
+                .toCompletableFuture();
+        answered.whenComplete((appended, failure) -> inFlight.decrementAndGet());
+        return answered.copy()
+                .orTimeout(settings.eventsTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handleAsync(
+                        (appended, failure) -> {
+                            if (failure != null) {
+                                return notStored(failure);
+                            }
+                            return accepted(events.size(), appended);
+                        },
+                        callbacks);
+    }
+
+    /**
+     * The log's own reason when it refused the batch (why it cannot write; it names no path), else a plain one (it did
+     * not answer in time).
+     */
+    private static HttpResponse notStored(Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof StatusReply.ErrorMessage refused) {
+            return JsonResponses.unavailable(refused.getMessage() + "; nothing of this batch was acknowledged", RETRY);
+        }
+        LoggerFactory.getLogger(EventRoutes.class).warn("events not stored: {}", cause.toString());
+        return JsonResponses.unavailable("events not stored; nothing of this batch was acknowledged", RETRY);
+    }
+
+    private HttpResponse accepted(int batch, EventLog.Appended appended) {
+        int[] byType = new int[Event.Type.values().length];
+        for (Event e : appended.added()) {
+            byType[e.type().ordinal()]++;
+            counters.record(e);
+            if (e.cost() > 0) {
+                index.get(e.adId())
+                        .ifPresent(entry -> budget.charge(entry.campaign().id(), e.cost()));
+            }
+        }
+        for (Event.Type type : Event.Type.values()) {
+            metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
+        }
+        return JsonResponses.ok(new Accepted(batch, appended.added().size(), appended.duplicates()));
     }
 
     private EventBatch parse(byte[] body) {
@@ -129,14 +192,15 @@ public final class EventRoutes {
             throw new BadRequestException(
                     "events: at most " + settings.maxEventsPerRequest() + " per request, got " + array.size());
         }
+        long latest = clock.millis() + MAX_CLOCK_AHEAD.toMillis();
         List<Event> events = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
-            events.add(event(array.get(i), "events[" + i + "]"));
+            events.add(event(array.get(i), "events[" + i + "]", latest));
         }
         return new EventBatch(events);
     }
 
-    private Event event(JsonNode e, String where) {
+    private Event event(JsonNode e, String where, long latestTimestampMs) {
         if (!e.isObject()) {
             throw new BadRequestException(where + ": expected an object");
         }
@@ -146,6 +210,7 @@ public final class EventRoutes {
         } catch (IllegalArgumentException ex) {
             throw new BadRequestException(where + ".type: expected impression, click or conversion");
         }
+        String eventId = text(e, "eventId", where);
         String requestId = text(e, "requestId", where);
         String userId = text(e, "userId", where);
         JsonNode ad = e.get("adId");
@@ -157,8 +222,14 @@ public final class EventRoutes {
             throw new BadRequestException(where + ".adId: no ad " + ad.asInt());
         }
         JsonNode ts = e.get("timestampMs");
-        if (ts == null || !ts.isIntegralNumber() || ts.asLong() < 0) {
-            throw new BadRequestException(where + ".timestampMs: expected a non-negative integer");
+        // canConvertToLong first: asLong() of a larger integer wraps, and a wrapped timestamp can pass any range check.
+        if (ts == null
+                || !ts.isIntegralNumber()
+                || !ts.canConvertToLong()
+                || ts.asLong() < MIN_TIMESTAMP_MS
+                || ts.asLong() > latestTimestampMs) {
+            throw new BadRequestException(where + ".timestampMs: expected milliseconds since 1970 from 2000-01-01"
+                    + " to a day past the server's clock");
         }
         JsonNode cost = e.get("cost");
         double amount = 0;
@@ -168,7 +239,7 @@ public final class EventRoutes {
             }
             amount = cost.asDouble();
         }
-        return new Event(type, requestId, userId, ad.asInt(), ts.asLong(), amount);
+        return new Event(type, eventId, requestId, userId, ad.asInt(), ts.asLong(), amount);
     }
 
     private static String text(JsonNode e, String field, String where) {

@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 
+import adsml.actors.events.EventLogHealth;
 import adsml.actors.models.ActiveModel;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.LoadedVersion;
@@ -19,9 +20,9 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /health/live} (the process answers), {@code GET /health/ready} (a model version is active and warm and a
- * healthy device can score it, so traffic may come; the body names each device's health, so a GPU that failed over to
- * the CPU shows) and {@code GET /metrics} (Prometheus text).
+ * {@code GET /health/live} (the process answers), {@code GET /health/ready} (the event log can write, and a model
+ * version is active and warm and a healthy device can score it, so traffic may come; the body names each device's
+ * health, so a GPU that failed over to the CPU shows) and {@code GET /metrics} (Prometheus text).
  */
 public final class HealthRoutes {
     /** {@code GET /health/live}: {@code {"status": "live"}}. */
@@ -46,13 +47,24 @@ public final class HealthRoutes {
     private final BatchingScheduler scheduler;
     private final ServingMetrics metrics;
     private final BooleanSupplier warm;
+    private final EventLogHealth eventLog;
 
-    /** {@code warm}: whether start-up has warmed the request path; ready waits for it. */
-    public HealthRoutes(ActiveModel model, BatchingScheduler scheduler, ServingMetrics metrics, BooleanSupplier warm) {
+    /**
+     * {@code warm}: whether start-up has warmed the request path; ready waits for it. {@code eventLog}: whether the
+     * event log can write (and has rebuilt today's spend); ready waits for that too, since events would get 503s and
+     * budgets would be wrong.
+     */
+    public HealthRoutes(
+            ActiveModel model,
+            BatchingScheduler scheduler,
+            ServingMetrics metrics,
+            BooleanSupplier warm,
+            EventLogHealth eventLog) {
         this.model = model;
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.warm = warm;
+        this.eventLog = eventLog;
     }
 
     public Route routes() {
@@ -73,11 +85,18 @@ public final class HealthRoutes {
             return JsonResponses.error(
                     StatusCodes.SERVICE_UNAVAILABLE, "starting: loading the model and warming the request path");
         }
-        return ready(model.current(), scheduler.stats().deviceHealth());
+        return ready(eventLog.problem(), model.current(), scheduler.stats().deviceHealth());
     }
 
-    /** The readiness answer for the version serving now and each device's health as the scheduler sees it. */
-    static HttpResponse ready(Optional<LoadedVersion> active, Map<String, Boolean> health) {
+    /**
+     * The readiness answer for why the event log cannot write (if it cannot), the version serving now and each device's
+     * health as the scheduler sees it.
+     */
+    static HttpResponse ready(
+            Optional<String> eventLogProblem, Optional<LoadedVersion> active, Map<String, Boolean> health) {
+        if (eventLogProblem.isPresent()) {
+            return JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, eventLogProblem.get());
+        }
         if (active.isEmpty()) {
             return JsonResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "no model version is active yet");
         }

@@ -2,6 +2,9 @@ package adsml.server;
 
 import adsml.actors.ActorSettings;
 import adsml.actors.ServingGuardian;
+import adsml.actors.events.EventLog;
+import adsml.actors.events.EventLogHealth;
+import adsml.actors.events.EventLogSettings;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.models.VersionInfo;
@@ -78,7 +81,8 @@ import org.slf4j.LoggerFactory;
  * newest model version activated. {@link #close()} stops it all.
  *
  * <p>The data folder holds {@code world/} (ads, campaigns, users), {@code models/<name>/<version>/}, {@code users/}
- * (the RocksDB feature store, filled from the world on first start) and {@code events.log}.
+ * (the RocksDB feature store, filled from the world on first start) and the event log ({@code events.log}, with its
+ * sealed segments {@code events.log.0000000001}, ... beside it).
  */
 public final class AdsmlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdsmlServer.class);
@@ -87,6 +91,8 @@ public final class AdsmlServer implements AutoCloseable {
     private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(60);
     /** The default deadline of a rank request (RankRequest): what warm-up requests get. */
     private static final Duration WARM_UP_DEADLINE = Duration.ofMillis(200);
+    /** Reading the event log's retained segments back at start (at most retention-bytes) takes no longer. */
+    private static final Duration EVENT_LOG_READ_LIMIT = Duration.ofMinutes(10);
     /** Requests in flight at shutdown (a rank's deadline is at most 2 s) get this long to finish. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
 
@@ -168,6 +174,7 @@ public final class AdsmlServer implements AutoCloseable {
         Backends.Backend backend = Backends.Backend.from(config);
         AuctionSettings auctionSettings = AuctionSettings.from(config);
         UserStoreSettings userStore = UserStoreSettings.from(config);
+        EventLogSettings eventLogSettings = EventLogSettings.from(config);
         Path worldDir = data.resolve("world");
         if (!Files.exists(worldDir.resolve(WorldFiles.WORLD_JSON))) {
             throw new IllegalStateException(
@@ -195,6 +202,7 @@ public final class AdsmlServer implements AutoCloseable {
         Files.createDirectories(models);
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
+        EventLogHealth eventLogHealth = new EventLogHealth();
         ServingGuardian.Deps deps = new ServingGuardian.Deps(
                 index,
                 users,
@@ -205,7 +213,11 @@ public final class AdsmlServer implements AutoCloseable {
                 Ticker.SYSTEM,
                 Clock.systemUTC(),
                 models.toRealPath(),
-                data.resolve("events.log"));
+                new ServingGuardian.EventLogDeps(
+                        data.resolve("events.log"),
+                        eventLogSettings,
+                        eventLogHealth,
+                        new SpendToBudgets(index, budget)));
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;
@@ -226,16 +238,17 @@ public final class AdsmlServer implements AutoCloseable {
             HttpApi.Areas areas = new HttpApi.Areas(
                     new RankRoutes(actors.coordinators(), system.scheduler(), Ticker.SYSTEM, effective, metrics),
                     new EventRoutes(
-                            actors.events(),
+                            new EventRoutes.Log(actors.events(), eventLogSettings.maxInFlightBatches()),
                             index,
                             budget,
                             system.scheduler(),
                             effective,
                             metrics,
                             counters,
+                            Clock.systemUTC(),
                             system.executionContext()),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking),
-                    new HealthRoutes(model, scheduler, metrics, warm::get),
+                    new HealthRoutes(model, scheduler, metrics, warm::get, eventLogHealth),
                     new OpenApiRoutes(),
                     new AdminRoutes(
                             actors.registry(),
@@ -257,6 +270,9 @@ public final class AdsmlServer implements AutoCloseable {
                     && !world.users().isEmpty()) {
                 warmUp(system, actors, world, settings.warmUpRequests());
             }
+            // Today's spend is rebuilt from the log before start returns: an exhausted campaign stays exhausted.
+            eventLogHealth.settled().get(EVENT_LOG_READ_LIMIT.toSeconds(), TimeUnit.SECONDS);
+            eventLogHealth.problem().ifPresent(problem -> LOG.warn("{}: /health/ready is 503 until it can", problem));
             warm.set(true);
             return new AdsmlServer(
                     system,
@@ -400,6 +416,22 @@ public final class AdsmlServer implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException(
                     "activating " + name + "/" + version + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    /**
+     * Charges the spend the event log finds at start to the ads' campaigns, counting the events it wrote on the
+     * budgets' own day: what {@link BudgetTracker#charge} would have charged them to.
+     */
+    private record SpendToBudgets(ExactAdIndex index, BudgetTracker budget) implements EventLog.SpendReplay {
+        @Override
+        public boolean countsNow(long loggedAtMs) {
+            return budget.isToday(loggedAtMs);
+        }
+
+        @Override
+        public void spent(int adId, double dollars) {
+            index.get(adId).ifPresent(entry -> budget.charge(entry.campaign().id(), dollars));
         }
     }
 

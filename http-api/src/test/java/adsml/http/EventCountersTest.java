@@ -11,7 +11,7 @@ class EventCountersTest {
     private final EventCounters counters = new EventCounters();
 
     private void record(Event.Type type, int adId, double cost) {
-        counters.record(new Event(type, "r1", "u1", adId, 0, cost));
+        counters.record(new Event(type, "e1", "r1", "u1", adId, 0, cost));
     }
 
     @Test

@@ -33,7 +33,8 @@ class HealthRoutesTest {
     void ready_withAHealthyDevice_namesTheVersionAndEveryDevice() throws Exception {
         try (CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30);
                 LoadedVersion version = versionOn(cpu)) {
-            HttpResponse r = HealthRoutes.ready(Optional.of(version), Map.of("cpu0", true, "gpu0", false));
+            HttpResponse r =
+                    HealthRoutes.ready(Optional.empty(), Optional.of(version), Map.of("cpu0", true, "gpu0", false));
             assertEquals(200, r.status().intValue());
             JsonNode json = JsonResponses.JSON.readTree(body(r));
             assertEquals("ready", json.path("status").asText());
@@ -47,7 +48,7 @@ class HealthRoutesTest {
     void ready_whenNoDeviceOfTheVersionIsHealthy_is503WithTheReason() {
         try (CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30);
                 LoadedVersion version = versionOn(cpu)) {
-            HttpResponse r = HealthRoutes.ready(Optional.of(version), Map.of("cpu0", false));
+            HttpResponse r = HealthRoutes.ready(Optional.empty(), Optional.of(version), Map.of("cpu0", false));
             assertEquals(503, r.status().intValue());
             assertTrue(body(r).contains("no healthy device can score ctr/3"), body(r));
         }
@@ -55,8 +56,21 @@ class HealthRoutesTest {
 
     @Test
     void ready_withoutAnActiveVersion_is503() {
-        HttpResponse r = HealthRoutes.ready(Optional.empty(), Map.of("cpu0", true));
+        HttpResponse r = HealthRoutes.ready(Optional.empty(), Optional.empty(), Map.of("cpu0", true));
         assertEquals(503, r.status().intValue());
         assertTrue(body(r).contains("no model version is active yet"), body(r));
+    }
+
+    @Test
+    void ready_whileTheEventLogCannotWrite_is503NamingWhy() throws Exception {
+        try (CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30);
+                LoadedVersion version = versionOn(cpu)) {
+            HttpResponse r = HealthRoutes.ready(
+                    Optional.of("the event log cannot write: writing failed (No space left on device)"),
+                    Optional.of(version),
+                    Map.of("cpu0", true));
+            assertEquals(503, r.status().intValue());
+            assertTrue(body(r).contains("No space left on device"), body(r));
+        }
     }
 }

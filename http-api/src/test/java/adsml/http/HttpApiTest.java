@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.actors.events.EventLog;
+import adsml.actors.events.EventLogHealth;
+import adsml.actors.events.EventLogSettings;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.ranking.NoActiveModelException;
@@ -119,7 +121,23 @@ class HttpApiTest {
                 model,
                 blocking,
                 Clock.systemUTC()));
-        ActorRef<EventLog.Command> events = kit.spawn(EventLog.create(data.resolve("events.log")));
+        EventLogHealth eventLogHealth = new EventLogHealth();
+        EventLogSettings eventLogSettings = EventLogSettings.from(ConfigFactory.load());
+        ActorRef<EventLog.Command> events = kit.spawn(EventLog.create(
+                data.resolve("events.log"),
+                eventLogSettings,
+                EventLog.FILES,
+                Clock.systemUTC(),
+                eventLogHealth,
+                new EventLog.SpendReplay() {
+                    @Override
+                    public boolean countsNow(long loggedAtMs) {
+                        return false;
+                    }
+
+                    @Override
+                    public void spent(int adId, double dollars) {}
+                }));
         ActorRef<RankingCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(message -> {
             if (message instanceof RankingCoordinator.Rank rank) {
                 Object answer = coordinatorAnswer.get();
@@ -145,9 +163,18 @@ class HttpApiTest {
         HttpApi.Areas areas = new HttpApi.Areas(
                 new RankRoutes(
                         new StagePool<>(List.of(coordinator)), kit.scheduler(), Ticker.SYSTEM, settings, metrics),
-                new EventRoutes(events, index, budget, kit.scheduler(), settings, metrics, counters, Runnable::run),
+                new EventRoutes(
+                        new EventRoutes.Log(events, eventLogSettings.maxInFlightBatches()),
+                        index,
+                        budget,
+                        kit.scheduler(),
+                        settings,
+                        metrics,
+                        counters,
+                        Clock.systemUTC(),
+                        Runnable::run),
                 new AdRoutes(index, world.campaigns(), budget, settings, blocking),
-                new HealthRoutes(model, scheduler, metrics, () -> true),
+                new HealthRoutes(model, scheduler, metrics, () -> true, eventLogHealth),
                 new OpenApiRoutes(),
                 new AdminRoutes(registry, model, scheduler, kit.scheduler(), settings, 1000, models, blocking),
                 new ConsoleRoutes(
@@ -267,7 +294,7 @@ class HttpApiTest {
                 ingest(
                         json(
                                 HttpRequest.POST("/v1/events"),
-                                "{\"events\":[{\"type\":\"impression\",\"requestId\":\"r1\",\"adId\":3,\"userId\":\"u1\",\"timestampMs\":1764000000000}]}")));
+                                "{\"events\":[{\"type\":\"impression\",\"eventId\":\"e1\",\"requestId\":\"r1\",\"adId\":3,\"userId\":\"u1\",\"timestampMs\":1764000000000}]}")));
         assertEquals(200, accepted.status(), accepted::toString);
         assertEquals(
                 200,
@@ -560,8 +587,9 @@ class HttpApiTest {
 
     @Test
     void writesAndBidReads_needTheIngestCredential_theAdminOneMayToo() throws Exception {
-        String events = "{\"events\":[{\"type\":\"impression\",\"requestId\":\"r2\",\"adId\":4,\"userId\":\"u1\","
-                + "\"timestampMs\":1764000000000}]}";
+        String events =
+                "{\"events\":[{\"type\":\"impression\",\"eventId\":\"e2\",\"requestId\":\"r2\",\"adId\":4,\"userId\":\"u1\","
+                        + "\"timestampMs\":1764000000000}]}";
         for (HttpRequest anonymous : List.of(
                 json(HttpRequest.POST("/v1/events"), events),
                 HttpRequest.GET("/v1/ads/4"),

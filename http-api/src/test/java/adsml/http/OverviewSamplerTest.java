@@ -54,7 +54,7 @@ class OverviewSamplerTest {
     }
 
     private void event(Event.Type type, int adId, double cost) {
-        events.record(new Event(type, "r1", "u1", adId, 0, cost));
+        events.record(new Event(type, "e1", "r1", "u1", adId, 0, cost));
     }
 
     private List<OverviewSampler.Point> series() {

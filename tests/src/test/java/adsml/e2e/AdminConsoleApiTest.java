@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -149,9 +150,12 @@ class AdminConsoleApiTest {
         assertTrue(batches > 0, () -> "no batch in the last minute: " + body);
     }
 
+    private static final AtomicLong EVENT_IDS = new AtomicLong();
+
     private static Map<String, Object> event(String type, String requestId, Object adId, double cost) {
         Map<String, Object> e = new HashMap<>();
         e.put("type", type);
+        e.put("eventId", "console-" + EVENT_IDS.incrementAndGet());
         e.put("requestId", requestId);
         e.put("userId", "u1");
         e.put("adId", adId);

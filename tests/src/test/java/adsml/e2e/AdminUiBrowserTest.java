@@ -226,6 +226,9 @@ class AdminUiBrowserTest {
                 events.add(Map.of(
                         "type",
                         "impression",
+                        "eventId",
+                        r.json().path("requestId").asText() + "-"
+                                + ad.path("adId").asInt() + "-i",
                         "requestId",
                         r.json().path("requestId").asText(),
                         "userId",
@@ -240,6 +243,9 @@ class AdminUiBrowserTest {
                     events.add(Map.of(
                             "type",
                             "click",
+                            "eventId",
+                            r.json().path("requestId").asText() + "-"
+                                    + ad.path("adId").asInt() + "-c",
                             "requestId",
                             r.json().path("requestId").asText(),
                             "userId",

@@ -1,63 +1,187 @@
 package adsml.actors.events;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The single writer of the event log ({@code events.log}: one tab-separated line per event: type, request id, user, ad
- * id, timestamp ms, cost). An append is acknowledged only after the bytes are forced to disk, so a 2xx means the events
- * survive a crash. Appends that arrive together share one force (group commit): each append is written at once, and a
- * flush message queued behind them forces and acknowledges all of them.
+ * The single writer of the event log: one line per event (see {@link EventLines}) in the active segment
+ * ({@code events.log}), sealed and numbered when it passes {@link EventLogSettings#segmentBytes}, the oldest sealed
+ * segments deleted past the retention bounds.
  *
- * <p>Runs on the blocking dispatcher: forcing a file blocks.
+ * <p>Contract:
+ *
+ * <ul>
+ *   <li>An append is acknowledged only after its bytes are forced to disk, so a 2xx means the events survive a crash.
+ *       Appends that arrive together share one force (group commit).
+ *   <li>An event whose id the retained segments already hold (or an append waiting for its force, or an earlier event
+ *       of the same batch) is a duplicate: acknowledged, not written. The ids are read back from every retained segment
+ *       when the log opens, so this holds across restarts, for as far back as retention keeps segments; memory is about
+ *       16 bytes per retained event ({@link IdSet}).
+ *   <li>When the log opens it hands the spend of the events written today (as {@link SpendReplay#countsNow} says) to
+ *       {@link SpendReplay#spent}, once, before it answers any append.
+ *   <li>A failure to open, write, force or rotate fails every unacknowledged append, cuts the file back to what was
+ *       acknowledged, and marks the log unwritable in {@link EventLogHealth} (readiness turns 503; appends get an error
+ *       at once). Every {@link EventLogSettings#retryInterval} it reopens the file and probes it with a write and a
+ *       force; the first probe that passes makes it writable again. An unexpected exception restarts the actor, which
+ *       keeps the ids and does not hand on the spend twice.
+ * </ul>
+ *
+ * <p>Runs on its own dispatcher: forcing a file blocks, and nothing else should wait behind it.
  */
 public final class EventLog extends AbstractBehavior<EventLog.Command> {
 
     public sealed interface Command {}
 
-    public record Append(List<Event> events, ActorRef<StatusReply<Integer>> replyTo) implements Command {}
+    /** Appends a batch's new events; the reply says which were new. */
+    public record Append(List<Event> events, ActorRef<StatusReply<Appended>> replyTo) implements Command {}
+
+    /**
+     * The reply to an {@link Append}: the batch's new events, in its order, now on disk, and how many of its events
+     * were duplicates, acknowledged without being written again.
+     */
+    public record Appended(List<Event> added, int duplicates) {
+        public Appended {
+            added = List.copyOf(added);
+        }
+    }
+
+    /**
+     * Opens the active segment for reading and writing. The fault hook: a test hands in channels that fail as a full or
+     * broken disk does.
+     */
+    @FunctionalInterface
+    public interface Channels {
+        FileChannel open(Path file) throws IOException;
+    }
+
+    /** The file system's channels. */
+    public static final Channels FILES = file ->
+            FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+
+    /** Where the spend found in the log goes when it opens: the server charges it to the campaigns' budgets. */
+    public interface SpendReplay {
+        /** Whether an event the log wrote at {@code loggedAtMs} counts toward the spend budgets hold now. */
+        boolean countsNow(long loggedAtMs);
+
+        /** The summed cost of the ad's counted events; called once per ad that has any, after the whole log is read. */
+        void spent(int adId, double dollars);
+    }
 
     private enum Flush implements Command {
         INSTANCE
     }
 
-    private final FileChannel channel;
-    private final List<Pending> pending = new ArrayList<>();
-    private boolean flushQueued;
-    /** Set when forcing failed: what is on disk is then unknown, so nothing more is acknowledged. */
-    private String brokenReason;
-
-    private record Pending(ActorRef<StatusReply<Integer>> replyTo, List<Event> events) {}
-
-    private EventLog(ActorContext<Command> context, FileChannel channel) {
-        super(context);
-        this.channel = channel;
+    private enum Retry implements Command {
+        INSTANCE
     }
 
-    public static Behavior<Command> create(Path file) {
-        return Behaviors.setup(context -> {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            FileChannel channel = FileChannel.open(
-                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-            // A crash may have left half a line at the end: cut it, so the next append starts a line.
-            channel.truncate(endOfLastLine(channel));
-            channel.position(channel.size());
-            return new EventLog(context, channel);
+    /** Past the end of the file, then cut off again: what the probe writes and forces. */
+    private static final int PROBE_BYTES = 4096;
+
+    private static final double MICROS = 1_000_000.0;
+
+    /** What outlives a restart of the actor. */
+    private static final class Memory {
+        final TreeMap<Long, Sealed> sealed = new TreeMap<>();
+        IdSet active = new IdSet();
+        long activeLastLoggedAtMs = Long.MIN_VALUE;
+        long nextSeq = 1;
+        /** The log was read and the spend handed on: never again in this process. */
+        boolean read;
+        /**
+         * The active segment's length at its last force, -1 before the first open: nothing past it was acknowledged.
+         */
+        long durableEnd = -1;
+    }
+
+    private record Sealed(IdSet ids, long lastLoggedAtMs) {}
+
+    private record Pending(ActorRef<StatusReply<Appended>> replyTo, List<Event> added, int duplicates) {}
+
+    private final TimerScheduler<Command> timers;
+    private final Path file;
+    private final EventLogSettings settings;
+    private final Channels channels;
+    private final Clock clock;
+    private final EventLogHealth health;
+    private final SpendReplay replay;
+    private final Memory memory;
+    private final List<Pending> pending = new ArrayList<>();
+    /** Ids written since the last force: duplicates already, though not yet in {@link Memory#active}. */
+    private final Set<String> written = new HashSet<>();
+    /** Null while the log cannot write. */
+    private FileChannel channel;
+
+    private boolean flushQueued;
+
+    private EventLog(
+            ActorContext<Command> context,
+            TimerScheduler<Command> timers,
+            Path file,
+            EventLogSettings settings,
+            Channels channels,
+            Clock clock,
+            EventLogHealth health,
+            SpendReplay replay,
+            Memory memory) {
+        super(context);
+        this.timers = timers;
+        this.file = file;
+        this.settings = settings;
+        this.channels = channels;
+        this.clock = clock;
+        this.health = health;
+        this.replay = replay;
+        this.memory = memory;
+        tryOpen();
+    }
+
+    /**
+     * The log at {@code file} (the active segment; sealed ones beside it), opened through {@code channels}, timestamped
+     * by {@code clock}, its state published to {@code health} and the spend it holds handed to {@code replay}.
+     */
+    public static Behavior<Command> create(
+            Path file,
+            EventLogSettings settings,
+            Channels channels,
+            Clock clock,
+            EventLogHealth health,
+            SpendReplay replay) {
+        return Behaviors.setup(outer -> {
+            Memory memory = new Memory();
+            return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
+                            new EventLog(context, timers, file, settings, channels, clock, health, replay, memory))))
+                    .onFailure(
+                            Throwable.class,
+                            SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(10), 0.2));
         });
     }
 
@@ -66,50 +190,40 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         return newReceiveBuilder()
                 .onMessage(Append.class, this::onAppend)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
-                .onSignal(PostStop.class, signal -> onStop())
+                .onMessageEquals(Retry.INSTANCE, this::onRetry)
+                .onSignal(PreRestart.class, signal -> onStop("the event log is restarting after an error"))
+                .onSignal(PostStop.class, signal -> onStop("the event log stopped"))
                 .build();
     }
 
     private Behavior<Command> onAppend(Append append) {
-        if (brokenReason != null) {
-            append.replyTo().tell(StatusReply.error(brokenReason));
+        if (channel == null) {
+            append.replyTo().tell(StatusReply.error(health.problem().orElse("the event log cannot write")));
             return this;
         }
-        StringBuilder lines = new StringBuilder(append.events().size() * 64);
+        List<Event> added = new ArrayList<>(append.events().size());
+        StringBuilder lines = new StringBuilder(append.events().size() * 96);
+        long now = clock.millis();
         for (Event e : append.events()) {
-            lines.append(e.type().name())
-                    .append('\t')
-                    .append(e.requestId())
-                    .append('\t')
-                    .append(e.userKey())
-                    .append('\t')
-                    .append(e.adId())
-                    .append('\t')
-                    .append(e.timestampMs())
-                    .append('\t')
-                    .append(e.cost())
-                    .append('\n');
-        }
-        long start = -1;
-        try {
-            start = channel.position();
-            ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
+            if (!logged(e.eventId()) && written.add(e.eventId())) {
+                added.add(e);
+                EventLines.append(lines, e, now);
             }
-        } catch (IOException e) {
-            // A torn batch must not stay in front of the next one: cut the file back to where it began.
+        }
+        // Pending before writing: whatever fails from here on answers it.
+        pending.add(new Pending(append.replyTo(), added, append.events().size() - added.size()));
+        if (!added.isEmpty()) {
             try {
-                if (start >= 0) {
-                    channel.truncate(start);
+                ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
                 }
-            } catch (IOException truncate) {
-                brokenReason = "event log cannot be repaired after a failed write: " + truncate.getMessage();
+                memory.activeLastLoggedAtMs = now;
+            } catch (IOException e) {
+                fail("writing failed", e);
+                return this;
             }
-            append.replyTo().tell(StatusReply.error("event log write failed: " + e.getMessage()));
-            return this;
         }
-        pending.add(new Pending(append.replyTo(), append.events()));
         if (!flushQueued) {
             flushQueued = true;
             getContext().getSelf().tell(Flush.INSTANCE);
@@ -119,30 +233,276 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
 
     private Behavior<Command> onFlush() {
         flushQueued = false;
+        if (channel == null) {
+            return this; // the failure answered every pending append
+        }
         try {
-            channel.force(false);
+            long end = channel.position();
+            if (end > memory.durableEnd) {
+                channel.force(false);
+                memory.durableEnd = end;
+            }
         } catch (IOException e) {
-            // After a failed fsync the kernel may have dropped the pages: fail-stop rather than acknowledge.
-            brokenReason = "event log stopped: forcing it to disk failed: " + e.getMessage();
+            // After a failed fsync the kernel may have dropped the pages: nothing pending may be acknowledged.
+            fail("forcing it to disk failed", e);
+            return this;
+        }
+        for (String id : written) {
+            memory.active.add(IdSet.hash(id));
+        }
+        written.clear();
+        // Rotated before the acknowledgements, so that an acknowledged batch finds the log in its next state.
+        IOException rotation = null;
+        if (memory.durableEnd >= settings.segmentBytes()) {
+            try {
+                rotate();
+            } catch (IOException e) {
+                rotation = e;
+            }
         }
         for (Pending p : pending) {
-            if (brokenReason != null) {
-                p.replyTo().tell(StatusReply.error(brokenReason));
-                continue;
-            }
-            p.replyTo().tell(StatusReply.success(p.events().size()));
+            p.replyTo().tell(StatusReply.success(new Appended(p.added(), p.duplicates())));
         }
         pending.clear();
+        if (rotation != null) {
+            fail("rotating it failed", rotation); // what was forced stays acknowledged
+        }
         return this;
     }
 
-    private Behavior<Command> onStop() {
+    private Behavior<Command> onRetry() {
+        if (channel == null && tryOpen()) {
+            getContext().getLog().info("the event log {} is writable again", file);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onStop(String reason) {
+        answerPending(reason);
+        closeChannel();
+        return this;
+    }
+
+    private boolean logged(String id) {
+        if (written.contains(id)) {
+            return true;
+        }
+        long hash = IdSet.hash(id);
+        if (memory.active.contains(hash)) {
+            return true;
+        }
+        for (Sealed s : memory.sealed.values()) {
+            if (s.ids().contains(hash)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Opens the log; on failure marks it unwritable and tries again after the retry interval. */
+    private boolean tryOpen() {
         try {
-            channel.close();
+            open();
+            health.writable();
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            unwritable("opening it or writing a probe failed", e);
+            return false;
+        }
+    }
+
+    private void open() throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        FileChannel c = channels.open(file);
+        try {
+            // Cut what was never acknowledged: after a failure, past the last force; at start, a line a crash tore.
+            long end = memory.durableEnd >= 0 ? Math.min(memory.durableEnd, c.size()) : endOfLastLine(c);
+            c.truncate(end);
+            if (!memory.read) {
+                read();
+            }
+            probe(c, end);
+            c.position(end);
+            memory.durableEnd = end;
+            channel = c;
+        } catch (IOException | RuntimeException e) {
+            close(c);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads every retained segment: their ids, and the spend of today's events, handed on once the whole log is read.
+     */
+    private void read() throws IOException {
+        Map<Integer, long[]> spendMicros = new HashMap<>();
+        long[] events = {0};
+        int unreadable = 0;
+        TreeMap<Long, Sealed> sealed = new TreeMap<>();
+        for (Map.Entry<Long, Path> s : Segments.sealed(file).entrySet()) {
+            IdSet ids = new IdSet();
+            long[] last = {Long.MIN_VALUE};
+            unreadable += Segments.read(s.getValue(), logged -> {
+                ids.add(IdSet.hash(logged.event().eventId()));
+                last[0] = logged.loggedAtMs();
+                count(logged, spendMicros);
+                events[0]++;
+            });
+            sealed.put(s.getKey(), new Sealed(ids, last[0]));
+        }
+        IdSet active = new IdSet();
+        long[] activeLast = {Long.MIN_VALUE};
+        unreadable += Segments.read(file, logged -> {
+            active.add(IdSet.hash(logged.event().eventId()));
+            activeLast[0] = logged.loggedAtMs();
+            count(logged, spendMicros);
+            events[0]++;
+        });
+        memory.sealed.putAll(sealed);
+        memory.nextSeq = sealed.isEmpty() ? 1 : sealed.lastKey() + 1;
+        memory.active = active;
+        memory.activeLastLoggedAtMs = activeLast[0];
+        memory.read = true;
+        spendMicros.forEach((ad, micros) -> replay.spent(ad, micros[0] / MICROS));
+        getContext()
+                .getLog()
+                .info(
+                        "read {} events from {} segment(s) of {}; today's spend of {} ads handed to the budgets",
+                        events[0],
+                        sealed.size() + 1,
+                        file,
+                        spendMicros.size());
+        if (unreadable > 0) {
+            getContext()
+                    .getLog()
+                    .warn(
+                            "{} lines of {} hold no event id or write time (written before events had ids, or"
+                                    + " damaged): they count neither as duplicates nor toward today's spend",
+                            unreadable,
+                            file);
+        }
+    }
+
+    private void count(EventLines.Logged logged, Map<Integer, long[]> spendMicros) {
+        Event e = logged.event();
+        if (e.cost() > 0 && replay.countsNow(logged.loggedAtMs())) {
+            spendMicros.computeIfAbsent(e.adId(), ad -> new long[1])[0] += Math.round(e.cost() * MICROS);
+        }
+    }
+
+    /** Seals the active segment, applies retention, and starts a new active segment. */
+    private void rotate() throws IOException {
+        FileChannel full = channel;
+        channel = null;
+        full.close();
+        long seq = memory.nextSeq;
+        Files.move(file, Segments.sealed(file, seq), StandardCopyOption.ATOMIC_MOVE);
+        memory.nextSeq = seq + 1;
+        memory.sealed.put(seq, new Sealed(memory.active, memory.activeLastLoggedAtMs));
+        memory.active = new IdSet();
+        memory.activeLastLoggedAtMs = Long.MIN_VALUE;
+        memory.durableEnd = 0;
+        forceDirectory();
+        deleteBeyondRetention();
+        channel = channels.open(file);
+        forceDirectory();
+    }
+
+    private void deleteBeyondRetention() throws IOException {
+        TreeMap<Long, Path> onDisk = Segments.sealed(file);
+        long total = Files.exists(file) ? Files.size(file) : 0;
+        for (Path p : onDisk.values()) {
+            total += Files.size(p);
+        }
+        while (!onDisk.isEmpty()
+                && (onDisk.size() > settings.retentionSegments() || total > settings.retentionBytes())) {
+            Map.Entry<Long, Path> oldest = onDisk.pollFirstEntry();
+            total -= Files.size(oldest.getValue());
+            Files.delete(oldest.getValue());
+            Sealed dropped = memory.sealed.remove(oldest.getKey());
+            if (dropped != null && replay.countsNow(dropped.lastLoggedAtMs())) {
+                getContext()
+                        .getLog()
+                        .warn(
+                                "retention deleted {}, which holds events written today: after a restart today their"
+                                        + " ids no longer count as duplicates and their spend is not rebuilt; raise"
+                                        + " adsml.actors.event-log.retention-bytes or retention-segments",
+                                oldest.getValue());
+            }
+        }
+    }
+
+    /** Makes a rename or a new file in the log's folder durable. */
+    private void forceDirectory() throws IOException {
+        try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+
+    /**
+     * Fails every unacknowledged append, cuts the file back to its last force, and leaves the log unwritable until a
+     * retry reopens it.
+     */
+    private void fail(String what, Exception cause) {
+        if (channel != null) {
+            try {
+                channel.truncate(memory.durableEnd);
+            } catch (IOException e) {
+                // Reopening cuts it again.
+            }
+        }
+        closeChannel();
+        answerPending(unwritable(what, cause));
+    }
+
+    /**
+     * Publishes why the log cannot write and schedules the retry. The reason reaches clients (readiness, the events'
+     * 503), so it holds the operating system's words for the error but no path; the log gets the whole exception.
+     */
+    private String unwritable(String what, Exception cause) {
+        String detail = cause instanceof FileSystemException f ? f.getReason() : cause.getMessage();
+        String reason = "the event log cannot write: " + what + (detail == null ? "" : " (" + detail + ")");
+        getContext().getLog().warn("{}; trying again in {}: {}", reason, settings.retryInterval(), cause.toString());
+        health.failed(reason);
+        timers.startSingleTimer(Retry.INSTANCE, settings.retryInterval());
+        return reason;
+    }
+
+    private void answerPending(String reason) {
+        for (Pending p : pending) {
+            p.replyTo().tell(StatusReply.error(reason));
+        }
+        pending.clear();
+        written.clear();
+    }
+
+    private void closeChannel() {
+        if (channel != null) {
+            close(channel);
+            channel = null;
+        }
+    }
+
+    private void close(FileChannel c) {
+        try {
+            c.close();
         } catch (IOException e) {
             getContext().getLog().warn("closing the event log failed: {}", e.getMessage());
         }
-        return this;
+    }
+
+    /**
+     * Writes a block past {@code end}, forces it and cuts it off again: a full disk or a file that cannot be forced
+     * fails here, before any append is acknowledged.
+     */
+    private static void probe(FileChannel c, long end) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(PROBE_BYTES);
+        while (block.hasRemaining()) {
+            c.write(block, end + block.position());
+        }
+        c.force(false);
+        c.truncate(end);
+        c.force(false);
     }
 
     /** The length of the file up to and including its last newline. */

@@ -1,5 +1,6 @@
 /**
- * Event ingestion: impressions, clicks and conversions appended durably to the event log before they are acknowledged,
- * and counted. Parsing events from HTTP lives in {@code http-api}.
+ * Event ingestion: impressions, clicks and conversions appended durably and once each (by event id) to the event log, a
+ * set of size-bounded segments, before they are acknowledged; the spend they hold read back at start. Parsing events
+ * from HTTP and charging budgets live in {@code http-api}.
  */
 package adsml.actors.events;

@@ -214,18 +214,25 @@ schemas = {
     "Event": {
         "type": "object",
         "description": "Validated by EventRoutes.event; a missing or wrong field is a 400 naming events[i].field (e.g. events[0].adId).",
-        "required": ["type", "requestId", "userId", "adId", "timestampMs"],
+        "required": ["type", "eventId", "requestId", "userId", "adId", "timestampMs"],
         "properties": {
             "type": {"type": "string",
                      "pattern": "^([Ii][Mm][Pp][Rr][Ee][Ss][Ss][Ii][Oo][Nn]|[Cc][Ll][Ii][Cc][Kk]|[Cc][Oo][Nn][Vv][Ee][Rr][Ss][Ii][Oo][Nn])$",
                      "description": "impression, click or conversion, matched case-insensitively.",
                      "examples": ["impression", "click", "conversion"]},
+            "eventId": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
+                        "description": ("Names the event for good: an event whose id the event log already holds (within "
+                                        "its retention, across restarts) is a retry, acknowledged as a duplicate and not "
+                                        "logged, counted or charged again. Send a batch again with the same ids until it "
+                                        "is acknowledged.")},
             "requestId": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
                           "description": "The rank answer's requestId (not checked against served requests)."},
             "userId": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
             "adId": {"type": "integer", "minimum": 0, "maximum": 2147483647,
                      "description": "A JSON integer naming an ad the index holds (else 400 \"no ad N\")."},
-            "timestampMs": {"type": "integer", "minimum": 0, "description": "Epoch milliseconds."},
+            "timestampMs": {"type": "integer", "minimum": 946684800000,
+                            "description": ("Epoch milliseconds, a JSON integer from 2000-01-01T00:00:00Z to a day past the "
+                                            "server's clock (else 400).")},
             "cost": {"type": ["number", "null"], "minimum": 0, "maximum": 1000000, "default": 0,
                      "description": "Dollars charged; a positive cost is charged to the ad's campaign budget. Absent or null: 0."},
         },
@@ -239,14 +246,19 @@ schemas = {
             "events": {"type": "array", "minItems": 1, "maxItems": 10000, "items": s("Event"),
                        "description": "1..adsml.http.max-events-per-request (default 10000) events."},
         },
-        "examples": [{"events": [{"type": "click", "requestId": "r1a", "userId": "u42", "adId": 17,
+        "examples": [{"events": [{"type": "click", "eventId": "e1", "requestId": "r1a", "userId": "u42", "adId": 17,
                                   "timestampMs": 1764000000000, "cost": 0.42}]}],
     },
     "EventsAccepted": {
         "type": "object",
-        "description": "EventRoutes.Accepted.",
-        "required": ["accepted"],
-        "properties": {"accepted": {"type": "integer", "minimum": 1, "description": "Events appended durably to the event log."}},
+        "description": "EventRoutes.Accepted: every event of the batch is in the event log.",
+        "required": ["accepted", "appended", "duplicates"],
+        "properties": {
+            "accepted": {"type": "integer", "minimum": 1, "description": "Events of the batch, all now in the event log."},
+            "appended": {"type": "integer", "minimum": 0, "description": "Of them, appended by this call (counted, charged)."},
+            "duplicates": {"type": "integer", "minimum": 0,
+                           "description": "Of them, already in the log (or repeated in the batch): acknowledged, not counted again."},
+        },
         "additionalProperties": False,
     },
     "AdUpsert": {
@@ -734,18 +746,27 @@ paths["/v1/events"] = path_item(
     {"post": op(
         "postEvents", "events", "Log a batch of impressions, clicks and conversions",
         ("The whole batch is validated first (one bad event refuses the batch, naming it), then appended durably to "
-         "the event log; only then the 200. Positive costs are charged to the ads' campaign budgets. " + JSON_BODY),
+         "the event log; only then the 200. Events whose eventId the log already holds are acknowledged as "
+         "duplicates without being logged again, so a batch may be retried safely. Positive costs of new events are "
+         "charged to the ads' campaign budgets. " + JSON_BODY),
         {
-            "200": json_body(s("EventsAccepted"), "Every event of the batch is stored.", {"accepted": 1}),
+            "200": json_body(s("EventsAccepted"), "Every event of the batch is stored.",
+                             {"accepted": 2, "appended": 1, "duplicates": 1}),
             "400": r("BadRequest"),
             "413": r("PayloadTooLarge"),
             "415": r("UnsupportedMediaType"),
             "500": r("InternalError"),
-            "503": {"description": ("The event log did not confirm the batch within adsml.http.events-timeout (10 s) or "
-                                    "failed: nothing of the batch was acknowledged."),
+            "503": {"description": ("Nothing of the batch was acknowledged; send it again after Retry-After: "
+                                    "adsml.actors.event-log.max-in-flight-batches (64) batches already wait for the "
+                                    "log, the log cannot write (a full disk; the reason is given, and /health/ready "
+                                    "is 503 too), or it did not confirm the batch within adsml.http.events-timeout (10 s)."),
                     "headers": {"Retry-After": ref("headers", "RetryAfter")},
-                    "content": {"application/json": {"schema": s("Error"), "example": {
-                        "error": "events not stored; nothing of this batch was acknowledged"}}}},
+                    "content": {"application/json": {"schema": s("Error"), "examples": {
+                        "busy": {"value": {"error": "too many event batches in progress (64); nothing of this batch "
+                                                    "was acknowledged"}},
+                        "cannotWrite": {"value": {"error": "the event log cannot write: writing failed (No space left "
+                                                           "on device); nothing of this batch was acknowledged"}},
+                        "timeout": {"value": {"error": "events not stored; nothing of this batch was acknowledged"}}}}}},
         },
         request_body={"required": True, "description": JSON_BODY_REQUEST,
                       "content": {"application/json": {"schema": s("EventBatch")}}},
@@ -787,15 +808,20 @@ paths["/health/live"] = path_item(
 
 paths["/health/ready"] = path_item(
     "HealthRoutes.routes. Answered on both listeners.",
-    {"get": op("ready", "health", "Readiness: a warm model version and a healthy device",
-               ("200 once start-up has warmed the request path, a model version is active and at least one device it is "
-                "loaded on is healthy. The 503 carries no Retry-After."),
+    {"get": op("ready", "health", "Readiness: a writable event log, a warm model version and a healthy device",
+               ("200 once the event log has been read back (event ids and today's spend rebuilt) and can write, "
+                "start-up has warmed the request path, a model version is active and at least one device it is "
+                "loaded on is healthy. While the event log cannot write (it cannot open its file, a write or a force "
+                "failed, the disk is full) the 503 names why; it turns 200 again once a retry's probe write passes. "
+                "The 503 carries no Retry-After."),
                {"200": json_body(s("Ready"), "Traffic may come.",
                                  {"status": "ready", "modelVersion": "ctr/1", "devices": {"cpu0": "healthy"}}),
                 "503": {"description": "Not ready (no Retry-After header).",
                         "content": {"application/json": {"schema": s("NotReady"), "examples": {
                             "starting": {"value": {"error": "starting: loading the model and warming the request path"}},
                             "noModel": {"value": {"error": "no model version is active yet"}},
+                            "eventLog": {"value": {"error": "the event log cannot write: writing failed (No space left "
+                                                            "on device)"}},
                             "noDevice": {"value": {"error": "no healthy device can score ctr/1",
                                                    "devices": {"gpu0": "unhealthy"}}}}}}},
                 "500": r("InternalError")})},

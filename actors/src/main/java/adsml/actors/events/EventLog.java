@@ -175,7 +175,8 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             Clock clock,
             EventLogHealth health,
             SpendReplay replay) {
-        return Behaviors.setup(outer -> {
+        // The memory is made once per spawned log, outside the supervised part, so that a restart keeps it.
+        return Behaviors.setup(ignored -> {
             Memory memory = new Memory();
             return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
                             new EventLog(context, timers, file, settings, channels, clock, health, replay, memory))))

@@ -67,9 +67,9 @@ public final class EventRoutes {
     public record Log(ActorRef<EventLog.Command> actor, int maxInFlight) {}
 
     /** 2000-01-01T00:00:00Z: no event of this server is older. */
-    static final long MIN_TIMESTAMP_MS = 946_684_800_000L;
+    private static final long MIN_TIMESTAMP_MS = 946_684_800_000L;
     /** How far ahead of the server's clock a client's timestamp may be: clock skew, not a date in next month. */
-    static final Duration MAX_CLOCK_AHEAD = Duration.ofDays(1);
+    private static final Duration MAX_CLOCK_AHEAD = Duration.ofDays(1);
 
     private static final Duration RETRY = Duration.ofSeconds(1);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");

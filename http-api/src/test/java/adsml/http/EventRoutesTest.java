@@ -110,7 +110,10 @@ class EventRoutesTest {
                 counters,
                 CLOCK,
                 Runnable::run);
-        return ApiEdge.wrap(pathPrefix("v1", () -> routes.routes(Access.of(settings))), metrics);
+        return ApiEdge.wrap(
+                pathPrefix("v1", () -> routes.routes(Access.of(settings))),
+                metrics,
+                settings.publicListener().bodyTimeout());
     }
 
     private Route withLog(EventLog.Channels channels) {

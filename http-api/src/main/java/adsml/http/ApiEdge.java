@@ -7,7 +7,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
 import static org.apache.pekko.http.javadsl.server.Directives.mapRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
-import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -27,8 +26,6 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
  * 408, a request that outlives the listener's request timeout a JSON 503.
  */
 final class ApiEdge {
-    private static final Duration RETRY_SOON = Duration.ofSeconds(1);
-
     private ApiEdge() {}
 
     /** @param bodyTimeout how long the listener waits for a request's whole body before answering 408 */
@@ -54,11 +51,7 @@ final class ApiEdge {
                 .handleNotFound(complete(JsonResponses.error(StatusCodes.NOT_FOUND, "no such route")))
                 .build()
                 .withFallback(RejectionHandler.defaultHandler());
-        return withRequestTimeoutResponse(
-                request -> JsonResponses.unavailable(
-                        "the request took longer than this listener's request timeout", RETRY_SOON),
-                () -> handleExceptions(
-                        exceptions, () -> handleRejections(rejections, () -> strictBody(bodyTimeout, inner))));
+        return handleExceptions(exceptions, () -> handleRejections(rejections, () -> strictBody(bodyTimeout, inner)));
     }
 
     /**

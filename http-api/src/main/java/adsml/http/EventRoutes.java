@@ -140,15 +140,24 @@ public final class EventRoutes {
                         HOLD_UNTIL_ANSWERED,
                         scheduler)
                 .toCompletableFuture();
-        answered.whenComplete((appended, failure) -> inFlight.decrementAndGet());
-        return answered.copy()
+        // What the log appended is charged and counted when the log answers, even if the client was answered 503 at
+        // eventsTimeout first: its retry is then a duplicate, and would never be charged.
+        CompletableFuture<EventLog.Appended> recorded = answered.whenComplete((appended, failure) -> {
+            inFlight.decrementAndGet();
+            if (appended != null) {
+                record(appended);
+            }
+        });
+        // A copy: the timeout ends the client's wait, not the recording.
+        return recorded.copy()
                 .orTimeout(settings.eventsTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handleAsync(
                         (appended, failure) -> {
                             if (failure != null) {
                                 return notStored(failure);
                             }
-                            return accepted(events.size(), appended);
+                            return JsonResponses.ok(
+                                    new Accepted(events.size(), appended.added().size(), appended.duplicates()));
                         },
                         callbacks);
     }
@@ -167,7 +176,8 @@ public final class EventRoutes {
         return JsonResponses.unavailable("events not stored; nothing of this batch was acknowledged", RETRY);
     }
 
-    private HttpResponse accepted(int batch, EventLog.Appended appended) {
+    /** Charges the new events' costs to their campaigns and counts them. */
+    private void record(EventLog.Appended appended) {
         int[] byType = new int[Event.Type.values().length];
         for (Event e : appended.added()) {
             byType[e.type().ordinal()]++;
@@ -180,7 +190,6 @@ public final class EventRoutes {
         for (Event.Type type : Event.Type.values()) {
             metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
         }
-        return JsonResponses.ok(new Accepted(batch, appended.added().size(), appended.duplicates()));
     }
 
     private EventBatch parse(byte[] body) {

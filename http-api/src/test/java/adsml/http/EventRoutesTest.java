@@ -29,8 +29,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -39,6 +41,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,6 +99,10 @@ class EventRoutesTest {
 
     /** The events route over {@code log}, as the public listener serves it. */
     private Route route(ActorRef<EventLog.Command> log, int maxInFlight) {
+        return route(log, maxInFlight, settings);
+    }
+
+    private Route route(ActorRef<EventLog.Command> log, int maxInFlight, HttpSettings settings) {
         budget = new BudgetTracker(CLOCK);
         index = ExactAdIndex.of(world, budget);
         counters = new EventCounters();
@@ -232,6 +239,32 @@ class EventRoutesTest {
         assertTrue(shed.response().getHeader("Retry-After").isPresent(), "Retry-After");
         assertTrue(tookMs < 2000, "shed at once, not after the events timeout: " + tookMs + " ms");
         assertFalse(waiting.isDone(), "the first batch still waits for the log");
+    }
+
+    @Test
+    void batchTheLogAppendsAfterTheClientWasAnswered503_isStillChargedOnce() throws Exception {
+        AtomicReference<EventLog.Append> held = new AtomicReference<>();
+        ActorRef<EventLog.Command> slow = kit.spawn(Behaviors.receiveMessage(message -> {
+            held.set((EventLog.Append) message);
+            return Behaviors.same();
+        }));
+        HttpSettings impatient = HttpSettings.from(ConfigFactory.parseMap(Map.of("adsml.http.events-timeout", "200ms"))
+                        .withFallback(ConfigFactory.load()))
+                .withTokens(INGEST, "events-test-admin");
+        Route route = route(slow, 4, impatient);
+        AdEntry ad = index.get(3).orElseThrow();
+
+        Answer timedOut = answer(post(route, batch(event("click", "c1", 3, now(), 0.5))));
+        assertEquals(503, timedOut.status(), timedOut::toString);
+        EventLog.Append append = held.get();
+        append.replyTo().tell(StatusReply.success(new EventLog.Appended(append.events(), 0)));
+
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (budget.spentToday(ad.campaign().id()) == 0 && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(0.5, budget.spentToday(ad.campaign().id()), 1e-9, "the client's retry will be a duplicate");
+        assertEquals(1, counters.ad(3).clicks());
     }
 
     @Test

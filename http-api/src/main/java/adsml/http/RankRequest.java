@@ -1,12 +1,7 @@
 package adsml.http;
 
 import adsml.platform.domain.Vocab;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -27,29 +22,12 @@ public record RankRequest(
     /** Bounds on what a request may ask for. */
     public record Limits(int maxSlots, int maxDeadlineMs) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Parses and validates; throws {@link BadRequestException} with a reason naming the field. */
+    /**
+     * Parses (with {@link JsonResponses#readObject}'s bounds) and validates; throws {@link BadRequestException} with a
+     * reason naming the field.
+     */
     public static RankRequest parse(byte[] body, Limits limits) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (StreamConstraintsException e) {
-            // Jackson's own bounds (nesting depth, number length, string length) stop a hostile body before it
-            // costs more than its size; such an error carries no location.
-            throw new BadRequestException("JSON nested too deep, or a number or string too long");
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            throw new BadRequestException(
-                    at == null
-                            ? "malformed JSON"
-                            : "malformed JSON at line " + at.getLineNr() + ", column " + at.getColumnNr());
-        } catch (IOException e) {
-            throw new BadRequestException("unreadable body");
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadRequestException("the body must be a JSON object");
-        }
+        JsonNode root = JsonResponses.readObject(body);
         String userKey = text(root, "userId", "userId");
         JsonNode context = root.get("context");
         if (context == null || !context.isObject()) {

@@ -82,12 +82,16 @@ class RankRequestTest {
     }
 
     @Test
-    void parse_hostileJson_isA400_notAServerError() {
+    void parse_hostileJson_isA400NamingTheField_notAServerError() {
         assertEquals(
-                "JSON nested too deep, or a number or string too long",
+                "JSON nested deeper than " + JsonResponses.MAX_DEPTH + " levels",
                 reason("[".repeat(100_000) + "]".repeat(100_000)));
         assertEquals(
-                "JSON nested too deep, or a number or string too long",
+                "slots: a number of more than " + JsonResponses.MAX_NUMBER_LENGTH + " characters",
                 reason("{\"userId\":\"u1\",\"slots\":1" + "0".repeat(5000) + "}"));
+        assertEquals(
+                "userId: a string of more than " + JsonResponses.MAX_STRING_LENGTH + " characters",
+                reason("{\"userId\":\"u" + "1".repeat(100_000) + "\"}"));
+        assertEquals("slots: the key appears twice", reason("{\"userId\":\"u1\",\"slots\":1,\"slots\":20}"));
     }
 }

@@ -16,10 +16,14 @@ import adsml.platform.index.AdEntry;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.BudgetTracker;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -31,6 +35,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * [6 floats], "paused": false}} ({@link AdUpsert}); every answer is the ad as {@link AdView}.
  */
 public final class AdRoutes {
+    private static final Duration RETRY_SOON = Duration.ofSeconds(1);
+
     /**
      * The body of GET, PUT and DELETE: the ad with its campaign.
      *
@@ -119,8 +125,9 @@ public final class AdRoutes {
     private final BudgetTracker budget;
     private final HttpSettings settings;
     private final Executor writes;
+    private final AtomicInteger writesInFlight = new AtomicInteger();
 
-    /** @param writes where upserts run: one copies the index's arrays, too long for the HTTP dispatcher */
+    /** @param writes where upserts and pauses run: each copies arrays of the index, too long for the HTTP dispatcher */
     public AdRoutes(
             AdIndex index, List<Campaign> campaigns, BudgetTracker budget, HttpSettings settings, Executor writes) {
         this.writes = writes;
@@ -143,10 +150,29 @@ public final class AdRoutes {
                                 get(() -> complete(read(id))),
                                 put(() -> JsonBody.of(
                                         settings.maxBodyBytes(),
-                                        body -> completeWithFuture(
-                                                CompletableFuture.supplyAsync(() -> upsert(id, body), writes)
-                                                        .exceptionally(ErrorMapping::toResponse)))),
-                                delete(() -> complete(pause(id))))));
+                                        body -> completeWithFuture(write(() -> upsert(id, body))))),
+                                delete(() -> completeWithFuture(write(() -> pause(id)))))));
+    }
+
+    /**
+     * Runs {@code write} on the write executor, or answers a fast 503 when {@code max-in-flight-ad-writes} are already
+     * in progress: a burst of writes waits at the client, not in a queue in front of the pool the event log and the
+     * user store share.
+     */
+    private CompletionStage<HttpResponse> write(Supplier<HttpResponse> write) {
+        if (writesInFlight.incrementAndGet() > settings.maxInFlightAdWrites()) {
+            writesInFlight.decrementAndGet();
+            return CompletableFuture.completedFuture(JsonResponses.unavailable(
+                    settings.maxInFlightAdWrites() + " ad writes already in progress", RETRY_SOON));
+        }
+        try {
+            return CompletableFuture.supplyAsync(write, writes)
+                    .exceptionally(ErrorMapping::toResponse)
+                    .whenComplete((response, failure) -> writesInFlight.decrementAndGet());
+        } catch (RuntimeException refused) {
+            writesInFlight.decrementAndGet();
+            throw refused;
+        }
     }
 
     private HttpResponse read(int id) {

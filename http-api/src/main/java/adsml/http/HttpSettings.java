@@ -25,7 +25,8 @@ public record HttpSettings(
         Duration adminTimeout,
         Duration modelLoadTimeout,
         ListenerLimits publicListener,
-        ListenerLimits adminListener) {
+        ListenerLimits adminListener,
+        int maxInFlightAdWrites) {
 
     /**
      * What one listener allows a connection.
@@ -90,7 +91,8 @@ public record HttpSettings(
                 adminTimeout,
                 modelLoadTimeout,
                 publicListener,
-                adminListener);
+                adminListener,
+                r.intIn("max-in-flight-ad-writes", 1, 10_000));
     }
 
     private static ListenerLimits listener(SettingsReader r, String name) {
@@ -130,6 +132,7 @@ public record HttpSettings(
                 adminTimeout,
                 modelLoadTimeout,
                 publicListener,
-                adminListener);
+                adminListener,
+                maxInFlightAdWrites);
     }
 }

@@ -67,6 +67,9 @@ public final class JsonResponses {
      * classes).
      */
     static JsonNode readObject(byte[] body) {
+        if (notUtf8(body)) {
+            throw new BadRequestException("the body must be JSON in UTF-8");
+        }
         JsonNode root;
         try (JsonParser parser = REQUEST_READER.createParser(body)) {
             root = read(parser);
@@ -77,6 +80,25 @@ public final class JsonResponses {
             throw new BadRequestException("the body must be a JSON object");
         }
         return root;
+    }
+
+    /**
+     * UTF-16 or UTF-32, which Jackson would detect and read: by their byte order mark, or the zero bytes that ASCII
+     * takes in them (JSON text has no zero byte in UTF-8). RFC 8259 allows only UTF-8 between systems, and the charset
+     * parameter of {@code application/json} means nothing, so the bytes are the only evidence.
+     */
+    private static boolean notUtf8(byte[] body) {
+        if (body.length >= 2
+                && ((body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
+                        || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE))) {
+            return true;
+        }
+        for (int i = 0; i < Math.min(4, body.length); i++) {
+            if (body[i] == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static JsonNode read(JsonParser parser) throws IOException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,20 @@ class JsonResponsesTest {
                 reason(new byte[] {'{', '"', (byte) 0xC3, '"', ':', '1', '}'}).startsWith("malformed JSON"));
         assertTrue(reason("{\"slots\":NaN}").startsWith("malformed JSON"));
         assertTrue(reason("{'slots':1}").startsWith("malformed JSON"));
+    }
+
+    @Test
+    void readObject_anotherEncodingThanUtf8_is400() {
+        String json = "{\"slots\":1}";
+        for (Charset charset : new Charset[] {
+            StandardCharsets.UTF_16, StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE, Charset.forName("UTF-32")
+        }) {
+            assertEquals("the body must be JSON in UTF-8", reason(json.getBytes(charset)), charset.name());
+        }
+        assertTrue(reason("{\"userId\":\"\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1))
+                .startsWith("malformed JSON"));
+        byte[] bom = "\ufeff{\"slots\":1}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(1, JsonResponses.readObject(bom).path("slots").asInt(), "a UTF-8 byte order mark is allowed");
     }
 
     @Test

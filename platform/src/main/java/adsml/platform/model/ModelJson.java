@@ -2,10 +2,13 @@ package adsml.platform.model;
 
 import adsml.platform.features.FeatureSchema;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -33,7 +36,15 @@ import java.util.Map;
  */
 public final class ModelJson {
     public static final int FORMAT = 1;
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Far above any real model.json (a few KiB): a larger one is corrupt or hostile, and is not read into memory. */
+    public static final long MAX_BYTES = 1 << 20;
+
+    /** A key given twice, or anything after the object, is an error: which value would count is a guess. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private ModelJson() {}
 
@@ -41,12 +52,16 @@ public final class ModelJson {
         String where = file.getFileName().toString();
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(file));
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new InvalidModelException(
+                        where + ": " + size + " bytes, more than a model.json may have (" + MAX_BYTES + ")");
+            }
+            root = JSON.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new InvalidModelException(file + ": missing");
         } catch (JsonProcessingException e) {
-            throw new InvalidModelException(
-                    where + ": not valid JSON (line " + e.getLocation().getLineNr() + ")");
+            throw new InvalidModelException(where + ": not valid JSON: " + JsonProblem.of(e));
         } catch (IOException e) {
             throw new InvalidModelException(where + ": cannot read: " + e.getMessage(), e);
         }

@@ -179,7 +179,7 @@ public final class Safetensors {
             try {
                 root = MAPPER.readTree(hb.array());
             } catch (IOException e) {
-                String why = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+                String why = e instanceof JsonProcessingException jpe ? JsonProblem.of(jpe) : e.getMessage();
                 throw new InvalidModelException(f + ": header: not valid JSON: " + why, e);
             }
             if (root == null || !root.isObject()) {

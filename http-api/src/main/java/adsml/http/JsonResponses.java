@@ -143,6 +143,20 @@ public final class JsonResponses {
         return "line " + at.getLineNr() + ", column " + at.getColumnNr();
     }
 
+    /**
+     * A client's text as it may appear in a reason: control characters (a line feed, a C1 next-line) would start lines
+     * of their own in logs, and are shown as '?'.
+     */
+    static String printable(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (Character.isISOControl(chars[i])) {
+                chars[i] = '?';
+            }
+        }
+        return new String(chars);
+    }
+
     /** The field the parser is in, as the API's reasons name fields: {@code events[3].type}; "body" at the top. */
     private static String path(JsonStreamContext context) {
         StringBuilder path = new StringBuilder();
@@ -150,7 +164,9 @@ public final class JsonResponses {
             if (c.inArray()) {
                 path.insert(0, "[" + Math.max(0, c.getCurrentIndex()) + "]");
             } else if (c.getCurrentName() != null) {
-                path.insert(0, (c.getParent() != null && c.getParent().inRoot() ? "" : ".") + c.getCurrentName());
+                path.insert(
+                        0,
+                        (c.getParent() != null && c.getParent().inRoot() ? "" : ".") + printable(c.getCurrentName()));
             }
         }
         if (path.isEmpty()) {

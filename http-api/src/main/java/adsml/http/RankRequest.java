@@ -104,7 +104,7 @@ public record RankRequest(
 
     /** The value as JSON: echoing it helps a client find its mistake; echoing megabytes does not. */
     private static String abbreviate(JsonNode v) {
-        String s = v.toString();
+        String s = JsonResponses.printable(v.toString());
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 }

@@ -32,6 +32,7 @@ class JsonResponsesTest {
         assertEquals(
                 "context.surface: the key appears twice",
                 reason("{\"context\":{\"surface\":\"search\",\"surface\":\"video\"}}"));
+        assertEquals("a?b: the key appears twice", reason("{\"a\\nb\":1,\"a\\nb\":2}"));
         assertEquals(
                 "events[1].adId: the key appears twice", reason("{\"events\":[{\"adId\":1},{\"adId\":1,\"adId\":2}]}"));
     }

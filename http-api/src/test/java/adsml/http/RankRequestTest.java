@@ -93,5 +93,7 @@ class RankRequestTest {
                 "userId: a string of more than " + JsonResponses.MAX_STRING_LENGTH + " characters",
                 reason("{\"userId\":\"u" + "1".repeat(100_000) + "\"}"));
         assertEquals("slots: the key appears twice", reason("{\"userId\":\"u1\",\"slots\":1,\"slots\":20}"));
+        assertTrue(reason("{\"userId\":\"u1\",\"context\":{\"surface\":\"a\\u007f\\u0085b\"}}")
+                .startsWith("context.surface: unknown value \"a??b\""));
     }
 }

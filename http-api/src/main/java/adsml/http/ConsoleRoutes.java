@@ -212,7 +212,8 @@ public final class ConsoleRoutes {
         return user.map(u -> JsonResponses.ok(UserView.of(u)))
                 .orElseGet(() -> JsonResponses.error(
                         StatusCodes.NOT_FOUND,
-                        "no user '" + key + "' in the feature store: a rank request for it is served as a cold start"));
+                        "no user '" + (key.length() <= 40 ? key : key.substring(0, 40) + "...")
+                                + "' in the feature store: a rank request for it is served as a cold start"));
     }
 
     private static int limit(Optional<String> value, int fallback) {

@@ -34,7 +34,8 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * The single writer of the event log: one line per event (see {@link EventLines}) in the active segment
  * ({@code events.log}), sealed and numbered when it passes {@link EventLogSettings#segmentBytes}, the oldest sealed
- * segments deleted past the retention bounds.
+ * segments deleted past the retention bounds. Beside them, {@code events.log.spend} ({@link SpendSnapshot}) holds
+ * today's spend up to the last sealed segment.
  *
  * <p>Contract:
  *
@@ -44,9 +45,13 @@ import org.apache.pekko.pattern.StatusReply;
  *   <li>An event whose id the retained segments already hold (or an append waiting for its force, or an earlier event
  *       of the same batch) is a duplicate: acknowledged, not written. The ids are read back from every retained segment
  *       when the log opens, so this holds across restarts, for as far back as retention keeps segments; memory is about
- *       16 bytes per retained event ({@link IdSet}).
+ *       16 bytes per retained event ({@link IdSet}). A retry of an event retention has deleted is taken as new.
  *   <li>When the log opens it hands the spend of the events written today (as {@link SpendReplay#countsNow} says) to
- *       {@link SpendReplay#spent}, once, before it answers any append.
+ *       {@link SpendReplay#spent}, once, before it answers any append, whatever retention has deleted: each seal first
+ *       writes the day's spend up to that segment atomically to the snapshot, and only then may retention delete
+ *       segments, so the snapshot always covers every deleted segment. At open a snapshot of today is taken as it is
+ *       and only the segments after it are summed; one of another day is ignored; one that cannot be read is logged as
+ *       a warning and the retained segments are summed instead (the spend of deleted ones is then lost).
  *   <li>A failure to open, write, force or rotate fails every unacknowledged append, cuts the file back to what was
  *       acknowledged, and marks the log unwritable in {@link EventLogHealth} (readiness turns 503; appends get an error
  *       at once). Every {@link EventLogSettings#retryInterval} it reopens the file and probes it with a write and a
@@ -74,8 +79,8 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     }
 
     /**
-     * Opens the active segment for reading and writing. The fault hook: a test hands in channels that fail as a full or
-     * broken disk does.
+     * Opens the log's files (the active segment, the spend snapshot's temporary file) for reading and writing, creating
+     * them. The fault hook: a test hands in channels that fail as a full or broken disk does.
      */
     @FunctionalInterface
     public interface Channels {
@@ -110,10 +115,15 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
 
     /** What outlives a restart of the actor. */
     private static final class Memory {
-        final TreeMap<Long, Sealed> sealed = new TreeMap<>();
+        final TreeMap<Long, IdSet> sealed = new TreeMap<>();
         IdSet active = new IdSet();
-        long activeLastLoggedAtMs = Long.MIN_VALUE;
         long nextSeq = 1;
+        /** An instant in the day the two spends below are for. */
+        long spendDayMs = Long.MIN_VALUE;
+        /** Per ad, that day's spend in micro-dollars of the sealed segments: what the next snapshot holds. */
+        Map<Integer, Long> sealedSpend = new HashMap<>();
+        /** The same for the active segment's forced events. */
+        Map<Integer, Long> activeSpend = new HashMap<>();
         /** The log was read and the spend handed on: never again in this process. */
         boolean read;
         /**
@@ -122,9 +132,8 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         long durableEnd = -1;
     }
 
-    private record Sealed(IdSet ids, long lastLoggedAtMs) {}
-
-    private record Pending(ActorRef<StatusReply<Appended>> replyTo, List<Event> added, int duplicates) {}
+    private record Pending(
+            ActorRef<StatusReply<Appended>> replyTo, List<Event> added, int duplicates, long loggedAtMs) {}
 
     private final TimerScheduler<Command> timers;
     private final Path file;
@@ -212,14 +221,13 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             }
         }
         // Pending before writing: whatever fails from here on answers it.
-        pending.add(new Pending(append.replyTo(), added, append.events().size() - added.size()));
+        pending.add(new Pending(append.replyTo(), added, append.events().size() - added.size(), now));
         if (!added.isEmpty()) {
             try {
                 ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
                 while (bytes.hasRemaining()) {
                     channel.write(bytes);
                 }
-                memory.activeLastLoggedAtMs = now;
             } catch (IOException e) {
                 fail("writing failed", e);
                 return this;
@@ -252,6 +260,12 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             memory.active.add(IdSet.hash(id));
         }
         written.clear();
+        startSpendDay(clock.millis());
+        for (Pending p : pending) {
+            for (Event e : p.added()) {
+                count(e, p.loggedAtMs(), memory.activeSpend);
+            }
+        }
         // Rotated before the acknowledgements, so that an acknowledged batch finds the log in its next state.
         IOException rotation = null;
         if (memory.durableEnd >= settings.segmentBytes()) {
@@ -292,8 +306,8 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         if (memory.active.contains(hash)) {
             return true;
         }
-        for (Sealed s : memory.sealed.values()) {
-            if (s.ids().contains(hash)) {
+        for (IdSet s : memory.sealed.values()) {
+            if (s.contains(hash)) {
                 return true;
             }
         }
@@ -334,45 +348,56 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
 
     /**
      * Reads every retained segment: their ids, and the spend of today's events, handed on once the whole log is read.
+     * The spend starts from today's snapshot, if there is one, and sums only the segments after it.
      */
     private void read() throws IOException {
-        Map<Integer, long[]> spendMicros = new HashMap<>();
+        SpendSnapshot snapshot = todaysSnapshot();
+        long covered = snapshot == null ? 0 : snapshot.covers();
+        Map<Integer, Long> sealedSpend = snapshot == null ? new HashMap<>() : new HashMap<>(snapshot.micros());
         long[] events = {0};
         int unreadable = 0;
-        TreeMap<Long, Sealed> sealed = new TreeMap<>();
+        TreeMap<Long, IdSet> sealed = new TreeMap<>();
         for (Map.Entry<Long, Path> s : Segments.sealed(file).entrySet()) {
             IdSet ids = new IdSet();
-            long[] last = {Long.MIN_VALUE};
+            boolean summed = s.getKey() > covered;
             unreadable += Segments.read(s.getValue(), logged -> {
                 ids.add(IdSet.hash(logged.event().eventId()));
-                last[0] = logged.loggedAtMs();
-                count(logged, spendMicros);
+                if (summed) {
+                    count(logged.event(), logged.loggedAtMs(), sealedSpend);
+                }
                 events[0]++;
             });
-            sealed.put(s.getKey(), new Sealed(ids, last[0]));
+            sealed.put(s.getKey(), ids);
         }
         IdSet active = new IdSet();
-        long[] activeLast = {Long.MIN_VALUE};
+        Map<Integer, Long> activeSpend = new HashMap<>();
         unreadable += Segments.read(file, logged -> {
             active.add(IdSet.hash(logged.event().eventId()));
-            activeLast[0] = logged.loggedAtMs();
-            count(logged, spendMicros);
+            count(logged.event(), logged.loggedAtMs(), activeSpend);
             events[0]++;
         });
         memory.sealed.putAll(sealed);
-        memory.nextSeq = sealed.isEmpty() ? 1 : sealed.lastKey() + 1;
+        // Past what the snapshot covers too: a segment sealed later must never pass for one it already sums.
+        memory.nextSeq = Math.max(sealed.isEmpty() ? 0 : sealed.lastKey(), covered) + 1;
         memory.active = active;
-        memory.activeLastLoggedAtMs = activeLast[0];
+        memory.spendDayMs = clock.millis();
+        memory.sealedSpend = sealedSpend;
+        memory.activeSpend = activeSpend;
         memory.read = true;
-        spendMicros.forEach((ad, micros) -> replay.spent(ad, micros[0] / MICROS));
+        Map<Integer, Long> today = new HashMap<>(sealedSpend);
+        activeSpend.forEach((ad, micros) -> today.merge(ad, micros, Long::sum));
+        today.forEach((ad, micros) -> replay.spent(ad, micros / MICROS));
         getContext()
                 .getLog()
                 .info(
-                        "read {} events from {} segment(s) of {}; today's spend of {} ads handed to the budgets",
+                        "read {} events from {} segment(s) of {}; today's spend of {} ads ({}) handed to the budgets",
                         events[0],
                         sealed.size() + 1,
                         file,
-                        spendMicros.size());
+                        today.size(),
+                        snapshot == null
+                                ? "summed from these segments"
+                                : "from the snapshot up to segment " + covered + " and the segments after it");
         if (unreadable > 0) {
             getContext()
                     .getLog()
@@ -384,14 +409,44 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         }
     }
 
-    private void count(EventLines.Logged logged, Map<Integer, long[]> spendMicros) {
-        Event e = logged.event();
-        if (e.cost() > 0 && replay.countsNow(logged.loggedAtMs())) {
-            spendMicros.computeIfAbsent(e.adId(), ad -> new long[1])[0] += Math.round(e.cost() * MICROS);
+    /** The spend snapshot if it is today's; null when there is none, it is another day's, or it cannot be read. */
+    private SpendSnapshot todaysSnapshot() {
+        Path at = SpendSnapshot.beside(file);
+        try {
+            SpendSnapshot snapshot = SpendSnapshot.read(at);
+            return snapshot != null && replay.countsNow(snapshot.dayMs()) ? snapshot : null;
+        } catch (IOException e) {
+            getContext()
+                    .getLog()
+                    .warn(
+                            "the spend snapshot {} cannot be read ({}): today's spend is summed from the retained"
+                                    + " segments instead, without that of segments retention deleted today",
+                            at,
+                            e.toString());
+            return null;
         }
     }
 
-    /** Seals the active segment, applies retention, and starts a new active segment. */
+    /** Adds the event's cost to {@code spend} when it counts toward today's budgets. */
+    private void count(Event e, long loggedAtMs, Map<Integer, Long> spend) {
+        if (e.cost() > 0 && replay.countsNow(loggedAtMs)) {
+            spend.merge(e.adId(), Math.round(e.cost() * MICROS), Long::sum);
+        }
+    }
+
+    /** Forgets the spend of a day that has ended: budgets start each day at zero. */
+    private void startSpendDay(long now) {
+        if (!replay.countsNow(memory.spendDayMs)) {
+            memory.sealedSpend.clear();
+            memory.activeSpend.clear();
+            memory.spendDayMs = now;
+        }
+    }
+
+    /**
+     * Seals the active segment, snapshots the spend up to it, applies retention, and starts a new active segment. The
+     * snapshot is durable before retention deletes anything, so every deleted segment's spend is in it.
+     */
     private void rotate() throws IOException {
         FileChannel full = channel;
         channel = null;
@@ -399,11 +454,14 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         long seq = memory.nextSeq;
         Files.move(file, Segments.sealed(file, seq), StandardCopyOption.ATOMIC_MOVE);
         memory.nextSeq = seq + 1;
-        memory.sealed.put(seq, new Sealed(memory.active, memory.activeLastLoggedAtMs));
+        memory.sealed.put(seq, memory.active);
         memory.active = new IdSet();
-        memory.activeLastLoggedAtMs = Long.MIN_VALUE;
+        memory.activeSpend.forEach((ad, micros) -> memory.sealedSpend.merge(ad, micros, Long::sum));
+        memory.activeSpend.clear();
         memory.durableEnd = 0;
+        // Durable before the snapshot that covers it: a snapshot must never cover what is still the active segment.
         forceDirectory();
+        new SpendSnapshot(memory.spendDayMs, seq, memory.sealedSpend).write(SpendSnapshot.beside(file), channels);
         deleteBeyondRetention();
         channel = channels.open(file);
         forceDirectory();
@@ -420,16 +478,7 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             Map.Entry<Long, Path> oldest = onDisk.pollFirstEntry();
             total -= Files.size(oldest.getValue());
             Files.delete(oldest.getValue());
-            Sealed dropped = memory.sealed.remove(oldest.getKey());
-            if (dropped != null && replay.countsNow(dropped.lastLoggedAtMs())) {
-                getContext()
-                        .getLog()
-                        .warn(
-                                "retention deleted {}, which holds events written today: after a restart today their"
-                                        + " ids no longer count as duplicates and their spend is not rebuilt; raise"
-                                        + " adsml.actors.event-log.retention-bytes or retention-segments",
-                                oldest.getValue());
-            }
+            memory.sealed.remove(oldest.getKey());
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EventLogTest {
     private static final ActorTestKit KIT = ActorTestKit.create();
     private static final Instant NOON = Instant.parse("2026-03-01T12:00:00Z");
-    private static final long MIDNIGHT = Instant.parse("2026-03-01T00:00:00Z").toEpochMilli();
+    private static final long DAY_MS = Duration.ofDays(1).toMillis();
     private static final EventLogSettings LARGE =
             new EventLogSettings(1L << 20, 16, 1L << 30, Duration.ofMillis(50), 64);
 
@@ -40,6 +41,7 @@ class EventLogTest {
     private final List<ActorRef<EventLog.Command>> spawned = new ArrayList<>();
     private EventLogHealth health = new EventLogHealth();
     private final Spend spend = new Spend();
+    private int nextId;
 
     @AfterEach
     void stopLogs() {
@@ -51,13 +53,13 @@ class EventLogTest {
         KIT.shutdownTestKit();
     }
 
-    /** Counts what the log hands on at open: events written since midnight count. */
-    private static final class Spend implements EventLog.SpendReplay {
+    /** Counts what the log hands on at open: events written on the fake clock's current day (UTC) count. */
+    private final class Spend implements EventLog.SpendReplay {
         final Map<Integer, Double> byAd = new ConcurrentHashMap<>();
 
         @Override
         public boolean countsNow(long loggedAtMs) {
-            return loggedAtMs >= MIDNIGHT;
+            return Math.floorDiv(loggedAtMs, DAY_MS) == Math.floorDiv(clock.millis(), DAY_MS);
         }
 
         @Override
@@ -114,6 +116,40 @@ class EventLogTest {
         }
         lines(dir.resolve("events.log")).forEach(l -> ids.add(l.split("\t")[1]));
         return ids;
+    }
+
+    /** Appends batches of 30 clicks over ads 0-2 costing 0.001 to 0.007, adding their cost to {@code micros}. */
+    private void appendCosted(ActorRef<EventLog.Command> log, int batches, Map<Integer, Long> micros) {
+        for (int batch = 0; batch < batches; batch++) {
+            Event[] events = new Event[30];
+            for (int i = 0; i < events.length; i++) {
+                int id = nextId++;
+                int costMicros = (id % 7 + 1) * 1000;
+                events[i] = click("c" + id, id % 3, costMicros / 1e6);
+                micros.merge(id % 3, (long) costMicros, Long::sum);
+            }
+            append(log, events);
+        }
+    }
+
+    /** Stops {@code log}, opens the log again and waits until it has handed on the spend it holds. */
+    private ActorRef<EventLog.Command> reopen(ActorRef<EventLog.Command> log, EventLogSettings settings)
+            throws Exception {
+        KIT.stop(log);
+        spawned.remove(log);
+        spend.byAd.clear();
+        health = new EventLogHealth();
+        ActorRef<EventLog.Command> reopened = spawn(settings, EventLog.FILES);
+        health.settled().get();
+        assertTrue(health.problem().isEmpty(), () -> health.problem().get());
+        return reopened;
+    }
+
+    /** What the log handed on, per ad, in micro-dollars. */
+    private Map<Integer, Long> spentMicros() {
+        Map<Integer, Long> micros = new TreeMap<>();
+        spend.byAd.forEach((ad, dollars) -> micros.put(ad, Math.round(dollars * 1e6)));
+        return micros;
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -271,5 +307,101 @@ class EventLogTest {
         await(() -> health.problem().isEmpty(), "writable once the file opens");
         assertEquals(List.of("e1"), ids(append(log, click("e1", 3, 0.1))));
         assertFalse(Stream.of(health.problem()).anyMatch(p -> p.isPresent()));
+    }
+
+    @Test
+    void restart_handsOnAllOfTodaysSpend_thoughRetentionDeletedItsSegments() throws Exception {
+        EventLogSettings small = new EventLogSettings(4096, 2, 1L << 20, Duration.ofMillis(50), 64);
+        Path active = dir.resolve("events.log");
+        Map<Integer, Long> today = new TreeMap<>();
+        ActorRef<EventLog.Command> log = spawn(small, EventLog.FILES);
+        appendCosted(log, 20, today);
+        long firstKept = Segments.sealed(active).firstKey();
+        assertTrue(firstKept > 1, "retention deleted the first segments: " + Segments.sealed(active));
+
+        log = reopen(log, small);
+        assertEquals(today, spentMicros(), "the deleted segments' spend is handed on too");
+
+        appendCosted(log, 20, today);
+        assertTrue(Segments.sealed(active).firstKey() > firstKept, "the reopened log deleted more segments");
+        reopen(log, small);
+        assertEquals(today, spentMicros(), "what the log started from is kept through later seals");
+    }
+
+    @Test
+    void restart_aDayLater_ignoresYesterdaysSnapshot() throws Exception {
+        EventLogSettings small = new EventLogSettings(4096, 2, 1L << 20, Duration.ofMillis(50), 64);
+        Path active = dir.resolve("events.log");
+        clock.advance(Duration.ofDays(-1));
+        ActorRef<EventLog.Command> log = spawn(small, EventLog.FILES);
+        Map<Integer, Long> yesterday = new TreeMap<>();
+        // Until a seal has just emptied the active segment, so that today's few events seal nothing.
+        do {
+            appendCosted(log, 1, yesterday);
+        } while (Segments.sealed(active).size() < 2 || Files.size(active) > 0);
+        assertTrue(Files.exists(SpendSnapshot.beside(active)), "the seals wrote a snapshot");
+
+        clock.advance(Duration.ofDays(1));
+        append(log, click("t1", 0, 0.5), click("t2", 1, 0.25));
+        reopen(log, small);
+
+        assertEquals(Map.of(0, 500_000L, 1, 250_000L), spentMicros(), "only today's spend");
+    }
+
+    @Test
+    void logRunningPastMidnight_snapshotsOnlyTheNewDaysSpend() throws Exception {
+        EventLogSettings small = new EventLogSettings(4096, 2, 1L << 20, Duration.ofMillis(50), 64);
+        clock.advance(Duration.ofDays(-1));
+        ActorRef<EventLog.Command> log = spawn(small, EventLog.FILES);
+        appendCosted(log, 20, new TreeMap<>());
+
+        clock.advance(Duration.ofDays(1));
+        Map<Integer, Long> today = new TreeMap<>();
+        appendCosted(log, 20, today);
+        reopen(log, small);
+
+        assertEquals(today, spentMicros(), "yesterday's spend is not carried into today's snapshot");
+    }
+
+    @Test
+    void restart_withASnapshotBehindTheSegments_sumsTheSegmentsAfterIt() throws Exception {
+        EventLogSettings small = new EventLogSettings(4096, 3, 1L << 30, Duration.ofMillis(50), 64);
+        Path active = dir.resolve("events.log");
+        Path snapshot = SpendSnapshot.beside(active);
+        Map<Integer, Long> today = new TreeMap<>();
+        ActorRef<EventLog.Command> log = spawn(small, EventLog.FILES);
+        appendCosted(log, 8, today);
+        byte[] older = Files.readAllBytes(snapshot);
+        appendCosted(log, 12, today);
+        Files.write(snapshot, older); // as if a crash came between the later seals and their snapshots
+        long firstKept = Segments.sealed(active).firstKey();
+        long covered = SpendSnapshot.read(snapshot).covers();
+        assertTrue(firstKept > 1 && firstKept <= covered + 1, firstKept + " " + covered);
+
+        reopen(log, small);
+
+        assertEquals(today, spentMicros());
+    }
+
+    @Test
+    void restart_withADamagedSnapshot_warns_andSumsTheRetainedSegments() throws Exception {
+        EventLogSettings keepAll = new EventLogSettings(4096, 1000, 1L << 30, Duration.ofMillis(50), 64);
+        Path snapshot = SpendSnapshot.beside(dir.resolve("events.log"));
+        Map<Integer, Long> today = new TreeMap<>();
+        ActorRef<EventLog.Command> log = spawn(keepAll, EventLog.FILES);
+        appendCosted(log, 20, today);
+        String text = Files.readString(snapshot);
+        Files.writeString(snapshot, text.replaceFirst("\\n(\\d)", "\n9$1")); // still parses: only the checksum tells
+
+        LoggingTestKit.warn("the spend snapshot " + snapshot + " cannot be read")
+                .expect(KIT.system(), () -> {
+                    try {
+                        return reopen(log, keepAll);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+
+        assertEquals(today, spentMicros(), "summed from the segments, all of which were kept");
     }
 }

@@ -14,6 +14,8 @@ def load(folder, name):
         run = json.load(f)
     with open(os.path.join(folder, name + ".probe")) as f:
         run["probe"] = json.load(f)
+    with open(os.path.join(folder, name + ".adminprobe")) as f:
+        run["adminprobe"] = json.load(f)
     with open(os.path.join(folder, name + ".cpu")) as f:
         server_cpu, load_cpu = f.read().split()
         run["server_cpu"], run["load_cpu"] = float(server_cpu), float(load_cpu)
@@ -53,16 +55,22 @@ def tables(folder, s):
     ladder(folder, "warm", (150, 200, 250, 300, 350))
     print("\nOverload, S = %d QPS:\n" % s)
     print("| load | sent /s | goodput /s | / goodput at S | 2xx p99 ms | 503s | 503 p99 ms | errors "
-          "| probes 200 | probe p99 ms | probe max ms | server CPU s | generator CPU s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| server CPU s | generator CPU s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     base = load(folder, "x1")["goodput"]
     for name, factor in (("x1", 1), ("x3", 3), ("x10", 10)):
         r = load(folder, name)
-        p = r["probe"]
-        print("| %d x S | %.0f | %.1f | %.2f | %.1f | %d | %.1f | %d | %d of %d | %.1f | %.1f | %.1f | %.1f |"
+        print("| %d x S | %.0f | %.1f | %.2f | %.1f | %d | %.1f | %d | %.1f | %.1f |"
               % (factor, r["qps"], r["goodput"], r["goodput"] / base if base else 0, r["ok_p99_ms"],
-                 r["status"].get("503", 0), r["shed_p99_ms"], r["errors"], p["ok"], p["probes"],
-                 p["p99_ms"], p["max_ms"], r["server_cpu"], r["load_cpu"]))
+                 r["status"].get("503", 0), r["shed_p99_ms"], r["errors"], r["server_cpu"], r["load_cpu"]))
+    print("\nReadiness probes during those runs (GET /health/ready on a new connection every 50 ms):\n")
+    print("| load | public: 200s | p99 ms | max ms | admin: 200s | p99 ms | max ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, factor in (("x1", 1), ("x3", 3), ("x10", 10)):
+        p, a = load(folder, name)["probe"], load(folder, name)["adminprobe"]
+        print("| %d x S | %d of %d | %.1f | %.1f | %d of %d | %.1f | %.1f |"
+              % (factor, p["ok"], p["probes"], p["p99_ms"], p["max_ms"], a["ok"], a["probes"], a["p99_ms"],
+                 a["max_ms"]))
 
 
 if __name__ == "__main__":

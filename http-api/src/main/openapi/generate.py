@@ -617,9 +617,12 @@ responses = {
                              {"error": "no such route"}),
     "PayloadTooLarge": json_body(s("Error"), "The body is over adsml.http.max-body-bytes (default 1048576).",
                                  {"error": "body larger than 1048576 bytes"}),
-    "UnsupportedMediaType": json_body(s("Error"), ("The body is not declared Content-Type: application/json (JsonBody); "
-                                                   "answered before the body is read. No header at all counts as "
-                                                   "application/octet-stream."),
+    "BodyTimeout": json_body(s("Error"), ("The body did not fully arrive within the listener's body-timeout "
+                                          "(adsml.http.public-listener.body-timeout, default 5 s; 30 s on the admin "
+                                          "listener) after the headers; the connection is closed."),
+                             {"error": "the request body did not arrive within 5000 ms"}),
+    "UnsupportedMediaType": json_body(s("Error"), ("The body is not declared Content-Type: application/json (JsonBody). "
+                                                   "No header at all counts as application/octet-stream."),
                                       {"error": "expected Content-Type: application/json, got text/plain"}),
     "InternalError": json_body(s("Error"), "Any other failure; the body never names classes or paths.",
                                {"error": "internal error"}),
@@ -710,20 +713,22 @@ paths["/v1/rank"] = path_item(
         {
             "200": json_body(s("RankResponse"), "The ranked ads (possibly none)."),
             "400": r("BadRequest"),
-            "413": r("PayloadTooLarge"),
+            "408": r("BodyTimeout"), "413": r("PayloadTooLarge"),
             "415": r("UnsupportedMediaType"),
             "500": {"description": ("Any failure that is not a \"cannot serve now\" (a bug); the body never names "
                                     "classes or paths."),
                     "content": {"application/json": {"schema": s("Error"), "example": {"error": "internal error"}}}},
             "503": {
-                "description": ("Cannot serve now, with Retry-After; the reason is the failure's own message (ErrorMapping "
-                                "answers every UnavailableException so): more than adsml.http.max-in-flight-ranks (256) "
-                                "requests in progress (Retry-After 1); the scheduler's queue full, or the deadline "
-                                "unreachable or already passed at admission (Retry-After: the scheduler's estimate of the "
-                                "backlog); the deadline passed before or while ranking (1); no active model version (5); "
-                                "the version retired under the request (1); no healthy device can score the version, "
-                                "none being healthy or the batch having failed on each in turn (5; it was a 500 before); "
-                                "the coordinator did not answer within deadlineMs + 1 s (1)."),
+                "description": ("Cannot serve now, with Retry-After; the reason says which: as many rank requests in "
+                                "progress as the admission limit allows (learned from latency, at most "
+                                "adsml.http.max-in-flight-ranks; Retry-After 1); the scheduler's queue full, or the "
+                                "deadline unreachable or already passed at admission (Retry-After: the scheduler's "
+                                "estimate of the backlog); the deadline passed before or while ranking (1); no active "
+                                "model version (5); the version retired under the request (1); no healthy device can "
+                                "score the version, each holding it quarantined after a failed batch (Retry-After: until "
+                                "the next probe of one); the version found faulty on this batch, and being rolled back "
+                                "(1); "
+"the coordinator did not answer within deadlineMs + 1 s (1)."),
                 "headers": {"Retry-After": ref("headers", "RetryAfter")},
                 "content": {"application/json": {"schema": s("Error"), "examples": {
                     "inFlight": {"value": {"error": "256 rank requests already in progress"}},
@@ -753,7 +758,7 @@ paths["/v1/events"] = path_item(
             "200": json_body(s("EventsAccepted"), "Every event of the batch is stored.",
                              {"accepted": 2, "appended": 1, "duplicates": 1}),
             "400": r("BadRequest"),
-            "413": r("PayloadTooLarge"),
+            "408": r("BodyTimeout"), "413": r("PayloadTooLarge"),
             "415": r("UnsupportedMediaType"),
             "500": r("InternalError"),
             "503": {"description": ("Nothing of the batch was acknowledged; send it again after Retry-After: "
@@ -787,7 +792,7 @@ paths["/v1/ads/{id}"] = path_item(
                    "(id within [0, current index size], else 400). Answers 200 with the ad for a new ad too (never 201). "
                    + JSON_BODY),
                   {"200": json_body(s("Ad"), "The ad as stored."), "400": r("BadRequest"), "404": r("NoSuchRoute"),
-                   "413": r("PayloadTooLarge"), "415": r("UnsupportedMediaType"), "500": r("InternalError"),
+                   "408": r("BodyTimeout"), "413": r("PayloadTooLarge"), "415": r("UnsupportedMediaType"), "500": r("InternalError"),
                    "503": {"description": "Only while the server shuts down (the write executor refuses work).",
                            "headers": {"Retry-After": ref("headers", "RetryAfter")},
                            "content": {"application/json": {"schema": s("Error")}}}},
@@ -993,7 +998,7 @@ paths["/admin/api/scheduler"] = path_item(
         "put": op("putScheduler", "admin", "Change scheduler knobs at run time",
                   "Applies the fields present, all or nothing; answers the new settings and stats. " + JSON_BODY,
                   {"200": json_body(s("Scheduler"), "Settings and stats after the change."), "400": r("BadRequest"),
-                   "413": r("PayloadTooLarge"), "415": r("UnsupportedMediaType"), "500": r("InternalError")},
+                   "408": r("BodyTimeout"), "413": r("PayloadTooLarge"), "415": r("UnsupportedMediaType"), "500": r("InternalError")},
                   request_body={"required": True, "description": JSON_BODY_REQUEST,
                                 "content": {"application/json": {"schema": s("SchedulerSettingsUpdate")}}},
                   admin_api=True),
@@ -1045,7 +1050,7 @@ paths["/admin/api/ads/{id}/paused"] = path_item(
                   {"200": json_body(s("AdPausedResult"), "The flag now.", {"adId": 17, "paused": True}),
                    "400": json_body(s("Error"), "Not a JSON object, or paused missing or not a boolean.",
                                     {"error": "paused: expected true or false"}),
-                   "404": ad_404, "413": r("PayloadTooLarge"), "415": r("UnsupportedMediaType"), "500": r("InternalError")},
+                   "404": ad_404, "408": r("BodyTimeout"), "413": r("PayloadTooLarge"), "415": r("UnsupportedMediaType"), "500": r("InternalError")},
                   request_body={"required": True, "description": JSON_BODY_REQUEST,
                                 "content": {"application/json": {"schema": s("AdPaused")}}},
                   admin_api=True),

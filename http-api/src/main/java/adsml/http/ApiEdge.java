@@ -1,15 +1,16 @@
 package adsml.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
-import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
-import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
 import static org.apache.pekko.http.javadsl.server.Directives.mapRequest;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -17,13 +18,14 @@ import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The outermost layer of each listener: every failure and rejection becomes a JSON error with the right status (via
  * {@link ErrorMapping}), unknown routes a 404, a wrong method a 405, a body slower than the listener's body timeout a
- * 408, a request that outlives the listener's request timeout a JSON 503.
+ * 408 (its connection closed).
  */
 final class ApiEdge {
     private ApiEdge() {}
@@ -39,46 +41,49 @@ final class ApiEdge {
                 })
                 .build();
         RejectionHandler rejections = RejectionHandler.newBuilder()
-                .handle(
-                        MalformedRequestContentRejection.class,
-                        r -> complete(
-                                r.getCause() instanceof EntityStreamSizeException
-                                        ? ErrorMapping.toResponse(r.getCause())
-                                        : JsonResponses.error(StatusCodes.BAD_REQUEST, "malformed request body")))
+                .handle(MalformedRequestContentRejection.class, r -> complete(malformedBody(r.getCause(), bodyTimeout)))
                 .handleAll(
                         MethodRejection.class,
                         rs -> complete(JsonResponses.error(StatusCodes.METHOD_NOT_ALLOWED, "method not allowed here")))
                 .handleNotFound(complete(JsonResponses.error(StatusCodes.NOT_FOUND, "no such route")))
                 .build()
                 .withFallback(RejectionHandler.defaultHandler());
-        return handleExceptions(exceptions, () -> handleRejections(rejections, () -> strictBody(bodyTimeout, inner)));
+        return handleExceptions(exceptions, () -> handleRejections(rejections, () -> bodyTimeout(bodyTimeout, inner)));
+    }
+
+    /** A body that could not be read: too large (413), too slow (408, connection closed) or cut off (400). */
+    private static HttpResponse malformedBody(Throwable cause, Duration bodyTimeout) {
+        if (cause instanceof EntityStreamSizeException) {
+            return ErrorMapping.toResponse(cause);
+        }
+        if (cause instanceof TimeoutException) {
+            return JsonResponses.error(
+                            StatusCodes.REQUEST_TIMEOUT,
+                            "the request body did not arrive within " + bodyTimeout.toMillis() + " ms")
+                    .addHeader(Connection.create("close"));
+        }
+        return JsonResponses.error(StatusCodes.BAD_REQUEST, "malformed request body");
     }
 
     /**
-     * Reads the whole body, within {@code timeout}, before any route sees the request: a client that sends its headers
-     * and then trickles or withholds the body is answered 408 and its connection closed, instead of holding a
+     * Bounds how long a body may take to arrive, counted from when a route starts reading it: a client that sends its
+     * headers and then trickles or withholds the body is answered 408 and its connection closed, instead of holding a
      * connection and a request slot for as long as it likes (Pekko's request timeout does not cover a body that never
-     * finishes arriving). The body's size is bounded meanwhile by {@code pekko.http.server.parsing.max-content-length}.
+     * finishes arriving). Lazy: a request answered before its body is read (401, 415) costs no wait and no buffer, and
+     * a body that came whole with its headers is left as it is.
      */
-    private static Route strictBody(Duration timeout, Route inner) {
-        return extractRequestEntity(entity -> extractMaterializer(materializer ->
-                onComplete(entity.toStrict(timeout.toMillis(), materializer), strict -> {
-                    if (strict.isSuccess()) {
-                        return mapRequest(request -> request.withEntity(strict.get()), () -> inner);
-                    }
-                    Throwable failure = ErrorMapping.unwrap(strict.failed().get());
-                    if (failure instanceof TimeoutException) {
-                        return complete(JsonResponses.error(
-                                        StatusCodes.REQUEST_TIMEOUT,
-                                        "the request body did not arrive within " + timeout.toMillis() + " ms")
-                                .addHeader(Connection.create("close")));
-                    }
-                    if (failure instanceof EntityStreamException) {
-                        // The client closed the connection mid-body, or sent a malformed chunk: its fault, no one
-                        // reads this answer, and it is no server error to log.
-                        return complete(JsonResponses.error(StatusCodes.BAD_REQUEST, "the request body was cut off"));
-                    }
-                    return complete(ErrorMapping.toResponse(failure));
-                })));
+    private static Route bodyTimeout(Duration timeout, Route inner) {
+        return mapRequest(request -> request.withEntity(timed(request.entity(), timeout)), () -> inner);
+    }
+
+    private static RequestEntity timed(RequestEntity entity, Duration timeout) {
+        if (entity.isStrict()) {
+            return entity;
+        }
+        Source<ByteString, ?> bytes = entity.getDataBytes().completionTimeout(timeout);
+        OptionalLong length = entity.getContentLengthOption();
+        return length.isPresent()
+                ? HttpEntities.create(entity.getContentType(), length.getAsLong(), bytes)
+                : HttpEntities.createChunked(entity.getContentType(), bytes);
     }
 }

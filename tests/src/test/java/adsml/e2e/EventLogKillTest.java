@@ -230,7 +230,9 @@ class EventLogKillTest {
     /** Every event id in the log's segments, with how many times it is there. */
     private Map<String, Integer> loggedIds() throws IOException {
         Map<String, Integer> ids = new HashMap<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(data, "events.log*")) {
+        // The active segment and the sealed ones, not the spend snapshot (events.log.spend) beside them.
+        try (DirectoryStream<Path> files =
+                Files.newDirectoryStream(data, f -> f.getFileName().toString().matches("events\\.log(\\.[0-9]+)?"))) {
             for (Path f : files) {
                 for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                     ids.merge(line.split("\t", -1)[1], 1, Integer::sum);

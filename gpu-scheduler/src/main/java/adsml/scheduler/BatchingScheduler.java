@@ -692,6 +692,7 @@ public final class BatchingScheduler implements AutoCloseable {
 
         @Override
         public void run() {
+            ThreadPriority.lowerCurrentThread(slot.device.workerNice());
             while (true) {
                 Task task;
                 try {

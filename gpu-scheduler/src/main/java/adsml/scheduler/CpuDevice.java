@@ -17,6 +17,7 @@ public final class CpuDevice implements Device {
     private final MemoryBudget memory;
     private final boolean fallbackOnly;
     private final CpuScorers.Engine engine;
+    private final int workerNice;
     private volatile boolean closed;
 
     public CpuDevice(String name, int workers, long memoryBudgetBytes) {
@@ -28,11 +29,20 @@ public final class CpuDevice implements Device {
      *     the CPU behind GPUs
      */
     public CpuDevice(String name, int workers, long memoryBudgetBytes, boolean fallbackOnly) {
-        this(name, workers, memoryBudgetBytes, fallbackOnly, CpuScorers.Engine.DJL);
+        this(name, workers, memoryBudgetBytes, fallbackOnly, CpuScorers.Engine.DJL, 0);
     }
 
-    /** @param engine what scores: DJL, or the plain-Java reference (see {@link CpuScorers.Engine}) */
-    public CpuDevice(String name, int workers, long memoryBudgetBytes, boolean fallbackOnly, CpuScorers.Engine engine) {
+    /**
+     * @param engine what scores: DJL, or the plain-Java reference (see {@link CpuScorers.Engine})
+     * @param workerNice the nice value the scoring threads give themselves (see {@link Device#workerNice()})
+     */
+    public CpuDevice(
+            String name,
+            int workers,
+            long memoryBudgetBytes,
+            boolean fallbackOnly,
+            CpuScorers.Engine engine,
+            int workerNice) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank");
         }
@@ -44,6 +54,15 @@ public final class CpuDevice implements Device {
         this.memory = new MemoryBudget(name, memoryBudgetBytes);
         this.fallbackOnly = fallbackOnly;
         this.engine = Objects.requireNonNull(engine, "engine");
+        if (workerNice < 0 || workerNice > 19) {
+            throw new IllegalArgumentException(name + ": workerNice must be within [0, 19], was " + workerNice);
+        }
+        this.workerNice = workerNice;
+    }
+
+    @Override
+    public int workerNice() {
+        return workerNice;
     }
 
     @Override

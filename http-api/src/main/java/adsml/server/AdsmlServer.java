@@ -191,8 +191,8 @@ public final class AdsmlServer implements AutoCloseable {
         Backends.Selection selection = Backends.select(
                 backend,
                 gpu,
-                fallbackOnly ->
-                        new CpuDevice("cpu0", cpu.workers(), cpu.memoryBudgetBytes(), fallbackOnly, cpu.engine()));
+                fallbackOnly -> new CpuDevice(
+                        "cpu0", cpu.workers(), cpu.memoryBudgetBytes(), fallbackOnly, cpu.engine(), cpu.workerNice()));
         LOG.info("scoring on {}", selection.description());
         List<Device> devices = selection.devices();
         BatchingScheduler scheduler = new BatchingScheduler(batching, faults, devices, Ticker.SYSTEM);

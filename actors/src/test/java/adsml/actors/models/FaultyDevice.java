@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * one value (NaN, +Inf, 1.5) for every score.
  */
 final class FaultyDevice implements Device {
-    private final CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30, false, CpuScorers.Engine.REFERENCE);
+    private final CpuDevice cpu = new CpuDevice("cpu0", 1, 1L << 30, false, CpuScorers.Engine.REFERENCE, 0);
     /** Versions ({@code name/version}) whose scorer throws. */
     final Set<String> throwing = ConcurrentHashMap.newKeySet();
     /** Versions whose scorer writes this value for every score. */

@@ -731,7 +731,7 @@ paths["/v1/rank"] = path_item(
 "the coordinator did not answer within deadlineMs + 1 s (1)."),
                 "headers": {"Retry-After": ref("headers", "RetryAfter")},
                 "content": {"application/json": {"schema": s("Error"), "examples": {
-                    "inFlight": {"value": {"error": "256 rank requests already in progress"}},
+                    "inFlight": {"value": {"error": "40 rank requests already in progress, as many as finish in time now"}},
                     "queueFull": {"value": {"error": "queue full: 32000 rows queued, a LIVE job of 1000 rows would pass the bound of 32768"}},
                     "deadline": {"value": {"error": "deadline of the request passed before it was ranked"}},
                     "noModel": {"value": {"error": "no model version is active"}},

@@ -46,10 +46,6 @@ public interface Device extends AutoCloseable {
     }
 
     /**
-     * The largest difference from the plain-Java reference that this device's scores may show: a version whose golden
-     * batch differs by more is refused. Reduced-precision backends say theirs.
-     */
-    /**
      * The nice value (0 to 19) the device's scoring threads give themselves: above 0, they run below the threads that
      * answer HTTP, so that a refusal or a health probe under overload does not wait behind a batch for a core. Only
      * worth it where scoring is the CPU's own work; 0 leaves the threads as they are.
@@ -58,6 +54,10 @@ public interface Device extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * The largest difference from the plain-Java reference that this device's scores may show: a version whose golden
+     * batch differs by more is refused. Reduced-precision backends say theirs.
+     */
     default double referenceTolerance() {
         return 1e-4;
     }

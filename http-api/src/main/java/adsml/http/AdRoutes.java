@@ -156,8 +156,8 @@ public final class AdRoutes {
 
     /**
      * Runs {@code write} on the write executor, or answers a fast 503 when {@code max-in-flight-ad-writes} are already
-     * in progress: a burst of writes waits at the client, not in a queue in front of the pool the event log and the
-     * user store share.
+     * in progress: a burst of writes waits at the client, not in a queue in front of the blocking pool it shares with
+     * the admin routes.
      */
     private CompletionStage<HttpResponse> write(Supplier<HttpResponse> write) {
         if (writesInFlight.incrementAndGet() > settings.maxInFlightAdWrites()) {

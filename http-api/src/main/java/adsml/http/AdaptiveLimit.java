@@ -27,6 +27,7 @@ final class AdaptiveLimit {
     private final int min;
     private final int max;
     private final double latencyTarget;
+    private final long minDeadlineNanos;
     private double limit;
     private int inFlight;
     private double lateness;
@@ -36,8 +37,9 @@ final class AdaptiveLimit {
      * @param min the limit never goes below this
      * @param max the limit never goes above this (the configured hard bound), and starts here
      * @param latencyTarget the fraction of a request's deadline beyond which its answer counts as late
+     * @param minDeadlineNanos latency is measured against a request's deadline, or this if the deadline is shorter
      */
-    AdaptiveLimit(int min, int max, double latencyTarget) {
+    AdaptiveLimit(int min, int max, double latencyTarget, long minDeadlineNanos) {
         if (min < 1 || max < min || !(latencyTarget > 0 && latencyTarget <= 1)) {
             throw new IllegalArgumentException(
                     "min " + min + ", max " + max + ", latency target " + latencyTarget + " out of range");
@@ -45,6 +47,7 @@ final class AdaptiveLimit {
         this.min = min;
         this.max = max;
         this.latencyTarget = latencyTarget;
+        this.minDeadlineNanos = minDeadlineNanos;
         this.limit = max;
     }
 
@@ -64,7 +67,8 @@ final class AdaptiveLimit {
      * @param latencyNanos from the request's arrival to its answer
      * @param deadlineNanos the request's own time budget
      * @param lackedCapacity whether it failed for lack of capacity (a deadline missed or judged unreachable, a full
-     *     queue); other failures (no model yet, bad input) teach nothing
+     *     queue): it counts as taking its whole deadline at least; other failures (no model yet, bad input) teach
+     *     nothing
      * @param failed whether it failed at all
      */
     synchronized void release(long now, long latencyNanos, long deadlineNanos, boolean lackedCapacity, boolean failed) {
@@ -72,11 +76,15 @@ final class AdaptiveLimit {
         if (failed && !lackedCapacity) {
             return;
         }
-        double fraction = lackedCapacity ? 1 : (double) latencyNanos / Math.max(1, deadlineNanos);
+        // Measured against the deadline, but never a shorter one than minDeadlineNanos: a client that asks for 1 ms and
+        // fails at once cannot pass its impossible deadline off as overload and cut the limit for everyone.
+        long budget = Math.max(deadlineNanos, minDeadlineNanos);
+        long took = lackedCapacity ? Math.max(latencyNanos, deadlineNanos) : latencyNanos;
+        double fraction = Math.min(1, (double) took / budget);
         lateness += ALPHA * (fraction - lateness);
         if (lateness > latencyTarget) {
             // Once per round trip: the latest answer's latency, or the target's for a refusal that came at once.
-            if (now - lastCut >= Math.max(latencyNanos, (long) (latencyTarget * deadlineNanos))) {
+            if (now - lastCut >= Math.max(latencyNanos, (long) (latencyTarget * budget))) {
                 double cut = Math.max(STEEPEST_CUT, Math.min(GENTLEST_CUT, latencyTarget / lateness));
                 limit = Math.max(min, Math.min(limit, wasInFlight) * cut);
                 lastCut = now;

@@ -145,7 +145,13 @@ public final class EventRoutes {
         CompletableFuture<EventLog.Appended> recorded = answered.whenComplete((appended, failure) -> {
             inFlight.decrementAndGet();
             if (appended != null) {
-                record(appended);
+                try {
+                    record(appended);
+                } catch (RuntimeException e) {
+                    // The events are on disk: the answer stays a 200, or the client's retry, a duplicate, would
+                    // never be counted. What could not be charged is in the log, and the next start replays it.
+                    LoggerFactory.getLogger(EventRoutes.class).error("acknowledged events not fully recorded", e);
+                }
             }
         });
         // A copy: the timeout ends the client's wait, not the recording.

@@ -12,10 +12,11 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * The directive every route that takes a body goes through: the body must say it is JSON (415 otherwise; the edge has
- * read it already, within the listener's body timeout, see {@link ApiEdge}) and be at most {@code maxBytes} long (413
- * otherwise); the route gets its bytes and parses them with {@link JsonResponses#readObject}. A charset parameter
- * changes nothing: JSON is UTF-8 (RFC 8259), and the parser refuses other bytes with a 400.
+ * The directive every route that takes a body goes through: the body must say it is JSON (415 otherwise, before a byte
+ * of it is read) and arrive within the listener's body timeout (408, see {@link ApiEdge}) and be at most
+ * {@code maxBytes} long (413 otherwise); the route gets its bytes and parses them with
+ * {@link JsonResponses#readObject}. A charset parameter changes nothing: JSON is UTF-8 (RFC 8259), and the parser
+ * refuses other bytes with a 400.
  */
 final class JsonBody {
     private JsonBody() {}

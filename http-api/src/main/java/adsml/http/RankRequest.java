@@ -18,6 +18,8 @@ import java.util.Arrays;
  */
 public record RankRequest(
         int userId, int surface, int device, int country, int hour, int slots, int deadlineMs, boolean debug) {
+    /** The deadline of a request that names none. */
+    public static final int DEFAULT_DEADLINE_MS = 200;
 
     /** Bounds on what a request may ask for. */
     public record Limits(int maxSlots, int maxDeadlineMs) {}
@@ -38,7 +40,7 @@ public record RankRequest(
         int country = name(context, "country", Vocab.COUNTRIES);
         int hour = integer(context, "hour", "context.hour", 0, 23, null);
         int slots = integer(root, "slots", "slots", 1, limits.maxSlots(), 5);
-        int deadlineMs = integer(root, "deadlineMs", "deadlineMs", 1, limits.maxDeadlineMs(), 200);
+        int deadlineMs = integer(root, "deadlineMs", "deadlineMs", 1, limits.maxDeadlineMs(), DEFAULT_DEADLINE_MS);
         JsonNode debug = root.get("debug");
         if (debug != null && !debug.isNull() && !debug.isBoolean()) {
             throw new BadRequestException("debug: expected true or false, got " + debug);

@@ -56,7 +56,10 @@ public final class RankRoutes {
         this.settings = settings;
         this.metrics = metrics;
         this.admission = new AdaptiveLimit(
-                settings.minInFlightRanks(), settings.maxInFlightRanks(), settings.rankLatencyTarget());
+                settings.minInFlightRanks(),
+                settings.maxInFlightRanks(),
+                settings.rankLatencyTarget(),
+                Duration.ofMillis(RankRequest.DEFAULT_DEADLINE_MS).toNanos());
         metrics.rankAdmission(admission::limit, admission::inFlight);
     }
 

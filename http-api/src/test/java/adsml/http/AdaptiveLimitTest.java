@@ -30,7 +30,7 @@ class AdaptiveLimitTest {
 
     @Test
     void aServerThatIsNotOverloaded_refusesNothing() {
-        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
+        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5, DEADLINE);
         for (int i = 0; i < 1000; i++) {
             assertEquals(1000, round(limit, 64, FAST));
         }
@@ -39,7 +39,7 @@ class AdaptiveLimitTest {
 
     @Test
     void tryAcquire_refusesBeyondTheLimit_untilAPlaceIsReleased() {
-        AdaptiveLimit limit = new AdaptiveLimit(1, 2, 0.5);
+        AdaptiveLimit limit = new AdaptiveLimit(1, 2, 0.5, DEADLINE);
         assertTrue(limit.tryAcquire());
         assertTrue(limit.tryAcquire());
         assertFalse(limit.tryAcquire(), "the third request beyond a limit of 2");
@@ -50,7 +50,7 @@ class AdaptiveLimitTest {
 
     @Test
     void oneLateAnswerAmongTimelyOnes_cutsNothing() {
-        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
+        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5, DEADLINE);
         round(limit, 8, FAST);
         round(limit, 1, Duration.ofMillis(400).toNanos());
         assertEquals(1000, round(limit, 8, FAST), "a collection pause is not overload");
@@ -58,7 +58,7 @@ class AdaptiveLimitTest {
 
     @Test
     void sustainedLateAnswers_cutTheLimitBelowTheRequestsInProgress_onceARoundTrip() {
-        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
+        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5, DEADLINE);
         int previous = 1000;
         int cuts = 0;
         for (int i = 0; i < 20; i++) {
@@ -78,7 +78,7 @@ class AdaptiveLimitTest {
 
     @Test
     void afterOverload_theLimitGrowsBackByAboutOnePerRound() {
-        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5);
+        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5, DEADLINE);
         for (int i = 0; i < 60; i++) {
             round(limit, 200, SLOW);
         }
@@ -94,7 +94,7 @@ class AdaptiveLimitTest {
 
     @Test
     void failuresForLackOfCapacity_countAsLate_otherFailuresTeachNothing() {
-        AdaptiveLimit limit = new AdaptiveLimit(4, 100, 0.5);
+        AdaptiveLimit limit = new AdaptiveLimit(4, 100, 0.5, DEADLINE);
         for (int i = 0; i < 100; i++) {
             assertTrue(limit.tryAcquire());
             limit.release(now += FAST, FAST, DEADLINE, false, true);
@@ -108,9 +108,20 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void requestsWithImpossiblyShortDeadlines_cannotCutTheLimit() {
+        AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5, DEADLINE);
+        long oneMs = Duration.ofMillis(1).toNanos();
+        for (int i = 0; i < 1000; i++) {
+            assertTrue(limit.tryAcquire());
+            limit.release(now += oneMs, oneMs, oneMs, true, true);
+        }
+        assertEquals(1000, limit.limit(), "1 ms deadlines missed are the client's choice, not overload");
+    }
+
+    @Test
     void outOfRangeBounds_areRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(0, 10, 0.5));
-        assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(11, 10, 0.5));
-        assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(1, 10, 0));
+        assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(0, 10, 0.5, DEADLINE));
+        assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(11, 10, 0.5, DEADLINE));
+        assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(1, 10, 0, DEADLINE));
     }
 }

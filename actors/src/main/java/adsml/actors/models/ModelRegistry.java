@@ -146,6 +146,8 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     /** Loads {@code dir} on the blocking executor; {@code replyTo}, if any, hears when it is READY or FAILED. */
     private void startLoad(String name, String version, Path dir, ActorRef<StatusReply<VersionInfo>> replyTo) {
         String id = name + "/" + version;
+        // A version loaded again while its old copy still drains: the old copy must not later mark the new UNLOADED.
+        draining.remove(id);
         versions.put(id, new VersionInfo(name, version, VersionState.LOADING, clock.instant(), "", null));
         List<ActorRef<StatusReply<VersionInfo>>> waiting = new ArrayList<>();
         if (replyTo != null) {

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -173,8 +172,7 @@ public final class EventRoutes {
      * not answer in time).
      */
     private static HttpResponse notStored(Throwable failure) {
-        Throwable cause =
-                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = ErrorMapping.unwrap(failure);
         if (cause instanceof StatusReply.ErrorMessage refused) {
             return JsonResponses.unavailable(refused.getMessage() + "; nothing of this batch was acknowledged", RETRY);
         }

@@ -222,40 +222,11 @@ class AdminUiBrowserTest {
                 continue;
             }
             List<Map<String, Object>> events = new ArrayList<>();
+            String requestId = r.json().path("requestId").asText();
             for (JsonNode ad : r.json().path("ads")) {
-                events.add(Map.of(
-                        "type",
-                        "impression",
-                        "eventId",
-                        r.json().path("requestId").asText() + "-"
-                                + ad.path("adId").asInt() + "-i",
-                        "requestId",
-                        r.json().path("requestId").asText(),
-                        "userId",
-                        "u1",
-                        "adId",
-                        ad.path("adId").asInt(),
-                        "timestampMs",
-                        System.currentTimeMillis(),
-                        "cost",
-                        0.002));
+                events.add(event("impression", requestId, ad.path("adId").asInt(), 0.002));
                 if (i % 5 == 0) {
-                    events.add(Map.of(
-                            "type",
-                            "click",
-                            "eventId",
-                            r.json().path("requestId").asText() + "-"
-                                    + ad.path("adId").asInt() + "-c",
-                            "requestId",
-                            r.json().path("requestId").asText(),
-                            "userId",
-                            "u1",
-                            "adId",
-                            ad.path("adId").asInt(),
-                            "timestampMs",
-                            System.currentTimeMillis(),
-                            "cost",
-                            0.3));
+                    events.add(event("click", requestId, ad.path("adId").asInt(), 0.3));
                 }
             }
             if (!events.isEmpty()) {
@@ -405,5 +376,17 @@ class AdminUiBrowserTest {
         assertTrue(browser.findAll("[data-testid=ad-counters]").isEmpty(), "the last ad is gone");
         browser.screenshot(SHOTS.resolve("ads-wrong-id-1280x800.png"));
         assertNoConsoleErrors("ads, with a wrong id");
+    }
+
+    /** One event for {@code adId} of a served request, its id derived from the request, ad and type. */
+    private static Map<String, Object> event(String type, String requestId, int adId, double cost) {
+        return Map.of(
+                "type", type,
+                "eventId", requestId + "-" + adId + "-" + type.charAt(0),
+                "requestId", requestId,
+                "userId", "u1",
+                "adId", adId,
+                "timestampMs", System.currentTimeMillis(),
+                "cost", cost);
     }
 }

@@ -35,6 +35,10 @@ public interface CounterStore extends AutoCloseable {
     @Override
     void close();
 
-    /** Keys held, the most it holds before evicting, and bytes per key. */
+    /**
+     * Keys held, the most it holds before evicting, the bytes each key costs the store (its data and its share of the
+     * table), and the keys evicted so far. A store that cannot tell (Redis, shared and bounded by time to live) answers
+     * -1 for keys and maxKeys.
+     */
     record Stats(long keys, long maxKeys, int bytesPerKey, long evictions) {}
 }

@@ -1,5 +1,6 @@
 package adsml.actors;
 
+import adsml.actors.events.EventFeed;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
@@ -7,10 +8,11 @@ import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.ranking.CandidateRetriever;
 import adsml.actors.ranking.FeatureAssembler;
+import adsml.actors.ranking.FeatureStores;
 import adsml.actors.ranking.RankingCoordinator;
+import adsml.actors.ranking.ServedLog;
 import adsml.actors.ranking.StagePool;
 import adsml.platform.auction.Auction;
-import adsml.platform.features.DemoFeatures;
 import adsml.platform.index.AdIndex;
 import adsml.platform.store.UserStore;
 import adsml.scheduler.BatchingScheduler;
@@ -52,6 +54,8 @@ public final class ServingGuardian {
             Ticker ticker,
             Clock clock,
             Path modelsRoot,
+            FeatureStores features,
+            ServedLog servedLog,
             EventLogDeps eventLog) {}
 
     /**
@@ -59,7 +63,11 @@ public final class ServingGuardian {
      * the spend it finds at start goes.
      */
     public record EventLogDeps(
-            Path file, EventLogSettings settings, EventLogHealth health, EventLog.SpendReplay spendReplay) {}
+            Path file,
+            EventLogSettings settings,
+            EventLogHealth health,
+            EventLog.SpendReplay spendReplay,
+            EventFeed feed) {}
 
     private ServingGuardian() {}
 
@@ -90,8 +98,8 @@ public final class ServingGuardian {
                         "retriever-" + i,
                         cpu));
                 assemblers.add(context.spawn(
-                        supervised(
-                                FeatureAssembler.create(deps.index(), deps.scheduler(), deps.model(), deps.ticker())),
+                        supervised(FeatureAssembler.create(
+                                deps.index(), deps.scheduler(), deps.model(), deps.features(), deps.ticker())),
                         "assembler-" + i,
                         cpu));
             }
@@ -100,7 +108,9 @@ public final class ServingGuardian {
                     new StagePool<>(assemblers),
                     deps.scheduler(),
                     deps.model(),
+                    deps.features(),
                     deps.auction(),
+                    deps.servedLog(),
                     deps.ticker());
             List<ActorRef<RankingCoordinator.Command>> coordinators = new ArrayList<>();
             for (int i = 0; i < pool; i++) {
@@ -117,7 +127,7 @@ public final class ServingGuardian {
                             deps.modelsRoot(),
                             deps.devices(),
                             deps.scheduler(),
-                            DemoFeatures.SCHEMA,
+                            deps.features().sets(),
                             deps.ticker(),
                             deps.model(),
                             modelLoads,
@@ -126,7 +136,13 @@ public final class ServingGuardian {
             EventLogDeps log = deps.eventLog();
             ActorRef<EventLog.Command> events = context.spawn(
                     EventLog.create(
-                            log.file(), log.settings(), EventLog.FILES, deps.clock(), log.health(), log.spendReplay()),
+                            log.file(),
+                            log.settings(),
+                            EventLog.FILES,
+                            deps.clock(),
+                            log.health(),
+                            log.spendReplay(),
+                            log.feed()),
                     "events",
                     DispatcherSelector.fromConfig("adsml.actors.event-log.dispatcher"));
             refs.complete(new Refs(new StagePool<>(coordinators), registry, events));

@@ -1,6 +1,7 @@
 package adsml.cli;
 
 import adsml.demo.DemoTraffic;
+import adsml.platform.features.FeatureSets;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.offline.train.Trainer;
@@ -8,6 +9,8 @@ import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.world.WorldFiles;
 import adsml.server.AdsmlServer;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,6 +25,16 @@ import java.util.Set;
  * world's ground truth and come back as events.
  */
 final class DemoCommand {
+    /** The demo serves the set with real-time signals: the counters its own traffic moves. */
+    static final String DEMO_FEATURES = "demo-v2";
+
+    /**
+     * The demo's feature log completes a file every 15 s and joins clicks within two minutes, so that its loop (serve,
+     * log, join, train) turns in minutes; a server's defaults are an hour's window and a minute's files.
+     */
+    private static final Config DEMO_DEFAULTS = ConfigFactory.parseString(
+            "adsml.server.feature-log { max-file-age = 15s, attribution-window = 2m, join-interval = 15s }");
+
     private DemoCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
@@ -45,9 +58,14 @@ final class DemoCommand {
             world = WorldCommand.generate(WorldConfig.defaults(args.longValue("seed", 1)), worldDir, err);
         }
         if (ModelFolder.highestVersion(modelDir) == 0) {
-            TrainCommand.train(world, Trainer.Config.defaults(Architecture.DCN), modelDir, err);
+            TrainCommand.train(
+                    world,
+                    Trainer.Config.defaults(Architecture.DCN),
+                    FeatureSets.builtIn(DEMO_FEATURES),
+                    modelDir,
+                    err);
         }
-        AdsmlServer server = AdsmlServer.start(data, ServeCommand.config(args));
+        AdsmlServer server = AdsmlServer.start(data, ServeCommand.config(args, DEMO_DEFAULTS));
         ServeCommand.printBanner(server.started(), out);
         AutoCloseable traffic = () -> {};
         if (trafficQps > 0) {

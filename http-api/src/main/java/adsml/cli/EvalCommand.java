@@ -1,5 +1,8 @@
 package adsml.cli;
 
+import adsml.platform.counters.EmbeddedCounterStore;
+import adsml.platform.features.FeatureAssembly;
+import adsml.platform.features.FeatureSets;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
@@ -50,12 +53,17 @@ final class EvalCommand {
         // An LR version is reported as "lr"; a DCN or a TorchScript export of one as "dcn".
         Architecture other = model.spec().architecture() == Architecture.LR ? Architecture.DCN : Architecture.LR;
         err.printf("training %s on the spot for comparison%n", other.jsonName());
+        FeatureAssembly features =
+                FeatureSets.builtIn().require(model.spec().schema().name());
         Model baseline = new Trainer(Trainer.Config.defaults(other), Trainer.Progress.NONE)
-                .train(TrainingData.forTraining(world, world.train()), "baseline");
+                .train(
+                        TrainingData.forTraining(world, world.train(), features, TrainCommand.replay(features)),
+                        "baseline");
         models.put("lr", other == Architecture.LR ? baseline : model);
         models.put("dcn", other == Architecture.DCN ? baseline : model);
         err.println("scoring held-out impressions and ranking policies");
-        return Evaluator.evaluate(world, models, settings);
+        return Evaluator.evaluate(
+                world, models, settings, FeatureSets.builtIn(), () -> new EmbeddedCounterStore(2_000_000));
     }
 
     static String json(Evaluator.Report report) throws Exception {

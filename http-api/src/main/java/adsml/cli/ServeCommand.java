@@ -49,6 +49,14 @@ final class ServeCommand {
     }
 
     static Config config(Args args) throws IOException {
+        return config(args, ConfigFactory.empty());
+    }
+
+    /**
+     * The server's configuration from {@code args}, with {@code defaults} (the demo's) above the {@code reference.conf}
+     * and {@code application.conf} files and below everything a user sets.
+     */
+    static Config config(Args args, Config defaults) throws IOException {
         Map<String, Object> overrides = new HashMap<>();
         if (args.flag("port")) {
             overrides.put("adsml.http.port", args.integer("port", 8080));
@@ -62,7 +70,7 @@ final class ServeCommand {
         for (String role : ROLES) {
             token(args, role).ifPresent(token -> overrides.put("adsml.http." + role + "-token", token));
         }
-        Config base = ConfigFactory.load();
+        Config base = ConfigFactory.defaultOverrides().withFallback(defaults).withFallback(ConfigFactory.load());
         if (args.flag("config")) {
             Path file = Path.of(args.string("config", ""));
             if (!Files.isRegularFile(file)) {

@@ -1,10 +1,15 @@
 package adsml.cli;
 
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.counters.EmbeddedCounterStore;
+import adsml.platform.features.FeatureAssembly;
+import adsml.platform.features.FeatureSetFile;
+import adsml.platform.features.FeatureSets;
+import adsml.platform.features.InvalidFeatureSetException;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.model.ModelPreset;
+import adsml.platform.offline.train.CounterReplay;
 import adsml.platform.offline.train.Trainer;
 import adsml.platform.offline.train.TrainingData;
 import adsml.platform.world.World;
@@ -16,7 +21,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-/** {@code adsml train}: trains LR or DCN on a world's training log and writes the next version. */
+/**
+ * {@code adsml train}: trains LR or DCN on a feature set, from a world's training log or from the served feature log's
+ * joined examples ({@code --from-log}), and writes the next version.
+ */
 final class TrainCommand {
     private TrainCommand() {}
 
@@ -24,9 +32,21 @@ final class TrainCommand {
         Args args = Args.parse(
                 "train",
                 argv,
-                Set.of("world", "out", "arch", "epochs", "batch", "lr", "preset", "calibration"),
+                Set.of(
+                        "world",
+                        "from-log",
+                        "features",
+                        "out",
+                        "arch",
+                        "epochs",
+                        "batch",
+                        "lr",
+                        "preset",
+                        "calibration"),
                 Set.of());
-        Path worldDir = Path.of(args.required("world"));
+        if (args.flag("world") == args.flag("from-log")) {
+            throw new Args.UsageException("train: give --world DIR or --from-log DIR, one of them");
+        }
         Path modelDir = Path.of(args.required("out"));
         Architecture architecture = architecture(args.string("arch", "dcn"));
         Trainer.Config defaults = Trainer.Config.defaults(architecture);
@@ -36,10 +56,7 @@ final class TrainCommand {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("train: " + e.getMessage());
         }
-        if (!preset.spec("check", "0").schema().equals(DemoFeatures.SCHEMA)) {
-            throw new Args.UsageException("train: preset " + args.string("preset", "demo")
-                    + " does not read the demo world's features; use demo, x10 or x100");
-        }
+        FeatureAssembly features = features(args.string("features", FeatureSets.DEFAULT));
         Trainer.Config config = new Trainer.Config(
                 architecture,
                 preset,
@@ -55,20 +72,80 @@ final class TrainCommand {
         }
         // Fail now on an unwritable --out, not after minutes of training.
         Files.createDirectories(modelDir);
-        World world = WorldFiles.read(worldDir);
-        Path version = train(world, config, modelDir, err);
-        out.println("trained " + architecture.jsonName() + " -> " + version);
+        Path version;
+        if (args.flag("from-log")) {
+            Path log = Path.of(args.string("from-log", ""));
+            TrainingData data;
+            try {
+                data = TrainingData.fromLog(log, features.schema());
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("train: --from-log " + e.getMessage());
+            }
+            err.printf(
+                    "training %s on %,d logged rows of %s (%,d clicks) from %s%n",
+                    architecture.jsonName(), data.size(), features.set().id(), clicks(data), log);
+            version = save(config, data, modelDir, err);
+        } else {
+            World world = WorldFiles.read(Path.of(args.string("world", "")));
+            version = train(world, config, features, modelDir, err);
+        }
+        out.println(
+                "trained " + architecture.jsonName() + " on " + features.set().id() + " -> " + version);
         return 0;
     }
 
-    static Path train(World world, Trainer.Config config, Path modelDir, PrintStream err) throws IOException {
-        TrainingData data = TrainingData.forTraining(world, world.train());
+    /**
+     * Trains on {@code world}'s training log with {@code features}; a set that reads real-time counters gets them from
+     * a replay of the log ({@link CounterReplay}).
+     */
+    static Path train(World world, Trainer.Config config, FeatureAssembly features, Path modelDir, PrintStream err)
+            throws IOException {
+        TrainingData data = TrainingData.forTraining(world, world.train(), features, replay(features));
         err.printf(
-                "training %s on %,d impressions (%,d clicks)%n",
-                config.architecture().jsonName(), data.size(), world.train().clicks());
+                "training %s on %s: %,d impressions (%,d clicks)%n",
+                config.architecture().jsonName(),
+                features.set().id(),
+                data.size(),
+                world.train().clicks());
+        return save(config, data, modelDir, err);
+    }
+
+    /** A replay into an embedded store for a set that reads counters; null for one that does not. */
+    static CounterReplay replay(FeatureAssembly features) {
+        return features.set().readsCounters() ? new CounterReplay(new EmbeddedCounterStore(REPLAY_KEYS)) : null;
+    }
+
+    /** 160 MB of keys: the demo world's user pairs overflow it, and the coldest give way as they would when serving. */
+    private static final int REPLAY_KEYS = 2_000_000;
+
+    private static Path save(Trainer.Config config, TrainingData data, Path modelDir, PrintStream err)
+            throws IOException {
         Model model = new Trainer(config, new StepPrinter(err))
                 .train(data, modelDir.getFileName().toString());
         return ModelFolder.saveNextVersion(model, modelDir);
+    }
+
+    private static long clicks(TrainingData data) {
+        long n = 0;
+        for (boolean c : data.click()) {
+            n += c ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** A built-in feature set by id, or a declaration file. */
+    static FeatureAssembly features(String name) {
+        if (name.endsWith(".conf")) {
+            try {
+                return FeatureSetFile.read(Path.of(name)).assembly();
+            } catch (InvalidFeatureSetException e) {
+                throw new Args.UsageException("train: --features " + e.getMessage());
+            }
+        }
+        return FeatureSets.builtIn()
+                .get(name)
+                .orElseThrow(() -> new Args.UsageException("train: --features " + name + " is neither a built-in set ("
+                        + String.join(", ", FeatureSets.BUILT_IN) + ") nor a .conf file"));
     }
 
     private static Trainer.CalibrationMethod calibration(String name) {

@@ -15,9 +15,18 @@ import java.util.Arrays;
  * a reason naming the field.
  *
  * @param userId the world's user id, or -1 when the id names no known user format
+ * @param userKey the user's id as sent
  */
 public record RankRequest(
-        int userId, int surface, int device, int country, int hour, int slots, int deadlineMs, boolean debug) {
+        int userId,
+        String userKey,
+        int surface,
+        int device,
+        int country,
+        int hour,
+        int slots,
+        int deadlineMs,
+        boolean debug) {
     /** The deadline of a request that names none. */
     public static final int DEFAULT_DEADLINE_MS = 200;
 
@@ -46,7 +55,15 @@ public record RankRequest(
             throw new BadRequestException("debug: expected true or false, got " + debug);
         }
         return new RankRequest(
-                userId(userKey), surface, device, country, hour, slots, deadlineMs, debug != null && debug.asBoolean());
+                userId(userKey),
+                userKey,
+                surface,
+                device,
+                country,
+                hour,
+                slots,
+                deadlineMs,
+                debug != null && debug.asBoolean());
     }
 
     /** "u42" -> 42; anything else names no user of the world: -1, served as a cold start. */

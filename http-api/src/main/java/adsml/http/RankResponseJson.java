@@ -57,6 +57,8 @@ final class RankResponseJson {
             if (!r.candidates().isEmpty()) {
                 g.writeFieldName("debug");
                 g.writeObject(r.candidates());
+                g.writeFieldName("featureGroups");
+                g.writeObject(r.featureGroups());
             }
             g.writeEndObject();
         } catch (IOException e) {

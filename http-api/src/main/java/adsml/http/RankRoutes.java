@@ -89,7 +89,10 @@ public final class RankRoutes {
         }
         long budget = Duration.ofMillis(request.deadlineMs()).toNanos();
         long deadline = started + budget;
+        String requestId = bootPrefix + Long.toString(requestIds.incrementAndGet(), 36);
         RankQuery query = new RankQuery(
+                requestId,
+                request.userKey(),
                 request.userId(),
                 request.country(),
                 request.device(),
@@ -97,7 +100,6 @@ public final class RankRoutes {
                 request.slots(),
                 deadline,
                 request.debug());
-        String requestId = bootPrefix + Long.toString(requestIds.incrementAndGet(), 36);
         CompletionStage<RankResult> result;
         try {
             result = AskPattern.askWithStatus(

@@ -5,9 +5,11 @@ import adsml.actors.ServingGuardian;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
+import adsml.actors.events.LoggedLabels;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.models.VersionInfo;
+import adsml.actors.ranking.FeatureStores;
 import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
@@ -29,9 +31,11 @@ import adsml.http.ServingMetrics;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionSettings;
 import adsml.platform.config.SettingsReader;
+import adsml.platform.counters.CounterSettings;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.features.FeatureSets;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.ModelFolder;
@@ -75,6 +79,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.concurrent.ExecutionContext;
 
 /**
  * One running adsml: the data folder opened, the scoring and ranking machinery built, both listeners bound and the
@@ -114,6 +119,9 @@ public final class AdsmlServer implements AutoCloseable {
     private final BatchingScheduler scheduler;
     private final List<Device> devices;
     private final UserStore users;
+    /** Closed after the actors, in order: the feature log's writers and joiner, then the counter store. */
+    private final List<AutoCloseable> stores;
+
     private final Started started;
     private final ServingGuardian.Refs actors;
 
@@ -123,9 +131,11 @@ public final class AdsmlServer implements AutoCloseable {
             BatchingScheduler scheduler,
             List<Device> devices,
             UserStore users,
+            List<AutoCloseable> stores,
             Started started,
             ServingGuardian.Refs actors) {
         this.actors = actors;
+        this.stores = stores;
         this.system = system;
         this.listeners = listeners;
         this.scheduler = scheduler;
@@ -175,6 +185,8 @@ public final class AdsmlServer implements AutoCloseable {
         AuctionSettings auctionSettings = AuctionSettings.from(config);
         UserStoreSettings userStore = UserStoreSettings.from(config);
         EventLogSettings eventLogSettings = EventLogSettings.from(config);
+        CounterSettings counterSettings = CounterSettings.from(config);
+        ServedLogSettings servedLogSettings = ServedLogSettings.from(config);
         Path worldDir = data.resolve("world");
         if (!Files.exists(worldDir.resolve(WorldFiles.WORLD_JSON))) {
             throw new IllegalStateException(
@@ -200,6 +212,10 @@ public final class AdsmlServer implements AutoCloseable {
         Auction auction = new Auction(auctionSettings, budget);
         Path models = data.resolve("models");
         Files.createDirectories(models);
+        FeatureSets featureSets = FeatureSets.builtInAnd(data.resolve("features"));
+        CounterSnapshots realtime = CounterSnapshots.open(data.resolve("events.log.counters"), counterSettings);
+        ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, Clock.systemUTC());
+        List<AutoCloseable> stores = List.of(servedLog, realtime.store());
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
         EventLogHealth eventLogHealth = new EventLogHealth();
@@ -213,11 +229,14 @@ public final class AdsmlServer implements AutoCloseable {
                 Ticker.SYSTEM,
                 Clock.systemUTC(),
                 models.toRealPath(),
+                new FeatureStores(featureSets, realtime.store(), Clock.systemUTC()::millis),
+                servedLog,
                 new ServingGuardian.EventLogDeps(
                         data.resolve("events.log"),
                         eventLogSettings,
                         eventLogHealth,
-                        new SpendToBudgets(index, budget)));
+                        new SpendToBudgets(index, budget),
+                        new CounterFeed(realtime.store(), index, realtime)));
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;
@@ -231,6 +250,18 @@ public final class AdsmlServer implements AutoCloseable {
             Executor blocking =
                     system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
             OverviewSampler overview = new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC());
+            FeatureLogJoins joins = new FeatureLogJoins(
+                    data.resolve("feature-log"),
+                    featureSets,
+                    servedLogSettings.attributionWindow(),
+                    new LoggedLabels(data.resolve("events.log")),
+                    Clock.systemUTC());
+            system.scheduler()
+                    .scheduleWithFixedDelay(
+                            servedLogSettings.joinInterval(),
+                            servedLogSettings.joinInterval(),
+                            joins,
+                            ExecutionContext.fromExecutor(blocking));
             // Cancelled with the actor system, before the scheduler it reads is closed.
             system.scheduler()
                     .scheduleAtFixedRate(
@@ -280,6 +311,7 @@ public final class AdsmlServer implements AutoCloseable {
                     scheduler,
                     devices,
                     users,
+                    stores,
                     new Started(
                             listeners.api(),
                             listeners.admin(),
@@ -290,15 +322,15 @@ public final class AdsmlServer implements AutoCloseable {
                             version),
                     actors);
         } catch (Exception | Error e) {
-            stop(listeners, system, scheduler, devices, users, e);
+            stop(listeners, system, scheduler, devices, users, stores, e);
             throw e;
         }
     }
 
     /**
      * Stops in the order the scheduler's contract asks: listeners, then the actors (the registry closes its versions as
-     * it stops), then the scheduler, then the devices and the store. Each step runs even when an earlier one failed;
-     * failures are attached to {@code cause} when there is one, else logged.
+     * it stops), then the scheduler, then the devices, the user store, the feature log and the counters. Each step runs
+     * even when an earlier one failed; failures are attached to {@code cause} when there is one, else logged.
      */
     private static void stop(
             Listeners listeners,
@@ -306,6 +338,7 @@ public final class AdsmlServer implements AutoCloseable {
             BatchingScheduler scheduler,
             List<Device> devices,
             UserStore users,
+            List<AutoCloseable> stores,
             Throwable cause) {
         List<Runnable> steps = new ArrayList<>();
         if (listeners != null) {
@@ -322,6 +355,15 @@ public final class AdsmlServer implements AutoCloseable {
         steps.add(scheduler::close);
         devices.forEach(d -> steps.add(d::close));
         steps.add(users::close);
+        for (AutoCloseable store : stores) {
+            steps.add(() -> {
+                try {
+                    store.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + store + ": " + e, e);
+                }
+            });
+        }
         for (Runnable step : steps) {
             try {
                 step.run();
@@ -352,6 +394,8 @@ public final class AdsmlServer implements AutoCloseable {
             for (int i = sent; i < Math.min(requests, sent + 2); i++) {
                 User user = world.user(random.nextInt(world.users().size()));
                 RankQuery query = new RankQuery(
+                        null, // not logged
+                        "u" + user.id(),
                         user.id(),
                         user.country(),
                         user.device(),
@@ -443,6 +487,6 @@ public final class AdsmlServer implements AutoCloseable {
 
     @Override
     public void close() {
-        stop(listeners, system, scheduler, devices, users, null);
+        stop(listeners, system, scheduler, devices, users, stores, null);
     }
 }

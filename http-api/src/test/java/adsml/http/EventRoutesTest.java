@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.actors.events.EventFeed;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
@@ -125,7 +126,8 @@ class EventRoutesTest {
 
     private Route withLog(EventLog.Channels channels) {
         return route(
-                kit.spawn(EventLog.create(data.resolve("events.log"), logSettings, channels, CLOCK, health, NO_SPEND)),
+                kit.spawn(EventLog.create(
+                        data.resolve("events.log"), logSettings, channels, CLOCK, health, NO_SPEND, EventFeed.NONE)),
                 logSettings.maxInFlightBatches());
     }
 

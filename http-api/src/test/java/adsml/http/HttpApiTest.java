@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.actors.events.EventFeed;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
@@ -13,7 +14,7 @@ import adsml.actors.ranking.NoActiveModelException;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
 import adsml.actors.ranking.StagePool;
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureSets;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.DcnWeights;
@@ -116,7 +117,7 @@ class HttpApiTest {
                 models,
                 List.of(device),
                 scheduler,
-                DemoFeatures.SCHEMA,
+                FeatureSets.builtIn(),
                 Ticker.SYSTEM,
                 model,
                 blocking,
@@ -137,7 +138,8 @@ class HttpApiTest {
 
                     @Override
                     public void spent(int adId, double dollars) {}
-                }));
+                },
+                EventFeed.NONE));
         ActorRef<RankingCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(message -> {
             if (message instanceof RankingCoordinator.Rank rank) {
                 Object answer = coordinatorAnswer.get();
@@ -272,7 +274,7 @@ class HttpApiTest {
     @Test
     void ok_onEachListener() throws Exception {
         coordinatorAnswer.set(
-                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of()));
+                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of(), Map.of()));
         for (Route listener : List.of(api.publicListener(), api.adminListener())) {
             Answer ranked = send(listener, rank(rankBody(3)));
             assertEquals(200, ranked.status(), ranked::toString);
@@ -618,7 +620,7 @@ class HttpApiTest {
     @Test
     void debug_needsTheAdminCredential() throws Exception {
         coordinatorAnswer.set(
-                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of()));
+                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of(), Map.of()));
         String debug = rankBody(3).substring(0, rankBody(3).length() - 1) + ",\"debug\":true}";
         assertError(send(api.publicListener(), rank(debug)), 403, "admin token");
         assertError(send(api.publicListener(), ingest(rank(debug))), 403, "admin token");
@@ -629,7 +631,7 @@ class HttpApiTest {
     @Test
     void rank_isOpenByDefault_andClosedWhenARankTokenIsSet() throws Exception {
         coordinatorAnswer.set(
-                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of()));
+                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of(), Map.of()));
         assertEquals(200, send(api.publicListener(), rank(rankBody(3))).status());
         assertError(send(closedRank.publicListener(), rank(rankBody(3))), 401, "rank token");
         assertError(send(closedRank.publicListener(), bearer(rank(rankBody(3)), "a guess")), 401, "rank token");

@@ -14,6 +14,7 @@ import adsml.scheduler.Ticker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 class OverviewSamplerTest {
     private static final Instant START = Instant.ofEpochMilli(1_764_000_000_000L);
-    private static final RankResult OK =
-            new RankResult("ctr/1", List.of(), 100, 100, new RankResult.Timings(1.0, 2.0, 3.0, 0.5, 6.5), List.of());
+    private static final RankResult OK = new RankResult(
+            "ctr/1", List.of(), 100, 100, new RankResult.Timings(1.0, 2.0, 3.0, 0.5, 6.5), List.of(), Map.of());
 
     private CpuDevice device;
     private BatchingScheduler scheduler;

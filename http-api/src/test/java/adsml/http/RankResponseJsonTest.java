@@ -27,6 +27,7 @@ class RankResponseJsonTest {
         body.put("timingsMs", r.timings());
         if (!r.candidates().isEmpty()) {
             body.put("debug", r.candidates());
+            body.put("featureGroups", r.featureGroups());
         }
         return JsonResponses.JSON.readTree(JsonResponses.JSON.writeValueAsBytes(body));
     }
@@ -37,7 +38,7 @@ class RankResponseJsonTest {
 
     @Test
     void answer_isWhatTheObjectMapperWrote_fieldForField() throws Exception {
-        RankResult r = new RankResult("v3", ADS, 1000, 998, TIMINGS, List.of());
+        RankResult r = new RankResult("v3", ADS, 1000, 998, TIMINGS, List.of(), Map.of());
         JsonNode json = written("k1-2", r);
         assertEquals(throughTheMapper("k1-2", r), json);
         assertFalse(json.has("debug"));
@@ -66,7 +67,8 @@ class RankResponseJsonTest {
                         Outcome.WON,
                         0,
                         0.61234,
-                        "won slot 0"),
+                        "won slot 0",
+                        features(0.25f)),
                 new RankResult.Candidate(
                         21,
                         8,
@@ -84,11 +86,34 @@ class RankResponseJsonTest {
                         Outcome.BELOW_RESERVE,
                         null,
                         null,
-                        "eCPM 4.0000 is below the reserve 5.0000"));
-        RankResult r = new RankResult("v3", ADS.subList(0, 1), 2, 2, TIMINGS, debug);
+                        "eCPM 4.0000 is below the reserve 5.0000",
+                        features(0f)));
+        RankResult r = new RankResult(
+                "v3",
+                ADS.subList(0, 1),
+                2,
+                2,
+                TIMINGS,
+                debug,
+                Map.of("ad", List.of("ad_category"), "realtime", List.of("ad_clicks_5m_log")));
         JsonNode json = written("k1-3", r);
         assertEquals(throughTheMapper("k1-3", r), json);
         assertEquals("BELOW_RESERVE", json.get("debug").get(1).get("outcome").asText());
         assertEquals(2, json.get("debug").size());
+        assertEquals(
+                0.25,
+                json.get("debug").get(0).get("features").get("ad_clicks_5m_log").doubleValue());
+        assertEquals(
+                5, json.get("debug").get(0).get("features").get("ad_category").intValue());
+        assertEquals(
+                "ad_clicks_5m_log",
+                json.get("featureGroups").get("realtime").get(0).asText());
+    }
+
+    private static Map<String, Number> features(float clicks) {
+        Map<String, Number> features = new LinkedHashMap<>();
+        features.put("ad_category", 5);
+        features.put("ad_clicks_5m_log", clicks);
+        return features;
     }
 }

@@ -512,8 +512,11 @@ public final class ServingBenchmark {
             SplittableRandom random = new SplittableRandom(c);
             threads.add(started(() -> {
                 while (!stop.get()) {
+                    int user = random.nextInt(50_000);
                     RankQuery q = new RankQuery(
-                            random.nextInt(50_000),
+                            null, // not logged: the benchmark measures serving
+                            "u" + user,
+                            user,
                             random.nextInt(10),
                             random.nextInt(3),
                             new Context(random.nextInt(4), random.nextInt(24), 0),

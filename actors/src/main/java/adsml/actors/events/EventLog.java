@@ -142,6 +142,7 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     private final Clock clock;
     private final EventLogHealth health;
     private final SpendReplay replay;
+    private final EventFeed feed;
     private final Memory memory;
     private final List<Pending> pending = new ArrayList<>();
     /** Ids written since the last force: duplicates already, though not yet in {@link Memory#active}. */
@@ -160,6 +161,7 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             Clock clock,
             EventLogHealth health,
             SpendReplay replay,
+            EventFeed feed,
             Memory memory) {
         super(context);
         this.timers = timers;
@@ -169,13 +171,15 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         this.clock = clock;
         this.health = health;
         this.replay = replay;
+        this.feed = feed;
         this.memory = memory;
         tryOpen();
     }
 
     /**
      * The log at {@code file} (the active segment; sealed ones beside it), opened through {@code channels}, timestamped
-     * by {@code clock}, its state published to {@code health} and the spend it holds handed to {@code replay}.
+     * by {@code clock}, its state published to {@code health}, the spend it holds handed to {@code replay}, and every
+     * event it holds or appends to {@code feed}.
      */
     public static Behavior<Command> create(
             Path file,
@@ -183,12 +187,13 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
             Channels channels,
             Clock clock,
             EventLogHealth health,
-            SpendReplay replay) {
+            SpendReplay replay,
+            EventFeed feed) {
         // The memory is made once per spawned log, outside the supervised part, so that a restart keeps it.
         return Behaviors.setup(ignored -> {
             Memory memory = new Memory();
-            return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
-                            new EventLog(context, timers, file, settings, channels, clock, health, replay, memory))))
+            return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> new EventLog(
+                            context, timers, file, settings, channels, clock, health, replay, feed, memory))))
                     .onFailure(
                             Throwable.class,
                             SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(10), 0.2));
@@ -264,6 +269,9 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         for (Pending p : pending) {
             for (Event e : p.added()) {
                 count(e, p.loggedAtMs(), memory.activeSpend);
+            }
+            if (!p.added().isEmpty()) {
+                feed.logged(p.added(), p.loggedAtMs());
             }
         }
         // Rotated before the acknowledgements, so that an acknowledged batch finds the log in its next state.
@@ -354,16 +362,21 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         SpendSnapshot snapshot = todaysSnapshot();
         long covered = snapshot == null ? 0 : snapshot.covers();
         Map<Integer, Long> sealedSpend = snapshot == null ? new HashMap<>() : new HashMap<>(snapshot.micros());
+        long fedUpTo = feed.replays() ? feed.restore() : Long.MAX_VALUE;
         long[] events = {0};
         int unreadable = 0;
         TreeMap<Long, IdSet> sealed = new TreeMap<>();
         for (Map.Entry<Long, Path> s : Segments.sealed(file).entrySet()) {
             IdSet ids = new IdSet();
             boolean summed = s.getKey() > covered;
+            boolean fed = s.getKey() > fedUpTo;
             unreadable += Segments.read(s.getValue(), logged -> {
                 ids.add(IdSet.hash(logged.event().eventId()));
                 if (summed) {
                     count(logged.event(), logged.loggedAtMs(), sealedSpend);
+                }
+                if (fed) {
+                    feed.logged(List.of(logged.event()), logged.loggedAtMs());
                 }
                 events[0]++;
             });
@@ -374,6 +387,9 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         unreadable += Segments.read(file, logged -> {
             active.add(IdSet.hash(logged.event().eventId()));
             count(logged.event(), logged.loggedAtMs(), activeSpend);
+            if (fedUpTo != Long.MAX_VALUE) {
+                feed.logged(List.of(logged.event()), logged.loggedAtMs());
+            }
             events[0]++;
         });
         memory.sealed.putAll(sealed);
@@ -462,6 +478,15 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
         // Durable before the snapshot that covers it: a snapshot must never cover what is still the active segment.
         forceDirectory();
         new SpendSnapshot(memory.spendDayMs, seq, memory.sealedSpend).write(SpendSnapshot.beside(file), channels);
+        if (feed.replays()) {
+            try {
+                feed.snapshot(seq);
+            } catch (IOException e) {
+                // The log stays writable: without this snapshot a restart replays only the retained segments, and
+                // the counters lose the part of their windows that retention deleted.
+                getContext().getLog().warn("the counters' snapshot at segment {} failed: {}", seq, e.toString());
+            }
+        }
         deleteBeyondRetention();
         channel = channels.open(file);
         forceDirectory();

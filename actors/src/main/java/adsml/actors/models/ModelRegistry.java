@@ -1,6 +1,6 @@
 package adsml.actors.models;
 
-import adsml.platform.features.FeatureSchema;
+import adsml.platform.features.FeatureSets;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.Device;
 import adsml.scheduler.LoadedVersion;
@@ -97,12 +97,12 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             Path modelsRoot,
             List<Device> devices,
             BatchingScheduler scheduler,
-            FeatureSchema servingSchema,
+            FeatureSets featureSets,
             Ticker ticker,
             ActiveModel active,
             Executor blocking,
             Clock clock) {
-        VersionLoader loader = new VersionLoader(modelsRoot, devices, scheduler, servingSchema, ticker);
+        VersionLoader loader = new VersionLoader(modelsRoot, devices, scheduler, featureSets, ticker);
         return Behaviors.setup(context -> new ModelRegistry(context, loader, active, blocking, clock));
     }
 

@@ -1,7 +1,9 @@
 package adsml.actors.models;
 
+import adsml.platform.features.FeatureAssembly;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.features.FeatureSchema;
+import adsml.platform.features.FeatureSets;
 import adsml.platform.features.RandomFeatures;
 import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.Model;
@@ -26,9 +28,9 @@ import java.util.regex.Pattern;
 
 /**
  * The blocking half of the registry, run on its dispatcher for blocking work: finds a version folder (only inside the
- * models folder), loads it on every device, and validates it before it may take traffic: the serving feature schema,
- * then a golden batch scored through the real scheduler path, which must be finite probabilities and agree with the
- * plain-Java reference. Scoring the golden batch also warms the device path.
+ * models folder), loads it on every device, and validates it before it may take traffic: a feature set this server
+ * declares, then a golden batch scored through the real scheduler path, which must be finite probabilities and agree
+ * with the plain-Java reference. Scoring the golden batch also warms the device path.
  */
 final class VersionLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
@@ -40,20 +42,20 @@ final class VersionLoader {
     private final Path modelsRoot;
     private final List<Device> devices;
     private final BatchingScheduler scheduler;
-    private final FeatureSchema servingSchema;
+    private final FeatureSets featureSets;
     private final Ticker ticker;
 
     VersionLoader(
             Path modelsRoot,
             List<Device> devices,
             BatchingScheduler scheduler,
-            FeatureSchema servingSchema,
+            FeatureSets featureSets,
             Ticker ticker) {
         this.ticker = ticker;
         this.modelsRoot = modelsRoot;
         this.devices = devices;
         this.scheduler = scheduler;
-        this.servingSchema = servingSchema;
+        this.featureSets = featureSets;
     }
 
     /** A loaded, validated version and what its validation found. */
@@ -121,9 +123,21 @@ final class VersionLoader {
                     + ", but the version is in the folder " + folderName + "/" + folderVersion
                     + ": set its \"name\" and \"version\" to the folder's (a copied version keeps the original's)");
         }
-        if (!model.spec().schema().equals(servingSchema)) {
-            throw new InvalidModelException(dir.getFileName() + ": its feature schema '"
-                    + model.spec().schema().name() + "' is not the serving features' '" + servingSchema.name() + "'");
+        FeatureSchema schema = model.spec().schema();
+        FeatureAssembly set = featureSets
+                .get(schema.name())
+                .orElseThrow(() ->
+                        new InvalidModelException(ModelFolder.MODEL_JSON + ": it was trained on feature set '"
+                                + schema.name() + "', which this server does not have (it has: "
+                                + String.join(
+                                        ", ",
+                                        featureSets.all().stream()
+                                                .map(a -> a.set().id())
+                                                .toList())
+                                + "); add its declaration to the data folder's features/ and restart"));
+        if (!set.schema().equals(schema)) {
+            throw new InvalidModelException(ModelFolder.MODEL_JSON + ": its columns are not those of feature set '"
+                    + schema.name() + "' as this server declares it (a set's version must change with its columns)");
         }
         LoadedVersion loaded = LoadedVersion.load(model, devices);
         try {
@@ -153,7 +167,7 @@ final class VersionLoader {
     }
 
     private String validate(Model model, LoadedVersion loaded) {
-        FeatureBatch golden = RandomFeatures.batch(servingSchema, GOLDEN_ROWS, 20261126L);
+        FeatureBatch golden = RandomFeatures.batch(model.spec().schema(), GOLDEN_ROWS, 20261126L);
         float[] scores = null;
         try {
             // The first pass validates; the others warm the device path, so that the scheduler's

@@ -1,7 +1,8 @@
 package adsml.actors.ranking;
 
+import adsml.platform.counters.CounterKeys;
 import adsml.platform.domain.User;
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.RequestRow;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.Audience;
 import adsml.platform.store.UserStore;
@@ -44,11 +45,10 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     private record UserLoaded(Retrieve retrieve, Optional<User> user) implements Command {}
 
     /**
-     * The request's user row, whether it was a cold start, the candidate ids {@code adIds[0..count)}, best first, and
-     * the ticker's time when retrieval finished.
+     * The request's row (its user and context, whatever the feature set), whether it was a cold start, the candidate
+     * ids {@code adIds[0..count)}, best first, and the ticker's time when retrieval finished.
      */
-    public record Candidates(
-            DemoFeatures.UserRow user, boolean coldStart, int[] adIds, int count, long retrievedNanos) {}
+    public record Candidates(RequestRow user, boolean coldStart, int[] adIds, int count, long retrievedNanos) {}
 
     private final AdIndex index;
     private final UserStore users;
@@ -140,14 +140,14 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
         RankQuery q = retrieve.query();
         int[] ids = new int[maxCandidates];
         int count;
-        DemoFeatures.UserRow row;
+        RequestRow row;
         if (user.isPresent()) {
             count = index.retrieve(user.get(), q.context(), maxCandidates, ids);
-            row = DemoFeatures.user(user.get());
+            row = RequestRow.of(user.get(), CounterKeys.user(q.userKey()), q.context());
         } else {
             Audience unknown = new Audience(q.country(), q.device(), -1, 0L, Audience.UNKNOWN.embedding());
             count = index.retrieve(unknown, q.context(), maxCandidates, ids);
-            row = DemoFeatures.coldStart(q.country(), q.device());
+            row = RequestRow.coldStart(q.country(), q.device(), CounterKeys.user(q.userKey()), q.context());
         }
         // Straight to the assembler: through the coordinator it would cost a hand-off to Pekko's dispatcher and back.
         retrieve.assembler()

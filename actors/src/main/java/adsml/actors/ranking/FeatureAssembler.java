@@ -3,7 +3,7 @@ package adsml.actors.ranking;
 import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Bids;
 import adsml.platform.domain.AdColumns;
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureAssembly;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.index.AdIndex;
 import adsml.scheduler.BatchingScheduler;
@@ -19,12 +19,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Turns a request's candidates into one columnar {@link FeatureBatch}: the user row computed by the retriever, the ads'
- * attributes from the index as columns (one consistent read for all candidates), the context from the request. An ad
- * removed between retrieval and assembly is dropped, not an error. It hands the batch to the scheduler with the version
- * active now, which scores the whole request, and answers with the scores: the scheduler's checks of the batch read it
- * here, while it is still in this core's cache, and the coordinator is woken once for scoring, not once more for
- * features.
+ * Turns a request's candidates into one columnar {@link FeatureBatch} with the feature set of the version active now,
+ * which scores the whole request: the request's row from the retriever, the ads' attributes from the index as columns
+ * (one consistent read for all candidates), the real-time counters of every candidate in one read. An ad removed
+ * between retrieval and assembly is dropped, not an error. It hands the batch to the scheduler with that version and
+ * answers with the scores: the scheduler's checks of the batch read it here, while it is still in this core's cache,
+ * and the coordinator is woken once for scoring, not once more for features.
  */
 public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Command> {
 
@@ -36,11 +36,18 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
             implements Command {}
 
     /**
-     * The batch and, row for row, the ad and campaign attributes each row was built from (their positions are the
-     * retrieval ranks); with the retrieval they came from and the ticker's time when assembly finished.
+     * The batch, the feature set that filled it, and, row for row, the ad and campaign attributes each row was built
+     * from (their positions are the retrieval ranks); with the retrieval they came from, the wall-clock time the
+     * counters were read at, whether they could be read, and the ticker's time when assembly finished.
      */
     public record Features(
-            FeatureBatch batch, AdColumns ads, CandidateRetriever.Candidates candidates, long assembledNanos) {
+            FeatureAssembly set,
+            FeatureBatch batch,
+            AdColumns ads,
+            CandidateRetriever.Candidates candidates,
+            long servedAtMs,
+            boolean countersRead,
+            long assembledNanos) {
         /** What the auction reads of the rows: views of the same columns, nothing copied. */
         public Bids bids() {
             return new Bids(ads.adIds(), ads.campaignIds(), ads.bids(), ads.bidTypes());
@@ -66,6 +73,7 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
     private final AdIndex index;
     private final BatchingScheduler scheduler;
     private final ActiveModel model;
+    private final FeatureStores stores;
     private final Ticker ticker;
 
     private FeatureAssembler(
@@ -73,17 +81,19 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
             AdIndex index,
             BatchingScheduler scheduler,
             ActiveModel model,
+            FeatureStores stores,
             Ticker ticker) {
         super(context);
         this.index = index;
         this.scheduler = scheduler;
         this.model = model;
+        this.stores = stores;
         this.ticker = ticker;
     }
 
     public static Behavior<Command> create(
-            AdIndex index, BatchingScheduler scheduler, ActiveModel model, Ticker ticker) {
-        return Behaviors.setup(context -> new FeatureAssembler(context, index, scheduler, model, ticker));
+            AdIndex index, BatchingScheduler scheduler, ActiveModel model, FeatureStores stores, Ticker ticker) {
+        return Behaviors.setup(context -> new FeatureAssembler(context, index, scheduler, model, stores, ticker));
     }
 
     @Override
@@ -97,38 +107,49 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         }
         CandidateRetriever.Candidates c = assemble.candidates();
         AdColumns ads = index.resolve(c.adIds(), c.count());
-        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, ads.rows());
-        DemoFeatures.fillRows(batch, c.user(), ads, assemble.query().context());
-        batch.setRows(ads.rows());
-        Features features = new Features(batch, ads, c, ticker.nanos());
-        score(assemble.request(), features, assemble.query(), model, scheduler, assemble.replyTo());
+        Optional<LoadedVersion> version = model.current();
+        if (version.isEmpty()) {
+            assemble.replyTo()
+                    .tell(new Scored.Failed(
+                            assemble.request(),
+                            new Features(null, null, ads, c, 0, false, ticker.nanos()),
+                            new NoActiveModelException()));
+            return this;
+        }
+        Features features = assemble(stores.setOf(version.get()), ads, c, stores, ticker);
+        score(assemble.request(), features, assemble.query(), version.get(), scheduler, assemble.replyTo());
         return this;
     }
 
+    /** Fills the candidates' rows with {@code set}: one batch, one read of the counters for every row. */
+    static Features assemble(
+            FeatureAssembly set, AdColumns ads, CandidateRetriever.Candidates c, FeatureStores stores, Ticker ticker) {
+        FeatureBatch batch = set.batch(ads.rows());
+        long now = stores.wallClockMs().getAsLong();
+        boolean countersRead = set.fill(batch, 0, c.user(), ads, stores.counters(), now);
+        batch.setRows(ads.rows());
+        return new Features(set, batch, ads, c, now, countersRead, ticker.nanos());
+    }
+
     /**
-     * Scores {@code features} with the version active now and answers {@code replyTo} when the scores are back, from
-     * the thread that completes them. Shared with the coordinator, which scores a request again when a swap retired its
-     * version before the batch held it.
+     * Scores {@code features}, filled with {@code version}'s feature set, with that version and answers {@code replyTo}
+     * when the scores are back, from the thread that completes them. Shared with the coordinator, which scores a
+     * request again when a swap retired its version before the batch held it.
      */
     static void score(
             long request,
             Features features,
             RankQuery query,
-            ActiveModel model,
+            LoadedVersion version,
             BatchingScheduler scheduler,
             ActorRef<Scored> replyTo) {
-        Optional<LoadedVersion> version = model.current();
-        if (version.isEmpty()) {
-            replyTo.tell(new Scored.Failed(request, features, new NoActiveModelException()));
-            return;
-        }
-        String id = version.get().id();
+        String id = version.id();
         if (features.batch().rows() == 0) {
             replyTo.tell(new Scored.Ready(request, features, id, new float[0]));
             return;
         }
         scheduler
-                .submit(version.get(), features.batch(), query.deadlineNanos(), Priority.LIVE)
+                .submit(version, features.batch(), query.deadlineNanos(), Priority.LIVE)
                 .whenComplete((scores, failure) -> replyTo.tell(
                         failure == null
                                 ? new Scored.Ready(request, features, id, scores)

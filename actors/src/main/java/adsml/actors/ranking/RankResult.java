@@ -2,11 +2,12 @@ package adsml.actors.ranking;
 
 import adsml.platform.auction.Outcome;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The answer to one rank request: the winning ads in slot order, the model version that scored them, how many
- * candidates each stage saw and how long each stage took. With {@code debug}, every scored candidate and its auction
- * outcome.
+ * candidates each stage saw and how long each stage took. With {@code debug}, every scored candidate with its features
+ * and auction outcome, and the feature set's groups (group name to feature names) for showing them.
  */
 public record RankResult(
         String modelVersion,
@@ -14,7 +15,8 @@ public record RankResult(
         int retrieved,
         int scored,
         Timings timings,
-        List<Candidate> candidates) {
+        List<Candidate> candidates,
+        Map<String, List<String>> featureGroups) {
 
     /** A winner: its scores, its eCPM (dollars per 1000 impressions) and the price it pays, in its bid's unit. */
     public record RankedAd(
@@ -43,6 +45,7 @@ public record RankResult(
      * @param slot the slot it won, or null when it lost
      * @param price what it pays in its bid's unit when it won, else null
      * @param reason the outcome in words, with the figures that decided it
+     * @param features every declared feature's name and the value it was served (a sparse slot's id within the slot)
      */
     public record Candidate(
             int adId,
@@ -61,5 +64,6 @@ public record RankResult(
             Outcome outcome,
             Integer slot,
             Double price,
-            String reason) {}
+            String reason,
+            Map<String, Number> features) {}
 }

@@ -7,9 +7,11 @@ import adsml.platform.auction.Outcome;
 import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Vocab;
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureAssembly;
+import adsml.platform.features.RequestRow;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.DeadlineExceededException;
+import adsml.scheduler.LoadedVersion;
 import adsml.scheduler.Ticker;
 import adsml.scheduler.VersionRetiredException;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -57,7 +60,9 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             StagePool<FeatureAssembler.Command> assemblers,
             BatchingScheduler scheduler,
             ActiveModel model,
+            FeatureStores stores,
             Auction auction,
+            ServedLog servedLog,
             Ticker ticker) {}
 
     /** A request in flight. */
@@ -132,8 +137,18 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             if (cause instanceof VersionRetiredException && !r.resubmitted) {
                 // Two swaps landed between reading the active version and the job holding it: read it again, once.
                 r.resubmitted = true;
-                FeatureAssembler.score(
-                        s.request(), s.features(), r.query, pipeline.model(), pipeline.scheduler(), answers);
+                Optional<LoadedVersion> now = pipeline.model().current();
+                if (now.isEmpty()) {
+                    return fail(s.request(), new NoActiveModelException());
+                }
+                FeatureAssembler.Features features = s.features();
+                FeatureAssembly set = pipeline.stores().setOf(now.get());
+                if (set != features.set()) {
+                    // the new version reads another feature set: its rows are built again, here, once
+                    features = FeatureAssembler.assemble(
+                            set, features.ads(), features.candidates(), pipeline.stores(), pipeline.ticker());
+                }
+                FeatureAssembler.score(s.request(), features, r.query, now.get(), pipeline.scheduler(), answers);
                 return this;
             }
             return fail(s.request(), cause);
@@ -208,7 +223,23 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                 ms(scored - assembled),
                 ms(done - scored),
                 ms(done - r.started));
-        return new RankResult(version, ads, features.candidates().count(), rows, timings, debug);
+        if (r.query.requestId() != null) {
+            int[] shown = new int[auction.winners()];
+            double[] prices = new double[auction.winners()];
+            for (int slot = 0; slot < shown.length; slot++) {
+                shown[slot] = auction.candidateIndex(slot);
+                prices[slot] = auction.priceBid(slot);
+            }
+            pipeline.servedLog().served(r.query, features, version, shown, prices);
+        }
+        return new RankResult(
+                version,
+                ads,
+                features.candidates().count(),
+                rows,
+                timings,
+                debug,
+                r.query.debug() ? features.set().groups() : Map.of());
     }
 
     /**
@@ -227,15 +258,14 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         double reserve = pipeline.auction().settings().reserveEcpm();
         String source = features.candidates().coldStart() ? "cold-start" : "embedding";
         List<RankResult.Candidate> debug = new ArrayList<>(rows);
-        float[] dense = features.batch().dense();
-        int width = features.batch().denseDims();
         AdColumns ads = features.ads();
+        RequestRow user = features.candidates().user();
         for (int i = 0; i < rows; i++) {
             BidType bidType = ads.bidTypes()[i];
             float bid = ads.bids()[i];
             float affinity = 0f;
             for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
-                affinity += dense[i * width + d] * dense[i * width + Vocab.EMBEDDING_DIM + d];
+                affinity += user.embedding()[d] * ads.embeddings()[i * Vocab.EMBEDDING_DIM + d];
             }
             int slot = slotOf[i];
             Double price = slot < 0 ? null : auction.priceBid(slot);
@@ -250,7 +280,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                     source,
                     ads.positions()[i],
                     affinity,
-                    dense[i * width + DemoFeatures.INTEREST_IN_CATEGORY],
+                    user.weightByCategory()[ads.categories()[i]],
                     pctr[i],
                     pcvr[i],
                     ecpm,
@@ -266,7 +296,8 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                             slot,
                             price,
                             reserve,
-                            lastWinningEcpm)));
+                            lastWinningEcpm),
+                    features.set().describe(features.batch(), i)));
         }
         return debug;
     }

@@ -69,8 +69,8 @@ class EventLogTest {
     }
 
     private ActorRef<EventLog.Command> spawn(EventLogSettings settings, EventLog.Channels channels) {
-        ActorRef<EventLog.Command> log =
-                KIT.spawn(EventLog.create(dir.resolve("events.log"), settings, channels, clock, health, spend));
+        ActorRef<EventLog.Command> log = KIT.spawn(
+                EventLog.create(dir.resolve("events.log"), settings, channels, clock, health, spend, EventFeed.NONE));
         spawned.add(log);
         return log;
     }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.features.DemoFeatures;
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.FeatureSets;
 import adsml.platform.features.RandomFeatures;
 import adsml.platform.model.DcnWeights;
 import adsml.platform.model.Model;
@@ -67,7 +67,7 @@ class ModelRegistryFaultTest {
                 models.toRealPath(),
                 List.of(device),
                 scheduler,
-                DemoFeatures.SCHEMA,
+                FeatureSets.builtIn(),
                 Ticker.SYSTEM,
                 active,
                 blocking,
@@ -105,7 +105,8 @@ class ModelRegistryFaultTest {
 
     /** One request's worth of rows, scored the way the feature assembler does: with the version active now. */
     private CompletableFuture<float[]> rank() {
-        FeatureBatch rows = RandomFeatures.batch(DemoFeatures.SCHEMA, 50, System.nanoTime());
+        FeatureBatch rows =
+                RandomFeatures.batch(FeatureSets.builtIn(FeatureSets.DEFAULT).schema(), 50, System.nanoTime());
         return scheduler.submit(
                 active.current().orElseThrow(), rows, System.nanoTime() + LOAD.toNanos(), Priority.LIVE);
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureSets;
 import adsml.platform.model.DcnWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
@@ -57,7 +57,7 @@ class ModelRegistryTest {
                 models.toRealPath(),
                 List.of(device),
                 scheduler,
-                DemoFeatures.SCHEMA,
+                FeatureSets.builtIn(),
                 Ticker.SYSTEM,
                 active,
                 Executors.newSingleThreadExecutor(),

@@ -97,7 +97,7 @@ class CandidateRetrieverTest {
             int userId, long deadlineNanos, TestProbe<FeatureAssembler.Command> assembler) {
         return new CandidateRetriever.Retrieve(
                 REQUEST,
-                new RankQuery(userId, 0, 0, new Context(0, 12, 0), 1, deadlineNanos, false),
+                new RankQuery("r1", "u" + userId, userId, 0, 0, new Context(0, 12, 0), 1, deadlineNanos, false),
                 assembler.getRef(),
                 REQUESTER.getRef());
     }

@@ -10,7 +10,8 @@ import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.Vocab;
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureSets;
+import adsml.platform.features.RequestRow;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.scheduler.BatchingScheduler;
@@ -34,7 +35,7 @@ class FeatureAssemblerTest {
     }
 
     @Test
-    void withoutAnActiveModel_theAssembledRowsComeBackUnscored_withTheReason() {
+    void withoutAnActiveModel_theCandidatesComeBackUnscored_withTheReason() {
         Campaign campaign = new Campaign(0, 0, BidType.CPC, 1f, 100f, 0, Targeting.ANY);
         ExactAdIndex index = new ExactAdIndex(
                 List.of(new Ad(0, 0, 0, 0, new float[Vocab.EMBEDDING_DIM])),
@@ -42,22 +43,26 @@ class FeatureAssemblerTest {
                 new BudgetTracker(Clock.systemUTC()));
         BatchingScheduler scheduler = new BatchingScheduler(
                 SchedulerSettings.defaults(), List.of(new CpuDevice("cpu0", 1, 1L << 20)), Ticker.SYSTEM);
-        ActorRef<FeatureAssembler.Command> assembler =
-                KIT.spawn(FeatureAssembler.create(index, scheduler, new ActiveModel(), Ticker.SYSTEM));
+        ActorRef<FeatureAssembler.Command> assembler = KIT.spawn(FeatureAssembler.create(
+                index,
+                scheduler,
+                new ActiveModel(),
+                new FeatureStores(FeatureSets.builtIn(), null, () -> 0L),
+                Ticker.SYSTEM));
         TestProbe<FeatureAssembler.Scored> probe = KIT.createTestProbe();
-        RankQuery query = new RankQuery(-1, 0, 0, new Context(0, 12, 0), 1, Long.MAX_VALUE, false);
+        RankQuery query = new RankQuery("r1", "x", -1, 0, 0, new Context(0, 12, 0), 1, Long.MAX_VALUE, false);
         assembler.tell(new FeatureAssembler.Assemble(
                 9,
                 query,
-                new CandidateRetriever.Candidates(DemoFeatures.coldStart(0, 0), true, new int[] {0}, 1, 0L),
+                new CandidateRetriever.Candidates(
+                        RequestRow.coldStart(0, 0, 1L, query.context()), true, new int[] {0}, 1, 0L),
                 probe.getRef()));
 
         FeatureAssembler.Scored.Failed answer =
                 assertInstanceOf(FeatureAssembler.Scored.Failed.class, probe.receiveMessage());
         assertInstanceOf(NoActiveModelException.class, answer.failure());
         assertEquals(9, answer.request(), "answered for the coordinator's request");
-        assertEquals(1, answer.features().batch().rows(), "the features are assembled all the same");
-        assertEquals(0, answer.features().bids().adIds()[0]);
+        assertEquals(0, answer.features().ads().adIds()[0], "the candidates come back, unscored");
         scheduler.close();
     }
 }

@@ -15,8 +15,10 @@ import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.Vocab;
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureAssembly;
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.FeatureSets;
+import adsml.platform.features.RequestRow;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.testing.CandidateColumns;
 import adsml.scheduler.BatchingScheduler;
@@ -43,7 +45,7 @@ class RankingCoordinatorTest {
     }
 
     private static RankQuery query(long deadlineNanos) {
-        return new RankQuery(1, 0, 0, new Context(0, 12, 0), 3, deadlineNanos, false);
+        return new RankQuery("r1", "u1", 1, 0, 0, new Context(0, 12, 0), 3, deadlineNanos, false);
     }
 
     private static final Campaign CAMPAIGN = new Campaign(0, 0, BidType.CPC, 1f, 100f, 0, Targeting.ANY);
@@ -60,7 +62,9 @@ class RankingCoordinatorTest {
                 new StagePool<>(List.of(assembler.getRef())),
                 scheduler,
                 new ActiveModel(),
+                new FeatureStores(FeatureSets.builtIn(), null, () -> 0L),
                 new Auction(new AuctionSettings(0.0, 10), budget),
+                ServedLog.NONE,
                 Ticker.SYSTEM)));
     }
 
@@ -127,11 +131,12 @@ class RankingCoordinatorTest {
     /** One assembled row: ad 7 of {@link #CAMPAIGN}, for a cold-start user. */
     static FeatureAssembler.Features features() {
         CandidateRetriever.Candidates candidates = new CandidateRetriever.Candidates(
-                DemoFeatures.coldStart(0, 0), true, new int[] {7}, 1, Ticker.SYSTEM.nanos());
-        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, 1);
+                RequestRow.coldStart(0, 0, 1L, new Context(0, 12, 0)), true, new int[] {7}, 1, Ticker.SYSTEM.nanos());
+        FeatureAssembly set = FeatureSets.builtIn(FeatureSets.DEFAULT);
+        FeatureBatch batch = set.batch(1);
         batch.setRows(1);
         AdColumns ads = CandidateColumns.of(
                 new Ad[] {new Ad(7, CAMPAIGN.id(), 0, 0, new float[Vocab.EMBEDDING_DIM])}, new Campaign[] {CAMPAIGN});
-        return new FeatureAssembler.Features(batch, ads, candidates, Ticker.SYSTEM.nanos());
+        return new FeatureAssembler.Features(set, batch, ads, candidates, 0L, true, Ticker.SYSTEM.nanos());
     }
 }

@@ -50,6 +50,19 @@ public record AdColumns(
                 new float[rows]);
     }
 
+    /** Row {@code r} from an ad and its campaign. */
+    public void set(int r, Ad ad, Campaign campaign) {
+        positions[r] = r;
+        adIds[r] = ad.id();
+        categories[r] = ad.category();
+        creativeTypes[r] = ad.creativeType();
+        System.arraycopy(ad.embedding(), 0, embeddings, r * DIM, DIM);
+        campaignIds[r] = campaign.id();
+        advertiserIds[r] = campaign.advertiserId();
+        bidTypes[r] = campaign.bidType();
+        bids[r] = campaign.bid();
+    }
+
     public int rows() {
         return adIds.length;
     }

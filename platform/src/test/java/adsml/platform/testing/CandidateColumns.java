@@ -3,15 +3,12 @@ package adsml.platform.testing;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.Campaign;
-import adsml.platform.domain.Vocab;
 
 /**
  * Candidate columns made from ad and campaign objects, for tests that hand a stage its candidates without an index to
  * resolve them from; any campaign can stand beside any ad.
  */
 public final class CandidateColumns {
-    private static final int DIM = Vocab.EMBEDDING_DIM;
-
     private CandidateColumns() {}
 
     /** Row {@code k} from {@code ads[k]} and {@code campaigns[k]}, at position {@code k}. */
@@ -22,17 +19,7 @@ public final class CandidateColumns {
         }
         AdColumns c = AdColumns.ofRows(ads.length);
         for (int k = 0; k < ads.length; k++) {
-            Ad ad = ads[k];
-            Campaign campaign = campaigns[k];
-            c.positions()[k] = k;
-            c.adIds()[k] = ad.id();
-            c.categories()[k] = ad.category();
-            c.creativeTypes()[k] = ad.creativeType();
-            System.arraycopy(ad.embedding(), 0, c.embeddings(), k * DIM, DIM);
-            c.campaignIds()[k] = campaign.id();
-            c.advertiserIds()[k] = campaign.advertiserId();
-            c.bidTypes()[k] = campaign.bidType();
-            c.bids()[k] = campaign.bid();
+            c.set(k, ads[k], campaigns[k]);
         }
         return c;
     }

@@ -1,19 +1,25 @@
 package adsml.platform.offline.eval;
 
 import adsml.platform.auction.Auction;
+import adsml.platform.counters.CounterStore;
 import adsml.platform.domain.Ad;
+import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureAssembly;
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.FeatureSchema;
+import adsml.platform.features.FeatureSets;
+import adsml.platform.features.RequestRow;
 import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.Model;
 import adsml.platform.offline.generator.EvalRequest;
 import adsml.platform.offline.generator.GroundTruth;
 import adsml.platform.offline.generator.WorldGenerator;
 import adsml.platform.offline.metrics.Metrics;
+import adsml.platform.offline.train.CounterReplay;
 import adsml.platform.offline.train.TrainingData;
 import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.Predictions;
@@ -23,6 +29,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Judges models against the world's ground truth, which a real log never offers.
@@ -79,17 +86,29 @@ public final class Evaluator {
      * Evaluates the named trained models ({@code "lr"}, {@code "dcn"}) next to the constant model, the oracle and the
      * bid-only and random policies.
      */
-    public static Report evaluate(World world, Map<String, Model> models, PolicySettings settings) {
+    public static Report evaluate(
+            World world,
+            Map<String, Model> models,
+            PolicySettings settings,
+            FeatureSets sets,
+            Supplier<CounterStore> counters) {
+        Map<String, Heldout> bySet = new LinkedHashMap<>();
         for (var entry : models.entrySet()) {
-            if (!entry.getValue().spec().schema().equals(DemoFeatures.SCHEMA)) {
-                throw new InvalidModelException("model.json: field 'features': the " + entry.getKey() + " model reads '"
-                        + entry.getValue().spec().schema().name() + "', the demo world fills '"
-                        + DemoFeatures.SCHEMA.name() + "'");
+            FeatureSchema schema = entry.getValue().spec().schema();
+            FeatureAssembly set = sets.get(schema.name())
+                    .orElseThrow(() -> new InvalidModelException("model.json: field 'features': the " + entry.getKey()
+                            + " model reads feature set '" + schema.name() + "', which is not declared here"));
+            if (!set.schema().equals(schema)) {
+                throw new InvalidModelException("model.json: field 'features': the " + entry.getKey()
+                        + " model's columns are not those of feature set '" + schema.name() + "' as declared here");
             }
+            bySet.computeIfAbsent(schema.name(), id -> Heldout.of(world, set, counters));
         }
         GroundTruth truth =
                 GroundTruth.create(world.config().seed(), world.advertisers().size());
-        TrainingData heldout = TrainingData.of(world, world.heldout());
+        TrainingData heldout = bySet.isEmpty()
+                ? TrainingData.of(world, world.heldout(), FeatureSets.builtIn(FeatureSets.DEFAULT), null)
+                : bySet.values().iterator().next().data();
         boolean[] clicks = heldout.click();
         double trainCtr = rate(world.train().click(), null);
         double trainCvr = rate(world.train().conversion(), world.train().click());
@@ -99,7 +118,11 @@ public final class Evaluator {
         Arrays.fill(constant, (float) trainCtr);
         quality.put("constant", ModelMetrics.of(constant, clicks));
         for (var entry : models.entrySet()) {
-            float[] p = Predictions.of(entry.getValue(), heldout.features())
+            float[] p = Predictions.of(
+                            entry.getValue(),
+                            bySet.get(entry.getValue().spec().schema().name())
+                                    .data()
+                                    .features())
                     .head(entry.getValue().spec().ctrHead());
             quality.put(entry.getKey(), ModelMetrics.of(p, clicks));
         }
@@ -111,7 +134,8 @@ public final class Evaluator {
         policies.put("random", run(world, truth, requests, settings, new RandomPolicy(settings.seed())));
         policies.put("bid_only", run(world, truth, requests, settings, new ConstantRatePolicy(trainCtr, trainCvr)));
         for (var entry : models.entrySet()) {
-            try (ModelPolicy policy = new ModelPolicy(entry.getValue(), settings.candidatesPerRequest())) {
+            Heldout h = bySet.get(entry.getValue().spec().schema().name());
+            try (ModelPolicy policy = new ModelPolicy(entry.getValue(), h, settings.candidatesPerRequest())) {
                 policies.put(entry.getKey(), run(world, truth, requests, settings, policy));
             }
         }
@@ -216,24 +240,52 @@ public final class Evaluator {
         }
     }
 
+    /**
+     * The held-out impressions on one feature set, and for a set that reads counters, the counters as the training and
+     * held-out logs left them: the policies rank as a server would after that traffic.
+     */
+    private record Heldout(FeatureAssembly set, TrainingData data, CounterReplay replay) {
+        static Heldout of(World world, FeatureAssembly set, Supplier<CounterStore> counters) {
+            if (!set.set().readsCounters()) {
+                return new Heldout(set, TrainingData.of(world, world.heldout(), set, null), null);
+            }
+            CounterReplay replay = new CounterReplay(counters.get());
+            replay.countLog(world, world.train(), set);
+            return new Heldout(set, TrainingData.of(world, world.heldout(), set, replay), replay);
+        }
+    }
+
     /** Ranks with a trained model's calibrated pCTR and pCVR, scored on the CPU as serving does. */
     private static final class ModelPolicy implements Policy, AutoCloseable {
         private final Scorer scorer;
+        private final Heldout heldout;
         private final FeatureBatch batch;
+        private final AdColumns columns;
         private float[] out = new float[0];
 
-        ModelPolicy(Model model, int candidates) {
+        ModelPolicy(Model model, Heldout heldout, int candidates) {
             this.scorer = CpuScorers.of(model);
-            this.batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, candidates);
+            this.heldout = heldout;
+            this.batch = heldout.set().batch(candidates);
+            this.columns = AdColumns.ofRows(candidates);
         }
 
         @Override
         public void rank(World world, EvalRequest request, Campaign[] campaigns, Ad[] ads, double[] values) {
             int n = request.candidateAdIds().length;
-            DemoFeatures.UserRow user = DemoFeatures.user(world.user(request.userId()));
             for (int i = 0; i < n; i++) {
-                DemoFeatures.fill(batch, i, user, ads[i], campaigns[i], request.context());
+                columns.set(i, ads[i], campaigns[i]);
             }
+            RequestRow user = RequestRow.of(world.user(request.userId()), request.context());
+            CounterReplay replay = heldout.replay();
+            heldout.set()
+                    .fill(
+                            batch,
+                            0,
+                            user,
+                            columns.firstRows(n),
+                            replay == null ? null : replay.store(),
+                            replay == null ? 0 : replay.nowMs());
             batch.setRows(n);
             int heads = scorer.spec().heads().size();
             if (out.length < n * heads) {

@@ -1,6 +1,6 @@
 package adsml.platform.offline.train;
 
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.features.FeatureSchema;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Calibration;
 import adsml.platform.model.DcnWeights;
@@ -116,7 +116,7 @@ public final class Trainer {
         // The fit rows are trained on in place; only the small hold-out is copied out.
         int fitRows = data.size() - calibrationRows;
         TrainingData holdout = data.slice(fitRows, data.size());
-        ModelSpec spec = initialSpec(name);
+        ModelSpec spec = initialSpec(name, data.schema());
         Engine.getInstance().setRandomSeed((int) config.seed());
         long started = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
@@ -165,22 +165,13 @@ public final class Trainer {
         }
     }
 
-    private ModelSpec initialSpec(String name) {
+    /** A version of the configured shape on the feature set the data was built with. */
+    private ModelSpec initialSpec(String name, FeatureSchema schema) {
         if (config.architecture() == Architecture.DCN) {
-            return config.preset().spec(name, "0");
+            return config.preset().spec(name, "0", schema);
         }
         return new ModelSpec(
-                name,
-                "0",
-                Architecture.LR,
-                DemoFeatures.SCHEMA,
-                0,
-                0,
-                List.of(),
-                ModelSpec.CTR_CVR,
-                Map.of(),
-                null,
-                Map.of());
+                name, "0", Architecture.LR, schema, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
     }
 
     /** One pass over the first {@code n} rows of {@code data}, in a fresh random order. */

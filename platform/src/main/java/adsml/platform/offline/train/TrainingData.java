@@ -1,18 +1,31 @@
 package adsml.platform.offline.train;
 
 import adsml.platform.domain.Ad;
-import adsml.platform.domain.Context;
+import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.User;
-import adsml.platform.features.DemoFeatures;
+import adsml.platform.featurelog.ServedRows;
+import adsml.platform.featurelog.ServedRowsReader;
+import adsml.platform.featurelog.TrainingExamples;
+import adsml.platform.features.FeatureAssembly;
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.FeatureSchema;
+import adsml.platform.features.RequestRow;
 import adsml.platform.world.ImpressionLog;
 import adsml.platform.world.World;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
- * Logged impressions joined with the world's user, ad and campaign rows through {@link DemoFeatures}, the same
- * definition that serving uses: one feature row and its click and conversion labels per impression.
+ * Logged impressions joined with the world's user, ad and campaign rows through a feature set's
+ * {@link FeatureAssembly}, the one that serving runs: one feature row and its click and conversion labels per
+ * impression. A set that reads real-time counters reads them from a {@link CounterReplay} of the log, point in time.
  */
-public record TrainingData(FeatureBatch features, boolean[] click, boolean[] conversion) {
+public record TrainingData(FeatureSchema schema, FeatureBatch features, boolean[] click, boolean[] conversion) {
 
     public int size() {
         return features.rows();
@@ -26,41 +39,110 @@ public record TrainingData(FeatureBatch features, boolean[] click, boolean[] con
     public static final int COLD_START_EVERY = 50;
 
     /** Training rows: as {@link #of}, with every {@link #COLD_START_EVERY}th user replaced by a cold start. */
-    public static TrainingData forTraining(World world, ImpressionLog log) {
-        return build(world, log, COLD_START_EVERY);
+    public static TrainingData forTraining(World world, ImpressionLog log, FeatureAssembly set, CounterReplay replay) {
+        return build(world, log, set, replay, COLD_START_EVERY);
     }
 
-    /** Features and labels of every impression in {@code log}, in log order, as serving would see them. */
-    public static TrainingData of(World world, ImpressionLog log) {
-        return build(world, log, 0);
+    /**
+     * Features and labels of every impression in {@code log}, in log order, as serving would see them. {@code replay}
+     * may be null for a set that reads no counters.
+     */
+    public static TrainingData of(World world, ImpressionLog log, FeatureAssembly set, CounterReplay replay) {
+        return build(world, log, set, replay, 0);
     }
 
-    private static TrainingData build(World world, ImpressionLog log, int coldStartEvery) {
+    private static TrainingData build(
+            World world, ImpressionLog log, FeatureAssembly set, CounterReplay replay, int coldStartEvery) {
+        boolean counters = set.set().readsCounters();
+        if (counters && replay == null) {
+            throw new IllegalArgumentException("feature set " + set.set().id() + " reads counters: it needs a replay");
+        }
         int n = log.size();
-        FeatureBatch batch = FeatureBatch.forSchema(DemoFeatures.SCHEMA, n);
-        DemoFeatures.UserRow[] users = new DemoFeatures.UserRow[world.users().size()];
-        for (int i = 0; i < n; i++) {
-            int userId = log.userId()[i];
-            DemoFeatures.UserRow user = users[userId];
-            if (user == null) {
-                user = DemoFeatures.user(world.user(userId));
-                users[userId] = user;
+        FeatureBatch batch = set.batch(n);
+        RequestRow[] users = new RequestRow[world.users().size()];
+        AdColumns one = AdColumns.ofRows(1);
+        long[] requestIds = log.requestId();
+        for (int from = 0, to; from < n; from = to) {
+            to = from + 1;
+            while (to < n && requestIds[to] == requestIds[from]) {
+                to++;
             }
-            if (coldStartEvery > 0 && i % coldStartEvery == coldStartEvery - 1) {
-                User u = world.user(userId);
-                user = DemoFeatures.coldStart(u.country(), u.device());
+            long nowMs = replay == null ? 0 : replay.nowMs();
+            for (int i = from; i < to; i++) {
+                int userId = log.userId()[i];
+                RequestRow user = users[userId];
+                if (user == null) {
+                    user = RequestRow.of(world.user(userId), log.context(i));
+                    users[userId] = user;
+                }
+                RequestRow row = user.in(log.context(i));
+                if (coldStartEvery > 0 && i % coldStartEvery == coldStartEvery - 1) {
+                    User u = world.user(userId);
+                    row = RequestRow.coldStart(u.country(), u.device(), user.userHash(), log.context(i));
+                }
+                Ad ad = world.ad(log.adId()[i]);
+                one.set(0, ad, world.campaign(ad.campaignId()));
+                set.fill(batch, i, row, one, counters ? replay.store() : null, nowMs);
             }
-            Ad ad = world.ad(log.adId()[i]);
-            DemoFeatures.fill(
-                    batch,
-                    i,
-                    user,
-                    ad,
-                    world.campaign(ad.campaignId()),
-                    new Context(log.surface()[i], log.hour()[i], log.position()[i]));
+            if (counters) {
+                replay.countRequest(world, log, from, to, set);
+            }
         }
         batch.setRows(n);
-        return new TrainingData(batch, log.click().clone(), log.conversion().clone());
+        return new TrainingData(
+                set.schema(), batch, log.click().clone(), log.conversion().clone());
+    }
+
+    /**
+     * The shown rows of every examples file of the feature log under {@code logDir} for {@code schema} (the folder
+     * {@code logDir/<schema name>}), in file name order (the order they were served): the rows exactly as they were
+     * scored, labelled by the join. Rows sampled without being shown are left out: nobody could click them.
+     *
+     * @throws IOException naming the file when one cannot be read or has other columns
+     * @throws IllegalArgumentException when there is no examples file yet
+     */
+    public static TrainingData fromLog(Path logDir, FeatureSchema schema) throws IOException {
+        Path folder = logDir.resolve(schema.name());
+        List<Path> files = new ArrayList<>();
+        if (Files.isDirectory(folder)) {
+            try (DirectoryStream<Path> found = Files.newDirectoryStream(folder, "examples-*.parquet")) {
+                found.forEach(files::add);
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no examples-*.parquet in " + folder + ": the server joins a served file"
+                    + " into examples once its attribution window (adsml.server.feature-log.attribution-window) has"
+                    + " passed");
+        }
+        Collections.sort(files);
+        List<TrainingExamples> parts = new ArrayList<>();
+        int rows = 0;
+        for (Path file : files) {
+            TrainingExamples part = ServedRowsReader.readExamples(file, schema);
+            parts.add(part);
+            for (int r = 0; r < part.rows().rows(); r++) {
+                rows += part.rows().shown(r) ? 1 : 0;
+            }
+        }
+        FeatureBatch batch = FeatureBatch.forSchema(schema, rows);
+        boolean[] click = new boolean[rows];
+        boolean[] conversion = new boolean[rows];
+        int slots = schema.sparseSlots(), dense = schema.denseDims(), at = 0;
+        for (TrainingExamples part : parts) {
+            ServedRows served = part.rows();
+            for (int r = 0; r < served.rows(); r++) {
+                if (!served.shown(r)) {
+                    continue;
+                }
+                System.arraycopy(served.sparse(), r * slots, batch.sparse(), at * slots, slots);
+                System.arraycopy(served.dense(), r * dense, batch.dense(), at * dense, dense);
+                click[at] = part.click()[r];
+                conversion[at] = part.conversion()[r];
+                at++;
+            }
+        }
+        batch.setRows(rows);
+        return new TrainingData(schema, batch, click, conversion);
     }
 
     /** The rows {@code [from, to)} as a new data set (used to split off a calibration set). */
@@ -79,6 +161,6 @@ public record TrainingData(FeatureBatch features, boolean[] click, boolean[] con
         boolean[] v = new boolean[to - from];
         System.arraycopy(click, from, c, 0, c.length);
         System.arraycopy(conversion, from, v, 0, v.length);
-        return new TrainingData(part, c, v);
+        return new TrainingData(schema, part, c, v);
     }
 }

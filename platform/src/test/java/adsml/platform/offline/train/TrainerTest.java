@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.platform.features.FeatureSets;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Calibration;
 import adsml.platform.model.Model;
@@ -25,7 +26,7 @@ class TrainerTest {
     @BeforeAll
     static void smallWorld() {
         world = WorldGenerator.generate(new WorldConfig(5, 20_000, 5_000, 300_000, 60_000), ProgressListener.NONE);
-        heldout = TrainingData.of(world, world.heldout());
+        heldout = TrainingData.of(world, world.heldout(), FeatureSets.builtIn(FeatureSets.DEFAULT), null);
     }
 
     private static double constantLogLoss() {
@@ -46,7 +47,10 @@ class TrainerTest {
                 d.calibrationFraction(),
                 d.calibration(),
                 d.seed());
-        return new Trainer(config, Trainer.Progress.NONE).train(TrainingData.forTraining(world, world.train()), "ctr");
+        return new Trainer(config, Trainer.Progress.NONE)
+                .train(
+                        TrainingData.forTraining(world, world.train(), FeatureSets.builtIn(FeatureSets.DEFAULT), null),
+                        "ctr");
     }
 
     @Test

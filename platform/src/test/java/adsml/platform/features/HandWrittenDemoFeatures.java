@@ -19,7 +19,7 @@ import java.util.List;
  * without allocating. High-cardinality ids are hashed into fixed vocabularies; crosses of low-cardinality attributes
  * get exact ids.
  */
-public final class DemoFeatures {
+final class HandWrittenDemoFeatures {
     public static final String NAME = "demo-v1";
 
     private static final int USER_ID = 0, COUNTRY = 1, DEVICE = 2, AGE = 3, INTEREST_1 = 4;
@@ -71,7 +71,7 @@ public final class DemoFeatures {
     /** Dense layout: user embedding [0, 6), ad embedding [6, 12), the user's three interest weights, then this. */
     public static final int INTEREST_IN_CATEGORY = 2 * EMB + Vocab.INTERESTS_PER_USER;
 
-    private DemoFeatures() {}
+    private HandWrittenDemoFeatures() {}
 
     private static List<String> denseNames() {
         List<String> names = new ArrayList<>();

@@ -143,6 +143,13 @@ public final class FeatureLogWriter implements AutoCloseable {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return;
+        }
+        // An append that saw the log open can still land after the thread's last look at the queue.
+        for (ServedRows late = queue.poll(); late != null; late = queue.poll()) {
+            if (late != wake) {
+                droppedBatches.incrementAndGet();
+            }
         }
     }
 

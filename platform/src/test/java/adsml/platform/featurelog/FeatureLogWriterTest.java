@@ -207,6 +207,7 @@ class FeatureLogWriterTest {
 
             Files.delete(dir());
             assertTrue(log.append(LogFixtures.rows("req-b", 1, 4, 2000)));
+            await("the rows to reach a new file", () -> log.stats().rowsOpen() == 4);
             clock.advance(Duration.ofSeconds(15));
             await("the next file to be completed", () -> log.stats().files() == 1);
         }

@@ -64,6 +64,32 @@ class ServedRowsReaderTest {
     }
 
     @Test
+    void read_keepsTheBitsOfEveryNaN() throws IOException {
+        float[] nans = {
+            Float.NaN,
+            Float.intBitsToFloat(0x7fc00001),
+            Float.intBitsToFloat(0xffc00000),
+            Float.intBitsToFloat(0x7f800001)
+        };
+        // Repeated, so that the writer keeps its dictionary encoding rather than falling back to plain.
+        ServedRows written = new ServedRows(SCHEMA, 1000);
+        for (int r = 0; r < written.capacity(); r++) {
+            float nan = nans[r % nans.length];
+            written.add("r", "u", 1, 0, "v", 0, new int[2], 0, new float[] {nan, nan, 1f}, 0);
+        }
+        Path file = dir.resolve("nans.parquet");
+        ParquetRowsFile out = ParquetRowsFile.served(file, SCHEMA, CompressionCodecName.SNAPPY, 1 << 20);
+        out.append(written);
+        out.close();
+
+        ServedRows read = ServedRowsReader.read(file, SCHEMA);
+
+        for (int r = 0; r < written.rows(); r++) {
+            assertSameRow(written, r, read, r);
+        }
+    }
+
+    @Test
     void read_returnsRowsOfEveryRowGroupInOrder() throws IOException {
         Path file = dir.resolve("groups.parquet");
         // One byte per row group: every batch ends its own group.

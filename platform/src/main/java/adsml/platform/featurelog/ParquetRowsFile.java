@@ -53,9 +53,14 @@ final class ParquetRowsFile {
         this.metadata = Map.of(ServedColumns.FEATURE_SET_KEY, schema.name());
         this.rowGroupBytes = rowGroupBytes;
         // Format 1.0 data pages: the layout every reader, old pyarrow and fastparquet included, decodes.
-        this.properties = ParquetProperties.builder()
-                .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
-                .build();
+        ParquetProperties.Builder props =
+                ParquetProperties.builder().withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0);
+        // Dense features are mostly distinct floats: a dictionary for them only costs time until the writer gives it
+        // up. Ids and strings repeat, and keep theirs.
+        for (String dense : schema.dense()) {
+            props.withDictionaryEncoding(dense, false);
+        }
+        this.properties = props.build();
         this.file = new ParquetFileWriter(
                 new LocalOutputFile(path),
                 type,

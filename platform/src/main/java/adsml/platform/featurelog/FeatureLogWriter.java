@@ -242,21 +242,21 @@ public final class FeatureLogWriter implements AutoCloseable {
     private void fail(Exception e, long batches) {
         failedBatches += batches;
         lastError = e.toString();
-        if (!failing) {
-            failing = true;
-            LOG.warn("feature log {} cannot write; rows are dropped until it can", directory, e);
-        }
         if (file != null) {
-            file.abort();
             try {
+                file.abort();
                 Files.deleteIfExists(file.path());
-            } catch (IOException deleteFailed) {
-                e.addSuppressed(deleteFailed);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
             }
             file = null;
         }
         rowsOpen = 0;
         batchesOpen = 0;
+        if (!failing) {
+            failing = true;
+            LOG.warn("feature log {} cannot write; rows are dropped until it can", directory, e);
+        }
     }
 
     private void deleteLeftovers() {

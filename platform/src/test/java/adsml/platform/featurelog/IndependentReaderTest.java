@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,13 +39,37 @@ class IndependentReaderTest {
     @TempDir
     Path root;
 
+    /** Why the reader cannot run here, or null when it can. */
+    private static String unavailable;
+
     @BeforeAll
     static void installReader() throws IOException, InterruptedException {
-        requireTool("node", "--version");
+        unavailable = install();
+        if (unavailable != null && "true".equals(System.getenv("CI"))) {
+            fail("the independent Parquet reader cannot run: " + unavailable);
+        }
+    }
+
+    @BeforeEach
+    void requireReader() {
+        Assumptions.assumeTrue(
+                unavailable == null,
+                () -> "the independent Parquet reader cannot run: " + unavailable
+                        + "; skipped (CI=true makes this a failure)");
+    }
+
+    private static String install() throws IOException, InterruptedException {
+        String missing = missingTool("node", "--version");
+        if (missing != null) {
+            return missing;
+        }
         Path installed = READER_DIR.resolve("node_modules").resolve(HYPARQUET).resolve("package.json");
         if (!Files.exists(installed)
                 || !Files.readString(installed).contains("\"version\": \"" + HYPARQUET_VERSION + "\"")) {
-            requireTool("npm", "--version");
+            missing = missingTool("npm", "--version");
+            if (missing != null) {
+                return missing;
+            }
             Files.createDirectories(READER_DIR);
             Run npm = run(
                     Duration.ofMinutes(3),
@@ -56,12 +81,13 @@ class IndependentReaderTest {
                     READER_DIR.toString(),
                     HYPARQUET + "@" + HYPARQUET_VERSION);
             if (npm.exit != 0) {
-                unavailable("npm install " + HYPARQUET + "@" + HYPARQUET_VERSION + " failed: " + npm.stderr);
+                return "npm install " + HYPARQUET + "@" + HYPARQUET_VERSION + " failed: " + npm.stderr;
             }
         }
         try (InputStream script = IndependentReaderTest.class.getResourceAsStream("read-parquet.mjs")) {
             Files.copy(script, SCRIPT, StandardCopyOption.REPLACE_EXISTING);
         }
+        return null;
     }
 
     @Test
@@ -161,23 +187,16 @@ class IndependentReaderTest {
         return new ObjectMapper().readTree(node.stdout);
     }
 
-    private static void requireTool(String tool, String versionFlag) throws InterruptedException {
+    /** Null when {@code tool} runs, else why not. */
+    private static String missingTool(String tool, String versionFlag) throws InterruptedException {
         try {
             Run version = run(Duration.ofSeconds(30), tool, versionFlag);
-            if (version.exit != 0) {
-                unavailable(tool + " " + versionFlag + " exited " + version.exit + ": " + version.stderr);
-            }
+            return version.exit == 0
+                    ? null
+                    : tool + " " + versionFlag + " exited " + version.exit + ": " + version.stderr;
         } catch (IOException e) {
-            unavailable(tool + " is not installed (" + e.getMessage() + ")");
+            return tool + " is not installed (" + e.getMessage() + ")";
         }
-    }
-
-    private static void unavailable(String why) {
-        String message = "the independent Parquet reader cannot run: " + why;
-        if ("true".equals(System.getenv("CI"))) {
-            fail(message);
-        }
-        Assumptions.abort(message + "; skipped (CI=true makes this a failure)");
     }
 
     private record Run(int exit, String stdout, String stderr) {}

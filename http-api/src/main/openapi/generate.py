@@ -159,7 +159,7 @@ schemas = {
         "description": "One scored candidate (RankResult.Candidate, written by Jackson), only with debug: true.",
         "required": ["adId", "campaignId", "bidType", "bid", "category", "creativeType", "retrievalSource",
                      "retrievalRank", "affinity", "interestInCategory", "pctr", "pcvr", "ecpm", "outcome", "slot",
-                     "price", "reason"],
+                     "price", "reason", "features"],
         "properties": {
             "adId": {"type": "integer"},
             "campaignId": {"type": "integer"},
@@ -178,6 +178,10 @@ schemas = {
             "slot": {"type": ["integer", "null"], "minimum": 0, "description": "The slot it won; null when it lost."},
             "price": {"type": ["number", "null"], "description": "What it pays when it won; null when it lost."},
             "reason": {"type": "string", "description": "The outcome in words, with the figures that decided it."},
+            "features": {"type": "object", "additionalProperties": {"type": "number"},
+                         "description": ("Every feature of the scoring version's feature set, by name, as served: a "
+                                         "sparse slot's id within its slot, a dense column's float (docs/FEATURES.md)."),
+                         "examples": [{"ad_category": 12, "ad_ctr_1d": 0.021, "ad_clicks_5m_log": 1.79}]},
         },
         "additionalProperties": False,
     },
@@ -208,6 +212,9 @@ schemas = {
             },
             "debug": {"type": "array", "items": s("DebugCandidate"),
                       "description": "Present only when the request asked for debug and at least one candidate was scored."},
+            "featureGroups": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                              "description": ("With debug: the scoring version's feature names by group (user, ad, "
+                                              "campaign, advertiser, context, cross, realtime), in column order.")},
         },
         "additionalProperties": False,
     },
@@ -405,6 +412,34 @@ schemas = {
                              "examples": [{"cpu0": True}]},
         },
         "additionalProperties": False,
+    },
+    "FeatureLogStatus": {
+        "type": "object",
+        "description": "FeaturePlatformStatus, written by Jackson.",
+        "required": ["sampleRate", "attributionWindowMs", "sets", "counters"],
+        "properties": {
+            "sampleRate": {"type": "number", "minimum": 0, "maximum": 1},
+            "attributionWindowMs": {"type": "integer"},
+            "sets": {"type": "array", "items": {
+                "type": "object",
+                "required": ["set", "log", "join"],
+                "properties": {
+                    "set": {"type": "string", "examples": ["demo-v2"]},
+                    "log": {"type": ["object", "null"], "description": "FeatureLogStats; null before this server wrote rows of the set.",
+                            "properties": {k: {"type": "number"} for k in
+                                           ["rowsWritten", "rowsOpen", "rowsPerSecond", "bytesWritten", "files",
+                                            "droppedBatches", "failedBatches"]} | {"lastError": {"type": "string"}}},
+                    "join": {"type": ["object", "null"], "description": "ExampleJoin.Report of the last join; null before the first.",
+                             "properties": {k: {"type": "number"} for k in
+                                            ["joinedFiles", "joinedRows", "pendingFiles", "failedFiles", "joinLagMs"]}},
+                },
+            }},
+            "counters": {"type": "object",
+                         "required": ["store", "keys", "maxKeys", "bytesPerKey", "evictions", "failedUpdates"],
+                         "properties": {"store": {"type": "string", "enum": ["embedded", "redis"]}} |
+                                       {k: {"type": "integer"} for k in
+                                        ["keys", "maxKeys", "bytesPerKey", "evictions", "failedUpdates"]}},
+        },
     },
     "Scheduler": {
         "type": "object",
@@ -1001,6 +1036,19 @@ paths["/admin/api/scheduler"] = path_item(
                    "408": r("BodyTimeout"), "413": r("PayloadTooLarge"), "415": r("UnsupportedMediaType"), "500": r("InternalError")},
                   request_body={"required": True, "description": JSON_BODY_REQUEST,
                                 "content": {"application/json": {"schema": s("SchedulerSettingsUpdate")}}},
+                  admin_api=True),
+    },
+    admin=True,
+)
+paths["/admin/api/feature-log"] = path_item(
+    "AdminRoutes.routes. " + admin_desc,
+    {
+        "get": op("getFeatureLog", "admin", "The feature log and the real-time counters",
+                  ("Each feature set's served-rows log (rows written, rows per second, bytes, files, dropped and "
+                   "failed batches, last error), its last join into training examples (files and rows joined, files "
+                   "waiting for their attribution window, join lag), and the counter store (keys, bound, bytes per "
+                   "key, evictions, updates it refused)."),
+                  {"200": json_body(s("FeatureLogStatus"), "The figures."), "500": r("InternalError")},
                   admin_api=True),
     },
     admin=True,

@@ -19,9 +19,12 @@ public final class Main {
             commands:
               world  --out DIR [--seed N] [--ads N] [--users N] [--train N] [--heldout N]
                      generate the demo world: advertisers, campaigns, ads, users, logged impressions
-              train  --world DIR --out MODELS/NAME [--arch dcn|lr] [--epochs N] [--batch N] [--lr X]
-                     [--preset demo|x10|x100] [--calibration platt|isotonic]
-                     train a model on the world's logs; writes the next version folder under --out
+              train  (--world DIR | --from-log DIR) --out MODELS/NAME [--features SET|FILE.conf] [--arch dcn|lr]
+                     [--epochs N] [--batch N] [--lr X] [--preset demo|x10|x100|wide] [--calibration platt|isotonic]
+                     train a model on a feature set (default demo-v1), from the world's logs or from the served
+                     feature log's joined examples (DIR: <data>/feature-log); writes the next version under --out
+              features [--set SET|FILE.conf] [--json]
+                     the feature sets, or one set's column layout: what a model trained outside adsml reads
               eval   --world DIR --model VERSION_DIR [--json] [--requests N] [--candidates N] [--slots N]
                      held-out quality and policy revenue against the ground truth
               export --model VERSION_DIR
@@ -54,6 +57,7 @@ public final class Main {
             return switch (argv[0]) {
                 case "world" -> WorldCommand.run(rest, out, err);
                 case "train" -> TrainCommand.run(rest, out, err);
+                case "features" -> FeaturesCommand.run(rest, out, err);
                 case "eval" -> EvalCommand.run(rest, out, err);
                 case "export" -> ExportCommand.run(rest, out, err);
                 case "serve" -> ServeCommand.run(rest, out, err);

@@ -172,6 +172,9 @@ public final class AdminRoutes {
      * @param blocking where that listing runs (it reads the disk), and where the registry's answers become responses
      *     (not the ask's own executor: see {@link RankRoutes}'s constructor)
      */
+    /** The feature log's and the counters' figures, as the server gathers them. */
+    private final Supplier<?> featurePlatform;
+
     public AdminRoutes(
             ActorRef<ModelRegistry.Command> registry,
             ActiveModel model,
@@ -180,7 +183,9 @@ public final class AdminRoutes {
             HttpSettings settings,
             int maxCandidates,
             Path modelsRoot,
-            Executor blocking) {
+            Executor blocking,
+            Supplier<?> featurePlatform) {
+        this.featurePlatform = featurePlatform;
         this.maxCandidates = maxCandidates;
         this.modelsRoot = modelsRoot;
         this.blocking = blocking;
@@ -224,6 +229,7 @@ public final class AdminRoutes {
                                                         replyTo -> new ModelRegistry.Activate(name, version, replyTo),
                                                         settings.adminTimeout(),
                                                         actorScheduler))))))),
+                path("feature-log", () -> get(() -> complete(JsonResponses.ok(featurePlatform.get())))),
                 path(
                         "scheduler",
                         () -> concat(

@@ -216,6 +216,7 @@ public final class AdsmlServer implements AutoCloseable {
         CounterSnapshots realtime = CounterSnapshots.open(data.resolve("events.log.counters"), counterSettings);
         ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, Clock.systemUTC());
         List<AutoCloseable> stores = List.of(servedLog, realtime.store());
+        CounterFeed feed = new CounterFeed(realtime.store(), index, realtime);
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
         EventLogHealth eventLogHealth = new EventLogHealth();
@@ -236,7 +237,7 @@ public final class AdsmlServer implements AutoCloseable {
                         eventLogSettings,
                         eventLogHealth,
                         new SpendToBudgets(index, budget),
-                        new CounterFeed(realtime.store(), index, realtime)));
+                        feed));
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;
@@ -289,7 +290,9 @@ public final class AdsmlServer implements AutoCloseable {
                             effective,
                             actorSettings.maxCandidates(),
                             models.toRealPath(),
-                            blocking),
+                            blocking,
+                            () -> FeaturePlatformStatus.of(
+                                    servedLogSettings, servedLog, joins, realtime.store(), feed)),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking),
                     new AdminUiRoutes());
             listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics, effective));

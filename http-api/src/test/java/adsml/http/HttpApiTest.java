@@ -178,7 +178,7 @@ class HttpApiTest {
                 new AdRoutes(index, world.campaigns(), budget, settings, blocking),
                 new HealthRoutes(model, scheduler, metrics, () -> true, eventLogHealth),
                 new OpenApiRoutes(),
-                new AdminRoutes(registry, model, scheduler, kit.scheduler(), settings, 1000, models, blocking),
+                new AdminRoutes(registry, model, scheduler, kit.scheduler(), settings, 1000, models, blocking, Map::of),
                 new ConsoleRoutes(
                         new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC()),
                         counters,

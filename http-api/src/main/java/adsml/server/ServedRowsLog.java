@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The feature log as the coordinators see it: a sampled request's shown rows and a few of its other rows are copied
@@ -21,10 +24,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * queue drops the batch and counts it.
  */
 final class ServedRowsLog implements ServedLog, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServedRowsLog.class);
+
     private final Path root;
     private final ServedLogSettings settings;
     private final Clock clock;
     private final Map<String, FeatureLogWriter> writers = new ConcurrentHashMap<>();
+    private final AtomicLong failures = new AtomicLong();
 
     ServedRowsLog(Path root, ServedLogSettings settings, Clock clock) {
         this.root = root;
@@ -35,6 +41,25 @@ final class ServedRowsLog implements ServedLog, AutoCloseable {
     @Override
     public void served(
             RankQuery query, FeatureAssembler.Features features, String version, int[] shownRows, double[] prices) {
+        try {
+            log(query, features, version, shownRows);
+        } catch (RuntimeException e) {
+            // The request is answered whatever the log does: a set the log cannot write is counted and named once.
+            if (failures.getAndIncrement() == 0) {
+                LOG.warn(
+                        "the feature log cannot take rows of {}: {}",
+                        features.set().set().id(),
+                        e.toString());
+            }
+        }
+    }
+
+    /** Requests whose rows the log refused (its writer could not be built, or the rows did not fit). */
+    long failures() {
+        return failures.get();
+    }
+
+    private void log(RankQuery query, FeatureAssembler.Features features, String version, int[] shownRows) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         if (settings.sampleRate() <= 0 || random.nextDouble() >= settings.sampleRate()) {
             return;

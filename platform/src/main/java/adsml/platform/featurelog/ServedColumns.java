@@ -16,9 +16,9 @@ import org.apache.parquet.schema.Types;
  */
 final class ServedColumns {
     static final String REQUEST_ID = "request_id";
-    static final String USER_ID = "user_id";
-    static final String AD_ID = "ad_id";
-    static final String POSITION = "position";
+    static final String USER_ID = "user_key";
+    static final String AD_ID = "ad";
+    static final String POSITION = "served_position";
     static final String MODEL_VERSION = "model_version";
     static final String SERVED_AT_MS = "served_at_ms";
     static final String SHOWN = "shown";

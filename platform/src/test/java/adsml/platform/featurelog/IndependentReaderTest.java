@@ -166,8 +166,8 @@ class IndependentReaderTest {
     }
 
     private static List<String> servedColumns() {
-        List<String> columns =
-                new ArrayList<>(List.of("request_id", "user_id", "ad_id", "position", "model_version", "served_at_ms"));
+        List<String> columns = new ArrayList<>(
+                List.of("request_id", "user_key", "ad", "served_position", "model_version", "served_at_ms"));
         SCHEMA.slots().forEach(slot -> columns.add(slot.name()));
         columns.addAll(SCHEMA.dense());
         return columns;

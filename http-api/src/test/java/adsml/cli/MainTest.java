@@ -171,11 +171,12 @@ class MainTest {
     void usageErrors_exitWith2() {
         run().assertCleanFailure(2, "usage");
         run("fly").assertCleanFailure(2, "unknown command 'fly'");
-        run("train", "--out", "x").assertCleanFailure(2, "--world is required");
+        run("train", "--out", "x").assertCleanFailure(2, "give --world DIR or --from-log DIR");
+        run("train", "--from-log", "nowhere", "--features", "nope-v9", "--out", "x")
+                .assertCleanFailure(2, "--features nope-v9 is neither a built-in set");
         run("train", "--world", "w", "--out", "x", "--arch", "gbdt").assertCleanFailure(2, "--arch must be dcn or lr");
         run("world", "--out", "x", "--ads", "many").assertCleanFailure(2, "--ads must be an integer");
         run("world", "--out", "x", "--colour", "red").assertCleanFailure(2, "unknown option --colour");
-        run("train", "--world", "w", "--out", "x", "--preset", "ref").assertCleanFailure(2, "preset ref does not read");
         run("serve", "--data", "x", "--admin-token-file", "/nonexistent/admin.token")
                 .assertCleanFailure(2, "--admin-token-file /nonexistent/admin.token is not a readable file");
     }

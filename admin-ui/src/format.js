@@ -48,3 +48,15 @@ export function ago(iso, now = Date.now()) {
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return `${Math.floor(s / 86400)} d ago`;
 }
+
+/**
+ * A feature's served value, compact enough for a thousand of them: whole numbers (slot ids,
+ * counts) as they are, other values to 4 significant digits without trailing zeros.
+ */
+export function feature(value) {
+  if (value === null || value === undefined) return DASH;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return String(value);
+  const rounded = Number.isInteger(value) ? value : Number(value.toPrecision(4));
+  const abs = Math.abs(rounded);
+  return abs !== 0 && (abs < 1e-4 || abs >= 1e15) ? rounded.toPrecision(4) : String(rounded);
+}

@@ -1,9 +1,11 @@
 // Ranking explainer: one rank request with debug, and every candidate with how retrieval found
-// it, its main features, its scores, and why the auction let it win or not.
+// it, its main features, its scores, and why the auction let it win or not; opening a candidate
+// shows every feature it was scored with, by group.
 
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, call } from '../api.js';
 import { Badge, Card, ErrorBox, Spinner, usePoll } from '../components.jsx';
+import { FeatureGroups } from '../FeatureGroups.jsx';
 import { int, ms, num, prob } from '../format.js';
 
 const OUTCOMES = [
@@ -43,10 +45,41 @@ function Profile({ asked }) {
   );
 }
 
+/** The opened candidate's features, as the version that scored it was served them. */
+function CandidateFeatures({ candidate, groups, version, onClose }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    // Opened from a row far up the page: bring the card's head into view, not its thousand rows.
+    const top = ref.current && ref.current.getBoundingClientRect().top;
+    if (top > innerHeight - 160) scrollBy({ top: top - innerHeight / 3 });
+  }, [candidate.adId]);
+  return (
+    <div ref={ref} data-testid="candidate-features" data-ad={candidate.adId}>
+      <Card
+        title={`Features of ad ${candidate.adId}`}
+        actions={
+          <>
+            <span class="small muted">
+              as served to <span class="mono">{version}</span>
+            </span>
+            <Badge kind={candidate.outcome}>{candidate.outcome.replace(/_/g, ' ').toLowerCase()}</Badge>
+            <button type="button" class="button button-small" data-action="close-features" onClick={onClose}>
+              Close
+            </button>
+          </>
+        }
+      >
+        <FeatureGroups features={candidate.features || {}} groups={groups} />
+      </Card>
+    </div>
+  );
+}
+
 function Candidates({ result, onAd }) {
   const [filter, setFilter] = useState('ALL');
   const [sort, setSort] = useState('ecpm');
   const [all, setAll] = useState(false);
+  const [opened, setOpened] = useState(null);
   const counts = useMemo(() => {
     const c = { ALL: result.debug.length };
     for (const d of result.debug) c[d.outcome] = (c[d.outcome] || 0) + 1;
@@ -57,94 +90,132 @@ function Candidates({ result, onAd }) {
     [result, filter, sort],
   );
   const shown = all ? rows : rows.slice(0, PAGE_ROWS);
+  const openedCandidate = opened === null ? null : result.debug.find((d) => d.adId === opened);
+  const toggle = (adId) => setOpened(opened === adId ? null : adId);
+  function onRow(e, adId) {
+    // The ad's link and the row's own button do their own thing.
+    if (!e.target.closest('a, button')) toggle(adId);
+  }
   return (
-    <Card
-      title={`Every scored candidate (${int(result.debug.length)})`}
-      actions={
-        <label class="inline-field">
-          Sort by{' '}
-          <select value={sort} onChange={(e) => setSort(e.currentTarget.value)}>
-            {Object.entries(SORTS).map(([k, s]) => (
-              <option key={k} value={k}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
-      }
-    >
-      <div class="filters" role="group" aria-label="Filter by outcome">
-        {OUTCOMES.map(([k, label]) => (
-          <button
-            type="button"
-            key={k}
-            class={filter === k ? 'chip chip-on' : 'chip'}
-            aria-pressed={filter === k}
-            data-filter={k}
-            onClick={() => setFilter(k)}
-          >
-            {label} <span class="chip-count">{int(counts[k] || 0)}</span>
-          </button>
-        ))}
-      </div>
-      <div class="table-wrap tall">
-        <table class="table table-dense" data-testid="candidates">
-          <thead>
-            <tr>
-              <th title="how retrieval found it, its place in retrieval's list (1 = best) and its score: user embedding · ad embedding">
-                Retrieval
-              </th>
-              <th>Ad</th>
-              <th class="num">Campaign</th>
-              <th class="num" title="the user's interest weight in the ad's category">Interest</th>
-              <th class="num">Bid</th>
-              <th class="num">pCTR</th>
-              <th class="num">pCVR</th>
-              <th class="num" title="dollars per 1000 impressions">eCPM</th>
-              <th>Outcome</th>
-              <th class="num" title="what a winner pays, in its bid's unit">Price</th>
-              <th>Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((d) => (
-              <tr key={d.adId} data-outcome={d.outcome}>
-                <td class="nowrap">
-                  #{d.retrievalRank + 1} <span class="small muted">{d.retrievalSource}</span>
-                  <div class="small muted">score {num(d.affinity, 3)}</div>
-                </td>
-                <td class="nowrap">
-                  <a href={`/admin/ads?id=${d.adId}`} onClick={(e) => onAd(e, d.adId)} class="mono">
-                    {d.adId}
-                  </a>
-                  <div class="small muted">
-                    cat {d.category} · {d.creativeType}
-                  </div>
-                </td>
-                <td class="num">{d.campaignId}</td>
-                <td class="num">{num(d.interestInCategory, 2)}</td>
-                <td class="num">
-                  {num(d.bid, 2)} <span class="small muted">{d.bidType}</span>
-                </td>
-                <td class="num">{prob(d.pctr)}</td>
-                <td class="num">{prob(d.pcvr)}</td>
-                <td class="num">{num(d.ecpm, 3)}</td>
-                <td>
-                  <Badge kind={d.outcome}>{d.outcome.replace(/_/g, ' ').toLowerCase()}</Badge>
-                </td>
-                <td class="num">{d.price === null ? '–' : num(d.price, 4)}</td>
-                <td class="small why">{d.reason}</td>
+    <>
+      <Card
+        title={`Every scored candidate (${int(result.debug.length)})`}
+        actions={
+          <label class="inline-field">
+            Sort by{' '}
+            <select value={sort} onChange={(e) => setSort(e.currentTarget.value)}>
+              {Object.entries(SORTS).map(([k, s]) => (
+                <option key={k} value={k}>
+                  {s.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        }
+      >
+        <div class="filters" role="group" aria-label="Filter by outcome">
+          {OUTCOMES.map(([k, label]) => (
+            <button
+              type="button"
+              key={k}
+              class={filter === k ? 'chip chip-on' : 'chip'}
+              aria-pressed={filter === k}
+              data-filter={k}
+              onClick={() => setFilter(k)}
+            >
+              {label} <span class="chip-count">{int(counts[k] || 0)}</span>
+            </button>
+          ))}
+          <span class="small muted filters-hint">Click a candidate to see every feature it was scored with.</span>
+        </div>
+        <div class="table-wrap tall">
+          <table class="table table-dense" data-testid="candidates">
+            <thead>
+              <tr>
+                <th title="how retrieval found it, its place in retrieval's list (1 = best) and its score: user embedding · ad embedding">
+                  Retrieval
+                </th>
+                <th>Ad</th>
+                <th class="num">Campaign</th>
+                <th class="num" title="the user's interest weight in the ad's category">Interest</th>
+                <th class="num">Bid</th>
+                <th class="num">pCTR</th>
+                <th class="num">pCVR</th>
+                <th class="num" title="dollars per 1000 impressions">eCPM</th>
+                <th>Outcome</th>
+                <th class="num" title="what a winner pays, in its bid's unit">Price</th>
+                <th>Why</th>
+                <th>
+                  <span class="visually-hidden">Features</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {rows.length > PAGE_ROWS && (
-        <button type="button" class="button" onClick={() => setAll(!all)}>
-          {all ? `Show the first ${PAGE_ROWS}` : `Show all ${int(rows.length)}`}
-        </button>
+            </thead>
+            <tbody>
+              {shown.map((d) => (
+                <tr
+                  key={d.adId}
+                  data-outcome={d.outcome}
+                  class={opened === d.adId ? 'row-clickable row-selected' : 'row-clickable'}
+                  aria-selected={opened === d.adId}
+                  onClick={(e) => onRow(e, d.adId)}
+                >
+                  <td class="nowrap">
+                    #{d.retrievalRank + 1} <span class="small muted">{d.retrievalSource}</span>
+                    <div class="small muted">score {num(d.affinity, 3)}</div>
+                  </td>
+                  <td class="nowrap">
+                    <a href={`/admin/ads?id=${d.adId}`} onClick={(e) => onAd(e, d.adId)} class="mono">
+                      {d.adId}
+                    </a>
+                    <div class="small muted">
+                      cat {d.category} · {d.creativeType}
+                    </div>
+                  </td>
+                  <td class="num">{d.campaignId}</td>
+                  <td class="num">{num(d.interestInCategory, 2)}</td>
+                  <td class="num">
+                    {num(d.bid, 2)} <span class="small muted">{d.bidType}</span>
+                  </td>
+                  <td class="num">{prob(d.pctr)}</td>
+                  <td class="num">{prob(d.pcvr)}</td>
+                  <td class="num">{num(d.ecpm, 3)}</td>
+                  <td>
+                    <Badge kind={d.outcome}>{d.outcome.replace(/_/g, ' ').toLowerCase()}</Badge>
+                  </td>
+                  <td class="num">{d.price === null ? '–' : num(d.price, 4)}</td>
+                  <td class="small why">{d.reason}</td>
+                  <td class="actions-col">
+                    <button
+                      type="button"
+                      class={opened === d.adId ? 'chip chip-on' : 'chip'}
+                      aria-pressed={opened === d.adId}
+                      data-action="features"
+                      title={`every feature ad ${d.adId} was scored with`}
+                      onClick={() => toggle(d.adId)}
+                    >
+                      features
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {rows.length > PAGE_ROWS && (
+          <button type="button" class="button" onClick={() => setAll(!all)}>
+            {all ? `Show the first ${PAGE_ROWS}` : `Show all ${int(rows.length)}`}
+          </button>
+        )}
+      </Card>
+      {openedCandidate && (
+        <CandidateFeatures
+          candidate={openedCandidate}
+          groups={result.featureGroups}
+          version={result.modelVersion}
+          onClose={() => setOpened(null)}
+        />
       )}
-    </Card>
+    </>
   );
 }
 

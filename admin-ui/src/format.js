@@ -60,3 +60,29 @@ export function feature(value) {
   const abs = Math.abs(rounded);
   return abs !== 0 && (abs < 1e-4 || abs >= 1e15) ? rounded.toPrecision(4) : String(rounded);
 }
+
+/** A size in bytes in binary units, as the server's settings write them (64MiB). */
+export function bytes(value) {
+  if (value === null || value === undefined || value < 0) return DASH;
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = value;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${Math.round(v)} B` : `${num(v, v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+/** A duration in milliseconds, in the two largest units that matter: "850 ms", "12 s", "3 min 20 s". */
+export function duration(millis) {
+  if (millis === null || millis === undefined || millis < 0) return DASH;
+  if (millis < 1000) return `${Math.round(millis)} ms`;
+  const s = Math.round(millis / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
+  const m = Math.round(s / 60);
+  if (m < 1440) return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
+  const h = Math.round(m / 60);
+  return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${h / 24} d`;
+}

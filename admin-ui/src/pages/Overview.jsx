@@ -1,10 +1,12 @@
-// Overview: how the platform serves right now, refreshed every 1.5 s from GET /admin/api/overview.
+// Overview: how the platform serves right now, refreshed every 1.5 s from GET /admin/api/overview,
+// and what the feature platform keeps (the served-rows log, its join, the real-time counters) from
+// GET /admin/api/feature-log.
 
 import { useMemo } from 'preact/hooks';
 import { call } from '../api.js';
 import { Chart } from '../Chart.jsx';
-import { ErrorBox, Spinner, usePoll } from '../components.jsx';
-import { int, money, ms, num, pct } from '../format.js';
+import { Card, ErrorBox, Spinner, usePoll } from '../components.jsx';
+import { bytes, DASH, duration, int, money, ms, num, pct } from '../format.js';
 
 const REFRESH_MS = 1500;
 const STAGES = ['retrieval', 'features', 'scoring', 'auction'];
@@ -24,6 +26,143 @@ function column(series, pick) {
     const v = pick(p);
     return v === null || v === undefined ? null : v;
   });
+}
+
+/** A count that should stay 0: shown in red once it is not. */
+function Bad({ value }) {
+  return <span class={value > 0 ? 'text-bad' : ''}>{int(value)}</span>;
+}
+
+function FeatureLogRow({ set }) {
+  const { log, join } = set;
+  return (
+    <>
+      <tr data-set={set.set}>
+        <td class="mono">{set.set}</td>
+        <td class="num">{log ? num(log.rowsPerSecond, 1) : DASH}</td>
+        <td class="num" title={log ? `${int(log.rowsOpen)} more in the file being written` : ''}>
+          {log ? int(log.rowsWritten) : DASH}
+          {log && log.rowsOpen > 0 && <div class="small muted">+{int(log.rowsOpen)} open</div>}
+        </td>
+        <td class="num">{log ? int(log.files) : DASH}</td>
+        <td class="num">{log ? bytes(log.bytesWritten) : DASH}</td>
+        <td class="num">{log ? <Bad value={log.droppedBatches} /> : DASH}</td>
+        <td class="num">{log ? <Bad value={log.failedBatches} /> : DASH}</td>
+        <td class="num">{join ? int(join.joinedFiles) : DASH}</td>
+        <td class="num">{join ? int(join.pendingFiles) : DASH}</td>
+        <td class="num">{join ? <Bad value={join.failedFiles} /> : DASH}</td>
+        <td class="num" data-testid="join-lag">{join ? duration(join.joinLagMs) : <span class="small muted">not joined yet</span>}</td>
+      </tr>
+      {log && log.lastError && (
+        <tr class="row-note">
+          <td colSpan={11} class="reason-failed">
+            last error: {log.lastError}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function Counters({ counters: c }) {
+  const bounded = c.maxKeys > 0;
+  const known = c.keys >= 0;
+  return (
+    <dl class="stats" data-testid="counters">
+      <div>
+        <dt>Counter store</dt>
+        <dd class="mono">{c.store}</dd>
+      </div>
+      <div title={bounded ? 'keys held / the most the table holds before it evicts' : 'Redis bounds keys by their time to live'}>
+        <dt>Keys</dt>
+        <dd>
+          {known ? int(c.keys) : DASH}
+          {bounded && <span class="muted"> / {int(c.maxKeys)}</span>}
+        </dd>
+        {bounded && known && (
+          <div class="meter" aria-hidden="true">
+            <div class="meter-fill" style={{ width: `${Math.min(100, (100 * c.keys) / c.maxKeys)}%` }} />
+          </div>
+        )}
+      </div>
+      <div>
+        <dt>Bytes per key</dt>
+        <dd>{int(c.bytesPerKey)} B</dd>
+      </div>
+      <div title="keys held x bytes per key; the embedded table allocates its bound up front">
+        <dt>Memory</dt>
+        <dd>
+          {known ? bytes(c.keys * c.bytesPerKey) : DASH}
+          {bounded && <span class="muted"> of {bytes(c.maxKeys * c.bytesPerKey)}</span>}
+        </dd>
+      </div>
+      <div title="keys that gave way to new ones because their buckets were full">
+        <dt>Evictions</dt>
+        <dd>{int(c.evictions)}</dd>
+      </div>
+      <div title="event updates the store refused (a Redis outage, for one)">
+        <dt>Failed updates</dt>
+        <dd>
+          <Bad value={c.failedUpdates} />
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+/** Each feature set's served-rows log and its join into training examples, and the counter store. */
+function FeatureLog() {
+  const { data, error, loading } = usePoll(() => call('GET', '/admin/api/feature-log'), REFRESH_MS);
+  return (
+    <div data-testid="feature-log">
+      <Card
+        title="Feature log"
+        actions={
+          data && (
+            <span class="small muted">
+              {pct(data.sampleRate, 0)} of requests logged · clicks and conversions attributed within{' '}
+              {duration(data.attributionWindowMs)}
+            </span>
+          )
+        }
+      >
+        <ErrorBox error={error} title="Could not refresh the feature log" />
+        {loading && !data && <Spinner label="Loading the feature log…" />}
+        {data && data.sets.length === 0 && (
+          <p class="small muted" data-testid="feature-log-empty">
+            No rows logged yet: each feature set's log starts with the first rank request scored with it.
+          </p>
+        )}
+        {data && data.sets.length > 0 && (
+          <div class="table-wrap">
+            <table class="table table-dense" data-testid="feature-log-sets">
+              <thead>
+                <tr>
+                  <th>Feature set</th>
+                  <th class="num" title="rows appended per second, over about ten seconds">Rows/s</th>
+                  <th class="num" title="rows in complete files">Rows written</th>
+                  <th class="num" title="complete served-rows files">Files</th>
+                  <th class="num" title="bytes of complete files">Size</th>
+                  <th class="num" title="requests' rows dropped because the writer's queue was full">Dropped</th>
+                  <th class="num" title="batches lost to a write failure">Failed</th>
+                  <th class="num" title="served files the last join turned into training examples">Joined, last run</th>
+                  <th class="num" title="served files waiting for their attribution window to close">Pending files</th>
+                  <th class="num" title="served files the last join could not read; it tries again">Join failures</th>
+                  <th class="num" title="age of the oldest served file not joined yet">Join lag</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.sets.map((s) => (
+                  <FeatureLogRow key={s.set} set={s} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {data && <Counters counters={data.counters} />}
+      </Card>
+    </div>
+  );
 }
 
 export function Overview() {
@@ -154,6 +293,7 @@ export function Overview() {
           axes={{ y: { label: 'batches' } }}
         />
       </div>
+      <FeatureLog />
     </div>
   );
 }

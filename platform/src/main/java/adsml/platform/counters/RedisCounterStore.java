@@ -225,6 +225,7 @@ public final class RedisCounterStore implements CounterStore {
         List<KeyValue<byte[], byte[]>> states =
                 await(dispatch(() -> redis.mget(redisKeys)), System.nanoTime() + timeout.toNanos(), "read");
         double[] f = new double[3];
+        long nowMidnight = CounterMath.midnight(nowMs);
         for (int i = 0; i < n; i++) {
             int off = i * VALUES;
             KeyValue<byte[], byte[]> state = states.get(i);
@@ -238,7 +239,7 @@ public final class RedisCounterStore implements CounterStore {
             for (int v = 0; v < VALUES; v++) {
                 out[off + v] = buf.getFloat(8 + 4 * v);
             }
-            CounterMath.decayForRead(out, off, last, nowMs, f);
+            CounterMath.decayForRead(out, off, last, nowMs, nowMidnight, f);
         }
     }
 

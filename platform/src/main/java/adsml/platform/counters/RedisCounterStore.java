@@ -186,26 +186,49 @@ public final class RedisCounterStore implements CounterStore {
             keys.add(k);
             args.add(a);
         }
-        List<RedisFuture<Long>> calls = new ArrayList<>(keys.size());
-        for (int c = 0; c < keys.size(); c++) {
-            byte[][] k = keys.get(c);
-            byte[][] a = args.get(c);
-            calls.add(dispatch(() -> redis.evalsha(SCRIPT_SHA, ScriptOutputType.INTEGER, k, a)));
-        }
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (int c = 0; c < calls.size(); c++) {
+        List<Integer> all = new ArrayList<>(keys.size());
+        for (int c = 0; c < keys.size(); c++) {
+            all.add(c);
+        }
+        List<Integer> forgotten = call(redis, keys, args, all, deadline);
+        if (!forgotten.isEmpty()) {
+            // Redis restarted and forgot the script, so those calls did not run: teach it once, then send them again.
+            await(dispatch(() -> redis.scriptLoad(SCRIPT)), deadline, "add");
+            forgotten = call(redis, keys, args, forgotten, deadline);
+            if (!forgotten.isEmpty()) {
+                throw new CounterStoreException(
+                        "Redis at " + uri + " forgot the counter script twice in one add", null);
+            }
+        }
+    }
+
+    /**
+     * Sends the script calls {@code which}, all before awaiting any, and returns those that Redis refused because it
+     * did not know the script.
+     */
+    private List<Integer> call(
+            RedisAsyncCommands<byte[], byte[]> redis,
+            List<byte[][]> keys,
+            List<byte[][]> args,
+            List<Integer> which,
+            long deadline) {
+        List<RedisFuture<Long>> calls = new ArrayList<>(which.size());
+        for (int c : which) {
+            calls.add(dispatch(() -> redis.evalsha(SCRIPT_SHA, ScriptOutputType.INTEGER, keys.get(c), args.get(c))));
+        }
+        List<Integer> forgotten = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
             try {
-                await(calls.get(c), deadline, "add");
+                await(calls.get(i), deadline, "add");
             } catch (CounterStoreException e) {
                 if (!(e.getCause() instanceof RedisNoScriptException)) {
                     throw e;
                 }
-                // Redis restarted and forgot the script, which then did not run: send it whole, once.
-                byte[][] k = keys.get(c);
-                byte[][] a = args.get(c);
-                await(dispatch(() -> redis.<Long>eval(SCRIPT, ScriptOutputType.INTEGER, k, a)), deadline, "add");
+                forgotten.add(which.get(i));
             }
         }
+        return forgotten;
     }
 
     @Override
@@ -243,7 +266,11 @@ public final class RedisCounterStore implements CounterStore {
         }
     }
 
-    /** Redis shares its keys with other servers and bounds them by time, not count: keys and maxKeys are -1. */
+    /**
+     * Redis shares its keys with other servers and bounds them by time, not count: keys and maxKeys are -1. The bytes
+     * per key are its name and value; Redis's own bookkeeping and the expiry add about 125 more (Redis 7.0: 100,000
+     * keys under the default prefix took 21.5 MB).
+     */
     @Override
     public Stats stats() {
         return new Stats(-1, -1, prefix.length + 8 + STATE_BYTES, 0);
@@ -284,6 +311,13 @@ public final class RedisCounterStore implements CounterStore {
             c = connection;
             if (c == null) {
                 c = client.connect(ByteArrayCodec.INSTANCE, uri);
+                RedisAsyncCommands<byte[], byte[]> redis = c.async();
+                try {
+                    await(dispatch(() -> redis.scriptLoad(SCRIPT)), System.nanoTime() + timeout.toNanos(), "script");
+                } catch (CounterStoreException e) {
+                    c.close();
+                    throw e;
+                }
                 connection = c;
             }
             return c;

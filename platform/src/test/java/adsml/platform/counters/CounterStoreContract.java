@@ -36,7 +36,9 @@ abstract class CounterStoreContract {
 
     @AfterEach
     void closeStore() {
-        store.close();
+        if (store != null) {
+            store.close();
+        }
     }
 
     float[] read(long nowMs, long... keys) {

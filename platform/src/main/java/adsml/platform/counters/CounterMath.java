@@ -125,6 +125,15 @@ final class CounterMath {
         }
     }
 
+    /** @throws IllegalArgumentException for an update of key 0, the mark of a free slot */
+    static void requireKeys(CounterUpdates updates) {
+        for (int i = 0; i < updates.size(); i++) {
+            if (updates.key(i) == 0) {
+                throw new IllegalArgumentException("update " + i + " has key 0, which no CounterKeys key is");
+            }
+        }
+    }
+
     /** Zeros a key's values, as a key never counted reads. */
     static void zero(float[] values, int off) {
         for (int i = off; i < off + VALUES; i++) {

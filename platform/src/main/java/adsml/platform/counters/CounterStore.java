@@ -13,6 +13,9 @@ public interface CounterStore extends AutoCloseable {
     /**
      * Adds {@code updates} (each a key, a measure, an amount and the event log's time of the event). Visible to every
      * {@link #read} that starts after this returns.
+     *
+     * @throws IllegalArgumentException for a key 0 (which {@link CounterKeys} never makes), before applying any update
+     * @throws CounterStoreException when the store cannot take them; some of them may have been applied
      */
     void add(CounterUpdates updates);
 

@@ -92,14 +92,9 @@ public final class EmbeddedCounterStore implements CounterStore {
         values = new float[capacity * VALUES];
     }
 
-    /** @throws IllegalArgumentException for a key 0, before any update of the batch is applied */
     @Override
     public void add(CounterUpdates updates) {
-        for (int i = 0; i < updates.size(); i++) {
-            if (updates.key(i) == 0) {
-                throw new IllegalArgumentException("update " + i + " has key 0, which no CounterKeys key is");
-            }
-        }
+        CounterMath.requireKeys(updates);
         writer.lock();
         try {
             for (int i = 0; i < updates.size(); i++) {

@@ -163,6 +163,7 @@ public final class RedisCounterStore implements CounterStore {
 
     @Override
     public void add(CounterUpdates updates) {
+        CounterMath.requireKeys(updates);
         int n = updates.size();
         if (n == 0) {
             return;

@@ -11,6 +11,7 @@ import static adsml.platform.counters.Counters.WINDOW_5M;
 import static adsml.platform.counters.Counters.index;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
@@ -146,5 +147,14 @@ abstract class CounterStoreContract {
             total += out[i * VALUES + index(TODAY, IMPRESSIONS)];
         }
         assertEquals(2_000f, total);
+    }
+
+    @Test
+    void add_refusesKeyZeroBeforeApplyingAnything() {
+        CounterUpdates u = new CounterUpdates();
+        u.add(AD, IMPRESSIONS, 1, NOON);
+        u.add(0, IMPRESSIONS, 1, NOON);
+        assertThrows(IllegalArgumentException.class, () -> store.add(u));
+        assertEquals(0f, read(NOON, AD)[index(TODAY, IMPRESSIONS)]);
     }
 }

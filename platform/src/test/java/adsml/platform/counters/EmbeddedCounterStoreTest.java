@@ -226,15 +226,6 @@ class EmbeddedCounterStoreTest extends CounterStoreContract {
         assertFalse(store.stats().evictions() == 0, "the test must replace keys under the readers too");
     }
 
-    @Test
-    void add_refusesKeyZeroBeforeApplyingAnything() {
-        CounterUpdates u = new CounterUpdates();
-        u.add(AD, IMPRESSIONS, 1, NOON);
-        u.add(0, IMPRESSIONS, 1, NOON);
-        assertThrows(IllegalArgumentException.class, () -> store.add(u));
-        assertEquals(0f, read(NOON, AD)[index(TODAY, IMPRESSIONS)]);
-    }
-
     private static void add(CounterStore store, long key, float impressions) {
         CounterUpdates u = new CounterUpdates();
         u.add(key, IMPRESSIONS, impressions, NOON);

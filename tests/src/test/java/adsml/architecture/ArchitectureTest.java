@@ -151,6 +151,24 @@ class ArchitectureTest {
                     + " Device interface and must load and run without CUDA");
 
     @ArchTest
+    static final ArchRule lettuceOnlyInTheCounterStores = noClasses()
+            .that()
+            .resideOutsideOfPackages("adsml.platform.counters..", BENCH)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.lettuce..")
+            .because("Redis is one CounterStore among others: the rest reads counters through the interface");
+
+    @ArchTest
+    static final ArchRule parquetOnlyInTheFeatureLog = noClasses()
+            .that()
+            .resideOutsideOfPackages("adsml.platform.featurelog..", BENCH)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.apache.parquet..")
+            .because("the feature log's files are its own business: callers hand it rows and read rows back");
+
+    @ArchTest
     static final ArchRule djlOnlyInScoringModelAndTraining = noClasses()
             .that()
             .resideOutsideOfPackages(

@@ -38,9 +38,50 @@ public final class FeatureAssembly {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /** A thread's arrays for one request's counter keys: grown once, reused. */
     private static final class Scratch {
         long[] keys = new long[0];
         float[] values = new float[0];
+        /** Per (row, entity), the index of its key among the distinct ones. */
+        int[] keyOf = new int[0];
+        /** Open addressing over the distinct keys; 0 is free ({@code CounterKeys} never makes 0). */
+        long[] table = new long[0];
+
+        int[] tableIndex = new int[0];
+        int[] used = new int[0];
+        int usedCount;
+
+        void ensure(int n) {
+            if (keys.length < n) {
+                keys = new long[n];
+                values = new float[n * Counters.VALUES];
+                keyOf = new int[n];
+                int size = Integer.highestOneBit(Math.max(16, 2 * n - 1)) << 1;
+                table = new long[size];
+                tableIndex = new int[size];
+                used = new int[n];
+            }
+        }
+
+        /** The slot of {@code key}: where it is, or the free slot where it goes (remembered for the clearing). */
+        int find(long key) {
+            int mask = table.length - 1;
+            int slot = (int) (key ^ (key >>> 29)) & mask;
+            while (table[slot] != 0 && table[slot] != key) {
+                slot = (slot + 1) & mask;
+            }
+            if (table[slot] == 0) {
+                used[usedCount++] = slot;
+            }
+            return slot;
+        }
+
+        void clearTable() {
+            for (int i = 0; i < usedCount; i++) {
+                table[used[i]] = 0;
+            }
+            usedCount = 0;
+        }
     }
 
     FeatureAssembly(FeatureSet set) {
@@ -107,23 +148,33 @@ public final class FeatureAssembly {
         float[] de = batch.dense();
         boolean countersRead = true;
         float[] values = null;
+        int[] keyOf = null;
         if (entities.length > 0) {
             Scratch scratch = SCRATCH.get();
             int n = rows * entities.length;
-            if (scratch.keys.length < n) {
-                scratch.keys = new long[n];
-                scratch.values = new float[n * Counters.VALUES];
-            }
+            scratch.ensure(n);
+            // Each distinct key once: a request's candidates share categories, creative types, campaigns and
+            // advertisers, so about half of its keys repeat, and a remote store would carry every one of them.
+            int distinct = 0;
             for (int r = 0, k = 0; r < rows; r++) {
                 for (CounterEntity e : entities) {
-                    scratch.keys[k++] = e.key(q, ads, r);
+                    long key = e.key(q, ads, r);
+                    int slot = scratch.find(key);
+                    if (scratch.table[slot] != key) {
+                        scratch.table[slot] = key;
+                        scratch.tableIndex[slot] = distinct;
+                        scratch.keys[distinct++] = key;
+                    }
+                    scratch.keyOf[k++] = scratch.tableIndex[slot];
                 }
             }
+            scratch.clearTable();
             values = scratch.values;
+            keyOf = scratch.keyOf;
             try {
-                counters.read(scratch.keys, n, nowMs, values);
+                counters.read(scratch.keys, distinct, nowMs, values);
             } catch (CounterStoreException e) {
-                java.util.Arrays.fill(values, 0, n * Counters.VALUES, 0f);
+                java.util.Arrays.fill(values, 0, distinct * Counters.VALUES, 0f);
                 countersRead = false;
             }
         }
@@ -132,7 +183,7 @@ public final class FeatureAssembly {
         for (int from = 0; from < rows; from += TILE_ROWS) {
             int to = Math.min(rows, from + TILE_ROWS);
             for (int i = 0; i < dense.length; i++) {
-                fillDense(i, dense[i], de, at, from, to, q, ads, values);
+                fillDense(i, dense[i], de, at, from, to, q, ads, values, keyOf);
             }
         }
         return countersRead;
@@ -170,7 +221,8 @@ public final class FeatureAssembly {
             int to,
             RequestRow q,
             AdColumns ads,
-            float[] c) {
+            float[] c,
+            int[] keyOf) {
         int col = denseAt[i];
         if (feature instanceof FeatureSet.Attribute a) {
             Source source = a.source();
@@ -227,7 +279,7 @@ public final class FeatureAssembly {
             int e = indexOf(k.entity()), idx = Counters.index(k.window(), k.measure());
             boolean log = k.transform() == FeatureSet.Transform.LOG1P;
             for (int r = from; r < to; r++) {
-                float v = c[(r * entities.length + e) * Counters.VALUES + idx];
+                float v = c[keyOf[r * entities.length + e] * Counters.VALUES + idx];
                 de[(at + r) * width + col] = log ? FastLog.log1p(v) : v;
             }
         } else if (feature instanceof FeatureSet.Ratio k) {
@@ -236,7 +288,7 @@ public final class FeatureAssembly {
             int den = Counters.index(k.window(), k.rate().denominator);
             float pseudo = k.prior() * k.weight();
             for (int r = from; r < to; r++) {
-                int base = (r * entities.length + e) * Counters.VALUES;
+                int base = keyOf[r * entities.length + e] * Counters.VALUES;
                 de[(at + r) * width + col] = (c[base + num] + pseudo) / (c[base + den] + k.weight());
             }
         }

@@ -119,6 +119,10 @@ class FeatureSetTest {
         FeatureBatch batch = v2.batch(columns.rows());
         v2.fill(batch, 0, row, columns, counters, 0);
         assertEquals(1, counters.reads, "one read for every candidate's keys");
+        int perRow = v2.counterEntities().size();
+        assertTrue(
+                counters.lastKeys < columns.rows() * perRow,
+                "a key shared by candidates (a category, a creative type) is read once: " + counters.lastKeys);
 
         Map<String, Number> realtime = v2.describe(batch, 0);
         assertEquals((float) Math.log1p(20), realtime.get("ad_clicks_1h_log").floatValue(), 1e-4);

@@ -10,6 +10,7 @@ import java.util.Map;
 final class FixedCounters implements CounterStore {
     final Map<Long, float[]> values = new HashMap<>();
     int reads;
+    int lastKeys;
 
     @Override
     public void add(CounterUpdates updates) {
@@ -24,6 +25,7 @@ final class FixedCounters implements CounterStore {
     @Override
     public void read(long[] keys, int n, long nowMs, float[] out) {
         reads++;
+        lastKeys = n;
         for (int i = 0; i < n; i++) {
             float[] v = values.getOrDefault(keys[i], new float[Counters.VALUES]);
             System.arraycopy(v, 0, out, i * Counters.VALUES, Counters.VALUES);

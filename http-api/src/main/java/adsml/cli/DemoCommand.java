@@ -60,6 +60,7 @@ final class DemoCommand {
         if (ModelFolder.highestVersion(modelDir) == 0) {
             TrainCommand.train(
                     world,
+                    world.train(),
                     Trainer.Config.defaults(Architecture.DCN),
                     FeatureSets.builtIn(DEMO_FEATURES),
                     modelDir,

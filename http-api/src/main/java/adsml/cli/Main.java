@@ -19,7 +19,7 @@ public final class Main {
             commands:
               world  --out DIR [--seed N] [--ads N] [--users N] [--train N] [--heldout N]
                      generate the demo world: advertisers, campaigns, ads, users, logged impressions
-              train  (--world DIR | --from-log DIR) --out MODELS/NAME [--features SET|FILE.conf] [--arch dcn|lr]
+              train  (--world DIR [--impressions N] | --from-log DIR) --out MODELS/NAME [--features SET|FILE.conf] [--arch dcn|lr]
                      [--epochs N] [--batch N] [--lr X] [--preset demo|x10|x100|wide] [--calibration platt|isotonic]
                      train a model on a feature set (default demo-v1), from the world's logs or from the served
                      feature log's joined examples (DIR: <data>/feature-log); writes the next version under --out

@@ -12,6 +12,7 @@ import adsml.platform.model.ModelPreset;
 import adsml.platform.offline.train.CounterReplay;
 import adsml.platform.offline.train.Trainer;
 import adsml.platform.offline.train.TrainingData;
+import adsml.platform.world.ImpressionLog;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldFiles;
 import java.io.IOException;
@@ -34,6 +35,7 @@ final class TrainCommand {
                 argv,
                 Set.of(
                         "world",
+                        "impressions",
                         "from-log",
                         "features",
                         "out",
@@ -87,7 +89,16 @@ final class TrainCommand {
             version = save(config, data, modelDir, err);
         } else {
             World world = WorldFiles.read(Path.of(args.string("world", "")));
-            version = train(world, config, features, modelDir, err);
+            ImpressionLog log = world.train();
+            if (args.flag("impressions")) {
+                int n = args.integer("impressions", 0);
+                if (n < 1 || n > log.size()) {
+                    throw new Args.UsageException(
+                            "train: --impressions must be within [1, " + log.size() + "], was " + n);
+                }
+                log = log.firstRows(n); // as much traffic as a served log holds, to compare the two
+            }
+            version = train(world, log, config, features, modelDir, err);
         }
         out.println(
                 "trained " + architecture.jsonName() + " on " + features.set().id() + " -> " + version);
@@ -95,18 +106,21 @@ final class TrainCommand {
     }
 
     /**
-     * Trains on {@code world}'s training log with {@code features}; a set that reads real-time counters gets them from
-     * a replay of the log ({@link CounterReplay}).
+     * Trains on {@code log}, of {@code world}, with {@code features}; a set that reads real-time counters gets them
+     * from a replay of the log ({@link CounterReplay}).
      */
-    static Path train(World world, Trainer.Config config, FeatureAssembly features, Path modelDir, PrintStream err)
+    static Path train(
+            World world,
+            ImpressionLog log,
+            Trainer.Config config,
+            FeatureAssembly features,
+            Path modelDir,
+            PrintStream err)
             throws IOException {
-        TrainingData data = TrainingData.forTraining(world, world.train(), features, replay(features));
+        TrainingData data = TrainingData.forTraining(world, log, features, replay(features));
         err.printf(
                 "training %s on %s: %,d impressions (%,d clicks)%n",
-                config.architecture().jsonName(),
-                features.set().id(),
-                data.size(),
-                world.train().clicks());
+                config.architecture().jsonName(), features.set().id(), data.size(), log.clicks());
         return save(config, data, modelDir, err);
     }
 

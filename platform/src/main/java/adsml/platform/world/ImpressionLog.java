@@ -88,6 +88,21 @@ public final class ImpressionLog {
                 new float[n]);
     }
 
+    /** The first {@code n} rows, copied: a smaller log of the same traffic (at most {@link #size} rows). */
+    public ImpressionLog firstRows(int n) {
+        return new ImpressionLog(
+                java.util.Arrays.copyOf(requestId, n),
+                java.util.Arrays.copyOf(userId, n),
+                java.util.Arrays.copyOf(adId, n),
+                java.util.Arrays.copyOf(surface, n),
+                java.util.Arrays.copyOf(hour, n),
+                java.util.Arrays.copyOf(position, n),
+                java.util.Arrays.copyOf(click, n),
+                java.util.Arrays.copyOf(conversion, n),
+                java.util.Arrays.copyOf(pClick, n),
+                java.util.Arrays.copyOf(pConversion, n));
+    }
+
     public int size() {
         return requestId.length;
     }

@@ -416,10 +416,11 @@ schemas = {
     "FeatureLogStatus": {
         "type": "object",
         "description": "FeaturePlatformStatus, written by Jackson.",
-        "required": ["sampleRate", "attributionWindowMs", "sets", "counters"],
+        "required": ["sampleRate", "attributionWindowMs", "refusedRequests", "sets", "counters"],
         "properties": {
             "sampleRate": {"type": "number", "minimum": 0, "maximum": 1},
             "attributionWindowMs": {"type": "integer"},
+            "refusedRequests": {"type": "integer", "description": "Requests whose rows the log could not take (logged once per server; the request was answered)."},
             "sets": {"type": "array", "items": {
                 "type": "object",
                 "required": ["set", "log", "join"],

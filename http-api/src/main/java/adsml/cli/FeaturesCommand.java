@@ -36,7 +36,7 @@ final class FeaturesCommand {
                     + " .conf file: --set FILE.conf");
             return 0;
         }
-        FeatureAssembly set = TrainCommand.features(args.string("set", ""));
+        FeatureAssembly set = TrainCommand.features("features: --set", args.string("set", ""));
         out.print(args.flag("json") ? json(set) : table(set));
         return 0;
     }

@@ -58,7 +58,11 @@ final class TrainCommand {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("train: " + e.getMessage());
         }
-        FeatureAssembly features = features(args.string("features", FeatureSets.DEFAULT));
+        FeatureAssembly features = features("train: --features", args.string("features", FeatureSets.DEFAULT));
+        if (args.flag("from-log") && args.flag("impressions")) {
+            throw new Args.UsageException(
+                    "train: --impressions counts the world's log; --from-log trains on all of it");
+        }
         Trainer.Config config = new Trainer.Config(
                 architecture,
                 preset,
@@ -147,18 +151,18 @@ final class TrainCommand {
         return n;
     }
 
-    /** A built-in feature set by id, or a declaration file. */
-    static FeatureAssembly features(String name) {
+    /** A built-in feature set by id, or a declaration file; {@code option} names the flag in errors. */
+    static FeatureAssembly features(String option, String name) {
         if (name.endsWith(".conf")) {
             try {
                 return FeatureSetFile.read(Path.of(name)).assembly();
             } catch (InvalidFeatureSetException e) {
-                throw new Args.UsageException("train: --features " + e.getMessage());
+                throw new Args.UsageException(option + " " + e.getMessage());
             }
         }
         return FeatureSets.builtIn()
                 .get(name)
-                .orElseThrow(() -> new Args.UsageException("train: --features " + name + " is neither a built-in set ("
+                .orElseThrow(() -> new Args.UsageException(option + " " + name + " is neither a built-in set ("
                         + String.join(", ", FeatureSets.BUILT_IN) + ") nor a .conf file"));
     }
 

@@ -9,10 +9,11 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * {@code GET /admin/api/feature-log}: each feature set's log (rows, rate, size, drops, the last join and its lag) and
- * the real-time counters' store, for the admin overview.
+ * {@code GET /admin/api/feature-log}: each feature set's log (rows, rate, size, drops, the last join and its lag), the
+ * requests whose rows the log refused, and the real-time counters' store, for the admin overview.
  */
-record FeaturePlatformStatus(double sampleRate, long attributionWindowMs, List<SetLog> sets, CounterStatus counters) {
+record FeaturePlatformStatus(
+        double sampleRate, long attributionWindowMs, long refusedRequests, List<SetLog> sets, CounterStatus counters) {
 
     /** One feature set's log; {@code join} is null before its first join. */
     record SetLog(String set, FeatureLogStats log, ExampleJoin.Report join) {}
@@ -38,6 +39,7 @@ record FeaturePlatformStatus(double sampleRate, long attributionWindowMs, List<S
         return new FeaturePlatformStatus(
                 settings.sampleRate(),
                 settings.attributionWindow().toMillis(),
+                log.failures(),
                 sets,
                 new CounterStatus(
                         store.durable() ? "redis" : "embedded",

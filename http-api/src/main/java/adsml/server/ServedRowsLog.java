@@ -39,8 +39,7 @@ final class ServedRowsLog implements ServedLog, AutoCloseable {
     }
 
     @Override
-    public void served(
-            RankQuery query, FeatureAssembler.Features features, String version, int[] shownRows, double[] prices) {
+    public void served(RankQuery query, FeatureAssembler.Features features, String version, int[] shownRows) {
         try {
             log(query, features, version, shownRows);
         } catch (RuntimeException e) {

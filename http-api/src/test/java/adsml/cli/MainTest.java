@@ -87,6 +87,22 @@ class MainTest {
     }
 
     @Test
+    void features_printsASetsColumnLayout_forAModelBuiltOutsideAdsml() throws Exception {
+        CommandRun table = run("features", "--set", "demo-v2");
+        assertEquals(0, table.code(), table.err());
+        assertTrue(table.out().contains("ad_clicks_5m_log"), table.out());
+        assertTrue(table.out().contains("embedding table:"), table.out());
+        CommandRun json = run("features", "--set", "demo-v2", "--json");
+        assertEquals(0, json.code(), json.err());
+        var layout = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertEquals("demo-v2", layout.path("id").asText());
+        assertEquals(32768, layout.path("sparse").get(1).path("offset").asInt(), "user_country after user_id's rows");
+        assertEquals(20, layout.path("sparse").size());
+        assertEquals(46, layout.path("dense").size(), "16 static and 30 real-time columns");
+        run("features", "--set", "nope-v1").assertCleanFailure(2, "features: --set nope-v1 is neither a built-in set");
+    }
+
+    @Test
     void world_refusesToOverwrite() throws IOException {
         String before = Files.readString(world.resolve("ads.csv"));
         run("world", "--out", world.toString(), "--seed", "4", "--ads", "100").assertCleanFailure(1, world.toString());

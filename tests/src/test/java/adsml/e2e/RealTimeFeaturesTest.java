@@ -164,6 +164,7 @@ class RealTimeFeaturesTest {
         });
         load.start();
         try {
+            awaitMore(served, 5); // traffic is flowing before the swap
             assertEquals(
                     200,
                     client.adminPost("/admin/api/models/ctr/" + v1Set + "/load").status());
@@ -173,16 +174,16 @@ class RealTimeFeaturesTest {
                             .status());
             JsonNode onV1 = client.explain(rankBody("u3", 5, 1000, true)).json();
             assertFalse(onV1.path("featureGroups").has("realtime"), () -> "demo-v1 has no counters: " + onV1);
+            awaitMore(served, 5);
             assertEquals(200, client.adminPost("/admin/api/models/rollback").status());
             JsonNode back = client.explain(rankBody("u3", 5, 1000, true)).json();
             assertTrue(back.path("featureGroups").has("realtime"), () -> "demo-v2 again: " + back);
-            Thread.sleep(300);
+            awaitMore(served, 5);
         } finally {
             stop.set(true);
             load.join();
         }
         assertEquals(0, failed.get(), () -> failed + " of " + (served.get() + failed.get()) + " requests failed");
-        assertTrue(served.get() > 10, () -> "served " + served);
     }
 
     @Test
@@ -243,6 +244,16 @@ class RealTimeFeaturesTest {
         JsonNode status = client.adminGet("/admin/api/feature-log").json();
         assertTrue(status.path("sets").get(0).path("log").path("rowsWritten").asLong() > 0, status::toString);
         assertTrue(status.path("counters").path("keys").asLong() > 0, status::toString);
+    }
+
+    /** Waits until {@code count} has grown by {@code more}, or fails after 30 s. */
+    private static void awaitMore(AtomicInteger count, int more) throws InterruptedException {
+        int target = count.get() + more;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (count.get() < target) {
+            assertTrue(System.nanoTime() < deadline, () -> "requests stopped completing at " + count);
+            Thread.sleep(10);
+        }
     }
 
     /** Every feature of ad {@code adId} in a debug answer, by name. */

@@ -116,7 +116,16 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
                             new NoActiveModelException()));
             return this;
         }
-        Features features = assemble(stores.setOf(version.get()), ads, c, stores, ticker);
+        Features features;
+        try {
+            features = assemble(stores.setOf(version.get()), ads, c, stores, ticker);
+        } catch (RuntimeException e) {
+            // Answered now, as a failure the coordinator maps to a status: not left to its deadline.
+            assemble.replyTo()
+                    .tell(new Scored.Failed(
+                            assemble.request(), new Features(null, null, ads, c, 0, false, ticker.nanos()), e));
+            return this;
+        }
         score(assemble.request(), features, assemble.query(), version.get(), scheduler, assemble.replyTo());
         return this;
     }

@@ -144,9 +144,14 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                 FeatureAssembler.Features features = s.features();
                 FeatureAssembly set = pipeline.stores().setOf(now.get());
                 if (set != features.set()) {
-                    // the new version reads another feature set: its rows are built again, here, once
-                    features = FeatureAssembler.assemble(
-                            set, features.ads(), features.candidates(), pipeline.stores(), pipeline.ticker());
+                    // The new version reads another feature set: its rows are built again, here, once. Rare (two
+                    // swaps within one request); a failure fails this request only.
+                    try {
+                        features = FeatureAssembler.assemble(
+                                set, features.ads(), features.candidates(), pipeline.stores(), pipeline.ticker());
+                    } catch (RuntimeException e) {
+                        return fail(s.request(), e);
+                    }
                 }
                 FeatureAssembler.score(s.request(), features, r.query, now.get(), pipeline.scheduler(), answers);
                 return this;
@@ -225,12 +230,10 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                 ms(done - r.started));
         if (r.query.requestId() != null) {
             int[] shown = new int[auction.winners()];
-            double[] prices = new double[auction.winners()];
             for (int slot = 0; slot < shown.length; slot++) {
                 shown[slot] = auction.candidateIndex(slot);
-                prices[slot] = auction.priceBid(slot);
             }
-            pipeline.servedLog().served(r.query, features, version, shown, prices);
+            pipeline.servedLog().served(r.query, features, version, shown);
         }
         return new RankResult(
                 version,

@@ -8,8 +8,8 @@ package adsml.actors.ranking;
 @FunctionalInterface
 public interface ServedLog {
     /** Logs nothing. */
-    ServedLog NONE = (query, features, version, shownRows, prices) -> {};
+    ServedLog NONE = (query, features, version, shownRows) -> {};
 
     /** @param shownRows the batch rows of the winners, in slot order */
-    void served(RankQuery query, FeatureAssembler.Features features, String version, int[] shownRows, double[] prices);
+    void served(RankQuery query, FeatureAssembler.Features features, String version, int[] shownRows);
 }

@@ -156,19 +156,22 @@ public final class FeatureAssembly {
             // Each distinct key once: a request's candidates share categories, creative types, campaigns and
             // advertisers, so about half of its keys repeat, and a remote store would carry every one of them.
             int distinct = 0;
-            for (int r = 0, k = 0; r < rows; r++) {
-                for (CounterEntity e : entities) {
-                    long key = e.key(q, ads, r);
-                    int slot = scratch.find(key);
-                    if (scratch.table[slot] != key) {
-                        scratch.table[slot] = key;
-                        scratch.tableIndex[slot] = distinct;
-                        scratch.keys[distinct++] = key;
+            try {
+                for (int r = 0, k = 0; r < rows; r++) {
+                    for (CounterEntity e : entities) {
+                        long key = e.key(q, ads, r);
+                        int slot = scratch.find(key);
+                        if (scratch.table[slot] != key) {
+                            scratch.table[slot] = key;
+                            scratch.tableIndex[slot] = distinct;
+                            scratch.keys[distinct++] = key;
+                        }
+                        scratch.keyOf[k++] = scratch.tableIndex[slot];
                     }
-                    scratch.keyOf[k++] = scratch.tableIndex[slot];
                 }
+            } finally {
+                scratch.clearTable(); // the next request on this thread starts from an empty table, whatever happened
             }
-            scratch.clearTable();
             values = scratch.values;
             keyOf = scratch.keyOf;
             try {

@@ -183,6 +183,24 @@ public record FeatureSet(String name, int version, List<Sparse> sparse, List<Den
         }
     }
 
+    /**
+     * Everything that decides the values the set fills, as text: two declarations with equal fingerprints fill equal
+     * rows. (Records compare arrays by identity; the boundaries are spelled out here.)
+     */
+    public String fingerprint() {
+        StringBuilder s = new StringBuilder(id());
+        for (Sparse slot : sparse) {
+            s.append('|').append(slot);
+            if (slot instanceof BucketizedSlot b) {
+                s.append(java.util.Arrays.toString(b.boundaries()));
+            }
+        }
+        for (Dense d : dense) {
+            s.append('|').append(d);
+        }
+        return s.toString();
+    }
+
     /** What a model version names: {@code <name>-v<version>}. */
     public String id() {
         return name + "-v" + version;
@@ -210,6 +228,11 @@ public record FeatureSet(String name, int version, List<Sparse> sparse, List<Den
             }
         }
         return groups;
+    }
+
+    /** Whether any feature reads the spend counters, which only served traffic has (the world's log has no prices). */
+    public boolean readsSpend() {
+        return dense.stream().anyMatch(d -> d instanceof Counter c && c.measure() == Counters.SPEND);
     }
 
     /** Whether any feature reads the real-time counters. */

@@ -39,7 +39,11 @@ public final class FeatureSetFile {
     public static FeatureSet parse(String text, String where) {
         Config root;
         try {
-            root = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF))
+            root = ConfigFactory.parseString(
+                            text,
+                            ConfigParseOptions.defaults()
+                                    .setSyntax(ConfigSyntax.CONF)
+                                    .setOriginDescription(where))
                     .resolve();
         } catch (ConfigException e) {
             throw new InvalidFeatureSetException(where + ": not valid HOCON: " + e.getMessage());
@@ -155,8 +159,8 @@ public final class FeatureSetFile {
                 yield List.of(new FeatureSet.Outer(
                         string(c, "name", where),
                         group,
-                        checked(sources.get(0), where, Source.Kind.VECTOR),
-                        checked(sources.get(1), where, Source.Kind.VECTOR)));
+                        plainVector(checked(sources.get(0), where, Source.Kind.VECTOR), where),
+                        plainVector(checked(sources.get(1), where, Source.Kind.VECTOR), where)));
             }
             case "projection" -> {
                 known(c, where, kind, Set.of("name", "group", "kind", "source", "dims", "seed"));
@@ -167,7 +171,7 @@ public final class FeatureSetFile {
                 yield List.of(new FeatureSet.Projection(
                         string(c, "name", where),
                         group,
-                        source(c, "source", where, Source.Kind.VECTOR),
+                        plainVector(source(c, "source", where, Source.Kind.VECTOR), where),
                         dims,
                         c.getLong("seed")));
             }
@@ -249,6 +253,15 @@ public final class FeatureSetFile {
         } catch (IllegalArgumentException e) {
             throw new InvalidFeatureSetException(where + ": '" + key + "' cannot be '" + value + "'");
         }
+    }
+
+    /** Outer products and projections read a vector as it is; a value computed per row is for attributes only. */
+    private static Source plainVector(Source source, String where) {
+        if (source == Source.USER_INTEREST_IN_AD_CATEGORY) {
+            throw new InvalidFeatureSetException(
+                    where + ": " + source.declared() + " is computed per row; use it as an attribute");
+        }
+        return source;
     }
 
     private static Source source(Config c, String key, String where, Source.Kind kind) {

@@ -40,7 +40,7 @@ public final class FeatureSets {
         private static FeatureSets load() {
             Map<String, FeatureAssembly> sets = new LinkedHashMap<>();
             for (String id : BUILT_IN) {
-                add(sets, readResource(id));
+                add(sets, readResource(id), id + ".conf");
             }
             return new FeatureSets(sets);
         }
@@ -55,7 +55,7 @@ public final class FeatureSets {
         if (Files.isDirectory(folder)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.conf")) {
                 for (Path file : files) {
-                    add(sets, FeatureSetFile.read(file));
+                    add(sets, FeatureSetFile.read(file), file.getFileName().toString());
                 }
             } catch (IOException e) {
                 throw new InvalidFeatureSetException(folder + ": cannot list: " + e.getMessage());
@@ -87,11 +87,13 @@ public final class FeatureSets {
         return sets.values();
     }
 
-    private static void add(Map<String, FeatureAssembly> sets, FeatureSet set) {
+    private static void add(Map<String, FeatureAssembly> sets, FeatureSet set, String file) {
         FeatureAssembly known = sets.get(set.id());
-        if (known != null && !known.set().schema().equals(set.schema())) {
-            throw new InvalidFeatureSetException(
-                    "feature set " + set.id() + " is declared twice, differently: give the changed one a new version");
+        // Same columns are not enough: a changed prior, window or boundary would serve a trained model values other
+        // than those it learned from.
+        if (known != null && !known.set().fingerprint().equals(set.fingerprint())) {
+            throw new InvalidFeatureSetException(file + ": declares feature set " + set.id()
+                    + ", which is already declared differently: give the changed declaration a new version");
         }
         sets.put(set.id(), set.assembly());
     }

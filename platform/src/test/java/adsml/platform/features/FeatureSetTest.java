@@ -211,6 +211,49 @@ class FeatureSetTest {
         assertTrue(kind.getMessage().contains("source ad.id is id, this kind needs categorical"), kind.getMessage());
     }
 
+    @Test
+    void aValueComputedPerRow_isRefusedWhereAPlainVectorIsRead() {
+        InvalidFeatureSetException e = assertThrows(
+                InvalidFeatureSetException.class,
+                () -> FeatureSetFile.parse(
+                        "name = t\nversion = 1\ndense = [{name = p, group = ad, kind = projection,"
+                                + " source = user.interest_in_ad_category, dims = 4, seed = 1}]",
+                        "t-v1.conf"));
+        assertTrue(e.getMessage().startsWith("t-v1.conf: dense[0] (p): user.interest_in_ad_category"), e.getMessage());
+    }
+
+    @Test
+    void aSetDeclaredAgainWithOtherValues_isRefused_evenWithTheSameColumns(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path folder) throws Exception {
+        String demo;
+        try (var in = FeatureSets.class.getResourceAsStream("/adsml/features/demo-v2.conf")) {
+            demo = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        java.nio.file.Files.writeString(
+                folder.resolve("mine.conf"), demo.replace("ctr = 0.02, cvr = 0.05", "ctr = 0.03, cvr = 0.05"));
+        InvalidFeatureSetException e =
+                assertThrows(InvalidFeatureSetException.class, () -> FeatureSets.builtInAnd(folder));
+        assertTrue(e.getMessage().startsWith("mine.conf: declares feature set demo-v2"), e.getMessage());
+        java.nio.file.Files.writeString(folder.resolve("mine.conf"), demo);
+        assertEquals(
+                FeatureSets.builtIn().all().size(),
+                FeatureSets.builtInAnd(folder).all().size(),
+                "the same again");
+    }
+
+    @Test
+    void aSetReadingSpend_cannotBeTrainedFromTheWorldsLog() {
+        FeatureAssembly spend = FeatureSetFile.parse(
+                        "name = s\nversion = 1\ndense = [{group = realtime, kind = counters, entities = [ad],"
+                                + " measures = [spend], windows = [1d]}]",
+                        "s-v1.conf")
+                .assembly();
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainingData.of(world, world.train(), spend, new CounterReplay(new FixedCounters())));
+        assertTrue(e.getMessage().contains("train it with --from-log"), e.getMessage());
+    }
+
     private AdColumns allAds() {
         Ad[] ads = world.ads().toArray(Ad[]::new);
         Campaign[] campaigns = new Campaign[ads.length];

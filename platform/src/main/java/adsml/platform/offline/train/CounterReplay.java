@@ -15,8 +15,12 @@ import java.util.List;
 /**
  * The real-time counters as a logged world would have seen them, for training and evaluating a feature set that reads
  * counters: impressions are replayed in log order on a clock that advances {@link #REQUEST_INTERVAL_MS} per request,
- * each request's rows are built from the counters before its own events (point in time: no row sees its own label or a
- * sibling's), and its impressions, clicks and conversions are counted after.
+ * each request's rows are built from the counters before its own events (no row sees its own label or a sibling's), and
+ * its impressions, clicks and conversions are counted after.
+ *
+ * <p>Two ways it differs from serving, both because the world's log holds neither: a click or conversion counts at its
+ * impression's time (served ones count when they arrive, a conversion maybe hours later), so rates are a little fresher
+ * in training than in serving; and spend is not replayed (a set that reads it trains from the feature log).
  *
  * <p>The interval is the demo traffic's default rate (20 requests a second), so that counts in training have the
  * magnitudes the demo serves. One replay runs through the training log and then the held-out one, as time goes on.

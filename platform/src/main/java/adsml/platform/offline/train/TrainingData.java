@@ -57,6 +57,12 @@ public record TrainingData(FeatureSchema schema, FeatureBatch features, boolean[
         if (counters && replay == null) {
             throw new IllegalArgumentException("feature set " + set.set().id() + " reads counters: it needs a replay");
         }
+        if (set.set().readsSpend()) {
+            // A spend column that is always 0 in training would meet real spend, through untrained weights, in serving.
+            throw new IllegalArgumentException("feature set " + set.set().id()
+                    + " reads spend counters, which the world's log cannot replay (it has no prices): train it with"
+                    + " --from-log");
+        }
         int n = log.size();
         FeatureBatch batch = set.batch(n);
         RequestRow[] users = new RequestRow[world.users().size()];

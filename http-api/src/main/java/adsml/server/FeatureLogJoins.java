@@ -1,6 +1,7 @@
 package adsml.server;
 
 import adsml.platform.featurelog.ExampleJoin;
+import adsml.platform.featurelog.LabelEvent;
 import adsml.platform.featurelog.LabelSource;
 import adsml.platform.features.FeatureAssembly;
 import adsml.platform.features.FeatureSets;
@@ -8,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,16 +41,43 @@ final class FeatureLogJoins implements Runnable {
 
     @Override
     public void run() {
+        LabelSource once = new ReadOnce(labels, clock.millis());
         for (FeatureAssembly set : sets.all()) {
             if (!Files.isDirectory(root.resolve(set.set().id()))) {
                 continue;
             }
             try {
-                reports.put(set.set().id(), new ExampleJoin(root, set.schema(), window, clock).run(labels));
+                reports.put(set.set().id(), new ExampleJoin(root, set.schema(), window, clock).run(once));
             } catch (Exception e) {
                 // the files stay as they are; the next run tries again
                 LOG.warn("joining the feature log of {} failed: {}", set.set().id(), e.toString());
             }
+        }
+    }
+
+    /**
+     * One run's labels, read from the event log once: the join asks for each served file's period in turn, oldest
+     * first, and reading the log again for every file would cost one pass over the window per file.
+     */
+    private static final class ReadOnce implements LabelSource {
+        private final LabelSource log;
+        private final long nowMs;
+        private long fromMs = Long.MAX_VALUE;
+        private List<LabelEvent> read = List.of();
+
+        ReadOnce(LabelSource log, long nowMs) {
+            this.log = log;
+            this.nowMs = nowMs;
+        }
+
+        @Override
+        public Iterable<LabelEvent> between(long from, long to) {
+            if (from < fromMs || to > nowMs) {
+                fromMs = from;
+                read = new ArrayList<>();
+                log.between(from, Math.max(to, nowMs)).forEach(read::add);
+            }
+            return read; // a superset of [from, to]: the join checks each event's time
         }
     }
 

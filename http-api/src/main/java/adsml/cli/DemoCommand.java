@@ -30,13 +30,10 @@ final class DemoCommand {
 
     /**
      * The demo's feature log completes a file every 15 s and joins clicks within two minutes, so that its loop (serve,
-     * log, join, train) turns in minutes; a server's defaults are an hour's window and a minute's files. It warms up
-     * with 3,000 requests, not 1,000: the demo serves right after training in the same JVM, and the first 20 s of load
-     * after 1,000 still ran at 174 requests/s with p99 128 ms and a few requests past their deadline, against 211/80 ms
-     * a minute later.
+     * log, join, train) turns in minutes; a server's defaults are an hour's window and a minute's files.
      */
-    private static final Config DEMO_DEFAULTS = ConfigFactory.parseString("adsml.server.warm-up-requests = 3000\n"
-            + "adsml.server.feature-log { max-file-age = 15s, attribution-window = 2m, join-interval = 15s }");
+    private static final Config DEMO_DEFAULTS = ConfigFactory.parseString(
+            "adsml.server.feature-log { max-file-age = 15s, attribution-window = 2m, join-interval = 15s }");
 
     private DemoCommand() {}
 

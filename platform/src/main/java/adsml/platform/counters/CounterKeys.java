@@ -49,8 +49,8 @@ public final class CounterKeys {
         return mix(h);
     }
 
-    /** murmur3's 64-bit finalizer. */
-    static long mix(long h) {
+    /** murmur3's 64-bit finalizer: also what spreads hashed feature slots' ids. */
+    public static long mix(long h) {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;

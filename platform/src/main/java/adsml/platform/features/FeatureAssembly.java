@@ -1,5 +1,6 @@
 package adsml.platform.features;
 
+import adsml.platform.counters.CounterKeys;
 import adsml.platform.counters.CounterStore;
 import adsml.platform.counters.CounterStoreException;
 import adsml.platform.counters.Counters;
@@ -374,12 +375,6 @@ public final class FeatureAssembly {
 
     /** A fixed 64-bit mix (murmur3's finalizer) of slot and id, so ids spread evenly over the vocabulary. */
     static int hash(int slot, long id, int vocab) {
-        long h = ((long) slot << 40) ^ id;
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9a64fe3bd49L;
-        h ^= h >>> 33;
-        return (int) Math.floorMod(h, (long) vocab);
+        return (int) Math.floorMod(CounterKeys.mix(((long) slot << 40) ^ id), (long) vocab);
     }
 }

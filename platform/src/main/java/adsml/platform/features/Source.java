@@ -4,7 +4,6 @@ import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Vocab;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * The raw inputs a feature set may declare features of, by the name the declaration uses ({@code user.country}). Each
@@ -146,8 +145,11 @@ public enum Source {
         };
     }
 
-    /** Whether a cold start has no value for this source, so that a declared default stands in for it. */
+    /**
+     * Whether a cold start has no value for this source, so that a declared default stands in for it: the sources that
+     * may be unknown are the user's.
+     */
     boolean missingFor(RequestRow q) {
-        return nullable && q.userId() < 0 && name().toLowerCase(Locale.ROOT).startsWith("user");
+        return nullable && q.userId() < 0;
     }
 }

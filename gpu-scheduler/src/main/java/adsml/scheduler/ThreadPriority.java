@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * <p>Why: the CPU scoring threads keep every core busy under overload, and the few threads that answer HTTP, refusals
  * and health probes included, would wait behind them for a time slice; below them in priority, the HTTP threads take a
  * core as soon as they have work. Measured on 2 cores at 2,000 QPS open loop: the 503s' p99 went from 7.0 to 4.2 ms
- * with the scoring threads at nice 10, at the same goodput (docs/perf-log.md).
+ * with the scoring threads at nice 10, at the same goodput (docs/perf-log.md). The cost, and why it is off by default
+ * ({@code adsml.scheduler.cpu.worker-nice = 0}): at nice 10 scoring also yields to the JIT's compilers, the collector
+ * and every background thread, and at full load its batches stalled past their deadlines.
  */
 final class ThreadPriority {
     private static final Logger LOG = LoggerFactory.getLogger(ThreadPriority.class);

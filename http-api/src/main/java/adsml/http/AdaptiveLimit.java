@@ -1,5 +1,10 @@
 package adsml.http;
 
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
 /**
  * How many rank requests may be in progress at once, learned from how they end. It starts at its maximum, so a server
  * that is not overloaded refuses nothing. Each answer's latency as a fraction of its deadline (1 for a failure for lack
@@ -16,13 +21,24 @@ package adsml.http;
  * Cutting from the requests in progress rather than from the limit means a limit that grew while nothing pressed on it
  * falls to what the load needs at the first late answer.
  *
- * <p>Thread-safe; each call holds a lock for a few arithmetic operations.
+ * <p>A request that finds every place taken waits for one, first come first served, for at most the time it was given
+ * (its share of the deadline that the latency target leaves for waiting), and at most as many wait as there are places;
+ * beyond that, the refusal is immediate. Why: a refusal in microseconds invites the client to try again in
+ * microseconds. Clients that send their next request as soon as one is answered then turn a cut of the limit into a
+ * stream of refusals that takes the CPU from the admitted requests, which keeps their latency high and the limit cut:
+ * on two cores, one stall (a compilation, a file written) at 8 such clients became seconds of thousands of 503s a
+ * second. Waiting costs no CPU, and a wait no longer than one round of places keeps the waiter's answer in time.
+ *
+ * <p>Thread-safe; each call holds a lock for a few arithmetic operations, and completes waiters outside it.
  */
 final class AdaptiveLimit {
     private static final double GENTLEST_CUT = 0.9;
     private static final double STEEPEST_CUT = 0.5;
     /** The moving mean's weight of each answer: about the last 20 answers count. */
     private static final double ALPHA = 0.05;
+
+    private static final CompletionStage<Boolean> ADMITTED = CompletableFuture.completedFuture(true);
+    private static final CompletionStage<Boolean> REFUSED = CompletableFuture.completedFuture(false);
 
     private final int min;
     private final int max;
@@ -32,6 +48,8 @@ final class AdaptiveLimit {
     private int inFlight;
     private double lateness;
     private long lastCut = Long.MIN_VALUE / 2;
+    /** Completed true when handed a place, false when their wait ran out; done ones are dropped as they are met. */
+    private final ArrayDeque<CompletableFuture<Boolean>> waiting = new ArrayDeque<>();
 
     /**
      * @param min the limit never goes below this
@@ -51,13 +69,33 @@ final class AdaptiveLimit {
         this.limit = max;
     }
 
-    /** Takes a place if the limit allows; every true must be followed by one {@link #release}. */
-    synchronized boolean tryAcquire() {
-        if (inFlight >= (int) limit) {
-            return false;
+    /**
+     * Takes a place if the limit allows, or waits for one for at most {@code maxWaitNanos}. The stage completes true
+     * with a place, which must be followed by one {@link #release}, or false when refused; it is already complete
+     * unless the request waits.
+     */
+    CompletionStage<Boolean> acquire(long maxWaitNanos) {
+        CompletableFuture<Boolean> waiter;
+        synchronized (this) {
+            if (inFlight < (int) limit) {
+                inFlight++;
+                return ADMITTED;
+            }
+            if (maxWaitNanos <= 0) {
+                return REFUSED;
+            }
+            if (waiting.size() >= (int) limit) {
+                waiting.removeIf(CompletableFuture::isDone);
+                if (waiting.size() >= (int) limit) {
+                    return REFUSED;
+                }
+            }
+            waiter = new CompletableFuture<>();
+            waiting.addLast(waiter);
         }
-        inFlight++;
-        return true;
+        // Outside the lock: the timer could complete it at once, and completing runs the request's next steps.
+        waiter.completeOnTimeout(false, maxWaitNanos, TimeUnit.NANOSECONDS);
+        return waiter;
     }
 
     /**
@@ -71,11 +109,17 @@ final class AdaptiveLimit {
      *     nothing
      * @param failed whether it failed at all
      */
-    synchronized void release(long now, long latencyNanos, long deadlineNanos, boolean lackedCapacity, boolean failed) {
-        int wasInFlight = inFlight--;
-        if (failed && !lackedCapacity) {
-            return;
+    void release(long now, long latencyNanos, long deadlineNanos, boolean lackedCapacity, boolean failed) {
+        synchronized (this) {
+            int wasInFlight = inFlight--;
+            if (!failed || lackedCapacity) {
+                learn(now, latencyNanos, deadlineNanos, lackedCapacity, wasInFlight);
+            }
         }
+        handOver();
+    }
+
+    private void learn(long now, long latencyNanos, long deadlineNanos, boolean lackedCapacity, int wasInFlight) {
         // Measured against the deadline, but never a shorter one than minDeadlineNanos: a client that asks for 1 ms and
         // fails at once cannot pass its impossible deadline off as overload and cut the limit for everyone.
         long budget = Math.max(deadlineNanos, minDeadlineNanos);
@@ -94,11 +138,40 @@ final class AdaptiveLimit {
         }
     }
 
+    /** Gives the places the limit now allows to the longest waiters, one at a time, outside the lock. */
+    private void handOver() {
+        while (true) {
+            CompletableFuture<Boolean> next = null;
+            synchronized (this) {
+                while (next == null && inFlight < (int) limit && !waiting.isEmpty()) {
+                    CompletableFuture<Boolean> waiter = waiting.pollFirst();
+                    if (!waiter.isDone()) {
+                        inFlight++;
+                        next = waiter;
+                    }
+                }
+            }
+            if (next == null) {
+                return;
+            }
+            if (!next.complete(true)) {
+                synchronized (this) {
+                    inFlight--; // its timer won the race: the place is free again
+                }
+            }
+        }
+    }
+
     synchronized int limit() {
         return (int) limit;
     }
 
     synchronized int inFlight() {
         return inFlight;
+    }
+
+    /** Requests waiting for a place; some may have given up and not been dropped yet. */
+    synchronized int waiting() {
+        return waiting.size();
     }
 }

@@ -60,7 +60,7 @@ public final class RankRoutes {
                 settings.maxInFlightRanks(),
                 settings.rankLatencyTarget(),
                 Duration.ofMillis(RankRequest.DEFAULT_DEADLINE_MS).toNanos());
-        metrics.rankAdmission(admission::limit, admission::inFlight);
+        metrics.rankAdmission(admission::limit, admission::inFlight, admission::waiting);
     }
 
     /** {@code rank} under {@code /v1}: the rank credential when one is set; {@code debug} needs the admin one. */
@@ -78,7 +78,14 @@ public final class RankRoutes {
             // Every candidate's bid, budget state and price: the advertisers' business, not the public's.
             return CompletableFuture.completedFuture(Access.forbidden("debug", Access.Role.ADMIN));
         }
-        if (!admission.tryAcquire()) {
+        long budget = Duration.ofMillis(request.deadlineMs()).toNanos();
+        // What the latency target leaves of the deadline is what a request may wait for a place: admitted by then, it
+        // still has the time an answer at the target takes.
+        long maxWait = (long) (budget * (1 - settings.rankLatencyTarget()));
+        return admission.acquire(maxWait).thenCompose(admitted -> {
+            if (admitted) {
+                return admitted(request, started, budget);
+            }
             // Refused before any work is spent on it: above capacity, admitting it would only make it, and the
             // requests behind it, late.
             HttpResponse shed = ErrorMapping.toResponse(new OverloadException(
@@ -86,8 +93,10 @@ public final class RankRoutes {
                     RETRY_SOON));
             metrics.rank(shed.status().intValue(), ticker.nanos() - started, null);
             return CompletableFuture.completedFuture(shed);
-        }
-        long budget = Duration.ofMillis(request.deadlineMs()).toNanos();
+        });
+    }
+
+    private CompletionStage<HttpResponse> admitted(RankRequest request, long started, long budget) {
         long deadline = started + budget;
         String requestId = bootPrefix + Long.toString(requestIds.incrementAndGet(), 36);
         RankQuery query = new RankQuery(

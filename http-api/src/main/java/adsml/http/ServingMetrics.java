@@ -123,16 +123,21 @@ public final class ServingMetrics {
                 .register(registry);
     }
 
-    /** The rank admission's learned limit and the rank requests in progress, as gauges. */
-    void rankAdmission(IntSupplier limit, IntSupplier inFlight) {
+    /** The rank admission's learned limit, the rank requests in progress and those waiting for a place, as gauges. */
+    void rankAdmission(IntSupplier limit, IntSupplier inFlight, IntSupplier waiting) {
         // Held strongly: Micrometer keeps a gauge's object weakly, and nothing else holds these method references.
         Gauge.builder("adsml.rank.in.flight.limit", limit, IntSupplier::getAsInt)
                 .strongReference(true)
-                .description("rank requests admitted at once, as learned from how they end; beyond it a fast 503")
+                .description(
+                        "rank requests admitted at once, as learned from how they end; beyond it a short wait, then 503")
                 .register(registry);
         Gauge.builder("adsml.rank.in.flight", inFlight, IntSupplier::getAsInt)
                 .strongReference(true)
                 .description("rank requests in progress")
+                .register(registry);
+        Gauge.builder("adsml.rank.waiting", waiting, IntSupplier::getAsInt)
+                .strongReference(true)
+                .description("rank requests waiting for a place, each for at most what the latency target leaves")
                 .register(registry);
     }
 

@@ -6,19 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AdaptiveLimitTest {
     private static final long DEADLINE = Duration.ofMillis(200).toNanos();
     private static final long FAST = Duration.ofMillis(10).toNanos();
     private static final long SLOW = Duration.ofMillis(180).toNanos();
+    private static final long LONG_WAIT = Duration.ofMinutes(1).toNanos();
 
     private long now = 1_000_000_000L;
+
+    /** Whether a request that will not wait gets a place. */
+    private static boolean placeNow(AdaptiveLimit limit) {
+        return limit.acquire(0).toCompletableFuture().join();
+    }
 
     /** {@code n} requests at once, each answered after {@code latency}; returns the limit after. */
     private int round(AdaptiveLimit limit, int n, long latency) {
         int admitted = 0;
-        while (admitted < n && limit.tryAcquire()) {
+        while (admitted < n && placeNow(limit)) {
             admitted++;
         }
         now += latency;
@@ -38,13 +46,78 @@ class AdaptiveLimitTest {
     }
 
     @Test
-    void tryAcquire_refusesBeyondTheLimit_untilAPlaceIsReleased() {
+    void acquireWithoutWaiting_refusesBeyondTheLimit_untilAPlaceIsReleased() {
         AdaptiveLimit limit = new AdaptiveLimit(1, 2, 0.5, DEADLINE);
-        assertTrue(limit.tryAcquire());
-        assertTrue(limit.tryAcquire());
-        assertFalse(limit.tryAcquire(), "the third request beyond a limit of 2");
+        assertTrue(placeNow(limit));
+        assertTrue(placeNow(limit));
+        assertFalse(placeNow(limit), "the third request beyond a limit of 2");
         limit.release(now, FAST, DEADLINE, false, true);
-        assertTrue(limit.tryAcquire());
+        assertTrue(placeNow(limit));
+        assertEquals(2, limit.inFlight());
+    }
+
+    @Test
+    void aRequestBeyondTheLimit_waitsForTheNextPlaceReleased_firstComeFirstServed() {
+        AdaptiveLimit limit = new AdaptiveLimit(1, 2, 0.5, DEADLINE);
+        assertTrue(placeNow(limit));
+        assertTrue(placeNow(limit));
+        CompletableFuture<Boolean> first = limit.acquire(LONG_WAIT).toCompletableFuture();
+        CompletableFuture<Boolean> second = limit.acquire(LONG_WAIT).toCompletableFuture();
+        assertFalse(first.isDone() || second.isDone(), "both wait");
+        assertEquals(2, limit.waiting());
+        limit.release(now += FAST, FAST, DEADLINE, false, false);
+        assertTrue(first.getNow(false), "the first to come takes the released place");
+        assertFalse(second.isDone());
+        assertEquals(2, limit.inFlight(), "the place passed on, never free");
+        limit.release(now += FAST, FAST, DEADLINE, false, false);
+        assertTrue(second.getNow(false));
+        assertEquals(0, limit.waiting());
+    }
+
+    @Test
+    void asManyWaitAsThereArePlaces_theRestAreRefusedAtOnce() {
+        AdaptiveLimit limit = new AdaptiveLimit(1, 2, 0.5, DEADLINE);
+        placeNow(limit);
+        placeNow(limit);
+        limit.acquire(LONG_WAIT);
+        limit.acquire(LONG_WAIT);
+        CompletableFuture<Boolean> third = limit.acquire(LONG_WAIT).toCompletableFuture();
+        assertFalse(third.getNow(true), "refused without waiting");
+    }
+
+    @Test
+    void aWaitThatRunsOut_isRefused_andTakesNoPlaceAfter() throws Exception {
+        AdaptiveLimit limit = new AdaptiveLimit(1, 1, 0.5, DEADLINE);
+        assertTrue(placeNow(limit));
+        CompletableFuture<Boolean> waiter =
+                limit.acquire(Duration.ofMillis(20).toNanos()).toCompletableFuture();
+        assertFalse(waiter.get(5, TimeUnit.SECONDS), "refused when its wait ran out");
+        limit.release(now += FAST, FAST, DEADLINE, false, false);
+        assertEquals(0, limit.inFlight(), "the released place went to no one");
+        assertEquals(0, limit.waiting());
+        assertTrue(placeNow(limit));
+    }
+
+    @Test
+    void aCutLimit_handsNoPlaceOver_untilTheRequestsInProgressAreBelowIt() {
+        AdaptiveLimit limit = new AdaptiveLimit(1, 4, 0.5, DEADLINE);
+        // 13 late answers, one at a time: the moving mean is just under the target, nothing cut yet.
+        for (int i = 0; i < 13; i++) {
+            assertTrue(placeNow(limit));
+            limit.release(now, DEADLINE, DEADLINE, true, true);
+        }
+        assertEquals(4, limit.limit());
+        for (int i = 0; i < 4; i++) {
+            assertTrue(placeNow(limit));
+        }
+        CompletableFuture<Boolean> waiter = limit.acquire(LONG_WAIT).toCompletableFuture();
+        for (int i = 0; i < 2; i++) {
+            limit.release(now += DEADLINE, DEADLINE, DEADLINE, true, true);
+            assertTrue(limit.inFlight() >= limit.limit(), limit.inFlight() + " in progress, limit " + limit.limit());
+            assertFalse(waiter.isDone(), "the place of a late answer is cut, not handed over");
+        }
+        limit.release(now += FAST, FAST, DEADLINE, false, false);
+        assertTrue(waiter.getNow(false), "a place once below the limit of " + limit.limit());
         assertEquals(2, limit.inFlight());
     }
 
@@ -96,12 +169,12 @@ class AdaptiveLimitTest {
     void failuresForLackOfCapacity_countAsLate_otherFailuresTeachNothing() {
         AdaptiveLimit limit = new AdaptiveLimit(4, 100, 0.5, DEADLINE);
         for (int i = 0; i < 100; i++) {
-            assertTrue(limit.tryAcquire());
+            assertTrue(placeNow(limit));
             limit.release(now += FAST, FAST, DEADLINE, false, true);
         }
         assertEquals(100, limit.limit(), "failures that are not about capacity (no model yet) move nothing");
         for (int i = 0; i < 30; i++) {
-            assertTrue(limit.tryAcquire());
+            assertTrue(placeNow(limit));
             limit.release(now += DEADLINE, FAST, DEADLINE, true, true);
         }
         assertEquals(4, limit.limit(), "a run of shed or expired requests is overload");
@@ -112,7 +185,7 @@ class AdaptiveLimitTest {
         AdaptiveLimit limit = new AdaptiveLimit(4, 1000, 0.5, DEADLINE);
         long oneMs = Duration.ofMillis(1).toNanos();
         for (int i = 0; i < 1000; i++) {
-            assertTrue(limit.tryAcquire());
+            assertTrue(placeNow(limit));
             limit.release(now += oneMs, oneMs, oneMs, true, true);
         }
         assertEquals(1000, limit.limit(), "1 ms deadlines missed are the client's choice, not overload");

@@ -35,8 +35,8 @@ class GroundTruthTest {
         double ctr = (double) log.clicks() / log.size();
         double cvr = (double) log.conversions() / log.clicks();
         System.out.printf("mean logged CTR %.4f, P(conv|click) %.4f%n", ctr, cvr);
-        assertTrue(ctr > 0.01 && ctr < 0.03, "ctr " + ctr);
-        assertTrue(cvr > 0.04 && cvr < 0.15, "cvr " + cvr);
+        assertTrue(ctr > 0.005 && ctr < 0.015, "ctr " + ctr);
+        assertTrue(cvr > 0.02 && cvr < 0.08, "cvr " + cvr);
     }
 
     @Test
@@ -67,11 +67,11 @@ class GroundTruthTest {
         double without = (double) clicked[0] / shown[0];
         double with = (double) clicked[1] / shown[1];
         assertTrue(shown[1] > 1000, "too few impressions with interest: " + shown[1]);
-        assertTrue(with > 2.5 * without, "ctr with interest " + with + ", without " + without);
+        assertTrue(with > 1.2 * without, "ctr with interest " + with + ", without " + without);
     }
 
     @Test
-    void truth_ctrRisesAcrossAffinityQuartiles() {
+    void truth_topAffinityQuartileIsClickedMore() {
         ImpressionLog log = world.train();
         int n = log.size();
         double[] dot = new double[n];
@@ -90,12 +90,10 @@ class GroundTruthTest {
                 clicked[q]++;
             }
         }
-        double prev = -1;
-        for (int q = 0; q < 4; q++) {
-            double ctr = (double) clicked[q] / shown[q];
-            assertTrue(ctr > prev * 1.3, "quartile " + q + " ctr " + ctr + " after " + prev);
-            prev = ctr;
-        }
+        // Affinity leans on the interests, so its top quartile is clicked more even at a small weight of its own.
+        double bottom = (double) clicked[0] / shown[0];
+        double top = (double) clicked[3] / shown[3];
+        assertTrue(top > 1.3 * bottom, "top quartile ctr " + top + ", bottom " + bottom);
     }
 
     @Test
@@ -111,7 +109,7 @@ class GroundTruthTest {
             s2 += d * d;
         }
         double sd = Math.sqrt(s2 / n - (s / n) * (s / n));
-        assertTrue(sd > 0.9 && sd < 1.3, "sd of A*dot " + sd);
+        assertTrue(sd > 0.02 && sd < 0.08, "sd of A*dot " + sd);
     }
 
     @Test
@@ -133,8 +131,8 @@ class GroundTruthTest {
                         / 1000.0;
                 double score =
                         switch (c.bidType()) {
-                            case CPC -> c.bid() * 0.02;
-                            case CPA -> c.bid() * 0.02 * 0.08;
+                            case CPC -> c.bid() * 0.01;
+                            case CPA -> c.bid() * 0.01 * 0.04;
                             case CPM -> c.bid() / 1000.0;
                         };
                 best = Math.max(best, revenue);
@@ -150,7 +148,8 @@ class GroundTruthTest {
         System.out.printf(
                 "revenue per request: oracle %.4f, bid-only %.4f, ratio %.2f%n",
                 oracle / reqs.length, bidOnly / reqs.length, ratio);
-        assertTrue(ratio >= 2.5, "oracle/bid-only " + ratio);
+        // Real feeds: knowing pCTR moves revenue by tens of percent over ranking by bid, not several-fold.
+        assertTrue(ratio >= 1.25 && ratio < 2, "oracle/bid-only " + ratio);
     }
 
     @Test

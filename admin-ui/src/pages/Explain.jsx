@@ -12,6 +12,7 @@ const OUTCOMES = [
   ['ALL', 'All'],
   ['WON', 'Won'],
   ['OUTBID', 'Outbid'],
+  ['DIVERSITY', 'Diversity'],
   ['BELOW_RESERVE', 'Below reserve'],
   ['OUT_OF_BUDGET', 'Out of budget'],
   ['INVALID_SCORE', 'Invalid score'],

@@ -283,6 +283,7 @@ class AdminConsoleApiTest {
                 String expected =
                         switch (outcome) {
                             case "OUTBID" -> "outbid";
+                            case "DIVERSITY" -> "diversity";
                             case "BELOW_RESERVE" -> "reserve";
                             case "OUT_OF_BUDGET" -> "budget";
                             default -> throw new AssertionError("outcome " + outcome);

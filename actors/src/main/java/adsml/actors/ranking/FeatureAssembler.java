@@ -50,7 +50,7 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
             long assembledNanos) {
         /** What the auction reads of the rows: views of the same columns, nothing copied. */
         public Bids bids() {
-            return new Bids(ads.adIds(), ads.campaignIds(), ads.bids(), ads.bidTypes());
+            return new Bids(ads.adIds(), ads.campaignIds(), ads.advertiserIds(), ads.bids(), ads.bidTypes());
         }
     }
 

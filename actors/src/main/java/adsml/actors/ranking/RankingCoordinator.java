@@ -293,6 +293,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                     reason(
                             auction.outcome(i),
                             ads.campaignIds()[i],
+                            ads.advertiserIds()[i],
                             bidType,
                             bid,
                             ecpm,
@@ -308,6 +309,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
     private static String reason(
             Outcome outcome,
             int campaignId,
+            int advertiserId,
             BidType bidType,
             float bid,
             double ecpm,
@@ -337,6 +339,14 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                                 "outbid: eCPM %.4f is below the last winner's %.4f",
                                 ecpm,
                                 lastWinningEcpm);
+            case DIVERSITY ->
+                String.format(
+                        Locale.ROOT,
+                        "diversity: eCPM %.4f ranked for a slot, but advertiser %d (campaign %d) already holds as many"
+                                + " slots of this response as the auction allows",
+                        ecpm,
+                        advertiserId,
+                        campaignId);
             case OUT_OF_BUDGET -> "campaign " + campaignId + "'s daily budget is spent";
             case INVALID_SCORE -> "a prediction outside [0, 1] or not finite: the model's output cannot be priced";
         };

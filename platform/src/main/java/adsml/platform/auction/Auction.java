@@ -16,11 +16,14 @@ import adsml.platform.index.BudgetTracker;
  *       {@link Outcome#OUT_OF_BUDGET}; one whose eCPM is not positive or is below the reserve loses with
  *       {@link Outcome#BELOW_RESERVE}. The rest are ranked by eCPM, higher first; equal eCPMs go to the lower ad id,
  *       then to the earlier input position, so the same input always gives the same result.
- *   <li>The top {@code min(slots, maxSlots)} ranked candidates win, slot 0 first; the others lose with
+ *   <li>Diversity: walking down the ranking, a candidate whose advertiser (or campaign, per the settings) already holds
+ *       {@code limit} places is passed over. The first {@code min(slots, maxSlots)} candidates kept win, slot 0 first;
+ *       one passed over that ranked above the last winner loses with {@link Outcome#DIVERSITY}, the others with
  *       {@link Outcome#OUTBID}.
- *   <li>The winner in slot k pays the least that keeps its rank: price eCPM {@code max(reserve, eCPM of the candidate
- *       ranked k+1)}, or the reserve when nobody ranks below it; in its own bid unit that is {@code priceEcpm / ownEcpm
- *       x bid}, capped at the bid.
+ *   <li>The winner in slot k pays the least that keeps its rank in the diversified ranking: price eCPM
+ *       {@code max(reserve, eCPM of the candidate kept after it)}, or the reserve when nobody is kept after it; in its
+ *       own bid unit that is {@code priceEcpm / ownEcpm x bid}, capped at the bid. A candidate passed over for
+ *       diversity could not have taken the slot, so it sets no price.
  * </ol>
  *
  * Nothing is charged here: the caller charges budgets when impressions, clicks or conversions happen. Thread-safe
@@ -85,11 +88,6 @@ public final class Auction {
         double[] ecpm = new double[n];
         Outcome[] outcomes = new Outcome[n];
         int places = Math.min(Math.min(slots, settings.maxSlots()), n);
-        // The best places + 1 ranked candidates, best first, kept in one pass by insertion: places are
-        // few (a handful), so this beats sorting n, and reading the candidates once beats a scan per slot.
-        int[] top = new int[places + 1];
-        int held = 0;
-        int ranked = 0;
         for (int i = 0; i < n; i++) {
             double e = ecpm(bidTypes[i], bidOf[i], pCtr[i], pCvr[i]);
             ecpm[i] = e;
@@ -102,28 +100,49 @@ public final class Auction {
                 outcomes[i] = Outcome.BELOW_RESERVE;
             } else {
                 outcomes[i] = Outcome.OUTBID;
-                ranked++;
-                if (held <= places || ranksAbove(i, top[places], adIds, ecpm)) {
-                    held = insert(top, held, i, adIds, ecpm);
-                }
             }
         }
+        // The winners and the candidate kept after them (it prices the last slot), best first: one pass over the
+        // candidates per place. Places are a handful and a pass is a compare per candidate, so this costs
+        // microseconds, and it keeps diversity inside the ranking that prices are read from.
+        int[] groups = groupsOf(bids);
+        int limit = settings.diversity().limit();
+        int[] kept = new int[places + 1];
+        int held = 0;
+        while (held <= places) {
+            int best = -1;
+            for (int i = 0; i < n; i++) {
+                if (outcomes[i] == Outcome.OUTBID
+                        && (best < 0 || ranksAbove(i, best, adIds, ecpm))
+                        && !taken(kept, held, i)
+                        && (groups == null || placesOf(kept, held, groups, groups[i]) < limit)) {
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            kept[held++] = best;
+        }
 
-        int winners = Math.min(places, ranked);
+        int winners = Math.min(places, held);
         int[] winnerIndex = new int[winners];
         int[] winnerAdId = new int[winners];
         double[] winnerEcpm = new double[winners];
         double[] priceBid = new double[winners];
         double[] priceEcpm = new double[winners];
         for (int k = 0; k < winners; k++) {
-            int best = top[k];
+            int best = kept[k];
             outcomes[best] = Outcome.WON;
             winnerIndex[k] = best;
             winnerAdId[k] = adIds[best];
             winnerEcpm[k] = ecpm[best];
         }
         // The candidate ranked just below the last winner sets the last price (if any remains).
-        int runnerUp = winners < held ? top[winners] : -1;
+        int runnerUp = winners < held ? kept[winners] : -1;
+        if (groups != null) {
+            markPassedOver(outcomes, ecpm, adIds, winners == 0 ? -1 : kept[winners - 1], winners < places);
+        }
         for (int k = 0; k < winners; k++) {
             double next = k + 1 < winners ? winnerEcpm[k + 1] : runnerUp >= 0 ? ecpm[runnerUp] : 0.0;
             double own = winnerEcpm[k];
@@ -135,20 +154,47 @@ public final class Auction {
         return new AuctionResult(winners, winnerIndex, winnerAdId, winnerEcpm, priceBid, priceEcpm, ecpm, outcomes);
     }
 
-    /**
-     * Places candidate {@code i} in {@code top[0, held)}, ranked best first, keeping at most {@code top.length} (the
-     * worst falls off); returns the new count. Candidates come in input order, so {@code i} goes after every one it
-     * does not outrank: ties keep the earlier position first.
-     */
-    private static int insert(int[] top, int held, int i, int[] adIds, double[] ecpm) {
-        int at = Math.min(held, top.length - 1);
-        while (at > 0 && ranksAbove(i, top[at - 1], adIds, ecpm)) {
-            at--;
+    /** Each candidate's diversity group (its advertiser or campaign id), or null when diversity bounds nothing. */
+    private int[] groupsOf(Bids bids) {
+        return switch (settings.diversity().per()) {
+            case ADVERTISER -> bids.advertiserIds();
+            case CAMPAIGN -> bids.campaignIds();
+            case NONE -> null;
+        };
+    }
+
+    private static boolean taken(int[] kept, int held, int i) {
+        for (int k = 0; k < held; k++) {
+            if (kept[k] == i) {
+                return true;
+            }
         }
-        int kept = Math.min(held + 1, top.length);
-        System.arraycopy(top, at, top, at + 1, kept - 1 - at);
-        top[at] = i;
-        return kept;
+        return false;
+    }
+
+    private static int placesOf(int[] kept, int held, int[] groups, int group) {
+        int count = 0;
+        for (int k = 0; k < held; k++) {
+            count += groups[kept[k]] == group ? 1 : 0;
+        }
+        return count;
+    }
+
+    /**
+     * The candidates still OUTBID that rank above the last winner (an exact tie: the earlier input position), or any
+     * when places went unfilled, were passed over for diversity: they say so.
+     */
+    private static void markPassedOver(
+            Outcome[] outcomes, double[] ecpm, int[] adIds, int lastWinner, boolean placesLeft) {
+        for (int i = 0; i < outcomes.length; i++) {
+            if (outcomes[i] == Outcome.OUTBID
+                    && (placesLeft
+                            || (lastWinner >= 0
+                                    && (ranksAbove(i, lastWinner, adIds, ecpm)
+                                            || (!ranksAbove(lastWinner, i, adIds, ecpm) && i < lastWinner))))) {
+                outcomes[i] = Outcome.DIVERSITY;
+            }
+        }
     }
 
     /** Whether candidate {@code i} outranks candidate {@code j}: the higher eCPM, then the lower ad id. */

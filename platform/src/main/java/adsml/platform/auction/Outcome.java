@@ -8,6 +8,11 @@ public enum Outcome {
     BELOW_RESERVE,
     /** Cleared the reserve but ranked below the last slot. */
     OUTBID,
+    /**
+     * Ranked high enough for a slot, but its advertiser (or campaign, as configured) already held as many slots of the
+     * response as diversity allows.
+     */
+    DIVERSITY,
     /** Its campaign's daily budget is spent; it was not ranked. */
     OUT_OF_BUDGET,
     /**

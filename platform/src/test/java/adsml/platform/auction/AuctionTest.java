@@ -2,6 +2,7 @@ package adsml.platform.auction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
@@ -16,8 +17,13 @@ class AuctionTest {
 
     private final BudgetTracker budget = new BudgetTracker(new FakeClock(Instant.parse("2025-03-01T12:00:00Z")));
 
+    /** A campaign of advertiser {@code id}: campaigns of these tests have an advertiser each, unless named. */
     private Campaign campaign(int id, BidType type, float bid) {
-        Campaign c = new Campaign(id, 0, type, bid, 100f, 0, Targeting.ANY);
+        return campaign(id, id, type, bid);
+    }
+
+    private Campaign campaign(int id, int advertiserId, BidType type, float bid) {
+        Campaign c = new Campaign(id, advertiserId, type, bid, 100f, 0, Targeting.ANY);
         budget.register(c);
         return c;
     }
@@ -28,14 +34,16 @@ class AuctionTest {
      */
     private static Bids bids(int[] adIds, Campaign... campaigns) {
         int[] campaignIds = new int[adIds.length];
+        int[] advertiserIds = new int[adIds.length];
         float[] bids = new float[adIds.length];
         BidType[] bidTypes = new BidType[adIds.length];
         for (int i = 0; i < adIds.length; i++) {
             campaignIds[i] = campaigns[i].id();
+            advertiserIds[i] = campaigns[i].advertiserId();
             bids[i] = campaigns[i].bid();
             bidTypes[i] = campaigns[i].bidType();
         }
-        return new Bids(adIds, campaignIds, bids, bidTypes);
+        return new Bids(adIds, campaignIds, advertiserIds, bids, bidTypes);
     }
 
     @Test
@@ -159,46 +167,69 @@ class AuctionTest {
      * from a handful of values, ad ids repeated, a reserve that excludes some.
      */
     @Test
-    void run_isASortOfEveryRankedCandidate_onRandomTies() {
+    void run_isASortOfEveryRankedCandidate_onRandomTies_withAndWithoutDiversity() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(11);
         Campaign[] pool = new Campaign[6];
         for (int c = 0; c < pool.length; c++) {
-            pool[c] = campaign(c, c % 3 == 0 ? BidType.CPM : BidType.CPC, 1 + c % 3);
+            pool[c] = campaign(c, c % 4, c % 3 == 0 ? BidType.CPM : BidType.CPC, 1 + c % 3);
         }
-        for (int round = 0; round < 500; round++) {
-            int n = random.nextInt(40);
-            int slots = random.nextInt(7);
-            int[] adIds = new int[n];
-            Campaign[] campaigns = new Campaign[n];
-            float[] pCtr = new float[n];
-            for (int i = 0; i < n; i++) {
-                adIds[i] = random.nextInt(8);
-                campaigns[i] = pool[random.nextInt(pool.length)];
-                pCtr[i] = random.nextInt(4) * 0.001f;
-            }
-            Auction auction = new Auction(new AuctionSettings(1.0, 4), budget);
-            AuctionResult r = auction.run(bids(adIds, campaigns), pCtr, new float[n], slots);
-
-            java.util.List<Integer> ranked = new java.util.ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                if (r.candidateEcpm(i) >= 1.0) {
-                    ranked.add(i);
+        for (AuctionSettings.Diversity diversity : new AuctionSettings.Diversity[] {
+            AuctionSettings.Diversity.NONE, AuctionSettings.Diversity.ONE_PER_ADVERTISER
+        }) {
+            for (int round = 0; round < 500; round++) {
+                int n = random.nextInt(40);
+                int slots = random.nextInt(7);
+                int[] adIds = new int[n];
+                Campaign[] campaigns = new Campaign[n];
+                float[] pCtr = new float[n];
+                for (int i = 0; i < n; i++) {
+                    adIds[i] = random.nextInt(8);
+                    campaigns[i] = pool[random.nextInt(pool.length)];
+                    pCtr[i] = random.nextInt(4) * 0.001f;
                 }
-            }
-            ranked.sort(java.util.Comparator.<Integer>comparingDouble(i -> -r.candidateEcpm(i))
-                    .thenComparingInt(i -> adIds[i])
-                    .thenComparingInt(i -> i));
-            int winners = Math.min(Math.min(slots, 4), ranked.size());
-            assertEquals(winners, r.winners(), "round " + round);
-            for (int k = 0; k < winners; k++) {
-                int i = ranked.get(k);
-                assertEquals(i, r.candidateIndex(k), "round " + round + ", slot " + k);
-                double next = k + 1 < ranked.size() ? r.candidateEcpm(ranked.get(k + 1)) : 0.0;
-                assertEquals(Math.min(r.ecpm(k), Math.max(1.0, next)), r.priceEcpm(k), EPS, "round " + round);
-                assertEquals(Outcome.WON, r.outcome(i));
-            }
-            for (int k = winners; k < ranked.size(); k++) {
-                assertEquals(Outcome.OUTBID, r.outcome(ranked.get(k)), "round " + round);
+                Auction auction = new Auction(new AuctionSettings(1.0, 4, diversity), budget);
+                AuctionResult r = auction.run(bids(adIds, campaigns), pCtr, new float[n], slots);
+                String where = diversity.per() + " round " + round;
+
+                java.util.List<Integer> ranked = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    if (r.candidateEcpm(i) >= 1.0) {
+                        ranked.add(i);
+                    }
+                }
+                ranked.sort(java.util.Comparator.<Integer>comparingDouble(i -> -r.candidateEcpm(i))
+                        .thenComparingInt(i -> adIds[i])
+                        .thenComparingInt(i -> i));
+                // The reference: walk the ranking, keeping a candidate while its advertiser holds fewer than the limit.
+                int places = Math.min(slots, 4);
+                java.util.List<Integer> kept = new java.util.ArrayList<>();
+                java.util.Map<Integer, Integer> held = new java.util.HashMap<>();
+                for (int i : ranked) {
+                    int advertiser = campaigns[i].advertiserId();
+                    boolean bounded = diversity.per() == AuctionSettings.Diversity.Per.ADVERTISER;
+                    if (kept.size() <= places && (!bounded || held.getOrDefault(advertiser, 0) < diversity.limit())) {
+                        kept.add(i);
+                        held.merge(advertiser, 1, Integer::sum);
+                    }
+                }
+                int winners = Math.min(places, kept.size());
+                assertEquals(winners, r.winners(), where);
+                for (int k = 0; k < winners; k++) {
+                    int i = kept.get(k);
+                    assertEquals(i, r.candidateIndex(k), where + ", slot " + k);
+                    double next = k + 1 < kept.size() ? r.candidateEcpm(kept.get(k + 1)) : 0.0;
+                    assertEquals(Math.min(r.ecpm(k), Math.max(1.0, next)), r.priceEcpm(k), EPS, where);
+                    assertEquals(Outcome.WON, r.outcome(i));
+                }
+                for (int i : ranked) {
+                    if (r.outcome(i) != Outcome.WON) {
+                        boolean aboveLastWinner =
+                                winners > 0 && ranked.indexOf(i) < ranked.indexOf(kept.get(winners - 1));
+                        boolean passedOver = !kept.subList(0, winners).contains(i)
+                                && (aboveLastWinner || (winners < places && !kept.contains(i)));
+                        assertEquals(passedOver ? Outcome.DIVERSITY : Outcome.OUTBID, r.outcome(i), where);
+                    }
+                }
             }
         }
     }
@@ -244,10 +275,12 @@ class AuctionTest {
     @Test
     void bids_rejectRaggedArraysAndScoresShorterThanThem() {
         assertThrows(
-                IllegalArgumentException.class, () -> new Bids(new int[2], new int[2], new float[1], new BidType[2]));
+                IllegalArgumentException.class,
+                () -> new Bids(new int[2], new int[2], new int[2], new float[1], new BidType[2]));
         assertThrows(
-                IllegalArgumentException.class, () -> new Bids(new int[1], new int[1], new float[1], new BidType[1]));
-        Bids two = new Bids(new int[2], new int[2], new float[2], new BidType[] {BidType.CPM, BidType.CPM});
+                IllegalArgumentException.class,
+                () -> new Bids(new int[1], new int[1], new int[1], new float[1], new BidType[1]));
+        Bids two = new Bids(new int[2], new int[2], new int[2], new float[2], new BidType[] {BidType.CPM, BidType.CPM});
         Auction auction = new Auction(new AuctionSettings(0, 2), budget);
         assertThrows(IllegalArgumentException.class, () -> auction.run(two, new float[1], new float[2], 1));
     }
@@ -257,5 +290,75 @@ class AuctionTest {
         assertThrows(IllegalArgumentException.class, () -> new AuctionSettings(-1, 1));
         assertThrows(IllegalArgumentException.class, () -> new AuctionSettings(Double.NaN, 1));
         assertThrows(IllegalArgumentException.class, () -> new AuctionSettings(0, 0));
+    }
+
+    @Test
+    void diversity_oneAdPerAdvertiser_theNextAdvertiserTakesTheSlot_andPricesReadTheDiversifiedRanking() {
+        // eCPMs (CPM bids): advertiser 7's two ads 20 and 15, advertiser 8's 12, advertiser 9's 5.
+        Campaign[] campaigns = {
+            campaign(0, 7, BidType.CPM, 20f),
+            campaign(1, 7, BidType.CPM, 15f),
+            campaign(2, 8, BidType.CPM, 12f),
+            campaign(3, 9, BidType.CPM, 5f)
+        };
+        float[] p = {0.01f, 0.01f, 0.01f, 0.01f};
+        AuctionResult r =
+                new Auction(new AuctionSettings(1.0, 2), budget).run(bids(new int[] {1, 2, 3, 4}, campaigns), p, p, 2);
+        assertEquals(2, r.winners());
+        assertEquals(1, r.adId(0));
+        assertEquals(3, r.adId(1), "advertiser 7's second ad is passed over");
+        assertEquals(Outcome.DIVERSITY, r.outcome(1));
+        assertEquals(Outcome.OUTBID, r.outcome(3));
+        assertEquals(12.0, r.priceEcpm(0), EPS, "slot 0 pays the next kept candidate, not the one passed over");
+        assertEquals(5.0, r.priceEcpm(1), EPS);
+    }
+
+    @Test
+    void diversity_perCampaignWithALimit_andNone() {
+        Campaign[] campaigns = {
+            campaign(0, 7, BidType.CPM, 20f),
+            campaign(0, 7, BidType.CPM, 20f),
+            campaign(0, 7, BidType.CPM, 20f),
+            campaign(1, 7, BidType.CPM, 10f)
+        };
+        Bids bids = bids(new int[] {1, 2, 3, 4}, campaigns);
+        float[] p = {0.01f, 0.01f, 0.01f, 0.01f};
+        AuctionSettings.Diversity twoPerCampaign =
+                new AuctionSettings.Diversity(AuctionSettings.Diversity.Per.CAMPAIGN, 2);
+        AuctionResult r = new Auction(new AuctionSettings(0, 3, twoPerCampaign), budget).run(bids, p, p, 3);
+        assertEquals(3, r.winners());
+        assertEquals(4, r.adId(2), "campaign 0 holds two slots; its third ad is passed over");
+        assertEquals(Outcome.DIVERSITY, r.outcome(2));
+        AuctionResult none =
+                new Auction(new AuctionSettings(0, 3, AuctionSettings.Diversity.NONE), budget).run(bids, p, p, 3);
+        assertEquals(3, none.adId(2), "no bound: the ranking alone");
+    }
+
+    @Test
+    void diversity_slotsLeftEmpty_whenOneAdvertiserHoldsEveryCandidate() {
+        Campaign[] campaigns = {campaign(0, 7, BidType.CPM, 20f), campaign(1, 7, BidType.CPM, 15f)};
+        float[] p = {0.01f, 0.01f};
+        AuctionResult r =
+                new Auction(new AuctionSettings(1.0, 5), budget).run(bids(new int[] {1, 2}, campaigns), p, p, 5);
+        assertEquals(1, r.winners());
+        assertEquals(Outcome.DIVERSITY, r.outcome(1));
+        assertEquals(1.0, r.priceEcpm(0), EPS, "nobody kept after it: the reserve");
+        AuctionResult noSlot =
+                new Auction(new AuctionSettings(1.0, 5), budget).run(bids(new int[] {1, 2}, campaigns), p, p, 0);
+        assertEquals(Outcome.OUTBID, noSlot.outcome(0), "no slot asked for: nothing passed over");
+    }
+
+    @Test
+    void settings_diversityIsReadFromConfig_andABadScopeNamesTheKey() {
+        AuctionSettings read = AuctionSettings.from(com.typesafe.config.ConfigFactory.parseString(
+                        "adsml.platform.auction.diversity { per = campaign, limit = 2 }")
+                .withFallback(com.typesafe.config.ConfigFactory.defaultReference()));
+        assertEquals(new AuctionSettings.Diversity(AuctionSettings.Diversity.Per.CAMPAIGN, 2), read.diversity());
+        com.typesafe.config.ConfigException e = assertThrows(
+                com.typesafe.config.ConfigException.class,
+                () -> AuctionSettings.from(
+                        com.typesafe.config.ConfigFactory.parseString("adsml.platform.auction.diversity.per = brand")
+                                .withFallback(com.typesafe.config.ConfigFactory.defaultReference())));
+        assertTrue(e.getMessage().contains("adsml.platform.auction.diversity.per"), e.getMessage());
     }
 }

@@ -116,11 +116,13 @@ public final class DemoTraffic implements AutoCloseable {
         }
     }
 
-    private static void add(ArrayNode log, String type, String requestId, User user, Ad ad, long now, double cost) {
+    static void add(ArrayNode log, String type, String requestId, User user, Ad ad, long now, double cost) {
         log.addObject()
                 .put("type", type)
-                // One event of a type per ad per request: the id stays the same if the batch is sent again.
-                .put("eventId", requestId + "-" + ad.id() + "-" + type.charAt(0))
+                // One event of a type per ad per request: the id stays the same if the batch is sent again. The whole
+                // type, not its initial: "click" and "conversion" share one, and every conversion was dropped as a
+                // duplicate of its click.
+                .put("eventId", requestId + "-" + ad.id() + "-" + type)
                 .put("requestId", requestId)
                 .put("userId", "u" + user.id())
                 .put("adId", ad.id())

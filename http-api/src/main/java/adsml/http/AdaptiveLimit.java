@@ -77,7 +77,8 @@ final class AdaptiveLimit {
     CompletionStage<Boolean> acquire(long maxWaitNanos) {
         CompletableFuture<Boolean> waiter;
         synchronized (this) {
-            if (inFlight < (int) limit) {
+            // Not past a live waiter: a place freed between a release and its hand-over belongs to the queue's head.
+            if (inFlight < (int) limit && noLiveWaiter()) {
                 inFlight++;
                 return ADMITTED;
             }
@@ -95,7 +96,16 @@ final class AdaptiveLimit {
         }
         // Outside the lock: the timer could complete it at once, and completing runs the request's next steps.
         waiter.completeOnTimeout(false, maxWaitNanos, TimeUnit.NANOSECONDS);
+        handOver(); // a place may be free already, held back for the waiters ahead of this one
         return waiter;
+    }
+
+    /** Drops the waiters at the head whose wait ran out; true when none is left waiting. */
+    private boolean noLiveWaiter() {
+        while (!waiting.isEmpty() && waiting.peekFirst().isDone()) {
+            waiting.pollFirst();
+        }
+        return waiting.isEmpty();
     }
 
     /**

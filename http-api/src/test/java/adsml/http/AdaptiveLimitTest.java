@@ -75,6 +75,20 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void aReleasedPlace_goesToTheWaiter_notToTheNextNewcomer() {
+        AdaptiveLimit limit = new AdaptiveLimit(1, 1, 0.5, DEADLINE);
+        assertTrue(placeNow(limit));
+        CompletableFuture<Boolean> waiter = limit.acquire(LONG_WAIT).toCompletableFuture();
+        limit.release(now += FAST, FAST, DEADLINE, false, false);
+        assertTrue(waiter.getNow(false));
+        assertFalse(placeNow(limit), "the released place went to the waiter");
+        CompletableFuture<Boolean> next = limit.acquire(LONG_WAIT).toCompletableFuture();
+        assertFalse(next.isDone(), "queued behind nobody, but every place is taken");
+        limit.release(now += FAST, FAST, DEADLINE, false, false);
+        assertTrue(next.getNow(false));
+    }
+
+    @Test
     void asManyWaitAsThereArePlaces_theRestAreRefusedAtOnce() {
         AdaptiveLimit limit = new AdaptiveLimit(1, 2, 0.5, DEADLINE);
         placeNow(limit);

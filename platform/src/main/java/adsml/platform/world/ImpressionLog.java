@@ -91,16 +91,16 @@ public final class ImpressionLog {
     /** The first {@code n} rows, copied: a smaller log of the same traffic (at most {@link #size} rows). */
     public ImpressionLog firstRows(int n) {
         return new ImpressionLog(
-                java.util.Arrays.copyOf(requestId, n),
-                java.util.Arrays.copyOf(userId, n),
-                java.util.Arrays.copyOf(adId, n),
-                java.util.Arrays.copyOf(surface, n),
-                java.util.Arrays.copyOf(hour, n),
-                java.util.Arrays.copyOf(position, n),
-                java.util.Arrays.copyOf(click, n),
-                java.util.Arrays.copyOf(conversion, n),
-                java.util.Arrays.copyOf(pClick, n),
-                java.util.Arrays.copyOf(pConversion, n));
+                Arrays.copyOf(requestId, n),
+                Arrays.copyOf(userId, n),
+                Arrays.copyOf(adId, n),
+                Arrays.copyOf(surface, n),
+                Arrays.copyOf(hour, n),
+                Arrays.copyOf(position, n),
+                Arrays.copyOf(click, n),
+                Arrays.copyOf(conversion, n),
+                Arrays.copyOf(pClick, n),
+                Arrays.copyOf(pConversion, n));
     }
 
     public int size() {

@@ -225,8 +225,11 @@ class WorldFilesTest {
         Path dir2 = tmp.resolve("w2");
         WorldFiles.write(world, dir2);
         Path json = dir2.resolve(WorldFiles.WORLD_JSON);
-        Files.writeString(json, Files.readString(json).replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
-        assertMessage(dir2, "world.json: field 'formatVersion': expected 1, got 2");
+        String written = Files.readString(json);
+        Files.writeString(json, written.replace("\"formatVersion\" : 2", "\"formatVersion\" : 3"));
+        assertMessage(dir2, "world.json: field 'formatVersion': expected 2, got 3");
+        Files.writeString(json, written.replace("\"formatVersion\" : 2", "\"formatVersion\" : 1"));
+        assertMessage(dir2, "world.json: field 'formatVersion': 1 is a world of the ground truth before its re-tune");
         Files.writeString(json, "{ not json");
         assertMessage(dir2, "world.json: not valid JSON");
     }

@@ -226,10 +226,10 @@ class WorldFilesTest {
         WorldFiles.write(world, dir2);
         Path json = dir2.resolve(WorldFiles.WORLD_JSON);
         String written = Files.readString(json);
-        Files.writeString(json, written.replace("\"formatVersion\" : 2", "\"formatVersion\" : 3"));
-        assertMessage(dir2, "world.json: field 'formatVersion': expected 2, got 3");
-        Files.writeString(json, written.replace("\"formatVersion\" : 2", "\"formatVersion\" : 1"));
-        assertMessage(dir2, "world.json: field 'formatVersion': 1 is a world of the ground truth before its re-tune");
+        Files.writeString(json, written.replace("\"formatVersion\" : 3", "\"formatVersion\" : 4"));
+        assertMessage(dir2, "world.json: field 'formatVersion': expected 3, got 4");
+        Files.writeString(json, written.replace("\"formatVersion\" : 3", "\"formatVersion\" : 2"));
+        assertMessage(dir2, "world.json: field 'formatVersion': 2 is a world of an older ground truth");
         Files.writeString(json, "{ not json");
         assertMessage(dir2, "world.json: not valid JSON");
     }

@@ -45,9 +45,9 @@ import java.util.SplittableRandom;
  * model sees; the per-ad part of the embedding affinity, which no model learns from about 50 impressions per ad, weighs
  * little. The propensity tables are centred on the population, so every seed's mean CTR lands near the same level.
  * Under the generator's logging policy (a uniform targeted ad at a uniform position) the mean logged CTR is 0.9-1.3%
- * (seeds 11 and 1) and P(conversion | click) about 7%; docs/WORLD.md has the distribution under each ranking policy.
- * The products (embedding affinity, interest x category, creative x surface, device x category, age x category) are
- * interactions a linear model on hashed single features cannot represent.
+ * (seeds 11 and 1) and P(conversion | click) about 3.4% (5% on the ads a trained model serves); docs/WORLD.md has the
+ * distribution under each ranking policy. The products (embedding affinity, interest x category, creative x surface,
+ * device x category, age x category) are interactions a linear model on hashed single features cannot represent.
  *
  * <p>Embeddings come from the generator (see {@link WorldGenerator}): per-category centroids with components N(0,
  * 1/sqrt(EMBEDDING_DIM)); an ad's embedding is 0.8 * its category's centroid plus noise, a user's leans (0.7) toward
@@ -64,8 +64,8 @@ public final class GroundTruth {
     public static final double AFFINITY = 0.1;
     /** Weight of the user's interest weight for the ad's category in the click logit. */
     public static final double INTEREST = 1.5;
-    /** Conversion logit intercept, tuned for a mean P(conversion | click) of about 7%. */
-    public static final double CONV_BIAS = -2.75;
+    /** Conversion logit intercept, tuned for a mean logged P(conversion | click) of about 3.4%. */
+    public static final double CONV_BIAS = -3.6;
 
     static final double CONV_AFFINITY = 0.2;
     static final double CONV_INTEREST = 0.8;

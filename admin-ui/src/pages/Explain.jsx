@@ -14,7 +14,10 @@ const OUTCOMES = [
   ['OUTBID', 'Outbid'],
   ['DIVERSITY', 'Diversity'],
   ['BELOW_RESERVE', 'Below reserve'],
+  ['BELOW_QUALITY_FLOOR', 'Below quality floor'],
   ['OUT_OF_BUDGET', 'Out of budget'],
+  ['PACED_OUT', 'Paced out'],
+  ['FREQUENCY_CAPPED', 'Frequency-capped'],
   ['INVALID_SCORE', 'Invalid score'],
 ];
 const SORTS = {

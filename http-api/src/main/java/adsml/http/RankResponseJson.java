@@ -38,6 +38,7 @@ final class RankResponseJson {
                 g.writeNumberField("pcvr", ad.pcvr());
                 g.writeNumberField("ecpm", ad.ecpm());
                 g.writeNumberField("price", ad.price());
+                g.writeNumberField("priceEcpm", ad.priceEcpm());
                 g.writeNumberField("slot", ad.slot());
                 g.writeEndObject();
             }

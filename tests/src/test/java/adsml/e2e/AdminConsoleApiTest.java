@@ -286,6 +286,9 @@ class AdminConsoleApiTest {
                             case "DIVERSITY" -> "diversity";
                             case "BELOW_RESERVE" -> "reserve";
                             case "OUT_OF_BUDGET" -> "budget";
+                            case "BELOW_QUALITY_FLOOR" -> "quality floor";
+                            case "PACED_OUT" -> "paced out";
+                            case "FREQUENCY_CAPPED" -> "frequency cap";
                             default -> throw new AssertionError("outcome " + outcome);
                         };
                 assertTrue(reason.contains(expected) || reason.contains("not positive"), () -> outcome + ": " + reason);

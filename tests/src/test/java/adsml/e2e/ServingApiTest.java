@@ -36,7 +36,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ServingApiTest {
     private static final int MAX_BODY_BYTES = 4096;
     private static final Set<String> STAGES = Set.of("retrievalMs", "featuresMs", "scoringMs", "auctionMs", "totalMs");
-    private static final Set<String> OUTCOMES = Set.of("WON", "BELOW_RESERVE", "OUTBID", "DIVERSITY", "OUT_OF_BUDGET");
+    private static final Set<String> OUTCOMES = Set.of(
+            "WON",
+            "BELOW_RESERVE",
+            "BELOW_QUALITY_FLOOR",
+            "OUTBID",
+            "DIVERSITY",
+            "OUT_OF_BUDGET",
+            "PACED_OUT",
+            "FREQUENCY_CAPPED");
 
     @TempDir
     static Path data;

@@ -5,6 +5,7 @@ import adsml.platform.auction.Bids;
 import adsml.platform.domain.AdColumns;
 import adsml.platform.features.FeatureAssembly;
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.features.ShownToday;
 import adsml.platform.index.AdIndex;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.LoadedVersion;
@@ -37,20 +38,30 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
 
     /**
      * The batch, the feature set that filled it, and, row for row, the ad and campaign attributes each row was built
-     * from (their positions are the retrieval ranks); with the retrieval they came from, the wall-clock time the
-     * counters were read at, whether they could be read, and the ticker's time when assembly finished.
+     * from (their positions are the retrieval ranks) and how often the user was shown each today (null when the
+     * counters could not be read); with the retrieval they came from, the wall-clock time the counters were read at,
+     * whether they could be read, and the ticker's time when assembly finished.
      */
     public record Features(
             FeatureAssembly set,
             FeatureBatch batch,
             AdColumns ads,
+            ShownToday shown,
             CandidateRetriever.Candidates candidates,
             long servedAtMs,
             boolean countersRead,
             long assembledNanos) {
         /** What the auction reads of the rows: views of the same columns, nothing copied. */
         public Bids bids() {
-            return new Bids(ads.adIds(), ads.campaignIds(), ads.advertiserIds(), ads.bids(), ads.bidTypes());
+            return new Bids(
+                    candidates.user().context().surface(),
+                    ads.adIds(),
+                    ads.campaignIds(),
+                    ads.advertiserIds(),
+                    ads.bids(),
+                    ads.bidTypes(),
+                    shown == null ? null : shown.ads(),
+                    shown == null ? null : shown.campaigns());
         }
     }
 
@@ -112,7 +123,7 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
             assemble.replyTo()
                     .tell(new Scored.Failed(
                             assemble.request(),
-                            new Features(null, null, ads, c, 0, false, ticker.nanos()),
+                            new Features(null, null, ads, null, c, 0, false, ticker.nanos()),
                             new NoActiveModelException()));
             return this;
         }
@@ -123,7 +134,7 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
             // Answered now, as a failure the coordinator maps to a status: not left to its deadline.
             assemble.replyTo()
                     .tell(new Scored.Failed(
-                            assemble.request(), new Features(null, null, ads, c, 0, false, ticker.nanos()), e));
+                            assemble.request(), new Features(null, null, ads, null, c, 0, false, ticker.nanos()), e));
             return this;
         }
         score(assemble.request(), features, assemble.query(), version.get(), scheduler, assemble.replyTo());
@@ -137,7 +148,8 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         long now = stores.wallClockMs().getAsLong();
         boolean countersRead = set.fill(batch, 0, c.user(), ads, stores.counters(), now);
         batch.setRows(ads.rows());
-        return new Features(set, batch, ads, c, now, countersRead, ticker.nanos());
+        ShownToday shown = ShownToday.read(stores.counters(), c.user(), ads, now);
+        return new Features(set, batch, ads, shown, c, now, countersRead && shown != null, ticker.nanos());
     }
 
     /**

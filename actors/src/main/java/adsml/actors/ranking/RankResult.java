@@ -18,7 +18,11 @@ public record RankResult(
         List<Candidate> candidates,
         Map<String, List<String>> featureGroups) {
 
-    /** A winner: its scores, its eCPM (dollars per 1000 impressions) and the price it pays, in its bid's unit. */
+    /**
+     * A winner: its scores, its eCPM (dollars per 1000 impressions), the price it pays in its bid's unit and the same
+     * price as an eCPM ({@code priceEcpm / 1000} per impression: what a marketplace that bills every bid type by the
+     * impression charges).
+     */
     public record RankedAd(
             int adId,
             int campaignId,
@@ -28,6 +32,7 @@ public record RankResult(
             float pcvr,
             double ecpm,
             double price,
+            double priceEcpm,
             int slot) {}
 
     /** Milliseconds per stage, from the coordinator's start. */

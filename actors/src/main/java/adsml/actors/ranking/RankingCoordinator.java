@@ -3,6 +3,7 @@ package adsml.actors.ranking;
 import adsml.actors.models.ActiveModel;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionResult;
+import adsml.platform.auction.AuctionSettings;
 import adsml.platform.auction.Outcome;
 import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.BidType;
@@ -219,6 +220,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                     pcvr[i],
                     auction.ecpm(slot),
                     auction.priceBid(slot),
+                    auction.priceEcpm(slot),
                     slot));
         }
         List<RankResult.Candidate> debug = r.query.debug() ? explain(features, auction, adIds, pctr, pcvr) : List.of();
@@ -258,7 +260,9 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             slotOf[auction.candidateIndex(slot)] = slot;
         }
         double lastWinningEcpm = auction.winners() == 0 ? Double.NaN : auction.ecpm(auction.winners() - 1);
-        double reserve = pipeline.auction().settings().reserveEcpm();
+        AuctionSettings settings = pipeline.auction().settings();
+        double reserve =
+                settings.reserveEcpm(features.candidates().user().context().surface());
         String source = features.candidates().coldStart() ? "cold-start" : "embedding";
         List<RankResult.Candidate> debug = new ArrayList<>(rows);
         AdColumns ads = features.ads();
@@ -300,7 +304,11 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                             slot,
                             price,
                             reserve,
-                            lastWinningEcpm),
+                            lastWinningEcpm,
+                            pctr[i],
+                            settings,
+                            features.shown() == null ? 0 : features.shown().ads()[i],
+                            features.shown() == null ? 0 : features.shown().campaigns()[i]),
                     features.set().describe(features.batch(), i)));
         }
         return debug;
@@ -316,7 +324,11 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             int slot,
             Double price,
             double reserve,
-            double lastWinningEcpm) {
+            double lastWinningEcpm,
+            float pCtr,
+            AuctionSettings settings,
+            float adShown,
+            float campaignShown) {
         return switch (outcome) {
             case WON ->
                 String.format(
@@ -347,7 +359,27 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                         ecpm,
                         advertiserId,
                         campaignId);
-            case OUT_OF_BUDGET -> "campaign " + campaignId + "'s daily budget is spent";
+            case OUT_OF_BUDGET ->
+                "campaign " + campaignId + "'s daily budget is spent, or what is left of it is held for a winner in"
+                        + " flight";
+            case PACED_OUT ->
+                "paced out: campaign " + campaignId + " sat this auction out, to spread its daily budget over the day";
+            case FREQUENCY_CAPPED ->
+                String.format(
+                        Locale.ROOT,
+                        "frequency cap: the user was shown this ad %d times and campaign %d %d times today (caps: %d"
+                                + " per ad, %d per campaign a day)",
+                        (int) adShown,
+                        campaignId,
+                        (int) campaignShown,
+                        settings.frequencyCap().adPerDay(),
+                        settings.frequencyCap().campaignPerDay());
+            case BELOW_QUALITY_FLOOR ->
+                String.format(
+                        Locale.ROOT,
+                        "below the quality floor: pCTR %.5f is below the %.5f a slot needs",
+                        pCtr,
+                        settings.qualityFloor());
             case INVALID_SCORE -> "a prediction outside [0, 1] or not finite: the model's output cannot be priced";
         };
     }

@@ -137,6 +137,6 @@ class RankingCoordinatorTest {
         batch.setRows(1);
         AdColumns ads = CandidateColumns.of(
                 new Ad[] {new Ad(7, CAMPAIGN.id(), 0, 0, new float[Vocab.EMBEDDING_DIM])}, new Campaign[] {CAMPAIGN});
-        return new FeatureAssembler.Features(set, batch, ads, candidates, 0L, true, Ticker.SYSTEM.nanos());
+        return new FeatureAssembler.Features(set, batch, ads, null, candidates, 0L, true, Ticker.SYSTEM.nanos());
     }
 }

@@ -3,6 +3,8 @@ package adsml.platform.auction;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.index.BudgetTracker;
+import adsml.platform.pacing.Pacer;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A generalized second-price auction over one request's scored candidates.
@@ -10,12 +12,21 @@ import adsml.platform.index.BudgetTracker;
  * <p>Contract, in order:
  *
  * <ol>
+ *   <li>A candidate takes no part, with the first reason that applies: a prediction it needs outside [0, 1]
+ *       ({@link Outcome#INVALID_SCORE}); its campaign's budget spent ({@link Outcome#OUT_OF_BUDGET}); the user shown
+ *       the ad or its campaign as often today as the frequency caps allow ({@link Outcome#FREQUENCY_CAPPED}); its
+ *       campaign left out of this auction by pacing ({@link Outcome#PACED_OUT}, one draw per campaign per auction); a
+ *       pCTR below the quality floor ({@link Outcome#BELOW_QUALITY_FLOOR}).
  *   <li>eCPM (dollars per 1000 impressions) per candidate: CPC {@code bid x pCTR x 1000}, CPA {@code bid x pCTR x pCVR
- *       x 1000}, CPM {@code bid}.
- *   <li>A candidate whose campaign's budget is exhausted (per the {@link BudgetTracker}) loses with
- *       {@link Outcome#OUT_OF_BUDGET}; one whose eCPM is not positive or is below the reserve loses with
- *       {@link Outcome#BELOW_RESERVE}. The rest are ranked by eCPM, higher first; equal eCPMs go to the lower ad id,
- *       then to the earlier input position, so the same input always gives the same result.
+ *       x 1000}, CPM {@code bid}, where a campaign whose budget left is less than one charge at its bid bids what is
+ *       left: its next click, conversion or impression cannot overspend the budget (a charge is an impression at the
+ *       price eCPM / 1000 when the settings say the marketplace bills by the impression). What is left is the budget
+ *       less today's spend and less what winners in flight reserved: each winner reserves its eCPM / 1000, what its
+ *       impression may cost in expectation, until a charge settles it (or a second passes), so winners in flight
+ *       together cannot each spend what is left. A campaign with nothing left loses with {@link Outcome#OUT_OF_BUDGET}.
+ *       One whose eCPM is not positive or is below the surface's reserve loses with {@link Outcome#BELOW_RESERVE}. The
+ *       rest are ranked by eCPM, higher first; equal eCPMs go to the lower ad id, then to the earlier input position,
+ *       so the same input always gives the same result.
  *   <li>Diversity: walking down the ranking, a candidate whose advertiser (or campaign, per the settings) already holds
  *       {@code limit} places is passed over. The first {@code min(slots, maxSlots)} candidates kept win, slot 0 first;
  *       one passed over that ranked above the last winner loses with {@link Outcome#DIVERSITY}, the others with
@@ -32,34 +43,44 @@ import adsml.platform.index.BudgetTracker;
 public final class Auction {
     private final AuctionSettings settings;
     private final BudgetTracker budget;
+    private final Pacer pacer;
 
-    /** An auction with these settings, asking {@code budget} which campaigns are out of budget. */
+    /** An auction without pacing (see {@link #Auction(AuctionSettings, BudgetTracker, Pacer)}). */
     public Auction(AuctionSettings settings, BudgetTracker budget) {
-        if (settings == null || budget == null) {
-            throw new IllegalArgumentException("settings and budget must not be null");
+        this(settings, budget, Pacer.off());
+    }
+
+    /**
+     * An auction with these settings, asking {@code budget} which campaigns are out of budget and what is left of
+     * theirs, and {@code pacer} which sit an auction out.
+     */
+    public Auction(AuctionSettings settings, BudgetTracker budget, Pacer pacer) {
+        if (settings == null || budget == null || pacer == null) {
+            throw new IllegalArgumentException("settings, budget and pacer must not be null");
         }
         this.settings = settings;
         this.budget = budget;
+        this.pacer = pacer;
     }
 
     public AuctionSettings settings() {
         return settings;
     }
 
-    /** eCPM in dollars per 1000 impressions of one candidate of {@code campaign} (see the class contract). */
     /** True for a probability: within [0, 1], which NaN and the infinities are not. */
     static boolean isProbability(float p) {
         return p >= 0f && p <= 1f;
     }
 
+    /** eCPM in dollars per 1000 impressions of one candidate of {@code campaign} (see the class contract). */
     public static double ecpm(Campaign campaign, float pCtr, float pCvr) {
         return ecpm(campaign.bidType(), campaign.bid(), pCtr, pCvr);
     }
 
-    private static double ecpm(BidType type, float bid, float pCtr, float pCvr) {
+    private static double ecpm(BidType type, double bid, float pCtr, float pCvr) {
         return switch (type) {
-            case CPC -> (double) bid * pCtr * 1000.0;
-            case CPA -> (double) bid * pCtr * pCvr * 1000.0;
+            case CPC -> bid * pCtr * 1000.0;
+            case CPA -> bid * pCtr * pCvr * 1000.0;
             case CPM -> bid;
         };
     }
@@ -79,27 +100,59 @@ public final class Auction {
         if (slots < 0) {
             throw new IllegalArgumentException("slots must be >= 0, was " + slots);
         }
-        double reserve = settings.reserveEcpm();
+        double reserve = settings.reserveEcpm(bids.surface());
+        float floor = (float) settings.qualityFloor();
+        boolean byImpression = settings.billing() == AuctionSettings.Billing.IMPRESSION;
+        AuctionSettings.FrequencyCap cap = settings.frequencyCap();
+        float[] adShown = bids.adShownToday();
+        float[] campaignShown = bids.campaignShownToday();
         BudgetTracker.DayView today = budget.view(); // one clock read per auction, not per candidate
+        Pacer.Rates pacing = pacer.rates();
+        long draw = ThreadLocalRandom.current().nextLong();
+        long now = System.nanoTime();
         int[] adIds = bids.adIds();
         int[] campaignIds = bids.campaignIds();
-        float[] bidOf = bids.bids();
         BidType[] bidTypes = bids.bidTypes();
+        double[] bidOf = new double[n];
         double[] ecpm = new double[n];
         Outcome[] outcomes = new Outcome[n];
         int places = Math.min(Math.min(slots, settings.maxSlots()), n);
         for (int i = 0; i < n; i++) {
-            double e = ecpm(bidTypes[i], bidOf[i], pCtr[i], pCvr[i]);
-            ecpm[i] = e;
+            int campaign = campaignIds[i];
+            bidOf[i] = bids.bids()[i];
             if (!isProbability(pCtr[i]) || (bidTypes[i] == BidType.CPA && !isProbability(pCvr[i]))) {
                 outcomes[i] = Outcome.INVALID_SCORE;
-            } else if (today.exhausted(campaignIds[i])) {
+            } else if (today.exhausted(campaign)) {
                 outcomes[i] = Outcome.OUT_OF_BUDGET;
-            } else if (!(e > 0) || e < reserve) {
-                // !(e > 0) also catches NaN: no price can be derived from a zero or undefined eCPM.
-                outcomes[i] = Outcome.BELOW_RESERVE;
+            } else if (adShown != null && !cap.allows(adShown[i], campaignShown[i])) {
+                outcomes[i] = Outcome.FREQUENCY_CAPPED;
+            } else if (!pacing.passes(campaign, draw)) {
+                outcomes[i] = Outcome.PACED_OUT;
+            } else if (pCtr[i] < floor) {
+                outcomes[i] = Outcome.BELOW_QUALITY_FLOOR;
             } else {
                 outcomes[i] = Outcome.OUTBID;
+            }
+            double e = ecpm(bidTypes[i], bidOf[i], pCtr[i], pCvr[i]);
+            if (outcomes[i] == Outcome.OUTBID && e > 0) {
+                // The most one charge may be: what is left of the budget. A charge is an impression (a thousandth of
+                // the price eCPM) when the marketplace bills by the impression, else a click or a conversion at
+                // most the bid.
+                double left = today.remaining(campaign, now);
+                double most = byImpression || bidTypes[i] == BidType.CPM
+                        ? 1000 * left
+                        : ecpm(bidTypes[i], left, pCtr[i], pCvr[i]);
+                if (!(left > 0)) {
+                    outcomes[i] = Outcome.OUT_OF_BUDGET; // spent, or reserved by winners in flight
+                } else if (e > most) {
+                    bidOf[i] *= most / e;
+                    e = most;
+                }
+            }
+            ecpm[i] = e;
+            if (outcomes[i] == Outcome.OUTBID && (!(e > 0) || e < reserve)) {
+                // !(e > 0) also catches NaN: no price can be derived from a zero or undefined eCPM.
+                outcomes[i] = Outcome.BELOW_RESERVE;
             }
         }
         // The winners and the candidate kept after them (it prices the last slot), best first: one pass over the
@@ -150,6 +203,9 @@ public final class Auction {
             priceEcpm[k] = price;
             double bid = bidOf[winnerIndex[k]];
             priceBid[k] = Math.min(bid, price / own * bid);
+            // What an impression may cost in expectation, whatever is billed: a click's price reserved per impression
+            // would hold a CPC budget fifty times over.
+            today.reserve(campaignIds[winnerIndex[k]], own / 1000, now);
         }
         return new AuctionResult(winners, winnerIndex, winnerAdId, winnerEcpm, priceBid, priceEcpm, ecpm, outcomes);
     }

@@ -1,15 +1,27 @@
 package adsml.platform.auction;
 
 import adsml.platform.config.SettingsReader;
+import adsml.platform.domain.Vocab;
 import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
- * How an {@link Auction} prices and fills: {@code reserveEcpm} is the floor in dollars per 1000 impressions that a
- * candidate's eCPM must reach to take part (0 for none), and the price that the last winner pays when nobody ranks
- * below it; {@code maxSlots} caps the slots one request may fill; {@code diversity} bounds the slots one advertiser (or
- * campaign) may take in one response.
+ * How an {@link Auction} prices and fills: {@code surfaceReserves} holds, per surface ({@link Vocab#SURFACES} order),
+ * the floor in dollars per 1000 impressions that a candidate's eCPM must reach to take part (0 for none), which is also
+ * the price the last winner pays when nobody ranks below it; {@code qualityFloor} is the least pCTR a candidate needs
+ * for a slot; {@code maxSlots} caps the slots one request may fill; {@code diversity} bounds the slots one advertiser
+ * (or campaign) may take in one response; {@code frequencyCap} bounds how often one user is shown an ad or a campaign a
+ * day; {@code billing} says what the event producers charge, which bounds what one charge may cost.
  */
-public record AuctionSettings(double reserveEcpm, int maxSlots, Diversity diversity) {
+public record AuctionSettings(
+        List<Double> surfaceReserves,
+        double qualityFloor,
+        int maxSlots,
+        Diversity diversity,
+        FrequencyCap frequencyCap,
+        Billing billing) {
     /** The most slots any request may ask for, whatever the configuration says. */
     public static final int SLOTS_LIMIT = 1000;
 
@@ -34,9 +46,72 @@ public record AuctionSettings(double reserveEcpm, int maxSlots, Diversity divers
         }
     }
 
-    /** One ad per advertiser. */
+    /**
+     * At most {@code campaignPerDay} impressions of one campaign's ads, and {@code adPerDay} of one ad, for one user a
+     * day (the counters' day: since midnight UTC); 0 caps nothing.
+     */
+    public record FrequencyCap(int campaignPerDay, int adPerDay) {
+        public static final FrequencyCap NONE = new FrequencyCap(0, 0);
+
+        public FrequencyCap {
+            if (campaignPerDay < 0 || adPerDay < 0) {
+                throw new IllegalArgumentException(
+                        "frequency caps must be >= 0, were " + campaignPerDay + ", " + adPerDay);
+            }
+        }
+
+        /** Whether a candidate shown this often today may be shown again. */
+        boolean allows(float adShown, float campaignShown) {
+            return (adPerDay == 0 || adShown < adPerDay) && (campaignPerDay == 0 || campaignShown < campaignPerDay);
+        }
+    }
+
+    /** What a campaign is charged for: the bid's own unit, or every impression at its price eCPM / 1000. */
+    public enum Billing {
+        ACTION,
+        IMPRESSION
+    }
+
+    public AuctionSettings {
+        if (surfaceReserves == null || surfaceReserves.size() != Vocab.SURFACES.length) {
+            throw new IllegalArgumentException("one reserve per surface (" + Vocab.SURFACES.length + ")");
+        }
+        for (double r : surfaceReserves) {
+            if (!(r >= 0) || Double.isInfinite(r)) {
+                throw new IllegalArgumentException("reserves must be finite numbers >= 0, was " + r);
+            }
+        }
+        surfaceReserves = List.copyOf(surfaceReserves);
+        if (!(qualityFloor >= 0 && qualityFloor <= 1)) {
+            throw new IllegalArgumentException("qualityFloor must be within [0, 1], was " + qualityFloor);
+        }
+        if (maxSlots < 1 || maxSlots > SLOTS_LIMIT) {
+            throw new IllegalArgumentException("maxSlots must be within [1, " + SLOTS_LIMIT + "], was " + maxSlots);
+        }
+        if (diversity == null || frequencyCap == null || billing == null) {
+            throw new IllegalArgumentException("diversity, frequencyCap and billing must not be null");
+        }
+    }
+
+    /** One reserve on every surface, no quality floor, no frequency cap, one ad per advertiser. */
     public AuctionSettings(double reserveEcpm, int maxSlots) {
         this(reserveEcpm, maxSlots, Diversity.ONE_PER_ADVERTISER);
+    }
+
+    /** One reserve on every surface, no quality floor, no frequency cap. */
+    public AuctionSettings(double reserveEcpm, int maxSlots, Diversity diversity) {
+        this(
+                Collections.nCopies(Vocab.SURFACES.length, reserveEcpm),
+                0,
+                maxSlots,
+                diversity,
+                FrequencyCap.NONE,
+                Billing.ACTION);
+    }
+
+    /** The reserve eCPM on {@code surface}. */
+    public double reserveEcpm(int surface) {
+        return surfaceReserves.get(surface);
     }
 
     /** Reads {@code adsml.platform.auction}. */
@@ -48,21 +123,22 @@ public record AuctionSettings(double reserveEcpm, int maxSlots, Diversity divers
             case "none" -> Diversity.Per.NONE;
             default -> throw new IllegalArgumentException("must be advertiser, campaign or none, was '" + v + "'");
         });
+        List<Double> reserves = new ArrayList<>();
+        for (String surface : Vocab.SURFACES) {
+            reserves.add(r.doubleIn("reserve-ecpm." + surface, 0, 1_000_000));
+        }
         return new AuctionSettings(
-                r.doubleIn("reserve-ecpm", 0, 1_000_000),
+                reserves,
+                r.doubleIn("quality-floor-pctr", 0, 1),
                 r.intIn("max-slots", 1, SLOTS_LIMIT),
-                new Diversity(per, r.intIn("diversity.limit", 1, SLOTS_LIMIT)));
-    }
-
-    public AuctionSettings {
-        if (!(reserveEcpm >= 0) || Double.isInfinite(reserveEcpm)) {
-            throw new IllegalArgumentException("reserveEcpm must be a finite number >= 0, was " + reserveEcpm);
-        }
-        if (maxSlots < 1) {
-            throw new IllegalArgumentException("maxSlots must be >= 1, was " + maxSlots);
-        }
-        if (diversity == null) {
-            throw new IllegalArgumentException("diversity must not be null");
-        }
+                new Diversity(per, r.intIn("diversity.limit", 1, SLOTS_LIMIT)),
+                new FrequencyCap(
+                        r.intIn("frequency-cap.campaign-per-day", 0, 1_000_000),
+                        r.intIn("frequency-cap.ad-per-day", 0, 1_000_000)),
+                r.parsed("billing", v -> switch (v) {
+                    case "action" -> Billing.ACTION;
+                    case "impression" -> Billing.IMPRESSION;
+                    default -> throw new IllegalArgumentException("must be action or impression, was '" + v + "'");
+                }));
     }
 }

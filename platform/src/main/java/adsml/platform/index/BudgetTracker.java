@@ -38,6 +38,12 @@ public final class BudgetTracker {
     private static final long KNOWN = 1, EXHAUSTED = 2;
 
     /**
+     * How long a reservation for a winner in flight lasts without another: longer than a response and its events take,
+     * short enough that winners whose events never come (their users left) hold a budget for a moment only.
+     */
+    public static final long RESERVATION_NANOS = 1_000_000_000L;
+
+    /**
      * One day's view: the instants it starts and ends, spend per campaign, budgets per campaign (-1 for an unknown id)
      * and the known and exhausted flags. Budget chunks are shared by every day; spend and flag chunks are fresh each
      * day. The directories have the same length, and readers take one volatile read of the whole view, so they never
@@ -49,18 +55,29 @@ public final class BudgetTracker {
         final AtomicLongArray[] spent;
         final AtomicLongArray[] budgets;
         final AtomicLongArray[] flags;
+        /**
+         * Per campaign, micro-dollars that winners in flight may still be charged, and when (system nanos) the latest
+         * was reserved: the reservations lapse {@link #RESERVATION_NANOS} after it. Shared by every day.
+         */
+        final AtomicLongArray[] reserved;
+
+        final AtomicLongArray[] reservedAt;
 
         Day(
                 long startMillis,
                 long endMillis,
                 AtomicLongArray[] spent,
                 AtomicLongArray[] budgets,
-                AtomicLongArray[] flags) {
+                AtomicLongArray[] flags,
+                AtomicLongArray[] reserved,
+                AtomicLongArray[] reservedAt) {
             this.startMillis = startMillis;
             this.endMillis = endMillis;
             this.spent = spent;
             this.budgets = budgets;
             this.flags = flags;
+            this.reserved = reserved;
+            this.reservedAt = reservedAt;
         }
     }
 
@@ -78,7 +95,13 @@ public final class BudgetTracker {
         this.zone = clock.getZone();
         long now = clock.millis();
         this.day = new Day(
-                startOfDay(now), endOfDay(now), new AtomicLongArray[0], new AtomicLongArray[0], new AtomicLongArray[0]);
+                startOfDay(now),
+                endOfDay(now),
+                new AtomicLongArray[0],
+                new AtomicLongArray[0],
+                new AtomicLongArray[0],
+                new AtomicLongArray[0],
+                new AtomicLongArray[0]);
     }
 
     /** Sets the campaign's daily budget from the campaign (see {@link #setBudget}). */
@@ -107,12 +130,16 @@ public final class BudgetTracker {
                 AtomicLongArray[] budgets = Arrays.copyOf(d.budgets, chunk + 1);
                 AtomicLongArray[] spent = Arrays.copyOf(d.spent, chunk + 1);
                 AtomicLongArray[] flags = Arrays.copyOf(d.flags, chunk + 1);
+                AtomicLongArray[] reserved = Arrays.copyOf(d.reserved, chunk + 1);
+                AtomicLongArray[] reservedAt = Arrays.copyOf(d.reservedAt, chunk + 1);
                 for (int i = d.budgets.length; i <= chunk; i++) {
                     budgets[i] = unknownChunk();
                     spent[i] = new AtomicLongArray(CHUNK);
                     flags[i] = new AtomicLongArray(CHUNK >>> PER_WORD_LOG);
+                    reserved[i] = new AtomicLongArray(CHUNK);
+                    reservedAt[i] = new AtomicLongArray(CHUNK);
                 }
-                d = new Day(d.startMillis, d.endMillis, spent, budgets, flags);
+                d = new Day(d.startMillis, d.endMillis, spent, budgets, flags, reserved, reservedAt);
                 day = d;
             }
             d.budgets[chunk].set(campaignId & MASK, Math.round(dailyBudget * MICROS));
@@ -161,6 +188,75 @@ public final class BudgetTracker {
             }
             return (flags & EXHAUSTED) != 0;
         }
+
+        /** Whether a budget was set for the campaign. */
+        public boolean known(int campaignId) {
+            AtomicLongArray[] b = day.budgets;
+            int chunk = campaignId >>> CHUNK_BITS;
+            return campaignId >= 0 && chunk < b.length && b[chunk].get(campaignId & MASK) >= 0;
+        }
+
+        /** One past the highest campaign id a budget may have been set for: where a walk over campaigns stops. */
+        public int idLimit() {
+            return day.budgets.length * CHUNK;
+        }
+
+        /**
+         * The campaign's daily budget, in dollars.
+         *
+         * @throws IllegalArgumentException when the campaign is unknown
+         */
+        public double budget(int campaignId) {
+            return budgetMicros(day, campaignId) / MICROS;
+        }
+
+        /**
+         * The campaign's spend on the view's day, in dollars.
+         *
+         * @throws IllegalArgumentException when the campaign is unknown
+         */
+        public double spent(int campaignId) {
+            budgetMicros(day, campaignId);
+            return day.spent[campaignId >>> CHUNK_BITS].get(campaignId & MASK) / MICROS;
+        }
+
+        /**
+         * What is left of the campaign's budget on the view's day, in dollars, less what winners in flight have
+         * reserved ({@link #reserve}), never below 0: the most its next charge may be without overspending.
+         *
+         * @param nowNanos the system's nanos now, which tells lapsed reservations
+         * @throws IllegalArgumentException when the campaign is unknown
+         */
+        public double remaining(int campaignId, long nowNanos) {
+            int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
+            long left = budgetMicros(day, campaignId) - day.spent[chunk].get(i) - reserved(day, chunk, i, nowNanos);
+            return Math.max(0, left) / MICROS;
+        }
+
+        /**
+         * Reserves {@code dollars} of the campaign's budget for a winner whose charge has not come yet, until a charge
+         * settles it or {@link #RESERVATION_NANOS} pass without another reservation: so that winners in flight together
+         * cannot each spend what is left.
+         */
+        public void reserve(int campaignId, double dollars, long nowNanos) {
+            budgetMicros(day, campaignId);
+            int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
+            long micros = Math.round(dollars * MICROS);
+            AtomicLongArray r = day.reserved[chunk];
+            while (true) {
+                long before = r.get(i);
+                long after = reserved(day, chunk, i, nowNanos) + micros;
+                if (r.compareAndSet(i, before, after)) {
+                    break;
+                }
+            }
+            day.reservedAt[chunk].set(i, nowNanos);
+        }
+
+        /** The instant the view's day started, in milliseconds since 1970. */
+        public long startMillis() {
+            return day.startMillis;
+        }
     }
 
     /**
@@ -176,6 +272,7 @@ public final class BudgetTracker {
         Day d = today();
         budgetMicros(d, campaignId);
         long spent = addSaturating(d.spent[campaignId >>> CHUNK_BITS], campaignId & MASK, Math.round(amount * MICROS));
+        settle(d.reserved[campaignId >>> CHUNK_BITS], campaignId & MASK, Math.round(amount * MICROS));
         // Read after the add: a budget change that missed this charge's spend is seen here.
         if (spent >= budgetMicros(d, campaignId)) {
             synchronized (lock) {
@@ -211,6 +308,21 @@ public final class BudgetTracker {
      */
     public double dailyBudget(int campaignId) {
         return budgetMicros(day, campaignId) / MICROS;
+    }
+
+    /** A charge settles as much of the campaign's reservations: what it reserved for has come. */
+    private static void settle(AtomicLongArray reserved, int i, long micros) {
+        while (true) {
+            long before = reserved.get(i);
+            if (before == 0 || reserved.compareAndSet(i, before, Math.max(0, before - micros))) {
+                return;
+            }
+        }
+    }
+
+    /** The campaign's reservations, 0 once they lapsed. */
+    private static long reserved(Day d, int chunk, int i, long nowNanos) {
+        return nowNanos - d.reservedAt[chunk].get(i) > RESERVATION_NANOS ? 0 : d.reserved[chunk].get(i);
     }
 
     /**
@@ -256,7 +368,7 @@ public final class BudgetTracker {
                     spent[i] = new AtomicLongArray(CHUNK);
                     flags[i] = new AtomicLongArray(CHUNK >>> PER_WORD_LOG);
                 }
-                Day next = new Day(startOfDay(now), endOfDay(now), spent, d.budgets, flags);
+                Day next = new Day(startOfDay(now), endOfDay(now), spent, d.budgets, flags, d.reserved, d.reservedAt);
                 for (int id = 0; id < spent.length * CHUNK; id++) {
                     refreshFlags(next, id); // nothing spent yet: only a budget of 0 is exhausted
                 }

@@ -43,7 +43,7 @@ class AuctionTest {
             bids[i] = campaigns[i].bid();
             bidTypes[i] = campaigns[i].bidType();
         }
-        return new Bids(adIds, campaignIds, advertiserIds, bids, bidTypes);
+        return new Bids(0, adIds, campaignIds, advertiserIds, bids, bidTypes);
     }
 
     @Test
@@ -276,11 +276,12 @@ class AuctionTest {
     void bids_rejectRaggedArraysAndScoresShorterThanThem() {
         assertThrows(
                 IllegalArgumentException.class,
-                () -> new Bids(new int[2], new int[2], new int[2], new float[1], new BidType[2]));
+                () -> new Bids(0, new int[2], new int[2], new int[2], new float[1], new BidType[2]));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> new Bids(new int[1], new int[1], new int[1], new float[1], new BidType[1]));
-        Bids two = new Bids(new int[2], new int[2], new int[2], new float[2], new BidType[] {BidType.CPM, BidType.CPM});
+                () -> new Bids(0, new int[1], new int[1], new int[1], new float[1], new BidType[1]));
+        Bids two =
+                new Bids(0, new int[2], new int[2], new int[2], new float[2], new BidType[] {BidType.CPM, BidType.CPM});
         Auction auction = new Auction(new AuctionSettings(0, 2), budget);
         assertThrows(IllegalArgumentException.class, () -> auction.run(two, new float[1], new float[2], 1));
     }
@@ -360,5 +361,128 @@ class AuctionTest {
                         com.typesafe.config.ConfigFactory.parseString("adsml.platform.auction.diversity.per = brand")
                                 .withFallback(com.typesafe.config.ConfigFactory.defaultReference())));
         assertTrue(e.getMessage().contains("adsml.platform.auction.diversity.per"), e.getMessage());
+    }
+
+    @Test
+    void marketplaceRules_eachLoserNamesItsReason() {
+        // Candidate 0 capped by its ad's count, 1 by its campaign's, 2 under the quality floor, 3 wins.
+        Campaign[] campaigns = {
+            campaign(0, BidType.CPM, 30f),
+            campaign(1, BidType.CPM, 25f),
+            campaign(2, BidType.CPM, 20f),
+            campaign(3, BidType.CPM, 10f)
+        };
+        Bids plain = bids(new int[] {1, 2, 3, 4}, campaigns);
+        Bids bids = new Bids(
+                0,
+                plain.adIds(),
+                plain.campaignIds(),
+                plain.advertiserIds(),
+                plain.bids(),
+                plain.bidTypes(),
+                new float[] {2, 0, 0, 1},
+                new float[] {2, 4, 0, 3});
+        AuctionSettings settings = new AuctionSettings(
+                java.util.Collections.nCopies(adsml.platform.domain.Vocab.SURFACES.length, 0.5),
+                0.002,
+                3,
+                AuctionSettings.Diversity.ONE_PER_ADVERTISER,
+                new AuctionSettings.FrequencyCap(4, 2),
+                AuctionSettings.Billing.ACTION);
+        float[] pCtr = {0.01f, 0.01f, 0.001f, 0.01f};
+        AuctionResult r = new Auction(settings, budget).run(bids, pCtr, new float[4], 3);
+        assertEquals(Outcome.FREQUENCY_CAPPED, r.outcome(0), "shown the ad twice: the ad's cap");
+        assertEquals(Outcome.FREQUENCY_CAPPED, r.outcome(1), "shown the campaign 4 times: the campaign's cap");
+        assertEquals(Outcome.BELOW_QUALITY_FLOOR, r.outcome(2));
+        assertEquals(Outcome.WON, r.outcome(3), "under both caps");
+        assertEquals(1, r.winners());
+        assertEquals(0.5, r.priceEcpm(0), EPS, "alone: it pays the reserve");
+    }
+
+    @Test
+    void reserve_isTheSurfaces() {
+        Campaign c = campaign(0, BidType.CPM, 3f);
+        AuctionSettings settings = new AuctionSettings(
+                java.util.List.of(1.0, 5.0, 1.0, 1.0),
+                0,
+                1,
+                AuctionSettings.Diversity.ONE_PER_ADVERTISER,
+                AuctionSettings.FrequencyCap.NONE,
+                AuctionSettings.Billing.ACTION);
+        Auction auction = new Auction(settings, budget);
+        float[] p = {0.01f};
+        Bids feed = bids(new int[] {1}, c);
+        Bids search = new Bids(1, feed.adIds(), feed.campaignIds(), feed.advertiserIds(), feed.bids(), feed.bidTypes());
+        assertEquals(Outcome.WON, auction.run(feed, p, p, 1).outcome(0));
+        assertEquals(1.0, auction.run(feed, p, p, 1).priceEcpm(0), EPS);
+        assertEquals(Outcome.BELOW_RESERVE, auction.run(search, p, p, 1).outcome(0), "3 is under search's 5");
+    }
+
+    @Test
+    void budgetLeft_capsTheBid_soTheNextChargeCannotOverspend() {
+        // Budgets are 100; a CPC campaign with 0.30 left bids 0.30, not its 2.00.
+        Campaign low = campaign(0, BidType.CPC, 2f);
+        Campaign rival = campaign(1, BidType.CPC, 1f);
+        budget.charge(low.id(), 99.70);
+        float[] pCtr = {0.01f, 0.01f};
+        AuctionResult r = new Auction(new AuctionSettings(0, 1), budget)
+                .run(bids(new int[] {1, 2}, low, rival), pCtr, new float[2], 1);
+        assertEquals(Outcome.WON, r.outcome(1), "1.00 x 1% outranks 0.30 x 1%");
+        assertEquals(3.0, r.candidateEcpm(0), EPS);
+        AuctionResult alone = new Auction(new AuctionSettings(0, 1), budget)
+                .run(bids(new int[] {1}, low), new float[] {0.01f}, new float[1], 1);
+        assertTrue(alone.priceBid(0) <= 0.30 + EPS, "never more than what is left: " + alone.priceBid(0));
+        AuctionSettings perImpression = new AuctionSettings(
+                java.util.Collections.nCopies(adsml.platform.domain.Vocab.SURFACES.length, 0.0),
+                0,
+                1,
+                AuctionSettings.Diversity.ONE_PER_ADVERTISER,
+                AuctionSettings.FrequencyCap.NONE,
+                AuctionSettings.Billing.IMPRESSION);
+        AuctionResult byImpression =
+                new Auction(perImpression, budget).run(bids(new int[] {1}, low), new float[] {0.01f}, new float[1], 1);
+        assertEquals(20.0, byImpression.candidateEcpm(0), EPS, "an impression costs 0.02: 0.30 is left for 15 of them");
+    }
+
+    @Test
+    void settings_reservesCapsAndFloorAreReadFromConfig() {
+        AuctionSettings read = AuctionSettings.from(com.typesafe.config.ConfigFactory.parseString(
+                        "adsml.platform.auction { reserve-ecpm.search = 0.7, quality-floor-pctr = 0.003,"
+                                + " frequency-cap { campaign-per-day = 5, ad-per-day = 0 } }")
+                .withFallback(com.typesafe.config.ConfigFactory.defaultReference()));
+        assertEquals(0.7, read.reserveEcpm(1), EPS);
+        assertEquals(0.05, read.reserveEcpm(0), EPS, "home_feed keeps the default");
+        assertEquals(0.003, read.qualityFloor(), EPS);
+        assertEquals(new AuctionSettings.FrequencyCap(5, 0), read.frequencyCap());
+        com.typesafe.config.ConfigException e = assertThrows(
+                com.typesafe.config.ConfigException.class,
+                () -> AuctionSettings.from(com.typesafe.config.ConfigFactory.parseString(
+                                "adsml.platform.auction.frequency-cap.ad-per-day = -1")
+                        .withFallback(com.typesafe.config.ConfigFactory.defaultReference())));
+        assertTrue(e.getMessage().contains("adsml.platform.auction.frequency-cap.ad-per-day"), e.getMessage());
+    }
+
+    @Test
+    void winnersInFlight_reserveWhatIsLeft_untilTheirChargesCome() throws InterruptedException {
+        // 100 budget, 99.99 spent: a CPM bid of 20 (0.02 an impression) bids what is left, 0.01.
+        Campaign closing = campaign(0, BidType.CPM, 20f);
+        budget.charge(closing.id(), 99.99);
+        Auction auction = new Auction(new AuctionSettings(0, 1), budget);
+        float[] p = {0.01f};
+        AuctionResult first = auction.run(bids(new int[] {1}, closing), p, p, 1);
+        assertEquals(Outcome.WON, first.outcome(0));
+        assertEquals(10.0, first.candidateEcpm(0), EPS, "capped at what is left");
+        assertEquals(
+                Outcome.OUT_OF_BUDGET,
+                auction.run(bids(new int[] {1}, closing), p, p, 1).outcome(0),
+                "the first winner reserved what was left");
+        budget.charge(closing.id(), 0.005); // the impression's price: it settles that much of the reservation
+        assertEquals(
+                Outcome.OUT_OF_BUDGET,
+                auction.run(bids(new int[] {1}, closing), p, p, 1).outcome(0));
+        Thread.sleep(BudgetTracker.RESERVATION_NANOS / 1_000_000 + 100);
+        AuctionResult again = auction.run(bids(new int[] {1}, closing), p, p, 1);
+        assertEquals(Outcome.WON, again.outcome(0), "the rest of the reservation lapsed: 0.005 left");
+        assertEquals(5.0, again.candidateEcpm(0), EPS);
     }
 }

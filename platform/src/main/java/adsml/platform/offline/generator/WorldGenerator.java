@@ -8,6 +8,7 @@ import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.pacing.TrafficCurve;
 import adsml.platform.world.ImpressionLog;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
@@ -48,9 +49,9 @@ public final class WorldGenerator {
     static final double[] COUNTRY_SHARE = {0.34, 0.07, 0.07, 0.06, 0.08, 0.13, 0.06, 0.06, 0.04, 0.09};
     static final double[] DEVICE_SHARE = {0.40, 0.42, 0.18};
     static final double[] AGE_SHARE = {0.16, 0.25, 0.21, 0.16, 0.12, 0.10};
-    static final double[] SURFACE_SHARE = {0.45, 0.20, 0.20, 0.15};
+    public static final double[] SURFACE_SHARE = {0.45, 0.20, 0.20, 0.15};
     static final double[] CREATIVE_SHARE = {0.40, 0.25, 0.20, 0.15};
-    static final double[] HOUR_SHARE = hourShare();
+    static final double[] HOUR_SHARE = TrafficCurve.EVENING_PEAK.shares();
     /** Category popularity, proportional to 1/(k+8): shared by campaigns and user interests, like real markets. */
     static final double[] CATEGORY_SHARE = categoryShare();
 
@@ -356,20 +357,6 @@ public final class WorldGenerator {
             }
         }
         return last;
-    }
-
-    private static double[] hourShare() {
-        double[] w = new double[Vocab.HOURS];
-        double sum = 0;
-        for (int h = 0; h < w.length; h++) {
-            // Traffic low at night, rising through the day, peaking around 20:00.
-            w[h] = 1.0 + 0.8 * Math.cos(2 * Math.PI * (h - 20) / Vocab.HOURS);
-            sum += w[h];
-        }
-        for (int h = 0; h < w.length; h++) {
-            w[h] /= sum;
-        }
-        return w;
     }
 
     private static double[] categoryShare() {

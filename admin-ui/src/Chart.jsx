@@ -10,11 +10,12 @@ const clock = (seconds) => new Date(seconds * 1000).toLocaleTimeString('en-GB');
 
 /**
  * props: title; data, uPlot's columns ([xs in unix seconds, ys1, ys2, ...]); series, [{label,
- * color?, scale?, value?}] one per y column; axes, {y: {label, format}, y2: {...}} for a second
- * scale "y2"; bars, to draw bars over a categorical x (xLabels name each x, xTicks the short
- * names on the axis); height.
+ * color?, scale?, value?, line?}] one per y column; axes, {y: {label, format}, y2: {...}} for a
+ * second scale "y2"; bars, to draw bars over a categorical x (xLabels name each x, xTicks the
+ * short names on the axis, xName the legend's name for it; a series with line: true is drawn as
+ * a line over the bars); height.
  */
-export function Chart({ title, data, series, axes = {}, bars = false, xLabels, xTicks, height = 190 }) {
+export function Chart({ title, data, series, axes = {}, bars = false, xLabels, xTicks, xName = 'rows', height = 190 }) {
   const box = useRef(null);
   const plot = useRef(null);
   const labels = useRef(xLabels);
@@ -67,7 +68,7 @@ export function Chart({ title, data, series, axes = {}, bars = false, xLabels, x
       ],
       series: [
         bars
-          ? { label: 'rows', value: (u, i) => (i == null || !labels.current ? '–' : labels.current[i]) }
+          ? { label: xName, value: (u, i) => (i == null || !labels.current ? '–' : labels.current[i]) }
           : { label: 'time', value: (u, t) => (t == null ? '–' : clock(t)) },
         ...series.map((s, i) => ({
           label: s.label,
@@ -76,7 +77,7 @@ export function Chart({ title, data, series, axes = {}, bars = false, xLabels, x
           scale: s.scale || 'y',
           spanGaps: false,
           value: s.value ? (u, v) => (v == null ? '–' : s.value(v)) : undefined,
-          ...(bars
+          ...(bars && !s.line
             ? { fill: `${s.color || COLORS[i]}99`, paths: uPlot.paths.bars({ size: [0.7, 80] }), points: { show: false } }
             : { points: { show: false } }),
         })),

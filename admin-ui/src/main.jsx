@@ -1,5 +1,6 @@
-// The admin UI's shell: asks for the admin token once per tab, then shows one of four pages,
-// chosen by the address (/admin/overview, /admin/models, /admin/explain, /admin/ads).
+// The admin UI's shell: asks for the admin token once per tab, then shows one of five pages,
+// chosen by the address (/admin/overview, /admin/models, /admin/explain, /admin/ads,
+// /admin/market).
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -7,6 +8,7 @@ import { call, onUnauthorized, storedToken, storeToken } from './api.js';
 import { Spinner, usePoll } from './components.jsx';
 import { Ads } from './pages/Ads.jsx';
 import { Explain } from './pages/Explain.jsx';
+import { Market } from './pages/Market.jsx';
 import { Models } from './pages/Models.jsx';
 import { Overview } from './pages/Overview.jsx';
 import './style.css';
@@ -16,6 +18,7 @@ const PAGES = [
   { path: 'models', title: 'Models', Page: Models },
   { path: 'explain', title: 'Ranking explainer', Page: Explain },
   { path: 'ads', title: 'Ads', Page: Ads },
+  { path: 'market', title: 'Simulated day', Page: Market },
 ];
 
 function pageFromAddress() {

@@ -17,7 +17,8 @@ SURFACES = ["home_feed", "search", "video", "article"]
 CREATIVE_TYPES = ["image", "video", "carousel", "text"]
 BID_TYPES = ["CPC", "CPM", "CPA"]
 VERSION_STATES = ["LOADING", "WARMING", "READY", "ACTIVE", "DRAINING", "UNLOADED", "FAILED"]
-OUTCOMES = ["WON", "BELOW_RESERVE", "OUTBID", "OUT_OF_BUDGET", "INVALID_SCORE"]
+OUTCOMES = ["WON", "BELOW_RESERVE", "BELOW_QUALITY_FLOOR", "OUTBID", "DIVERSITY", "OUT_OF_BUDGET", "PACED_OUT",
+            "FREQUENCY_CAPPED", "INVALID_SCORE"]
 
 ADMIN_SERVER = [{"url": "http://127.0.0.1:8081", "description": "admin listener (adsml.http.admin-host:admin-port); the public listener answers 404 here"}]
 ADMIN_SEC = [{"adminToken": []}]
@@ -140,7 +141,7 @@ schemas = {
     "RankedAd": {
         "type": "object",
         "description": "A winner, in slot order (RankResponseJson.write).",
-        "required": ["adId", "campaignId", "bidType", "bid", "pctr", "pcvr", "ecpm", "price", "slot"],
+        "required": ["adId", "campaignId", "bidType", "bid", "pctr", "pcvr", "ecpm", "price", "priceEcpm", "slot"],
         "properties": {
             "adId": {"type": "integer"},
             "campaignId": {"type": "integer"},
@@ -150,6 +151,9 @@ schemas = {
             "pcvr": {"type": "number", "description": "Predicted conversion rate (float; 0 for a single-head model)."},
             "ecpm": {"type": "number", "description": "Expected dollars per 1000 impressions."},
             "price": {"type": "number", "description": "The GSP price it pays, in its bid's unit."},
+            "priceEcpm": {"type": "number", "description": ("The same price as dollars per 1000 impressions: "
+                                                            "priceEcpm / 1000 per impression is what a marketplace "
+                                                            "billing every bid type by the impression charges.")},
             "slot": {"type": "integer", "minimum": 0, "description": "0-based slot."},
         },
         "additionalProperties": False,
@@ -1059,6 +1063,21 @@ paths["/admin/api/overview"] = path_item(
     {"get": op("getOverview", "admin", "Serving figures as time series",
                "One point per second over the last two minutes, a 10 s headline, batch sizes over the last minute, totals since start.",
                {"200": json_body(s("Overview"), "The overview."), "500": r("InternalError")},
+               admin_api=True)},
+    admin=True,
+)
+paths["/admin/api/simulations/latest"] = path_item(
+    "ConsoleRoutes.routes. " + admin_desc,
+    {"get": op("getLatestSimulation", "admin", "The newest simulated day of this data folder",
+               "What `adsml simulate --data DIR --json` printed for its newest run on this server's data folder: "
+               "requests, CTR, CVR, revenue, RPM and the oracle's, pacing (paced campaigns, budget utilization, RMSE "
+               "against the traffic curve, campaigns out before 18:00), overspend, frequency-cap violations, "
+               "same-advertiser pairs, and the same per hour.",
+               {"200": {"description": "The day's figures, as the simulation wrote them.",
+                        "content": {"application/json": {"schema": {"type": "object"}}}},
+                "404": json_body(s("Error"), "No simulated day yet: adsml simulate has not run on this data folder.",
+                                 {"error": "no simulated day yet: run 'adsml simulate --data DIR' on this data folder"}),
+                "500": r("InternalError")},
                admin_api=True)},
     admin=True,
 )

@@ -37,6 +37,10 @@ public final class Main {
               load   --url URL [--clients N] [--qps Q] [--duration 20s] [--warmup 2s] [--users N] [--slots N]
                      [--deadline-ms N] [--seed N] [--max-in-flight N] [--json]
                      POST /v1/rank at a running server: open loop at --qps, else --clients closed-loop clients
+              simulate --data DIR [--hours 24] [--requests N] [--users N] [--slots N] [--budget-scale X]
+                     [--concurrency N] [--seed N] [--config FILE] [--json]
+                     a day of traffic in minutes through the real serving path on a copy of DIR: CTR, revenue,
+                     pacing, frequency caps, diversity; the figures are kept under DIR/simulations/
             """;
 
     private Main() {}
@@ -63,6 +67,7 @@ public final class Main {
                 case "serve" -> ServeCommand.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
                 case "load" -> LoadCommand.run(rest, out, err);
+                case "simulate" -> SimulateCommand.run(rest, out, err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             };
         } catch (Args.UsageException e) {

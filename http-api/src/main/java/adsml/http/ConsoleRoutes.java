@@ -15,11 +15,17 @@ import adsml.platform.domain.Vocab;
 import adsml.platform.index.AdIndex;
 import adsml.platform.store.UserStore;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.stream.Stream;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -36,6 +42,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li>{@code PUT ads/{id}/paused} with {@code {"paused": true|false}}: pauses or resumes an ad
  *   <li>{@code GET users?limit=20}: the first users of the feature store; {@code GET users/u42}: one user
  *   <li>{@code GET vocabulary}: the names a rank request's context takes
+ *   <li>{@code GET simulations/latest}: the figures of the newest simulated day ({@code adsml simulate}) of this data
+ *       folder, 404 before the first
  * </ul>
  */
 public final class ConsoleRoutes {
@@ -123,15 +131,21 @@ public final class ConsoleRoutes {
     private final UserStore users;
     private final HttpSettings settings;
     private final Executor blocking;
+    private final Path simulations;
 
-    /** @param blocking where user store reads run: they may reach RocksDB on disk */
+    /**
+     * @param blocking where user store reads run: they may reach RocksDB on disk
+     * @param simulations the folder {@code adsml simulate} keeps its days in
+     */
     public ConsoleRoutes(
             OverviewSampler overview,
             EventCounters counters,
             AdIndex index,
             UserStore users,
             HttpSettings settings,
-            Executor blocking) {
+            Executor blocking,
+            Path simulations) {
+        this.simulations = simulations;
         this.overview = overview;
         this.counters = counters;
         this.index = index;
@@ -144,6 +158,11 @@ public final class ConsoleRoutes {
         return concat(
                 path("overview", () -> get(() -> complete(JsonResponses.ok(overview.overview())))),
                 path("vocabulary", () -> get(() -> complete(JsonResponses.ok(Vocabulary.OF_THE_WORLD)))),
+                path(
+                        PathMatchers.segment("simulations").slash("latest"),
+                        () -> get(
+                                () -> completeWithFuture(CompletableFuture.supplyAsync(this::latestSimulation, blocking)
+                                        .exceptionally(ErrorMapping::toResponse)))),
                 pathPrefix(
                         "ads",
                         () -> concat(
@@ -170,6 +189,28 @@ public final class ConsoleRoutes {
                                         key -> get(() -> completeWithFuture(
                                                 CompletableFuture.supplyAsync(() -> user(key), blocking)
                                                         .exceptionally(ErrorMapping::toResponse)))))));
+    }
+
+    /** The newest day's report as {@code adsml simulate} wrote it (names sort by time), or 404. */
+    private HttpResponse latestSimulation() {
+        Optional<Path> newest = Optional.empty();
+        if (Files.isDirectory(simulations)) {
+            try (Stream<Path> files = Files.list(simulations)) {
+                newest = files.filter(f -> f.getFileName().toString().endsWith(".json"))
+                        .max(Comparator.comparing(f -> f.getFileName().toString()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (newest.isEmpty()) {
+            return JsonResponses.error(
+                    StatusCodes.NOT_FOUND, "no simulated day yet: run 'adsml simulate --data DIR' on this data folder");
+        }
+        try {
+            return JsonResponses.okJson(Files.readAllBytes(newest.get()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private HttpResponse busiest(Optional<String> limit) {

@@ -13,6 +13,7 @@ import adsml.actors.ranking.FeatureStores;
 import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
+import adsml.actors.ranking.ServedLog;
 import adsml.http.Access;
 import adsml.http.AdRoutes;
 import adsml.http.AdminRoutes;
@@ -39,6 +40,8 @@ import adsml.platform.features.FeatureSets;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.ModelFolder;
+import adsml.platform.pacing.Pacer;
+import adsml.platform.pacing.PacingSettings;
 import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.DjlScorer;
 import adsml.platform.store.CachedUserStore;
@@ -91,6 +94,9 @@ import scala.concurrent.ExecutionContext;
  */
 public final class AdsmlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdsmlServer.class);
+    /** Where {@code adsml simulate} keeps its days, in a data folder; the admin UI shows the newest. */
+    public static final String SIMULATIONS = "simulations";
+
     private static final Duration ACTIVATE_TIMEOUT = Duration.ofMinutes(5);
     /** A slow path (a large model on the CPU) gets this much warm-up, not more: readiness waits for it. */
     private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(60);
@@ -124,6 +130,10 @@ public final class AdsmlServer implements AutoCloseable {
 
     private final Started started;
     private final ServingGuardian.Refs actors;
+    private final Marketplace marketplace;
+
+    /** The world served, its budgets, their pacing and the auction: what an in-process tool reads and adjusts. */
+    public record Marketplace(World world, BudgetTracker budget, Pacer pacer, Auction auction) {}
 
     private AdsmlServer(
             ActorSystem<Void> system,
@@ -133,8 +143,10 @@ public final class AdsmlServer implements AutoCloseable {
             UserStore users,
             List<AutoCloseable> stores,
             Started started,
-            ServingGuardian.Refs actors) {
+            ServingGuardian.Refs actors,
+            Marketplace marketplace) {
         this.actors = actors;
+        this.marketplace = marketplace;
         this.stores = stores;
         this.system = system;
         this.listeners = listeners;
@@ -146,6 +158,10 @@ public final class AdsmlServer implements AutoCloseable {
 
     public Started started() {
         return started;
+    }
+
+    public Marketplace marketplace() {
+        return marketplace;
     }
 
     /**
@@ -173,6 +189,15 @@ public final class AdsmlServer implements AutoCloseable {
      * @throws com.typesafe.config.ConfigException naming the key when a setting is unknown or out of bounds
      */
     public static AdsmlServer start(Path data, Config config) throws Exception {
+        return start(data, config, Clock.systemUTC(), ServedLog.NONE);
+    }
+
+    /**
+     * Starts serving as {@link #start(Path, Config)} does, on {@code clock} (the days of budgets, pacing, counters and
+     * the event log; deadlines stay on the system's ticker), with every ranked request's features also handed to
+     * {@code tap}: how the simulation runs a day in minutes and watches its auctions.
+     */
+    public static AdsmlServer start(Path data, Config config, Clock clock, ServedLog tap) throws Exception {
         SettingsReader.requireKnownKeys(config);
         HttpSettings http = HttpSettings.from(config);
         ServerSettings settings = ServerSettings.from(config);
@@ -194,7 +219,7 @@ public final class AdsmlServer implements AutoCloseable {
         }
         World world = WorldFiles.read(worldDir);
         UserStore users = openUsers(data.resolve("users"), world, userStore.cacheSize());
-        BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
+        BudgetTracker budget = new BudgetTracker(clock);
         ExactAdIndex index = ExactAdIndex.of(world, budget);
         if (cpu.engine() == CpuScorers.Engine.DJL) {
             DjlScorer.setIntraOpThreads(
@@ -209,12 +234,13 @@ public final class AdsmlServer implements AutoCloseable {
         List<Device> devices = selection.devices();
         BatchingScheduler scheduler = new BatchingScheduler(batching, faults, devices, Ticker.SYSTEM);
         ActiveModel model = new ActiveModel();
-        Auction auction = new Auction(auctionSettings, budget);
+        Pacer pacer = new Pacer(PacingSettings.from(config), budget, clock);
+        Auction auction = new Auction(auctionSettings, budget, pacer);
         Path models = data.resolve("models");
         Files.createDirectories(models);
         FeatureSets featureSets = FeatureSets.builtInAnd(data.resolve("features"));
         CounterSnapshots realtime = CounterSnapshots.open(data.resolve("events.log.counters"), counterSettings);
-        ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, Clock.systemUTC());
+        ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, clock);
         List<AutoCloseable> stores = List.of(servedLog, realtime.store());
         CounterFeed feed = new CounterFeed(realtime.store(), index, realtime);
 
@@ -228,10 +254,15 @@ public final class AdsmlServer implements AutoCloseable {
                 model,
                 auction,
                 Ticker.SYSTEM,
-                Clock.systemUTC(),
+                clock,
                 models.toRealPath(),
-                new FeatureStores(featureSets, realtime.store(), Clock.systemUTC()::millis),
-                servedLog,
+                new FeatureStores(featureSets, realtime.store(), clock::millis),
+                tap == ServedLog.NONE
+                        ? servedLog
+                        : (query, features, version, shown) -> {
+                            servedLog.served(query, features, version, shown);
+                            tap.served(query, features, version, shown);
+                        },
                 new ServingGuardian.EventLogDeps(
                         data.resolve("events.log"),
                         eventLogSettings,
@@ -256,7 +287,7 @@ public final class AdsmlServer implements AutoCloseable {
                     featureSets,
                     servedLogSettings.attributionWindow(),
                     new LoggedLabels(data.resolve("events.log")),
-                    Clock.systemUTC());
+                    clock);
             system.scheduler()
                     .scheduleWithFixedDelay(
                             servedLogSettings.joinInterval(),
@@ -277,7 +308,7 @@ public final class AdsmlServer implements AutoCloseable {
                             effective,
                             metrics,
                             counters,
-                            Clock.systemUTC(),
+                            clock,
                             system.executionContext()),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking),
                     new HealthRoutes(model, scheduler, metrics, warm::get, eventLogHealth),
@@ -293,7 +324,7 @@ public final class AdsmlServer implements AutoCloseable {
                             blocking,
                             () -> FeaturePlatformStatus.of(
                                     servedLogSettings, servedLog, joins, realtime.store(), feed)),
-                    new ConsoleRoutes(overview, counters, index, users, effective, blocking),
+                    new ConsoleRoutes(overview, counters, index, users, effective, blocking, data.resolve(SIMULATIONS)),
                     new AdminUiRoutes());
             listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics, effective));
             // Listening already, so /health/live answers during a long load; /health/ready waits for the warm-up.
@@ -323,7 +354,8 @@ public final class AdsmlServer implements AutoCloseable {
                             http.ingestToken().isEmpty(),
                             http.adminToken().isEmpty(),
                             version),
-                    actors);
+                    actors,
+                    new Marketplace(world, budget, pacer, auction));
         } catch (Exception | Error e) {
             stop(listeners, system, scheduler, devices, users, stores, e);
             throw e;

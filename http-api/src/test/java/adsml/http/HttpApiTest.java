@@ -185,7 +185,8 @@ class HttpApiTest {
                         index,
                         new InMemoryUserStore(world.users()),
                         settings,
-                        blocking),
+                        blocking,
+                        models.resolve("no-simulations")),
                 new AdminUiRoutes());
         api = HttpApi.of(areas, Access.of(settings), metrics, settings);
         closedRank = HttpApi.of(areas, new Access(RANK_TOKEN, INGEST_TOKEN, TOKEN), metrics, settings);

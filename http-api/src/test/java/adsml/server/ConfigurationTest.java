@@ -77,7 +77,7 @@ class ConfigurationTest {
                         "adsml.scheduler.cpu.engine", "tensorflow",
                         "adsml.scheduler.gpu.precision", "fp8",
                         "adsml.scheduler.backend", "tpu",
-                        "adsml.platform.auction.reserve-ecpm", -1,
+                        "adsml.platform.auction.reserve-ecpm.search", -1,
                         "adsml.actors.max-candidates", 0,
                         "adsml.scheduler.batching.max-queue-dely-ms", 1)
                 .entrySet()) {

@@ -26,6 +26,7 @@ class ArchitectureTest {
     private static final String SERVER = "adsml.server..";
     private static final String CLI = "adsml.cli..";
     private static final String DEMO = "adsml.demo..";
+    private static final String SIMULATE = "adsml.simulate..";
     private static final String LOAD = "adsml.load..";
     private static final String BENCH = "adsml.bench..";
     private static final String OFFLINE = "adsml.platform.offline..";
@@ -38,7 +39,7 @@ class ArchitectureTest {
             .resideInAPackage(PLATFORM)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(SCHEDULER, ACTORS, ROUTES, SERVER, CLI, DEMO, LOAD, BENCH)
+            .resideInAnyPackage(SCHEDULER, ACTORS, ROUTES, SERVER, CLI, DEMO, SIMULATE, LOAD, BENCH)
             .because("platform is the bottom module: the domain, features, models, scoring and stores are"
                     + " plain Java that every other module builds on and that runs without actors or HTTP");
 
@@ -48,7 +49,7 @@ class ArchitectureTest {
             .resideInAPackage(SCHEDULER)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(ACTORS, ROUTES, SERVER, CLI, DEMO, LOAD, BENCH)
+            .resideInAnyPackage(ACTORS, ROUTES, SERVER, CLI, DEMO, SIMULATE, LOAD, BENCH)
             .because("gpu-scheduler batches scoring work for devices and knows nothing of the actors that"
                     + " submit it or of the HTTP API");
 
@@ -58,7 +59,7 @@ class ArchitectureTest {
             .resideInAPackage(ACTORS)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(ROUTES, SERVER, CLI, DEMO, LOAD, BENCH)
+            .resideInAnyPackage(ROUTES, SERVER, CLI, DEMO, SIMULATE, LOAD, BENCH)
             .because("the actors are the serving pipeline; the HTTP routes, the composition root and the"
                     + " command line sit above them and call them, never the reverse");
 
@@ -68,7 +69,7 @@ class ArchitectureTest {
             .resideInAPackage(ROUTES)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(SERVER, CLI, DEMO, LOAD, BENCH)
+            .resideInAnyPackage(SERVER, CLI, DEMO, SIMULATE, LOAD, BENCH)
             .because("routes are handed what they need by the composition root (adsml.server); they do not"
                     + " reach up to it, to the command line, to the demo or to the load generator");
 
@@ -78,7 +79,7 @@ class ArchitectureTest {
             .resideInAPackage(SERVER)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(CLI, DEMO, LOAD, BENCH)
+            .resideInAnyPackage(CLI, DEMO, SIMULATE, LOAD, BENCH)
             .because("the composition root wires the serving stack; the command line and the demo start it,"
                     + " so it must not depend on them or on the load generator");
 

@@ -3,6 +3,8 @@ package adsml.platform.auction;
 import adsml.platform.config.SettingsReader;
 import adsml.platform.domain.Vocab;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValueType;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -123,6 +125,12 @@ public record AuctionSettings(
             case "none" -> Diversity.Per.NONE;
             default -> throw new IllegalArgumentException("must be advertiser, campaign or none, was '" + v + "'");
         });
+        if (root.getValue(r.key("reserve-ecpm")).valueType() != ConfigValueType.OBJECT) {
+            throw new ConfigException.WrongType(
+                    root.origin(),
+                    r.key("reserve-ecpm") + ": one reserve per surface, e.g. reserve-ecpm { home_feed = 0.05, search ="
+                            + " 0.20, video = 0.10, article = 0.05 }");
+        }
         List<Double> reserves = new ArrayList<>();
         for (String surface : Vocab.SURFACES) {
             reserves.add(r.doubleIn("reserve-ecpm." + surface, 0, 1_000_000));

@@ -460,6 +460,14 @@ class AuctionTest {
                                 "adsml.platform.auction.frequency-cap.ad-per-day = -1")
                         .withFallback(com.typesafe.config.ConfigFactory.defaultReference())));
         assertTrue(e.getMessage().contains("adsml.platform.auction.frequency-cap.ad-per-day"), e.getMessage());
+        com.typesafe.config.ConfigException scalar = assertThrows(
+                com.typesafe.config.ConfigException.class,
+                () -> AuctionSettings.from(
+                        com.typesafe.config.ConfigFactory.parseString("adsml.platform.auction.reserve-ecpm = 0.05")
+                                .withFallback(com.typesafe.config.ConfigFactory.defaultReference())));
+        assertTrue(
+                scalar.getMessage().contains("adsml.platform.auction.reserve-ecpm: one reserve per surface"),
+                "the old single reserve names the key and the new shape: " + scalar.getMessage());
     }
 
     @Test

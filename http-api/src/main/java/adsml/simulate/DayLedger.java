@@ -1,0 +1,85 @@
+package adsml.simulate;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What the simulated users saw and paid, hour by hour and campaign by campaign, as the server acknowledged it: a
+ * request's events are entered once {@code /v1/events} took them, so spend here is what the budgets were charged.
+ * Thread-safe (every entry takes the ledger's lock: a few hundred requests a second).
+ */
+final class DayLedger {
+    final int hours;
+    final long[] requests;
+    final long[] answered;
+    final long[] impressions;
+    final long[] clicks;
+    final long[] conversions;
+    final double[] spend;
+    /** Per campaign, spend per hour. */
+    final double[][] campaignSpend;
+    /** Per campaign, the sum of its charges' squares per hour: the variance their arrival alone gives its spend. */
+    final double[][] campaignSquares;
+    /** Per campaign, the hour its spend first reached its budget, or -1. */
+    final int[] exhaustedAt;
+
+    final Map<Long, Integer> userCampaign = new HashMap<>();
+    final Map<Long, Integer> userAd = new HashMap<>();
+    long sameAdvertiserPairs;
+    long eventsRefused;
+
+    private final double[] budgets;
+    private final double[] spentSoFar;
+
+    DayLedger(int hours, double[] budgets) {
+        this.hours = hours;
+        this.requests = new long[hours];
+        this.answered = new long[hours];
+        this.impressions = new long[hours];
+        this.clicks = new long[hours];
+        this.conversions = new long[hours];
+        this.spend = new double[hours];
+        this.budgets = budgets;
+        this.campaignSpend = new double[budgets.length][hours];
+        this.campaignSquares = new double[budgets.length][hours];
+        this.spentSoFar = new double[budgets.length];
+        this.exhaustedAt = new int[budgets.length];
+        java.util.Arrays.fill(exhaustedAt, -1);
+    }
+
+    synchronized void asked(int hour) {
+        requests[hour]++;
+    }
+
+    /** One answered request's outcome, entered once its events were acknowledged. */
+    synchronized void answered(int hour, Response r) {
+        answered[hour]++;
+        for (Response.Shown s : r.shown()) {
+            impressions[hour]++;
+            clicks[hour] += s.clicked() ? 1 : 0;
+            conversions[hour] += s.converted() ? 1 : 0;
+            userCampaign.merge(((long) r.userId() << 32) | s.campaignId(), 1, Integer::sum);
+            userAd.merge(((long) r.userId() << 32) | s.adId(), 1, Integer::sum);
+            if (s.cost() > 0) {
+                spend[hour] += s.cost();
+                campaignSpend[s.campaignId()][hour] += s.cost();
+                campaignSquares[s.campaignId()][hour] += s.cost() * s.cost();
+                spentSoFar[s.campaignId()] += s.cost();
+                // Exhausted within a micro-dollar of the budget: the auction bids what is left, never more.
+                if (exhaustedAt[s.campaignId()] < 0 && spentSoFar[s.campaignId()] >= budgets[s.campaignId()] - 1e-6) {
+                    exhaustedAt[s.campaignId()] = hour;
+                }
+            }
+        }
+        sameAdvertiserPairs += r.sameAdvertiserPairs();
+    }
+
+    synchronized void refused() {
+        eventsRefused++;
+    }
+
+    /** What one answered request showed and what came of it. */
+    record Response(int userId, java.util.List<Shown> shown, int sameAdvertiserPairs) {
+        record Shown(int adId, int campaignId, boolean clicked, boolean converted, double cost) {}
+    }
+}

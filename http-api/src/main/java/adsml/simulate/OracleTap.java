@@ -1,0 +1,87 @@
+package adsml.simulate;
+
+import adsml.actors.ranking.FeatureAssembler;
+import adsml.actors.ranking.RankQuery;
+import adsml.actors.ranking.ServedLog;
+import adsml.platform.auction.Auction;
+import adsml.platform.auction.AuctionResult;
+import adsml.platform.auction.Bids;
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Context;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
+import adsml.platform.offline.generator.GroundTruth;
+import adsml.platform.world.World;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * What the oracle would have earned: every {@code every}-th ranked request's candidates go through the server's own
+ * auction once more (the same budgets, caps, pacing, reserves, floor and diversity) with the true click and conversion
+ * probabilities in place of the model's, and the winners' expected revenue at their slots, billed as the day bills, is
+ * added up. Runs on the coordinator's thread of the sampled requests, off the simulated users' measurements.
+ */
+final class OracleTap implements ServedLog {
+    private final World world;
+    private final GroundTruth truth;
+    private final int every;
+    private final AtomicLong seen = new AtomicLong();
+    private final AtomicLong sampled = new AtomicLong();
+    private final DoubleAdder revenue = new DoubleAdder();
+    private final Auction auction;
+    private final SimulatedUsers.Billing billing;
+
+    OracleTap(World world, GroundTruth truth, Auction auction, SimulatedUsers.Billing billing, int every) {
+        this.billing = billing;
+        this.world = world;
+        this.truth = truth;
+        this.auction = auction;
+        this.every = every;
+    }
+
+    @Override
+    public void served(RankQuery query, FeatureAssembler.Features features, String version, int[] shownRows) {
+        if (query.userId() < 0 || seen.incrementAndGet() % every != 0) {
+            return;
+        }
+        Bids bids = features.bids();
+        int n = bids.size();
+        User user = world.user(query.userId());
+        Context top = new Context(query.context().surface(), query.context().hour(), 0);
+        float[] ctr = new float[n];
+        float[] cvr = new float[n];
+        for (int i = 0; i < n; i++) {
+            Ad ad = world.ad(bids.adIds()[i]);
+            Campaign c = world.campaign(ad.campaignId());
+            ctr[i] = (float) truth.pClick(user, ad, c, top);
+            cvr[i] = (float) truth.pConversion(user, ad, c, top);
+        }
+        AuctionResult r = auction.run(bids, ctr, cvr, query.slots());
+        double value = 0;
+        for (int slot = 0; slot < r.winners(); slot++) {
+            Ad ad = world.ad(r.adId(slot));
+            Campaign c = world.campaign(ad.campaignId());
+            Context at = new Context(
+                    query.context().surface(), query.context().hour(), Math.min(slot, Vocab.MAX_POSITION - 1));
+            if (billing == SimulatedUsers.Billing.IMPRESSION) {
+                value += r.priceEcpm(slot) / 1000;
+                continue;
+            }
+            double click = truth.pClick(user, ad, c, at);
+            value += switch (c.bidType()) {
+                case CPC -> r.priceBid(slot) * click;
+                case CPA -> r.priceBid(slot) * click * truth.pConversion(user, ad, c, at);
+                case CPM -> r.priceBid(slot) / 1000;
+            };
+        }
+        revenue.add(value);
+        sampled.incrementAndGet();
+    }
+
+    /** The oracle's expected revenue per 1000 requests over the sampled ones; NaN before any. */
+    double rpm() {
+        long n = sampled.get();
+        return n == 0 ? Double.NaN : 1000 * revenue.sum() / n;
+    }
+}

@@ -52,7 +52,7 @@ final class SimulateCommand {
                     args.integer("users", 10_000),
                     args.integer("slots", 3),
                     args.integer("concurrency", 6),
-                    args.decimal("budget-scale", 0.1f),
+                    budgetScale(args),
                     billing.equals("impression"),
                     4,
                     args.longValue("seed", 1));
@@ -79,6 +79,16 @@ final class SimulateCommand {
             out.print(table(report));
         }
         return 0;
+    }
+
+    /** A double, not a float: 0.1 is printed back as 0.1. */
+    private static double budgetScale(Args args) {
+        String v = args.string("budget-scale", "0.1");
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new Args.UsageException("simulate: --budget-scale expects a number, got '" + v + "'");
+        }
     }
 
     private static String table(ObjectNode r) {

@@ -134,9 +134,10 @@ public final class Simulation {
             TrafficCurve curve = market.pacer().settings().curve();
             List<Request> day = schedule(world, curve);
             DayLedger ledger = new DayLedger(settings.hours(), budgets);
+            long counted = day.stream().filter(Request::counted).count();
             progress.printf(
-                    "simulating %d hours: %,d requests from %,d users, budgets x %s%n",
-                    settings.hours(), day.size(), settings.users(), settings.budgetScale());
+                    "simulating %d hours: %,d requests (and %,d in the hour before) from %,d users, budgets x %s%n",
+                    settings.hours(), counted, day.size() - counted, settings.users(), settings.budgetScale());
             drive(day, world, truth, clock, server.started().api(), ingest, ledger);
             boolean[] paced = pacedToday(market.pacer(), world.campaigns().size());
             double seconds = (System.nanoTime() - wallStart) / 1e9;

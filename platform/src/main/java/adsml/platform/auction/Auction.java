@@ -114,6 +114,7 @@ public final class Auction {
         int[] campaignIds = bids.campaignIds();
         BidType[] bidTypes = bids.bidTypes();
         double[] bidOf = new double[n];
+        double[] leftOf = new double[n];
         double[] ecpm = new double[n];
         Outcome[] outcomes = new Outcome[n];
         int places = Math.min(Math.min(slots, settings.maxSlots()), n);
@@ -139,6 +140,7 @@ public final class Auction {
                 // the price eCPM) when the marketplace bills by the impression, else a click or a conversion at
                 // most the bid.
                 double left = today.remaining(campaign, now);
+                leftOf[i] = left;
                 double most = byImpression || bidTypes[i] == BidType.CPM
                         ? 1000 * left
                         : ecpm(bidTypes[i], left, pCtr[i], pCvr[i]);
@@ -174,6 +176,17 @@ public final class Auction {
             }
             if (best < 0) {
                 break;
+            }
+            // Ads of one campaign in one response (diversity per advertiser allows none) share its caps and its
+            // budget: this one counts the impressions, and the expected cost, of those kept before it.
+            if (held < places && !fitsBeside(best, kept, held, campaignIds, ecpm, leftOf, campaignShown, cap)) {
+                outcomes[best] = cap.campaignPerDay() > 0
+                                && campaignShown != null
+                                && campaignShown[best] + placesOf(kept, held, campaignIds, campaignIds[best])
+                                        >= cap.campaignPerDay()
+                        ? Outcome.FREQUENCY_CAPPED
+                        : Outcome.OUT_OF_BUDGET;
+                continue;
             }
             kept[held++] = best;
         }
@@ -217,6 +230,35 @@ public final class Auction {
             case CAMPAIGN -> bids.campaignIds();
             case NONE -> null;
         };
+    }
+
+    /**
+     * Whether candidate {@code i} fits beside the kept winners of its campaign: the campaign's cap counts them as
+     * impressions, and what is left of its budget must cover their expected costs (eCPM / 1000) and its own.
+     */
+    private static boolean fitsBeside(
+            int i,
+            int[] kept,
+            int held,
+            int[] campaignIds,
+            double[] ecpm,
+            double[] leftOf,
+            float[] campaignShown,
+            AuctionSettings.FrequencyCap cap) {
+        int same = 0;
+        double cost = ecpm[i] / 1000;
+        for (int k = 0; k < held; k++) {
+            if (campaignIds[kept[k]] == campaignIds[i]) {
+                same++;
+                cost += ecpm[kept[k]] / 1000;
+            }
+        }
+        if (same == 0) {
+            return true;
+        }
+        boolean capped =
+                cap.campaignPerDay() > 0 && campaignShown != null && campaignShown[i] + same >= cap.campaignPerDay();
+        return !capped && cost <= leftOf[i];
     }
 
     private static boolean taken(int[] kept, int held, int i) {

@@ -493,4 +493,42 @@ class AuctionTest {
         assertEquals(Outcome.WON, again.outcome(0), "the rest of the reservation lapsed: 0.005 left");
         assertEquals(5.0, again.candidateEcpm(0), EPS);
     }
+
+    @Test
+    void adsOfOneCampaign_inOneResponse_shareItsCapAndItsBudget() {
+        // Without diversity three ads of one campaign rank first; the user saw the campaign 3 times of 4 today.
+        Campaign c = campaign(0, BidType.CPM, 30f);
+        Campaign other = campaign(1, BidType.CPM, 5f);
+        Bids plain = bids(new int[] {1, 2, 3, 4}, c, c, c, other);
+        Bids bids = new Bids(
+                0,
+                plain.adIds(),
+                plain.campaignIds(),
+                plain.advertiserIds(),
+                plain.bids(),
+                plain.bidTypes(),
+                new float[4],
+                new float[] {3, 3, 3, 0});
+        AuctionSettings settings = new AuctionSettings(
+                java.util.Collections.nCopies(adsml.platform.domain.Vocab.SURFACES.length, 0.0),
+                0,
+                3,
+                AuctionSettings.Diversity.NONE,
+                new AuctionSettings.FrequencyCap(4, 0),
+                AuctionSettings.Billing.IMPRESSION);
+        float[] p = {0.01f, 0.01f, 0.01f, 0.01f};
+        AuctionResult r = new Auction(settings, budget).run(bids, p, p, 3);
+        assertEquals(2, r.winners(), "one more impression of the campaign, then the other campaign");
+        assertEquals(Outcome.WON, r.outcome(0));
+        assertEquals(Outcome.FREQUENCY_CAPPED, r.outcome(1));
+        assertEquals(Outcome.FREQUENCY_CAPPED, r.outcome(2));
+        assertEquals(Outcome.WON, r.outcome(3));
+        // 100 budget, 99.95 spent: room for one 0.03 impression, not two.
+        budget.charge(c.id(), 99.95);
+        Bids uncapped =
+                new Bids(0, plain.adIds(), plain.campaignIds(), plain.advertiserIds(), plain.bids(), plain.bidTypes());
+        AuctionResult spent = new Auction(settings, budget).run(uncapped, p, p, 3);
+        assertEquals(Outcome.WON, spent.outcome(0));
+        assertEquals(Outcome.OUT_OF_BUDGET, spent.outcome(1), "the first one's cost leaves too little");
+    }
 }

@@ -116,7 +116,12 @@ public final class DemoTraffic implements AutoCloseable {
         }
     }
 
-    static void add(ArrayNode log, String type, String requestId, User user, Ad ad, long now, double cost) {
+    /**
+     * Appends one event of {@code type} for {@code ad} shown to {@code user} in answer {@code requestId}, as simulated
+     * users send it (the demo's and {@code adsml simulate}'s): one id per type, ad and request, so a batch sent again
+     * is acknowledged as duplicates.
+     */
+    public static void add(ArrayNode log, String type, String requestId, User user, Ad ad, long now, double cost) {
         log.addObject()
                 .put("type", type)
                 // One event of a type per ad per request: the id stays the same if the batch is sent again. The whole

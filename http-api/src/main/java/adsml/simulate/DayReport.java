@@ -101,7 +101,11 @@ final class DayReport {
         root.put("cvr", ratio(conversions, clicks));
         root.put("revenue", revenue);
         root.put("rpm", requests == 0 ? 0 : 1000 * revenue / requests);
-        root.put("oracle_rpm", oracleRpm);
+        if (Double.isNaN(oracleRpm)) {
+            root.putNull("oracle_rpm"); // no request was sampled
+        } else {
+            root.put("oracle_rpm", oracleRpm);
+        }
         root.put("paced_campaigns", pacedCount);
         root.put("budget_utilization", pacedBudget == 0 ? 0 : pacedSpend / pacedBudget);
         root.put("max_overspend_pct", Math.max(0, maxOverspend));

@@ -57,7 +57,7 @@ final class OracleTap implements ServedLog {
             ctr[i] = (float) truth.pClick(user, ad, c, top);
             cvr[i] = (float) truth.pConversion(user, ad, c, top);
         }
-        AuctionResult r = auction.run(bids, ctr, cvr, query.slots());
+        AuctionResult r = auction.replay(bids, ctr, cvr, query.slots());
         double value = 0;
         for (int slot = 0; slot < r.winners(); slot++) {
             Ad ad = world.ad(r.adId(slot));

@@ -1,5 +1,6 @@
 package adsml.simulate;
 
+import adsml.demo.DemoTraffic;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
@@ -110,12 +111,12 @@ final class SimulatedUsers {
                 double perClick = !byImpression && c.bidType() == BidType.CPC ? price : 0;
                 double perConversion = !byImpression && c.bidType() == BidType.CPA ? price : 0;
                 double cost = perImpression + (clicked ? perClick : 0) + (converted ? perConversion : 0);
-                add(log, "impression", requestId, user, a, now, perImpression);
+                DemoTraffic.add(log, "impression", requestId, user, a, now, perImpression);
                 if (clicked) {
-                    add(log, "click", requestId, user, a, now, perClick);
+                    DemoTraffic.add(log, "click", requestId, user, a, now, perClick);
                 }
                 if (converted) {
-                    add(log, "conversion", requestId, user, a, now, perConversion);
+                    DemoTraffic.add(log, "conversion", requestId, user, a, now, perConversion);
                 }
                 shown.add(new DayLedger.Response.Shown(a.id(), c.id(), clicked, converted, cost));
                 perAdvertiser.merge(c.advertiserId(), 1, Integer::sum);
@@ -139,17 +140,6 @@ final class SimulatedUsers {
         } catch (Exception e) {
             ledger.refused();
         }
-    }
-
-    private static void add(ArrayNode log, String type, String requestId, User user, Ad ad, long now, double cost) {
-        log.addObject()
-                .put("type", type)
-                .put("eventId", requestId + "-" + ad.id() + "-" + type)
-                .put("requestId", requestId)
-                .put("userId", "u" + user.id())
-                .put("adId", ad.id())
-                .put("timestampMs", now)
-                .put("cost", cost);
     }
 
     private HttpRequest post(URI uri, JsonNode body) throws Exception {

@@ -288,7 +288,7 @@ public final class Simulation {
             if (hour >= 0) {
                 progress.printf(
                         "  %02d:00 %,6d requests in %.1f s%n",
-                        hour, ledger.requests[hour], (System.nanoTime() - hourStarted) / 1e9);
+                        hour, hourLedger.requests[hour], (System.nanoTime() - hourStarted) / 1e9);
             }
         } finally {
             pool.shutdownNow();

@@ -22,11 +22,12 @@ import java.util.concurrent.ThreadLocalRandom;
  *       left: its next click, conversion or impression cannot overspend the budget (a charge is an impression at the
  *       price eCPM / 1000 when the settings say the marketplace bills by the impression). What is left is the budget
  *       less today's spend and less what winners in flight reserved: each winner reserves its eCPM / 1000, what its
- *       impression may cost in expectation, until a charge settles it (or a second passes), so winners in flight
- *       together cannot each spend what is left. A campaign with nothing left loses with {@link Outcome#OUT_OF_BUDGET}.
- *       One whose eCPM is not positive or is below the surface's reserve loses with {@link Outcome#BELOW_RESERVE}. The
- *       rest are ranked by eCPM, higher first; equal eCPMs go to the lower ad id, then to the earlier input position,
- *       so the same input always gives the same result.
+ *       impression may cost in expectation, until charges settle it (or one to two seconds pass), so winners in flight
+ *       together do not each spend what is left (two auctions that read it at the same moment may both bid it). A
+ *       campaign with nothing left loses with {@link Outcome#OUT_OF_BUDGET}. One whose eCPM is not positive or is below
+ *       the surface's reserve loses with {@link Outcome#BELOW_RESERVE}. The rest are ranked by eCPM, higher first;
+ *       equal eCPMs go to the lower ad id, then to the earlier input position, so the same input always gives the same
+ *       result.
  *   <li>Diversity: walking down the ranking, a candidate whose advertiser (or campaign, per the settings) already holds
  *       {@code limit} places is passed over. The first {@code min(slots, maxSlots)} candidates kept win, slot 0 first;
  *       one passed over that ranked above the last winner loses with {@link Outcome#DIVERSITY}, the others with
@@ -37,8 +38,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *       diversity could not have taken the slot, so it sets no price.
  * </ol>
  *
- * Nothing is charged here: the caller charges budgets when impressions, clicks or conversions happen. Thread-safe
- * (holds no mutable state); allocates one result per run and nothing per candidate.
+ * Nothing is charged here: the caller charges budgets when impressions, clicks or conversions happen; {@link #run}
+ * reserves budget for its winners in the tracker, {@link #replay} does not. Thread-safe (the auction holds no mutable
+ * state); allocates a few arrays the size of the candidates per run.
  */
 public final class Auction {
     private final AuctionSettings settings;
@@ -92,6 +94,18 @@ public final class Auction {
      * @throws IllegalArgumentException when a score array is shorter than {@code bids} or {@code slots < 0}
      */
     public AuctionResult run(Bids bids, float[] pCtr, float[] pCvr, int slots) {
+        return run(bids, pCtr, pCvr, slots, true);
+    }
+
+    /**
+     * The same auction that reserves nothing for its winners: a counterfactual (what other scores would have won),
+     * which must not hold budgets that no charge will settle.
+     */
+    public AuctionResult replay(Bids bids, float[] pCtr, float[] pCvr, int slots) {
+        return run(bids, pCtr, pCvr, slots, false);
+    }
+
+    private AuctionResult run(Bids bids, float[] pCtr, float[] pCvr, int slots, boolean reserving) {
         // A candidate whose prediction is outside [0, 1] or not finite takes no part: INVALID_SCORE.
         int n = bids.size();
         if (pCtr.length < n || pCvr.length < n) {
@@ -179,7 +193,7 @@ public final class Auction {
             }
             // Ads of one campaign in one response (diversity per advertiser allows none) share its caps and its
             // budget: this one counts the impressions, and the expected cost, of those kept before it.
-            if (held < places && !fitsBeside(best, kept, held, campaignIds, ecpm, leftOf, campaignShown, cap)) {
+            if (!fitsBeside(best, kept, held, campaignIds, ecpm, leftOf, campaignShown, cap)) {
                 outcomes[best] = cap.campaignPerDay() > 0
                                 && campaignShown != null
                                 && campaignShown[best] + placesOf(kept, held, campaignIds, campaignIds[best])
@@ -218,7 +232,9 @@ public final class Auction {
             priceBid[k] = Math.min(bid, price / own * bid);
             // What an impression may cost in expectation, whatever is billed: a click's price reserved per impression
             // would hold a CPC budget fifty times over.
-            today.reserve(campaignIds[winnerIndex[k]], own / 1000, now);
+            if (reserving) {
+                today.reserve(campaignIds[winnerIndex[k]], own / 1000, now);
+            }
         }
         return new AuctionResult(winners, winnerIndex, winnerAdId, winnerEcpm, priceBid, priceEcpm, ecpm, outcomes);
     }

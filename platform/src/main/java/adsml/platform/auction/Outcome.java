@@ -16,8 +16,8 @@ public enum Outcome {
      */
     DIVERSITY,
     /**
-     * Its campaign's daily budget is spent, or what is left of it (two charges or less) is held for another auction's
-     * winner whose charge has not come yet; it was not ranked.
+     * Its campaign's daily budget is spent, or what is left of it is reserved for winners in flight whose charges have
+     * not come yet (or, beside its campaign's other winners in the same response, it would not fit); it was not ranked.
      */
     OUT_OF_BUDGET,
     /** Its campaign's pacing let it sit out this auction, to spread the budget over the day; it was not ranked. */

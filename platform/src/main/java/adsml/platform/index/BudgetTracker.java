@@ -38,10 +38,21 @@ public final class BudgetTracker {
     private static final long KNOWN = 1, EXHAUSTED = 2;
 
     /**
-     * How long a reservation for a winner in flight lasts without another: longer than a response and its events take,
-     * short enough that winners whose events never come (their users left) hold a budget for a moment only.
+     * A reservation for a winner in flight lasts from one to two of these: longer than a response and its events take,
+     * short enough that winners whose events never come (their users left, or nobody clicked) hold a budget for a
+     * moment only. Reservations are kept in two buckets per campaign, this long each, so that a campaign winning all
+     * the time lets go of what its charges did not settle.
      */
     public static final long RESERVATION_NANOS = 1_000_000_000L;
+
+    /** Reservations change under one of these, picked by campaign id; reads take none. */
+    private static final Object[] RESERVATION_LOCKS = new Object[64];
+
+    static {
+        for (int i = 0; i < RESERVATION_LOCKS.length; i++) {
+            RESERVATION_LOCKS[i] = new Object();
+        }
+    }
 
     /**
      * One day's view: the instants it starts and ends, spend per campaign, budgets per campaign (-1 for an unknown id)
@@ -56,12 +67,13 @@ public final class BudgetTracker {
         final AtomicLongArray[] budgets;
         final AtomicLongArray[] flags;
         /**
-         * Per campaign, micro-dollars that winners in flight may still be charged, and when (system nanos) the latest
-         * was reserved: the reservations lapse {@link #RESERVATION_NANOS} after it. Shared by every day.
+         * Per campaign, micro-dollars that winners in flight may still be charged: reserved in the current bucket, in
+         * the one before it, and when (system nanos) the current one started. Shared by every day.
          */
-        final AtomicLongArray[] reserved;
+        final AtomicLongArray[] reservedNow;
 
-        final AtomicLongArray[] reservedAt;
+        final AtomicLongArray[] reservedBefore;
+        final AtomicLongArray[] bucketAt;
 
         Day(
                 long startMillis,
@@ -69,15 +81,17 @@ public final class BudgetTracker {
                 AtomicLongArray[] spent,
                 AtomicLongArray[] budgets,
                 AtomicLongArray[] flags,
-                AtomicLongArray[] reserved,
-                AtomicLongArray[] reservedAt) {
+                AtomicLongArray[] reservedNow,
+                AtomicLongArray[] reservedBefore,
+                AtomicLongArray[] bucketAt) {
             this.startMillis = startMillis;
             this.endMillis = endMillis;
             this.spent = spent;
             this.budgets = budgets;
             this.flags = flags;
-            this.reserved = reserved;
-            this.reservedAt = reservedAt;
+            this.reservedNow = reservedNow;
+            this.reservedBefore = reservedBefore;
+            this.bucketAt = bucketAt;
         }
     }
 
@@ -97,6 +111,7 @@ public final class BudgetTracker {
         this.day = new Day(
                 startOfDay(now),
                 endOfDay(now),
+                new AtomicLongArray[0],
                 new AtomicLongArray[0],
                 new AtomicLongArray[0],
                 new AtomicLongArray[0],
@@ -130,16 +145,18 @@ public final class BudgetTracker {
                 AtomicLongArray[] budgets = Arrays.copyOf(d.budgets, chunk + 1);
                 AtomicLongArray[] spent = Arrays.copyOf(d.spent, chunk + 1);
                 AtomicLongArray[] flags = Arrays.copyOf(d.flags, chunk + 1);
-                AtomicLongArray[] reserved = Arrays.copyOf(d.reserved, chunk + 1);
-                AtomicLongArray[] reservedAt = Arrays.copyOf(d.reservedAt, chunk + 1);
+                AtomicLongArray[] reservedNow = Arrays.copyOf(d.reservedNow, chunk + 1);
+                AtomicLongArray[] reservedBefore = Arrays.copyOf(d.reservedBefore, chunk + 1);
+                AtomicLongArray[] bucketAt = Arrays.copyOf(d.bucketAt, chunk + 1);
                 for (int i = d.budgets.length; i <= chunk; i++) {
                     budgets[i] = unknownChunk();
                     spent[i] = new AtomicLongArray(CHUNK);
                     flags[i] = new AtomicLongArray(CHUNK >>> PER_WORD_LOG);
-                    reserved[i] = new AtomicLongArray(CHUNK);
-                    reservedAt[i] = new AtomicLongArray(CHUNK);
+                    reservedNow[i] = new AtomicLongArray(CHUNK);
+                    reservedBefore[i] = new AtomicLongArray(CHUNK);
+                    bucketAt[i] = new AtomicLongArray(CHUNK);
                 }
-                d = new Day(d.startMillis, d.endMillis, spent, budgets, flags, reserved, reservedAt);
+                d = new Day(d.startMillis, d.endMillis, spent, budgets, flags, reservedNow, reservedBefore, bucketAt);
                 day = d;
             }
             d.budgets[chunk].set(campaignId & MASK, Math.round(dailyBudget * MICROS));
@@ -234,23 +251,17 @@ public final class BudgetTracker {
         }
 
         /**
-         * Reserves {@code dollars} of the campaign's budget for a winner whose charge has not come yet, until a charge
-         * settles it or {@link #RESERVATION_NANOS} pass without another reservation: so that winners in flight together
-         * cannot each spend what is left.
+         * Reserves {@code dollars} of the campaign's budget for a winner whose charge has not come yet, until charges
+         * settle it or one to two {@link #RESERVATION_NANOS} pass: so that winners in flight together do not each spend
+         * what is left (in expectation: two auctions that read what is left at the same moment may both bid it).
          */
         public void reserve(int campaignId, double dollars, long nowNanos) {
             budgetMicros(day, campaignId);
             int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
-            long micros = Math.round(dollars * MICROS);
-            AtomicLongArray r = day.reserved[chunk];
-            while (true) {
-                long before = r.get(i);
-                long after = reserved(day, chunk, i, nowNanos) + micros;
-                if (r.compareAndSet(i, before, after)) {
-                    break;
-                }
+            synchronized (RESERVATION_LOCKS[campaignId & (RESERVATION_LOCKS.length - 1)]) {
+                rotate(day, chunk, i, nowNanos);
+                day.reservedNow[chunk].addAndGet(i, Math.round(dollars * MICROS));
             }
-            day.reservedAt[chunk].set(i, nowNanos);
         }
 
         /** The instant the view's day started, in milliseconds since 1970. */
@@ -272,7 +283,7 @@ public final class BudgetTracker {
         Day d = today();
         budgetMicros(d, campaignId);
         long spent = addSaturating(d.spent[campaignId >>> CHUNK_BITS], campaignId & MASK, Math.round(amount * MICROS));
-        settle(d.reserved[campaignId >>> CHUNK_BITS], campaignId & MASK, Math.round(amount * MICROS));
+        settle(d, campaignId, Math.round(amount * MICROS), System.nanoTime());
         // Read after the add: a budget change that missed this charge's spend is seen here.
         if (spent >= budgetMicros(d, campaignId)) {
             synchronized (lock) {
@@ -310,19 +321,43 @@ public final class BudgetTracker {
         return budgetMicros(day, campaignId) / MICROS;
     }
 
-    /** A charge settles as much of the campaign's reservations: what it reserved for has come. */
-    private static void settle(AtomicLongArray reserved, int i, long micros) {
-        while (true) {
-            long before = reserved.get(i);
-            if (before == 0 || reserved.compareAndSet(i, before, Math.max(0, before - micros))) {
-                return;
-            }
+    /** A charge settles as much of the campaign's reservations, the older bucket first: what they were for has come. */
+    private static void settle(Day d, int campaignId, long micros, long nowNanos) {
+        int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
+        synchronized (RESERVATION_LOCKS[campaignId & (RESERVATION_LOCKS.length - 1)]) {
+            rotate(d, chunk, i, nowNanos);
+            long before = d.reservedBefore[chunk].get(i);
+            long fromBefore = Math.min(before, micros);
+            d.reservedBefore[chunk].set(i, before - fromBefore);
+            long now = d.reservedNow[chunk].get(i);
+            d.reservedNow[chunk].set(i, Math.max(0, now - (micros - fromBefore)));
         }
     }
 
-    /** The campaign's reservations, 0 once they lapsed. */
+    /** Moves the current bucket to the one before once it is a bucket old; drops both once two. Under the lock. */
+    private static void rotate(Day d, int chunk, int i, long nowNanos) {
+        long at = d.bucketAt[chunk].get(i);
+        long age = nowNanos - at;
+        if (at == 0 || age >= 2 * RESERVATION_NANOS) { // 0: never reserved (system nanos may be negative)
+            d.reservedBefore[chunk].set(i, 0);
+            d.reservedNow[chunk].set(i, 0);
+            d.bucketAt[chunk].set(i, nowNanos);
+        } else if (age >= RESERVATION_NANOS) {
+            d.reservedBefore[chunk].set(i, d.reservedNow[chunk].get(i));
+            d.reservedNow[chunk].set(i, 0);
+            d.bucketAt[chunk].set(i, nowNanos);
+        }
+    }
+
+    /** The campaign's live reservations as of {@code nowNanos}, read without the lock. */
     private static long reserved(Day d, int chunk, int i, long nowNanos) {
-        return nowNanos - d.reservedAt[chunk].get(i) > RESERVATION_NANOS ? 0 : d.reserved[chunk].get(i);
+        long at = d.bucketAt[chunk].get(i);
+        long age = nowNanos - at;
+        if (at == 0 || age >= 2 * RESERVATION_NANOS) {
+            return 0;
+        }
+        long now = d.reservedNow[chunk].get(i);
+        return age >= RESERVATION_NANOS ? now : now + d.reservedBefore[chunk].get(i);
     }
 
     /**
@@ -368,7 +403,15 @@ public final class BudgetTracker {
                     spent[i] = new AtomicLongArray(CHUNK);
                     flags[i] = new AtomicLongArray(CHUNK >>> PER_WORD_LOG);
                 }
-                Day next = new Day(startOfDay(now), endOfDay(now), spent, d.budgets, flags, d.reserved, d.reservedAt);
+                Day next = new Day(
+                        startOfDay(now),
+                        endOfDay(now),
+                        spent,
+                        d.budgets,
+                        flags,
+                        d.reservedNow,
+                        d.reservedBefore,
+                        d.bucketAt);
                 for (int id = 0; id < spent.length * CHUNK; id++) {
                     refreshFlags(next, id); // nothing spent yet: only a budget of 0 is exhausted
                 }

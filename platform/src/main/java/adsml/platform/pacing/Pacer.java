@@ -21,8 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * for.
  *
  * <p>Spend is read from the {@link BudgetTracker}, which rebuilds today's spend from the event log at start: after a
- * restart the rates start at 1 and the first update, one interval later, throttles again. A spend that reaches the
- * budget is stopped by the tracker, not here.
+ * restart the rates start at 1 and the first auction updates them from the spend rebuilt; demand estimates start again
+ * from the prior, so the first minutes of the day after a restart are throttled less. A spend that reaches the budget
+ * is stopped by the tracker, not here.
  *
  * <p>Thread-safe: auctions read the rates through one volatile read of an array the update replaces; the update runs on
  * whichever auction finds it due, one at a time, and walks every campaign (tens of microseconds per thousand).
@@ -169,8 +170,10 @@ public final class Pacer {
             lastSpent[c] = spent;
             passedShare[c] += rate * Math.max(0, seen);
             double demand = demandSpend[c] / demandShare[c];
-            double wanted = Math.max(0, today.budget(c) - spent) / left;
-            double r = demand <= wanted ? 1.0 : Math.max(settings.minRate(), wanted / demand);
+            double budgetLeft = today.budget(c) - spent;
+            double wanted = Math.max(0, budgetLeft) / left;
+            // A spent budget is the tracker's to stop, not pacing's: its rate stays 1 and it does not count as paced.
+            double r = budgetLeft <= 0 || demand <= wanted ? 1.0 : Math.max(settings.minRate(), wanted / demand);
             next[c] = (float) r;
         }
         lastShare = Math.max(lastShare, share);

@@ -488,7 +488,7 @@ class AuctionTest {
         assertEquals(
                 Outcome.OUT_OF_BUDGET,
                 auction.run(bids(new int[] {1}, closing), p, p, 1).outcome(0));
-        Thread.sleep(BudgetTracker.RESERVATION_NANOS / 1_000_000 + 100);
+        Thread.sleep(2 * BudgetTracker.RESERVATION_NANOS / 1_000_000 + 100); // reservations last one to two of these
         AuctionResult again = auction.run(bids(new int[] {1}, closing), p, p, 1);
         assertEquals(Outcome.WON, again.outcome(0), "the rest of the reservation lapsed: 0.005 left");
         assertEquals(5.0, again.candidateEcpm(0), EPS);

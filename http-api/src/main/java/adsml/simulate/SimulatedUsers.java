@@ -1,6 +1,5 @@
 package adsml.simulate;
 
-import adsml.demo.DemoTraffic;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
@@ -17,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,11 +27,11 @@ import java.util.SplittableRandom;
 /**
  * One visit of a simulated user: {@code POST /v1/rank}; each ad shown is an impression, clicked and converted with the
  * world's true probabilities at its slot; all of it back through {@code /v1/events} with what the advertiser pays,
- * timed by the simulated clock.
+ * timed by the given clock: the simulation's, or the system's for the demo ({@code adsml.demo.DemoTraffic}).
  */
-final class SimulatedUsers {
+public final class SimulatedUsers {
     /** What an advertiser is charged for. */
-    enum Billing {
+    public enum Billing {
         /**
          * Every winner pays its second price per impression ({@code priceEcpm / 1000}), whatever its bid type: how feed
          * marketplaces bill campaigns that bid per click or per conversion (optimized CPM).
@@ -42,7 +42,7 @@ final class SimulatedUsers {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The demo's deadline: the simulation serves as the demo does. */
+    /** The serving deadline the demo's and the simulation's users ask for. */
     private static final int DEADLINE_MS = 200;
 
     private final World world;
@@ -52,17 +52,21 @@ final class SimulatedUsers {
     private final URI events;
     private final String authorization;
     private final int slots;
-    private final SimClock clock;
+    private final Clock clock;
     private final Billing billing;
 
-    SimulatedUsers(
+    /**
+     * Users of {@code world} asking {@code api} for {@code slots} ads with {@code authorization} (a credential that may
+     * send events), their events timed by {@code clock} and billed as {@code billing} says.
+     */
+    public SimulatedUsers(
             World world,
             GroundTruth truth,
             HttpClient client,
             URI api,
             String authorization,
             int slots,
-            SimClock clock,
+            Clock clock,
             Billing billing) {
         this.billing = billing;
         this.world = world;
@@ -75,7 +79,18 @@ final class SimulatedUsers {
         this.clock = clock;
     }
 
-    /** Ranks for {@code user} in {@code context}, draws what the user does, and enters it once the events are taken. */
+    /**
+     * One visit of {@code user} in {@code context}, drawing with {@code random}; a visit that fails (the server refused
+     * the rank or the events, or could not be reached) is dropped. Never throws.
+     */
+    public void visit(User user, Context context, SplittableRandom random) {
+        visit(user, context, random, null);
+    }
+
+    /**
+     * Ranks for {@code user} in {@code context}, draws what the user does, and enters it in {@code ledger} (when there
+     * is one) once the events are taken.
+     */
     void visit(User user, Context context, SplittableRandom random, DayLedger ledger) {
         try {
             ObjectNode body = JSON.createObjectNode();
@@ -111,12 +126,12 @@ final class SimulatedUsers {
                 double perClick = !byImpression && c.bidType() == BidType.CPC ? price : 0;
                 double perConversion = !byImpression && c.bidType() == BidType.CPA ? price : 0;
                 double cost = perImpression + (clicked ? perClick : 0) + (converted ? perConversion : 0);
-                DemoTraffic.add(log, "impression", requestId, user, a, now, perImpression);
+                add(log, "impression", requestId, user, a, now, perImpression);
                 if (clicked) {
-                    DemoTraffic.add(log, "click", requestId, user, a, now, perClick);
+                    add(log, "click", requestId, user, a, now, perClick);
                 }
                 if (converted) {
-                    DemoTraffic.add(log, "conversion", requestId, user, a, now, perConversion);
+                    add(log, "conversion", requestId, user, a, now, perConversion);
                 }
                 shown.add(new DayLedger.Response.Shown(a.id(), c.id(), clicked, converted, cost));
                 perAdvertiser.merge(c.advertiserId(), 1, Integer::sum);
@@ -130,16 +145,42 @@ final class SimulatedUsers {
                 batch.set("events", log);
                 HttpResponse<Void> taken = client.send(post(events, batch), HttpResponse.BodyHandlers.discarding());
                 if (taken.statusCode() != 200) {
-                    ledger.refused();
+                    refused(ledger);
                     return;
                 }
             }
-            ledger.answered(context.hour(), new DayLedger.Response(user.id(), shown, pairs));
+            if (ledger != null) {
+                ledger.answered(context.hour(), new DayLedger.Response(user.id(), shown, pairs));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
+            // A visit must never stop the traffic: the next one goes on.
+            refused(ledger);
+        }
+    }
+
+    private static void refused(DayLedger ledger) {
+        if (ledger != null) {
             ledger.refused();
         }
+    }
+
+    /**
+     * Appends one event of {@code type} for {@code ad} shown to {@code user} in answer {@code requestId}: one id per
+     * type, ad and request, so a batch sent again is acknowledged as duplicates.
+     */
+    public static void add(ArrayNode log, String type, String requestId, User user, Ad ad, long now, double cost) {
+        log.addObject()
+                .put("type", type)
+                // The whole type, not its initial: "click" and "conversion" would share one, and every conversion
+                // would be dropped as a duplicate of its click.
+                .put("eventId", requestId + "-" + ad.id() + "-" + type)
+                .put("requestId", requestId)
+                .put("userId", "u" + user.id())
+                .put("adId", ad.id())
+                .put("timestampMs", now)
+                .put("cost", cost);
     }
 
     private HttpRequest post(URI uri, JsonNode body) throws Exception {

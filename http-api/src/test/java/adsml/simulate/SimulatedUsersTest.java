@@ -1,4 +1,4 @@
-package adsml.demo;
+package adsml.simulate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -11,7 +11,7 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class DemoTrafficTest {
+class SimulatedUsersTest {
     @Test
     void eachEventTypeOfOneAdInOneRequest_hasItsOwnId() {
         User user = new User(
@@ -19,7 +19,7 @@ class DemoTrafficTest {
         Ad ad = new Ad(7, 0, 1, 0, new float[Vocab.EMBEDDING_DIM]);
         ArrayNode log = JsonNodeFactory.instance.arrayNode();
         for (String type : new String[] {"impression", "click", "conversion"}) {
-            DemoTraffic.add(log, type, "r1", user, ad, 1_000L, 0);
+            SimulatedUsers.add(log, type, "r1", user, ad, 1_000L, 0);
         }
         Set<String> ids = new HashSet<>();
         log.forEach(e -> ids.add(e.get("eventId").asText()));

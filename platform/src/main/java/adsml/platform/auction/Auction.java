@@ -4,7 +4,10 @@ import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.pacing.Pacer;
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * A generalized second-price auction over one request's scored candidates.
@@ -36,6 +39,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *       {@code max(reserve, eCPM of the candidate kept after it)}, or the reserve when nobody is kept after it; in its
  *       own bid unit that is {@code priceEcpm / ownEcpm x bid}, capped at the bid. A candidate passed over for
  *       diversity could not have taken the slot, so it sets no price.
+ *   <li>Exploration, when the settings explore: on that share of live runs the slate is drawn from the best candidates
+ *       of the diversified ranking (see {@link AuctionSettings.Exploration}), each winner still paying against the
+ *       candidate ranked just below it; every winner of a live run carries its propensity. {@link #replay} never
+ *       explores.
  * </ol>
  *
  * Nothing is charged here: the caller charges budgets when impressions, clicks or conversions happen; {@link #run}
@@ -46,6 +53,7 @@ public final class Auction {
     private final AuctionSettings settings;
     private final BudgetTracker budget;
     private final Pacer pacer;
+    private final Supplier<RandomGenerator> random;
 
     /** An auction without pacing (see {@link #Auction(AuctionSettings, BudgetTracker, Pacer)}). */
     public Auction(AuctionSettings settings, BudgetTracker budget) {
@@ -57,12 +65,21 @@ public final class Auction {
      * theirs, and {@code pacer} which sit an auction out.
      */
     public Auction(AuctionSettings settings, BudgetTracker budget, Pacer pacer) {
-        if (settings == null || budget == null || pacer == null) {
-            throw new IllegalArgumentException("settings, budget and pacer must not be null");
+        this(settings, budget, pacer, ThreadLocalRandom::current);
+    }
+
+    /**
+     * An auction whose pacing and exploration draw from {@code random}'s generator of the calling thread (the serving
+     * auction: {@link ThreadLocalRandom}; a test or a simulation on one thread: a seeded generator, to be repeatable).
+     */
+    public Auction(AuctionSettings settings, BudgetTracker budget, Pacer pacer, Supplier<RandomGenerator> random) {
+        if (settings == null || budget == null || pacer == null || random == null) {
+            throw new IllegalArgumentException("settings, budget, pacer and random must not be null");
         }
         this.settings = settings;
         this.budget = budget;
         this.pacer = pacer;
+        this.random = random;
     }
 
     public AuctionSettings settings() {
@@ -122,7 +139,8 @@ public final class Auction {
         float[] campaignShown = bids.campaignShownToday();
         BudgetTracker.DayView today = budget.view(); // one clock read per auction, not per candidate
         Pacer.Rates pacing = pacer.rates();
-        long draw = ThreadLocalRandom.current().nextLong();
+        RandomGenerator draws = random.get();
+        long draw = draws.nextLong();
         long now = System.nanoTime();
         int[] adIds = bids.adIds();
         int[] campaignIds = bids.campaignIds();
@@ -176,9 +194,14 @@ public final class Auction {
         // microseconds, and it keeps diversity inside the ranking that prices are read from.
         int[] groups = groupsOf(bids);
         int limit = settings.diversity().limit();
-        int[] kept = new int[places + 1];
+        AuctionSettings.Exploration exploration = settings.exploration();
+        // Live auctions of an exploring marketplace rank a pool deep enough to draw from; the rest rank the winners and
+        // the candidate that prices the last of them.
+        boolean mixing = reserving && exploration.share() > 0 && places > 0;
+        int depth = mixing ? Math.max(places, exploration.pool()) : places;
+        int[] kept = new int[depth + 1];
         int held = 0;
-        while (held <= places) {
+        while (held <= depth) {
             int best = -1;
             for (int i = 0; i < n; i++) {
                 if (outcomes[i] == Outcome.OUTBID
@@ -206,25 +229,60 @@ public final class Auction {
         }
 
         int winners = Math.min(places, held);
+        for (int k = 0; k < winners; k++) {
+            outcomes[kept[k]] = Outcome.WON;
+        }
+        if (groups != null) {
+            markPassedOver(outcomes, ecpm, adIds, winners == 0 ? -1 : kept[winners - 1], winners < places);
+        }
+        // Ranks in the kept ranking, slot by slot: the greedy slate, or on an explored auction a draw from the pool.
+        int[] ranks = new int[winners];
+        for (int k = 0; k < winners; k++) {
+            ranks[k] = k;
+        }
+        double[] propensity = new double[winners];
+        Arrays.fill(propensity, 1.0);
+        boolean explored = false;
+        if (mixing && winners > 0) {
+            int pool = Math.min(held, depth);
+            double[] weights = new double[pool];
+            for (int j = 0; j < pool; j++) {
+                // Relative to the top, so no power overflows; one that underflows still keeps a chance.
+                weights[j] =
+                        Math.max(Double.MIN_NORMAL, Math.pow(ecpm[kept[j]] / ecpm[kept[0]], exploration.exponent()));
+            }
+            explored = draws.nextDouble() < exploration.share();
+            if (explored) {
+                PlackettLuce.draw(weights, winners, draws, ranks);
+                for (int k = 0; k < winners; k++) {
+                    outcomes[kept[k]] = Outcome.OUTBID;
+                }
+                for (int k = 0; k < winners; k++) {
+                    outcomes[kept[ranks[k]]] = Outcome.WON;
+                }
+            }
+            double[][] drawn = PlackettLuce.marginals(weights, winners);
+            double share = exploration.share();
+            for (int k = 0; k < winners; k++) {
+                propensity[k] = (ranks[k] == k ? 1 - share : 0) + share * drawn[ranks[k]][k];
+            }
+        }
         int[] winnerIndex = new int[winners];
         int[] winnerAdId = new int[winners];
         double[] winnerEcpm = new double[winners];
         double[] priceBid = new double[winners];
         double[] priceEcpm = new double[winners];
         for (int k = 0; k < winners; k++) {
-            int best = kept[k];
-            outcomes[best] = Outcome.WON;
+            int best = kept[ranks[k]];
             winnerIndex[k] = best;
             winnerAdId[k] = adIds[best];
             winnerEcpm[k] = ecpm[best];
         }
-        // The candidate ranked just below the last winner sets the last price (if any remains).
-        int runnerUp = winners < held ? kept[winners] : -1;
-        if (groups != null) {
-            markPassedOver(outcomes, ecpm, adIds, winners == 0 ? -1 : kept[winners - 1], winners < places);
-        }
         for (int k = 0; k < winners; k++) {
-            double next = k + 1 < winners ? winnerEcpm[k + 1] : runnerUp >= 0 ? ecpm[runnerUp] : 0.0;
+            // Each winner pays against the candidate ranked just below it in the kept ranking (the next winner, or the
+            // runner-up after the last), whatever slot a draw gave it.
+            int below = ranks[k] + 1;
+            double next = below < held ? ecpm[kept[below]] : 0.0;
             double own = winnerEcpm[k];
             double price = Math.min(own, Math.max(reserve, next));
             priceEcpm[k] = price;
@@ -236,7 +294,17 @@ public final class Auction {
                 today.reserve(campaignIds[winnerIndex[k]], own / 1000, now);
             }
         }
-        return new AuctionResult(winners, winnerIndex, winnerAdId, winnerEcpm, priceBid, priceEcpm, ecpm, outcomes);
+        return new AuctionResult(
+                winners,
+                winnerIndex,
+                winnerAdId,
+                winnerEcpm,
+                priceBid,
+                priceEcpm,
+                ecpm,
+                outcomes,
+                propensity,
+                explored);
     }
 
     /** Each candidate's diversity group (its advertiser or campaign id), or null when diversity bounds nothing. */

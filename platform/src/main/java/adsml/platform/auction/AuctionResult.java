@@ -17,6 +17,8 @@ public final class AuctionResult {
     private final int winners;
     private final double[] ecpm;
     private final Outcome[] outcomes;
+    private final double[] propensity;
+    private final boolean explored;
 
     AuctionResult(
             int winners,
@@ -26,7 +28,9 @@ public final class AuctionResult {
             double[] priceBid,
             double[] priceEcpm,
             double[] ecpm,
-            Outcome[] outcomes) {
+            Outcome[] outcomes,
+            double[] propensity,
+            boolean explored) {
         this.winners = winners;
         this.winnerIndex = winnerIndex;
         this.winnerAdId = winnerAdId;
@@ -35,6 +39,8 @@ public final class AuctionResult {
         this.priceEcpm = priceEcpm;
         this.ecpm = ecpm;
         this.outcomes = outcomes;
+        this.propensity = propensity;
+        this.explored = explored;
     }
 
     /** Number of slots filled, 0 when no candidate cleared the reserve. */
@@ -65,6 +71,20 @@ public final class AuctionResult {
     /** Price of the winner in {@code slot} as an eCPM, dollars per 1000 impressions. */
     public double priceEcpm(int slot) {
         return priceEcpm[checkSlot(slot)];
+    }
+
+    /**
+     * The probability that the serving policy puts this winner in {@code slot}: 1 where the marketplace does not
+     * explore, else the greedy and the exploring policies' chances mixed by the exploration share (see
+     * {@link AuctionSettings.Exploration}).
+     */
+    public double propensity(int slot) {
+        return propensity[checkSlot(slot)];
+    }
+
+    /** Whether this auction's slate was drawn by exploration rather than ranked greedily. */
+    public boolean explored() {
+        return explored;
     }
 
     /** Number of candidates the auction saw. */

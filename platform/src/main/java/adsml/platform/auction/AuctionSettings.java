@@ -15,7 +15,9 @@ import java.util.List;
  * the price the last winner pays when nobody ranks below it; {@code qualityFloor} is the least pCTR a candidate needs
  * for a slot; {@code maxSlots} caps the slots one request may fill; {@code diversity} bounds the slots one advertiser
  * (or campaign) may take in one response; {@code frequencyCap} bounds how often one user is shown an ad or a campaign a
- * day; {@code billing} says what the event producers charge, which bounds what one charge may cost.
+ * day; {@code billing} says what the event producers charge, which bounds what one charge may cost; {@code exploration}
+ * says on what share of live auctions the slate is drawn at random from the best candidates, so that the log can judge
+ * other rankings than the one served (see {@link Exploration}).
  */
 public record AuctionSettings(
         List<Double> surfaceReserves,
@@ -23,7 +25,8 @@ public record AuctionSettings(
         int maxSlots,
         Diversity diversity,
         FrequencyCap frequencyCap,
-        Billing billing) {
+        Billing billing,
+        Exploration exploration) {
     /** The most slots any request may ask for, whatever the configuration says. */
     public static final int SLOTS_LIMIT = 1000;
 
@@ -68,6 +71,34 @@ public record AuctionSettings(
         }
     }
 
+    /**
+     * On a {@code share} of live auctions (a draw per auction, whatever the request), the slate is drawn from the
+     * {@code pool} best candidates of the diversified ranking by Plackett-Luce: slot by slot, each candidate not yet
+     * shown with probability proportional to its eCPM to the power {@code exponent}. Any subset of that pool respects
+     * diversity, caps and budgets, since the ranking kept each member beside those above it. Every winner carries its
+     * propensity: the probability that the mixed policy (greedy on {@code 1 - share}, the draw on {@code share}) puts
+     * that ad in that slot, which is what an off-policy estimator weighs it by.
+     */
+    public record Exploration(double share, int pool, double exponent) {
+        /** The most candidates a pool may hold: propensities are exact, over every subset of the pool's first picks. */
+        public static final int MAX_POOL = 10;
+
+        public static final Exploration NONE = new Exploration(0, 1, 1);
+
+        public Exploration {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("exploration share must be within [0, 1], was " + share);
+            }
+            if (pool < 1 || pool > MAX_POOL) {
+                throw new IllegalArgumentException(
+                        "exploration pool must be within [1, " + MAX_POOL + "], was " + pool);
+            }
+            if (!(exponent >= 0 && exponent <= 10)) {
+                throw new IllegalArgumentException("exploration exponent must be within [0, 10], was " + exponent);
+            }
+        }
+    }
+
     /** What a campaign is charged for: the bid's own unit, or every impression at its price eCPM / 1000. */
     public enum Billing {
         ACTION,
@@ -90,8 +121,8 @@ public record AuctionSettings(
         if (maxSlots < 1 || maxSlots > SLOTS_LIMIT) {
             throw new IllegalArgumentException("maxSlots must be within [1, " + SLOTS_LIMIT + "], was " + maxSlots);
         }
-        if (diversity == null || frequencyCap == null || billing == null) {
-            throw new IllegalArgumentException("diversity, frequencyCap and billing must not be null");
+        if (diversity == null || frequencyCap == null || billing == null || exploration == null) {
+            throw new IllegalArgumentException("diversity, frequencyCap, billing and exploration must not be null");
         }
     }
 
@@ -108,7 +139,8 @@ public record AuctionSettings(
                 maxSlots,
                 diversity,
                 FrequencyCap.NONE,
-                Billing.ACTION);
+                Billing.ACTION,
+                Exploration.NONE);
     }
 
     /** The reserve eCPM on {@code surface}. */
@@ -147,6 +179,10 @@ public record AuctionSettings(
                     case "action" -> Billing.ACTION;
                     case "impression" -> Billing.IMPRESSION;
                     default -> throw new IllegalArgumentException("must be action or impression, was '" + v + "'");
-                }));
+                }),
+                new Exploration(
+                        r.doubleIn("exploration.share", 0, 1),
+                        r.intIn("exploration.pool", 1, Exploration.MAX_POOL),
+                        r.doubleIn("exploration.exponent", 0, 10)));
     }
 }

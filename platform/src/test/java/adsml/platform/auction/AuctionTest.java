@@ -1,6 +1,7 @@
 package adsml.platform.auction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -388,7 +389,8 @@ class AuctionTest {
                 3,
                 AuctionSettings.Diversity.ONE_PER_ADVERTISER,
                 new AuctionSettings.FrequencyCap(4, 2),
-                AuctionSettings.Billing.ACTION);
+                AuctionSettings.Billing.ACTION,
+                AuctionSettings.Exploration.NONE);
         float[] pCtr = {0.01f, 0.01f, 0.001f, 0.01f};
         AuctionResult r = new Auction(settings, budget).run(bids, pCtr, new float[4], 3);
         assertEquals(Outcome.FREQUENCY_CAPPED, r.outcome(0), "shown the ad twice: the ad's cap");
@@ -408,7 +410,8 @@ class AuctionTest {
                 1,
                 AuctionSettings.Diversity.ONE_PER_ADVERTISER,
                 AuctionSettings.FrequencyCap.NONE,
-                AuctionSettings.Billing.ACTION);
+                AuctionSettings.Billing.ACTION,
+                AuctionSettings.Exploration.NONE);
         Auction auction = new Auction(settings, budget);
         float[] p = {0.01f};
         Bids feed = bids(new int[] {1}, c);
@@ -438,7 +441,8 @@ class AuctionTest {
                 1,
                 AuctionSettings.Diversity.ONE_PER_ADVERTISER,
                 AuctionSettings.FrequencyCap.NONE,
-                AuctionSettings.Billing.IMPRESSION);
+                AuctionSettings.Billing.IMPRESSION,
+                AuctionSettings.Exploration.NONE);
         AuctionResult byImpression =
                 new Auction(perImpression, budget).run(bids(new int[] {1}, low), new float[] {0.01f}, new float[1], 1);
         assertEquals(20.0, byImpression.candidateEcpm(0), EPS, "an impression costs 0.02: 0.30 is left for 15 of them");
@@ -515,7 +519,8 @@ class AuctionTest {
                 3,
                 AuctionSettings.Diversity.NONE,
                 new AuctionSettings.FrequencyCap(4, 0),
-                AuctionSettings.Billing.IMPRESSION);
+                AuctionSettings.Billing.IMPRESSION,
+                AuctionSettings.Exploration.NONE);
         float[] p = {0.01f, 0.01f, 0.01f, 0.01f};
         AuctionResult r = new Auction(settings, budget).run(bids, p, p, 3);
         assertEquals(2, r.winners(), "one more impression of the campaign, then the other campaign");
@@ -530,5 +535,81 @@ class AuctionTest {
         AuctionResult spent = new Auction(settings, budget).run(uncapped, p, p, 3);
         assertEquals(Outcome.WON, spent.outcome(0));
         assertEquals(Outcome.OUT_OF_BUDGET, spent.outcome(1), "the first one's cost leaves too little");
+    }
+
+    private AuctionSettings exploring(double share) {
+        return new AuctionSettings(
+                java.util.Collections.nCopies(adsml.platform.domain.Vocab.SURFACES.length, 0.0),
+                0,
+                3,
+                AuctionSettings.Diversity.ONE_PER_ADVERTISER,
+                AuctionSettings.FrequencyCap.NONE,
+                AuctionSettings.Billing.ACTION,
+                new AuctionSettings.Exploration(share, 4, 1.0));
+    }
+
+    @Test
+    void exploration_drawsFromThePool_withTheLoggedPropensities() {
+        // Six CPM campaigns bidding 6..1: the pool is the best four, the slate two of them.
+        Campaign[] campaigns = new Campaign[6];
+        int[] adIds = new int[6];
+        for (int i = 0; i < 6; i++) {
+            // Budgets no run of this test can spend: live auctions reserve what their winners may cost.
+            campaigns[i] = new Campaign(i, i, BidType.CPM, 6f - i, 1e9f, 0, Targeting.ANY);
+            budget.register(campaigns[i]);
+            adIds[i] = 100 + i;
+        }
+        Bids bids = bids(adIds, campaigns);
+        float[] p = new float[6];
+        java.util.Arrays.fill(p, 0.01f);
+        double share = 0.4;
+        Auction auction = new Auction(exploring(share), budget);
+        double[][] drawn = PlackettLuce.marginals(new double[] {6 / 6.0, 5 / 6.0, 4 / 6.0, 3 / 6.0}, 2);
+        int runs = 40_000;
+        int[][] seen = new int[6][2];
+        int explored = 0;
+        for (int run = 0; run < runs; run++) {
+            AuctionResult r = auction.run(bids, p, p, 2);
+            assertEquals(2, r.winners());
+            explored += r.explored() ? 1 : 0;
+            for (int k = 0; k < 2; k++) {
+                int c = r.candidateIndex(k);
+                assertTrue(c < 4, "only the pool is drawn from, was candidate " + c);
+                double expected = (c == k ? 1 - share : 0) + share * drawn[c][k];
+                assertEquals(expected, r.propensity(k), 1e-9, "candidate " + c + " in slot " + k);
+                assertEquals(Math.max(5.0 - c, 0.0), r.priceEcpm(k), EPS, "pays the eCPM ranked below it");
+                seen[c][k]++;
+            }
+            if (!r.explored()) {
+                assertEquals(0, r.candidateIndex(0));
+                assertEquals(1, r.candidateIndex(1));
+            }
+        }
+        assertEquals(share, (double) explored / runs, 0.015);
+        for (int c = 0; c < 4; c++) {
+            for (int k = 0; k < 2; k++) {
+                double expected = (c == k ? 1 - share : 0) + share * drawn[c][k];
+                assertEquals(
+                        expected, (double) seen[c][k] / runs, 0.015, "how often candidate " + c + " won slot " + k);
+            }
+        }
+    }
+
+    @Test
+    void exploration_neverTouchesAReplay_norAMarketplaceThatDoesNotExplore() {
+        Campaign[] campaigns = {campaign(0, BidType.CPM, 3f), campaign(1, BidType.CPM, 2f), campaign(2, BidType.CPM, 1f)
+        };
+        Bids bids = bids(new int[] {1, 2, 3}, campaigns);
+        float[] p = {0.01f, 0.01f, 0.01f};
+        for (int run = 0; run < 200; run++) {
+            AuctionResult replay = new Auction(exploring(1.0), budget).replay(bids, p, p, 2);
+            assertFalse(replay.explored());
+            assertEquals(0, replay.candidateIndex(0));
+            assertEquals(1.0, replay.propensity(0), EPS);
+            AuctionResult plain = new Auction(exploring(0), budget).run(bids, p, p, 2);
+            assertFalse(plain.explored());
+            assertEquals(1, plain.candidateIndex(1));
+            assertEquals(1.0, plain.propensity(1), EPS);
+        }
     }
 }

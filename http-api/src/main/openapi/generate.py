@@ -141,7 +141,8 @@ schemas = {
     "RankedAd": {
         "type": "object",
         "description": "A winner, in slot order (RankResponseJson.write).",
-        "required": ["adId", "campaignId", "bidType", "bid", "pctr", "pcvr", "ecpm", "price", "priceEcpm", "slot"],
+        "required": ["adId", "campaignId", "bidType", "bid", "pctr", "pcvr", "ecpm", "price", "priceEcpm", "slot",
+                     "propensity"],
         "properties": {
             "adId": {"type": "integer"},
             "campaignId": {"type": "integer"},
@@ -155,6 +156,10 @@ schemas = {
                                                             "priceEcpm / 1000 per impression is what a marketplace "
                                                             "billing every bid type by the impression charges.")},
             "slot": {"type": "integer", "minimum": 0, "description": "0-based slot."},
+            "propensity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+                           "description": ("The probability that the serving policy shows this ad in this slot: 1 "
+                                           "unless the marketplace explores (adsml.platform.auction.exploration), "
+                                           "which off-policy estimates weigh the user's response by.")},
         },
         "additionalProperties": False,
     },
@@ -353,10 +358,15 @@ schemas = {
     "ModelList": {
         "type": "object",
         "description": "AdminRoutes.ModelList.",
-        "required": ["active", "versions", "onDisk"],
+        "required": ["active", "canary", "versions", "onDisk"],
         "properties": {
             "active": {"type": ["string", "null"], "description": "<name>/<version> serving now, or null.",
                        "examples": ["ctr/1"]},
+            "canary": {"type": ["object", "null"], "required": ["version", "share"],
+                       "description": "The version serving a share of the users beside the active one, or null.",
+                       "properties": {"version": {"type": "string", "examples": ["ctr/2"]},
+                                      "share": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}},
+                       "additionalProperties": False},
             "versions": {"type": "array", "items": s("ModelVersion"),
                          "description": "Every version the registry has seen since start-up (no particular order)."},
             "onDisk": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
@@ -1026,6 +1036,45 @@ paths["/admin/api/models/{name}/{version}/activate"] = path_item(
                     "503": r("Unavailable")},
                    admin_api=True),
     },
+    admin=True,
+)
+paths["/admin/api/models/{name}/{version}/canary"] = path_item(
+    "AdminRoutes.routes. " + admin_desc,
+    {
+        "parameters": [
+            {"name": "name", "in": "path", "required": True, "description": "Any segment; unknown: 404.",
+             "schema": {"type": "string", "minLength": 1}},
+            {"name": "version", "in": "path", "required": True, "description": "Any segment; unknown: 404.",
+             "schema": {"type": "string", "minLength": 1}},
+        ],
+        "post": op("startCanary", "admin", "Have a loaded version score a share of the users",
+                   ("The version scores the users whose id hashes below the share, beside the active version, until "
+                    "it is activated (promoted), another canary replaces it or DELETE /admin/api/models/canary ends "
+                    "it; a user sees one version while it runs. No body is read."),
+                   {"200": json_body(s("ModelVersion"), "The version, READY, its detail naming the share."),
+                    "400": json_body(s("Error"), "No share, or one outside (0, 1).",
+                                     {"error": "share: a number within (0, 1), the canary's part of the users, was '2'"}),
+                    "404": json_body(s("Error"), "The version was never loaded.", {"error": "ctr/9 was never loaded"}),
+                    "409": json_body(s("Error"), "Not loaded, or the active version.",
+                                     {"error": "ctr/2 is the active version"}),
+                    "500": r("InternalError"),
+                    "503": r("Unavailable")},
+                   parameters=[{"name": "share", "in": "query", "required": True,
+                                "description": "The canary's part of the users, within (0, 1).",
+                                "schema": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}}],
+                   admin_api=True),
+    },
+    admin=True,
+)
+paths["/admin/api/models/canary"] = path_item(
+    "AdminRoutes.routes. " + admin_desc,
+    {"delete": op("endCanary", "admin", "End the canary",
+                  "Every user back on the active version; the canary version stays READY. No body is read.",
+                  {"200": json_body(s("ModelVersion"), "The version that was the canary."),
+                   "409": json_body(s("Error"), "No canary runs.", {"error": "no canary runs"}),
+                   "500": r("InternalError"),
+                   "503": r("Unavailable")},
+                  admin_api=True)},
     admin=True,
 )
 paths["/admin/api/scheduler"] = path_item(

@@ -9,6 +9,10 @@ import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import adsml.platform.world.WorldFiles;
 import adsml.server.AdsmlServer;
+import adsml.simulate.LearningLoop;
+import adsml.simulate.Simulation;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintStream;
@@ -37,11 +41,46 @@ final class DemoCommand {
 
     private DemoCommand() {}
 
+    /**
+     * {@code demo --loop}: the learning loop on the drifting world, a simulated day in accelerated time (see
+     * {@link LearningLoop}); {@code --frozen} runs the same day on the hour-0 model alone, for comparison.
+     */
+    private static int loop(Args args, Path data, PrintStream out, PrintStream err) throws Exception {
+        Simulation.Settings day;
+        try {
+            day = new Simulation.Settings(
+                    args.integer("hours", 24),
+                    args.integer("requests", 150_000),
+                    20_000,
+                    3,
+                    6,
+                    1.0,
+                    false,
+                    4,
+                    args.longValue("seed", 1));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("demo: " + e.getMessage());
+        }
+        LearningLoop.Settings loop = LearningLoop.Settings.defaults(!args.flag("frozen"));
+        ObjectNode report = LearningLoop.run(data, ServeCommand.config(args), day, loop, err);
+        ObjectMapper json = new ObjectMapper();
+        if (args.flag("report")) {
+            Path file = Path.of(args.string("report", ""));
+            Files.write(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
+            err.println("the loop's report is in " + file);
+        }
+        out.print(LearningLoop.table(report));
+        return 0;
+    }
+
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Set<String> options = new HashSet<>(ServeCommand.OPTIONS);
         options.add("seed");
         options.add("traffic-qps");
-        Args args = Args.parse("demo", argv, options, Set.of());
+        options.add("hours");
+        options.add("requests");
+        options.add("report");
+        Args args = Args.parse("demo", argv, options, Set.of("loop", "frozen"));
         double trafficQps = args.decimal("traffic-qps", 20f);
         if (trafficQps < 0) {
             throw new Args.UsageException("demo: --traffic-qps must be >= 0");
@@ -68,6 +107,9 @@ final class DemoCommand {
             // Training left gigabytes of rows and a replay's counters in the old generation; collected now, before
             // traffic, rather than by mixed collections during the first minutes of serving.
             System.gc();
+        }
+        if (args.flag("loop")) {
+            return loop(args, data, out, err);
         }
         AdsmlServer server = AdsmlServer.start(data, ServeCommand.config(args, DEMO_DEFAULTS));
         ServeCommand.printBanner(server.started(), out);

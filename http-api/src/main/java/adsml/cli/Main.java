@@ -34,6 +34,9 @@ public final class Main {
                      serve DIR (default ./adsml-data): the public API on :8080, the admin API on 127.0.0.1:8081
               demo   [--data DIR] [--seed N] [--traffic-qps Q] and serve's options
                      world and first model if missing, then serve them with simulated users (default 20 requests/s)
+              demo   --loop [--data DIR] [--hours 24] [--requests N] [--report FILE] [--frozen] [--config FILE]
+                     the learning loop on the drifting world, a simulated day in minutes: explore, log, retrain every
+                     2 hours, canary, replay, promote; per hour RPM against the oracle's (--frozen: no retraining)
               load   --url URL [--clients N] [--qps Q] [--duration 20s] [--warmup 2s] [--users N] [--slots N]
                      [--deadline-ms N] [--seed N] [--max-in-flight N] [--json]
                      POST /v1/rank at a running server: open loop at --qps, else --clients closed-loop clients
@@ -41,6 +44,9 @@ public final class Main {
                      [--concurrency N] [--seed N] [--config FILE] [--json]
                      a day of traffic in minutes through the real serving path on a copy of DIR: CTR, revenue,
                      pacing, frequency caps, diversity; the figures are kept under DIR/simulations/
+              replay --data DIR --candidate NAME/VERSION [--baseline NAME/VERSION] [--config FILE] [--json]
+                     what a version would have earned on the requests the feature log holds whole: IPS, SNIPS,
+                     doubly robust and direct-method RPM and CTR with 95% intervals, beside the logged policy's
             """;
 
     private Main() {}
@@ -68,6 +74,7 @@ public final class Main {
                 case "demo" -> DemoCommand.run(rest, out, err);
                 case "load" -> LoadCommand.run(rest, out, err);
                 case "simulate" -> SimulateCommand.run(rest, out, err);
+                case "replay" -> ReplayCommand.run(rest, out, err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             };
         } catch (Args.UsageException e) {

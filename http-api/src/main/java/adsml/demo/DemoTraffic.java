@@ -43,7 +43,9 @@ public final class DemoTraffic implements AutoCloseable {
                 "Bearer " + ingestToken,
                 3,
                 Clock.systemUTC(),
-                SimulatedUsers.Billing.ACTION);
+                SimulatedUsers.Billing.ACTION,
+                // The demo's world drifts from the moment its traffic starts.
+                System.currentTimeMillis());
         this.random = new SplittableRandom(seed);
     }
 

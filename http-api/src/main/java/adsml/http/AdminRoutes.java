@@ -3,7 +3,9 @@ package adsml.http;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
@@ -30,6 +32,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -42,6 +45,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  *       failure; and {@code onDisk}, the versions the models folder holds, loaded or not
  *   <li>{@code POST /admin/api/models/{name}/{version}/load}, {@code .../activate}, {@code POST
  *       /admin/api/models/rollback}
+ *   <li>{@code POST /admin/api/models/{name}/{version}/canary?share=0.2}: a READY version scores that share of the
+ *       users (by the hash of their id) beside the active one; {@code DELETE /admin/api/models/canary} ends it
  *   <li>{@code GET /admin/api/scheduler}: knobs and counters; {@code PUT} changes knobs at run time
  * </ul>
  *
@@ -53,7 +58,11 @@ public final class AdminRoutes {
      * activation), {@code versions} every version the registry knows, {@code onDisk} the version folders of each model
      * name, loaded or not.
      */
-    public record ModelList(String active, List<VersionInfo> versions, Map<String, List<String>> onDisk) {}
+    public record ModelList(
+            String active, CanaryView canary, List<VersionInfo> versions, Map<String, List<String>> onDisk) {}
+
+    /** The version serving a share of the users beside the active one. */
+    public record CanaryView(String version, double share) {}
 
     /** {@code GET scheduler}, and the answer to {@code PUT}: the knobs now, and the scheduler's counters. */
     public record SchedulerView(Knobs settings, SchedulerStats stats) {}
@@ -220,6 +229,34 @@ public final class AdminRoutes {
                                                         settings.modelLoadTimeout(),
                                                         actorScheduler))))),
                                 path(
+                                        "canary",
+                                        () -> delete(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
+                                                registry,
+                                                ModelRegistry.EndCanary::new,
+                                                settings.adminTimeout(),
+                                                actorScheduler))))),
+                                path(
+                                        PathMatchers.segment()
+                                                .slash(PathMatchers.segment())
+                                                .slash("canary"),
+                                        (name, version) -> post(() -> parameterOptional("share", given -> {
+                                            // Checked here, not by a required parameter: a missing one is a 400 too.
+                                            String share = given.orElse("");
+                                            double value = canaryShare(share);
+                                            if (!(value > 0 && value < 1)) {
+                                                return complete(JsonResponses.error(
+                                                        StatusCodes.BAD_REQUEST,
+                                                        "share: a number within (0, 1), the canary's part of the users,"
+                                                                + " was '" + share + "'"));
+                                            }
+                                            return completeWithFuture(versionReply(AskPattern.askWithStatus(
+                                                    registry,
+                                                    replyTo -> new ModelRegistry.StartCanary(
+                                                            name, version, value, replyTo),
+                                                    settings.adminTimeout(),
+                                                    actorScheduler)));
+                                        }))),
+                                path(
                                         PathMatchers.segment()
                                                 .slash(PathMatchers.segment())
                                                 .slash("activate"),
@@ -238,6 +275,15 @@ public final class AdminRoutes {
                                         settings.maxBodyBytes(), body -> complete(updateScheduler(body)))))));
     }
 
+    /** The {@code share} parameter as a number, NaN when it is not one. */
+    private static double canaryShare(String share) {
+        try {
+            return Double.parseDouble(share);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
     private CompletionStage<HttpResponse> listModels() {
         CompletionStage<List<VersionInfo>> versions =
                 AskPattern.ask(registry, ModelRegistry.ListVersions::new, settings.adminTimeout(), actorScheduler);
@@ -245,8 +291,13 @@ public final class AdminRoutes {
                 CompletableFuture.supplyAsync(() -> ModelFolder.versionsByName(modelsRoot), blocking);
         return versions.thenCombineAsync(
                 onDisk,
-                (list, folders) -> JsonResponses.ok(
-                        new ModelList(model.current().map(v -> v.id()).orElse(null), list, folders)),
+                (list, folders) -> JsonResponses.ok(new ModelList(
+                        model.current().map(v -> v.id()).orElse(null),
+                        model.canary()
+                                .map(c -> new CanaryView(c.version().id(), c.share()))
+                                .orElse(null),
+                        list,
+                        folders)),
                 blocking);
     }
 

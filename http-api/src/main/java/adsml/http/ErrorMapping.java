@@ -42,7 +42,7 @@ public final class ErrorMapping {
         if (cause instanceof RegistryRefusal refusal) {
             return JsonResponses.error(
                     switch (refusal.kind()) {
-                        case BAD_NAME -> StatusCodes.BAD_REQUEST;
+                        case BAD_NAME, BAD_REQUEST -> StatusCodes.BAD_REQUEST;
                         case NOT_FOUND -> StatusCodes.NOT_FOUND;
                         case CONFLICT -> StatusCodes.CONFLICT;
                     },

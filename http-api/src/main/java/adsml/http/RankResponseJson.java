@@ -40,6 +40,7 @@ final class RankResponseJson {
                 g.writeNumberField("price", ad.price());
                 g.writeNumberField("priceEcpm", ad.priceEcpm());
                 g.writeNumberField("slot", ad.slot());
+                g.writeNumberField("propensity", ad.propensity());
                 g.writeEndObject();
             }
             g.writeEndArray();

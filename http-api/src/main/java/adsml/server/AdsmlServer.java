@@ -259,9 +259,9 @@ public final class AdsmlServer implements AutoCloseable {
                 new FeatureStores(featureSets, realtime.store(), clock::millis),
                 tap == ServedLog.NONE
                         ? servedLog
-                        : (query, features, version, shown) -> {
-                            servedLog.served(query, features, version, shown);
-                            tap.served(query, features, version, shown);
+                        : (query, features, version, pCtr, pCvr, result) -> {
+                            servedLog.served(query, features, version, pCtr, pCvr, result);
+                            tap.served(query, features, version, pCtr, pCvr, result);
                         },
                 new ServingGuardian.EventLogDeps(
                         data.resolve("events.log"),

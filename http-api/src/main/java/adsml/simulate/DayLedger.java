@@ -1,6 +1,8 @@
 package adsml.simulate;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,6 +29,10 @@ final class DayLedger {
     final Map<Long, Integer> userAd = new HashMap<>();
     long sameAdvertiserPairs;
     long eventsRefused;
+    /** Per model version: revenue and answered requests. */
+    final Map<String, double[]> byVersion = new HashMap<>();
+    /** Per hour, answered requests per model version. */
+    final List<Map<String, Long>> versionsByHour = new ArrayList<>();
 
     private final double[] budgets;
     private final double[] spentSoFar;
@@ -45,6 +51,9 @@ final class DayLedger {
         this.spentSoFar = new double[budgets.length];
         this.exhaustedAt = new int[budgets.length];
         java.util.Arrays.fill(exhaustedAt, -1);
+        for (int h = 0; h < hours; h++) {
+            versionsByHour.add(new HashMap<>());
+        }
     }
 
     synchronized void asked(int hour) {
@@ -54,7 +63,9 @@ final class DayLedger {
     /** One answered request's outcome, entered once its events were acknowledged. */
     synchronized void answered(int hour, Response r) {
         answered[hour]++;
+        double revenue = 0;
         for (Response.Shown s : r.shown()) {
+            revenue += s.cost();
             impressions[hour]++;
             clicks[hour] += s.clicked() ? 1 : 0;
             conversions[hour] += s.converted() ? 1 : 0;
@@ -72,6 +83,30 @@ final class DayLedger {
             }
         }
         sameAdvertiserPairs += r.sameAdvertiserPairs();
+        double[] version = byVersion.computeIfAbsent(r.version(), v -> new double[2]);
+        version[0] += revenue;
+        version[1]++;
+        versionsByHour.get(hour).merge(r.version(), 1L, Long::sum);
+    }
+
+    /** The version that answered most of {@code hour}'s requests, or "" when none was answered. */
+    synchronized String versionOf(int hour) {
+        return versionsByHour.get(hour).entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey)
+                .orElse("");
+    }
+
+    /** The requests {@code version} answered. */
+    synchronized long requestsOf(String version) {
+        double[] v = byVersion.get(version);
+        return v == null ? 0 : (long) v[1];
+    }
+
+    /** Revenue per 1000 answered requests of {@code version}, NaN when it answered none. */
+    synchronized double rpmOf(String version) {
+        double[] v = byVersion.get(version);
+        return v == null || v[1] == 0 ? Double.NaN : 1000 * v[0] / v[1];
     }
 
     synchronized void refused() {
@@ -79,7 +114,7 @@ final class DayLedger {
     }
 
     /** What one answered request showed and what came of it. */
-    record Response(int userId, java.util.List<Shown> shown, int sameAdvertiserPairs) {
+    record Response(int userId, java.util.List<Shown> shown, int sameAdvertiserPairs, String version) {
         record Shown(int adId, int campaignId, boolean clicked, boolean converted, double cost) {}
     }
 }

@@ -13,6 +13,7 @@ import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
 import adsml.platform.offline.generator.GroundTruth;
 import adsml.platform.world.World;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.DoubleAdder;
 
@@ -29,10 +30,28 @@ final class OracleTap implements ServedLog {
     private final AtomicLong seen = new AtomicLong();
     private final AtomicLong sampled = new AtomicLong();
     private final DoubleAdder revenue = new DoubleAdder();
+    private final DoubleAdder[] hourRevenue = new DoubleAdder[24];
+    private final AtomicLong[] hourSampled = new AtomicLong[24];
     private final Auction auction;
     private final SimulatedUsers.Billing billing;
 
-    OracleTap(World world, GroundTruth truth, Auction auction, SimulatedUsers.Billing billing, int every) {
+    private final Clock clock;
+    private final long dayStartMs;
+
+    OracleTap(
+            World world,
+            GroundTruth truth,
+            Auction auction,
+            SimulatedUsers.Billing billing,
+            int every,
+            Clock clock,
+            long dayStartMs) {
+        this.clock = clock;
+        this.dayStartMs = dayStartMs;
+        for (int h = 0; h < 24; h++) {
+            hourRevenue[h] = new DoubleAdder();
+            hourSampled[h] = new AtomicLong();
+        }
         this.billing = billing;
         this.world = world;
         this.truth = truth;
@@ -41,20 +60,27 @@ final class OracleTap implements ServedLog {
     }
 
     @Override
-    public void served(RankQuery query, FeatureAssembler.Features features, String version, int[] shownRows) {
+    public void served(
+            RankQuery query,
+            FeatureAssembler.Features features,
+            String version,
+            float[] pCtr,
+            float[] pCvr,
+            AuctionResult served) {
         if (query.userId() < 0 || seen.incrementAndGet() % every != 0) {
             return;
         }
         Bids bids = features.bids();
         int n = bids.size();
         User user = world.user(query.userId());
+        double hours = (clock.millis() - dayStartMs) / 3_600_000.0;
         Context top = new Context(query.context().surface(), query.context().hour(), 0);
         float[] ctr = new float[n];
         float[] cvr = new float[n];
         for (int i = 0; i < n; i++) {
             Ad ad = world.ad(bids.adIds()[i]);
             Campaign c = world.campaign(ad.campaignId());
-            ctr[i] = (float) truth.pClick(user, ad, c, top);
+            ctr[i] = (float) truth.pClick(user, ad, c, top, hours);
             cvr[i] = (float) truth.pConversion(user, ad, c, top);
         }
         AuctionResult r = auction.replay(bids, ctr, cvr, query.slots());
@@ -68,7 +94,7 @@ final class OracleTap implements ServedLog {
                 value += r.priceEcpm(slot) / 1000;
                 continue;
             }
-            double click = truth.pClick(user, ad, c, at);
+            double click = truth.pClick(user, ad, c, at, hours);
             value += switch (c.bidType()) {
                 case CPC -> r.priceBid(slot) * click;
                 case CPA -> r.priceBid(slot) * click * truth.pConversion(user, ad, c, at);
@@ -77,6 +103,16 @@ final class OracleTap implements ServedLog {
         }
         revenue.add(value);
         sampled.incrementAndGet();
+        if (hours >= 0 && hours < 24) {
+            hourRevenue[(int) hours].add(value);
+            hourSampled[(int) hours].incrementAndGet();
+        }
+    }
+
+    /** The oracle's expected revenue per 1000 requests of the day's {@code hour}; NaN when none was sampled. */
+    double rpm(int hour) {
+        long n = hourSampled[hour].get();
+        return n == 0 ? Double.NaN : 1000 * hourRevenue[hour].sum() / n;
     }
 
     /** The oracle's expected revenue per 1000 requests over the sampled ones; NaN before any. */

@@ -54,10 +54,12 @@ public final class SimulatedUsers {
     private final int slots;
     private final Clock clock;
     private final Billing billing;
+    private final long dayStartMs;
 
     /**
      * Users of {@code world} asking {@code api} for {@code slots} ads with {@code authorization} (a credential that may
-     * send events), their events timed by {@code clock} and billed as {@code billing} says.
+     * send events), their events timed by {@code clock} and billed as {@code billing} says; they click as the world's
+     * truth says at the clock's time, the world having drifted since {@code dayStartMs}.
      */
     public SimulatedUsers(
             World world,
@@ -67,8 +69,10 @@ public final class SimulatedUsers {
             String authorization,
             int slots,
             Clock clock,
-            Billing billing) {
+            Billing billing,
+            long dayStartMs) {
         this.billing = billing;
+        this.dayStartMs = dayStartMs;
         this.world = world;
         this.truth = truth;
         this.client = client;
@@ -108,6 +112,7 @@ public final class SimulatedUsers {
             JsonNode ranked = JSON.readTree(response.body());
             String requestId = ranked.path("requestId").asText();
             long now = clock.millis();
+            double hours = hoursOfDrift(now);
             ArrayNode log = JSON.createArrayNode();
             List<DayLedger.Response.Shown> shown = new ArrayList<>();
             Map<Integer, Integer> perAdvertiser = new HashMap<>();
@@ -119,7 +124,7 @@ public final class SimulatedUsers {
                         context.hour(),
                         Math.min(ad.get("slot").asInt(), Vocab.MAX_POSITION - 1));
                 double price = ad.get("price").asDouble();
-                boolean clicked = random.nextDouble() < truth.pClick(user, a, c, at);
+                boolean clicked = random.nextDouble() < truth.pClick(user, a, c, at, hours);
                 boolean converted = clicked && random.nextDouble() < truth.pConversion(user, a, c, at);
                 boolean byImpression = billing == Billing.IMPRESSION || c.bidType() == BidType.CPM;
                 double perImpression = byImpression ? ad.get("priceEcpm").asDouble() / 1000 : 0;
@@ -150,7 +155,13 @@ public final class SimulatedUsers {
                 }
             }
             if (ledger != null) {
-                ledger.answered(context.hour(), new DayLedger.Response(user.id(), shown, pairs));
+                ledger.answered(
+                        context.hour(),
+                        new DayLedger.Response(
+                                user.id(),
+                                shown,
+                                pairs,
+                                ranked.path("modelVersion").asText()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -158,6 +169,11 @@ public final class SimulatedUsers {
             // A visit must never stop the traffic: the next one goes on.
             refused(ledger);
         }
+    }
+
+    /** Hours since the world's day began at {@code nowMs}: how far it has drifted. */
+    double hoursOfDrift(long nowMs) {
+        return (nowMs - dayStartMs) / 3_600_000.0;
     }
 
     private static void refused(DayLedger ledger) {

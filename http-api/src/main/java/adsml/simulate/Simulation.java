@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -48,7 +49,7 @@ import java.util.stream.Stream;
  */
 public final class Simulation {
     /** The simulated day: any date works, a fixed one keeps runs comparable. */
-    private static final long DAY_START_MS =
+    static final long DAY_START_MS =
             LocalDate.of(2026, 1, 5).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
 
     private static final long HOUR_MS = 3_600_000L;
@@ -81,22 +82,48 @@ public final class Simulation {
     /** One rank request of the schedule; one of the warm-up hour before the day is not counted. */
     private record Request(long atMs, int hour, boolean counted, int user, int surface, long seed) {}
 
+    /** What runs beside a simulated day (the learning loop): told when it starts and as each hour ends. */
+    interface Companion {
+        Companion NONE = new Companion() {};
+
+        /** The serving configuration, with whatever the companion needs of the server. */
+        default Config configure(Config serving) {
+            return serving;
+        }
+
+        /** The day's server runs on {@code folder}, its clock at the day's start, its figures kept in these. */
+        default void started(Path folder, AdsmlServer server, Clock clock, DayLedger ledger, OracleTap oracle) {}
+
+        /** Every request of the day's {@code hour} has been sent (the last ones may still be in flight). */
+        default void hourEnded(int hour) {}
+
+        /** The day is over; the server still runs. */
+        default void dayEnded() {}
+    }
+
     private final Settings settings;
     private final PrintStream progress;
+    private final Companion companion;
 
-    private Simulation(Settings settings, PrintStream progress) {
+    private Simulation(Settings settings, PrintStream progress, Companion companion) {
         this.settings = settings;
         this.progress = progress;
+        this.companion = companion;
     }
 
     /**
      * Simulates the day on {@code data} (a world and its models) with {@code config}, reporting progress as it goes.
      */
     public static ObjectNode run(Path data, Config config, Settings settings, PrintStream progress) throws Exception {
+        return run(data, config, settings, progress, Companion.NONE);
+    }
+
+    static ObjectNode run(Path data, Config config, Settings settings, PrintStream progress, Companion companion)
+            throws Exception {
         Path folder = Files.createTempDirectory("adsml-simulate");
         try {
             prepare(data, folder);
-            return new Simulation(settings, progress).day(folder, config);
+            return new Simulation(settings, progress, companion).day(folder, config);
         } finally {
             deleteTree(folder);
         }
@@ -121,24 +148,27 @@ public final class Simulation {
                         "",
                         "adsml.platform.auction.billing",
                         settings.billByImpression() ? "impression" : "action"))
-                .withFallback(config);
+                .withFallback(companion.configure(config));
         progress.println("starting a server on a copy of the data, at a simulated 2026-01-04T23:00Z");
         try (AdsmlServer server = start(folder, serving, clock)) {
             AdsmlServer.Marketplace market = server.marketplace();
             World world = market.world();
             GroundTruth truth = GroundTruth.create(
                     world.config().seed(), world.advertisers().size());
-            OracleTap oracle = new OracleTap(world, truth, market.auction(), billing(), settings.oracleEvery());
+            OracleTap oracle = new OracleTap(
+                    world, truth, market.auction(), billing(), settings.oracleEvery(), clock, DAY_START_MS);
             tap = oracle;
             double[] budgets = scaleBudgets(world, market.budget());
             TrafficCurve curve = market.pacer().settings().curve();
             List<Request> day = schedule(world, curve);
             DayLedger ledger = new DayLedger(settings.hours(), budgets);
+            companion.started(folder, server, clock, ledger, oracle);
             long counted = day.stream().filter(Request::counted).count();
             progress.printf(
                     "simulating %d hours: %,d requests (and %,d in the hour before) from %,d users, budgets x %s%n",
                     settings.hours(), counted, day.size() - counted, settings.users(), settings.budgetScale());
             drive(day, world, truth, clock, server.started().api(), ingest, ledger);
+            companion.dayEnded();
             boolean[] paced = pacedToday(market.pacer(), world.campaigns().size());
             double seconds = (System.nanoTime() - wallStart) / 1e9;
             return DayReport.of(
@@ -159,10 +189,10 @@ public final class Simulation {
 
     /** A server on {@code clock} whose ranked requests go to the oracle's tap once there is one. */
     private AdsmlServer start(Path folder, Config config, SimClock clock) throws Exception {
-        ServedLog deferred = (q, f, v, s) -> {
+        ServedLog deferred = (q, f, v, ctr, cvr, result) -> {
             OracleTap t = tap;
             if (t != null) {
-                t.served(q, f, v, s);
+                t.served(q, f, v, ctr, cvr, result);
             }
         };
         return AdsmlServer.start(folder, config, clock, deferred);
@@ -233,8 +263,8 @@ public final class Simulation {
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
         URI base = URI.create("http://127.0.0.1:" + api.getPort());
-        SimulatedUsers users =
-                new SimulatedUsers(world, truth, client, base, "Bearer " + ingest, settings.slots(), clock, billing());
+        SimulatedUsers users = new SimulatedUsers(
+                world, truth, client, base, "Bearer " + ingest, settings.slots(), clock, billing(), DAY_START_MS);
         ExecutorService pool = Executors.newFixedThreadPool(settings.concurrency(), r -> {
             Thread t = new Thread(r, "adsml-simulate");
             t.setDaemon(true);
@@ -249,6 +279,9 @@ public final class Simulation {
         try {
             for (Request r : day) {
                 if (r.hour() != hour) {
+                    if (hour >= 0 && hourLedger == ledger) {
+                        companion.hourEnded(hour);
+                    }
                     if (hour >= 0) {
                         progress.printf(
                                 "  %02d:00%s %,6d requests in %.1f s%n",
@@ -286,6 +319,7 @@ public final class Simulation {
             }
             permits.acquire(settings.concurrency()); // every request answered and its events acknowledged
             if (hour >= 0) {
+                companion.hourEnded(hour);
                 progress.printf(
                         "  %02d:00 %,6d requests in %.1f s%n",
                         hour, hourLedger.requests[hour], (System.nanoTime() - hourStarted) / 1e9);

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class RankResponseJsonTest {
     private static final List<RankResult.RankedAd> ADS = List.of(
-            new RankResult.RankedAd(17, 3, "CPC", 0.85f, 0.0123f, 0f, 10.455f, 0.61234, 7.5, 0),
-            new RankResult.RankedAd(9, 4, "CPA", 12.5f, 1.0e-7f, 0.33333334f, 4.1666e-4, 1.0e-9, 3.3e-11, 1));
+            new RankResult.RankedAd(17, 3, "CPC", 0.85f, 0.0123f, 0f, 10.455f, 0.61234, 7.5, 0, 1.0),
+            new RankResult.RankedAd(9, 4, "CPA", 12.5f, 1.0e-7f, 0.33333334f, 4.1666e-4, 1.0e-9, 3.3e-11, 1, 0.25));
     private static final RankResult.Timings TIMINGS = new RankResult.Timings(0.412345, 0.1, 3.999999, 0.05, 4.56789);
 
     /** What the answer was before it was written field by field: the records and a map, through the object mapper. */

@@ -223,6 +223,12 @@ final class ServingFixture {
                     .POST(HttpRequest.BodyPublishers.noBody()));
         }
 
+        Response adminDelete(String path) {
+            return send(request(admin, path)
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                    .DELETE());
+        }
+
         Response adminPut(String path, String body) {
             return send(request(admin, path)
                     .header("Authorization", "Bearer " + ADMIN_TOKEN)

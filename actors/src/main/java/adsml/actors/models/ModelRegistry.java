@@ -50,6 +50,16 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     public record Activate(String name, String version, ActorRef<StatusReply<VersionInfo>> replyTo)
             implements Command {}
 
+    /**
+     * Has a READY version score {@code share} of the users (by the hash of their id) beside the active one, until it is
+     * activated or the canary ends; one canary at a time (a new one replaces it).
+     */
+    public record StartCanary(String name, String version, double share, ActorRef<StatusReply<VersionInfo>> replyTo)
+            implements Command {}
+
+    /** Ends the canary: every user back on the active version; the canary version stays READY. */
+    public record EndCanary(ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {}
+
     /** Re-activates the version that was active before the current one. */
     public record Rollback(ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {}
 
@@ -77,6 +87,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private final List<String> activated = new ArrayList<>();
     private String activeId;
     private String previousId;
+    private String canaryId;
     // The version being loaded again to replace the faulty active one; null when none is.
     private String rollbackLoad;
 
@@ -116,6 +127,8 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                 .onMessage(Faulted.class, this::onFaulted)
                 .onMessage(Activate.class, this::onActivate)
                 .onMessage(Rollback.class, this::onRollback)
+                .onMessage(StartCanary.class, this::onStartCanary)
+                .onMessage(EndCanary.class, this::onEndCanary)
                 .onMessage(ListVersions.class, this::onList)
                 .onSignal(PostStop.class, signal -> onStop())
                 .build();
@@ -306,6 +319,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
 
     /** Takes a faulty version out of service; it stays FAILED (with {@code reason}) while it drains. */
     private void unloadFailed(String id, String reason) {
+        if (id.equals(canaryId)) {
+            endCanary();
+        }
         LoadedVersion version = loaded.remove(id);
         try {
             version.close();
@@ -324,6 +340,63 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         for (ActorRef<StatusReply<VersionInfo>> waiting : waitingForLoad.remove(id)) {
             waiting.tell(reply);
         }
+    }
+
+    private Behavior<Command> onStartCanary(StartCanary start) {
+        String id = start.name() + "/" + start.version();
+        VersionInfo info = versions.get(id);
+        if (!(start.share() > 0 && start.share() < 1)) {
+            start.replyTo()
+                    .tell(StatusReply.error(new RegistryRefusal(
+                            RegistryRefusal.Kind.BAD_REQUEST,
+                            "a canary's share must be within (0, 1), was " + start.share())));
+        } else if (info == null || !loaded.containsKey(id)) {
+            start.replyTo()
+                    .tell(StatusReply.error(
+                            info == null
+                                    ? new RegistryRefusal(RegistryRefusal.Kind.NOT_FOUND, id + " was never loaded")
+                                    : new RegistryRefusal(
+                                            RegistryRefusal.Kind.CONFLICT,
+                                            id + " is not loaded (it is " + info.state() + ")")));
+        } else if (id.equals(activeId)) {
+            start.replyTo()
+                    .tell(StatusReply.error(
+                            new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, id + " is the active version")));
+        } else {
+            endCanary();
+            active.setCanary(new ActiveModel.Canary(loaded.get(id), start.share()));
+            canaryId = id;
+            String detail = String.format("canary: %.1f%% of users", 100 * start.share());
+            versions.put(id, info.to(info.state(), clock.instant(), detail));
+            getContext().getLog().info("model {} is the canary for {}", id, detail);
+            start.replyTo().tell(StatusReply.success(versions.get(id)));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onEndCanary(EndCanary end) {
+        String id = canaryId;
+        if (id == null) {
+            end.replyTo().tell(StatusReply.error(new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, "no canary runs")));
+            return this;
+        }
+        endCanary();
+        end.replyTo().tell(StatusReply.success(versions.get(id)));
+        return this;
+    }
+
+    /** Every user back on the active version; the canary's state says it served one no more. */
+    private void endCanary() {
+        if (canaryId == null) {
+            return;
+        }
+        active.setCanary(null);
+        VersionInfo info = versions.get(canaryId);
+        if (info != null) {
+            versions.put(canaryId, info.to(info.state(), clock.instant(), "was a canary"));
+        }
+        getContext().getLog().info("canary {} ended", canaryId);
+        canaryId = null;
     }
 
     private Behavior<Command> onActivate(Activate activate) {
@@ -357,6 +430,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             replyTo.tell(StatusReply.success(info));
             return;
         }
+        endCanary(); // promoted, or replaced by the version activated instead
         active.set(loaded.get(id));
         String demoted = activeId;
         String formerPrevious = previousId;
@@ -397,6 +471,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
      * after the last one, and the next listing shows it UNLOADED.
      */
     private void retire(String id) {
+        if (id.equals(canaryId)) {
+            endCanary();
+        }
         LoadedVersion version = loaded.remove(id);
         if (version == null) {
             return;

@@ -8,6 +8,8 @@ public final class RegistryRefusal extends RuntimeException {
 
     public enum Kind {
         BAD_NAME,
+        /** An argument out of its bounds (a canary's share). */
+        BAD_REQUEST,
         NOT_FOUND,
         CONFLICT
     }

@@ -118,7 +118,7 @@ public final class FeatureAssembler extends AbstractBehavior<FeatureAssembler.Co
         }
         CandidateRetriever.Candidates c = assemble.candidates();
         AdColumns ads = index.resolve(c.adIds(), c.count());
-        Optional<LoadedVersion> version = model.current();
+        Optional<LoadedVersion> version = model.forUser(c.user().userHash());
         if (version.isEmpty()) {
             assemble.replyTo()
                     .tell(new Scored.Failed(

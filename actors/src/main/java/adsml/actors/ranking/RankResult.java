@@ -33,7 +33,8 @@ public record RankResult(
             double ecpm,
             double price,
             double priceEcpm,
-            int slot) {}
+            int slot,
+            double propensity) {}
 
     /** Milliseconds per stage, from the coordinator's start. */
     public record Timings(double retrievalMs, double featuresMs, double scoringMs, double auctionMs, double totalMs) {}

@@ -221,7 +221,8 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                     auction.ecpm(slot),
                     auction.priceBid(slot),
                     auction.priceEcpm(slot),
-                    slot));
+                    slot,
+                    auction.propensity(slot)));
         }
         List<RankResult.Candidate> debug = r.query.debug() ? explain(features, auction, adIds, pctr, pcvr) : List.of();
         RankResult.Timings timings = new RankResult.Timings(
@@ -231,11 +232,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                 ms(done - scored),
                 ms(done - r.started));
         if (r.query.requestId() != null) {
-            int[] shown = new int[auction.winners()];
-            for (int slot = 0; slot < shown.length; slot++) {
-                shown[slot] = auction.candidateIndex(slot);
-            }
-            pipeline.servedLog().served(r.query, features, version, shown);
+            pipeline.servedLog().served(r.query, features, version, pctr, pcvr, auction);
         }
         return new RankResult(
                 version,

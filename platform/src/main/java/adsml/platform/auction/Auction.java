@@ -111,7 +111,7 @@ public final class Auction {
      * @throws IllegalArgumentException when a score array is shorter than {@code bids} or {@code slots < 0}
      */
     public AuctionResult run(Bids bids, float[] pCtr, float[] pCvr, int slots) {
-        return run(bids, pCtr, pCvr, slots, true);
+        return run(bids, pCtr, pCvr, slots, true, null);
     }
 
     /**
@@ -119,10 +119,22 @@ public final class Auction {
      * which must not hold budgets that no charge will settle.
      */
     public AuctionResult replay(Bids bids, float[] pCtr, float[] pCvr, int slots) {
-        return run(bids, pCtr, pCvr, slots, false);
+        return run(bids, pCtr, pCvr, slots, false, null);
     }
 
-    private AuctionResult run(Bids bids, float[] pCtr, float[] pCvr, int slots, boolean reserving) {
+    /**
+     * The same counterfactual for a logged request: each candidate's campaign has {@code budgetLeft[i]} left (what the
+     * live auction read, {@link AuctionResult#budgetLeft}), whatever the tracker says now.
+     */
+    public AuctionResult replay(Bids bids, float[] pCtr, float[] pCvr, int slots, double[] budgetLeft) {
+        if (budgetLeft.length < bids.size()) {
+            throw new IllegalArgumentException("budgetLeft must hold a value per candidate (" + bids.size() + ")");
+        }
+        return run(bids, pCtr, pCvr, slots, false, budgetLeft);
+    }
+
+    private AuctionResult run(
+            Bids bids, float[] pCtr, float[] pCvr, int slots, boolean reserving, double[] budgetLeft) {
         // A candidate whose prediction is outside [0, 1] or not finite takes no part: INVALID_SCORE.
         int n = bids.size();
         if (pCtr.length < n || pCvr.length < n) {
@@ -155,7 +167,7 @@ public final class Auction {
             bidOf[i] = bids.bids()[i];
             if (!isProbability(pCtr[i]) || (bidTypes[i] == BidType.CPA && !isProbability(pCvr[i]))) {
                 outcomes[i] = Outcome.INVALID_SCORE;
-            } else if (today.exhausted(campaign)) {
+            } else if (budgetLeft == null && today.exhausted(campaign)) {
                 outcomes[i] = Outcome.OUT_OF_BUDGET;
             } else if (adShown != null && !cap.allows(adShown[i], campaignShown[i])) {
                 outcomes[i] = Outcome.FREQUENCY_CAPPED;
@@ -167,12 +179,19 @@ public final class Auction {
                 outcomes[i] = Outcome.OUTBID;
             }
             double e = ecpm(bidTypes[i], bidOf[i], pCtr[i], pCvr[i]);
+            boolean scoresDecide = outcomes[i] == Outcome.OUTBID
+                    || outcomes[i] == Outcome.BELOW_QUALITY_FLOOR
+                    || outcomes[i] == Outcome.INVALID_SCORE;
+            if (scoresDecide) {
+                // Read for every candidate the day lets in, whatever its scores: the log keeps it, so that another
+                // model's auction on this request sees the budgets this one saw.
+                leftOf[i] = budgetLeft != null ? budgetLeft[i] : today.remaining(campaign, now);
+            }
             if (outcomes[i] == Outcome.OUTBID && e > 0) {
                 // The most one charge may be: what is left of the budget. A charge is an impression (a thousandth of
                 // the price eCPM) when the marketplace bills by the impression, else a click or a conversion at
                 // most the bid.
-                double left = today.remaining(campaign, now);
-                leftOf[i] = left;
+                double left = leftOf[i];
                 double most = byImpression || bidTypes[i] == BidType.CPM
                         ? 1000 * left
                         : ecpm(bidTypes[i], left, pCtr[i], pCvr[i]);
@@ -304,7 +323,8 @@ public final class Auction {
                 ecpm,
                 outcomes,
                 propensity,
-                explored);
+                explored,
+                leftOf);
     }
 
     /** Each candidate's diversity group (its advertiser or campaign id), or null when diversity bounds nothing. */

@@ -19,6 +19,7 @@ public final class AuctionResult {
     private final Outcome[] outcomes;
     private final double[] propensity;
     private final boolean explored;
+    private final double[] budgetLeft;
 
     AuctionResult(
             int winners,
@@ -30,7 +31,8 @@ public final class AuctionResult {
             double[] ecpm,
             Outcome[] outcomes,
             double[] propensity,
-            boolean explored) {
+            boolean explored,
+            double[] budgetLeft) {
         this.winners = winners;
         this.winnerIndex = winnerIndex;
         this.winnerAdId = winnerAdId;
@@ -41,6 +43,7 @@ public final class AuctionResult {
         this.outcomes = outcomes;
         this.propensity = propensity;
         this.explored = explored;
+        this.budgetLeft = budgetLeft;
     }
 
     /** Number of slots filled, 0 when no candidate cleared the reserve. */
@@ -85,6 +88,15 @@ public final class AuctionResult {
     /** Whether this auction's slate was drawn by exploration rather than ranked greedily. */
     public boolean explored() {
         return explored;
+    }
+
+    /**
+     * The budget left, in dollars, that the auction read for candidate {@code i}'s campaign (today's spend and the
+     * reservations of winners in flight taken off); 0 for a candidate the day left out before its scores counted
+     * (budget spent, capped, paced out).
+     */
+    public double budgetLeft(int i) {
+        return budgetLeft[i];
     }
 
     /** Number of candidates the auction saw. */

@@ -126,6 +126,7 @@ final class ParquetRowsFile {
         int[] adIds = batch.adIdColumn();
         int[] positions = batch.positionColumn();
         long[] servedAt = batch.servedAtColumn();
+        AuctionFacts[] auction = batch.auctionColumn();
         int[] sparse = batch.sparse();
         float[] dense = batch.dense();
         ColumnWriter[] w = writers;
@@ -133,7 +134,7 @@ final class ParquetRowsFile {
         StringColumn requestId = new StringColumn(w[0]);
         StringColumn userId = new StringColumn(w[1]);
         StringColumn modelVersion = new StringColumn(w[4]);
-        int firstSparse = 6;
+        int firstSparse = ServedColumns.FIRST_SPARSE;
         int firstDense = firstSparse + sparseSlots;
         int firstLabel = firstDense + denseDims;
         for (int r = 0, n = batch.rows(); r < n; r++) {
@@ -143,6 +144,23 @@ final class ParquetRowsFile {
             w[3].write(positions[r], 0, 0);
             modelVersion.write(modelVersions[r]);
             w[5].write(servedAt[r], 0, 0);
+            AuctionFacts a = auction[r];
+            w[6].write(a.surface(), 0, 0);
+            w[7].write(a.slots(), 0, 0);
+            w[8].write(a.wholeRequest(), 0, 0);
+            w[9].write(a.campaign(), 0, 0);
+            w[10].write(a.advertiser(), 0, 0);
+            w[11].write(a.bid(), 0, 0);
+            w[12].write(a.bidType(), 0, 0);
+            w[13].write(a.satOut(), 0, 0);
+            w[14].write(a.budgetLeft(), 0, 0);
+            w[15].write(a.adShownToday(), 0, 0);
+            w[16].write(a.campaignShownToday(), 0, 0);
+            w[17].write(a.scoreCtr(), 0, 0);
+            w[18].write(a.scoreCvr(), 0, 0);
+            w[19].write(a.propensity(), 0, 0);
+            w[20].write(a.priceBid(), 0, 0);
+            w[21].write(a.priceEcpm(), 0, 0);
             for (int s = 0, at = r * sparseSlots; s < sparseSlots; s++) {
                 w[firstSparse + s].write(sparse[at + s], 0, 0);
             }

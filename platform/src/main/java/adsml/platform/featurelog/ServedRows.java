@@ -27,6 +27,7 @@ public final class ServedRows {
     private final int[] positions;
     private final String[] modelVersions;
     private final long[] servedAtMs;
+    private final AuctionFacts[] auction;
     private final int[] sparse;
     private final float[] dense;
     private int rows;
@@ -45,6 +46,7 @@ public final class ServedRows {
         this.positions = new int[capacity];
         this.modelVersions = new String[capacity];
         this.servedAtMs = new long[capacity];
+        this.auction = new AuctionFacts[capacity];
         this.sparse = new int[Math.multiplyExact(capacity, sparseSlots)];
         this.dense = new float[Math.multiplyExact(capacity, denseDims)];
     }
@@ -81,6 +83,20 @@ public final class ServedRows {
             long servedAtMs,
             FeatureBatch features,
             int batchRow) {
+        add(requestId, userId, adId, position, modelVersion, servedAtMs, AuctionFacts.UNKNOWN, features, batchRow);
+    }
+
+    /** Appends a row with what its auction knew and did, its features row {@code batchRow} of {@code features}. */
+    public void add(
+            String requestId,
+            String userId,
+            int adId,
+            int position,
+            String modelVersion,
+            long servedAtMs,
+            AuctionFacts facts,
+            FeatureBatch features,
+            int batchRow) {
         if (features.sparseSlots() != sparseSlots || features.denseDims() != denseDims) {
             throw new IllegalArgumentException("feature batch has " + features.sparseSlots() + " sparse slots and "
                     + features.denseDims() + " dense features, schema '" + schema.name() + "' has " + sparseSlots
@@ -94,6 +110,7 @@ public final class ServedRows {
                 position,
                 modelVersion,
                 servedAtMs,
+                facts,
                 features.sparse(),
                 batchRow * sparseSlots,
                 features.dense(),
@@ -117,6 +134,33 @@ public final class ServedRows {
             int sparseFrom,
             float[] denseSource,
             int denseFrom) {
+        add(
+                requestId,
+                userId,
+                adId,
+                position,
+                modelVersion,
+                servedAtMs,
+                AuctionFacts.UNKNOWN,
+                sparseSource,
+                sparseFrom,
+                denseSource,
+                denseFrom);
+    }
+
+    /** The same, with what the row's auction knew and did. */
+    public void add(
+            String requestId,
+            String userId,
+            int adId,
+            int position,
+            String modelVersion,
+            long servedAtMs,
+            AuctionFacts facts,
+            int[] sparseSource,
+            int sparseFrom,
+            float[] denseSource,
+            int denseFrom) {
         if (rows == capacity) {
             throw new IllegalStateException("served rows are full at " + capacity + " rows");
         }
@@ -130,6 +174,7 @@ public final class ServedRows {
         adIds[r] = adId;
         positions[r] = position;
         this.servedAtMs[r] = servedAtMs;
+        auction[r] = Objects.requireNonNull(facts, "facts");
         System.arraycopy(sparseSource, sparseFrom, sparse, r * sparseSlots, sparseSlots);
         System.arraycopy(denseSource, denseFrom, dense, r * denseDims, denseDims);
         rows = r + 1;
@@ -162,6 +207,11 @@ public final class ServedRows {
 
     public long servedAtMs(int row) {
         return servedAtMs[Objects.checkIndex(row, rows)];
+    }
+
+    /** What the row's auction knew and did ({@link AuctionFacts#UNKNOWN} for a row logged without it). */
+    public AuctionFacts auction(int row) {
+        return auction[Objects.checkIndex(row, rows)];
     }
 
     /** The global embedding row that slot {@code slot} of row {@code row} gathered. */
@@ -205,6 +255,10 @@ public final class ServedRows {
 
     long[] servedAtColumn() {
         return servedAtMs;
+    }
+
+    AuctionFacts[] auctionColumn() {
+        return auction;
     }
 
     /** For the reader, which fills the columns directly. */

@@ -41,6 +41,9 @@ public final class ServedRowsReader {
         public void end() {}
     };
 
+    private static final String OLDER_LOG =
+            " (a log written before the auction columns: an older adsml wrote it, and only its own version reads it)";
+
     private ServedRowsReader() {}
 
     /** Reads every row of a served-rows file written for {@code schema}. */
@@ -107,8 +110,14 @@ public final class ServedRowsReader {
         String createdBy = pages.footer().getFileMetaData().getCreatedBy();
         int sparseSlots = rows.schema().sparseSlots();
         int denseDims = rows.schema().denseDims();
-        int firstDense = 6 + sparseSlots;
+        int firstSparse = ServedColumns.FIRST_SPARSE;
+        int firstDense = firstSparse + sparseSlots;
         int firstLabel = firstDense + denseDims;
+        int total = rows.capacity();
+        int[][] ints = new int[firstSparse][];
+        float[][] floats = new float[firstSparse][];
+        double[][] doubles = new double[firstSparse][];
+        boolean[][] booleans = new boolean[firstSparse][];
         int base = 0;
         for (int g = 0; g < pages.footer().getBlocks().size(); g++) {
             PageReadStore group = pages.rowGroup(g);
@@ -125,8 +134,16 @@ public final class ServedRowsReader {
                     case 4 -> readStrings(reader, rows.modelVersionColumn(), base, n);
                     case 5 -> readLongs(reader, rows.servedAtColumn(), base, n);
                     default -> {
-                        if (c < firstDense) {
-                            readInts(reader, rows.sparse(), base * sparseSlots + c - 6, sparseSlots, n);
+                        if (c < firstSparse) {
+                            switch (column.getPrimitiveType().getPrimitiveTypeName()) {
+                                case INT32 -> readInts(reader, column(ints, c, total), base, 1, n);
+                                case FLOAT -> readFloats(reader, column(floats, c, total), base, 1, n);
+                                case DOUBLE -> readDoubles(reader, column(doubles, c, total), base, n);
+                                case BOOLEAN -> readBooleans(reader, column(booleans, c, total), base, n);
+                                default -> throw new IllegalStateException("no auction column is " + column);
+                            }
+                        } else if (c < firstDense) {
+                            readInts(reader, rows.sparse(), base * sparseSlots + c - firstSparse, sparseSlots, n);
                         } else if (c < firstLabel) {
                             readFloats(reader, rows.dense(), base * denseDims + c - firstDense, denseDims, n);
                         } else if (c == firstLabel) {
@@ -139,6 +156,26 @@ public final class ServedRowsReader {
             }
             base += n;
         }
+        AuctionFacts[] auction = rows.auctionColumn();
+        for (int r = 0; r < base; r++) {
+            auction[r] = new AuctionFacts(
+                    ints[6][r],
+                    ints[7][r],
+                    booleans[8][r],
+                    ints[9][r],
+                    ints[10][r],
+                    floats[11][r],
+                    ints[12][r],
+                    booleans[13][r],
+                    doubles[14][r],
+                    floats[15][r],
+                    floats[16][r],
+                    floats[17][r],
+                    floats[18][r],
+                    doubles[19][r],
+                    doubles[20][r],
+                    doubles[21][r]);
+        }
         rows.setRows(base);
     }
 
@@ -147,8 +184,8 @@ public final class ServedRowsReader {
         for (Type want : expected.getFields()) {
             String name = want.getName();
             if (!actual.containsField(name)) {
-                throw new IOException(
-                        file + ": column '" + name + "' of feature set '" + schema.name() + "' is not in the file");
+                throw new IOException(file + ": column '" + name + "' of feature set '" + schema.name()
+                        + "' is not in the file" + (ServedColumns.isFixed(name) ? OLDER_LOG : ""));
             }
             Type got = actual.getType(name);
             PrimitiveType.PrimitiveTypeName wantType = want.asPrimitiveType().getPrimitiveTypeName();
@@ -198,6 +235,29 @@ public final class ServedRowsReader {
     private static void readFloats(ColumnReader reader, float[] into, int from, int stride, int n) {
         for (int i = 0, at = from; i < n; i++, at += stride) {
             into[at] = reader.getFloat();
+            reader.consume();
+        }
+    }
+
+    private static int[] column(int[][] columns, int c, int rows) {
+        return columns[c] == null ? columns[c] = new int[rows] : columns[c];
+    }
+
+    private static float[] column(float[][] columns, int c, int rows) {
+        return columns[c] == null ? columns[c] = new float[rows] : columns[c];
+    }
+
+    private static double[] column(double[][] columns, int c, int rows) {
+        return columns[c] == null ? columns[c] = new double[rows] : columns[c];
+    }
+
+    private static boolean[] column(boolean[][] columns, int c, int rows) {
+        return columns[c] == null ? columns[c] = new boolean[rows] : columns[c];
+    }
+
+    private static void readDoubles(ColumnReader reader, double[] into, int from, int n) {
+        for (int i = 0; i < n; i++) {
+            into[from + i] = reader.getDouble();
             reader.consume();
         }
     }

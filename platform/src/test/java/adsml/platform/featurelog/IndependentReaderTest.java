@@ -116,13 +116,18 @@ class IndependentReaderTest {
             assertEquals(written.position(r), row.get(3).asInt(), at);
             assertEquals(written.modelVersion(r), row.get(4).asText(), at);
             assertEquals(Long.toString(written.servedAtMs(r)), row.get(5).asText(), at);
+            AuctionFacts facts = written.auction(r);
+            assertEquals(facts.wholeRequest(), row.get(8).asBoolean(), at);
+            assertEquals(facts.campaign(), row.get(9).asInt(), at);
+            assertEquals(facts.propensity(), row.get(19).asDouble(), at);
+            int first = ServedColumns.FIRST_SPARSE;
             for (int s = 0; s < SCHEMA.sparseSlots(); s++) {
-                assertEquals(written.sparse(r, s), row.get(6 + s).asInt(), at);
+                assertEquals(written.sparse(r, s), row.get(first + s).asInt(), at);
             }
             for (int d = 0; d < SCHEMA.denseDims(); d++) {
                 assertEquals(
                         Integer.toUnsignedLong(Float.floatToRawIntBits(written.dense(r, d))),
-                        row.get(6 + SCHEMA.sparseSlots() + d).asLong(),
+                        row.get(first + SCHEMA.sparseSlots() + d).asLong(),
                         at + " dense " + d);
             }
         }
@@ -166,8 +171,29 @@ class IndependentReaderTest {
     }
 
     private static List<String> servedColumns() {
-        List<String> columns = new ArrayList<>(
-                List.of("request_id", "user_key", "ad", "served_position", "model_version", "served_at_ms"));
+        List<String> columns = new ArrayList<>(List.of(
+                "request_id",
+                "user_key",
+                "ad",
+                "served_position",
+                "model_version",
+                "served_at_ms",
+                "auction_surface",
+                "auction_slots",
+                "auction_whole_request",
+                "auction_campaign",
+                "auction_advertiser",
+                "auction_bid",
+                "auction_bid_type",
+                "auction_sat_out",
+                "auction_budget_left",
+                "auction_ad_shown_today",
+                "auction_campaign_shown_today",
+                "auction_score_ctr",
+                "auction_score_cvr",
+                "auction_propensity",
+                "auction_price_bid",
+                "auction_price_ecpm"));
         SCHEMA.slots().forEach(slot -> columns.add(slot.name()));
         columns.addAll(SCHEMA.dense());
         return columns;

@@ -79,6 +79,7 @@ final class LogFixtures {
         assertEquals(want.position(wantRow), got.position(gotRow), at);
         assertEquals(want.modelVersion(wantRow), got.modelVersion(gotRow), at);
         assertEquals(want.servedAtMs(wantRow), got.servedAtMs(gotRow), at);
+        assertEquals(want.auction(wantRow), got.auction(gotRow), at + " auction facts");
         for (int s = 0; s < SCHEMA.sparseSlots(); s++) {
             assertEquals(want.sparse(wantRow, s), got.sparse(gotRow, s), at + " slot " + s);
         }

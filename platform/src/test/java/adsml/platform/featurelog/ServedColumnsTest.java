@@ -11,7 +11,9 @@ class ServedColumnsTest {
     void everyBuiltInSet_canBeLogged_noFeatureTakesALoggedColumnsName() {
         for (FeatureAssembly set : FeatureSets.builtIn().all()) {
             assertEquals(
-                    6 + set.schema().sparseSlots() + set.schema().denseDims(),
+                    ServedColumns.FIRST_SPARSE
+                            + set.schema().sparseSlots()
+                            + set.schema().denseDims(),
                     ServedColumns.served(set.schema()).getFieldCount(),
                     set.set().id());
         }

@@ -54,6 +54,19 @@ import java.util.SplittableRandom;
  * their top interest's centroid. So affinity and interests are correlated, and {@code A * dot} has a standard deviation
  * of about 0.04 on logged impressions.
  *
+ * <p><b>Drift.</b> The world moves during the day: {@link #clickLogit(User, Ad, Campaign, Context, double)} adds, at
+ * {@code h} hours after the day began (0 before it: the logs and the first model are of a world that has not moved),
+ *
+ * <pre>
+ * categoryTrend[category] x min(h, 24) / 24       (drawn N(0, 0.3); two categories fade: -1.0)
+ * + TAKEOFF x sigmoid((h - 9) / 2)                 for the one category that takes off (+1.5, half of it by 09:00)
+ * + adDrift[ad] x min(h, 24) / 24                  (N(0, 0.6) per ad, from a hash of its id: creatives wear out
+ *                                                   or find their audience)
+ * </pre>
+ *
+ * The conversion model does not drift. A model trained at hour 0 underrates the rising category and overrates the
+ * fading ones by the afternoon; its real-time counters follow the ads that are shown often, not the rest.
+ *
  * <p>Tables are drawn from dedicated random streams of the seed; advertiser {@code i}'s offsets do not depend on how
  * many advertisers there are. All scoring methods are allocation-free.
  */
@@ -75,6 +88,15 @@ public final class GroundTruth {
     private static final double[] POSITION_BIAS = {0.0, -0.35, -0.6, -0.8, -1.0};
     private static final double[] SURFACE_EFFECT = {0.0, 0.35, -0.1, -0.3};
     private static final double HOUR_AMPLITUDE = 0.3;
+    /** The drift reaches its full size after this many hours. */
+    private static final double DRIFT_HOURS = 24;
+
+    private static final double CATEGORY_TREND_SD = 0.3;
+    private static final double FADE = -1.0;
+    private static final double TAKEOFF = 1.5;
+    private static final double TAKEOFF_HOUR = 9;
+    private static final double TAKEOFF_WIDTH = 2;
+    private static final double AD_DRIFT_SD = 0.6;
     private static final int PEAK_HOUR = 20;
     /** Rows: image, video, carousel, text; columns: home_feed, search, video, article. */
     private static final double[][] CREATIVE_BY_SURFACE_PRIOR = {
@@ -94,6 +116,9 @@ public final class GroundTruth {
     private final double[] countryEffect;
     private final double[] advertiserClickQuality;
     private final double[] advertiserConvQuality;
+    private final double[] categoryTrend = new double[Vocab.NUM_CATEGORIES];
+    private final int takeoffCategory;
+    private final int[] fadingCategories = new int[2];
 
     private GroundTruth(long seed, int numAdvertisers) {
         this.seed = seed;
@@ -146,6 +171,55 @@ public final class GroundTruth {
             advertiserClickQuality[i] = 0.05 * ra.nextGaussian();
             advertiserConvQuality[i] = 0.15 * ra.nextGaussian();
         }
+        SplittableRandom rd = Streams.of(seed, Streams.TRUTH_DRIFT);
+        for (int k = 0; k < categoryTrend.length; k++) {
+            categoryTrend[k] = CATEGORY_TREND_SD * rd.nextGaussian();
+        }
+        takeoffCategory = rd.nextInt(Vocab.NUM_CATEGORIES);
+        for (int f = 0; f < fadingCategories.length; f++) {
+            int k;
+            do {
+                k = rd.nextInt(Vocab.NUM_CATEGORIES);
+            } while (k == takeoffCategory || (f > 0 && k == fadingCategories[0]));
+            fadingCategories[f] = k;
+            categoryTrend[k] = FADE;
+        }
+        categoryTrend[takeoffCategory] = 0;
+        adDriftSalt = rd.nextLong();
+    }
+
+    private final long adDriftSalt;
+
+    /** The category that takes off during the day. */
+    public int takeoffCategory() {
+        return takeoffCategory;
+    }
+
+    /** The categories that fade during the day. */
+    public int[] fadingCategories() {
+        return fadingCategories.clone();
+    }
+
+    /**
+     * What the world's drift adds to the click logit of {@code ad} {@code hours} after the day began (see the class
+     * comment); 0 at and before hour 0.
+     */
+    public double drift(Ad ad, double hours) {
+        if (!(hours > 0)) {
+            return 0;
+        }
+        double day = Math.min(hours, DRIFT_HOURS) / DRIFT_HOURS;
+        int category = ad.category();
+        double takeoff = category == takeoffCategory
+                ? TAKEOFF * (sigmoid((hours - TAKEOFF_HOUR) / TAKEOFF_WIDTH) - sigmoid(-TAKEOFF_HOUR / TAKEOFF_WIDTH))
+                : 0;
+        return categoryTrend[category] * day + takeoff + adDrift(ad.id()) * day;
+    }
+
+    /** The ad's own drift over a day: N(0, AD_DRIFT_SD) from a hash of its id, so that no table grows with the ads. */
+    private double adDrift(int adId) {
+        SplittableRandom r = new SplittableRandom(Streams.mix(adDriftSalt ^ Streams.mix(adId + 1L)));
+        return AD_DRIFT_SD * r.nextGaussian();
     }
 
     /**
@@ -187,6 +261,16 @@ public final class GroundTruth {
     /** P(click) = sigmoid(clickLogit). */
     public double pClick(User u, Ad ad, Campaign c, Context ctx) {
         return sigmoid(clickLogit(u, ad, c, ctx));
+    }
+
+    /** The log-odds of a click {@code hours} after the day began: the world at hour 0 plus its drift since. */
+    public double clickLogit(User u, Ad ad, Campaign c, Context ctx, double hours) {
+        return clickLogit(u, ad, c, ctx) + drift(ad, hours);
+    }
+
+    /** P(click) {@code hours} after the day began. */
+    public double pClick(User u, Ad ad, Campaign c, Context ctx, double hours) {
+        return sigmoid(clickLogit(u, ad, c, ctx, hours));
     }
 
     /** The log-odds of a conversion given a click. */

@@ -17,6 +17,7 @@ final class Streams {
     static final int EVAL = 8;
     static final int TRUTH_TABLES = 101;
     static final int TRUTH_ADVERTISERS = 102;
+    static final int TRUTH_DRIFT = 103;
 
     private Streams() {}
 

@@ -10,7 +10,6 @@ import adsml.platform.index.BudgetTracker;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -96,18 +95,17 @@ public final class OffPolicyEstimator {
      *
      * @throws IllegalArgumentException when the log is empty
      */
-    public ReplayEstimate estimate(List<LoggedRequest> log, CandidateScores model) {
-        int n = log.size();
+    public ReplayEstimate estimate(Iterable<LoggedRequest> log, CandidateScores model) {
+        Slates s = new Slates(log, model);
+        int n = s.n;
         if (n == 0) {
             throw new IllegalArgumentException("no logged requests to replay");
         }
-        Slates s = new Slates(log, model);
         double[] ones = new double[n];
         Arrays.fill(ones, 1);
         Figures point = s.figures(ones);
         Figures[] resampled = new Figures[RESAMPLES];
-        SplittableRandom random =
-                new SplittableRandom(n * 31L + log.get(0).requestId().hashCode());
+        SplittableRandom random = new SplittableRandom(n * 31L + s.firstRequestId.hashCode());
         double[] weights = new double[n];
         for (int b = 0; b < RESAMPLES; b++) {
             for (int i = 0; i < n; i++) {
@@ -115,25 +113,16 @@ public final class OffPolicyEstimator {
             }
             resampled[b] = s.figures(weights);
         }
-        double ess = s.effectiveSampleSize();
-        double loggedRevenue = 0;
-        long loggedClicks = 0;
-        long loggedShown = 0;
-        for (LoggedRequest r : log) {
-            loggedRevenue += r.revenue();
-            loggedShown += r.shown().length;
-            for (boolean c : r.clicked()) {
-                loggedClicks += c ? 1 : 0;
-            }
-        }
+        double ess = s.effectiveSampleSize(Double.POSITIVE_INFINITY);
+        double corrected = s.effectiveSampleSize(maxWeight);
         return new ReplayEstimate(
                 n,
                 estimate(point, resampled, 0, ess),
                 estimate(point, resampled, 1, ess),
-                estimate(point, resampled, 2, ess),
-                estimate(point, resampled, 3, ess),
-                1000 * loggedRevenue / n,
-                loggedShown == 0 ? 0 : (double) loggedClicks / loggedShown);
+                estimate(point, resampled, 2, corrected),
+                estimate(point, resampled, 3, 0),
+                1000 * s.loggedRevenue / n,
+                s.loggedShown == 0 ? 0 : (double) s.loggedClicks / s.loggedShown);
     }
 
     /** Each estimator's RPM and CTR on one weighting of the requests: [ips, snips, dr, dm]. */
@@ -171,95 +160,47 @@ public final class OffPolicyEstimator {
      * resample refits the reward model and re-estimates without running an auction again.
      */
     private final class Slates {
-        final int n;
-        final int slots;
-        // The logged slates, [i * slots + k] for k < shownCount[i]: what the reward model is fitted on.
-        final int[] shownCount;
-        final double[] loggedCtr;
-        final double[] loggedCvr;
-        final int[] loggedBand;
-        final boolean[] loggedClick;
-        final boolean[] loggedConversion;
-        // The model's slates, [i * slots + k] for k < filled[i].
-        final int[] filled;
-        final double[] known; // [i]: what the model's slate charges per impression, known
-        final double[] ctr; // the logging model's pCTR of the ad the model puts there
-        final double[] cvr;
-        final int[] band;
-        final double[] perClick;
-        final double[] perConversion;
-        final double[] w; // 1 / propensity where the logged ad is the model's, else 0
-        final boolean[] click; // the logged click, where matched
-        final double[] bandEdges;
+        /** Slots per request at most: the replay auction fills no more. */
+        final int slots = auction.settings().maxSlots();
 
-        Slates(List<LoggedRequest> log, CandidateScores model) {
-            n = log.size();
-            int most = 0;
+        int n;
+        String firstRequestId = "";
+        double loggedRevenue;
+        long loggedClicks;
+        long loggedShown;
+        // The logged slates, [i * slots + k] for k < shownCount[i]: what the reward model is fitted on.
+        int[] shownCount = new int[0];
+        double[] loggedCtr = new double[0];
+        double[] loggedCvr = new double[0];
+        double[] loggedGap = new double[0];
+        int[] loggedBand;
+        boolean[] loggedClick = new boolean[0];
+        boolean[] loggedConversion = new boolean[0];
+        // The model's slates, [i * slots + k] for k < filled[i].
+        int[] filled = new int[0];
+        double[] known = new double[0]; // [i]: what the model's slate charges per impression, known
+        double[] ctr = new double[0]; // the logging model's pCTR of the ad the model puts there
+        double[] cvr = new double[0];
+        double[] gap = new double[0];
+        int[] band;
+        double[] perClick = new double[0];
+        double[] perConversion = new double[0];
+        double[] w = new double[0]; // 1 / propensity where the logged ad is the model's, else 0
+        boolean[] click = new boolean[0]; // the logged click, where matched
+        double[] bandEdges;
+
+        /** Replays every request of {@code log} once, keeping only what the estimators read: the log may stream. */
+        Slates(Iterable<LoggedRequest> log, CandidateScores model) {
             for (LoggedRequest r : log) {
-                most = Math.max(most, r.slots());
+                if (n == 0) {
+                    firstRequestId = r.requestId();
+                }
+                grow(n + 1);
+                replay(n++, r, model);
             }
-            slots = most;
-            shownCount = new int[n];
-            loggedCtr = new double[n * slots];
-            loggedCvr = new double[n * slots];
-            loggedBand = new int[n * slots];
-            loggedClick = new boolean[n * slots];
-            loggedConversion = new boolean[n * slots];
-            filled = new int[n];
-            known = new double[n];
-            ctr = new double[n * slots];
-            cvr = new double[n * slots];
-            band = new int[n * slots];
-            perClick = new double[n * slots];
-            perConversion = new double[n * slots];
-            w = new double[n * slots];
-            click = new boolean[n * slots];
-            double[] loggedGap = new double[n * slots];
-            double[] gap = new double[n * slots];
             int shownTotal = 0;
             for (int i = 0; i < n; i++) {
-                LoggedRequest r = log.get(i);
-                Bids bids = r.bids();
-                float[] scoredCtr = new float[bids.size()];
-                float[] scoredCvr = new float[bids.size()];
-                model.score(r, scoredCtr, scoredCvr);
-                shownCount[i] = r.shown().length;
-                for (int k = 0; k < shownCount[i]; k++) {
-                    int c = r.shown()[k];
-                    int at = i * slots + k;
-                    loggedCtr[at] = probability(r.loggedCtr()[c]);
-                    loggedCvr[at] = probability(r.loggedCvr()[c]);
-                    loggedGap[at] = gap(scoredCtr[c], r.loggedCtr()[c]);
-                    loggedClick[at] = r.clicked()[k];
-                    loggedConversion[at] = r.converted()[k];
-                    shownTotal++;
-                }
-                float[] auctioned = scoredCtr.clone();
-                for (int c = 0; c < auctioned.length; c++) {
-                    if (r.sitOut()[c]) {
-                        auctioned[c] = Float.NaN; // the auction leaves out a candidate without a valid score
-                    }
-                }
-                AuctionResult result = auction.replay(bids, auctioned, scoredCvr, r.slots());
-                filled[i] = result.winners();
-                for (int k = 0; k < result.winners(); k++) {
-                    int c = result.candidateIndex(k);
-                    int at = i * slots + k;
-                    BidType type = bids.bidTypes()[c];
-                    boolean perImpression = byImpression || type == BidType.CPM;
-                    if (perImpression) {
-                        known[i] += result.priceEcpm(k) / 1000;
-                    }
-                    perClick[at] = !perImpression && type == BidType.CPC ? result.priceBid(k) : 0;
-                    perConversion[at] = !perImpression && type == BidType.CPA ? result.priceBid(k) : 0;
-                    ctr[at] = probability(r.loggedCtr()[c]);
-                    cvr[at] = probability(r.loggedCvr()[c]);
-                    gap[at] = gap(scoredCtr[c], r.loggedCtr()[c]);
-                    if (k < r.shown().length && r.shown()[k] == c) {
-                        w[at] = 1 / r.propensity()[k];
-                        click[at] = r.clicked()[k];
-                    }
-                }
+                shownTotal += shownCount[i];
             }
             double[] sorted = new double[shownTotal];
             int next = 0;
@@ -273,6 +214,8 @@ public final class OffPolicyEstimator {
             for (int b = 1; b < BANDS; b++) {
                 bandEdges[b - 1] = sorted.length == 0 ? 0 : sorted[(int) ((long) sorted.length * b / BANDS)];
             }
+            loggedBand = new int[n * slots];
+            band = new int[n * slots];
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k < shownCount[i]; k++) {
                     loggedBand[i * slots + k] = band(loggedGap[i * slots + k]);
@@ -281,6 +224,78 @@ public final class OffPolicyEstimator {
                     band[i * slots + k] = band(gap[i * slots + k]);
                 }
             }
+        }
+
+        private void replay(int i, LoggedRequest r, CandidateScores model) {
+            Bids bids = r.bids();
+            float[] scoredCtr = new float[bids.size()];
+            float[] scoredCvr = new float[bids.size()];
+            model.score(r, scoredCtr, scoredCvr);
+            loggedRevenue += r.revenue();
+            shownCount[i] = Math.min(r.shown().length, slots);
+            loggedShown += shownCount[i];
+            for (int k = 0; k < shownCount[i]; k++) {
+                int c = r.shown()[k];
+                int at = i * slots + k;
+                loggedCtr[at] = probability(r.loggedCtr()[c]);
+                loggedCvr[at] = probability(r.loggedCvr()[c]);
+                loggedGap[at] = gap(scoredCtr[c], r.loggedCtr()[c]);
+                loggedClick[at] = r.clicked()[k];
+                loggedConversion[at] = r.converted()[k];
+                loggedClicks += r.clicked()[k] ? 1 : 0;
+            }
+            float[] auctioned = scoredCtr.clone();
+            for (int c = 0; c < auctioned.length; c++) {
+                if (r.sitOut()[c]) {
+                    auctioned[c] = Float.NaN; // the auction leaves out a candidate without a valid score
+                }
+            }
+            AuctionResult result = r.budgetLeft() == null
+                    ? auction.replay(bids, auctioned, scoredCvr, r.slots())
+                    : auction.replay(bids, auctioned, scoredCvr, r.slots(), r.budgetLeft());
+            filled[i] = result.winners();
+            for (int k = 0; k < result.winners(); k++) {
+                int c = result.candidateIndex(k);
+                int at = i * slots + k;
+                BidType type = bids.bidTypes()[c];
+                boolean perImpression = byImpression || type == BidType.CPM;
+                if (perImpression) {
+                    known[i] += result.priceEcpm(k) / 1000;
+                }
+                perClick[at] = !perImpression && type == BidType.CPC ? result.priceBid(k) : 0;
+                perConversion[at] = !perImpression && type == BidType.CPA ? result.priceBid(k) : 0;
+                ctr[at] = probability(r.loggedCtr()[c]);
+                cvr[at] = probability(r.loggedCvr()[c]);
+                gap[at] = gap(scoredCtr[c], r.loggedCtr()[c]);
+                if (k < r.shown().length && r.shown()[k] == c) {
+                    w[at] = 1 / r.propensity()[k];
+                    click[at] = r.clicked()[k];
+                }
+            }
+        }
+
+        /** Room for {@code requests} requests, doubling as the log streams in. */
+        private void grow(int requests) {
+            if (requests <= filled.length) {
+                return;
+            }
+            int size = Math.max(1024, 2 * filled.length);
+            int cells = size * slots;
+            shownCount = Arrays.copyOf(shownCount, size);
+            filled = Arrays.copyOf(filled, size);
+            known = Arrays.copyOf(known, size);
+            loggedCtr = Arrays.copyOf(loggedCtr, cells);
+            loggedCvr = Arrays.copyOf(loggedCvr, cells);
+            loggedGap = Arrays.copyOf(loggedGap, cells);
+            loggedClick = Arrays.copyOf(loggedClick, cells);
+            loggedConversion = Arrays.copyOf(loggedConversion, cells);
+            ctr = Arrays.copyOf(ctr, cells);
+            cvr = Arrays.copyOf(cvr, cells);
+            gap = Arrays.copyOf(gap, cells);
+            perClick = Arrays.copyOf(perClick, cells);
+            perConversion = Arrays.copyOf(perConversion, cells);
+            w = Arrays.copyOf(w, cells);
+            click = Arrays.copyOf(click, cells);
         }
 
         private int band(double gap) {
@@ -385,13 +400,13 @@ public final class OffPolicyEstimator {
             return new Figures(rpm, ctrs);
         }
 
-        /** {@code (sum w)^2 / sum w^2} over the slots the model fills. */
-        double effectiveSampleSize() {
+        /** {@code (sum w)^2 / sum w^2} over the slots the model fills, weights above {@code most} counted as 0. */
+        double effectiveSampleSize(double most) {
             double sum = 0;
             double squares = 0;
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k < filled[i]; k++) {
-                    double x = w[i * slots + k];
+                    double x = w[i * slots + k] <= most ? w[i * slots + k] : 0;
                     sum += x;
                     squares += x * x;
                 }

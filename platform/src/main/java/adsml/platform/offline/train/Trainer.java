@@ -117,6 +117,17 @@ public final class Trainer {
 
     /** Trains on {@code data} and returns a calibrated model named {@code name} (version "0" until saved). */
     public Model train(TrainingData data, String name) {
+        return train(data, name, null);
+    }
+
+    /**
+     * Trains on {@code data} from the weights of {@code start} (a warm start: continued training, as a model that
+     * follows its traffic is trained), or from a random start when it is null. The start must have the shape this
+     * trainer's configuration gives on the data's feature set; its calibration is refitted.
+     *
+     * @throws IllegalArgumentException when the start's shape differs
+     */
+    public Model train(TrainingData data, String name, Model start) {
         int calibrationRows = (int) Math.max(1, Math.round(data.size() * config.calibrationFraction()));
         // The fit rows are trained on in place; only the small hold-out is copied out.
         int fitRows = data.size() - calibrationRows;
@@ -125,7 +136,17 @@ public final class Trainer {
         Engine.getInstance().setRandomSeed((int) config.seed());
         long started = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            Parameters params = Parameters.create(manager, spec, config.seed());
+            if (start != null && !sameShape(start.spec(), spec)) {
+                throw new IllegalArgumentException("a warm start needs a version of the shape being trained ("
+                        + config.architecture().jsonName() + ", preset "
+                        + config.preset().name().toLowerCase()
+                        + ", feature set " + spec.schema().name() + "), "
+                        + start.spec().name() + "/"
+                        + start.spec().version() + " has another");
+            }
+            Parameters params = start == null
+                    ? Parameters.create(manager, spec, config.seed())
+                    : Parameters.from(manager, spec, start);
             Optimizer adam = Optimizer.adam()
                     .optLearningRateTracker(Tracker.fixed(config.learningRate()))
                     .optWeightDecays(config.weightDecay())
@@ -168,6 +189,15 @@ public final class Trainer {
                     best.spec().withTraining(training).withCalibration(calibrate(best, holdout, config.calibration()));
             return withSpec(best, trained);
         }
+    }
+
+    private static boolean sameShape(ModelSpec a, ModelSpec b) {
+        return a.architecture() == b.architecture()
+                && a.schema().equals(b.schema())
+                && a.embeddingDim() == b.embeddingDim()
+                && a.crossLayers() == b.crossLayers()
+                && a.mlp().equals(b.mlp())
+                && a.heads().equals(b.heads());
     }
 
     /** A version of the configured shape on the feature set the data was built with. */
@@ -305,6 +335,44 @@ public final class Trainer {
 
         private Parameters(ModelSpec spec) {
             this.spec = spec;
+        }
+
+        /** The tensors of a trained version, to train on from where it stopped. */
+        static Parameters from(NDManager manager, ModelSpec spec, Model start) {
+            Parameters p = new Parameters(spec);
+            int heads = spec.heads().size();
+            int rows = spec.schema().totalRows();
+            if (start instanceof Model.Lr lr) {
+                LrWeights w = lr.weights();
+                float[] table = new float[w.sparse().length]; // [heads, rows] on disk, [rows, heads] in training
+                for (int r = 0; r < rows; r++) {
+                    for (int h = 0; h < heads; h++) {
+                        table[r * heads + h] = w.sparse()[h * rows + r];
+                    }
+                }
+                p.embedding = p.add(manager.create(table, new Shape(rows, heads)), "lr.sparse");
+                p.lrDense = p.add(
+                        manager.create(w.dense(), new Shape(heads, spec.schema().denseDims())), "lr.dense");
+                p.headB = p.add(manager.create(w.bias()), "lr.bias");
+                return p;
+            }
+            DcnWeights w = ((Model.Dcn) start).weights();
+            int d = spec.inputWidth();
+            p.embedding = p.add(manager.create(w.embedding(), new Shape(rows, spec.embeddingDim())), "embedding");
+            for (int l = 0; l < spec.crossLayers(); l++) {
+                p.crossW.add(p.add(manager.create(w.crossWeight()[l], new Shape(d, d)), "cross." + l + ".weight"));
+                p.crossB.add(p.add(manager.create(w.crossBias()[l], new Shape(d)), "cross." + l + ".bias"));
+            }
+            int in = d;
+            for (int l = 0; l < spec.mlp().size(); l++) {
+                int out = spec.mlp().get(l);
+                p.mlpW.add(p.add(manager.create(w.mlpWeight()[l], new Shape(out, in)), "mlp." + l + ".weight"));
+                p.mlpB.add(p.add(manager.create(w.mlpBias()[l], new Shape(out)), "mlp." + l + ".bias"));
+                in = out;
+            }
+            p.headW = p.add(manager.create(w.headWeight(), new Shape(heads, in)), "head.weight");
+            p.headB = p.add(manager.create(w.headBias()), "head.bias");
+            return p;
         }
 
         static Parameters create(NDManager manager, ModelSpec spec, long seed) {

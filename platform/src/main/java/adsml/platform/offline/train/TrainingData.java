@@ -108,6 +108,11 @@ public record TrainingData(FeatureSchema schema, FeatureBatch features, boolean[
      * @throws IllegalArgumentException when there is no examples file yet
      */
     public static TrainingData fromLog(Path logDir, FeatureSchema schema) throws IOException {
+        return fromLog(logDir, schema, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** The same, keeping the rows served in {@code [fromMs, toMs)}: a recent window of the log. */
+    public static TrainingData fromLog(Path logDir, FeatureSchema schema, long fromMs, long toMs) throws IOException {
         Path folder = logDir.resolve(schema.name());
         List<Path> files = new ArrayList<>();
         if (Files.isDirectory(folder)) {
@@ -127,7 +132,7 @@ public record TrainingData(FeatureSchema schema, FeatureBatch features, boolean[
             TrainingExamples part = ServedRowsReader.readExamples(file, schema);
             parts.add(part);
             for (int r = 0; r < part.rows().rows(); r++) {
-                rows += part.rows().shown(r) ? 1 : 0;
+                rows += kept(part.rows(), r, fromMs, toMs) ? 1 : 0;
             }
         }
         FeatureBatch batch = FeatureBatch.forSchema(schema, rows);
@@ -137,7 +142,7 @@ public record TrainingData(FeatureSchema schema, FeatureBatch features, boolean[
         for (TrainingExamples part : parts) {
             ServedRows served = part.rows();
             for (int r = 0; r < served.rows(); r++) {
-                if (!served.shown(r)) {
+                if (!kept(served, r, fromMs, toMs)) {
                     continue;
                 }
                 System.arraycopy(served.sparse(), r * slots, batch.sparse(), at * slots, slots);
@@ -149,6 +154,10 @@ public record TrainingData(FeatureSchema schema, FeatureBatch features, boolean[
         }
         batch.setRows(rows);
         return new TrainingData(schema, batch, click, conversion);
+    }
+
+    private static boolean kept(ServedRows rows, int r, long fromMs, long toMs) {
+        return rows.shown(r) && rows.servedAtMs(r) >= fromMs && rows.servedAtMs(r) < toMs;
     }
 
     /** The rows {@code [from, to)} as a new data set (used to split off a calibration set). */

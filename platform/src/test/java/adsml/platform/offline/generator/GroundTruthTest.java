@@ -179,4 +179,36 @@ class GroundTruthTest {
             prev = pc;
         }
     }
+
+    @Test
+    void drift_isNoneAtHourZero_andMovesTheCategoriesItNames() {
+        double takeoff = 0;
+        double fading = 0;
+        int nTakeoff = 0;
+        int nFading = 0;
+        double adSpread = 0;
+        int ads = 0;
+        int[] fades = truth.fadingCategories();
+        for (adsml.platform.domain.Ad ad : world.ads()) {
+            assertEquals(0.0, truth.drift(ad, 0), 0.0, "the logs are of hour 0");
+            assertEquals(0.0, truth.drift(ad, -1), 0.0, "nor before");
+            assertEquals(truth.drift(ad, 12), truth.drift(ad, 12), 0.0, "the same ad, the same drift");
+            double day = truth.drift(ad, 24);
+            if (ad.category() == truth.takeoffCategory()) {
+                takeoff += day;
+                nTakeoff++;
+            } else if (ad.category() == fades[0] || ad.category() == fades[1]) {
+                fading += day;
+                nFading++;
+            } else {
+                adSpread += day * day;
+                ads++;
+            }
+        }
+        assertTrue(nTakeoff > 0 && nFading > 0, "the world has ads in the moving categories");
+        assertEquals(1.5, takeoff / nTakeoff, 0.2, "the rising category, by the end of the day");
+        assertEquals(-1.0, fading / nFading, 0.2, "the fading ones");
+        // Trend N(0, 0.3) of the category plus N(0, 0.6) of the ad: about 0.67 in all.
+        assertEquals(0.67, Math.sqrt(adSpread / ads), 0.1);
+    }
 }

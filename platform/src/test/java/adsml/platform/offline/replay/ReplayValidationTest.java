@@ -124,7 +124,7 @@ class ReplayValidationTest {
                 covered += e.dr().covers(trueRpm) ? 1 : 0;
                 cases++;
                 lines.add(String.format(
-                        "seed %d %-9s true %6.2f | dr %6.2f [%6.2f, %6.2f] %+5.1f%% | ips %6.2f | snips %6.2f | dm %6.2f | ess %7.0f"
+                        "seed %d %-9s true %6.2f | dr %6.2f [%6.2f, %6.2f] %+5.1f%% | ips %6.2f | snips %6.2f | dm %6.2f | ips ess %7.0f"
                                 + " | logged %6.2f",
                         seed,
                         candidate,
@@ -136,7 +136,7 @@ class ReplayValidationTest {
                         e.ips().rpm(),
                         e.snips().rpm(),
                         e.dm().rpm(),
-                        e.dr().ess(),
+                        e.ips().ess(),
                         e.loggedRpm()));
             }
         }
@@ -233,6 +233,7 @@ class ReplayValidationTest {
                     Integer.toString(i),
                     bids,
                     new boolean[n],
+                    null,
                     ctr,
                     cvr,
                     SLOTS,
@@ -240,7 +241,8 @@ class ReplayValidationTest {
                     propensity,
                     clicked,
                     converted,
-                    revenue));
+                    revenue,
+                    null));
         }
         return new Logged(log);
     }

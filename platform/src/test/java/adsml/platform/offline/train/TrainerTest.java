@@ -2,6 +2,7 @@ package adsml.platform.offline.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.features.FeatureSets;
@@ -74,5 +75,34 @@ class TrainerTest {
         float[] p = Predictions.of(model, heldout.features()).head(0);
         assertTrue(Metrics.auc(p, heldout.click()) > 0.6, "held-out AUC " + Metrics.auc(p, heldout.click()));
         assertTrue(Metrics.logLoss(p, heldout.click()) < constantLogLoss());
+    }
+
+    @Test
+    void warmStart_continuesFromTheVersion_andRefusesAnotherShape() {
+        Model first = train(Architecture.DCN);
+        Trainer.Config d = Trainer.Config.defaults(Architecture.DCN);
+        Trainer trainer = new Trainer(
+                new Trainer.Config(
+                        Architecture.DCN,
+                        ModelPreset.DEMO,
+                        1,
+                        512,
+                        d.learningRate(),
+                        d.weightDecay(),
+                        d.calibrationFraction(),
+                        d.calibration(),
+                        d.seed() + 1),
+                Trainer.Progress.NONE);
+        TrainingData recent = TrainingData.forTraining(
+                world, world.train().firstRows(30_000), FeatureSets.builtIn(FeatureSets.DEFAULT), null);
+        Model warm = trainer.train(recent, "ctr", first);
+        Model cold = trainer.train(recent, "ctr");
+        float[] pWarm = Predictions.of(warm, heldout.features()).head(0);
+        float[] pCold = Predictions.of(cold, heldout.features()).head(0);
+        // A tenth of the data on top of the first version keeps what it learned; from scratch it is not enough.
+        assertTrue(
+                Metrics.auc(pWarm, heldout.click()) > Metrics.auc(pCold, heldout.click()) + 0.01,
+                "warm " + Metrics.auc(pWarm, heldout.click()) + ", cold " + Metrics.auc(pCold, heldout.click()));
+        assertThrows(IllegalArgumentException.class, () -> trainer.train(recent, "ctr", train(Architecture.LR)));
     }
 }

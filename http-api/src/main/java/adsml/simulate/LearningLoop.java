@@ -1,0 +1,422 @@
+package adsml.simulate;
+
+import adsml.platform.auction.AuctionSettings;
+import adsml.platform.model.Architecture;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelFolder;
+import adsml.platform.offline.replay.CandidateScores;
+import adsml.platform.offline.replay.FeatureLogReplay;
+import adsml.platform.offline.replay.OffPolicyEstimator;
+import adsml.platform.offline.replay.ReplayEstimate;
+import adsml.platform.offline.train.Trainer;
+import adsml.platform.offline.train.TrainingData;
+import adsml.platform.scoring.CpuScorers;
+import adsml.platform.scoring.Scorer;
+import adsml.server.AdsmlServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The learning loop on a simulated day: the server explores and logs whole requests; every {@code roundHours} a round,
+ * on a thread of its own at the lowest priority (the serving path never waits for it), trains the next version from the
+ * last {@code trainHours} of the feature log, warm-started from the active version (continued training: a day's served
+ * rows alone, trained from scratch, fall well short of a model that also learned the world's log), and puts it on a
+ * canary ({@code canaryShare} of the users) for the rest of the hour and {@code canaryHours - 1} more. Then it judges
+ * the canary: replay estimates its RPM on the whole requests the active version served to the other users in the same
+ * hours, the canary's own users realized theirs; it is promoted unless its doubly robust RPM is worse than the active
+ * version's logged RPM by more than {@code margin}, or the weights doubly robust corrects with hold an effective sample
+ * under {@code minEss}; otherwise the canary ends. Estimate and realization cover the same hours of the same day, so
+ * the hour's own rise and fall of clicks does not come between them. With {@code retrain} off the hour-0 model serves
+ * the whole day: the frozen baseline.
+ *
+ * <p>The report: per hour the realized RPM of the serving policy, the oracle's and the version that served most of the
+ * hour; per round the version, its replay estimate, what its canary realized, whether it was promoted and what it
+ * realized in all.
+ */
+public final class LearningLoop implements Simulation.Companion {
+    /** How the loop turns. */
+    public record Settings(
+            boolean retrain,
+            int roundHours,
+            int trainHours,
+            int canaryHours,
+            double canaryShare,
+            double margin,
+            double minEss,
+            double explorationShare) {
+        /**
+         * A round every 3 hours on the last 4 hours of the log; half the users on the canary for 2 hours, since a
+         * simulated hour holds a few thousand requests and a 5% canary would realize its RPM on a few hundred (about
+         * 30% of noise); promotion unless replay says 2% worse; 5% exploration.
+         */
+        public static Settings defaults(boolean retrain) {
+            return new Settings(retrain, 3, 4, 2, 0.5, 0.02, 500, 0.05);
+        }
+    }
+
+    private static final long HOUR_MS = 3_600_000L;
+    /** Doubly robust corrects the slots the candidate agrees on with the serving policy; see OffPolicyEstimator. */
+    private static final double MAX_WEIGHT = 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Settings settings;
+    private final PrintStream progress;
+    private final ExecutorService rounds = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "adsml-learning-loop");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        return t;
+    });
+    private final List<Round> done = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private Path folder;
+    private Clock clock;
+    private DayLedger ledger;
+    private OracleTap oracle;
+    private URI admin;
+    private String adminToken;
+    private AuctionSettings auction;
+    private List<adsml.platform.domain.Campaign> campaigns;
+    private final int hours;
+    private ObjectNode report;
+
+    /** One round: the version trained, what replay said of it, what its canary realized, whether it went live. */
+    record Round(
+            int hour,
+            String version,
+            double estimatedRpm,
+            double loggedRpm,
+            double ess,
+            double canaryRpm,
+            long canaryRequests,
+            boolean promoted,
+            String why) {}
+
+    private LearningLoop(Settings settings, int hours, PrintStream progress) {
+        this.settings = settings;
+        this.hours = hours;
+        this.progress = progress;
+    }
+
+    /**
+     * Simulates the day on {@code data} with the loop turning, and returns the loop's report (see the class comment)
+     * with the day's own figures under {@code day}.
+     */
+    public static ObjectNode run(
+            Path data, Config config, Simulation.Settings day, Settings settings, PrintStream progress)
+            throws Exception {
+        LearningLoop loop = new LearningLoop(settings, day.hours(), progress);
+        ObjectNode dayReport = Simulation.run(data, config, day, progress, loop);
+        loop.report.set("day", dayReport);
+        return loop.report;
+    }
+
+    @Override
+    public void dayEnded() {
+        report = report(hours);
+    }
+
+    @Override
+    public Config configure(Config serving) {
+        // Files complete every 2 simulated minutes and clicks count within 10: the loop trains on the hour just past.
+        return ConfigFactory.parseMap(Map.of(
+                        "adsml.platform.auction.exploration.share",
+                        settings.explorationShare(),
+                        "adsml.server.feature-log.whole-request-rate",
+                        1.0,
+                        "adsml.server.feature-log.whole-request-rows",
+                        30,
+                        "adsml.server.feature-log.max-file-age",
+                        "2m",
+                        "adsml.server.feature-log.attribution-window",
+                        "10m",
+                        "adsml.server.feature-log.join-interval",
+                        "1s"))
+                .withFallback(serving);
+    }
+
+    @Override
+    public void started(Path folder, AdsmlServer server, Clock clock, DayLedger ledger, OracleTap oracle) {
+        this.folder = folder;
+        this.clock = clock;
+        this.ledger = ledger;
+        this.oracle = oracle;
+        this.admin = URI.create("http://127.0.0.1:" + server.started().admin().getPort());
+        this.adminToken = server.started().adminToken();
+        this.auction = server.marketplace().auction().settings();
+        this.campaigns = server.marketplace().world().campaigns();
+    }
+
+    @Override
+    public void hourEnded(int hour) {
+        if (!settings.retrain()) {
+            return;
+        }
+        long endMs = Simulation.DAY_START_MS + (hour + 1) * HOUR_MS;
+        Canary canary = pending;
+        if (canary != null && hour + 1 >= canary.judgedAtHour()) {
+            pending = null;
+            rounds.execute(() -> {
+                try {
+                    judge(hour + 1, canary, endMs);
+                } catch (Exception e) {
+                    progress.println("  judging " + canary.candidate() + " failed: " + e);
+                }
+            });
+        } else if (canary == null
+                && (hour + 1) % settings.roundHours() == 0
+                && hour + 1 + settings.canaryHours() <= hours
+                && !training) {
+            // One round at a time: a round still training when the next is due lets it pass.
+            training = true;
+            rounds.execute(() -> {
+                try {
+                    pending = train(hour + 1, endMs);
+                } catch (Exception e) {
+                    progress.println("  round at " + (hour + 1) + ":00 failed: " + e);
+                } finally {
+                    training = false;
+                }
+            });
+        }
+    }
+
+    /** A version on its canary since {@code startMs} beside {@code active}. */
+    private record Canary(String candidate, String active, long startMs, int judgedAtHour) {}
+
+    private volatile Canary pending;
+    private volatile boolean training;
+
+    /** Trains the next version on the logs up to {@code endMs} and puts it on a canary. */
+    private Canary train(int hour, long endMs) throws Exception {
+        JsonNode models = get("/admin/api/models");
+        String active = models.path("active").asText();
+        String[] id = active.split("/");
+        Path modelDir = folder.resolve("models").resolve(id[0]);
+        Model current = ModelFolder.load(modelDir.resolve(id[1]));
+        TrainingData data = TrainingData.fromLog(
+                folder.resolve("feature-log"), current.spec().schema(), endMs - settings.trainHours() * HOUR_MS, endMs);
+        Trainer.Config d = Trainer.Config.defaults(Architecture.DCN);
+        Trainer trainer = new Trainer(
+                new Trainer.Config(
+                        current.spec().architecture(),
+                        d.preset(),
+                        1,
+                        d.batchSize(),
+                        d.learningRate(),
+                        d.weightDecay(),
+                        d.calibrationFraction(),
+                        d.calibration(),
+                        d.seed() + hour),
+                Trainer.Progress.NONE);
+        Model next = trainer.train(data, id[0], current);
+        int version = ModelFolder.highestVersion(modelDir) + 1;
+        ModelFolder.saveNextVersion(next, modelDir);
+        String candidate = id[0] + "/" + version;
+        post("/admin/api/models/" + candidate + "/load");
+        post("/admin/api/models/" + candidate + "/canary?share=" + settings.canaryShare());
+        long start = clock.millis();
+        progress.printf(
+                "  round %02d:00: %s trained on %,d rows from %s, on a canary from %s%n",
+                hour, candidate, data.size(), active, java.time.Instant.ofEpochMilli(start));
+        return new Canary(candidate, active, start, hour + settings.canaryHours());
+    }
+
+    /** Replays the canary on its control group's whole requests and promotes it, or ends it. */
+    private void judge(int hour, Canary canary, long endMs) throws Exception {
+        Path modelDir = folder.resolve("models").resolve(canary.candidate().split("/")[0]);
+        Model model = ModelFolder.load(modelDir.resolve(canary.candidate().split("/")[1]));
+        FeatureLogReplay control = FeatureLogReplay.of(
+                folder.resolve("feature-log"),
+                model.spec().schema(),
+                auction.billing(),
+                canary.startMs(),
+                endMs,
+                canary.active());
+        ReplayEstimate estimate;
+        try (Scorer scorer = CpuScorers.of(model)) {
+            estimate =
+                    OffPolicyEstimator.of(auction, campaigns, MAX_WEIGHT).estimate(control, CandidateScores.of(scorer));
+        }
+        double canaryRpm = ledger.rpmOf(canary.candidate());
+        double dr = estimate.dr().rpm();
+        boolean promote;
+        String why;
+        if (estimate.dr().ess() < settings.minEss()) {
+            promote = false;
+            why = String.format(
+                    "effective sample size %.0f under %.0f", estimate.dr().ess(), settings.minEss());
+        } else if (dr < estimate.loggedRpm() * (1 - settings.margin())) {
+            promote = false;
+            why = String.format(
+                    "estimated RPM %.2f is more than %.0f%% under %s's %.2f",
+                    dr, 100 * settings.margin(), canary.active(), estimate.loggedRpm());
+        } else {
+            promote = true;
+            why = String.format("estimated RPM %.2f against %s's %.2f", dr, canary.active(), estimate.loggedRpm());
+        }
+        if (promote) {
+            post("/admin/api/models/" + canary.candidate() + "/activate");
+        } else {
+            delete("/admin/api/models/canary");
+        }
+        synchronized (done) {
+            done.add(new Round(
+                    hour,
+                    canary.candidate(),
+                    dr,
+                    estimate.loggedRpm(),
+                    estimate.dr().ess(),
+                    canaryRpm,
+                    ledger.requestsOf(canary.candidate()),
+                    promote,
+                    why));
+        }
+        progress.printf(
+                "  round %02d:00: %s replayed on %,d requests of %s, its canary realized RPM %.2f: %s, %s%n",
+                hour,
+                canary.candidate(),
+                estimate.requests(),
+                canary.active(),
+                canaryRpm,
+                why,
+                promote ? "promoted" : "canary ended");
+    }
+
+    private ObjectNode report(int hours) {
+        rounds.shutdown();
+        try {
+            rounds.awaitTermination(10, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode hourly = root.putArray("hourly");
+        for (int h = 0; h < hours; h++) {
+            long answered = ledger.answered[h];
+            hourly.addObject()
+                    .put("hour", h)
+                    .put("rpm", answered == 0 ? 0 : 1000 * ledger.spend[h] / answered)
+                    .put("version", ledger.versionOf(h))
+                    .put("requests", answered);
+            number((ObjectNode) hourly.get(h), "oracle_rpm", oracle.rpm(h));
+        }
+        ArrayNode list = root.putArray("rounds");
+        synchronized (done) {
+            for (Round r : done) {
+                ObjectNode o = list.addObject()
+                        .put("hour", r.hour())
+                        .put("version", r.version())
+                        .put("estimated_rpm", r.estimatedRpm())
+                        .put("baseline_logged_rpm", r.loggedRpm())
+                        .put("ess", r.ess())
+                        .put("promoted", r.promoted())
+                        .put("why", r.why());
+                // What its canary realized in the hours replay judged it on; and in all, canary and live.
+                number(o, "realized_rpm", r.canaryRpm());
+                o.put("canary_requests", r.canaryRequests());
+                number(o, "realized_rpm_in_all", ledger.rpmOf(r.version()));
+            }
+        }
+        return root;
+    }
+
+    /** A figure, or null where there is none (JSON has no NaN). */
+    private static void number(ObjectNode o, String name, double value) {
+        if (Double.isFinite(value)) {
+            o.put(name, value);
+        } else {
+            o.putNull(name);
+        }
+    }
+
+    /** The report as a person reads it: the hours, the rounds, and the last 12 hours against the oracle. */
+    public static String table(JsonNode report) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format("%-5s %9s %11s %7s  %s%n", "hour", "RPM ($)", "oracle ($)", "ratio", "version"));
+        double rpm = 0;
+        double oracle = 0;
+        int hours = report.path("hourly").size();
+        for (JsonNode h : report.path("hourly")) {
+            double r = h.path("rpm").asDouble();
+            double o = h.path("oracle_rpm").asDouble();
+            s.append(String.format(
+                    "%02d:00 %9.2f %11.2f %7.3f  %s%n",
+                    h.path("hour").asInt(), r, o, r / o, h.path("version").asText()));
+            if (h.path("hour").asInt() >= hours - 12) {
+                rpm += r;
+                oracle += o;
+            }
+        }
+        s.append(String.format("%nlast 12 hours: RPM / oracle RPM %.3f%n%n", rpm / oracle));
+        for (JsonNode r : report.path("rounds")) {
+            s.append(String.format(
+                    "round %02d:00 %-8s estimated %8.2f realized %8s  %s%n",
+                    r.path("hour").asInt(),
+                    r.path("version").asText(),
+                    r.path("estimated_rpm").asDouble(),
+                    r.path("realized_rpm").isNull()
+                            ? "-"
+                            : String.format("%.2f", r.path("realized_rpm").asDouble()),
+                    r.path("promoted").asBoolean()
+                            ? "promoted"
+                            : "kept: " + r.path("why").asText()));
+        }
+        return s.toString();
+    }
+
+    private JsonNode get(String path) throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(admin.resolve(path))
+                        .header("Authorization", "Bearer " + adminToken)
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET " + path + ": " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    private void post(String path) throws Exception {
+        send(path, "POST");
+    }
+
+    private void delete(String path) throws Exception {
+        send(path, "DELETE");
+    }
+
+    private void send(String path, String method) throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(admin.resolve(path))
+                        .header("Authorization", "Bearer " + adminToken)
+                        .timeout(Duration.ofMinutes(2))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + r.body());
+        }
+    }
+}

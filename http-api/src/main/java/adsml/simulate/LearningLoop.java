@@ -1,7 +1,6 @@
 package adsml.simulate;
 
 import adsml.platform.auction.AuctionSettings;
-import adsml.platform.model.Architecture;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.offline.replay.CandidateScores;
@@ -216,19 +215,8 @@ public final class LearningLoop implements Simulation.Companion {
         Model current = ModelFolder.load(modelDir.resolve(id[1]));
         TrainingData data = TrainingData.fromLog(
                 folder.resolve("feature-log"), current.spec().schema(), endMs - settings.trainHours() * HOUR_MS, endMs);
-        Trainer.Config d = Trainer.Config.defaults(Architecture.DCN);
-        Trainer trainer = new Trainer(
-                new Trainer.Config(
-                        current.spec().architecture(),
-                        d.preset(),
-                        1,
-                        d.batchSize(),
-                        d.learningRate(),
-                        d.weightDecay(),
-                        d.calibrationFraction(),
-                        d.calibration(),
-                        d.seed() + hour),
-                Trainer.Progress.NONE);
+        Trainer.Config d = Trainer.Config.defaults(current.spec().architecture());
+        Trainer trainer = new Trainer(d.withSeed(d.seed() + hour), Trainer.Progress.NONE);
         Model next = trainer.train(data, id[0], current);
         int version = ModelFolder.highestVersion(modelDir) + 1;
         ModelFolder.saveNextVersion(next, modelDir);

@@ -4,6 +4,7 @@ import adsml.platform.auction.AuctionSettings;
 import adsml.platform.auction.Bids;
 import adsml.platform.domain.BidType;
 import adsml.platform.featurelog.AuctionFacts;
+import adsml.platform.featurelog.ExampleFiles;
 import adsml.platform.featurelog.ServedRows;
 import adsml.platform.featurelog.ServedRowsReader;
 import adsml.platform.featurelog.TrainingExamples;
@@ -11,11 +12,7 @@ import adsml.platform.features.FeatureBatch;
 import adsml.platform.features.FeatureSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -60,19 +57,7 @@ public final class FeatureLogReplay implements Iterable<LoggedRequest> {
     public static FeatureLogReplay of(
             Path logDir, FeatureSchema schema, AuctionSettings.Billing billing, long fromMs, long toMs, String servedBy)
             throws IOException {
-        Path folder = logDir.resolve(schema.name());
-        List<Path> files = new ArrayList<>();
-        if (Files.isDirectory(folder)) {
-            try (DirectoryStream<Path> found = Files.newDirectoryStream(folder, "examples-*.parquet")) {
-                found.forEach(files::add);
-            }
-        }
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("no examples-*.parquet in " + folder + ": the server joins a served file"
-                    + " into examples once its attribution window (adsml.server.feature-log.attribution-window) has"
-                    + " passed");
-        }
-        Collections.sort(files);
+        List<Path> files = ExampleFiles.of(logDir, schema.name());
         return new FeatureLogReplay(files, schema, billing, fromMs, toMs, servedBy);
     }
 

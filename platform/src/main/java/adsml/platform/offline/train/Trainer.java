@@ -66,6 +66,20 @@ public final class Trainer {
             }
         }
 
+        /** The same configuration with another random seed (initial weights, shuffling). */
+        public Config withSeed(long other) {
+            return new Config(
+                    architecture,
+                    preset,
+                    epochs,
+                    batchSize,
+                    learningRate,
+                    weightDecay,
+                    calibrationFraction,
+                    calibration,
+                    other);
+        }
+
         /**
          * One pass over the log: CTR models over-fit from the second epoch on (the "one-epoch phenomenon"; here the
          * calibration-split AUC fell from 0.84 to 0.83 in epoch 2), so the demo world logs enough impressions for one

@@ -3,6 +3,7 @@ package adsml.platform.offline.train;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.User;
+import adsml.platform.featurelog.ExampleFiles;
 import adsml.platform.featurelog.ServedRows;
 import adsml.platform.featurelog.ServedRowsReader;
 import adsml.platform.featurelog.TrainingExamples;
@@ -13,11 +14,8 @@ import adsml.platform.features.RequestRow;
 import adsml.platform.world.ImpressionLog;
 import adsml.platform.world.World;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -113,19 +111,7 @@ public record TrainingData(FeatureSchema schema, FeatureBatch features, boolean[
 
     /** The same, keeping the rows served in {@code [fromMs, toMs)}: a recent window of the log. */
     public static TrainingData fromLog(Path logDir, FeatureSchema schema, long fromMs, long toMs) throws IOException {
-        Path folder = logDir.resolve(schema.name());
-        List<Path> files = new ArrayList<>();
-        if (Files.isDirectory(folder)) {
-            try (DirectoryStream<Path> found = Files.newDirectoryStream(folder, "examples-*.parquet")) {
-                found.forEach(files::add);
-            }
-        }
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("no examples-*.parquet in " + folder + ": the server joins a served file"
-                    + " into examples once its attribution window (adsml.server.feature-log.attribution-window) has"
-                    + " passed");
-        }
-        Collections.sort(files);
+        List<Path> files = ExampleFiles.of(logDir, schema.name());
         List<TrainingExamples> parts = new ArrayList<>();
         int rows = 0;
         for (Path file : files) {

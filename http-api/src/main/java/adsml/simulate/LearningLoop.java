@@ -1,6 +1,7 @@
 package adsml.simulate;
 
 import adsml.platform.auction.AuctionSettings;
+import adsml.platform.domain.Campaign;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.offline.replay.CandidateScores;
@@ -26,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +97,7 @@ public final class LearningLoop implements Simulation.Companion {
     private URI admin;
     private String adminToken;
     private AuctionSettings auction;
-    private List<adsml.platform.domain.Campaign> campaigns;
+    private List<Campaign> campaigns;
     private final int hours;
     private ObjectNode report;
 
@@ -226,7 +228,7 @@ public final class LearningLoop implements Simulation.Companion {
         long start = clock.millis();
         progress.printf(
                 "  round %02d:00: %s trained on %,d rows from %s, on a canary from %s%n",
-                hour, candidate, data.size(), active, java.time.Instant.ofEpochMilli(start));
+                hour, candidate, data.size(), active, Instant.ofEpochMilli(start));
         return new Canary(candidate, active, start, hour + settings.canaryHours());
     }
 

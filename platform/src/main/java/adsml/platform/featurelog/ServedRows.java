@@ -69,24 +69,12 @@ public final class ServedRows {
     }
 
     /**
-     * Appends a row whose features are row {@code batchRow} of {@code features}, the batch the model scored.
+     * Appends a row with what its auction knew and did ({@link AuctionFacts#UNKNOWN} where there was none), its
+     * features row {@code batchRow} of {@code features}, the batch the model scored.
      *
      * @throws IllegalStateException when the batch is full
      * @throws IllegalArgumentException when {@code features} does not have this schema's shape
      */
-    public void add(
-            String requestId,
-            String userId,
-            int adId,
-            int position,
-            String modelVersion,
-            long servedAtMs,
-            FeatureBatch features,
-            int batchRow) {
-        add(requestId, userId, adId, position, modelVersion, servedAtMs, AuctionFacts.UNKNOWN, features, batchRow);
-    }
-
-    /** Appends a row with what its auction knew and did, its features row {@code batchRow} of {@code features}. */
     public void add(
             String requestId,
             String userId,
@@ -123,32 +111,6 @@ public final class ServedRows {
      *
      * @throws IllegalStateException when the batch is full
      */
-    public void add(
-            String requestId,
-            String userId,
-            int adId,
-            int position,
-            String modelVersion,
-            long servedAtMs,
-            int[] sparseSource,
-            int sparseFrom,
-            float[] denseSource,
-            int denseFrom) {
-        add(
-                requestId,
-                userId,
-                adId,
-                position,
-                modelVersion,
-                servedAtMs,
-                AuctionFacts.UNKNOWN,
-                sparseSource,
-                sparseFrom,
-                denseSource,
-                denseFrom);
-    }
-
-    /** The same, with what the row's auction knew and did. */
     public void add(
             String requestId,
             String userId,

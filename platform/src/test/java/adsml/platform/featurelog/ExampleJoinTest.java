@@ -36,10 +36,10 @@ class ExampleJoinTest {
         served = new ServedRows(SCHEMA, 4);
         int[] sparse = {1, 2};
         float[] dense = {0.5f, 0.25f, 2f};
-        served.add("req-1", "u1", 11, 0, "v1", SERVED, sparse, 0, dense, 0);
-        served.add("req-1", "u1", 12, 1, "v1", SERVED, sparse, 0, dense, 0);
-        served.add("req-1", "u1", 13, ServedRows.NOT_SHOWN, "v1", SERVED, sparse, 0, dense, 0);
-        served.add("req-2", "u2", 11, 0, "v1", SERVED + 1000, sparse, 0, dense, 0);
+        served.add("req-1", "u1", 11, 0, "v1", SERVED, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
+        served.add("req-1", "u1", 12, 1, "v1", SERVED, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
+        served.add("req-1", "u1", 13, ServedRows.NOT_SHOWN, "v1", SERVED, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
+        served.add("req-2", "u2", 11, 0, "v1", SERVED + 1000, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
         try (FeatureLogWriter log = new FeatureLogWriter(
                 root, SCHEMA, new FeatureLogSettings(Duration.ofSeconds(15), 64 << 20, 8), clock)) {
             log.append(served);

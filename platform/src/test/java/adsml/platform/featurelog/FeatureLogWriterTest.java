@@ -56,6 +56,7 @@ class FeatureLogWriterTest {
                         part.position(r),
                         part.modelVersion(r),
                         part.servedAtMs(r),
+                        part.auction(r),
                         part.sparse(),
                         r * SCHEMA.sparseSlots(),
                         part.dense(),

@@ -140,7 +140,18 @@ class IndependentReaderTest {
         int[] ads = {10, 11, 12, 99};
         for (int r = 0; r < ads.length; r++) {
             int position = ads[r] == 99 ? ServedRows.NOT_SHOWN : r;
-            written.add("req-1", "u1", ads[r], position, "v1", T0.toEpochMilli(), new int[2], 0, new float[3], 0);
+            written.add(
+                    "req-1",
+                    "u1",
+                    ads[r],
+                    position,
+                    "v1",
+                    T0.toEpochMilli(),
+                    AuctionFacts.UNKNOWN,
+                    new int[2],
+                    0,
+                    new float[3],
+                    0);
         }
         try (FeatureLogWriter log = new FeatureLogWriter(
                 root, SCHEMA, new FeatureLogSettings(Duration.ofSeconds(15), 64 << 20, 8), clock)) {

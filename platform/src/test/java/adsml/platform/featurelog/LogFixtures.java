@@ -32,6 +32,7 @@ final class LogFixtures {
                     i,
                     "v1",
                     servedAtMs,
+                    AuctionFacts.UNKNOWN,
                     new int[] {i % 10, 10 + i % 5},
                     0,
                     new float[] {0.01f * i, 30f + i, 1.5f},

@@ -37,6 +37,23 @@ class ServedRowsReaderTest {
                     r == 1 ? ServedRows.NOT_SHOWN : r,
                     r < 2 ? "v1" : "v2-β",
                     servedAt[r],
+                    new AuctionFacts(
+                            r % 4,
+                            r + 1,
+                            r % 2 == 0,
+                            r == 2 ? Integer.MAX_VALUE : 7 + r,
+                            -r,
+                            dense[r][0],
+                            r % 3,
+                            r == 3,
+                            r == 1 ? Double.NaN : 1e9 * r,
+                            r - 1f,
+                            Float.MIN_VALUE * r,
+                            dense[r][2],
+                            0.5f,
+                            r == 1 ? 0 : 1.0 / (r + 1),
+                            Double.MIN_VALUE * r,
+                            Double.MAX_VALUE / (r + 1)),
                     new int[] {Integer.MAX_VALUE - r, r},
                     0,
                     dense[r],
@@ -75,7 +92,7 @@ class ServedRowsReaderTest {
         ServedRows written = new ServedRows(SCHEMA, 1000);
         for (int r = 0; r < written.capacity(); r++) {
             float nan = nans[r % nans.length];
-            written.add("r", "u", 1, 0, "v", 0, new int[2], 0, new float[] {nan, nan, 1f}, 0);
+            written.add("r", "u", 1, 0, "v", 0, AuctionFacts.UNKNOWN, new int[2], 0, new float[] {nan, nan, 1f}, 0);
         }
         Path file = dir.resolve("nans.parquet");
         ParquetRowsFile out = ParquetRowsFile.served(file, SCHEMA, CompressionCodecName.SNAPPY, 1 << 20);

@@ -4,6 +4,7 @@ import adsml.actors.events.EventFeed;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
+import adsml.actors.models.ActivationGate;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.ranking.CandidateRetriever;
@@ -56,7 +57,8 @@ public final class ServingGuardian {
             Path modelsRoot,
             FeatureStores features,
             ServedLog servedLog,
-            EventLogDeps eventLog) {}
+            EventLogDeps eventLog,
+            ActivationGate activationGate) {}
 
     /**
      * What the event log needs from outside: its file, its settings, where it publishes whether it can write, and where
@@ -131,7 +133,8 @@ public final class ServingGuardian {
                             deps.ticker(),
                             deps.model(),
                             modelLoads,
-                            deps.clock()),
+                            deps.clock(),
+                            deps.activationGate()),
                     "models");
             EventLogDeps log = deps.eventLog();
             ActorRef<EventLog.Command> events = context.spawn(

@@ -6,6 +6,7 @@ import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
 import adsml.actors.events.LoggedLabels;
+import adsml.actors.models.ActivationGate;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.models.VersionInfo;
@@ -60,6 +61,7 @@ import adsml.scheduler.Ticker;
 import adsml.scheduler.gpu.Backends;
 import adsml.scheduler.gpu.GpuSettings;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,6 +214,14 @@ public final class AdsmlServer implements AutoCloseable {
         EventLogSettings eventLogSettings = EventLogSettings.from(config);
         CounterSettings counterSettings = CounterSettings.from(config);
         ServedLogSettings servedLogSettings = ServedLogSettings.from(config);
+        ReplayGate.Settings gateSettings = ReplayGate.Settings.from(config);
+        if (gateSettings.enabled()
+                && !(servedLogSettings.sampleRate() > 0 && servedLogSettings.wholeRequestRate() > 0)) {
+            throw new ConfigException.BadValue(
+                    "adsml.server.replay-gate.enabled",
+                    "the gate replays whole requests of the feature log: set adsml.server.feature-log.sample-rate"
+                            + " and whole-request-rate above 0, or turn the gate off");
+        }
         Path worldDir = data.resolve("world");
         if (!Files.exists(worldDir.resolve(WorldFiles.WORLD_JSON))) {
             throw new IllegalStateException(
@@ -241,7 +251,18 @@ public final class AdsmlServer implements AutoCloseable {
         FeatureSets featureSets = FeatureSets.builtInAnd(data.resolve("features"));
         CounterSnapshots realtime = CounterSnapshots.open(data.resolve("events.log.counters"), counterSettings);
         ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, clock);
-        List<AutoCloseable> stores = List.of(servedLog, realtime.store());
+        ReplayGate replayGate = gateSettings.enabled()
+                ? new ReplayGate(
+                        gateSettings,
+                        models.toRealPath(),
+                        data.resolve("feature-log"),
+                        auctionSettings,
+                        world.campaigns(),
+                        clock)
+                : null;
+        List<AutoCloseable> stores = replayGate == null
+                ? List.of(servedLog, realtime.store())
+                : List.of(servedLog, realtime.store(), replayGate);
         CounterFeed feed = new CounterFeed(realtime.store(), index, realtime);
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
@@ -268,7 +289,8 @@ public final class AdsmlServer implements AutoCloseable {
                         eventLogSettings,
                         eventLogHealth,
                         new SpendToBudgets(index, budget),
-                        feed));
+                        feed),
+                replayGate == null ? ActivationGate.NONE : replayGate);
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;

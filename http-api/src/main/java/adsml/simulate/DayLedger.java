@@ -29,7 +29,7 @@ final class DayLedger {
     final Map<Long, Integer> userAd = new HashMap<>();
     long sameAdvertiserPairs;
     long eventsRefused;
-    /** Per model version: revenue and answered requests. */
+    /** Per model version: revenue, answered requests and the sum of the requests' squared revenues. */
     final Map<String, double[]> byVersion = new HashMap<>();
     /** Per hour, answered requests per model version. */
     final List<Map<String, Long>> versionsByHour = new ArrayList<>();
@@ -83,9 +83,10 @@ final class DayLedger {
             }
         }
         sameAdvertiserPairs += r.sameAdvertiserPairs();
-        double[] version = byVersion.computeIfAbsent(r.version(), v -> new double[2]);
+        double[] version = byVersion.computeIfAbsent(r.version(), v -> new double[3]);
         version[0] += revenue;
         version[1]++;
+        version[2] += revenue * revenue;
         versionsByHour.get(hour).merge(r.version(), 1L, Long::sum);
     }
 
@@ -107,6 +108,20 @@ final class DayLedger {
     synchronized double rpmOf(String version) {
         double[] v = byVersion.get(version);
         return v == null || v[1] == 0 ? Double.NaN : 1000 * v[0] / v[1];
+    }
+
+    /**
+     * The standard error of {@link #rpmOf}: requests are independent draws of revenue, so it is the spread of one
+     * request's revenue over the square root of their number. NaN under two requests.
+     */
+    synchronized double rpmStandardErrorOf(String version) {
+        double[] v = byVersion.get(version);
+        if (v == null || v[1] < 2) {
+            return Double.NaN;
+        }
+        double mean = v[0] / v[1];
+        double variance = Math.max(0, (v[2] - v[1] * mean * mean) / (v[1] - 1));
+        return 1000 * Math.sqrt(variance / v[1]);
     }
 
     synchronized void refused() {

@@ -4,12 +4,13 @@ import adsml.platform.auction.AuctionSettings;
 import adsml.platform.domain.Campaign;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
-import adsml.platform.offline.replay.CandidateScores;
-import adsml.platform.offline.replay.FeatureLogReplay;
-import adsml.platform.offline.replay.OffPolicyEstimator;
-import adsml.platform.offline.replay.ReplayEstimate;
 import adsml.platform.offline.train.Trainer;
 import adsml.platform.offline.train.TrainingData;
+import adsml.platform.replay.CandidateScores;
+import adsml.platform.replay.FeatureLogReplay;
+import adsml.platform.replay.OffPolicyEstimator;
+import adsml.platform.replay.PromotionRule;
+import adsml.platform.replay.ReplayEstimate;
 import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.Scorer;
 import adsml.server.AdsmlServer;
@@ -31,22 +32,24 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The learning loop on a simulated day: the server explores and logs whole requests; every {@code roundHours} a round,
- * on a thread of its own at the lowest priority (the serving path never waits for it), trains the next version from the
- * last {@code trainHours} of the feature log, warm-started from the active version (continued training: a day's served
- * rows alone, trained from scratch, fall well short of a model that also learned the world's log), and puts it on a
- * canary ({@code canaryShare} of the users) for the rest of the hour and {@code canaryHours - 1} more. Then it judges
- * the canary: replay estimates its RPM on the whole requests the active version served to the other users in the same
- * hours, the canary's own users realized theirs; it is promoted unless its doubly robust RPM is worse than the active
- * version's logged RPM by more than {@code margin}, or the weights doubly robust corrects with hold an effective sample
- * under {@code minEss}; otherwise the canary ends. Estimate and realization cover the same hours of the same day, so
- * the hour's own rise and fall of clicks does not come between them. With {@code retrain} off the hour-0 model serves
- * the whole day: the frozen baseline.
+ * The learning loop on a simulated day: the server explores and logs whole requests; a round at most every
+ * {@code roundHours}, on a thread of its own at the lowest priority (the serving path never waits for it), trains the
+ * next version from the last {@code trainHours} of the feature log, warm-started from the active version (continued
+ * training: a day's served rows alone, trained from scratch, fall well short of a model that also learned the world's
+ * log), and puts it on a canary ({@code canaryShare} of the users) until the canary and the active version's other
+ * users have each answered {@code judgeRequests} requests (at hour ends: a night's canary runs longer than an
+ * evening's). Then it judges the canary: replay estimates its RPM on the whole requests the active version served to
+ * the other users in the same hours, the canary's own users realized theirs; it is promoted unless its doubly robust
+ * RPM is worse than the active version's logged RPM by more than {@code margin}, or the weights doubly robust corrects
+ * with hold an effective sample under {@code minEss}; otherwise the canary ends. Estimate and realization cover the
+ * same hours of the same day, so the hour's own rise and fall of clicks does not come between them. With
+ * {@code retrain} off the hour-0 model serves the whole day: the frozen baseline.
  *
  * <p>The report: per hour the realized RPM of the serving policy, the oracle's and the version that served most of the
  * hour; per round the version, its replay estimate, what its canary realized, whether it was promoted and what it
@@ -58,18 +61,20 @@ public final class LearningLoop implements Simulation.Companion {
             boolean retrain,
             int roundHours,
             int trainHours,
-            int canaryHours,
             double canaryShare,
+            long judgeRequests,
             double margin,
             double minEss,
             double explorationShare) {
         /**
-         * A round every 3 hours on the last 4 hours of the log; half the users on the canary for 2 hours, since a
-         * simulated hour holds a few thousand requests and a 5% canary would realize its RPM on a few hundred (about
-         * 30% of noise); promotion unless replay says 2% worse; 5% exploration.
+         * A round at most every 2 hours on the last 4 hours of the log; half the users on the canary until it and its
+         * control group have answered 15,000 requests each, since one request's revenue spreads about four times its
+         * mean (CPA conversions are rare, large charges): on 15,000 requests a side, the canary's realized RPM and
+         * replay's estimate each carry about 3% of noise, on the 2,000 a side of a night's hour about 9%; promotion
+         * unless replay says 2% worse; 5% exploration.
          */
         public static Settings defaults(boolean retrain) {
-            return new Settings(retrain, 3, 4, 2, 0.5, 0.02, 500, 0.05);
+            return new Settings(retrain, 2, 4, 0.5, 15_000, 0.02, 500, 0.05);
         }
     }
 
@@ -80,6 +85,7 @@ public final class LearningLoop implements Simulation.Companion {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Settings settings;
+    private final PromotionRule rule;
     private final PrintStream progress;
     private final ExecutorService rounds = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "adsml-learning-loop");
@@ -105,16 +111,18 @@ public final class LearningLoop implements Simulation.Companion {
     record Round(
             int hour,
             String version,
-            double estimatedRpm,
+            ReplayEstimate.Estimate estimate,
             double loggedRpm,
-            double ess,
+            long controlRequests,
             double canaryRpm,
+            double canaryRpmError,
             long canaryRequests,
             boolean promoted,
             String why) {}
 
     private LearningLoop(Settings settings, int hours, PrintStream progress) {
         this.settings = settings;
+        this.rule = new PromotionRule(settings.margin(), settings.minEss());
         this.hours = hours;
         this.progress = progress;
     }
@@ -173,28 +181,34 @@ public final class LearningLoop implements Simulation.Companion {
         if (!settings.retrain()) {
             return;
         }
-        long endMs = Simulation.DAY_START_MS + (hour + 1) * HOUR_MS;
+        int now = hour + 1;
+        long endMs = Simulation.DAY_START_MS + now * HOUR_MS;
         Canary canary = pending;
-        if (canary != null && hour + 1 >= canary.judgedAtHour()) {
+        if (canary != null) {
+            long control = ledger.requestsOf(canary.active()) - canary.activeRequestsBefore();
+            long served = ledger.requestsOf(canary.candidate());
+            boolean enough = control >= settings.judgeRequests() && served >= settings.judgeRequests();
+            if (!enough && now < hours) {
+                return;
+            }
             pending = null;
             rounds.execute(() -> {
                 try {
-                    judge(hour + 1, canary, endMs);
+                    judge(now, canary, endMs, control, enough);
                 } catch (Exception e) {
                     progress.println("  judging " + canary.candidate() + " failed: " + e);
                 }
             });
-        } else if (canary == null
-                && (hour + 1) % settings.roundHours() == 0
-                && hour + 1 + settings.canaryHours() <= hours
-                && !training) {
-            // One round at a time: a round still training when the next is due lets it pass.
+        }
+        if (!training && now - lastRound >= settings.roundHours() && now < hours) {
+            // One round at a time: the next trains once the last is judged (the same thread, in order).
             training = true;
+            lastRound = now;
             rounds.execute(() -> {
                 try {
-                    pending = train(hour + 1, endMs);
+                    pending = train(now, endMs);
                 } catch (Exception e) {
-                    progress.println("  round at " + (hour + 1) + ":00 failed: " + e);
+                    progress.println("  round at " + now + ":00 failed: " + e);
                 } finally {
                     training = false;
                 }
@@ -202,11 +216,15 @@ public final class LearningLoop implements Simulation.Companion {
         }
     }
 
-    /** A version on its canary since {@code startMs} beside {@code active}. */
-    private record Canary(String candidate, String active, long startMs, int judgedAtHour) {}
+    /**
+     * A version on its canary since {@code startMs} beside {@code active}, which had answered
+     * {@code activeRequestsBefore} requests then.
+     */
+    private record Canary(String candidate, String active, long startMs, long activeRequestsBefore) {}
 
     private volatile Canary pending;
     private volatile boolean training;
+    private int lastRound;
 
     /** Trains the next version on the logs up to {@code endMs} and puts it on a canary. */
     private Canary train(int hour, long endMs) throws Exception {
@@ -224,19 +242,23 @@ public final class LearningLoop implements Simulation.Companion {
         ModelFolder.saveNextVersion(next, modelDir);
         String candidate = id[0] + "/" + version;
         post("/admin/api/models/" + candidate + "/load");
+        long before = ledger.requestsOf(active);
         post("/admin/api/models/" + candidate + "/canary?share=" + settings.canaryShare());
         long start = clock.millis();
         progress.printf(
                 "  round %02d:00: %s trained on %,d rows from %s, on a canary from %s%n",
                 hour, candidate, data.size(), active, Instant.ofEpochMilli(start));
-        return new Canary(candidate, active, start, hour + settings.canaryHours());
+        return new Canary(candidate, active, start, before);
     }
 
-    /** Replays the canary on its control group's whole requests and promotes it, or ends it. */
-    private void judge(int hour, Canary canary, long endMs) throws Exception {
+    /**
+     * Replays the canary on its control group's whole requests and promotes it, or ends it; a canary that has not
+     * answered enough requests by the end of the day ({@code enough} false) ends unjudged.
+     */
+    private void judge(int hour, Canary canary, long endMs, long control, boolean enough) throws Exception {
         Path modelDir = folder.resolve("models").resolve(canary.candidate().split("/")[0]);
         Model model = ModelFolder.load(modelDir.resolve(canary.candidate().split("/")[1]));
-        FeatureLogReplay control = FeatureLogReplay.of(
+        FeatureLogReplay controlLog = FeatureLogReplay.of(
                 folder.resolve("feature-log"),
                 model.spec().schema(),
                 auction.billing(),
@@ -245,26 +267,22 @@ public final class LearningLoop implements Simulation.Companion {
                 canary.active());
         ReplayEstimate estimate;
         try (Scorer scorer = CpuScorers.of(model)) {
-            estimate =
-                    OffPolicyEstimator.of(auction, campaigns, MAX_WEIGHT).estimate(control, CandidateScores.of(scorer));
+            estimate = OffPolicyEstimator.of(auction, campaigns, MAX_WEIGHT)
+                    .estimate(controlLog, CandidateScores.of(scorer));
         }
-        double canaryRpm = ledger.rpmOf(canary.candidate());
         double dr = estimate.dr().rpm();
-        boolean promote;
-        String why;
-        if (estimate.dr().ess() < settings.minEss()) {
-            promote = false;
-            why = String.format(
-                    "effective sample size %.0f under %.0f", estimate.dr().ess(), settings.minEss());
-        } else if (dr < estimate.loggedRpm() * (1 - settings.margin())) {
-            promote = false;
-            why = String.format(
-                    "estimated RPM %.2f is more than %.0f%% under %s's %.2f",
-                    dr, 100 * settings.margin(), canary.active(), estimate.loggedRpm());
-        } else {
-            promote = true;
-            why = String.format("estimated RPM %.2f against %s's %.2f", dr, canary.active(), estimate.loggedRpm());
-        }
+        Optional<String> refusal = enough
+                ? rule.refusal(estimate, canary.candidate(), canary.active())
+                : Optional.of(String.format(
+                        "the day ended before %,d requests a side (%,d control, %,d canary)",
+                        settings.judgeRequests(), control, ledger.requestsOf(canary.candidate())));
+        boolean promote = refusal.isEmpty();
+        String why = refusal.orElse(
+                String.format("estimated RPM %.2f against %s's %.2f", dr, canary.active(), estimate.loggedRpm()));
+        // Read before the swap: from here on the candidate serves everyone, or no one.
+        double canaryRpm = ledger.rpmOf(canary.candidate());
+        double canaryError = ledger.rpmStandardErrorOf(canary.candidate());
+        long canaryRequests = ledger.requestsOf(canary.candidate());
         if (promote) {
             post("/admin/api/models/" + canary.candidate() + "/activate");
         } else {
@@ -274,21 +292,23 @@ public final class LearningLoop implements Simulation.Companion {
             done.add(new Round(
                     hour,
                     canary.candidate(),
-                    dr,
+                    estimate.dr(),
                     estimate.loggedRpm(),
-                    estimate.dr().ess(),
+                    estimate.requests(),
                     canaryRpm,
-                    ledger.requestsOf(canary.candidate()),
+                    canaryError,
+                    canaryRequests,
                     promote,
                     why));
         }
         progress.printf(
-                "  round %02d:00: %s replayed on %,d requests of %s, its canary realized RPM %.2f: %s, %s%n",
+                "  round %02d:00: %s replayed on %,d requests of %s, its canary realized RPM %.2f on %,d: %s, %s%n",
                 hour,
                 canary.candidate(),
                 estimate.requests(),
                 canary.active(),
                 canaryRpm,
+                canaryRequests,
                 why,
                 promote ? "promoted" : "canary ended");
     }
@@ -310,6 +330,7 @@ public final class LearningLoop implements Simulation.Companion {
                     .put("version", ledger.versionOf(h))
                     .put("requests", answered);
             number((ObjectNode) hourly.get(h), "oracle_rpm", oracle.rpm(h));
+            number((ObjectNode) hourly.get(h), "expected_rpm", oracle.servedRpm(h));
         }
         ArrayNode list = root.putArray("rounds");
         synchronized (done) {
@@ -317,13 +338,19 @@ public final class LearningLoop implements Simulation.Companion {
                 ObjectNode o = list.addObject()
                         .put("hour", r.hour())
                         .put("version", r.version())
-                        .put("estimated_rpm", r.estimatedRpm())
+                        .put("estimated_rpm", r.estimate().rpm());
+                o.putArray("estimated_rpm_ci")
+                        .add(r.estimate().rpmLow())
+                        .add(r.estimate().rpmHigh());
+                o.put("ess", r.estimate().ess())
+                        .put("control_requests", r.controlRequests())
                         .put("baseline_logged_rpm", r.loggedRpm())
-                        .put("ess", r.ess())
                         .put("promoted", r.promoted())
                         .put("why", r.why());
-                // What its canary realized in the hours replay judged it on; and in all, canary and live.
+                // What its canary realized while replay judged it, with its standard error; and in all, canary and
+                // live.
                 number(o, "realized_rpm", r.canaryRpm());
+                number(o, "realized_rpm_se", r.canaryRpmError());
                 o.put("canary_requests", r.canaryRequests());
                 number(o, "realized_rpm_in_all", ledger.rpmOf(r.version()));
             }

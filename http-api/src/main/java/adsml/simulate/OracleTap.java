@@ -31,6 +31,9 @@ final class OracleTap implements ServedLog {
     private final AtomicLong sampled = new AtomicLong();
     private final DoubleAdder revenue = new DoubleAdder();
     private final DoubleAdder[] hourRevenue = new DoubleAdder[24];
+    /** What the served slates of the same sampled requests were worth by the truth, whatever their clicks were. */
+    private final DoubleAdder[] hourServedRevenue = new DoubleAdder[24];
+
     private final AtomicLong[] hourSampled = new AtomicLong[24];
     private final Auction auction;
     private final SimulatedUsers.Billing billing;
@@ -51,6 +54,7 @@ final class OracleTap implements ServedLog {
         for (int h = 0; h < 24; h++) {
             hourRevenue[h] = new DoubleAdder();
             hourSampled[h] = new AtomicLong();
+            hourServedRevenue[h] = new DoubleAdder();
         }
         this.billing = billing;
         this.world = world;
@@ -83,7 +87,18 @@ final class OracleTap implements ServedLog {
             ctr[i] = (float) truth.pClick(user, ad, c, top, hours);
             cvr[i] = (float) truth.pConversion(user, ad, c, top);
         }
-        AuctionResult r = auction.replay(bids, ctr, cvr, query.slots());
+        double value = expectedRevenue(auction.replay(bids, ctr, cvr, query.slots()), user, query, hours);
+        revenue.add(value);
+        sampled.incrementAndGet();
+        if (hours >= 0 && hours < 24) {
+            hourRevenue[(int) hours].add(value);
+            hourServedRevenue[(int) hours].add(expectedRevenue(served, user, query, hours));
+            hourSampled[(int) hours].incrementAndGet();
+        }
+    }
+
+    /** The winners' expected revenue at their slots by the truth of the hour, billed as the day bills. */
+    private double expectedRevenue(AuctionResult r, User user, RankQuery query, double hours) {
         double value = 0;
         for (int slot = 0; slot < r.winners(); slot++) {
             Ad ad = world.ad(r.adId(slot));
@@ -101,18 +116,22 @@ final class OracleTap implements ServedLog {
                 case CPM -> r.priceBid(slot) / 1000;
             };
         }
-        revenue.add(value);
-        sampled.incrementAndGet();
-        if (hours >= 0 && hours < 24) {
-            hourRevenue[(int) hours].add(value);
-            hourSampled[(int) hours].incrementAndGet();
-        }
+        return value;
     }
 
     /** The oracle's expected revenue per 1000 requests of the day's {@code hour}; NaN when none was sampled. */
     double rpm(int hour) {
         long n = hourSampled[hour].get();
         return n == 0 ? Double.NaN : 1000 * hourRevenue[hour].sum() / n;
+    }
+
+    /**
+     * The expected revenue per 1000 requests of what was served in the day's {@code hour}, by the truth: the served RPM
+     * without the noise of which clicks and conversions happened to come; NaN when none was sampled.
+     */
+    double servedRpm(int hour) {
+        long n = hourSampled[hour].get();
+        return n == 0 ? Double.NaN : 1000 * hourServedRevenue[hour].sum() / n;
     }
 
     /** The oracle's expected revenue per 1000 requests over the sampled ones; NaN before any. */

@@ -8,6 +8,7 @@ import adsml.actors.events.EventFeed;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
+import adsml.actors.models.ActivationGate;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.ranking.NoActiveModelException;
@@ -121,7 +122,8 @@ class HttpApiTest {
                 Ticker.SYSTEM,
                 model,
                 blocking,
-                Clock.systemUTC()));
+                Clock.systemUTC(),
+                ActivationGate.NONE));
         EventLogHealth eventLogHealth = new EventLogHealth();
         EventLogSettings eventLogSettings = EventLogSettings.from(ConfigFactory.load());
         ActorRef<EventLog.Command> events = kit.spawn(EventLog.create(

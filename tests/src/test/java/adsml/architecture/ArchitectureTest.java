@@ -116,19 +116,6 @@ class ArchitectureTest {
             .because("evaluation judges what training produced; training must not depend on how it is judged");
 
     @ArchTest
-    static final ArchRule replayReadsLogsNotTheWorld = noClasses()
-            .that()
-            .resideInAPackage("adsml.platform.offline.replay..")
-            .should()
-            .dependOnClassesThat()
-            .resideInAnyPackage(
-                    "adsml.platform.offline.generator..",
-                    "adsml.platform.offline.train..",
-                    "adsml.platform.offline.eval..")
-            .because("replay judges a model from what serving logged, as it must on real traffic: the world's ground"
-                    + " truth is for the tests that validate it, never an input");
-
-    @ArchTest
     static final ArchRule platformPackagesAreFreeOfCycles = slices().matching("adsml.platform.(*)..")
             .should()
             .beFreeOfCycles()

@@ -32,8 +32,8 @@ class LearningLoopTest {
         Config config = ConfigFactory.parseMap(Map.of("adsml.server.warm-up-requests", 50))
                 .withFallback(ConfigFactory.load());
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        // A round every hour on the last hour, the canary for one hour, no bar on the sample: one round at least.
-        LearningLoop.Settings loop = new LearningLoop.Settings(true, 1, 1, 1, 0.5, 0.5, 0, 0.2);
+        // A round every hour on the last hour, judged on 100 requests a side, no bar on the sample: one round at least.
+        LearningLoop.Settings loop = new LearningLoop.Settings(true, 1, 1, 0.5, 100, 0.5, 0, 0.2);
         JsonNode report = LearningLoop.run(
                 data,
                 config,

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionResult;
 import adsml.platform.auction.AuctionSettings;
-import adsml.platform.offline.replay.FeatureLogReplay;
-import adsml.platform.offline.replay.LoggedRequest;
-import adsml.platform.offline.replay.OffPolicyEstimator;
-import adsml.platform.offline.replay.ReplayEstimate;
+import adsml.platform.replay.FeatureLogReplay;
+import adsml.platform.replay.LoggedRequest;
+import adsml.platform.replay.OffPolicyEstimator;
+import adsml.platform.replay.ReplayEstimate;
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -38,7 +38,7 @@ class ReplayLogTest {
     @Test
     void wholeRequests_replayAsTheyWereServed() throws Exception {
         ServingFixture.writeWorldAndFirstVersion(data);
-        Map<String, Object> settings = Map.of(
+        Map<String, Object> settings = new HashMap<>(Map.of(
                 "adsml.platform.auction.exploration.share",
                 0.25,
                 "adsml.platform.auction.exploration.pool",
@@ -52,7 +52,17 @@ class ReplayLogTest {
                 "adsml.server.feature-log.attribution-window",
                 "2s",
                 "adsml.server.feature-log.join-interval",
-                "1s");
+                "1s"));
+        // A gate that asks one request more than the test first serves, and lets any estimate pass.
+        settings.putAll(Map.of(
+                "adsml.server.replay-gate.enabled",
+                true,
+                "adsml.server.replay-gate.min-requests",
+                REQUESTS + 1,
+                "adsml.server.replay-gate.margin",
+                0.99,
+                "adsml.server.replay-gate.min-ess",
+                0));
         try (AdsmlServer server = ServingFixture.start(data, settings)) {
             ServingFixture.Client client = new ServingFixture.Client(server.started());
             Map<String, JsonNode> answers = new LinkedHashMap<>();
@@ -118,6 +128,21 @@ class ReplayLogTest {
             });
             assertEquals(REQUESTS, estimate.requests());
             assertTrue(estimate.dr().ess() > 0, "the serving model agrees with its own log");
+
+            // The registry's replay gate judges the next version on the same log: too few requests, then enough.
+            assertEquals("2", ServingFixture.writeVersion(data, 2L));
+            assertEquals(200, client.adminPost("/admin/api/models/ctr/2/load").status());
+            var refused = client.adminPost("/admin/api/models/ctr/2/activate");
+            assertEquals(409, refused.status(), refused::body);
+            assertTrue(
+                    refused.body().contains("replay gate: 40 whole requests of ctr/1")
+                            && refused.body().contains("under the 41"),
+                    refused::body);
+            answers.put(
+                    "one more", client.rank(rankBody("u1", SLOTS, 1000, false)).json());
+            awaitLogged(auction.billing(), answers.size());
+            var activated = client.adminPost("/admin/api/models/ctr/2/activate");
+            assertEquals(200, activated.status(), activated::body);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -67,6 +68,15 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
 
     private record LoadFinished(String id, VersionLoader.Loaded loaded) implements Command {}
 
+    /** The gate's verdict on activating {@code id} in place of {@code against}: empty to go ahead, else why not. */
+    private record GateDecided(
+            String id,
+            String against,
+            Optional<String> refusal,
+            Throwable failure,
+            ActorRef<StatusReply<VersionInfo>> replyTo)
+            implements Command {}
+
     /** Sent from the loading thread once the version is on every device and its golden batch starts. */
     private record WarmingStarted(String id) implements Command {}
 
@@ -79,6 +89,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private final ActiveModel active;
     private final Executor blocking;
     private final Clock clock;
+    private final ActivationGate gate;
     private final Map<String, VersionInfo> versions = new LinkedHashMap<>();
     private final Map<String, LoadedVersion> loaded = new LinkedHashMap<>();
     private final Map<String, LoadedVersion> draining = new LinkedHashMap<>();
@@ -92,8 +103,14 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private String rollbackLoad;
 
     private ModelRegistry(
-            ActorContext<Command> context, VersionLoader loader, ActiveModel active, Executor blocking, Clock clock) {
+            ActorContext<Command> context,
+            VersionLoader loader,
+            ActiveModel active,
+            Executor blocking,
+            Clock clock,
+            ActivationGate gate) {
         super(context);
+        this.gate = gate;
         this.loader = loader;
         this.active = active;
         this.blocking = blocking;
@@ -103,6 +120,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     /**
      * @param modelsRoot the only folder versions are loaded from
      * @param blocking where loading and validation run, never the actor's own dispatcher
+     * @param gate what a version must pass to replace the active one ({@link ActivationGate#NONE}: nothing)
      */
     public static Behavior<Command> create(
             Path modelsRoot,
@@ -112,9 +130,10 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             Ticker ticker,
             ActiveModel active,
             Executor blocking,
-            Clock clock) {
+            Clock clock,
+            ActivationGate gate) {
         VersionLoader loader = new VersionLoader(modelsRoot, devices, scheduler, featureSets, ticker);
-        return Behaviors.setup(context -> new ModelRegistry(context, loader, active, blocking, clock));
+        return Behaviors.setup(context -> new ModelRegistry(context, loader, active, blocking, clock, gate));
     }
 
     @Override
@@ -126,6 +145,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                 .onMessage(LoadFailed.class, this::onLoadFailed)
                 .onMessage(Faulted.class, this::onFaulted)
                 .onMessage(Activate.class, this::onActivate)
+                .onMessage(GateDecided.class, this::onGateDecided)
                 .onMessage(Rollback.class, this::onRollback)
                 .onMessage(StartCanary.class, this::onStartCanary)
                 .onMessage(EndCanary.class, this::onEndCanary)
@@ -400,7 +420,35 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     }
 
     private Behavior<Command> onActivate(Activate activate) {
-        activate(activate.name() + "/" + activate.version(), activate.replyTo());
+        String id = activate.name() + "/" + activate.version();
+        if (activeId == null || id.equals(activeId) || !loaded.containsKey(id)) {
+            activate(id, activate.replyTo()); // nothing to judge against, or refused on its state
+            return this;
+        }
+        String against = activeId;
+        getContext()
+                .pipeToSelf(
+                        gate.check(id, against),
+                        (refusal, failure) -> new GateDecided(id, against, refusal, failure, activate.replyTo()));
+        return this;
+    }
+
+    private Behavior<Command> onGateDecided(GateDecided decided) {
+        Throwable failure = decided.failure() instanceof CompletionException wrapped && wrapped.getCause() != null
+                ? wrapped.getCause()
+                : decided.failure();
+        String refusal = failure != null
+                ? "the replay gate could not judge " + decided.id() + ": " + failure.getMessage()
+                : !decided.against().equals(activeId)
+                        ? "the active version changed from " + decided.against() + " to " + activeId
+                                + " while the replay gate judged " + decided.id() + ": activate it again"
+                        : decided.refusal().orElse(null);
+        if (refusal != null) {
+            getContext().getLog().info("activation of {} refused: {}", decided.id(), refusal);
+            decided.replyTo().tell(StatusReply.error(new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, refusal)));
+            return this;
+        }
+        activate(decided.id(), decided.replyTo());
         return this;
     }
 

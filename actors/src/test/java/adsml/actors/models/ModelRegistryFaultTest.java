@@ -71,7 +71,8 @@ class ModelRegistryFaultTest {
                 Ticker.SYSTEM,
                 active,
                 blocking,
-                Clock.systemUTC()));
+                Clock.systemUTC(),
+                ActivationGate.NONE));
     }
 
     @AfterEach

@@ -21,6 +21,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -43,6 +46,8 @@ class ModelRegistryTest {
     private BatchingScheduler scheduler;
     private ActiveModel active;
     private ActorRef<ModelRegistry.Command> registry;
+    /** What the registry's gate answers; open unless a test closes it. */
+    private volatile ActivationGate gate = ActivationGate.NONE;
 
     @BeforeEach
     void start() throws Exception {
@@ -61,7 +66,8 @@ class ModelRegistryTest {
                 Ticker.SYSTEM,
                 active,
                 Executors.newSingleThreadExecutor(),
-                Clock.systemUTC()));
+                Clock.systemUTC(),
+                (candidate, against) -> gate.check(candidate, against)));
     }
 
     @AfterEach
@@ -152,6 +158,39 @@ class ModelRegistryTest {
         assertEquals("ctr/1", active.current().orElseThrow().id());
         assertTrue(activate("2").isError(), "a failed version cannot be activated");
         assertEquals("ctr/1", active.current().orElseThrow().id());
+    }
+
+    @Test
+    void gate_refusesAnActivationWithItsReason_butNeverTheFirstNorARollback() {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        gate = (candidate, against) -> {
+            asked.add(candidate + " against " + against);
+            return CompletableFuture.completedFuture(Optional.of("estimated RPM 90.00 is more than 2% under 100.00"));
+        };
+        load("1");
+        assertTrue(activate("1").isSuccess(), "the first version has nothing to be judged against");
+        load("2");
+        StatusReply<VersionInfo> refused = activate("2");
+        assertTrue(refused.isError());
+        assertEquals(
+                "estimated RPM 90.00 is more than 2% under 100.00",
+                refused.getError().getMessage());
+        assertEquals(RegistryRefusal.Kind.CONFLICT, ((RegistryRefusal) refused.getError()).kind(), "a 409 at the edge");
+        assertEquals("ctr/1", active.current().orElseThrow().id(), "the active version keeps serving");
+        assertEquals(List.of("ctr/2 against ctr/1"), asked);
+
+        gate = (candidate, against) -> CompletableFuture.failedFuture(new IllegalStateException("no whole request"));
+        StatusReply<VersionInfo> unjudged = activate("2");
+        assertTrue(
+                unjudged.getError().getMessage().contains("could not judge ctr/2: no whole request"),
+                () -> unjudged.getError().getMessage());
+
+        gate = ActivationGate.NONE;
+        assertTrue(activate("2").isSuccess());
+        gate = (candidate, against) -> CompletableFuture.completedFuture(Optional.of("closed"));
+        TestProbe<StatusReply<VersionInfo>> probe = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.Rollback(probe.getRef()));
+        assertEquals("ctr/1", probe.receiveMessage().getValue().id(), "the way back is never gated");
     }
 
     @Test

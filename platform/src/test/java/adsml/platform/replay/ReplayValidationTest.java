@@ -1,4 +1,4 @@
-package adsml.platform.offline.replay;
+package adsml.platform.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package adsml.platform.offline.replay;
+package adsml.platform.replay;
 
 import adsml.platform.auction.Bids;
 import adsml.platform.features.FeatureBatch;

@@ -1,4 +1,4 @@
-package adsml.platform.offline.replay;
+package adsml.platform.replay;
 
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionResult;

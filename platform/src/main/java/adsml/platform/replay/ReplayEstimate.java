@@ -1,4 +1,4 @@
-package adsml.platform.offline.replay;
+package adsml.platform.replay;
 
 /**
  * What replay says of a model on a log: each estimator's revenue per 1000 requests and click-through rate with their

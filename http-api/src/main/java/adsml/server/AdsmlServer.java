@@ -25,10 +25,12 @@ import adsml.http.HealthRoutes;
 import adsml.http.HttpApi;
 import adsml.http.HttpSettings;
 import adsml.http.Listeners;
+import adsml.http.LoopRounds;
 import adsml.http.OpenApiRoutes;
 import adsml.http.OverviewSampler;
 import adsml.http.RankRoutes;
 import adsml.http.ServingMetrics;
+import adsml.http.VersionFigures;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionSettings;
 import adsml.platform.config.SettingsReader;
@@ -131,6 +133,7 @@ public final class AdsmlServer implements AutoCloseable {
     private final Started started;
     private final ServingGuardian.Refs actors;
     private final Marketplace marketplace;
+    private final LoopRounds loopRounds;
 
     /** The world served, its budgets, their pacing and the auction: what an in-process tool reads and adjusts. */
     public record Marketplace(World world, BudgetTracker budget, Pacer pacer, Auction auction) {}
@@ -144,8 +147,10 @@ public final class AdsmlServer implements AutoCloseable {
             List<AutoCloseable> stores,
             Started started,
             ServingGuardian.Refs actors,
-            Marketplace marketplace) {
+            Marketplace marketplace,
+            LoopRounds loopRounds) {
         this.actors = actors;
+        this.loopRounds = loopRounds;
         this.marketplace = marketplace;
         this.stores = stores;
         this.system = system;
@@ -162,6 +167,14 @@ public final class AdsmlServer implements AutoCloseable {
 
     public Marketplace marketplace() {
         return marketplace;
+    }
+
+    /**
+     * The rounds of a learning loop running in this process: the loop adds each round it judges, and {@code GET
+     * /admin/api/loop} shows them.
+     */
+    public LoopRounds loopRounds() {
+        return loopRounds;
     }
 
     /**
@@ -243,6 +256,11 @@ public final class AdsmlServer implements AutoCloseable {
         ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, clock);
         List<AutoCloseable> stores = List.of(servedLog, realtime.store());
         CounterFeed feed = new CounterFeed(realtime.store(), index, realtime);
+        VersionFigures figures = new VersionFigures(settings.liveShownAds(), settings.liveWindow(), clock);
+        ServedLog served = (query, features, version, pCtr, pCvr, result) -> {
+            figures.served(version, features.servedAtMs(), query.requestId(), result, pCtr);
+            servedLog.served(query, features, version, pCtr, pCvr, result);
+        };
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
         EventLogHealth eventLogHealth = new EventLogHealth();
@@ -258,9 +276,9 @@ public final class AdsmlServer implements AutoCloseable {
                 models.toRealPath(),
                 new FeatureStores(featureSets, realtime.store(), clock::millis),
                 tap == ServedLog.NONE
-                        ? servedLog
+                        ? served
                         : (query, features, version, pCtr, pCvr, result) -> {
-                            servedLog.served(query, features, version, pCtr, pCvr, result);
+                            served.served(query, features, version, pCtr, pCvr, result);
                             tap.served(query, features, version, pCtr, pCvr, result);
                         },
                 new ServingGuardian.EventLogDeps(
@@ -270,6 +288,7 @@ public final class AdsmlServer implements AutoCloseable {
                         new SpendToBudgets(index, budget),
                         feed));
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
+        LoopRounds loopRounds = new LoopRounds();
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;
         try {
@@ -308,6 +327,7 @@ public final class AdsmlServer implements AutoCloseable {
                             effective,
                             metrics,
                             counters,
+                            figures,
                             clock,
                             system.executionContext()),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking),
@@ -322,8 +342,9 @@ public final class AdsmlServer implements AutoCloseable {
                             actorSettings.maxCandidates(),
                             models.toRealPath(),
                             blocking,
-                            () -> FeaturePlatformStatus.of(
-                                    servedLogSettings, servedLog, joins, realtime.store(), feed)),
+                            () -> FeaturePlatformStatus.of(servedLogSettings, servedLog, joins, realtime.store(), feed),
+                            figures,
+                            loopRounds),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking, data.resolve(SIMULATIONS)),
                     new AdminUiRoutes());
             listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics, effective));
@@ -355,7 +376,8 @@ public final class AdsmlServer implements AutoCloseable {
                             http.adminToken().isEmpty(),
                             version),
                     actors,
-                    new Marketplace(world, budget, pacer, auction));
+                    new Marketplace(world, budget, pacer, auction),
+                    loopRounds);
         } catch (Exception | Error e) {
             stop(listeners, system, scheduler, devices, users, stores, e);
             throw e;

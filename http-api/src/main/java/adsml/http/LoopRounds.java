@@ -24,7 +24,8 @@ public final class LoopRounds {
      * @param version the retrained version, {@code name/version}
      * @param baseline the active version it was judged against
      * @param estimatedRpm replay's estimate of its revenue per 1000 requests on the baseline's logged requests
-     * @param estimatedRpmLow the low end of the estimate's 95% interval, or null (both ends or neither)
+     * @param estimatedRpmLow the low end of the estimate's 95% interval, or null (both ends or neither; a NaN end makes
+     *     both null: an interval replay could not compute)
      * @param estimatedRpmHigh its high end, or null
      * @param baselineLoggedRpm what the baseline realized on those requests
      * @param ess the effective sample size of replay's weights
@@ -48,6 +49,11 @@ public final class LoopRounds {
             boolean promoted,
             String why) {
         public Round {
+            if ((estimatedRpmLow != null && estimatedRpmLow.isNaN())
+                    || (estimatedRpmHigh != null && estimatedRpmHigh.isNaN())) {
+                estimatedRpmLow = null;
+                estimatedRpmHigh = null;
+            }
             require(at != null, "at: required");
             require(hour >= 0 && hour <= 24, "hour: within 0 to 24, was " + hour);
             require(text(version), "version: 1 to " + MAX_TEXT + " characters");

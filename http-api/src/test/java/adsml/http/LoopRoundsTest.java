@@ -37,8 +37,12 @@ class LoopRoundsTest {
     }
 
     @Test
-    void aRound_namesTheFieldThatIsWrong_andNaNRealizedMeansNotKnown() {
+    void aRound_namesTheFieldThatIsWrong_andNaNMeansNotKnown() {
         assertNull(round(3, 300, Double.NaN).realizedRpm());
+        LoopRounds.Round noInterval = new LoopRounds.Round(
+                Instant.EPOCH, 1, "ctr/2", "ctr/1", 4.2, Double.NaN, 4.5, 4.0, 300, null, 0, false, "");
+        assertNull(noInterval.estimatedRpmLow());
+        assertNull(noInterval.estimatedRpmHigh());
         var e = assertThrows(IllegalArgumentException.class, () -> round(25, 300, 4.1));
         assertTrue(e.getMessage().startsWith("hour"), e::getMessage);
         e = assertThrows(IllegalArgumentException.class, () -> round(3, -1, 4.1));

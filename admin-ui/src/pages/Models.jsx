@@ -1,12 +1,17 @@
-// Models: every version with its state, load/activate/roll back with a confirmation each, and
-// the batching scheduler's knobs.
+// Models: every version with its state, load/activate/roll back with a confirmation each; the
+// live figures of the versions that served, side by side, and a canary started, promoted or
+// ended from there; the learning loop's rounds; the batching scheduler's knobs.
 
 import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api.js';
 import { Badge, Card, ErrorBox, Outcome, Spinner, useConfirm, usePoll } from '../components.jsx';
-import { ago, int, when } from '../format.js';
+import { ago, int, money, num, pct, when } from '../format.js';
 
 const REFRESH_MS = 2000;
+/** A round is judged once a simulated hour at most: a slower refresh is plenty. */
+const LOOP_REFRESH_MS = 5000;
+/** What the canary form starts with: a tenth of the users. */
+const DEFAULT_SHARE = '0.1';
 /** Loading validates and warms the version; the server allows up to 5 minutes. */
 const LOAD_TIMEOUT_MS = 6 * 60 * 1000;
 
@@ -85,6 +90,247 @@ function VersionTable({ models, busy, act }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** "ctr/2" as {name, version}: a model's name holds no slash. */
+function parseId(id) {
+  const slash = id.indexOf('/');
+  return { name: id.slice(0, slash), version: id.slice(slash + 1) };
+}
+
+/** The active version first, then the canary, then the rest by id. */
+function servingOrder(models) {
+  const role = (id) => (id === models.active ? 0 : models.canary && id === models.canary.version ? 1 : 2);
+  return Object.keys(models.live || {}).sort((a, b) => role(a) - role(b) || a.localeCompare(b));
+}
+
+const FIGURES = [
+  { key: 'requests', label: 'Requests', show: int, help: 'rank requests it scored' },
+  { key: 'impressions', label: 'Impressions', show: int },
+  { key: 'clicks', label: 'Clicks', show: int },
+  { key: 'ctr', label: 'CTR', show: (v) => pct(v, 2), help: 'clicks per impression' },
+  { key: 'rpm', label: 'RPM', show: (v) => money(v, 2), help: 'revenue per 1000 requests' },
+  { key: 'calibration', label: 'Calibration', show: (v) => num(v, 2), help: 'predicted clicks over observed clicks: 1.00 is calibrated' },
+  { key: 'conversions', label: 'Conversions', show: int },
+  { key: 'revenue', label: 'Revenue', show: (v) => money(v, 2), help: 'what the events charged' },
+];
+
+/** The versions that ranked requests since the server started, side by side. */
+function LiveTable({ models }) {
+  const [recent, setRecent] = useState(false);
+  const ids = servingOrder(models);
+  if (ids.length === 0) {
+    return <p class="muted">No version has ranked a request since the server started.</p>;
+  }
+  const windows = [
+    [false, 'Since start'],
+    [true, `Last ${models.liveWindowMinutes} min`],
+  ];
+  return (
+    <>
+      <div class="filters">
+        {windows.map(([value, label]) => (
+          <button
+            key={label}
+            type="button"
+            class={recent === value ? 'chip chip-on' : 'chip'}
+            aria-pressed={recent === value}
+            data-window={value ? 'recent' : 'since-start'}
+            onClick={() => setRecent(value)}
+          >
+            {label}
+          </button>
+        ))}
+        <span class="small muted filters-hint">
+          An event counts for the version that served its ad; {int(models.unattributedEvents)} could not be attributed.
+        </span>
+      </div>
+      <div class="table-wrap">
+        <table class="table" data-testid="live">
+          <thead>
+            <tr>
+              <th>Version</th>
+              {FIGURES.map((f) => (
+                <th key={f.key} class="num" title={f.help}>
+                  {f.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {ids.map((id) => {
+              const figures = models.live[id][recent ? 'recent' : 'sinceStart'];
+              const canary = models.canary && models.canary.version === id;
+              return (
+                <tr key={id} data-version={id}>
+                  <td class="nowrap">
+                    <span class="mono strong">{id}</span>{' '}
+                    {id === models.active && <Badge kind="active">active</Badge>}
+                    {canary && <Badge kind="canary">{`canary ${pct(models.canary.share, 0)}`}</Badge>}
+                  </td>
+                  {FIGURES.map((f) => (
+                    <td key={f.key} class="num" data-figure={f.key}>
+                      {f.show(figures[f.key])}
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+/**
+ * The canary: while one runs, what share it has and since when, with promote and end (holding it
+ * needs nothing); otherwise a form that starts one of a READY version.
+ */
+function CanaryControls({ models, busy, act }) {
+  const candidates = models.versions
+    .filter((v) => v.state === 'READY')
+    .map((v) => `${v.name}/${v.version}`)
+    .sort();
+  const [version, setVersion] = useState('');
+  const [share, setShare] = useState(DEFAULT_SHARE);
+  const [problem, setProblem] = useState(null);
+  const chosen = candidates.includes(version) ? version : candidates[0];
+
+  if (models.canary) {
+    const c = models.canary;
+    return (
+      <div class="canary" data-testid="canary">
+        <p>
+          <strong class="mono">{c.version}</strong> scores {pct(c.share, 1)} of the users (by the hash of their id, so each
+          sees one version) beside <strong class="mono">{models.active}</strong>
+          {c.since && `, since ${when(c.since)} (${ago(c.since)})`}.
+        </p>
+        <div class="knob-actions">
+          <button type="button" class="button button-primary" disabled={busy} data-action="promote" onClick={() => act('promote')}>
+            Promote {c.version}
+          </button>
+          <button type="button" class="button button-danger" disabled={busy} data-action="end-canary" onClick={() => act('endCanary')}>
+            Roll back the canary
+          </button>
+          <span class="small muted">Hold: leave it running and watch the figures; nothing to click.</span>
+        </div>
+      </div>
+    );
+  }
+  if (candidates.length === 0) {
+    return (
+      <p class="muted" data-testid="canary">
+        No canary runs. A canary needs a READY version other than the active one: load one above.
+      </p>
+    );
+  }
+
+  function start(e) {
+    e.preventDefault();
+    const text = share.trim();
+    const value = Number(text);
+    if (text === '' || !Number.isFinite(value) || value <= 0 || value >= 1) {
+      setProblem(`Share: a number between 0 and 1 (0.1 is a tenth of the users), got "${text}"`);
+      return;
+    }
+    setProblem(null);
+    act('canary', parseId(chosen), value);
+  }
+
+  return (
+    <form class="knobs" onSubmit={start} data-testid="canary">
+      <label class="field">
+        <span class="field-label">Version</span>
+        <select name="canaryVersion" value={chosen} onChange={(e) => setVersion(e.currentTarget.value)}>
+          {candidates.map((id) => (
+            <option key={id} value={id}>
+              {id}
+            </option>
+          ))}
+        </select>
+        <span class="small muted">a READY version</span>
+      </label>
+      <label class="field">
+        <span class="field-label">Share of users</span>
+        <input name="canaryShare" inputMode="decimal" value={share} onInput={(e) => setShare(e.currentTarget.value)} />
+        <span class="small muted">between 0 and 1</span>
+      </label>
+      <div class="knob-actions">
+        <button type="submit" class="button button-primary" disabled={busy} data-action="start-canary">
+          Start canary
+        </button>
+      </div>
+      {problem && (
+        <div class="notice notice-error" role="alert">
+          {problem}
+        </div>
+      )}
+    </form>
+  );
+}
+
+/** The learning loop's rounds, newest first, from GET /admin/api/loop. */
+function LearningLoop() {
+  const { data, error } = usePoll(() => call('GET', '/admin/api/loop'), LOOP_REFRESH_MS);
+  const rounds = data ? [...data.rounds].reverse() : [];
+  return (
+    <Card title="Learning loop">
+      <ErrorBox error={error} title="Could not read the learning loop" />
+      {!data && !error && <Spinner />}
+      {data && rounds.length === 0 && (
+        <p class="muted" data-testid="loop-empty">
+          No learning loop is running: <code>adsml demo --loop</code> runs one.
+        </p>
+      )}
+      {rounds.length > 0 && (
+        <div class="table-wrap">
+          <table class="table" data-testid="loop">
+            <thead>
+              <tr>
+                <th>Judged</th>
+                <th>Version</th>
+                <th>Against</th>
+                <th class="num" title="replay's doubly robust estimate on the active version's logged requests, with its 95% interval">
+                  Estimated RPM
+                </th>
+                <th class="num" title="what the active version realized on those requests">Baseline RPM</th>
+                <th class="num" title="effective sample size of replay's weights">ESS</th>
+                <th class="num" title="what the canary realized on its own users">Canary RPM</th>
+                <th class="num">Canary requests</th>
+                <th>Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rounds.map((r) => (
+                <tr key={`${r.at}-${r.version}`} data-version={r.version}>
+                  <td class="nowrap" title={when(r.at)}>
+                    {`${String(r.hour).padStart(2, '0')}:00`}
+                  </td>
+                  <td class="mono strong">{r.version}</td>
+                  <td class="mono">{r.baseline}</td>
+                  <td class="num">
+                    {money(r.estimatedRpm, 2)}
+                    {r.estimatedRpmLow !== null && (
+                      <div class="small muted">{`${money(r.estimatedRpmLow, 2)} – ${money(r.estimatedRpmHigh, 2)}`}</div>
+                    )}
+                  </td>
+                  <td class="num">{money(r.baselineLoggedRpm, 2)}</td>
+                  <td class="num">{int(r.ess)}</td>
+                  <td class="num">{money(r.realizedRpm, 2)}</td>
+                  <td class="num">{int(r.canaryRequests)}</td>
+                  <td>
+                    <Badge kind={r.promoted ? 'active' : 'ended'}>{r.promoted ? 'promoted' : 'canary ended'}</Badge>
+                    <div class="small muted">{r.why}</div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
   );
 }
 
@@ -213,8 +459,9 @@ export function Models() {
   const [busy, setBusy] = useState(null);
   const [outcome, setOutcome] = useState(null);
 
-  async function act(action, v) {
+  async function act(action, v, share) {
     const id = v && `${v.name}/${v.version}`;
+    const canary = data.canary && data.canary.version;
     const questions = {
       load: {
         title: `Load ${id}?`,
@@ -232,26 +479,53 @@ export function Models() {
         confirm: 'Roll back',
         danger: true,
       },
+      canary: {
+        title: `Start a canary of ${id}?`,
+        body: `${id} scores ${pct(share, 1)} of the users (by the hash of their id, so each sees one version); the rest stay on ${data.active || 'the active version'}.`,
+        confirm: 'Start canary',
+      },
+      promote: {
+        title: `Promote ${canary}?`,
+        body: `Every user goes to ${canary}; ${data.active} stays loaded for a rollback.`,
+        confirm: 'Promote',
+      },
+      endCanary: {
+        title: `Roll back the canary ${canary}?`,
+        body: `Every user goes back to ${data.active}; ${canary} stays loaded.`,
+        confirm: 'End canary',
+        danger: true,
+      },
     };
     if (!(await ask(questions[action]))) return;
     setOutcome(null);
-    setBusy(action === 'load' ? `Loading ${id}: validating and warming up…` : action === 'activate' ? `Activating ${id}…` : 'Rolling back…');
+    const busyText = {
+      load: `Loading ${id}: validating and warming up…`,
+      activate: `Activating ${id}…`,
+      rollback: 'Rolling back…',
+      canary: `Starting the canary of ${id}…`,
+      promote: `Promoting ${canary}…`,
+      endCanary: `Ending the canary ${canary}…`,
+    };
+    setBusy(busyText[action]);
     try {
-      const path =
-        action === 'rollback'
-          ? '/admin/api/models/rollback'
-          : `/admin/api/models/${encodeURIComponent(v.name)}/${encodeURIComponent(v.version)}/${action}`;
-      const info = await call('POST', path, { timeoutMs: action === 'load' ? LOAD_TIMEOUT_MS : undefined });
+      const versionPath = (name, version) => `/admin/api/models/${encodeURIComponent(name)}/${encodeURIComponent(version)}`;
+      const [method, path] = {
+        rollback: () => ['POST', '/admin/api/models/rollback'],
+        canary: () => ['POST', `${versionPath(v.name, v.version)}/canary?share=${encodeURIComponent(share)}`],
+        promote: () => ['POST', `${versionPath(parseId(canary).name, parseId(canary).version)}/activate`],
+        endCanary: () => ['DELETE', '/admin/api/models/canary'],
+      }[action]?.() ?? ['POST', `${versionPath(v.name, v.version)}/${action}`];
+      const info = await call(method, path, { timeoutMs: action === 'load' ? LOAD_TIMEOUT_MS : undefined });
       const done = `${info.name}/${info.version}`;
-      setOutcome({
-        kind: 'ok',
-        text:
-          action === 'load'
-            ? `${done} is ${info.state.toLowerCase()}: ${info.detail}`
-            : action === 'activate'
-              ? `${done} is now active: new requests are scored by it.`
-              : `Rolled back: ${done} is active again.`,
-      });
+      const texts = {
+        load: () => `${done} is ${info.state.toLowerCase()}: ${info.detail}`,
+        activate: () => `${done} is now active: new requests are scored by it.`,
+        rollback: () => `Rolled back: ${done} is active again.`,
+        canary: () => `${done} is the canary for ${pct(share, 1)} of the users.`,
+        promote: () => `${done} is promoted: every request is scored by it.`,
+        endCanary: () => `The canary ended: every user is back on ${data.active}.`,
+      };
+      setOutcome({ kind: 'ok', text: texts[action]() });
     } catch (e) {
       setOutcome({ kind: 'error', text: `${questions[action].confirm} failed: ${e.message}` });
     } finally {
@@ -305,6 +579,11 @@ export function Models() {
         {loading && !data && <Spinner />}
         {data && <VersionTable models={data} busy={!!busy} act={act} />}
       </Card>
+      <Card title="Live, by version">
+        {data && <LiveTable models={data} />}
+        {data && <CanaryControls models={data} busy={!!busy} act={act} />}
+      </Card>
+      <LearningLoop />
       <Scheduler />
     </div>
   );

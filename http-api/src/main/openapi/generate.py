@@ -355,17 +355,38 @@ schemas = {
         },
         "additionalProperties": False,
     },
+    "VersionFigures": {
+        "type": "object",
+        "description": ("VersionFigures.Figures: what one model version ranked, and what the events of the ads it "
+                        "showed reported. Revenue in dollars; a ratio is null while its denominator is 0."),
+        "required": ["requests", "impressions", "clicks", "conversions", "revenue", "ctr", "rpm", "calibration"],
+        "properties": {
+            "requests": {"type": "integer", "minimum": 0, "description": "Rank requests it scored."},
+            "impressions": {"type": "integer", "minimum": 0},
+            "clicks": {"type": "integer", "minimum": 0},
+            "conversions": {"type": "integer", "minimum": 0},
+            "revenue": {"type": "number", "minimum": 0, "description": "The events' charges."},
+            "ctr": {"type": ["number", "null"], "description": "Clicks per impression."},
+            "rpm": {"type": ["number", "null"], "description": "Revenue per 1000 requests."},
+            "calibration": {"type": ["number", "null"],
+                            "description": ("The sum of its pCTR over the impressions, over the clicks: 1 is "
+                                            "calibrated, above 1 it predicts too many clicks.")},
+        },
+        "additionalProperties": False,
+    },
     "ModelList": {
         "type": "object",
         "description": "AdminRoutes.ModelList.",
-        "required": ["active", "canary", "versions", "onDisk"],
+        "required": ["active", "canary", "versions", "onDisk", "live", "liveWindowMinutes", "unattributedEvents"],
         "properties": {
             "active": {"type": ["string", "null"], "description": "<name>/<version> serving now, or null.",
                        "examples": ["ctr/1"]},
-            "canary": {"type": ["object", "null"], "required": ["version", "share"],
+            "canary": {"type": ["object", "null"], "required": ["version", "share", "since"],
                        "description": "The version serving a share of the users beside the active one, or null.",
                        "properties": {"version": {"type": "string", "examples": ["ctr/2"]},
-                                      "share": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}},
+                                      "share": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                                      "since": {"type": ["string", "null"], "format": "date-time",
+                                                "description": "When it became the canary."}},
                        "additionalProperties": False},
             "versions": {"type": "array", "items": s("ModelVersion"),
                          "description": "Every version the registry has seen since start-up (no particular order)."},
@@ -373,7 +394,51 @@ schemas = {
                        "description": ("Model name -> version folders holding a model.json, loaded or not, numeric "
                                        "versions first in numeric order."),
                        "examples": [{"ctr": ["1", "2"]}]},
+            "live": {"type": "object",
+                     "description": ("<name>/<version> -> the figures of every version that ranked a request since "
+                                     "start: sinceStart, and recent (the current minute of the server's clock and the "
+                                     "ones before it, liveWindowMinutes in all). An event counts for the version "
+                                     "that served its request's ad (VersionFigures)."),
+                     "additionalProperties": {
+                         "type": "object", "required": ["sinceStart", "recent"],
+                         "properties": {"sinceStart": s("VersionFigures"), "recent": s("VersionFigures")},
+                         "additionalProperties": False}},
+            "liveWindowMinutes": {"type": "integer", "minimum": 1,
+                                  "description": "adsml.server.live-figures.recent-window, in minutes."},
+            "unattributedEvents": {"type": "integer", "minimum": 0,
+                                   "description": ("Events since start that named no ad a version was remembered to "
+                                                   "have shown (adsml.server.live-figures.shown-ads).")},
         },
+        "additionalProperties": False,
+    },
+    "LoopRound": {
+        "type": "object",
+        "description": "LoopRounds.Round: one round of the learning loop. RPMs in dollars per 1000 requests.",
+        "required": ["at", "hour", "version", "baseline", "estimatedRpm", "estimatedRpmLow", "estimatedRpmHigh",
+                     "baselineLoggedRpm", "ess", "realizedRpm", "canaryRequests", "promoted", "why"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time", "description": "When it was judged (the server's clock)."},
+            "hour": {"type": "integer", "minimum": 0, "maximum": 24},
+            "version": {"type": "string", "description": "The retrained version.", "examples": ["ctr/3"]},
+            "baseline": {"type": "string", "description": "The active version it was judged against."},
+            "estimatedRpm": {"type": "number", "description": "Replay's estimate on the baseline's logged requests."},
+            "estimatedRpmLow": {"type": ["number", "null"], "description": "Its 95% interval, or null."},
+            "estimatedRpmHigh": {"type": ["number", "null"]},
+            "baselineLoggedRpm": {"type": "number", "description": "What the baseline realized on those requests."},
+            "ess": {"type": "number", "minimum": 0, "description": "Effective sample size of replay's weights."},
+            "realizedRpm": {"type": ["number", "null"], "description": "What the canary realized, null if unknown."},
+            "canaryRequests": {"type": "integer", "minimum": 0},
+            "promoted": {"type": "boolean"},
+            "why": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+    "LoopRounds": {
+        "type": "object",
+        "description": "AdminRoutes.LoopView.",
+        "required": ["rounds"],
+        "properties": {"rounds": {"type": "array", "items": s("LoopRound"), "maxItems": 1000,
+                                  "description": "Oldest first; empty when no loop runs in this process."}},
         "additionalProperties": False,
     },
     "SchedulerSettings": {
@@ -975,7 +1040,9 @@ admin_desc = "Admin listener only, Authorization: Bearer <admin token> (Access, 
 paths["/admin/api/models"] = path_item(
     "AdminRoutes.routes. " + admin_desc,
     {"get": op("listModels", "admin", "List model versions",
-               "Every version the registry knows, its state, when, and its validation or failure; and onDisk, the versions the models folder holds, loaded or not.",
+               ("Every version the registry knows, its state, when, and its validation or failure; onDisk, the versions "
+                "the models folder holds, loaded or not; and live, each serving version's requests, impressions, "
+                "clicks, conversions, revenue, CTR, RPM and calibration since start and over a recent window."),
                {"200": json_body(s("ModelList"), "The versions."), "500": r("InternalError"),
                 "503": r("Unavailable")},
                admin_api=True)},
@@ -1090,6 +1157,18 @@ paths["/admin/api/scheduler"] = path_item(
                    "408": r("BodyTimeout"), "413": r("PayloadTooLarge"), "415": r("UnsupportedMediaType"), "500": r("InternalError")},
                   request_body={"required": True, "description": JSON_BODY_REQUEST,
                                 "content": {"application/json": {"schema": s("SchedulerSettingsUpdate")}}},
+                  admin_api=True),
+    },
+    admin=True,
+)
+paths["/admin/api/loop"] = path_item(
+    "AdminRoutes.routes. " + admin_desc,
+    {
+        "get": op("getLoopRounds", "admin", "The learning loop's rounds",
+                  ("Each round of the learning loop running in this process (adsml demo --loop): the retrained "
+                   "version, replay's estimate of it, its baseline's logged RPM, the effective sample size, what its "
+                   "canary realized, and whether it was promoted and why. In memory, the last 1000."),
+                  {"200": json_body(s("LoopRounds"), "The rounds."), "500": r("InternalError")},
                   admin_api=True),
     },
     admin=True,

@@ -22,6 +22,7 @@ import adsml.scheduler.SchedulerStats;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +49,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li>{@code POST /admin/api/models/{name}/{version}/canary?share=0.2}: a READY version scores that share of the
  *       users (by the hash of their id) beside the active one; {@code DELETE /admin/api/models/canary} ends it
  *   <li>{@code GET /admin/api/scheduler}: knobs and counters; {@code PUT} changes knobs at run time
+ *   <li>{@code GET /admin/api/loop}: the rounds of the learning loop running in this process, if one is
  * </ul>
  *
  * Versions load only from the models folder (the registry refuses names that could leave it).
@@ -56,13 +58,24 @@ public final class AdminRoutes {
     /**
      * {@code GET models}: {@code active} is the version serving now ({@code <name>/<version>}, null before the first
      * activation), {@code versions} every version the registry knows, {@code onDisk} the version folders of each model
-     * name, loaded or not.
+     * name, loaded or not; {@code live} the figures of every version that served since start, by id, the recent ones
+     * over the last {@code liveWindowMinutes}, and {@code unattributedEvents} the events that named no ad a version was
+     * remembered to have shown.
      */
     public record ModelList(
-            String active, CanaryView canary, List<VersionInfo> versions, Map<String, List<String>> onDisk) {}
+            String active,
+            CanaryView canary,
+            List<VersionInfo> versions,
+            Map<String, List<String>> onDisk,
+            Map<String, VersionFigures.Live> live,
+            long liveWindowMinutes,
+            long unattributedEvents) {}
 
-    /** The version serving a share of the users beside the active one. */
-    public record CanaryView(String version, double share) {}
+    /** The version serving a share of the users beside the active one, since when (null if the registry forgot). */
+    public record CanaryView(String version, double share, Instant since) {}
+
+    /** {@code GET loop}: the learning loop's rounds, oldest first; empty when no loop runs in this process. */
+    public record LoopView(List<LoopRounds.Round> rounds) {}
 
     /** {@code GET scheduler}, and the answer to {@code PUT}: the knobs now, and the scheduler's counters. */
     public record SchedulerView(Knobs settings, SchedulerStats stats) {}
@@ -174,16 +187,20 @@ public final class AdminRoutes {
     private final int maxCandidates;
     private final Path modelsRoot;
     private final Executor blocking;
+    /** The feature log's and the counters' figures, as the server gathers them. */
+    private final Supplier<?> featurePlatform;
+
+    private final VersionFigures figures;
+    private final LoopRounds rounds;
 
     /**
      * @param maxCandidates rows one rank request may bring: the queue must hold at least that many
      * @param modelsRoot the models folder, listed for the versions that could be loaded
      * @param blocking where that listing runs (it reads the disk), and where the registry's answers become responses
      *     (not the ask's own executor: see {@link RankRoutes}'s constructor)
+     * @param figures each version's live figures, which the model list shows
+     * @param rounds the learning loop's rounds
      */
-    /** The feature log's and the counters' figures, as the server gathers them. */
-    private final Supplier<?> featurePlatform;
-
     public AdminRoutes(
             ActorRef<ModelRegistry.Command> registry,
             ActiveModel model,
@@ -193,8 +210,12 @@ public final class AdminRoutes {
             int maxCandidates,
             Path modelsRoot,
             Executor blocking,
-            Supplier<?> featurePlatform) {
+            Supplier<?> featurePlatform,
+            VersionFigures figures,
+            LoopRounds rounds) {
         this.featurePlatform = featurePlatform;
+        this.figures = figures;
+        this.rounds = rounds;
         this.maxCandidates = maxCandidates;
         this.modelsRoot = modelsRoot;
         this.blocking = blocking;
@@ -267,6 +288,7 @@ public final class AdminRoutes {
                                                         settings.adminTimeout(),
                                                         actorScheduler))))))),
                 path("feature-log", () -> get(() -> complete(JsonResponses.ok(featurePlatform.get())))),
+                path("loop", () -> get(() -> complete(JsonResponses.ok(new LoopView(rounds.list()))))),
                 path(
                         "scheduler",
                         () -> concat(
@@ -294,11 +316,26 @@ public final class AdminRoutes {
                 (list, folders) -> JsonResponses.ok(new ModelList(
                         model.current().map(v -> v.id()).orElse(null),
                         model.canary()
-                                .map(c -> new CanaryView(c.version().id(), c.share()))
+                                .map(c -> new CanaryView(
+                                        c.version().id(),
+                                        c.share(),
+                                        since(list, c.version().id())))
                                 .orElse(null),
                         list,
-                        folders)),
+                        folders,
+                        figures.live(),
+                        figures.window().toMinutes(),
+                        figures.unattributed())),
                 blocking);
+    }
+
+    /** When the registry last changed {@code id}'s state or detail: for the canary, when it became one. */
+    private static Instant since(List<VersionInfo> versions, String id) {
+        return versions.stream()
+                .filter(v -> v.id().equals(id))
+                .map(VersionInfo::since)
+                .findFirst()
+                .orElse(null);
     }
 
     private CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * The whole batch is validated first (one bad event refuses the batch, naming it), then appended durably to the event
  * log; only then the 200. An event whose {@code eventId} the log already holds is a retry: acknowledged, not logged,
  * counted or charged again, so a batch may be sent again safely until it is acknowledged. A new event's positive
- * {@code cost} is charged to the ad's campaign budget, and it counts in the {@link EventCounters}.
+ * {@code cost} is charged to the ad's campaign budget, and it counts in the {@link EventCounters} and, for the model
+ * version that served its ad, in the {@link VersionFigures}.
  *
  * <p>At most {@link Log#maxInFlight} batches wait for the log at once; beyond that a fast 503 with {@code Retry-After},
  * as while the log cannot write (the log itself refuses at once then, saying why).
@@ -83,10 +84,12 @@ public final class EventRoutes {
     private final HttpSettings settings;
     private final ServingMetrics metrics;
     private final EventCounters counters;
+    private final VersionFigures figures;
     private final Clock clock;
     private final Executor callbacks;
 
     /**
+     * @param figures where new events are counted for the model version that served their ad
      * @param clock the server's clock, which bounds {@code timestampMs}
      * @param callbacks where an answer becomes a response. Not left to the stage: a Pekko ask's stage (Scala's future
      *     converter) runs every callback on CompletableFuture's default executor, which on fewer than 3 cores starts a
@@ -100,6 +103,7 @@ public final class EventRoutes {
             HttpSettings settings,
             ServingMetrics metrics,
             EventCounters counters,
+            VersionFigures figures,
             Clock clock,
             Executor callbacks) {
         this.log = log;
@@ -109,6 +113,7 @@ public final class EventRoutes {
         this.settings = settings;
         this.metrics = metrics;
         this.counters = counters;
+        this.figures = figures;
         this.clock = clock;
         this.callbacks = callbacks;
     }
@@ -180,7 +185,7 @@ public final class EventRoutes {
         return JsonResponses.unavailable("events not stored; nothing of this batch was acknowledged", RETRY);
     }
 
-    /** Charges the new events' costs to their campaigns and counts them. */
+    /** Charges the new events' costs to their campaigns and counts them, in total, per ad and per model version. */
     private void record(EventLog.Appended appended) {
         int[] byType = new int[Event.Type.values().length];
         for (Event e : appended.added()) {
@@ -194,6 +199,7 @@ public final class EventRoutes {
         for (Event.Type type : Event.Type.values()) {
             metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
         }
+        figures.events(appended.added());
     }
 
     private EventBatch parse(byte[] body) {

@@ -26,10 +26,12 @@ import adsml.http.HealthRoutes;
 import adsml.http.HttpApi;
 import adsml.http.HttpSettings;
 import adsml.http.Listeners;
+import adsml.http.LoopRounds;
 import adsml.http.OpenApiRoutes;
 import adsml.http.OverviewSampler;
 import adsml.http.RankRoutes;
 import adsml.http.ServingMetrics;
+import adsml.http.VersionFigures;
 import adsml.platform.auction.Auction;
 import adsml.platform.auction.AuctionSettings;
 import adsml.platform.config.SettingsReader;
@@ -133,6 +135,7 @@ public final class AdsmlServer implements AutoCloseable {
     private final Started started;
     private final ServingGuardian.Refs actors;
     private final Marketplace marketplace;
+    private final LoopRounds loopRounds;
 
     /** The world served, its budgets, their pacing and the auction: what an in-process tool reads and adjusts. */
     public record Marketplace(World world, BudgetTracker budget, Pacer pacer, Auction auction) {}
@@ -146,8 +149,10 @@ public final class AdsmlServer implements AutoCloseable {
             List<AutoCloseable> stores,
             Started started,
             ServingGuardian.Refs actors,
-            Marketplace marketplace) {
+            Marketplace marketplace,
+            LoopRounds loopRounds) {
         this.actors = actors;
+        this.loopRounds = loopRounds;
         this.marketplace = marketplace;
         this.stores = stores;
         this.system = system;
@@ -164,6 +169,14 @@ public final class AdsmlServer implements AutoCloseable {
 
     public Marketplace marketplace() {
         return marketplace;
+    }
+
+    /**
+     * The rounds of a learning loop running in this process: the loop adds each round it judges, and {@code GET
+     * /admin/api/loop} shows them.
+     */
+    public LoopRounds loopRounds() {
+        return loopRounds;
     }
 
     /**
@@ -264,6 +277,11 @@ public final class AdsmlServer implements AutoCloseable {
                 ? List.of(servedLog, realtime.store())
                 : List.of(servedLog, realtime.store(), replayGate);
         CounterFeed feed = new CounterFeed(realtime.store(), index, realtime);
+        VersionFigures figures = new VersionFigures(settings.liveShownAds(), settings.liveWindow(), clock);
+        ServedLog served = (query, features, version, pCtr, pCvr, result) -> {
+            figures.served(version, features.servedAtMs(), query.requestId(), result, pCtr);
+            servedLog.served(query, features, version, pCtr, pCvr, result);
+        };
 
         CompletableFuture<ServingGuardian.Refs> refs = new CompletableFuture<>();
         EventLogHealth eventLogHealth = new EventLogHealth();
@@ -279,9 +297,9 @@ public final class AdsmlServer implements AutoCloseable {
                 models.toRealPath(),
                 new FeatureStores(featureSets, realtime.store(), clock::millis),
                 tap == ServedLog.NONE
-                        ? servedLog
+                        ? served
                         : (query, features, version, pCtr, pCvr, result) -> {
-                            servedLog.served(query, features, version, pCtr, pCvr, result);
+                            served.served(query, features, version, pCtr, pCvr, result);
                             tap.served(query, features, version, pCtr, pCvr, result);
                         },
                 new ServingGuardian.EventLogDeps(
@@ -292,6 +310,7 @@ public final class AdsmlServer implements AutoCloseable {
                         feed),
                 replayGate == null ? ActivationGate.NONE : replayGate);
         ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
+        LoopRounds loopRounds = new LoopRounds();
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;
         try {
@@ -330,6 +349,7 @@ public final class AdsmlServer implements AutoCloseable {
                             effective,
                             metrics,
                             counters,
+                            figures,
                             clock,
                             system.executionContext()),
                     new AdRoutes(index, world.campaigns(), budget, effective, blocking),
@@ -344,8 +364,9 @@ public final class AdsmlServer implements AutoCloseable {
                             actorSettings.maxCandidates(),
                             models.toRealPath(),
                             blocking,
-                            () -> FeaturePlatformStatus.of(
-                                    servedLogSettings, servedLog, joins, realtime.store(), feed)),
+                            () -> FeaturePlatformStatus.of(servedLogSettings, servedLog, joins, realtime.store(), feed),
+                            figures,
+                            loopRounds),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking, data.resolve(SIMULATIONS)),
                     new AdminUiRoutes());
             listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics, effective));
@@ -377,7 +398,8 @@ public final class AdsmlServer implements AutoCloseable {
                             http.adminToken().isEmpty(),
                             version),
                     actors,
-                    new Marketplace(world, budget, pacer, auction));
+                    new Marketplace(world, budget, pacer, auction),
+                    loopRounds);
         } catch (Exception | Error e) {
             stop(listeners, system, scheduler, devices, users, stores, e);
             throw e;

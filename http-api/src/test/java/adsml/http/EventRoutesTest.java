@@ -116,6 +116,7 @@ class EventRoutesTest {
                 settings,
                 metrics,
                 counters,
+                new VersionFigures(1024, Duration.ofMinutes(15), CLOCK),
                 CLOCK,
                 Runnable::run);
         return ApiEdge.wrap(

@@ -164,6 +164,7 @@ class HttpApiTest {
                 .withTokens(INGEST_TOKEN, TOKEN);
         ServingMetrics metrics = new ServingMetrics(scheduler);
         EventCounters counters = new EventCounters();
+        VersionFigures figures = new VersionFigures(1024, Duration.ofMinutes(15), Clock.systemUTC());
         HttpApi.Areas areas = new HttpApi.Areas(
                 new RankRoutes(
                         new StagePool<>(List.of(coordinator)), kit.scheduler(), Ticker.SYSTEM, settings, metrics),
@@ -175,12 +176,24 @@ class HttpApiTest {
                         settings,
                         metrics,
                         counters,
+                        figures,
                         Clock.systemUTC(),
                         Runnable::run),
                 new AdRoutes(index, world.campaigns(), budget, settings, blocking),
                 new HealthRoutes(model, scheduler, metrics, () -> true, eventLogHealth),
                 new OpenApiRoutes(),
-                new AdminRoutes(registry, model, scheduler, kit.scheduler(), settings, 1000, models, blocking, Map::of),
+                new AdminRoutes(
+                        registry,
+                        model,
+                        scheduler,
+                        kit.scheduler(),
+                        settings,
+                        1000,
+                        models,
+                        blocking,
+                        Map::of,
+                        figures,
+                        new LoopRounds()),
                 new ConsoleRoutes(
                         new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC()),
                         counters,

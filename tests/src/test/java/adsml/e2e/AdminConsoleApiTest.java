@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.e2e.ServingFixture.Client;
 import adsml.e2e.ServingFixture.Response;
+import adsml.http.LoopRounds;
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
@@ -92,7 +93,8 @@ class AdminConsoleApiTest {
                 "/admin/api/users?limit=3",
                 "/admin/api/users/u1",
                 "/admin/api/ads/1/counters",
-                "/admin/api/ads/busiest"
+                "/admin/api/ads/busiest",
+                "/admin/api/loop"
             })
     void everyConsoleRoute_wantsTheToken(String path) {
         assertError(adminGetWithoutToken(path), 401, "admin token");
@@ -250,6 +252,41 @@ class AdminConsoleApiTest {
         assertError(client.adminGet("/admin/api/users?limit=many"), 400, "limit");
         JsonNode vocabulary = client.adminGet("/admin/api/vocabulary").json();
         assertTrue(vocabulary.path("surfaces").toString().contains("home_feed"), vocabulary::toString);
+    }
+
+    @Test
+    void learningLoopRounds_addedInProcess_areListedOldestFirst() {
+        assertEquals(
+                "[]", client.adminGet("/admin/api/loop").json().path("rounds").toString(), "no loop runs: no rounds");
+        Instant at = Instant.parse("2025-03-01T10:00:00Z");
+        server.loopRounds()
+                .add(new LoopRounds.Round(
+                        at, 9, "ctr/2", "ctr/1", 4.2, 3.9, 4.5, 4.0, 310, 4.1, 1200, true, "estimated RPM 4.20"));
+        server.loopRounds()
+                .add(new LoopRounds.Round(
+                        at.plusSeconds(3600),
+                        10,
+                        "ctr/3",
+                        "ctr/2",
+                        3.1,
+                        null,
+                        null,
+                        4.0,
+                        12,
+                        Double.NaN,
+                        0,
+                        false,
+                        "effective sample size 12 under 100"));
+        JsonNode rounds = client.adminGet("/admin/api/loop").json().path("rounds");
+        assertEquals(2, rounds.size(), rounds::toString);
+        assertEquals("ctr/2", rounds.get(0).path("version").asText());
+        assertEquals(3.9, rounds.get(0).path("estimatedRpmLow").asDouble());
+        assertTrue(rounds.get(0).path("promoted").asBoolean());
+        assertEquals(at, Instant.parse(rounds.get(0).path("at").asText()));
+        assertTrue(rounds.get(1).path("realizedRpm").isNull(), "NaN: not known");
+        assertTrue(rounds.get(1).path("estimatedRpmLow").isNull());
+        assertEquals(
+                "effective sample size 12 under 100", rounds.get(1).path("why").asText());
     }
 
     @Test

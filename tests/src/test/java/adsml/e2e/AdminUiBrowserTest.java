@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.e2e.ServingFixture.Client;
 import adsml.e2e.ServingFixture.Response;
+import adsml.http.LoopRounds;
 import adsml.platform.features.FeatureSchema;
 import adsml.platform.features.FeatureSets;
 import adsml.platform.model.DcnWeights;
@@ -19,6 +20,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +39,9 @@ import org.openqa.selenium.WebElement;
 /**
  * The admin web UI in a real browser (Debian's headless Chromium) against a real server on loopback ports: sign-in,
  * every page without console errors, charts drawn from live traffic, the feature log and the counters, a version
- * activated from the Models page, the explainer's candidate table and a candidate's features by group, pausing an ad.
- * Screenshots of every page, at 1280x800 and 1920x1080, land in {@code target/screenshots}.
+ * activated from the Models page, each version's live figures and a canary started and ended there, the explainer's
+ * candidate table and a candidate's features by group, pausing an ad. Screenshots of every page, at 1280x800 and
+ * 1920x1080, land in {@code target/screenshots}.
  */
 @Tag("browser")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -533,6 +536,120 @@ class AdminUiBrowserTest {
         assertTrue(browser.findAll("[data-testid=ad-counters]").isEmpty(), "the last ad is gone");
         browser.screenshot(SHOTS.resolve("ads-wrong-id-1280x800.png"));
         assertNoConsoleErrors("ads, with a wrong id");
+    }
+
+    @Test
+    @Order(9)
+    void modelsPage_showsEachVersionsLiveFigures_andRunsACanaryFromThere() throws Exception {
+        signIn();
+        rankAndReport(20);
+        openPage("models");
+        browser.await(
+                "ctr/1's live figures",
+                d -> number(figure("ctr/1", "requests")) > 0 && number(figure("ctr/1", "impressions")) > 0
+                        ? true
+                        : null);
+        assertTrue(figure("ctr/1", "ctr").matches("[0-9.]+%"), () -> "CTR: " + figure("ctr/1", "ctr"));
+        assertTrue(figure("ctr/1", "rpm").matches("\\$[0-9.,]+"), () -> "RPM: " + figure("ctr/1", "rpm"));
+        assertTrue(
+                figure("ctr/1", "calibration").matches("[0-9.,]+"),
+                () -> "calibration: " + figure("ctr/1", "calibration"));
+        assertTrue(browser.find("table[data-testid=live] tr[data-version='ctr/1']")
+                .getText()
+                .contains("active"));
+        assertTrue(browser.find("[data-testid=loop-empty]").getText().contains("adsml demo --loop"));
+
+        // A share outside (0, 1) is named on the page and sends nothing; a good one starts the canary.
+        WebElement share = browser.await("input[name=canaryShare]");
+        share.clear();
+        share.sendKeys("1.5");
+        clickInView(browser.find("[data-action=start-canary]"));
+        assertTrue(browser.await("[data-testid=canary] [role=alert]").getText().contains("Share"));
+        assertTrue(client.adminGet("/admin/api/models").json().path("canary").isNull(), "nothing sent");
+        share.clear();
+        share.sendKeys("0.5");
+        clickInView(browser.find("[data-action=start-canary]"));
+        browser.await("[data-testid=confirm]").click();
+        browser.await(
+                "canary started",
+                d -> d.findElement(By.cssSelector("[data-testid=outcome]"))
+                                .getText()
+                                .contains("ctr/2 is the canary")
+                        ? true
+                        : null);
+        assertTrue(browser.await("[data-action=promote]").getText().contains("ctr/2"));
+        assertTrue(browser.find("[data-testid=canary]").getText().contains("since"));
+
+        rankAndReport(40);
+        browser.await(
+                "the canary's live figures beside the active version's",
+                d -> number(figure("ctr/2", "requests")) > 0 && number(figure("ctr/2", "impressions")) > 0
+                        ? true
+                        : null);
+        String canaryRow =
+                browser.find("table[data-testid=live] tr[data-version='ctr/2']").getText();
+        assertTrue(canaryRow.contains("canary 50%"), canaryRow);
+
+        server.loopRounds()
+                .add(new LoopRounds.Round(
+                        Instant.now(),
+                        9,
+                        "ctr/2",
+                        "ctr/1",
+                        4.2,
+                        3.9,
+                        4.5,
+                        4.0,
+                        310,
+                        4.1,
+                        1200,
+                        true,
+                        "estimated RPM 4.20"));
+        WebElement round = browser.await("table[data-testid=loop] tr[data-version='ctr/2']");
+        assertTrue(round.getText().contains("promoted"), round::getText);
+        assertNoConsoleErrors("models, with a canary");
+        browser.script("document.querySelector('[data-testid=live]').scrollIntoView()");
+        screenshots("models-canary");
+
+        clickInView(browser.find("[data-action=end-canary]"));
+        browser.await("[data-testid=confirm]").click();
+        browser.await(
+                "canary ended",
+                d -> d.findElement(By.cssSelector("[data-testid=outcome]"))
+                                .getText()
+                                .contains("canary ended")
+                        ? true
+                        : null);
+        assertTrue(client.adminGet("/admin/api/models").json().path("canary").isNull(), "ended through the UI");
+        browser.await("input[name=canaryShare]");
+    }
+
+    /** The text of {@code version}'s {@code figure} cell in the live table. */
+    private static String figure(String version, String figure) {
+        List<WebElement> cells = browser.findAll(
+                "table[data-testid=live] tr[data-version='" + version + "'] td[data-figure=" + figure + "]");
+        return cells.isEmpty() ? "" : cells.get(0).getText();
+    }
+
+    /**
+     * {@code requests} rank requests of as many users, each shown ad's impression and every other first slot's click.
+     */
+    private static void rankAndReport(int requests) {
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            JsonNode answer = client.rank(rankBody("u" + i, 3, 1000, false)).json();
+            String requestId = answer.path("requestId").asText();
+            for (JsonNode ad : answer.path("ads")) {
+                events.add(event("impression", requestId, ad.path("adId").asInt(), 0.002));
+                if (i % 2 == 0 && ad.path("slot").asInt() == 0) {
+                    events.add(event("click", requestId, ad.path("adId").asInt(), 0.3));
+                }
+            }
+        }
+        assertEquals(
+                200,
+                client.post("/v1/events", ServingFixture.json(Map.of("events", events)))
+                        .status());
     }
 
     /** Clicks {@code e} in the middle of the window, clear of the sticky top bar that would take the click. */

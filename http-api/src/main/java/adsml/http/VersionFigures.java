@@ -1,0 +1,232 @@
+package adsml.http;
+
+import adsml.actors.events.Event;
+import adsml.platform.auction.AuctionResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Live figures of each model version that served since the server started: the requests it ranked, and the impressions,
+ * clicks, conversions and charges that events reported for the ads it had shown, since start and over a recent window
+ * of the server's clock. What the admin UI compares a canary and the active version by.
+ *
+ * <p>An event counts for the version that served its request's ad, looked up by request id and ad id in a bounded table
+ * ({@link ShownAds}); an event whose ad has left the table (about {@code shownAds} newer shown ads ago) or that names
+ * no ad this server showed is counted as not attributed. Counting is adders only: a request pays a map lookup, two
+ * increments and one table write per shown ad; the window's minute buckets are replaced once a minute.
+ */
+public final class VersionFigures {
+    /** One version's figures: revenue in dollars; ratios null while their denominator is 0. */
+    public record Figures(
+            long requests,
+            long impressions,
+            long clicks,
+            long conversions,
+            double revenue,
+            Double ctr,
+            Double rpm,
+            Double calibration) {
+        /**
+         * {@code ctr}: clicks per impression; {@code rpm}: revenue per 1000 ranked requests; {@code calibration}: the
+         * sum of the pCTR the version predicted for the impressions shown, over the clicks they got (1 is calibrated,
+         * above 1 it predicts too many clicks).
+         */
+        static Figures of(
+                long requests, long impressions, long clicks, long conversions, double revenue, double pCtrSum) {
+            return new Figures(
+                    requests,
+                    impressions,
+                    clicks,
+                    conversions,
+                    revenue,
+                    impressions == 0 ? null : (double) clicks / impressions,
+                    requests == 0 ? null : 1000 * revenue / requests,
+                    clicks == 0 ? null : pCtrSum / clicks);
+        }
+    }
+
+    /** A version's figures since start, and over the last {@link #window()} of the server's clock. */
+    public record Live(Figures sinceStart, Figures recent) {}
+
+    private static final long MINUTE_MS = 60_000;
+
+    private final ShownAds shown;
+    private final Clock clock;
+    private final int windowMinutes;
+    private final Map<String, Version> byId = new ConcurrentHashMap<>();
+    /** By index, 1 up: what a {@link ShownAds} entry names. Replaced whole (rarely: once per new version). */
+    private volatile Version[] byIndex = new Version[1];
+
+    private final LongAdder unattributed = new LongAdder();
+
+    /**
+     * @param shownAds the shown ads remembered for attribution, a power of two (8 bytes each)
+     * @param window the recent window, whole minutes of {@code clock}
+     * @param clock the server's clock (simulated in {@code adsml simulate}), which the window follows
+     */
+    public VersionFigures(int shownAds, Duration window, Clock clock) {
+        if (window.toMinutes() < 1 || window.toMillis() % MINUTE_MS != 0) {
+            throw new IllegalArgumentException("the window must be whole minutes, at least one, was " + window);
+        }
+        this.shown = new ShownAds(shownAds);
+        this.clock = clock;
+        this.windowMinutes = Math.toIntExact(window.toMinutes());
+    }
+
+    public Duration window() {
+        return Duration.ofMinutes(windowMinutes);
+    }
+
+    /**
+     * A request {@code version} ranked at {@code servedAtMs} (the server's clock): counted, and its shown ads held for
+     * their events with the pCTR the auction read ({@code pCtr}, per candidate). Called on the coordinator's thread.
+     */
+    public void served(String version, long servedAtMs, String requestId, AuctionResult auction, float[] pCtr) {
+        Version v = version(version);
+        if (v == null) {
+            return; // more versions than an entry can name since start: not counted
+        }
+        v.total.requests.increment();
+        v.bucket(servedAtMs).requests.increment();
+        long request = ShownAds.requestHash(requestId);
+        for (int slot = 0; slot < auction.winners(); slot++) {
+            shown.put(ShownAds.key(request, auction.adId(slot)), v.index, pCtr[auction.candidateIndex(slot)]);
+        }
+    }
+
+    /** Events the log acknowledged as new (retries are not passed again), each counted for the version it names. */
+    public void events(List<Event> added) {
+        long now = clock.millis();
+        Version[] versions = byIndex;
+        for (Event e : added) {
+            long entry = shown.get(ShownAds.key(ShownAds.requestHash(e.requestId()), e.adId()));
+            if (entry == ShownAds.NONE) {
+                unattributed.increment();
+                continue;
+            }
+            int index = ShownAds.version(entry);
+            if (index >= versions.length) {
+                versions = byIndex; // a version first seen after this batch began
+            }
+            Version v = versions[index];
+            float pCtr = ShownAds.pCtr(entry);
+            v.total.add(e, pCtr);
+            v.bucket(now).add(e, pCtr);
+        }
+    }
+
+    /** Events that named no ad the table still held. */
+    public long unattributed() {
+        return unattributed.sum();
+    }
+
+    /** Every version that served since start, by {@code name/version}, in name order. */
+    public Map<String, Live> live() {
+        long minute = Math.floorDiv(clock.millis(), MINUTE_MS);
+        Map<String, Live> live = new TreeMap<>();
+        byId.forEach((id, v) -> live.put(id, new Live(v.total.figures(), v.recent(minute))));
+        return live;
+    }
+
+    private Version version(String id) {
+        Version v = byId.get(id);
+        return v != null ? v : register(id);
+    }
+
+    private synchronized Version register(String id) {
+        Version v = byId.get(id);
+        if (v != null || byIndex.length > ShownAds.MAX_VERSION) {
+            return v;
+        }
+        v = new Version(byIndex.length, windowMinutes);
+        Version[] grown = Arrays.copyOf(byIndex, byIndex.length + 1);
+        grown[v.index] = v;
+        byIndex = grown; // before the map, so that an entry naming v is never read before v is in byIndex
+        byId.put(id, v);
+        return v;
+    }
+
+    private static final class Counts {
+        final LongAdder requests = new LongAdder();
+        final LongAdder impressions = new LongAdder();
+        final LongAdder clicks = new LongAdder();
+        final LongAdder conversions = new LongAdder();
+        final DoubleAdder revenue = new DoubleAdder();
+        final DoubleAdder pCtrShown = new DoubleAdder();
+
+        void add(Event e, float pCtr) {
+            switch (e.type()) {
+                case IMPRESSION -> {
+                    impressions.increment();
+                    pCtrShown.add(pCtr);
+                }
+                case CLICK -> clicks.increment();
+                case CONVERSION -> conversions.increment();
+            }
+            if (e.cost() > 0) {
+                revenue.add(e.cost());
+            }
+        }
+
+        Figures figures() {
+            return Figures.of(
+                    requests.sum(), impressions.sum(), clicks.sum(), conversions.sum(), revenue.sum(), pCtrShown.sum());
+        }
+    }
+
+    /** One minute's counts of one version. */
+    private record Minute(long minute, Counts counts) {}
+
+    private static final class Version {
+        final int index;
+        final Counts total = new Counts();
+        /** The last minutes' counts, minute {@code m} at {@code m % length}; a bucket is replaced by a later minute. */
+        final AtomicReferenceArray<Minute> minutes;
+
+        Version(int index, int windowMinutes) {
+            this.index = index;
+            this.minutes = new AtomicReferenceArray<>(windowMinutes);
+        }
+
+        Counts bucket(long atMs) {
+            long minute = Math.floorDiv(atMs, MINUTE_MS);
+            int at = (int) Math.floorMod(minute, (long) minutes.length());
+            Minute m = minutes.get(at);
+            while (m == null || m.minute() < minute) {
+                Minute fresh = new Minute(minute, new Counts());
+                if (minutes.compareAndSet(at, m, fresh)) {
+                    return fresh.counts();
+                }
+                m = minutes.get(at);
+            }
+            // A time before the bucket's (a clock set back by a whole window) counts in the newer minute.
+            return m.counts();
+        }
+
+        /** The minutes from {@code now} back, as many as the window holds: the current one and those before it. */
+        Figures recent(long now) {
+            long requests = 0, impressions = 0, clicks = 0, conversions = 0;
+            double revenue = 0, pCtrShown = 0;
+            for (int i = 0; i < minutes.length(); i++) {
+                Minute m = minutes.get(i);
+                if (m != null && m.minute() > now - minutes.length() && m.minute() <= now) {
+                    requests += m.counts().requests.sum();
+                    impressions += m.counts().impressions.sum();
+                    clicks += m.counts().clicks.sum();
+                    conversions += m.counts().conversions.sum();
+                    revenue += m.counts().revenue.sum();
+                    pCtrShown += m.counts().pCtrShown.sum();
+                }
+            }
+            return Figures.of(requests, impressions, clicks, conversions, revenue, pCtrShown);
+        }
+    }
+}

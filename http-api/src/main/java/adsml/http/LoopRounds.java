@@ -23,11 +23,12 @@ public final class LoopRounds {
      * @param hour the hour of the (simulated) day the round was judged at, 0 to 24 (24: the day's end)
      * @param version the retrained version, {@code name/version}
      * @param baseline the active version it was judged against
-     * @param estimatedRpm replay's estimate of its revenue per 1000 requests on the baseline's logged requests
+     * @param estimatedRpm replay's estimate of its revenue per 1000 requests on the baseline's logged requests; null
+     *     (or NaN) when replay had no request to judge on
      * @param estimatedRpmLow the low end of the estimate's 95% interval, or null (both ends or neither; a NaN end makes
      *     both null: an interval replay could not compute)
      * @param estimatedRpmHigh its high end, or null
-     * @param baselineLoggedRpm what the baseline realized on those requests
+     * @param baselineLoggedRpm what the baseline realized on those requests; null (or NaN) when there were none
      * @param ess the effective sample size of replay's weights
      * @param realizedRpm what the canary realized on its own users; null (or NaN) when it served none
      * @param canaryRequests the requests the canary ranked
@@ -39,10 +40,10 @@ public final class LoopRounds {
             int hour,
             String version,
             String baseline,
-            double estimatedRpm,
+            Double estimatedRpm,
             Double estimatedRpmLow,
             Double estimatedRpmHigh,
-            double baselineLoggedRpm,
+            Double baselineLoggedRpm,
             double ess,
             Double realizedRpm,
             long canaryRequests,
@@ -58,7 +59,12 @@ public final class LoopRounds {
             require(hour >= 0 && hour <= 24, "hour: within 0 to 24, was " + hour);
             require(text(version), "version: 1 to " + MAX_TEXT + " characters");
             require(text(baseline), "baseline: 1 to " + MAX_TEXT + " characters");
-            require(Double.isFinite(estimatedRpm), "estimatedRpm: a finite number, was " + estimatedRpm);
+            if (estimatedRpm != null && estimatedRpm.isNaN()) {
+                estimatedRpm = null;
+            }
+            require(
+                    estimatedRpm == null || Double.isFinite(estimatedRpm),
+                    "estimatedRpm: a finite number or null, was " + estimatedRpm);
             require(
                     (estimatedRpmLow == null) == (estimatedRpmHigh == null),
                     "estimatedRpmLow, estimatedRpmHigh: both or neither");
@@ -69,7 +75,12 @@ public final class LoopRounds {
                                     && estimatedRpmLow <= estimatedRpmHigh),
                     "estimatedRpmLow, estimatedRpmHigh: finite, low <= high, were " + estimatedRpmLow + ", "
                             + estimatedRpmHigh);
-            require(Double.isFinite(baselineLoggedRpm), "baselineLoggedRpm: a finite number, was " + baselineLoggedRpm);
+            if (baselineLoggedRpm != null && baselineLoggedRpm.isNaN()) {
+                baselineLoggedRpm = null;
+            }
+            require(
+                    baselineLoggedRpm == null || Double.isFinite(baselineLoggedRpm),
+                    "baselineLoggedRpm: a finite number or null, was " + baselineLoggedRpm);
             require(Double.isFinite(ess) && ess >= 0, "ess: a finite number >= 0, was " + ess);
             if (realizedRpm != null && realizedRpm.isNaN()) {
                 realizedRpm = null;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 
 /**
  * What the simulated users saw and paid, hour by hour and campaign by campaign, as the server acknowledged it: a
@@ -34,6 +35,9 @@ final class DayLedger {
     /** Per hour, answered requests per model version. */
     final List<Map<String, Long>> versionsByHour = new ArrayList<>();
 
+    /** A minute: the rank deadline is far under it. */
+    private static final long MAX_LATENCY_MICROS = 60_000_000L;
+
     private final double[] budgets;
     private final double[] spentSoFar;
 
@@ -51,9 +55,34 @@ final class DayLedger {
         this.spentSoFar = new double[budgets.length];
         this.exhaustedAt = new int[budgets.length];
         java.util.Arrays.fill(exhaustedAt, -1);
+        this.rankLatency = new Histogram[hours];
         for (int h = 0; h < hours; h++) {
             versionsByHour.add(new HashMap<>());
+            rankLatency[h] = new Histogram(MAX_LATENCY_MICROS, 3);
         }
+    }
+
+    /** Per hour, how long the answered rank requests took, from send to response, in microseconds. */
+    final Histogram[] rankLatency;
+
+    /** A rank request of {@code hour} answered {@code nanos} after it was sent. */
+    synchronized void ranked(int hour, long nanos) {
+        rankLatency[hour].recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(1, nanos / 1000)));
+    }
+
+    /** The 99th percentile of {@code hour}'s rank latency in milliseconds; NaN when none was answered. */
+    synchronized double rankP99Ms(int hour) {
+        Histogram h = rankLatency[hour];
+        return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(99) / 1000.0;
+    }
+
+    /** The 99th percentile of the rank latency over {@code hours}, in milliseconds; NaN when none was answered. */
+    synchronized double rankP99Ms(int fromHour, int toHour) {
+        Histogram all = new Histogram(MAX_LATENCY_MICROS, 3);
+        for (int h = fromHour; h < toHour; h++) {
+            all.add(rankLatency[h]);
+        }
+        return all.getTotalCount() == 0 ? Double.NaN : all.getValueAtPercentile(99) / 1000.0;
     }
 
     synchronized void asked(int hour) {

@@ -1,5 +1,6 @@
 package adsml.simulate;
 
+import adsml.http.LoopRounds;
 import adsml.platform.auction.AuctionSettings;
 import adsml.platform.domain.Campaign;
 import adsml.platform.model.Model;
@@ -51,9 +52,11 @@ import java.util.concurrent.TimeUnit;
  * same hours of the same day, so the hour's own rise and fall of clicks does not come between them. With
  * {@code retrain} off the hour-0 model serves the whole day: the frozen baseline.
  *
- * <p>The report: per hour the realized RPM of the serving policy, the oracle's and the version that served most of the
- * hour; per round the version, its replay estimate, what its canary realized, whether it was promoted and what it
- * realized in all.
+ * <p>The report: per hour the realized RPM of the serving policy, its expected RPM by the truth (the same without the
+ * noise of which clicks came), the oracle's, the simulated users' rank p99 and the version that served most of the
+ * hour; per round the version, its replay estimate with its interval and effective sample, the control requests it was
+ * judged on, what its canary realized (with its standard error), whether it was promoted and what it realized in all;
+ * the day's rank p99.
  */
 public final class LearningLoop implements Simulation.Companion {
     /** How the loop turns. */
@@ -97,6 +100,7 @@ public final class LearningLoop implements Simulation.Companion {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private Path folder;
+    private AdsmlServer server;
     private Clock clock;
     private DayLedger ledger;
     private OracleTap oracle;
@@ -167,6 +171,7 @@ public final class LearningLoop implements Simulation.Companion {
     @Override
     public void started(Path folder, AdsmlServer server, Clock clock, DayLedger ledger, OracleTap oracle) {
         this.folder = folder;
+        this.server = server;
         this.clock = clock;
         this.ledger = ledger;
         this.oracle = oracle;
@@ -288,6 +293,21 @@ public final class LearningLoop implements Simulation.Companion {
         } else {
             delete("/admin/api/models/canary");
         }
+        server.loopRounds()
+                .add(new LoopRounds.Round(
+                        Instant.ofEpochMilli(endMs),
+                        hour,
+                        canary.candidate(),
+                        canary.active(),
+                        dr,
+                        estimate.dr().rpmLow(),
+                        estimate.dr().rpmHigh(),
+                        estimate.loggedRpm(),
+                        estimate.dr().ess(),
+                        canaryRpm,
+                        canaryRequests,
+                        promote,
+                        why));
         synchronized (done) {
             done.add(new Round(
                     hour,
@@ -331,7 +351,10 @@ public final class LearningLoop implements Simulation.Companion {
                     .put("requests", answered);
             number((ObjectNode) hourly.get(h), "oracle_rpm", oracle.rpm(h));
             number((ObjectNode) hourly.get(h), "expected_rpm", oracle.servedRpm(h));
+            number((ObjectNode) hourly.get(h), "rank_p99_ms", ledger.rankP99Ms(h));
         }
+        // The simulated users' rank latency, send to answer: with the loop's training beside serving, or frozen.
+        number(root, "rank_p99_ms", ledger.rankP99Ms(0, hours));
         ArrayNode list = root.putArray("rounds");
         synchronized (done) {
             for (Round r : done) {

@@ -105,9 +105,13 @@ public final class SimulatedUsers {
                     .put("country", Vocab.COUNTRIES[user.country()])
                     .put("hour", context.hour());
             body.put("slots", slots).put("deadlineMs", DEADLINE_MS);
+            long sent = System.nanoTime();
             HttpResponse<byte[]> response = client.send(post(rank, body), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
                 return;
+            }
+            if (ledger != null) {
+                ledger.ranked(context.hour(), System.nanoTime() - sent);
             }
             JsonNode ranked = JSON.readTree(response.body());
             String requestId = ranked.path("requestId").asText();

@@ -43,6 +43,22 @@ class LoopRoundsTest {
                 Instant.EPOCH, 1, "ctr/2", "ctr/1", 4.2, Double.NaN, 4.5, 4.0, 300, null, 0, false, "");
         assertNull(noInterval.estimatedRpmLow());
         assertNull(noInterval.estimatedRpmHigh());
+        LoopRounds.Round unjudged = new LoopRounds.Round(
+                Instant.EPOCH,
+                1,
+                "ctr/2",
+                "ctr/1",
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                0,
+                null,
+                0,
+                false,
+                "");
+        assertNull(unjudged.estimatedRpm(), "no request to replay on");
+        assertNull(unjudged.baselineLoggedRpm());
         var e = assertThrows(IllegalArgumentException.class, () -> round(25, 300, 4.1));
         assertTrue(e.getMessage().startsWith("hour"), e::getMessage);
         e = assertThrows(IllegalArgumentException.class, () -> round(3, -1, 4.1));

@@ -61,7 +61,12 @@ final class DemoCommand {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("demo: " + e.getMessage());
         }
-        LearningLoop.Settings loop = LearningLoop.Settings.defaults(!args.flag("frozen"));
+        LearningLoop.Settings defaults = LearningLoop.Settings.defaults(!args.flag("frozen"));
+        long judge = args.longValue("judge-requests", defaults.judgeRequests());
+        if (judge < 1) {
+            throw new Args.UsageException("demo: --judge-requests must be >= 1, was " + judge);
+        }
+        LearningLoop.Settings loop = defaults.withJudgeRequests(judge);
         ObjectNode report = LearningLoop.run(data, ServeCommand.config(args), day, loop, err);
         ObjectMapper json = new ObjectMapper();
         if (args.flag("report")) {
@@ -80,6 +85,7 @@ final class DemoCommand {
         options.add("hours");
         options.add("requests");
         options.add("report");
+        options.add("judge-requests");
         Args args = Args.parse("demo", argv, options, Set.of("loop", "frozen"));
         double trafficQps = args.decimal("traffic-qps", 20f);
         if (trafficQps < 0) {

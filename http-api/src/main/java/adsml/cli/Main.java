@@ -34,9 +34,11 @@ public final class Main {
                      serve DIR (default ./adsml-data): the public API on :8080, the admin API on 127.0.0.1:8081
               demo   [--data DIR] [--seed N] [--traffic-qps Q] and serve's options
                      world and first model if missing, then serve them with simulated users (default 20 requests/s)
-              demo   --loop [--data DIR] [--hours 24] [--requests N] [--report FILE] [--frozen] [--config FILE]
-                     the learning loop on the drifting world, a simulated day in minutes: explore, log, retrain every
-                     2 hours, canary, replay, promote; per hour RPM against the oracle's (--frozen: no retraining)
+              demo   --loop [--data DIR] [--hours 24] [--requests N] [--judge-requests N] [--report FILE] [--frozen]
+                     [--config FILE]
+                     the learning loop on the drifting world, a simulated day in minutes: explore, log, retrain,
+                     canary until --judge-requests a side (15000), replay, promote; per hour RPM against the oracle's
+                     (--frozen: no retraining)
               load   --url URL [--clients N] [--qps Q] [--duration 20s] [--warmup 2s] [--users N] [--slots N]
                      [--deadline-ms N] [--seed N] [--max-in-flight N] [--json]
                      POST /v1/rank at a running server: open loop at --qps, else --clients closed-loop clients

@@ -79,6 +79,12 @@ public final class LearningLoop implements Simulation.Companion {
         public static Settings defaults(boolean retrain) {
             return new Settings(retrain, 2, 4, 0.5, 15_000, 0.02, 500, 0.05);
         }
+
+        /** The same loop judging its canaries on {@code requests} a side. */
+        public Settings withJudgeRequests(long requests) {
+            return new Settings(
+                    retrain, roundHours, trainHours, canaryShare, requests, margin, minEss, explorationShare);
+        }
     }
 
     private static final long HOUR_MS = 3_600_000L;

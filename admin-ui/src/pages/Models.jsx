@@ -1,6 +1,7 @@
 // Models: every version with its state, load/activate/roll back with a confirmation each; the
 // live figures of the versions that served, side by side, and a canary started, promoted or
-// ended from there; the learning loop's rounds; the batching scheduler's knobs.
+// ended from there; a shadow version started or ended, its predictions compared with the live
+// ones on the same requests; the learning loop's rounds; the batching scheduler's knobs.
 
 import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api.js';
@@ -271,6 +272,125 @@ function CanaryControls({ models, busy, act }) {
   );
 }
 
+const SHADOW_FIGURES = [
+  { key: 'requests', label: 'Scored', show: int, help: 'live requests whose rows it scored again' },
+  { key: 'shed', label: 'Shed', show: int, help: 'requests it did not score: shadow work yields to live work' },
+  { key: 'meanAbsDelta', label: 'Mean |Δ pCTR|', show: (v) => num(v, 5), help: 'mean over rows of |shadow pCTR − live pCTR|' },
+  { key: 'meanShadowPctr', label: 'Mean pCTR', show: (v) => num(v, 5), help: 'the shadow’s mean pCTR over the same rows' },
+  { key: 'meanLivePctr', label: 'Live mean pCTR', show: (v) => num(v, 5), help: 'the live version’s mean pCTR over the same rows' },
+  { key: 'impressions', label: 'Impressions', show: int, help: 'live impressions whose shadow pCTR was held' },
+  { key: 'clicks', label: 'Clicks', show: int },
+  { key: 'calibration', label: 'Calibration', show: (v) => num(v, 2), help: 'the shadow’s predicted clicks on the live impressions over the observed clicks: 1.00 is calibrated' },
+  { key: 'liveCalibration', label: 'Live calibration', show: (v) => num(v, 2), help: 'the live version’s, on exactly the same impressions' },
+];
+
+/** Every version that ran in shadow since start, compared with the live versions on the same rows. */
+function ShadowTable({ models }) {
+  const ids = Object.keys(models.shadowFigures || {}).sort();
+  if (ids.length === 0) {
+    return <p class="muted">No version has run in shadow since the server started.</p>;
+  }
+  return (
+    <div class="table-wrap">
+      <table class="table" data-testid="shadow-figures">
+        <thead>
+          <tr>
+            <th>Version</th>
+            {SHADOW_FIGURES.map((f) => (
+              <th key={f.key} class="num" title={f.help}>
+                {f.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {ids.map((id) => (
+            <tr key={id} data-version={id}>
+              <td class="nowrap">
+                <span class="mono strong">{id}</span>{' '}
+                {models.shadow && models.shadow.version === id && <Badge kind="shadow">shadow</Badge>}
+              </td>
+              {SHADOW_FIGURES.map((f) => (
+                <td key={f.key} class="num" data-figure={f.key}>
+                  {f.show(models.shadowFigures[id][f.key])}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * The shadow: while one runs, since when, with promote and end; otherwise a form that starts one
+ * of a READY version.
+ */
+function ShadowControls({ models, busy, act }) {
+  const candidates = models.versions
+    .filter((v) => v.state === 'READY')
+    .map((v) => `${v.name}/${v.version}`)
+    .sort();
+  const [version, setVersion] = useState('');
+  const chosen = candidates.includes(version) ? version : candidates[0];
+
+  if (models.shadow) {
+    const sh = models.shadow;
+    return (
+      <div class="canary" data-testid="shadow">
+        <p>
+          <strong class="mono">{sh.version}</strong> scores every request again beside{' '}
+          <strong class="mono">{models.active}</strong>, never shown
+          {sh.since && `, since ${when(sh.since)} (${ago(sh.since)})`}.
+        </p>
+        <div class="knob-actions">
+          <button type="button" class="button button-primary" disabled={busy} data-action="promote-shadow" onClick={() => act('promoteShadow')}>
+            Promote {sh.version}
+          </button>
+          <button type="button" class="button button-danger" disabled={busy} data-action="end-shadow" onClick={() => act('endShadow')}>
+            End the shadow
+          </button>
+        </div>
+      </div>
+    );
+  }
+  if (candidates.length === 0 || !models.active) {
+    return (
+      <p class="muted" data-testid="shadow">
+        No shadow runs. A shadow needs an active version and a READY one beside it: load one above.
+      </p>
+    );
+  }
+  return (
+    <form
+      class="knobs"
+      data-testid="shadow"
+      onSubmit={(e) => {
+        e.preventDefault();
+        act('shadow', parseId(chosen));
+      }}
+    >
+      <label class="field">
+        <span class="field-label">Version</span>
+        <select name="shadowVersion" value={chosen} onChange={(e) => setVersion(e.currentTarget.value)}>
+          {candidates.map((id) => (
+            <option key={id} value={id}>
+              {id}
+            </option>
+          ))}
+        </select>
+        <span class="small muted">a READY version reading the active one’s feature set</span>
+      </label>
+      <div class="knob-actions">
+        <button type="submit" class="button button-primary" disabled={busy} data-action="start-shadow">
+          Start shadow
+        </button>
+      </div>
+    </form>
+  );
+}
+
 /** The learning loop's rounds, newest first, from GET /admin/api/loop. */
 function LearningLoop() {
   const { data, error } = usePoll(() => call('GET', '/admin/api/loop'), LOOP_REFRESH_MS);
@@ -462,6 +582,7 @@ export function Models() {
   async function act(action, v, share) {
     const id = v && `${v.name}/${v.version}`;
     const canary = data.canary && data.canary.version;
+    const shadow = data.shadow && data.shadow.version;
     const questions = {
       load: {
         title: `Load ${id}?`,
@@ -495,6 +616,22 @@ export function Models() {
         confirm: 'End canary',
         danger: true,
       },
+      shadow: {
+        title: `Start a shadow of ${id}?`,
+        body: `${id} scores every request again after ${data.active || 'the active version'} has, never shown; its predictions are only compared. Shadow work yields to live work and is shed first.`,
+        confirm: 'Start shadow',
+      },
+      promoteShadow: {
+        title: `Promote ${shadow}?`,
+        body: `Every user goes to ${shadow}, which ends the shadow; ${data.active} stays loaded for a rollback.`,
+        confirm: 'Promote',
+      },
+      endShadow: {
+        title: `End the shadow ${shadow}?`,
+        body: `No request is scored by ${shadow} any more; it stays loaded, and its figures stay.`,
+        confirm: 'End shadow',
+        danger: true,
+      },
     };
     if (!(await ask(questions[action]))) return;
     setOutcome(null);
@@ -505,6 +642,9 @@ export function Models() {
       canary: `Starting the canary of ${id}…`,
       promote: `Promoting ${canary}…`,
       endCanary: `Ending the canary ${canary}…`,
+      shadow: `Starting the shadow of ${id}…`,
+      promoteShadow: `Promoting ${shadow}…`,
+      endShadow: `Ending the shadow ${shadow}…`,
     };
     setBusy(busyText[action]);
     try {
@@ -514,6 +654,8 @@ export function Models() {
         canary: () => ['POST', `${versionPath(v.name, v.version)}/canary?share=${encodeURIComponent(share)}`],
         promote: () => ['POST', `${versionPath(parseId(canary).name, parseId(canary).version)}/activate`],
         endCanary: () => ['DELETE', '/admin/api/models/canary'],
+        promoteShadow: () => ['POST', `${versionPath(parseId(shadow).name, parseId(shadow).version)}/activate`],
+        endShadow: () => ['DELETE', '/admin/api/models/shadow'],
       }[action]?.() ?? ['POST', `${versionPath(v.name, v.version)}/${action}`];
       const info = await call(method, path, { timeoutMs: action === 'load' ? LOAD_TIMEOUT_MS : undefined });
       const done = `${info.name}/${info.version}`;
@@ -524,6 +666,9 @@ export function Models() {
         canary: () => `${done} is the canary for ${pct(share, 1)} of the users.`,
         promote: () => `${done} is promoted: every request is scored by it.`,
         endCanary: () => `The canary ended: every user is back on ${data.active}.`,
+        shadow: () => `${done} is the shadow: it scores every request again, never shown.`,
+        promoteShadow: () => `${done} is promoted: every request is scored by it.`,
+        endShadow: () => `The shadow ${done} ended.`,
       };
       setOutcome({ kind: 'ok', text: texts[action]() });
     } catch (e) {
@@ -582,6 +727,10 @@ export function Models() {
       <Card title="Live, by version">
         {data && <LiveTable models={data} />}
         {data && <CanaryControls models={data} busy={!!busy} act={act} />}
+      </Card>
+      <Card title="Shadow">
+        {data && <ShadowTable models={data} />}
+        {data && <ShadowControls models={data} busy={!!busy} act={act} />}
       </Card>
       <LearningLoop />
       <Scheduler />

@@ -374,10 +374,39 @@ schemas = {
         },
         "additionalProperties": False,
     },
+    "ShadowFigures": {
+        "type": "object",
+        "description": ("ShadowFigures.Figures: one shadow version's predictions against the live ones on the same "
+                        "rows, since start. A ratio is null while its denominator is 0."),
+        "required": ["requests", "shed", "rows", "meanAbsDelta", "meanShadowPctr", "meanLivePctr", "impressions",
+                     "clicks", "calibration", "liveCalibration"],
+        "properties": {
+            "requests": {"type": "integer", "minimum": 0, "description": "Requests whose rows it scored."},
+            "shed": {"type": "integer", "minimum": 0,
+                     "description": ("Requests it did not score: shed by the scheduler (shadow work yields to live "
+                                     "work), failed, or built with another feature set than it reads.")},
+            "rows": {"type": "integer", "minimum": 0,
+                     "description": "Rows compared (a row where either score is not a probability is left out)."},
+            "meanAbsDelta": {"type": ["number", "null"], "minimum": 0,
+                             "description": "The mean over rows of |shadow pCTR - live pCTR|."},
+            "meanShadowPctr": {"type": ["number", "null"]},
+            "meanLivePctr": {"type": ["number", "null"]},
+            "impressions": {"type": "integer", "minimum": 0,
+                            "description": "Live impressions of shown ads whose shadow pCTR was held."},
+            "clicks": {"type": "integer", "minimum": 0, "description": "Their clicks."},
+            "calibration": {"type": ["number", "null"],
+                            "description": ("The shadow's pCTR summed over those impressions, over their clicks: 1 "
+                                            "is calibrated.")},
+            "liveCalibration": {"type": ["number", "null"],
+                                "description": "The live version's, over the same impressions and clicks."},
+        },
+        "additionalProperties": False,
+    },
     "ModelList": {
         "type": "object",
         "description": "AdminRoutes.ModelList.",
-        "required": ["active", "canary", "versions", "onDisk", "live", "liveWindowMinutes", "unattributedEvents"],
+        "required": ["active", "canary", "shadow", "versions", "onDisk", "live", "shadowFigures",
+                     "liveWindowMinutes", "unattributedEvents"],
         "properties": {
             "active": {"type": ["string", "null"], "description": "<name>/<version> serving now, or null.",
                        "examples": ["ctr/1"]},
@@ -387,6 +416,13 @@ schemas = {
                                       "share": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
                                       "since": {"type": ["string", "null"], "format": "date-time",
                                                 "description": "When it became the canary."}},
+                       "additionalProperties": False},
+            "shadow": {"type": ["object", "null"], "required": ["version", "since"],
+                       "description": ("The version scoring every request's rows again in shadow (never shown, its "
+                                       "scores only compared), or null."),
+                       "properties": {"version": {"type": "string", "examples": ["ctr/2"]},
+                                      "since": {"type": ["string", "null"], "format": "date-time",
+                                                "description": "When it became the shadow."}},
                        "additionalProperties": False},
             "versions": {"type": "array", "items": s("ModelVersion"),
                          "description": "Every version the registry has seen since start-up (no particular order)."},
@@ -403,6 +439,10 @@ schemas = {
                          "type": "object", "required": ["sinceStart", "recent"],
                          "properties": {"sinceStart": s("VersionFigures"), "recent": s("VersionFigures")},
                          "additionalProperties": False}},
+            "shadowFigures": {"type": "object",
+                              "description": ("<name>/<version> -> the comparison with the live versions of every "
+                                              "version that ran in shadow since start (ShadowFigures)."),
+                              "additionalProperties": s("ShadowFigures")},
             "liveWindowMinutes": {"type": "integer", "minimum": 1,
                                   "description": "adsml.server.live-figures.recent-window, in minutes."},
             "unattributedEvents": {"type": "integer", "minimum": 0,
@@ -1139,6 +1179,43 @@ paths["/admin/api/models/canary"] = path_item(
                   "Every user back on the active version; the canary version stays READY. No body is read.",
                   {"200": json_body(s("ModelVersion"), "The version that was the canary."),
                    "409": json_body(s("Error"), "No canary runs.", {"error": "no canary runs"}),
+                   "500": r("InternalError"),
+                   "503": r("Unavailable")},
+                  admin_api=True)},
+    admin=True,
+)
+paths["/admin/api/models/{name}/{version}/shadow"] = path_item(
+    "AdminRoutes.routes. " + admin_desc,
+    {
+        "parameters": [
+            {"name": "name", "in": "path", "required": True, "description": "Any segment; unknown: 404.",
+             "schema": {"type": "string", "minLength": 1}},
+            {"name": "version", "in": "path", "required": True, "description": "Any segment; unknown: 404.",
+             "schema": {"type": "string", "minLength": 1}},
+        ],
+        "post": op("startShadow", "admin", "Have a loaded version score live requests in shadow",
+                   ("After each request's live scores are back, the version scores the same rows as shadow work "
+                    "(shed first when live work queues, never waited for); its scores are never shown, only compared "
+                    "in GET /admin/api/models' shadowFigures. One shadow at a time: a new one replaces it; activating "
+                    "it or DELETE /admin/api/models/shadow ends it. It must read the active version's feature set. "
+                    "No body is read."),
+                   {"200": json_body(s("ModelVersion"), "The version, READY, its detail saying it is the shadow."),
+                    "404": json_body(s("Error"), "The version was never loaded.", {"error": "ctr/9 was never loaded"}),
+                    "409": json_body(s("Error"), ("Not loaded, the active version, no version active, or another "
+                                                  "feature set than the active version's."),
+                                     {"error": "ctr/2 is the active version"}),
+                    "500": r("InternalError"),
+                    "503": r("Unavailable")},
+                   admin_api=True),
+    },
+    admin=True,
+)
+paths["/admin/api/models/shadow"] = path_item(
+    "AdminRoutes.routes. " + admin_desc,
+    {"delete": op("endShadow", "admin", "End the shadow",
+                  "No request is scored in shadow any more; the version stays READY. No body is read.",
+                  {"200": json_body(s("ModelVersion"), "The version that was the shadow."),
+                   "409": json_body(s("Error"), "No shadow runs.", {"error": "no shadow runs"}),
                    "500": r("InternalError"),
                    "503": r("Unavailable")},
                   admin_api=True)},

@@ -12,6 +12,7 @@ import adsml.actors.ranking.FeatureAssembler;
 import adsml.actors.ranking.FeatureStores;
 import adsml.actors.ranking.RankingCoordinator;
 import adsml.actors.ranking.ServedLog;
+import adsml.actors.ranking.ShadowLog;
 import adsml.actors.ranking.StagePool;
 import adsml.platform.auction.Auction;
 import adsml.platform.index.AdIndex;
@@ -57,6 +58,7 @@ public final class ServingGuardian {
             Path modelsRoot,
             FeatureStores features,
             ServedLog servedLog,
+            ShadowLog shadowLog,
             EventLogDeps eventLog,
             ActivationGate activationGate) {}
 
@@ -113,6 +115,7 @@ public final class ServingGuardian {
                     deps.features(),
                     deps.auction(),
                     deps.servedLog(),
+                    deps.shadowLog(),
                     deps.ticker());
             List<ActorRef<RankingCoordinator.Command>> coordinators = new ArrayList<>();
             for (int i = 0; i < pool; i++) {

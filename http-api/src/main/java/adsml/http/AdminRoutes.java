@@ -48,6 +48,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  *       /admin/api/models/rollback}
  *   <li>{@code POST /admin/api/models/{name}/{version}/canary?share=0.2}: a READY version scores that share of the
  *       users (by the hash of their id) beside the active one; {@code DELETE /admin/api/models/canary} ends it
+ *   <li>{@code POST /admin/api/models/{name}/{version}/shadow}: a READY version scores every request's rows again after
+ *       the live scores, as shadow work, its scores only compared; {@code DELETE /admin/api/models/shadow} ends it
  *   <li>{@code GET /admin/api/scheduler}: knobs and counters; {@code PUT} changes knobs at run time
  *   <li>{@code GET /admin/api/loop}: the rounds of the learning loop running in this process, if one is
  * </ul>
@@ -60,19 +62,25 @@ public final class AdminRoutes {
      * activation), {@code versions} every version the registry knows, {@code onDisk} the version folders of each model
      * name, loaded or not; {@code live} the figures of every version that served since start, by id, the recent ones
      * over the last {@code liveWindowMinutes}, and {@code unattributedEvents} the events that named no ad a version was
-     * remembered to have shown.
+     * remembered to have shown; {@code shadow} the version scoring in shadow now (null if none), {@code shadowFigures}
+     * every version that ran in shadow since start, compared with the live versions on the same rows.
      */
     public record ModelList(
             String active,
             CanaryView canary,
+            ShadowView shadow,
             List<VersionInfo> versions,
             Map<String, List<String>> onDisk,
             Map<String, VersionFigures.Live> live,
+            Map<String, ShadowFigures.Figures> shadowFigures,
             long liveWindowMinutes,
             long unattributedEvents) {}
 
     /** The version serving a share of the users beside the active one, since when (null if the registry forgot). */
     public record CanaryView(String version, double share, Instant since) {}
+
+    /** The version scoring in shadow, since when (null if the registry forgot). */
+    public record ShadowView(String version, Instant since) {}
 
     /** {@code GET loop}: the learning loop's rounds, oldest first; empty when no loop runs in this process. */
     public record LoopView(List<LoopRounds.Round> rounds) {}
@@ -278,6 +286,24 @@ public final class AdminRoutes {
                                                     actorScheduler)));
                                         }))),
                                 path(
+                                        "shadow",
+                                        () -> delete(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
+                                                registry,
+                                                ModelRegistry.EndShadow::new,
+                                                settings.adminTimeout(),
+                                                actorScheduler))))),
+                                path(
+                                        PathMatchers.segment()
+                                                .slash(PathMatchers.segment())
+                                                .slash("shadow"),
+                                        (name, version) ->
+                                                post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
+                                                        registry,
+                                                        replyTo ->
+                                                                new ModelRegistry.StartShadow(name, version, replyTo),
+                                                        settings.adminTimeout(),
+                                                        actorScheduler))))),
+                                path(
                                         PathMatchers.segment()
                                                 .slash(PathMatchers.segment())
                                                 .slash("activate"),
@@ -321,15 +347,21 @@ public final class AdminRoutes {
                                         c.share(),
                                         since(list, c.version().id())))
                                 .orElse(null),
+                        model.shadow()
+                                .map(s -> new ShadowView(s.id(), since(list, s.id())))
+                                .orElse(null),
                         list,
                         folders,
                         figures.live(),
+                        figures.shadow().figures(),
                         figures.window().toMinutes(),
                         figures.unattributed())),
                 blocking);
     }
 
-    /** When the registry last changed {@code id}'s state or detail: for the canary, when it became one. */
+    /**
+     * When the registry last changed {@code id}'s state or detail: for the canary or the shadow, when it became one.
+     */
     private static Instant since(List<VersionInfo> versions, String id) {
         return versions.stream()
                 .filter(v -> v.id().equals(id))

@@ -59,6 +59,7 @@ public final class VersionFigures {
     private static final long MINUTE_MS = 60_000;
 
     private final ShownAds shown;
+    private final ShadowFigures shadow;
     private final Clock clock;
     private final int windowMinutes;
     private final Map<String, Version> byId = new ConcurrentHashMap<>();
@@ -77,8 +78,14 @@ public final class VersionFigures {
             throw new IllegalArgumentException("the window must be whole minutes, at least one, was " + window);
         }
         this.shown = new ShownAds(shownAds);
+        this.shadow = new ShadowFigures(shownAds);
         this.clock = clock;
         this.windowMinutes = Math.toIntExact(window.toMinutes());
+    }
+
+    /** The shadow versions' comparison with the live ones, which meets the same events. */
+    public ShadowFigures shadow() {
+        return shadow;
     }
 
     public Duration window() {
@@ -107,7 +114,8 @@ public final class VersionFigures {
         long now = clock.millis();
         Version[] versions = byIndex;
         for (Event e : added) {
-            long entry = shown.get(ShownAds.key(ShownAds.requestHash(e.requestId()), e.adId()));
+            long key = ShownAds.key(ShownAds.requestHash(e.requestId()), e.adId());
+            long entry = shown.get(key);
             if (entry == ShownAds.NONE) {
                 unattributed.increment();
                 continue;
@@ -120,6 +128,7 @@ public final class VersionFigures {
             float pCtr = ShownAds.pCtr(entry);
             v.total.add(e, pCtr);
             v.bucket(now).add(e, pCtr);
+            shadow.event(key, e, pCtr);
         }
     }
 

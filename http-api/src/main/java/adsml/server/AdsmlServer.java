@@ -302,6 +302,7 @@ public final class AdsmlServer implements AutoCloseable {
                             served.served(query, features, version, pCtr, pCvr, result);
                             tap.served(query, features, version, pCtr, pCvr, result);
                         },
+                figures.shadow(),
                 new ServingGuardian.EventLogDeps(
                         data.resolve("events.log"),
                         eventLogSettings,

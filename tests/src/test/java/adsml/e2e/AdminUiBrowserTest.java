@@ -39,9 +39,9 @@ import org.openqa.selenium.WebElement;
 /**
  * The admin web UI in a real browser (Debian's headless Chromium) against a real server on loopback ports: sign-in,
  * every page without console errors, charts drawn from live traffic, the feature log and the counters, a version
- * activated from the Models page, each version's live figures and a canary started and ended there, the explainer's
- * candidate table and a candidate's features by group, pausing an ad. Screenshots of every page, at 1280x800 and
- * 1920x1080, land in {@code target/screenshots}.
+ * activated from the Models page, each version's live figures and a canary started and ended there, a shadow too, the
+ * explainer's candidate table and a candidate's features by group, pausing an ad. Screenshots of every page, at
+ * 1280x800 and 1920x1080, land in {@code target/screenshots}.
  */
 @Tag("browser")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -622,6 +622,62 @@ class AdminUiBrowserTest {
                         : null);
         assertTrue(client.adminGet("/admin/api/models").json().path("canary").isNull(), "ended through the UI");
         browser.await("input[name=canaryShare]");
+    }
+
+    @Test
+    @Order(10)
+    void modelsPage_runsAShadowFromThere_andShowsItsFiguresBesideTheLiveOnes() throws Exception {
+        signIn();
+        openPage("models");
+        clickInView(browser.await("[data-action=start-shadow]"));
+        browser.await("[data-testid=confirm]").click();
+        browser.await(
+                "shadow started",
+                d -> d.findElement(By.cssSelector("[data-testid=outcome]"))
+                                .getText()
+                                .contains("ctr/2 is the shadow")
+                        ? true
+                        : null);
+        assertEquals(
+                "ctr/2",
+                client.adminGet("/admin/api/models")
+                        .json()
+                        .path("shadow")
+                        .path("version")
+                        .asText(),
+                "started through the UI");
+        assertTrue(browser.await("[data-action=promote-shadow]").getText().contains("ctr/2"));
+
+        rankAndReport(30);
+        browser.await("the shadow's figures", d -> number(shadowFigure("ctr/2", "requests")) > 0 ? true : null);
+        assertTrue(
+                shadowFigure("ctr/2", "meanAbsDelta").matches("[0-9.]+"),
+                () -> "mean |delta|: " + shadowFigure("ctr/2", "meanAbsDelta"));
+        assertTrue(browser.find("table[data-testid=shadow-figures] tr[data-version='ctr/2']")
+                .getText()
+                .contains("shadow"));
+        assertNoConsoleErrors("models, with a shadow");
+        browser.script("document.querySelector('[data-testid=shadow-figures]').scrollIntoView()");
+        screenshots("models-shadow");
+
+        clickInView(browser.find("[data-action=end-shadow]"));
+        browser.await("[data-testid=confirm]").click();
+        browser.await(
+                "shadow ended",
+                d -> d.findElement(By.cssSelector("[data-testid=outcome]"))
+                                .getText()
+                                .contains("shadow ctr/2 ended")
+                        ? true
+                        : null);
+        assertTrue(client.adminGet("/admin/api/models").json().path("shadow").isNull(), "ended through the UI");
+        browser.await("[data-action=start-shadow]");
+    }
+
+    /** The text of {@code version}'s {@code figure} cell in the shadow table. */
+    private static String shadowFigure(String version, String figure) {
+        List<WebElement> cells = browser.findAll(
+                "table[data-testid=shadow-figures] tr[data-version='" + version + "'] td[data-figure=" + figure + "]");
+        return cells.isEmpty() ? "" : cells.get(0).getText();
     }
 
     /** The text of {@code version}'s {@code figure} cell in the live table. */

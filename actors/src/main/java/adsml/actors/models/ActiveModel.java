@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>A canary takes a {@code share} of the users: those whose id hashes below it, so that a user sees one version for
  * as long as the canary runs, and the rest of the traffic is a control group of the same hours.
+ *
+ * <p>A shadow version scores every request's rows again after the live scores are back, as shadow work: its scores are
+ * only compared with the live ones, never shown.
  */
 public final class ActiveModel {
     /** A version serving a share of the users beside the active one. */
@@ -18,6 +21,7 @@ public final class ActiveModel {
 
     private final AtomicReference<LoadedVersion> active = new AtomicReference<>();
     private final AtomicReference<Canary> canary = new AtomicReference<>();
+    private final AtomicReference<LoadedVersion> shadow = new AtomicReference<>();
 
     public Optional<LoadedVersion> current() {
         return Optional.ofNullable(active.get());
@@ -25,6 +29,11 @@ public final class ActiveModel {
 
     public Optional<Canary> canary() {
         return Optional.ofNullable(canary.get());
+    }
+
+    /** The version that scores every request again beside the live one, its scores only compared; empty if none. */
+    public Optional<LoadedVersion> shadow() {
+        return Optional.ofNullable(shadow.get());
     }
 
     /** The version that scores the user whose id hashes to {@code userHash}: the canary's share, or the active one. */
@@ -48,5 +57,9 @@ public final class ActiveModel {
 
     void setCanary(Canary c) {
         canary.set(c);
+    }
+
+    void setShadow(LoadedVersion version) {
+        shadow.set(version);
     }
 }

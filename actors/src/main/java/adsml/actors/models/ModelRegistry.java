@@ -61,6 +61,17 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     /** Ends the canary: every user back on the active version; the canary version stays READY. */
     public record EndCanary(ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {}
 
+    /**
+     * Has a READY version score every request's rows again after the live scores are back, as shadow work whose scores
+     * are only compared, never shown; one shadow at a time (a new one replaces it). It must read the active version's
+     * feature set, since it scores the very rows the live version scored. Activating it ends the shadow.
+     */
+    public record StartShadow(String name, String version, ActorRef<StatusReply<VersionInfo>> replyTo)
+            implements Command {}
+
+    /** Ends the shadow; the version stays READY. */
+    public record EndShadow(ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {}
+
     /** Re-activates the version that was active before the current one. */
     public record Rollback(ActorRef<StatusReply<VersionInfo>> replyTo) implements Command {}
 
@@ -99,6 +110,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private String activeId;
     private String previousId;
     private String canaryId;
+    private String shadowId;
     // The version being loaded again to replace the faulty active one; null when none is.
     private String rollbackLoad;
 
@@ -149,6 +161,8 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                 .onMessage(Rollback.class, this::onRollback)
                 .onMessage(StartCanary.class, this::onStartCanary)
                 .onMessage(EndCanary.class, this::onEndCanary)
+                .onMessage(StartShadow.class, this::onStartShadow)
+                .onMessage(EndShadow.class, this::onEndShadow)
                 .onMessage(ListVersions.class, this::onList)
                 .onSignal(PostStop.class, signal -> onStop())
                 .build();
@@ -342,6 +356,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         if (id.equals(canaryId)) {
             endCanary();
         }
+        if (id.equals(shadowId)) {
+            endShadow();
+        }
         LoadedVersion version = loaded.remove(id);
         try {
             version.close();
@@ -419,6 +436,72 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         canaryId = null;
     }
 
+    private Behavior<Command> onStartShadow(StartShadow start) {
+        String id = start.name() + "/" + start.version();
+        VersionInfo info = versions.get(id);
+        RegistryRefusal refusal = null;
+        if (info == null) {
+            refusal = new RegistryRefusal(RegistryRefusal.Kind.NOT_FOUND, id + " was never loaded");
+        } else if (!loaded.containsKey(id)) {
+            refusal = new RegistryRefusal(
+                    RegistryRefusal.Kind.CONFLICT, id + " is not loaded (it is " + info.state() + ")");
+        } else if (id.equals(activeId)) {
+            refusal = new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, id + " is the active version");
+        } else if (activeId == null) {
+            refusal =
+                    new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, "no version is active for " + id + " to shadow");
+        } else {
+            String set = featureSet(id);
+            String activeSet = featureSet(activeId);
+            if (!set.equals(activeSet)) {
+                refusal = new RegistryRefusal(
+                        RegistryRefusal.Kind.CONFLICT,
+                        id + " reads feature set " + set + " and the active " + activeId + " reads " + activeSet
+                                + ": a shadow scores the rows the live version scored");
+            }
+        }
+        if (refusal != null) {
+            start.replyTo().tell(StatusReply.error(refusal));
+            return this;
+        }
+        endShadow();
+        active.setShadow(loaded.get(id));
+        shadowId = id;
+        versions.put(id, info.to(info.state(), clock.instant(), "shadow: scores live requests, never shown"));
+        getContext().getLog().info("model {} is the shadow of {}", id, activeId);
+        start.replyTo().tell(StatusReply.success(versions.get(id)));
+        return this;
+    }
+
+    private String featureSet(String id) {
+        return loaded.get(id).spec().schema().name();
+    }
+
+    private Behavior<Command> onEndShadow(EndShadow end) {
+        String id = shadowId;
+        if (id == null) {
+            end.replyTo().tell(StatusReply.error(new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, "no shadow runs")));
+            return this;
+        }
+        endShadow();
+        end.replyTo().tell(StatusReply.success(versions.get(id)));
+        return this;
+    }
+
+    /** No request is mirrored any more; shadow jobs already queued still finish, and are still counted. */
+    private void endShadow() {
+        if (shadowId == null) {
+            return;
+        }
+        active.setShadow(null);
+        VersionInfo info = versions.get(shadowId);
+        if (info != null) {
+            versions.put(shadowId, info.to(info.state(), clock.instant(), "was a shadow"));
+        }
+        getContext().getLog().info("shadow {} ended", shadowId);
+        shadowId = null;
+    }
+
     private Behavior<Command> onActivate(Activate activate) {
         String id = activate.name() + "/" + activate.version();
         if (activeId == null || id.equals(activeId) || !loaded.containsKey(id)) {
@@ -479,6 +562,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             return;
         }
         endCanary(); // promoted, or replaced by the version activated instead
+        if (id.equals(shadowId)) {
+            endShadow(); // promoted: it is live now
+        }
         active.set(loaded.get(id));
         String demoted = activeId;
         String formerPrevious = previousId;
@@ -521,6 +607,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private void retire(String id) {
         if (id.equals(canaryId)) {
             endCanary();
+        }
+        if (id.equals(shadowId)) {
+            endShadow();
         }
         LoadedVersion version = loaded.remove(id);
         if (version == null) {

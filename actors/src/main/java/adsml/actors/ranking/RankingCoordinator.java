@@ -13,6 +13,7 @@ import adsml.platform.features.RequestRow;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.DeadlineExceededException;
 import adsml.scheduler.LoadedVersion;
+import adsml.scheduler.Priority;
 import adsml.scheduler.Ticker;
 import adsml.scheduler.VersionRetiredException;
 import java.time.Duration;
@@ -64,6 +65,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             FeatureStores stores,
             Auction auction,
             ServedLog servedLog,
+            ShadowLog shadowLog,
             Ticker ticker) {}
 
     /** A request in flight. */
@@ -72,6 +74,9 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         final ActorRef<StatusReply<RankResult>> replyTo;
         final long started;
         boolean resubmitted;
+        // Set once ranked: what a shadow version's scores of the same rows are compared with.
+        float[] pCtr;
+        AuctionResult auction;
 
         InFlight(RankQuery query, ActorRef<StatusReply<RankResult>> replyTo, long started) {
             this.query = query;
@@ -171,7 +176,43 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             return fail(s.request(), e);
         }
         done(s.request()).replyTo.tell(StatusReply.success(result));
+        mirror(r, ready.features(), ready.version());
         return this;
+    }
+
+    /**
+     * Has the shadow version, if one is set, score the rows the live version just scored, as shadow work: after the
+     * answer went, never waited for, shed first by the scheduler when live work queues. The shadow gets the time the
+     * request had, from now. Its scores, or that it was shed, go to the shadow log from the thread that completes them.
+     */
+    private void mirror(InFlight r, FeatureAssembler.Features features, String version) {
+        Optional<LoadedVersion> shadow = pipeline.model().shadow();
+        if (shadow.isEmpty() || features.batch().rows() == 0) {
+            return;
+        }
+        LoadedVersion s = shadow.get();
+        String id = s.id();
+        if (id.equals(version)) {
+            return; // a canary's user, served by the shadow itself: nothing to compare
+        }
+        ShadowLog log = pipeline.shadowLog();
+        if (pipeline.stores().setOf(s) != features.set()) {
+            log.shed(id); // the active version changed to one of another feature set since the shadow started
+            return;
+        }
+        String requestId = r.query.requestId();
+        float[] livePctr = r.pCtr;
+        AuctionResult auction = r.auction;
+        long deadline = pipeline.ticker().nanos() + (r.query.deadlineNanos() - r.started);
+        pipeline.scheduler()
+                .submit(s, features.batch(), deadline, Priority.SHADOW)
+                .whenComplete((scores, failure) -> {
+                    if (failure == null) {
+                        log.scored(id, requestId, livePctr, scores, auction);
+                    } else {
+                        log.shed(id);
+                    }
+                });
     }
 
     private Behavior<Command> onDeadline(long request) {
@@ -234,6 +275,8 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         if (r.query.requestId() != null) {
             pipeline.servedLog().served(r.query, features, version, pctr, pcvr, auction);
         }
+        r.pCtr = pctr;
+        r.auction = auction;
         return new RankResult(
                 version,
                 ads,

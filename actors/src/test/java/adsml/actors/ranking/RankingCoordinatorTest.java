@@ -65,6 +65,7 @@ class RankingCoordinatorTest {
                 new FeatureStores(FeatureSets.builtIn(), null, () -> 0L),
                 new Auction(new AuctionSettings(0.0, 10), budget),
                 ServedLog.NONE,
+                ShadowLog.NONE,
                 Ticker.SYSTEM)));
     }
 

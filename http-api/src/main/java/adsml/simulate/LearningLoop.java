@@ -185,6 +185,8 @@ public final class LearningLoop implements Simulation.Companion {
         this.adminToken = server.started().adminToken();
         this.auction = server.marketplace().auction().settings();
         this.campaigns = server.marketplace().world().campaigns();
+        progress.printf(
+                "watch the loop's versions and rounds in the admin UI: %s/admin/ (token %s)%n", admin, adminToken);
     }
 
     @Override

@@ -3,10 +3,8 @@ package adsml.http;
 import adsml.actors.events.Event;
 import adsml.actors.ranking.ShadowLog;
 import adsml.platform.auction.AuctionResult;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -48,19 +46,18 @@ public final class ShadowFigures implements ShadowLog {
             Double liveCalibration) {}
 
     private final ShownAds shown;
-    private final Map<String, Version> byId = new ConcurrentHashMap<>();
-    /** By index, 1 up: what a {@link ShownAds} entry names. Replaced whole (rarely: once per new shadow version). */
-    private volatile Version[] byIndex = new Version[1];
+    private final VersionIndex<Version> versions;
 
     /** @param shownAds the shown ads whose shadow pCTR is remembered for their events, a power of two */
     ShadowFigures(int shownAds) {
         this.shown = new ShownAds(shownAds);
+        this.versions = new VersionIndex<>(Version::new);
     }
 
     @Override
     public void scored(
             String shadowVersion, String requestId, float[] livePctr, float[] shadowScores, AuctionResult auction) {
-        Version v = version(shadowVersion);
+        Version v = versions.of(shadowVersion);
         if (v == null) {
             return;
         }
@@ -97,7 +94,7 @@ public final class ShadowFigures implements ShadowLog {
 
     @Override
     public void shed(String shadowVersion) {
-        Version v = version(shadowVersion);
+        Version v = versions.of(shadowVersion);
         if (v != null) {
             v.shed.increment();
         }
@@ -109,12 +106,7 @@ public final class ShadowFigures implements ShadowLog {
         if (entry == ShownAds.NONE) {
             return;
         }
-        Version[] versions = byIndex;
-        int index = ShownAds.version(entry);
-        if (index >= versions.length) {
-            versions = byIndex; // a version first seen after this read began
-        }
-        Version v = versions[index];
+        Version v = versions.at(ShownAds.version(entry));
         switch (e.type()) {
             case IMPRESSION -> {
                 v.impressions.increment();
@@ -129,30 +121,12 @@ public final class ShadowFigures implements ShadowLog {
     /** Every version that ran in shadow since start, by {@code name/version}, in name order. */
     public Map<String, Figures> figures() {
         Map<String, Figures> figures = new TreeMap<>();
-        byId.forEach((id, v) -> figures.put(id, v.figures()));
+        versions.forEach((id, v) -> figures.put(id, v.figures()));
         return figures;
     }
 
     private static boolean probability(float p) {
         return p >= 0f && p <= 1f; // false for NaN too
-    }
-
-    private Version version(String id) {
-        Version v = byId.get(id);
-        return v != null ? v : register(id);
-    }
-
-    private synchronized Version register(String id) {
-        Version v = byId.get(id);
-        if (v != null || byIndex.length > ShownAds.MAX_VERSION) {
-            return v;
-        }
-        v = new Version(byIndex.length);
-        Version[] grown = Arrays.copyOf(byIndex, byIndex.length + 1);
-        grown[v.index] = v;
-        byIndex = grown; // before the map, so that an entry naming v is never read before v is in byIndex
-        byId.put(id, v);
-        return v;
     }
 
     private static final class Version {

@@ -4,11 +4,9 @@ import adsml.actors.events.Event;
 import adsml.platform.auction.AuctionResult;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
@@ -62,9 +60,7 @@ public final class VersionFigures {
     private final ShadowFigures shadow;
     private final Clock clock;
     private final int windowMinutes;
-    private final Map<String, Version> byId = new ConcurrentHashMap<>();
-    /** By index, 1 up: what a {@link ShownAds} entry names. Replaced whole (rarely: once per new version). */
-    private volatile Version[] byIndex = new Version[1];
+    private final VersionIndex<Version> versions;
 
     private final LongAdder unattributed = new LongAdder();
 
@@ -81,6 +77,8 @@ public final class VersionFigures {
         this.shadow = new ShadowFigures(shownAds);
         this.clock = clock;
         this.windowMinutes = Math.toIntExact(window.toMinutes());
+        int minutes = windowMinutes;
+        this.versions = new VersionIndex<>(index -> new Version(index, minutes));
     }
 
     /** The shadow versions' comparison with the live ones, which meets the same events. */
@@ -97,7 +95,7 @@ public final class VersionFigures {
      * their events with the pCTR the auction read ({@code pCtr}, per candidate). Called on the coordinator's thread.
      */
     public void served(String version, long servedAtMs, String requestId, AuctionResult auction, float[] pCtr) {
-        Version v = version(version);
+        Version v = versions.of(version);
         if (v == null) {
             return; // more versions than an entry can name since start: not counted
         }
@@ -112,7 +110,6 @@ public final class VersionFigures {
     /** Events the log acknowledged as new (retries are not passed again), each counted for the version it names. */
     public void events(List<Event> added) {
         long now = clock.millis();
-        Version[] versions = byIndex;
         for (Event e : added) {
             long key = ShownAds.key(ShownAds.requestHash(e.requestId()), e.adId());
             long entry = shown.get(key);
@@ -120,11 +117,7 @@ public final class VersionFigures {
                 unattributed.increment();
                 continue;
             }
-            int index = ShownAds.version(entry);
-            if (index >= versions.length) {
-                versions = byIndex; // a version first seen after this batch began
-            }
-            Version v = versions[index];
+            Version v = versions.at(ShownAds.version(entry));
             float pCtr = ShownAds.pCtr(entry);
             v.total.add(e, pCtr);
             v.bucket(now).add(e, pCtr);
@@ -141,26 +134,8 @@ public final class VersionFigures {
     public Map<String, Live> live() {
         long minute = Math.floorDiv(clock.millis(), MINUTE_MS);
         Map<String, Live> live = new TreeMap<>();
-        byId.forEach((id, v) -> live.put(id, new Live(v.total.figures(), v.recent(minute))));
+        versions.forEach((id, v) -> live.put(id, new Live(v.total.figures(), v.recent(minute))));
         return live;
-    }
-
-    private Version version(String id) {
-        Version v = byId.get(id);
-        return v != null ? v : register(id);
-    }
-
-    private synchronized Version register(String id) {
-        Version v = byId.get(id);
-        if (v != null || byIndex.length > ShownAds.MAX_VERSION) {
-            return v;
-        }
-        v = new Version(byIndex.length, windowMinutes);
-        Version[] grown = Arrays.copyOf(byIndex, byIndex.length + 1);
-        grown[v.index] = v;
-        byIndex = grown; // before the map, so that an entry naming v is never read before v is in byIndex
-        byId.put(id, v);
-        return v;
     }
 
     private static final class Counts {

@@ -53,10 +53,10 @@ import java.util.concurrent.TimeUnit;
  * {@code retrain} off the hour-0 model serves the whole day: the frozen baseline.
  *
  * <p>The report: per hour the realized RPM of the serving policy, its expected RPM by the truth (the same without the
- * noise of which clicks came), the oracle's, the simulated users' rank p99 and the version that served most of the
- * hour; per round the version, its replay estimate with its interval and effective sample, the control requests it was
- * judged on, what its canary realized (with its standard error), whether it was promoted and what it realized in all;
- * the day's rank p99.
+ * noise of which clicks came), the oracle's, the served ads' predicted click rate over their true one, the simulated
+ * users' rank p99 and the version that served most of the hour; per round the version, its replay estimate with its
+ * interval and effective sample, the control requests it was judged on, what its canary realized (with its standard
+ * error), whether it was promoted and what it realized in all; the day's rank p99.
  */
 public final class LearningLoop implements Simulation.Companion {
     /** How the loop turns. */
@@ -359,6 +359,7 @@ public final class LearningLoop implements Simulation.Companion {
                     .put("requests", answered);
             number((ObjectNode) hourly.get(h), "oracle_rpm", oracle.rpm(h));
             number((ObjectNode) hourly.get(h), "expected_rpm", oracle.servedRpm(h));
+            number((ObjectNode) hourly.get(h), "served_calibration", oracle.servedCalibration(h));
             number((ObjectNode) hourly.get(h), "rank_p99_ms", ledger.rankP99Ms(h));
         }
         // The simulated users' rank latency, send to answer: with the loop's training beside serving, or frozen.
@@ -401,7 +402,9 @@ public final class LearningLoop implements Simulation.Companion {
     /** The report as a person reads it: the hours, the rounds, and the last 12 hours against the oracle. */
     public static String table(JsonNode report) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format("%-5s %9s %11s %7s  %s%n", "hour", "RPM ($)", "oracle ($)", "ratio", "version"));
+        s.append(String.format(
+                "%-5s %9s %11s %7s %9s %9s  %s%n",
+                "hour", "RPM ($)", "oracle ($)", "ratio", "expected", "pred/true", "version"));
         double rpm = 0;
         double oracle = 0;
         int hours = report.path("hourly").size();
@@ -409,8 +412,14 @@ public final class LearningLoop implements Simulation.Companion {
             double r = h.path("rpm").asDouble();
             double o = h.path("oracle_rpm").asDouble();
             s.append(String.format(
-                    "%02d:00 %9.2f %11.2f %7.3f  %s%n",
-                    h.path("hour").asInt(), r, o, r / o, h.path("version").asText()));
+                    "%02d:00 %9.2f %11.2f %7.3f %9.3f %9.3f  %s%n",
+                    h.path("hour").asInt(),
+                    r,
+                    o,
+                    r / o,
+                    h.path("expected_rpm").asDouble(Double.NaN) / o,
+                    h.path("served_calibration").asDouble(Double.NaN),
+                    h.path("version").asText()));
             if (h.path("hour").asInt() >= hours - 12) {
                 rpm += r;
                 oracle += o;

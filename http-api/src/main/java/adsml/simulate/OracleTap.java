@@ -35,6 +35,10 @@ final class OracleTap implements ServedLog {
     private final DoubleAdder[] hourServedRevenue = new DoubleAdder[24];
 
     private final AtomicLong[] hourSampled = new AtomicLong[24];
+    /** The served winners' predicted and true click probabilities, at the position they were scored for. */
+    private final DoubleAdder[] hourPredictedClicks = new DoubleAdder[24];
+
+    private final DoubleAdder[] hourTrueClicks = new DoubleAdder[24];
     private final Auction auction;
     private final SimulatedUsers.Billing billing;
 
@@ -55,6 +59,8 @@ final class OracleTap implements ServedLog {
             hourRevenue[h] = new DoubleAdder();
             hourSampled[h] = new AtomicLong();
             hourServedRevenue[h] = new DoubleAdder();
+            hourPredictedClicks[h] = new DoubleAdder();
+            hourTrueClicks[h] = new DoubleAdder();
         }
         this.billing = billing;
         this.world = world;
@@ -94,6 +100,11 @@ final class OracleTap implements ServedLog {
             hourRevenue[(int) hours].add(value);
             hourServedRevenue[(int) hours].add(expectedRevenue(served, user, query, hours));
             hourSampled[(int) hours].incrementAndGet();
+            for (int slot = 0; slot < served.winners(); slot++) {
+                int i = served.candidateIndex(slot);
+                hourPredictedClicks[(int) hours].add(pCtr[i]);
+                hourTrueClicks[(int) hours].add(ctr[i]);
+            }
         }
     }
 
@@ -132,6 +143,17 @@ final class OracleTap implements ServedLog {
     double servedRpm(int hour) {
         long n = hourSampled[hour].get();
         return n == 0 ? Double.NaN : 1000 * hourServedRevenue[hour].sum() / n;
+    }
+
+    /**
+     * The served ads' predicted click probability over their true one, in the {@code hour}: above 1 the model overrates
+     * what it chose to show (as the best of many noisy scores is overrated), and under second pricing, which charges a
+     * click the next eCPM over the winner's predicted click rate, each click is sold for less; NaN when none was
+     * sampled.
+     */
+    double servedCalibration(int hour) {
+        double truth = hourTrueClicks[hour].sum();
+        return truth == 0 ? Double.NaN : hourPredictedClicks[hour].sum() / truth;
     }
 
     /** The oracle's expected revenue per 1000 requests over the sampled ones; NaN before any. */

@@ -48,6 +48,9 @@ class LearningLoopTest {
             // pay per conversion, a few a day at this traffic.
             assertTrue(h.path("rpm").asDouble() >= 0 && h.path("oracle_rpm").asDouble() > 0, () -> report + "\n" + log);
             assertFalse(h.path("version").asText().isEmpty(), h::toString);
+            // The served ads' predicted click rate over the truth's: a ratio of two positive sums.
+            double calibration = h.path("served_calibration").asDouble();
+            assertTrue(calibration > 0 && Double.isFinite(calibration), h::toString);
         }
         assertTrue(report.path("rounds").size() >= 1, () -> "no round decided: " + log);
         for (JsonNode r : report.path("rounds")) {

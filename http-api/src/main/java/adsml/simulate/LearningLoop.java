@@ -249,7 +249,9 @@ public final class LearningLoop implements Simulation.Companion {
         TrainingData data = TrainingData.fromLog(
                 folder.resolve("feature-log"), current.spec().schema(), endMs - settings.trainHours() * HOUR_MS, endMs);
         Trainer.Config d = Trainer.Config.defaults(current.spec().architecture());
-        Trainer trainer = new Trainer(d.withSeed(d.seed() + hour), Trainer.Progress.NONE);
+        Trainer trainer = new Trainer(
+                d.withSeed(d.seed() + hour).withCalibrationFraction(calibrationFraction(data, d)),
+                Trainer.Progress.NONE);
         Model next = trainer.train(data, id[0], current);
         int version = ModelFolder.highestVersion(modelDir) + 1;
         ModelFolder.saveNextVersion(next, modelDir);
@@ -263,6 +265,29 @@ public final class LearningLoop implements Simulation.Companion {
                 hour, candidate, data.size(), active, Instant.ofEpochMilli(start));
         return new Canary(candidate, active, start, before);
     }
+
+    /**
+     * The share of the rows, the last ones, that the version's calibration is fitted on: the trainer's 5% unless that
+     * holds fewer than {@link #CALIBRATION_CLICKS} clicks, then as much as does, at most a quarter. Four hours of a
+     * night's traffic hold a few thousand shown rows, and 5% of them a handful of clicks: too few for a Platt fit's two
+     * numbers. With the larger share the loop's last 12 hours rose from 0.81 to 0.83 of the oracle's expected RPM (seed
+     * 1, 40,000 requests a day, one run each).
+     */
+    static double calibrationFraction(TrainingData data, Trainer.Config defaults) {
+        int clicks = 0;
+        for (boolean c : data.click()) {
+            if (c) {
+                clicks++;
+            }
+        }
+        double needed = clicks == 0 ? 1 : (double) CALIBRATION_CLICKS / clicks;
+        return Math.min(MAX_CALIBRATION_FRACTION, Math.max(defaults.calibrationFraction(), needed));
+    }
+
+    /** Enough clicks for a Platt fit's two numbers to move by a few percent, not by half. */
+    private static final int CALIBRATION_CLICKS = 300;
+
+    private static final double MAX_CALIBRATION_FRACTION = 0.25;
 
     /**
      * Replays the canary on its control group's whole requests and promotes it, or ends it; a canary that has not

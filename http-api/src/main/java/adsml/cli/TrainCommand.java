@@ -83,7 +83,7 @@ final class TrainCommand {
             Path log = Path.of(args.string("from-log", ""));
             TrainingData data;
             try {
-                data = TrainingData.fromLog(log, features.schema());
+                data = TrainingData.fromLog(log, features);
             } catch (IllegalArgumentException e) {
                 throw new Args.UsageException("train: --from-log " + e.getMessage());
             }

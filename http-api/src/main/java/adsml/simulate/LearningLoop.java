@@ -3,6 +3,8 @@ package adsml.simulate;
 import adsml.http.LoopRounds;
 import adsml.platform.auction.AuctionSettings;
 import adsml.platform.domain.Campaign;
+import adsml.platform.features.FeatureAssembly;
+import adsml.platform.features.FeatureSets;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.offline.train.Trainer;
@@ -246,8 +248,11 @@ public final class LearningLoop implements Simulation.Companion {
         String[] id = active.split("/");
         Path modelDir = folder.resolve("models").resolve(id[0]);
         Model current = ModelFolder.load(modelDir.resolve(id[1]));
+        String set = current.spec().schema().name();
+        FeatureAssembly features =
+                FeatureSets.builtInAnd(folder.resolve("features")).require(set);
         TrainingData data = TrainingData.fromLog(
-                folder.resolve("feature-log"), current.spec().schema(), endMs - settings.trainHours() * HOUR_MS, endMs);
+                folder.resolve("feature-log"), features, endMs - settings.trainHours() * HOUR_MS, endMs);
         Trainer.Config d = Trainer.Config.defaults(current.spec().architecture());
         Trainer trainer = new Trainer(
                 d.withSeed(d.seed() + hour).withCalibrationFraction(calibrationFraction(data, d)),

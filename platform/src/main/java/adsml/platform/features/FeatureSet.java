@@ -18,6 +18,19 @@ import java.util.Set;
  */
 public record FeatureSet(String name, int version, List<Sparse> sparse, List<Dense> dense) {
 
+    /**
+     * The sparse slot that reads the ad's position as an id ({@code kind = id, source = context.position}), or -1: the
+     * slot a row trained from the feature log gets the position its ad was shown in.
+     */
+    public int positionSlot() {
+        for (int s = 0; s < sparse.size(); s++) {
+            if (sparse.get(s) instanceof IdSlot id && id.source() == Source.CONTEXT_POSITION) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
     /** A sparse slot: ids into its own rows of the model's embedding table. */
     public sealed interface Sparse {
         String name();

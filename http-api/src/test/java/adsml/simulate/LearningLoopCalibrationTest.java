@@ -20,8 +20,21 @@ class LearningLoopCalibrationTest {
 
     @Test
     void fewClicks_holdOutEnoughForThreeHundred() {
-        // 2,000 clicks: 300 of them lie in the last 15% of the rows, on average.
+        // 2,000 clicks, one every 50 rows: the last 300 lie in the last 15% of the rows.
         assertEquals(0.15, LearningLoop.calibrationFraction(rows(100_000, 2_000), DCN), 1e-12);
+    }
+
+    @Test
+    void aQuietEnd_holdsOutMoreThanTheWindowsAverageRateSays() {
+        // 2,000 clicks, but the last 10,000 rows (a night) hold 100 of them: the 300 last clicks span 19,000 rows.
+        TrainingData data = rows(100_000, 0);
+        for (int r = 0; r < 90_000; r += 45) {
+            data.click()[r] = true;
+        }
+        for (int r = 90_000; r < 100_000; r += 100) {
+            data.click()[r] = true;
+        }
+        assertEquals(0.19, LearningLoop.calibrationFraction(data, DCN), 1e-12);
     }
 
     @Test

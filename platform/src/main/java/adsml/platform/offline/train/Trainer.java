@@ -59,8 +59,7 @@ public final class Trainer {
             if (epochs < 1
                     || batchSize < 1
                     || !(learningRate > 0)
-                    || calibrationFraction <= 0
-                    || calibrationFraction >= 0.5) {
+                    || !(calibrationFraction > 0 && calibrationFraction < 0.5)) {
                 throw new IllegalArgumentException(
                         "epochs and batchSize must be >= 1, learningRate > 0, calibrationFraction in (0, 0.5)");
             }

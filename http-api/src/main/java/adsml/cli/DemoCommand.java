@@ -121,6 +121,15 @@ final class DemoCommand {
             System.gc();
         }
         if (args.flag("loop")) {
+            String set = ModelFolder.load(modelDir.resolve(Integer.toString(ModelFolder.highestVersion(modelDir))))
+                    .spec()
+                    .schema()
+                    .name();
+            if (!set.equals(LOOP_FEATURES)) {
+                // A folder the plain demo made: its model reads the counts that mislead on the loop's day.
+                err.println("note: the models in " + modelDir + " read " + set + ", the loop's own set is "
+                        + LOOP_FEATURES + "; give a fresh --data folder to start from a " + LOOP_FEATURES + " model");
+            }
             return loop(args, data, out, err);
         }
         AdsmlServer server = AdsmlServer.start(data, ServeCommand.config(args, DEMO_DEFAULTS));

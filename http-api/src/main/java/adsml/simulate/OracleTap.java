@@ -148,7 +148,7 @@ final class OracleTap implements ServedLog {
     /**
      * The served ads' predicted click probability over their true one, in the {@code hour}: above 1 the model overrates
      * what it chose to show (as the best of many noisy scores is overrated), and under second pricing, which charges a
-     * click the next eCPM over the winner's predicted click rate, each click is sold for less; NaN when none was
+     * click the next eCPM over the winner's predicted click rate, each click is sold for less; NaN when no winner was
      * sampled.
      */
     double servedCalibration(int hour) {

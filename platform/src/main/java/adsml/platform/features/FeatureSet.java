@@ -20,7 +20,8 @@ public record FeatureSet(String name, int version, List<Sparse> sparse, List<Den
 
     /**
      * The sparse slot that reads the ad's position as an id ({@code kind = id, source = context.position}), or -1: the
-     * slot a row trained from the feature log gets the position its ad was shown in.
+     * slot a row trained from the feature log gets the position its ad was shown in. A cross with the position keeps
+     * the scored one.
      */
     public int positionSlot() {
         for (int s = 0; s < sparse.size(); s++) {

@@ -104,9 +104,9 @@ public record TrainingData(FeatureSchema schema, FeatureBatch features, boolean[
      * {@code logDir/<set id>}), in file name order (the order they were served): the rows as they were scored, labelled
      * by the join, except that a set with a position slot ({@link FeatureSet#positionSlot()}) reads the slot each ad
      * was shown in. Every candidate is scored as if at the top, so as scored the rows would teach the model the click
-     * rate averaged over the slots below it too: versions trained on them predicted 0.61-0.77 of the clicks their ads
-     * drew (seed 1's drifting day, 40,000 requests), and 0.78-1.02 once trained on the shown slot. Rows sampled without
-     * being shown are left out: nobody could click them.
+     * rate averaged over the slots below it too: on the loop's simulated day the versions trained on them put the ads
+     * they showed at 0.61-0.77 of their true click probability at the top, and at 0.78-1.02 once trained on the shown
+     * slot (docs/perf-log.md). Rows sampled without being shown are left out: nobody could click them.
      *
      * @throws IOException naming the file when one cannot be read or has other columns
      * @throws IllegalArgumentException when there is no examples file yet

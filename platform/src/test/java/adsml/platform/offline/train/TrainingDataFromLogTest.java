@@ -3,6 +3,7 @@ package adsml.platform.offline.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import adsml.platform.domain.Vocab;
 import adsml.platform.featurelog.AuctionFacts;
 import adsml.platform.featurelog.ExampleJoin;
 import adsml.platform.featurelog.FeatureLogSettings;
@@ -34,15 +35,16 @@ class TrainingDataFromLogTest {
         int position = SET.set().positionSlot();
         int offset = schema.offsets()[position];
         long served = T0.toEpochMilli();
-        // Every candidate was scored at the top (position 0); ad 11 was shown first, ad 12 third, ad 13 not at all.
+        // Every candidate was scored at the top (position 0); ad 11 was shown second, ad 12 eighth (past the slots
+        // the position feature tells apart: it reads the last one), ad 13 not at all.
         int[] sparse = new int[schema.sparseSlots()];
         for (int s = 0; s < sparse.length; s++) {
             sparse[s] = schema.offsets()[s];
         }
         float[] dense = new float[schema.denseDims()];
         ServedRows rows = new ServedRows(schema, 3);
-        rows.add("r1", "u1", 11, 0, "ctr/1", served, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
-        rows.add("r1", "u1", 12, 2, "ctr/1", served, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
+        rows.add("r1", "u1", 11, 1, "ctr/1", served, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
+        rows.add("r1", "u1", 12, 7, "ctr/1", served, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
         rows.add("r1", "u1", 13, ServedRows.NOT_SHOWN, "ctr/1", served, AuctionFacts.UNKNOWN, sparse, 0, dense, 0);
         FakeClock clock = new FakeClock(T0);
         try (FeatureLogWriter log = new FeatureLogWriter(
@@ -60,7 +62,7 @@ class TrainingDataFromLogTest {
         int slots = schema.sparseSlots();
         for (int r = 0; r < 2; r++) {
             for (int s = 0; s < slots; s++) {
-                int expected = s == position ? offset + (r == 0 ? 0 : 2) : sparse[s];
+                int expected = s == position ? offset + (r == 0 ? 1 : Vocab.MAX_POSITION - 1) : sparse[s];
                 assertEquals(expected, data.features().sparse()[r * slots + s], "row " + r + ", slot " + s);
             }
         }

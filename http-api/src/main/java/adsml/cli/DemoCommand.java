@@ -4,6 +4,7 @@ import adsml.demo.DemoTraffic;
 import adsml.platform.features.FeatureSets;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.ModelFolder;
+import adsml.platform.model.ModelJson;
 import adsml.platform.offline.train.Trainer;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
@@ -121,8 +122,8 @@ final class DemoCommand {
             System.gc();
         }
         if (args.flag("loop")) {
-            String set = ModelFolder.load(modelDir.resolve(Integer.toString(ModelFolder.highestVersion(modelDir))))
-                    .spec()
+            Path latest = modelDir.resolve(Integer.toString(ModelFolder.highestVersion(modelDir)));
+            String set = ModelJson.read(latest.resolve(ModelFolder.MODEL_JSON))
                     .schema()
                     .name();
             if (!set.equals(LOOP_FEATURES)) {

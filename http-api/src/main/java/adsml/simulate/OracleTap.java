@@ -97,13 +97,14 @@ final class OracleTap implements ServedLog {
         revenue.add(value);
         sampled.incrementAndGet();
         if (hours >= 0 && hours < 24) {
-            hourRevenue[(int) hours].add(value);
-            hourServedRevenue[(int) hours].add(expectedRevenue(served, user, query, hours));
-            hourSampled[(int) hours].incrementAndGet();
+            int h = (int) hours;
+            hourRevenue[h].add(value);
+            hourServedRevenue[h].add(expectedRevenue(served, user, query, hours));
+            hourSampled[h].incrementAndGet();
             for (int slot = 0; slot < served.winners(); slot++) {
                 int i = served.candidateIndex(slot);
-                hourPredictedClicks[(int) hours].add(pCtr[i]);
-                hourTrueClicks[(int) hours].add(ctr[i]);
+                hourPredictedClicks[h].add(pCtr[i]);
+                hourTrueClicks[h].add(ctr[i]);
             }
         }
     }

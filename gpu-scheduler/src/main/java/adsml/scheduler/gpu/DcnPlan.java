@@ -242,7 +242,7 @@ final class DcnPlan {
     private static long calibrationFloats(ModelSpec spec) {
         long n = (long) CAL_HEADER * spec.heads().size();
         for (String head : spec.heads()) {
-            if (spec.calibrationOf(head) instanceof Calibration.Isotonic iso) {
+            if (spec.calibrationOf(head).base() instanceof Calibration.Isotonic iso) {
                 n += 2L * iso.x().length;
             }
         }
@@ -444,7 +444,8 @@ final class DcnPlan {
         int tail = CAL_HEADER * spec.heads().size();
         for (int h = 0; h < spec.heads().size(); h++) {
             int at = h * CAL_HEADER;
-            Calibration c = spec.calibrationOf(spec.heads().get(h));
+            // A sliced head's offsets need the rows' ids: the host adds them (Scorer.addSliceOffsets).
+            Calibration c = spec.calibrationOf(spec.heads().get(h)).base();
             if (c instanceof Calibration.Platt platt) {
                 block[at] = CAL_PLATT;
                 block[at + 1] = (float) platt.a();

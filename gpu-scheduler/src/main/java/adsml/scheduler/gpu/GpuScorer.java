@@ -111,6 +111,7 @@ final class GpuScorer implements Scorer {
                         from * plan.spec().heads().size(),
                         rows * plan.spec().heads().size());
             }
+            Scorer.addSliceOffsets(plan.spec(), batch, 0, out, batch.rows());
         } catch (CudaException e) {
             throw device.failed("scoring " + batch.rows() + " rows of " + id(), e);
         } finally {

@@ -161,10 +161,10 @@ class DcnPlanTest {
     }
 
     @Test
-    void calibrationBlock_encodesIdentityPlattAndIsotonicPerHead() {
+    void calibrationBlock_encodesIdentityPlattAndIsotonicPerHead_andASlicedHeadsBase() {
         ModelSpec spec = tiny().withCalibration(Map.of(
                 "ctr",
-                new Calibration.Platt(1.5, -0.25),
+                new Calibration.Sliced(new Calibration.Platt(1.5, -0.25), "a", new float[] {0.5f}),
                 "cvr",
                 new Calibration.Isotonic(new float[] {0.1f, 0.6f}, new float[] {0.2f, 0.7f})));
         float[] block = DcnPlan.calibrationBlock(spec);

@@ -12,19 +12,26 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.IntStream;
 
-/** Test models of every preset with both calibration kinds, and the comparison the GPU tests make. */
+/** Test models of every preset with every calibration kind, and the comparison the GPU tests make. */
 final class Models {
     private Models() {}
 
-    /** {@code preset} with random weights, Platt on ctr and isotonic on cvr, so the head kernel's every branch runs. */
+    /**
+     * {@code preset} with random weights, Platt on ctr and isotonic on cvr, so the head kernel's every branch runs; ctr
+     * is sliced by its last slot, whose offsets the host adds after the device's Platt.
+     */
     static Model.Dcn calibrated(ModelPreset preset, long seed) {
-        ModelSpec spec = preset.spec(preset.name().toLowerCase(), "1")
-                .withCalibration(Map.of(
-                        "ctr", new Calibration.Platt(1.3, -0.2),
-                        "cvr",
-                                new Calibration.Isotonic(
-                                        new float[] {0.05f, 0.2f, 0.5f, 0.8f},
-                                        new float[] {0.01f, 0.15f, 0.55f, 0.9f})));
+        ModelSpec plain = preset.spec(preset.name().toLowerCase(), "1");
+        var last = plain.schema().slots().get(plain.schema().sparseSlots() - 1);
+        float[] offsets = new float[last.vocab()];
+        for (int k = 0; k < offsets.length; k++) {
+            offsets[k] = (k % 7 - 3) * 0.3f;
+        }
+        ModelSpec spec = plain.withCalibration(Map.of(
+                "ctr", new Calibration.Sliced(new Calibration.Platt(1.3, -0.2), last.name(), offsets),
+                "cvr",
+                        new Calibration.Isotonic(
+                                new float[] {0.05f, 0.2f, 0.5f, 0.8f}, new float[] {0.01f, 0.15f, 0.55f, 0.9f})));
         return new Model.Dcn(spec, DcnWeights.random(spec, seed));
     }
 

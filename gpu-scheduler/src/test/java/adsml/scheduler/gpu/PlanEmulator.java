@@ -1,6 +1,7 @@
 package adsml.scheduler.gpu;
 
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.scoring.Scorer;
 
 /**
  * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over its packed weights with the kernels' arithmetic
@@ -11,7 +12,10 @@ import adsml.platform.features.FeatureBatch;
 final class PlanEmulator {
     private PlanEmulator() {}
 
-    /** Scores {@code batch} through {@code plan} into row-major {@code [rows, heads]} {@code out}. */
+    /**
+     * Scores {@code batch} through {@code plan} into row-major {@code [rows, heads]} {@code out}, slice offsets added
+     * on the host as {@link GpuScorer} adds them.
+     */
     static void score(DcnPlan plan, float[] packed, FeatureBatch batch, float[] out, Precision precision) {
         int rows = batch.rows();
         float[][] buffers = new float[DcnPlan.Buffer.values().length][];
@@ -29,6 +33,8 @@ final class PlanEmulator {
                 head(h, packed, buffers[h.in().ordinal()], out, rows);
             }
         }
+        // What GpuScorer does on the host after the device's calibration.
+        Scorer.addSliceOffsets(plan.spec(), batch, 0, out, rows);
     }
 
     private static void gather(DcnPlan.Gather g, float[] packed, FeatureBatch batch, float[] x0) {

@@ -46,6 +46,16 @@ public record FeatureSchema(String name, List<Slot> slots, List<String> dense) {
         return offset;
     }
 
+    /** The index of the slot named {@code slot}. */
+    public int slotIndex(String slot) {
+        for (int s = 0; s < slots.size(); s++) {
+            if (slots.get(s).name().equals(slot)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("no sparse slot '" + slot + "' in feature set " + name);
+    }
+
     /** Rows in the concatenated embedding table: the sum of every slot's vocabulary. */
     public int totalRows() {
         return offset(slots.size());

@@ -17,12 +17,14 @@ import java.util.Arrays;
  *   {"type":"identity"}
  *   {"type":"platt","a":1.2,"b":-0.3}
  *   {"type":"isotonic","x":[0.01,0.2,...],"y":[0.0,0.05,...]}
+ *   {"type":"sliced","slot":"ad_category","offsets":[0.1,-0.4,...],"base":{"type":"platt",...}}
  * </pre>
  *
  * Unknown extra fields are ignored so newer writers stay readable. {@link #fromJson} throws
  * {@link InvalidModelException} naming the location and the field on bad input.
  */
-public sealed interface Calibration permits Calibration.Identity, Calibration.Platt, Calibration.Isotonic {
+public sealed interface Calibration
+        permits Calibration.Identity, Calibration.Platt, Calibration.Isotonic, Calibration.Sliced {
 
     /** Probabilities are clamped to [EPS, 1 - EPS] before taking a logit, so 0 and 1 stay finite. */
     double EPS = 1e-7;
@@ -39,6 +41,11 @@ public sealed interface Calibration permits Calibration.Identity, Calibration.Pl
 
     /** @return the JSON form described in the interface doc */
     ObjectNode toJson();
+
+    /** The part that needs nothing but the probability: all of it except a {@link Sliced} calibration's offsets. */
+    default Calibration base() {
+        return this;
+    }
 
     /**
      * Parses the JSON form.
@@ -70,9 +77,26 @@ public sealed interface Calibration permits Calibration.Identity, Calibration.Pl
                 }
                 return new Isotonic(x, y);
             }
+            case "sliced": {
+                JsonNode slot = node.get("slot");
+                if (slot == null || !slot.isTextual()) {
+                    throw new InvalidModelException(where + ": field 'slot': missing or not a string");
+                }
+                Calibration base = fromJson(node.get("base"), where + ": field 'base'");
+                if (base instanceof Sliced) {
+                    throw new InvalidModelException(
+                            where + ": field 'base': a sliced calibration cannot be sliced again");
+                }
+                float[] offsets = floats(node, "offsets", where);
+                String problem = Sliced.check(offsets);
+                if (problem != null) {
+                    throw new InvalidModelException(where + ": " + problem);
+                }
+                return new Sliced(base, slot.textValue(), offsets);
+            }
             default:
                 throw new InvalidModelException(where + ": field 'type': unknown calibration type '" + type.textValue()
-                        + "' (expected identity, platt or isotonic)");
+                        + "' (expected identity, platt, isotonic or sliced)");
         }
     }
 
@@ -289,6 +313,100 @@ public sealed interface Calibration permits Calibration.Identity, Calibration.Pl
         @Override
         public String toString() {
             return "Isotonic[x=" + Arrays.toString(x) + ", y=" + Arrays.toString(y) + "]";
+        }
+    }
+
+    /**
+     * A calibration per slice of one sparse slot (each ad category, say): the base calibration, then the slice's offset
+     * added to the logit, {@code sigmoid(logit(base(p)) + offsets[id])}, where {@code id} is the row's id in
+     * {@code slot} (its global embedding row less the slot's first). An id past the table has no offset. Why: a world
+     * that drifts by category moves each category's click rate by its own amount, and a version fine-tuned on a few
+     * hours of traffic barely moves its embeddings; fifty offsets fitted on the same hours follow it.
+     *
+     * <p>{@link #apply(float)} sees no row and applies the base only; scorers add the row's offset with
+     * {@link #offset(float, int)}. Arrays are copied in and out; equality compares contents.
+     */
+    record Sliced(Calibration base, String slot, float[] offsets) implements Calibration {
+        /** Far past any offset a fit gives (a factor of e^20); a larger one is a corrupt file. */
+        public static final float MAX_OFFSET = 20f;
+
+        public Sliced {
+            java.util.Objects.requireNonNull(base, "base");
+            java.util.Objects.requireNonNull(slot, "slot");
+            if (base instanceof Sliced) {
+                throw new IllegalArgumentException("a sliced calibration cannot be sliced again");
+            }
+            String problem = check(offsets);
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+            offsets = offsets.clone();
+        }
+
+        private static String check(float[] offsets) {
+            if (offsets == null || offsets.length == 0) {
+                return "field 'offsets': needs at least one offset";
+            }
+            for (int i = 0; i < offsets.length; i++) {
+                if (!(Math.abs(offsets[i]) <= MAX_OFFSET)) {
+                    return "field 'offsets': element " + i + " (" + offsets[i] + ") is not a finite number within +-"
+                            + MAX_OFFSET;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public float[] offsets() {
+            return offsets.clone();
+        }
+
+        @Override
+        public float apply(float p) {
+            return base.apply(p);
+        }
+
+        @Override
+        public void applyInPlace(float[] p, int from, int to) {
+            base.applyInPlace(p, from, to);
+        }
+
+        /** {@code p}, already through the base, moved by the offset of slice {@code id}; NaN stays NaN. */
+        public float offset(float p, int id) {
+            if (id < 0 || id >= offsets.length || offsets[id] == 0 || p != p) {
+                return p;
+            }
+            return (float) (1.0 / (1.0 + Math.exp(-(logit(p) + offsets[id]))));
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            ObjectNode node =
+                    JsonNodeFactory.instance.objectNode().put("type", "sliced").put("slot", slot);
+            ArrayNode values = node.putArray("offsets");
+            for (float o : offsets) {
+                values.add(o);
+            }
+            node.set("base", base.toJson());
+            return node;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Sliced other
+                    && base.equals(other.base)
+                    && slot.equals(other.slot)
+                    && Arrays.equals(offsets, other.offsets);
+        }
+
+        @Override
+        public int hashCode() {
+            return (31 * base.hashCode() + slot.hashCode()) * 31 + Arrays.hashCode(offsets);
+        }
+
+        @Override
+        public String toString() {
+            return "Sliced[base=" + base + ", slot=" + slot + ", offsets=" + Arrays.toString(offsets) + "]";
         }
     }
 }

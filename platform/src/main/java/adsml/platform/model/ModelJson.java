@@ -111,8 +111,12 @@ public final class ModelJson {
                     throw new InvalidModelException(
                             where + ": field 'calibration." + head + "': no such head (heads: " + heads + ")");
                 }
-                calibration.put(
-                        head, Calibration.fromJson(cal.get(head), where + ": field 'calibration." + head + "'"));
+                String field = where + ": field 'calibration." + head + "'";
+                Calibration c = Calibration.fromJson(cal.get(head), field);
+                if (c instanceof Calibration.Sliced sliced) {
+                    checkSlot(sliced, schema, field);
+                }
+                calibration.put(head, c);
             }
         }
         ModelSpec.TorchScriptSpec torchScript = null;
@@ -140,6 +144,20 @@ public final class ModelJson {
                 calibration,
                 torchScript,
                 training);
+    }
+
+    /** A sliced calibration names one of the schema's slots and has an offset for each of its ids. */
+    private static void checkSlot(Calibration.Sliced sliced, FeatureSchema schema, String field) {
+        FeatureSchema.Slot slot = schema.slots().stream()
+                .filter(s -> s.name().equals(sliced.slot()))
+                .findFirst()
+                .orElseThrow(() -> new InvalidModelException(field + ": field 'slot': no sparse slot '" + sliced.slot()
+                        + "' in feature set " + schema.name()));
+        int n = sliced.offsets().length;
+        if (n != slot.vocab()) {
+            throw new InvalidModelException(field + ": field 'offsets': " + n + " offsets, slot '" + slot.name()
+                    + "' has " + slot.vocab() + " ids");
+        }
     }
 
     public static void write(ModelSpec spec, Path file) throws IOException {

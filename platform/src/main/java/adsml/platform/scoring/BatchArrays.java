@@ -40,6 +40,6 @@ final class BatchArrays {
                     .asFloatBuffer()
                     .get(out, 0, rows * spec.heads().size());
         }
-        Scorer.calibrate(spec, out, rows);
+        Scorer.calibrate(spec, batch, out, rows);
     }
 }

@@ -40,7 +40,7 @@ public final class ReferenceScorer implements Scorer {
         } else {
             scoreLr(spec, ((Model.Lr) model).weights(), batch, out);
         }
-        Scorer.calibrate(spec, out, batch.rows());
+        Scorer.calibrate(spec, batch, out, batch.rows());
     }
 
     private static void scoreDcn(ModelSpec spec, DcnWeights w, FeatureBatch batch, float[] out) {

@@ -1,6 +1,7 @@
 package adsml.platform.scoring;
 
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.model.Calibration;
 import adsml.platform.model.ModelSpec;
 
 /**
@@ -38,14 +39,40 @@ public interface Scorer extends AutoCloseable {
         }
     }
 
-    /** Applies each head's calibration in place to row-major {@code [rows, heads]} probabilities. */
-    static void calibrate(ModelSpec spec, float[] out, int rows) {
+    /**
+     * Applies each head's calibration in place to row-major {@code [rows, heads]} probabilities of {@code batch}'s
+     * first rows: the base of each, then the offsets of a sliced one, by the rows' ids.
+     */
+    static void calibrate(ModelSpec spec, FeatureBatch batch, float[] out, int rows) {
         int heads = spec.heads().size();
         for (int h = 0; h < heads; h++) {
-            var calibration = spec.calibrationOf(spec.heads().get(h));
+            Calibration calibration = spec.calibrationOf(spec.heads().get(h)).base();
             for (int r = 0; r < rows; r++) {
                 int i = r * heads + h;
                 out[i] = calibration.apply(out[i]);
+            }
+        }
+        addSliceOffsets(spec, batch, 0, out, rows);
+    }
+
+    /**
+     * Moves each sliced head's probabilities, already through their base calibration, by the offsets of the slices of
+     * {@code batch}'s rows {@code [from, from + rows)}, written at {@code out[(from + r) * heads + h]}: what a device
+     * that calibrates on its own leaves to the host.
+     */
+    static void addSliceOffsets(ModelSpec spec, FeatureBatch batch, int from, float[] out, int rows) {
+        int heads = spec.heads().size();
+        for (int h = 0; h < heads; h++) {
+            if (!(spec.calibrationOf(spec.heads().get(h)) instanceof Calibration.Sliced sliced)) {
+                continue;
+            }
+            int slot = spec.schema().slotIndex(sliced.slot());
+            int first = spec.schema().offset(slot);
+            int slots = batch.sparseSlots();
+            int[] ids = batch.sparse();
+            for (int r = from; r < from + rows; r++) {
+                int i = r * heads + h;
+                out[i] = sliced.offset(out[i], ids[r * slots + slot] - first);
             }
         }
     }

@@ -74,7 +74,8 @@ class CalibrationTest {
         Calibration[] all = {
             Calibration.identity(),
             new Calibration.Platt(1.25, -0.3333333333333333),
-            new Calibration.Isotonic(new float[] {0.01f, 0.1f, 0.7f}, new float[] {0f, 0.123456f, 1f})
+            new Calibration.Isotonic(new float[] {0.01f, 0.1f, 0.7f}, new float[] {0f, 0.123456f, 1f}),
+            new Calibration.Sliced(new Calibration.Platt(1.1, -0.2), "ad_category", new float[] {0.5f, 0f, -1.25f})
         };
         for (Calibration c : all) {
             String text = MAPPER.writeValueAsString(c.toJson());
@@ -130,5 +131,41 @@ class CalibrationTest {
     void fromJson_rejectsIsotonicYOutsideUnitInterval() throws Exception {
         badJson("{\"type\":\"isotonic\",\"x\":[0.1,0.2],\"y\":[0.1,1.5]}", "'y'", "[0, 1]");
         badJson("{\"type\":\"isotonic\",\"x\":[0.1],\"y\":[\"a\"]}", "'y'", "not a number");
+    }
+
+    @Test
+    void sliced_appliesItsBaseThenTheSlicesOffsetOnTheLogit() {
+        var platt = new Calibration.Platt(1.2, -0.3);
+        var sliced = new Calibration.Sliced(platt, "ad_category", new float[] {0.7f, 0f, -1.5f});
+        float p = 0.02f;
+        float base = platt.apply(p);
+        assertEquals(base, sliced.apply(p), "without a row, only the base");
+        assertEquals(sigmoid(Math.log(base / (1.0 - base)) + 0.7), sliced.offset(base, 0), 1e-7);
+        assertEquals(base, sliced.offset(base, 1), "a zero offset");
+        assertEquals(sigmoid(Math.log(base / (1.0 - base)) - 1.5), sliced.offset(base, 2), 1e-7);
+        assertEquals(base, sliced.offset(base, 3), "an id past the table has no offset");
+        assertEquals(base, sliced.offset(base, -1));
+        assertTrue(Float.isNaN(sliced.offset(Float.NaN, 0)), "NaN stays NaN");
+        assertSame(platt, sliced.base());
+        assertSame(platt, platt.base());
+    }
+
+    @Test
+    void sliced_rejectsBadOffsetsAndASlicedBase() throws Exception {
+        badJson("{\"type\":\"sliced\",\"offsets\":[0.1],\"base\":{\"type\":\"identity\"}}", "'slot'");
+        badJson("{\"type\":\"sliced\",\"slot\":\"ad_category\",\"offsets\":[0.1]}", "'base'", "not a JSON object");
+        badJson("{\"type\":\"sliced\",\"slot\":\"s\",\"offsets\":[],\"base\":{\"type\":\"identity\"}}", "'offsets'");
+        badJson(
+                "{\"type\":\"sliced\",\"slot\":\"s\",\"offsets\":[0, 21],\"base\":{\"type\":\"identity\"}}",
+                "'offsets'",
+                "element 1");
+        badJson(
+                "{\"type\":\"sliced\",\"slot\":\"s\",\"offsets\":[0],"
+                        + "\"base\":{\"type\":\"sliced\",\"slot\":\"s\",\"offsets\":[0],\"base\":{\"type\":\"identity\"}}}",
+                "'base'",
+                "sliced again");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Calibration.Sliced(Calibration.identity(), "s", new float[] {Float.NaN}));
     }
 }

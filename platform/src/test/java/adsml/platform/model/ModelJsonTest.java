@@ -1,5 +1,6 @@
 package adsml.platform.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,5 +50,28 @@ class ModelJsonTest {
     void read_aFileLargerThanTheBound_isInvalid_unread() throws IOException {
         String reason = refusal("{\"format\":1,\"pad\":\"" + " ".repeat((int) ModelJson.MAX_BYTES) + "\"}");
         assertTrue(reason.contains("more than a model.json may have"), reason);
+    }
+
+    @Test
+    void read_aSlicedCalibration_needsASlotOfTheSchemaAndAnOffsetPerId() throws IOException {
+        ModelSpec spec = ModelPreset.DEMO.spec("ctr", "1");
+        int categories = spec.schema()
+                .slots()
+                .get(spec.schema().slotIndex("ad_category"))
+                .vocab();
+        var good = new Calibration.Sliced(new Calibration.Platt(1, 0), "ad_category", new float[categories]);
+        Path f = dir.resolve("model.json");
+        ModelJson.write(spec.withCalibration(Map.of("ctr", good)), f);
+        assertEquals(good, ModelJson.read(f).calibrationOf("ctr"));
+
+        var unknown = new Calibration.Sliced(new Calibration.Platt(1, 0), "ad_colour", new float[categories]);
+        String reason = refusal(
+                ModelJson.toJson(spec.withCalibration(Map.of("ctr", unknown))).toString());
+        assertTrue(reason.contains("'calibration.ctr'") && reason.contains("no sparse slot 'ad_colour'"), reason);
+
+        var short_ = new Calibration.Sliced(new Calibration.Platt(1, 0), "ad_category", new float[categories - 1]);
+        reason = refusal(
+                ModelJson.toJson(spec.withCalibration(Map.of("ctr", short_))).toString());
+        assertTrue(reason.contains("'offsets'") && reason.contains(categories + " ids"), reason);
     }
 }

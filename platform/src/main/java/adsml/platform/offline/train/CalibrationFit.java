@@ -99,6 +99,82 @@ public final class CalibrationFit {
     }
 
     /**
+     * One logit offset per slice: for each id {@code k} in {@code [0, slices)}, the {@code o} that minimizes the log
+     * loss of {@code sigmoid(logit(p_i) + o)} over the rows {@code i} with {@code ids[i] == k}, plus {@code prior * o^2
+     * / 2}: a normal prior around no offset, worth about {@code prior} expected clicks (the log loss's curvature in
+     * {@code o} is the slice's summed {@code p (1 - p)}). A slice with no rows keeps 0; ids outside the range are
+     * skipped. Newton's method per slice, safeguarded by bisection (the loss is convex in {@code o}), offsets within
+     * {@link Calibration.Sliced#MAX_OFFSET}.
+     *
+     * @throws IllegalArgumentException if the arrays differ in length, are empty, {@code p} has a NaN, or the prior is
+     *     not positive
+     */
+    public static float[] sliceOffsets(float[] p, int[] ids, boolean[] y, int slices, double prior) {
+        int n = checkFitInput(p, y);
+        if (ids.length != n) {
+            throw new IllegalArgumentException("ids and p differ in length: " + ids.length + " vs " + n);
+        }
+        if (!(prior > 0) || slices < 1) {
+            throw new IllegalArgumentException("prior must be > 0 and slices >= 1, were " + prior + ", " + slices);
+        }
+        double[] z = new double[n];
+        for (int i = 0; i < n; i++) {
+            z[i] = Calibration.logit(p[i]);
+        }
+        double max = Calibration.Sliced.MAX_OFFSET;
+        double[] o = new double[slices];
+        double[] g = new double[slices];
+        double[] h = new double[slices];
+        // The minimum lies within [lo, hi]: the derivative is below 0 at lo and above at hi. A Newton step that would
+        // leave the bracket (far-off starts overshoot on the logistic loss) is replaced by bisection.
+        double[] lo = new double[slices];
+        double[] hi = new double[slices];
+        Arrays.fill(lo, -max);
+        Arrays.fill(hi, max);
+        // All slices step together: each pass over the rows makes one step in every slice.
+        for (int iter = 0; iter < 100; iter++) {
+            for (int k = 0; k < slices; k++) {
+                g[k] = prior * o[k];
+                h[k] = prior;
+            }
+            for (int i = 0; i < n; i++) {
+                int k = ids[i];
+                if (k < 0 || k >= slices) {
+                    continue;
+                }
+                double q = sigmoid(z[i] + o[k]);
+                g[k] += q - (y[i] ? 1 : 0);
+                h[k] += q * (1 - q);
+            }
+            double largest = 0;
+            for (int k = 0; k < slices; k++) {
+                if (g[k] == 0) {
+                    continue; // at the minimum, or a slice without rows at its prior's
+                }
+                if (g[k] > 0) {
+                    hi[k] = o[k];
+                } else {
+                    lo[k] = o[k];
+                }
+                double next = o[k] - g[k] / h[k];
+                if (!(next > lo[k] && next < hi[k])) {
+                    next = (lo[k] + hi[k]) / 2;
+                }
+                largest = Math.max(largest, Math.abs(next - o[k]));
+                o[k] = next;
+            }
+            if (largest < 1e-7) {
+                break;
+            }
+        }
+        float[] offsets = new float[slices];
+        for (int k = 0; k < slices; k++) {
+            offsets[k] = (float) o[k];
+        }
+        return offsets;
+    }
+
+    /**
      * Fits by pool-adjacent-violators on {@code p} sorted ascending (equal {@code p} pooled first), then merges
      * neighbouring blocks into at most {@link #MAX_BLOCKS} groups of roughly equal mass (merging neighbours keeps the
      * fit monotone). Each block becomes breakpoints at its smallest and largest {@code p}, so the result is flat within

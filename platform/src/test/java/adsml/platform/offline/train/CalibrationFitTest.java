@@ -82,4 +82,65 @@ class CalibrationFitTest {
         assertTrue(cal < raw - 0.01, "raw " + raw + " calibrated " + cal);
         assertEquals(1.0, Metrics.predOverObs(calibrated, testY), 0.03);
     }
+
+    @Test
+    void sliceOffsets_recoverEachSlicesShiftOfTheLogit() {
+        double[] truth = {1.0, 0.0, -0.8};
+        Random r = new Random(5);
+        int n = 300_000;
+        float[] p = new float[n];
+        int[] ids = new int[n];
+        boolean[] y = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            double z = -4 + 0.5 * r.nextGaussian();
+            p[i] = (float) sigmoid(z);
+            // id 3 never occurs; id 7 lies past the table and must not pull on anything
+            ids[i] = i % 10 == 9 ? 7 : r.nextInt(3);
+            double shift = ids[i] < 3 ? truth[ids[i]] : 3.0;
+            y[i] = r.nextDouble() < sigmoid(z + shift);
+        }
+        float[] o = CalibrationFit.sliceOffsets(p, ids, y, 4, 10);
+        assertEquals(4, o.length);
+        for (int k = 0; k < 3; k++) {
+            assertEquals(truth[k], o[k], 0.08, "slice " + k);
+        }
+        assertEquals(0f, o[3], "a slice without rows keeps no offset");
+    }
+
+    @Test
+    void sliceOffsets_minimizeThePenalizedLossAndThePriorShrinksAFewClicks() {
+        // 40 rows at 1%, 4 clicks: the clicks alone say log(4 / 0.4) = 2.3; a prior of 10 expected clicks holds it
+        // near a third of that.
+        int n = 40;
+        float[] p = new float[n];
+        boolean[] y = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = 0.01f;
+            y[i] = i < 4;
+        }
+        int[] ids = new int[n];
+        double prior = 10;
+        float o = CalibrationFit.sliceOffsets(p, ids, y, 1, prior)[0];
+        assertTrue(o > 0.3 && o < 1.2, "offset " + o);
+        // The same minimum by a plain search over the penalized loss.
+        double best = Double.NaN;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        for (double c = -3; c <= 3; c += 1e-4) {
+            double loss = prior * c * c / 2;
+            for (int i = 0; i < n; i++) {
+                double q = sigmoid(Math.log(p[i] / (1.0 - p[i])) + c);
+                loss -= y[i] ? Math.log(q) : Math.log(1 - q);
+            }
+            if (loss < bestLoss) {
+                bestLoss = loss;
+                best = c;
+            }
+        }
+        assertEquals(best, o, 1e-3);
+        assertEquals(
+                Math.log(0.1 / 0.9) - Math.log(0.01 / 0.99),
+                CalibrationFit.sliceOffsets(p, ids, y, 1, 1e-9)[0],
+                1e-3,
+                "without a prior, the clicks' own log ratio");
+    }
 }

@@ -17,6 +17,7 @@ import adsml.platform.scoring.Predictions;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -104,5 +105,46 @@ class TrainerTest {
                 Metrics.auc(pWarm, heldout.click()) > Metrics.auc(pCold, heldout.click()) + 0.01,
                 "warm " + Metrics.auc(pWarm, heldout.click()) + ", cold " + Metrics.auc(pCold, heldout.click()));
         assertThrows(IllegalArgumentException.class, () -> trainer.train(recent, "ctr", train(Architecture.LR)));
+    }
+
+    @Test
+    void sliceCtr_fitsAnOffsetPerCategoryOverTheVersionsOwnCalibration() {
+        Model model = train(Architecture.DCN);
+        // The training rows: enough clicks (about 3,000) for a tight offset in the larger categories.
+        TrainingData rows = TrainingData.of(world, world.train(), FeatureSets.builtIn(FeatureSets.DEFAULT), null);
+        float[] p = Predictions.of(model, rows.features()).head(0);
+        int slot = model.spec().schema().slotIndex("ad_category");
+        int first = model.spec().schema().offset(slot);
+        int slots = rows.features().sparseSlots();
+        // The world of the held-out rows after a drift: odd categories' clicks up by e^0.8, even ones' down by e^-0.8.
+        SplittableRandom random = new SplittableRandom(3);
+        boolean[] drifted = new boolean[rows.size()];
+        int categories = model.spec().schema().slots().get(slot).vocab();
+        double[] expected = new double[categories];
+        for (int r = 0; r < drifted.length; r++) {
+            int k = rows.features().sparse()[r * slots + slot] - first;
+            double z = Math.log(p[r] / (1.0 - p[r])) + (k % 2 == 1 ? 0.8 : -0.8);
+            drifted[r] = random.nextDouble() < 1 / (1 + Math.exp(-z));
+            expected[k] += p[r];
+        }
+        TrainingData now = new TrainingData(rows.schema(), rows.features(), drifted, rows.conversion());
+        Model sliced = Trainer.sliceCtr(model, now, "ad_category", 1);
+        var calibration =
+                assertInstanceOf(Calibration.Sliced.class, sliced.spec().calibrationOf("ctr"));
+        assertEquals(model.spec().calibrationOf("ctr"), calibration.base());
+        assertEquals(model.spec().calibrationOf("cvr"), sliced.spec().calibrationOf("cvr"));
+        float[] offsets = calibration.offsets();
+        int checked = 0;
+        for (int k = 0; k < categories; k++) {
+            if (expected[k] >= 100) {
+                assertEquals(k % 2 == 1 ? 0.8 : -0.8, offsets[k], 0.3, "category " + k);
+                checked++;
+            }
+        }
+        assertTrue(checked >= 5, checked + " categories with 100 expected clicks");
+        // Fitting again starts from the base, not from the offsets already there.
+        Model again = Trainer.sliceCtr(sliced, now, "ad_category", 1);
+        assertEquals(calibration, again.spec().calibrationOf("ctr"));
+        assertThrows(IllegalArgumentException.class, () -> Trainer.sliceCtr(model, now, "ad_colour", 10));
     }
 }

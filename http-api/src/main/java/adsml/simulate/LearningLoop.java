@@ -5,6 +5,7 @@ import adsml.platform.auction.AuctionSettings;
 import adsml.platform.domain.Campaign;
 import adsml.platform.features.FeatureAssembly;
 import adsml.platform.features.FeatureSets;
+import adsml.platform.model.Calibration;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.offline.train.Trainer;
@@ -258,7 +259,7 @@ public final class LearningLoop implements Simulation.Companion {
                 d.withSeed(d.seed() + hour).withCalibrationFraction(calibrationFraction(data, d)),
                 Trainer.Progress.NONE);
         Model next = trainer.train(data, id[0], current);
-        if (current.spec().schema().slots().stream().anyMatch(s -> s.name().equals(SLICE_SLOT))) {
+        if (next.spec().schema().slots().stream().anyMatch(s -> s.name().equals(SLICE_SLOT))) {
             next = Trainer.sliceCtr(next, data, SLICE_SLOT, SLICE_PRIOR);
         }
         int version = ModelFolder.highestVersion(modelDir) + 1;
@@ -269,8 +270,15 @@ public final class LearningLoop implements Simulation.Companion {
         post("/admin/api/models/" + candidate + "/canary?share=" + settings.canaryShare());
         long start = clock.millis();
         progress.printf(
-                "  round %02d:00: %s trained on %,d rows from %s, on a canary from %s%n",
-                hour, candidate, data.size(), active, Instant.ofEpochMilli(start));
+                "  round %02d:00: %s trained on %,d rows from %s%s, on a canary from %s%n",
+                hour,
+                candidate,
+                data.size(),
+                active,
+                next.spec().calibrationOf("ctr") instanceof Calibration.Sliced sliced
+                        ? " (clicks calibrated per " + sliced.slot() + ")"
+                        : "",
+                Instant.ofEpochMilli(start));
         return new Canary(candidate, active, start, before);
     }
 

@@ -61,5 +61,6 @@ class LearningLoopTest {
             assertTrue(r.has("promoted"), r::toString);
         }
         assertTrue(log.contains("on a canary"), log);
+        assertTrue(log.contains("(clicks calibrated per ad_category)"), () -> "each version sliced: " + log);
     }
 }

@@ -111,12 +111,13 @@ final class GpuScorer implements Scorer {
                         from * plan.spec().heads().size(),
                         rows * plan.spec().heads().size());
             }
-            Scorer.addSliceOffsets(plan.spec(), batch, 0, out, batch.rows());
         } catch (CudaException e) {
             throw device.failed("scoring " + batch.rows() + " rows of " + id(), e);
         } finally {
             free.add(lane);
         }
+        // The kernel applied each head's base calibration; a sliced head's offsets need the rows' ids, on the host.
+        Scorer.addSliceOffsets(plan.spec(), batch, 0, out, batch.rows());
     }
 
     /**

@@ -164,7 +164,7 @@ class DcnPlanTest {
     void calibrationBlock_encodesIdentityPlattAndIsotonicPerHead_andASlicedHeadsBase() {
         ModelSpec spec = tiny().withCalibration(Map.of(
                 "ctr",
-                new Calibration.Sliced(new Calibration.Platt(1.5, -0.25), "a", new float[] {0.5f}),
+                new Calibration.Sliced(new Calibration.Platt(1.5, -0.25), "b", new float[] {0.5f, 0, 0, 0, -1f}),
                 "cvr",
                 new Calibration.Isotonic(new float[] {0.1f, 0.6f}, new float[] {0.2f, 0.7f})));
         float[] block = DcnPlan.calibrationBlock(spec);

@@ -52,8 +52,9 @@ public sealed interface Calibration
      *
      * @param where names the location in error messages, e.g. {@code "model.json: calibration"}
      * @throws InvalidModelException naming {@code where} and the field on unknown type, missing or non-numeric fields,
-     *     {@code x}/{@code y} of different lengths, {@code x} not strictly increasing, or {@code y} outside [0, 1] or
-     *     decreasing
+     *     {@code x}/{@code y} of different lengths, {@code x} not strictly increasing, {@code y} outside [0, 1] or
+     *     decreasing, a sliced calibration without a slot, with no offsets or one past {@link Sliced#MAX_OFFSET}, or
+     *     sliced again
      */
     static Calibration fromJson(JsonNode node, String where) {
         if (node == null || !node.isObject()) {
@@ -323,8 +324,9 @@ public sealed interface Calibration
      * that drifts by category moves each category's click rate by its own amount, and a version fine-tuned on a few
      * hours of traffic barely moves its embeddings; fifty offsets fitted on the same hours follow it.
      *
-     * <p>{@link #apply(float)} sees no row and applies the base only; scorers add the row's offset with
-     * {@link #offset(float, int)}. Arrays are copied in and out; equality compares contents.
+     * <p>{@link #apply(float)} sees no row, so it is refused rather than half done: scorers apply {@link #base()} and
+     * then add the row's offset with {@link #offset(float, int)}. Arrays are copied in and out; equality compares
+     * contents.
      */
     record Sliced(Calibration base, String slot, float[] offsets) implements Calibration {
         /** Far past any offset a fit gives (a factor of e^20); a larger one is a corrupt file. */
@@ -361,15 +363,20 @@ public sealed interface Calibration
             return offsets.clone();
         }
 
+        /** Refused: a sliced calibration needs the row's id; apply {@link #base()}, then {@link #offset}. */
         @Override
         public float apply(float p) {
-            return base.apply(p);
+            throw new UnsupportedOperationException(NEEDS_THE_ROW);
         }
 
+        /** Refused, as {@link #apply(float)}. */
         @Override
         public void applyInPlace(float[] p, int from, int to) {
-            base.applyInPlace(p, from, to);
+            throw new UnsupportedOperationException(NEEDS_THE_ROW);
         }
+
+        private static final String NEEDS_THE_ROW =
+                "a sliced calibration needs each row's id: apply its base, then offset(p, id) (Scorer.calibrate)";
 
         /** {@code p}, already through the base, moved by the offset of slice {@code id}; NaN stays NaN. */
         public float offset(float p, int id) {

@@ -148,11 +148,12 @@ public final class ModelJson {
 
     /** A sliced calibration names one of the schema's slots and has an offset for each of its ids. */
     private static void checkSlot(Calibration.Sliced sliced, FeatureSchema schema, String field) {
-        FeatureSchema.Slot slot = schema.slots().stream()
-                .filter(s -> s.name().equals(sliced.slot()))
-                .findFirst()
-                .orElseThrow(() -> new InvalidModelException(field + ": field 'slot': no sparse slot '" + sliced.slot()
-                        + "' in feature set " + schema.name()));
+        FeatureSchema.Slot slot;
+        try {
+            slot = schema.slots().get(schema.slotIndex(sliced.slot()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(field + ": field 'slot': " + e.getMessage());
+        }
         int n = sliced.offsets().length;
         if (n != slot.vocab()) {
             throw new InvalidModelException(field + ": field 'offsets': " + n + " offsets, slot '" + slot.name()

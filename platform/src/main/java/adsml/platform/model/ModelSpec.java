@@ -45,6 +45,15 @@ public record ModelSpec(
         mlp = List.copyOf(mlp);
         heads = List.copyOf(heads);
         calibration = Map.copyOf(calibration);
+        for (Calibration c : calibration.values()) {
+            if (c instanceof Calibration.Sliced sliced) {
+                int vocab = schema.slots().get(schema.slotIndex(sliced.slot())).vocab();
+                if (sliced.offsets().length != vocab) {
+                    throw new IllegalArgumentException("a calibration sliced by '" + sliced.slot() + "' has "
+                            + sliced.offsets().length + " offsets; the slot has " + vocab + " ids");
+                }
+            }
+        }
         // Insertion order kept: model.json lists the training facts in the order the trainer wrote them.
         training = Collections.unmodifiableMap(new LinkedHashMap<>(training));
         if (architecture == Architecture.TORCHSCRIPT) {

@@ -139,7 +139,8 @@ class CalibrationTest {
         var sliced = new Calibration.Sliced(platt, "ad_category", new float[] {0.7f, 0f, -1.5f});
         float p = 0.02f;
         float base = platt.apply(p);
-        assertEquals(base, sliced.apply(p), "without a row, only the base");
+        assertThrows(UnsupportedOperationException.class, () -> sliced.apply(p), "without a row: refused");
+        assertThrows(UnsupportedOperationException.class, () -> sliced.applyInPlace(new float[] {p}, 0, 1));
         assertEquals(sigmoid(Math.log(base / (1.0 - base)) + 0.7), sliced.offset(base, 0), 1e-7);
         assertEquals(base, sliced.offset(base, 1), "a zero offset");
         assertEquals(sigmoid(Math.log(base / (1.0 - base)) - 1.5), sliced.offset(base, 2), 1e-7);

@@ -64,14 +64,21 @@ class ModelJsonTest {
         ModelJson.write(spec.withCalibration(Map.of("ctr", good)), f);
         assertEquals(good, ModelJson.read(f).calibrationOf("ctr"));
 
-        var unknown = new Calibration.Sliced(new Calibration.Platt(1, 0), "ad_colour", new float[categories]);
-        String reason = refusal(
-                ModelJson.toJson(spec.withCalibration(Map.of("ctr", unknown))).toString());
+        var json = ModelJson.toJson(spec.withCalibration(Map.of("ctr", good)));
+        var sliced = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.get("calibration").get("ctr");
+        sliced.put("slot", "ad_colour");
+        String reason = refusal(json.toString());
         assertTrue(reason.contains("'calibration.ctr'") && reason.contains("no sparse slot 'ad_colour'"), reason);
 
-        var short_ = new Calibration.Sliced(new Calibration.Platt(1, 0), "ad_category", new float[categories - 1]);
-        reason = refusal(
-                ModelJson.toJson(spec.withCalibration(Map.of("ctr", short_))).toString());
+        sliced.put("slot", "ad_category");
+        ((com.fasterxml.jackson.databind.node.ArrayNode) sliced.get("offsets")).remove(0);
+        reason = refusal(json.toString());
         assertTrue(reason.contains("'offsets'") && reason.contains(categories + " ids"), reason);
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> spec.withCalibration(
+                        Map.of("ctr", new Calibration.Sliced(Calibration.identity(), "ad_category", new float[3]))),
+                "a spec built in code is held to the same");
     }
 }

@@ -338,10 +338,16 @@ public final class Trainer {
      * epoch has seen each row once and fifty offsets do not over-fit thousands of clicks, while a hold-out of a few
      * hundred clicks leaves most slices a handful.
      *
-     * @throws IllegalArgumentException when the model's feature set has no such slot
+     * @throws IllegalArgumentException when the rows are of another feature set than the model's, or it has no such
+     *     slot
      */
     public static Model sliceCtr(Model model, TrainingData data, String slot, double prior) {
         ModelSpec spec = model.spec();
+        if (!spec.schema().equals(data.schema())) {
+            throw new IllegalArgumentException(
+                    "the rows are of feature set " + data.schema().name() + ", " + spec.name() + "/" + spec.version()
+                            + " reads " + spec.schema().name());
+        }
         String ctr = spec.heads().get(spec.ctrHead());
         Map<String, Calibration> calibration = new LinkedHashMap<>(spec.calibration());
         calibration.put(ctr, spec.calibrationOf(ctr).base());
@@ -357,7 +363,11 @@ public final class Trainer {
         int vocab = spec.schema().slots().get(s).vocab();
         float[] offsets = CalibrationFit.sliceOffsets(p, ids, data.click(), vocab, prior);
         calibration.put(ctr, new Calibration.Sliced(calibration.get(ctr), slot, offsets));
-        return withSpec(model, spec.withCalibration(calibration));
+        Map<String, Object> training = new LinkedHashMap<>(spec.training());
+        training.put("slice_slot", slot);
+        training.put("slice_prior", prior);
+        training.put("slice_examples", data.size());
+        return withSpec(model, spec.withCalibration(calibration).withTraining(training));
     }
 
     private static Model withSpec(Model model, ModelSpec spec) {

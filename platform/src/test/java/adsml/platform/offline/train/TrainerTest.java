@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.platform.features.FeatureSchema;
 import adsml.platform.features.FeatureSets;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.Calibration;
@@ -145,6 +146,15 @@ class TrainerTest {
         // Fitting again starts from the base, not from the offsets already there.
         Model again = Trainer.sliceCtr(sliced, now, "ad_category", 1);
         assertEquals(calibration, again.spec().calibrationOf("ctr"));
+        assertEquals("ad_category", sliced.spec().training().get("slice_slot"));
+        assertEquals(rows.size(), sliced.spec().training().get("slice_examples"));
         assertThrows(IllegalArgumentException.class, () -> Trainer.sliceCtr(model, now, "ad_colour", 10));
+        TrainingData otherSet = new TrainingData(
+                new FeatureSchema(
+                        "other-v1", rows.schema().slots(), rows.schema().dense()),
+                rows.features(),
+                drifted,
+                rows.conversion());
+        assertThrows(IllegalArgumentException.class, () -> Trainer.sliceCtr(model, otherSet, "ad_category", 10));
     }
 }

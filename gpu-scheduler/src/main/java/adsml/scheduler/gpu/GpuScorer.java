@@ -117,7 +117,7 @@ final class GpuScorer implements Scorer {
             free.add(lane);
         }
         // The kernel applied each head's base calibration; a sliced head's offsets need the rows' ids, on the host.
-        Scorer.addSliceOffsets(plan.spec(), batch, 0, out, batch.rows());
+        Scorer.addSliceOffsets(plan.spec(), batch, out, batch.rows());
     }
 
     /**

@@ -34,7 +34,7 @@ final class PlanEmulator {
             }
         }
         // What GpuScorer does on the host after the device's calibration.
-        Scorer.addSliceOffsets(plan.spec(), batch, 0, out, rows);
+        Scorer.addSliceOffsets(plan.spec(), batch, out, rows);
     }
 
     private static void gather(DcnPlan.Gather g, float[] packed, FeatureBatch batch, float[] x0) {

@@ -84,12 +84,8 @@ public sealed interface Calibration
                     throw new InvalidModelException(where + ": field 'slot': missing or not a string");
                 }
                 Calibration base = fromJson(node.get("base"), where + ": field 'base'");
-                if (base instanceof Sliced) {
-                    throw new InvalidModelException(
-                            where + ": field 'base': a sliced calibration cannot be sliced again");
-                }
                 float[] offsets = floats(node, "offsets", where);
-                String problem = Sliced.check(offsets);
+                String problem = Sliced.check(base, offsets);
                 if (problem != null) {
                     throw new InvalidModelException(where + ": " + problem);
                 }
@@ -335,17 +331,17 @@ public sealed interface Calibration
         public Sliced {
             java.util.Objects.requireNonNull(base, "base");
             java.util.Objects.requireNonNull(slot, "slot");
-            if (base instanceof Sliced) {
-                throw new IllegalArgumentException("a sliced calibration cannot be sliced again");
-            }
-            String problem = check(offsets);
+            String problem = check(base, offsets);
             if (problem != null) {
                 throw new IllegalArgumentException(problem);
             }
             offsets = offsets.clone();
         }
 
-        private static String check(float[] offsets) {
+        private static String check(Calibration base, float[] offsets) {
+            if (base instanceof Sliced) {
+                return "field 'base': a sliced calibration cannot be sliced again";
+            }
             if (offsets == null || offsets.length == 0) {
                 return "field 'offsets': needs at least one offset";
             }

@@ -113,8 +113,8 @@ public final class ModelJson {
                 }
                 String field = where + ": field 'calibration." + head + "'";
                 Calibration c = Calibration.fromJson(cal.get(head), field);
-                if (c instanceof Calibration.Sliced sliced) {
-                    checkSlot(sliced, schema, field);
+                if (c instanceof Calibration.Sliced sliced && ModelSpec.sliceProblem(sliced, schema) != null) {
+                    throw new InvalidModelException(field + ": " + ModelSpec.sliceProblem(sliced, schema));
                 }
                 calibration.put(head, c);
             }
@@ -144,21 +144,6 @@ public final class ModelJson {
                 calibration,
                 torchScript,
                 training);
-    }
-
-    /** A sliced calibration names one of the schema's slots and has an offset for each of its ids. */
-    private static void checkSlot(Calibration.Sliced sliced, FeatureSchema schema, String field) {
-        FeatureSchema.Slot slot;
-        try {
-            slot = schema.slots().get(schema.slotIndex(sliced.slot()));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidModelException(field + ": field 'slot': " + e.getMessage());
-        }
-        int n = sliced.offsets().length;
-        if (n != slot.vocab()) {
-            throw new InvalidModelException(field + ": field 'offsets': " + n + " offsets, slot '" + slot.name()
-                    + "' has " + slot.vocab() + " ids");
-        }
     }
 
     public static void write(ModelSpec spec, Path file) throws IOException {

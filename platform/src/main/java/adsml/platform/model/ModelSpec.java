@@ -46,12 +46,8 @@ public record ModelSpec(
         heads = List.copyOf(heads);
         calibration = Map.copyOf(calibration);
         for (Calibration c : calibration.values()) {
-            if (c instanceof Calibration.Sliced sliced) {
-                int vocab = schema.slots().get(schema.slotIndex(sliced.slot())).vocab();
-                if (sliced.offsets().length != vocab) {
-                    throw new IllegalArgumentException("a calibration sliced by '" + sliced.slot() + "' has "
-                            + sliced.offsets().length + " offsets; the slot has " + vocab + " ids");
-                }
+            if (c instanceof Calibration.Sliced sliced && sliceProblem(sliced, schema) != null) {
+                throw new IllegalArgumentException(sliceProblem(sliced, schema));
             }
         }
         // Insertion order kept: model.json lists the training facts in the order the trainer wrote them.
@@ -59,6 +55,22 @@ public record ModelSpec(
         if (architecture == Architecture.TORCHSCRIPT) {
             Objects.requireNonNull(torchScript, "torchScript");
         }
+    }
+
+    /**
+     * Why {@code sliced} cannot calibrate a model reading {@code schema} (it names no slot of it, or has not one offset
+     * per id of the slot), or null when it can.
+     */
+    static String sliceProblem(Calibration.Sliced sliced, FeatureSchema schema) {
+        for (FeatureSchema.Slot slot : schema.slots()) {
+            if (slot.name().equals(sliced.slot())) {
+                int n = sliced.offsets().length;
+                return n == slot.vocab()
+                        ? null
+                        : "field 'offsets': " + n + " offsets, slot '" + slot.name() + "' has " + slot.vocab() + " ids";
+            }
+        }
+        return "field 'slot': no sparse slot '" + sliced.slot() + "' in feature set " + schema.name();
     }
 
     /** The column of pCTR in a scorer's row-major [rows, heads] output. */

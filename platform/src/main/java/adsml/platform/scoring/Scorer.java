@@ -52,15 +52,14 @@ public interface Scorer extends AutoCloseable {
                 out[i] = calibration.apply(out[i]);
             }
         }
-        addSliceOffsets(spec, batch, 0, out, rows);
+        addSliceOffsets(spec, batch, out, rows);
     }
 
     /**
-     * Moves each sliced head's probabilities, already through their base calibration, by the offsets of the slices of
-     * {@code batch}'s rows {@code [from, from + rows)}, written at {@code out[(from + r) * heads + h]}: what a device
-     * that calibrates on its own leaves to the host.
+     * Moves each sliced head's probabilities of {@code batch}'s first {@code rows} rows, already through their base
+     * calibration, by the offsets of the rows' slices: what a device that calibrates on its own leaves to the host.
      */
-    static void addSliceOffsets(ModelSpec spec, FeatureBatch batch, int from, float[] out, int rows) {
+    static void addSliceOffsets(ModelSpec spec, FeatureBatch batch, float[] out, int rows) {
         int heads = spec.heads().size();
         for (int h = 0; h < heads; h++) {
             if (!(spec.calibrationOf(spec.heads().get(h)) instanceof Calibration.Sliced sliced)) {
@@ -70,7 +69,7 @@ public interface Scorer extends AutoCloseable {
             int first = spec.schema().offset(slot);
             int slots = batch.sparseSlots();
             int[] ids = batch.sparse();
-            for (int r = from; r < from + rows; r++) {
+            for (int r = 0; r < rows; r++) {
                 int i = r * heads + h;
                 out[i] = sliced.offset(out[i], ids[r * slots + slot] - first);
             }

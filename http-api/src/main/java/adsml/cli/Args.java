@@ -79,13 +79,13 @@ final class Args {
         }
     }
 
-    float decimal(String name, float fallback) {
+    double decimal(String name, double fallback) {
         String v = values.get(name);
         if (v == null) {
             return fallback;
         }
         try {
-            return Float.parseFloat(v);
+            return Double.parseDouble(v);
         } catch (NumberFormatException e) {
             throw new UsageException(command + ": --" + name + " must be a number, got '" + v + "'");
         }

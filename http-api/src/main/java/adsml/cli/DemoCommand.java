@@ -94,7 +94,7 @@ final class DemoCommand {
         options.add("report");
         options.add("judge-requests");
         Args args = Args.parse("demo", argv, options, Set.of("loop", "frozen"));
-        double trafficQps = args.decimal("traffic-qps", 20f);
+        double trafficQps = args.decimal("traffic-qps", 20);
         if (trafficQps < 0) {
             throw new Args.UsageException("demo: --traffic-qps must be >= 0");
         }

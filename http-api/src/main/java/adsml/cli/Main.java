@@ -46,6 +46,10 @@ public final class Main {
                      [--concurrency N] [--seed N] [--config FILE] [--json]
                      a day of traffic in minutes through the real serving path on a copy of DIR: CTR, revenue,
                      pacing, frequency caps, diversity; the figures are kept under DIR/simulations/
+              bench  retrieval [--ads 1000000] [--dim 64] [--queries 1000] [--k 1000] [--seed 1] [--search-share 0.2] [--latent 16]
+                     [--lists N] [--min-lists N] [--tolerance X] [--max-candidates N] [--data DIR] [--compare lucene] [--json]
+                     retrieval at scale: a generated inventory, the IVF index (and Lucene HNSW) against the exact
+                     answer: recall, latency, build time, memory, update visibility; DIR keeps the built index
               replay --data DIR --candidate NAME/VERSION [--baseline NAME/VERSION] [--config FILE] [--json]
                      what a version would have earned on the requests the feature log holds whole: IPS, SNIPS,
                      doubly robust and direct-method RPM and CTR with 95% intervals, beside the logged policy's
@@ -77,6 +81,7 @@ public final class Main {
                 case "load" -> LoadCommand.run(rest, out, err);
                 case "simulate" -> SimulateCommand.run(rest, out, err);
                 case "replay" -> ReplayCommand.run(rest, out, err);
+                case "bench" -> BenchCommand.run(rest, out, err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             };
         } catch (Args.UsageException e) {

@@ -68,7 +68,7 @@ final class TrainCommand {
                 preset,
                 args.integer("epochs", defaults.epochs()),
                 args.integer("batch", defaults.batchSize()),
-                args.decimal("lr", defaults.learningRate()),
+                (float) args.decimal("lr", defaults.learningRate()),
                 defaults.weightDecay(),
                 defaults.calibrationFraction(),
                 calibration(args.string("calibration", "platt")),

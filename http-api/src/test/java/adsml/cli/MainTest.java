@@ -195,6 +195,34 @@ class MainTest {
         run("world", "--out", "x", "--colour", "red").assertCleanFailure(2, "unknown option --colour");
         run("serve", "--data", "x", "--admin-token-file", "/nonexistent/admin.token")
                 .assertCleanFailure(2, "--admin-token-file /nonexistent/admin.token is not a readable file");
+        run("bench").assertCleanFailure(2, "bench retrieval");
+        run("bench", "retrieval", "--dim", "8", "--latent", "9").assertCleanFailure(2, "need 1 <= latent <= dim");
+        run("bench", "retrieval", "--compare", "faiss").assertCleanFailure(2, "--compare takes 'lucene'");
+        run("bench", "retrieval", "--ads", "0").assertCleanFailure(2, "must be >= 1");
+        run("bench", "retrieval", "--search-share", "2").assertCleanFailure(2, "search share must be in [0, 1]");
+    }
+
+    @Test
+    void benchRetrieval_json_hasTheFiguresTheIssueNames() throws Exception {
+        CommandRun r =
+                run("bench", "retrieval", "--ads", "20000", "--dim", "32", "--queries", "60", "--k", "100", "--json");
+        assertEquals(0, r.code(), r.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        for (String field : List.of(
+                "ads",
+                "dim",
+                "index",
+                "recall_at_100",
+                "p50_ms",
+                "p99_ms",
+                "exact_p50_ms",
+                "build_s",
+                "bytes_per_ad",
+                "update_visible_ms")) {
+            assertTrue(json.has(field), field + " in " + r.out());
+        }
+        assertEquals(20000, json.get("ads").asInt());
+        assertTrue(json.get("recall_at_100").asDouble() > 0.8, r.out());
     }
 
     @Test

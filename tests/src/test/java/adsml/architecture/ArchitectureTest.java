@@ -170,6 +170,16 @@ class ArchitectureTest {
             .because("the feature log's files are its own business: callers hand it rows and read rows back");
 
     @ArchTest
+    static final ArchRule luceneOnlyInTheVectorIndex = noClasses()
+            .that()
+            .resideOutsideOfPackages("adsml.platform.index.ann..", BENCH)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.apache.lucene..")
+            .because(
+                    "Lucene's HNSW is one index measured beside our own: callers see ad ids and filters, not documents");
+
+    @ArchTest
     static final ArchRule djlOnlyInScoringModelAndTraining = noClasses()
             .that()
             .resideOutsideOfPackages(

@@ -194,7 +194,7 @@ public final class WorldGenerator {
         return out;
     }
 
-    private static Targeting targeting(SplittableRandom r, int category) {
+    static Targeting targeting(SplittableRandom r, int category) {
         int countries = 0;
         if (r.nextDouble() < 0.5) {
             int k = 1 + r.nextInt(4);

@@ -96,7 +96,7 @@ final class BenchCommand {
                 .put("recall_feed", r.ivf().recallFeed())
                 .put("recall_search", r.ivf().recallSearch())
                 .put("max_ms", r.ivf().maxMs())
-                .put("lists", c.settings().lists())
+                .put("lists", r.lists())
                 .put("min_lists", c.settings().minLists())
                 .put("tolerance", c.settings().tolerance())
                 .put("max_candidates_per_result", c.settings().maxCandidatesPerResult())

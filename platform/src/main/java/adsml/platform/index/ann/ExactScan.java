@@ -36,6 +36,12 @@ public final class ExactScan {
         if (query.length != ads.dim) {
             throw new IllegalArgumentException("query has " + query.length + " values, the ads " + ads.dim);
         }
+        if (k < 0 || out.length < k) {
+            throw new IllegalArgumentException("k must be in 0.." + out.length + ", was " + k);
+        }
+        if (k == 0) {
+            return 0;
+        }
         TopK top = TOP.get();
         top.reset(k);
         int dim = ads.dim;

@@ -43,10 +43,12 @@ final class Int8 {
             }
             max = Math.max(max, Math.abs(u));
         }
-        if (max == 0f) {
+        float factor = max / 127f;
+        if (!(factor >= Float.MIN_NORMAL)) {
+            // Zero, or so small that the factor would lose the precision the codes need: score it 0.
+            java.util.Arrays.fill(codes, at, at + dim, (byte) 0);
             return 0f;
         }
-        float factor = max / 127f;
         for (int d = 0; d < dim; d++) {
             codes[at + d] = (byte) Math.round(v[from + d] / scales[d] / factor);
         }

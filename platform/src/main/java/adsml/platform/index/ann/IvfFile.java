@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.BitSet;
 
 /**
  * An {@link IvfIndex}'s lists on disk, so that start-up reads them instead of running k-means again: a header (magic,
@@ -20,11 +21,16 @@ public final class IvfFile {
     private static final long MAGIC = 0x6164736d6c495646L; // "adsmlIVF"
     private static final int FORMAT = 4;
     private static final int CHUNK = 1 << 20;
+    private static final long MAX_DIM = 4096;
 
     private IvfFile() {}
 
-    /** Writes the index's lists (not its delta or pauses) with the fingerprint of the ads they hold. */
+    /**
+     * Folds the index's delta into its lists and writes them with the fingerprint of the ads they now hold. Pauses are
+     * not written: they belong to the ads' source (the world, the ad API), not to the index.
+     */
     public static void write(IvfIndex index, long fingerprint, Path file) throws IOException {
+        index.fold();
         IvfIndex.Base b = index.base();
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(
@@ -48,6 +54,7 @@ public final class IvfFile {
                 w.bytes(codes);
             }
             w.flush();
+            ch.force(true); // on disk before the name points at it
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -78,7 +85,13 @@ public final class IvfFile {
                     + (lists + 1) * 4
                     + size * (5 * 4 + 8)
                     + size * dim;
-            if (dim < 1 || lists < 1 || size < 0 || size * dim > Integer.MAX_VALUE - 8 || expected != ch.size()) {
+            if (dim < 1
+                    || dim > MAX_DIM
+                    || lists < 1
+                    || lists > Integer.MAX_VALUE / dim
+                    || size < 0
+                    || size * dim > Integer.MAX_VALUE - 8
+                    || expected != ch.size()) {
                 throw new IOException(file + ": header (dim " + dim + ", lists " + lists + ", ads " + size
                         + ") does not match the file's " + ch.size() + " bytes");
             }
@@ -98,6 +111,13 @@ public final class IvfFile {
         }
         int[] posAd = r.ints(size), posCampaign = r.ints(size), posCategory = r.ints(size), posWord = r.ints(size);
         long[] posInterests = r.longs(size);
+        BitSet seen = new BitSet();
+        for (int ad : posAd) {
+            if (ad < 0 || ad > IvfIndex.MAX_AD_ID || seen.get(ad)) {
+                throw new IOException(file + ": ad id " + ad + " is out of range or held twice");
+            }
+            seen.set(ad);
+        }
         float[] posFactor = r.floats(size);
         byte[][] listCodes = new byte[lists][];
         for (int l = 0; l < lists; l++) {

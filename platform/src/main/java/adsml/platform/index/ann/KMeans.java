@@ -134,6 +134,7 @@ final class KMeans {
             }
             int best = -1;
             float bestScore = Float.NEGATIVE_INFINITY;
+            // A NaN vector ranks no group: it probes group 0, which may be empty; then the flat search answers.
             for (int t = 0; t < Math.min(GROUPS_PROBED, groups); t++) {
                 for (int l : groupMembers[top[t]]) {
                     float s = Dot.of(v, offset, centroids, l * dim, dim) - halfNorms[l];
@@ -143,7 +144,7 @@ final class KMeans {
                     }
                 }
             }
-            return best;
+            return best >= 0 ? best : best(v, offset, centroids, halfNorms, lists);
         }
 
         private int best(float[] v, int offset, float[] cs, float[] half, int count) {

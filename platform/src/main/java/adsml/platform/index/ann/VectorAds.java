@@ -14,6 +14,7 @@ public final class VectorAds {
     static final int DEVICE_BITS = (1 << Vocab.DEVICES.length) - 1;
     static final int AGE_SHIFT = DEVICE_SHIFT + Vocab.DEVICES.length;
     static final int AGE_BITS = (1 << Vocab.AGE_BUCKETS.length) - 1;
+    private static final int WORD_BITS = AGE_SHIFT + Vocab.AGE_BUCKETS.length;
 
     public final int dim;
     public final int size;
@@ -44,9 +45,14 @@ public final class VectorAds {
             throw new IllegalArgumentException("every column must hold " + size + " rows of dimension " + dim);
         }
         for (int i = 0; i < size; i++) {
-            if (category[i] < 0 || category[i] >= Vocab.NUM_CATEGORIES || campaign[i] < 0) {
-                throw new IllegalArgumentException(
-                        "ad " + i + ": category " + category[i] + ", campaign " + campaign[i]);
+            if (category[i] < 0
+                    || category[i] >= Vocab.NUM_CATEGORIES
+                    || campaign[i] < 0
+                    || (targetWord[i] >>> WORD_BITS) != 0
+                    || (interests[i] >>> Vocab.NUM_CATEGORIES) != 0) {
+                throw new IllegalArgumentException("ad " + i + ": category " + category[i] + ", campaign "
+                        + campaign[i] + ", targeting word " + Integer.toHexString(targetWord[i]) + ", interests "
+                        + Long.toHexString(interests[i]) + " (categories 0.." + (Vocab.NUM_CATEGORIES - 1) + ")");
             }
         }
         this.dim = dim;

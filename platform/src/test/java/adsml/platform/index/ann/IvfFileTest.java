@@ -52,6 +52,16 @@ class IvfFileTest {
         IOException e = assertThrows(IOException.class, () -> IvfFile.read(truncated, ADS.fingerprint()));
         assertTrue(e.getMessage().contains("truncated.idx"), e.getMessage());
 
+        // Full length, but one ad held twice: refused, not served twice.
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int dim = (int) header.getLong(16), lists = (int) header.getLong(24);
+        int posAd = 6 * 8 + 4 * 4 + 8 + dim * dim * 4 + dim * 4 + lists * dim * 4 + (lists + 1) * 4;
+        header.putInt(posAd + 4, header.getInt(posAd));
+        Path twice = dir.resolve("twice.idx");
+        Files.write(twice, bytes);
+        e = assertThrows(IOException.class, () -> IvfFile.read(twice, ADS.fingerprint()));
+        assertTrue(e.getMessage().contains("twice.idx") && e.getMessage().contains("held twice"), e.getMessage());
+
         Path garbage = dir.resolve("garbage.idx");
         Files.writeString(garbage, "not an index at all, but long enough to hold a header of forty-eight bytes");
         e = assertThrows(IOException.class, () -> IvfFile.read(garbage, ADS.fingerprint()));

@@ -1,5 +1,6 @@
 package adsml.platform.index.ann;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -133,29 +134,66 @@ class IvfIndexTest {
     }
 
     @Test
-    void theWriterFolds_atTheDeltaLimit() {
+    void theWriterFolds_atTheDeltaLimit_andTheFoldedAdsAnswerWithTheirNewAttributes() {
         IvfIndex index = index(); // delta limit 64
         Query q = feed();
         for (int i = 0; i < 64; i++) {
-            index.upsert(i, INVENTORY.vector(i), INVENTORY.campaign(i), INVENTORY.category(i), 0, 0L);
+            index.upsert(i, scaled(q.embedding(), 5f + i / 64f), 0, INVENTORY.category(0), 0, 0L);
         }
         assertEquals(0, index.deltaSize());
         assertEquals(ADS, index.size());
         int[] got = search(index, q, NONE_SPENT);
-        for (int ad : got) {
-            assertTrue(ad >= 0 && ad < ADS);
+        for (int i = 0; i < 64; i++) {
+            // Untargeted now, and the best match: the 64 lead, the largest first.
+            assertEquals(63 - i, got[i], "rank " + i);
         }
     }
 
     @Test
-    void anEmbeddingThatIsNotFinite_ranksLast_andBreaksNothing() {
+    void readers_duringWrites_seeOneConsistentStateOrTheNext() throws Exception {
         IvfIndex index = index();
         Query q = feed();
-        float[] broken = scaled(q.embedding(), 5f);
-        broken[3] = Float.NaN;
-        index.upsert(7, broken, 0, INVENTORY.category(0), 0, 0L);
-        index.fold();
-        assertFalse(contains(search(index, q, NONE_SPENT), 7));
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            try {
+                while (!done.get()) {
+                    for (int ad : search(index, q, NONE_SPENT)) {
+                        if (ad < 0 || ad >= ADS + 1_000) {
+                            throw new AssertionError("ad " + ad);
+                        }
+                    }
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        reader.start();
+        for (int i = 0; i < 500; i++) {
+            index.upsert(ADS + i, scaled(q.embedding(), 2f + i / 500f), 0, INVENTORY.category(0), 0, 0L);
+            index.setPaused(i, i % 2 == 0);
+        }
+        done.set(true);
+        reader.join();
+        if (failure.get() != null) {
+            throw new AssertionError("a reader failed", failure.get());
+        }
+        assertEquals(ADS + 499, search(index, q, NONE_SPENT)[0], "the last write is the answer");
+    }
+
+    @Test
+    void anEmbeddingThatIsNotFinite_ranksLast_andBreaksNothing() {
+        float[] v = {1, 0, 0, 0, 0.5f, 0, 0, 0, Float.NaN, 0, 0, 0};
+        VectorAds three = new VectorAds(4, 3, v, new int[3], new int[3], new int[3], new long[3]);
+        IvfIndex index = IvfIndex.build(three, IvfIndex.Settings.forAds(3), 1);
+        int[] out = new int[3];
+        assertEquals(3, index.search(new float[] {1, 0, 0, 0}, AdFilter.UNKNOWN, NONE_SPENT, 3, out));
+        assertArrayEquals(new int[] {0, 1, 2}, out);
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> index.upsert(0, new float[] {Float.POSITIVE_INFINITY, 0, 0, 0}, 0, 0, 0, 0L),
+                "a write must be finite");
     }
 
     @Test
@@ -194,6 +232,12 @@ class IvfIndexTest {
         assertThrows(IllegalArgumentException.class, () -> index.upsert(1, new float[3], 0, 0, 0, 0L));
         assertThrows(IllegalArgumentException.class, () -> index.upsert(1, q.embedding(), 0, 50, 0, 0L));
         assertThrows(IllegalArgumentException.class, () -> index.upsert(-1, q.embedding(), 0, 0, 0, 0L));
+        assertThrows(
+                IllegalArgumentException.class, () -> index.upsert(IvfIndex.MAX_AD_ID + 1, q.embedding(), 0, 0, 0, 0L));
+        assertThrows(IllegalArgumentException.class, () -> index.upsert(1, q.embedding(), 0, 0, 0, 1L << 55));
+        assertThrows(IllegalArgumentException.class, () -> index.upsert(1, q.embedding(), 0, 0, 1 << 25, 0L));
+        assertEquals(
+                0, new ExactScan(INVENTORY, new BitSet()).search(q.embedding(), q.filter(), NONE_SPENT, 0, new int[0]));
         assertThrows(IllegalArgumentException.class, () -> new AdFilter(10, 0, 0, 0L, 0L));
         assertThrows(IllegalArgumentException.class, () -> new IvfIndex.Settings(0, 1, 3, 1, 1));
     }

@@ -22,6 +22,18 @@ class TopKTest {
     }
 
     @Test
+    void aNaNScore_ranksBelowEveryNumber() {
+        TopK top = new TopK();
+        top.reset(3);
+        top.offer(Float.NaN, 0);
+        top.offer(-1e30f, 1);
+        top.offer(0f, 2);
+        int[] out = new int[3];
+        top.drainBestFirst(out);
+        assertArrayEquals(new int[] {2, 1, 0}, out);
+    }
+
+    @Test
     void manyMoreThanTheBuffer_keepsExactlyTheBest() {
         TopK top = new TopK();
         top.reset(10);

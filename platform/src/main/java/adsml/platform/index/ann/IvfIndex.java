@@ -506,7 +506,7 @@ public final class IvfIndex {
 
     /** Lists are visited by their mean score plus this many standard deviations: where the best ads likely are. */
     private static final float ORDER_SPREADS = 3f;
-    /** Lists visited between two estimates of what the rest may hold. */
+    /** Lists visited between two estimates of what the rest may hold, at least (an eighth of those visited, later). */
     private static final int CHECK_EVERY = 4;
 
     /**
@@ -578,8 +578,11 @@ public final class IvfIndex {
         long scored = 0, visited = 0;
         long most = (long) search.maxCandidatesPerResult() * k;
         double allowed = search.tolerance() * k;
+        int nextCheck = search.minLists();
         for (int i = 0; i < b.lists && scored < most; i++) {
-            if (allowed > 0 && i >= search.minLists() && i % CHECK_EVERY == 0) {
+            if (allowed > 0 && i >= nextCheck) {
+                // Checks thin out as the retrieval goes on: each costs up to a pass over the lists left.
+                nextCheck = i + Math.max(CHECK_EVERY, i / 8);
                 float floor = top.floor();
                 if (floor > Float.NEGATIVE_INFINITY
                         && fewAbove(b, order, i, floor, (double) scored / visited, allowed, scratch)) {

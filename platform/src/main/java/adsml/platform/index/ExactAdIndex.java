@@ -350,7 +350,7 @@ public final class ExactAdIndex implements AdIndex {
         while (unvisited > 0) {
             // The best few bounds, in order: sorting every cluster's costs more than the scan it saves.
             int take = Math.min(CLUSTERS_PER_ROUND, unvisited);
-            selectLargest(bounds, unvisited, take);
+            RankKeys.selectLargest(bounds, unvisited, take);
             RadixSort.sort(bounds, take, sorting, counts);
             for (int b = take - 1; b >= 0; b--) {
                 if (n >= SELECT_AT_BOUNDARY * max) {
@@ -358,7 +358,7 @@ public final class ExactAdIndex implements AdIndex {
                     n = cut(keys, n, max);
                     if (n == max) {
                         threshold = smallest(keys, n);
-                        floor = scoreOf(threshold);
+                        floor = RankKeys.scoreOf(threshold);
                     }
                 }
                 if (AdClusters.boundOf(bounds[b]) < floor) {
@@ -381,7 +381,7 @@ public final class ExactAdIndex implements AdIndex {
                     if (!admits(slotFilter[slot], slotInterests[slot], countryBit, deviceBit, ageBit, interests)) {
                         continue;
                     }
-                    long key = key(score, slotAd[slot]);
+                    long key = RankKeys.key(score, slotAd[slot]);
                     // The budget last: read beside the slot's filters, not by ad id across the index
                     // (a cache miss per ad in the server, whose caches the scorer keeps flushing).
                     if (key <= threshold || today.exhausted(slotCampaign[slot])) {
@@ -392,7 +392,7 @@ public final class ExactAdIndex implements AdIndex {
                         n = cut(keys, n, max);
                         if (n == max) {
                             threshold = smallest(keys, n);
-                            floor = scoreOf(threshold);
+                            floor = RankKeys.scoreOf(threshold);
                         }
                     }
                 }
@@ -408,7 +408,7 @@ public final class ExactAdIndex implements AdIndex {
         n = cut(keys, n, max);
         RadixSort.sort(keys, n, sorting, counts);
         for (int k = 0; k < n; k++) {
-            out[k] = adOf(keys[n - 1 - k]);
+            out[k] = RankKeys.adOf(keys[n - 1 - k]);
         }
         return n;
     }
@@ -499,31 +499,10 @@ public final class ExactAdIndex implements AdIndex {
     /** Keeps the best {@code max} of {@code keys[0, n)} (in no order); returns how many are kept. */
     private static int cut(long[] keys, int n, int max) {
         if (n > max) {
-            selectLargest(keys, n, max);
+            RankKeys.selectLargest(keys, n, max);
             return max;
         }
         return n;
-    }
-
-    /**
-     * (score, ad id) as one long that orders as the ranking does: higher score, then the lower ad id. The score's bits
-     * are made to sort as signed ints; a NaN ranks last, so that a broken embedding cannot take a place, and -0 counts
-     * as 0.
-     */
-    static long key(float score, int adId) {
-        float s = score != score ? Float.NEGATIVE_INFINITY : score + 0f;
-        int bits = Float.floatToRawIntBits(s);
-        int sortable = bits ^ ((bits >> 31) & 0x7fffffff);
-        return ((long) sortable << 32) | (Integer.MAX_VALUE - adId);
-    }
-
-    private static int adOf(long key) {
-        return Integer.MAX_VALUE - (int) key;
-    }
-
-    private static float scoreOf(long key) {
-        int sortable = (int) (key >> 32);
-        return Float.intBitsToFloat(sortable ^ ((sortable >> 31) & 0x7fffffff));
     }
 
     private static long smallest(long[] keys, int n) {
@@ -532,42 +511,6 @@ public final class ExactAdIndex implements AdIndex {
             min = Math.min(min, keys[i]);
         }
         return min;
-    }
-
-    /**
-     * Reorders {@code keys[0, n)} so that its {@code k} largest come first, in no particular order (Hoare's selection;
-     * the keys are distinct, since ad ids are).
-     */
-    static void selectLargest(long[] keys, int n, int k) {
-        int lo = 0;
-        int hi = n - 1;
-        int kth = k - 1;
-        while (lo < hi) {
-            long pivot = keys[kth];
-            int i = lo;
-            int j = hi;
-            do {
-                while (keys[i] > pivot) {
-                    i++;
-                }
-                while (pivot > keys[j]) {
-                    j--;
-                }
-                if (i <= j) {
-                    long t = keys[i];
-                    keys[i] = keys[j];
-                    keys[j] = t;
-                    i++;
-                    j--;
-                }
-            } while (i <= j);
-            if (j < kth) {
-                lo = i;
-            }
-            if (kth < i) {
-                hi = j;
-            }
-        }
     }
 
     @Override

@@ -331,12 +331,12 @@ class ExactAdIndexTest {
 
     @Test
     void key_ordersByScoreThenLowerAdIdWithNaNLast() {
-        assertTrue(ExactAdIndex.key(0.5f, 9) > ExactAdIndex.key(0.25f, 1));
-        assertTrue(ExactAdIndex.key(-0.25f, 9) > ExactAdIndex.key(-0.5f, 1));
-        assertTrue(ExactAdIndex.key(1f, 3) > ExactAdIndex.key(1f, 4));
-        assertTrue(ExactAdIndex.key(0f, 3) > ExactAdIndex.key(-0f, 4), "-0 ties with 0, so the id decides");
-        assertTrue(ExactAdIndex.key(-Float.MAX_VALUE, 9) > ExactAdIndex.key(Float.NaN, 0));
-        assertEquals(ExactAdIndex.key(Float.NEGATIVE_INFINITY, 2), ExactAdIndex.key(Float.NaN, 2));
+        assertTrue(RankKeys.key(0.5f, 9) > RankKeys.key(0.25f, 1));
+        assertTrue(RankKeys.key(-0.25f, 9) > RankKeys.key(-0.5f, 1));
+        assertTrue(RankKeys.key(1f, 3) > RankKeys.key(1f, 4));
+        assertTrue(RankKeys.key(0f, 3) > RankKeys.key(-0f, 4), "-0 ties with 0, so the id decides");
+        assertTrue(RankKeys.key(-Float.MAX_VALUE, 9) > RankKeys.key(Float.NaN, 0));
+        assertEquals(RankKeys.key(Float.NEGATIVE_INFINITY, 2), RankKeys.key(Float.NaN, 2));
     }
 
     @Test
@@ -350,7 +350,7 @@ class ExactAdIndexTest {
             k = Math.min(k, n);
             long[] sorted = keys.clone();
             Arrays.sort(sorted);
-            ExactAdIndex.selectLargest(keys, n, k);
+            RankKeys.selectLargest(keys, n, k);
             long[] firstK = Arrays.copyOf(keys, k);
             Arrays.sort(firstK);
             assertArrayEquals(Arrays.copyOfRange(sorted, n - k, n), firstK, "n=" + n + " k=" + k);
@@ -503,7 +503,7 @@ class ExactAdIndexTest {
             for (int d = 0; d < Vocab.EMBEDDING_DIM; d++) {
                 s += user.embedding()[d] * ad.embedding()[d];
             }
-            keys.add(ExactAdIndex.key(s, ad.id()));
+            keys.add(RankKeys.key(s, ad.id()));
         }
         keys.sort(java.util.Comparator.reverseOrder());
         int[] ids = new int[Math.min(max, keys.size())];

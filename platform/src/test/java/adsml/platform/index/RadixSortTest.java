@@ -24,7 +24,7 @@ class RadixSortTest {
                 keys[i] = switch (round % 4) {
                     case 0 -> random.nextLong();
                     case 1 ->
-                        ExactAdIndex.key((float) random.nextGaussian(), random.nextInt(100_000)); // a retrieval's keys
+                        RankKeys.key((float) random.nextGaussian(), random.nextInt(100_000)); // a retrieval's keys
                     case 2 -> random.nextInt(3) - 1L; // few values, both signs
                     default -> EXTREMES[random.nextInt(EXTREMES.length)];
                 };

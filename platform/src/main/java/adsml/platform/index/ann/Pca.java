@@ -15,12 +15,10 @@ final class Pca {
     final float[] rotation;
 
     final double[] variance;
-    final int dim;
 
-    private Pca(float[] rotation, double[] variance, int dim) {
+    private Pca(float[] rotation, double[] variance) {
         this.rotation = rotation;
         this.variance = variance;
-        this.dim = dim;
     }
 
     /** The directions of up to 100,000 of the {@code n} vectors (evenly spaced); non-finite vectors are skipped. */
@@ -68,35 +66,7 @@ final class Pca {
                 rotation[j * dim + d] = (float) v[d * dim + col];
             }
         }
-        return new Pca(rotation, variance, dim);
-    }
-
-    /** The identity: what an index built without a rotation uses. */
-    static Pca none(int dim) {
-        double[] id = identity(dim);
-        float[] rotation = new float[dim * dim];
-        for (int i = 0; i < rotation.length; i++) {
-            rotation[i] = (float) id[i];
-        }
-        double[] variance = new double[dim];
-        java.util.Arrays.fill(variance, 1);
-        return new Pca(rotation, variance, dim);
-    }
-
-    /** The fewest leading directions that hold {@code share} of the variance (at least 1). */
-    int componentsFor(double share) {
-        double total = 0;
-        for (double x : variance) {
-            total += x;
-        }
-        double sum = 0;
-        for (int j = 0; j < dim; j++) {
-            sum += variance[j];
-            if (sum >= share * total) {
-                return j + 1;
-            }
-        }
-        return dim;
+        return new Pca(rotation, variance);
     }
 
     /** {@code out[at + j] = rotation row j . v[from, from + dim)}. */

@@ -25,7 +25,8 @@ class PcaTest {
             }
         }
         Pca pca = Pca.of(v, n, dim);
-        assertEquals(3, pca.componentsFor(0.999));
+        double total = java.util.Arrays.stream(pca.variance).sum();
+        assertTrue(pca.variance[0] + pca.variance[1] + pca.variance[2] > 0.999 * total, "three directions hold it all");
         for (int j = 1; j < dim; j++) {
             assertTrue(pca.variance[j] <= pca.variance[j - 1], "strongest first");
         }

@@ -24,7 +24,7 @@ import java.util.stream.IntStream;
  * paused and 3% of campaigns out of budget), requests from the same generator (a share of them category searches, the
  * selective filters), the exact answer by {@link ExactScan}, and then {@link IvfIndex}, and optionally Lucene's HNSW,
  * on the same ads and requests: recall of the top {@code k} against the exact one, latency of one retrieval on one
- * thread (after a warm-up pass), build time and memory per ad; and how long an upsert, a change and a pause take to
+ * thread (after two warm-up passes), build time and memory per ad; and how long an upsert, a change and a pause take to
  * show in the next retrieval.
  */
 public final class RetrievalBench {

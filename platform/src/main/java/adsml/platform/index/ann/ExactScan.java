@@ -33,13 +33,7 @@ public final class ExactScan {
 
     /** As {@link IvfIndex#search}, exactly, over every ad not paused. */
     public int search(float[] query, AdFilter filter, IntPredicate exhausted, int k, int[] out) {
-        if (query.length != ads.dim) {
-            throw new IllegalArgumentException("query has " + query.length + " values, the ads " + ads.dim);
-        }
-        if (k < 0 || out.length < k) {
-            throw new IllegalArgumentException("k must be in 0.." + out.length + ", was " + k);
-        }
-        if (k == 0) {
+        if (!IvfIndex.searchable(ads.dim, query, k, out)) {
             return 0;
         }
         TopK top = TOP.get();

@@ -20,11 +20,11 @@ import java.util.stream.IntStream;
  * cost a dot product, and only those that would enter the top {@code k} cost a budget read. Every few lists it asks how
  * many ads of the lists left are expected to beat the k-th best score it holds (each list's scores taken as normal,
  * times the share of ads the filter has let through so far), and stops once that is under {@code tolerance * k}: the
- * tolerance is the share of the true top it accepts to miss, and the measured recall follows it (0.05 gave 0.96, 0.02
- * gave 0.98 at a million ads). A broad filter (half the ads) stops after a few dozen lists near the query; a selective
- * one (a search in a rare category: under 1% of ads) visits more lists but scores few ads in each.
- * {@code maxCandidatesPerResult} bounds the work. {@code adsml bench retrieval} measures it all against the exact
- * answer.
+ * tolerance is the share of the true top it accepts to miss, and the measured recall follows it (at a million ads,
+ * {@code adsml bench retrieval --tolerance X}: 0.05 gave 0.968, 0.02 gave 0.984). A broad filter (half the ads) stops
+ * after a few dozen lists near the query; a selective one (a search in a rare category: under 1% of ads) visits more
+ * lists but scores few ads in each. {@code maxCandidatesPerResult} bounds the work. {@code adsml bench retrieval}
+ * measures it all against the exact answer.
  *
  * <p>Writes: copy-on-write, visible to every retrieval that starts after they return, without a rebuild. A paused or
  * resumed ad flips a bit in a copy of the paused bitmap (an eighth of a byte per ad, copied once per write); an upsert
@@ -60,7 +60,7 @@ public final class IvfIndex {
         /**
          * The defaults for {@code ads} ads: sqrt(ads) lists, at least 8 visited, a tolerance of 0.05 up to a million
          * ads and halved for each tenfold above (the normal-tail estimate grows optimistic with more lists: tolerance
-         * 0.03 gave recall 0.975 at a million ads and 0.960 at ten million), at most 200 candidates per result, a fold
+         * 0.03 gave recall 0.975 at a million ads and 0.961 at ten million), at most 200 candidates per result, a fold
          * every 4,096 upserts. {@code adsml bench retrieval} measures what they give.
          */
         public static Settings forAds(int ads) {
@@ -453,14 +453,7 @@ public final class IvfIndex {
      */
     public int search(float[] query, AdFilter filter, IntPredicate exhausted, int k, int[] out) {
         Snapshot s = snapshot;
-        Base b = s.base;
-        if (query.length != b.dim) {
-            throw new IllegalArgumentException("query has " + query.length + " values, the index " + b.dim);
-        }
-        if (k < 0 || out.length < k) {
-            throw new IllegalArgumentException("k must be in 0.." + out.length + ", was " + k);
-        }
-        if (k == 0) {
+        if (!searchable(s.base.dim, query, k, out)) {
             return 0;
         }
         Scratch scratch = SCRATCH.get();
@@ -470,6 +463,23 @@ public final class IvfIndex {
         searchLists(s, query, filter, exhausted, top, scratch, search, k);
         scanDelta(s.delta, query, filter, exhausted, top);
         return top.drainBestFirst(out);
+    }
+
+    /**
+     * Checks a search's arguments, for this index and {@link ExactScan} alike; false when {@code k} is 0 (nothing to
+     * find).
+     *
+     * @throws IllegalArgumentException when the query's dimension is not {@code dim}, {@code k < 0} or {@code out} is
+     *     shorter than {@code k}
+     */
+    static boolean searchable(int dim, float[] query, int k, int[] out) {
+        if (query.length != dim) {
+            throw new IllegalArgumentException("query has " + query.length + " values, the ads " + dim);
+        }
+        if (k < 0 || out.length < k) {
+            throw new IllegalArgumentException("k must be in 0.." + out.length + ", was " + k);
+        }
+        return k > 0;
     }
 
     /**
@@ -649,15 +659,7 @@ public final class IvfIndex {
             throw new IllegalArgumentException(
                     "embedding has " + embedding.length + " values, the index " + s.base.dim);
         }
-        // The same checks as the ads the index was built from.
-        new VectorAds(
-                embedding.length,
-                1,
-                embedding,
-                new int[] {campaign},
-                new int[] {category},
-                new int[] {targetWord},
-                new long[] {interests});
+        VectorAds.checkRow(adId, campaign, category, targetWord, interests);
         if (adId < 0 || adId > MAX_AD_ID) {
             throw new IllegalArgumentException("adId must be in 0.." + MAX_AD_ID + ", was " + adId);
         }

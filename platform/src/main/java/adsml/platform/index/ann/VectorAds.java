@@ -45,15 +45,7 @@ public final class VectorAds {
             throw new IllegalArgumentException("every column must hold " + size + " rows of dimension " + dim);
         }
         for (int i = 0; i < size; i++) {
-            if (category[i] < 0
-                    || category[i] >= Vocab.NUM_CATEGORIES
-                    || campaign[i] < 0
-                    || (targetWord[i] >>> WORD_BITS) != 0
-                    || (interests[i] >>> Vocab.NUM_CATEGORIES) != 0) {
-                throw new IllegalArgumentException("ad " + i + ": category " + category[i] + ", campaign "
-                        + campaign[i] + ", targeting word " + Integer.toHexString(targetWord[i]) + ", interests "
-                        + Long.toHexString(interests[i]) + " (categories 0.." + (Vocab.NUM_CATEGORIES - 1) + ")");
-            }
+            checkRow(i, campaign[i], category[i], targetWord[i], interests[i]);
         }
         this.dim = dim;
         this.size = size;
@@ -62,6 +54,24 @@ public final class VectorAds {
         this.category = category;
         this.targetWord = targetWord;
         this.interests = interests;
+    }
+
+    /**
+     * Checks one ad's attributes, as every row of these columns and every upsert into an index must pass.
+     *
+     * @throws IllegalArgumentException when the campaign is negative, the category outside the vocabulary, or the
+     *     targeting word or interest mask has bits beyond the vocabularies
+     */
+    static void checkRow(int ad, int campaign, int category, int targetWord, long interests) {
+        if (category < 0
+                || category >= Vocab.NUM_CATEGORIES
+                || campaign < 0
+                || (targetWord >>> WORD_BITS) != 0
+                || (interests >>> Vocab.NUM_CATEGORIES) != 0) {
+            throw new IllegalArgumentException("ad " + ad + ": category " + category + ", campaign " + campaign
+                    + ", targeting word " + Integer.toHexString(targetWord) + ", interests "
+                    + Long.toHexString(interests) + " (categories 0.." + (Vocab.NUM_CATEGORIES - 1) + ")");
+        }
     }
 
     /** The targeting word of a campaign's targeting. */

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
@@ -371,18 +372,14 @@ public final class RetrievalBench {
         return set;
     }
 
-    private interface Timed {
-        void run(int q);
-    }
-
-    private static double[] time(int n, Timed t) {
+    private static double[] time(int n, IntConsumer t) {
         for (int q = 0; q < n; q++) {
-            t.run(q);
+            t.accept(q);
         }
         double[] ms = new double[n];
         for (int q = 0; q < n; q++) {
             long s = System.nanoTime();
-            t.run(q);
+            t.accept(q);
             ms[q] = (System.nanoTime() - s) / 1e6;
         }
         return ms;

@@ -86,8 +86,12 @@ final class AdClusters {
      * tightened the bounds and tripled the build): the same ads give the same clusters.
      */
     static AdClusters of(List<Ad> ads, Filters filters) {
+        return of(ads, filters, Math.max(1, (ads.size() + ADS_PER_CLUSTER - 1) / ADS_PER_CLUSTER));
+    }
+
+    /** As {@link #of(List, Filters)}, in {@code k} clusters (one: no k-means, bounds that prune nothing). */
+    static AdClusters of(List<Ad> ads, Filters filters, int k) {
         int n = ads.size();
-        int k = Math.max(1, (n + ADS_PER_CLUSTER - 1) / ADS_PER_CLUSTER);
         float[][] x = new float[DIM][n];
         for (int i = 0; i < n; i++) {
             float[] e = ads.get(i).embedding();

@@ -12,6 +12,7 @@ import adsml.platform.world.World;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * An {@link AdIndex} that returns the exact top {@code max} by embedding affinity, scanning only the ads that could
@@ -213,6 +214,10 @@ public final class ExactAdIndex implements AdIndex {
      *     ads or two campaigns share an id
      */
     public ExactAdIndex(List<Ad> ads, List<Campaign> campaigns, BudgetTracker budget) {
+        this(ads, campaigns, budget, true);
+    }
+
+    private ExactAdIndex(List<Ad> ads, List<Campaign> campaigns, BudgetTracker budget, boolean clustered) {
         if (budget == null) {
             throw new IllegalArgumentException("budget must not be null");
         }
@@ -261,7 +266,8 @@ public final class ExactAdIndex implements AdIndex {
             packAd(packed, a);
             packCampaign(packed, a.id(), byId[a.campaignId()]);
         }
-        AdClusters clusters = AdClusters.of(ads, filters(adCampaign, paused, country, device, age, interest));
+        AdClusters.Filters filters = filters(adCampaign, paused, country, device, age, interest);
+        AdClusters clusters = clustered ? AdClusters.of(ads, filters) : AdClusters.of(ads, filters, 1);
         this.snapshot = new Snapshot(
                 limit, ads.size(), clusters, adCampaign, paused, adById, packed, byId, country, device, age, interest);
     }
@@ -269,6 +275,15 @@ public final class ExactAdIndex implements AdIndex {
     /** An index of every ad and campaign of {@code world}. */
     public static ExactAdIndex of(World world, BudgetTracker budget) {
         return new ExactAdIndex(world.ads(), world.campaigns(), budget);
+    }
+
+    /**
+     * The ads and campaigns of {@code world} held for reading ({@link #get}, {@link #resolve}) by an index that
+     * retrieves by other means: its ads in one cluster, so that it starts in a pass over them (k-means over a million
+     * ads takes a minute), and its own retrieval scans every eligible ad, or walks the ids for a cold start.
+     */
+    static ExactAdIndex storeOf(World world, BudgetTracker budget) {
+        return new ExactAdIndex(world.ads(), world.campaigns(), budget, false);
     }
 
     @Override
@@ -665,6 +680,22 @@ public final class ExactAdIndex implements AdIndex {
     @Override
     public int size() {
         return snapshot.size;
+    }
+
+    /** The campaign with this id as last given, empty when the index has none. */
+    public Optional<Campaign> campaign(int campaignId) {
+        Campaign[] campaigns = snapshot.campaigns;
+        return campaignId >= 0 && campaignId < campaigns.length
+                ? Optional.ofNullable(campaigns[campaignId])
+                : Optional.empty();
+    }
+
+    /** The ids of the ads of a campaign, in id order: one pass over every ad, for writes. */
+    public int[] adsOf(int campaignId) {
+        int[] adCampaign = snapshot.adCampaign;
+        return IntStream.range(0, adCampaign.length)
+                .filter(a -> adCampaign[a] == campaignId)
+                .toArray();
     }
 
     private static void setTargeting(Campaign c, int[] country, int[] device, int[] age, long[] interest) {

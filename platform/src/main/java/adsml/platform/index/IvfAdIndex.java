@@ -1,0 +1,228 @@
+package adsml.platform.index;
+
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.AdColumns;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Context;
+import adsml.platform.domain.Targeting;
+import adsml.platform.domain.User;
+import adsml.platform.index.ann.AdFilter;
+import adsml.platform.index.ann.IvfFile;
+import adsml.platform.index.ann.IvfIndex;
+import adsml.platform.index.ann.VectorAds;
+import adsml.platform.world.World;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+/**
+ * An {@link AdIndex} for inventories of a million ads and more: retrieval by the {@link RetrievalTower}'s vectors in an
+ * {@link IvfIndex} (approximate: about 0.97 of the exact top 1,000 at a million ads, a few milliseconds), filters and
+ * budgets applied inside the search. What the rest of serving reads of an ad (its attributes, its campaign, its paused
+ * flag, as rows and columns) comes from an {@link ExactAdIndex} kept beside it, the store both indexes share; its own
+ * retrieval answers only cold starts, whose zero query ranks every ad alike and is answered in id order.
+ *
+ * <p>Writes go to both under one lock: the store first, then the vectors, so a retrieval that meets the new ad can
+ * resolve it. A campaign whose targeting changes re-files every ad of it, since the IVF keeps each ad's targeting
+ * beside its code. The IVF takes writes into a delta that it folds by itself; the store copies its arrays on each write
+ * (tens of milliseconds at a million ads).
+ */
+public final class IvfAdIndex implements AdIndex {
+    private final ExactAdIndex store;
+    private final RetrievalTower tower;
+    private final IvfIndex ivf;
+    private final BudgetTracker budget;
+    private final boolean loaded;
+    private final Object writeLock = new Object();
+
+    private IvfAdIndex(ExactAdIndex store, RetrievalTower tower, IvfIndex ivf, BudgetTracker budget, boolean loaded) {
+        this.store = store;
+        this.tower = tower;
+        this.ivf = ivf;
+        this.budget = budget;
+        this.loaded = loaded;
+    }
+
+    /**
+     * The index of {@code world}'s ads: read from {@code file} when the file was built from exactly these ads and this
+     * tower, else built (k-means, codes) and written there for the next start. A file that cannot be read is rebuilt,
+     * not fatal: it is a cache of what the world holds.
+     *
+     * @throws IllegalArgumentException when the world's ad ids are not {@code 0..n-1} in order
+     * @throws IOException when the built index cannot be written
+     */
+    public static IvfAdIndex open(World world, BudgetTracker budget, RetrievalTower tower, Path file)
+            throws IOException {
+        ExactAdIndex store = ExactAdIndex.storeOf(world, budget);
+        VectorAds ads = vectors(world.ads(), world.campaigns(), tower);
+        long fingerprint = ads.fingerprint();
+        if (Files.exists(file)) {
+            try {
+                IvfIndex saved = IvfFile.read(file, fingerprint);
+                if (saved != null) {
+                    return new IvfAdIndex(store, tower, saved, budget, true);
+                }
+                // Built from other ads or another tower: rebuilt below and overwritten.
+            } catch (IOException e) {
+                // Damaged: rebuilt below and overwritten.
+            }
+        }
+        IvfIndex ivf = IvfIndex.build(ads, IvfIndex.Settings.forAds(ads.size), 1L);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        IvfFile.write(ivf, fingerprint, file);
+        return new IvfAdIndex(store, tower, ivf, budget, false);
+    }
+
+    /** True when the lists came from the file, false when they were built at start. */
+    public boolean loadedFromFile() {
+        return loaded;
+    }
+
+    /** The IVF lists: how many, for the log and the admin API. */
+    public int lists() {
+        return ivf.lists();
+    }
+
+    private static VectorAds vectors(List<Ad> ads, List<Campaign> campaigns, RetrievalTower tower) {
+        int n = ads.size();
+        int dim = tower.dim();
+        Campaign[] byId =
+                new Campaign[campaigns.stream().mapToInt(Campaign::id).max().orElse(-1) + 1];
+        campaigns.forEach(c -> byId[c.id()] = c);
+        float[] vectors = new float[n * dim];
+        int[] campaign = new int[n];
+        int[] category = new int[n];
+        int[] word = new int[n];
+        long[] interests = new long[n];
+        IntStream.range(0, n).parallel().forEach(i -> {
+            Ad a = ads.get(i);
+            if (a.id() != i) {
+                throw new IllegalArgumentException(
+                        "the world's ad ids must be 0..n-1 in order; row " + i + " is ad " + a.id());
+            }
+            tower.ad(a, vectors, i * dim);
+            Targeting t = byId[a.campaignId()].targeting();
+            campaign[i] = a.campaignId();
+            category[i] = a.category();
+            word[i] = VectorAds.targetWord(t);
+            interests[i] = t.interestMask();
+        });
+        return new VectorAds(dim, n, vectors, campaign, category, word, interests);
+    }
+
+    @Override
+    public int retrieve(User user, Context context, int max, int[] outAdIds) {
+        return retrieve(
+                user.country(),
+                user.device(),
+                user.ageBucket(),
+                Audience.interestMask(user.interests()),
+                user.embedding(),
+                context,
+                max,
+                outAdIds);
+    }
+
+    @Override
+    public int retrieve(Audience audience, Context context, int max, int[] outAdIds) {
+        return retrieve(
+                audience.country(),
+                audience.device(),
+                audience.ageBucket(),
+                audience.interestMask(),
+                audience.embedding(),
+                context,
+                max,
+                outAdIds);
+    }
+
+    private int retrieve(
+            int country, int device, int age, long interests, float[] embedding, Context context, int max, int[] out) {
+        if (isZero(embedding)) {
+            // Every ad scores 0 for a cold start: the store's walk in id order is that ranking, and costs little.
+            return store.retrieve(new Audience(country, device, age, interests, embedding), context, max, out);
+        }
+        if (context == null) {
+            throw new IllegalArgumentException("context must not be null");
+        }
+        BudgetTracker.DayView today = budget.view();
+        return ivf.search(
+                tower.user(embedding), new AdFilter(country, device, age, interests, 0L), today::exhausted, max, out);
+    }
+
+    private static boolean isZero(float[] v) {
+        for (float x : v) {
+            if (x != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Optional<AdEntry> get(int adId) {
+        return store.get(adId);
+    }
+
+    @Override
+    public AdColumns resolve(int[] adIds, int count) {
+        return store.resolve(adIds, count);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException also when the ad's embedding is not finite (the IVF stores codes of finite
+     *     vectors) or its id is above {@link IvfIndex#MAX_AD_ID}
+     */
+    @Override
+    public void upsert(Ad ad, Campaign campaign) {
+        if (campaign.id() != ad.campaignId()) {
+            throw new IllegalArgumentException(
+                    "ad " + ad.id() + " belongs to campaign " + ad.campaignId() + ", not " + campaign.id());
+        }
+        if (ad.id() > IvfIndex.MAX_AD_ID) {
+            throw new IllegalArgumentException("ad id must be <= " + IvfIndex.MAX_AD_ID + ", was " + ad.id());
+        }
+        float[] vector = tower.ad(ad);
+        for (float v : vector) {
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException("ad " + ad.id() + ": the embedding must be finite");
+            }
+        }
+        synchronized (writeLock) {
+            Targeting before =
+                    store.campaign(campaign.id()).map(Campaign::targeting).orElse(null);
+            store.upsert(ad, campaign);
+            file(ad.id(), vector, campaign, ad.category());
+            if (before != null && !before.equals(campaign.targeting())) {
+                for (int other : store.adsOf(campaign.id())) {
+                    if (other != ad.id()) {
+                        Ad a = store.get(other).orElseThrow().ad();
+                        file(other, tower.ad(a), campaign, a.category());
+                    }
+                }
+            }
+        }
+    }
+
+    private void file(int adId, float[] vector, Campaign campaign, int category) {
+        Targeting t = campaign.targeting();
+        ivf.upsert(adId, vector, campaign.id(), category, VectorAds.targetWord(t), t.interestMask());
+    }
+
+    @Override
+    public boolean setPaused(int adId, boolean paused) {
+        synchronized (writeLock) {
+            return store.setPaused(adId, paused) && ivf.setPaused(adId, paused);
+        }
+    }
+
+    @Override
+    public int size() {
+        return store.size();
+    }
+}

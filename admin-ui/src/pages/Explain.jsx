@@ -228,6 +228,7 @@ function Summary({ result }) {
   const total = Math.max(t.totalMs, 1e-6);
   const stages = [
     ['retrieval', t.retrievalMs],
+    ['light model', t.lightRankMs],
     ['features', t.featuresMs],
     ['scoring', t.scoringMs],
     ['auction', t.auctionMs],
@@ -236,6 +237,7 @@ function Summary({ result }) {
     <Card title="Answer">
       <dl class="stats">
         <div><dt>Model version</dt><dd class="mono" data-testid="explain-version">{result.modelVersion}</dd></div>
+        <div><dt>Light model</dt><dd class="mono">{result.lightModelVersion ?? 'none'}</dd></div>
         <div><dt>Retrieved</dt><dd>{int(result.candidates.retrieved)}</dd></div>
         <div><dt>Scored</dt><dd>{int(result.candidates.scored)}</dd></div>
         <div><dt>Ads answered</dt><dd>{int(result.ads.length)}</dd></div>

@@ -9,7 +9,7 @@ import { Card, ErrorBox, Spinner, usePoll } from '../components.jsx';
 import { bytes, DASH, duration, int, money, ms, num, pct } from '../format.js';
 
 const REFRESH_MS = 1500;
-const STAGES = ['retrieval', 'features', 'scoring', 'auction'];
+const STAGES = ['retrieval', 'light', 'features', 'scoring', 'auction'];
 
 function Tile({ label, value, hint, title, testid }) {
   return (

@@ -15,6 +15,7 @@ import adsml.actors.ranking.ServedLog;
 import adsml.actors.ranking.ShadowLog;
 import adsml.actors.ranking.StagePool;
 import adsml.platform.auction.Auction;
+import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.AdIndex;
 import adsml.platform.store.UserStore;
 import adsml.scheduler.BatchingScheduler;
@@ -52,6 +53,7 @@ public final class ServingGuardian {
             BatchingScheduler scheduler,
             List<Device> devices,
             ActiveModel model,
+            LightRanker light,
             Auction auction,
             Ticker ticker,
             Clock clock,
@@ -98,7 +100,15 @@ public final class ServingGuardian {
             for (int i = 0; i < pool; i++) {
                 retrievers.add(context.spawn(
                         supervised(CandidateRetriever.create(
-                                deps.index(), deps.users(), userStore, settings.maxCandidates(), deps.ticker())),
+                                deps.index(),
+                                deps.users(),
+                                userStore,
+                                new CandidateRetriever.Funnel(
+                                        settings.maxCandidates(),
+                                        settings.retrieveWidth(),
+                                        deps.light(),
+                                        deps.features()),
+                                deps.ticker())),
                         "retriever-" + i,
                         cpu));
                 assemblers.add(context.spawn(

@@ -26,6 +26,7 @@ public record HttpApi(Route publicListener, Route adminListener) {
             HealthRoutes health,
             OpenApiRoutes openApi,
             AdminRoutes models,
+            LightModelRoutes lightModel,
             ConsoleRoutes console,
             AdminUiRoutes adminUi) {}
 
@@ -49,6 +50,7 @@ public record HttpApi(Route publicListener, Route adminListener) {
                                                 Access.Role.ADMIN,
                                                 () -> concat(
                                                         areas.models().routes(),
+                                                        areas.lightModel().routes(),
                                                         areas.console().routes()))),
                                 areas.adminUi().routes())),
                 publicRoutes);

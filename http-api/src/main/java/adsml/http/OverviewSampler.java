@@ -42,7 +42,7 @@ public final class OverviewSampler {
     /** The batch-size histogram covers the last minute. */
     static final int HISTOGRAM_POINTS = 60;
     /** The stages timed, in {@link StageMs}' order. */
-    static final String[] STAGES = {"retrieval", "features", "scoring", "auction"};
+    static final String[] STAGES = {"retrieval", "light", "features", "scoring", "auction"};
 
     /**
      * The body of {@code GET /admin/api/overview}.
@@ -85,7 +85,7 @@ public final class OverviewSampler {
             Double revenuePerMilleRequests) {}
 
     /** Mean ms of each stage ({@link #STAGES}) over the interval's successful requests; null with none. */
-    public record StageMs(Double retrieval, Double features, Double scoring, Double auction) {}
+    public record StageMs(Double retrieval, Double light, Double features, Double scoring, Double auction) {}
 
     /** Batches of {@code rowsFrom} to {@code rowsTo} rows. */
     public record BatchSizes(long rowsFrom, long rowsTo, long batches) {}
@@ -262,7 +262,12 @@ public final class OverviewSampler {
                 percentile(from, to, 0.99),
                 ratio(to.errors() - from.errors(), requests),
                 ratio(to.shed() - from.shed(), requests),
-                new StageMs(stageMs(from, to, 0), stageMs(from, to, 1), stageMs(from, to, 2), stageMs(from, to, 3)),
+                new StageMs(
+                        stageMs(from, to, 0),
+                        stageMs(from, to, 1),
+                        stageMs(from, to, 2),
+                        stageMs(from, to, 3),
+                        stageMs(from, to, 4)),
                 batches / seconds,
                 batches == 0
                         ? null

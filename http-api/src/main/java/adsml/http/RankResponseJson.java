@@ -27,6 +27,7 @@ final class RankResponseJson {
             g.writeStartObject();
             g.writeStringField("requestId", requestId);
             g.writeStringField("modelVersion", r.modelVersion());
+            g.writeStringField("lightModelVersion", r.lightModelVersion());
             g.writeArrayFieldStart("ads");
             for (RankResult.RankedAd ad : r.ads()) {
                 g.writeStartObject();
@@ -51,6 +52,7 @@ final class RankResponseJson {
             RankResult.Timings t = r.timings();
             g.writeObjectFieldStart("timingsMs");
             g.writeNumberField("retrievalMs", t.retrievalMs());
+            g.writeNumberField("lightRankMs", t.lightRankMs());
             g.writeNumberField("featuresMs", t.featuresMs());
             g.writeNumberField("scoringMs", t.scoringMs());
             g.writeNumberField("auctionMs", t.auctionMs());

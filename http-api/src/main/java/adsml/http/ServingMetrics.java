@@ -4,6 +4,7 @@ import adsml.actors.ranking.RankResult;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.SchedulerStats;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -25,11 +26,15 @@ import java.util.function.IntSupplier;
  * counts, and each device's health.
  */
 public final class ServingMetrics {
-    private static final String[] STAGES = {"retrieval", "features", "scoring", "auction"};
+    private static final String[] STAGES = {"retrieval", "light", "features", "scoring", "auction"};
+    private static final int LIGHT_STAGE = 1;
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer latency;
     private final Timer[] stages = new Timer[STAGES.length];
+    private final DistributionSummary retrieved;
+    private final DistributionSummary scored;
+    private final Map<String, Counter> lightCuts = new ConcurrentHashMap<>();
     private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
     private final Counter badRequests;
@@ -42,6 +47,14 @@ public final class ServingMetrics {
         latency = histogram(Timer.builder("adsml.rank.latency").description("POST /v1/rank, received to answered"));
         badRequests = Counter.builder("adsml.http.bad.requests")
                 .description("requests answered 400")
+                .register(registry);
+        retrieved = DistributionSummary.builder("adsml.rank.candidates")
+                .tag("stage", "retrieved")
+                .description("eligible ads retrieval found per rank request (the funnel's wide stage)")
+                .register(registry);
+        scored = DistributionSummary.builder("adsml.rank.candidates")
+                .tag("stage", "scored")
+                .description("candidates the heavy model scored per rank request")
                 .register(registry);
         for (int i = 0; i < STAGES.length; i++) {
             stages[i] = histogram(Timer.builder("adsml.rank.stage")
@@ -156,8 +169,23 @@ public final class ServingMetrics {
                 .increment();
         if (result != null) {
             RankResult.Timings t = result.timings();
-            double[] ms = {t.retrievalMs(), t.featuresMs(), t.scoringMs(), t.auctionMs()};
+            double[] ms = {t.retrievalMs(), t.lightRankMs(), t.featuresMs(), t.scoringMs(), t.auctionMs()};
+            retrieved.record(result.retrieved());
+            scored.record(result.scored());
+            if (result.lightModelVersion() != null) {
+                lightCuts
+                        .computeIfAbsent(
+                                result.lightModelVersion(),
+                                v -> Counter.builder("adsml.rank.light.cuts")
+                                        .tag("light_model_version", v)
+                                        .description("rank requests whose retrieval this light model version cut")
+                                        .register(registry))
+                        .increment();
+            }
             for (int i = 0; i < ms.length; i++) {
+                if (i == LIGHT_STAGE && result.lightModelVersion() == null) {
+                    continue; // no light model cut this request: the stage did not run
+                }
                 stages[i].record((long) (ms[i] * 1e6), TimeUnit.NANOSECONDS);
             }
         }

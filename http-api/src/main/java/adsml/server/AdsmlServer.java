@@ -25,6 +25,7 @@ import adsml.http.EventRoutes;
 import adsml.http.HealthRoutes;
 import adsml.http.HttpApi;
 import adsml.http.HttpSettings;
+import adsml.http.LightModelRoutes;
 import adsml.http.Listeners;
 import adsml.http.LoopRounds;
 import adsml.http.OpenApiRoutes;
@@ -40,8 +41,13 @@ import adsml.platform.domain.Context;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
 import adsml.platform.features.FeatureSets;
+import adsml.platform.funnel.LightRanker;
+import adsml.platform.index.AdIndex;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
+import adsml.platform.index.IndexSettings;
+import adsml.platform.index.IvfAdIndex;
+import adsml.platform.index.RetrievalTower;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.pacing.Pacer;
 import adsml.platform.pacing.PacingSettings;
@@ -64,6 +70,7 @@ import adsml.scheduler.gpu.Backends;
 import adsml.scheduler.gpu.GpuSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -243,7 +250,7 @@ public final class AdsmlServer implements AutoCloseable {
         World world = WorldFiles.read(worldDir);
         UserStore users = openUsers(data.resolve("users"), world, userStore.cacheSize());
         BudgetTracker budget = new BudgetTracker(clock);
-        ExactAdIndex index = ExactAdIndex.of(world, budget);
+        AdIndex index = openIndex(IndexSettings.from(config), world, budget, data.resolve("index"));
         if (cpu.engine() == CpuScorers.Engine.DJL) {
             DjlScorer.setIntraOpThreads(
                     cpu.intraOpThreads()); // loads DJL's native library, which the reference engine does without
@@ -262,6 +269,8 @@ public final class AdsmlServer implements AutoCloseable {
         Path models = data.resolve("models");
         Files.createDirectories(models);
         FeatureSets featureSets = FeatureSets.builtInAnd(data.resolve("features"));
+        LightRanker light = new LightRanker();
+        activateNewestLight(light, models, actorSettings.lightModel(), featureSets);
         CounterSnapshots realtime = CounterSnapshots.open(data.resolve("events.log.counters"), counterSettings);
         ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, clock);
         ReplayGate replayGate = gateSettings.enabled()
@@ -291,6 +300,7 @@ public final class AdsmlServer implements AutoCloseable {
                 scheduler,
                 devices,
                 model,
+                light,
                 auction,
                 Ticker.SYSTEM,
                 clock,
@@ -368,6 +378,14 @@ public final class AdsmlServer implements AutoCloseable {
                             () -> FeaturePlatformStatus.of(servedLogSettings, servedLog, joins, realtime.store(), feed),
                             figures,
                             loopRounds),
+                    new LightModelRoutes(
+                            light,
+                            featureSets,
+                            models.toRealPath(),
+                            actorSettings.retrieveWidth(),
+                            actorSettings.maxCandidates(),
+                            blocking,
+                            clock),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking, data.resolve(SIMULATIONS)),
                     new AdminUiRoutes());
             listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics, effective));
@@ -544,10 +562,53 @@ public final class AdsmlServer implements AutoCloseable {
     }
 
     /**
+     * Makes the newest version of {@code models/<name>} the funnel's light model, if it has one; none for {@code ""}. A
+     * version that cannot serve fails the start, naming why, as a heavy one does.
+     */
+    private static void activateNewestLight(LightRanker light, Path models, String name, FeatureSets sets)
+            throws IOException {
+        if (name.isEmpty()) {
+            return;
+        }
+        Path dir = models.resolve(name);
+        int newest = ModelFolder.highestVersion(dir);
+        if (newest == 0) {
+            LOG.info("no light model in {}: retrieval hands its best candidates to the heavy model", dir);
+            return;
+        }
+        LightRanker.Version version = LightRanker.load(dir.resolve(Integer.toString(newest)), sets);
+        light.activate(version);
+        LOG.info(
+                "light model {} ({}) cuts retrieval for the heavy model",
+                version.id(),
+                version.set().set().id());
+    }
+
+    /** The world's ads in the index {@code settings} chooses for its size; an IVF's lists are kept in {@code dir}. */
+    private static AdIndex openIndex(IndexSettings settings, World world, BudgetTracker budget, Path dir)
+            throws IOException {
+        if (!settings.ivfFor(world.ads().size())) {
+            return ExactAdIndex.of(world, budget);
+        }
+        long start = System.nanoTime();
+        RetrievalTower tower =
+                new RetrievalTower(settings.retrievalDim(), world.config().seed());
+        IvfAdIndex index = IvfAdIndex.open(world, budget, tower, dir.resolve("ivf.bin"));
+        LOG.info(
+                "retrieval: {} ads in an IVF index of {} lists over {}-d two-tower vectors, {} in {} ms",
+                world.ads().size(),
+                index.lists(),
+                tower.dim(),
+                index.loadedFromFile() ? "read from " + dir.resolve("ivf.bin") : "built and saved",
+                (System.nanoTime() - start) / 1_000_000);
+        return index;
+    }
+
+    /**
      * Charges the spend the event log finds at start to the ads' campaigns, counting the events it wrote on the
      * budgets' own day: what {@link BudgetTracker#charge} would have charged them to.
      */
-    private record SpendToBudgets(ExactAdIndex index, BudgetTracker budget) implements EventLog.SpendReplay {
+    private record SpendToBudgets(AdIndex index, BudgetTracker budget) implements EventLog.SpendReplay {
         @Override
         public boolean countsNow(long loggedAtMs) {
             return budget.isToday(loggedAtMs);

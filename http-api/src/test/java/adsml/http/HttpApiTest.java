@@ -16,6 +16,7 @@ import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
 import adsml.actors.ranking.StagePool;
 import adsml.platform.features.FeatureSets;
+import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.DcnWeights;
@@ -194,6 +195,8 @@ class HttpApiTest {
                         Map::of,
                         figures,
                         new LoopRounds()),
+                new LightModelRoutes(
+                        new LightRanker(), FeatureSets.builtIn(), models, 10_000, 1000, blocking, Clock.systemUTC()),
                 new ConsoleRoutes(
                         new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC()),
                         counters,
@@ -289,8 +292,8 @@ class HttpApiTest {
 
     @Test
     void ok_onEachListener() throws Exception {
-        coordinatorAnswer.set(
-                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of(), Map.of()));
+        coordinatorAnswer.set(new RankResult(
+                "ctr/1", null, List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0, 0), List.of(), Map.of()));
         for (Route listener : List.of(api.publicListener(), api.adminListener())) {
             Answer ranked = send(listener, rank(rankBody(3)));
             assertEquals(200, ranked.status(), ranked::toString);
@@ -487,6 +490,34 @@ class HttpApiTest {
         assertFalse(a.body().contains("secret"), a::toString);
     }
 
+    @Test
+    void lightModel_swapsEndsAndRefusesBadNames() throws Exception {
+        Route admin = api.adminListener();
+        Answer activated = send(admin, admin(HttpRequest.POST("/admin/api/light-model/ctr/1/activate")));
+        assertEquals(200, activated.status(), activated::toString);
+        assertEquals("ctr/1", activated.json().path("active").asText());
+        assertEquals("demo-v1", activated.json().path("featureSet").asText());
+        assertEquals(10_000, activated.json().path("retrieveWidth").asInt());
+        assertEquals(
+                "ctr/1",
+                send(admin, admin(HttpRequest.GET("/admin/api/light-model")))
+                        .json()
+                        .path("active")
+                        .asText());
+
+        Answer ended = send(admin, admin(HttpRequest.DELETE("/admin/api/light-model")));
+        assertEquals(200, ended.status(), ended::toString);
+        assertTrue(ended.json().path("active").isNull(), ended::toString);
+
+        assertError(send(admin, admin(HttpRequest.POST("/admin/api/light-model/ctr/9/activate"))), 404, "ctr/9");
+        assertError(send(admin, admin(HttpRequest.POST("/admin/api/light-model/ctr/..%2F/activate"))), 400, "name");
+        assertEquals(401, send(admin, HttpRequest.GET("/admin/api/light-model")).status());
+        assertEquals(
+                404,
+                send(api.publicListener(), admin(HttpRequest.GET("/admin/api/light-model")))
+                        .status());
+    }
+
     /** The OpenAPI document's operations: path template to its methods, upper case. */
     private static Map<String, Set<String>> documented() throws Exception {
         JsonNode doc = JsonResponses.JSON.readTree(
@@ -635,8 +666,8 @@ class HttpApiTest {
 
     @Test
     void debug_needsTheAdminCredential() throws Exception {
-        coordinatorAnswer.set(
-                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of(), Map.of()));
+        coordinatorAnswer.set(new RankResult(
+                "ctr/1", null, List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0, 0), List.of(), Map.of()));
         String debug = rankBody(3).substring(0, rankBody(3).length() - 1) + ",\"debug\":true}";
         assertError(send(api.publicListener(), rank(debug)), 403, "admin token");
         assertError(send(api.publicListener(), ingest(rank(debug))), 403, "admin token");
@@ -646,8 +677,8 @@ class HttpApiTest {
 
     @Test
     void rank_isOpenByDefault_andClosedWhenARankTokenIsSet() throws Exception {
-        coordinatorAnswer.set(
-                new RankResult("ctr/1", List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0), List.of(), Map.of()));
+        coordinatorAnswer.set(new RankResult(
+                "ctr/1", null, List.of(), 0, 0, new RankResult.Timings(0, 0, 0, 0, 0, 0), List.of(), Map.of()));
         assertEquals(200, send(api.publicListener(), rank(rankBody(3))).status());
         assertError(send(closedRank.publicListener(), rank(rankBody(3))), 401, "rank token");
         assertError(send(closedRank.publicListener(), bearer(rank(rankBody(3)), "a guess")), 401, "rank token");

@@ -23,7 +23,14 @@ import org.junit.jupiter.api.Test;
 class OverviewSamplerTest {
     private static final Instant START = Instant.ofEpochMilli(1_764_000_000_000L);
     private static final RankResult OK = new RankResult(
-            "ctr/1", List.of(), 100, 100, new RankResult.Timings(1.0, 2.0, 3.0, 0.5, 6.5), List.of(), Map.of());
+            "ctr/1",
+            null,
+            List.of(),
+            100,
+            100,
+            new RankResult.Timings(1.0, 0, 2.0, 3.0, 0.5, 6.5),
+            List.of(),
+            Map.of());
 
     private CpuDevice device;
     private BatchingScheduler scheduler;
@@ -83,7 +90,7 @@ class OverviewSamplerTest {
         assertEquals(500, first.p99Ms(), 100, () -> "p99 " + first);
         assertEquals(0, first.shedRate());
         assertEquals(0, first.errorRate());
-        assertEquals(new OverviewSampler.StageMs(1.0, 2.0, 3.0, 0.5), first.stageMs());
+        assertEquals(new OverviewSampler.StageMs(1.0, null, 2.0, 3.0, 0.5), first.stageMs());
 
         OverviewSampler.Point second = series.get(1);
         assertEquals(12, second.requestsPerSec(), 1e-9);

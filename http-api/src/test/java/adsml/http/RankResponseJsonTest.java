@@ -15,13 +15,15 @@ class RankResponseJsonTest {
     private static final List<RankResult.RankedAd> ADS = List.of(
             new RankResult.RankedAd(17, 3, "CPC", 0.85f, 0.0123f, 0f, 10.455f, 0.61234, 7.5, 0, 1.0),
             new RankResult.RankedAd(9, 4, "CPA", 12.5f, 1.0e-7f, 0.33333334f, 4.1666e-4, 1.0e-9, 3.3e-11, 1, 0.25));
-    private static final RankResult.Timings TIMINGS = new RankResult.Timings(0.412345, 0.1, 3.999999, 0.05, 4.56789);
+    private static final RankResult.Timings TIMINGS =
+            new RankResult.Timings(0.412345, 1.25, 0.1, 3.999999, 0.05, 5.81789);
 
     /** What the answer was before it was written field by field: the records and a map, through the object mapper. */
     private static JsonNode throughTheMapper(String requestId, RankResult r) throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("requestId", requestId);
         body.put("modelVersion", r.modelVersion());
+        body.put("lightModelVersion", r.lightModelVersion());
         body.put("ads", r.ads());
         body.put("candidates", Map.of("retrieved", r.retrieved(), "scored", r.scored()));
         body.put("timingsMs", r.timings());
@@ -38,7 +40,7 @@ class RankResponseJsonTest {
 
     @Test
     void answer_isWhatTheObjectMapperWrote_fieldForField() throws Exception {
-        RankResult r = new RankResult("v3", ADS, 1000, 998, TIMINGS, List.of(), Map.of());
+        RankResult r = new RankResult("v3", "light/2", ADS, 10000, 998, TIMINGS, List.of(), Map.of());
         JsonNode json = written("k1-2", r);
         assertEquals(throughTheMapper("k1-2", r), json);
         assertFalse(json.has("debug"));
@@ -90,6 +92,7 @@ class RankResponseJsonTest {
                         features(0f)));
         RankResult r = new RankResult(
                 "v3",
+                null,
                 ADS.subList(0, 1),
                 2,
                 2,

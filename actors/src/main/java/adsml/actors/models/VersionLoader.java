@@ -16,15 +16,11 @@ import adsml.scheduler.OverloadException;
 import adsml.scheduler.Priority;
 import adsml.scheduler.Ticker;
 import adsml.scheduler.VersionFaultException;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * The blocking half of the registry, run on its dispatcher for blocking work: finds a version folder (only inside the
@@ -33,7 +29,6 @@ import java.util.regex.Pattern;
  * with the plain-Java reference. Scoring the golden batch also warms the device path.
  */
 final class VersionLoader {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
     private static final int GOLDEN_ROWS = 32;
     private static final int WARM_UP_PASSES = 4;
     private static final Duration GOLDEN_DEADLINE = Duration.ofSeconds(30);
@@ -68,36 +63,7 @@ final class VersionLoader {
      * @throws RegistryRefusal BAD_NAME for a name that could leave the folder, NOT_FOUND for no such version
      */
     Path resolve(String name, String version) {
-        for (String part : List.of(name, version)) {
-            if (!NAME.matcher(part).matches() || part.equals(".") || part.equals("..")) {
-                throw new RegistryRefusal(
-                        RegistryRefusal.Kind.BAD_NAME,
-                        "'" + part + "' is not a model or version name (letters, digits, _ . -)");
-            }
-        }
-        Path dir = modelsRoot.resolve(name).resolve(version);
-        try {
-            Path root = modelsRoot.toRealPath();
-            Path real = dir.toRealPath();
-            if (!real.startsWith(root)) {
-                throw new RegistryRefusal(
-                        RegistryRefusal.Kind.BAD_NAME, name + "/" + version + " resolves outside the models folder");
-            }
-            // The files inside must not link out either: a version is what the models folder holds.
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(real)) {
-                for (Path file : files) {
-                    if (!file.toRealPath().startsWith(root)) {
-                        throw new RegistryRefusal(
-                                RegistryRefusal.Kind.BAD_NAME,
-                                name + "/" + version + "/" + file.getFileName() + " links outside the models folder");
-                    }
-                }
-            }
-            return real;
-        } catch (IOException e) {
-            throw new RegistryRefusal(
-                    RegistryRefusal.Kind.NOT_FOUND, "no version " + name + "/" + version + " in the models folder");
-        }
+        return VersionFolders.resolve(modelsRoot, name, version);
     }
 
     /** Loads, validates and warms {@code dir}; {@code warming} runs once it is loaded, before its golden batch. */

@@ -5,12 +5,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The answer to one rank request: the winning ads in slot order, the model version that scored them, how many
- * candidates each stage saw and how long each stage took. With {@code debug}, every scored candidate with its features
- * and auction outcome, and the feature set's groups (group name to feature names) for showing them.
+ * The answer to one rank request: the winning ads in slot order, the model version that scored them and the light
+ * model's that cut retrieval for it (null when no light model is active), how many candidates retrieval found and the
+ * heavy model scored, and how long each stage took. With {@code debug}, every scored candidate with its features and
+ * auction outcome, and the feature set's groups (group name to feature names) for showing them.
  */
 public record RankResult(
         String modelVersion,
+        String lightModelVersion,
         List<RankedAd> ads,
         int retrieved,
         int scored,
@@ -36,8 +38,14 @@ public record RankResult(
             int slot,
             double propensity) {}
 
-    /** Milliseconds per stage, from the coordinator's start. */
-    public record Timings(double retrievalMs, double featuresMs, double scoringMs, double auctionMs, double totalMs) {}
+    /** Milliseconds per stage, from the coordinator's start; {@code lightRankMs} is 0 without a light model. */
+    public record Timings(
+            double retrievalMs,
+            double lightRankMs,
+            double featuresMs,
+            double scoringMs,
+            double auctionMs,
+            double totalMs) {}
 
     /**
      * One scored candidate, for the explainer: how retrieval found it and where it ranked it, its main features (the
@@ -46,7 +54,8 @@ public record RankResult(
      *
      * @param retrievalSource {@code "embedding"}: among the ads whose targeting matches the user, the top ones by
      *     user-ad embedding affinity; {@code "cold-start"}: the same for an unknown user, whose zero embedding leaves
-     *     ties to the lower ad id
+     *     ties to the lower ad id; {@code "light-model"}: retrieved by affinity among many more, then kept by the light
+     *     model's eCPM, which {@code retrievalRank} then orders by
      * @param affinity the retrieval score: user embedding . ad embedding
      * @param slot the slot it won, or null when it lost
      * @param price what it pays in its bid's unit when it won, else null

@@ -266,9 +266,11 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                     auction.propensity(slot)));
         }
         List<RankResult.Candidate> debug = r.query.debug() ? explain(features, auction, adIds, pctr, pcvr) : List.of();
+        long cut = features.candidates().cutNanos();
         RankResult.Timings timings = new RankResult.Timings(
                 ms(retrieved - r.started),
-                ms(assembled - retrieved),
+                ms(cut - retrieved),
+                ms(assembled - cut),
                 ms(scored - assembled),
                 ms(done - scored),
                 ms(done - r.started));
@@ -279,8 +281,9 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         r.auction = auction;
         return new RankResult(
                 version,
+                features.candidates().lightVersion(),
                 ads,
-                features.candidates().count(),
+                features.candidates().retrieved(),
                 rows,
                 timings,
                 debug,
@@ -303,7 +306,8 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
         AuctionSettings settings = pipeline.auction().settings();
         double reserve =
                 settings.reserveEcpm(features.candidates().user().context().surface());
-        String source = features.candidates().coldStart() ? "cold-start" : "embedding";
+        CandidateRetriever.Candidates c = features.candidates();
+        String source = c.coldStart() ? "cold-start" : c.lightVersion() != null ? "light-model" : "embedding";
         List<RankResult.Candidate> debug = new ArrayList<>(rows);
         AdColumns ads = features.ads();
         RequestRow user = features.candidates().user();

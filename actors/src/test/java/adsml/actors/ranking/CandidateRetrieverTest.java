@@ -3,8 +3,10 @@ package adsml.actors.ranking;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.platform.counters.EmbeddedCounterStore;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
@@ -12,17 +14,27 @@ import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.features.FeatureSchema;
+import adsml.platform.features.FeatureSets;
+import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
+import adsml.platform.model.Architecture;
+import adsml.platform.model.LrWeights;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelFolder;
+import adsml.platform.model.ModelSpec;
 import adsml.platform.store.StoreException;
 import adsml.platform.store.UserStore;
 import adsml.platform.testing.FakeClock;
 import adsml.scheduler.Ticker;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -32,6 +44,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CandidateRetrieverTest {
     private static final ActorTestKit KIT = ActorTestKit.create();
@@ -113,8 +126,8 @@ class CandidateRetrieverTest {
     @Test
     void aUserTheStoreLoadsLater_isRetrievedWhenTheLoadCompletes() throws Exception {
         SlowStore store = new SlowStore();
-        ActorRef<CandidateRetriever.Command> retriever =
-                KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, Ticker.SYSTEM));
+        ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
+                index(), store, store.held, CandidateRetriever.Funnel.direct(10), Ticker.SYSTEM));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         probe.expectNoMessage(Duration.ofMillis(100));
@@ -128,8 +141,8 @@ class CandidateRetrieverTest {
     void aFailingStore_servesAColdStart() throws Exception {
         SlowStore store = new SlowStore();
         store.failure = new StoreException("disk gone", null);
-        ActorRef<CandidateRetriever.Command> retriever =
-                KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, Ticker.SYSTEM));
+        ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
+                index(), store, store.held, CandidateRetriever.Funnel.direct(10), Ticker.SYSTEM));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         store.runNextLoad();
@@ -142,8 +155,8 @@ class CandidateRetrieverTest {
     void aRequestWhoseDeadlinePassedDuringTheLoad_isDropped() throws Exception {
         SlowStore store = new SlowStore();
         FakeClock clock = new FakeClock(Instant.parse("2025-03-01T12:00:00Z"));
-        ActorRef<CandidateRetriever.Command> retriever =
-                KIT.spawn(CandidateRetriever.create(index(), store, store.held, 10, clock::nanos));
+        ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
+                index(), store, store.held, CandidateRetriever.Funnel.direct(10), clock::nanos));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, clock.nanos() + 1_000, probe));
         Runnable load = store.pendingLoads.take(); // the retriever has asked, before its deadline
@@ -163,10 +176,58 @@ class CandidateRetrieverTest {
         Executor refuses = task -> {
             throw new AssertionError("a cached user must not be loaded");
         };
-        ActorRef<CandidateRetriever.Command> retriever =
-                KIT.spawn(CandidateRetriever.create(index(), cached, refuses, 10, Ticker.SYSTEM));
+        ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
+                index(), cached, refuses, CandidateRetriever.Funnel.direct(10), Ticker.SYSTEM));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         assertFalse(handedOn(probe).coldStart());
+    }
+
+    @Test
+    void aLightModel_cutsAWideRetrievalByItsEcpm(@TempDir Path models) throws Exception {
+        // Ad 1 points the user's way at a bid of 1; ad 0 points away at a bid of 5.
+        float[] toward = new float[Vocab.EMBEDDING_DIM];
+        float[] away = new float[Vocab.EMBEDDING_DIM];
+        toward[0] = 1f;
+        away[0] = -1f;
+        ExactAdIndex index = new ExactAdIndex(
+                List.of(new Ad(0, 1, 0, 0, away), new Ad(1, 0, 0, 0, toward)),
+                List.of(
+                        new Campaign(0, 0, BidType.CPC, 1f, 100f, 0, Targeting.ANY),
+                        new Campaign(1, 1, BidType.CPC, 5f, 100f, 0, Targeting.ANY)),
+                new BudgetTracker(Clock.systemUTC()));
+        FeatureSets sets = FeatureSets.builtIn();
+        FeatureSchema schema = sets.require("light-v1").schema();
+        ModelSpec spec = new ModelSpec(
+                "light", "0", Architecture.LR, schema, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        Path version = ModelFolder.saveNextVersion(
+                new Model.Lr(
+                        spec,
+                        new LrWeights(
+                                new float[2 * schema.totalRows()], new float[2 * schema.denseDims()], new float[2])),
+                models.resolve("light"));
+        LightRanker light = new LightRanker();
+        try (EmbeddedCounterStore counters = new EmbeddedCounterStore(100)) {
+            FeatureStores stores = new FeatureStores(sets, counters, () -> 0L);
+            SlowStore users = new SlowStore();
+            ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
+                    index, users, Runnable::run, new CandidateRetriever.Funnel(1, 2, light, stores), Ticker.SYSTEM));
+            TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
+
+            retriever.tell(retrieve(7, FAR, probe));
+            CandidateRetriever.Candidates direct = handedOn(probe);
+            assertEquals(1, direct.retrieved(), "no light model: retrieval finds maxCandidates");
+            assertEquals(1, direct.adIds()[0]);
+            assertNull(direct.lightVersion());
+
+            light.activate(LightRanker.load(version, sets));
+            retriever.tell(retrieve(7, FAR, probe));
+            CandidateRetriever.Candidates cut = handedOn(probe);
+            assertEquals(2, cut.retrieved());
+            assertEquals(1, cut.count());
+            assertEquals(0, cut.adIds()[0], "the same pCTR for both: the higher bid wins the cut");
+            assertEquals("light/1", cut.lightVersion());
+            assertTrue(cut.cutNanos() >= cut.retrievedNanos());
+        }
     }
 }

@@ -96,7 +96,8 @@ public final class Auction {
         return ecpm(campaign.bidType(), campaign.bid(), pCtr, pCvr);
     }
 
-    private static double ecpm(BidType type, double bid, float pCtr, float pCvr) {
+    /** eCPM in dollars per 1000 impressions of a candidate with this bid (see the class contract). */
+    public static double ecpm(BidType type, double bid, float pCtr, float pCvr) {
         return switch (type) {
             case CPC -> bid * pCtr * 1000.0;
             case CPA -> bid * pCtr * pCvr * 1000.0;

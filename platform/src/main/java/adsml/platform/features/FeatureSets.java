@@ -19,7 +19,7 @@ import java.util.Optional;
 public final class FeatureSets {
     /** The declarations shipped in the jar. */
     public static final java.util.List<String> BUILT_IN =
-            java.util.List.of("demo-v1", "demo-v2", "demo-v3", "demo-v4", "wide-v1");
+            java.util.List.of("demo-v1", "demo-v2", "demo-v3", "demo-v4", "wide-v1", "light-v1");
 
     /** The set the demo world's models are trained on unless told otherwise. */
     public static final String DEFAULT = "demo-v1";

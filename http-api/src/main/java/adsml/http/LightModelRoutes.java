@@ -1,0 +1,109 @@
+package adsml.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+
+import adsml.actors.models.RegistryRefusal;
+import adsml.actors.models.VersionFolders;
+import adsml.platform.features.FeatureSets;
+import adsml.platform.funnel.LightRanker;
+import adsml.platform.model.InvalidModelException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The funnel's light model, relative to {@code /admin/api}: {@code GET light-model} (which version cuts retrieval,
+ * since when, and the funnel's widths), {@code POST light-model/{name}/{version}/activate} (read, checked and swapped
+ * in while serving: the next request is cut by it; 404 for no such version, 400 for a bad name, 409 with the reason for
+ * a version that may not serve) and {@code DELETE light-model} (no light stage: retrieval's best {@code maxCandidates}
+ * go to the heavy model). A version loads on the blocking executor, never on the routes' threads.
+ */
+public final class LightModelRoutes {
+
+    /** The body of every answer. */
+    public record LightModelView(
+            String active, String featureSet, Instant since, int retrieveWidth, int maxCandidates) {}
+
+    private final LightRanker light;
+    private final FeatureSets sets;
+    private final Path modelsRoot;
+    private final int retrieveWidth;
+    private final int maxCandidates;
+    private final Executor blocking;
+    private final Clock clock;
+    private volatile Instant since;
+
+    public LightModelRoutes(
+            LightRanker light,
+            FeatureSets sets,
+            Path modelsRoot,
+            int retrieveWidth,
+            int maxCandidates,
+            Executor blocking,
+            Clock clock) {
+        this.light = light;
+        this.sets = sets;
+        this.modelsRoot = modelsRoot;
+        this.retrieveWidth = retrieveWidth;
+        this.maxCandidates = maxCandidates;
+        this.blocking = blocking;
+        this.clock = clock;
+        this.since = light.active().isPresent() ? clock.instant() : null;
+    }
+
+    public Route routes() {
+        return pathPrefix(
+                "light-model",
+                () -> concat(
+                        pathEnd(() -> concat(
+                                get(() -> completeWithFuture(answer(() -> JsonResponses.ok(view())))),
+                                delete(() -> completeWithFuture(answer(() -> {
+                                    light.end();
+                                    since = clock.instant();
+                                    return JsonResponses.ok(view());
+                                }))))),
+                        path(
+                                PathMatchers.segment()
+                                        .slash(PathMatchers.segment())
+                                        .slash("activate"),
+                                (name, version) -> post(() -> completeWithFuture(answer(() -> {
+                                    Path dir = VersionFolders.resolve(modelsRoot, name, version);
+                                    LightRanker.Version loaded;
+                                    try {
+                                        loaded = LightRanker.load(dir, sets);
+                                    } catch (InvalidModelException e) {
+                                        throw new RegistryRefusal(
+                                                RegistryRefusal.Kind.CONFLICT,
+                                                e.getMessage()
+                                                        .replace(dir + "/", "")
+                                                        .replace(dir.toString(), "."));
+                                    }
+                                    light.activate(loaded);
+                                    since = clock.instant();
+                                    return JsonResponses.ok(view());
+                                }))))));
+    }
+
+    private LightModelView view() {
+        return light.active()
+                .map(v -> new LightModelView(v.id(), v.set().set().id(), since, retrieveWidth, maxCandidates))
+                .orElse(new LightModelView(null, null, since, retrieveWidth, maxCandidates));
+    }
+
+    private CompletableFuture<HttpResponse> answer(Supplier<HttpResponse> work) {
+        return CompletableFuture.supplyAsync(work, blocking).exceptionally(ErrorMapping::toResponse);
+    }
+}

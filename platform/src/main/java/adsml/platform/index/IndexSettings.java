@@ -1,0 +1,41 @@
+package adsml.platform.index;
+
+import adsml.platform.config.SettingsReader;
+import com.typesafe.config.Config;
+import java.util.Locale;
+
+/**
+ * Which {@link AdIndex} serves: {@code kind} {@link Kind#EXACT} (the exact scan of the ads' latent factors),
+ * {@link Kind#IVF} (the {@link RetrievalTower}'s {@code retrievalDim}-d vectors in an IVF index), or {@link Kind#AUTO}:
+ * the IVF for worlds of {@code ivfFromAds} ads and more.
+ */
+public record IndexSettings(Kind kind, int ivfFromAds, int retrievalDim) {
+    public enum Kind {
+        EXACT,
+        IVF,
+        AUTO
+    }
+
+    /** Reads {@code adsml.platform.index}. */
+    public static IndexSettings from(Config root) {
+        SettingsReader r = SettingsReader.of(root, "adsml.platform.index");
+        return new IndexSettings(
+                r.parsed("kind", IndexSettings::kind),
+                r.intIn("ivf-from-ads", 1, Integer.MAX_VALUE),
+                r.intIn("retrieval-dim", 8, 1024));
+    }
+
+    private static Kind kind(String name) {
+        for (Kind k : Kind.values()) {
+            if (k.name().toLowerCase(Locale.ROOT).equals(name)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("must be exact, ivf or auto, was " + name);
+    }
+
+    /** Whether a world of {@code ads} ads is served by the IVF. */
+    public boolean ivfFor(int ads) {
+        return kind == Kind.IVF || (kind == Kind.AUTO && ads >= ivfFromAds);
+    }
+}

@@ -10,13 +10,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-/** {@code adsml bench retrieval}: the retrieval benchmark ({@link RetrievalBench}), as a table or as JSON. */
+/**
+ * {@code adsml bench retrieval}: the retrieval benchmark ({@link RetrievalBench}), as a table or as JSON; {@code adsml
+ * bench funnel} is {@link FunnelBenchCommand}.
+ */
 final class BenchCommand {
     private BenchCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        if (!argv.isEmpty() && argv.get(0).equals("funnel")) {
+            return FunnelBenchCommand.run(argv.subList(1, argv.size()), out, err);
+        }
         if (argv.isEmpty() || !argv.get(0).equals("retrieval")) {
-            throw new Args.UsageException("bench: name what to measure: bench retrieval ...");
+            throw new Args.UsageException("bench: name what to measure: bench retrieval ... or bench funnel ...");
         }
         Args args = Args.parse(
                 "bench retrieval",

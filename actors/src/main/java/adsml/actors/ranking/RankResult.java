@@ -56,7 +56,8 @@ public record RankResult(
      *     user-ad embedding affinity; {@code "cold-start"}: the same for an unknown user, whose zero embedding leaves
      *     ties to the lower ad id; {@code "light-model"}: retrieved by affinity among many more, then kept by the light
      *     model's eCPM, which {@code retrievalRank} then orders by
-     * @param affinity the retrieval score: user embedding . ad embedding
+     * @param affinity user embedding . ad embedding: the exact index's retrieval score; the IVF index ranks by its
+     *     towers' vectors, whose score is this plus the ad tower's error
      * @param slot the slot it won, or null when it lost
      * @param price what it pays in its bid's unit when it won, else null
      * @param reason the outcome in words, with the figures that decided it

@@ -12,10 +12,12 @@ import java.util.Optional;
  *
  * <p>Contract: an ad is eligible for a user when its campaign's targeting matches the user (countries, devices, age
  * buckets, interests; see {@link adsml.platform.domain.Targeting#matches}), the ad is not paused and its campaign's
- * daily budget is not exhausted. {@code retrieve} writes up to {@code max} eligible ad ids, best first by embedding
- * affinity {@code user.embedding . ad.embedding}, ties to the lower ad id, and returns how many it wrote. Writes
- * ({@link #upsert}, {@link #setPaused}) are visible to every retrieval that starts after they return. Implementations
- * are thread-safe. An exact implementation returns the true top {@code max}; an approximate one (HNSW) may miss some.
+ * daily budget is not exhausted. {@code retrieve} writes up to {@code max} eligible ad ids, best first by the index's
+ * retrieval score, ties to the lower ad id, and returns how many it wrote: for {@link ExactAdIndex} the affinity of the
+ * latent factors {@code user.embedding . ad.embedding}, exactly; for {@link IvfAdIndex} the dot product of the
+ * {@link RetrievalTower}'s vectors, approximately (it may miss some of the true top). A user with a zero embedding (a
+ * cold start) ties every ad: the ids in order. Writes ({@link #upsert}, {@link #setPaused}) are visible to every
+ * retrieval that starts after they return. Implementations are thread-safe.
  */
 public interface AdIndex {
 

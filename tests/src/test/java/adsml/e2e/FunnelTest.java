@@ -1,0 +1,151 @@
+package adsml.e2e;
+
+import static adsml.e2e.ServingFixture.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.e2e.ServingFixture.Client;
+import adsml.e2e.ServingFixture.Response;
+import adsml.platform.domain.User;
+import adsml.platform.features.FeatureSchema;
+import adsml.platform.features.FeatureSets;
+import adsml.platform.model.Architecture;
+import adsml.platform.model.LrWeights;
+import adsml.platform.model.Model;
+import adsml.platform.model.ModelFolder;
+import adsml.platform.model.ModelSpec;
+import adsml.platform.world.World;
+import adsml.platform.world.WorldFiles;
+import adsml.server.AdsmlServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The serving path of a large inventory: retrieval from the IVF index over the world's two-tower vectors (forced here
+ * on the tiny world), a light model that cuts a wide retrieval for the heavy model and swaps while serving, ad writes
+ * seen by the next request, and the index read back at the next start.
+ */
+class FunnelTest {
+    private static final Map<String, Object> FUNNEL = Map.of(
+            "adsml.platform.index.kind", "ivf",
+            "adsml.actors.max-candidates", 50,
+            "adsml.actors.funnel.retrieve-width", 400);
+
+    @TempDir
+    Path data;
+
+    /** An LR on {@code light-v1}: the same probabilities for every row, so it keeps the highest eCPMs by bid. */
+    private void writeLightVersion(float ctrLogit) throws Exception {
+        FeatureSchema schema = FeatureSets.builtIn().require("light-v1").schema();
+        ModelSpec spec = new ModelSpec(
+                "light", "0", Architecture.LR, schema, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        LrWeights weights = new LrWeights(
+                new float[2 * schema.totalRows()], new float[2 * schema.denseDims()], new float[] {ctrLogit, -2f});
+        ModelFolder.saveNextVersion(
+                new Model.Lr(spec, weights), data.resolve("models").resolve("light"));
+    }
+
+    /** A rank body for user {@code id}, with every candidate when {@code debug} (the admin token's). */
+    private static String user(int id, boolean debug) {
+        return ServingFixture.rankBody("u" + id, 3, 1000, debug);
+    }
+
+    @Test
+    void aWideRetrieval_isCutByTheLightModel_whichSwapsWhileServing() throws Exception {
+        ServingFixture.writeWorldAndFirstVersion(data);
+        writeLightVersion(-3f);
+        Path index = data.resolve("index").resolve("ivf.bin");
+        try (AdsmlServer server = ServingFixture.start(data, FUNNEL)) {
+            Client client = new Client(server.started());
+            assertTrue(Files.exists(index), "the built index is kept for the next start");
+            JsonNode cut = client.explain(user(5, true)).json();
+            assertEquals("light/1", cut.path("lightModelVersion").asText(), cut::toString);
+            int retrieved = cut.path("candidates").path("retrieved").asInt();
+            assertTrue(retrieved > 50 && retrieved <= 400, cut::toString);
+            assertEquals(50, cut.path("candidates").path("scored").asInt(), cut::toString);
+            assertTrue(cut.path("timingsMs").path("lightRankMs").asDouble() > 0, cut::toString);
+            assertTrue(
+                    StreamSupport.stream(cut.path("debug").spliterator(), false)
+                            .allMatch(c -> c.path("retrievalSource").asText().equals("light-model")),
+                    cut::toString);
+
+            writeLightVersion(-1f);
+            Response swapped = client.adminPost("/admin/api/light-model/light/2/activate");
+            assertEquals(200, swapped.status(), swapped::toString);
+            assertEquals("light-v1", swapped.json().path("featureSet").asText());
+            assertEquals(
+                    "light/2",
+                    client.rank(user(6, false)).json().path("lightModelVersion").asText());
+            assertError(client.adminPost("/admin/api/light-model/light/3/activate"), 404, "light/3");
+            assertEquals(
+                    "light/2",
+                    client.adminGet("/admin/api/light-model")
+                            .json()
+                            .path("active")
+                            .asText(),
+                    "a refused swap leaves the light model as it was");
+
+            assertEquals(200, client.adminDelete("/admin/api/light-model").status());
+            JsonNode direct = client.rank(user(5, false)).json();
+            assertTrue(direct.path("lightModelVersion").isNull(), direct::toString);
+            assertEquals(50, direct.path("candidates").path("retrieved").asInt(), direct::toString);
+        }
+    }
+
+    @Test
+    void adWrites_reachTheIvfIndex_andItsFileIsReadAtTheNextStart() throws Exception {
+        ServingFixture.writeWorldAndFirstVersion(data);
+        World world = WorldFiles.read(data.resolve("world"));
+        User u = world.user(9);
+        Path index = data.resolve("index").resolve("ivf.bin");
+        FileTime built;
+        try (AdsmlServer server = ServingFixture.start(data, FUNNEL)) {
+            Client client = new Client(server.started());
+            built = Files.getLastModifiedTime(index);
+            JsonNode before = client.explain(user(9, true)).json();
+            assertTrue(before.path("lightModelVersion").isNull(), "no light model in the folder: " + before);
+            int campaign = before.path("debug").path(0).path("campaignId").asInt();
+            List<Float> embedding = new ArrayList<>();
+            for (float v : u.embedding()) {
+                embedding.add(40 * v); // far above every generated ad's affinity to this user
+            }
+            Map<String, Object> ad = new LinkedHashMap<>();
+            ad.put("campaignId", campaign);
+            ad.put("category", 3);
+            ad.put("creativeType", "image");
+            ad.put("embedding", embedding);
+            ad.put("paused", false);
+            int id = ServingFixture.ADS;
+            Response put = client.put("/v1/ads/" + id, ServingFixture.json(ad));
+            assertEquals(200, put.status(), put::toString);
+            JsonNode after = client.explain(user(9, true)).json();
+            assertTrue(
+                    StreamSupport.stream(after.path("debug").spliterator(), false)
+                            .anyMatch(c -> c.path("adId").asInt() == id
+                                    && c.path("retrievalRank").asInt() == 0),
+                    "retrieved first: " + after);
+
+            assertEquals(200, client.delete("/v1/ads/" + id).status());
+            JsonNode paused = client.explain(user(9, true)).json();
+            assertFalse(
+                    StreamSupport.stream(paused.path("debug").spliterator(), false)
+                            .anyMatch(c -> c.path("adId").asInt() == id),
+                    paused::toString);
+        }
+        try (AdsmlServer again = ServingFixture.start(data, FUNNEL)) {
+            assertEquals(built, Files.getLastModifiedTime(index), "the lists were read, not rebuilt");
+            JsonNode served = new Client(again.started()).rank(user(9, false)).json();
+            assertTrue(served.path("candidates").path("retrieved").asInt() > 0, served::toString);
+        }
+    }
+}

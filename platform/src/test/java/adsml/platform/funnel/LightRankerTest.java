@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +80,42 @@ class LightRankerTest {
                 .toArray();
         assertArrayEquals(expected, out);
         assertEquals(0, LightRanker.cut(light, row, ads, null, 0L, 0, out));
+    }
+
+    @Test
+    void cut_onAThreadThatCutBefore_isTheCutOfAFreshOne() throws Exception {
+        // Weights that read the rows: the category and the towers' affinity move pCTR.
+        FeatureSchema schema = SETS.require("light-v1").schema();
+        float[] sparse = new float[2 * schema.totalRows()];
+        float[] dense = new float[2 * schema.denseDims()];
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < sparse.length; i++) {
+            sparse[i] = (float) random.nextGaussian(0, 0.5);
+        }
+        for (int i = 0; i < dense.length; i++) {
+            dense[i] = (float) random.nextGaussian(0, 0.5);
+        }
+        ModelSpec spec = new ModelSpec(
+                "light", "0", Architecture.LR, schema, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        Path dir = ModelFolder.saveNextVersion(
+                new Model.Lr(spec, new LrWeights(sparse, dense, new float[] {-3f, -2f})), models.resolve("light"));
+        LightRanker.Version light = LightRanker.load(dir, SETS);
+        ExactAdIndex index = ExactAdIndex.of(WORLD, new BudgetTracker(Clock.systemUTC()));
+        AdColumns wide = index.resolve(IntStream.range(0, 2_000).toArray(), 2_000);
+        AdColumns narrow =
+                index.resolve(IntStream.range(0, 300).map(i -> 1_999 - i).toArray(), 300);
+        RequestRow a = RequestRow.of(WORLD.user(1), new Context(0, 12, 0));
+        RequestRow b = RequestRow.coldStart(2, 1, 7L, new Context(1, 20, 0));
+        try (EmbeddedCounterStore counters = new EmbeddedCounterStore(1000)) {
+            int[] fresh = new int[40];
+            Thread other = new Thread(() -> LightRanker.cut(light, b, narrow, counters, 0L, 40, fresh));
+            other.start();
+            other.join();
+            int[] reused = new int[40];
+            LightRanker.cut(light, a, wide, counters, 0L, 40, new int[40]);
+            assertEquals(40, LightRanker.cut(light, b, narrow, counters, 0L, 40, reused));
+            assertArrayEquals(fresh, reused);
+        }
     }
 
     @Test

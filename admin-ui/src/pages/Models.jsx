@@ -573,6 +573,114 @@ function Scheduler() {
   );
 }
 
+/**
+ * The funnel's light model: which version cuts retrieval for the heavy model, with the widths, and
+ * a swap or an end of the stage. Apart from the registry above: a light model is read, checked and
+ * swapped in one call.
+ */
+function LightModel({ onDisk }) {
+  const { data, error, refresh } = usePoll(() => call('GET', '/admin/api/light-model'), REFRESH_MS);
+  const [dialog, ask] = useConfirm();
+  const [busy, setBusy] = useState(null);
+  const [outcome, setOutcome] = useState(null);
+  const [version, setVersion] = useState('');
+  const candidates = Object.entries(onDisk || {})
+    .flatMap(([name, versions]) => versions.map((v) => `${name}/${v}`))
+    .sort();
+  const chosen = candidates.includes(version) ? version : (candidates.find((id) => id.startsWith('light/')) ?? candidates[0]);
+
+  async function run(question, busyText, method, path, doneText) {
+    if (!(await ask(question))) return;
+    setOutcome(null);
+    setBusy(busyText);
+    try {
+      const view = await call(method, path, { timeoutMs: LOAD_TIMEOUT_MS });
+      setOutcome({ kind: 'ok', text: doneText(view) });
+    } catch (e) {
+      setOutcome({ kind: 'error', text: `${question.confirm} failed: ${e.message}` });
+    } finally {
+      setBusy(null);
+      refresh();
+    }
+  }
+
+  function activate(e) {
+    e.preventDefault();
+    const { name, version: v } = parseId(chosen);
+    run(
+      {
+        title: `Make ${chosen} the light model?`,
+        body: `It is read and checked (its feature set declared here, a seeded batch scored as probabilities), then every request retrieves ${int(data.retrieveWidth)} ads and ${chosen} keeps the best ${int(data.maxCandidates)} by its eCPM for the heavy model.`,
+        confirm: 'Activate',
+      },
+      `Reading and checking ${chosen}…`,
+      'POST',
+      `/admin/api/light-model/${encodeURIComponent(name)}/${encodeURIComponent(v)}/activate`,
+      (view) => `${view.active} cuts retrieval now.`,
+    );
+  }
+
+  function end() {
+    run(
+      {
+        title: 'End the light stage?',
+        body: `Retrieval's best ${int(data.maxCandidates)} go straight to the heavy model from the next request.`,
+        confirm: 'End',
+        danger: true,
+      },
+      'Ending the light stage…',
+      'DELETE',
+      '/admin/api/light-model',
+      () => 'The light stage ended.',
+    );
+  }
+
+  return (
+    <Card title="Light model (the funnel)">
+      {dialog}
+      {busy && <Spinner label={busy} />}
+      <Outcome outcome={outcome} onClose={() => setOutcome(null)} />
+      <ErrorBox error={error} title="Could not read the light model" />
+      {data && (
+        <>
+          <p data-testid="light-model">
+            {data.active ? (
+              <>
+                <strong class="mono">{data.active}</strong> ({data.featureSet}) scores up to {int(data.retrieveWidth)} retrieved
+                ads a request and keeps the best {int(data.maxCandidates)} by its eCPM for the heavy model
+                {data.since && `, since ${when(data.since)} (${ago(data.since)})`}.
+              </>
+            ) : (
+              <>No light model: retrieval hands its best {int(data.maxCandidates)} ads straight to the heavy model.</>
+            )}
+          </p>
+          <form class="knobs" onSubmit={activate}>
+            <label class="field">
+              <span class="field-label">Version</span>
+              <select name="lightVersion" value={chosen} onChange={(e) => setVersion(e.currentTarget.value)}>
+                {candidates.map((id) => (
+                  <option key={id} value={id}>
+                    {id}
+                  </option>
+                ))}
+              </select>
+              <span class="small muted">models/&lt;name&gt;/&lt;version&gt;, e.g. an LR on light-v1</span>
+            </label>
+            <div class="knob-actions">
+              <button type="submit" class="button button-primary" disabled={!!busy || !chosen} data-action="activate-light">
+                Activate
+              </button>
+              <button type="button" class="button button-danger" disabled={!!busy || !data.active} data-action="end-light" onClick={end}>
+                End the light stage
+              </button>
+            </div>
+          </form>
+        </>
+      )}
+    </Card>
+  );
+}
+
 export function Models() {
   const { data, error, loading, refresh } = usePoll(() => call('GET', '/admin/api/models'), REFRESH_MS);
   const [dialog, ask] = useConfirm();
@@ -732,6 +840,7 @@ export function Models() {
         {data && <ShadowTable models={data} />}
         {data && <ShadowControls models={data} busy={!!busy} act={act} />}
       </Card>
+      <LightModel onDisk={data && data.onDisk} />
       <LearningLoop />
       <Scheduler />
     </div>

@@ -504,6 +504,46 @@ class AdminUiBrowserTest {
 
     @Test
     @Order(8)
+    void theLightModelCard_swapsAndEndsTheFunnelsLightModel() throws Exception {
+        signIn();
+        openPage("models");
+        browser.await(
+                "no light model",
+                d -> d.findElement(By.cssSelector("[data-testid=light-model]"))
+                                .getText()
+                                .contains("No light model")
+                        ? true
+                        : null);
+        browser.await("[data-action=activate-light]").click();
+        browser.await("[data-testid=confirm]").click();
+        browser.await(
+                "light model shown",
+                d -> d.findElement(By.cssSelector("[data-testid=light-model]"))
+                                .getText()
+                                .contains("ctr/1 (")
+                        ? true
+                        : null);
+        assertEquals(
+                "ctr/1",
+                client.adminGet("/admin/api/light-model").json().path("active").asText(),
+                "the version activated in the UI is the server's light model");
+
+        browser.await("[data-action=end-light]").click();
+        browser.await("[data-testid=confirm]").click();
+        browser.await(
+                "light stage ended",
+                d -> d.findElement(By.cssSelector("[data-testid=light-model]"))
+                                .getText()
+                                .contains("No light model")
+                        ? true
+                        : null);
+        assertTrue(
+                client.adminGet("/admin/api/light-model").json().path("active").isNull());
+        assertNoConsoleErrors("models, the light model");
+    }
+
+    @Test
+    @Order(9)
     void adsPage_showsAnAd_andPausesAndResumesIt() throws Exception {
         signIn();
         int ad = client.rank(rankBody("u9", 1, 1000, false))
@@ -539,7 +579,7 @@ class AdminUiBrowserTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void modelsPage_showsEachVersionsLiveFigures_andRunsACanaryFromThere() throws Exception {
         signIn();
         rankAndReport(20);
@@ -625,7 +665,7 @@ class AdminUiBrowserTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void modelsPage_runsAShadowFromThere_andShowsItsFiguresBesideTheLiveOnes() throws Exception {
         signIn();
         openPage("models");

@@ -6,9 +6,10 @@ import java.util.Map;
 
 /**
  * The answer to one rank request: the winning ads in slot order, the model version that scored them and the light
- * model's that cut retrieval for it (null when no light model is active), how many candidates retrieval found and the
- * heavy model scored, and how long each stage took. With {@code debug}, every scored candidate with its features and
- * auction outcome, and the feature set's groups (group name to feature names) for showing them.
+ * model's that cut retrieval for it (null when none did: no light model is active, or retrieval found no more than the
+ * heavy model scores), how many candidates retrieval found and the heavy model scored, and how long each stage took.
+ * With {@code debug}, every scored candidate with its features and auction outcome, and the feature set's groups (group
+ * name to feature names) for showing them.
  */
 public record RankResult(
         String modelVersion,

@@ -587,7 +587,11 @@ function LightModel({ onDisk }) {
   const candidates = Object.entries(onDisk || {})
     .flatMap(([name, versions]) => versions.map((v) => `${name}/${v}`))
     .sort();
-  const chosen = candidates.includes(version) ? version : (candidates.find((id) => id.startsWith('light/')) ?? candidates[0]);
+  // By default the newest version of models/light, the folder the server starts its light model from.
+  const newestLight = candidates
+    .filter((id) => id.startsWith('light/'))
+    .sort((a, b) => Number(parseId(b).version) - Number(parseId(a).version))[0];
+  const chosen = candidates.includes(version) ? version : (newestLight ?? candidates[0]);
 
   async function run(question, busyText, method, path, doneText) {
     if (!(await ask(question))) return;

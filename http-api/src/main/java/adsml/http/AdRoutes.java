@@ -36,6 +36,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class AdRoutes {
     private static final Duration RETRY_SOON = Duration.ofSeconds(1);
+    /** The largest latent factor an ad may have: the generated worlds' are within a few units. */
+    private static final double MAX_EMBEDDING_VALUE = 1e6;
 
     /**
      * The body of GET, PUT and DELETE: the ad with its campaign.
@@ -92,12 +94,14 @@ public final class AdRoutes {
             }
             float[] values = new float[Vocab.EMBEDDING_DIM];
             for (int i = 0; i < values.length; i++) {
-                // Finite as a float, not only as a double: 1e300 would be stored as Infinity.
-                float value = (float) embedding.get(i).asDouble();
-                if (!embedding.get(i).isNumber() || !Float.isFinite(value)) {
-                    throw new BadRequestException("embedding[" + i + "]: expected a finite number within float range");
+                // Bounded well inside float range: 1e300 would be stored as Infinity, and the retrieval towers'
+                // projection of values near the float maximum would overflow.
+                double value = embedding.get(i).asDouble();
+                if (!embedding.get(i).isNumber() || !(Math.abs(value) <= MAX_EMBEDDING_VALUE)) {
+                    throw new BadRequestException(
+                            "embedding[" + i + "]: expected a number within [-1e6, 1e6], was " + embedding.get(i));
                 }
-                values[i] = value;
+                values[i] = (float) value;
             }
             JsonNode paused = root.get("paused");
             if (paused != null && !paused.isBoolean()) {

@@ -44,7 +44,7 @@ public final class LightModelRoutes {
     private final int maxCandidates;
     private final Executor blocking;
     private final Clock clock;
-    private volatile Instant since;
+    private Instant since; // guarded by this
 
     public LightModelRoutes(
             LightRanker light,
@@ -70,11 +70,7 @@ public final class LightModelRoutes {
                 () -> concat(
                         pathEnd(() -> concat(
                                 get(() -> completeWithFuture(answer(() -> JsonResponses.ok(view())))),
-                                delete(() -> completeWithFuture(answer(() -> {
-                                    light.end();
-                                    since = clock.instant();
-                                    return JsonResponses.ok(view());
-                                }))))),
+                                delete(() -> completeWithFuture(answer(() -> JsonResponses.ok(end())))))),
                         path(
                                 PathMatchers.segment()
                                         .slash(PathMatchers.segment())
@@ -91,13 +87,28 @@ public final class LightModelRoutes {
                                                         .replace(dir + "/", "")
                                                         .replace(dir.toString(), "."));
                                     }
-                                    light.activate(loaded);
-                                    since = clock.instant();
-                                    return JsonResponses.ok(view());
+                                    return JsonResponses.ok(activate(loaded));
                                 }))))));
     }
 
-    private LightModelView view() {
+    // The version and its time change together, and a view reads both at once: two swaps at the same moment must not
+    // leave one's version with the other's time. Reading and checking a version happens before, outside the lock.
+
+    private synchronized LightModelView activate(LightRanker.Version version) {
+        light.activate(version);
+        since = clock.instant();
+        return view();
+    }
+
+    private synchronized LightModelView end() {
+        if (light.active().isPresent()) {
+            light.end();
+            since = clock.instant();
+        }
+        return view();
+    }
+
+    private synchronized LightModelView view() {
         return light.active()
                 .map(v -> new LightModelView(v.id(), v.set().set().id(), since, retrieveWidth, maxCandidates))
                 .orElse(new LightModelView(null, null, since, retrieveWidth, maxCandidates));

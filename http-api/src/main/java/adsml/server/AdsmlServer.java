@@ -48,6 +48,7 @@ import adsml.platform.index.ExactAdIndex;
 import adsml.platform.index.IndexSettings;
 import adsml.platform.index.IvfAdIndex;
 import adsml.platform.index.RetrievalTower;
+import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.pacing.Pacer;
 import adsml.platform.pacing.PacingSettings;
@@ -563,7 +564,8 @@ public final class AdsmlServer implements AutoCloseable {
 
     /**
      * Makes the newest version of {@code models/<name>} the funnel's light model, if it has one; none for {@code ""}. A
-     * version that cannot serve fails the start, naming why, as a heavy one does.
+     * version that cannot serve is left out with a warning naming why: the light stage is optional, and the admin API
+     * can activate a good version later without a restart.
      */
     private static void activateNewestLight(LightRanker light, Path models, String name, FeatureSets sets)
             throws IOException {
@@ -576,7 +578,16 @@ public final class AdsmlServer implements AutoCloseable {
             LOG.info("no light model in {}: retrieval hands its best candidates to the heavy model", dir);
             return;
         }
-        LightRanker.Version version = LightRanker.load(dir.resolve(Integer.toString(newest)), sets);
+        LightRanker.Version version;
+        try {
+            version = LightRanker.load(dir.resolve(Integer.toString(newest)), sets);
+        } catch (InvalidModelException e) {
+            LOG.warn(
+                    "no light model: {} cannot serve ({}); retrieval hands its best candidates to the heavy model",
+                    dir.resolve(Integer.toString(newest)),
+                    e.getMessage());
+            return;
+        }
         light.activate(version);
         LOG.info(
                 "light model {} ({}) cuts retrieval for the heavy model",

@@ -15,11 +15,14 @@ import adsml.actors.ranking.NoActiveModelException;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
 import adsml.actors.ranking.StagePool;
+import adsml.platform.features.FeatureSchema;
 import adsml.platform.features.FeatureSets;
 import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
+import adsml.platform.model.Architecture;
 import adsml.platform.model.DcnWeights;
+import adsml.platform.model.LrWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.model.ModelPreset;
@@ -114,6 +117,15 @@ class HttpApiTest {
         Path models = data.resolve("models");
         ModelSpec spec = ModelPreset.DEMO.spec("ctr", "0");
         ModelFolder.saveNextVersion(new Model.Dcn(spec, DcnWeights.random(spec, 1)), models.resolve("ctr"));
+        FeatureSchema light = FeatureSets.builtIn().require("light-v1").schema();
+        ModelSpec lightSpec = new ModelSpec(
+                "light", "0", Architecture.LR, light, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        ModelFolder.saveNextVersion(
+                new Model.Lr(
+                        lightSpec,
+                        new LrWeights(
+                                new float[2 * light.totalRows()], new float[2 * light.denseDims()], new float[2])),
+                models.resolve("light"));
         Executor blocking = ForkJoinPool.commonPool();
         ActorRef<ModelRegistry.Command> registry = kit.spawn(ModelRegistry.create(
                 models,
@@ -493,13 +505,14 @@ class HttpApiTest {
     @Test
     void lightModel_swapsEndsAndRefusesBadNames() throws Exception {
         Route admin = api.adminListener();
-        Answer activated = send(admin, admin(HttpRequest.POST("/admin/api/light-model/ctr/1/activate")));
+        Answer activated = send(admin, admin(HttpRequest.POST("/admin/api/light-model/light/1/activate")));
         assertEquals(200, activated.status(), activated::toString);
-        assertEquals("ctr/1", activated.json().path("active").asText());
-        assertEquals("demo-v1", activated.json().path("featureSet").asText());
+        assertEquals("light/1", activated.json().path("active").asText());
+        assertEquals("light-v1", activated.json().path("featureSet").asText());
         assertEquals(10_000, activated.json().path("retrieveWidth").asInt());
+        assertError(send(admin, admin(HttpRequest.POST("/admin/api/light-model/ctr/1/activate"))), 409, "an LR");
         assertEquals(
-                "ctr/1",
+                "light/1",
                 send(admin, admin(HttpRequest.GET("/admin/api/light-model")))
                         .json()
                         .path("active")

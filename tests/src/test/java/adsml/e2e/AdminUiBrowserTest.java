@@ -76,6 +76,7 @@ class AdminUiBrowserTest {
                         "adsml.server.feature-log.join-interval", "1s"));
         client = new Client(server.started());
         assertEquals("2", writeVersion(features, 2L));
+        ServingFixture.writeLightVersion(data, -3f); // after the start, which would have made it the light model
         admin = "http://127.0.0.1:" + server.started().admin().getPort();
         browser = HeadlessChromium.start(1280, 800);
     }
@@ -520,11 +521,11 @@ class AdminUiBrowserTest {
                 "light model shown",
                 d -> d.findElement(By.cssSelector("[data-testid=light-model]"))
                                 .getText()
-                                .contains("ctr/1 (")
+                                .contains("light/1 (light-v1)")
                         ? true
                         : null);
         assertEquals(
-                "ctr/1",
+                "light/1",
                 client.adminGet("/admin/api/light-model").json().path("active").asText(),
                 "the version activated in the UI is the server's light model");
 

@@ -8,13 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import adsml.e2e.ServingFixture.Client;
 import adsml.e2e.ServingFixture.Response;
 import adsml.platform.domain.User;
-import adsml.platform.features.FeatureSchema;
-import adsml.platform.features.FeatureSets;
-import adsml.platform.model.Architecture;
-import adsml.platform.model.LrWeights;
-import adsml.platform.model.Model;
-import adsml.platform.model.ModelFolder;
-import adsml.platform.model.ModelSpec;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldFiles;
 import adsml.server.AdsmlServer;
@@ -44,17 +37,6 @@ class FunnelTest {
     @TempDir
     Path data;
 
-    /** An LR on {@code light-v1}: the same probabilities for every row, so it keeps the highest eCPMs by bid. */
-    private void writeLightVersion(float ctrLogit) throws Exception {
-        FeatureSchema schema = FeatureSets.builtIn().require("light-v1").schema();
-        ModelSpec spec = new ModelSpec(
-                "light", "0", Architecture.LR, schema, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
-        LrWeights weights = new LrWeights(
-                new float[2 * schema.totalRows()], new float[2 * schema.denseDims()], new float[] {ctrLogit, -2f});
-        ModelFolder.saveNextVersion(
-                new Model.Lr(spec, weights), data.resolve("models").resolve("light"));
-    }
-
     /** A rank body for user {@code id}, with every candidate when {@code debug} (the admin token's). */
     private static String user(int id, boolean debug) {
         return ServingFixture.rankBody("u" + id, 3, 1000, debug);
@@ -63,7 +45,7 @@ class FunnelTest {
     @Test
     void aWideRetrieval_isCutByTheLightModel_whichSwapsWhileServing() throws Exception {
         ServingFixture.writeWorldAndFirstVersion(data);
-        writeLightVersion(-3f);
+        ServingFixture.writeLightVersion(data, -3f);
         Path index = data.resolve("index").resolve("ivf.bin");
         try (AdsmlServer server = ServingFixture.start(data, FUNNEL)) {
             Client client = new Client(server.started());
@@ -79,7 +61,7 @@ class FunnelTest {
                             .allMatch(c -> c.path("retrievalSource").asText().equals("light-model")),
                     cut::toString);
 
-            writeLightVersion(-1f);
+            ServingFixture.writeLightVersion(data, -1f);
             Response swapped = client.adminPost("/admin/api/light-model/light/2/activate");
             assertEquals(200, swapped.status(), swapped::toString);
             assertEquals("light-v1", swapped.json().path("featureSet").asText());

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.bench.LocalServer;
+import adsml.platform.features.FeatureSchema;
+import adsml.platform.features.FeatureSets;
+import adsml.platform.model.Architecture;
 import adsml.platform.model.DcnWeights;
+import adsml.platform.model.LrWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.model.ModelPreset;
@@ -30,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -73,6 +78,21 @@ final class ServingFixture {
 
     static String writeVersion(Path data, Model model) throws IOException {
         return ModelFolder.saveNextVersion(model, modelDir(data)).getFileName().toString();
+    }
+
+    /**
+     * Writes the next version of {@code models/light}: an LR on {@code light-v1} whose every weight is 0 but the
+     * biases, the same probabilities for every row, so that as the funnel's light model it keeps the highest eCPMs by
+     * bid.
+     */
+    static void writeLightVersion(Path data, float ctrLogit) throws IOException {
+        FeatureSchema schema = FeatureSets.builtIn().require("light-v1").schema();
+        ModelSpec spec = new ModelSpec(
+                "light", "0", Architecture.LR, schema, 0, 0, List.of(), ModelSpec.CTR_CVR, Map.of(), null, Map.of());
+        LrWeights weights = new LrWeights(
+                new float[2 * schema.totalRows()], new float[2 * schema.denseDims()], new float[] {ctrLogit, -2f});
+        ModelFolder.saveNextVersion(
+                new Model.Lr(spec, weights), data.resolve("models").resolve("light"));
     }
 
     static Path modelDir(Path data) {

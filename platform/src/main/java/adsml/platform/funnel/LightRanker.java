@@ -16,15 +16,16 @@ import adsml.platform.model.ModelSpec;
 import adsml.platform.scoring.ReferenceScorer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The funnel's middle stage: a small model, trained by the same trainer on a declared feature set, that scores every
- * retrieved ad on the request's thread and keeps the best few by its eCPM (bid, pCTR and pCVR as the auction weighs
- * them) for the heavy model. Retrieval ranks by affinity alone; this stage is where bids, the ads' own click rates and
- * the category crosses first count, so a wide retrieval turns into revenue.
+ * The funnel's middle stage: a logistic regression, trained by the same trainer on a declared feature set, that scores
+ * every retrieved ad on the request's thread and keeps the best few by its eCPM (bid, pCTR and pCVR as the auction
+ * weighs them) for the heavy model. Retrieval ranks by affinity alone; this stage is where bids, the ads' own click
+ * rates and the category crosses first count, so a wide retrieval turns into revenue.
  *
  * <p>It scores in plain Java ({@link ReferenceScorer}): a logistic regression over ten thousand rows is a millisecond
  * or two, less than a trip to the batching scheduler would cost. The active version is one atomic reference, swapped
@@ -81,8 +82,8 @@ public final class LightRanker {
 
     /**
      * Reads the version in {@code dir} ({@code <models>/<name>/<version>}) and checks it before it may serve: its
-     * folder and {@code model.json} agree, its feature set is one of {@code sets} with the same columns, it has a
-     * plain-Java scorer (not TorchScript), and it scores a seeded batch as finite probabilities.
+     * folder and {@code model.json} agree, it is an LR with a CTR head, its feature set is one of {@code sets} with the
+     * same columns, and it scores a seeded batch as finite probabilities.
      *
      * @throws InvalidModelException naming the file and the problem
      */
@@ -94,9 +95,15 @@ public final class LightRanker {
             throw new InvalidModelException(ModelFolder.MODEL_JSON + " names " + spec.name() + "/" + spec.version()
                     + ", but the version is in the folder " + id);
         }
-        if (model instanceof Model.TorchScript) {
-            throw new InvalidModelException(
-                    id + ": a light model scores in plain Java; TorchScript has no plain-Java scorer");
+        if (!(model instanceof Model.Lr)) {
+            // The plain-Java DCN allocates per row and layer: tens of milliseconds over 10,000 rows, on a request
+            // thread.
+            throw new InvalidModelException(id + ": a light model must be an LR (architecture lr), scored in plain Java"
+                    + " over every retrieved ad; this one is "
+                    + spec.architecture().name().toLowerCase(Locale.ROOT));
+        }
+        if (spec.ctrHead() < 0) {
+            throw new InvalidModelException(id + ": a light model needs a ctr head; its heads are " + spec.heads());
         }
         FeatureAssembly set = sets.get(spec.schema().name())
                 .filter(s -> s.schema().equals(spec.schema()))
@@ -133,13 +140,16 @@ public final class LightRanker {
         FeatureBatch batch = scratch.batch;
         version.set().fill(batch, 0, row, ads, counters, nowMs);
         batch.setRows(rows);
-        int heads = version.scorer().spec().heads().size();
+        ModelSpec spec = version.scorer().spec();
+        int heads = spec.heads().size();
+        int ctr = spec.ctrHead();
+        int cvr = spec.cvrHead();
         float[] scores = scratch.scores;
         version.scorer().score(batch, scores);
         long[] keys = scratch.keys;
         for (int r = 0; r < rows; r++) {
-            float pCtr = scores[r * heads];
-            float pCvr = heads > 1 ? scores[r * heads + 1] : 0f;
+            float pCtr = scores[r * heads + ctr];
+            float pCvr = cvr < 0 ? 0f : scores[r * heads + cvr];
             double ecpm = Auction.ecpm(ads.bidTypes()[r], ads.bids()[r], pCtr, pCvr);
             keys[r] = RankKeys.key((float) ecpm, ads.adIds()[r]);
         }

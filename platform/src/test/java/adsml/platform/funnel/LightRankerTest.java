@@ -16,10 +16,12 @@ import adsml.platform.features.RequestRow;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.Architecture;
+import adsml.platform.model.DcnWeights;
 import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.LrWeights;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelFolder;
+import adsml.platform.model.ModelPreset;
 import adsml.platform.model.ModelSpec;
 import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.offline.generator.WorldGenerator;
@@ -140,5 +142,10 @@ class LightRankerTest {
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> LightRanker.load(renamed, SETS));
         assertTrue(e.getMessage().contains("other/1"), e.getMessage());
         assertThrows(InvalidModelException.class, () -> LightRanker.load(models.resolve("none/1"), SETS));
+        ModelSpec dcnSpec = ModelPreset.DEMO.spec("dcn", "0");
+        Path dcn = ModelFolder.saveNextVersion(
+                new Model.Dcn(dcnSpec, DcnWeights.random(dcnSpec, 3)), models.resolve("dcn"));
+        InvalidModelException notLr = assertThrows(InvalidModelException.class, () -> LightRanker.load(dcn, SETS));
+        assertTrue(notLr.getMessage().contains("must be an LR"), notLr.getMessage());
     }
 }

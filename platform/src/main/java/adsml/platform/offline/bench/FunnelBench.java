@@ -182,15 +182,14 @@ public final class FunnelBench {
         set.fill(batch, 0, row, ads, counters.store(), counters.nowMs());
         batch.setRows(ads.rows());
         int heads = scorer.spec().heads().size();
+        int ctr = scorer.spec().ctrHead();
+        int cvr = scorer.spec().cvrHead();
         float[] scores = new float[ads.rows() * heads];
         scorer.score(batch, scores);
         double[] value = new double[n];
         for (int r = 0; r < ads.rows(); r++) {
             value[ads.positions()[r]] = Auction.ecpm(
-                    ads.bidTypes()[r],
-                    ads.bids()[r],
-                    scores[r * heads + scorer.spec().ctrHead()],
-                    scores[r * heads + scorer.spec().cvrHead()]);
+                    ads.bidTypes()[r], ads.bids()[r], scores[r * heads + ctr], cvr < 0 ? 0f : scores[r * heads + cvr]);
         }
         return value;
     }

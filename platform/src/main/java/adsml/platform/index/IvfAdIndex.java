@@ -20,15 +20,17 @@ import java.util.stream.IntStream;
 
 /**
  * An {@link AdIndex} for inventories of a million ads and more: retrieval by the {@link RetrievalTower}'s vectors in an
- * {@link IvfIndex} (approximate: about 0.97 of the exact top 1,000 at a million ads, a few milliseconds), filters and
+ * {@link IvfIndex} (approximate: 0.95-0.97 of the exact top 1,000 at a million ads, a few milliseconds), filters and
  * budgets applied inside the search. What the rest of serving reads of an ad (its attributes, its campaign, its paused
  * flag, as rows and columns) comes from an {@link ExactAdIndex} kept beside it, the store both indexes share; its own
  * retrieval answers only cold starts, whose zero query ranks every ad alike and is answered in id order.
  *
  * <p>Writes go to both under one lock: the store first, then the vectors, so a retrieval that meets the new ad can
  * resolve it. A campaign whose targeting changes re-files every ad of it, since the IVF keeps each ad's targeting
- * beside its code. The IVF takes writes into a delta that it folds by itself; the store copies its arrays on each write
- * (tens of milliseconds at a million ads).
+ * beside its code: one ad at a time, so for the milliseconds that takes a retrieval may still filter some of them by
+ * the old targeting (the HTTP API cannot change a campaign; a batched re-file would close the window). The IVF takes
+ * writes into a delta that it folds by itself; the store copies its arrays on each write (tens of milliseconds at a
+ * million ads).
  */
 public final class IvfAdIndex implements AdIndex {
     private final ExactAdIndex store;

@@ -105,11 +105,6 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
                         "need 1 <= maxCandidates <= retrieveWidth, were " + maxCandidates + ", " + retrieveWidth);
             }
         }
-
-        /** Retrieval straight to the heavy model: no light stage. */
-        public static Funnel direct(int maxCandidates) {
-            return new Funnel(maxCandidates, maxCandidates, new LightRanker(), null);
-        }
     }
 
     /** A retriever that loads users the store cannot answer at once on {@code storeExecutor}. */

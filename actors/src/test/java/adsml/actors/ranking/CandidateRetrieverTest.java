@@ -49,6 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CandidateRetrieverTest {
     private static final ActorTestKit KIT = ActorTestKit.create();
     private static final long FAR = Long.MAX_VALUE;
+    /** Retrieval straight to the heavy model: no light model is ever active. */
+    private static final CandidateRetriever.Funnel DIRECT =
+            new CandidateRetriever.Funnel(10, 10, new LightRanker(), null);
 
     @AfterAll
     static void shutdown() {
@@ -126,8 +129,8 @@ class CandidateRetrieverTest {
     @Test
     void aUserTheStoreLoadsLater_isRetrievedWhenTheLoadCompletes() throws Exception {
         SlowStore store = new SlowStore();
-        ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
-                index(), store, store.held, CandidateRetriever.Funnel.direct(10), Ticker.SYSTEM));
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index(), store, store.held, DIRECT, Ticker.SYSTEM));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         probe.expectNoMessage(Duration.ofMillis(100));
@@ -141,8 +144,8 @@ class CandidateRetrieverTest {
     void aFailingStore_servesAColdStart() throws Exception {
         SlowStore store = new SlowStore();
         store.failure = new StoreException("disk gone", null);
-        ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
-                index(), store, store.held, CandidateRetriever.Funnel.direct(10), Ticker.SYSTEM));
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index(), store, store.held, DIRECT, Ticker.SYSTEM));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         store.runNextLoad();
@@ -155,8 +158,8 @@ class CandidateRetrieverTest {
     void aRequestWhoseDeadlinePassedDuringTheLoad_isDropped() throws Exception {
         SlowStore store = new SlowStore();
         FakeClock clock = new FakeClock(Instant.parse("2025-03-01T12:00:00Z"));
-        ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
-                index(), store, store.held, CandidateRetriever.Funnel.direct(10), clock::nanos));
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index(), store, store.held, DIRECT, clock::nanos));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, clock.nanos() + 1_000, probe));
         Runnable load = store.pendingLoads.take(); // the retriever has asked, before its deadline
@@ -176,8 +179,8 @@ class CandidateRetrieverTest {
         Executor refuses = task -> {
             throw new AssertionError("a cached user must not be loaded");
         };
-        ActorRef<CandidateRetriever.Command> retriever = KIT.spawn(CandidateRetriever.create(
-                index(), cached, refuses, CandidateRetriever.Funnel.direct(10), Ticker.SYSTEM));
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index(), cached, refuses, DIRECT, Ticker.SYSTEM));
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         assertFalse(handedOn(probe).coldStart());

@@ -59,7 +59,7 @@ public final class IvfAdIndex implements AdIndex {
     public static IvfAdIndex open(World world, BudgetTracker budget, RetrievalTower tower, Path file)
             throws IOException {
         ExactAdIndex store = ExactAdIndex.storeOf(world, budget);
-        VectorAds ads = vectors(world.ads(), world.campaigns(), tower);
+        VectorAds ads = vectors(world, tower);
         long fingerprint = ads.fingerprint();
         if (Files.exists(file)) {
             try {
@@ -88,12 +88,10 @@ public final class IvfAdIndex implements AdIndex {
         return ivf.lists();
     }
 
-    private static VectorAds vectors(List<Ad> ads, List<Campaign> campaigns, RetrievalTower tower) {
+    private static VectorAds vectors(World world, RetrievalTower tower) {
+        List<Ad> ads = world.ads();
         int n = ads.size();
         int dim = tower.dim();
-        Campaign[] byId =
-                new Campaign[campaigns.stream().mapToInt(Campaign::id).max().orElse(-1) + 1];
-        campaigns.forEach(c -> byId[c.id()] = c);
         float[] vectors = new float[n * dim];
         int[] campaign = new int[n];
         int[] category = new int[n];
@@ -106,7 +104,7 @@ public final class IvfAdIndex implements AdIndex {
                         "the world's ad ids must be 0..n-1 in order; row " + i + " is ad " + a.id());
             }
             tower.ad(a, vectors, i * dim);
-            Targeting t = byId[a.campaignId()].targeting();
+            Targeting t = world.campaign(a.campaignId()).targeting();
             campaign[i] = a.campaignId();
             category[i] = a.category();
             word[i] = VectorAds.targetWord(t);
@@ -115,44 +113,25 @@ public final class IvfAdIndex implements AdIndex {
         return new VectorAds(dim, n, vectors, campaign, category, word, interests);
     }
 
+    /** One allocation more than the exact index's: the search allocates its query and filter anyway. */
     @Override
     public int retrieve(User user, Context context, int max, int[] outAdIds) {
-        return retrieve(
-                user.country(),
-                user.device(),
-                user.ageBucket(),
-                Audience.interestMask(user.interests()),
-                user.embedding(),
-                context,
-                max,
-                outAdIds);
+        return retrieve(Audience.of(user), context, max, outAdIds);
     }
 
     @Override
     public int retrieve(Audience audience, Context context, int max, int[] outAdIds) {
-        return retrieve(
-                audience.country(),
-                audience.device(),
-                audience.ageBucket(),
-                audience.interestMask(),
-                audience.embedding(),
-                context,
-                max,
-                outAdIds);
-    }
-
-    private int retrieve(
-            int country, int device, int age, long interests, float[] embedding, Context context, int max, int[] out) {
-        if (isZero(embedding)) {
+        if (isZero(audience.embedding())) {
             // Every ad scores 0 for a cold start: the store's walk in id order is that ranking, and costs little.
-            return store.retrieve(new Audience(country, device, age, interests, embedding), context, max, out);
+            return store.retrieve(audience, context, max, outAdIds);
         }
         if (context == null) {
             throw new IllegalArgumentException("context must not be null");
         }
+        AdFilter filter =
+                new AdFilter(audience.country(), audience.device(), audience.ageBucket(), audience.interestMask(), 0L);
         BudgetTracker.DayView today = budget.view();
-        return ivf.search(
-                tower.user(embedding), new AdFilter(country, device, age, interests, 0L), today::exhausted, max, out);
+        return ivf.search(tower.user(audience.embedding()), filter, today::exhausted, max, outAdIds);
     }
 
     private static boolean isZero(float[] v) {

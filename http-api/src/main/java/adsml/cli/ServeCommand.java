@@ -8,7 +8,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,12 +37,19 @@ final class ServeCommand {
             "ingest-token-file",
             "admin-token",
             "admin-token-file");
+    /** Options of {@code serve --cluster} only. */
+    static final Set<String> CLUSTER_OPTIONS = Set.of("cluster-host", "cluster-port", "seed-nodes", "management-port");
+    /** {@code --cluster}: this node is one of a cluster (docs/CLUSTER.md). */
+    static final Set<String> FLAGS = Set.of("cluster");
+
     private static final List<String> ROLES = List.of("rank", "ingest", "admin");
 
     private ServeCommand() {}
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args args = Args.parse("serve", argv, OPTIONS, Set.of());
+        Set<String> options = new HashSet<>(OPTIONS);
+        options.addAll(CLUSTER_OPTIONS);
+        Args args = Args.parse("serve", argv, options, FLAGS);
         Path data = Path.of(args.string("data", "adsml-data"));
         AdsmlServer server = AdsmlServer.start(data, config(args));
         printBanner(server.started(), out);
@@ -70,6 +79,9 @@ final class ServeCommand {
         for (String role : ROLES) {
             token(args, role).ifPresent(token -> overrides.put("adsml.http." + role + "-token", token));
         }
+        if (args.flag("cluster")) {
+            overrides.putAll(clusterOverrides(args));
+        }
         Config base = ConfigFactory.defaultOverrides().withFallback(defaults).withFallback(ConfigFactory.load());
         if (args.flag("config")) {
             Path file = Path.of(args.string("config", ""));
@@ -81,6 +93,36 @@ final class ServeCommand {
         return ConfigFactory.parseMap(overrides)
                 .withFallback(ConfigFactory.systemEnvironmentOverrides())
                 .withFallback(base);
+    }
+
+    /**
+     * {@code --cluster}'s settings: this node's remoting address ({@code --cluster-host}, 127.0.0.1, and
+     * {@code --cluster-port}, 2552), its seed nodes ({@code --seed-nodes host:port,...}: this node itself when none is
+     * given, which starts a cluster of one) and pekko-management's port ({@code --management-port}, 7626). A node the
+     * split brain resolver downs leaves the JVM, so that its supervisor restarts it and it rejoins.
+     */
+    private static Map<String, Object> clusterOverrides(Args args) {
+        String host = args.string("cluster-host", "127.0.0.1");
+        int port = args.integer("cluster-port", 2552);
+        if (port < 0 || port > 65535) {
+            throw new Args.UsageException("serve: --cluster-port must be within [0, 65535], was " + port);
+        }
+        List<String> seeds = new ArrayList<>();
+        for (String seed : args.string("seed-nodes", host + ":" + port).split(",")) {
+            if (!seed.strip().matches("[A-Za-z0-9.\\-]+:[0-9]{1,5}")) {
+                throw new Args.UsageException("serve: --seed-nodes takes host:port,host:port,..., got '" + seed + "'");
+            }
+            seeds.add("pekko://adsml@" + seed.strip());
+        }
+        Map<String, Object> cluster = new HashMap<>();
+        cluster.put("adsml.cluster.enabled", true);
+        cluster.put("pekko.remote.artery.canonical.hostname", host);
+        cluster.put("pekko.remote.artery.canonical.port", port);
+        cluster.put("pekko.cluster.seed-nodes", seeds);
+        cluster.put("pekko.management.http.hostname", host);
+        cluster.put("pekko.management.http.port", args.integer("management-port", 7626));
+        cluster.put("pekko.coordinated-shutdown.exit-jvm", true);
+        return cluster;
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -129,12 +130,23 @@ public final class AdRoutes {
     private final BudgetTracker budget;
     private final HttpSettings settings;
     private final Executor writes;
+    private final Consumer<AdEntry> written;
     private final AtomicInteger writesInFlight = new AtomicInteger();
 
-    /** @param writes where upserts and pauses run: each copies arrays of the index, too long for the HTTP dispatcher */
+    /**
+     * @param writes where upserts and pauses run: each copies arrays of the index, too long for the HTTP dispatcher
+     * @param written told of every ad a write left, once the index holds it: a cluster's node publishes it to the
+     *     others
+     */
     public AdRoutes(
-            AdIndex index, List<Campaign> campaigns, BudgetTracker budget, HttpSettings settings, Executor writes) {
+            AdIndex index,
+            List<Campaign> campaigns,
+            BudgetTracker budget,
+            HttpSettings settings,
+            Executor writes,
+            Consumer<AdEntry> written) {
         this.writes = writes;
+        this.written = written;
         this.index = index;
         this.campaigns = campaigns;
         this.budget = budget;
@@ -189,7 +201,7 @@ public final class AdRoutes {
         if (!index.setPaused(id, true)) {
             return JsonResponses.error(StatusCodes.NOT_FOUND, "no ad " + id);
         }
-        return read(id);
+        return readWritten(id);
     }
 
     private HttpResponse upsert(int id, byte[] body) {
@@ -204,7 +216,14 @@ public final class AdRoutes {
         if (upsert.paused() != null) {
             index.setPaused(id, upsert.paused());
         }
-        return read(id);
+        return readWritten(id);
+    }
+
+    /** The ad a write left, told to {@link #written} and answered. */
+    private HttpResponse readWritten(int id) {
+        AdEntry entry = index.get(id).orElseThrow();
+        written.accept(entry);
+        return JsonResponses.ok(view(entry));
     }
 
     private AdView view(AdEntry entry) {

@@ -12,9 +12,11 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
 
+import adsml.actors.cluster.ClusterRollout;
 import adsml.actors.models.ActiveModel;
 import adsml.actors.models.ModelRegistry;
 import adsml.actors.models.VersionInfo;
+import adsml.actors.models.VersionState;
 import adsml.platform.model.ModelFolder;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.SchedulerSettings;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -200,6 +203,8 @@ public final class AdminRoutes {
 
     private final VersionFigures figures;
     private final LoopRounds rounds;
+    /** On a cluster's node: activations, rollbacks and canaries change every node. */
+    private final Optional<ClusterRollout> cluster;
 
     /**
      * @param maxCandidates rows one rank request may bring: the queue must hold at least that many
@@ -208,6 +213,7 @@ public final class AdminRoutes {
      *     (not the ask's own executor: see {@link RankRoutes}'s constructor)
      * @param figures each version's live figures, which the model list shows
      * @param rounds the learning loop's rounds
+     * @param cluster on a cluster's node, the rollouts that activate, roll back and canary on every node
      */
     public AdminRoutes(
             ActorRef<ModelRegistry.Command> registry,
@@ -220,7 +226,9 @@ public final class AdminRoutes {
             Executor blocking,
             Supplier<?> featurePlatform,
             VersionFigures figures,
-            LoopRounds rounds) {
+            LoopRounds rounds,
+            Optional<ClusterRollout> cluster) {
+        this.cluster = cluster;
         this.featurePlatform = featurePlatform;
         this.figures = figures;
         this.rounds = rounds;
@@ -242,11 +250,15 @@ public final class AdminRoutes {
                                 pathEnd(() -> get(() -> completeWithFuture(listModels()))),
                                 path(
                                         "rollback",
-                                        () -> post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
-                                                registry,
-                                                ModelRegistry.Rollback::new,
-                                                settings.adminTimeout(),
-                                                actorScheduler))))),
+                                        () -> post(() -> completeWithFuture(
+                                                cluster.isPresent()
+                                                        ? clusterReply(
+                                                                cluster.get().rollback(), false)
+                                                        : versionReply(AskPattern.askWithStatus(
+                                                                registry,
+                                                                ModelRegistry.Rollback::new,
+                                                                settings.adminTimeout(),
+                                                                actorScheduler))))),
                                 path(
                                         PathMatchers.segment()
                                                 .slash(PathMatchers.segment())
@@ -259,11 +271,15 @@ public final class AdminRoutes {
                                                         actorScheduler))))),
                                 path(
                                         "canary",
-                                        () -> delete(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
-                                                registry,
-                                                ModelRegistry.EndCanary::new,
-                                                settings.adminTimeout(),
-                                                actorScheduler))))),
+                                        () -> delete(() -> completeWithFuture(
+                                                cluster.isPresent()
+                                                        ? clusterReply(
+                                                                cluster.get().endCanary(), false)
+                                                        : versionReply(AskPattern.askWithStatus(
+                                                                registry,
+                                                                ModelRegistry.EndCanary::new,
+                                                                settings.adminTimeout(),
+                                                                actorScheduler))))),
                                 path(
                                         PathMatchers.segment()
                                                 .slash(PathMatchers.segment())
@@ -278,12 +294,18 @@ public final class AdminRoutes {
                                                         "share: a number within (0, 1), the canary's part of the users,"
                                                                 + " was '" + share + "'"));
                                             }
-                                            return completeWithFuture(versionReply(AskPattern.askWithStatus(
-                                                    registry,
-                                                    replyTo -> new ModelRegistry.StartCanary(
-                                                            name, version, value, replyTo),
-                                                    settings.adminTimeout(),
-                                                    actorScheduler)));
+                                            return completeWithFuture(
+                                                    cluster.isPresent()
+                                                            ? clusterReply(
+                                                                    cluster.get()
+                                                                            .canary(name, version, value),
+                                                                    true)
+                                                            : versionReply(AskPattern.askWithStatus(
+                                                                    registry,
+                                                                    replyTo -> new ModelRegistry.StartCanary(
+                                                                            name, version, value, replyTo),
+                                                                    settings.adminTimeout(),
+                                                                    actorScheduler)));
                                         }))),
                                 path(
                                         "shadow",
@@ -307,12 +329,16 @@ public final class AdminRoutes {
                                         PathMatchers.segment()
                                                 .slash(PathMatchers.segment())
                                                 .slash("activate"),
-                                        (name, version) ->
-                                                post(() -> completeWithFuture(versionReply(AskPattern.askWithStatus(
-                                                        registry,
-                                                        replyTo -> new ModelRegistry.Activate(name, version, replyTo),
-                                                        settings.adminTimeout(),
-                                                        actorScheduler))))))),
+                                        (name, version) -> post(() -> completeWithFuture(
+                                                cluster.isPresent()
+                                                        ? clusterReply(
+                                                                cluster.get().activate(name, version), false)
+                                                        : versionReply(AskPattern.askWithStatus(
+                                                                registry,
+                                                                replyTo -> new ModelRegistry.Activate(
+                                                                        name, version, replyTo),
+                                                                settings.adminTimeout(),
+                                                                actorScheduler))))))),
                 path("feature-log", () -> get(() -> complete(JsonResponses.ok(featurePlatform.get())))),
                 path("loop", () -> get(() -> complete(JsonResponses.ok(new LoopView(rounds.list()))))),
                 path(
@@ -369,6 +395,55 @@ public final class AdminRoutes {
                 .findFirst()
                 .orElse(null);
     }
+
+    /**
+     * A cluster-wide change's answer: this node's version as {@link #versionReply} gives it (the active one, or with
+     * {@code canary} the canary), with {@code cluster}, each node's steps; 409 with them when not every node did it.
+     */
+    private CompletionStage<HttpResponse> clusterReply(
+            CompletionStage<ClusterRollout.Outcome> outcome, boolean canary) {
+        return outcome.thenCompose(o -> AskPattern.ask(
+                                registry, ModelRegistry.ListVersions::new, settings.adminTimeout(), actorScheduler)
+                        .thenApplyAsync(versions -> clusterAnswer(o, versions, canary), blocking))
+                .exceptionally(ErrorMapping::toResponse);
+    }
+
+    private HttpResponse clusterAnswer(ClusterRollout.Outcome o, List<VersionInfo> versions, boolean canary) {
+        if (!o.done()) {
+            return JsonResponses.json(StatusCodes.CONFLICT, new ClusterRefusal(o.detail(), o));
+        }
+        Optional<String> id = canary
+                ? model.canary().map(c -> c.version().id())
+                : model.current().map(v -> v.id());
+        VersionInfo info = versions.stream()
+                .filter(v -> id.isPresent() && v.id().equals(id.get()))
+                .findFirst()
+                .orElse(null);
+        return JsonResponses.ok(
+                info == null
+                        ? new ClusterChange(null, null, null, null, o.action(), null, o)
+                        : new ClusterChange(
+                                info.name(),
+                                info.version(),
+                                info.state(),
+                                info.since(),
+                                info.detail(),
+                                info.loadedAt(),
+                                o));
+    }
+
+    /** A cluster-wide change done: this node's version, as a single node answers, and every node's steps. */
+    public record ClusterChange(
+            String name,
+            String version,
+            VersionState state,
+            Instant since,
+            String detail,
+            Instant loadedAt,
+            ClusterRollout.Outcome cluster) {}
+
+    /** A cluster-wide change refused: why, and every node's steps. */
+    public record ClusterRefusal(String error, ClusterRollout.Outcome cluster) {}
 
     private CompletionStage<HttpResponse> versionReply(CompletionStage<VersionInfo> reply) {
         return reply.handleAsync(

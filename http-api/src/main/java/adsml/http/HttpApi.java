@@ -27,6 +27,7 @@ public record HttpApi(Route publicListener, Route adminListener) {
             OpenApiRoutes openApi,
             AdminRoutes models,
             LightModelRoutes lightModel,
+            ClusterRoutes cluster,
             ConsoleRoutes console,
             AdminUiRoutes adminUi) {}
 
@@ -51,6 +52,7 @@ public record HttpApi(Route publicListener, Route adminListener) {
                                                 () -> concat(
                                                         areas.models().routes(),
                                                         areas.lightModel().routes(),
+                                                        areas.cluster().routes(),
                                                         areas.console().routes()))),
                                 areas.adminUi().routes())),
                 publicRoutes);

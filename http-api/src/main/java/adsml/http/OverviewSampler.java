@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -158,6 +159,11 @@ public final class OverviewSampler {
      * start, "totals": since start}}; a point's queueDelayMeanMs is over its interval. A figure with nothing to divide
      * by (no request, no impression in the interval) is null.
      */
+    /** The headline figures now (the last few intervals), or empty before two samples exist. */
+    public Optional<Point> headline() {
+        return Optional.ofNullable(overview().now());
+    }
+
     Overview overview() {
         List<Snapshot> snapshots = snapshots();
         int n = snapshots.size();

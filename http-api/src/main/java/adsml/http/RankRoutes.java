@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -41,8 +42,12 @@ public final class RankRoutes {
     private final ServingMetrics metrics;
     private final AtomicLong requestIds = new AtomicLong();
     private final AdaptiveLimit admission;
-    /** Request ids join events to what was served: a per-boot prefix keeps two runs' ids apart. */
-    private final String bootPrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
+    /**
+     * Request ids join events to what was served: a per-boot prefix keeps two runs' ids apart, and its random part two
+     * nodes of a cluster started in the same millisecond (the training log is the union of the nodes' logs).
+     */
+    private final String bootPrefix = Long.toString(System.currentTimeMillis(), 36)
+            + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36) + "-";
 
     public RankRoutes(
             StagePool<RankingCoordinator.Command> coordinators,

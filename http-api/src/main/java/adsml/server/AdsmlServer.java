@@ -2,6 +2,9 @@ package adsml.server;
 
 import adsml.actors.ActorSettings;
 import adsml.actors.ServingGuardian;
+import adsml.actors.cluster.ClusterNode;
+import adsml.actors.cluster.ClusterSettings;
+import adsml.actors.cluster.NodeAgent;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
@@ -19,6 +22,7 @@ import adsml.http.Access;
 import adsml.http.AdRoutes;
 import adsml.http.AdminRoutes;
 import adsml.http.AdminUiRoutes;
+import adsml.http.ClusterRoutes;
 import adsml.http.ConsoleRoutes;
 import adsml.http.EventCounters;
 import adsml.http.EventRoutes;
@@ -88,10 +92,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.concurrent.ExecutionContext;
@@ -118,6 +127,8 @@ public final class AdsmlServer implements AutoCloseable {
     private static final Duration EVENT_LOG_READ_LIMIT = Duration.ofMinutes(10);
     /** Requests in flight at shutdown (a rank's deadline is at most 2 s) get this long to finish. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
+    /** A cluster's node that is not an Up member by then stops, naming its seeds. */
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
 
     /**
      * Where it listens, the ingest and admin tokens it runs with (and whether each was generated, which is when it may
@@ -236,6 +247,7 @@ public final class AdsmlServer implements AutoCloseable {
         CounterSettings counterSettings = CounterSettings.from(config);
         ServedLogSettings servedLogSettings = ServedLogSettings.from(config);
         ReplayGate.Settings gateSettings = ReplayGate.Settings.from(config);
+        ClusterSettings clusterSettings = ClusterSettings.from(config);
         if (gateSettings.enabled()
                 && !(servedLogSettings.sampleRate() > 0 && servedLogSettings.wholeRequestRate() > 0)) {
             throw new ConfigException.BadValue(
@@ -250,7 +262,7 @@ public final class AdsmlServer implements AutoCloseable {
         }
         World world = WorldFiles.read(worldDir);
         UserStore users = openUsers(data.resolve("users"), world, userStore.cacheSize());
-        BudgetTracker budget = new BudgetTracker(clock);
+        BudgetTracker budget = clusterSettings.enabled() ? BudgetTracker.leased(clock) : new BudgetTracker(clock);
         AdIndex index = openIndex(IndexSettings.from(config), world, budget, data.resolve("index"));
         if (cpu.engine() == CpuScorers.Engine.DJL) {
             DjlScorer.setIntraOpThreads(
@@ -321,7 +333,8 @@ public final class AdsmlServer implements AutoCloseable {
                         new SpendToBudgets(index, budget),
                         feed),
                 replayGate == null ? ActivationGate.NONE : replayGate);
-        ActorSystem<Void> system = ActorSystem.create(ServingGuardian.create(deps, refs), "adsml", config);
+        ActorSystem<Void> system = ActorSystem.create(
+                ServingGuardian.create(deps, refs), "adsml", ClusterSettings.withPekkoCluster(config));
         LoopRounds loopRounds = new LoopRounds();
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;
@@ -335,6 +348,25 @@ public final class AdsmlServer implements AutoCloseable {
             Executor blocking =
                     system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
             OverviewSampler overview = new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC());
+            AtomicReference<InetSocketAddress> api = new AtomicReference<>();
+            Optional<ClusterNode> cluster = clusterSettings.enabled()
+                    ? Optional.of(joinCluster(
+                            system,
+                            clusterSettings,
+                            ClusterNode.start(
+                                    system,
+                                    clusterSettings,
+                                    index,
+                                    world.campaigns(),
+                                    budget,
+                                    actors.registry(),
+                                    model,
+                                    () -> api.get() == null
+                                            ? null
+                                            : "http://127.0.0.1:" + api.get().getPort(),
+                                    () -> load(overview, warm.get()),
+                                    http.modelLoadTimeout())))
+                    : Optional.empty();
             FeatureLogJoins joins = new FeatureLogJoins(
                     data.resolve("feature-log"),
                     featureSets,
@@ -364,7 +396,19 @@ public final class AdsmlServer implements AutoCloseable {
                             figures,
                             clock,
                             system.executionContext()),
-                    new AdRoutes(index, world.campaigns(), budget, effective, blocking),
+                    new AdRoutes(
+                            index,
+                            world.campaigns(),
+                            budget,
+                            effective,
+                            blocking,
+                            entry -> cluster.ifPresent(node -> node.published(
+                                    entry.ad().id(),
+                                    entry.ad().campaignId(),
+                                    entry.ad().category(),
+                                    entry.ad().creativeType(),
+                                    entry.ad().embedding(),
+                                    entry.paused()))),
                     new HealthRoutes(model, scheduler, metrics, warm::get, eventLogHealth),
                     new OpenApiRoutes(),
                     new AdminRoutes(
@@ -378,7 +422,8 @@ public final class AdsmlServer implements AutoCloseable {
                             blocking,
                             () -> FeaturePlatformStatus.of(servedLogSettings, servedLog, joins, realtime.store(), feed),
                             figures,
-                            loopRounds),
+                            loopRounds,
+                            cluster.map(ClusterNode::rollout)),
                     new LightModelRoutes(
                             light,
                             featureSets,
@@ -387,12 +432,23 @@ public final class AdsmlServer implements AutoCloseable {
                             actorSettings.maxCandidates(),
                             blocking,
                             clock),
+                    new ClusterRoutes(cluster, settings.modelName(), blocking),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking, data.resolve(SIMULATIONS)),
                     new AdminUiRoutes());
             listeners = Listeners.bind(system, effective, HttpApi.of(areas, Access.of(effective), metrics, effective));
+            api.set(listeners.api());
             // Listening already, so /health/live answers during a long load; /health/ready waits for the warm-up.
-            Optional<String> version =
-                    activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
+            // A cluster's node serves the version the cluster serves, when its rollouts have set one.
+            Optional<String> clusterVersion = cluster.isPresent()
+                    ? cluster.get()
+                            .rollout()
+                            .clusterVersion(settings.modelName())
+                            .toCompletableFuture()
+                            .get(30, TimeUnit.SECONDS)
+                    : Optional.empty();
+            Optional<String> version = clusterVersion.isPresent()
+                    ? Optional.of(activate(system, actors, settings.modelName(), clusterVersion.get()))
+                    : activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
             if (version.isPresent()
                     && settings.warmUpRequests() > 0
                     && !world.users().isEmpty()) {
@@ -539,7 +595,12 @@ public final class AdsmlServer implements AutoCloseable {
             LOG.warn("no version under {}: /health/ready stays 503 until one is loaded and activated", modelDir);
             return Optional.empty();
         }
-        String version = Integer.toString(newest);
+        return Optional.of(activate(system, actors, name, Integer.toString(newest)));
+    }
+
+    /** Loads and activates {@code name/version}; its id. */
+    private static String activate(ActorSystem<Void> system, ServingGuardian.Refs actors, String name, String version)
+            throws Exception {
         try {
             AskPattern.<ModelRegistry.Command, VersionInfo>askWithStatus(
                             actors.registry(),
@@ -555,11 +616,40 @@ public final class AdsmlServer implements AutoCloseable {
                             system.scheduler())
                     .toCompletableFuture()
                     .get();
-            return Optional.of(active.id());
+            return active.id();
         } catch (ExecutionException e) {
             throw new IllegalStateException(
                     "activating " + name + "/" + version + ": " + e.getCause().getMessage(), e);
         }
+    }
+
+    /**
+     * Starts pekko-management (health checks, the members over HTTP, the bootstrap's contact point) and, when asked,
+     * the cluster bootstrap; then waits until {@code node} is an Up member: a node that cannot join does not serve.
+     */
+    private static ClusterNode joinCluster(ActorSystem<Void> system, ClusterSettings settings, ClusterNode node)
+            throws Exception {
+        org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
+        PekkoManagement.get(classic).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (settings.bootstrap()) {
+            ClusterBootstrap.get(classic).start();
+        }
+        try {
+            node.up().toCompletableFuture().get(JOIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("node " + node.name() + " did not join a cluster in "
+                    + JOIN_TIMEOUT.toSeconds() + " s: are the seed nodes (pekko.cluster.seed-nodes) running and"
+                    + " reachable, or the bootstrap's discovery set?");
+        }
+        LOG.info("node {} is Up in the cluster: {}", node.name(), node.members());
+        return node;
+    }
+
+    /** This node's figures for the cluster's status: ready, and the overview's rank rate and p99. */
+    private static NodeAgent.NodeLoad load(OverviewSampler overview, boolean warm) {
+        return overview.headline()
+                .map(p -> new NodeAgent.NodeLoad(warm, p.requestsPerSec(), p.p99Ms()))
+                .orElse(new NodeAgent.NodeLoad(warm, 0, null));
     }
 
     /**

@@ -48,8 +48,8 @@ class AdRoutesTest {
                         ConfigFactory.parseMap(Map.of("adsml.http.max-in-flight-ad-writes", 1))
                                 .withFallback(ConfigFactory.load()))
                 .withTokens(INGEST, "ads-test-admin-token");
-        AdRoutes ads =
-                new AdRoutes(ExactAdIndex.of(world, budget), world.campaigns(), budget, settings, heldWrites::add);
+        AdRoutes ads = new AdRoutes(
+                ExactAdIndex.of(world, budget), world.campaigns(), budget, settings, heldWrites::add, entry -> {});
         routes = pathPrefix("v1", () -> ads.routes(Access.of(settings)));
     }
 

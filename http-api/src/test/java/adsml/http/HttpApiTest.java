@@ -192,7 +192,7 @@ class HttpApiTest {
                         figures,
                         Clock.systemUTC(),
                         Runnable::run),
-                new AdRoutes(index, world.campaigns(), budget, settings, blocking),
+                new AdRoutes(index, world.campaigns(), budget, settings, blocking, entry -> {}),
                 new HealthRoutes(model, scheduler, metrics, () -> true, eventLogHealth),
                 new OpenApiRoutes(),
                 new AdminRoutes(
@@ -206,9 +206,11 @@ class HttpApiTest {
                         blocking,
                         Map::of,
                         figures,
-                        new LoopRounds()),
+                        new LoopRounds(),
+                        Optional.empty()),
                 new LightModelRoutes(
                         new LightRanker(), FeatureSets.builtIn(), models, 10_000, 1000, blocking, Clock.systemUTC()),
+                new ClusterRoutes(Optional.empty(), "ctr", blocking),
                 new ConsoleRoutes(
                         new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC()),
                         counters,
@@ -536,7 +538,7 @@ class HttpApiTest {
         JsonNode doc = JsonResponses.JSON.readTree(
                 send(api.publicListener(), HttpRequest.GET("/openapi.json")).body());
         Map<String, Set<String>> operations = new TreeMap<>();
-        doc.path("paths").fields().forEachRemaining(path -> {
+        doc.path("paths").properties().forEach(path -> {
             Set<String> methods = new TreeSet<>();
             path.getValue().fieldNames().forEachRemaining(m -> {
                 if (METHODS.contains(m.toUpperCase(Locale.ROOT))) {

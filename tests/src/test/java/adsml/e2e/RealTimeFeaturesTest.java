@@ -262,9 +262,8 @@ class RealTimeFeaturesTest {
             if (c.path("adId").asInt() == adId) {
                 Map<String, Double> features = new LinkedHashMap<>();
                 c.path("features")
-                        .fields()
-                        .forEachRemaining(
-                                e -> features.put(e.getKey(), e.getValue().asDouble()));
+                        .properties()
+                        .forEach(e -> features.put(e.getKey(), e.getValue().asDouble()));
                 return features;
             }
         }

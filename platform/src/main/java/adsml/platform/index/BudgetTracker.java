@@ -25,6 +25,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * change under a lock, with the budget or spend that decides them: budget changes, growth, the day rollover and a
  * charge that reaches the budget take it. A charge that races the rollover at midnight may land on the day that just
  * ended; for pacing that is an acceptable error of one impression.
+ *
+ * <p>On a node of a cluster ({@link #leased}) the tracker also holds, per campaign, what the other nodes spent today as
+ * last heard ({@code elsewhere}) and this node's cap: the most its own spend may reach before it hears from the cluster
+ * again (its lease; see {@code adsml.actors.cluster.ClusterBudgets}). Spend read from a view is then the cluster's, and
+ * a campaign is exhausted here when the cluster's spend reaches the budget or this node's own spend reaches its cap.
+ * Until the first lease, every cap is 0: a node that has not heard what the others spent spends nothing. A tracker made
+ * with the plain constructor has no caps and nothing elsewhere.
  */
 public final class BudgetTracker {
     private static final int CHUNK_BITS = 12;
@@ -74,6 +81,10 @@ public final class BudgetTracker {
 
         final AtomicLongArray[] reservedBefore;
         final AtomicLongArray[] bucketAt;
+        /** Per campaign, today: what other nodes spent as last heard, and this node's cap on its own spend. */
+        final AtomicLongArray[] elsewhere;
+
+        final AtomicLongArray[] caps;
 
         Day(
                 long startMillis,
@@ -83,7 +94,11 @@ public final class BudgetTracker {
                 AtomicLongArray[] flags,
                 AtomicLongArray[] reservedNow,
                 AtomicLongArray[] reservedBefore,
-                AtomicLongArray[] bucketAt) {
+                AtomicLongArray[] bucketAt,
+                AtomicLongArray[] elsewhere,
+                AtomicLongArray[] caps) {
+            this.elsewhere = elsewhere;
+            this.caps = caps;
             this.startMillis = startMillis;
             this.endMillis = endMillis;
             this.spent = spent;
@@ -97,11 +112,27 @@ public final class BudgetTracker {
 
     private final Clock clock;
     private final ZoneId zone;
+    /** A cluster node's tracker: caps start at 0 (see the class comment); else there are none. */
+    private final boolean leased;
+
     private final Object lock = new Object();
     private volatile Day day;
 
     /** A tracker whose days are the calendar days of {@code clock} in {@code clock.getZone()}. */
     public BudgetTracker(Clock clock) {
+        this(clock, false);
+    }
+
+    /**
+     * A tracker for a node of a cluster: spend elsewhere and a cap per campaign, every cap 0 until {@link #lease} sets
+     * it (see the class comment).
+     */
+    public static BudgetTracker leased(Clock clock) {
+        return new BudgetTracker(clock, true);
+    }
+
+    private BudgetTracker(Clock clock, boolean leased) {
+        this.leased = leased;
         if (clock == null) {
             throw new IllegalArgumentException("clock must not be null");
         }
@@ -111,6 +142,8 @@ public final class BudgetTracker {
         this.day = new Day(
                 startOfDay(now),
                 endOfDay(now),
+                new AtomicLongArray[0],
+                new AtomicLongArray[0],
                 new AtomicLongArray[0],
                 new AtomicLongArray[0],
                 new AtomicLongArray[0],
@@ -148,7 +181,11 @@ public final class BudgetTracker {
                 AtomicLongArray[] reservedNow = Arrays.copyOf(d.reservedNow, chunk + 1);
                 AtomicLongArray[] reservedBefore = Arrays.copyOf(d.reservedBefore, chunk + 1);
                 AtomicLongArray[] bucketAt = Arrays.copyOf(d.bucketAt, chunk + 1);
+                AtomicLongArray[] elsewhere = Arrays.copyOf(d.elsewhere, chunk + 1);
+                AtomicLongArray[] caps = Arrays.copyOf(d.caps, chunk + 1);
                 for (int i = d.budgets.length; i <= chunk; i++) {
+                    elsewhere[i] = new AtomicLongArray(CHUNK);
+                    caps[i] = capChunk();
                     budgets[i] = unknownChunk();
                     spent[i] = new AtomicLongArray(CHUNK);
                     flags[i] = new AtomicLongArray(CHUNK >>> PER_WORD_LOG);
@@ -156,7 +193,17 @@ public final class BudgetTracker {
                     reservedBefore[i] = new AtomicLongArray(CHUNK);
                     bucketAt[i] = new AtomicLongArray(CHUNK);
                 }
-                d = new Day(d.startMillis, d.endMillis, spent, budgets, flags, reservedNow, reservedBefore, bucketAt);
+                d = new Day(
+                        d.startMillis,
+                        d.endMillis,
+                        spent,
+                        budgets,
+                        flags,
+                        reservedNow,
+                        reservedBefore,
+                        bucketAt,
+                        elsewhere,
+                        caps);
                 day = d;
             }
             d.budgets[chunk].set(campaignId & MASK, Math.round(dailyBudget * MICROS));
@@ -228,13 +275,30 @@ public final class BudgetTracker {
         }
 
         /**
-         * The campaign's spend on the view's day, in dollars.
+         * The campaign's spend on the view's day, in dollars: this node's and, on a cluster's node, the others' as last
+         * heard.
          *
          * @throws IllegalArgumentException when the campaign is unknown
          */
         public double spent(int campaignId) {
             budgetMicros(day, campaignId);
-            return day.spent[campaignId >>> CHUNK_BITS].get(campaignId & MASK) / MICROS;
+            int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
+            return (day.spent[chunk].get(i) + day.elsewhere[chunk].get(i)) / MICROS;
+        }
+
+        /** This node's own spend on the view's day, in micro-dollars; 0 for an unknown campaign. */
+        public long ownMicros(int campaignId) {
+            return known(campaignId) ? day.spent[campaignId >>> CHUNK_BITS].get(campaignId & MASK) : 0;
+        }
+
+        /** This node's cap on its own spend on the view's day, in micro-dollars ({@link Long#MAX_VALUE}: none). */
+        public long capMicros(int campaignId) {
+            return known(campaignId) ? day.caps[campaignId >>> CHUNK_BITS].get(campaignId & MASK) : 0;
+        }
+
+        /** The campaign's daily budget in micro-dollars; -1 for an unknown campaign. */
+        public long dailyBudgetMicros(int campaignId) {
+            return known(campaignId) ? day.budgets[campaignId >>> CHUNK_BITS].get(campaignId & MASK) : -1;
         }
 
         /**
@@ -246,7 +310,11 @@ public final class BudgetTracker {
          */
         public double remaining(int campaignId, long nowNanos) {
             int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
-            long left = budgetMicros(day, campaignId) - day.spent[chunk].get(i) - reserved(day, chunk, i, nowNanos);
+            long own = day.spent[chunk].get(i);
+            long left = Math.min(
+                            budgetMicros(day, campaignId) - own - day.elsewhere[chunk].get(i),
+                            day.caps[chunk].get(i) - own)
+                    - reserved(day, chunk, i, nowNanos);
             return Math.max(0, left) / MICROS;
         }
 
@@ -285,7 +353,8 @@ public final class BudgetTracker {
         long spent = addSaturating(d.spent[campaignId >>> CHUNK_BITS], campaignId & MASK, Math.round(amount * MICROS));
         settle(d, campaignId, Math.round(amount * MICROS), System.nanoTime());
         // Read after the add: a budget change that missed this charge's spend is seen here.
-        if (spent >= budgetMicros(d, campaignId)) {
+        int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
+        if (spent >= budgetMicros(d, campaignId) - d.elsewhere[chunk].get(i) || spent >= d.caps[chunk].get(i)) {
             synchronized (lock) {
                 refreshFlags(d, campaignId);
             }
@@ -298,9 +367,29 @@ public final class BudgetTracker {
      * @throws IllegalArgumentException when the campaign is unknown
      */
     public double spentToday(int campaignId) {
+        return view().spent(campaignId);
+    }
+
+    /**
+     * A cluster's word on the campaign for the day that started at {@code dayStartMs}: what the other nodes spent (as
+     * counted by the lease, an unreachable node's at its cap) and this node's new cap. Ignored for another day than the
+     * tracker's current one, or an unknown campaign.
+     */
+    public void lease(int campaignId, long dayStartMs, long elsewhereMicros, long capMicros) {
+        if (elsewhereMicros < 0 || capMicros < 0) {
+            throw new IllegalArgumentException(
+                    "spend elsewhere and cap must be >= 0, were " + elsewhereMicros + ", " + capMicros);
+        }
         Day d = today();
-        budgetMicros(d, campaignId);
-        return d.spent[campaignId >>> CHUNK_BITS].get(campaignId & MASK) / MICROS;
+        if (d.startMillis != dayStartMs || !view().known(campaignId)) {
+            return;
+        }
+        int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
+        synchronized (lock) {
+            d.elsewhere[chunk].set(i, elsewhereMicros);
+            d.caps[chunk].set(i, capMicros);
+            refreshFlags(d, campaignId);
+        }
     }
 
     /**
@@ -399,9 +488,13 @@ public final class BudgetTracker {
             if (now >= d.endMillis) {
                 AtomicLongArray[] spent = new AtomicLongArray[d.spent.length];
                 AtomicLongArray[] flags = new AtomicLongArray[d.spent.length];
+                AtomicLongArray[] elsewhere = new AtomicLongArray[d.spent.length];
+                AtomicLongArray[] caps = new AtomicLongArray[d.spent.length];
                 for (int i = 0; i < spent.length; i++) {
                     spent[i] = new AtomicLongArray(CHUNK);
                     flags[i] = new AtomicLongArray(CHUNK >>> PER_WORD_LOG);
+                    elsewhere[i] = new AtomicLongArray(CHUNK);
+                    caps[i] = capChunk();
                 }
                 Day next = new Day(
                         startOfDay(now),
@@ -411,9 +504,13 @@ public final class BudgetTracker {
                         flags,
                         d.reservedNow,
                         d.reservedBefore,
-                        d.bucketAt);
+                        d.bucketAt,
+                        elsewhere,
+                        caps);
                 for (int id = 0; id < spent.length * CHUNK; id++) {
-                    refreshFlags(next, id); // nothing spent yet: only a budget of 0 is exhausted
+                    // Nothing spent yet: only a budget of 0 is exhausted, or on a cluster's node every campaign until
+                    // its first lease of the day.
+                    refreshFlags(next, id);
                 }
                 d = next;
                 day = d;
@@ -428,8 +525,11 @@ public final class BudgetTracker {
      */
     private static void refreshFlags(Day d, int campaignId) {
         int chunk = campaignId >>> CHUNK_BITS;
-        long budget = d.budgets[chunk].get(campaignId & MASK);
-        long flags = budget < 0 ? 0 : KNOWN | (d.spent[chunk].get(campaignId & MASK) >= budget ? EXHAUSTED : 0);
+        int i = campaignId & MASK;
+        long budget = d.budgets[chunk].get(i);
+        long own = d.spent[chunk].get(i);
+        boolean exhausted = own >= budget - d.elsewhere[chunk].get(i) || own >= d.caps[chunk].get(i);
+        long flags = budget < 0 ? 0 : KNOWN | (exhausted ? EXHAUSTED : 0);
         AtomicLongArray words = d.flags[chunk];
         int word = (campaignId & MASK) >>> PER_WORD_LOG;
         int shift = shift(campaignId);
@@ -450,6 +550,17 @@ public final class BudgetTracker {
     private long endOfDay(long millis) {
         LocalDate date = LocalDate.ofInstant(Instant.ofEpochMilli(millis), zone);
         return date.plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli();
+    }
+
+    /** Caps of a new chunk or day: none, or 0 until the first lease on a cluster's node. */
+    private AtomicLongArray capChunk() {
+        AtomicLongArray chunk = new AtomicLongArray(CHUNK);
+        if (!leased) {
+            for (int i = 0; i < CHUNK; i++) {
+                chunk.set(i, Long.MAX_VALUE);
+            }
+        }
+        return chunk;
     }
 
     private static AtomicLongArray unknownChunk() {

@@ -190,7 +190,7 @@ public final class Safetensors {
 
             Map<String, String> metadata = new LinkedHashMap<>();
             List<Entry> entries = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals(METADATA_KEY)) {
                     parseMetadata(f, e.getValue(), metadata);
@@ -221,7 +221,7 @@ public final class Safetensors {
         if (!node.isObject()) {
             throw new InvalidModelException(f + ": " + METADATA_KEY + ": not a JSON object");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().isTextual()) {
                 throw new InvalidModelException(

@@ -177,4 +177,56 @@ class BudgetTrackerTest {
         assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
         assertEquals(40.0, budget.spentToday(7), 1e-9);
     }
+
+    @Test
+    void leased_spendsNothingUntilItsFirstLease() {
+        BudgetTracker node = BudgetTracker.leased(clock);
+        node.setBudget(2, 10.0);
+        assertTrue(node.exhausted(2), "a cluster's node that has not heard the others spends nothing");
+        assertEquals(0.0, node.view().remaining(2, System.nanoTime()));
+        node.lease(2, node.view().startMillis(), 0, 4_000_000);
+        assertFalse(node.exhausted(2));
+        assertEquals(4.0, node.view().remaining(2, System.nanoTime()), 1e-9);
+    }
+
+    @Test
+    void leased_spendIsTheClustersAndTheCapBindsThisNode() {
+        BudgetTracker node = BudgetTracker.leased(clock);
+        node.setBudget(2, 10.0);
+        long day = node.view().startMillis();
+        node.lease(2, day, 3_000_000, 5_000_000); // others spent 3; this node may reach 5
+        node.charge(2, 1.0);
+        assertEquals(4.0, node.spentToday(2), 1e-9, "its own 1 and the others' 3");
+        assertEquals(1.0, node.view().ownMicros(2) / 1e6, 1e-9);
+        assertEquals(4.0, node.view().remaining(2, System.nanoTime()), 1e-9, "min(10 - 4, 5 - 1)");
+        node.charge(2, 4.0);
+        assertTrue(node.exhausted(2), "its own spend reached its cap, though the cluster's is 8 of 10");
+        node.lease(2, day, 3_000_000, 6_500_000);
+        assertFalse(node.exhausted(2), "a new lease lets it spend again");
+        node.lease(2, day, 5_000_000, 6_500_000);
+        assertTrue(node.exhausted(2), "the cluster's spend reached the budget");
+    }
+
+    @Test
+    void leased_aLeaseForAnotherDayIsIgnoredAndANewDayStartsClosed() {
+        BudgetTracker node = BudgetTracker.leased(clock);
+        node.setBudget(0, 10.0);
+        long day = node.view().startMillis();
+        node.lease(0, day - 86_400_000L, 0, 5_000_000);
+        assertTrue(node.exhausted(0), "yesterday's lease does not open today");
+        node.lease(0, day, 2_000_000, 5_000_000);
+        assertFalse(node.exhausted(0));
+        clock.advance(Duration.ofMinutes(3)); // past midnight
+        assertTrue(node.exhausted(0), "today's first lease has not come");
+        assertEquals(0.0, node.spentToday(0), "yesterday's spend elsewhere is gone");
+    }
+
+    @Test
+    void plainTracker_hasNoCapAndNothingElsewhere() {
+        budget.setBudget(4, 10.0);
+        assertEquals(Long.MAX_VALUE, budget.view().capMicros(4));
+        budget.charge(4, 9.0);
+        assertEquals(1.0, budget.view().remaining(4, System.nanoTime()), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> budget.lease(4, 0, -1, 0));
+    }
 }

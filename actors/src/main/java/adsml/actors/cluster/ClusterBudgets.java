@@ -1,0 +1,286 @@
+package adsml.actors.cluster;
+
+import adsml.platform.domain.BidType;
+import adsml.platform.domain.Campaign;
+import adsml.platform.index.BudgetTracker;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.LWWMapKey;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.SelfUp;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * Makes this node's {@link BudgetTracker} answer for the cluster's budgets. Every {@code sync-interval} the node
+ * publishes its own spend today and its caps (distributed data: one entry per node, last writer wins, pushed to every
+ * node at once), reads the others', and gives itself a lease per campaign ({@link #cap}): what it may spend before it
+ * hears again.
+ *
+ * <p>The bound. A node's lease is at most what is left divided by the nodes, where what is left is the budget less this
+ * node's spend and every other node's cap: the most each of them may spend before it renews. So the caps of all nodes
+ * never sum past the budget when each renewal has heard the others' last caps, even when several renew at once (each
+ * misses the others' renewals of that moment; ClusterBudgetsTest holds this). A node that misses another's publication
+ * for longer than an interval (a pause) may overlap it by one lease. A node cut off from the rest spends no more than
+ * its cap: on the minority side of a partition it renews nothing. A lease is also no more than the node's own spend
+ * rate over {@code lease-window} (or a floor, or one charge, when that is more), so that the caps hold back little of a
+ * budget: what a node that dies had not spent of its cap stays held until it returns, its spend read back from its own
+ * event log. Until its first majority read after joining, a node holds no lease and spends nothing.
+ */
+public final class ClusterBudgets {
+    static final Key<LWWMap<String, NodeSpend>> KEY = LWWMapKey.create("adsml-spend");
+    private static final double MICROS = 1_000_000.0;
+    /** The weight of the newest interval in a campaign's spend rate. */
+    private static final double RATE_WEIGHT = 0.3;
+
+    /**
+     * One node's spend for the day that started at {@code dayStartMs}: per campaign (by id), its spend and its cap, in
+     * micro-dollars. Every campaign, spent on or not: a cap left out would be a lease the others do not count.
+     */
+    public record NodeSpend(long dayStartMs, long[] spent, long[] caps) implements ClusterSerializable {}
+
+    public sealed interface Command {}
+
+    private enum Tick implements Command {
+        INSTANCE
+    }
+
+    private record Joined(SelfUp up) implements Command {}
+
+    private record Heard(Replicator.SubscribeResponse<LWWMap<String, NodeSpend>> response) implements Command {}
+
+    private record Read(Replicator.GetResponse<LWWMap<String, NodeSpend>> response) implements Command {}
+
+    private record Published(Replicator.UpdateResponse<LWWMap<String, NodeSpend>> response) implements Command {}
+
+    /**
+     * The most this node's own spend on a campaign may reach before it hears from the cluster again.
+     *
+     * @param countedElsewhere the other nodes' caps (their spend where a charge took it past the cap)
+     * @param nodes the nodes that spend today, this one included
+     * @param perWindow this node's spend over one lease window at its recent rate
+     * @param floor the least lease in total, divided among the nodes
+     * @param charge the most one charge of the campaign may be
+     */
+    static long cap(long budget, long own, long countedElsewhere, int nodes, long perWindow, long floor, long charge) {
+        long left = budget - own - countedElsewhere;
+        if (left <= 0) {
+            return own;
+        }
+        long lease = Math.min(left / nodes, Math.max(Math.max(floor / nodes, charge), perWindow));
+        return own + lease;
+    }
+
+    private ClusterBudgets() {}
+
+    /** @param node this node's name in the cluster ({@code host:port}): its entry's key */
+    public static Behavior<Command> create(
+            BudgetTracker budget, List<Campaign> campaigns, String node, ClusterSettings settings) {
+        return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
+                (ReplicatorMessageAdapter<Command, LWWMap<String, NodeSpend>> replicator) -> {
+                    Cluster cluster = Cluster.get(context.getSystem());
+                    cluster.subscriptions()
+                            .tell(Subscribe.create(context.messageAdapter(SelfUp.class, Joined::new), SelfUp.class));
+                    replicator.subscribe(KEY, Heard::new);
+                    SelfUniqueAddress self =
+                            DistributedData.get(context.getSystem()).selfUniqueAddress();
+                    Node state = new Node(budget, charges(campaigns), node, settings, cluster);
+                    return Behaviors.withTimers(timers -> {
+                        timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.syncInterval());
+                        return Behaviors.receive(Command.class)
+                                .onMessage(Joined.class, j -> {
+                                    state.joined = true;
+                                    read(replicator, settings);
+                                    return Behaviors.same();
+                                })
+                                .onMessage(Heard.class, h -> {
+                                    if (h.response() instanceof Replicator.Changed<LWWMap<String, NodeSpend>> c) {
+                                        state.entries = c.dataValue().getEntries();
+                                    }
+                                    return Behaviors.same();
+                                })
+                                .onMessage(Read.class, r -> {
+                                    if (r.response() instanceof Replicator.GetSuccess<LWWMap<String, NodeSpend>> ok) {
+                                        state.entries = ok.dataValue().getEntries();
+                                        state.caughtUp = true;
+                                    } else if (r.response() instanceof Replicator.NotFound) {
+                                        state.caughtUp = true; // a majority holds no spend: none was published
+                                    }
+                                    return Behaviors.same();
+                                })
+                                .onMessage(Published.class, p -> Behaviors.same())
+                                .onMessageEquals(Tick.INSTANCE, () -> {
+                                    NodeSpend mine = state.tick(System.nanoTime());
+                                    replicator.askUpdate(
+                                            replyTo -> new Replicator.Update<>(
+                                                    KEY,
+                                                    LWWMap.empty(),
+                                                    new Replicator.WriteAll(settings.syncInterval()),
+                                                    replyTo,
+                                                    map -> map.put(self, node, mine)),
+                                            Published::new);
+                                    if (state.joined && !state.caughtUp) {
+                                        read(replicator, settings);
+                                    }
+                                    return Behaviors.same();
+                                })
+                                .build();
+                    });
+                }));
+    }
+
+    private static void read(
+            ReplicatorMessageAdapter<Command, LWWMap<String, NodeSpend>> replicator, ClusterSettings settings) {
+        Duration within = settings.syncInterval().multipliedBy(10);
+        replicator.askGet(
+                replyTo -> new Replicator.Get<>(KEY, new Replicator.ReadMajority(within), replyTo), Read::new);
+    }
+
+    /** The most one charge of each campaign may be, in micro-dollars: its bid, per thousand for CPM. */
+    private static long[] charges(List<Campaign> campaigns) {
+        long[] charge = new long[campaigns.size()];
+        for (Campaign c : campaigns) {
+            double dollars = c.bidType() == BidType.CPM ? c.bid() / 1000.0 : c.bid();
+            charge[c.id()] = Math.round(dollars * MICROS);
+        }
+        return charge;
+    }
+
+    /** The actor's state; one tick at a time, on the actor's thread. */
+    private static final class Node {
+        final BudgetTracker budget;
+        final long[] charge;
+        final String name;
+        final ClusterSettings settings;
+        final Cluster cluster;
+        boolean joined;
+        boolean caughtUp;
+        Map<String, NodeSpend> entries = Map.of();
+        long lastTick;
+        long[] lastOwn = new long[0];
+        double[] rate = new double[0];
+        long[] leasedElsewhere = new long[0];
+        long[] leasedCap = new long[0];
+
+        Node(BudgetTracker budget, long[] charge, String name, ClusterSettings settings, Cluster cluster) {
+            this.budget = budget;
+            this.charge = charge;
+            this.name = name;
+            this.settings = settings;
+            this.cluster = cluster;
+        }
+
+        /** Measures this node's rates, renews its leases when it may, and returns its entry to publish. */
+        NodeSpend tick(long nowNanos) {
+            BudgetTracker.DayView view = budget.view();
+            int n = view.idLimit();
+            if (lastOwn.length < n) {
+                lastOwn = Arrays.copyOf(lastOwn, n);
+                rate = Arrays.copyOf(rate, n);
+                leasedElsewhere = Arrays.copyOf(leasedElsewhere, n);
+                leasedCap = Arrays.copyOf(leasedCap, n);
+            }
+            double seconds = lastTick == 0 ? 0 : (nowNanos - lastTick) / 1e9;
+            lastTick = nowNanos;
+            for (int c = 0; c < n; c++) {
+                long own = view.ownMicros(c);
+                if (seconds > 0) {
+                    double perSecond = Math.max(0, own - lastOwn[c]) / seconds;
+                    rate[c] = rate[c] * (1 - RATE_WEIGHT) + perSecond * RATE_WEIGHT;
+                }
+                lastOwn[c] = own;
+            }
+            if (caughtUp && !minority()) {
+                lease(view, n);
+            }
+            long[] spent = new long[n];
+            long[] caps = new long[n];
+            for (int c = 0; c < n; c++) {
+                spent[c] = view.ownMicros(c);
+                caps[c] = view.capMicros(c);
+            }
+            return new NodeSpend(view.startMillis(), spent, caps);
+        }
+
+        private void lease(BudgetTracker.DayView view, int n) {
+            long day = view.startMillis();
+            long[] spentElsewhere = new long[n];
+            long[] counted = new long[n];
+            int nodes = 1;
+            for (Map.Entry<String, NodeSpend> e : entries.entrySet()) {
+                NodeSpend other = e.getValue();
+                if (e.getKey().equals(name) || other.dayStartMs() != day) {
+                    continue;
+                }
+                nodes++;
+                for (int c = 0; c < Math.min(n, other.spent().length); c++) {
+                    spentElsewhere[c] += other.spent()[c];
+                    counted[c] += Math.max(other.spent()[c], other.caps()[c]);
+                }
+            }
+            long windowNanos = settings.leaseWindow().toNanos();
+            for (int c = 0; c < n; c++) {
+                long budgetMicros = view.dailyBudgetMicros(c);
+                if (budgetMicros < 0) {
+                    continue;
+                }
+                long perWindow = (long) (rate[c] * windowNanos / 1e9);
+                long cap = cap(
+                        budgetMicros,
+                        view.ownMicros(c),
+                        counted[c],
+                        nodes,
+                        perWindow,
+                        (long) (settings.leaseFloor() * budgetMicros),
+                        c < charge.length ? charge[c] : 0);
+                if (cap != leasedCap[c] || spentElsewhere[c] != leasedElsewhere[c]) {
+                    budget.lease(c, day, spentElsewhere[c], cap);
+                    leasedCap[c] = cap;
+                    leasedElsewhere[c] = spentElsewhere[c];
+                }
+            }
+        }
+
+        /** Whether this node sees no more than half the members: then the other side may be the one that stays. */
+        private boolean minority() {
+            ClusterEvent.CurrentClusterState state = cluster.state();
+            int members = 0;
+            for (Member m : state.getMembers()) {
+                if (m.status() != MemberStatus.down() && m.status() != MemberStatus.removed()) {
+                    members++;
+                }
+            }
+            return reachable().size() * 2 <= members;
+        }
+
+        /** The members this node can reach, by name, itself included. */
+        private Set<String> reachable() {
+            ClusterEvent.CurrentClusterState state = cluster.state();
+            Set<Member> unreachable = state.getUnreachable();
+            Set<String> names = new HashSet<>();
+            for (Member m : state.getMembers()) {
+                if (!unreachable.contains(m)
+                        && m.status() != MemberStatus.down()
+                        && m.status() != MemberStatus.removed()) {
+                    names.add(Names.of(m.address()));
+                }
+            }
+            names.add(name);
+            return names;
+        }
+    }
+}

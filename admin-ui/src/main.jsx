@@ -1,12 +1,13 @@
-// The admin UI's shell: asks for the admin token once per tab, then shows one of five pages,
+// The admin UI's shell: asks for the admin token once per tab, then shows one of six pages,
 // chosen by the address (/admin/overview, /admin/models, /admin/explain, /admin/ads,
-// /admin/market).
+// /admin/market, /admin/cluster).
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, onUnauthorized, storedToken, storeToken } from './api.js';
 import { Spinner, usePoll } from './components.jsx';
 import { Ads } from './pages/Ads.jsx';
+import { Cluster } from './pages/Cluster.jsx';
 import { Explain } from './pages/Explain.jsx';
 import { Market } from './pages/Market.jsx';
 import { Models } from './pages/Models.jsx';
@@ -19,6 +20,7 @@ const PAGES = [
   { path: 'explain', title: 'Ranking explainer', Page: Explain },
   { path: 'ads', title: 'Ads', Page: Ads },
   { path: 'market', title: 'Simulated day', Page: Market },
+  { path: 'cluster', title: 'Cluster', Page: Cluster },
 ];
 
 function pageFromAddress() {

@@ -5,6 +5,8 @@ import adsml.actors.ServingGuardian;
 import adsml.actors.cluster.ClusterNode;
 import adsml.actors.cluster.ClusterSettings;
 import adsml.actors.cluster.NodeAgent;
+import adsml.actors.cluster.SharedEvents;
+import adsml.actors.events.EventFeed;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
@@ -95,8 +97,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
@@ -299,6 +303,11 @@ public final class AdsmlServer implements AutoCloseable {
                 ? List.of(servedLog, realtime.store())
                 : List.of(servedLog, realtime.store(), replayGate);
         CounterFeed feed = new CounterFeed(realtime.store(), index, realtime);
+        // A cluster's nodes share their events' counts, unless the counters are shared already (Redis).
+        Optional<PublishingFeed> sharedCounts =
+                clusterSettings.enabled() && !realtime.store().durable()
+                        ? Optional.of(new PublishingFeed(feed))
+                        : Optional.empty();
         VersionFigures figures = new VersionFigures(settings.liveShownAds(), settings.liveWindow(), clock);
         ServedLog served = (query, features, version, pCtr, pCvr, result) -> {
             figures.served(version, features.servedAtMs(), query.requestId(), result, pCtr);
@@ -331,7 +340,7 @@ public final class AdsmlServer implements AutoCloseable {
                         eventLogSettings,
                         eventLogHealth,
                         new SpendToBudgets(index, budget),
-                        feed),
+                        sharedCounts.<EventFeed>map(f -> f).orElse(feed)),
                 replayGate == null ? ActivationGate.NONE : replayGate);
         ActorSystem<Void> system = ActorSystem.create(
                 ServingGuardian.create(deps, refs), "adsml", ClusterSettings.withPekkoCluster(config));
@@ -457,6 +466,17 @@ public final class AdsmlServer implements AutoCloseable {
             // Today's spend is rebuilt from the log before start returns: an exhausted campaign stays exhausted.
             eventLogHealth.settled().get(EVENT_LOG_READ_LIMIT.toSeconds(), TimeUnit.SECONDS);
             eventLogHealth.problem().ifPresent(problem -> LOG.warn("{}: /health/ready is 503 until it can", problem));
+            if (cluster.isPresent() && sharedCounts.isPresent()) {
+                String node = cluster.get().name();
+                ActorRef<SharedEvents.Command> shared = system.systemActorOf(
+                        SharedEvents.create(node, new CounterFeed(realtime.store(), index, realtime)),
+                        "cluster-events",
+                        Props.empty());
+                sharedCounts
+                        .get()
+                        .publishTo((events, at) ->
+                                shared.tell(new SharedEvents.Publish(new SharedEvents.Logged(node, events, at))));
+            }
             warm.set(true);
             return new AdsmlServer(
                     system,

@@ -47,7 +47,7 @@ import org.openqa.selenium.WebElement;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AdminUiBrowserTest {
     private static final Path SHOTS = Path.of("target", "screenshots");
-    private static final List<String> PAGES = List.of("overview", "models", "explain", "ads");
+    private static final List<String> PAGES = List.of("overview", "models", "explain", "ads", "cluster");
     /** The set the versions of this test are trained on: demo-v2's features, declared by the user, see below. */
     private static final String FEATURE_SET = "browser-v1";
 
@@ -185,6 +185,8 @@ class AdminUiBrowserTest {
                     () -> page + " shows an error: "
                             + browser.find("[role=alert]").getText());
         }
+        openPage("cluster");
+        assertTrue(browser.await("[data-testid=single-node]").getText().contains("single node"));
         openPage("models");
         assertEquals("ctr/1", browser.await("[data-testid=active-version]").getText());
         assertFalse(browser.find("[data-action=rollback]").isEnabled(), "nothing was active before ctr/1");

@@ -107,6 +107,40 @@ class ClusterTest {
                     1e-6);
         }
 
+        // Events taken by one node count in every node's counters: an ad shown to a user as often as the cap allows on
+        // node 2 is capped for that user on node 0.
+        JsonNode before = nodes.get(0).explain(rankBody("u11", 3, 500, true)).json();
+        int shown = before.path("ads").path(0).path("adId").asInt();
+        StringBuilder impressions = new StringBuilder("{\"events\":[");
+        for (int i = 0; i < 2; i++) {
+            impressions
+                    .append(i == 0 ? "" : ",")
+                    .append("{\"type\":\"impression\",\"eventId\":\"cap")
+                    .append(i)
+                    .append("\",\"requestId\":\"rcap")
+                    .append(i)
+                    .append("\",\"userId\":\"u11\",\"adId\":")
+                    .append(shown)
+                    .append(",\"timestampMs\":")
+                    .append(System.currentTimeMillis())
+                    .append(",\"cost\":0}");
+        }
+        assertEquals(200, nodes.get(2).post("/v1/events", impressions + "]}").status());
+        awaitTrue(
+                () -> {
+                    for (JsonNode c : nodes.get(0)
+                            .explain(rankBody("u11", 3, 500, true))
+                            .json()
+                            .path("debug")) {
+                        if (c.path("adId").asInt() == shown) {
+                            return c.path("outcome").asText().equals("FREQUENCY_CAPPED");
+                        }
+                    }
+                    return false;
+                },
+                2_000,
+                "ad " + shown + " capped for u11 on node 0 after two impressions taken by node 2");
+
         // A rollout to a version one node cannot load switches no node, and says which node and why.
         ServingFixture.writeVersion(dir.resolve("node-0"), 2L);
         ServingFixture.writeVersion(dir.resolve("node-1"), 2L);

@@ -158,6 +158,8 @@ final class ClusterDemoCommand {
                 "failed on killed node %d (in flight at the kill, or sent before the balancer saw it)%n",
                 r.failedOnKilledNode()));
         t.append(String.format(
+                "failed on the restarted node %d (after its restart, at nice 10)%n", r.failedOnRestartedNode()));
+        t.append(String.format(
                 "swap consistent       %s (rollout %d ms; versions per node %s)%n",
                 r.swapConsistent(), r.rolloutMs(), r.versionsPerNode()));
         t.append(String.format("ad update visible     %d ms on every live node%n", r.adUpdateVisibleMs()));

@@ -81,6 +81,20 @@ final class ServeCommand {
         }
         if (args.flag("cluster")) {
             overrides.putAll(clusterOverrides(args));
+        } else {
+            for (String option : CLUSTER_OPTIONS) {
+                if (args.flag(option)) {
+                    throw new Args.UsageException("serve: --" + option + " needs --cluster");
+                }
+            }
+        }
+        if (args.flag("cluster")) {
+            // A node the split brain resolver downs leaves the JVM, so that its supervisor starts it again and it
+            // rejoins; any other stop (a failed start) returns to main, which reports it.
+            defaults = ConfigFactory.parseString(
+                            "pekko.coordinated-shutdown.reason-overrides {"
+                                    + " \"org.apache.pekko.actor.CoordinatedShutdown$ClusterDowningReason$\" { exit-jvm = on } }")
+                    .withFallback(defaults);
         }
         Config base = ConfigFactory.defaultOverrides().withFallback(defaults).withFallback(ConfigFactory.load());
         if (args.flag("config")) {
@@ -98,19 +112,21 @@ final class ServeCommand {
     /**
      * {@code --cluster}'s settings: this node's remoting address ({@code --cluster-host}, 127.0.0.1, and
      * {@code --cluster-port}, 2552), its seed nodes ({@code --seed-nodes host:port,...}: this node itself when none is
-     * given, which starts a cluster of one) and pekko-management's port ({@code --management-port}, 7626). A node the
-     * split brain resolver downs leaves the JVM, so that its supervisor restarts it and it rejoins.
+     * given, which starts a cluster of one) and pekko-management's port ({@code --management-port}, 7626; 0 for any).
      */
     private static Map<String, Object> clusterOverrides(Args args) {
         String host = args.string("cluster-host", "127.0.0.1");
-        int port = args.integer("cluster-port", 2552);
-        if (port < 0 || port > 65535) {
-            throw new Args.UsageException("serve: --cluster-port must be within [0, 65535], was " + port);
-        }
+        int port = port(args, "cluster-port", 2552, 1);
         List<String> seeds = new ArrayList<>();
         for (String seed : args.string("seed-nodes", host + ":" + port).split(",")) {
-            if (!seed.strip().matches("[A-Za-z0-9.\\-]+:[0-9]{1,5}")) {
-                throw new Args.UsageException("serve: --seed-nodes takes host:port,host:port,..., got '" + seed + "'");
+            String[] hostPort = seed.strip().split(":");
+            if (hostPort.length != 2
+                    || !hostPort[0].matches("[A-Za-z0-9.\\-]+")
+                    || !hostPort[1].matches("[0-9]{1,5}")
+                    || Integer.parseInt(hostPort[1]) < 1
+                    || Integer.parseInt(hostPort[1]) > 65535) {
+                throw new Args.UsageException(
+                        "serve: --seed-nodes takes host:port,host:port,... (ports 1-65535), got '" + seed + "'");
             }
             seeds.add("pekko://adsml@" + seed.strip());
         }
@@ -120,9 +136,17 @@ final class ServeCommand {
         cluster.put("pekko.remote.artery.canonical.port", port);
         cluster.put("pekko.cluster.seed-nodes", seeds);
         cluster.put("pekko.management.http.hostname", host);
-        cluster.put("pekko.management.http.port", args.integer("management-port", 7626));
-        cluster.put("pekko.coordinated-shutdown.exit-jvm", true);
+        cluster.put("pekko.management.http.port", port(args, "management-port", 7626, 0));
         return cluster;
+    }
+
+    /** A port option within [{@code min}, 65535]. */
+    private static int port(Args args, String option, int fallback, int min) {
+        int port = args.integer(option, fallback);
+        if (port < min || port > 65535) {
+            throw new Args.UsageException("serve: --" + option + " must be within [" + min + ", 65535], was " + port);
+        }
+        return port;
     }
 
     /**

@@ -68,10 +68,16 @@ final class ClusterTraffic {
     final ConcurrentLinkedQueue<String> survivorFailures = new ConcurrentLinkedQueue<>();
     final AtomicLong[] answeredBy;
     private final DoubleAdder[] charged;
-    /** Per node, the model versions it answered with, in the order they first appeared. */
-    private final Map<Integer, List<String>> versions = new ConcurrentHashMap<>();
+    /** Per node, every answer's version with when its request was sent and when it came back. */
+    private final Map<Integer, List<Answer>> answers = new ConcurrentHashMap<>();
     /** Answers with a version other than {@link #expected} to requests sent after it was set. */
     final AtomicLong staleAfterRollout = new AtomicLong();
+    /** Failures on a node after its restart: its own, apart from the survivors'. */
+    final AtomicLong failedOnRestarted = new AtomicLong();
+
+    private final Set<Integer> restarted = ConcurrentHashMap.newKeySet();
+
+    private record Answer(long sentNanos, long receivedNanos, String version) {}
 
     private volatile String expected;
     private volatile long expectedFromNanos = Long.MAX_VALUE;
@@ -134,6 +140,7 @@ final class ClusterTraffic {
      * warm peers until the JIT has compiled the request path under real traffic.
      */
     void back(int node) {
+        restarted.add(node);
         rampFrom.put(node, System.nanoTime());
         killed.remove(node);
         out.remove(node);
@@ -145,9 +152,54 @@ final class ClusterTraffic {
         expectedFromNanos = System.nanoTime();
     }
 
-    /** Per node, the versions it answered with, in order. */
+    /** Per node, the versions it answered with, in the order their requests were sent. */
     Map<Integer, List<String>> versions() {
-        return Map.copyOf(versions);
+        Map<Integer, List<String>> seen = new HashMap<>();
+        answers.forEach((node, list) -> {
+            List<Answer> sorted;
+            synchronized (list) {
+                sorted = new ArrayList<>(list);
+            }
+            sorted.sort((a, b) -> Long.compare(a.sentNanos(), b.sentNanos()));
+            List<String> order = new ArrayList<>();
+            for (Answer a : sorted) {
+                if (order.isEmpty() || !order.get(order.size() - 1).equals(a.version())) {
+                    order.add(a.version());
+                }
+            }
+            seen.put(node, order);
+        });
+        return seen;
+    }
+
+    /**
+     * Whether some node answered a request with another version than one it had already answered with before that
+     * request was sent: a node that went back. (By arrival alone, a request scored on the old version just before a
+     * switch may come back after one scored on the new one.)
+     */
+    boolean wentBack() {
+        for (List<Answer> list : answers.values()) {
+            List<Answer> all;
+            synchronized (list) {
+                all = new ArrayList<>(list);
+            }
+            Map<String, Long> firstBack = new HashMap<>();
+            for (Answer a : all) {
+                firstBack.merge(a.version(), a.receivedNanos(), Math::min);
+            }
+            for (Answer a : all) {
+                for (Map.Entry<String, Long> other : firstBack.entrySet()) {
+                    // A request sent after another version had come back, answered by this one, which came back
+                    // first before that other version did: the node switched from it and back to it.
+                    if (!other.getKey().equals(a.version())
+                            && a.sentNanos() > other.getValue()
+                            && firstBack.get(a.version()) < other.getValue()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** What each campaign was charged in acknowledged events, in dollars. */
@@ -239,6 +291,10 @@ final class ClusterTraffic {
             failedOnKilled.incrementAndGet();
             return;
         }
+        if (restarted.contains(node)) {
+            failedOnRestarted.incrementAndGet();
+            return;
+        }
         failedOnSurvivors.incrementAndGet();
         if (survivorFailures.size() < FAILURES_KEPT) {
             survivorFailures.add(
@@ -247,11 +303,9 @@ final class ClusterTraffic {
     }
 
     private void seen(int node, String version, long sentNanos) {
-        List<String> seen = versions.computeIfAbsent(node, n -> new ArrayList<>());
-        synchronized (seen) {
-            if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(version)) {
-                seen.add(version);
-            }
+        List<Answer> list = answers.computeIfAbsent(node, n -> new ArrayList<>());
+        synchronized (list) {
+            list.add(new Answer(sentNanos, System.nanoTime(), version));
         }
         String want = expected;
         if (want != null && sentNanos > expectedFromNanos && !want.equals(version)) {

@@ -52,7 +52,7 @@ public final class ClusterRoutes {
                                 .rollout()
                                 .statuses()
                                 .thenCombineAsync(
-                                        node.get().rollout().clusterVersion(modelName),
+                                        node.get().rollout().clusterVersion(),
                                         (nodes, served) -> JsonResponses.ok(new ClusterView(
                                                 true,
                                                 node.get().name(),

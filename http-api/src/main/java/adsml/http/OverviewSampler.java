@@ -153,17 +153,17 @@ public final class OverviewSampler {
         }
     }
 
+    /** The headline figures now (the last few intervals), or empty before two samples exist. */
+    public Optional<Point> headline() {
+        return Optional.ofNullable(overview().now());
+    }
+
     /**
      * The {@link Overview}: {@code {"intervalMs", "now": point over the last 10 s, "series": [point per interval,
      * oldest first], "batchSizes": [{"rowsFrom", "rowsTo", "batches"}] over the last minute, "queueDelayMeanMs": since
      * start, "totals": since start}}; a point's queueDelayMeanMs is over its interval. A figure with nothing to divide
      * by (no request, no impression in the interval) is null.
      */
-    /** The headline figures now (the last few intervals), or empty before two samples exist. */
-    public Optional<Point> headline() {
-        return Optional.ofNullable(overview().now());
-    }
-
     Overview overview() {
         List<Snapshot> snapshots = snapshots();
         int n = snapshots.size();

@@ -159,6 +159,7 @@ public final class AdsmlServer implements AutoCloseable {
     private final ServingGuardian.Refs actors;
     private final Marketplace marketplace;
     private final LoopRounds loopRounds;
+    private final Optional<ClusterNode> cluster;
 
     /** The world served, its budgets, their pacing and the auction: what an in-process tool reads and adjusts. */
     public record Marketplace(World world, BudgetTracker budget, Pacer pacer, Auction auction) {}
@@ -173,7 +174,9 @@ public final class AdsmlServer implements AutoCloseable {
             Started started,
             ServingGuardian.Refs actors,
             Marketplace marketplace,
-            LoopRounds loopRounds) {
+            LoopRounds loopRounds,
+            Optional<ClusterNode> cluster) {
+        this.cluster = cluster;
         this.actors = actors;
         this.loopRounds = loopRounds;
         this.marketplace = marketplace;
@@ -192,6 +195,11 @@ public final class AdsmlServer implements AutoCloseable {
 
     public Marketplace marketplace() {
         return marketplace;
+    }
+
+    /** This node's part in a cluster, for in-process tools; empty on a single node. */
+    public Optional<ClusterNode> cluster() {
+        return cluster;
     }
 
     /**
@@ -372,10 +380,29 @@ public final class AdsmlServer implements AutoCloseable {
                                     model,
                                     () -> api.get() == null
                                             ? null
-                                            : "http://127.0.0.1:" + api.get().getPort(),
+                                            : "http://" + api.get().getHostString() + ":"
+                                                    + api.get().getPort(),
+                                    settings.modelName(),
                                     () -> load(overview, warm.get()),
                                     http.modelLoadTimeout())))
                     : Optional.empty();
+            if (cluster.isPresent()) {
+                // Once the event log has read today's spend and events back: this node's spend may be published
+                // (not a 0 over what it published before a restart), and what it logs from then on is new to the
+                // others' counters, not a replay.
+                ClusterNode node = cluster.get();
+                Optional<ActorRef<SharedEvents.Command>> shared = sharedCounts.map(publishing -> system.systemActorOf(
+                        SharedEvents.create(node.name(), new CounterFeed(realtime.store(), index, realtime)),
+                        "cluster-events",
+                        Props.empty()));
+                eventLogHealth.settled().thenRun(() -> {
+                    node.spendSettled();
+                    shared.ifPresent(to -> sharedCounts
+                            .get()
+                            .publishTo((events, at) -> to.tell(
+                                    new SharedEvents.Publish(new SharedEvents.Logged(node.name(), events, at)))));
+                });
+            }
             FeatureLogJoins joins = new FeatureLogJoins(
                     data.resolve("feature-log"),
                     featureSets,
@@ -451,13 +478,14 @@ public final class AdsmlServer implements AutoCloseable {
             Optional<String> clusterVersion = cluster.isPresent()
                     ? cluster.get()
                             .rollout()
-                            .clusterVersion(settings.modelName())
+                            .clusterVersion()
                             .toCompletableFuture()
                             .get(30, TimeUnit.SECONDS)
                     : Optional.empty();
             Optional<String> version = clusterVersion.isPresent()
                     ? Optional.of(activate(system, actors, settings.modelName(), clusterVersion.get()))
                     : activateNewest(system, actors, models.resolve(settings.modelName()), settings.modelName());
+            cluster.ifPresent(ClusterNode::serving);
             if (version.isPresent()
                     && settings.warmUpRequests() > 0
                     && !world.users().isEmpty()) {
@@ -466,17 +494,6 @@ public final class AdsmlServer implements AutoCloseable {
             // Today's spend is rebuilt from the log before start returns: an exhausted campaign stays exhausted.
             eventLogHealth.settled().get(EVENT_LOG_READ_LIMIT.toSeconds(), TimeUnit.SECONDS);
             eventLogHealth.problem().ifPresent(problem -> LOG.warn("{}: /health/ready is 503 until it can", problem));
-            if (cluster.isPresent() && sharedCounts.isPresent()) {
-                String node = cluster.get().name();
-                ActorRef<SharedEvents.Command> shared = system.systemActorOf(
-                        SharedEvents.create(node, new CounterFeed(realtime.store(), index, realtime)),
-                        "cluster-events",
-                        Props.empty());
-                sharedCounts
-                        .get()
-                        .publishTo((events, at) ->
-                                shared.tell(new SharedEvents.Publish(new SharedEvents.Logged(node, events, at))));
-            }
             warm.set(true);
             return new AdsmlServer(
                     system,
@@ -495,7 +512,8 @@ public final class AdsmlServer implements AutoCloseable {
                             version),
                     actors,
                     new Marketplace(world, budget, pacer, auction),
-                    loopRounds);
+                    loopRounds,
+                    cluster);
         } catch (Exception | Error e) {
             stop(listeners, system, scheduler, devices, users, stores, e);
             throw e;

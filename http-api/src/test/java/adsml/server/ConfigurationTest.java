@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.actors.ActorSettings;
+import adsml.actors.cluster.ClusterSettings;
 import adsml.http.HttpSettings;
 import adsml.platform.auction.AuctionSettings;
 import adsml.platform.config.SettingsReader;
@@ -34,6 +35,7 @@ class ConfigurationTest {
             HttpSettings::from,
             ServerSettings::from,
             ActorSettings::from,
+            ClusterSettings::from,
             SchedulerSettings::from,
             CpuSettings::from,
             c -> GpuSettings.from(c, 4096),
@@ -55,7 +57,9 @@ class ConfigurationTest {
             }
         }
         assertEquals(
-                Set.of("platform", "scheduler", "actors", "http", "server"), homes.keySet(), "each module's section");
+                Set.of("platform", "scheduler", "actors", "cluster", "http", "server"),
+                homes.keySet(),
+                "each module's section (actors declares the cluster's too)");
         assertFalse(
                 ConfigFactory.parseResources("application.conf").hasPath("adsml"),
                 "application.conf only overrides Pekko; adsml's defaults live in the modules' reference.conf");

@@ -2,20 +2,13 @@ package adsml.e2e;
 
 import static adsml.e2e.ServingFixture.rankBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.server.AdsmlServer;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +38,7 @@ class ClusterTest {
         for (int i = 0; i < 3; i++) {
             Path data = dir.resolve("node-" + i);
             ServingFixture.writeWorldAndFirstVersion(data);
-            ports.add(freePort());
+            ports.add(ClusterFixture.freePort());
         }
         for (int i = 0; i < 3; i++) {
             servers.add(node(i));
@@ -71,7 +64,7 @@ class ClusterTest {
                 + ad.path("embedding") + ",\"paused\":true}";
         assertEquals(200, nodes.get(1).put("/v1/ads/3", body).status());
         for (ServingFixture.Client node : nodes) {
-            awaitTrue(
+            ClusterFixture.awaitTrue(
                     () -> {
                         JsonNode read = node.get("/v1/ads/3").json();
                         return read.path("category").asInt() == category
@@ -89,7 +82,7 @@ class ClusterTest {
                 + "}]}";
         assertEquals(200, nodes.get(2).post("/v1/events", events).status());
         for (ServingFixture.Client node : nodes) {
-            awaitTrue(
+            ClusterFixture.awaitTrue(
                     () -> node.get("/v1/ads/5")
                             .json()
                             .path("campaign")
@@ -126,7 +119,7 @@ class ClusterTest {
                     .append(",\"cost\":0}");
         }
         assertEquals(200, nodes.get(2).post("/v1/events", impressions + "]}").status());
-        awaitTrue(
+        ClusterFixture.awaitTrue(
                 () -> {
                     for (JsonNode c : nodes.get(0)
                             .explain(rankBody("u11", 3, 500, true))
@@ -215,7 +208,7 @@ class ClusterTest {
         // A node that leaves is no member; one that joins later serves the cluster's version (not its folder's newest),
         // and has the ad writes and the spend it missed.
         servers.remove(2).close();
-        awaitTrue(
+        ClusterFixture.awaitTrue(
                 () -> nodes.get(0)
                                 .adminGet("/admin/api/cluster")
                                 .json()
@@ -227,18 +220,18 @@ class ClusterTest {
         Path late = dir.resolve("node-3");
         ServingFixture.writeWorldAndFirstVersion(late);
         ServingFixture.writeVersion(late, 2L);
-        ports.add(freePort());
+        ports.add(ClusterFixture.freePort());
         AdsmlServer joined = node(3);
         servers.add(joined);
         ServingFixture.Client lateNode = new ServingFixture.Client(joined.started());
         assertEquals(
                 "ctr/1",
                 lateNode.adminGet("/admin/api/models").json().path("active").asText());
-        awaitTrue(
+        ClusterFixture.awaitTrue(
                 () -> lateNode.get("/v1/ads/3").json().path("category").asInt() == category,
                 5_000,
                 "the late node applied the ad write it missed");
-        awaitTrue(
+        ClusterFixture.awaitTrue(
                 () -> lateNode.get("/v1/ads/5")
                         .json()
                         .path("campaign")
@@ -250,25 +243,7 @@ class ClusterTest {
 
     /** Node {@code i}: its data folder, its remoting port, node 0 as the seed. */
     private AdsmlServer node(int i) throws Exception {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put("adsml.cluster.enabled", true);
-        settings.put("pekko.remote.artery.canonical.port", ports.get(i));
-        settings.put("pekko.cluster.seed-nodes", List.of("pekko://adsml@127.0.0.1:" + ports.get(0)));
-        settings.put("pekko.management.http.port", freePort());
-        settings.put("adsml.platform.pacing.enabled", false);
-        return ServingFixture.start(dir.resolve("node-" + i), settings);
-    }
-
-    /** A loopback port nothing listens on, below Linux's ephemeral range (which outbound connections take from). */
-    private static int freePort() throws IOException {
-        while (true) {
-            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return socket.getLocalPort();
-            } catch (IOException taken) {
-                // the next one
-            }
-        }
+        return ServingFixture.start(dir.resolve("node-" + i), ClusterFixture.node(ports.get(i), ports.get(0)));
     }
 
     private static int count(JsonNode array, Predicate<JsonNode> test) {
@@ -277,17 +252,5 @@ class ClusterTest {
             n += test.test(e) ? 1 : 0;
         }
         return n;
-    }
-
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitTrue(Check check, long withinMs, String what) throws Exception {
-        long giveUp = System.currentTimeMillis() + withinMs;
-        while (!check.holds()) {
-            assertFalse(System.currentTimeMillis() > giveUp, what + ": not within " + withinMs + " ms");
-            Thread.sleep(10);
-        }
     }
 }

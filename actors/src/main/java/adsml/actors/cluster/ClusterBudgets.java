@@ -4,7 +4,10 @@ import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.index.BudgetTracker;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +30,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Makes this node's {@link BudgetTracker} answer for the cluster's budgets. Every {@code sync-interval} the node
- * publishes its own spend today and its caps (distributed data: one entry per node, last writer wins, pushed to every
- * node at once), reads the others', and gives itself a lease per campaign ({@link #cap}): what it may spend before it
- * hears again.
+ * publishes its own spend today and its caps (distributed data: campaigns in chunks of {@link #CHUNK}, one replicated
+ * map per chunk with one entry per node, last writer wins, a chunk pushed to every node at once when it changed), reads
+ * the others', and gives itself a lease per campaign ({@link #cap}): what it may spend before it hears again. Chunks
+ * keep every message far below Pekko's frame size (a chunk is about 18 KB per node).
  *
  * <p>The bound. A node's lease is at most what is left divided by the nodes, where what is left is the budget less this
  * node's spend and every other node's cap: the most each of them may spend before it renews. So the caps of all nodes
@@ -42,18 +46,28 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * event log. Until its first majority read after joining, a node holds no lease and spends nothing.
  */
 public final class ClusterBudgets {
-    static final Key<LWWMap<String, NodeSpend>> KEY = LWWMapKey.create("adsml-spend");
+    /** Campaigns per replicated map. */
+    static final int CHUNK = 1024;
+
+    private static final String KEY_PREFIX = "adsml-spend-";
+
     private static final double MICROS = 1_000_000.0;
     /** The weight of the newest interval in a campaign's spend rate. */
     private static final double RATE_WEIGHT = 0.3;
 
     /**
-     * One node's spend for the day that started at {@code dayStartMs}: per campaign (by id), its spend and its cap, in
-     * micro-dollars. Every campaign, spent on or not: a cap left out would be a lease the others do not count.
+     * One node's spend for the day that started at {@code dayStartMs}, for one chunk's campaigns (the chunk's first id
+     * at index 0): each one's spend and cap, in micro-dollars. Every campaign, spent on or not: a cap left out would be
+     * a lease the others do not count.
      */
     public record NodeSpend(long dayStartMs, long[] spent, long[] caps) implements ClusterSerializable {}
 
     public sealed interface Command {}
+
+    /** The event log has handed today's spend to the tracker: this node may publish and lease. */
+    public enum Settled implements Command {
+        INSTANCE
+    }
 
     private enum Tick implements Command {
         INSTANCE
@@ -61,9 +75,10 @@ public final class ClusterBudgets {
 
     private record Joined(SelfUp up) implements Command {}
 
-    private record Heard(Replicator.SubscribeResponse<LWWMap<String, NodeSpend>> response) implements Command {}
+    private record Heard(int chunk, Replicator.SubscribeResponse<LWWMap<String, NodeSpend>> response)
+            implements Command {}
 
-    private record Read(Replicator.GetResponse<LWWMap<String, NodeSpend>> response) implements Command {}
+    private record Read(int chunk, Replicator.GetResponse<LWWMap<String, NodeSpend>> response) implements Command {}
 
     private record Published(Replicator.UpdateResponse<LWWMap<String, NodeSpend>> response) implements Command {}
 
@@ -85,9 +100,17 @@ public final class ClusterBudgets {
         return own + lease;
     }
 
+    static Key<LWWMap<String, NodeSpend>> key(int chunk) {
+        return LWWMapKey.create(KEY_PREFIX + chunk);
+    }
+
+    private static int chunkOf(Key<?> key) {
+        return Integer.parseInt(key.id().substring(KEY_PREFIX.length()));
+    }
+
     private ClusterBudgets() {}
 
-    /** @param node this node's name in the cluster ({@code host:port}): its entry's key */
+    /** @param node this node's name in the cluster ({@code host:port}): its entries' key */
     public static Behavior<Command> create(
             BudgetTracker budget, List<Campaign> campaigns, String node, ClusterSettings settings) {
         return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
@@ -95,46 +118,61 @@ public final class ClusterBudgets {
                     Cluster cluster = Cluster.get(context.getSystem());
                     cluster.subscriptions()
                             .tell(Subscribe.create(context.messageAdapter(SelfUp.class, Joined::new), SelfUp.class));
-                    replicator.subscribe(KEY, Heard::new);
+                    int chunks = Math.max(1, (campaigns.size() + CHUNK - 1) / CHUNK);
+                    for (int k = 0; k < chunks; k++) {
+                        // One adapter serves every subscription (a message adapter is kept per message class, the
+                        // last one registered winning), so the chunk is read from the key the answer names.
+                        replicator.subscribe(key(k), response -> new Heard(chunkOf(response.key()), response));
+                    }
                     SelfUniqueAddress self =
                             DistributedData.get(context.getSystem()).selfUniqueAddress();
-                    Node state = new Node(budget, charges(campaigns), node, settings, cluster);
+                    Node state = new Node(budget, charges(campaigns), chunks, node, settings, cluster);
                     return Behaviors.withTimers(timers -> {
                         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.syncInterval());
                         return Behaviors.receive(Command.class)
                                 .onMessage(Joined.class, j -> {
                                     state.joined = true;
-                                    read(replicator, settings);
+                                    readMissing(replicator, state, settings);
+                                    return Behaviors.same();
+                                })
+                                .onMessageEquals(Settled.INSTANCE, () -> {
+                                    state.settled = true;
                                     return Behaviors.same();
                                 })
                                 .onMessage(Heard.class, h -> {
                                     if (h.response() instanceof Replicator.Changed<LWWMap<String, NodeSpend>> c) {
-                                        state.entries = c.dataValue().getEntries();
+                                        state.entries.set(
+                                                h.chunk(), c.dataValue().getEntries());
                                     }
                                     return Behaviors.same();
                                 })
                                 .onMessage(Read.class, r -> {
+                                    state.reading[r.chunk()] = false;
                                     if (r.response() instanceof Replicator.GetSuccess<LWWMap<String, NodeSpend>> ok) {
-                                        state.entries = ok.dataValue().getEntries();
-                                        state.caughtUp = true;
+                                        state.entries.set(
+                                                r.chunk(), ok.dataValue().getEntries());
+                                        state.read[r.chunk()] = true;
                                     } else if (r.response() instanceof Replicator.NotFound) {
-                                        state.caughtUp = true; // a majority holds no spend: none was published
+                                        state.read[r.chunk()] = true; // a majority holds none: nobody published
                                     }
                                     return Behaviors.same();
                                 })
                                 .onMessage(Published.class, p -> Behaviors.same())
                                 .onMessageEquals(Tick.INSTANCE, () -> {
-                                    NodeSpend mine = state.tick(System.nanoTime());
-                                    replicator.askUpdate(
+                                    if (!state.settled) {
+                                        return Behaviors.same();
+                                    }
+                                    Map<Integer, NodeSpend> changed = state.tick(System.nanoTime());
+                                    changed.forEach((chunk, mine) -> replicator.askUpdate(
                                             replyTo -> new Replicator.Update<>(
-                                                    KEY,
+                                                    key(chunk),
                                                     LWWMap.empty(),
                                                     new Replicator.WriteAll(settings.syncInterval()),
                                                     replyTo,
                                                     map -> map.put(self, node, mine)),
-                                            Published::new);
-                                    if (state.joined && !state.caughtUp) {
-                                        read(replicator, settings);
+                                            Published::new));
+                                    if (state.joined) {
+                                        readMissing(replicator, state, settings);
                                     }
                                     return Behaviors.same();
                                 })
@@ -143,11 +181,22 @@ public final class ClusterBudgets {
                 }));
     }
 
-    private static void read(
-            ReplicatorMessageAdapter<Command, LWWMap<String, NodeSpend>> replicator, ClusterSettings settings) {
+    /** Reads from a majority every chunk not read yet and not being read. */
+    private static void readMissing(
+            ReplicatorMessageAdapter<Command, LWWMap<String, NodeSpend>> replicator,
+            Node state,
+            ClusterSettings settings) {
         Duration within = settings.syncInterval().multipliedBy(10);
-        replicator.askGet(
-                replyTo -> new Replicator.Get<>(KEY, new Replicator.ReadMajority(within), replyTo), Read::new);
+        for (int k = 0; k < state.read.length; k++) {
+            if (state.read[k] || state.reading[k]) {
+                continue;
+            }
+            int chunk = k;
+            state.reading[chunk] = true;
+            replicator.askGet(
+                    replyTo -> new Replicator.Get<>(key(chunk), new Replicator.ReadMajority(within), replyTo),
+                    response -> new Read(chunkOf(response.key()), response));
+        }
     }
 
     /** The most one charge of each campaign may be, in micro-dollars: its bid, per thousand for CPM. */
@@ -167,32 +216,63 @@ public final class ClusterBudgets {
         final String name;
         final ClusterSettings settings;
         final Cluster cluster;
+        /** Per chunk: the entries heard, whether a majority read came back, whether one is out. */
+        final List<Map<String, NodeSpend>> entries;
+
+        final boolean[] read;
+        final boolean[] reading;
+        /** Per chunk, what this node last published (null: nothing yet today). */
+        final NodeSpend[] published;
+
         boolean joined;
-        boolean caughtUp;
-        Map<String, NodeSpend> entries = Map.of();
+        boolean settled;
+        long day = Long.MIN_VALUE;
         long lastTick;
         long[] lastOwn = new long[0];
         double[] rate = new double[0];
         long[] leasedElsewhere = new long[0];
         long[] leasedCap = new long[0];
 
-        Node(BudgetTracker budget, long[] charge, String name, ClusterSettings settings, Cluster cluster) {
+        Node(BudgetTracker budget, long[] charge, int chunks, String name, ClusterSettings settings, Cluster cluster) {
             this.budget = budget;
             this.charge = charge;
             this.name = name;
             this.settings = settings;
             this.cluster = cluster;
+            this.entries = new ArrayList<>(Collections.nCopies(chunks, Map.of()));
+            this.read = new boolean[chunks];
+            this.reading = new boolean[chunks];
+            this.published = new NodeSpend[chunks];
         }
 
-        /** Measures this node's rates, renews its leases when it may, and returns its entry to publish. */
-        NodeSpend tick(long nowNanos) {
+        boolean caughtUp() {
+            for (boolean r : read) {
+                if (!r) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Measures this node's rates, renews its leases when it may, and returns the chunks whose entry changed since
+         * it last published them.
+         */
+        Map<Integer, NodeSpend> tick(long nowNanos) {
             BudgetTracker.DayView view = budget.view();
-            int n = view.idLimit();
+            int n = Math.min(view.idLimit(), entries.size() * CHUNK);
             if (lastOwn.length < n) {
                 lastOwn = Arrays.copyOf(lastOwn, n);
                 rate = Arrays.copyOf(rate, n);
                 leasedElsewhere = Arrays.copyOf(leasedElsewhere, n);
                 leasedCap = Arrays.copyOf(leasedCap, n);
+            }
+            if (view.startMillis() != day) {
+                // A new day: every cap is 0 again in the tracker, so every lease is given anew.
+                day = view.startMillis();
+                Arrays.fill(leasedCap, -1);
+                Arrays.fill(leasedElsewhere, -1);
+                Arrays.fill(published, null);
             }
             double seconds = lastTick == 0 ? 0 : (nowNanos - lastTick) / 1e9;
             lastTick = nowNanos;
@@ -204,32 +284,46 @@ public final class ClusterBudgets {
                 }
                 lastOwn[c] = own;
             }
-            if (caughtUp && !minority()) {
+            if (caughtUp() && !minority()) {
                 lease(view, n);
             }
-            long[] spent = new long[n];
-            long[] caps = new long[n];
-            for (int c = 0; c < n; c++) {
-                spent[c] = view.ownMicros(c);
-                caps[c] = view.capMicros(c);
+            Map<Integer, NodeSpend> changed = new HashMap<>();
+            for (int k = 0; k * CHUNK < n; k++) {
+                int from = k * CHUNK;
+                int to = Math.min(n, from + CHUNK);
+                long[] spent = new long[to - from];
+                long[] caps = new long[to - from];
+                for (int c = from; c < to; c++) {
+                    spent[c - from] = view.ownMicros(c);
+                    caps[c - from] = view.capMicros(c);
+                }
+                NodeSpend mine = new NodeSpend(day, spent, caps);
+                NodeSpend last = published[k];
+                if (last == null || !Arrays.equals(last.spent(), spent) || !Arrays.equals(last.caps(), caps)) {
+                    published[k] = mine;
+                    changed.put(k, mine);
+                }
             }
-            return new NodeSpend(view.startMillis(), spent, caps);
+            return changed;
         }
 
         private void lease(BudgetTracker.DayView view, int n) {
-            long day = view.startMillis();
             long[] spentElsewhere = new long[n];
             long[] counted = new long[n];
-            int nodes = 1;
-            for (Map.Entry<String, NodeSpend> e : entries.entrySet()) {
-                NodeSpend other = e.getValue();
-                if (e.getKey().equals(name) || other.dayStartMs() != day) {
-                    continue;
-                }
-                nodes++;
-                for (int c = 0; c < Math.min(n, other.spent().length); c++) {
-                    spentElsewhere[c] += other.spent()[c];
-                    counted[c] += Math.max(other.spent()[c], other.caps()[c]);
+            Set<String> nodes = new HashSet<>();
+            nodes.add(name);
+            for (int k = 0; k < entries.size(); k++) {
+                for (Map.Entry<String, NodeSpend> e : entries.get(k).entrySet()) {
+                    NodeSpend other = e.getValue();
+                    if (e.getKey().equals(name) || other.dayStartMs() != day) {
+                        continue;
+                    }
+                    nodes.add(e.getKey());
+                    int from = k * CHUNK;
+                    for (int i = 0; i < other.spent().length && from + i < n; i++) {
+                        spentElsewhere[from + i] += other.spent()[i];
+                        counted[from + i] += Math.max(other.spent()[i], other.caps()[i]);
+                    }
                 }
             }
             long windowNanos = settings.leaseWindow().toNanos();
@@ -243,12 +337,12 @@ public final class ClusterBudgets {
                         budgetMicros,
                         view.ownMicros(c),
                         counted[c],
-                        nodes,
+                        nodes.size(),
                         perWindow,
                         (long) (settings.leaseFloor() * budgetMicros),
                         c < charge.length ? charge[c] : 0);
-                if (cap != leasedCap[c] || spentElsewhere[c] != leasedElsewhere[c]) {
-                    budget.lease(c, day, spentElsewhere[c], cap);
+                if ((cap != leasedCap[c] || spentElsewhere[c] != leasedElsewhere[c])
+                        && budget.lease(c, day, spentElsewhere[c], cap)) {
                     leasedCap[c] = cap;
                     leasedElsewhere[c] = spentElsewhere[c];
                 }

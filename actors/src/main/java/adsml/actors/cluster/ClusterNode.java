@@ -39,16 +39,30 @@ public final class ClusterNode {
 
     private final ActorSystem<?> system;
     private final String name;
+    /** Names this process's writes apart from those of the node's earlier runs. */
+    private final String boot;
+
     private final ActorRef<ReplicatedAds.Command> ads;
+    private final ActorRef<ClusterBudgets.Command> budgets;
+    private final ActorRef<NodeAgent.Command> agent;
     private final ClusterRollout rollout;
     private final CompletableFuture<Void> up = new CompletableFuture<>();
     private final AtomicLong writes = new AtomicLong();
 
     private ClusterNode(
-            ActorSystem<?> system, String name, ActorRef<ReplicatedAds.Command> ads, ClusterRollout rollout) {
+            ActorSystem<?> system,
+            String name,
+            ActorRef<ReplicatedAds.Command> ads,
+            ActorRef<ClusterBudgets.Command> budgets,
+            ActorRef<NodeAgent.Command> agent,
+            ClusterRollout rollout) {
         this.system = system;
         this.name = name;
+        this.boot =
+                Long.toString(Cluster.get(system).selfMember().uniqueAddress().longUid(), 36);
         this.ads = ads;
+        this.budgets = budgets;
+        this.agent = agent;
         this.rollout = rollout;
     }
 
@@ -56,6 +70,7 @@ public final class ClusterNode {
      * Starts this node's cluster actors in {@code system}.
      *
      * @param api where this node's public HTTP listener is, as other nodes and the admin UI are told
+     * @param modelName the served model, whose versions rollouts move
      * @param load this node's serving figures, read when a status is asked
      * @param loadTimeout how long loading a model version may take here
      */
@@ -68,20 +83,28 @@ public final class ClusterNode {
             ActorRef<ModelRegistry.Command> registry,
             ActiveModel model,
             Supplier<String> api,
+            String modelName,
             Supplier<NodeAgent.NodeLoad> load,
             Duration loadTimeout) {
         Cluster cluster = Cluster.get(system);
         String name = Names.of(cluster.selfMember().address());
-        system.systemActorOf(
+        ActorRef<ClusterBudgets.Command> budgets = system.systemActorOf(
                 ClusterBudgets.create(budget, campaigns, name, settings), "cluster-budgets", Props.empty());
         ActorRef<ReplicatedAds.Command> ads = system.systemActorOf(
                 ReplicatedAds.create(index, campaigns, settings),
                 "cluster-ads",
                 DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
-        system.systemActorOf(
-                NodeAgent.create(name, api, registry, model, load, loadTimeout), "cluster-agent", Props.empty());
+        ActorRef<NodeAgent.Command> agent = system.systemActorOf(
+                NodeAgent.create(name, api, modelName, registry, model, load, loadTimeout),
+                "cluster-agent",
+                Props.empty());
         ClusterNode node = new ClusterNode(
-                system, name, ads, new ClusterRollout(system, settings.rolloutTimeout(), Duration.ofSeconds(5)));
+                system,
+                name,
+                ads,
+                budgets,
+                agent,
+                new ClusterRollout(system, modelName, settings.rolloutTimeout(), Duration.ofSeconds(5)));
         system.systemActorOf(
                 Behaviors.<SelfUp>setup(context -> {
                     cluster.subscriptions().tell(Subscribe.create(context.getSelf(), SelfUp.class));
@@ -93,6 +116,11 @@ public final class ClusterNode {
                 "cluster-up",
                 Props.empty());
         return node;
+    }
+
+    /** The actor system this node runs in. */
+    public ActorSystem<?> system() {
+        return system;
     }
 
     /** This node's name: {@code host:port} of its remoting address. */
@@ -109,10 +137,29 @@ public final class ClusterNode {
         return rollout;
     }
 
+    /**
+     * The event log has read today's spend back into the budgets: this node may publish its spend and take leases
+     * (until then it spends nothing, and publishes nothing over what it published before a restart).
+     */
+    public void spendSettled() {
+        budgets.tell(ClusterBudgets.Settled.INSTANCE);
+    }
+
+    /** This node has activated its version and serves: rollouts include it, and it follows the cluster's version. */
+    public void serving() {
+        agent.tell(NodeAgent.Serving.INSTANCE);
+    }
+
     /** Publishes an ad write this node took and applied, so that every other node applies it too. */
     public void published(int adId, int campaignId, int category, int creativeType, float[] embedding, boolean paused) {
         ads.tell(new ReplicatedAds.Publish(new ReplicatedAds.AdState(
-                adId, campaignId, category, creativeType, embedding, paused, ReplicatedAds.nextWriteId(name, writes))));
+                adId,
+                campaignId,
+                category,
+                creativeType,
+                embedding,
+                paused,
+                ReplicatedAds.nextWriteId(name + "#" + boot, writes))));
     }
 
     /** The members as this node sees them now. */

@@ -5,6 +5,7 @@ import adsml.actors.models.ModelRegistry;
 import adsml.actors.models.VersionInfo;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -14,7 +15,13 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One per node, found through the receptionist: what the cluster asks of this node's model registry (a rollout's two
@@ -22,6 +29,7 @@ import org.apache.pekko.pattern.StatusReply;
  * node, so that a rollout can say which node refused and why.
  */
 public final class NodeAgent {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "adsml-node");
 
     public sealed interface Command extends ClusterSerializable {}
@@ -32,9 +40,6 @@ public final class NodeAgent {
     /** Make a READY version the active one. */
     public record Switch(String name, String version, ActorRef<StepResult> replyTo) implements Command {}
 
-    /** The registry's rollback to the version active before. */
-    public record Rollback(ActorRef<StepResult> replyTo) implements Command {}
-
     /** A READY version scores {@code share} of the users, by the same hash of their id on every node. */
     public record StartCanary(String name, String version, double share, ActorRef<StepResult> replyTo)
             implements Command {}
@@ -44,13 +49,24 @@ public final class NodeAgent {
     public record Status(ActorRef<NodeStatus> replyTo) implements Command {}
 
     /**
+     * This node has activated its version at start and serves: it joins rollouts from now on, and follows the version
+     * the cluster serves when that changes without it (it was unreachable during a rollout).
+     */
+    public enum Serving implements Command {
+        INSTANCE
+    }
+
+    private record ServedChanged(Replicator.SubscribeResponse<LWWMap<String, String>> response) implements Command {}
+
+    /**
      * How one step went on one node.
      *
-     * @param step prepare, switch, rollback, canary or end-canary
+     * @param step prepare, switch, canary or end-canary
      * @param version the version the step left in place (the prepared one, or the active one after a switch)
+     * @param previous the version active on the node when the step began, or null
      * @param detail the registry's reason when it refused, else its validation or state
      */
-    public record StepResult(String node, String step, boolean ok, String version, String detail)
+    public record StepResult(String node, String step, boolean ok, String version, String previous, String detail)
             implements ClusterSerializable {}
 
     /**
@@ -78,97 +94,120 @@ public final class NodeAgent {
     /**
      * @param node this node's name in the cluster ({@code host:port} of its remoting address)
      * @param api where this node's public HTTP listener is
+     * @param modelName the served model, whose cluster version this node follows
      * @param load this node's figures, read when asked
      */
     public static Behavior<Command> create(
             String node,
             Supplier<String> api,
+            String modelName,
             ActorRef<ModelRegistry.Command> registry,
             ActiveModel model,
             Supplier<NodeLoad> load,
             Duration loadTimeout) {
-        return Behaviors.setup(context -> {
-            context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
-            return Behaviors.receive(Command.class)
-                    .onMessage(Prepare.class, p -> {
-                        ask(
-                                context,
-                                node,
-                                "prepare",
-                                registry,
-                                loadTimeout,
-                                p.replyTo(),
-                                r -> new ModelRegistry.Load(p.name(), p.version(), r));
-                        return Behaviors.same();
-                    })
-                    .onMessage(Switch.class, s -> {
-                        ask(
-                                context,
-                                node,
-                                "switch",
-                                registry,
-                                loadTimeout,
-                                s.replyTo(),
-                                r -> new ModelRegistry.Activate(s.name(), s.version(), r));
-                        return Behaviors.same();
-                    })
-                    .onMessage(Rollback.class, b -> {
-                        ask(context, node, "rollback", registry, loadTimeout, b.replyTo(), ModelRegistry.Rollback::new);
-                        return Behaviors.same();
-                    })
-                    .onMessage(StartCanary.class, c -> {
-                        ask(
-                                context,
-                                node,
-                                "canary",
-                                registry,
-                                loadTimeout,
-                                c.replyTo(),
-                                r -> new ModelRegistry.StartCanary(c.name(), c.version(), c.share(), r));
-                        return Behaviors.same();
-                    })
-                    .onMessage(EndCanary.class, c -> {
-                        ask(
-                                context,
-                                node,
-                                "end-canary",
-                                registry,
-                                loadTimeout,
-                                c.replyTo(),
-                                ModelRegistry.EndCanary::new);
-                        return Behaviors.same();
-                    })
-                    .onMessage(Status.class, s -> {
-                        s.replyTo()
-                                .tell(new NodeStatus(
-                                        node,
-                                        api.get(),
-                                        model.current().map(v -> v.id()).orElse(null),
-                                        model.canary()
-                                                .map(c -> c.version().id())
-                                                .orElse(null),
-                                        load.get()));
-                        return Behaviors.same();
-                    })
-                    .build();
-        });
+        return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
+                (ReplicatorMessageAdapter<Command, LWWMap<String, String>> replicator) -> {
+                    Steps steps = new Steps(context, node, registry, model, loadTimeout);
+                    boolean[] serving = {false};
+                    return Behaviors.receive(Command.class)
+                            .onMessage(Prepare.class, p -> {
+                                steps.ask(
+                                        "prepare", p.replyTo(), r -> new ModelRegistry.Load(p.name(), p.version(), r));
+                                return Behaviors.same();
+                            })
+                            .onMessage(Switch.class, w -> {
+                                steps.ask(
+                                        "switch",
+                                        w.replyTo(),
+                                        r -> new ModelRegistry.Activate(w.name(), w.version(), r));
+                                return Behaviors.same();
+                            })
+                            .onMessage(StartCanary.class, c -> {
+                                steps.ask(
+                                        "canary",
+                                        c.replyTo(),
+                                        r -> new ModelRegistry.StartCanary(c.name(), c.version(), c.share(), r));
+                                return Behaviors.same();
+                            })
+                            .onMessage(EndCanary.class, c -> {
+                                steps.ask("end-canary", c.replyTo(), ModelRegistry.EndCanary::new);
+                                return Behaviors.same();
+                            })
+                            .onMessage(Status.class, st -> {
+                                st.replyTo()
+                                        .tell(new NodeStatus(
+                                                node,
+                                                api.get(),
+                                                model.current().map(v -> v.id()).orElse(null),
+                                                model.canary()
+                                                        .map(c -> c.version().id())
+                                                        .orElse(null),
+                                                load.get()));
+                                return Behaviors.same();
+                            })
+                            .onMessageEquals(Serving.INSTANCE, () -> {
+                                if (!serving[0]) {
+                                    serving[0] = true;
+                                    context.getSystem()
+                                            .receptionist()
+                                            .tell(Receptionist.register(KEY, context.getSelf()));
+                                    replicator.subscribe(ClusterRollout.SERVED, ServedChanged::new);
+                                }
+                                return Behaviors.same();
+                            })
+                            .onMessage(ServedChanged.class, changed -> {
+                                if (changed.response() instanceof Replicator.Changed<LWWMap<String, String>> c) {
+                                    String version = c.dataValue().getEntries().get(modelName);
+                                    String current =
+                                            model.current().map(v -> v.id()).orElse(null);
+                                    if (version != null && !(modelName + "/" + version).equals(current)) {
+                                        steps.follow(modelName, version);
+                                    }
+                                }
+                                return Behaviors.same();
+                            })
+                            .build();
+                }));
     }
 
-    /** Asks the registry and answers {@code replyTo} with how it went, from the ask's own thread. */
-    private static void ask(
+    /** The registry's side of each step, answered from the ask's own thread (a tell; no actor state is touched). */
+    private record Steps(
             ActorContext<Command> context,
             String node,
-            String step,
             ActorRef<ModelRegistry.Command> registry,
-            Duration timeout,
-            ActorRef<StepResult> replyTo,
-            Function<ActorRef<StatusReply<VersionInfo>>, ModelRegistry.Command> command) {
-        AskPattern.askWithStatus(
-                        registry, command::apply, timeout, context.getSystem().scheduler())
-                .whenComplete((info, failure) -> replyTo.tell(
-                        failure == null
-                                ? new StepResult(node, step, true, info.id(), info.state() + ": " + info.detail())
-                                : new StepResult(node, step, false, null, reason(failure))));
+            ActiveModel model,
+            Duration timeout) {
+
+        void ask(
+                String step,
+                ActorRef<StepResult> replyTo,
+                Function<ActorRef<StatusReply<VersionInfo>>, ModelRegistry.Command> command) {
+            String previous = model.current().map(v -> v.id()).orElse(null);
+            registry(command)
+                    .whenComplete((info, failure) -> replyTo.tell(
+                            failure == null
+                                    ? new StepResult(
+                                            node, step, true, info.id(), previous, info.state() + ": " + info.detail())
+                                    : new StepResult(node, step, false, null, previous, reason(failure))));
+        }
+
+        /** Loads and activates the version the cluster serves, which this node missed; says in its log how it went. */
+        void follow(String name, String version) {
+            LOG.info("the cluster serves {}/{}: loading and activating it here", name, version);
+            registry(r -> new ModelRegistry.Load(name, version, r))
+                    .thenCompose(loaded -> registry(r -> new ModelRegistry.Activate(name, version, r)))
+                    .whenComplete((info, failure) -> {
+                        if (failure != null) {
+                            LOG.warn("could not follow the cluster to {}/{}: {}", name, version, reason(failure));
+                        }
+                    });
+        }
+
+        private CompletionStage<VersionInfo> registry(
+                Function<ActorRef<StatusReply<VersionInfo>>, ModelRegistry.Command> command) {
+            return AskPattern.askWithStatus(
+                    registry, command::apply, timeout, context.getSystem().scheduler());
+        }
     }
 
     private static String reason(Throwable failure) {

@@ -32,7 +32,7 @@ public final class ReplicatedAds {
     /**
      * An ad as a write left it.
      *
-     * @param writeId names the write, unique in the cluster ({@code node#n}): how a node tells an entry it applied
+     * @param writeId names the write, unique in the cluster ({@code node#boot#n}): how a node tells an entry it applied
      */
     public record AdState(
             int adId, int campaignId, int category, int creativeType, float[] embedding, boolean paused, String writeId)
@@ -65,6 +65,10 @@ public final class ReplicatedAds {
                     return Behaviors.receive(Command.class)
                             .onMessage(Publish.class, p -> {
                                 String key = Integer.toString(p.state().adId());
+                                // Applied again here: an older state of this ad heard between the HTTP write and
+                                // this message would otherwise stand, and the map's newer entry, marked applied,
+                                // would never be.
+                                apply(index, campaigns, p.state(), context.getLog());
                                 applied.put(key, p.state().writeId());
                                 replicator.askUpdate(
                                         replyTo -> new Replicator.Update<>(

@@ -371,18 +371,19 @@ public final class BudgetTracker {
     }
 
     /**
-     * A cluster's word on the campaign for the day that started at {@code dayStartMs}: what the other nodes spent (as
-     * counted by the lease, an unreachable node's at its cap) and this node's new cap. Ignored for another day than the
-     * tracker's current one, or an unknown campaign.
+     * A cluster's word on the campaign for the day that started at {@code dayStartMs}: what the other nodes spent and
+     * this node's new cap. Ignored for another day than the tracker's current one, or an unknown campaign.
+     *
+     * @return whether it was taken
      */
-    public void lease(int campaignId, long dayStartMs, long elsewhereMicros, long capMicros) {
+    public boolean lease(int campaignId, long dayStartMs, long elsewhereMicros, long capMicros) {
         if (elsewhereMicros < 0 || capMicros < 0) {
             throw new IllegalArgumentException(
                     "spend elsewhere and cap must be >= 0, were " + elsewhereMicros + ", " + capMicros);
         }
         Day d = today();
         if (d.startMillis != dayStartMs || !view().known(campaignId)) {
-            return;
+            return false;
         }
         int chunk = campaignId >>> CHUNK_BITS, i = campaignId & MASK;
         synchronized (lock) {
@@ -390,6 +391,7 @@ public final class BudgetTracker {
             d.caps[chunk].set(i, capMicros);
             refreshFlags(d, campaignId);
         }
+        return true;
     }
 
     /**

@@ -8,25 +8,45 @@ import { num } from '../format.js';
 
 const REFRESH_MS = 2000;
 
+function Head() {
+  return (
+    <div class="page-head">
+      <h1>Cluster</h1>
+      <p class="muted">The nodes serving as one: their members' state, versions and load.</p>
+    </div>
+  );
+}
+
 export function Cluster() {
   const { data, error, loading } = usePoll(() => call('GET', '/admin/api/cluster'), REFRESH_MS);
   if (loading && !data) return <Spinner />;
-  if (!data) return <ErrorBox error={error} title="No cluster view" />;
+  if (!data) {
+    return (
+      <div class="page">
+        <Head />
+        <ErrorBox error={error} title="No cluster view" />
+      </div>
+    );
+  }
   if (!data.enabled) {
     return (
-      <Card title="Cluster">
-        <p data-testid="single-node">
-          This adsml runs as a single node. <code>adsml serve --cluster</code> makes it one of a Pekko cluster that
-          shares ad writes, budgets, event counts and model rollouts (docs/CLUSTER.md); <code>adsml cluster-demo</code>{' '}
-          shows three nodes through a kill and a rollout.
-        </p>
-      </Card>
+      <div class="page">
+        <Head />
+        <Card>
+          <p data-testid="single-node">
+            This adsml runs as a single node. <code>adsml serve --cluster</code> makes it one of a Pekko cluster that
+            shares ad writes, budgets, event counts and model rollouts (docs/CLUSTER.md);{' '}
+            <code>adsml cluster-demo</code> shows three nodes through a kill and a rollout.
+          </p>
+        </Card>
+      </div>
     );
   }
   const statusOf = new Map(data.nodes.map((n) => [n.node, n]));
   return (
     <div class="page">
-      <Card title="Cluster">
+      <Head />
+      <Card title="Members">
         <p class="small muted">
           Seen from {data.self}. The cluster serves <strong>{data.servedVersion || 'the version each node started with'}</strong>
           {error && <span class="text-bad"> (last refresh failed: {error.message})</span>}

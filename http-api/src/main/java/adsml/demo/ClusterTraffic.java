@@ -231,7 +231,10 @@ final class ClusterTraffic {
             HttpResponse<byte[]> ranked;
             try {
                 ranked = http.send(
-                        post(nodes.get(node).api().resolve("/v1/rank"), rankBody(user, context), null),
+                        post(
+                                nodes.get(node).api().resolve("/v1/rank"),
+                                SimulatedUsers.rankBody(user, context, SLOTS, DEADLINE_MS),
+                                null),
                         HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
                 failed(node, "rank: " + e);
@@ -358,18 +361,6 @@ final class ClusterTraffic {
                 failed(to, "events: " + e);
             }
         }
-    }
-
-    private static ObjectNode rankBody(User user, Context context) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("userId", "u" + user.id());
-        body.putObject("context")
-                .put("surface", Vocab.SURFACES[context.surface()])
-                .put("device", Vocab.DEVICES[user.device()])
-                .put("country", Vocab.COUNTRIES[user.country()])
-                .put("hour", context.hour());
-        body.put("slots", SLOTS).put("deadlineMs", DEADLINE_MS);
-        return body;
     }
 
     private static HttpRequest post(URI uri, JsonNode body, String authorization) throws IOException {

@@ -97,14 +97,7 @@ public final class SimulatedUsers {
      */
     void visit(User user, Context context, SplittableRandom random, DayLedger ledger) {
         try {
-            ObjectNode body = JSON.createObjectNode();
-            body.put("userId", "u" + user.id());
-            body.putObject("context")
-                    .put("surface", Vocab.SURFACES[context.surface()])
-                    .put("device", Vocab.DEVICES[user.device()])
-                    .put("country", Vocab.COUNTRIES[user.country()])
-                    .put("hour", context.hour());
-            body.put("slots", slots).put("deadlineMs", DEADLINE_MS);
+            ObjectNode body = rankBody(user, context, slots, DEADLINE_MS);
             long sent = System.nanoTime();
             HttpResponse<byte[]> response = client.send(post(rank, body), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
@@ -184,6 +177,19 @@ public final class SimulatedUsers {
         if (ledger != null) {
             ledger.refused();
         }
+    }
+
+    /** The body of a rank request for {@code user} in {@code context}, from the user's device and country. */
+    public static ObjectNode rankBody(User user, Context context, int slots, int deadlineMs) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("userId", "u" + user.id());
+        body.putObject("context")
+                .put("surface", Vocab.SURFACES[context.surface()])
+                .put("device", Vocab.DEVICES[user.device()])
+                .put("country", Vocab.COUNTRIES[user.country()])
+                .put("hour", context.hour());
+        body.put("slots", slots).put("deadlineMs", deadlineMs);
+        return body;
     }
 
     /**

@@ -47,6 +47,16 @@ class ClusterTest {
                 .map(s -> new ServingFixture.Client(s.started()))
                 .toList();
 
+        // A node joins rollouts once it serves; the receptionist's listing reaches the others by gossip.
+        ClusterFixture.awaitTrue(
+                () -> nodes.get(0)
+                                .adminGet("/admin/api/cluster")
+                                .json()
+                                .path("nodes")
+                                .size()
+                        == 3,
+                5_000,
+                "every node's agent listed");
         JsonNode cluster = nodes.get(0).adminGet("/admin/api/cluster").json();
         assertTrue(cluster.path("enabled").asBoolean());
         assertEquals(

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -91,46 +92,34 @@ public final class ClusterRollout {
         String action = "canary " + name + "/" + version + " for " + share;
         return exclusively(
                 action,
-                () -> agents().thenCompose(agents -> onEach(
-                                agents, "prepare", r -> new NodeAgent.Prepare(name, version, r), timeout)
-                        .thenCompose(prepared -> {
-                            if (!allOk(prepared)) {
-                                return CompletableFuture.completedFuture(new Outcome(
-                                        action,
-                                        false,
-                                        List.copyOf(prepared.values()),
-                                        "no node started the canary: " + firstRefusal(prepared)));
-                            }
-                            return onEach(
-                                            agents,
-                                            "canary",
-                                            r -> new NodeAgent.StartCanary(name, version, share, r),
-                                            timeout)
-                                    .thenCompose(started -> {
-                                        List<NodeAgent.StepResult> steps = new ArrayList<>(prepared.values());
-                                        steps.addAll(started.values());
-                                        if (allOk(started)) {
-                                            return CompletableFuture.completedFuture(
-                                                    new Outcome(action, true, steps, ""));
-                                        }
-                                        // Some nodes started it, some not: those that did end it, so users see one
-                                        // version.
-                                        return onEach(
-                                                        succeeded(started),
-                                                        "end-canary",
-                                                        NodeAgent.EndCanary::new,
-                                                        timeout)
-                                                .thenApply(ended -> {
-                                                    steps.addAll(ended.values());
-                                                    return new Outcome(
-                                                            action,
-                                                            false,
-                                                            steps,
-                                                            firstRefusal(started)
-                                                                    + ": the nodes that had started it ended it");
-                                                });
-                                    });
-                        })));
+                () -> afterPrepare(
+                        name,
+                        version,
+                        action,
+                        "started the canary",
+                        (agents, prepared) -> onEach(
+                                        agents,
+                                        "canary",
+                                        r -> new NodeAgent.StartCanary(name, version, share, r),
+                                        timeout)
+                                .thenCompose(started -> {
+                                    List<NodeAgent.StepResult> steps = new ArrayList<>(prepared.values());
+                                    steps.addAll(started.values());
+                                    if (allOk(started)) {
+                                        return CompletableFuture.completedFuture(new Outcome(action, true, steps, ""));
+                                    }
+                                    // Some nodes started it, some not: those that did end it, so users see one version.
+                                    return onEach(succeeded(started), "end-canary", NodeAgent.EndCanary::new, timeout)
+                                            .thenApply(ended -> {
+                                                steps.addAll(ended.values());
+                                                return new Outcome(
+                                                        action,
+                                                        false,
+                                                        steps,
+                                                        firstRefusal(started)
+                                                                + ": the nodes that had started it ended it");
+                                            });
+                                })));
     }
 
     public CompletionStage<Outcome> endCanary() {
@@ -169,19 +158,38 @@ public final class ClusterRollout {
 
     private CompletionStage<Outcome> rollOut(String name, String version, String verb) {
         String action = verb + " " + name + "/" + version;
+        return afterPrepare(
+                name,
+                version,
+                action,
+                "switched",
+                (agents, prepared) -> onEach(agents, "switch", r -> new NodeAgent.Switch(name, version, r), timeout)
+                        .thenCompose(switched -> afterSwitch(action, name, version, prepared, switched)));
+    }
+
+    /**
+     * Loads and validates {@code name/version} on every reachable node, then runs {@code next} with them if all are
+     * READY; else no node goes on, and the outcome says which refused ({@code "no node " + what}).
+     */
+    private CompletionStage<Outcome> afterPrepare(
+            String name,
+            String version,
+            String action,
+            String what,
+            BiFunction<
+                            Set<ActorRef<NodeAgent.Command>>,
+                            Map<ActorRef<NodeAgent.Command>, NodeAgent.StepResult>,
+                            CompletionStage<Outcome>>
+                    next) {
         return agents().thenCompose(agents -> onEach(
                         agents, "prepare", r -> new NodeAgent.Prepare(name, version, r), timeout)
-                .thenCompose(prepared -> {
-                    if (!allOk(prepared)) {
-                        return CompletableFuture.completedFuture(new Outcome(
+                .thenCompose(prepared -> allOk(prepared)
+                        ? next.apply(agents, prepared)
+                        : CompletableFuture.completedFuture(new Outcome(
                                 action,
                                 false,
                                 List.copyOf(prepared.values()),
-                                "no node switched: " + firstRefusal(prepared)));
-                    }
-                    return onEach(agents, "switch", r -> new NodeAgent.Switch(name, version, r), timeout)
-                            .thenCompose(switched -> afterSwitch(action, name, version, prepared, switched));
-                }));
+                                "no node " + what + ": " + firstRefusal(prepared)))));
     }
 
     private CompletionStage<Outcome> afterSwitch(

@@ -14,6 +14,7 @@ import adsml.platform.world.World;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
@@ -31,20 +32,32 @@ import java.util.stream.IntStream;
  * the old targeting (the HTTP API cannot change a campaign; a batched re-file would close the window). The IVF takes
  * writes into a delta that it folds by itself; the store copies its arrays on each write (tens of milliseconds at a
  * million ads).
+ *
+ * <p>Partitioned ({@link #openPartition}), the IVF holds only one {@link Partition}'s ads and {@link #retrieveKeys}
+ * answers for them, while the store keeps every ad: a node of a flat layout searches its share of the inventory and
+ * resolves any ad locally.
  */
 public final class IvfAdIndex implements AdIndex {
     private final ExactAdIndex store;
     private final RetrievalTower tower;
     private final IvfIndex ivf;
     private final BudgetTracker budget;
+    private final Partition partition;
     private final boolean loaded;
     private final Object writeLock = new Object();
 
-    private IvfAdIndex(ExactAdIndex store, RetrievalTower tower, IvfIndex ivf, BudgetTracker budget, boolean loaded) {
+    private IvfAdIndex(
+            ExactAdIndex store,
+            RetrievalTower tower,
+            IvfIndex ivf,
+            BudgetTracker budget,
+            Partition partition,
+            boolean loaded) {
         this.store = store;
         this.tower = tower;
         this.ivf = ivf;
         this.budget = budget;
+        this.partition = partition;
         this.loaded = loaded;
     }
 
@@ -58,14 +71,24 @@ public final class IvfAdIndex implements AdIndex {
      */
     public static IvfAdIndex open(World world, BudgetTracker budget, RetrievalTower tower, Path file)
             throws IOException {
+        return openPartition(world, budget, tower, file, Partition.WHOLE);
+    }
+
+    /**
+     * As {@link #open}, with only {@code partition}'s ads in the IVF (every ad in the store); {@code file} should name
+     * the partition, since it holds only its lists.
+     */
+    public static IvfAdIndex openPartition(
+            World world, BudgetTracker budget, RetrievalTower tower, Path file, Partition partition)
+            throws IOException {
         ExactAdIndex store = ExactAdIndex.storeOf(world, budget);
-        VectorAds ads = vectors(world, tower);
+        VectorAds ads = vectors(world, tower, partition);
         long fingerprint = ads.fingerprint();
         if (Files.exists(file)) {
             try {
                 IvfIndex saved = IvfFile.read(file, fingerprint);
                 if (saved != null) {
-                    return new IvfAdIndex(store, tower, saved, budget, true);
+                    return new IvfAdIndex(store, tower, saved, budget, partition, true);
                 }
                 // Built from other ads or another tower: rebuilt below and overwritten.
             } catch (IOException e) {
@@ -75,7 +98,28 @@ public final class IvfAdIndex implements AdIndex {
         IvfIndex ivf = IvfIndex.build(ads, IvfIndex.Settings.forAds(ads.size), 1L);
         Files.createDirectories(file.toAbsolutePath().getParent());
         IvfFile.write(ivf, fingerprint, file);
-        return new IvfAdIndex(store, tower, ivf, budget, false);
+        return new IvfAdIndex(store, tower, ivf, budget, partition, false);
+    }
+
+    /** Where in {@code dir} the lists of {@code partition}'s IVF are kept. */
+    public static Path fileIn(Path dir, Partition partition) {
+        return dir.resolve(
+                partition.whole() ? "ivf.bin" : "ivf-" + partition.index() + "-of-" + partition.count() + ".bin");
+    }
+
+    /** The ads this index's IVF holds: {@link Partition#WHOLE} unless opened as one partition. */
+    public Partition partition() {
+        return partition;
+    }
+
+    /** The IVF's memory per ad it holds (codes, lists, filters), for the log and the benchmarks. */
+    public double bytesPerAd() {
+        return ivf.bytesPerAd();
+    }
+
+    /** How many ads the IVF holds: this partition's, paused ones included. */
+    public int searchable() {
+        return ivf.size();
     }
 
     /** True when the lists came from the file, false when they were built at start. */
@@ -88,9 +132,16 @@ public final class IvfAdIndex implements AdIndex {
         return ivf.lists();
     }
 
-    private static VectorAds vectors(World world, RetrievalTower tower) {
+    /** Row {@code r} holds ad {@code partition.adId(r)}. */
+    private static VectorAds vectors(World world, RetrievalTower tower, Partition partition) {
         List<Ad> ads = world.ads();
-        int n = ads.size();
+        for (int i = 0; i < ads.size(); i++) {
+            if (ads.get(i).id() != i) {
+                throw new IllegalArgumentException("the world's ad ids must be 0..n-1 in order; row " + i + " is ad "
+                        + ads.get(i).id());
+            }
+        }
+        int n = partition.rowsOf(ads.size());
         int dim = tower.dim();
         float[] vectors = new float[n * dim];
         int[] campaign = new int[n];
@@ -98,11 +149,7 @@ public final class IvfAdIndex implements AdIndex {
         int[] word = new int[n];
         long[] interests = new long[n];
         IntStream.range(0, n).parallel().forEach(i -> {
-            Ad a = ads.get(i);
-            if (a.id() != i) {
-                throw new IllegalArgumentException(
-                        "the world's ad ids must be 0..n-1 in order; row " + i + " is ad " + a.id());
-            }
+            Ad a = ads.get(partition.adId(i));
             tower.ad(a, vectors, i * dim);
             Targeting t = world.campaign(a.campaignId()).targeting();
             campaign[i] = a.campaignId();
@@ -128,10 +175,68 @@ public final class IvfAdIndex implements AdIndex {
         if (context == null) {
             throw new IllegalArgumentException("context must not be null");
         }
-        AdFilter filter =
-                new AdFilter(audience.country(), audience.device(), audience.ageBucket(), audience.interestMask(), 0L);
+        AdFilter filter = filter(audience);
         BudgetTracker.DayView today = budget.view();
-        return ivf.search(tower.user(audience.embedding()), filter, today::exhausted, max, outAdIds);
+        int count = ivf.search(tower.user(audience.embedding()), filter, today::exhausted, max, outAdIds);
+        if (!partition.whole()) {
+            for (int i = 0; i < count; i++) {
+                outAdIds[i] = partition.adId(outAdIds[i]);
+            }
+        }
+        return count;
+    }
+
+    /**
+     * This index's best eligible ads for a known audience as (score, ad id) keys ({@link RankKeys}), best first, in
+     * {@code outKeys[0..count)}: one partition's answer to a scattered retrieval, which merges with the others' by
+     * score. Scores are the IVF's (8-bit codes of the same tower vectors in every partition). A zero embedding (a cold
+     * start) is not asked of partitions: the store answers it whole.
+     *
+     * @throws IllegalArgumentException when the context is null, {@code max < 0} or {@code outKeys} is shorter
+     */
+    public int retrieveKeys(Audience audience, Context context, int max, long[] outKeys) {
+        if (context == null) {
+            throw new IllegalArgumentException("context must not be null");
+        }
+        BudgetTracker.DayView today = budget.view();
+        int count = ivf.searchKeys(tower.user(audience.embedding()), filter(audience), today::exhausted, max, outKeys);
+        if (!partition.whole()) {
+            for (int i = 0; i < count; i++) {
+                long key = outKeys[i];
+                outKeys[i] = RankKeys.key(RankKeys.scoreOf(key), partition.adId(RankKeys.adOf(key)));
+            }
+        }
+        return count;
+    }
+
+    /**
+     * The best {@code max} of several partitions' keys ({@link #retrieveKeys}), best first, as ad ids in
+     * {@code outAdIds}; returns how many. {@code keys[p][0..counts[p])} is partition p's answer.
+     */
+    public static int merge(long[][] keys, int[] counts, int max, int[] outAdIds) {
+        int total = 0;
+        for (int c : counts) {
+            total += c;
+        }
+        long[] all = new long[total];
+        int at = 0;
+        for (int p = 0; p < keys.length; p++) {
+            System.arraycopy(keys[p], 0, all, at, counts[p]);
+            at += counts[p];
+        }
+        int n = Math.min(max, total);
+        if (n > 0 && n < total) {
+            RankKeys.selectLargest(all, total, n);
+        }
+        Arrays.sort(all, 0, n);
+        for (int i = 0; i < n; i++) {
+            outAdIds[i] = RankKeys.adOf(all[n - 1 - i]);
+        }
+        return n;
+    }
+
+    private static AdFilter filter(Audience audience) {
+        return new AdFilter(audience.country(), audience.device(), audience.ageBucket(), audience.interestMask(), 0L);
     }
 
     private static boolean isZero(float[] v) {
@@ -190,15 +295,20 @@ public final class IvfAdIndex implements AdIndex {
         }
     }
 
+    /** Files the ad in the IVF when its partition is this index's; another partition's node files it there. */
     private void file(int adId, float[] vector, Campaign campaign, int category) {
+        if (!partition.holds(adId)) {
+            return;
+        }
         Targeting t = campaign.targeting();
-        ivf.upsert(adId, vector, campaign.id(), category, VectorAds.targetWord(t), t.interestMask());
+        ivf.upsert(partition.row(adId), vector, campaign.id(), category, VectorAds.targetWord(t), t.interestMask());
     }
 
     @Override
     public boolean setPaused(int adId, boolean paused) {
         synchronized (writeLock) {
-            return store.setPaused(adId, paused) && ivf.setPaused(adId, paused);
+            return store.setPaused(adId, paused)
+                    && (!partition.holds(adId) || ivf.setPaused(partition.row(adId), paused));
         }
     }
 

@@ -100,6 +100,72 @@ class IvfAdIndexTest {
     }
 
     @Test
+    void partitions_holdTheirShareAndMergeToTheWholeIndexsRecall() throws Exception {
+        int parts = 3;
+        IvfAdIndex[] partition = new IvfAdIndex[parts];
+        for (int p = 0; p < parts; p++) {
+            partition[p] = IvfAdIndex.openPartition(
+                    WORLD, budget, TOWER, dir.resolve("ivf-" + p + ".bin"), new Partition(p, parts));
+            assertEquals(new Partition(p, parts).rowsOf(WORLD.ads().size()), partition[p].searchable());
+            assertEquals(WORLD.ads().size(), partition[p].size(), "the store keeps every ad");
+        }
+        IvfAdIndex whole = open();
+        long[][] keys = new long[parts][200];
+        int[] counts = new int[parts];
+        int[] merged = new int[200];
+        double hits = 0, wanted = 0;
+        for (int u = 0; u < WORLD.users().size(); u += 7) {
+            User user = WORLD.user(u);
+            for (int p = 0; p < parts; p++) {
+                counts[p] = partition[p].retrieveKeys(Audience.of(user), CTX, 200, keys[p]);
+                for (int i = 0; i < counts[p]; i++) {
+                    int ad = RankKeys.adOf(keys[p][i]);
+                    assertEquals(p, ad % parts, "partition " + p + " answered ad " + ad);
+                    assertTrue(WORLD.campaign(WORLD.ad(ad).campaignId())
+                            .targeting()
+                            .matches(user));
+                    if (i > 0) {
+                        assertTrue(keys[p][i - 1] > keys[p][i], "best first");
+                    }
+                }
+            }
+            int n = IvfAdIndex.merge(keys, counts, 200, merged);
+            assertEquals(200, n);
+            Set<Integer> truth = new HashSet<>();
+            Arrays.stream(exact(whole, user, 200)).forEach(truth::add);
+            hits += Arrays.stream(merged, 0, n).filter(truth::contains).count();
+            wanted += truth.size();
+        }
+        assertTrue(hits / wanted >= 0.9, "recall@200 of the merged partitions " + hits / wanted);
+    }
+
+    @Test
+    void partitionWrites_fileOnlyTheirOwnAds() throws Exception {
+        IvfAdIndex first = IvfAdIndex.openPartition(WORLD, budget, TOWER, dir.resolve("p0.bin"), new Partition(0, 2));
+        User user = WORLD.user(3);
+        Campaign everybody =
+                new Campaign(WORLD.campaigns().size(), 0, WORLD.campaign(0).bidType(), 1f, 1000f, 3, Targeting.ANY);
+        float[] like = user.embedding().clone();
+        for (int d = 0; d < like.length; d++) {
+            like[d] *= 40;
+        }
+        int even = WORLD.ads().size() + 10;
+        int odd = even + 1;
+        first.upsert(new Ad(even, everybody.id(), 3, 0, like), everybody);
+        first.upsert(new Ad(odd, everybody.id(), 3, 0, like), everybody);
+        long[] keys = new long[5];
+        int n = first.retrieveKeys(Audience.of(user), CTX, 5, keys);
+        assertEquals(even, RankKeys.adOf(keys[0]));
+        assertTrue(Arrays.stream(keys, 0, n).noneMatch(k -> RankKeys.adOf(k) == odd), "ad of partition 1");
+        assertTrue(first.get(odd).isPresent(), "the store holds every ad");
+        assertTrue(first.setPaused(odd, true), "pausing another partition's ad pauses it in the store");
+        assertTrue(first.get(odd).orElseThrow().paused());
+        assertThrows(IllegalArgumentException.class, () -> Partition.parse("3/3"));
+        assertThrows(IllegalArgumentException.class, () -> Partition.parse("1-3"));
+        assertEquals(new Partition(1, 3), Partition.parse("1/3"));
+    }
+
+    @Test
     void coldStart_isTheStoresWalkInIdOrder() throws Exception {
         IvfAdIndex index = open();
         int[] ivf = new int[50];

@@ -466,6 +466,23 @@ public final class IvfIndex {
     }
 
     /**
+     * As {@link #search}, but writes each result's (score, id) key ({@link adsml.platform.index.RankKeys}) into
+     * {@code out}: what a partition answers, so that partitions' results merge by score.
+     */
+    public int searchKeys(float[] query, AdFilter filter, IntPredicate exhausted, int k, long[] out) {
+        Snapshot s = snapshot;
+        if (!searchable(s.base.dim, query, k, out.length)) {
+            return 0;
+        }
+        Scratch scratch = SCRATCH.get();
+        TopK top = scratch.top;
+        top.reset(k);
+        searchLists(s, query, filter, exhausted, top, scratch, settings, k);
+        scanDelta(s.delta, query, filter, exhausted, top);
+        return top.drainBestFirstKeys(out);
+    }
+
+    /**
      * Checks a search's arguments, for this index and {@link ExactScan} alike; false when {@code k} is 0 (nothing to
      * find).
      *
@@ -473,11 +490,15 @@ public final class IvfIndex {
      *     shorter than {@code k}
      */
     static boolean searchable(int dim, float[] query, int k, int[] out) {
+        return searchable(dim, query, k, out.length);
+    }
+
+    private static boolean searchable(int dim, float[] query, int k, int room) {
         if (query.length != dim) {
             throw new IllegalArgumentException("query has " + query.length + " values, the ads " + dim);
         }
-        if (k < 0 || out.length < k) {
-            throw new IllegalArgumentException("k must be in 0.." + out.length + ", was " + k);
+        if (k < 0 || room < k) {
+            throw new IllegalArgumentException("k must be in 0.." + room + ", was " + k);
         }
         return k > 0;
     }

@@ -68,14 +68,29 @@ final class TopK {
 
     /** Writes the ids best first into {@code out} and returns how many; empties the buffer. */
     int drainBestFirst(int[] out) {
+        int count = sortBest();
+        for (int i = 0; i < count; i++) {
+            out[i] = RankKeys.adOf(keys[count - 1 - i]);
+        }
+        return count;
+    }
+
+    /** Writes the (score, id) keys best first into {@code out} and returns how many; empties the buffer. */
+    int drainBestFirstKeys(long[] out) {
+        int count = sortBest();
+        for (int i = 0; i < count; i++) {
+            out[i] = keys[count - 1 - i];
+        }
+        return count;
+    }
+
+    /** Keeps the best {@code k} in {@code keys[0, count)}, ascending, and empties the buffer. */
+    private int sortBest() {
         if (n > k) {
             RankKeys.selectLargest(keys, n, k);
             n = k;
         }
         Arrays.sort(keys, 0, n);
-        for (int i = 0; i < n; i++) {
-            out[i] = RankKeys.adOf(keys[n - 1 - i]);
-        }
         int count = n;
         n = 0;
         return count;

@@ -32,8 +32,13 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * Makes this node's {@link BudgetTracker} answer for the cluster's budgets. Every {@code sync-interval} the node
  * publishes its own spend today and its caps (distributed data: campaigns in chunks of {@link #CHUNK}, one replicated
  * map per chunk with one entry per node, last writer wins, a chunk pushed to every node at once when it changed), reads
- * the others', and gives itself a lease per campaign ({@link #cap}): what it may spend before it hears again. Chunks
- * keep every message far below Pekko's frame size (a chunk is about 18 KB per node).
+ * the others', and gives itself a lease per campaign ({@link #cap}): what it may spend before it hears again. Small
+ * chunks (about 2 KB per node) keep every message far below Pekko's frame size and send little for a campaign that
+ * changed. What changes a chunk is kept rare, since every change is sent to every node: a cap is renewed only when the
+ * node needs more room or holds far more than it needs ({@link #renews}), and a spend that stays within its published
+ * cap waits for {@link #SPEND_INTERVAL_NANOS} (the others count a node's cap, not its spend, so only a spend past its
+ * cap, charged by events of another node's auction, cannot wait). Publishing every campaign with a spend rate at every
+ * interval stalled the nodes at 60,000 campaigns.
  *
  * <p>The bound. A node's lease is at most what is left divided by the nodes, where what is left is the budget less this
  * node's spend and every other node's cap: the most each of them may spend before it renews. So the caps of all nodes
@@ -47,7 +52,12 @@ import org.apache.pekko.cluster.typed.Subscribe;
  */
 public final class ClusterBudgets {
     /** Campaigns per replicated map. */
-    static final int CHUNK = 1024;
+    static final int CHUNK = 128;
+
+    static final int READS_IN_FLIGHT = 8;
+
+    /** How long a spend within its published cap may wait to be published. */
+    static final long SPEND_INTERVAL_NANOS = 1_000_000_000L;
 
     private static final String KEY_PREFIX = "adsml-spend-";
 
@@ -98,6 +108,21 @@ public final class ClusterBudgets {
         }
         long lease = Math.min(left / nodes, Math.max(Math.max(floor / nodes, charge), perWindow));
         return own + lease;
+    }
+
+    /**
+     * Whether a node that holds {@code cap} (negative: none yet) with {@code own} spent takes the cap {@link #cap} now
+     * gives it, {@code want}: when it needs more room (less than half the new lease is left of its cap) or holds far
+     * more than it needs (the new lease is under half of what is left of its cap). Keeping a cap between is safe: the
+     * other nodes count it as long as it stands.
+     */
+    static boolean renews(long own, long cap, long want) {
+        if (cap < 0) {
+            return true;
+        }
+        long room = cap - own;
+        long lease = want - own;
+        return want > cap ? room * 2 < lease : want < cap && lease * 2 < room;
     }
 
     static Key<LWWMap<String, NodeSpend>> key(int chunk) {
@@ -181,16 +206,25 @@ public final class ClusterBudgets {
                 }));
     }
 
-    /** Reads from a majority every chunk not read yet and not being read. */
+    /**
+     * Reads from a majority the chunks not read yet and not being read, {@link #READS_IN_FLIGHT} at a time: hundreds at
+     * once kept the replicator from answering anything else for seconds (a starting node's read of the served version
+     * timed out).
+     */
     private static void readMissing(
             ReplicatorMessageAdapter<Command, LWWMap<String, NodeSpend>> replicator,
             Node state,
             ClusterSettings settings) {
         Duration within = settings.syncInterval().multipliedBy(10);
-        for (int k = 0; k < state.read.length; k++) {
+        int inFlight = 0;
+        for (boolean r : state.reading) {
+            inFlight += r ? 1 : 0;
+        }
+        for (int k = 0; k < state.read.length && inFlight < READS_IN_FLIGHT; k++) {
             if (state.read[k] || state.reading[k]) {
                 continue;
             }
+            inFlight++;
             int chunk = k;
             state.reading[chunk] = true;
             replicator.askGet(
@@ -221,8 +255,10 @@ public final class ClusterBudgets {
 
         final boolean[] read;
         final boolean[] reading;
-        /** Per chunk, what this node last published (null: nothing yet today). */
+        /** Per chunk, what this node last published (null: nothing yet today), and when. */
         final NodeSpend[] published;
+
+        final long[] publishedAt;
 
         boolean joined;
         boolean settled;
@@ -243,6 +279,7 @@ public final class ClusterBudgets {
             this.read = new boolean[chunks];
             this.reading = new boolean[chunks];
             this.published = new NodeSpend[chunks];
+            this.publishedAt = new long[chunks];
         }
 
         boolean caughtUp() {
@@ -298,13 +335,32 @@ public final class ClusterBudgets {
                     caps[c - from] = view.capMicros(c);
                 }
                 NodeSpend mine = new NodeSpend(day, spent, caps);
-                NodeSpend last = published[k];
-                if (last == null || !Arrays.equals(last.spent(), spent) || !Arrays.equals(last.caps(), caps)) {
+                if (due(published[k], mine, nowNanos - publishedAt[k])) {
                     published[k] = mine;
+                    publishedAt[k] = nowNanos;
                     changed.put(k, mine);
                 }
             }
             return changed;
+        }
+
+        /**
+         * Whether {@code mine} is to be published, {@code sinceNanos} after {@code last} was: its caps changed, or a
+         * spend passed its published cap, or its spend changed and has waited long enough.
+         */
+        private static boolean due(NodeSpend last, NodeSpend mine, long sinceNanos) {
+            if (last == null || !Arrays.equals(last.caps(), mine.caps())) {
+                return true;
+            }
+            if (Arrays.equals(last.spent(), mine.spent())) {
+                return false;
+            }
+            for (int i = 0; i < mine.spent().length; i++) {
+                if (mine.spent()[i] > last.caps()[i]) {
+                    return true;
+                }
+            }
+            return sinceNanos >= SPEND_INTERVAL_NANOS;
         }
 
         private void lease(BudgetTracker.DayView view, int n) {
@@ -333,14 +389,16 @@ public final class ClusterBudgets {
                     continue;
                 }
                 long perWindow = (long) (rate[c] * windowNanos / 1e9);
-                long cap = cap(
+                long own = view.ownMicros(c);
+                long want = cap(
                         budgetMicros,
-                        view.ownMicros(c),
+                        own,
                         counted[c],
                         nodes.size(),
                         perWindow,
                         (long) (settings.leaseFloor() * budgetMicros),
                         c < charge.length ? charge[c] : 0);
+                long cap = renews(own, leasedCap[c], want) ? want : leasedCap[c];
                 if ((cap != leasedCap[c] || spentElsewhere[c] != leasedElsewhere[c])
                         && budget.lease(c, day, spentElsewhere[c], cap)) {
                     leasedCap[c] = cap;

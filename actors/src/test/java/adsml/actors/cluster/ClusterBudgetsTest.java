@@ -1,6 +1,7 @@
 package adsml.actors.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -45,6 +46,17 @@ class ClusterBudgetsTest {
      * past the budget, so neither does the spend.
      */
     @Test
+    void renews_onlyWhenTheRoomIsShortOrFarTooLarge() {
+        assertTrue(ClusterBudgets.renews(0, -1, 100), "no cap yet");
+        assertFalse(ClusterBudgets.renews(50, 100, 140), "50 left of the cap, a lease of 90: enough for now");
+        assertTrue(ClusterBudgets.renews(80, 100, 180), "20 left, a lease of 100: renewed");
+        assertFalse(ClusterBudgets.renews(50, 100, 90), "a lease of 40 against 50 left: kept");
+        assertTrue(ClusterBudgets.renews(50, 100, 60), "a lease of 10 against 50 left: given back");
+        assertTrue(ClusterBudgets.renews(50, 100, 50), "nothing left to lease: everything given back");
+        assertFalse(ClusterBudgets.renews(50, 100, 100), "the same cap");
+    }
+
+    @Test
     void caps_renewedTogetherFromTheLastRoundsCaps_neverSumPastTheBudget() {
         SplittableRandom random = new SplittableRandom(7);
         for (int run = 0; run < 2_000; run++) {
@@ -62,7 +74,7 @@ class ClusterBudgetsTest {
                     for (int j = 0; j < nodes; j++) {
                         elsewhere += j == i ? 0 : before[j];
                     }
-                    cap[i] = ClusterBudgets.cap(
+                    long want = ClusterBudgets.cap(
                             budget,
                             own[i],
                             elsewhere,
@@ -70,6 +82,8 @@ class ClusterBudgetsTest {
                             random.nextLong(1 + budget),
                             random.nextLong(1 + budget),
                             random.nextLong(1 + budget / 10));
+                    // As a node does: it keeps a cap that still fits (the others counted it), else takes the new one.
+                    cap[i] = round == 0 || ClusterBudgets.renews(own[i], cap[i], want) ? want : cap[i];
                     assertTrue(cap[i] >= own[i]);
                 }
                 long caps = 0;

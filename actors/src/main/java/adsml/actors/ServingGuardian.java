@@ -11,6 +11,7 @@ import adsml.actors.ranking.CandidateRetriever;
 import adsml.actors.ranking.FeatureAssembler;
 import adsml.actors.ranking.FeatureStores;
 import adsml.actors.ranking.RankingCoordinator;
+import adsml.actors.ranking.RemotePartitions;
 import adsml.actors.ranking.ServedLog;
 import adsml.actors.ranking.ShadowLog;
 import adsml.actors.ranking.StagePool;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -62,7 +64,8 @@ public final class ServingGuardian {
             ServedLog servedLog,
             ShadowLog shadowLog,
             EventLogDeps eventLog,
-            ActivationGate activationGate) {}
+            ActivationGate activationGate,
+            Optional<RemotePartitions> partitions) {}
 
     /**
      * What the event log needs from outside: its file, its settings, where it publishes whether it can write, and where
@@ -108,6 +111,7 @@ public final class ServingGuardian {
                                         settings.retrieveWidth(),
                                         deps.light(),
                                         deps.features()),
+                                deps.partitions(),
                                 deps.ticker())),
                         "retriever-" + i,
                         cpu));

@@ -31,6 +31,8 @@ import java.util.stream.Stream;
 final class ClusterDemoCommand {
     private static final String MODEL = "ctr";
     private static final String FEATURES = "demo-v3";
+    /** Three node JVMs and this one each hold the world: 2,000,000 ads is about 3 GB each. */
+    private static final int MAX_ADS = 2_000_000;
 
     private ClusterDemoCommand() {}
 
@@ -38,10 +40,19 @@ final class ClusterDemoCommand {
         Args args = Args.parse(
                 "cluster-demo",
                 argv,
-                Set.of("nodes", "duration", "clients", "qps", "seed", "budget", "dir"),
+                Set.of("nodes", "duration", "clients", "qps", "seed", "budget", "dir", "layout", "ads"),
                 Set.of("kill-one", "json"));
         ClusterDemo.Settings settings;
         double budget = args.decimal("budget", 5);
+        String layout = args.string("layout", "grouped");
+        if (!layout.equals("grouped") && !layout.equals("flat")) {
+            throw new Args.UsageException("cluster-demo: --layout must be grouped or flat, was " + layout);
+        }
+        int ads = args.integer("ads", 10_000);
+        if (ads < 1_000 || ads > MAX_ADS) {
+            throw new Args.UsageException("cluster-demo: --ads must be within [1000, " + MAX_ADS
+                    + "] (each node holds the world), was " + ads);
+        }
         try {
             settings = new ClusterDemo.Settings(
                     args.integer("nodes", 3),
@@ -49,7 +60,8 @@ final class ClusterDemoCommand {
                     args.flag("kill-one"),
                     args.integer("clients", 8),
                     args.decimal("qps", 60),
-                    args.longValue("seed", 1));
+                    args.longValue("seed", 1),
+                    layout.equals("flat"));
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("cluster-demo: " + e.getMessage());
         }
@@ -65,7 +77,7 @@ final class ClusterDemoCommand {
             }
         }
         err.println("cluster demo in " + dir + " (each node's log: node-N.log)");
-        World world = world(settings.seed(), budget);
+        World world = world(settings.seed(), budget, ads);
         WorldFiles.write(world, dir.resolve("base/world"));
         Path staging = dir.resolve("staging").resolve(MODEL);
         for (float learningRate : new float[] {0.005f, 0.01f}) {
@@ -116,12 +128,12 @@ final class ClusterDemoCommand {
     }
 
     /**
-     * The demo's world: 10,000 ads of 2,000 campaigns and 5,000 users, every campaign with a daily budget of
-     * {@code budget} dollars, so that the campaigns the traffic favours run out within the minute.
+     * The demo's world: {@code ads} ads (10,000 of 2,000 campaigns by default) and 5,000 users, every campaign with a
+     * daily budget of {@code budget} dollars, so that the campaigns the traffic favours run out within the minute.
      */
-    private static World world(long seed, double budget) {
+    private static World world(long seed, double budget, int ads) {
         World generated =
-                WorldGenerator.generate(new WorldConfig(seed, 10_000, 5_000, 300_000, 10_000), ProgressListener.NONE);
+                WorldGenerator.generate(new WorldConfig(seed, ads, 5_000, 300_000, 10_000), ProgressListener.NONE);
         List<Campaign> campaigns = new ArrayList<>();
         for (Campaign c : generated.campaigns()) {
             campaigns.add(new Campaign(
@@ -168,6 +180,17 @@ final class ClusterDemoCommand {
                 r.maxOverspendPct(), r.exhaustedCampaigns(), r.maxSpentShare() * 100));
         t.append(String.format("charged the most      %s%n", r.mostCharged()));
         t.append(String.format("rejoined              %s%n", r.rejoined()));
+        t.append(String.format(
+                "layout                %s: IVF MB per node %s; rank round trip p50 %.1f ms, p99 %.1f ms%s%n",
+                r.layout(),
+                r.ivfMbPerNode(),
+                r.rankP50Ms(),
+                r.rankP99Ms(),
+                r.layout().equals("flat")
+                        ? String.format(
+                                "; retrievals missing a partition per node %s (%.1f%%)",
+                                r.partialRetrievals(), r.partialShare() * 100)
+                        : ""));
         return t.toString();
     }
 }

@@ -32,9 +32,11 @@ public final class Main {
               serve  [--data DIR] [--config FILE] [--port N] [--admin-port N] [--admin-host H]
                      [--rank-token T] [--ingest-token T] [--admin-token T] (or --ROLE-token-file F, or ADSML_ROLE_TOKEN)
                      serve DIR (default ./adsml-data): the public API on :8080, the admin API on 127.0.0.1:8081
-                     [--cluster [--cluster-host H] [--cluster-port N] [--seed-nodes H:P,...] [--management-port N]]
+                     [--cluster [--cluster-host H] [--cluster-port N] [--seed-nodes H:P,...] [--management-port N]
+                      [--partition I/N]]
                      as one node of a Pekko cluster (docs/CLUSTER.md)
               cluster-demo [--nodes 3] [--duration 60s] [--kill-one] [--qps 60] [--clients 8] [--budget 5] [--dir DIR] [--json]
+                     [--layout grouped|flat] [--ads 10000]
                      several nodes as processes on loopback under load: a SIGKILL, a rollout, an ad change and
                      a restart midway; failures on the survivors, swap consistency, overspend, rejoin
               demo   [--data DIR] [--seed N] [--traffic-qps Q] and serve's options

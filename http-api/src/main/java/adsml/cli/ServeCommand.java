@@ -1,5 +1,6 @@
 package adsml.cli;
 
+import adsml.platform.index.Partition;
 import adsml.server.AdsmlServer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -38,7 +39,8 @@ final class ServeCommand {
             "admin-token",
             "admin-token-file");
     /** Options of {@code serve --cluster} only. */
-    static final Set<String> CLUSTER_OPTIONS = Set.of("cluster-host", "cluster-port", "seed-nodes", "management-port");
+    static final Set<String> CLUSTER_OPTIONS =
+            Set.of("cluster-host", "cluster-port", "seed-nodes", "management-port", "partition");
     /** {@code --cluster}: this node is one of a cluster (docs/CLUSTER.md). */
     static final Set<String> FLAGS = Set.of("cluster");
 
@@ -112,7 +114,8 @@ final class ServeCommand {
     /**
      * {@code --cluster}'s settings: this node's remoting address ({@code --cluster-host}, 127.0.0.1, and
      * {@code --cluster-port}, 2552), its seed nodes ({@code --seed-nodes host:port,...}: this node itself when none is
-     * given, which starts a cluster of one) and pekko-management's port ({@code --management-port}, 7626; 0 for any).
+     * given, which starts a cluster of one), pekko-management's port ({@code --management-port}, 7626; 0 for any) and,
+     * for the flat layout, this node's partition of the index ({@code --partition i/n}).
      */
     private static Map<String, Object> clusterOverrides(Args args) {
         String host = args.string("cluster-host", "127.0.0.1");
@@ -137,6 +140,15 @@ final class ServeCommand {
         cluster.put("pekko.cluster.seed-nodes", seeds);
         cluster.put("pekko.management.http.hostname", host);
         cluster.put("pekko.management.http.port", port(args, "management-port", 7626, 0));
+        if (args.flag("partition")) {
+            String partition = args.string("partition", "0/1");
+            try {
+                cluster.put(
+                        "adsml.cluster.partition", Partition.parse(partition).toString());
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("serve: --partition: " + e.getMessage());
+            }
+        }
         return cluster;
     }
 

@@ -3,10 +3,16 @@ package adsml.demo;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Vocab;
+import adsml.platform.index.BudgetTracker;
+import adsml.platform.index.IndexSettings;
+import adsml.platform.index.IvfAdIndex;
+import adsml.platform.index.Partition;
+import adsml.platform.index.RetrievalTower;
 import adsml.platform.offline.generator.GroundTruth;
 import adsml.platform.world.World;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -16,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,8 +55,12 @@ public final class ClusterDemo {
      */
     private static final Duration WARM_UP = Duration.ofSeconds(30);
 
-    /** @param clients closed-loop clients, spread over the nodes */
-    public record Settings(int nodes, Duration duration, boolean killOne, int clients, double qps, long seed) {
+    /**
+     * @param clients closed-loop clients, spread over the nodes
+     * @param flat the index partitioned by ad across the nodes (node i holds partition i), not whole on each
+     */
+    public record Settings(
+            int nodes, Duration duration, boolean killOne, int clients, double qps, long seed, boolean flat) {
         public Settings {
             if (nodes < 2) {
                 throw new IllegalArgumentException("nodes must be >= 2, was " + nodes);
@@ -84,6 +95,13 @@ public final class ClusterDemo {
      * @param exhaustedCampaigns campaigns charged at least 99% of their budget
      * @param maxSpentShare the most any campaign was charged, as a share of its budget
      * @param mostCharged the five campaigns charged the most, with their budgets
+     * @param layout grouped (each node's index holds every ad) or flat (partitioned by ad across the nodes)
+     * @param rankP50Ms the median round trip of the counted rank answers, at the client
+     * @param rankP99Ms their 99th percentile
+     * @param ivfMbPerNode what one node's IVF takes (codes, lists, filters), per node
+     * @param partialRetrievals per node, its retrievals while measured that went without some partition's answer (flat
+     *     only; a node restarted meanwhile counts from its restart, a node down at the end is -1)
+     * @param partialShare those as a share of the nodes' retrievals while measured
      */
     public record Result(
             int nodes,
@@ -103,13 +121,20 @@ public final class ClusterDemo {
             double maxSpentShare,
             List<String> mostCharged,
             List<String> survivorFailures,
-            List<String> events) {}
+            List<String> events,
+            String layout,
+            double rankP50Ms,
+            double rankP99Ms,
+            List<Double> ivfMbPerNode,
+            List<Long> partialRetrievals,
+            double partialShare) {}
 
     private ClusterDemo() {}
 
     /**
      * Runs the demo in {@code dir}, which holds {@code base/world}, {@code base/models/<model>/1} and the version to
-     * roll out, {@code staged} (a version folder named 2).
+     * roll out, {@code staged} (a version folder named 2). Every node retrieves with the IVF, whose lists are built
+     * here once, in {@code base/index}, for the nodes to read.
      */
     public static Result run(Path dir, World world, String model, Path staged, Settings s, PrintStream err)
             throws Exception {
@@ -125,7 +150,14 @@ public final class ClusterDemo {
                         + "adsml.platform.auction.billing = impression\n"
                         // A short warm-up: a restarted node would take half a minute for the default 1000 requests on
                         // cores its peers are busy on; the balancer's slow start finishes its warming.
-                        + "adsml.server.warm-up-requests = 300\n");
+                        + "adsml.server.warm-up-requests = 300\n"
+                        // The IVF in both layouts, so that they differ only in where the lists are.
+                        + "adsml.platform.index.kind = ivf\n"
+                        // Flat only. The nodes share the machine's cores with each other and the clients: a message
+                        // between two of them took 5-25 ms under this load (docs/perf-log.md), where a partition's
+                        // search takes 0.2 ms; the clients' requests allow 200 ms.
+                        + "adsml.cluster.scatter-timeout = 80ms\n");
+        List<Double> ivfMb = buildIndexes(world, dir.resolve("base/index"), s);
         List<Integer> clusterPorts = new ArrayList<>();
         for (int i = 0; i < s.nodes(); i++) {
             clusterPorts.add(NodeProcess.freePort());
@@ -137,7 +169,17 @@ public final class ClusterDemo {
             Files.createDirectories(data);
             link(data.resolve("world"), dir.resolve("base/world"));
             link(data.resolve("models"), dir.resolve("base/models"));
-            nodes.add(new NodeProcess(i, data, config, seeds, clusterPorts.get(i), ADMIN, INGEST));
+            link(data.resolve("index"), dir.resolve("base/index"));
+            nodes.add(new NodeProcess(
+                    i,
+                    data,
+                    config,
+                    seeds,
+                    clusterPorts.get(i),
+                    ADMIN,
+                    INGEST,
+                    heapMb(world),
+                    s.flat() ? List.of("--partition", i + "/" + s.nodes()) : List.of()));
         }
         List<String> events = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -168,6 +210,10 @@ public final class ClusterDemo {
             Thread.sleep(WARM_UP.toMillis());
             traffic.measure();
             note(events, err, t0, "measuring");
+            List<long[]> layoutAtStart = new ArrayList<>();
+            for (NodeProcess node : nodes) {
+                layoutAtStart.add(s.flat() ? retrievals(node) : null);
+            }
             long start = System.nanoTime();
             NodeProcess victim = nodes.get(nodes.size() - 1);
             NodeProcess first = nodes.get(0);
@@ -234,6 +280,20 @@ public final class ClusterDemo {
             }
             traffic.stop();
             note(events, err, t0, "traffic stopped");
+            List<Long> partial = new ArrayList<>();
+            long retrievals = 0;
+            long missed = 0;
+            for (int i = 0; s.flat() && i < nodes.size(); i++) {
+                long[] end = retrievals(nodes.get(i));
+                long[] before = layoutAtStart.get(i);
+                boolean restarted = end[0] < before[0];
+                long[] since = end[0] < 0 || restarted ? end : new long[] {end[0] - before[0], end[1] - before[1]};
+                partial.add(since[1]);
+                if (since[0] > 0) {
+                    retrievals += since[0];
+                    missed += since[1];
+                }
+            }
             Thread.sleep(500); // the last events' charges land
             boolean rejoined = !s.killOne() || (back[0] && rejoined(first, victim, model + "/2", adId, category));
             boolean allNew = true;
@@ -281,7 +341,13 @@ public final class ClusterDemo {
                     spentShare,
                     mostCharged,
                     List.copyOf(traffic.survivorFailures),
-                    events);
+                    events,
+                    s.flat() ? "flat" : "grouped",
+                    traffic.roundTripMs(0.5),
+                    traffic.roundTripMs(0.99),
+                    ivfMb,
+                    partial,
+                    retrievals == 0 ? 0 : (double) missed / retrievals);
         } finally {
             for (NodeProcess node : nodes) {
                 node.stop();
@@ -373,6 +439,57 @@ public final class ClusterDemo {
 
     private static HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Builds the IVF files the nodes will read: the whole index, or each node's partition; returns each node's IVF size
+     * in MB.
+     */
+    private static List<Double> buildIndexes(World world, Path dir, Settings s) throws IOException {
+        RetrievalTower tower = new RetrievalTower(
+                IndexSettings.from(ConfigFactory.load()).retrievalDim(),
+                world.config().seed());
+        BudgetTracker budget = new BudgetTracker(Clock.systemUTC());
+        List<Double> mb = new ArrayList<>();
+        for (int i = 0; i < s.nodes(); i++) {
+            Partition partition = s.flat() ? new Partition(i, s.nodes()) : Partition.WHOLE;
+            if (i == 0 || s.flat()) {
+                IvfAdIndex index =
+                        IvfAdIndex.openPartition(world, budget, tower, IvfAdIndex.fileIn(dir, partition), partition);
+                mb.add(Math.round(index.bytesPerAd() * index.searchable() / 1e5) / 10.0);
+            } else {
+                mb.add(mb.get(0));
+            }
+        }
+        return mb;
+    }
+
+    /** Room for the world and the index: 768 MB for the demo's 10,000 ads, and 3 KB per ad beyond. */
+    private static int heapMb(World world) {
+        return 768 + (int) ((long) Math.max(0, world.ads().size() - 10_000) * 3072 / (1 << 20));
+    }
+
+    /**
+     * The node's retrievals since its start and those that missed some partition, as its cluster page says; -1, -1 when
+     * it cannot be read.
+     */
+    private static long[] retrievals(NodeProcess node) {
+        try {
+            HttpResponse<String> status =
+                    send(HttpRequest.newBuilder(node.admin().resolve("/admin/api/cluster"))
+                            .header("Authorization", "Bearer " + ADMIN)
+                            .timeout(Duration.ofSeconds(5))
+                            .build());
+            JsonNode layout = JSON.readTree(status.body()).path("layout");
+            return new long[] {
+                layout.path("retrievals").asLong(-1), layout.path("partial").asLong(-1)
+            };
+        } catch (IOException e) {
+            return new long[] {-1, -1};
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new long[] {-1, -1};
+        }
     }
 
     private static void link(Path link, Path target) throws IOException {

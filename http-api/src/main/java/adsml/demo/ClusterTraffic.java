@@ -79,6 +79,9 @@ final class ClusterTraffic {
 
     private record Answer(long sentNanos, long receivedNanos, String version) {}
 
+    /** Every counted rank answer's round trip, in nanoseconds. */
+    private final List<Long> roundTrips = new ArrayList<>();
+
     private volatile String expected;
     private volatile long expectedFromNanos = Long.MAX_VALUE;
     private volatile boolean running = true;
@@ -150,6 +153,18 @@ final class ClusterTraffic {
     void expect(String version) {
         expected = version;
         expectedFromNanos = System.nanoTime();
+    }
+
+    /** The {@code quantile} of the counted rank answers' round trips, in milliseconds; 0 when there were none. */
+    double roundTripMs(double quantile) {
+        long[] all;
+        synchronized (roundTrips) {
+            all = roundTrips.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+        if (all.length == 0) {
+            return 0;
+        }
+        return all[(int) Math.min(all.length - 1, Math.ceil(quantile * all.length) - 1)] / 1e6;
     }
 
     /** Per node, the versions it answered with, in the order their requests were sent. */
@@ -249,6 +264,9 @@ final class ClusterTraffic {
             if (counted) {
                 answered.incrementAndGet();
                 answeredBy[node].incrementAndGet();
+                synchronized (roundTrips) {
+                    roundTrips.add(System.nanoTime() - sent);
+                }
             }
             try {
                 JsonNode answer = JSON.readTree(ranked.body());

@@ -35,6 +35,8 @@ final class NodeProcess {
     private final List<String> seeds;
     private final String adminToken;
     private final String ingestToken;
+    private final int heapMb;
+    private final List<String> extraArgs;
     private Process process;
 
     NodeProcess(
@@ -44,7 +46,9 @@ final class NodeProcess {
             List<String> seeds,
             int clusterPort,
             String adminToken,
-            String ingestToken)
+            String ingestToken,
+            int heapMb,
+            List<String> extraArgs)
             throws IOException {
         this.index = index;
         this.data = data;
@@ -53,6 +57,8 @@ final class NodeProcess {
         this.clusterPort = clusterPort;
         this.adminToken = adminToken;
         this.ingestToken = ingestToken;
+        this.heapMb = heapMb;
+        this.extraArgs = List.copyOf(extraArgs);
         this.log = data.resolveSibling(data.getFileName() + ".log");
         this.apiPort = freePort();
         this.adminPort = freePort();
@@ -104,7 +110,7 @@ final class NodeProcess {
         }
         command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m",
+                "-Xmx" + heapMb + "m",
                 // One GC thread per node: the nodes and the clients share the machine's cores.
                 "-XX:+UseSerialGC",
                 "-cp",
@@ -130,6 +136,7 @@ final class NodeProcess {
                 adminToken,
                 "--ingest-token",
                 ingestToken));
+        command.addAll(extraArgs);
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

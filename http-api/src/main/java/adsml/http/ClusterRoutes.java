@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 
 import adsml.actors.cluster.ClusterNode;
+import adsml.actors.cluster.IndexPartitions;
 import adsml.actors.cluster.NodeAgent;
 import java.util.List;
 import java.util.Optional;
@@ -20,13 +21,16 @@ public final class ClusterRoutes {
     /**
      * @param self this node's name ({@code host:port} of its remoting address)
      * @param servedVersion the version of the served model the cluster's rollouts last left, as a majority holds it
+     * @param layout in the flat layout, this node's partition, the partitions it finds and how many of its retrievals
+     *     missed one; null in the grouped layout
      */
     public record ClusterView(
             boolean enabled,
             String self,
             String servedVersion,
             List<ClusterNode.MemberView> members,
-            List<NodeAgent.NodeStatus> nodes) {}
+            List<NodeAgent.NodeStatus> nodes,
+            IndexPartitions.Status layout) {}
 
     private final Optional<ClusterNode> node;
     private final String modelName;
@@ -47,7 +51,7 @@ public final class ClusterRoutes {
         return path(
                 "cluster",
                 () -> get(() -> node.isEmpty()
-                        ? complete(JsonResponses.ok(new ClusterView(false, null, null, List.of(), List.of())))
+                        ? complete(JsonResponses.ok(new ClusterView(false, null, null, List.of(), List.of(), null)))
                         : completeWithFuture(node.get()
                                 .rollout()
                                 .statuses()
@@ -59,7 +63,8 @@ public final class ClusterRoutes {
                                                 served.map(v -> modelName + "/" + v)
                                                         .orElse(null),
                                                 node.get().members(),
-                                                nodes)),
+                                                nodes,
+                                                node.get().layout().orElse(null))),
                                         blocking)
                                 .exceptionally(ErrorMapping::toResponse))));
     }

@@ -4,6 +4,7 @@ import adsml.actors.ActorSettings;
 import adsml.actors.ServingGuardian;
 import adsml.actors.cluster.ClusterNode;
 import adsml.actors.cluster.ClusterSettings;
+import adsml.actors.cluster.IndexPartitions;
 import adsml.actors.cluster.NodeAgent;
 import adsml.actors.cluster.SharedEvents;
 import adsml.actors.events.EventFeed;
@@ -19,6 +20,7 @@ import adsml.actors.ranking.FeatureStores;
 import adsml.actors.ranking.RankQuery;
 import adsml.actors.ranking.RankResult;
 import adsml.actors.ranking.RankingCoordinator;
+import adsml.actors.ranking.RemotePartitions;
 import adsml.actors.ranking.ServedLog;
 import adsml.http.Access;
 import adsml.http.AdRoutes;
@@ -53,6 +55,7 @@ import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.index.IndexSettings;
 import adsml.platform.index.IvfAdIndex;
+import adsml.platform.index.Partition;
 import adsml.platform.index.RetrievalTower;
 import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.ModelFolder;
@@ -275,7 +278,17 @@ public final class AdsmlServer implements AutoCloseable {
         World world = WorldFiles.read(worldDir);
         UserStore users = openUsers(data.resolve("users"), world, userStore.cacheSize());
         BudgetTracker budget = clusterSettings.enabled() ? BudgetTracker.leased(clock) : new BudgetTracker(clock);
-        AdIndex index = openIndex(IndexSettings.from(config), world, budget, data.resolve("index"));
+        Partition partition = clusterSettings.partition();
+        if (!partition.whole() && !clusterSettings.enabled()) {
+            throw new ConfigException.BadValue(
+                    "adsml.cluster.partition",
+                    "a partitioned (flat) index needs the other partitions' nodes: start with --cluster, or 0/1");
+        }
+        AdIndex index = openIndex(IndexSettings.from(config), world, budget, data.resolve("index"), partition);
+        Optional<IndexPartitions> partitions = partition.whole()
+                ? Optional.empty()
+                : Optional.of(new IndexPartitions(
+                        (IvfAdIndex) index, clusterSettings.scatterTimeout(), actorSettings.stagePoolSize()));
         if (cpu.engine() == CpuScorers.Engine.DJL) {
             DjlScorer.setIntraOpThreads(
                     cpu.intraOpThreads()); // loads DJL's native library, which the reference engine does without
@@ -348,8 +361,9 @@ public final class AdsmlServer implements AutoCloseable {
                         eventLogSettings,
                         eventLogHealth,
                         new SpendToBudgets(index, budget),
-                        sharedCounts.<EventFeed>map(f -> f).orElse(feed)),
-                replayGate == null ? ActivationGate.NONE : replayGate);
+                        sharedCounts.map(EventFeed.class::cast).orElse(feed)),
+                replayGate == null ? ActivationGate.NONE : replayGate,
+                partitions.map(RemotePartitions.class::cast));
         ActorSystem<Void> system = ActorSystem.create(
                 ServingGuardian.create(deps, refs), "adsml", ClusterSettings.withPekkoCluster(config));
         LoopRounds loopRounds = new LoopRounds();
@@ -384,7 +398,8 @@ public final class AdsmlServer implements AutoCloseable {
                                                     + api.get().getPort(),
                                     settings.modelName(),
                                     () -> load(overview, warm.get()),
-                                    http.modelLoadTimeout())))
+                                    http.modelLoadTimeout(),
+                                    partitions)))
                     : Optional.empty();
             if (cluster.isPresent()) {
                 // Once the event log has read today's spend and events back: this node's spend may be published
@@ -723,22 +738,39 @@ public final class AdsmlServer implements AutoCloseable {
                 version.set().set().id());
     }
 
-    /** The world's ads in the index {@code settings} chooses for its size; an IVF's lists are kept in {@code dir}. */
-    private static AdIndex openIndex(IndexSettings settings, World world, BudgetTracker budget, Path dir)
+    /**
+     * The world's ads in the index {@code settings} chooses for its size; an IVF's lists are kept in {@code dir}. A
+     * partition of a flat layout is always an IVF, of that partition's ads.
+     */
+    private static AdIndex openIndex(
+            IndexSettings settings, World world, BudgetTracker budget, Path dir, Partition partition)
             throws IOException {
-        if (!settings.ivfFor(world.ads().size())) {
+        if (partition.whole() && !settings.ivfFor(world.ads().size())) {
             return ExactAdIndex.of(world, budget);
+        }
+        if (settings.kind() == IndexSettings.Kind.EXACT) {
+            throw new ConfigException.BadValue(
+                    "adsml.platform.index.kind",
+                    "a partitioned (flat) index is an IVF of its partition's ads: set ivf or auto, or the partition"
+                            + " to 0/1");
         }
         long start = System.nanoTime();
         RetrievalTower tower =
                 new RetrievalTower(settings.retrievalDim(), world.config().seed());
-        IvfAdIndex index = IvfAdIndex.open(world, budget, tower, dir.resolve("ivf.bin"));
+        Path file = IvfAdIndex.fileIn(dir, partition);
+        IvfAdIndex index = IvfAdIndex.openPartition(world, budget, tower, file, partition);
         LOG.info(
-                "retrieval: {} ads in an IVF index of {} lists over {}-d two-tower vectors, {} in {} ms",
-                world.ads().size(),
+                "retrieval: {} ads{} in an IVF index of {} lists over {}-d two-tower vectors ({} bytes per ad), {} in"
+                        + " {} ms",
+                index.searchable(),
+                partition.whole()
+                        ? ""
+                        : " (partition " + partition + " of the world's "
+                                + world.ads().size() + ")",
                 index.lists(),
                 tower.dim(),
-                index.loadedFromFile() ? "read from " + dir.resolve("ivf.bin") : "built and saved",
+                Math.round(index.bytesPerAd()),
+                index.loadedFromFile() ? "read from " + file : "built and saved",
                 (System.nanoTime() - start) / 1_000_000);
         return index;
     }

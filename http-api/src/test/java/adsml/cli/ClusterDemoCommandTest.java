@@ -76,6 +76,12 @@ class ClusterDemoCommandTest {
                 Args.UsageException.class,
                 () -> ClusterDemoCommand.run(List.of("--nodes", "2", "--kill-one"), quiet, quiet));
         assertTrue(pair.getMessage().contains("at least 3 nodes"), pair.getMessage());
+        Args.UsageException layout = assertThrows(
+                Args.UsageException.class, () -> ClusterDemoCommand.run(List.of("--layout", "sharded"), quiet, quiet));
+        assertTrue(layout.getMessage().contains("--layout must be grouped or flat"), layout.getMessage());
+        Args.UsageException ads = assertThrows(
+                Args.UsageException.class, () -> ClusterDemoCommand.run(List.of("--ads", "50"), quiet, quiet));
+        assertTrue(ads.getMessage().contains("--ads must be within [1000, 2000000]"), ads.getMessage());
         Args.UsageException full = assertThrows(
                 Args.UsageException.class,
                 () -> ClusterDemoCommand.run(List.of("--dir", dir.toString()), quiet, quiet));

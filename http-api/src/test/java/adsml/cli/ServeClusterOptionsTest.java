@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.actors.cluster.ClusterSettings;
+import adsml.platform.index.Partition;
 import com.typesafe.config.Config;
 import java.util.HashSet;
 import java.util.List;
@@ -50,6 +51,16 @@ class ServeClusterOptionsTest {
         assertRefused("--cluster-port must be within [1, 65535]", "--cluster", "--cluster-port", "0");
         assertRefused("--management-port must be within [0, 65535]", "--cluster", "--management-port", "-1");
         assertRefused("--cluster-port needs --cluster", "--cluster-port", "2552");
+        assertRefused("--partition: partition must be in 0..2, was 3", "--cluster", "--partition", "3/3");
+        assertRefused("--partition: a partition is written i/n", "--cluster", "--partition", "two");
+        assertRefused("--partition needs --cluster", "--partition", "0/2");
+    }
+
+    @Test
+    void partition_setsTheFlatLayout() throws Exception {
+        Config c = config("--cluster", "--partition", "1/3");
+        assertEquals(new Partition(1, 3), ClusterSettings.from(c).partition());
+        assertEquals(Partition.WHOLE, ClusterSettings.from(config("--cluster")).partition(), "grouped by default");
     }
 
     private static void assertRefused(String reason, String... argv) {

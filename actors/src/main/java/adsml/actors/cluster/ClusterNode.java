@@ -8,6 +8,7 @@ import adsml.platform.index.BudgetTracker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +47,7 @@ public final class ClusterNode {
     private final ActorRef<ClusterBudgets.Command> budgets;
     private final ActorRef<NodeAgent.Command> agent;
     private final ClusterRollout rollout;
+    private final Optional<IndexPartitions> partitions;
     private final CompletableFuture<Void> up = new CompletableFuture<>();
     private final AtomicLong writes = new AtomicLong();
 
@@ -55,7 +57,8 @@ public final class ClusterNode {
             ActorRef<ReplicatedAds.Command> ads,
             ActorRef<ClusterBudgets.Command> budgets,
             ActorRef<NodeAgent.Command> agent,
-            ClusterRollout rollout) {
+            ClusterRollout rollout,
+            Optional<IndexPartitions> partitions) {
         this.system = system;
         this.name = name;
         this.boot =
@@ -64,6 +67,7 @@ public final class ClusterNode {
         this.budgets = budgets;
         this.agent = agent;
         this.rollout = rollout;
+        this.partitions = partitions;
     }
 
     /**
@@ -73,6 +77,7 @@ public final class ClusterNode {
      * @param modelName the served model, whose versions rollouts move
      * @param load this node's serving figures, read when a status is asked
      * @param loadTimeout how long loading a model version may take here
+     * @param partitions in the flat layout, this node's partition of the index, which it serves to the others
      */
     public static ClusterNode start(
             ActorSystem<?> system,
@@ -85,7 +90,8 @@ public final class ClusterNode {
             Supplier<String> api,
             String modelName,
             Supplier<NodeAgent.NodeLoad> load,
-            Duration loadTimeout) {
+            Duration loadTimeout,
+            Optional<IndexPartitions> partitions) {
         Cluster cluster = Cluster.get(system);
         String name = Names.of(cluster.selfMember().address());
         ActorRef<ClusterBudgets.Command> budgets = system.systemActorOf(
@@ -104,7 +110,9 @@ public final class ClusterNode {
                 ads,
                 budgets,
                 agent,
-                new ClusterRollout(system, modelName, settings.rolloutTimeout(), Duration.ofSeconds(5)));
+                new ClusterRollout(system, modelName, settings.rolloutTimeout(), Duration.ofSeconds(5)),
+                partitions);
+        partitions.ifPresent(p -> p.start(system));
         system.systemActorOf(
                 Behaviors.<SelfUp>setup(context -> {
                     cluster.subscriptions().tell(Subscribe.create(context.getSelf(), SelfUp.class));
@@ -135,6 +143,11 @@ public final class ClusterNode {
 
     public ClusterRollout rollout() {
         return rollout;
+    }
+
+    /** The flat layout's partitions as this node sees them; empty in the grouped layout. */
+    public Optional<IndexPartitions.Status> layout() {
+        return partitions.map(IndexPartitions::status);
     }
 
     /**

@@ -1,6 +1,7 @@
 package adsml.actors.cluster;
 
 import adsml.platform.config.SettingsReader;
+import adsml.platform.index.Partition;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
@@ -13,6 +14,8 @@ import java.util.Map;
  * @param syncInterval how often a node publishes its spend and renews its budget leases
  * @param leaseWindow a lease covers at most the node's own spend rate over this long
  * @param leaseFloor the least lease, as a share of the budget, divided among the nodes
+ * @param partition this node's partition of the index: {@link Partition#WHOLE} in the grouped layout
+ * @param scatterTimeout in the flat layout, how long a retrieval waits for the other partitions at most
  */
 public record ClusterSettings(
         boolean enabled,
@@ -21,7 +24,9 @@ public record ClusterSettings(
         Duration leaseWindow,
         double leaseFloor,
         Duration adWriteTimeout,
-        Duration rolloutTimeout) {
+        Duration rolloutTimeout,
+        Partition partition,
+        Duration scatterTimeout) {
 
     public static ClusterSettings from(Config root) {
         SettingsReader r = SettingsReader.of(root, "adsml.cluster");
@@ -32,7 +37,9 @@ public record ClusterSettings(
                 r.durationIn("budget.lease-window", Duration.ofMillis(100), Duration.ofMinutes(10)),
                 r.doubleIn("budget.lease-floor", 0, 1),
                 r.durationIn("ad-write-timeout", Duration.ofMillis(10), Duration.ofMinutes(1)),
-                r.durationIn("rollout-timeout", Duration.ofSeconds(1), Duration.ofHours(1)));
+                r.durationIn("rollout-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                r.parsed("partition", Partition::parse),
+                r.durationIn("scatter-timeout", Duration.ofMillis(1), Duration.ofSeconds(10)));
     }
 
     /**

@@ -7,10 +7,13 @@ import adsml.platform.features.RequestRow;
 import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.Audience;
+import adsml.platform.index.IvfAdIndex;
 import adsml.platform.store.UserStore;
 import adsml.scheduler.Ticker;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -28,6 +31,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * once (a cache miss that reads RocksDB) is loaded on the blocking executor and the retrieval resumes when it arrives,
  * so disk reads never hold a CPU thread. A store that fails serves the request as a cold start, with a warning: an ad
  * is still better than an error.
+ *
+ * <p>In a flat layout ({@link RemotePartitions}) a known user's retrieval asks the other nodes' partitions first,
+ * searches this node's own meanwhile, and merges what answered by the request's half of its time left (at most the
+ * partitions' timeout): a partition that is down or late costs coverage, not the request.
  */
 public final class CandidateRetriever extends AbstractBehavior<CandidateRetriever.Command> {
 
@@ -47,6 +54,11 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     private static final long STORE_WARNING_INTERVAL_NANOS = 10_000_000_000L;
 
     private record UserLoaded(Retrieve retrieve, Optional<User> user) implements Command {}
+
+    /** The other partitions answered (or their time ran out) for a retrieval whose own partition found {@code own}. */
+    private record PartitionsAnswered(
+            Retrieve retrieve, RequestRow row, long[] own, int ownCount, RemotePartitions.Gathered others)
+            implements Command {}
 
     /**
      * The request's row (its user and context, whatever the feature set), whether it was a cold start, the candidate
@@ -74,6 +86,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     private final UserStore users;
     private final Executor storeExecutor;
     private final Funnel funnel;
+    private final Optional<RemotePartitions> partitions;
     private final Ticker ticker;
     private long lastStoreWarning;
     private long suppressedStoreWarnings;
@@ -84,6 +97,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             UserStore users,
             Executor storeExecutor,
             Funnel funnel,
+            Optional<RemotePartitions> partitions,
             Ticker ticker) {
         super(context);
         this.ticker = ticker;
@@ -91,6 +105,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
         this.users = users;
         this.storeExecutor = storeExecutor;
         this.funnel = funnel;
+        this.partitions = partitions;
     }
 
     /**
@@ -110,7 +125,19 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     /** A retriever that loads users the store cannot answer at once on {@code storeExecutor}. */
     public static Behavior<Command> create(
             AdIndex index, UserStore users, Executor storeExecutor, Funnel funnel, Ticker ticker) {
-        return Behaviors.setup(context -> new CandidateRetriever(context, index, users, storeExecutor, funnel, ticker));
+        return create(index, users, storeExecutor, funnel, Optional.empty(), ticker);
+    }
+
+    /** As {@link #create(AdIndex, UserStore, Executor, Funnel, Ticker)}, scattering to {@code partitions} if any. */
+    public static Behavior<Command> create(
+            AdIndex index,
+            UserStore users,
+            Executor storeExecutor,
+            Funnel funnel,
+            Optional<RemotePartitions> partitions,
+            Ticker ticker) {
+        return Behaviors.setup(
+                context -> new CandidateRetriever(context, index, users, storeExecutor, funnel, partitions, ticker));
     }
 
     @Override
@@ -118,6 +145,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
         return newReceiveBuilder()
                 .onMessage(Retrieve.class, this::onRetrieve)
                 .onMessage(UserLoaded.class, loaded -> retrieve(loaded.retrieve(), loaded.user()))
+                .onMessage(PartitionsAnswered.class, this::onPartitionsAnswered)
                 .build();
     }
 
@@ -171,26 +199,81 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             return this;
         }
         RankQuery q = retrieve.query();
-        Optional<LightRanker.Version> light = funnel.light().active();
-        int width = light.isPresent() ? funnel.retrieveWidth() : funnel.maxCandidates();
-        int[] ids = new int[width];
-        int count;
-        RequestRow row;
+        int width = width();
         if (user.isPresent()) {
-            count = index.retrieve(user.get(), q.context(), width, ids);
-            row = RequestRow.of(user.get(), CounterKeys.user(q.userKey()), q.context());
-        } else {
-            Audience unknown = new Audience(q.country(), q.device(), -1, 0L, Audience.UNKNOWN.embedding());
-            count = index.retrieve(unknown, q.context(), width, ids);
-            row = RequestRow.coldStart(q.country(), q.device(), CounterKeys.user(q.userKey()), q.context());
+            RequestRow row = RequestRow.of(user.get(), CounterKeys.user(q.userKey()), q.context());
+            if (partitions.isPresent()) {
+                return scatter(retrieve, row, Audience.of(user.get()), partitions.get());
+            }
+            int[] ids = new int[width];
+            int count = index.retrieve(user.get(), q.context(), width, ids);
+            return handOff(retrieve, row, false, ids, count);
         }
+        // A cold start ranks every ad alike (a zero embedding): the store, whole on every node, answers it here.
+        Audience unknown = new Audience(q.country(), q.device(), -1, 0L, Audience.UNKNOWN.embedding());
+        int[] ids = new int[width];
+        int count = index.retrieve(unknown, q.context(), width, ids);
+        RequestRow row = RequestRow.coldStart(q.country(), q.device(), CounterKeys.user(q.userKey()), q.context());
+        return handOff(retrieve, row, true, ids, count);
+    }
+
+    private int width() {
+        return funnel.light().active().isPresent() ? funnel.retrieveWidth() : funnel.maxCandidates();
+    }
+
+    /** Asks the other partitions, searches this node's own meanwhile, and resumes when they answered. */
+    private Behavior<Command> scatter(Retrieve retrieve, RequestRow row, Audience audience, RemotePartitions remote) {
+        RankQuery q = retrieve.query();
+        int width = width();
+        long left = q.deadlineNanos() - ticker.nanos();
+        Duration wait = Duration.ofNanos(Math.max(0, Math.min(remote.timeout().toNanos(), left / 2)));
+        CompletionStage<RemotePartitions.Gathered> others = remote.search(audience, q.context(), width, wait);
+        long[] own = new long[width];
+        int ownCount = remote.local().retrieveKeys(audience, q.context(), width, own);
+        getContext()
+                .pipeToSelf(
+                        others,
+                        (gathered, failure) -> new PartitionsAnswered(
+                                retrieve,
+                                row,
+                                own,
+                                ownCount,
+                                failure == null
+                                        ? gathered
+                                        : new RemotePartitions.Gathered(new long[0][], new int[0], 1)));
+        return this;
+    }
+
+    private Behavior<Command> onPartitionsAnswered(PartitionsAnswered answered) {
+        Retrieve retrieve = answered.retrieve();
+        if (expired(retrieve)) {
+            return this;
+        }
+        RemotePartitions.Gathered others = answered.others();
+        long[][] keys = new long[others.keys().length + 1][];
+        int[] counts = new int[keys.length];
+        keys[0] = answered.own();
+        counts[0] = answered.ownCount();
+        System.arraycopy(others.keys(), 0, keys, 1, others.keys().length);
+        System.arraycopy(others.counts(), 0, counts, 1, others.counts().length);
+        int width = answered.own().length;
+        int[] ids = new int[width];
+        int count = IvfAdIndex.merge(keys, counts, width, ids);
+        return handOff(retrieve, answered.row(), false, ids, count);
+    }
+
+    /** Cuts the retrieved ids with the light model when one is active, and hands them to the assembler. */
+    private Behavior<Command> handOff(Retrieve retrieve, RequestRow row, boolean coldStart, int[] ids, int count) {
         long retrieved = ticker.nanos();
-        Candidates candidates = new Candidates(row, user.isEmpty(), ids, count, retrieved);
+        Candidates candidates = new Candidates(row, coldStart, ids, count, retrieved);
+        Optional<LightRanker.Version> light = funnel.light().active();
         if (light.isPresent() && count > funnel.maxCandidates() && !expired(retrieve)) {
-            candidates = cut(light.get(), row, user.isEmpty(), ids, count, retrieved);
+            candidates = cut(light.get(), row, coldStart, ids, count, retrieved);
         }
         // Straight to the assembler: through the coordinator it would cost a hand-off to Pekko's dispatcher and back.
-        retrieve.assembler().tell(new FeatureAssembler.Assemble(retrieve.request(), q, candidates, retrieve.replyTo()));
+        retrieve.assembler()
+                .tell(new FeatureAssembler.Assemble(
+                        retrieve.request(), retrieve.query(), candidates, retrieve.replyTo()));
         return this;
     }
 

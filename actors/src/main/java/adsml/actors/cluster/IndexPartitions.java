@@ -35,7 +35,10 @@ public final class IndexPartitions implements RemotePartitions {
     /** A retrieval asks for no more than this: a bound on what one message may make a node search and send. */
     static final int MAX_KEYS = 100_000;
 
-    /** One partition's request: its best {@code max} keys for this audience. */
+    /**
+     * One partition's request: its best {@code max} keys for this audience. A request out of bounds (no audience or
+     * context, {@code max} outside 1..{@link #MAX_KEYS}) is answered with none.
+     */
     public record Search(Audience audience, Context context, int max, ActorRef<Hits> replyTo)
             implements ClusterSerializable {}
 
@@ -115,7 +118,7 @@ public final class IndexPartitions implements RemotePartitions {
         int partition = index.partition().index();
         return Behaviors.receiveMessage(search -> {
             long[] keys = new long[0];
-            if (search.max() > 0 && search.max() <= MAX_KEYS && search.audience() != null) {
+            if (search.max() > 0 && search.max() <= MAX_KEYS && search.audience() != null && search.context() != null) {
                 keys = new long[search.max()];
                 keys = Arrays.copyOf(keys, index.retrieveKeys(search.audience(), search.context(), search.max(), keys));
             }

@@ -51,6 +51,16 @@ export function Cluster() {
           Seen from {data.self}. The cluster serves <strong>{data.servedVersion || 'the version each node started with'}</strong>
           {error && <span class="text-bad"> (last refresh failed: {error.message})</span>}
         </p>
+        {data.layout && (
+          <p class="small muted" data-testid="layout">
+            Flat layout: this node holds partition {data.layout.partition} of {data.layout.partitions} of the index
+            and finds {data.layout.partitionsFound} of them;{' '}
+            <span class={data.layout.partial > 0 ? 'text-bad' : ''}>
+              {data.layout.partial} of its {data.layout.retrievals} retrievals went without some partition
+            </span>
+            .
+          </p>
+        )}
         <div class="table-wrap">
           <table class="table" data-testid="members">
             <thead>

@@ -54,6 +54,7 @@ public final class ClusterBudgets {
     /** Campaigns per replicated map. */
     static final int CHUNK = 128;
 
+    /** Majority reads of chunks at once while catching up ({@code readMissing}). */
     static final int READS_IN_FLIGHT = 8;
 
     /** How long a spend within its published cap may wait to be published. */

@@ -25,9 +25,14 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * other node applies what it hears to its index. A node that joins or returns gets every entry by gossip and applies
  * them, so it catches up on the writes it missed. Entries are kept for the ads written since the world was generated:
  * the world's own ads come from its files (docs/CLUSTER.md says where this stops scaling).
+ *
+ * <p>The entries are spread over {@link #SHARDS} maps by ad id. A write carries its map's whole state to every node
+ * (delta propagation is off: adsml/cluster.conf); with one map, 2,000 written ads (ClusterAdWritesTest) no longer
+ * reached the other node, the map having outgrown Artery's 256 KiB frame at about 150 bytes an ad. Spread, each map
+ * stays far below it up to about 100,000 written ads.
  */
 public final class ReplicatedAds {
-    static final Key<LWWMap<String, AdState>> KEY = LWWMapKey.create("adsml-ads");
+    static final int SHARDS = 256;
 
     /**
      * An ad as a write left it.
@@ -49,6 +54,10 @@ public final class ReplicatedAds {
 
     private ReplicatedAds() {}
 
+    static Key<LWWMap<String, AdState>> key(int adId) {
+        return LWWMapKey.create("adsml-ads-" + Math.floorMod(adId, SHARDS));
+    }
+
     /** A write id for this node's next write. */
     public static String nextWriteId(String node, AtomicLong writes) {
         return node + "#" + writes.incrementAndGet();
@@ -58,7 +67,10 @@ public final class ReplicatedAds {
     public static Behavior<Command> create(AdIndex index, List<Campaign> campaigns, ClusterSettings settings) {
         return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LWWMap<String, AdState>> replicator) -> {
-                    replicator.subscribe(KEY, Heard::new);
+                    for (int shard = 0; shard < SHARDS; shard++) {
+                        // One adapter serves every key: a change names its own entries.
+                        replicator.subscribe(key(shard), Heard::new);
+                    }
                     SelfUniqueAddress self =
                             DistributedData.get(context.getSystem()).selfUniqueAddress();
                     Map<String, String> applied = new HashMap<>();
@@ -72,7 +84,7 @@ public final class ReplicatedAds {
                                 applied.put(key, p.state().writeId());
                                 replicator.askUpdate(
                                         replyTo -> new Replicator.Update<>(
-                                                KEY,
+                                                key(p.state().adId()),
                                                 LWWMap.empty(),
                                                 new Replicator.WriteAll(settings.adWriteTimeout()),
                                                 replyTo,

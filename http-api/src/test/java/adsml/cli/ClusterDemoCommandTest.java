@@ -81,7 +81,7 @@ class ClusterDemoCommandTest {
         assertTrue(layout.getMessage().contains("--layout must be grouped or flat"), layout.getMessage());
         Args.UsageException ads = assertThrows(
                 Args.UsageException.class, () -> ClusterDemoCommand.run(List.of("--ads", "50"), quiet, quiet));
-        assertTrue(ads.getMessage().contains("--ads must be within [1000, 2000000]"), ads.getMessage());
+        assertTrue(ads.getMessage().contains("--ads must be within [1000, 1000000]"), ads.getMessage());
         Args.UsageException full = assertThrows(
                 Args.UsageException.class,
                 () -> ClusterDemoCommand.run(List.of("--dir", dir.toString()), quiet, quiet));

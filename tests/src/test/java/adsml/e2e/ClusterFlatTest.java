@@ -15,6 +15,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.WebElement;
 
 /**
  * Three nodes in this JVM serving the flat layout: each node's IVF holds a third of the ads (by id modulo 3), and a
@@ -73,6 +74,10 @@ class ClusterFlatTest {
             assertEquals(partialBefore.get(i), layout.path("partial").asInt(), layout::toString);
         }
 
+        if (HeadlessChromium.installed()) { // .ci/run installs it; the API above is the contract either way
+            pageShowsTheLayout(servers.get(0));
+        }
+
         // Node 2 leaves: its partition is missing from the others' answers, which still come.
         servers.remove(2).close();
         ClusterFixture.awaitTrue(
@@ -85,6 +90,19 @@ class ClusterFlatTest {
         }
         JsonNode layout = layout(nodes.get(0));
         assertTrue(layout.path("partial").asInt() >= partialBefore.get(0) + 20, layout::toString);
+    }
+
+    /** The admin UI's Cluster page of {@code server} says which partition it holds and that it finds all three. */
+    private static void pageShowsTheLayout(AdsmlServer server) throws Exception {
+        String admin = "http://127.0.0.1:" + server.started().admin().getPort();
+        try (HeadlessChromium browser = HeadlessChromium.start(1280, 800)) {
+            browser.open(admin + "/admin/cluster");
+            WebElement token = browser.await("input[name=token]");
+            token.sendKeys(ServingFixture.ADMIN_TOKEN);
+            browser.find("[data-action=sign-in]").click();
+            String text = browser.await("[data-testid=layout]").getText();
+            assertTrue(text.contains("partition 0 of 3") && text.contains("finds 3"), text);
+        }
     }
 
     private static JsonNode layout(ServingFixture.Client node) {

@@ -203,7 +203,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
         if (user.isPresent()) {
             RequestRow row = RequestRow.of(user.get(), CounterKeys.user(q.userKey()), q.context());
             if (partitions.isPresent()) {
-                return scatter(retrieve, row, Audience.of(user.get()), partitions.get());
+                return scatter(retrieve, row, Audience.of(user.get()), partitions.get(), width);
             }
             int[] ids = new int[width];
             int count = index.retrieve(user.get(), q.context(), width, ids);
@@ -222,9 +222,9 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     }
 
     /** Asks the other partitions, searches this node's own meanwhile, and resumes when they answered. */
-    private Behavior<Command> scatter(Retrieve retrieve, RequestRow row, Audience audience, RemotePartitions remote) {
+    private Behavior<Command> scatter(
+            Retrieve retrieve, RequestRow row, Audience audience, RemotePartitions remote, int width) {
         RankQuery q = retrieve.query();
-        int width = width();
         long left = q.deadlineNanos() - ticker.nanos();
         Duration wait = Duration.ofNanos(Math.max(0, Math.min(remote.timeout().toNanos(), left / 2)));
         CompletionStage<RemotePartitions.Gathered> others = remote.search(audience, q.context(), width, wait);

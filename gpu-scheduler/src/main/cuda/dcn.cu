@@ -820,3 +820,9 @@ extern "C" __global__ void __launch_bounds__(256) head_sigmoid_calibrate(const f
         out[r * heads + k] = calibrate((float) (1.0 / (1.0 + exp(-logit))), cal, k);
     }
 }
+
+// Fault injection (GpuDevice.injectFault): a kernel that traps, as a kernel that crashed would. Its error,
+// CUDA_ERROR_LAUNCH_FAILED, is sticky: every later call in the context fails until the context is rebuilt.
+extern "C" __global__ void fault_trap() {
+    __trap();
+}

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * failed, while it is still served): finite probabilities close the breaker, and the device is back in service; a
  * failure opens it again for twice as long. Probes run on the quarantined device's own worker, never on a caller's
  * thread, and never hold back another device's batches. A device that reports itself unhealthy
- * ({@link Device#healthy()}: a GPU whose CUDA context saw a sticky error) is never probed and stays out.
+ * ({@link Device#healthy()}: a GPU whose CUDA context saw a sticky error) is quarantined too, and when its backoff is
+ * up its worker first asks it to {@linkplain Device#recover() recover} (a GPU rebuilds its context), then probes it: a
+ * device that does not recover, or fails the probe, stays out for twice as long.
  *
  * <p><b>Device fault or version fault.</b> A failed batch is the device's fault unless it is shown to be its version's:
  *
@@ -306,11 +308,15 @@ public final class BatchingScheduler implements AutoCloseable {
     /** Hands a probe to an idle worker of each quarantined device whose backoff is up. */
     private void startProbes(long now) {
         for (DeviceSlot slot : slots) {
-            if (slot.idle.isEmpty() || !slot.breaker.probeDue(now) || !slot.device.healthy()) {
+            if (slot.breaker.isClosed() && !slot.device.healthy()) {
+                // Broken without a batch failing on it (a load that failed): quarantined, so that it is recovered.
+                slot.breaker.fail(now);
+            }
+            if (slot.idle.isEmpty() || !slot.breaker.probeDue(now)) {
                 continue;
             }
             LoadedVersion version = acquireProbeVersion(slot, slot.suspect, null);
-            if (version == null) {
+            if (version == null && slot.device.healthy()) {
                 // No version left on it to probe with: the next version loaded on it is checked by its golden batch.
                 slot.breaker.close();
                 slot.suspect = null;
@@ -318,6 +324,7 @@ public final class BatchingScheduler implements AutoCloseable {
                 continue;
             }
             slot.breaker.probing();
+            // With no version to probe with, an unhealthy device's probe is its recovery alone.
             slot.idle.pollFirst().inbox.add(new Probe(version));
         }
     }
@@ -326,7 +333,7 @@ public final class BatchingScheduler implements AutoCloseable {
     private long nextProbeAt() {
         long next = Long.MAX_VALUE;
         for (DeviceSlot slot : slots) {
-            if (slot.breaker.state() == CircuitBreaker.State.OPEN && !slot.idle.isEmpty() && slot.device.healthy()) {
+            if (slot.breaker.state() == CircuitBreaker.State.OPEN && !slot.idle.isEmpty()) {
                 next = Math.min(next, slot.breaker.probeAtNanos());
             }
         }
@@ -604,16 +611,15 @@ public final class BatchingScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        String with =
+                probe.version() == null ? "no version loaded" : probe.version().id();
         if (error == null) {
-            LOG.info(
-                    "{} passed its probe with {} and is back in service",
-                    slot.device.name(),
-                    probe.version().id());
+            LOG.info("{} passed its probe with {} and is back in service", slot.device.name(), with);
         } else {
             LOG.warn(
                     "{} failed its probe with {} and stays quarantined for {} ms: {}",
                     slot.device.name(),
-                    probe.version().id(),
+                    with,
                     quarantine.toMillis(),
                     error.toString());
         }
@@ -662,7 +668,10 @@ public final class BatchingScheduler implements AutoCloseable {
         INSTANCE
     }
 
-    /** A check of a quarantined device with {@code version}, whose reference the probe holds until it is scored. */
+    /**
+     * A check of a quarantined device with {@code version}, whose reference the probe holds until it is scored; null
+     * when no version is loaded on the device (an unhealthy device is then only recovered).
+     */
     private record Probe(LoadedVersion version) implements Task {}
 
     /** A batch on its way to a device, with the devices that already failed it. */
@@ -703,7 +712,7 @@ public final class BatchingScheduler implements AutoCloseable {
                 if (task instanceof Work work) {
                     score(work);
                 } else if (task instanceof Probe probe) {
-                    probed(this, probe, probe(probe.version()));
+                    probed(this, probe, recoverAndProbe(probe.version()));
                 } else {
                     return;
                 }
@@ -763,6 +772,32 @@ public final class BatchingScheduler implements AutoCloseable {
                 lock.unlock();
             }
             return control != null && probe(control) == null;
+        }
+
+        /**
+         * Recovers this worker's device if it is unhealthy, then probes it with {@code version} (when not null);
+         * returns why either failed, or null. Releases the version's reference.
+         */
+        private Throwable recoverAndProbe(LoadedVersion version) {
+            Throwable unrecovered = null;
+            if (!slot.device.healthy()) {
+                try {
+                    if (!slot.device.recover()) {
+                        unrecovered =
+                                new IllegalStateException(slot.device.name() + " is unhealthy and did not recover");
+                    }
+                } catch (RuntimeException e) {
+                    unrecovered = e;
+                }
+            }
+            if (version == null) {
+                return unrecovered;
+            }
+            if (unrecovered != null) {
+                version.release();
+                return unrecovered;
+            }
+            return probe(version);
         }
 
         /**

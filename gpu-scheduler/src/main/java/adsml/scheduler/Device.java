@@ -64,10 +64,20 @@ public interface Device extends AutoCloseable {
 
     /**
      * Whether the device can take work at all. The scheduler quarantines a device whose batch failed and probes it
-     * until it recovers; a device that answers false here is never probed and stays out, so only say false for a state
-     * that does not heal (a CUDA context that saw a sticky error, a closed device).
+     * until it recovers; a device that answers false here takes no work until {@link #recover()} makes it healthy, so
+     * say false for a state that a probe alone cannot heal (a CUDA context that saw a sticky error, a closed device).
      */
     boolean healthy();
+
+    /**
+     * Tries to make a device that is not {@link #healthy()} usable again; returns whether it is healthy now. The
+     * scheduler calls it on one of the device's workers when the device's quarantine is up, and probes the device if it
+     * returns true. A GPU rebuilds its CUDA context and uploads the versions loaded on it again; a device with nothing
+     * to rebuild answers whether it is healthy.
+     */
+    default boolean recover() {
+        return healthy();
+    }
 
     @Override
     void close();

@@ -232,7 +232,8 @@ class BatchingSchedulerTest {
     }
 
     @Test
-    void unhealthyDevice_isNeverProbed() throws Exception {
+    void unhealthyDevice_takesNoWork_untilItRecoversAndPassesItsProbe_eachFailedRecoveryDoublingTheBackoff()
+            throws Exception {
         FakeClock clock = clock();
         Fixtures.FakeDevice gpu = new Fixtures.FakeDevice("gpu0", 1);
         Fixtures.FakeDevice cpu = new Fixtures.FakeDevice("cpu0", 1);
@@ -241,13 +242,28 @@ class BatchingSchedulerTest {
         LoadedVersion version = LoadedVersion.load(Fixtures.tinyModel("1"), List.of(gpu, cpu));
         try (BatchingScheduler scheduler = new BatchingScheduler(GREEDY, List.of(gpu, cpu), clock::nanos)) {
             await(scheduler.submit(version, tinyRows(3, 1), clock.nanos() + 100 * SECOND, Priority.LIVE));
-            gpu.healthy = false; // as a GPU whose context saw a sticky error says from then on
-            clock.advance(Duration.ofMinutes(5));
-            for (int i = 0; i < 5; i++) {
+            gpu.healthy = false; // as a GPU whose context saw a sticky error says until it is rebuilt
+            gpu.failure = null;
+            clock.advance(Duration.ofSeconds(1));
+            awaitTrue(() -> gpu.recoveries.get() == 1);
+            clock.advance(Duration.ofSeconds(1));
+            assertEquals(1, gpu.recoveries.get(), "a failed recovery doubles the backoff to 2 s");
+            clock.advance(Duration.ofSeconds(1));
+            awaitTrue(() -> gpu.recoveries.get() == 2);
+            for (int i = 0; i < 3; i++) {
                 await(scheduler.submit(version, tinyRows(3, i), clock.nanos() + 100 * SECOND, Priority.LIVE));
             }
-            assertEquals(1, gpu.calls.get(), "no probe, no batch");
-            assertEquals(6, cpu.calls.get());
+            assertEquals(1, gpu.calls.get(), "no probe, no batch while it does not recover");
+            assertEquals(4, cpu.calls.get(), "the failed batch and three more, on the fallback");
+
+            gpu.recovers = true;
+            clock.advance(Duration.ofSeconds(4));
+            awaitTrue(() -> scheduler.stats().deviceHealth().get("gpu0"));
+            assertEquals(3, gpu.recoveries.get());
+            assertEquals(2, gpu.calls.get(), "recovered, then one probe batch");
+            await(scheduler.submit(version, tinyRows(3, 9), clock.nanos() + 100 * SECOND, Priority.LIVE));
+            assertEquals(3, gpu.calls.get(), "back in service");
+            assertEquals(4, cpu.calls.get());
         }
     }
 

@@ -73,6 +73,10 @@ final class Fixtures {
 
         volatile boolean fallbackOnly;
         volatile boolean healthy = true;
+        /** Whether {@link #recover()} makes an unhealthy device healthy, as a rebuilt CUDA context would. */
+        volatile boolean recovers;
+
+        final AtomicInteger recoveries = new AtomicInteger();
         volatile java.util.function.Predicate<Model> runs = model -> true;
 
         FakeDevice(String name, int workers) {
@@ -114,6 +118,15 @@ final class Fixtures {
 
         @Override
         public boolean healthy() {
+            return healthy;
+        }
+
+        @Override
+        public boolean recover() {
+            recoveries.incrementAndGet();
+            if (recovers) {
+                healthy = true;
+            }
             return healthy;
         }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import jcuda.CudaException;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
@@ -32,16 +33,19 @@ final class CudaContext implements AutoCloseable {
     private static final String PTX = "/adsml/scheduler/gpu/dcn.ptx";
 
     private final ExecutorService owner;
+    private final int ordinal;
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
     final CUfunction gather = new CUfunction();
+    final CUfunction trap = new CUfunction();
     final Map<DcnPlan.LinearKernel, CUfunction> linear = new EnumMap<>(DcnPlan.LinearKernel.class);
     /** Shared memory a block may opt in to on this device; DcnPlan leaves out the kernels that need more. */
     int maxSharedBytes;
 
     final CUfunction head = new CUfunction();
 
-    private CudaContext(String threadName) {
+    private CudaContext(int ordinal, String threadName) {
+        this.ordinal = ordinal;
         this.owner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
@@ -53,32 +57,10 @@ final class CudaContext implements AutoCloseable {
     static CudaContext open(int ordinal, String threadName) {
         // Errors as CudaExceptions, whoever opens the context: silent error codes would pass for success.
         JCudaDriver.setExceptionsEnabled(true);
-        CudaContext c = new CudaContext(threadName);
+        CudaContext c = new CudaContext(ordinal, threadName);
         try {
             c.call(() -> {
-                CUdevice device = new CUdevice();
-                JCudaDriver.cuDeviceGet(device, ordinal);
-                JCudaDriver.cuCtxCreate(c.context, 0, device);
-                JCudaDriver.cuModuleLoadData(c.module, ptx());
-                JCudaDriver.cuModuleGetFunction(c.gather, c.module, "gather_concat");
-                int[] optIn = new int[1];
-                JCudaDriver.cuDeviceGetAttribute(
-                        optIn, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device);
-                c.maxSharedBytes = optIn[0];
-                for (DcnPlan.LinearKernel kernel : DcnPlan.LinearKernel.values()) {
-                    if (kernel.sharedBytes > c.maxSharedBytes) {
-                        continue;
-                    }
-                    CUfunction f = new CUfunction();
-                    JCudaDriver.cuModuleGetFunction(f, c.module, kernel.function);
-                    // Past 48 KiB a block's dynamic shared memory must be allowed per function.
-                    JCudaDriver.cuFuncSetAttribute(
-                            f,
-                            CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                            kernel.sharedBytes);
-                    c.linear.put(kernel, f);
-                }
-                JCudaDriver.cuModuleGetFunction(c.head, c.module, "head_sigmoid_calibrate");
+                c.create();
                 return null;
             });
         } catch (RuntimeException e) {
@@ -86,6 +68,59 @@ final class CudaContext implements AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    /** Creates the context, current on the owner thread, and loads the kernels; on the owner thread. */
+    private void create() {
+        CUdevice device = new CUdevice();
+        JCudaDriver.cuDeviceGet(device, ordinal);
+        JCudaDriver.cuCtxCreate(context, 0, device);
+        JCudaDriver.cuModuleLoadData(module, ptx());
+        JCudaDriver.cuModuleGetFunction(gather, module, "gather_concat");
+        JCudaDriver.cuModuleGetFunction(trap, module, "fault_trap");
+        int[] optIn = new int[1];
+        JCudaDriver.cuDeviceGetAttribute(
+                optIn, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device);
+        maxSharedBytes = optIn[0];
+        linear.clear();
+        for (DcnPlan.LinearKernel kernel : DcnPlan.LinearKernel.values()) {
+            if (kernel.sharedBytes > maxSharedBytes) {
+                continue;
+            }
+            CUfunction f = new CUfunction();
+            JCudaDriver.cuModuleGetFunction(f, module, kernel.function);
+            // Past 48 KiB a block's dynamic shared memory must be allowed per function.
+            JCudaDriver.cuFuncSetAttribute(
+                    f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, kernel.sharedBytes);
+            linear.put(kernel, f);
+        }
+        JCudaDriver.cuModuleGetFunction(head, module, "head_sigmoid_calibrate");
+    }
+
+    /**
+     * Whether the context still works: a sticky error (a kernel that crashed) fails every call, this synchronize
+     * included, until the context is destroyed. On the owner thread.
+     */
+    boolean works() {
+        try {
+            JCudaDriver.cuCtxSynchronize();
+            return true;
+        } catch (CudaException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Destroys the context, and with it every allocation made in it, and creates a new one with the kernels loaded:
+     * what CUDA asks for after a sticky error. On the owner thread; the caller allocates again what it needs.
+     */
+    void rebuild() {
+        try {
+            JCudaDriver.cuCtxDestroy(context);
+        } catch (CudaException e) {
+            // A context that saw a sticky error may refuse to go quietly; the new one does not depend on it.
+        }
+        create();
     }
 
     /** The PTX text, NUL-terminated as cuModuleLoadData requires. */

@@ -8,7 +8,12 @@ import adsml.scheduler.Device;
 import adsml.scheduler.DeviceMemoryException;
 import adsml.scheduler.MemoryBudget;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import jcuda.CudaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One NVIDIA GPU as a scheduler {@link Device}: a CUDA context owned by a pinned thread, DCN versions resident in
@@ -16,18 +21,39 @@ import jcuda.CudaException;
  *
  * <p>Every loaded version reserves its weights and stream buffers against the device's {@link MemoryBudget}, so two
  * versions during a swap both count; a load that does not fit is refused with {@link DeviceMemoryException} before
- * anything is allocated. A CUDA error while scoring is thrown as {@link GpuFailureException}, a device fault, and marks
- * the device unhealthy for good: a context that saw a launch failure or an illegal address is unusable (CUDA's errors
- * are sticky), so {@link #healthy()} stays false, the scheduler never probes the device, and its batches move to
- * another device (the CPU behind it) until the server restarts. Unlike the CPU, whose quarantine ends when a probe
- * passes.
+ * anything is allocated.
+ *
+ * <p>A CUDA error while scoring is thrown as {@link GpuFailureException}, a device fault: the scheduler retries the
+ * batch on another device (the CPU behind the GPU) and quarantines this one, which reports itself unhealthy until
+ * {@link #recover()} has looked at its context. Some errors leave the context usable (a refused launch, an allocation
+ * that does not fit); a crashed kernel (an illegal address, a trap) is sticky: every later call fails until the context
+ * is destroyed. Recovery tells them apart by synchronizing the context: if that fails, it destroys the context, creates
+ * another, and uploads every loaded version's weights and buffers again. Then the scheduler probes the device with a
+ * version, and a passing probe puts it back in service, without a restart. CUDA's documentation calls a context after a
+ * sticky error undefined and advises restarting the process; the probe, scores checked as probabilities, is what
+ * decides, and a device that fails it stays quarantined, probed at the longest backoff, until the process restarts.
+ * {@link #injectFault} makes the next batch fail either way, to show all of this on a real card.
  */
 public final class GpuDevice implements Device {
+    private static final Logger LOG = LoggerFactory.getLogger(GpuDevice.class);
+
     private final String name;
     private final CudaDevices.Info info;
     private final GpuSettings settings;
     private final MemoryBudget memory;
     private final CudaContext cuda;
+    /**
+     * The versions' scorers on this device, which a rebuilt context must allocate again; changed on the owner thread.
+     */
+    private final Set<GpuScorer> scorers = ConcurrentHashMap.newKeySet();
+
+    private final AtomicReference<GpuFault> injected = new AtomicReference<>();
+    /**
+     * Set when a rebuild begins, cleared when every scorer is allocated again: a rebuild cut short leaves lanes whose
+     * host buffers were freed with the old context, so only another rebuild may follow it. On the owner thread.
+     */
+    private boolean rebuilding;
+
     private volatile Throwable failure;
     private volatile boolean closed;
 
@@ -142,13 +168,79 @@ public final class GpuDevice implements Device {
         failure = cause;
         return new GpuFailureException(
                 name + " (" + info.name() + "): " + what + " failed: " + cause.getMessage()
-                        + "; the device is marked unhealthy",
+                        + "; the device is quarantined until it recovers",
                 cause);
+    }
+
+    /** Called on the owner thread when a scorer has allocated its memory, and when it has freed it. */
+    void allocated(GpuScorer scorer) {
+        scorers.add(scorer);
+    }
+
+    void freed(GpuScorer scorer) {
+        scorers.remove(scorer);
+    }
+
+    /**
+     * Makes the next batch scored on this device fail with {@code fault}, once: for fault drills on a real card (see
+     * {@link GpuFault}). The batch is retried elsewhere, as a real fault's would be.
+     */
+    public void injectFault(GpuFault fault) {
+        injected.set(Objects.requireNonNull(fault, "fault"));
+    }
+
+    /** The injected fault the next batch must fail with, taken once; null when none is armed. */
+    GpuFault takeInjectedFault() {
+        return injected.getAndSet(null);
     }
 
     @Override
     public boolean healthy() {
         return !closed && failure == null;
+    }
+
+    /**
+     * After a CUDA error: keeps the context if it still works, else destroys it, creates another and allocates every
+     * loaded version again (weights uploaded from the host's copy, lanes and their graphs anew). Runs on the owner
+     * thread, waiting for each scorer's lanes to come back from the batches that were on them.
+     */
+    @Override
+    public synchronized boolean recover() {
+        Throwable cause = failure;
+        if (closed || cause == null) {
+            return !closed;
+        }
+        boolean rebuilt;
+        try {
+            rebuilt = cuda.call(() -> {
+                if (!rebuilding && cuda.works()) {
+                    return false;
+                }
+                rebuilding = true;
+                cuda.rebuild();
+                for (GpuScorer scorer : scorers) {
+                    scorer.reallocate();
+                }
+                rebuilding = false;
+                return true;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "{} did not recover from '{}': {}; it stays quarantined (a restart of the process clears it)",
+                    name,
+                    cause.getMessage(),
+                    e.toString());
+            return false;
+        }
+        failure = null;
+        LOG.info(
+                "{} recovered from '{}': {}",
+                name,
+                cause.getMessage(),
+                rebuilt
+                        ? "context rebuilt, " + scorers.size() + " versions uploaded again"
+                        : "its context still works");
+        return true;
     }
 
     /** Destroys the context; close the versions loaded on it first. */

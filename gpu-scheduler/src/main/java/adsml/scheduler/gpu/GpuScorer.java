@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -47,6 +48,7 @@ final class GpuScorer implements Scorer {
     private final GpuDevice device;
     private final CudaContext cuda;
     private final DcnPlan plan;
+    private final DcnWeights hostWeights;
     private final Precision precision;
     private final CUdeviceptr weights = new CUdeviceptr();
     private final List<Lane> all = new ArrayList<>();
@@ -54,10 +56,12 @@ final class GpuScorer implements Scorer {
     private boolean weightsAllocated;
     private boolean closed;
 
-    private GpuScorer(GpuDevice device, CudaContext cuda, DcnPlan plan, Precision precision, int lanes) {
+    private GpuScorer(
+            GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights hostWeights, Precision precision, int lanes) {
         this.device = device;
         this.cuda = cuda;
         this.plan = plan;
+        this.hostWeights = hostWeights;
         this.precision = precision;
         this.free = new ArrayBlockingQueue<>(lanes);
     }
@@ -67,26 +71,62 @@ final class GpuScorer implements Scorer {
      */
     static GpuScorer create(
             GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights w, Precision precision, int lanes) {
-        float[] packed = plan.pack(w);
-        GpuScorer scorer = new GpuScorer(device, cuda, plan, precision, lanes);
+        GpuScorer scorer = new GpuScorer(device, cuda, plan, w, precision, lanes);
         cuda.call(() -> {
             try {
-                JCudaDriver.cuMemAlloc(scorer.weights, plan.weightBytes());
-                scorer.weightsAllocated = true;
-                JCudaDriver.cuMemcpyHtoD(scorer.weights, Pointer.to(packed), (long) packed.length * Float.BYTES);
                 for (int i = 0; i < lanes; i++) {
-                    Lane lane = new Lane(plan);
-                    scorer.all.add(lane);
-                    lane.allocate();
+                    scorer.all.add(new Lane(plan));
                 }
+                scorer.allocate();
             } catch (RuntimeException e) {
                 scorer.free();
                 throw e;
             }
+            device.allocated(scorer);
             return null;
         });
         scorer.free.addAll(scorer.all);
         return scorer;
+    }
+
+    /** Uploads the weights and allocates every lane; on the owner thread. */
+    private void allocate() {
+        float[] packed = plan.pack(hostWeights);
+        JCudaDriver.cuMemAlloc(weights, plan.weightBytes());
+        weightsAllocated = true;
+        JCudaDriver.cuMemcpyHtoD(weights, Pointer.to(packed), (long) packed.length * Float.BYTES);
+        for (Lane lane : all) {
+            lane.allocate();
+        }
+    }
+
+    /**
+     * Allocates the weights and lanes again in a context that replaced the one they were in, whose destruction freed
+     * them; on the owner thread. Holds every lane meanwhile, waiting up to 10 s each for those in use by a batch (which
+     * fails fast on a broken context).
+     */
+    void reallocate() {
+        List<Lane> held = new ArrayList<>(all.size());
+        try {
+            for (int i = 0; i < all.size(); i++) {
+                Lane lane = free.poll(10, TimeUnit.SECONDS);
+                if (lane == null) {
+                    throw new IllegalStateException(
+                            id() + ": a stream was not given back within 10 s; cannot allocate it again");
+                }
+                held.add(lane);
+            }
+            weightsAllocated = false;
+            for (Lane lane : all) {
+                lane.forget();
+            }
+            allocate();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while taking back the streams of " + id(), e);
+        } finally {
+            free.addAll(held);
+        }
     }
 
     @Override
@@ -100,6 +140,10 @@ final class GpuScorer implements Scorer {
         Lane lane = takeLane();
         try {
             cuda.makeCurrent();
+            GpuFault fault = device.takeInjectedFault();
+            if (fault != null) {
+                lane.fail(this, fault);
+            }
             for (int from = 0; from < batch.rows(); from += plan.maxRows()) {
                 int rows = Math.min(plan.maxRows(), batch.rows() - from);
                 int padded = plan.paddedRows(rows);
@@ -202,6 +246,7 @@ final class GpuScorer implements Scorer {
         }
         closed = true;
         cuda.call(() -> {
+            device.freed(this);
             free();
             return null;
         });
@@ -435,6 +480,27 @@ final class GpuScorer implements Scorer {
                                     ints(h.heads())));
                 }
             }
+        }
+
+        /** Fails as {@code fault} asks, on this lane's stream; always throws a {@link CudaException}. */
+        void fail(GpuScorer scorer, GpuFault fault) {
+            if (fault == GpuFault.LAUNCH) {
+                // 2,048 threads in a block: over every card's limit of 1,024, refused at launch.
+                JCudaDriver.cuLaunchKernel(scorer.cuda.trap, 1, 1, 1, 2048, 1, 1, 0, stream, Pointer.to(), null);
+            } else {
+                JCudaDriver.cuLaunchKernel(scorer.cuda.trap, 1, 1, 1, 1, 1, 1, 0, stream, Pointer.to(), null);
+                JCudaDriver.cuStreamSynchronize(stream);
+            }
+            throw new CudaException("injected " + fault + " fault was not reported by CUDA");
+        }
+
+        /** Drops every handle without freeing it: the context they lived in is gone, and its memory with it. */
+        void forget() {
+            withCopies.clear();
+            kernelsOnly.clear();
+            hasStream = false;
+            hasHost = false;
+            hasDevice = false;
         }
 
         private static Pointer ints(int value) {

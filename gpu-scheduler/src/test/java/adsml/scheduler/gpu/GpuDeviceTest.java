@@ -9,10 +9,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import adsml.platform.features.FeatureBatch;
 import adsml.platform.model.Model;
 import adsml.platform.model.ModelPreset;
+import adsml.platform.model.ModelSpec;
+import adsml.platform.scoring.CpuScorers;
 import adsml.platform.scoring.Scorer;
 import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.CpuDevice;
 import adsml.scheduler.Device;
 import adsml.scheduler.DeviceMemoryException;
+import adsml.scheduler.FaultSettings;
 import adsml.scheduler.LoadedVersion;
 import adsml.scheduler.Priority;
 import adsml.scheduler.SchedulerSettings;
@@ -22,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -179,6 +184,136 @@ class GpuDeviceTest {
                 }
                 assertTrue(scheduler.stats().deviceHealth().get(device.name()));
             }
+        }
+    }
+
+    /**
+     * The fault drill of a real card: an injected fault fails the GPU's batch, which the CPU behind it scores instead;
+     * the GPU is quarantined, recovers (a TRAP, sticky, rebuilds its context and uploads the version again) and, after
+     * a passing probe, scores the batches again, matching the reference. No restart.
+     */
+    @ParameterizedTest
+    @EnumSource(GpuFault.class)
+    void injectedFault_batchRetriedOnTheCpu_andTheGpuReturnsAfterAPassingProbe(GpuFault fault) throws Exception {
+        Model.Dcn model = Models.calibrated(ModelPreset.DEMO, 11);
+        FaultSettings faults = new FaultSettings(Duration.ofSeconds(1), Duration.ofSeconds(2), 10_000, 0.01);
+        try (GpuDevice device = open(Precision.FP32, 0);
+                CountingDevice gpuCounted = new CountingDevice(device);
+                CountingDevice cpu =
+                        new CountingDevice(new CpuDevice("cpu0", 1, 1L << 30, true, CpuScorers.Engine.REFERENCE, 0))) {
+            List<Device> devices = List.of(gpuCounted, cpu);
+            try (LoadedVersion version = LoadedVersion.load(model, devices);
+                    BatchingScheduler scheduler = new BatchingScheduler(
+                            SchedulerSettings.defaults()
+                                    .withMaxBatchRows(LANE_ROWS)
+                                    .withMaxQueueDelay(Duration.ofMillis(1)),
+                            faults,
+                            devices,
+                            Ticker.SYSTEM)) {
+                scoreAndCheck(scheduler, version, model, 1);
+                int gpuBatches = gpuCounted.batches.get();
+                assertTrue(gpuBatches >= 1, "the GPU scores while healthy");
+
+                device.injectFault(fault);
+                scoreAndCheck(scheduler, version, model, 2);
+                assertFalse(scheduler.stats().deviceHealth().get(device.name()), fault + ": quarantined");
+                assertTrue(cpu.batches.get() >= 1, fault + ": the failed batch was scored on the CPU");
+                assertEquals(gpuBatches + 1, gpuCounted.batches.get(), "one batch tried on the GPU, and failed");
+
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!scheduler.stats().deviceHealth().get(device.name()) && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                }
+                assertTrue(scheduler.stats().deviceHealth().get(device.name()), fault + ": back after a probe");
+                assertTrue(device.healthy());
+                int cpuBatches = cpu.batches.get();
+                int before = gpuCounted.batches.get();
+                scoreAndCheck(scheduler, version, model, 3);
+                assertTrue(gpuCounted.batches.get() > before, fault + ": the GPU scores again");
+                assertEquals(cpuBatches, cpu.batches.get(), fault + ": and the CPU is left alone");
+            }
+        }
+    }
+
+    private static void scoreAndCheck(BatchingScheduler scheduler, LoadedVersion version, Model.Dcn model, int seed)
+            throws Exception {
+        FeatureBatch rows = Models.rows(model, 100, seed);
+        float[] scores = scheduler
+                .submit(version, rows, System.nanoTime() + TimeUnit.SECONDS.toNanos(30), Priority.LIVE)
+                .get(30, TimeUnit.SECONDS);
+        double diff = Models.maxAbsDiff(Models.reference(model, rows), scores, scores.length);
+        assertTrue(diff <= 1e-4, "max |diff| " + diff);
+    }
+
+    /** A device whose scorers count the batches they are asked to score, failed ones included. */
+    private static final class CountingDevice implements Device {
+        final Device inner;
+        final AtomicInteger batches = new AtomicInteger();
+
+        CountingDevice(Device inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        @Override
+        public int workers() {
+            return inner.workers();
+        }
+
+        @Override
+        public long memoryBudgetBytes() {
+            return inner.memoryBudgetBytes();
+        }
+
+        @Override
+        public boolean runs(Model model) {
+            return inner.runs(model);
+        }
+
+        @Override
+        public boolean fallbackOnly() {
+            return inner.fallbackOnly();
+        }
+
+        @Override
+        public boolean healthy() {
+            return inner.healthy();
+        }
+
+        @Override
+        public boolean recover() {
+            return inner.recover();
+        }
+
+        @Override
+        public Scorer load(Model model) {
+            Scorer scorer = inner.load(model);
+            return new Scorer() {
+                @Override
+                public ModelSpec spec() {
+                    return scorer.spec();
+                }
+
+                @Override
+                public void score(FeatureBatch batch, float[] out) {
+                    batches.incrementAndGet();
+                    scorer.score(batch, out);
+                }
+
+                @Override
+                public void close() {
+                    scorer.close();
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            // The test closes the device it wraps.
         }
     }
 

@@ -4,7 +4,7 @@
 # needs no Java of its own):
 #   bash gpu-scheduler/bench/gpu-bench.sh [OUT_DIR]        (from the repository root)
 # OUT_DIR defaults to $OUT when set (the device runner's folder), else .device/bench-results/. Each of
-# the three timed steps is capped at 100 s and the serving step at 260 s; it writes:
+# the three timed steps is capped at 100 s and the serving step at 280 s; it writes:
 #   card.txt        nvidia-smi: the card, driver, clocks
 #   gpu-tests.txt   the @Tag("gpu") tests: parity with the Java reference on every preset, budget, scheduler
 #   java.txt/json   the Java GPU backend: kernels, score() p50/p99, candidates/s, TFLOP/s (GpuBenchmark)
@@ -56,7 +56,7 @@ if [ -f "$out/java.json" ]; then
 fi
 if [ -d .device/model ]; then
     echo "== /v1/rank served on the GPU"
-    timeout -k 15 260 bash gpu-scheduler/bench/gpu-serve.sh "$out" || status=1
+    timeout -k 15 280 bash gpu-scheduler/bench/gpu-serve.sh "$out" || status=1
     # Again here: a step cut off by its timeout never wrote it.
     python3 gpu-scheduler/bench/serve_check.py report "$out" > "$out/serve.md"
 else

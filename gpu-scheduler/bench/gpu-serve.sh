@@ -11,9 +11,13 @@
 #      server on the same data scoring with the plain-Java reference (adsml.scheduler.cpu.engine =
 #      reference: DJL's PyTorch library cannot travel here); parity.txt compares them, tolerance
 #      1e-4 (fp32);
+#   2b. fault drills on the GPU under load: at 500 QPS for 12 s, 3 s in, POST a 'launch' fault
+#      drill to gpu0 (then, in a second run, a 'trap', which rebuilds the CUDA context); the failed
+#      batch goes to the CPU, gpu0 is quarantined and must take work again (drill-*.json, and the
+#      load's status counts in serve-load-drill-*.json: no request should fail);
 #   3. that CPU server under load, open loop at 50 QPS and 32 clients (serve-load-cpu-*.json): the
 #      CPU backend on this machine's cores, with the reference engine (about 25 times slower than DJL).
-# Writes serve.md (the tables for BENCHMARKS.md), the servers' logs and /metrics. About 3 minutes.
+# Writes serve.md (the tables for BENCHMARKS.md), the servers' logs and /metrics. About 4 minutes.
 # The CPU backend with DJL is timed on the dev machine (BENCHMARKS.md), not here.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,7 +51,7 @@ cp -r .device/model/* "$data/models/ctr/"   # one version folder, under its own 
 
 # start NAME BACKEND ENGINE WARM_UP_REQUESTS: a server on $data, ready, or its log's tail and a failure.
 start() {
-    "$java" -Xmx8g -Dadsml.scheduler.backend="$2" -Dadsml.scheduler.cpu.engine="$3" -Dadsml.server.warm-up-requests="$4" \
+    "$java" -Xmx8g -Dadsml.http.admin-token=gpu-bench -Dadsml.scheduler.backend="$2" -Dadsml.scheduler.cpu.engine="$3" -Dadsml.server.warm-up-requests="$4" \
         -cp "$cp" adsml.cli.Main serve --data "$data" --port 18080 --admin-port 18081 > "$out/serve-$1.log" 2>&1 &
     server=$!
     if ! check wait "$url" 180 "$server"; then
@@ -67,6 +71,16 @@ if start "$backend" "$backend" reference 1000; then
     done
     adsml load --url "$url" --clients 32 --duration 15s --warmup 0s --json > "$out/serve-load-clients32.json" || status=1
     tail -1 "$out/serve-load-clients32.json"
+    if [ "$backend" = gpu ]; then
+        for fault in launch trap; do
+            adsml load --url "$url" --qps 500 --duration 12s --warmup 0s --json > "$out/serve-load-drill-$fault.json" &
+            load=$!
+            sleep 3
+            check drill http://127.0.0.1:18081 gpu-bench gpu0 "$fault" "$out/drill-$fault.json" || status=1
+            wait "$load" || status=1
+            tail -1 "$out/serve-load-drill-$fault.json"
+        done
+    fi
     check fetch "$url" "$out/parity-$backend.json" 20 || status=1
     check get "$url" /metrics "$out/serve-metrics.txt" || status=1
     stop

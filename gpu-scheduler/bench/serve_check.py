@@ -7,7 +7,12 @@
   serve_check.py get URL PATH OUT          one GET, its body to OUT
   serve_check.py compare A.json B.json TOL candidates and scores of two fetches: same ads in the same
                                            order, |pCTR| and |pCVR| differences within TOL (exit 1 if not)
-  serve_check.py report OUT_DIR            serve.md from the load and parity files in OUT_DIR
+  serve_check.py drill ADMIN_URL TOKEN DEVICE FAULT OUT.json
+                                           POST a fault drill (launch or trap) to DEVICE, then poll
+                                           /admin/api/devices every 50 ms until DEVICE takes work again
+                                           (at most 30 s): the timeline to OUT.json (exit 1 if it is
+                                           not back)
+  serve_check.py report OUT_DIR            serve.md from the load, parity and drill files in OUT_DIR
 """
 import json
 import math
@@ -106,6 +111,43 @@ def compare(a_path, b_path, tol):
     return 0 if ok else 1
 
 
+def admin_call(admin_url, token, path, body=None):
+    request = urllib.request.Request(admin_url + path, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", "Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+def drill(admin_url, token, device, fault, out):
+    start = time.time()
+    status, armed = admin_call(admin_url, token, f"/admin/api/devices/{device}/fault-drill", {"fault": fault})
+    timeline = []
+    left_service = None
+    back = None
+    while status == 202 and time.time() - start < 30:
+        code, listed = admin_call(admin_url, token, "/admin/api/devices")
+        ms = round((time.time() - start) * 1000)
+        state = next((d for d in listed.get("devices", []) if d["name"] == device), None) if code == 200 else None
+        if state is not None:
+            if not timeline or (timeline[-1]["takesWork"], timeline[-1]["healthy"]) != (state["takesWork"],
+                                                                                        state["healthy"]):
+                timeline.append({"ms": ms, "takesWork": state["takesWork"], "healthy": state["healthy"]})
+            if not state["takesWork"] and left_service is None:
+                left_service = ms
+            if state["takesWork"] and left_service is not None:
+                back = ms
+                break
+        time.sleep(0.05)
+    result = {"device": device, "fault": fault, "armedStatus": status, "armed": armed,
+              "quarantinedAtMs": left_service, "backAtMs": back, "timeline": timeline}
+    json.dump(result, open(out, "w"), indent=1)
+    print(f"drill {fault} on {device}: armed {status}, quarantined at {left_service} ms, back at {back} ms")
+    return 0 if back is not None else 1
+
+
 def report(out_dir):
     scoring = "(no server log)"
     for name in sorted(os.listdir(out_dir)):
@@ -115,6 +157,7 @@ def report(out_dir):
     served = "GPU" if scoring.startswith("gpu") else "as served"
     rows = []
     loads = [(served, name, f"serve-load-{name}.json") for name in ["qps200", "qps1000", "qps2000", "clients32"]]
+    loads += [(f"{served}, {fault} drill", "qps500", f"serve-load-drill-{fault}.json") for fault in ["launch", "trap"]]
     loads += [("CPU, reference engine", name, f"serve-load-cpu-{name}.json") for name in ["qps50", "clients32"]]
     for server, load, file in loads:
         try:
@@ -138,6 +181,21 @@ def report(out_dir):
     print("| server | load | requests | answered 200 | QPS | p50 ms | p99 ms | max ms | status |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
+    drills = []
+    for fault in ["launch", "trap"]:
+        try:
+            d = json.load(open(os.path.join(out_dir, f"drill-{fault}.json")))
+        except (ValueError, OSError):
+            continue
+        drills.append(f"| {fault} | {d['armedStatus']} | {d['quarantinedAtMs']} | {d['backAtMs']} |")
+    if drills:
+        print()
+        print("Fault drills during the 500 QPS runs above (POST /admin/api/devices/gpu0/fault-drill; the drill's")
+        print("batch is scored on the CPU; ms from the POST, polled every 50 ms):")
+        print()
+        print("| fault | POST status | gpu0 out of service at ms | back in service at ms |")
+        print("| --- | --- | --- | --- |")
+        print("\n".join(drills))
     parity = os.path.join(out_dir, "parity.txt")
     if os.path.exists(parity):
         print()
@@ -148,7 +206,7 @@ def report(out_dir):
 
 
 if __name__ == "__main__":
-    commands = {"wait": wait, "fetch": fetch, "get": get, "compare": compare, "report": report}
+    commands = {"wait": wait, "fetch": fetch, "get": get, "compare": compare, "drill": drill, "report": report}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -27,6 +27,7 @@ public record HttpApi(Route publicListener, Route adminListener) {
             OpenApiRoutes openApi,
             AdminRoutes models,
             LightModelRoutes lightModel,
+            DeviceRoutes devices,
             ClusterRoutes cluster,
             ConsoleRoutes console,
             AdminUiRoutes adminUi) {}
@@ -52,6 +53,7 @@ public record HttpApi(Route publicListener, Route adminListener) {
                                                 () -> concat(
                                                         areas.models().routes(),
                                                         areas.lightModel().routes(),
+                                                        areas.devices().routes(),
                                                         areas.cluster().routes(),
                                                         areas.console().routes()))),
                                 areas.adminUi().routes())),

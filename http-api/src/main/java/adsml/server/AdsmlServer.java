@@ -28,6 +28,7 @@ import adsml.http.AdminRoutes;
 import adsml.http.AdminUiRoutes;
 import adsml.http.ClusterRoutes;
 import adsml.http.ConsoleRoutes;
+import adsml.http.DeviceRoutes;
 import adsml.http.EventCounters;
 import adsml.http.EventRoutes;
 import adsml.http.HealthRoutes;
@@ -483,6 +484,7 @@ public final class AdsmlServer implements AutoCloseable {
                             actorSettings.maxCandidates(),
                             blocking,
                             clock),
+                    new DeviceRoutes(devices, scheduler, effective.maxBodyBytes()),
                     new ClusterRoutes(cluster, settings.modelName(), blocking),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking, data.resolve(SIMULATIONS)),
                     new AdminUiRoutes());

@@ -210,6 +210,7 @@ class HttpApiTest {
                         Optional.empty()),
                 new LightModelRoutes(
                         new LightRanker(), FeatureSets.builtIn(), models, 10_000, 1000, blocking, Clock.systemUTC()),
+                new DeviceRoutes(List.of(device), scheduler, settings.maxBodyBytes()),
                 new ClusterRoutes(Optional.empty(), "ctr", blocking),
                 new ConsoleRoutes(
                         new OverviewSampler(metrics, scheduler::stats, counters, Clock.systemUTC()),
@@ -530,6 +531,43 @@ class HttpApiTest {
         assertEquals(
                 404,
                 send(api.publicListener(), admin(HttpRequest.GET("/admin/api/light-model")))
+                        .status());
+    }
+
+    /**
+     * Without a GPU the drills are refused, each with its reason; GpuDeviceTest's fault drill runs the accepted one on
+     * a card.
+     */
+    @Test
+    void devices_listTheirHealth_andAFaultDrillIsRefusedOnTheCpu() throws Exception {
+        Route admin = api.adminListener();
+        Answer listed = send(admin, admin(HttpRequest.GET("/admin/api/devices")));
+        assertEquals(200, listed.status(), listed::toString);
+        JsonNode cpu = listed.json().path("devices").path(0);
+        assertEquals("cpu0", cpu.path("name").asText());
+        assertTrue(cpu.path("takesWork").asBoolean() && cpu.path("healthy").asBoolean(), listed::toString);
+        assertEquals(0, cpu.path("faultDrills").size(), "the CPU has no drills");
+
+        String drill = "{\"fault\": \"trap\"}";
+        assertError(
+                send(admin, json(admin(HttpRequest.POST("/admin/api/devices/cpu0/fault-drill")), drill)),
+                409,
+                "no fault drills");
+        assertError(
+                send(admin, json(admin(HttpRequest.POST("/admin/api/devices/gpu7/fault-drill")), drill)),
+                404,
+                "no device 'gpu7'");
+        assertError(
+                send(admin, json(admin(HttpRequest.POST("/admin/api/devices/cpu0/fault-drill")), "{\"fault\": 1}")),
+                400,
+                "fault: one of [launch, trap]");
+        assertEquals(
+                401,
+                send(admin, json(HttpRequest.POST("/admin/api/devices/cpu0/fault-drill"), drill))
+                        .status());
+        assertEquals(
+                404,
+                send(api.publicListener(), admin(HttpRequest.GET("/admin/api/devices")))
                         .status());
     }
 

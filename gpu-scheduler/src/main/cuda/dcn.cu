@@ -554,6 +554,27 @@ __device__ __forceinline__ void mma_tf32(float (&d)[4], const unsigned (&a)[4], 
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
+// D += A B on BF16 tensor cores: A 16 x 16 (row), B 16 x 8 (col), fp32 accumulators.
+__device__ __forceinline__ void mma_bf16(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+                 "{%0, %1, %2, %3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+// Two floats rounded to BF16 (to nearest, ties to even) in one register, lo in the low half: the
+// element of the lower k, as an mma fragment holds it. cvt puts its first source in the high half.
+__device__ __forceinline__ unsigned bf16x2(float2 v) {
+    unsigned d;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(d) : "f"(v.y), "f"(v.x));
+    return d;
+}
+
+// The linear_mma variants: TF32 operands, 3xTF32 (fp32 accuracy from split operands), or BF16 operands.
+#define MMA_TF32 0
+#define MMA_F32X3 1
+#define MMA_BF16 2
+
 // An operand's bits as the tensor core takes them: rounded to TF32, or (SPLIT) big and small as above.
 template <bool SPLIT>
 __device__ __forceinline__ void to_tf32(unsigned x, unsigned& big, unsigned& small) {
@@ -565,7 +586,7 @@ __device__ __forceinline__ void to_tf32(unsigned x, unsigned& big, unsigned& sma
     }
 }
 
-template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, bool SPLIT>
+template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, int MODE>
 __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const float* __restrict__ w,
                                            const float* __restrict__ bias, const float* __restrict__ x0,
                                            float* __restrict__ c, int M, int N, int K, int mode) {
@@ -574,6 +595,7 @@ __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const fl
     constexpr int NI = BN / WARPS_N / 8;    // n8 tiles per warp
     constexpr int CHUNKS = MMA_BK / 4;      // 16-byte chunks per row of a K step
     constexpr int STAGE = (BM + BN) * MMA_LDS;
+    constexpr bool SPLIT = MODE == MMA_F32X3;
     static_assert(BM * CHUNKS % THREADS == 0 && BN * CHUNKS % THREADS == 0, "whole copy rounds per thread");
     static_assert(NI % 2 == 0, "one ldmatrix.x4 loads two n8 tiles of W");
 
@@ -646,6 +668,35 @@ __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const fl
         cp_async_commit();
         const float* As = smem + (step % STAGES) * STAGE;
         const float* Ws = As + BM * MMA_LDS;
+        if constexpr (MODE == MMA_BF16) {
+            // m16n8k16 fragments, built from the fp32 tile: lane (g, t) = (lane / 4, lane % 4) holds A's
+            // rows g and g + 8 and W's row (B's column) g, at k 2t, 2t + 1 and 2t + 8, 2t + 9.
+            const int g = lane / 4;
+            const int t = lane % 4;
+#pragma unroll
+            for (int kk = 0; kk < MMA_BK; kk += 16) {
+                unsigned b[NI][2];
+#pragma unroll
+                for (int j = 0; j < NI; j++) {
+                    const float* wr = Ws + (wn + j * 8 + g) * MMA_LDS + kk + 2 * t;
+                    b[j][0] = bf16x2(*reinterpret_cast<const float2*>(wr));
+                    b[j][1] = bf16x2(*reinterpret_cast<const float2*>(wr + 8));
+                }
+#pragma unroll
+                for (int i = 0; i < MI; i++) {
+                    const float* ar = As + (wm + i * 16 + g) * MMA_LDS + kk + 2 * t;
+                    const float* ar8 = ar + 8 * MMA_LDS;
+                    const unsigned af[4] = {bf16x2(*reinterpret_cast<const float2*>(ar)),
+                                            bf16x2(*reinterpret_cast<const float2*>(ar8)),
+                                            bf16x2(*reinterpret_cast<const float2*>(ar + 8)),
+                                            bf16x2(*reinterpret_cast<const float2*>(ar8 + 8))};
+#pragma unroll
+                    for (int j = 0; j < NI; j++) {
+                        mma_bf16(acc[i][j], af, b[j]);
+                    }
+                }
+            }
+        } else {
 #pragma unroll
         for (int kk = 0; kk < MMA_BK; kk += 8) {
             unsigned bBig[NI][2];
@@ -679,6 +730,7 @@ __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const fl
                 }
             }
         }
+        }
     }
 
     // c0, c1 of an m16n8 accumulator are row lane / 4, columns 2 (lane % 4) and + 1; c2, c3 the same 8 rows down.
@@ -710,19 +762,22 @@ __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const fl
 // 128 x 64, 4 warps of 64 x 32, 4 stages (108 KiB); 64 x 64, 4 warps of 32 x 32, 4 stages (72 KiB).
 // MIN_BLOCKS is __launch_bounds__' blocks per multiprocessor. Same contract as linear_f32.
 // Grid: (ceil(N / BN), ceil(M / BM)).
-#define MMA_KERNEL(name, BM, BN, WARPS_M, WARPS_N, STAGES, SPLIT, MIN_BLOCKS)                                  \
+#define MMA_KERNEL(name, BM, BN, WARPS_M, WARPS_N, STAGES, MODE, MIN_BLOCKS)                                   \
     extern "C" __global__ void __launch_bounds__(WARPS_M * WARPS_N * 32, MIN_BLOCKS)                            \
     name(const float* __restrict__ a, const float* __restrict__ w, const float* __restrict__ bias,            \
          const float* __restrict__ x0, float* __restrict__ c, int M, int N, int K, int mode) {                  \
-        linear_mma<BM, BN, WARPS_M, WARPS_N, STAGES, SPLIT>(a, w, bias, x0, c, M, N, K, mode);                \
+        linear_mma<BM, BN, WARPS_M, WARPS_N, STAGES, MODE>(a, w, bias, x0, c, M, N, K, mode);                 \
     }
 
-MMA_KERNEL(linear_tf32_mma_128x128, 128, 128, 2, 4, 3, false, 2)
-MMA_KERNEL(linear_tf32_mma_128x64, 128, 64, 2, 2, 4, false, 2)
-MMA_KERNEL(linear_tf32_mma_64x64, 64, 64, 2, 2, 4, false, 3)
-MMA_KERNEL(linear_f32x3_mma_128x128, 128, 128, 2, 4, 3, true, 1)
-MMA_KERNEL(linear_f32x3_mma_128x64, 128, 64, 2, 2, 4, true, 2)
-MMA_KERNEL(linear_f32x3_mma_64x64, 64, 64, 2, 2, 4, true, 3)
+MMA_KERNEL(linear_tf32_mma_128x128, 128, 128, 2, 4, 3, MMA_TF32, 2)
+MMA_KERNEL(linear_tf32_mma_128x64, 128, 64, 2, 2, 4, MMA_TF32, 2)
+MMA_KERNEL(linear_tf32_mma_64x64, 64, 64, 2, 2, 4, MMA_TF32, 3)
+MMA_KERNEL(linear_f32x3_mma_128x128, 128, 128, 2, 4, 3, MMA_F32X3, 1)
+MMA_KERNEL(linear_f32x3_mma_128x64, 128, 64, 2, 2, 4, MMA_F32X3, 2)
+MMA_KERNEL(linear_f32x3_mma_64x64, 64, 64, 2, 2, 4, MMA_F32X3, 3)
+MMA_KERNEL(linear_bf16_mma_128x128, 128, 128, 2, 4, 3, MMA_BF16, 2)
+MMA_KERNEL(linear_bf16_mma_128x64, 128, 64, 2, 2, 4, MMA_BF16, 2)
+MMA_KERNEL(linear_bf16_mma_64x64, 64, 64, 2, 2, 4, MMA_BF16, 3)
 
 // Calibration.Platt.apply: sigmoid(a * logit(clamp(p)) + b), in double as the Java code.
 __device__ float platt(float p, double a, double b) {

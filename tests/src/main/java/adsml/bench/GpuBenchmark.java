@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The GPU backend's benchmark, for a GPU machine: for the demo and x100 presets, in fp32 and TF32, at batches of 256 to
- * 16384 rows, it reports
+ * The GPU backend's benchmark, for a GPU machine: for the demo and x100 presets, in fp32, TF32 and BF16, at batches of
+ * 256 to 16384 rows, it reports
  *
  * <ul>
  *   <li>kernel time per batch with the inputs on the device (CUDA events), as candidates/s and TFLOP/s beside the
@@ -197,10 +197,11 @@ public final class GpuBenchmark {
     private static double peakTflops(String card, Precision precision) {
         boolean pcie = card.contains("PCIe");
         if (card.contains("H100") || card.contains("H200")) {
-            if (precision == Precision.FP32) {
-                return pcie ? 51 : 67;
-            }
-            return pcie ? 378 : 495;
+            return switch (precision) {
+                case FP32 -> pcie ? 51 : 67;
+                case TF32 -> pcie ? 378 : 495;
+                case BF16 -> pcie ? 756 : 989;
+            };
         }
         return Double.NaN;
     }

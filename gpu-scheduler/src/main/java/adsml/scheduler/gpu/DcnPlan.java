@@ -114,7 +114,11 @@ final class DcnPlan {
         /** TF32 mma.sync. */
         TF32_MMA_128("linear_tf32_mma_128x128", BIG_TILE, BIG_TILE, 256, 3 * (BIG_TILE + BIG_TILE) * MMA_ROW_BYTES),
         TF32_MMA_128X64("linear_tf32_mma_128x64", BIG_TILE, TILE, 128, 4 * (BIG_TILE + TILE) * MMA_ROW_BYTES),
-        TF32_MMA("linear_tf32_mma_64x64", TILE, TILE, 128, 4 * (TILE + TILE) * MMA_ROW_BYTES);
+        TF32_MMA("linear_tf32_mma_64x64", TILE, TILE, 128, 4 * (TILE + TILE) * MMA_ROW_BYTES),
+        /** BF16 mma.sync m16n8k16: operands rounded to BF16 from the fp32 tiles, fp32 accumulation. */
+        BF16_MMA_128("linear_bf16_mma_128x128", BIG_TILE, BIG_TILE, 256, 3 * (BIG_TILE + BIG_TILE) * MMA_ROW_BYTES),
+        BF16_MMA_128X64("linear_bf16_mma_128x64", BIG_TILE, TILE, 128, 4 * (BIG_TILE + TILE) * MMA_ROW_BYTES),
+        BF16_MMA("linear_bf16_mma_64x64", TILE, TILE, 128, 4 * (TILE + TILE) * MMA_ROW_BYTES);
 
         final String function;
         final int rows;
@@ -133,6 +137,32 @@ final class DcnPlan {
         long blocks(int rows, int outWidth) {
             return ceilDiv(outWidth, columns) * ceilDiv(rows, this.rows);
         }
+    }
+
+    /**
+     * How a linear kernel takes its operands: as fp32 (or 3xTF32, within fp32's bound), rounded to TF32, or to BF16.
+     */
+    enum Operands {
+        FP32,
+        TF32,
+        BF16
+    }
+
+    /**
+     * How {@code l}'s kernel takes its operands in {@code precision}: BF16 and TF32 where their mma kernels run, TF32
+     * (wmma) for a BF16 layer whose input width the mma kernels do not take; what PlanEmulator rounds to.
+     */
+    static Operands operands(Linear l, Precision precision) {
+        return switch (precision) {
+            case FP32 -> Operands.FP32;
+            case TF32 -> Operands.TF32;
+            case BF16 -> mmaWidth(l) ? Operands.BF16 : Operands.TF32;
+        };
+    }
+
+    /** The mma.sync kernels copy rows in 16-byte chunks: the input width must be a multiple of 4. */
+    private static boolean mmaWidth(Linear l) {
+        return l.inWidth() % 4 == 0;
     }
 
     /** A launch's geometry: blocks in x and y, threads per block, and for a linear launch its kernel (else null). */
@@ -374,13 +404,18 @@ final class DcnPlan {
      * cores' accumulation error grows with K, and that is the widest layer its 1e-4 was measured on.
      */
     private static LinearKernel linearKernel(Linear l, int rows, Precision precision, int maxSharedBytes) {
-        boolean tf32 = precision == Precision.TF32;
-        boolean mma = l.inWidth() % 4 == 0 && (tf32 || l.inWidth() <= MAX_3XTF32_WIDTH);
+        boolean tf32 = precision != Precision.FP32; // BF16 falls back to TF32 where its mma kernels do not run
+        boolean mma = mmaWidth(l) && (tf32 || l.inWidth() <= MAX_3XTF32_WIDTH);
         List<LinearKernel> bySize = !mma
                 ? List.of()
-                : tf32
-                        ? List.of(LinearKernel.TF32_MMA_128, LinearKernel.TF32_MMA_128X64, LinearKernel.TF32_MMA)
-                        : List.of(LinearKernel.F32X3_MMA_128, LinearKernel.F32X3_MMA_128X64, LinearKernel.F32X3_MMA);
+                : switch (precision) {
+                    case FP32 ->
+                        List.of(LinearKernel.F32X3_MMA_128, LinearKernel.F32X3_MMA_128X64, LinearKernel.F32X3_MMA);
+                    case TF32 ->
+                        List.of(LinearKernel.TF32_MMA_128, LinearKernel.TF32_MMA_128X64, LinearKernel.TF32_MMA);
+                    case BF16 ->
+                        List.of(LinearKernel.BF16_MMA_128, LinearKernel.BF16_MMA_128X64, LinearKernel.BF16_MMA);
+                };
         List<LinearKernel> fitting =
                 bySize.stream().filter(k -> k.sharedBytes <= maxSharedBytes).toList();
         for (LinearKernel kernel : fitting) {

@@ -31,7 +31,8 @@ public record GpuSettings(int streams, int maxBatchRows, long memoryBudgetBytes,
                     try {
                         return Precision.valueOf(name.toUpperCase(Locale.ROOT));
                     } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("unknown precision '" + name + "' (known: fp32, tf32)");
+                        throw new IllegalArgumentException(
+                                "unknown precision '" + name + "' (known: fp32, tf32, bf16)");
                     }
                 }));
     }

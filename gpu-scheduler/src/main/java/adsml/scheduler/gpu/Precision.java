@@ -17,7 +17,14 @@ public enum Precision {
      * multiple of 4): operands rounded to a 10-bit mantissa, fp32 accumulation. Within {@link #TF32_BOUND} of the
      * reference on the presets' random inputs.
      */
-    TF32;
+    TF32,
+    /**
+     * BF16 tensor cores ({@code mma.sync} m16n8k16): both operands of every cross and MLP layer rounded to BF16 (8 bits
+     * of mantissa) as the fragments are built, fp32 accumulation, fp32 epilogues; layers whose input width is not a
+     * multiple of 4 run on TF32. Weights and activations are kept in fp32 in device memory: the rounding, not the
+     * storage, is BF16. Within {@link #BF16_BOUND} of the reference on the presets' random inputs.
+     */
+    BF16;
 
     /**
      * The largest absolute difference from the reference allowed for a TF32 probability. Each TF32 operand carries a
@@ -27,8 +34,22 @@ public enum Precision {
      */
     public static final double TF32_BOUND = 1e-3;
 
+    /**
+     * The largest absolute difference from the reference allowed for a BF16 probability. A BF16 operand carries a
+     * relative rounding error of up to 2^-9, eight times TF32's; with BF16 rounding emulated in Java (PlanEmulatorTest)
+     * the presets' random models moved probabilities by at most 1.8e-3 (wide; demo 9.0e-4, x10 7.0e-4, ref 4.8e-4, x100
+     * 4.3e-4; TF32: 2.4e-4 at most), so the bound leaves five times that for the tensor cores' accumulation order.
+     * Measured on random weights and inputs, with probabilities near 0.5, not on a trained model's low CTRs, where the
+     * absolute error shrinks with p(1 - p).
+     */
+    public static final double BF16_BOUND = 1e-2;
+
     /** The allowed absolute difference from the reference for scores computed in this precision. */
     public double tolerance() {
-        return this == FP32 ? 1e-4 : TF32_BOUND;
+        return switch (this) {
+            case FP32 -> 1e-4;
+            case TF32 -> TF32_BOUND;
+            case BF16 -> BF16_BOUND;
+        };
     }
 }

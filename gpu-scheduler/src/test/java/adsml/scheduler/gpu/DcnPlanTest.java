@@ -313,7 +313,7 @@ class DcnPlanTest {
     void mmaKernels_matchTheirDeclarationsInDcnCu() throws Exception {
         String source = Files.readString(Path.of("src/main/cuda/dcn.cu"));
         Matcher m = Pattern.compile(
-                        "^MMA_KERNEL\\((\\w+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)$",
+                        "^MMA_KERNEL\\((\\w+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (MMA_\\w+), (\\d+)\\)$",
                         Pattern.MULTILINE)
                 .matcher(source);
         int declared = 0;
@@ -329,9 +329,40 @@ class DcnPlanTest {
             assertEquals(bn, k.columns, name);
             assertEquals(Integer.parseInt(m.group(4)) * Integer.parseInt(m.group(5)) * 32, k.threads, name);
             assertEquals(Integer.parseInt(m.group(6)) * (bm + bn) * 36 * 4, k.sharedBytes, name);
-            assertEquals(Boolean.parseBoolean(m.group(7)), name.contains("f32x3"), name);
+            String mode = name.contains("f32x3") ? "MMA_F32X3" : name.contains("bf16") ? "MMA_BF16" : "MMA_TF32";
+            assertEquals(mode, m.group(7), name);
         }
-        assertEquals(6, declared);
+        assertEquals(9, declared);
+    }
+
+    /**
+     * BF16 runs its mma kernels on every layer whose input width they take, and TF32 on the others: the rounding that
+     * PlanEmulator applies per layer ({@link DcnPlan#operands}) is the kernel's.
+     */
+    @Test
+    void bf16_runsItsMmaKernelsWhereTheWidthAllows_andTf32Elsewhere_asTheEmulatorRounds() {
+        int bf16 = 0;
+        int tf32 = 0;
+        for (ModelPreset preset : ModelPreset.values()) {
+            for (DcnPlan.Linear l : linears(preset)) {
+                for (int rows : new int[] {64, 1024, 16384}) {
+                    String kernel =
+                            DcnPlan.grid(l, rows, Precision.BF16, HOPPER_SHARED).kernel().function;
+                    DcnPlan.Operands operands = DcnPlan.operands(l, Precision.BF16);
+                    String where = preset + " " + l.name() + " at " + rows + " rows: " + kernel;
+                    if (operands == DcnPlan.Operands.BF16) {
+                        assertTrue(kernel.startsWith("linear_bf16_mma"), where);
+                        bf16++;
+                    } else {
+                        assertEquals(DcnPlan.Operands.TF32, operands, where);
+                        assertTrue(kernel.startsWith("linear_tf32"), where);
+                        assertTrue(l.inWidth() % 4 != 0, where);
+                        tf32++;
+                    }
+                }
+            }
+        }
+        assertTrue(bf16 > 0 && tf32 > 0, "both paths are reached: " + bf16 + " BF16, " + tf32 + " TF32");
     }
 
     private static List<DcnPlan.Linear> linears(ModelPreset preset) {

@@ -5,9 +5,9 @@ import adsml.platform.scoring.Scorer;
 
 /**
  * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over its packed weights with the kernels' arithmetic
- * (fp32 dot products, a double sigmoid, calibration read from the packed block), optionally with operands rounded to
- * TF32 as {@code linear_tf32} rounds them. It checks everything but the kernels' thread mapping without a GPU: packing,
- * buffer routing, epilogues, the calibration encoding, and the size of TF32's error.
+ * (fp32 dot products, a double sigmoid, calibration read from the packed block), with each layer's operands rounded as
+ * its kernel rounds them (TF32 or BF16; see {@link DcnPlan#operands}). It checks everything but the kernels' thread
+ * mapping without a GPU: packing, buffer routing, epilogues, the calibration encoding, and the size of TF32's error.
  */
 final class PlanEmulator {
     private PlanEmulator() {}
@@ -23,12 +23,12 @@ final class PlanEmulator {
         buffers[DcnPlan.Buffer.PING.ordinal()] = new float[rows * plan.activationWidth()];
         buffers[DcnPlan.Buffer.PONG.ordinal()] = new float[rows * plan.activationWidth()];
         float[] x0 = buffers[DcnPlan.Buffer.X0.ordinal()];
-        boolean tf32 = precision == Precision.TF32;
         for (DcnPlan.Step step : plan.steps()) {
             if (step instanceof DcnPlan.Gather g) {
                 gather(g, packed, batch, x0);
             } else if (step instanceof DcnPlan.Linear l) {
-                linear(l, packed, buffers[l.in().ordinal()], x0, buffers[l.out().ordinal()], rows, tf32);
+                Rounding rounding = Rounding.of(DcnPlan.operands(l, precision));
+                linear(l, packed, buffers[l.in().ordinal()], x0, buffers[l.out().ordinal()], rows, rounding);
             } else if (step instanceof DcnPlan.Head h) {
                 head(h, packed, buffers[h.in().ordinal()], out, rows);
             }
@@ -57,8 +57,22 @@ final class PlanEmulator {
         }
     }
 
+    /** How a layer's operands reach the multiply: as they are, or rounded as the tensor cores take them. */
+    @FunctionalInterface
+    private interface Rounding {
+        float round(float v);
+
+        static Rounding of(DcnPlan.Operands operands) {
+            return switch (operands) {
+                case FP32 -> v -> v;
+                case TF32 -> PlanEmulator::tf32;
+                case BF16 -> PlanEmulator::bf16;
+            };
+        }
+    }
+
     private static void linear(
-            DcnPlan.Linear l, float[] packed, float[] a, float[] x0, float[] c, int rows, boolean tf32) {
+            DcnPlan.Linear l, float[] packed, float[] a, float[] x0, float[] c, int rows, Rounding rounding) {
         int n = l.outWidth();
         int k = l.inWidth();
         int w = (int) l.weight().offset();
@@ -66,13 +80,13 @@ final class PlanEmulator {
         float[] row = new float[k];
         for (int m = 0; m < rows; m++) {
             for (int i = 0; i < k; i++) {
-                row[i] = tf32 ? tf32(a[m * k + i]) : a[m * k + i];
+                row[i] = rounding.round(a[m * k + i]);
             }
             for (int o = 0; o < n; o++) {
                 float acc = 0;
                 int base = w + o * k;
                 for (int i = 0; i < k; i++) {
-                    acc = Math.fma(row[i], tf32 ? tf32(packed[base + i]) : packed[base + i], acc);
+                    acc = Math.fma(row[i], rounding.round(packed[base + i]), acc);
                 }
                 float v = acc + packed[b + o];
                 c[m * n + o] = switch (l.epilogue()) {
@@ -132,6 +146,15 @@ final class PlanEmulator {
             return packed[y + lo] + t * (packed[y + hi] - packed[y + lo]);
         }
         return p;
+    }
+
+    /** cvt.rn.bf16.f32 (and __floats2bfloat162_rn): keep 7 mantissa bits, rounding to nearest, ties to even. */
+    static float bf16(float v) {
+        if (!Float.isFinite(v)) {
+            return v;
+        }
+        int bits = Float.floatToRawIntBits(v);
+        return Float.intBitsToFloat((bits + 0x7fff + ((bits >>> 16) & 1)) & 0xffff0000);
     }
 
     /** cvt.rna.tf32.f32: keep 10 mantissa bits, rounding to nearest with ties away from zero. */

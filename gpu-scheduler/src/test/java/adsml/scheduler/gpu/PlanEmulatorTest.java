@@ -26,6 +26,12 @@ class PlanEmulatorTest {
         assertWithin(preset, Precision.TF32, Precision.TF32_BOUND);
     }
 
+    @ParameterizedTest
+    @EnumSource(ModelPreset.class)
+    void bf16Twin_staysWithinTheStatedBound(ModelPreset preset) {
+        assertWithin(preset, Precision.BF16, Precision.BF16_BOUND);
+    }
+
     private static void assertWithin(ModelPreset preset, Precision precision, double bound) {
         Model.Dcn model = Models.calibrated(preset, 17);
         // x100 is 29 MFLOP a row in plain Java: fewer rows keep the test to a few seconds.
@@ -35,6 +41,7 @@ class PlanEmulatorTest {
         float[] out = Models.poisoned(rows * 2);
         PlanEmulator.score(plan, plan.pack(model.weights()), batch, out, precision);
         double diff = Models.maxAbsDiff(Models.reference(model, batch), out, out.length);
+        System.out.println("PlanEmulatorTest " + preset + " " + precision + " max |diff| " + diff);
         assertTrue(diff <= bound, preset + " " + precision + ": max |diff| " + diff + " > " + bound);
     }
 }

@@ -1,0 +1,87 @@
+package adsml.platform.index.ann;
+
+import java.util.BitSet;
+
+/**
+ * A light ranking of the whole inventory, many requests at once, by brute force: for each request, every eligible ad
+ * scored as {@code query . embedding + prior} and the best {@code k} kept. Where an {@link IvfIndex} reads a few lists
+ * and may miss some of the true top k, this reads every ad and misses none; on a GPU, whose memory holds a million ads'
+ * embeddings and attributes, that costs less than the IVF's search on a CPU (adsml.scheduler.gpu's GpuInventoryScan).
+ * {@link CpuInventoryScan} is its twin: the same arithmetic, so the same answers, bit for bit.
+ *
+ * <p>Contract: an ad is eligible for a request when the request's {@link AdFilter} admits it, it is not paused, and its
+ * campaign is not in the request's exhausted set. The score is fp32: the products of the query's and the embedding's
+ * components summed in dimension order with fused multiply-adds, then the prior added. Each request's best are written
+ * as {@link adsml.platform.index.RankKeys} keys of (score, position): higher score first, ties to the lower position, a
+ * NaN score ranked as negative infinity. Writes are visible to every search that starts after they return.
+ * Implementations are thread-safe.
+ */
+public interface InventoryScan extends AutoCloseable {
+    /** The most a request may ask for: the GPU sorts one request's best in one block. */
+    int MAX_K = 1024;
+
+    /** The most requests one search may carry. */
+    int MAX_REQUESTS = 256;
+
+    /** The embeddings' dimension. */
+    int dim();
+
+    /** Positions the inventory has room for. */
+    int capacity();
+
+    /** One more than the highest position written: the ads a search reads. */
+    int size();
+
+    /**
+     * Writes {@code rows} at their positions (a paused ad stays paused).
+     *
+     * @throws IllegalArgumentException when the rows' dimension is not {@link #dim()} or a position is past
+     *     {@link #capacity()}
+     */
+    void write(InventoryRows rows);
+
+    /**
+     * Pauses or resumes the ad at {@code position}.
+     *
+     * @throws IllegalArgumentException when the position was never written
+     */
+    void setPaused(int position, boolean paused);
+
+    /**
+     * Ranks every eligible ad for each of {@code queries} (with {@code filters} at the same index) and writes each
+     * request's best {@code k} into {@code out[r]}, best first; returns how many per request.
+     *
+     * @param exhausted the campaigns whose ads are not eligible (out of budget), for every request of the call
+     * @throws IllegalArgumentException when the arrays' lengths disagree, there are more than {@link #MAX_REQUESTS}
+     *     requests, a query's length is not {@link #dim()}, {@code k} is outside [0, {@link #MAX_K}], or an out array
+     *     is shorter than {@code k}
+     */
+    int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out);
+
+    @Override
+    void close();
+
+    /** Checks a search's arguments as the contract says; for implementations. */
+    static void checkSearch(int dim, float[][] queries, AdFilter[] filters, int k, long[][] out) {
+        if (queries.length != filters.length || queries.length != out.length) {
+            throw new IllegalArgumentException("queries, filters and out must have one entry per request, had "
+                    + queries.length + ", " + filters.length + " and " + out.length);
+        }
+        if (queries.length > MAX_REQUESTS) {
+            throw new IllegalArgumentException(
+                    "at most " + MAX_REQUESTS + " requests per search, were " + queries.length);
+        }
+        if (k < 0 || k > MAX_K) {
+            throw new IllegalArgumentException("k must be within [0, " + MAX_K + "], was " + k);
+        }
+        for (int r = 0; r < queries.length; r++) {
+            if (queries[r].length != dim) {
+                throw new IllegalArgumentException(
+                        "request " + r + ": query of " + queries[r].length + " floats, the inventory's are " + dim);
+            }
+            if (out[r].length < k) {
+                throw new IllegalArgumentException("request " + r + ": out holds " + out[r].length + " < k = " + k);
+            }
+        }
+    }
+}

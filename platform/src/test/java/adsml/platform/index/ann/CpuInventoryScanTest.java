@@ -1,0 +1,145 @@
+package adsml.platform.index.ann;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.index.RankKeys;
+import adsml.platform.offline.generator.InventoryGenerator;
+import adsml.platform.offline.generator.InventoryGenerator.Query;
+import adsml.platform.offline.generator.InventoryGenerator.Space;
+import java.util.BitSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CpuInventoryScanTest {
+    private static final int ADS = 5_000;
+    private static final int K = 100;
+    private static final Space SPACE = new Space(32, 8);
+    private static final VectorAds INVENTORY = InventoryGenerator.ads(7, ADS, SPACE);
+    private static final List<Query> QUERIES = InventoryGenerator.queries(7, 8, 40, SPACE, 0.3);
+
+    private static CpuInventoryScan scan(float[] prior) {
+        CpuInventoryScan scan = new CpuInventoryScan(SPACE.dim(), ADS + 10);
+        scan.write(InventoryRows.of(INVENTORY, prior));
+        return scan;
+    }
+
+    private static long[][] search(InventoryScan scan, BitSet exhausted, int[] counts) {
+        float[][] queries = QUERIES.stream().map(Query::embedding).toArray(float[][]::new);
+        AdFilter[] filters = QUERIES.stream().map(Query::filter).toArray(AdFilter[]::new);
+        long[][] out = new long[QUERIES.size()][K];
+        System.arraycopy(scan.search(queries, filters, exhausted, K, out), 0, counts, 0, counts.length);
+        return out;
+    }
+
+    /** Without priors it is exact retrieval: ExactScan's answers, but for its other summation order on near-ties. */
+    @Test
+    void withoutPriors_findsExactScansTop_inItsOrder() {
+        int[] counts = new int[QUERIES.size()];
+        long[][] got = search(scan(new float[ADS]), new BitSet(), counts);
+        ExactScan exact = new ExactScan(INVENTORY, new BitSet());
+        int same = 0;
+        int total = 0;
+        for (int r = 0; r < QUERIES.size(); r++) {
+            int[] truth = new int[K];
+            int n = exact.search(QUERIES.get(r).embedding(), QUERIES.get(r).filter(), c -> false, K, truth);
+            assertEquals(n, counts[r], "request " + r + " finds as many eligible ads");
+            for (int i = 0; i < n; i++) {
+                int ad = RankKeys.adOf(got[r][i]);
+                float mine = RankKeys.scoreOf(got[r][i]);
+                float theirs =
+                        Dot.of(QUERIES.get(r).embedding(), 0, INVENTORY.vectors, truth[i] * SPACE.dim(), SPACE.dim());
+                assertEquals(theirs, mine, 1e-4f, "request " + r + " rank " + i);
+                same += ad == truth[i] ? 1 : 0;
+                total++;
+            }
+        }
+        assertTrue(total > QUERIES.size() * K / 2, "the queries find ads: " + total);
+        assertTrue(same >= total * 0.99, same + " of " + total + " at the same rank");
+    }
+
+    @Test
+    void aPriorLifts_pausedAndExhaustedAdsNeverCome_andAWriteIsSeenByTheNextSearch() {
+        Query q = QUERIES.get(0);
+        float[] prior = new float[ADS];
+        int[] counts = new int[1];
+        CpuInventoryScan scan = scan(prior);
+        long[][] out = new long[1][K];
+        scan.search(new float[][] {q.embedding()}, new AdFilter[] {AdFilter.UNKNOWN}, new BitSet(), K, out);
+        int first = RankKeys.adOf(out[0][0]);
+        int last = RankKeys.adOf(out[0][K - 1]);
+
+        float[] lifted = new float[ADS];
+        lifted[last] = 1e6f;
+        scan.write(InventoryRows.of(INVENTORY, lifted));
+        counts = scan.search(new float[][] {q.embedding()}, new AdFilter[] {AdFilter.UNKNOWN}, new BitSet(), K, out);
+        assertEquals(last, RankKeys.adOf(out[0][0]), "the prior is added to the score");
+        assertEquals(K, counts[0]);
+
+        scan.setPaused(last, true);
+        BitSet exhausted = new BitSet();
+        exhausted.set(INVENTORY.campaign(first));
+        scan.search(new float[][] {q.embedding()}, new AdFilter[] {AdFilter.UNKNOWN}, exhausted, K, out);
+        for (long key : out[0]) {
+            int ad = RankKeys.adOf(key);
+            assertTrue(ad != last, "a paused ad is not eligible");
+            assertTrue(INVENTORY.campaign(ad) != INVENTORY.campaign(first), "nor an exhausted campaign's");
+        }
+        scan.setPaused(last, false);
+        scan.search(new float[][] {q.embedding()}, new AdFilter[] {AdFilter.UNKNOWN}, new BitSet(), K, out);
+        assertEquals(last, RankKeys.adOf(out[0][0]), "resumed");
+    }
+
+    @Test
+    void fewerEligibleThanK_returnsThoseOnly_tiesToTheLowerPosition() {
+        CpuInventoryScan scan = new CpuInventoryScan(2, 10);
+        float[] same = {1f, 0f};
+        scan.write(new InventoryRows(
+                2,
+                new int[] {7, 3, 5},
+                new float[] {same[0], same[1], same[0], same[1], 0f, 1f},
+                new int[] {1, 1, 2},
+                new int[3],
+                new int[3],
+                new long[3],
+                new float[3]));
+        long[][] out = new long[1][4];
+        int[] counts = scan.search(new float[][] {{1f, 0f}}, new AdFilter[] {AdFilter.UNKNOWN}, new BitSet(), 4, out);
+        assertEquals(3, counts[0], "positions never written are not ads");
+        assertArrayEquals(
+                new int[] {3, 7, 5},
+                new int[] {RankKeys.adOf(out[0][0]), RankKeys.adOf(out[0][1]), RankKeys.adOf(out[0][2])});
+        assertEquals(8, scan.size());
+    }
+
+    @Test
+    void badArguments_areRefusedWithTheirReason() {
+        CpuInventoryScan scan = new CpuInventoryScan(2, 4);
+        float[][] one = {{1f, 0f}};
+        AdFilter[] any = {AdFilter.UNKNOWN};
+        assertThrows(
+                IllegalArgumentException.class, () -> scan.search(one, any, new BitSet(), 1025, new long[1][1025]));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> scan.search(new float[][] {{1f}}, any, new BitSet(), 1, new long[1][1]));
+        assertThrows(IllegalArgumentException.class, () -> scan.search(one, any, new BitSet(), 2, new long[1][1]));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> scan.search(one, new AdFilter[0], new BitSet(), 1, new long[1][1]));
+        assertThrows(IllegalArgumentException.class, () -> scan.setPaused(0, true));
+        IllegalArgumentException past = assertThrows(
+                IllegalArgumentException.class,
+                () -> scan.write(new InventoryRows(
+                        2,
+                        new int[] {4},
+                        new float[2],
+                        new int[1],
+                        new int[1],
+                        new int[1],
+                        new long[1],
+                        new float[1])));
+        assertTrue(past.getMessage().contains("capacity"), past.getMessage());
+    }
+}

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -30,14 +31,26 @@ import jcuda.driver.JCudaDriver;
  * worker's copies and launches.
  */
 final class CudaContext implements AutoCloseable {
-    private static final String PTX = "/adsml/scheduler/gpu/dcn.ptx";
+    private static final String DCN_PTX = "/adsml/scheduler/gpu/dcn.ptx";
+    private static final String INVENTORY_PTX = "/adsml/scheduler/gpu/inventory.ptx";
 
     private final ExecutorService owner;
     private final int ordinal;
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
+    private final CUmodule inventoryModule = new CUmodule();
     final CUfunction gather = new CUfunction();
     final CUfunction trap = new CUfunction();
+    final CUfunction inventoryWrite = new CUfunction();
+    final CUfunction inventoryTopk = new CUfunction();
+    /** inventory.cu's inventory_score_R kernels by R, the most requests each scores per launch. */
+    final Map<Integer, CUfunction> inventoryScore = new TreeMap<>();
+    /**
+     * How many contexts this device has had: a rebuild after a sticky error adds one, and memory allocated in an
+     * earlier one is gone (its addresses may be reused by the new one).
+     */
+    private volatile int generation;
+
     final Map<DcnPlan.LinearKernel, CUfunction> linear = new EnumMap<>(DcnPlan.LinearKernel.class);
     /** Shared memory a block may opt in to on this device; DcnPlan leaves out the kernels that need more. */
     int maxSharedBytes;
@@ -75,7 +88,16 @@ final class CudaContext implements AutoCloseable {
         CUdevice device = new CUdevice();
         JCudaDriver.cuDeviceGet(device, ordinal);
         JCudaDriver.cuCtxCreate(context, 0, device);
-        JCudaDriver.cuModuleLoadData(module, ptx());
+        JCudaDriver.cuModuleLoadData(module, ptx(DCN_PTX));
+        JCudaDriver.cuModuleLoadData(inventoryModule, ptx(INVENTORY_PTX));
+        JCudaDriver.cuModuleGetFunction(inventoryWrite, inventoryModule, "inventory_write");
+        JCudaDriver.cuModuleGetFunction(inventoryTopk, inventoryModule, "inventory_topk");
+        inventoryScore.clear();
+        for (int r : new int[] {1, 8, 32}) {
+            CUfunction f = new CUfunction();
+            JCudaDriver.cuModuleGetFunction(f, inventoryModule, "inventory_score_" + r);
+            inventoryScore.put(r, f);
+        }
         JCudaDriver.cuModuleGetFunction(gather, module, "gather_concat");
         JCudaDriver.cuModuleGetFunction(trap, module, "fault_trap");
         int[] optIn = new int[1];
@@ -120,19 +142,25 @@ final class CudaContext implements AutoCloseable {
         } catch (CudaException e) {
             // A context that saw a sticky error may refuse to go quietly; the new one does not depend on it.
         }
+        generation++;
         create();
     }
 
-    /** The PTX text, NUL-terminated as cuModuleLoadData requires. */
-    private static byte[] ptx() {
-        try (InputStream in = CudaContext.class.getResourceAsStream(PTX)) {
+    /** The context's generation: see {@link #generation}. */
+    int generation() {
+        return generation;
+    }
+
+    /** A PTX resource's text, NUL-terminated as cuModuleLoadData requires. */
+    private static byte[] ptx(String resource) {
+        try (InputStream in = CudaContext.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("PTX resource " + PTX + " is missing from the classpath");
+                throw new IllegalStateException("PTX resource " + resource + " is missing from the classpath");
             }
             byte[] text = in.readAllBytes();
             return Arrays.copyOf(text, text.length + 1);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading " + PTX, e);
+            throw new UncheckedIOException("reading " + resource, e);
         }
     }
 
@@ -168,6 +196,7 @@ final class CudaContext implements AutoCloseable {
     public void close() {
         try {
             call(() -> {
+                JCudaDriver.cuModuleUnload(inventoryModule);
                 JCudaDriver.cuModuleUnload(module);
                 JCudaDriver.cuCtxDestroy(context);
                 return null;

@@ -150,6 +150,34 @@ public final class GpuDevice implements Device {
     }
 
     /**
+     * Opens an inventory of {@code capacity} ads of dimension {@code dim} on this GPU (see {@link GpuInventoryScan}),
+     * its memory reserved against the device's budget until it is closed.
+     *
+     * @throws DeviceMemoryException when it does not fit what is left of the budget
+     * @throws GpuFailureException when CUDA refuses the allocation
+     */
+    public GpuInventoryScan openInventory(int dim, int capacity) {
+        if (closed) {
+            throw new IllegalStateException(name + " is closed");
+        }
+        if (failure != null) {
+            throw new GpuFailureException(
+                    name + " is unhealthy since an earlier CUDA error: " + failure.getMessage(), failure);
+        }
+        MemoryBudget.Reservation reservation = memory.reserve(
+                "inventory of " + capacity + " ads", GpuInventoryScan.deviceBytes(Math.max(dim, 1), capacity));
+        try {
+            return GpuInventoryScan.create(this, cuda, dim, capacity, reservation);
+        } catch (CudaException e) {
+            reservation.close();
+            throw new GpuFailureException(name + ": allocating an inventory failed: " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            reservation.close();
+            throw e;
+        }
+    }
+
+    /**
      * Milliseconds per forward pass of {@code batch} on a loaded GPU version's scorer, inputs already on the device
      * (CUDA events; no copies): the kernels' own time, for benchmarks.
      *

@@ -39,6 +39,17 @@ public record AdFilter(int country, int device, int ageBucket, long interests, l
                 && (categories == 0 || (categories >>> category & 1) != 0);
     }
 
+    /**
+     * The user's known country, device and age bucket as bits of a targeting word ({@link VectorAds#targetWord}): an
+     * ad's word passes when, in each of {@link VectorAds#targetFields()}, it has no bit (untargeted) or shares one with
+     * this word. The same test as {@link #admits}, in the form a GPU kernel evaluates.
+     */
+    public int knownWord() {
+        return (country >= 0 ? 1 << country : 0)
+                | (device >= 0 ? 1 << (VectorAds.DEVICE_SHIFT + device) : 0)
+                | (ageBucket >= 0 ? 1 << (VectorAds.AGE_SHIFT + ageBucket) : 0);
+    }
+
     private static boolean admits(int mask, int value) {
         return mask == 0 || (value >= 0 && (mask >>> value & 1) != 0);
     }

@@ -74,6 +74,11 @@ public final class VectorAds {
         }
     }
 
+    /** The bits of a targeting word that belong to each attribute: countries, devices, age buckets. */
+    public static int[] targetFields() {
+        return new int[] {COUNTRY_BITS, DEVICE_BITS << DEVICE_SHIFT, AGE_BITS << AGE_SHIFT};
+    }
+
     /** The targeting word of a campaign's targeting. */
     public static int targetWord(Targeting t) {
         return t.countryMask() | t.deviceMask() << DEVICE_SHIFT | t.ageMask() << AGE_SHIFT;

@@ -114,6 +114,34 @@ class CpuInventoryScanTest {
         assertEquals(8, scan.size());
     }
 
+    /** The GPU's form of the targeting test (known word, three fields) is AdFilter.admits on every ad and request. */
+    @Test
+    void knownWordForm_admitsExactlyAsAdFilterDoes() {
+        int[] fields = VectorAds.targetFields();
+        int checked = 0;
+        for (Query q : QUERIES) {
+            AdFilter f = q.filter();
+            int known = f.knownWord();
+            for (int ad = 0; ad < ADS; ad++) {
+                int word = INVENTORY.targetWord(ad);
+                boolean targeting = true;
+                for (int field : fields) {
+                    targeting &= (word & field) == 0 || (word & field & known) != 0;
+                }
+                long interests = INVENTORY.interests(ad);
+                boolean form = targeting
+                        && (interests == 0 || (interests & f.interests()) != 0)
+                        && (f.categories() == 0 || (f.categories() >>> INVENTORY.category(ad) & 1) != 0);
+                assertEquals(f.admits(word, interests, INVENTORY.category(ad)), form, "ad " + ad + ", " + f);
+                checked += form ? 1 : 0;
+            }
+        }
+        assertTrue(checked > 0 && checked < QUERIES.size() * ADS, "both outcomes occur: " + checked);
+        for (AdFilter unknown : new AdFilter[] {AdFilter.UNKNOWN, new AdFilter(-1, 2, -1, 0L, 0L)}) {
+            assertEquals(unknown.device() >= 0 ? 1 << (VectorAds.DEVICE_SHIFT + 2) : 0, unknown.knownWord());
+        }
+    }
+
     @Test
     void badArguments_areRefusedWithTheirReason() {
         CpuInventoryScan scan = new CpuInventoryScan(2, 4);

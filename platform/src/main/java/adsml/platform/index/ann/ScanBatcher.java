@@ -1,0 +1,155 @@
+package adsml.platform.index.ann;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Requests from many threads gathered into calls of one {@link InventoryScan}: one thread takes whatever waits (up to
+ * {@link InventoryScan#MAX_REQUESTS}) when the scan is free and searches it in one call, so that requests arriving
+ * while the device works ride the next call together. A GPU reads the inventory once per call whatever the requests in
+ * it, so under load a request costs a share of a call, not a whole one; alone, it waits for nothing.
+ *
+ * <p>The exhausted campaigns are read once per call. A scan that fails fails the call's requests with its exception;
+ * the next call tries again.
+ */
+public final class ScanBatcher implements AutoCloseable {
+    /** One request's answer: {@code keys[0, count)}, best first. */
+    public record Found(long[] keys, int count) {}
+
+    private record Pending(float[] query, AdFilter filter, int k, CompletableFuture<Found> answer) {}
+
+    private final InventoryScan scan;
+    private final Supplier<BitSet> exhausted;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+    private long calls;
+    private long searched;
+
+    /** Starts the batcher's thread ({@code name}) over {@code scan}; {@code exhausted} is read once per call. */
+    public ScanBatcher(InventoryScan scan, Supplier<BitSet> exhausted, String name) {
+        this.scan = scan;
+        this.exhausted = exhausted;
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * The best {@code k} eligible ads for {@code query} and {@code filter}, searched with whatever other requests wait
+     * beside it.
+     *
+     * @throws IllegalArgumentException as {@link InventoryScan#search} does for this request's arguments
+     */
+    public CompletableFuture<Found> submit(float[] query, AdFilter filter, int k) {
+        if (query.length != scan.dim() || k < 0 || k > InventoryScan.MAX_K) {
+            throw new IllegalArgumentException("a query of " + scan.dim() + " floats and k within [0, "
+                    + InventoryScan.MAX_K + "] expected, were " + query.length + " and " + k);
+        }
+        CompletableFuture<Found> answer = new CompletableFuture<>();
+        if (closed) {
+            answer.completeExceptionally(new IllegalStateException("the scan batcher is closed"));
+            return answer;
+        }
+        queue.add(new Pending(query, filter, k, answer));
+        if (closed) {
+            failWaiting(); // closed while it was added: the thread may have drained the queue already
+        }
+        return answer;
+    }
+
+    /** As {@link #submit}, waiting for the answer; rethrows the scan's exception. */
+    public Found search(float[] query, AdFilter filter, int k) {
+        try {
+            return submit(query, filter, k).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the inventory scan", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Requests searched per call so far, as a mean: how much batching there is. */
+    public synchronized double meanRequestsPerCall() {
+        return calls == 0 ? 0 : searched / (double) calls;
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(InventoryScan.MAX_REQUESTS);
+        while (!closed) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, InventoryScan.MAX_REQUESTS - 1);
+                searchAll(batch);
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                batch.clear();
+            }
+        }
+        failWaiting();
+    }
+
+    private void failWaiting() {
+        for (Pending p; (p = queue.poll()) != null; ) {
+            p.answer().completeExceptionally(new IllegalStateException("the scan batcher is closed"));
+        }
+    }
+
+    private void searchAll(List<Pending> batch) {
+        int n = batch.size();
+        int k = 0;
+        float[][] queries = new float[n][];
+        AdFilter[] filters = new AdFilter[n];
+        for (int i = 0; i < n; i++) {
+            Pending p = batch.get(i);
+            queries[i] = p.query();
+            filters[i] = p.filter();
+            k = Math.max(k, p.k());
+        }
+        long[][] out = new long[n][k];
+        int[] counts;
+        try {
+            counts = scan.search(queries, filters, exhausted.get(), k, out);
+        } catch (RuntimeException | Error e) {
+            for (Pending p : batch) {
+                p.answer().completeExceptionally(e);
+            }
+            return;
+        }
+        synchronized (this) {
+            calls++;
+            searched += n;
+        }
+        for (int i = 0; i < n; i++) {
+            Pending p = batch.get(i);
+            p.answer().complete(new Found(out[i], Math.min(counts[i], p.k())));
+        }
+    }
+
+    /** Stops the thread; requests still waiting fail. Does not close the scan. */
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

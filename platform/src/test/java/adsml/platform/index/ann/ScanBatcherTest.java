@@ -1,0 +1,148 @@
+package adsml.platform.index.ann;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.offline.generator.InventoryGenerator;
+import adsml.platform.offline.generator.InventoryGenerator.Query;
+import adsml.platform.offline.generator.InventoryGenerator.Space;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ScanBatcherTest {
+    private static final Space SPACE = new Space(16, 4);
+    private static final VectorAds INVENTORY = InventoryGenerator.ads(2, 3_000, SPACE);
+    private static final List<Query> QUERIES = InventoryGenerator.queries(2, 3, 12, SPACE, 0.3);
+
+    /** A scan whose first call waits for a latch, counting calls and requests. */
+    private static final class HeldScan implements InventoryScan {
+        final CpuInventoryScan inner = new CpuInventoryScan(SPACE.dim(), 3_000);
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final List<Integer> callSizes = new ArrayList<>();
+        final AtomicInteger calls = new AtomicInteger();
+        volatile RuntimeException failure;
+
+        HeldScan() {
+            inner.write(InventoryRows.of(INVENTORY, new float[3_000]));
+        }
+
+        @Override
+        public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+            if (calls.getAndIncrement() == 0) {
+                entered.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            synchronized (callSizes) {
+                callSizes.add(queries.length);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return inner.search(queries, filters, exhausted, k, out);
+        }
+
+        @Override
+        public int dim() {
+            return inner.dim();
+        }
+
+        @Override
+        public int capacity() {
+            return inner.capacity();
+        }
+
+        @Override
+        public int size() {
+            return inner.size();
+        }
+
+        @Override
+        public void write(InventoryRows rows) {
+            inner.write(rows);
+        }
+
+        @Override
+        public void setPaused(int position, boolean paused) {
+            inner.setPaused(position, paused);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void requestsArrivingWhileTheScanWorks_rideTheNextCallTogether_withTheAnswersOfADirectSearch() throws Exception {
+        HeldScan scan = new HeldScan();
+        try (ScanBatcher batcher = new ScanBatcher(scan, BitSet::new, "test-scan")) {
+            CompletableFuture<ScanBatcher.Found> first =
+                    batcher.submit(QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 50);
+            assertTrue(scan.entered.await(5, TimeUnit.SECONDS));
+            List<CompletableFuture<ScanBatcher.Found>> rest = new ArrayList<>();
+            for (int i = 1; i < QUERIES.size(); i++) {
+                // Different k per request: each gets its own, the call asks for the largest.
+                rest.add(batcher.submit(
+                        QUERIES.get(i).embedding(), QUERIES.get(i).filter(), 10 * i));
+            }
+            scan.release.countDown();
+            first.get(5, TimeUnit.SECONDS);
+            for (int i = 1; i < QUERIES.size(); i++) {
+                ScanBatcher.Found found = rest.get(i - 1).get(5, TimeUnit.SECONDS);
+                long[][] direct = new long[1][10 * i];
+                int n = scan.inner
+                        .search(
+                                new float[][] {QUERIES.get(i).embedding()},
+                                new AdFilter[] {QUERIES.get(i).filter()},
+                                new BitSet(),
+                                10 * i,
+                                direct)[0];
+                assertEquals(n, found.count(), "request " + i);
+                assertArrayEquals(Arrays.copyOf(direct[0], n), Arrays.copyOf(found.keys(), found.count()));
+            }
+            assertEquals(List.of(1, QUERIES.size() - 1), scan.callSizes, "one lone call, then one for the rest");
+            assertEquals(QUERIES.size() / 2.0, batcher.meanRequestsPerCall(), 1e-9);
+        }
+    }
+
+    @Test
+    void aFailingScanFailsItsCallsRequests_theNextCallTriesAgain_andCloseFailsTheWaiting() throws Exception {
+        HeldScan scan = new HeldScan();
+        scan.release.countDown();
+        scan.failure = new IllegalStateException("device lost");
+        ScanBatcher batcher = new ScanBatcher(scan, BitSet::new, "test-scan");
+        ExecutionException failed = assertThrows(
+                ExecutionException.class,
+                () -> batcher.submit(QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 5)
+                        .get(5, TimeUnit.SECONDS));
+        assertEquals("device lost", failed.getCause().getMessage());
+        scan.failure = null;
+        assertTrue(batcher.search(QUERIES.get(1).embedding(), QUERIES.get(1).filter(), 5)
+                        .count()
+                >= 0);
+        assertThrows(IllegalArgumentException.class, () -> batcher.submit(new float[3], AdFilter.UNKNOWN, 5));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> batcher.submit(QUERIES.get(0).embedding(), AdFilter.UNKNOWN, InventoryScan.MAX_K + 1));
+        batcher.close();
+        ExecutionException closed = assertThrows(
+                ExecutionException.class,
+                () -> batcher.submit(QUERIES.get(0).embedding(), AdFilter.UNKNOWN, 5)
+                        .get(5, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, closed.getCause());
+    }
+}

@@ -58,6 +58,9 @@ import adsml.platform.index.IndexSettings;
 import adsml.platform.index.IvfAdIndex;
 import adsml.platform.index.Partition;
 import adsml.platform.index.RetrievalTower;
+import adsml.platform.index.ScanAdIndex;
+import adsml.platform.index.ann.CpuInventoryScan;
+import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.model.InvalidModelException;
 import adsml.platform.model.ModelFolder;
 import adsml.platform.pacing.Pacer;
@@ -78,6 +81,7 @@ import adsml.scheduler.FaultSettings;
 import adsml.scheduler.SchedulerSettings;
 import adsml.scheduler.Ticker;
 import adsml.scheduler.gpu.Backends;
+import adsml.scheduler.gpu.GpuDevice;
 import adsml.scheduler.gpu.GpuSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -155,6 +159,9 @@ public final class AdsmlServer implements AutoCloseable {
     private final Listeners listeners;
     private final BatchingScheduler scheduler;
     private final List<Device> devices;
+    /** Closed after the scheduler, before the devices: a scan index's inventory on a GPU. */
+    private final List<AutoCloseable> onDevices;
+
     private final UserStore users;
     /** Closed after the actors, in order: the feature log's writers and joiner, then the counter store. */
     private final List<AutoCloseable> stores;
@@ -172,6 +179,7 @@ public final class AdsmlServer implements AutoCloseable {
             ActorSystem<Void> system,
             Listeners listeners,
             BatchingScheduler scheduler,
+            List<AutoCloseable> onDevices,
             List<Device> devices,
             UserStore users,
             List<AutoCloseable> stores,
@@ -188,6 +196,7 @@ public final class AdsmlServer implements AutoCloseable {
         this.system = system;
         this.listeners = listeners;
         this.scheduler = scheduler;
+        this.onDevices = onDevices;
         this.devices = devices;
         this.users = users;
         this.started = started;
@@ -285,11 +294,6 @@ public final class AdsmlServer implements AutoCloseable {
                     "adsml.cluster.partition",
                     "a partitioned (flat) index needs the other partitions' nodes: start with --cluster, or 0/1");
         }
-        AdIndex index = openIndex(IndexSettings.from(config), world, budget, data.resolve("index"), partition);
-        Optional<IndexPartitions> partitions = partition.whole()
-                ? Optional.empty()
-                : Optional.of(new IndexPartitions(
-                        (IvfAdIndex) index, clusterSettings.scatterTimeout(), actorSettings.stagePoolSize()));
         if (cpu.engine() == CpuScorers.Engine.DJL) {
             DjlScorer.setIntraOpThreads(
                     cpu.intraOpThreads()); // loads DJL's native library, which the reference engine does without
@@ -301,6 +305,19 @@ public final class AdsmlServer implements AutoCloseable {
                         "cpu0", cpu.workers(), cpu.memoryBudgetBytes(), fallbackOnly, cpu.engine(), cpu.workerNice()));
         LOG.info("scoring on {}", selection.description());
         List<Device> devices = selection.devices();
+        AdIndex index;
+        try {
+            // After the devices: a scan index keeps the inventory on the GPU that scores.
+            index = openIndex(IndexSettings.from(config), world, budget, data.resolve("index"), partition, devices);
+        } catch (Exception | Error e) {
+            devices.forEach(Device::close);
+            throw e;
+        }
+        List<AutoCloseable> onDevices = index instanceof ScanAdIndex scan ? List.of(scan) : List.of();
+        Optional<IndexPartitions> partitions = partition.whole()
+                ? Optional.empty()
+                : Optional.of(new IndexPartitions(
+                        (IvfAdIndex) index, clusterSettings.scatterTimeout(), actorSettings.stagePoolSize()));
         BatchingScheduler scheduler = new BatchingScheduler(batching, faults, devices, Ticker.SYSTEM);
         ActiveModel model = new ActiveModel();
         Pacer pacer = new Pacer(PacingSettings.from(config), budget, clock);
@@ -516,6 +533,7 @@ public final class AdsmlServer implements AutoCloseable {
                     system,
                     listeners,
                     scheduler,
+                    onDevices,
                     devices,
                     users,
                     stores,
@@ -532,20 +550,22 @@ public final class AdsmlServer implements AutoCloseable {
                     loopRounds,
                     cluster);
         } catch (Exception | Error e) {
-            stop(listeners, system, scheduler, devices, users, stores, e);
+            stop(listeners, system, scheduler, onDevices, devices, users, stores, e);
             throw e;
         }
     }
 
     /**
      * Stops in the order the scheduler's contract asks: listeners, then the actors (the registry closes its versions as
-     * it stops), then the scheduler, then the devices, the user store, the feature log and the counters. Each step runs
-     * even when an earlier one failed; failures are attached to {@code cause} when there is one, else logged.
+     * it stops), then the scheduler, then what lives on the devices (a scan index's inventory), the devices, the user
+     * store, the feature log and the counters. Each step runs even when an earlier one failed; failures are attached to
+     * {@code cause} when there is one, else logged.
      */
     private static void stop(
             Listeners listeners,
             ActorSystem<Void> system,
             BatchingScheduler scheduler,
+            List<AutoCloseable> onDevices,
             List<Device> devices,
             UserStore users,
             List<AutoCloseable> stores,
@@ -563,6 +583,15 @@ public final class AdsmlServer implements AutoCloseable {
             }
         });
         steps.add(scheduler::close);
+        for (AutoCloseable c : onDevices) {
+            steps.add(() -> {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + c + ": " + e, e);
+                }
+            });
+        }
         devices.forEach(d -> steps.add(d::close));
         steps.add(users::close);
         for (AutoCloseable store : stores) {
@@ -745,8 +774,22 @@ public final class AdsmlServer implements AutoCloseable {
      * partition of a flat layout is always an IVF, of that partition's ads.
      */
     private static AdIndex openIndex(
-            IndexSettings settings, World world, BudgetTracker budget, Path dir, Partition partition)
+            IndexSettings settings,
+            World world,
+            BudgetTracker budget,
+            Path dir,
+            Partition partition,
+            List<Device> devices)
             throws IOException {
+        if (settings.kind() == IndexSettings.Kind.SCAN) {
+            if (!partition.whole()) {
+                throw new ConfigException.BadValue(
+                        "adsml.platform.index.kind",
+                        "a partitioned (flat) index is an IVF of its partition's ads: set ivf or auto, or the"
+                                + " partition to 0/1");
+            }
+            return openScan(settings, world, budget, devices);
+        }
         if (partition.whole() && !settings.ivfFor(world.ads().size())) {
             return ExactAdIndex.of(world, budget);
         }
@@ -778,6 +821,40 @@ public final class AdsmlServer implements AutoCloseable {
     }
 
     /**
+     * The world's ads in an inventory scan: on the first GPU the server scores on, else (with a warning: every
+     * retrieval then reads every ad on a CPU core) on the CPU.
+     */
+    private static ScanAdIndex openScan(
+            IndexSettings settings, World world, BudgetTracker budget, List<Device> devices) {
+        long start = System.nanoTime();
+        RetrievalTower tower =
+                new RetrievalTower(settings.retrievalDim(), world.config().seed());
+        Optional<GpuDevice> gpu = devices.stream()
+                .filter(GpuDevice.class::isInstance)
+                .map(GpuDevice.class::cast)
+                .findFirst();
+        ScanAdIndex index = ScanAdIndex.open(
+                world,
+                budget,
+                tower,
+                capacity -> gpu.<InventoryScan>map(g -> g.openInventory(tower.dim(), capacity))
+                        .orElseGet(() -> new CpuInventoryScan(tower.dim(), capacity)));
+        if (gpu.isEmpty()) {
+            LOG.warn(
+                    "retrieval: adsml.platform.index.kind = scan without a GPU reads all {} ads on a CPU core per"
+                            + " request; use ivf or auto unless the world is small",
+                    world.ads().size());
+        }
+        LOG.info(
+                "retrieval: {} ads in an inventory scan over {}-d two-tower vectors, {}, in {} ms",
+                world.ads().size(),
+                tower.dim(),
+                index.scan(),
+                (System.nanoTime() - start) / 1_000_000);
+        return index;
+    }
+
+    /**
      * Charges the spend the event log finds at start to the ads' campaigns, counting the events it wrote on the
      * budgets' own day: what {@link BudgetTracker#charge} would have charged them to.
      */
@@ -801,6 +878,6 @@ public final class AdsmlServer implements AutoCloseable {
 
     @Override
     public void close() {
-        stop(listeners, system, scheduler, devices, users, stores, null);
+        stop(listeners, system, scheduler, onDevices, devices, users, stores, null);
     }
 }

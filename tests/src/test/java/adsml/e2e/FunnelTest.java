@@ -130,4 +130,47 @@ class FunnelTest {
             assertTrue(served.path("candidates").path("retrieved").asInt() > 0, served::toString);
         }
     }
+
+    /**
+     * {@code kind = scan} serves through the inventory scan (here its CPU twin: no GPU), with the light model cutting
+     * its retrieval, and takes ad writes and pauses from the next request on.
+     */
+    @Test
+    void aScanIndex_servesAndTakesAdWrites() throws Exception {
+        ServingFixture.writeWorldAndFirstVersion(data);
+        ServingFixture.writeLightVersion(data, -3f);
+        World world = WorldFiles.read(data.resolve("world"));
+        Map<String, Object> scan = new LinkedHashMap<>(FUNNEL);
+        scan.put("adsml.platform.index.kind", "scan");
+        try (AdsmlServer server = ServingFixture.start(data, scan)) {
+            Client client = new Client(server.started());
+            JsonNode cut = client.explain(user(9, true)).json();
+            assertEquals("light/1", cut.path("lightModelVersion").asText(), cut::toString);
+            assertEquals(400, cut.path("candidates").path("retrieved").asInt(), cut::toString);
+            int campaign = cut.path("debug").path(0).path("campaignId").asInt();
+            List<Float> embedding = new ArrayList<>();
+            for (float v : world.user(9).embedding()) {
+                embedding.add(40 * v);
+            }
+            Map<String, Object> ad = new LinkedHashMap<>();
+            ad.put("campaignId", campaign);
+            ad.put("category", 3);
+            ad.put("creativeType", "image");
+            ad.put("embedding", embedding);
+            ad.put("paused", false);
+            int id = ServingFixture.ADS;
+            assertEquals(
+                    200, client.put("/v1/ads/" + id, ServingFixture.json(ad)).status());
+            assertEquals(200, client.adminDelete("/admin/api/light-model").status());
+            JsonNode after = client.explain(user(9, true)).json();
+            assertEquals(id, after.path("debug").path(0).path("adId").asInt(), "retrieved first: " + after);
+            assertEquals(0, after.path("debug").path(0).path("retrievalRank").asInt(), after::toString);
+            assertEquals(200, client.delete("/v1/ads/" + id).status());
+            JsonNode paused = client.explain(user(9, true)).json();
+            assertFalse(
+                    StreamSupport.stream(paused.path("debug").spliterator(), false)
+                            .anyMatch(c -> c.path("adId").asInt() == id),
+                    paused::toString);
+        }
+    }
 }

@@ -6,13 +6,15 @@ import java.util.Locale;
 
 /**
  * Which {@link AdIndex} serves: {@code kind} {@link Kind#EXACT} (the exact scan of the ads' latent factors),
- * {@link Kind#IVF} (the {@link RetrievalTower}'s {@code retrievalDim}-d vectors in an IVF index), or {@link Kind#AUTO}:
- * the IVF for worlds of {@code ivfFromAds} ads and more.
+ * {@link Kind#IVF} (the {@link RetrievalTower}'s {@code retrievalDim}-d vectors in an IVF index), {@link Kind#SCAN}
+ * (those vectors in an inventory scan that reads every ad: on the GPU when the server scores on one, see
+ * {@link ScanAdIndex}), or {@link Kind#AUTO}: the IVF for worlds of {@code ivfFromAds} ads and more.
  */
 public record IndexSettings(Kind kind, int ivfFromAds, int retrievalDim) {
     public enum Kind {
         EXACT,
         IVF,
+        SCAN,
         AUTO
     }
 
@@ -31,7 +33,7 @@ public record IndexSettings(Kind kind, int ivfFromAds, int retrievalDim) {
                 return k;
             }
         }
-        throw new IllegalArgumentException("must be exact, ivf or auto, was " + name);
+        throw new IllegalArgumentException("must be exact, ivf, scan or auto, was " + name);
     }
 
     /** Whether a world of {@code ads} ads is served by the IVF. */

@@ -1,0 +1,196 @@
+package adsml.platform.index;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import adsml.platform.domain.Ad;
+import adsml.platform.domain.Campaign;
+import adsml.platform.domain.Context;
+import adsml.platform.domain.Targeting;
+import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
+import adsml.platform.index.ann.AdFilter;
+import adsml.platform.index.ann.CpuInventoryScan;
+import adsml.platform.index.ann.InventoryRows;
+import adsml.platform.index.ann.InventoryScan;
+import adsml.platform.offline.generator.ProgressListener;
+import adsml.platform.offline.generator.WorldGenerator;
+import adsml.platform.testing.FakeClock;
+import adsml.platform.world.World;
+import adsml.platform.world.WorldConfig;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class ScanAdIndexTest {
+    private static final Context CTX = new Context(0, 12, 0);
+    private static final World WORLD =
+            WorldGenerator.generate(new WorldConfig(22, 8_000, 200, 0, 0), ProgressListener.NONE);
+    private static final RetrievalTower TOWER = new RetrievalTower(64, 22);
+    private static final float[][] AD_VECTORS =
+            WORLD.ads().stream().map(TOWER::ad).toArray(float[][]::new);
+
+    private final BudgetTracker budget = new BudgetTracker(new FakeClock(Instant.parse("2025-03-01T12:00:00Z")));
+
+    private ScanAdIndex open() {
+        return ScanAdIndex.open(WORLD, budget, TOWER, capacity -> new CpuInventoryScan(TOWER.dim(), capacity));
+    }
+
+    /**
+     * Eligible ads best first by the tower's score in double: the exact answer, but for float rounding on near-ties.
+     */
+    private int[] exact(ScanAdIndex index, User user, int k) {
+        float[] q = TOWER.user(user.embedding());
+        double[] score = new double[WORLD.ads().size()];
+        Arrays.setAll(score, a -> {
+            double s = 0;
+            for (int d = 0; d < q.length; d++) {
+                s += q[d] * AD_VECTORS[a][d];
+            }
+            return s;
+        });
+        return IntStream.range(0, WORLD.ads().size())
+                .filter(a -> index.get(a)
+                        .filter(e -> !e.paused()
+                                && e.campaign().targeting().matches(user)
+                                && !budget.exhausted(e.campaign().id()))
+                        .isPresent())
+                .boxed()
+                .sorted(Comparator.comparingDouble(a -> -score[a]))
+                .limit(k)
+                .mapToInt(Integer::intValue)
+                .toArray();
+    }
+
+    @Test
+    void retrieve_isTheExactTop_ofEligibleAdsOnly() {
+        try (ScanAdIndex index = open()) {
+            for (int a = 0; a < WORLD.ads().size(); a += 9) {
+                index.setPaused(a, true);
+            }
+            for (int c = 0; c < WORLD.campaigns().size(); c += 13) {
+                budget.charge(c, WORLD.campaign(c).dailyBudget() + 1);
+            }
+            int[] out = new int[200];
+            long same = 0;
+            long total = 0;
+            for (int u = 0; u < WORLD.users().size(); u += 5) {
+                User user = WORLD.user(u);
+                int n = index.retrieve(user, CTX, 200, out);
+                int[] truth = exact(index, user, 200);
+                assertEquals(truth.length, n, "user " + u);
+                for (int i = 0; i < n; i++) {
+                    same += out[i] == truth[i] ? 1 : 0;
+                }
+                total += n;
+            }
+            assertTrue(total > 0);
+            assertTrue(same >= total * 0.99, same + " of " + total + " at the exact rank");
+        }
+    }
+
+    @Test
+    void writes_areVisibleToTheNextRetrieval_andColdStartsAreTheStoresWalk() {
+        try (ScanAdIndex index = open()) {
+            User user = WORLD.user(7);
+            int[] out = new int[20];
+            int id = WORLD.ads().size() + 5;
+            Campaign everybody =
+                    new Campaign(WORLD.campaigns().size(), 0, WORLD.campaign(0).bidType(), 1f, 1000f, 3, Targeting.ANY);
+            budget.setBudget(everybody.id(), everybody.dailyBudget());
+            float[] like = user.embedding().clone();
+            for (int d = 0; d < like.length; d++) {
+                like[d] *= 40; // far above every generated ad's affinity
+            }
+            index.upsert(new Ad(id, everybody.id(), 3, 0, like), everybody);
+            index.retrieve(user, CTX, 20, out);
+            assertEquals(id, out[0]);
+            assertTrue(index.setPaused(id, true));
+            index.retrieve(user, CTX, 20, out);
+            assertFalse(Arrays.stream(out).anyMatch(a -> a == id));
+            assertFalse(index.setPaused(WORLD.ads().size() + 50, true), "no such ad");
+
+            Audience unknown = new Audience(0, 1, -1, 0L, new float[Vocab.EMBEDDING_DIM]);
+            int[] scan = new int[50];
+            int[] store = new int[50];
+            int n = index.retrieve(unknown, CTX, 50, scan);
+            int m = ExactAdIndex.of(WORLD, new BudgetTracker(new FakeClock(Instant.parse("2025-03-01T12:00:00Z"))))
+                    .retrieve(unknown, CTX, 50, store);
+            assertArrayEquals(Arrays.copyOf(store, m), Arrays.copyOf(scan, n));
+
+            int past = index.scan().capacity();
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> index.upsert(new Ad(past, everybody.id(), 3, 0, like), everybody));
+        }
+    }
+
+    @Test
+    void aFailingScan_isAnsweredFromTheStore_untilItAnswersAgain() {
+        FailingScan failing =
+                new FailingScan(new CpuInventoryScan(TOWER.dim(), WORLD.ads().size() + 100_000));
+        try (ScanAdIndex index = ScanAdIndex.open(WORLD, budget, TOWER, capacity -> failing)) {
+            User user = WORLD.user(3);
+            int[] out = new int[100];
+            int[] store = new int[100];
+            failing.fail = true;
+            int n = index.retrieve(user, CTX, 100, out);
+            int m = ExactAdIndex.of(WORLD, budget).retrieve(user, CTX, 100, store);
+            assertArrayEquals(Arrays.copyOf(store, m), Arrays.copyOf(out, n), "the store's exact latent answer");
+            failing.fail = false;
+            n = index.retrieve(user, CTX, 100, out);
+            assertArrayEquals(exact(index, user, 100), Arrays.copyOf(out, n));
+        }
+    }
+
+    private static final class FailingScan implements InventoryScan {
+        final CpuInventoryScan inner;
+        volatile boolean fail;
+
+        FailingScan(CpuInventoryScan inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+            if (fail) {
+                throw new IllegalStateException("gpu0 is unhealthy");
+            }
+            return inner.search(queries, filters, exhausted, k, out);
+        }
+
+        @Override
+        public int dim() {
+            return inner.dim();
+        }
+
+        @Override
+        public int capacity() {
+            return inner.capacity();
+        }
+
+        @Override
+        public int size() {
+            return inner.size();
+        }
+
+        @Override
+        public void write(InventoryRows rows) {
+            inner.write(rows);
+        }
+
+        @Override
+        public void setPaused(int position, boolean paused) {
+            inner.setPaused(position, paused);
+        }
+
+        @Override
+        public void close() {}
+    }
+}

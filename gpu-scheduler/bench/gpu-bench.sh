@@ -4,18 +4,22 @@
 # needs no Java of its own):
 #   bash gpu-scheduler/bench/gpu-bench.sh [OUT_DIR]        (from the repository root)
 # OUT_DIR defaults to $OUT when set (the device runner's folder), else .device/bench-results/. Each of
-# the three timed steps is capped at 100 s and the serving step at 280 s; it writes:
+# the three timed steps is capped at 100 s, the inventory's at 180 s and the serving step at 280 s;
+# it writes:
 #   card.txt        nvidia-smi: the card, driver, clocks
 #   gpu-tests.txt   the @Tag("gpu") tests: parity with the Java reference on every preset, budget, scheduler
 #   java.txt/json   the Java GPU backend: kernels, score() p50/p99, candidates/s, TFLOP/s (GpuBenchmark)
 #   torch.txt/json  the same models in PyTorch on the same card: eager, CUDA graph, eager with copies
 #   report.md       both, side by side, with the ratios (the tables for BENCHMARKS.md)
+#   inventory.md    the inventory on the card: a million ads, top 1,000 per request, parity with the
+#                   CPU twin, per-call and 32-client latency, PyTorch on the same shapes (InventoryBenchmark,
+#                   inventory_torch.py; json beside it)
 #   serve.md        /v1/rank served with the GPU backend: p99 under load, scores against the Java
 #                   reference through the API (gpu-serve.sh; when the bundle carries a model)
 # A failed step does not stop the ones after it; the exit status is 1 if any failed. STEPS picks
-# steps (default "tests java torch serve"). Their caps add up to 580 s (a whole run took 190 s before
-# BF16 and the fault drills were added); where that is too close to a call's limit, STEPS="tests java
-# torch" then STEPS=serve split them over two calls to the same OUT_DIR.
+# steps (default "tests java torch inventory serve"). Their caps add up to 760 s (a whole run took
+# 190 s before BF16, the inventory and the fault drills were added); where a call may run at most
+# 600 s, STEPS="tests java torch inventory" then STEPS=serve split them over two calls to one OUT_DIR.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-.device/bench-results}}
@@ -29,7 +33,7 @@ fi
 java=.device/jre/bin/java
 [ -x "$java" ] || { echo "no $java: run gpu-scheduler/bench/prepare-device.sh first and carry .device" >&2; exit 2; }
 cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
-steps=" ${STEPS:-tests java torch serve} "
+steps=" ${STEPS:-tests java torch inventory serve} "
 runs() { [[ "$steps" == *" $1 "* ]]; }
 status=0
 
@@ -65,6 +69,20 @@ if [ -f "$out/java.json" ]; then
     python3 gpu-scheduler/bench/dcn_torch.py report --java "$out/java.json" "${torch_arg[@]}" > "$out/report.md" || status=1
     cat "$out/report.md"
 fi
+if runs inventory; then
+    echo "== the inventory on the card"
+    timeout 120 "$java" -Xmx12g -cp "$cp" adsml.bench.InventoryBenchmark "$out" > "$out/inventory.txt" 2>&1 || status=1
+    tail -3 "$out/inventory.txt"
+    timeout 60 python3 gpu-scheduler/bench/inventory_torch.py time "$out/inventory-torch.json" \
+        > "$out/inventory-torch.txt" 2>&1 || status=1
+    tail -3 "$out/inventory-torch.txt"
+    if [ -f "$out/inventory.json" ]; then
+        python3 gpu-scheduler/bench/inventory_torch.py report "$out/inventory.json" "$out/inventory-torch.json" \
+            > "$out/inventory.md" || status=1
+        cat "$out/inventory.md"
+    fi
+fi
+
 if ! runs serve; then
     echo "== /v1/rank not served: not in STEPS"
 elif [ -d .device/model ]; then

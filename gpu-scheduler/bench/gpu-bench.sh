@@ -4,7 +4,7 @@
 # needs no Java of its own):
 #   bash gpu-scheduler/bench/gpu-bench.sh [OUT_DIR]        (from the repository root)
 # OUT_DIR defaults to $OUT when set (the device runner's folder), else .device/bench-results/. Each of
-# the three timed steps is capped at 100 s, the inventory's at 180 s and the serving step at 280 s;
+# the three timed steps is capped at 100 s, the inventory's at 180 s and the serving step at 300 s;
 # it writes:
 #   card.txt        nvidia-smi: the card, driver, clocks
 #   gpu-tests.txt   the @Tag("gpu") tests: parity with the Java reference on every preset, budget, scheduler
@@ -17,7 +17,7 @@
 #   serve.md        /v1/rank served with the GPU backend: p99 under load, scores against the Java
 #                   reference through the API (gpu-serve.sh; when the bundle carries a model)
 # A failed step does not stop the ones after it; the exit status is 1 if any failed. STEPS picks
-# steps (default "tests java torch inventory serve"). Their caps add up to 760 s (a whole run took
+# steps (default "tests java torch inventory serve"). Their caps add up to 780 s (a whole run took
 # 190 s before BF16, the inventory and the fault drills were added); where a call may run at most
 # 600 s, STEPS="tests java torch inventory" then STEPS=serve split them over two calls to one OUT_DIR.
 set -uo pipefail
@@ -87,7 +87,7 @@ if ! runs serve; then
     echo "== /v1/rank not served: not in STEPS"
 elif [ -d .device/model ]; then
     echo "== /v1/rank served on the GPU"
-    timeout -k 15 280 bash gpu-scheduler/bench/gpu-serve.sh "$out" || status=1
+    timeout -k 15 300 bash gpu-scheduler/bench/gpu-serve.sh "$out" || status=1
     # Again here: a step cut off by its timeout never wrote it.
     python3 gpu-scheduler/bench/serve_check.py report "$out" > "$out/serve.md"
 else

@@ -11,13 +11,15 @@
 #      server on the same data scoring with the plain-Java reference (adsml.scheduler.cpu.engine =
 #      reference: DJL's PyTorch library cannot travel here); parity.txt compares them, tolerance
 #      1e-4 (fp32);
+#   1b. the 32 clients again with batches capped at one request's 1,000 rows (PUT /admin/api/scheduler):
+#      what dynamic batching is worth (serve-load-clients32-unbatched.json);
 #   2b. fault drills on the GPU under load: at 500 QPS for 12 s, 3 s in, POST a 'launch' fault
 #      drill to gpu0 (then, in a second run, a 'trap', which rebuilds the CUDA context); the failed
 #      batch goes to the CPU, gpu0 is quarantined and must take work again (drill-*.json, and the
 #      load's status counts in serve-load-drill-*.json: no request should fail);
 #   3. that CPU server under load, open loop at 50 QPS and 32 clients (serve-load-cpu-*.json): the
 #      CPU backend on this machine's cores, with the reference engine (about 25 times slower than DJL).
-# Writes serve.md (the tables for BENCHMARKS.md), the servers' logs and /metrics. About 4 minutes.
+# Writes serve.md (the tables for BENCHMARKS.md), the servers' logs and /metrics. About 4.5 minutes.
 # The CPU backend with DJL is timed on the dev machine (BENCHMARKS.md), not here.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -71,6 +73,12 @@ if start "$backend" "$backend" reference 1000; then
     done
     adsml load --url "$url" --clients 32 --duration 15s --warmup 0s --json > "$out/serve-load-clients32.json" || status=1
     tail -1 "$out/serve-load-clients32.json"
+    # Dynamic batching's worth: the same 32 clients with batches capped at one request's 1,000 rows.
+    check put http://127.0.0.1:18081 gpu-bench /admin/api/scheduler '{"maxBatchRows": 1000}' || status=1
+    adsml load --url "$url" --clients 32 --duration 15s --warmup 0s --json \
+        > "$out/serve-load-clients32-unbatched.json" || status=1
+    tail -1 "$out/serve-load-clients32-unbatched.json"
+    check put http://127.0.0.1:18081 gpu-bench /admin/api/scheduler '{"maxBatchRows": 4096}' || status=1
     if [ "$backend" = gpu ]; then
         for fault in launch trap; do
             adsml load --url "$url" --qps 500 --duration 12s --warmup 0s --json > "$out/serve-load-drill-$fault.json" &

@@ -12,6 +12,8 @@
                                            /admin/api/devices every 50 ms until DEVICE takes work again
                                            (at most 30 s): the timeline to OUT.json (exit 1 if it is
                                            not back)
+  serve_check.py put ADMIN_URL TOKEN PATH JSON
+                                           one admin PUT (exit 1 unless 200)
   serve_check.py report OUT_DIR            serve.md from the load, parity and drill files in OUT_DIR
 """
 import json
@@ -121,6 +123,18 @@ def admin_call(admin_url, token, path, body=None):
         return e.code, e.read().decode(errors="replace")
 
 
+def put(admin_url, token, path, body):
+    request = urllib.request.Request(admin_url + path, data=body.encode(), method="PUT",
+                                     headers={"Content-Type": "application/json", "Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            print(f"PUT {path}: {r.status}")
+            return 0 if r.status == 200 else 1
+    except urllib.error.HTTPError as e:
+        print(f"PUT {path}: {e.code} {e.read().decode(errors='replace')}", file=sys.stderr)
+        return 1
+
+
 def drill(admin_url, token, device, fault, out):
     start = time.time()
     status, armed = admin_call(admin_url, token, f"/admin/api/devices/{device}/fault-drill", {"fault": fault})
@@ -157,6 +171,7 @@ def report(out_dir):
     served = "GPU" if scoring.startswith("gpu") else "as served"
     rows = []
     loads = [(served, name, f"serve-load-{name}.json") for name in ["qps200", "qps1000", "qps2000", "clients32"]]
+    loads += [(f"{served}, one request per batch", "clients32", "serve-load-clients32-unbatched.json")]
     loads += [(f"{served}, {fault} drill", "qps500", f"serve-load-drill-{fault}.json") for fault in ["launch", "trap"]]
     loads += [("CPU, reference engine", name, f"serve-load-cpu-{name}.json") for name in ["qps50", "clients32"]]
     for server, load, file in loads:
@@ -206,7 +221,8 @@ def report(out_dir):
 
 
 if __name__ == "__main__":
-    commands = {"wait": wait, "fetch": fetch, "get": get, "compare": compare, "drill": drill, "report": report}
+    commands = {"wait": wait, "fetch": fetch, "get": get, "compare": compare, "drill": drill, "put": put,
+                "report": report}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -4,7 +4,7 @@
 # needs no Java of its own):
 #   bash gpu-scheduler/bench/gpu-bench.sh [OUT_DIR]        (from the repository root)
 # OUT_DIR defaults to $OUT when set (the device runner's folder), else .device/bench-results/. Each of
-# the three timed steps is capped at 100 s, the inventory's at 180 s and the serving step at 300 s;
+# the three timed steps is capped at 100 s, the inventory's at 180 s and each serving step at 300 s;
 # it writes:
 #   card.txt        nvidia-smi: the card, driver, clocks
 #   gpu-tests.txt   the @Tag("gpu") tests: parity with the Java reference on every preset, budget, scheduler
@@ -15,11 +15,15 @@
 #                   CPU twin, per-call and 32-client latency, PyTorch on the same shapes (InventoryBenchmark,
 #                   inventory_torch.py; json beside it)
 #   serve.md        /v1/rank served with the GPU backend: p99 under load, scores against the Java
-#                   reference through the API (gpu-serve.sh; when the bundle carries a model)
+#                   reference through the API, batching's worth, fault drills (gpu-serve.sh; when the
+#                   bundle carries a model)
+#   serve-scan.md   /v1/rank at 1,000,000 ads with an untrained x100 on the GPU, retrieval on the card
+#                   (kind = scan) against the CPU's IVF, at rising QPS (gpu-serve-scan.sh)
 # A failed step does not stop the ones after it; the exit status is 1 if any failed. STEPS picks
-# steps (default "tests java torch inventory serve"). Their caps add up to 780 s (a whole run took
-# 190 s before BF16, the inventory and the fault drills were added); where a call may run at most
-# 600 s, STEPS="tests java torch inventory" then STEPS=serve split them over two calls to one OUT_DIR.
+# steps (default "tests java torch inventory serve scan"). Their caps add up to 1,080 s (a whole run
+# took 190 s before BF16, the inventory, the drills and the scan serving were added); where a call
+# may run at most 600 s, STEPS="tests java torch inventory", then "serve", then "scan" split them
+# over calls to one OUT_DIR, in that order of worth.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-.device/bench-results}}
@@ -33,7 +37,7 @@ fi
 java=.device/jre/bin/java
 [ -x "$java" ] || { echo "no $java: run gpu-scheduler/bench/prepare-device.sh first and carry .device" >&2; exit 2; }
 cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
-steps=" ${STEPS:-tests java torch inventory serve} "
+steps=" ${STEPS:-tests java torch inventory serve scan} "
 runs() { [[ "$steps" == *" $1 "* ]]; }
 status=0
 
@@ -92,5 +96,9 @@ elif [ -d .device/model ]; then
     python3 gpu-scheduler/bench/serve_check.py report "$out" > "$out/serve.md"
 else
     echo "== /v1/rank not served: the bundle carries no model (prepare-device.sh DATA_DIR)"
+fi
+if runs scan; then
+    echo "== /v1/rank at a million ads: the inventory on the card against the CPU's IVF"
+    timeout -k 15 300 bash gpu-scheduler/bench/gpu-serve-scan.sh "$out" || status=1
 fi
 exit $status

@@ -390,6 +390,12 @@ public final class GpuInventoryScan implements InventoryScan {
         return Pointer.to(new int[] {value});
     }
 
+    /** True once the device's context was rebuilt: this scan's memory went with the old one. */
+    @Override
+    public boolean lost() {
+        return cuda.generation() != generation;
+    }
+
     /** Refuses a closed scan, or one whose context was rebuilt since it was allocated; under the lock. */
     private void usable() {
         if (closed) {

@@ -12,9 +12,11 @@ import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.index.ann.ScanBatcher;
 import adsml.platform.index.ann.VectorAds;
 import adsml.platform.world.World;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * which also answers cold starts (a zero query ranks every ad alike: id order). Positions are ad ids, so the scan holds
  * ids below its capacity, the world's ads and room for {@link #HEADROOM} more. A retrieval returns at most
  * {@link InventoryScan#MAX_K} ads, what the device sorts per request. A scan that fails (a GPU fault) is answered from
- * the store, exactly by the ads' latent factors, until the scan answers again: retrieval degrades, serving goes on.
+ * the store, exactly by the ads' latent factors, until the scan answers again: retrieval degrades, serving goes on. A
+ * scan that {@linkplain InventoryScan#lost() lost its ads} (a GPU context rebuilt after a sticky error) is replaced in
+ * the background: a new one opened and every ad of the store written into it, at most once a second, writes waiting
+ * meanwhile; then retrieval reads it again, without a restart.
  */
 public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Ad ids the scan has room for beyond the world's: new ads written while serving. */
@@ -39,20 +44,40 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScanAdIndex.class);
 
+    private static final long REOPEN_INTERVAL_NANOS = 1_000_000_000L;
+
     private final ExactAdIndex store;
     private final RetrievalTower tower;
-    private final InventoryScan scan;
-    private final ScanBatcher batcher;
     private final BudgetTracker budget;
+    private final IntFunction<InventoryScan> openScan;
+    private final int capacity;
     private final Object writeLock = new Object();
-    private volatile boolean failing;
+    private final AtomicBoolean reopening = new AtomicBoolean();
+    /** The scan and its batcher; replaced, under the write lock, when the scan was lost. */
+    private volatile Scan current;
 
-    private ScanAdIndex(ExactAdIndex store, RetrievalTower tower, InventoryScan scan, BudgetTracker budget) {
+    private volatile boolean failing;
+    private volatile long nextReopenNanos = System.nanoTime();
+
+    private record Scan(InventoryScan scan, ScanBatcher batcher) {}
+
+    private ScanAdIndex(
+            ExactAdIndex store,
+            RetrievalTower tower,
+            BudgetTracker budget,
+            IntFunction<InventoryScan> openScan,
+            int capacity,
+            InventoryScan scan) {
         this.store = store;
         this.tower = tower;
-        this.scan = scan;
         this.budget = budget;
-        this.batcher = new ScanBatcher(scan, this::exhausted, "adsml-inventory-scan");
+        this.openScan = openScan;
+        this.capacity = capacity;
+        this.current = new Scan(scan, batcher(scan));
+    }
+
+    private ScanBatcher batcher(InventoryScan scan) {
+        return new ScanBatcher(scan, this::exhausted, "adsml-inventory-scan");
     }
 
     /**
@@ -87,24 +112,25 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             interests[i] = t.interestMask();
         }
         ExactAdIndex store = ExactAdIndex.storeOf(world, budget);
-        InventoryScan scan = openScan.apply(n + HEADROOM);
+        int capacity = n + HEADROOM;
+        InventoryScan scan = openScan.apply(capacity);
         try {
             scan.write(new InventoryRows(dim, positions, vectors, campaign, category, word, interests, new float[n]));
         } catch (RuntimeException e) {
             scan.close();
             throw e;
         }
-        return new ScanAdIndex(store, tower, scan, budget);
+        return new ScanAdIndex(store, tower, budget, openScan, capacity, scan);
     }
 
     /** The scan behind the index, for the log and the admin API. */
     public InventoryScan scan() {
-        return scan;
+        return current.scan();
     }
 
-    /** Requests per scan call so far: how much the batcher gathers. */
+    /** Requests per call of the current scan so far: how much the batcher gathers. */
     public double meanRequestsPerCall() {
-        return batcher.meanRequestsPerCall();
+        return current.batcher().meanRequestsPerCall();
     }
 
     /** Today's exhausted campaigns, once per scan call. */
@@ -135,16 +161,20 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         if (context == null) {
             throw new IllegalArgumentException("context must not be null");
         }
+        Scan now = current;
         ScanBatcher.Found found;
         try {
-            found = batcher.search(
-                    tower.user(audience.embedding()), filter(audience), Math.min(max, InventoryScan.MAX_K));
+            found = now.batcher()
+                    .search(tower.user(audience.embedding()), filter(audience), Math.min(max, InventoryScan.MAX_K));
         } catch (RuntimeException e) {
             if (!failing) {
                 failing = true;
                 LOG.warn(
                         "the inventory scan failed; retrieving from the store until it answers again: {}",
                         e.toString());
+            }
+            if (now.scan().lost()) {
+                reopenLater(now);
             }
             return store.retrieve(audience, context, max, outAdIds);
         }
@@ -156,6 +186,101 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             outAdIds[i] = RankKeys.adOf(found.keys()[i]);
         }
         return found.count();
+    }
+
+    /** Replaces a lost scan on a thread of its own, unless a replacement runs or one failed within the last second. */
+    private void reopenLater(Scan lost) {
+        if (System.nanoTime() - nextReopenNanos < 0 || !reopening.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        reopen(lost);
+                    } catch (RuntimeException e) {
+                        nextReopenNanos = System.nanoTime() + REOPEN_INTERVAL_NANOS;
+                        LOG.warn(
+                                "reopening the inventory scan failed, again in a second at the earliest: {}",
+                                e.toString());
+                    } finally {
+                        reopening.set(false);
+                    }
+                },
+                "adsml-inventory-reopen");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** A new scan with every ad of the store, paused ones paused, swapped in for {@code lost}; writes wait. */
+    private void reopen(Scan lost) {
+        long start = System.nanoTime();
+        Scan fresh;
+        synchronized (writeLock) {
+            if (current != lost) {
+                return;
+            }
+            InventoryScan scan = openScan.apply(capacity);
+            try {
+                writeAll(scan);
+            } catch (RuntimeException e) {
+                scan.close();
+                throw e;
+            }
+            fresh = new Scan(scan, batcher(scan));
+            current = fresh;
+        }
+        lost.batcher().close();
+        lost.scan().close();
+        LOG.info(
+                "the inventory scan was lost and is replaced: {} written in {} ms",
+                fresh.scan(),
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Every ad the store holds, in chunks, then the paused ones paused; under the write lock. */
+    private void writeAll(InventoryScan scan) {
+        int chunk = 65_536;
+        List<Integer> paused = new ArrayList<>();
+        List<Ad> ads = new ArrayList<>(chunk);
+        for (int id = 0; id < capacity; id++) {
+            Optional<AdEntry> entry = store.get(id);
+            if (entry.isPresent()) {
+                ads.add(entry.get().ad());
+                if (entry.get().paused()) {
+                    paused.add(id);
+                }
+            }
+            if (ads.size() == chunk || (id == capacity - 1 && !ads.isEmpty())) {
+                scan.write(rowsOf(ads));
+                ads.clear();
+            }
+        }
+        for (int id : paused) {
+            scan.setPaused(id, true);
+        }
+    }
+
+    /** The scan's rows of {@code ads}, each with its campaign's targeting as the store has it. */
+    private InventoryRows rowsOf(List<Ad> ads) {
+        int dim = tower.dim();
+        int n = ads.size();
+        int[] positions = new int[n];
+        float[] vectors = new float[n * dim];
+        int[] campaigns = new int[n];
+        int[] categories = new int[n];
+        int[] words = new int[n];
+        long[] interests = new long[n];
+        for (int i = 0; i < n; i++) {
+            Ad a = ads.get(i);
+            Targeting t = store.campaign(a.campaignId()).orElseThrow().targeting();
+            positions[i] = a.id();
+            tower.ad(a, vectors, i * dim);
+            campaigns[i] = a.campaignId();
+            categories[i] = a.category();
+            words[i] = VectorAds.targetWord(t);
+            interests[i] = t.interestMask();
+        }
+        return new InventoryRows(dim, positions, vectors, campaigns, categories, words, interests, new float[n]);
     }
 
     private static AdFilter filter(Audience audience) {
@@ -193,9 +318,9 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             throw new IllegalArgumentException(
                     "ad " + ad.id() + " belongs to campaign " + ad.campaignId() + ", not " + campaign.id());
         }
-        if (ad.id() >= scan.capacity()) {
+        if (ad.id() >= capacity) {
             throw new IllegalArgumentException(
-                    "ad id must be below " + scan.capacity() + " (the inventory's room), was " + ad.id());
+                    "ad id must be below " + capacity + " (the inventory's room), was " + ad.id());
         }
         float[] vector = tower.ad(ad);
         for (float v : vector) {
@@ -210,7 +335,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             int[] ids = before != null && !before.equals(campaign.targeting())
                     ? store.adsOf(campaign.id())
                     : new int[] {ad.id()};
-            scan.write(rows(ids, ad, vector, campaign));
+            current.scan().write(rows(ids, ad, vector, campaign));
         }
     }
 
@@ -247,7 +372,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             if (!store.setPaused(adId, paused)) {
                 return false;
             }
-            scan.setPaused(adId, paused);
+            current.scan().setPaused(adId, paused);
             return true;
         }
     }
@@ -260,7 +385,10 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Stops the batcher and closes the scan. */
     @Override
     public void close() {
-        batcher.close();
-        scan.close();
+        synchronized (writeLock) {
+            Scan now = current;
+            now.batcher().close();
+            now.scan().close();
+        }
     }
 }

@@ -25,6 +25,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -149,9 +151,58 @@ class ScanAdIndexTest {
         }
     }
 
+    /**
+     * A scan that loses its ads (as a GPU's after a context rebuild) is replaced in the background with every ad of the
+     * store, an ad written and one paused before the loss included, and retrieval reads the new one.
+     */
+    @Test
+    void aLostScan_isReplacedWithTheStoresAds_andRetrievalReadsItAgain() throws Exception {
+        List<FailingScan> opened = new CopyOnWriteArrayList<>();
+        try (ScanAdIndex index = ScanAdIndex.open(WORLD, budget, TOWER, capacity -> {
+            FailingScan scan = new FailingScan(new CpuInventoryScan(TOWER.dim(), capacity));
+            opened.add(scan);
+            return scan;
+        })) {
+            User user = WORLD.user(11);
+            int[] out = new int[50];
+            int id = WORLD.ads().size() + 3;
+            Campaign everybody =
+                    new Campaign(WORLD.campaigns().size(), 0, WORLD.campaign(0).bidType(), 1f, 1000f, 3, Targeting.ANY);
+            budget.setBudget(everybody.id(), everybody.dailyBudget());
+            float[] like = user.embedding().clone();
+            for (int d = 0; d < like.length; d++) {
+                like[d] *= 40;
+            }
+            index.upsert(new Ad(id, everybody.id(), 3, 0, like), everybody);
+            index.retrieve(user, CTX, 50, out);
+            int second = out[1];
+            assertTrue(index.setPaused(second, true));
+            int[] before = Arrays.copyOf(out, index.retrieve(user, CTX, 50, out));
+
+            opened.get(0).fail = true;
+            opened.get(0).lost = true;
+            index.retrieve(user, CTX, 50, out); // answered from the store, and the scan replaced meanwhile
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (opened.size() < 2 || index.scan() == opened.get(0)) {
+                assertTrue(System.nanoTime() < until, "the lost scan was not replaced in 10 s");
+                Thread.sleep(10);
+            }
+            assertEquals(WORLD.ads().size() + 4, index.scan().size(), "every ad, the written one too");
+            int n = index.retrieve(user, CTX, 50, out);
+            assertArrayEquals(before, Arrays.copyOf(out, n), "the same answer from the new scan, pause kept");
+            assertEquals(id, out[0]);
+        }
+    }
+
     private static final class FailingScan implements InventoryScan {
         final CpuInventoryScan inner;
         volatile boolean fail;
+        volatile boolean lost;
+
+        @Override
+        public boolean lost() {
+            return lost;
+        }
 
         FailingScan(CpuInventoryScan inner) {
             this.inner = inner;

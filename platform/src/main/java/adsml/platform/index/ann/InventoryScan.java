@@ -58,6 +58,14 @@ public interface InventoryScan extends AutoCloseable {
      */
     int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out);
 
+    /**
+     * Whether the scan's ads are gone and every call will fail until a new scan is opened and written: a GPU whose
+     * context was rebuilt after a sticky error lost its memory. False for a scan that may answer again by itself.
+     */
+    default boolean lost() {
+        return false;
+    }
+
     @Override
     void close();
 

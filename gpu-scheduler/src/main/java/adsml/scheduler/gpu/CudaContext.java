@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import jcuda.CudaException;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -50,6 +52,12 @@ final class CudaContext implements AutoCloseable {
      * earlier one is gone (its addresses may be reused by the new one).
      */
     private volatile int generation;
+
+    /**
+     * Held shared by whoever drives the context outside the owner thread and its lanes (an inventory scan's calls),
+     * exclusively by a rebuild: no CUDA call may use a context while it is destroyed.
+     */
+    private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
 
     final Map<DcnPlan.LinearKernel, CUfunction> linear = new EnumMap<>(DcnPlan.LinearKernel.class);
     /** Shared memory a block may opt in to on this device; DcnPlan leaves out the kernels that need more. */
@@ -137,13 +145,23 @@ final class CudaContext implements AutoCloseable {
      * what CUDA asks for after a sticky error. On the owner thread; the caller allocates again what it needs.
      */
     void rebuild() {
+        use.writeLock().lock();
         try {
-            JCudaDriver.cuCtxDestroy(context);
-        } catch (CudaException e) {
-            // A context that saw a sticky error may refuse to go quietly; the new one does not depend on it.
+            try {
+                JCudaDriver.cuCtxDestroy(context);
+            } catch (CudaException e) {
+                // A context that saw a sticky error may refuse to go quietly; the new one does not depend on it.
+            }
+            generation++;
+            create();
+        } finally {
+            use.writeLock().unlock();
         }
-        generation++;
-        create();
+    }
+
+    /** The shared side of {@link #use}: held around calls that a rebuild must not overlap. */
+    Lock sharedUse() {
+        return use.readLock();
     }
 
     /** The context's generation: see {@link #generation}. */

@@ -7,6 +7,8 @@ import adsml.platform.scoring.Scorer;
 import adsml.scheduler.Device;
 import adsml.scheduler.DeviceMemoryException;
 import adsml.scheduler.MemoryBudget;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,7 +56,7 @@ public final class GpuDevice implements Device {
      */
     private boolean rebuilding;
 
-    private volatile Throwable failure;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean closed;
 
     private GpuDevice(CudaDevices.Info info, GpuSettings settings, CudaContext cuda) {
@@ -124,9 +126,10 @@ public final class GpuDevice implements Device {
         if (closed) {
             throw new IllegalStateException(name + " is closed");
         }
-        if (failure != null) {
+        Throwable failed = failure.get();
+        if (failed != null) {
             throw new GpuFailureException(
-                    name + " is unhealthy since an earlier CUDA error: " + failure.getMessage(), failure);
+                    name + " is unhealthy since an earlier CUDA error: " + failed.getMessage(), failed);
         }
         DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows());
         Model.Dcn dcn = (Model.Dcn) model;
@@ -140,7 +143,7 @@ public final class GpuDevice implements Device {
             reservation.close();
             // Out of memory at load leaves the context usable; anything else is treated as a broken device.
             if (e.getMessage() == null || !e.getMessage().contains("OUT_OF_MEMORY")) {
-                failure = e;
+                failure.set(e);
             }
             throw new GpuFailureException(name + ": loading " + id + " failed: " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
@@ -160,9 +163,10 @@ public final class GpuDevice implements Device {
         if (closed) {
             throw new IllegalStateException(name + " is closed");
         }
-        if (failure != null) {
+        Throwable failed = failure.get();
+        if (failed != null) {
             throw new GpuFailureException(
-                    name + " is unhealthy since an earlier CUDA error: " + failure.getMessage(), failure);
+                    name + " is unhealthy since an earlier CUDA error: " + failed.getMessage(), failed);
         }
         MemoryBudget.Reservation reservation = memory.reserve(
                 "inventory of " + capacity + " ads", GpuInventoryScan.deviceBytes(Math.max(dim, 1), capacity));
@@ -193,7 +197,7 @@ public final class GpuDevice implements Device {
 
     /** Marks the device unhealthy with {@code cause} and returns the exception that the scorer throws. */
     GpuFailureException failed(String what, CudaException cause) {
-        failure = cause;
+        failure.set(cause);
         return new GpuFailureException(
                 name + " (" + info.name() + "): " + what + " failed: " + cause.getMessage()
                         + "; the device is quarantined until it recovers",
@@ -224,17 +228,19 @@ public final class GpuDevice implements Device {
 
     @Override
     public boolean healthy() {
-        return !closed && failure == null;
+        return !closed && failure.get() == null;
     }
 
     /**
      * After a CUDA error: keeps the context if it still works, else destroys it, creates another and allocates every
      * loaded version again (weights uploaded from the host's copy, lanes and their graphs anew). Runs on the owner
-     * thread, waiting for each scorer's lanes to come back from the batches that were on them.
+     * thread. Every scorer's lanes are taken back first (waiting for the batches on them, which fail fast on a broken
+     * context), so no lane is in use while the context goes; then all of them forget their handles before any is
+     * allocated again, so that a rebuild cut short leaves no lane holding memory of the old context.
      */
     @Override
     public synchronized boolean recover() {
-        Throwable cause = failure;
+        Throwable cause = failure.get();
         if (closed || cause == null) {
             return !closed;
         }
@@ -244,12 +250,20 @@ public final class GpuDevice implements Device {
                 if (!rebuilding && cuda.works()) {
                     return false;
                 }
-                rebuilding = true;
-                cuda.rebuild();
-                for (GpuScorer scorer : scorers) {
-                    scorer.reallocate();
+                List<GpuScorer> all = List.copyOf(scorers);
+                List<Runnable> giveBack = new ArrayList<>();
+                try {
+                    for (GpuScorer scorer : all) {
+                        giveBack.add(scorer.takeLanes());
+                    }
+                    rebuilding = true;
+                    cuda.rebuild();
+                    all.forEach(GpuScorer::forget);
+                    all.forEach(GpuScorer::allocate);
+                    rebuilding = false;
+                } finally {
+                    giveBack.forEach(Runnable::run);
                 }
-                rebuilding = false;
                 return true;
             });
         } catch (RuntimeException e) {
@@ -260,7 +274,8 @@ public final class GpuDevice implements Device {
                     e.toString());
             return false;
         }
-        failure = null;
+        // Only the failure recovered from: one recorded meanwhile stands, and the probe sees it.
+        failure.compareAndSet(cause, null);
         LOG.info(
                 "{} recovered from '{}': {}",
                 name,
@@ -281,7 +296,7 @@ public final class GpuDevice implements Device {
         try {
             cuda.close();
         } catch (CudaException e) {
-            if (failure == null) {
+            if (failure.get() == null) {
                 throw new GpuFailureException(name + ": destroying the context failed: " + e.getMessage(), e);
             }
         }
@@ -292,6 +307,6 @@ public final class GpuDevice implements Device {
         return "GpuDevice[" + name + ", " + info.name() + ", " + settings.streams() + " streams, "
                 + settings.precision() + ", "
                 + MemoryBudget.format(usedBytes()) + " of " + MemoryBudget.format(memoryBudgetBytes()) + " used"
-                + (failure == null ? "" : ", unhealthy: " + failure.getMessage()) + "]";
+                + (failure.get() == null ? "" : ", unhealthy: " + failure.get().getMessage()) + "]";
     }
 }

@@ -9,6 +9,7 @@ import adsml.scheduler.MemoryBudget;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -25,9 +26,11 @@ import jcuda.driver.JCudaDriver;
  * those keys copied back. The same answers as {@link CpuInventoryScan}, bit for bit.
  *
  * <p>Calls are serialized on one stream (a lock): batching requests together is the caller's part, and one call of 32
- * requests costs about what one of a single request does. Host arrays are copied synchronously (JCuda may not hand a
- * Java array to an asynchronous copy), the kernels run on the scan's own non-blocking stream, so a scheduler lane's
- * batches on the same GPU go on meanwhile.
+ * requests costs about what one of a single request does. Host arrays are copied synchronously on the legacy default
+ * stream (JCuda may not hand a Java array to an asynchronous copy, and a copy from pageable memory may return before it
+ * lands); the kernels run on the scan's own blocking stream, which waits for those copies, while a scheduler lane's
+ * non-blocking stream on the same GPU goes on meanwhile. A context rebuild waits for a call in progress
+ * ({@link CudaContext#sharedUse}).
  *
  * <p>A CUDA error marks the device unhealthy, as a scoring error does. A device's context rebuilt after a sticky error
  * loses this inventory's memory: every call then fails with {@link GpuFailureException} until a new scan is opened and
@@ -49,7 +52,9 @@ public final class GpuInventoryScan implements InventoryScan {
 
     private final GpuDevice device;
     private final CudaContext cuda;
-    private final int generation;
+    /** The context generation the memory was allocated in; set on the owner thread as it allocates. */
+    private volatile int generation;
+
     private final int dim;
     private final int capacity;
     private final MemoryBudget.Reservation reservation;
@@ -90,7 +95,6 @@ public final class GpuInventoryScan implements InventoryScan {
             GpuDevice device, CudaContext cuda, int dim, int capacity, MemoryBudget.Reservation reservation) {
         this.device = device;
         this.cuda = cuda;
-        this.generation = cuda.generation();
         this.dim = dim;
         this.capacity = capacity;
         this.reservation = reservation;
@@ -128,7 +132,9 @@ public final class GpuInventoryScan implements InventoryScan {
     }
 
     private void allocate() {
-        JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        generation = cuda.generation();
+        // Blocking: its kernels wait for the synchronous copies on the legacy stream (see the class comment).
+        JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT);
         hasStream = true;
         long n = capacity;
         vecT = alloc(n * dim * Float.BYTES);
@@ -193,6 +199,8 @@ public final class GpuInventoryScan implements InventoryScan {
             }
         }
         lock.lock();
+        Lock use = cuda.sharedUse();
+        use.lock();
         try {
             usable();
             cuda.makeCurrent();
@@ -245,6 +253,7 @@ public final class GpuInventoryScan implements InventoryScan {
         } catch (CudaException e) {
             throw device.failed("writing " + rows.size() + " ads to the inventory", e);
         } finally {
+            use.unlock();
             lock.unlock();
         }
     }
@@ -252,6 +261,8 @@ public final class GpuInventoryScan implements InventoryScan {
     @Override
     public void setPaused(int position, boolean paused) {
         lock.lock();
+        Lock use = cuda.sharedUse();
+        use.lock();
         try {
             if (position < 0 || position >= capacity || (flags[position] & FLAG_WRITTEN) == 0) {
                 throw new IllegalArgumentException("no ad was written at position " + position);
@@ -264,6 +275,7 @@ public final class GpuInventoryScan implements InventoryScan {
         } catch (CudaException e) {
             throw device.failed("pausing an ad of the inventory", e);
         } finally {
+            use.unlock();
             lock.unlock();
         }
     }
@@ -276,6 +288,8 @@ public final class GpuInventoryScan implements InventoryScan {
             return found;
         }
         lock.lock();
+        Lock use = cuda.sharedUse();
+        use.lock();
         try {
             usable();
             cuda.makeCurrent();
@@ -287,6 +301,7 @@ public final class GpuInventoryScan implements InventoryScan {
         } catch (CudaException e) {
             throw device.failed("searching the inventory for " + requestQueries.length + " requests", e);
         } finally {
+            use.unlock();
             lock.unlock();
         }
         return found;
@@ -368,10 +383,13 @@ public final class GpuInventoryScan implements InventoryScan {
             return 0;
         }
         if (words > exhaustedWords) {
-            JCudaDriver.cuMemFree(exhausted);
-            allocations.remove(exhausted);
-            exhausted = alloc(4L * words);
+            // The new buffer first: if it cannot be had, the old one stays, whole and owned.
+            CUdeviceptr grown = alloc(4L * words);
+            CUdeviceptr old = exhausted;
+            exhausted = grown;
             exhaustedWords = words;
+            allocations.remove(old);
+            JCudaDriver.cuMemFree(old);
         }
         int[] w = new int[words];
         for (int i = 0; i < longs.length; i++) {
@@ -425,12 +443,13 @@ public final class GpuInventoryScan implements InventoryScan {
             lock.unlock();
         }
         try {
-            if (cuda.generation() == generation) {
-                cuda.call(() -> {
+            cuda.call(() -> {
+                // Here, on the owner thread, where a rebuild runs too: old addresses may be reused by a new context.
+                if (cuda.generation() == generation) {
                     free();
-                    return null;
-                });
-            }
+                }
+                return null;
+            });
         } finally {
             reservation.close();
         }

@@ -89,43 +89,51 @@ final class GpuScorer implements Scorer {
         return scorer;
     }
 
-    /** Uploads the weights and allocates every lane; on the owner thread. */
-    private void allocate() {
+    /** Uploads the weights and allocates every lane; on the owner thread (after a rebuild: lanes taken, forgotten). */
+    void allocate() {
         float[] packed = plan.pack(hostWeights);
         JCudaDriver.cuMemAlloc(weights, plan.weightBytes());
         weightsAllocated = true;
         JCudaDriver.cuMemcpyHtoD(weights, Pointer.to(packed), (long) packed.length * Float.BYTES);
+        // A copy from pageable memory may return before it lands, and the lanes' streams do not wait for it.
+        JCudaDriver.cuCtxSynchronize();
         for (Lane lane : all) {
             lane.allocate();
         }
     }
 
     /**
-     * Allocates the weights and lanes again in a context that replaced the one they were in, whose destruction freed
-     * them; on the owner thread. Holds every lane meanwhile, waiting up to 10 s each for those in use by a batch (which
-     * fails fast on a broken context).
+     * Takes every lane back, waiting up to 10 s each for those in use by a batch (which fails fast on a broken
+     * context); on the owner thread, before the context is rebuilt. Returns what gives them back; gives back what it
+     * took itself if one does not come.
      */
-    void reallocate() {
+    Runnable takeLanes() {
         List<Lane> held = new ArrayList<>(all.size());
         try {
             for (int i = 0; i < all.size(); i++) {
                 Lane lane = free.poll(10, TimeUnit.SECONDS);
                 if (lane == null) {
                     throw new IllegalStateException(
-                            id() + ": a stream was not given back within 10 s; cannot allocate it again");
+                            id() + ": a stream was not given back within 10 s; the context is left as it is");
                 }
                 held.add(lane);
             }
-            weightsAllocated = false;
-            for (Lane lane : all) {
-                lane.forget();
-            }
-            allocate();
+            return () -> free.addAll(held);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while taking back the streams of " + id(), e);
-        } finally {
             free.addAll(held);
+            throw new IllegalStateException("interrupted while taking back the streams of " + id(), e);
+        } catch (RuntimeException e) {
+            free.addAll(held);
+            throw e;
+        }
+    }
+
+    /** Drops every handle of the weights and lanes: the context they lived in is gone, and its memory with it. */
+    void forget() {
+        weightsAllocated = false;
+        for (Lane lane : all) {
+            lane.forget();
         }
     }
 
@@ -176,6 +184,9 @@ final class GpuScorer implements Scorer {
         if (batch.rows() > plan.maxRows()) {
             throw new IllegalArgumentException(
                     "at most " + plan.maxRows() + " rows per timed pass, was " + batch.rows());
+        }
+        if (!device.healthy()) {
+            throw new GpuFailureException(device.name() + " is unhealthy: no timing until it recovers", null);
         }
         Lane lane = takeLane();
         CUevent start = null;
@@ -494,13 +505,19 @@ final class GpuScorer implements Scorer {
             throw new CudaException("injected " + fault + " fault was not reported by CUDA");
         }
 
-        /** Drops every handle without freeing it: the context they lived in is gone, and its memory with it. */
+        /**
+         * Drops every handle without freeing it: the context they lived in is gone, and its memory with it. The host
+         * buffers go too, so that a lane used before it is allocated again fails on a null, not in freed memory.
+         */
         void forget() {
             withCopies.clear();
             kernelsOnly.clear();
             hasStream = false;
             hasHost = false;
             hasDevice = false;
+            ids = null;
+            dense = null;
+            scores = null;
         }
 
         private static Pointer ints(int value) {

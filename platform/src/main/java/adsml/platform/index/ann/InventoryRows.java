@@ -1,5 +1,7 @@
 package adsml.platform.index.ann;
 
+import java.util.BitSet;
+
 /**
  * Ads to write into an {@link InventoryScan}, as columns: row {@code i} goes to position {@code positions[i]}, its
  * embedding is {@code vectors[i * dim, (i + 1) * dim)}, and {@code prior[i]} is the ad's own part of its light score
@@ -16,8 +18,8 @@ public record InventoryRows(
         float[] prior) {
 
     /**
-     * @throws IllegalArgumentException when a column's length disagrees with the positions, a position is negative, or
-     *     an attribute is outside its vocabulary ({@link VectorAds#checkRow})
+     * @throws IllegalArgumentException when a column's length disagrees with the positions, a position is negative or
+     *     appears twice, or an attribute is outside its vocabulary ({@link VectorAds#checkRow})
      */
     public InventoryRows {
         int n = positions.length;
@@ -30,10 +32,16 @@ public record InventoryRows(
                 || prior.length != n) {
             throw new IllegalArgumentException("every column must hold " + n + " rows of dimension " + dim);
         }
+        BitSet seen = new BitSet();
         for (int i = 0; i < n; i++) {
             if (positions[i] < 0) {
                 throw new IllegalArgumentException("row " + i + ": position " + positions[i]);
             }
+            // The GPU writes a call's rows at once: two for one position would mix their dimensions.
+            if (seen.get(positions[i])) {
+                throw new IllegalArgumentException("row " + i + ": position " + positions[i] + " appears twice");
+            }
+            seen.set(positions[i]);
             VectorAds.checkRow(positions[i], campaign[i], category[i], targetWord[i], interests[i]);
         }
     }

@@ -786,8 +786,9 @@ public final class BatchingScheduler implements AutoCloseable {
                         unrecovered =
                                 new IllegalStateException(slot.device.name() + " is unhealthy and did not recover");
                     }
-                } catch (RuntimeException e) {
-                    unrecovered = e;
+                } catch (Throwable t) {
+                    // Whatever it was, the probe ends and the worker lives on: probed() must run.
+                    unrecovered = t;
                 }
             }
             if (version == null) {

@@ -27,8 +27,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * whether it is healthy, and the fault drills it accepts) and {@code POST devices/{name}/fault-drill} with
  * {@code {"fault": "launch" | "trap"}}, which makes the device's next batch fail as {@link GpuFault} says: the batch is
  * scored by the CPU behind the GPU, the GPU is quarantined and returns after it recovers and passes a probe, and
- * {@code GET devices} shows each step. 404 for no such device, 409 for a device without drills (the CPU), 400 for a
- * body that names no known fault.
+ * {@code GET devices} shows each step. 404 for no such device, 409 for a device without drills (the CPU) or one that
+ * takes no work now, 400 for a body that names no known fault.
  */
 public final class DeviceRoutes {
     /** One device: {@code takesWork} is the scheduler's view (healthy and not quarantined). */
@@ -85,10 +85,16 @@ public final class DeviceRoutes {
                     "no device '" + JsonResponses.printable(name) + "'; devices: "
                             + devices.stream().map(Device::name).toList());
         }
-        GpuFault fault = fault(JsonResponses.readObject(body));
         if (!(device instanceof GpuDevice gpu)) {
             return JsonResponses.error(
                     StatusCodes.CONFLICT, name + " has no fault drills: they fail a GPU's batch onto the CPU");
+        }
+        GpuFault fault = fault(JsonResponses.readObject(body));
+        if (!scheduler.stats().deviceHealth().getOrDefault(name, false)) {
+            // A drill on a quarantined GPU would fail its probe, not a batch of work.
+            return JsonResponses.error(
+                    StatusCodes.CONFLICT,
+                    name + " takes no work now (quarantined or unhealthy): drill it once it does");
         }
         gpu.injectFault(fault);
         return JsonResponses.json(

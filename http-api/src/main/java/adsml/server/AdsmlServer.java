@@ -308,7 +308,14 @@ public final class AdsmlServer implements AutoCloseable {
         AdIndex index;
         try {
             // After the devices: a scan index keeps the inventory on the GPU that scores.
-            index = openIndex(IndexSettings.from(config), world, budget, data.resolve("index"), partition, devices);
+            index = openIndex(
+                    IndexSettings.from(config),
+                    world,
+                    budget,
+                    data.resolve("index"),
+                    partition,
+                    devices,
+                    actorSettings.retrieveWidth());
         } catch (Exception | Error e) {
             devices.forEach(Device::close);
             throw e;
@@ -779,7 +786,8 @@ public final class AdsmlServer implements AutoCloseable {
             BudgetTracker budget,
             Path dir,
             Partition partition,
-            List<Device> devices)
+            List<Device> devices,
+            int retrieveWidth)
             throws IOException {
         if (settings.kind() == IndexSettings.Kind.SCAN) {
             if (!partition.whole()) {
@@ -788,7 +796,7 @@ public final class AdsmlServer implements AutoCloseable {
                         "a partitioned (flat) index is an IVF of its partition's ads: set ivf or auto, or the"
                                 + " partition to 0/1");
             }
-            return openScan(settings, world, budget, devices);
+            return openScan(settings, world, budget, dir, devices, retrieveWidth);
         }
         if (partition.whole() && !settings.ivfFor(world.ads().size())) {
             return ExactAdIndex.of(world, budget);
@@ -822,10 +830,17 @@ public final class AdsmlServer implements AutoCloseable {
 
     /**
      * The world's ads in an inventory scan: on the first GPU the server scores on, else (with a warning: every
-     * retrieval then reads every ad on a CPU core) on the CPU.
+     * retrieval then reads every ad on a CPU core) on the CPU; with an IVF of the same vectors beside it, kept in
+     * {@code dir} as kind = ivf keeps it, as the store and the standby.
      */
     private static ScanAdIndex openScan(
-            IndexSettings settings, World world, BudgetTracker budget, List<Device> devices) {
+            IndexSettings settings,
+            World world,
+            BudgetTracker budget,
+            Path dir,
+            List<Device> devices,
+            int retrieveWidth)
+            throws IOException {
         long start = System.nanoTime();
         RetrievalTower tower =
                 new RetrievalTower(settings.retrievalDim(), world.config().seed());
@@ -833,12 +848,22 @@ public final class AdsmlServer implements AutoCloseable {
                 .filter(GpuDevice.class::isInstance)
                 .map(GpuDevice.class::cast)
                 .findFirst();
+        IvfAdIndex standby = IvfAdIndex.open(world, budget, tower, IvfAdIndex.fileIn(dir, Partition.WHOLE));
         ScanAdIndex index = ScanAdIndex.open(
-                world,
-                budget,
+                standby,
                 tower,
+                budget,
                 capacity -> gpu.<InventoryScan>map(g -> g.openInventory(tower.dim(), capacity))
                         .orElseGet(() -> new CpuInventoryScan(tower.dim(), capacity)));
+        if (retrieveWidth > InventoryScan.MAX_K) {
+            LOG.warn(
+                    "retrieval: the inventory scan returns at most {} ads; adsml.actors.funnel.retrieve-width = {} is"
+                            + " cut to that while a light model is active (the standby IVF, when it answers, returns"
+                            + " all {})",
+                    InventoryScan.MAX_K,
+                    retrieveWidth,
+                    retrieveWidth);
+        }
         if (gpu.isEmpty()) {
             LOG.warn(
                     "retrieval: adsml.platform.index.kind = scan without a GPU reads all {} ads on a CPU core per"

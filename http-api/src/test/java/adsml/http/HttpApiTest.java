@@ -559,8 +559,8 @@ class HttpApiTest {
                 "no device 'gpu7'");
         assertError(
                 send(admin, json(admin(HttpRequest.POST("/admin/api/devices/cpu0/fault-drill")), "{\"fault\": 1}")),
-                400,
-                "fault: one of [launch, trap]");
+                409,
+                "no fault drills");
         assertEquals(
                 401,
                 send(admin, json(HttpRequest.POST("/admin/api/devices/cpu0/fault-drill"), drill))

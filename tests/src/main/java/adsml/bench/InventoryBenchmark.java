@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -166,7 +167,7 @@ public final class InventoryBenchmark {
                     while (!stop.get() && n < mine.length) {
                         Query q = queries.get((client * 97 + n) % queries.size());
                         long start = System.nanoTime();
-                        batcher.search(q.embedding(), q.filter(), K);
+                        batcher.search(q.embedding(), q.filter(), K, Duration.ofSeconds(10));
                         mine[n++] = ms(System.nanoTime() - start);
                     }
                     counts[client] = n;

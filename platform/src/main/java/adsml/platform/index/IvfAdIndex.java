@@ -316,4 +316,14 @@ public final class IvfAdIndex implements AdIndex {
     public int size() {
         return store.size();
     }
+
+    /** The campaign with this id as last written, empty when the index has none. */
+    public Optional<Campaign> campaign(int campaignId) {
+        return store.campaign(campaignId);
+    }
+
+    /** The ids of a campaign's ads, in id order: one pass over every ad, for writes. */
+    public int[] adsOf(int campaignId) {
+        return store.adsOf(campaignId);
+    }
 }

@@ -11,7 +11,7 @@ import adsml.platform.index.ann.InventoryRows;
 import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.index.ann.ScanBatcher;
 import adsml.platform.index.ann.VectorAds;
-import adsml.platform.world.World;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -25,102 +25,125 @@ import org.slf4j.LoggerFactory;
  * An {@link AdIndex} whose retrieval reads every ad: the {@link RetrievalTower}'s vectors in an {@link InventoryScan},
  * each eligible ad scored exactly and the best kept, the requests of concurrent retrievals searched together by a
  * {@link ScanBatcher}. On a GPU ({@code adsml.scheduler.gpu}'s GpuInventoryScan) the whole inventory stays on the card
- * and a call of many requests costs about one pass over it; where an {@link IvfAdIndex} finds 0.95-0.97 of the true top
- * 1,000, this finds all of it. On the CPU the twin reads every ad per request (tens of ms at a million ads): for tests
- * and small worlds.
+ * and a call of many requests costs about one pass over it; where an IVF finds 0.95-0.97 of the true top 1,000, this
+ * finds all of it. A retrieval returns at most {@link InventoryScan#MAX_K} ads, what the device sorts per request.
  *
- * <p>As {@link IvfAdIndex}: what serving reads of an ad comes from an {@link ExactAdIndex} kept beside it as the store,
- * which also answers cold starts (a zero query ranks every ad alike: id order). Positions are ad ids, so the scan holds
- * ids below its capacity, the world's ads and room for {@link #HEADROOM} more. A retrieval returns at most
- * {@link InventoryScan#MAX_K} ads, what the device sorts per request. A scan that fails (a GPU fault) is answered from
- * the store, exactly by the ads' latent factors, until the scan answers again: retrieval degrades, serving goes on. A
- * scan that {@linkplain InventoryScan#lost() lost its ads} (a GPU context rebuilt after a sticky error) is replaced in
- * the background: a new one opened and every ad of the store written into it, at most once a second, writes waiting
- * meanwhile; then retrieval reads it again, without a restart.
+ * <p>Beside the scan stands an {@link IvfAdIndex} over the same vectors: it is the store (what serving reads of an ad,
+ * cold starts) and the standby. Every write goes to it first, then to the scan. When the scan fails (a GPU fault, a
+ * call that takes longer than {@link #SEARCH_TIMEOUT}), retrieval is the IVF's, as on a server without a GPU: degraded
+ * recall, not an outage. When the scan may no longer hold what the store holds (a write it refused while its device was
+ * quarantined, or its memory {@linkplain InventoryScan#lost() lost} with a GPU context rebuilt after a sticky error),
+ * retrieval stays on the IVF and the scan is replaced in the background: the old one closed, a new one opened and every
+ * ad of the store written into it (writes wait meanwhile), at most once a second; then the scan serves again, without a
+ * restart. Positions are ad ids, with room for {@link #HEADROOM} ads written while serving.
  */
 public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Ad ids the scan has room for beyond the world's: new ads written while serving. */
     public static final int HEADROOM = 100_000;
 
+    /** The longest a retrieval waits for the scan before it asks the standby: a GPU call takes about a millisecond. */
+    public static final Duration SEARCH_TIMEOUT = Duration.ofMillis(100);
+
     private static final Logger LOG = LoggerFactory.getLogger(ScanAdIndex.class);
-
     private static final long REOPEN_INTERVAL_NANOS = 1_000_000_000L;
+    private static final int WRITE_CHUNK = 65_536;
 
-    private final ExactAdIndex store;
+    private final IvfAdIndex standby;
     private final RetrievalTower tower;
     private final BudgetTracker budget;
     private final IntFunction<InventoryScan> openScan;
     private final int capacity;
     private final Object writeLock = new Object();
     private final AtomicBoolean reopening = new AtomicBoolean();
-    /** The scan and its batcher; replaced, under the write lock, when the scan was lost. */
+    /** The scan and its batcher; replaced under the write lock. */
     private volatile Scan current;
+    /** True while the scan may not hold what the store does: retrieval asks the standby until it is replaced. */
+    private volatile boolean stale;
 
     private volatile boolean failing;
+    private volatile boolean closed;
     private volatile long nextReopenNanos = System.nanoTime();
 
     private record Scan(InventoryScan scan, ScanBatcher batcher) {}
 
     private ScanAdIndex(
-            ExactAdIndex store,
-            RetrievalTower tower,
-            BudgetTracker budget,
-            IntFunction<InventoryScan> openScan,
-            int capacity,
-            InventoryScan scan) {
-        this.store = store;
+            IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, IntFunction<InventoryScan> openScan) {
+        this.standby = standby;
         this.tower = tower;
         this.budget = budget;
         this.openScan = openScan;
-        this.capacity = capacity;
-        this.current = new Scan(scan, batcher(scan));
-    }
-
-    private ScanBatcher batcher(InventoryScan scan) {
-        return new ScanBatcher(scan, this::exhausted, "adsml-inventory-scan");
+        this.capacity = standby.size() + HEADROOM;
     }
 
     /**
-     * The index of {@code world}'s ads, written into the scan that {@code openScan} opens for a capacity (the world's
-     * ads and {@link #HEADROOM}); the index closes it.
-     *
-     * @throws IllegalArgumentException when the world's ad ids are not {@code 0..n-1} in order
+     * The index of {@code standby}'s ads (an {@link IvfAdIndex} over {@code tower}'s vectors), written into the scan
+     * that {@code openScan} opens for a capacity (the ads and {@link #HEADROOM}); the index closes it.
      */
     public static ScanAdIndex open(
-            World world, BudgetTracker budget, RetrievalTower tower, IntFunction<InventoryScan> openScan) {
-        List<Ad> ads = world.ads();
-        int n = ads.size();
-        int dim = tower.dim();
-        int[] positions = new int[n];
-        float[] vectors = new float[n * dim];
-        int[] campaign = new int[n];
-        int[] category = new int[n];
-        int[] word = new int[n];
-        long[] interests = new long[n];
-        for (int i = 0; i < n; i++) {
-            Ad a = ads.get(i);
-            if (a.id() != i) {
-                throw new IllegalArgumentException(
-                        "the world's ad ids must be 0..n-1 in order; row " + i + " is ad " + a.id());
-            }
-            positions[i] = i;
-            tower.ad(a, vectors, i * dim);
-            Targeting t = world.campaign(a.campaignId()).targeting();
-            campaign[i] = a.campaignId();
-            category[i] = a.category();
-            word[i] = VectorAds.targetWord(t);
-            interests[i] = t.interestMask();
-        }
-        ExactAdIndex store = ExactAdIndex.storeOf(world, budget);
-        int capacity = n + HEADROOM;
+            IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, IntFunction<InventoryScan> openScan) {
+        ScanAdIndex index = new ScanAdIndex(standby, tower, budget, openScan);
+        index.current = index.openFresh();
+        return index;
+    }
+
+    /** A new scan with every ad of the store written into it, paused ones paused, and its batcher. */
+    private Scan openFresh() {
         InventoryScan scan = openScan.apply(capacity);
         try {
-            scan.write(new InventoryRows(dim, positions, vectors, campaign, category, word, interests, new float[n]));
+            writeAll(scan);
         } catch (RuntimeException e) {
             scan.close();
             throw e;
         }
-        return new ScanAdIndex(store, tower, budget, openScan, capacity, scan);
+        return new Scan(scan, new ScanBatcher(scan, this::exhausted, "adsml-inventory-scan"));
+    }
+
+    private void writeAll(InventoryScan scan) {
+        List<Integer> paused = new ArrayList<>();
+        List<Ad> ads = new ArrayList<>(WRITE_CHUNK);
+        for (int id = 0; id < capacity; id++) {
+            Optional<AdEntry> entry = standby.get(id);
+            if (entry.isPresent()) {
+                ads.add(entry.get().ad());
+                if (entry.get().paused()) {
+                    paused.add(id);
+                }
+            }
+            if (ads.size() == WRITE_CHUNK || (id == capacity - 1 && !ads.isEmpty())) {
+                scan.write(rowsOf(ads, null, null));
+                ads.clear();
+            }
+        }
+        for (int id : paused) {
+            scan.setPaused(id, true);
+        }
+    }
+
+    /** The scan's rows of {@code ads}; {@code vector} is {@code given}'s when it is among them (else computed). */
+    private InventoryRows rowsOf(List<Ad> ads, Ad given, float[] vector) {
+        int dim = tower.dim();
+        int n = ads.size();
+        int[] positions = new int[n];
+        float[] vectors = new float[n * dim];
+        int[] campaigns = new int[n];
+        int[] categories = new int[n];
+        int[] words = new int[n];
+        long[] interests = new long[n];
+        for (int i = 0; i < n; i++) {
+            Ad a = ads.get(i);
+            Targeting t = standby.campaign(a.campaignId()).orElseThrow().targeting();
+            positions[i] = a.id();
+            if (a == given) {
+                System.arraycopy(vector, 0, vectors, i * dim, dim);
+            } else {
+                tower.ad(a, vectors, i * dim);
+            }
+            campaigns[i] = a.campaignId();
+            categories[i] = a.category();
+            words[i] = VectorAds.targetWord(t);
+            interests[i] = t.interestMask();
+        }
+        return new InventoryRows(dim, positions, vectors, campaigns, categories, words, interests, new float[n]);
     }
 
     /** The scan behind the index, for the log and the admin API. */
@@ -155,28 +178,35 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         if (max < 0 || outAdIds.length < max) {
             throw new IllegalArgumentException("max must be >= 0 and fit outAdIds, was " + max);
         }
-        if (isZero(audience.embedding())) {
-            return store.retrieve(audience, context, max, outAdIds);
-        }
         if (context == null) {
             throw new IllegalArgumentException("context must not be null");
         }
+        if (isZero(audience.embedding())) {
+            return standby.retrieve(audience, context, max, outAdIds); // the store's walk in id order
+        }
         Scan now = current;
+        if (stale || closed) {
+            reopenLater(now);
+            return standby.retrieve(audience, context, max, outAdIds);
+        }
         ScanBatcher.Found found;
         try {
             found = now.batcher()
-                    .search(tower.user(audience.embedding()), filter(audience), Math.min(max, InventoryScan.MAX_K));
+                    .search(
+                            tower.user(audience.embedding()),
+                            filter(audience),
+                            Math.min(max, InventoryScan.MAX_K),
+                            SEARCH_TIMEOUT);
         } catch (RuntimeException e) {
             if (!failing) {
                 failing = true;
-                LOG.warn(
-                        "the inventory scan failed; retrieving from the store until it answers again: {}",
-                        e.toString());
+                LOG.warn("the inventory scan failed; retrieving from the IVF until it answers again: {}", e.toString());
             }
             if (now.scan().lost()) {
+                stale = true;
                 reopenLater(now);
             }
-            return store.retrieve(audience, context, max, outAdIds);
+            return standby.retrieve(audience, context, max, outAdIds);
         }
         if (failing) {
             failing = false;
@@ -188,15 +218,15 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         return found.count();
     }
 
-    /** Replaces a lost scan on a thread of its own, unless a replacement runs or one failed within the last second. */
-    private void reopenLater(Scan lost) {
-        if (System.nanoTime() - nextReopenNanos < 0 || !reopening.compareAndSet(false, true)) {
+    /** Replaces the scan on a thread of its own, unless a replacement runs or one failed within the last second. */
+    private void reopenLater(Scan old) {
+        if (closed || System.nanoTime() - nextReopenNanos < 0 || !reopening.compareAndSet(false, true)) {
             return;
         }
         Thread t = new Thread(
                 () -> {
                     try {
-                        reopen(lost);
+                        reopen(old);
                     } catch (RuntimeException e) {
                         nextReopenNanos = System.nanoTime() + REOPEN_INTERVAL_NANOS;
                         LOG.warn(
@@ -211,76 +241,39 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         t.start();
     }
 
-    /** A new scan with every ad of the store, paused ones paused, swapped in for {@code lost}; writes wait. */
-    private void reopen(Scan lost) {
+    /**
+     * Closes {@code old} (so that its device memory is free for the new one) and swaps in a new scan with the store's
+     * ads; under the write lock, so writes wait and none is missed.
+     */
+    private void reopen(Scan old) {
         long start = System.nanoTime();
         Scan fresh;
         synchronized (writeLock) {
-            if (current != lost) {
+            if (closed || current != old) {
                 return;
             }
-            InventoryScan scan = openScan.apply(capacity);
-            try {
-                writeAll(scan);
-            } catch (RuntimeException e) {
-                scan.close();
-                throw e;
-            }
-            fresh = new Scan(scan, batcher(scan));
+            stale = true;
+            old.batcher().close();
+            old.scan().close();
+            fresh = openFresh();
             current = fresh;
+            stale = false;
         }
-        lost.batcher().close();
-        lost.scan().close();
         LOG.info(
-                "the inventory scan was lost and is replaced: {} written in {} ms",
+                "the inventory scan is replaced: {} written in {} ms",
                 fresh.scan(),
                 (System.nanoTime() - start) / 1_000_000);
     }
 
-    /** Every ad the store holds, in chunks, then the paused ones paused; under the write lock. */
-    private void writeAll(InventoryScan scan) {
-        int chunk = 65_536;
-        List<Integer> paused = new ArrayList<>();
-        List<Ad> ads = new ArrayList<>(chunk);
-        for (int id = 0; id < capacity; id++) {
-            Optional<AdEntry> entry = store.get(id);
-            if (entry.isPresent()) {
-                ads.add(entry.get().ad());
-                if (entry.get().paused()) {
-                    paused.add(id);
-                }
-            }
-            if (ads.size() == chunk || (id == capacity - 1 && !ads.isEmpty())) {
-                scan.write(rowsOf(ads));
-                ads.clear();
-            }
+    /** After a write the scan refused: retrieval leaves it until it is replaced with the store's ads. */
+    private void refused(String write, RuntimeException e) {
+        if (!stale) {
+            LOG.warn(
+                    "the inventory scan refused {}; retrieving from the IVF until it is rewritten: {}",
+                    write,
+                    e.toString());
         }
-        for (int id : paused) {
-            scan.setPaused(id, true);
-        }
-    }
-
-    /** The scan's rows of {@code ads}, each with its campaign's targeting as the store has it. */
-    private InventoryRows rowsOf(List<Ad> ads) {
-        int dim = tower.dim();
-        int n = ads.size();
-        int[] positions = new int[n];
-        float[] vectors = new float[n * dim];
-        int[] campaigns = new int[n];
-        int[] categories = new int[n];
-        int[] words = new int[n];
-        long[] interests = new long[n];
-        for (int i = 0; i < n; i++) {
-            Ad a = ads.get(i);
-            Targeting t = store.campaign(a.campaignId()).orElseThrow().targeting();
-            positions[i] = a.id();
-            tower.ad(a, vectors, i * dim);
-            campaigns[i] = a.campaignId();
-            categories[i] = a.category();
-            words[i] = VectorAds.targetWord(t);
-            interests[i] = t.interestMask();
-        }
-        return new InventoryRows(dim, positions, vectors, campaigns, categories, words, interests, new float[n]);
+        stale = true;
     }
 
     private static AdFilter filter(Audience audience) {
@@ -298,12 +291,12 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     @Override
     public Optional<AdEntry> get(int adId) {
-        return store.get(adId);
+        return standby.get(adId);
     }
 
     @Override
     public AdColumns resolve(int[] adIds, int count) {
-        return store.resolve(adIds, count);
+        return standby.resolve(adIds, count);
     }
 
     /**
@@ -314,78 +307,60 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
      */
     @Override
     public void upsert(Ad ad, Campaign campaign) {
-        if (campaign.id() != ad.campaignId()) {
-            throw new IllegalArgumentException(
-                    "ad " + ad.id() + " belongs to campaign " + ad.campaignId() + ", not " + campaign.id());
-        }
         if (ad.id() >= capacity) {
             throw new IllegalArgumentException(
                     "ad id must be below " + capacity + " (the inventory's room), was " + ad.id());
         }
-        float[] vector = tower.ad(ad);
-        for (float v : vector) {
-            if (!Float.isFinite(v)) {
-                throw new IllegalArgumentException("ad " + ad.id() + ": the embedding must be finite");
-            }
-        }
         synchronized (writeLock) {
             Targeting before =
-                    store.campaign(campaign.id()).map(Campaign::targeting).orElse(null);
-            store.upsert(ad, campaign);
-            int[] ids = before != null && !before.equals(campaign.targeting())
-                    ? store.adsOf(campaign.id())
-                    : new int[] {ad.id()};
-            current.scan().write(rows(ids, ad, vector, campaign));
-        }
-    }
-
-    /**
-     * The scan's rows of {@code ids}, all of {@code campaign}: {@code ad} as given, the others as the store has them.
-     */
-    private InventoryRows rows(int[] ids, Ad ad, float[] vector, Campaign campaign) {
-        int dim = tower.dim();
-        int n = ids.length;
-        float[] vectors = new float[n * dim];
-        int[] campaigns = new int[n];
-        int[] categories = new int[n];
-        int[] words = new int[n];
-        long[] interests = new long[n];
-        Targeting t = campaign.targeting();
-        for (int i = 0; i < n; i++) {
-            Ad a = ids[i] == ad.id() ? ad : store.get(ids[i]).orElseThrow().ad();
-            if (a == ad) {
-                System.arraycopy(vector, 0, vectors, i * dim, dim);
-            } else {
-                tower.ad(a, vectors, i * dim);
+                    standby.campaign(campaign.id()).map(Campaign::targeting).orElse(null);
+            standby.upsert(ad, campaign);
+            if (stale) {
+                return; // the replacement reads the store
             }
-            campaigns[i] = campaign.id();
-            categories[i] = a.category();
-            words[i] = VectorAds.targetWord(t);
-            interests[i] = t.interestMask();
+            List<Ad> ads = new ArrayList<>();
+            if (before != null && !before.equals(campaign.targeting())) {
+                for (int id : standby.adsOf(campaign.id())) {
+                    ads.add(id == ad.id() ? ad : standby.get(id).orElseThrow().ad());
+                }
+            } else {
+                ads.add(ad);
+            }
+            try {
+                current.scan().write(rowsOf(ads, ad, tower.ad(ad)));
+            } catch (RuntimeException e) {
+                refused("ad " + ad.id(), e);
+            }
         }
-        return new InventoryRows(dim, ids, vectors, campaigns, categories, words, interests, new float[n]);
     }
 
     @Override
     public boolean setPaused(int adId, boolean paused) {
         synchronized (writeLock) {
-            if (!store.setPaused(adId, paused)) {
+            if (!standby.setPaused(adId, paused)) {
                 return false;
             }
-            current.scan().setPaused(adId, paused);
+            if (!stale) {
+                try {
+                    current.scan().setPaused(adId, paused);
+                } catch (RuntimeException e) {
+                    refused("pausing ad " + adId, e);
+                }
+            }
             return true;
         }
     }
 
     @Override
     public int size() {
-        return store.size();
+        return standby.size();
     }
 
-    /** Stops the batcher and closes the scan. */
+    /** Stops the batcher and closes the scan (the standby is heap only). */
     @Override
     public void close() {
         synchronized (writeLock) {
+            closed = true;
             Scan now = current;
             now.batcher().close();
             now.scan().close();

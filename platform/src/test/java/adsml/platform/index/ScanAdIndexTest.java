@@ -21,6 +21,7 @@ import adsml.platform.offline.generator.WorldGenerator;
 import adsml.platform.testing.FakeClock;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ScanAdIndexTest {
     private static final Context CTX = new Context(0, 12, 0);
@@ -40,8 +42,15 @@ class ScanAdIndexTest {
 
     private final BudgetTracker budget = new BudgetTracker(new FakeClock(Instant.parse("2025-03-01T12:00:00Z")));
 
-    private ScanAdIndex open() {
-        return ScanAdIndex.open(WORLD, budget, TOWER, capacity -> new CpuInventoryScan(TOWER.dim(), capacity));
+    @TempDir
+    Path dir;
+
+    private IvfAdIndex standby() throws Exception {
+        return IvfAdIndex.open(WORLD, budget, TOWER, dir.resolve("ivf.bin"));
+    }
+
+    private ScanAdIndex open() throws Exception {
+        return ScanAdIndex.open(standby(), TOWER, budget, capacity -> new CpuInventoryScan(TOWER.dim(), capacity));
     }
 
     /**
@@ -71,7 +80,7 @@ class ScanAdIndexTest {
     }
 
     @Test
-    void retrieve_isTheExactTop_ofEligibleAdsOnly() {
+    void retrieve_isTheExactTop_ofEligibleAdsOnly() throws Exception {
         try (ScanAdIndex index = open()) {
             for (int a = 0; a < WORLD.ads().size(); a += 9) {
                 index.setPaused(a, true);
@@ -98,7 +107,7 @@ class ScanAdIndexTest {
     }
 
     @Test
-    void writes_areVisibleToTheNextRetrieval_andColdStartsAreTheStoresWalk() {
+    void writes_areVisibleToTheNextRetrieval_andColdStartsAreTheStoresWalk() throws Exception {
         try (ScanAdIndex index = open()) {
             User user = WORLD.user(7);
             int[] out = new int[20];
@@ -134,20 +143,52 @@ class ScanAdIndexTest {
     }
 
     @Test
-    void aFailingScan_isAnsweredFromTheStore_untilItAnswersAgain() {
+    void aFailingScan_isAnsweredByTheStandbyIvf_untilItAnswersAgain() throws Exception {
         FailingScan failing =
                 new FailingScan(new CpuInventoryScan(TOWER.dim(), WORLD.ads().size() + 100_000));
-        try (ScanAdIndex index = ScanAdIndex.open(WORLD, budget, TOWER, capacity -> failing)) {
+        IvfAdIndex standby = standby();
+        try (ScanAdIndex index = ScanAdIndex.open(standby, TOWER, budget, capacity -> failing)) {
             User user = WORLD.user(3);
             int[] out = new int[100];
-            int[] store = new int[100];
+            int[] ivf = new int[100];
             failing.fail = true;
             int n = index.retrieve(user, CTX, 100, out);
-            int m = ExactAdIndex.of(WORLD, budget).retrieve(user, CTX, 100, store);
-            assertArrayEquals(Arrays.copyOf(store, m), Arrays.copyOf(out, n), "the store's exact latent answer");
+            int m = standby.retrieve(user, CTX, 100, ivf);
+            assertArrayEquals(Arrays.copyOf(ivf, m), Arrays.copyOf(out, n), "the IVF's answer");
             failing.fail = false;
             n = index.retrieve(user, CTX, 100, out);
             assertArrayEquals(exact(index, user, 100), Arrays.copyOf(out, n));
+        }
+    }
+
+    /**
+     * A write the scan refuses (its device quarantined) leaves the scan behind the store: retrieval goes to the IVF,
+     * and the scan is rewritten from the store, the refused write included.
+     */
+    @Test
+    void aRefusedWrite_sendsRetrievalToTheIvf_untilTheScanIsRewritten() throws Exception {
+        List<FailingScan> opened = new CopyOnWriteArrayList<>();
+        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, capacity -> {
+            FailingScan scan = new FailingScan(new CpuInventoryScan(TOWER.dim(), capacity));
+            opened.add(scan);
+            return scan;
+        })) {
+            User user = WORLD.user(5);
+            int[] out = new int[20];
+            assertTrue(index.retrieve(user, CTX, 20, out) > 0);
+            int first = out[0];
+            opened.get(0).refuseWrites = true;
+            assertTrue(index.setPaused(first, true), "the store takes the pause");
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (opened.size() < 2 || index.scan() != opened.get(1)) {
+                index.retrieve(user, CTX, 20, out); // on the IVF meanwhile; starts the rewrite
+                assertTrue(System.nanoTime() < until, "the scan was not rewritten in 10 s");
+                Thread.sleep(10);
+            }
+            int n = index.retrieve(user, CTX, 20, out);
+            assertTrue(n > 0);
+            assertFalse(Arrays.stream(out, 0, n).anyMatch(a -> a == first), "the refused pause holds in the new scan");
+            assertArrayEquals(exact(index, user, 20), Arrays.copyOf(out, n));
         }
     }
 
@@ -158,7 +199,7 @@ class ScanAdIndexTest {
     @Test
     void aLostScan_isReplacedWithTheStoresAds_andRetrievalReadsItAgain() throws Exception {
         List<FailingScan> opened = new CopyOnWriteArrayList<>();
-        try (ScanAdIndex index = ScanAdIndex.open(WORLD, budget, TOWER, capacity -> {
+        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, capacity -> {
             FailingScan scan = new FailingScan(new CpuInventoryScan(TOWER.dim(), capacity));
             opened.add(scan);
             return scan;
@@ -198,6 +239,7 @@ class ScanAdIndexTest {
         final CpuInventoryScan inner;
         volatile boolean fail;
         volatile boolean lost;
+        volatile boolean refuseWrites;
 
         @Override
         public boolean lost() {
@@ -233,11 +275,17 @@ class ScanAdIndexTest {
 
         @Override
         public void write(InventoryRows rows) {
+            if (refuseWrites) {
+                throw new IllegalStateException("gpu0 is unhealthy");
+            }
             inner.write(rows);
         }
 
         @Override
         public void setPaused(int position, boolean paused) {
+            if (refuseWrites) {
+                throw new IllegalStateException("gpu0 is unhealthy");
+            }
             inner.setPaused(position, paused);
         }
 

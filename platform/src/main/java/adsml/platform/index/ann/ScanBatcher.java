@@ -1,5 +1,6 @@
 package adsml.platform.index.ann;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -7,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -64,10 +66,19 @@ public final class ScanBatcher implements AutoCloseable {
         return answer;
     }
 
-    /** As {@link #submit}, waiting for the answer; rethrows the scan's exception. */
-    public Found search(float[] query, AdFilter filter, int k) {
+    /**
+     * As {@link #submit}, waiting at most {@code timeout} for the answer; rethrows the scan's exception.
+     *
+     * @throws IllegalStateException when the answer does not come in time (a hung device, a context being rebuilt): the
+     *     caller answers otherwise, and the request is dropped from its call
+     */
+    public Found search(float[] query, AdFilter filter, int k, Duration timeout) {
+        CompletableFuture<Found> answer = submit(query, filter, k);
         try {
-            return submit(query, filter, k).get();
+            return answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(false);
+            throw new IllegalStateException("the inventory scan did not answer within " + timeout.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the inventory scan", e);
@@ -86,22 +97,31 @@ public final class ScanBatcher implements AutoCloseable {
 
     private void run() {
         List<Pending> batch = new ArrayList<>(InventoryScan.MAX_REQUESTS);
-        while (!closed) {
-            try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+        try {
+            while (!closed) {
+                try {
+                    Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch, InventoryScan.MAX_REQUESTS - 1);
+                    // Requests whose caller gave up (timed out) are not searched.
+                    batch.removeIf(p -> p.answer().isDone());
+                    if (!batch.isEmpty()) {
+                        searchAll(batch);
+                    }
+                } catch (InterruptedException e) {
+                    break;
+                } finally {
+                    batch.clear();
                 }
-                batch.add(first);
-                queue.drainTo(batch, InventoryScan.MAX_REQUESTS - 1);
-                searchAll(batch);
-            } catch (InterruptedException e) {
-                break;
-            } finally {
-                batch.clear();
             }
+        } finally {
+            // Whatever ended the loop, nobody waits on a thread that is gone.
+            closed = true;
+            failWaiting();
         }
-        failWaiting();
     }
 
     private void failWaiting() {
@@ -128,6 +148,9 @@ public final class ScanBatcher implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             for (Pending p : batch) {
                 p.answer().completeExceptionally(e);
+            }
+            if (e instanceof Error error) {
+                throw error;
             }
             return;
         }

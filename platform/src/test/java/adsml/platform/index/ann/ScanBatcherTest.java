@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import adsml.platform.offline.generator.InventoryGenerator;
 import adsml.platform.offline.generator.InventoryGenerator.Query;
 import adsml.platform.offline.generator.InventoryGenerator.Space;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -119,6 +120,28 @@ class ScanBatcherTest {
         }
     }
 
+    /** A caller that waits past its timeout gets an error and answers otherwise; its request is not searched. */
+    @Test
+    void aCallerThatTimesOut_isRefusedAtOnce_andTheBatcherGoesOn() throws Exception {
+        HeldScan scan = new HeldScan();
+        try (ScanBatcher batcher = new ScanBatcher(scan, BitSet::new, "test-scan")) {
+            CompletableFuture<ScanBatcher.Found> first =
+                    batcher.submit(QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 5);
+            assertTrue(scan.entered.await(5, TimeUnit.SECONDS));
+            IllegalStateException late = assertThrows(
+                    IllegalStateException.class,
+                    () -> batcher.search(
+                            QUERIES.get(1).embedding(), QUERIES.get(1).filter(), 5, Duration.ofMillis(50)));
+            assertTrue(late.getMessage().contains("did not answer within 50 ms"), late.getMessage());
+            scan.release.countDown();
+            first.get(5, TimeUnit.SECONDS);
+            assertTrue(batcher.search(QUERIES.get(2).embedding(), QUERIES.get(2).filter(), 5, Duration.ofSeconds(5))
+                            .count()
+                    > 0);
+            assertEquals(List.of(1, 1), scan.callSizes, "the abandoned request was not searched");
+        }
+    }
+
     @Test
     void aFailingScanFailsItsCallsRequests_theNextCallTriesAgain_andCloseFailsTheWaiting() throws Exception {
         HeldScan scan = new HeldScan();
@@ -131,7 +154,7 @@ class ScanBatcherTest {
                         .get(5, TimeUnit.SECONDS));
         assertEquals("device lost", failed.getCause().getMessage());
         scan.failure = null;
-        assertTrue(batcher.search(QUERIES.get(1).embedding(), QUERIES.get(1).filter(), 5)
+        assertTrue(batcher.search(QUERIES.get(1).embedding(), QUERIES.get(1).filter(), 5, Duration.ofSeconds(5))
                         .count()
                 >= 0);
         assertThrows(IllegalArgumentException.class, () -> batcher.submit(new float[3], AdFilter.UNKNOWN, 5));

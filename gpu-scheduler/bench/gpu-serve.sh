@@ -89,7 +89,7 @@ if start "$backend" "$backend" reference 1000; then
             tail -1 "$out/serve-load-drill-$fault.json"
         done
     fi
-    check fetch "$url" "$out/parity-$backend.json" 20 || status=1
+    check fetch "$url" "$out/parity-$backend.json" 20 gpu-bench || status=1
     check get "$url" /metrics "$out/serve-metrics.txt" || status=1
     stop
 else
@@ -98,7 +98,7 @@ fi
 
 echo "== the same requests, scored with the Java reference on the CPU"
 if start reference cpu reference 0; then
-    check fetch "$url" "$out/parity-reference.json" 20 || status=1
+    check fetch "$url" "$out/parity-reference.json" 20 gpu-bench || status=1
     # The CPU backend under load on this machine's cores, beside the GPU's figures above.
     adsml load --url "$url" --clients 32 --duration 5s --warmup 0s --json > /dev/null
     for load in "--qps 50" "--clients 32"; do

@@ -9,7 +9,8 @@
 # tests, the benchmark and the server load, stored uncompressed inside so that xz compresses across
 # them (22 MB instead of 78 MB of jars), the GPU tests' classes and the model. Left out: DJL's
 # PyTorch library (111 MB; the server scores its CPU side with the plain-Java reference there),
-# JCuda's natives other than libJCudaDriver and RocksDB's for other platforms. A run carries 64 MiB.
+# JCuda's natives other than libJCudaDriver, and the natives of other platforms in RocksDB, DJL's JNI,
+# JNA, snappy and jffi. A run carries 64 MiB.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
@@ -40,6 +41,14 @@ for jar in "$deps"/all/*.jar; do
     case $name in
         jcuda-natives-*) rm -f "$deps"/x/lib/libJNvPTXCompiler-* "$deps"/x/lib/libJNvrtc-* "$deps"/x/lib/libJCudaRuntime-* ;;
         rocksdbjni-*) find "$deps/x" -name 'librocksdbjni-*' ! -name 'librocksdbjni-linux64.so' -delete ;;
+        # The same for every jar that carries natives for many platforms: the bundle is near its 64 MiB.
+        pytorch-jni-*) find "$deps/x/jnilib" -mindepth 1 -maxdepth 1 ! -name linux-x86_64 -exec rm -rf {} + ;;
+        jna-[0-9]*) find "$deps/x/com/sun/jna" -mindepth 1 -maxdepth 1 -type d -name '*-*' ! -name linux-x86-64 \
+                        -exec rm -rf {} + ;;
+        snappy-java-*) find "$deps/x/org/xerial/snappy/native" -mindepth 1 -maxdepth 1 ! -name Linux -exec rm -rf {} + ;
+                       find "$deps/x/org/xerial/snappy/native/Linux" -mindepth 1 -maxdepth 1 ! -name x86_64 \
+                           -exec rm -rf {} + ;;
+        jffi-*-native.jar) find "$deps/x/jni" -mindepth 1 -maxdepth 1 ! -name x86_64-Linux -exec rm -rf {} + ;;
     esac
     (cd "$deps/x" && zip -q -0 -r -X "$root/.device/lib/$name" .)
 done

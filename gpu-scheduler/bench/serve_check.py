@@ -3,7 +3,9 @@
 
   serve_check.py wait URL SECONDS PID      until URL/health/ready answers 200 (exit 1 on timeout or
                                            when process PID, the server, has ended)
-  serve_check.py fetch URL OUT.json N      N debug rank requests (fixed users and contexts), the answers to OUT.json
+  serve_check.py fetch URL OUT.json N TOKEN
+                                           N debug rank requests (fixed users and contexts; debug needs
+                                           the admin TOKEN), the answers to OUT.json
   serve_check.py get URL PATH OUT          one GET, its body to OUT
   serve_check.py compare A.json B.json TOL candidates and scores of two fetches: same ads in the same
                                            order, |pCTR| and |pCVR| differences within TOL (exit 1 if not)
@@ -48,7 +50,7 @@ def wait(url, seconds, pid):
     return 1
 
 
-def fetch(url, out, n):
+def fetch(url, out, n, token):
     answers = []
     for i in range(int(n)):
         body = {"userId": f"u{(i * 2477) % 50000}",
@@ -56,7 +58,7 @@ def fetch(url, out, n):
                             "hour": (i * 7) % 24},
                 "slots": 5, "deadlineMs": 2000, "debug": True}
         request = urllib.request.Request(url + "/v1/rank", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", "Authorization": "Bearer " + token})
         try:
             with urllib.request.urlopen(request, timeout=30) as r:
                 answers.append({"request": body, "status": r.status, "answer": json.load(r)})

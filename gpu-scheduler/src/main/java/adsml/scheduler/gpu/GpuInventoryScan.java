@@ -190,14 +190,7 @@ public final class GpuInventoryScan implements InventoryScan {
 
     @Override
     public void write(InventoryRows rows) {
-        if (rows.dim() != dim) {
-            throw new IllegalArgumentException("rows of dimension " + rows.dim() + ", the inventory's are " + dim);
-        }
-        for (int p : rows.positions()) {
-            if (p >= capacity) {
-                throw new IllegalArgumentException("position " + p + " is past the capacity, " + capacity);
-            }
-        }
+        InventoryScan.checkWrite(rows, dim, capacity);
         lock.lock();
         Lock use = cuda.sharedUse();
         use.lock();

@@ -2,6 +2,7 @@ package adsml.platform.index;
 
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
+import adsml.platform.index.ann.AdFilter;
 
 /**
  * Whom an ad request is for, as retrieval needs it: country, device and age bucket as {@link Vocab} indexes or -1 for
@@ -35,6 +36,21 @@ public record Audience(int country, int device, int ageBucket, long interestMask
     public static Audience of(User user) {
         return new Audience(
                 user.country(), user.device(), user.ageBucket(), interestMask(user.interests()), user.embedding());
+    }
+
+    /** What a retrieval filters on for this audience, with no category restriction. */
+    public AdFilter filter() {
+        return new AdFilter(country, device, ageBucket, interestMask, 0L);
+    }
+
+    /** Whether nothing is known of the user's tastes (a zero embedding): every ad scores alike, ties to the id. */
+    public boolean coldStart() {
+        for (float x : embedding) {
+            if (x != 0f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The bit mask of the given category ids. */

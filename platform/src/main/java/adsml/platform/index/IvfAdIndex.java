@@ -168,14 +168,14 @@ public final class IvfAdIndex implements AdIndex {
 
     @Override
     public int retrieve(Audience audience, Context context, int max, int[] outAdIds) {
-        if (isZero(audience.embedding())) {
+        if (audience.coldStart()) {
             // Every ad scores 0 for a cold start: the store's walk in id order is that ranking, and costs little.
             return store.retrieve(audience, context, max, outAdIds);
         }
         if (context == null) {
             throw new IllegalArgumentException("context must not be null");
         }
-        AdFilter filter = filter(audience);
+        AdFilter filter = audience.filter();
         BudgetTracker.DayView today = budget.view();
         int count = ivf.search(tower.user(audience.embedding()), filter, today::exhausted, max, outAdIds);
         if (!partition.whole()) {
@@ -199,7 +199,7 @@ public final class IvfAdIndex implements AdIndex {
             throw new IllegalArgumentException("context must not be null");
         }
         BudgetTracker.DayView today = budget.view();
-        int count = ivf.searchKeys(tower.user(audience.embedding()), filter(audience), today::exhausted, max, outKeys);
+        int count = ivf.searchKeys(tower.user(audience.embedding()), audience.filter(), today::exhausted, max, outKeys);
         if (!partition.whole()) {
             for (int i = 0; i < count; i++) {
                 long key = outKeys[i];
@@ -233,19 +233,6 @@ public final class IvfAdIndex implements AdIndex {
             outAdIds[i] = RankKeys.adOf(all[n - 1 - i]);
         }
         return n;
-    }
-
-    private static AdFilter filter(Audience audience) {
-        return new AdFilter(audience.country(), audience.device(), audience.ageBucket(), audience.interestMask(), 0L);
-    }
-
-    private static boolean isZero(float[] v) {
-        for (float x : v) {
-            if (x != 0f) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

@@ -6,7 +6,6 @@ import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.User;
-import adsml.platform.index.ann.AdFilter;
 import adsml.platform.index.ann.InventoryRows;
 import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.index.ann.ScanBatcher;
@@ -181,7 +180,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         if (context == null) {
             throw new IllegalArgumentException("context must not be null");
         }
-        if (isZero(audience.embedding())) {
+        if (audience.coldStart()) {
             return standby.retrieve(audience, context, max, outAdIds); // the store's walk in id order
         }
         Scan now = current;
@@ -194,7 +193,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             found = now.batcher()
                     .search(
                             tower.user(audience.embedding()),
-                            filter(audience),
+                            audience.filter(),
                             Math.min(max, InventoryScan.MAX_K),
                             SEARCH_TIMEOUT);
         } catch (RuntimeException e) {
@@ -274,19 +273,6 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                     e.toString());
         }
         stale = true;
-    }
-
-    private static AdFilter filter(Audience audience) {
-        return new AdFilter(audience.country(), audience.device(), audience.ageBucket(), audience.interestMask(), 0L);
-    }
-
-    private static boolean isZero(float[] v) {
-        for (float x : v) {
-            if (x != 0f) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

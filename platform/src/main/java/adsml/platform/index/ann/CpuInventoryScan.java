@@ -64,7 +64,7 @@ public final class CpuInventoryScan implements InventoryScan {
 
     @Override
     public void write(InventoryRows rows) {
-        checkWrite(rows, dim, capacity);
+        InventoryScan.checkWrite(rows, dim, capacity);
         lock.writeLock().lock();
         try {
             for (int i = 0; i < rows.size(); i++) {
@@ -80,18 +80,6 @@ public final class CpuInventoryScan implements InventoryScan {
             }
         } finally {
             lock.writeLock().unlock();
-        }
-    }
-
-    /** Checks rows against an inventory's dimension and capacity; for implementations. */
-    static void checkWrite(InventoryRows rows, int dim, int capacity) {
-        if (rows.dim() != dim) {
-            throw new IllegalArgumentException("rows of dimension " + rows.dim() + ", the inventory's are " + dim);
-        }
-        for (int p : rows.positions()) {
-            if (p >= capacity) {
-                throw new IllegalArgumentException("position " + p + " is past the capacity, " + capacity);
-            }
         }
     }
 

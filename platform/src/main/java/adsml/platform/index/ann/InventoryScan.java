@@ -69,6 +69,18 @@ public interface InventoryScan extends AutoCloseable {
     @Override
     void close();
 
+    /** Checks rows against an inventory's dimension and capacity, as {@link #write} says; for implementations. */
+    static void checkWrite(InventoryRows rows, int dim, int capacity) {
+        if (rows.dim() != dim) {
+            throw new IllegalArgumentException("rows of dimension " + rows.dim() + ", the inventory's are " + dim);
+        }
+        for (int p : rows.positions()) {
+            if (p >= capacity) {
+                throw new IllegalArgumentException("position " + p + " is past the capacity, " + capacity);
+            }
+        }
+    }
+
     /** Checks a search's arguments as the contract says; for implementations. */
     static void checkSearch(int dim, float[][] queries, AdFilter[] filters, int k, long[][] out) {
         if (queries.length != filters.length || queries.length != out.length) {

@@ -11,6 +11,8 @@
 #   java.txt/json   the Java GPU backend: kernels, score() p50/p99, candidates/s, TFLOP/s (GpuBenchmark)
 #   torch.txt/json  the same models in PyTorch on the same card: eager, CUDA graph, eager with copies
 #   report.md       both, side by side, with the ratios (the tables for BENCHMARKS.md)
+#   layers.json/txt each linear layer of demo and x100 alone: dcn.cu's mma.sync variants and the wgmma
+#                   ones of layers/variants.cu against PyTorch's F.linear (cuBLAS) (layer_times.py)
 #   inventory.md    the inventory on the card: a million ads, top 1,000 per request, parity with the
 #                   CPU twin, per-call and 32-client latency, PyTorch on the same shapes (InventoryBenchmark,
 #                   inventory_torch.py; json beside it)
@@ -20,16 +22,16 @@
 #   serve-scan.md   /v1/rank at 1,000,000 ads with an untrained x100 on the GPU, retrieval on the card
 #                   (kind = scan) against the CPU's IVF, at rising QPS (gpu-serve-scan.sh)
 # A failed step does not stop the ones after it; the exit status is 1 if any failed. STEPS picks
-# steps (default "tests java torch inventory serve scan"). Their caps add up to 1,080 s (a whole run
-# took 190 s before BF16, the inventory, the drills and the scan serving were added); where a call
-# may run at most 600 s, STEPS="tests java torch inventory", then "serve", then "scan" split them
-# over calls to one OUT_DIR, in that order of worth.
+# steps (default "tests java torch layers inventory serve scan"). Their caps add up to 1,200 s (a
+# whole run took 190 s before BF16, the layers, the inventory, the drills and the scan serving were
+# added); where a call may run at most 600 s, STEPS="tests java torch layers inventory", then
+# "serve", then "scan" split them over calls to one OUT_DIR, in that order of worth.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-.device/bench-results}}
 mkdir -p "$out"
 if [ -f .device/bundle.tar.xz ] && { [ ! -x .device/jre/bin/java ] || [ .device/bundle.tar.xz -nt .device/jre ]; }; then
-    rm -rf .device/jre .device/lib .device/gpu-test-classes .device/model
+    rm -rf .device/jre .device/lib .device/gpu-test-classes .device/layers .device/model
     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .device/bundle.tar.xz .device \
         || { echo "could not unpack .device/bundle.tar.xz" >&2; exit 2; }
     touch .device/jre
@@ -37,7 +39,7 @@ fi
 java=.device/jre/bin/java
 [ -x "$java" ] || { echo "no $java: run gpu-scheduler/bench/prepare-device.sh first and carry .device" >&2; exit 2; }
 cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
-steps=" ${STEPS:-tests java torch inventory serve scan} "
+steps=" ${STEPS:-tests java torch layers inventory serve scan} "
 runs() { [[ "$steps" == *" $1 "* ]]; }
 status=0
 
@@ -73,6 +75,17 @@ if [ -f "$out/java.json" ]; then
     python3 gpu-scheduler/bench/dcn_torch.py report --java "$out/java.json" "${torch_arg[@]}" > "$out/report.md" || status=1
     cat "$out/report.md"
 fi
+if runs layers; then
+    if [ -f .device/layers/variants.ptx ]; then
+        echo "== each layer alone, against cuBLAS"
+        timeout 120 python3 gpu-scheduler/bench/layers/layer_times.py "$out/layers.json" .device/layers/variants.ptx \
+            > "$out/layers.txt" 2>&1 || status=1
+        tail -5 "$out/layers.txt"
+    else
+        echo "== layers: no .device/layers/variants.ptx in the bundle (prepare-device.sh builds it)"
+    fi
+fi
+
 if runs inventory; then
     echo "== the inventory on the card"
     timeout 120 "$java" -Xmx12g -cp "$cp" adsml.bench.InventoryBenchmark "$out" > "$out/inventory.txt" 2>&1 || status=1

@@ -17,7 +17,7 @@ cd "$root"
 data=${1:-adsml-data}
 
 mvn -q -B -ntp -DskipTests install
-rm -rf .device/lib .device/gpu-test-classes .device/model .device/bundle.tar.xz
+rm -rf .device/lib .device/gpu-test-classes .device/layers .device/model .device/bundle.tar.xz
 # A small Java runtime for a machine without one: the modules the server, the benchmark and the tests load.
 rm -rf .device/jre
 jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.naming,java.net.http,java.sql,java.xml,jdk.management,java.instrument,jdk.crypto.ec,jdk.zipfs \
@@ -53,7 +53,10 @@ for jar in "$deps"/all/*.jar; do
     (cd "$deps/x" && zip -q -0 -r -X "$root/.device/lib/$name" .)
 done
 cp -r gpu-scheduler/target/test-classes .device/gpu-test-classes
-packed=(jre lib gpu-test-classes)
+# The per-layer kernel variants (wgmma needs sm_90a PTX) for gpu-bench.sh's layers step.
+mkdir -p .device/layers
+nvcc -ptx -arch=compute_90a -O3 -o .device/layers/variants.ptx gpu-scheduler/bench/layers/variants.cu
+packed=(jre lib gpu-test-classes layers)
 # The newest DCN or LR version (the reference engine has no TorchScript), kept under its number.
 version=
 for v in $(ls "$data/models/ctr" 2>/dev/null | grep -E '^[0-9]+$' | sort -n); do
@@ -68,7 +71,7 @@ else
     echo "no DCN or LR version under $data/models/ctr: the bundle leaves the serving step out (run 'adsml demo' or pass DATA_DIR)" >&2
 fi
 tar -C .device -cf - "${packed[@]}" | xz -9 -T2 > .device/bundle.tar.xz
-rm -rf .device/jre .device/lib .device/gpu-test-classes .device/model
+rm -rf .device/jre .device/lib .device/gpu-test-classes .device/layers .device/model
 du -sh .device/bundle.tar.xz
 size=$(du -sm .device | cut -f1)
 [ "$size" -lt 64 ] || { echo "error: .device is ${size} MiB, over the 64 MiB a run may carry" >&2; exit 1; }

@@ -8,6 +8,7 @@ import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.index.ann.IvfIndex;
 import adsml.platform.index.ann.ScanBatcher;
 import adsml.platform.index.ann.VectorAds;
+import adsml.platform.offline.bench.RetrievalBench;
 import adsml.platform.offline.generator.InventoryGenerator;
 import adsml.platform.offline.generator.InventoryGenerator.Query;
 import adsml.platform.offline.generator.InventoryGenerator.Space;
@@ -141,12 +142,11 @@ public final class InventoryBenchmark {
                 ms[i] = ms(System.nanoTime() - start);
             }
         }
-        Arrays.sort(ms);
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("requestsPerCall", group);
-        row.put("p50Ms", percentile(ms, 0.5));
-        row.put("p99Ms", percentile(ms, 0.99));
-        row.put("requestsPerSecond", group / percentile(ms, 0.5) * 1e3);
+        row.put("p50Ms", RetrievalBench.percentile(ms, 0.5));
+        row.put("p99Ms", RetrievalBench.percentile(ms, 0.99));
+        row.put("requestsPerSecond", group / RetrievalBench.percentile(ms, 0.5) * 1e3);
         return row;
     }
 
@@ -187,14 +187,13 @@ public final class InventoryBenchmark {
                 System.arraycopy(latencies.get(c), 0, all, at, counts[c]);
                 at += counts[c];
             }
-            Arrays.sort(all);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("clients", clients);
             row.put("requests", total);
             row.put("requestsPerSecond", total / (millis / 1e3));
-            row.put("p50Ms", percentile(all, 0.5));
-            row.put("p99Ms", percentile(all, 0.99));
-            row.put("p999Ms", percentile(all, 0.999));
+            row.put("p50Ms", RetrievalBench.percentile(all, 0.5));
+            row.put("p99Ms", RetrievalBench.percentile(all, 0.99));
+            row.put("p999Ms", RetrievalBench.percentile(all, 0.999));
             row.put("requestsPerCall", batcher.meanRequestsPerCall());
             return row;
         }
@@ -233,8 +232,7 @@ public final class InventoryBenchmark {
                     out);
             ms[i] = ms(System.nanoTime() - start);
         }
-        Arrays.sort(ms);
-        return percentile(ms, 0.5);
+        return RetrievalBench.percentile(ms, 0.5);
     }
 
     private static Map<String, Object> cpuIvf(VectorAds inventory, List<Query> queries) {
@@ -251,19 +249,11 @@ public final class InventoryBenchmark {
                 ms[i] = ms(System.nanoTime() - start);
             }
         }
-        Arrays.sort(ms);
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("buildMs", buildMs);
-        row.put("p50Ms", percentile(ms, 0.5));
-        row.put("p99Ms", percentile(ms, 0.99));
+        row.put("p50Ms", RetrievalBench.percentile(ms, 0.5));
+        row.put("p99Ms", RetrievalBench.percentile(ms, 0.99));
         return row;
-    }
-
-    private static double percentile(double[] sorted, double q) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
     }
 
     private static double ms(long nanos) {

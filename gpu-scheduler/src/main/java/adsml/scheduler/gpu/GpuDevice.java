@@ -123,14 +123,7 @@ public final class GpuDevice implements Device {
      */
     @Override
     public Scorer load(Model model) {
-        if (closed) {
-            throw new IllegalStateException(name + " is closed");
-        }
-        Throwable failed = failure.get();
-        if (failed != null) {
-            throw new GpuFailureException(
-                    name + " is unhealthy since an earlier CUDA error: " + failed.getMessage(), failed);
-        }
+        requireUsable();
         DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows());
         Model.Dcn dcn = (Model.Dcn) model;
         String id = model.spec().name() + "/" + model.spec().version();
@@ -152,14 +145,8 @@ public final class GpuDevice implements Device {
         }
     }
 
-    /**
-     * Opens an inventory of {@code capacity} ads of dimension {@code dim} on this GPU (see {@link GpuInventoryScan}),
-     * its memory reserved against the device's budget until it is closed.
-     *
-     * @throws DeviceMemoryException when it does not fit what is left of the budget
-     * @throws GpuFailureException when CUDA refuses the allocation
-     */
-    public GpuInventoryScan openInventory(int dim, int capacity) {
+    /** Refuses a closed device, or one whose last CUDA error it has not recovered from. */
+    private void requireUsable() {
         if (closed) {
             throw new IllegalStateException(name + " is closed");
         }
@@ -168,6 +155,17 @@ public final class GpuDevice implements Device {
             throw new GpuFailureException(
                     name + " is unhealthy since an earlier CUDA error: " + failed.getMessage(), failed);
         }
+    }
+
+    /**
+     * Opens an inventory of {@code capacity} ads of dimension {@code dim} on this GPU (see {@link GpuInventoryScan}),
+     * its memory reserved against the device's budget until it is closed.
+     *
+     * @throws DeviceMemoryException when it does not fit what is left of the budget
+     * @throws GpuFailureException when CUDA refuses the allocation
+     */
+    public GpuInventoryScan openInventory(int dim, int capacity) {
+        requireUsable();
         MemoryBudget.Reservation reservation = memory.reserve(
                 "inventory of " + capacity + " ads", GpuInventoryScan.deviceBytes(Math.max(dim, 1), capacity));
         try {

@@ -25,12 +25,12 @@ import jcuda.driver.JCudaDriver;
  * (each embedding read once for all of them), each request's best {@code k} selected and sorted on the device, and only
  * those keys copied back. The same answers as {@link CpuInventoryScan}, bit for bit.
  *
- * <p>Calls are serialized on one stream (a lock): batching requests together is the caller's part, and one call of 32
- * requests costs about what one of a single request does. Host arrays are copied synchronously on the legacy default
- * stream (JCuda may not hand a Java array to an asynchronous copy, and a copy from pageable memory may return before it
- * lands); the kernels run on the scan's own blocking stream, which waits for those copies, while a scheduler lane's
- * non-blocking stream on the same GPU goes on meanwhile. A context rebuild waits for a call in progress
- * ({@link CudaContext#sharedUse}).
+ * <p>Calls are serialized on one stream (a lock): batching requests together is the caller's part, and a call reads
+ * each embedding once whatever the requests in it (what a call of 1, 8 or 32 costs is InventoryBenchmark's to measure;
+ * it has not run on a GPU yet). Host arrays are copied synchronously on the legacy default stream (JCuda may not hand a
+ * Java array to an asynchronous copy, and a copy from pageable memory may return before it lands); the kernels run on
+ * the scan's own blocking stream, which waits for those copies, while a scheduler lane's non-blocking stream on the
+ * same GPU goes on meanwhile. A context rebuild waits for a call in progress ({@link CudaContext#sharedUse}).
  *
  * <p>A CUDA error marks the device unhealthy, as a scoring error does. A device's context rebuilt after a sticky error
  * loses this inventory's memory: every call then fails with {@link GpuFailureException} until a new scan is opened and

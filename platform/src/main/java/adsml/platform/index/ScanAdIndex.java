@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * An {@link AdIndex} whose retrieval reads every ad: the {@link RetrievalTower}'s vectors in an {@link InventoryScan},
  * each eligible ad scored exactly and the best kept, the requests of concurrent retrievals searched together by a
  * {@link ScanBatcher}. On a GPU ({@code adsml.scheduler.gpu}'s GpuInventoryScan) the whole inventory stays on the card
- * and a call of many requests costs about one pass over it; where an IVF finds 0.95-0.97 of the true top 1,000, this
- * finds all of it. A retrieval returns at most {@link InventoryScan#MAX_K} ads, what the device sorts per request.
+ * and a call of many requests reads it once; where an IVF finds 0.95-0.97 of the true top 1,000, this finds all of it.
+ * A retrieval returns at most {@link InventoryScan#MAX_K} ads, what the device sorts per request.
  *
  * <p>Beside the scan stands an {@link IvfAdIndex} over the same vectors: it is the store (what serving reads of an ad,
  * cold starts) and the standby. Every write goes to it first, then to the scan. When the scan fails (a GPU fault, a
@@ -40,7 +40,10 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Ad ids the scan has room for beyond the world's: new ads written while serving. */
     public static final int HEADROOM = 100_000;
 
-    /** The longest a retrieval waits for the scan before it asks the standby: a GPU call takes about a millisecond. */
+    /**
+     * The longest a retrieval waits for the scan before it asks the standby: far above what a call should take (its
+     * time on a GPU is not measured yet), far below a rank request's deadline.
+     */
     public static final Duration SEARCH_TIMEOUT = Duration.ofMillis(100);
 
     private static final Logger LOG = LoggerFactory.getLogger(ScanAdIndex.class);
@@ -148,11 +151,6 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** The scan behind the index, for the log and the admin API. */
     public InventoryScan scan() {
         return current.scan();
-    }
-
-    /** Requests per call of the current scan so far: how much the batcher gathers. */
-    public double meanRequestsPerCall() {
-        return current.batcher().meanRequestsPerCall();
     }
 
     /** Today's exhausted campaigns, once per scan call. */

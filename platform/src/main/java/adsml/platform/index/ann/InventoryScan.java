@@ -5,8 +5,8 @@ import java.util.BitSet;
 /**
  * A light ranking of the whole inventory, many requests at once, by brute force: for each request, every eligible ad
  * scored as {@code query . embedding + prior} and the best {@code k} kept. Where an {@link IvfIndex} reads a few lists
- * and may miss some of the true top k, this reads every ad and misses none; on a GPU, whose memory holds a million ads'
- * embeddings and attributes, that costs less than the IVF's search on a CPU (adsml.scheduler.gpu's GpuInventoryScan).
+ * and may miss some of the true top k, this reads every ad and misses none: what a GPU, whose memory holds a million
+ * ads' embeddings and attributes, is for (adsml.scheduler.gpu's GpuInventoryScan; its speed is not measured yet).
  * {@link CpuInventoryScan} is its twin: the same arithmetic, so the same answers, bit for bit.
  *
  * <p>Contract: an ad is eligible for a request when the request's {@link AdFilter} admits it, it is not paused, and its

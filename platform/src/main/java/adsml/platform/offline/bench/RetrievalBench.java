@@ -385,7 +385,8 @@ public final class RetrievalBench {
         return ms;
     }
 
-    static double percentile(double[] values, double p) {
+    /** The {@code p} quantile of {@code values} (nearest rank), which it does not reorder. */
+    public static double percentile(double[] values, double p) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int i = (int) Math.ceil(p * sorted.length) - 1;

@@ -73,17 +73,18 @@ class ConfigurationTest {
 
     @Test
     void aValueOutOfBounds_failsStartUpNamingTheKey() {
-        for (Map.Entry<String, Object> bad : Map.<String, Object>of(
-                        "adsml.http.port", 70000,
-                        "adsml.http.max-body-bytes", 10,
-                        "adsml.server.warm-up-requests", -1,
-                        "adsml.scheduler.batching.max-batch-rows", 200_000_000,
-                        "adsml.scheduler.cpu.engine", "tensorflow",
-                        "adsml.scheduler.gpu.precision", "fp8",
-                        "adsml.scheduler.backend", "tpu",
-                        "adsml.platform.auction.reserve-ecpm.search", -1,
-                        "adsml.actors.max-candidates", 0,
-                        "adsml.scheduler.batching.max-queue-dely-ms", 1)
+        for (Map.Entry<String, Object> bad : Map.<String, Object>ofEntries(
+                        Map.entry("adsml.http.port", 70000),
+                        Map.entry("adsml.http.max-body-bytes", 10),
+                        Map.entry("adsml.server.warm-up-requests", -1),
+                        Map.entry("adsml.server.warm-up-concurrency", -1),
+                        Map.entry("adsml.scheduler.batching.max-batch-rows", 200_000_000),
+                        Map.entry("adsml.scheduler.cpu.engine", "tensorflow"),
+                        Map.entry("adsml.scheduler.gpu.precision", "fp8"),
+                        Map.entry("adsml.scheduler.backend", "tpu"),
+                        Map.entry("adsml.platform.auction.reserve-ecpm.search", -1),
+                        Map.entry("adsml.actors.max-candidates", 0),
+                        Map.entry("adsml.scheduler.batching.max-queue-dely-ms", 1))
                 .entrySet()) {
             Config config =
                     ConfigFactory.parseMap(Map.of(bad.getKey(), bad.getValue())).withFallback(ConfigFactory.load());

@@ -60,6 +60,11 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             Retrieve retrieve, RequestRow row, long[] own, int ownCount, RemotePartitions.Gathered others)
             implements Command {}
 
+    /** This node's index answered {@code count} ids into {@code ids}, or failed. */
+    private record Retrieved(
+            Retrieve retrieve, RequestRow row, boolean coldStart, int[] ids, Integer count, Throwable failure)
+            implements Command {}
+
     /**
      * The request's row (its user and context, whatever the feature set), whether it was a cold start, the candidate
      * ids {@code adIds[0..count)}, best first, and the ticker's time when retrieval finished. With a light ranker,
@@ -146,6 +151,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
                 .onMessage(Retrieve.class, this::onRetrieve)
                 .onMessage(UserLoaded.class, loaded -> retrieve(loaded.retrieve(), loaded.user()))
                 .onMessage(PartitionsAnswered.class, this::onPartitionsAnswered)
+                .onMessage(Retrieved.class, this::onRetrieved)
                 .build();
     }
 
@@ -205,16 +211,46 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             if (partitions.isPresent()) {
                 return scatter(retrieve, row, Audience.of(user.get()), partitions.get(), width);
             }
-            int[] ids = new int[width];
-            int count = index.retrieve(user.get(), q.context(), width, ids);
-            return handOff(retrieve, row, false, ids, count);
+            return search(retrieve, row, false, Audience.of(user.get()), width);
         }
         // A cold start ranks every ad alike (a zero embedding): the store, whole on every node, answers it here.
         Audience unknown = new Audience(q.country(), q.device(), -1, 0L, Audience.UNKNOWN.embedding());
-        int[] ids = new int[width];
-        int count = index.retrieve(unknown, q.context(), width, ids);
         RequestRow row = RequestRow.coldStart(q.country(), q.device(), CounterKeys.user(q.userKey()), q.context());
-        return handOff(retrieve, row, true, ids, count);
+        return search(retrieve, row, true, unknown, width);
+    }
+
+    /**
+     * Searches this node's index, and hands the candidates on at once when it answered in this thread (an index on the
+     * heap), or when its answer arrives (a scan on a device): a retriever never waits for a device, so the CPU
+     * dispatcher's threads keep serving the other requests' stages meanwhile.
+     */
+    private Behavior<Command> search(
+            Retrieve retrieve, RequestRow row, boolean coldStart, Audience audience, int width) {
+        int[] ids = new int[width];
+        CompletableFuture<Integer> count = index.retrieveLater(
+                        audience,
+                        retrieve.query().context(),
+                        width,
+                        ids,
+                        getContext().getExecutionContext())
+                .toCompletableFuture();
+        if (count.isDone() && !count.isCompletedExceptionally()) {
+            return handOff(retrieve, row, coldStart, ids, count.join());
+        }
+        getContext().pipeToSelf(count, (n, failure) -> new Retrieved(retrieve, row, coldStart, ids, n, failure));
+        return this;
+    }
+
+    private Behavior<Command> onRetrieved(Retrieved retrieved) {
+        if (retrieved.failure() != null) {
+            // As a failure in this thread: the request is answered at its deadline, the retriever restarted.
+            throw new IllegalStateException("retrieval failed", retrieved.failure());
+        }
+        if (expired(retrieved.retrieve())) {
+            return this;
+        }
+        return handOff(
+                retrieved.retrieve(), retrieved.row(), retrieved.coldStart(), retrieved.ids(), retrieved.count());
     }
 
     private int width() {

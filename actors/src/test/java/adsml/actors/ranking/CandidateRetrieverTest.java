@@ -3,11 +3,13 @@ package adsml.actors.ranking;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.counters.EmbeddedCounterStore;
 import adsml.platform.domain.Ad;
+import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
@@ -17,6 +19,9 @@ import adsml.platform.domain.Vocab;
 import adsml.platform.features.FeatureSchema;
 import adsml.platform.features.FeatureSets;
 import adsml.platform.funnel.LightRanker;
+import adsml.platform.index.AdEntry;
+import adsml.platform.index.AdIndex;
+import adsml.platform.index.Audience;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.model.Architecture;
@@ -37,8 +42,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -184,6 +191,98 @@ class CandidateRetrieverTest {
         TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
         retriever.tell(retrieve(7, FAR, probe));
         assertFalse(handedOn(probe).coldStart());
+    }
+
+    /** An index whose retrieval answers only when the test says so, as a scan on a busy device would. */
+    private static final class HeldIndex implements AdIndex {
+        final ExactAdIndex inner = index();
+        final LinkedBlockingQueue<Runnable> pending = new LinkedBlockingQueue<>();
+
+        @Override
+        public CompletionStage<Integer> retrieveLater(
+                Audience audience, Context context, int max, int[] outAdIds, Executor cpu) {
+            CompletableFuture<Integer> count = new CompletableFuture<>();
+            pending.add(() -> count.complete(inner.retrieve(audience, context, max, outAdIds)));
+            return count;
+        }
+
+        @Override
+        public int retrieve(User user, Context context, int max, int[] outAdIds) {
+            throw new AssertionError("a retriever must not wait for the device");
+        }
+
+        @Override
+        public int retrieve(Audience audience, Context context, int max, int[] outAdIds) {
+            throw new AssertionError("a retriever must not wait for the device");
+        }
+
+        @Override
+        public Optional<AdEntry> get(int adId) {
+            return inner.get(adId);
+        }
+
+        @Override
+        public AdColumns resolve(int[] adIds, int count) {
+            return inner.resolve(adIds, count);
+        }
+
+        @Override
+        public void upsert(Ad ad, Campaign campaign) {
+            inner.upsert(ad, campaign);
+        }
+
+        @Override
+        public boolean setPaused(int adId, boolean paused) {
+            return inner.setPaused(adId, paused);
+        }
+
+        @Override
+        public int size() {
+            return inner.size();
+        }
+    }
+
+    /**
+     * While one request's retrieval waits on the device, the retriever takes the next request: the two answers come in
+     * the order the device gives them, each with its own ids; one whose deadline passed meanwhile is dropped.
+     */
+    @Test
+    void aRetrievalThatAnswersLater_holdsNoThread_andEachAnswerFindsItsRequest() throws Exception {
+        HeldIndex index = new HeldIndex();
+        UserStore cached = new SlowStore() {
+            @Override
+            public CompletableFuture<Optional<User>> getAsync(int userId, Executor executor) {
+                return CompletableFuture.completedFuture(Optional.of(user(userId)));
+            }
+        };
+        FakeClock clock = new FakeClock(Instant.parse("2025-03-01T12:00:00Z"));
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index, cached, Runnable::run, DIRECT, clock::nanos));
+        TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
+        retriever.tell(retrieve(7, FAR, probe));
+        retriever.tell(retrieve(8, FAR, probe));
+        retriever.tell(retrieve(9, clock.nanos() + 1_000, probe));
+        Runnable seven = index.pending.poll(5, TimeUnit.SECONDS);
+        Runnable eight = index.pending.poll(5, TimeUnit.SECONDS);
+        Runnable nine = index.pending.poll(5, TimeUnit.SECONDS);
+        assertNotNull(nine, "the retriever took all three requests while none was answered");
+        probe.expectNoMessage(Duration.ofMillis(50));
+
+        eight.run();
+        FeatureAssembler.Assemble first = probe.expectMessageClass(FeatureAssembler.Assemble.class);
+        assertEquals(8, first.query().userId());
+        assertArrayEquals(
+                new int[] {1, 0},
+                Arrays.copyOf(first.candidates().adIds(), first.candidates().count()));
+        seven.run();
+        assertEquals(
+                7,
+                probe.expectMessageClass(FeatureAssembler.Assemble.class)
+                        .query()
+                        .userId());
+        clock.advance(Duration.ofNanos(1_000));
+        nine.run();
+        probe.expectNoMessage(Duration.ofMillis(200));
     }
 
     @Test

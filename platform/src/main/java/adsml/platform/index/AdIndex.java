@@ -6,6 +6,9 @@ import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.User;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The ads that may be shown, and retrieval of the best eligible ones for a request.
@@ -34,6 +37,19 @@ public interface AdIndex {
      * cold-start request: pass {@link Audience#UNKNOWN}).
      */
     int retrieve(Audience audience, Context context, int max, int[] outAdIds);
+
+    /**
+     * As {@link #retrieve(Audience, Context, int, int[])}, for a caller that must not wait: an index whose retrieval
+     * waits on a device answers when the device does, on a thread of its own, and runs what CPU work a failure leaves
+     * (its fallback search) on {@code cpu}; {@code outAdIds} is written when the stage completes with the count. An
+     * index on the heap searches in the caller's thread and returns a completed stage.
+     *
+     * @throws IllegalArgumentException as {@code retrieve} does, in the caller's thread
+     */
+    default CompletionStage<Integer> retrieveLater(
+            Audience audience, Context context, int max, int[] outAdIds, Executor cpu) {
+        return CompletableFuture.completedFuture(retrieve(audience, context, max, outAdIds));
+    }
 
     /** The ad with this id, its campaign and its paused flag; empty when the index does not hold it. */
     Optional<AdEntry> get(int adId);

@@ -15,6 +15,11 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
@@ -172,39 +177,96 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     @Override
     public int retrieve(Audience audience, Context context, int max, int[] outAdIds) {
+        check(context, max, outAdIds);
+        Scan now = current;
+        if (audience.coldStart() || stale || closed) {
+            return offScan(now, audience, context, max, outAdIds);
+        }
+        ScanBatcher.Found found;
+        try {
+            found = now.batcher().search(tower.user(audience.embedding()), audience.filter(), k(max), SEARCH_TIMEOUT);
+        } catch (RuntimeException e) {
+            return fellBack(now, e, audience, context, max, outAdIds);
+        }
+        return answered(found, outAdIds);
+    }
+
+    /**
+     * {@inheritDoc} The request joins the scan's next call; its answer comes on the batcher's thread, or, when the scan
+     * fails or takes longer than {@link #SEARCH_TIMEOUT}, the standby's on {@code cpu}.
+     */
+    @Override
+    public CompletionStage<Integer> retrieveLater(
+            Audience audience, Context context, int max, int[] outAdIds, Executor cpu) {
+        check(context, max, outAdIds);
+        Scan now = current;
+        if (audience.coldStart() || stale || closed) {
+            return CompletableFuture.completedFuture(offScan(now, audience, context, max, outAdIds));
+        }
+        CompletableFuture<Integer> count = new CompletableFuture<>();
+        now.batcher()
+                .submit(tower.user(audience.embedding()), audience.filter(), k(max))
+                // Completes the batcher's own future: a request that timed out is left out of the calls to come.
+                .orTimeout(SEARCH_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
+                .whenComplete((found, failure) -> {
+                    if (failure == null) {
+                        count.complete(answered(found, outAdIds));
+                        return;
+                    }
+                    try {
+                        cpu.execute(() -> {
+                            try {
+                                count.complete(fellBack(now, failure, audience, context, max, outAdIds));
+                            } catch (RuntimeException e) {
+                                count.completeExceptionally(e);
+                            }
+                        });
+                    } catch (RuntimeException e) { // an executor that stops with the server
+                        count.completeExceptionally(e);
+                    }
+                });
+        return count;
+    }
+
+    private static void check(Context context, int max, int[] outAdIds) {
         if (max < 0 || outAdIds.length < max) {
             throw new IllegalArgumentException("max must be >= 0 and fit outAdIds, was " + max);
         }
         if (context == null) {
             throw new IllegalArgumentException("context must not be null");
         }
-        if (audience.coldStart()) {
-            return standby.retrieve(audience, context, max, outAdIds); // the store's walk in id order
-        }
-        Scan now = current;
-        if (stale || closed) {
+    }
+
+    private static int k(int max) {
+        return Math.min(max, InventoryScan.MAX_K);
+    }
+
+    /** A cold start (the store's walk in id order), or any request while the scan is stale or closed: the standby. */
+    private int offScan(Scan now, Audience audience, Context context, int max, int[] outAdIds) {
+        if (!audience.coldStart()) {
             reopenLater(now);
-            return standby.retrieve(audience, context, max, outAdIds);
         }
-        ScanBatcher.Found found;
-        try {
-            found = now.batcher()
-                    .search(
-                            tower.user(audience.embedding()),
-                            audience.filter(),
-                            Math.min(max, InventoryScan.MAX_K),
-                            SEARCH_TIMEOUT);
-        } catch (RuntimeException e) {
-            if (!failing) {
-                failing = true;
-                LOG.warn("the inventory scan failed; retrieving from the IVF until it answers again: {}", e.toString());
-            }
-            if (now.scan().lost()) {
-                stale = true;
-                reopenLater(now);
-            }
-            return standby.retrieve(audience, context, max, outAdIds);
+        return standby.retrieve(audience, context, max, outAdIds);
+    }
+
+    /** The standby's answer after the scan failed {@code failure}; a scan whose memory was lost is replaced. */
+    private int fellBack(Scan now, Throwable failure, Audience audience, Context context, int max, int[] outAdIds) {
+        if (!failing) {
+            failing = true;
+            LOG.warn(
+                    "the inventory scan failed; retrieving from the IVF until it answers again: {}",
+                    failure instanceof TimeoutException
+                            ? "no answer within " + SEARCH_TIMEOUT.toMillis() + " ms"
+                            : failure.toString());
         }
+        if (now.scan().lost()) {
+            stale = true;
+            reopenLater(now);
+        }
+        return standby.retrieve(audience, context, max, outAdIds);
+    }
+
+    private int answered(ScanBatcher.Found found, int[] outAdIds) {
         if (failing) {
             failing = false;
             LOG.info("the inventory scan answers again");

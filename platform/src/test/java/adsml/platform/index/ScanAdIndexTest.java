@@ -28,6 +28,8 @@ import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,6 +160,50 @@ class ScanAdIndexTest {
             failing.fail = false;
             n = index.retrieve(user, CTX, 100, out);
             assertArrayEquals(exact(index, user, 100), Arrays.copyOf(out, n));
+        }
+    }
+
+    /**
+     * Retrieval for a caller that must not wait: the same ids as the blocking call, answered off the caller's thread;
+     * when the scan fails, the standby's answer, searched on the executor the caller gave and nowhere else.
+     */
+    @Test
+    void retrieveLater_answersAsRetrieve_andFallsBackOnTheCallersExecutor() throws Exception {
+        FailingScan failing =
+                new FailingScan(new CpuInventoryScan(TOWER.dim(), WORLD.ads().size() + 100_000));
+        IvfAdIndex standby = standby();
+        try (ScanAdIndex index = ScanAdIndex.open(standby, TOWER, budget, capacity -> failing)) {
+            List<Runnable> given = new CopyOnWriteArrayList<>();
+            Executor cpu = task -> {
+                given.add(task);
+                task.run();
+            };
+            for (int u = 0; u < 40; u++) {
+                Audience audience = Audience.of(WORLD.user(u));
+                int[] later = new int[100];
+                int n = index.retrieveLater(audience, CTX, 100, later, cpu)
+                        .toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
+                int[] now = new int[100];
+                int m = index.retrieve(audience, CTX, 100, now);
+                assertArrayEquals(Arrays.copyOf(now, m), Arrays.copyOf(later, n), "user " + u);
+            }
+            assertTrue(given.isEmpty(), "a scan that answers needs no CPU thread of the caller's");
+
+            failing.fail = true;
+            Audience audience = Audience.of(WORLD.user(3));
+            int[] out = new int[100];
+            int n = index.retrieveLater(audience, CTX, 100, out, cpu)
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            int[] ivf = new int[100];
+            int m = standby.retrieve(audience, CTX, 100, ivf);
+            assertArrayEquals(Arrays.copyOf(ivf, m), Arrays.copyOf(out, n), "the IVF's answer");
+            assertEquals(1, given.size(), "the fallback searched on the caller's executor");
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> index.retrieveLater(audience, CTX, 101, out, cpu),
+                    "a bad argument fails in the caller's thread");
         }
     }
 

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * quarantined, or its memory {@linkplain InventoryScan#lost() lost} with a GPU context rebuilt after a sticky error),
  * retrieval stays on the IVF and the scan is replaced in the background: the old one closed, a new one opened and every
  * ad of the store written into it (writes wait meanwhile), at most once a second; then the scan serves again, without a
- * restart. Positions are ad ids, with room for {@link #HEADROOM} ads written while serving.
+ * restart. Positions are ad ids, with room for {@link #HEADROOM} ads written while serving; the ad that finds it full
+ * has the scan rewritten with as much room again.
  */
 public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Ad ids the scan has room for beyond the world's: new ads written while serving. */
@@ -59,7 +60,9 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private final RetrievalTower tower;
     private final BudgetTracker budget;
     private final IntFunction<InventoryScan> openScan;
-    private final int capacity;
+    /** The ad ids the scan has room for; grows, under the write lock, when a new ad finds it full. */
+    private volatile int capacity;
+
     private final Object writeLock = new Object();
     private final AtomicBoolean reopening = new AtomicBoolean();
     /** The scan and its batcher; replaced under the write lock. */
@@ -108,7 +111,8 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private void writeAll(InventoryScan scan) {
         List<Integer> paused = new ArrayList<>();
         List<Ad> ads = new ArrayList<>(WRITE_CHUNK);
-        for (int id = 0; id < capacity; id++) {
+        int room = scan.capacity();
+        for (int id = 0; id < room; id++) {
             Optional<AdEntry> entry = standby.get(id);
             if (entry.isPresent()) {
                 ads.add(entry.get().ad());
@@ -116,7 +120,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                     paused.add(id);
                 }
             }
-            if (ads.size() == WRITE_CHUNK || (id == capacity - 1 && !ads.isEmpty())) {
+            if (ads.size() == WRITE_CHUNK || (id == room - 1 && !ads.isEmpty())) {
                 scan.write(rowsOf(ads, null, null));
                 ads.clear();
             }
@@ -346,21 +350,24 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     }
 
     /**
-     * {@inheritDoc}
+     * {@inheritDoc} A new ad that finds the scan full goes to the store, and retrieval stays on the store until a scan
+     * with {@link #HEADROOM} more room has replaced this one (in the background, as after a refused write).
      *
-     * @throws IllegalArgumentException also when the ad's embedding is not finite, or its id is past the scan's
-     *     capacity
+     * @throws IllegalArgumentException also when the ad's embedding is not finite
      */
     @Override
     public void upsert(Ad ad, Campaign campaign) {
-        if (ad.id() >= capacity) {
-            throw new IllegalArgumentException(
-                    "ad id must be below " + capacity + " (the inventory's room), was " + ad.id());
-        }
         synchronized (writeLock) {
             Targeting before =
                     standby.campaign(campaign.id()).map(Campaign::targeting).orElse(null);
             standby.upsert(ad, campaign);
+            if (ad.id() >= capacity) {
+                capacity = Math.max(ad.id() + 1, standby.size()) + HEADROOM;
+                LOG.info("the inventory scan is full at ad {}: rewriting it with room for {} ads", ad.id(), capacity);
+                stale = true;
+                reopenLater(current);
+                return;
+            }
             if (stale) {
                 return; // the replacement reads the store
             }

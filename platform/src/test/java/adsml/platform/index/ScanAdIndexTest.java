@@ -136,11 +136,6 @@ class ScanAdIndexTest {
             int m = ExactAdIndex.of(WORLD, new BudgetTracker(new FakeClock(Instant.parse("2025-03-01T12:00:00Z"))))
                     .retrieve(unknown, CTX, 50, store);
             assertArrayEquals(Arrays.copyOf(store, m), Arrays.copyOf(scan, n));
-
-            int past = index.scan().capacity();
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> index.upsert(new Ad(past, everybody.id(), 3, 0, like), everybody));
         }
     }
 
@@ -204,6 +199,44 @@ class ScanAdIndexTest {
                     IllegalArgumentException.class,
                     () -> index.retrieveLater(audience, CTX, 101, out, cpu),
                     "a bad argument fails in the caller's thread");
+        }
+    }
+
+    /**
+     * The new ad that finds the scan full is served at once from the store, and the scan is rewritten in the background
+     * with room for as many again, that ad included; retrieval then reads the new scan.
+     */
+    @Test
+    void aNewAdPastTheScansRoom_growsIt() throws Exception {
+        List<InventoryScan> opened = new CopyOnWriteArrayList<>();
+        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, capacity -> {
+            InventoryScan scan = new CpuInventoryScan(TOWER.dim(), capacity);
+            opened.add(scan);
+            return scan;
+        })) {
+            User user = WORLD.user(13);
+            int past = index.scan().capacity();
+            Campaign everybody =
+                    new Campaign(WORLD.campaigns().size(), 0, WORLD.campaign(0).bidType(), 1f, 1000f, 3, Targeting.ANY);
+            budget.setBudget(everybody.id(), everybody.dailyBudget());
+            float[] like = user.embedding().clone();
+            for (int d = 0; d < like.length; d++) {
+                like[d] *= 40;
+            }
+            index.upsert(new Ad(past, everybody.id(), 3, 0, like), everybody);
+            int[] out = new int[10];
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (opened.size() < 2 || index.scan() != opened.get(1)) {
+                index.retrieve(user, CTX, 10, out);
+                assertEquals(past, out[0], "served from the store meanwhile");
+                assertTrue(System.nanoTime() < until, "the full scan was not rewritten in 10 s");
+                Thread.sleep(10);
+            }
+            assertTrue(
+                    index.scan().capacity() > past, "room grew: " + index.scan().capacity());
+            int n = index.retrieve(user, CTX, 10, out);
+            assertEquals(10, n);
+            assertEquals(past, out[0], "the new scan holds the ad");
         }
     }
 

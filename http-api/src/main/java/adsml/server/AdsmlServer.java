@@ -259,6 +259,26 @@ public final class AdsmlServer implements AutoCloseable {
      * {@code tap}: how the simulation runs a day in minutes and watches its auctions.
      */
     public static AdsmlServer start(Path data, Config config, Clock clock, ServedLog tap) throws Exception {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            return start(data, config, clock, tap, opened);
+        } catch (Exception | Error e) {
+            // What start had opened before it failed, last first: a failed start in a process that goes on (a test, a
+            // node of the cluster demo) must not keep the user store's lock, the devices or their threads.
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception | Error suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** The start, which adds what it opens to {@code opened} until the server's own stop owns it. */
+    private static AdsmlServer start(Path data, Config config, Clock clock, ServedLog tap, List<AutoCloseable> opened)
+            throws Exception {
         SettingsReader.requireKnownKeys(config);
         HttpSettings http = HttpSettings.from(config);
         ServerSettings settings = ServerSettings.from(config);
@@ -289,6 +309,7 @@ public final class AdsmlServer implements AutoCloseable {
         }
         World world = WorldFiles.read(worldDir);
         UserStore users = openUsers(data.resolve("users"), world, userStore.cacheSize());
+        opened.add(users);
         BudgetTracker budget = clusterSettings.enabled() ? BudgetTracker.leased(clock) : new BudgetTracker(clock);
         Partition partition = clusterSettings.partition();
         if (!partition.whole() && !clusterSettings.enabled()) {
@@ -307,27 +328,24 @@ public final class AdsmlServer implements AutoCloseable {
                         "cpu0", cpu.workers(), cpu.memoryBudgetBytes(), fallbackOnly, cpu.engine(), cpu.workerNice()));
         LOG.info("scoring on {}", selection.description());
         List<Device> devices = selection.devices();
-        AdIndex index;
-        try {
-            // After the devices: a scan index keeps the inventory on the GPU that scores.
-            index = openIndex(
-                    IndexSettings.from(config),
-                    world,
-                    budget,
-                    data.resolve("index"),
-                    partition,
-                    devices,
-                    actorSettings.retrieveWidth());
-        } catch (Exception | Error e) {
-            devices.forEach(Device::close);
-            throw e;
-        }
+        opened.addAll(devices);
+        // After the devices: a scan index keeps the inventory on the GPU that scores.
+        AdIndex index = openIndex(
+                IndexSettings.from(config),
+                world,
+                budget,
+                data.resolve("index"),
+                partition,
+                devices,
+                actorSettings.retrieveWidth());
         List<AutoCloseable> onDevices = index instanceof ScanAdIndex scan ? List.of(scan) : List.of();
+        opened.addAll(onDevices);
         Optional<IndexPartitions> partitions = partition.whole()
                 ? Optional.empty()
                 : Optional.of(new IndexPartitions(
                         (IvfAdIndex) index, clusterSettings.scatterTimeout(), actorSettings.stagePoolSize()));
         BatchingScheduler scheduler = new BatchingScheduler(batching, faults, devices, Ticker.SYSTEM);
+        opened.add(scheduler);
         ActiveModel model = new ActiveModel();
         Pacer pacer = new Pacer(PacingSettings.from(config), budget, clock);
         Auction auction = new Auction(auctionSettings, budget, pacer);
@@ -337,7 +355,9 @@ public final class AdsmlServer implements AutoCloseable {
         LightRanker light = new LightRanker();
         activateNewestLight(light, models, actorSettings.lightModel(), featureSets);
         CounterSnapshots realtime = CounterSnapshots.open(data.resolve("events.log.counters"), counterSettings);
+        opened.add(realtime.store());
         ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, clock);
+        opened.add(servedLog);
         ReplayGate replayGate = gateSettings.enabled()
                 ? new ReplayGate(
                         gateSettings,
@@ -347,6 +367,9 @@ public final class AdsmlServer implements AutoCloseable {
                         world.campaigns(),
                         clock)
                 : null;
+        if (replayGate != null) {
+            opened.add(replayGate);
+        }
         List<AutoCloseable> stores = replayGate == null
                 ? List.of(servedLog, realtime.store())
                 : List.of(servedLog, realtime.store(), replayGate);
@@ -393,6 +416,7 @@ public final class AdsmlServer implements AutoCloseable {
                 partitions.map(RemotePartitions.class::cast));
         ActorSystem<Void> system = ActorSystem.create(
                 ServingGuardian.create(deps, refs), "adsml", ClusterSettings.withPekkoCluster(config));
+        opened.clear(); // from here, stop closes all of it
         LoopRounds loopRounds = new LoopRounds();
         AtomicBoolean warm = new AtomicBoolean();
         Listeners listeners = null;

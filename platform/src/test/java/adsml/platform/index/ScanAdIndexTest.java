@@ -55,6 +55,23 @@ class ScanAdIndexTest {
         return ScanAdIndex.open(standby(), TOWER, budget, capacity -> new CpuInventoryScan(TOWER.dim(), capacity));
     }
 
+    /** A new untargeted campaign with a budget: what the written ads of these tests belong to. */
+    private Campaign everybody() {
+        Campaign everybody =
+                new Campaign(WORLD.campaigns().size(), 0, WORLD.campaign(0).bidType(), 1f, 1000f, 3, Targeting.ANY);
+        budget.setBudget(everybody.id(), everybody.dailyBudget());
+        return everybody;
+    }
+
+    /** An ad embedding along {@code user}'s, far above every generated ad's affinity: it is retrieved first. */
+    private static float[] far(User user) {
+        float[] like = user.embedding().clone();
+        for (int d = 0; d < like.length; d++) {
+            like[d] *= 40;
+        }
+        return like;
+    }
+
     /**
      * Eligible ads best first by the tower's score in double: the exact answer, but for float rounding on near-ties.
      */
@@ -114,13 +131,8 @@ class ScanAdIndexTest {
             User user = WORLD.user(7);
             int[] out = new int[20];
             int id = WORLD.ads().size() + 5;
-            Campaign everybody =
-                    new Campaign(WORLD.campaigns().size(), 0, WORLD.campaign(0).bidType(), 1f, 1000f, 3, Targeting.ANY);
-            budget.setBudget(everybody.id(), everybody.dailyBudget());
-            float[] like = user.embedding().clone();
-            for (int d = 0; d < like.length; d++) {
-                like[d] *= 40; // far above every generated ad's affinity
-            }
+            Campaign everybody = everybody();
+            float[] like = far(user);
             index.upsert(new Ad(id, everybody.id(), 3, 0, like), everybody);
             index.retrieve(user, CTX, 20, out);
             assertEquals(id, out[0]);
@@ -216,13 +228,8 @@ class ScanAdIndexTest {
         })) {
             User user = WORLD.user(13);
             int past = index.scan().capacity();
-            Campaign everybody =
-                    new Campaign(WORLD.campaigns().size(), 0, WORLD.campaign(0).bidType(), 1f, 1000f, 3, Targeting.ANY);
-            budget.setBudget(everybody.id(), everybody.dailyBudget());
-            float[] like = user.embedding().clone();
-            for (int d = 0; d < like.length; d++) {
-                like[d] *= 40;
-            }
+            Campaign everybody = everybody();
+            float[] like = far(user);
             index.upsert(new Ad(past, everybody.id(), 3, 0, like), everybody);
             int[] out = new int[10];
             long until = System.nanoTime() + 10_000_000_000L;
@@ -286,13 +293,8 @@ class ScanAdIndexTest {
             User user = WORLD.user(11);
             int[] out = new int[50];
             int id = WORLD.ads().size() + 3;
-            Campaign everybody =
-                    new Campaign(WORLD.campaigns().size(), 0, WORLD.campaign(0).bidType(), 1f, 1000f, 3, Targeting.ANY);
-            budget.setBudget(everybody.id(), everybody.dailyBudget());
-            float[] like = user.embedding().clone();
-            for (int d = 0; d < like.length; d++) {
-                like[d] *= 40;
-            }
+            Campaign everybody = everybody();
+            float[] like = far(user);
             index.upsert(new Ad(id, everybody.id(), 3, 0, like), everybody);
             index.retrieve(user, CTX, 50, out);
             int second = out[1];

@@ -651,17 +651,17 @@ public final class AdsmlServer implements AutoCloseable {
 
     /**
      * Ranks {@code requests} queries for the world's users through the actors, {@code concurrency} at a time, with the
-     * serving deadline. Misses are expected while the JIT is cold and only counted; the point is the compiled request
-     * path, not the answers. Why several at a time: two in flight never filled a batch of more than two requests, and
-     * on two cores the JIT was still compiling the paths of fuller batches through the first two minutes of load at 8
-     * clients, when tails past the 200 ms deadline came back as 503s.
+     * serving deadline. Failures (deadlines missed while the JIT is cold) are expected and only counted; the point is
+     * the compiled request path, not the answers. Why several at a time: two in flight never filled a batch of more
+     * than two requests, and on two cores the JIT was still compiling the paths of fuller batches through the first two
+     * minutes of load at 8 clients, when tails past the 200 ms deadline came back as 503s.
      */
     private static void warmUp(
             ActorSystem<Void> system, ServingGuardian.Refs actors, World world, int requests, int concurrency)
             throws InterruptedException {
         long started = System.nanoTime();
         SplittableRandom random = new SplittableRandom(20261126L);
-        AtomicInteger missed = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
         Semaphore places = new Semaphore(concurrency);
         int sent = 0;
         long giveUp = started + WARM_UP_LIMIT.toNanos();
@@ -678,33 +678,44 @@ public final class AdsmlServer implements AutoCloseable {
                     5,
                     Ticker.SYSTEM.nanos() + WARM_UP_DEADLINE.toNanos(),
                     false);
-            rank(system, actors, query).whenComplete((result, failure) -> {
-                if (failure != null) {
-                    missed.incrementAndGet();
-                }
+            try {
+                rank(system, actors, query).whenComplete((result, failure) -> {
+                    if (failure != null) {
+                        failed.incrementAndGet();
+                    }
+                    places.release();
+                });
+            } catch (RuntimeException e) {
                 places.release();
-            });
+                throw e;
+            }
             sent++;
         }
         places.acquire(concurrency); // every answer in
         LOG.info(
-                "warmed the request path with {} rank requests, {} at a time, in {} ms ({} missed their deadline)",
+                "warmed the request path with {} rank requests, {} at a time, in {} ms ({} failed, most for a deadline"
+                        + " missed while the JIT was cold)",
                 sent,
                 concurrency,
                 (System.nanoTime() - started) / 1_000_000,
-                missed.get());
+                failed.get());
     }
 
     private static UserStore openUsers(Path dir, World world, int cacheSize) {
         RocksUserStore rocks = RocksUserStore.open(dir);
-        if (rocks.get(0).isEmpty() && !world.users().isEmpty()) {
-            LOG.info(
-                    "filling the user store in {} with the world's {} users",
-                    dir,
-                    world.users().size());
-            rocks.putAll(world.users());
+        try {
+            if (rocks.get(0).isEmpty() && !world.users().isEmpty()) {
+                LOG.info(
+                        "filling the user store in {} with the world's {} users",
+                        dir,
+                        world.users().size());
+                rocks.putAll(world.users());
+            }
+            return new CachedUserStore(rocks, cacheSize);
+        } catch (RuntimeException e) {
+            rocks.close();
+            throw e;
         }
-        return new CachedUserStore(rocks, cacheSize);
     }
 
     private static Optional<String> activateNewest(

@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * recall, not an outage. When the scan may no longer hold what the store holds (a write it refused while its device was
  * quarantined, or its memory {@linkplain InventoryScan#lost() lost} with a GPU context rebuilt after a sticky error),
  * retrieval stays on the IVF and the scan is replaced in the background: the old one closed, a new one opened and every
- * ad of the store written into it (writes wait meanwhile), at most once a second; then the scan serves again, without a
- * restart. Positions are ad ids, with room for {@link #HEADROOM} ads written while serving; the ad that finds it full
- * has the scan rewritten with as much room again.
+ * ad of the store written into it (writes wait meanwhile); a replacement that fails is tried again after 1 s, then 2,
+ * 4, up to a minute. Then the scan serves again, without a restart. Positions are ad ids, with room for
+ * {@link #HEADROOM} ads written while serving; the ad that finds it full has the scan rewritten with as much room
+ * again.
  */
 public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Ad ids the scan has room for beyond the world's: new ads written while serving. */
@@ -53,13 +54,17 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     public static final Duration SEARCH_TIMEOUT = Duration.ofMillis(100);
 
     private static final Logger LOG = LoggerFactory.getLogger(ScanAdIndex.class);
-    private static final long REOPEN_INTERVAL_NANOS = 1_000_000_000L;
+    /** The wait after a failed replacement: doubled at each failure in a row, up to the longest. */
+    private static final long REOPEN_FIRST_BACKOFF_NANOS = 1_000_000_000L;
+
+    private static final long REOPEN_LONGEST_BACKOFF_NANOS = 60_000_000_000L;
     private static final int WRITE_CHUNK = 65_536;
 
     private final IvfAdIndex standby;
     private final RetrievalTower tower;
     private final BudgetTracker budget;
     private final IntFunction<InventoryScan> openScan;
+    private final Duration searchTimeout;
     /** The ad ids the scan has room for; grows, under the write lock, when a new ad finds it full. */
     private volatile int capacity;
 
@@ -73,15 +78,21 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private volatile boolean failing;
     private volatile boolean closed;
     private volatile long nextReopenNanos = System.nanoTime();
+    private volatile long reopenBackoffNanos = REOPEN_FIRST_BACKOFF_NANOS;
 
     private record Scan(InventoryScan scan, ScanBatcher batcher) {}
 
     private ScanAdIndex(
-            IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, IntFunction<InventoryScan> openScan) {
+            IvfAdIndex standby,
+            RetrievalTower tower,
+            BudgetTracker budget,
+            IntFunction<InventoryScan> openScan,
+            Duration searchTimeout) {
         this.standby = standby;
         this.tower = tower;
         this.budget = budget;
         this.openScan = openScan;
+        this.searchTimeout = searchTimeout;
         this.capacity = standby.size() + HEADROOM;
     }
 
@@ -91,7 +102,20 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
      */
     public static ScanAdIndex open(
             IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, IntFunction<InventoryScan> openScan) {
-        ScanAdIndex index = new ScanAdIndex(standby, tower, budget, openScan);
+        return open(standby, tower, budget, openScan, SEARCH_TIMEOUT);
+    }
+
+    /**
+     * As {@link #open(IvfAdIndex, RetrievalTower, BudgetTracker, IntFunction)}, asking the standby after
+     * {@code searchTimeout}: for tests whose machine may pause longer than {@link #SEARCH_TIMEOUT}.
+     */
+    static ScanAdIndex open(
+            IvfAdIndex standby,
+            RetrievalTower tower,
+            BudgetTracker budget,
+            IntFunction<InventoryScan> openScan,
+            Duration searchTimeout) {
+        ScanAdIndex index = new ScanAdIndex(standby, tower, budget, openScan, searchTimeout);
         index.current = index.openFresh();
         return index;
     }
@@ -188,7 +212,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         }
         ScanBatcher.Found found;
         try {
-            found = now.batcher().search(tower.user(audience.embedding()), audience.filter(), k(max), SEARCH_TIMEOUT);
+            found = now.batcher().search(tower.user(audience.embedding()), audience.filter(), k(max), searchTimeout);
         } catch (RuntimeException e) {
             return fellBack(now, e, audience, context, max, outAdIds);
         }
@@ -197,7 +221,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     /**
      * {@inheritDoc} The request joins the scan's next call; its answer comes on the batcher's thread, or, when the scan
-     * fails or takes longer than {@link #SEARCH_TIMEOUT}, the standby's on {@code cpu}.
+     * fails or takes longer than the search timeout ({@link #SEARCH_TIMEOUT}), the standby's on {@code cpu}.
      */
     @Override
     public CompletionStage<Integer> retrieveLater(
@@ -211,21 +235,23 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         now.batcher()
                 .submit(tower.user(audience.embedding()), audience.filter(), k(max))
                 // Completes the batcher's own future: a request that timed out is left out of the calls to come.
-                .orTimeout(SEARCH_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
+                .orTimeout(searchTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .whenComplete((found, failure) -> {
-                    if (failure == null) {
-                        count.complete(answered(found, outAdIds));
-                        return;
-                    }
+                    // Whatever is thrown here completes the count: a stage nobody reads would swallow it, and the
+                    // request would wait for an answer that never comes.
                     try {
-                        cpu.execute(() -> {
-                            try {
-                                count.complete(fellBack(now, failure, audience, context, max, outAdIds));
-                            } catch (RuntimeException e) {
-                                count.completeExceptionally(e);
-                            }
-                        });
-                    } catch (RuntimeException e) { // an executor that stops with the server
+                        if (failure == null) {
+                            count.complete(answered(found, outAdIds));
+                        } else {
+                            cpu.execute(() -> {
+                                try {
+                                    count.complete(fellBack(now, failure, audience, context, max, outAdIds));
+                                } catch (Throwable e) {
+                                    count.completeExceptionally(e);
+                                }
+                            });
+                        }
+                    } catch (Throwable e) { // an executor that stops with the server, too
                         count.completeExceptionally(e);
                     }
                 });
@@ -260,7 +286,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             LOG.warn(
                     "the inventory scan failed; retrieving from the IVF until it answers again: {}",
                     failure instanceof TimeoutException
-                            ? "no answer within " + SEARCH_TIMEOUT.toMillis() + " ms"
+                            ? "no answer within " + searchTimeout.toMillis() + " ms"
                             : failure.toString());
         }
         if (now.scan().lost()) {
@@ -281,7 +307,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         return found.count();
     }
 
-    /** Replaces the scan on a thread of its own, unless a replacement runs or one failed within the last second. */
+    /** Replaces the scan on a thread of its own, unless a replacement runs or the backoff of a failed one is not up. */
     private void reopenLater(Scan old) {
         if (closed || System.nanoTime() - nextReopenNanos < 0 || !reopening.compareAndSet(false, true)) {
             return;
@@ -291,9 +317,15 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                     try {
                         reopen(old);
                     } catch (RuntimeException e) {
-                        nextReopenNanos = System.nanoTime() + REOPEN_INTERVAL_NANOS;
+                        // A device that cannot hold the scan (its memory budget taken by model versions) fails the
+                        // same way each time: retrieval stays on the IVF, retried ever less often.
+                        long backoff = reopenBackoffNanos;
+                        nextReopenNanos = System.nanoTime() + backoff;
+                        reopenBackoffNanos = Math.min(REOPEN_LONGEST_BACKOFF_NANOS, 2 * backoff);
                         LOG.warn(
-                                "reopening the inventory scan failed, again in a second at the earliest: {}",
+                                "reopening the inventory scan failed, retrieving from the IVF; again in {} s at the"
+                                        + " earliest: {}",
+                                backoff / 1_000_000_000L,
                                 e.toString());
                     } finally {
                         reopening.set(false);
@@ -321,6 +353,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             fresh = openFresh();
             current = fresh;
             stale = false;
+            reopenBackoffNanos = REOPEN_FIRST_BACKOFF_NANOS;
         }
         LOG.info(
                 "the inventory scan is replaced: {} written in {} ms",

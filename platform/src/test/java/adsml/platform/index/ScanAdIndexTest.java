@@ -22,6 +22,7 @@ import adsml.platform.testing.FakeClock;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -179,7 +180,10 @@ class ScanAdIndexTest {
         FailingScan failing =
                 new FailingScan(new CpuInventoryScan(TOWER.dim(), WORLD.ads().size() + 100_000));
         IvfAdIndex standby = standby();
-        try (ScanAdIndex index = ScanAdIndex.open(standby, TOWER, budget, capacity -> failing)) {
+        // A timeout no pause of a busy test machine reaches: every answer here is the scan's or the fallback's by
+        // design.
+        try (ScanAdIndex index =
+                ScanAdIndex.open(standby, TOWER, budget, capacity -> failing, Duration.ofSeconds(10))) {
             List<Runnable> given = new CopyOnWriteArrayList<>();
             Executor cpu = task -> {
                 given.add(task);

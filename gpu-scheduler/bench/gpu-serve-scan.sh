@@ -17,24 +17,7 @@ cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-.device/bench-results}}
 backend=${2:-gpu}
 mkdir -p "$out"
-java=.device/jre/bin/java
-[ -x "$java" ] || { echo "no .device/jre: run prepare-device.sh, then gpu-bench.sh" >&2; exit 2; }
-cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
-check() { python3 gpu-scheduler/bench/serve_check.py "$@"; }
-adsml() { "$java" -cp "$cp" adsml.cli.Main "$@"; }
-url=http://127.0.0.1:18080
-data=$(mktemp -d)
-server=
-stop() {
-    [ -n "$server" ] || return 0
-    kill "$server" 2>/dev/null
-    for _ in $(seq 1 20); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
-    kill -9 "$server" 2>/dev/null
-    wait "$server" 2>/dev/null
-    server=
-}
-trap 'stop; rm -rf "$data"' EXIT
-status=0
+. gpu-scheduler/bench/serve-common.sh
 
 adsml world --out "$data/world" --seed 1 --ads 1000000 --users 50000 --train 1 --heldout 1 > /dev/null || exit 1
 "$java" -cp "$cp" adsml.bench.RandomModel x100 "$data/models/ctr" || exit 1
@@ -42,13 +25,8 @@ adsml world --out "$data/world" --seed 1 --ads 1000000 --users 50000 --train 1 -
 for kind in scan ivf; do
     echo "== /v1/rank, 1,000,000 ads, x100 on the GPU, retrieval: $kind"
     rm -rf "$data/users" "$data/index"
-    "$java" -Xmx${HEAP:-16g} -Dadsml.http.admin-token=gpu-bench -Dadsml.scheduler.backend="$backend" \
-        -Dadsml.platform.index.kind="$kind" -Dadsml.server.warm-up-requests="${WARM_UP:-1000}" \
-        -cp "$cp" adsml.cli.Main serve --data "$data" --port 18080 --admin-port 18081 > "$out/serve-scan-$kind.log" 2>&1 &
-    server=$!
-    if ! check wait "$url" 180 "$server"; then
-        tail -20 "$out/serve-scan-$kind.log"
-        stop
+    if ! serve "$out/serve-scan-$kind.log" -Xmx${HEAP:-16g} -Dadsml.scheduler.backend="$backend" \
+        -Dadsml.platform.index.kind="$kind" -Dadsml.server.warm-up-requests="${WARM_UP:-1000}"; then
         status=1
         continue
     fi

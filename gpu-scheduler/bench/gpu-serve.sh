@@ -26,26 +26,8 @@ cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-.device/bench-results}}
 backend=${2:-gpu}
 mkdir -p "$out"
-java=.device/jre/bin/java
-{ [ -x "$java" ] && [ -d .device/model ]; } \
-    || { echo "no .device/jre or .device/model: run prepare-device.sh with a data folder, then gpu-bench.sh" >&2; exit 2; }
-cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
-check() { python3 gpu-scheduler/bench/serve_check.py "$@"; }
-adsml() { "$java" -cp "$cp" adsml.cli.Main "$@"; }
-url=http://127.0.0.1:18080
-data=$(mktemp -d)
-server=
-# stop: the server asked to stop and waited for (it holds the ports and the user store's lock), killed after 20 s.
-stop() {
-    [ -n "$server" ] || return 0
-    kill "$server" 2>/dev/null
-    for _ in $(seq 1 20); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
-    kill -9 "$server" 2>/dev/null
-    wait "$server" 2>/dev/null
-    server=
-}
-trap 'stop; rm -rf "$data"' EXIT
-status=0
+[ -d .device/model ] || { echo "no .device/model: run prepare-device.sh with a data folder, then gpu-bench.sh" >&2; exit 2; }
+. gpu-scheduler/bench/serve-common.sh
 
 adsml world --out "$data/world" --seed 1 --ads 100000 --users 50000 --train 1 --heldout 1 > /dev/null || exit 1
 mkdir -p "$data/models/ctr"
@@ -53,14 +35,8 @@ cp -r .device/model/* "$data/models/ctr/"   # one version folder, under its own 
 
 # start NAME BACKEND ENGINE WARM_UP_REQUESTS: a server on $data, ready, or its log's tail and a failure.
 start() {
-    "$java" -Xmx8g -Dadsml.http.admin-token=gpu-bench -Dadsml.scheduler.backend="$2" -Dadsml.scheduler.cpu.engine="$3" -Dadsml.server.warm-up-requests="$4" \
-        -cp "$cp" adsml.cli.Main serve --data "$data" --port 18080 --admin-port 18081 > "$out/serve-$1.log" 2>&1 &
-    server=$!
-    if ! check wait "$url" 180 "$server"; then
-        tail -20 "$out/serve-$1.log"
-        stop
-        return 1
-    fi
+    serve "$out/serve-$1.log" -Xmx8g -Dadsml.scheduler.backend="$2" -Dadsml.scheduler.cpu.engine="$3" \
+        -Dadsml.server.warm-up-requests="$4" || return 1
     grep -m1 "scoring on" "$out/serve-$1.log" || true
 }
 

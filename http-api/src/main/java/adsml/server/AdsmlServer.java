@@ -828,23 +828,18 @@ public final class AdsmlServer implements AutoCloseable {
             List<Device> devices,
             int retrieveWidth)
             throws IOException {
-        if (settings.kind() == IndexSettings.Kind.SCAN) {
-            if (!partition.whole()) {
-                throw new ConfigException.BadValue(
-                        "adsml.platform.index.kind",
-                        "a partitioned (flat) index is an IVF of its partition's ads: set ivf or auto, or the"
-                                + " partition to 0/1");
-            }
-            return openScan(settings, world, budget, dir, devices, retrieveWidth);
-        }
-        if (partition.whole() && !settings.ivfFor(world.ads().size())) {
-            return ExactAdIndex.of(world, budget);
-        }
-        if (settings.kind() == IndexSettings.Kind.EXACT) {
+        IndexSettings.Kind kind = settings.kind();
+        if (!partition.whole() && (kind == IndexSettings.Kind.SCAN || kind == IndexSettings.Kind.EXACT)) {
             throw new ConfigException.BadValue(
                     "adsml.platform.index.kind",
                     "a partitioned (flat) index is an IVF of its partition's ads: set ivf or auto, or the partition"
                             + " to 0/1");
+        }
+        if (kind == IndexSettings.Kind.SCAN) {
+            return openScan(settings, world, budget, dir, devices, retrieveWidth);
+        }
+        if (partition.whole() && !settings.ivfFor(world.ads().size())) {
+            return ExactAdIndex.of(world, budget);
         }
         long start = System.nanoTime();
         RetrievalTower tower =

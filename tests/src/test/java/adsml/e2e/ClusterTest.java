@@ -47,16 +47,19 @@ class ClusterTest {
                 .map(s -> new ServingFixture.Client(s.started()))
                 .toList();
 
-        // A node joins rollouts once it serves; the receptionist's listing reaches the others by gossip.
+        // A node joins rollouts once it serves; the receptionist's listing reaches the others by gossip, and the
+        // leader moves a member from Joining to Up a gossip round later, not always before the listing arrives.
         ClusterFixture.awaitTrue(
-                () -> nodes.get(0)
-                                .adminGet("/admin/api/cluster")
-                                .json()
-                                .path("nodes")
-                                .size()
-                        == 3,
-                5_000,
-                "every node's agent listed");
+                () -> {
+                    JsonNode seen = nodes.get(0).adminGet("/admin/api/cluster").json();
+                    return seen.path("nodes").size() == 3
+                            && count(
+                                            seen.path("members"),
+                                            m -> m.path("status").asText().equals("Up"))
+                                    == 3;
+                },
+                10_000,
+                "every node Up and its agent listed");
         JsonNode cluster = nodes.get(0).adminGet("/admin/api/cluster").json();
         assertTrue(cluster.path("enabled").asBoolean());
         assertEquals(

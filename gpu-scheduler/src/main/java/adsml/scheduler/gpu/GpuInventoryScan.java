@@ -274,6 +274,25 @@ public final class GpuInventoryScan implements InventoryScan {
     }
 
     @Override
+    public void setPriors(float[] priors) {
+        InventoryScan.checkPriors(priors, capacity);
+        lock.lock();
+        Lock use = cuda.sharedUse();
+        use.lock();
+        try {
+            usable();
+            cuda.makeCurrent();
+            // Synchronous from pageable memory: the searches after it read the new priors.
+            JCudaDriver.cuMemcpyHtoD(prior, Pointer.to(priors), 4L * priors.length);
+        } catch (CudaException e) {
+            throw device.failed("writing " + priors.length + " priors to the inventory", e);
+        } finally {
+            use.unlock();
+            lock.unlock();
+        }
+    }
+
+    @Override
     public int[] search(float[][] requestQueries, AdFilter[] requestFilters, BitSet spent, int k, long[][] best) {
         InventoryScan.checkSearch(dim, requestQueries, requestFilters, k, best);
         int[] found = new int[requestQueries.length];

@@ -75,7 +75,7 @@ class GpuInventoryScanTest {
     }
 
     @Test
-    void sameKeysAsTheCpuTwin_forLoneRequestsAndGroups_throughWritesPausesAndSpentBudgets() {
+    void sameKeysAsTheCpuTwin_forLoneRequestsAndGroups_throughWritesPausesSpentBudgetsAndPriors() {
         float[] prior = priors(5);
         try (GpuDevice device = open(0);
                 GpuInventoryScan gpuScan = device.openInventory(SPACE.dim(), ADS + 100);
@@ -125,6 +125,12 @@ class GpuInventoryScanTest {
             gpuScan.write(rewrite);
             assertSame(cpuScan, gpuScan, QUERIES, spent, 1000);
             assertEquals(cpuScan.size(), gpuScan.size());
+
+            // Priors replaced in bulk, as a light ranker's refresh writes them.
+            float[] refreshed = priors(13);
+            cpuScan.setPriors(refreshed);
+            gpuScan.setPriors(refreshed);
+            assertSame(cpuScan, gpuScan, QUERIES, spent, 1000);
         }
     }
 

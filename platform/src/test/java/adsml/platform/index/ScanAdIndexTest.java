@@ -375,6 +375,14 @@ class ScanAdIndexTest {
         }
 
         @Override
+        public void setPriors(float[] priors) {
+            if (refuseWrites) {
+                throw new IllegalStateException("gpu0 is unhealthy");
+            }
+            inner.setPriors(priors);
+        }
+
+        @Override
         public void close() {}
     }
 }

@@ -97,6 +97,17 @@ public final class CpuInventoryScan implements InventoryScan {
     }
 
     @Override
+    public void setPriors(float[] priors) {
+        InventoryScan.checkPriors(priors, capacity);
+        lock.writeLock().lock();
+        try {
+            System.arraycopy(priors, 0, prior, 0, priors.length);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
     public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
         InventoryScan.checkSearch(dim, queries, filters, k, out);
         int[] counts = new int[queries.length];

@@ -48,6 +48,14 @@ public interface InventoryScan extends AutoCloseable {
     void setPaused(int position, boolean paused);
 
     /**
+     * Replaces the prior of every position below {@code priors.length} in one call (a row written later brings its
+     * own): what a light ranker writes when its ad terms move, with a new version or the day's click rates.
+     *
+     * @throws IllegalArgumentException when {@code priors} is longer than {@link #capacity()}
+     */
+    void setPriors(float[] priors);
+
+    /**
      * Ranks every eligible ad for each of {@code queries} (with {@code filters} at the same index) and writes each
      * request's best {@code k} into {@code out[r]}, best first; returns how many per request.
      *
@@ -78,6 +86,13 @@ public interface InventoryScan extends AutoCloseable {
             if (p >= capacity) {
                 throw new IllegalArgumentException("position " + p + " is past the capacity, " + capacity);
             }
+        }
+    }
+
+    /** Checks priors against an inventory's capacity, as {@link #setPriors} says; for implementations. */
+    static void checkPriors(float[] priors, int capacity) {
+        if (priors.length > capacity) {
+            throw new IllegalArgumentException(priors.length + " priors, past the capacity, " + capacity);
         }
     }
 

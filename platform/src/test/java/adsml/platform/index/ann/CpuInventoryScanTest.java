@@ -93,6 +93,28 @@ class CpuInventoryScanTest {
     }
 
     @Test
+    void setPriors_replacesThePriorsBelowItsLength_andARowWrittenLaterBringsItsOwn() {
+        Query q = QUERIES.get(0);
+        CpuInventoryScan scan = scan(new float[ADS]);
+        long[][] out = new long[1][K];
+        scan.search(new float[][] {q.embedding()}, new AdFilter[] {AdFilter.UNKNOWN}, new BitSet(), K, out);
+        int last = RankKeys.adOf(out[0][K - 1]);
+        float[] priors = new float[last + 1];
+        priors[last] = 1e6f;
+        scan.setPriors(priors);
+        scan.search(new float[][] {q.embedding()}, new AdFilter[] {AdFilter.UNKNOWN}, new BitSet(), K, out);
+        assertEquals(last, RankKeys.adOf(out[0][0]), "the new prior counts from the next search");
+        assertEquals(1e6f, RankKeys.scoreOf(out[0][0]), 1f);
+
+        scan.write(InventoryRows.of(INVENTORY, new float[ADS]));
+        scan.search(new float[][] {q.embedding()}, new AdFilter[] {AdFilter.UNKNOWN}, new BitSet(), K, out);
+        assertEquals(last, RankKeys.adOf(out[0][K - 1]), "a row's own prior replaces it");
+        IllegalArgumentException past =
+                assertThrows(IllegalArgumentException.class, () -> scan.setPriors(new float[ADS + 11]));
+        assertTrue(past.getMessage().contains("capacity"), past.getMessage());
+    }
+
+    @Test
     void fewerEligibleThanK_returnsThoseOnly_tiesToTheLowerPosition() {
         CpuInventoryScan scan = new CpuInventoryScan(2, 10);
         float[] same = {1f, 0f};

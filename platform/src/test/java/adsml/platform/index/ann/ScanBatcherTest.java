@@ -84,6 +84,11 @@ class ScanBatcherTest {
         }
 
         @Override
+        public void setPriors(float[] priors) {
+            inner.setPriors(priors);
+        }
+
+        @Override
         public void close() {}
     }
 

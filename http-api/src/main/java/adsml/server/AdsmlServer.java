@@ -887,8 +887,8 @@ public final class AdsmlServer implements AutoCloseable {
                 standby,
                 tower,
                 budget,
-                capacity -> gpu.<InventoryScan>map(g -> g.openInventory(tower.dim(), capacity))
-                        .orElseGet(() -> new CpuInventoryScan(tower.dim(), capacity)));
+                (dim, capacity) -> gpu.<InventoryScan>map(g -> g.openInventory(dim, capacity))
+                        .orElseGet(() -> new CpuInventoryScan(dim, capacity)));
         if (retrieveWidth > InventoryScan.MAX_K) {
             LOG.warn(
                     "retrieval: the inventory scan returns at most {} ads; adsml.actors.funnel.retrieve-width = {} is"

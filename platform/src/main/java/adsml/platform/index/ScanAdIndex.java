@@ -6,6 +6,7 @@ import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
 import adsml.platform.domain.User;
+import adsml.platform.index.ann.AdFilter;
 import adsml.platform.index.ann.InventoryRows;
 import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.index.ann.ScanBatcher;
@@ -21,7 +22,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * 4, up to a minute. Then the scan serves again, without a restart. Positions are ad ids, with room for
  * {@link #HEADROOM} ads written while serving; the ad that finds it full has the scan rewritten with as much room
  * again.
+ *
+ * <p>An ad's vector is its tower vector and then its {@link LightVector}, so that the same scan also light-ranks: with
+ * a light model's priors written ({@link #lightRank}), a request's light query (zeros over the tower's part) ranks
+ * every eligible ad by the light model's log eCPM ({@link #lightRetrieveLater}); a tower query's zeros leave the light
+ * part out. While the priors are a light model's, tower retrievals go to the standby: the priors would bias them.
  */
 public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Ad ids the scan has room for beyond the world's: new ads written while serving. */
@@ -63,7 +68,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private final IvfAdIndex standby;
     private final RetrievalTower tower;
     private final BudgetTracker budget;
-    private final IntFunction<InventoryScan> openScan;
+    private final Opener openScan;
     private final Duration searchTimeout;
     /** The ad ids the scan has room for; grows, under the write lock, when a new ad finds it full. */
     private volatile int capacity;
@@ -80,14 +85,32 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private volatile long nextReopenNanos = System.nanoTime();
     private volatile long reopenBackoffNanos = REOPEN_FIRST_BACKOFF_NANOS;
 
+    /** The light ranking whose priors the scan holds; null while they are zero and tower retrievals use the scan. */
+    private volatile LightPriors light;
+    /** Ads written while a light ranking's priors are computed outside the write lock; under the write lock. */
+    private List<Integer> touched;
+
     private record Scan(InventoryScan scan, ScanBatcher batcher) {}
 
+    /** Opens an empty inventory scan of {@code dim}-dimensional vectors with room for {@code capacity} ads. */
+    @FunctionalInterface
+    public interface Opener {
+        InventoryScan open(int dim, int capacity);
+    }
+
+    /**
+     * A light ranking's part of the scan: its id and each ad's prior, the ad's own term of its key beside
+     * {@link LightVector}'s (adsml.platform.funnel's LightScan).
+     */
+    public interface LightPriors {
+        String id();
+
+        /** Writes the prior of each of {@code ads} into {@code out[0, ads.rows())}. */
+        void priors(AdColumns ads, float[] out);
+    }
+
     private ScanAdIndex(
-            IvfAdIndex standby,
-            RetrievalTower tower,
-            BudgetTracker budget,
-            IntFunction<InventoryScan> openScan,
-            Duration searchTimeout) {
+            IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, Opener openScan, Duration searchTimeout) {
         this.standby = standby;
         this.tower = tower;
         this.budget = budget;
@@ -100,29 +123,29 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
      * The index of {@code standby}'s ads (an {@link IvfAdIndex} over {@code tower}'s vectors), written into the scan
      * that {@code openScan} opens for a capacity (the ads and {@link #HEADROOM}); the index closes it.
      */
-    public static ScanAdIndex open(
-            IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, IntFunction<InventoryScan> openScan) {
+    public static ScanAdIndex open(IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, Opener openScan) {
         return open(standby, tower, budget, openScan, SEARCH_TIMEOUT);
     }
 
     /**
-     * As {@link #open(IvfAdIndex, RetrievalTower, BudgetTracker, IntFunction)}, asking the standby after
+     * As {@link #open(IvfAdIndex, RetrievalTower, BudgetTracker, Opener)}, asking the standby after
      * {@code searchTimeout}: for tests whose machine may pause longer than {@link #SEARCH_TIMEOUT}.
      */
     static ScanAdIndex open(
-            IvfAdIndex standby,
-            RetrievalTower tower,
-            BudgetTracker budget,
-            IntFunction<InventoryScan> openScan,
-            Duration searchTimeout) {
+            IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, Opener openScan, Duration searchTimeout) {
         ScanAdIndex index = new ScanAdIndex(standby, tower, budget, openScan, searchTimeout);
         index.current = index.openFresh();
         return index;
     }
 
+    /** The dimension of the scan's vectors over {@code tower}: the tower's and {@link LightVector#DIM}. */
+    public static int dim(RetrievalTower tower) {
+        return tower.dim() + LightVector.DIM;
+    }
+
     /** A new scan with every ad of the store written into it, paused ones paused, and its batcher. */
     private Scan openFresh() {
-        InventoryScan scan = openScan.apply(capacity);
+        InventoryScan scan = openScan.open(dim(tower), capacity);
         try {
             writeAll(scan);
         } catch (RuntimeException e) {
@@ -154,9 +177,12 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         }
     }
 
-    /** The scan's rows of {@code ads}; {@code vector} is {@code given}'s when it is among them (else computed). */
+    /**
+     * The scan's rows of {@code ads}, with the light ranking's priors if there is one (zeros else); {@code vector} is
+     * {@code given}'s tower vector when it is among them (else computed).
+     */
     private InventoryRows rowsOf(List<Ad> ads, Ad given, float[] vector) {
-        int dim = tower.dim();
+        int dim = dim(tower);
         int n = ads.size();
         int[] positions = new int[n];
         float[] vectors = new float[n * dim];
@@ -166,19 +192,33 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         long[] interests = new long[n];
         for (int i = 0; i < n; i++) {
             Ad a = ads.get(i);
-            Targeting t = standby.campaign(a.campaignId()).orElseThrow().targeting();
+            Campaign campaign = standby.campaign(a.campaignId()).orElseThrow();
+            Targeting t = campaign.targeting();
             positions[i] = a.id();
             if (a == given) {
-                System.arraycopy(vector, 0, vectors, i * dim, dim);
+                System.arraycopy(vector, 0, vectors, i * dim, tower.dim());
             } else {
                 tower.ad(a, vectors, i * dim);
             }
+            LightVector.write(
+                    a.category(),
+                    a.creativeType(),
+                    campaign.bidType(),
+                    a.embedding(),
+                    0,
+                    vectors,
+                    i * dim + tower.dim());
             campaigns[i] = a.campaignId();
             categories[i] = a.category();
             words[i] = VectorAds.targetWord(t);
             interests[i] = t.interestMask();
         }
-        return new InventoryRows(dim, positions, vectors, campaigns, categories, words, interests, new float[n]);
+        float[] priors = new float[n];
+        LightPriors ranking = light;
+        if (ranking != null) {
+            ranking.priors(standby.resolve(positions, n), priors);
+        }
+        return new InventoryRows(dim, positions, vectors, campaigns, categories, words, interests, priors);
     }
 
     /** The scan behind the index, for the log and the admin API. */
@@ -207,12 +247,12 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     public int retrieve(Audience audience, Context context, int max, int[] outAdIds) {
         check(context, max, outAdIds);
         Scan now = current;
-        if (audience.coldStart() || stale || closed) {
+        if (audience.coldStart() || stale || closed || light != null) {
             return offScan(now, audience, context, max, outAdIds);
         }
         ScanBatcher.Found found;
         try {
-            found = now.batcher().search(tower.user(audience.embedding()), audience.filter(), k(max), searchTimeout);
+            found = now.batcher().search(towerQuery(audience), audience.filter(), k(max), searchTimeout);
         } catch (RuntimeException e) {
             return fellBack(now, e, audience, context, max, outAdIds);
         }
@@ -221,19 +261,20 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     /**
      * {@inheritDoc} The request joins the scan's next call; its answer comes on the batcher's thread, or, when the scan
-     * fails or takes longer than the search timeout ({@link #SEARCH_TIMEOUT}), the standby's on {@code cpu}.
+     * fails or takes longer than the search timeout ({@link #SEARCH_TIMEOUT}), the standby's on {@code cpu}. While a
+     * light ranking's priors are in the scan, the standby answers.
      */
     @Override
     public CompletionStage<Integer> retrieveLater(
             Audience audience, Context context, int max, int[] outAdIds, Executor cpu) {
         check(context, max, outAdIds);
         Scan now = current;
-        if (audience.coldStart() || stale || closed) {
+        if (audience.coldStart() || stale || closed || light != null) {
             return CompletableFuture.completedFuture(offScan(now, audience, context, max, outAdIds));
         }
         CompletableFuture<Integer> count = new CompletableFuture<>();
         now.batcher()
-                .submit(tower.user(audience.embedding()), audience.filter(), k(max))
+                .submit(towerQuery(audience), audience.filter(), k(max))
                 // Completes the batcher's own future: a request that timed out is left out of the calls to come.
                 .orTimeout(searchTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .whenComplete((found, failure) -> {
@@ -258,6 +299,148 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         return count;
     }
 
+    /**
+     * Ranks every eligible ad for a request by the light ranking {@code lightId}, whose query for the request is
+     * {@code lightQuery} ({@link LightVector#DIM} values), and completes with how many of the best it wrote into
+     * {@code outAdIds} (at most {@link InventoryScan#MAX_K}), best first; on the batcher's thread. Completes
+     * exceptionally when the scan does not hold that ranking's priors (none yet, another version, a scan being
+     * replaced), fails, or takes longer than the search timeout: the caller then retrieves and cuts on the CPU.
+     */
+    public CompletionStage<Integer> lightRetrieveLater(
+            String lightId, float[] lightQuery, AdFilter filter, int max, int[] outAdIds) {
+        if (max < 0 || outAdIds.length < max || lightQuery.length != LightVector.DIM) {
+            throw new IllegalArgumentException("max must be >= 0 and fit outAdIds, and the query have "
+                    + LightVector.DIM + " values; were " + max + " and " + lightQuery.length);
+        }
+        Scan now = current;
+        LightPriors ranking = light;
+        if (ranking == null || !ranking.id().equals(lightId) || stale || closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the inventory scan does not rank by "
+                    + lightId + " now (" + (ranking == null ? "no light ranking" : ranking.id()) + ")"));
+        }
+        float[] query = new float[dim(tower)];
+        System.arraycopy(lightQuery, 0, query, tower.dim(), LightVector.DIM);
+        CompletableFuture<Integer> count = new CompletableFuture<>();
+        now.batcher()
+                .submit(query, filter, k(max))
+                .orTimeout(searchTimeout.toNanos(), TimeUnit.NANOSECONDS)
+                .whenComplete((found, failure) -> {
+                    try {
+                        if (failure == null) {
+                            count.complete(answered(found, outAdIds));
+                        } else {
+                            failed(now, failure);
+                            count.completeExceptionally(failure);
+                        }
+                    } catch (Throwable e) {
+                        count.completeExceptionally(e);
+                    }
+                });
+        return count;
+    }
+
+    /** The light ranking whose priors the scan holds, if any. */
+    public Optional<String> lightRanking() {
+        return Optional.ofNullable(light).map(LightPriors::id);
+    }
+
+    /**
+     * Makes {@code ranking} the scan's light ranking, or refreshes its priors (a light model's ad terms move with the
+     * day's click rates): every ad's prior computed, outside the write lock so that ad writes go on (those written
+     * meanwhile have theirs computed again), then written in one call. From then on {@link #lightRetrieveLater} answers
+     * for its id. Blocks for the computation: for a background thread.
+     */
+    public void lightRank(LightPriors ranking) {
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            touched = new ArrayList<>();
+        }
+        float[] priors;
+        try {
+            priors = priorsOfEveryAd(ranking);
+        } catch (RuntimeException e) {
+            synchronized (writeLock) {
+                touched = null;
+            }
+            throw e;
+        }
+        synchronized (writeLock) {
+            List<Integer> again = touched;
+            touched = null;
+            if (closed) {
+                return;
+            }
+            light = ranking;
+            if (stale) {
+                return; // the replacement writes the store's ads with this ranking's priors
+            }
+            try {
+                current.scan().setPriors(priors);
+                List<Ad> ads = new ArrayList<>();
+                for (int id : again) {
+                    standby.get(id).ifPresent(e -> ads.add(e.ad()));
+                }
+                if (!ads.isEmpty()) {
+                    current.scan().write(rowsOf(ads, null, null));
+                }
+            } catch (RuntimeException e) {
+                refused("the priors of " + ranking.id(), e);
+            }
+        }
+    }
+
+    /** Ends the light ranking: priors zero again, and tower retrievals back on the scan. */
+    public void endLight() {
+        synchronized (writeLock) {
+            if (light == null || closed) {
+                return;
+            }
+            if (!stale) {
+                try {
+                    // Zeros before the ranking ends: a tower retrieval that sees none must find zero priors.
+                    current.scan().setPriors(new float[current.scan().size()]);
+                } catch (RuntimeException e) {
+                    refused("zeroing the priors", e);
+                }
+            }
+            light = null;
+        }
+    }
+
+    /** {@code ranking}'s prior for every position of the scan up to the store's highest ad id (0 where no ad is). */
+    private float[] priorsOfEveryAd(LightPriors ranking) {
+        int room = capacity;
+        int last = -1;
+        int[] ids = new int[WRITE_CHUNK];
+        float[] chunk = new float[WRITE_CHUNK];
+        float[] priors = new float[0];
+        int n = 0;
+        for (int id = 0; id < room; id++) {
+            if (standby.get(id).isPresent()) {
+                ids[n++] = id;
+                last = id;
+            }
+            if (n == WRITE_CHUNK || (id == room - 1 && n > 0)) {
+                priors = java.util.Arrays.copyOf(priors, Math.max(priors.length, last + 1));
+                ranking.priors(standby.resolve(ids, n), chunk);
+                for (int i = 0; i < n; i++) {
+                    priors[ids[i]] = chunk[i];
+                }
+                n = 0;
+            }
+        }
+        return priors;
+    }
+
+    /** The scan's query for a tower retrieval: the tower's, zeros over the light part. */
+    private float[] towerQuery(Audience audience) {
+        float[] query = new float[dim(tower)];
+        System.arraycopy(tower.user(audience.embedding()), 0, query, 0, tower.dim());
+        return query;
+    }
+
     private static void check(Context context, int max, int[] outAdIds) {
         if (max < 0 || outAdIds.length < max) {
             throw new IllegalArgumentException("max must be >= 0 and fit outAdIds, was " + max);
@@ -271,16 +454,25 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         return Math.min(max, InventoryScan.MAX_K);
     }
 
-    /** A cold start (the store's walk in id order), or any request while the scan is stale or closed: the standby. */
+    /**
+     * A cold start (the store's walk in id order), or any request while the scan is stale or closed or holds a light
+     * ranking's priors: the standby.
+     */
     private int offScan(Scan now, Audience audience, Context context, int max, int[] outAdIds) {
-        if (!audience.coldStart()) {
+        if (stale && !audience.coldStart()) {
             reopenLater(now);
         }
         return standby.retrieve(audience, context, max, outAdIds);
     }
 
-    /** The standby's answer after the scan failed {@code failure}; a scan whose memory was lost is replaced. */
+    /** The standby's answer after the scan failed {@code failure}. */
     private int fellBack(Scan now, Throwable failure, Audience audience, Context context, int max, int[] outAdIds) {
+        failed(now, failure);
+        return standby.retrieve(audience, context, max, outAdIds);
+    }
+
+    /** Notes a failure of the scan, once until it answers again; a scan whose memory was lost is replaced. */
+    private void failed(Scan now, Throwable failure) {
         if (!failing) {
             failing = true;
             LOG.warn(
@@ -293,7 +485,6 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             stale = true;
             reopenLater(now);
         }
-        return standby.retrieve(audience, context, max, outAdIds);
     }
 
     private int answered(ScanBatcher.Found found, int[] outAdIds) {
@@ -391,8 +582,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     @Override
     public void upsert(Ad ad, Campaign campaign) {
         synchronized (writeLock) {
-            Targeting before =
-                    standby.campaign(campaign.id()).map(Campaign::targeting).orElse(null);
+            Campaign before = standby.campaign(campaign.id()).orElse(null);
             standby.upsert(ad, campaign);
             if (ad.id() >= capacity) {
                 capacity = Math.max(ad.id() + 1, standby.size()) + HEADROOM;
@@ -405,12 +595,16 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                 return; // the replacement reads the store
             }
             List<Ad> ads = new ArrayList<>();
-            if (before != null && !before.equals(campaign.targeting())) {
+            // A campaign's targeting, bid type and bid are in each of its ads' rows.
+            if (before != null && !before.equals(campaign)) {
                 for (int id : standby.adsOf(campaign.id())) {
                     ads.add(id == ad.id() ? ad : standby.get(id).orElseThrow().ad());
                 }
             } else {
                 ads.add(ad);
+            }
+            if (touched != null) {
+                ads.forEach(a -> touched.add(a.id()));
             }
             try {
                 current.scan().write(rowsOf(ads, ad, tower.ad(ad)));

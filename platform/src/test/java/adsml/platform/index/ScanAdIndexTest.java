@@ -3,10 +3,13 @@ package adsml.platform.index;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.platform.domain.Ad;
+import adsml.platform.domain.AdColumns;
+import adsml.platform.domain.BidType;
 import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Context;
 import adsml.platform.domain.Targeting;
@@ -28,6 +31,10 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +60,7 @@ class ScanAdIndexTest {
     }
 
     private ScanAdIndex open() throws Exception {
-        return ScanAdIndex.open(standby(), TOWER, budget, capacity -> new CpuInventoryScan(TOWER.dim(), capacity));
+        return ScanAdIndex.open(standby(), TOWER, budget, CpuInventoryScan::new);
     }
 
     /** A new untargeted campaign with a budget: what the written ads of these tests belong to. */
@@ -126,6 +133,80 @@ class ScanAdIndexTest {
         }
     }
 
+    /** A light ranking whose prior is the {@code lifts} of an ad, 0 for the others. */
+    private record Lifted(String id, Map<Integer, Float> lifts) implements ScanAdIndex.LightPriors {
+        @Override
+        public void priors(AdColumns ads, float[] out) {
+            for (int r = 0; r < ads.rows(); r++) {
+                out[r] = lifts.getOrDefault(ads.adIds()[r], 0f);
+            }
+        }
+    }
+
+    private static int count(CompletionStage<Integer> stage) {
+        return stage.toCompletableFuture().join();
+    }
+
+    @Test
+    void aLightRanking_ranksByItsQueryAndPriors_untilItEnds_andTowerRetrievalsMeanwhileAreTheStandbys()
+            throws Exception {
+        User user = WORLD.user(3);
+        AdFilter filter = Audience.of(user).filter();
+        try (ScanAdIndex index = open()) {
+            int[] before = new int[100];
+            int n = index.retrieve(user, CTX, 100, before);
+            int lifted = before[50];
+            int liftedLater = before[60];
+            float[] query = new float[LightVector.DIM];
+            index.lightRank(new Lifted("light/1", Map.of(lifted, 1e4f)));
+            assertEquals(Optional.of("light/1"), index.lightRanking());
+            int[] out = new int[100];
+            assertEquals(100, count(index.lightRetrieveLater("light/1", query, filter, 100, out)));
+            assertEquals(lifted, out[0], "the prior lifts its ad");
+            // A query over the CTR block's category one-hot: category 9's CPC and CPA ads above the lifted one; not its
+            // CPM ads,
+            // whose light part is zeros.
+            query[LightVector.CATEGORY + 9] = 1e5f;
+            count(index.lightRetrieveLater("light/1", query, filter, 100, out));
+            AdEntry first = index.get(out[0]).orElseThrow();
+            assertEquals(9, first.ad().category());
+            assertNotEquals(BidType.CPM, first.campaign().bidType());
+            for (int i = 0; i < 100 && out[i] != lifted; i++) {
+                assertEquals(9, index.get(out[i]).orElseThrow().ad().category(), "rank " + i);
+            }
+
+            // Another version's query is refused: the caller cuts on the CPU.
+            assertThrows(
+                    CompletionException.class,
+                    () -> count(index.lightRetrieveLater("light/2", query, filter, 100, out)));
+
+            // Tower retrievals ask the standby while the priors are the light ranking's.
+            int[] standbyAnswer = new int[100];
+            int m = standby().retrieve(Audience.of(user), CTX, 100, standbyAnswer);
+            int[] meanwhile = new int[100];
+            assertEquals(m, index.retrieve(user, CTX, 100, meanwhile));
+            assertArrayEquals(Arrays.copyOf(standbyAnswer, m), Arrays.copyOf(meanwhile, m));
+
+            // A new ad written meanwhile brings its prior; priors refreshed replace every ad's.
+            Campaign everybody = everybody();
+            int id = WORLD.ads().size() + 3;
+            index.lightRank(new Lifted("light/1", Map.of(lifted, 1e4f, id, 1e6f)));
+            index.upsert(new Ad(id, everybody.id(), 11, 0, new float[Vocab.EMBEDDING_DIM]), everybody);
+            query[LightVector.CATEGORY + 9] = 0f;
+            count(index.lightRetrieveLater("light/1", query, filter, 100, out));
+            assertEquals(id, out[0], "the ad written, with its prior");
+            index.lightRank(new Lifted("light/1", Map.of(liftedLater, 1e4f)));
+            count(index.lightRetrieveLater("light/1", query, filter, 100, out));
+            assertEquals(liftedLater, out[0], "refreshed priors");
+
+            index.endLight();
+            assertEquals(Optional.empty(), index.lightRanking());
+            int[] after = new int[100];
+            assertEquals(n, index.retrieve(user, CTX, 100, after));
+            assertArrayEquals(Arrays.copyOf(before, n), Arrays.copyOf(after, n), "the tower's ranking, priors zero");
+        }
+    }
+
     @Test
     void writes_areVisibleToTheNextRetrieval_andColdStartsAreTheStoresWalk() throws Exception {
         try (ScanAdIndex index = open()) {
@@ -154,10 +235,10 @@ class ScanAdIndexTest {
 
     @Test
     void aFailingScan_isAnsweredByTheStandbyIvf_untilItAnswersAgain() throws Exception {
-        FailingScan failing =
-                new FailingScan(new CpuInventoryScan(TOWER.dim(), WORLD.ads().size() + 100_000));
+        FailingScan failing = new FailingScan(
+                new CpuInventoryScan(ScanAdIndex.dim(TOWER), WORLD.ads().size() + 100_000));
         IvfAdIndex standby = standby();
-        try (ScanAdIndex index = ScanAdIndex.open(standby, TOWER, budget, capacity -> failing)) {
+        try (ScanAdIndex index = ScanAdIndex.open(standby, TOWER, budget, (dim, capacity) -> failing)) {
             User user = WORLD.user(3);
             int[] out = new int[100];
             int[] ivf = new int[100];
@@ -177,13 +258,13 @@ class ScanAdIndexTest {
      */
     @Test
     void retrieveLater_answersAsRetrieve_andFallsBackOnTheCallersExecutor() throws Exception {
-        FailingScan failing =
-                new FailingScan(new CpuInventoryScan(TOWER.dim(), WORLD.ads().size() + 100_000));
+        FailingScan failing = new FailingScan(
+                new CpuInventoryScan(ScanAdIndex.dim(TOWER), WORLD.ads().size() + 100_000));
         IvfAdIndex standby = standby();
         // A timeout no pause of a busy test machine reaches: every answer here is the scan's or the fallback's by
         // design.
         try (ScanAdIndex index =
-                ScanAdIndex.open(standby, TOWER, budget, capacity -> failing, Duration.ofSeconds(10))) {
+                ScanAdIndex.open(standby, TOWER, budget, (dim, capacity) -> failing, Duration.ofSeconds(10))) {
             List<Runnable> given = new CopyOnWriteArrayList<>();
             Executor cpu = task -> {
                 given.add(task);
@@ -225,8 +306,8 @@ class ScanAdIndexTest {
     @Test
     void aNewAdPastTheScansRoom_growsIt() throws Exception {
         List<InventoryScan> opened = new CopyOnWriteArrayList<>();
-        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, capacity -> {
-            InventoryScan scan = new CpuInventoryScan(TOWER.dim(), capacity);
+        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, (dim, capacity) -> {
+            InventoryScan scan = new CpuInventoryScan(ScanAdIndex.dim(TOWER), capacity);
             opened.add(scan);
             return scan;
         })) {
@@ -258,8 +339,8 @@ class ScanAdIndexTest {
     @Test
     void aRefusedWrite_sendsRetrievalToTheIvf_untilTheScanIsRewritten() throws Exception {
         List<FailingScan> opened = new CopyOnWriteArrayList<>();
-        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, capacity -> {
-            FailingScan scan = new FailingScan(new CpuInventoryScan(TOWER.dim(), capacity));
+        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, (dim, capacity) -> {
+            FailingScan scan = new FailingScan(new CpuInventoryScan(ScanAdIndex.dim(TOWER), capacity));
             opened.add(scan);
             return scan;
         })) {
@@ -289,8 +370,8 @@ class ScanAdIndexTest {
     @Test
     void aLostScan_isReplacedWithTheStoresAds_andRetrievalReadsItAgain() throws Exception {
         List<FailingScan> opened = new CopyOnWriteArrayList<>();
-        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, capacity -> {
-            FailingScan scan = new FailingScan(new CpuInventoryScan(TOWER.dim(), capacity));
+        try (ScanAdIndex index = ScanAdIndex.open(standby(), TOWER, budget, (dim, capacity) -> {
+            FailingScan scan = new FailingScan(new CpuInventoryScan(ScanAdIndex.dim(TOWER), capacity));
             opened.add(scan);
             return scan;
         })) {

@@ -16,6 +16,7 @@ import adsml.actors.ranking.ServedLog;
 import adsml.actors.ranking.ShadowLog;
 import adsml.actors.ranking.StagePool;
 import adsml.platform.auction.Auction;
+import adsml.platform.funnel.LightOnScan;
 import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.AdIndex;
 import adsml.platform.store.UserStore;
@@ -65,7 +66,8 @@ public final class ServingGuardian {
             ShadowLog shadowLog,
             EventLogDeps eventLog,
             ActivationGate activationGate,
-            Optional<RemotePartitions> partitions) {}
+            Optional<RemotePartitions> partitions,
+            Optional<LightOnScan> lightOnScan) {}
 
     /**
      * What the event log needs from outside: its file, its settings, where it publishes whether it can write, and where
@@ -110,7 +112,8 @@ public final class ServingGuardian {
                                         settings.maxCandidates(),
                                         settings.retrieveWidth(),
                                         deps.light(),
-                                        deps.features()),
+                                        deps.features(),
+                                        deps.lightOnScan()),
                                 deps.partitions(),
                                 deps.ticker())),
                         "retriever-" + i,

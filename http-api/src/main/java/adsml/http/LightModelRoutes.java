@@ -17,6 +17,7 @@ import adsml.platform.model.InvalidModelException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -26,16 +27,21 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The funnel's light model, relative to {@code /admin/api}: {@code GET light-model} (which version cuts retrieval,
- * since when, and the funnel's widths), {@code POST light-model/{name}/{version}/activate} (read, checked and swapped
- * in while serving: the next request is cut by it; 404 for no such version, 400 for a bad name, 409 with the reason for
- * a version that may not serve) and {@code DELETE light-model} (no light stage: retrieval's best {@code maxCandidates}
- * go to the heavy model). A version loads on the blocking executor, never on the routes' threads.
+ * since when, the funnel's widths, and which version the inventory scan light-ranks every eligible ad by, if any),
+ * {@code POST light-model/{name}/{version}/activate} (read, checked and swapped in while serving: the next request is
+ * cut by it; 404 for no such version, 400 for a bad name, 409 with the reason for a version that may not serve) and
+ * {@code DELETE light-model} (no light stage: retrieval's best {@code maxCandidates} go to the heavy model). A version
+ * loads on the blocking executor, never on the routes' threads.
  */
 public final class LightModelRoutes {
 
-    /** The body of every answer. */
+    /**
+     * The body of every answer. {@code onScan}: the version the inventory scan ranks every eligible ad by (kind =
+     * scan), null when none: another index, the first second after an activation, or a version the scan cannot carry
+     * (the CPU cut serves it, and the server's log says why).
+     */
     public record LightModelView(
-            String active, String featureSet, Instant since, int retrieveWidth, int maxCandidates) {}
+            String active, String featureSet, Instant since, int retrieveWidth, int maxCandidates, String onScan) {}
 
     private final LightRanker light;
     private final FeatureSets sets;
@@ -44,6 +50,7 @@ public final class LightModelRoutes {
     private final int maxCandidates;
     private final Executor blocking;
     private final Clock clock;
+    private final Supplier<Optional<String>> onScan;
     private Instant since; // guarded by this
 
     public LightModelRoutes(
@@ -53,7 +60,8 @@ public final class LightModelRoutes {
             int retrieveWidth,
             int maxCandidates,
             Executor blocking,
-            Clock clock) {
+            Clock clock,
+            Supplier<Optional<String>> onScan) {
         this.light = light;
         this.sets = sets;
         this.modelsRoot = modelsRoot;
@@ -61,6 +69,7 @@ public final class LightModelRoutes {
         this.maxCandidates = maxCandidates;
         this.blocking = blocking;
         this.clock = clock;
+        this.onScan = onScan;
         this.since = light.active().isPresent() ? clock.instant() : null;
     }
 
@@ -109,9 +118,10 @@ public final class LightModelRoutes {
     }
 
     private synchronized LightModelView view() {
+        String scanned = onScan.get().orElse(null);
         return light.active()
-                .map(v -> new LightModelView(v.id(), v.set().set().id(), since, retrieveWidth, maxCandidates))
-                .orElse(new LightModelView(null, null, since, retrieveWidth, maxCandidates));
+                .map(v -> new LightModelView(v.id(), v.set().set().id(), since, retrieveWidth, maxCandidates, scanned))
+                .orElse(new LightModelView(null, null, since, retrieveWidth, maxCandidates, scanned));
     }
 
     private CompletableFuture<HttpResponse> answer(Supplier<HttpResponse> work) {

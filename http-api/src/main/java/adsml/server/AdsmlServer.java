@@ -50,6 +50,7 @@ import adsml.platform.domain.Context;
 import adsml.platform.domain.User;
 import adsml.platform.domain.Vocab;
 import adsml.platform.features.FeatureSets;
+import adsml.platform.funnel.LightOnScan;
 import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.BudgetTracker;
@@ -338,8 +339,12 @@ public final class AdsmlServer implements AutoCloseable {
                 partition,
                 devices,
                 actorSettings.retrieveWidth());
-        List<AutoCloseable> onDevices = index instanceof ScanAdIndex scan ? List.of(scan) : List.of();
-        opened.addAll(onDevices);
+        // Closed in this order at stop: what uses the scan (added first, below), then the scan.
+        List<AutoCloseable> onDevices = new ArrayList<>();
+        if (index instanceof ScanAdIndex scan) {
+            onDevices.add(scan);
+            opened.add(scan);
+        }
         Optional<IndexPartitions> partitions = partition.whole()
                 ? Optional.empty()
                 : Optional.of(new IndexPartitions(
@@ -356,6 +361,13 @@ public final class AdsmlServer implements AutoCloseable {
         activateNewestLight(light, models, actorSettings.lightModel(), featureSets);
         CounterSnapshots realtime = CounterSnapshots.open(data.resolve("events.log.counters"), counterSettings);
         opened.add(realtime.store());
+        Optional<LightOnScan> lightOnScan = index instanceof ScanAdIndex scan
+                ? Optional.of(LightOnScan.start(light, scan, realtime.store(), clock::millis))
+                : Optional.empty();
+        lightOnScan.ifPresent(keeper -> {
+            onDevices.add(0, keeper);
+            opened.add(keeper);
+        });
         ServedRowsLog servedLog = new ServedRowsLog(data.resolve("feature-log"), servedLogSettings, clock);
         opened.add(servedLog);
         ReplayGate replayGate = gateSettings.enabled()
@@ -413,7 +425,8 @@ public final class AdsmlServer implements AutoCloseable {
                         new SpendToBudgets(index, budget),
                         sharedCounts.map(EventFeed.class::cast).orElse(feed)),
                 replayGate == null ? ActivationGate.NONE : replayGate,
-                partitions.map(RemotePartitions.class::cast));
+                partitions.map(RemotePartitions.class::cast),
+                lightOnScan);
         ActorSystem<Void> system = ActorSystem.create(
                 ServingGuardian.create(deps, refs), "adsml", ClusterSettings.withPekkoCluster(config));
         opened.clear(); // from here, stop closes all of it
@@ -533,7 +546,8 @@ public final class AdsmlServer implements AutoCloseable {
                             actorSettings.retrieveWidth(),
                             actorSettings.maxCandidates(),
                             blocking,
-                            clock),
+                            clock,
+                            () -> lightOnScan.flatMap(LightOnScan::live)),
                     new DeviceRoutes(devices, scheduler, effective.maxBodyBytes()),
                     new ClusterRoutes(cluster, settings.modelName(), blocking),
                     new ConsoleRoutes(overview, counters, index, users, effective, blocking, data.resolve(SIMULATIONS)),

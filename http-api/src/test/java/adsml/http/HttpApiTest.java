@@ -209,7 +209,14 @@ class HttpApiTest {
                         new LoopRounds(),
                         Optional.empty()),
                 new LightModelRoutes(
-                        new LightRanker(), FeatureSets.builtIn(), models, 10_000, 1000, blocking, Clock.systemUTC()),
+                        new LightRanker(),
+                        FeatureSets.builtIn(),
+                        models,
+                        10_000,
+                        1000,
+                        blocking,
+                        Clock.systemUTC(),
+                        Optional::empty),
                 new DeviceRoutes(List.of(device), scheduler, settings.maxBodyBytes()),
                 new ClusterRoutes(Optional.empty(), "ctr", blocking),
                 new ConsoleRoutes(

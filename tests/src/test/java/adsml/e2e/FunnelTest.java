@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.e2e.ServingFixture.Client;
 import adsml.e2e.ServingFixture.Response;
+import adsml.platform.auction.Auction;
+import adsml.platform.domain.Ad;
 import adsml.platform.domain.User;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldFiles;
@@ -16,9 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,8 +137,10 @@ class FunnelTest {
     }
 
     /**
-     * {@code kind = scan} serves through the inventory scan (here its CPU twin: no GPU), with the light model cutting
-     * its retrieval, and takes ad writes and pauses from the next request on.
+     * {@code kind = scan} serves through the inventory scan (here its CPU twin: no GPU): the scan ranks every eligible
+     * ad by the light model, the CPU cut picks from its best, so the heavy model's candidates are the light model's
+     * best over every eligible ad (an IVF retrieval by affinity would hand the cut 400 others); it takes ad writes and
+     * pauses from the next request on.
      */
     @Test
     void aScanIndex_servesAndTakesAdWrites() throws Exception {
@@ -144,9 +151,32 @@ class FunnelTest {
         scan.put("adsml.platform.index.kind", "scan");
         try (AdsmlServer server = ServingFixture.start(data, scan)) {
             Client client = new Client(server.started());
+            ClusterFixture.awaitTrue(
+                    () -> client.adminGet("/admin/api/light-model")
+                            .json()
+                            .path("onScan")
+                            .asText()
+                            .equals("light/1"),
+                    10_000,
+                    "the scan light-ranks by light/1");
             JsonNode cut = client.explain(user(9, true)).json();
             assertEquals("light/1", cut.path("lightModelVersion").asText(), cut::toString);
             assertEquals(400, cut.path("candidates").path("retrieved").asInt(), cut::toString);
+            // The light model's weights are all 0: one pCTR and one pCVR for every ad, its best are the best bids.
+            User nine = world.user(9);
+            float pCtr = (float) (1 / (1 + Math.exp(3))), pCvr = (float) (1 / (1 + Math.exp(2)));
+            Set<Integer> best = world.ads().stream()
+                    .filter(a -> world.campaign(a.campaignId()).targeting().matches(nine))
+                    .sorted(Comparator.<Ad>comparingDouble(
+                                    a -> -(float) Auction.ecpm(world.campaign(a.campaignId()), pCtr, pCvr))
+                            .thenComparingInt(Ad::id))
+                    .limit(50)
+                    .map(Ad::id)
+                    .collect(Collectors.toSet());
+            Set<Integer> candidates = StreamSupport.stream(cut.path("debug").spliterator(), false)
+                    .map(c -> c.path("adId").asInt())
+                    .collect(Collectors.toSet());
+            assertEquals(best, candidates, cut::toString);
             int campaign = cut.path("debug").path(0).path("campaignId").asInt();
             List<Float> embedding = new ArrayList<>();
             for (float v : world.user(9).embedding()) {

@@ -4,6 +4,7 @@ import adsml.platform.counters.CounterKeys;
 import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.User;
 import adsml.platform.features.RequestRow;
+import adsml.platform.funnel.LightOnScan;
 import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.Audience;
@@ -26,8 +27,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * Finds who the request is for and which ads may answer it: the user from the feature store (a cold start when unknown,
  * never an error), then the eligible ads by retrieval score, which it hands to the feature assembler the request names:
  * up to {@code maxCandidates} of them, or, while a light model is active, the best {@code maxCandidates} by the light
- * model's eCPM of up to {@code retrieveWidth} retrieved (the funnel). The user's feature row is computed here, once per
- * request. Runs as a pool on the CPU dispatcher, since retrieval scans the index; a user the store cannot answer at
+ * model's eCPM of up to {@code retrieveWidth} retrieved (the funnel). With an inventory scan that holds the light
+ * model's priors ({@link LightOnScan}), a known user's retrieval is the light model's ranking of every eligible ad on
+ * the scan's device, and the cut picks from its best by the exact eCPM. The user's feature row is computed here, once
+ * per request. Runs as a pool on the CPU dispatcher, since retrieval scans the index; a user the store cannot answer at
  * once (a cache miss that reads RocksDB) is loaded on the blocking executor and the retrieval resumes when it arrives,
  * so disk reads never hold a CPU thread. A store that fails serves the request as a cold start, with a warning: an ad
  * is still better than an error.
@@ -58,6 +61,11 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
     /** The other partitions answered (or their time ran out) for a retrieval whose own partition found {@code own}. */
     private record PartitionsAnswered(
             Retrieve retrieve, RequestRow row, long[] own, int ownCount, RemotePartitions.Gathered others)
+            implements Command {}
+
+    /** The scan light-ranked {@code count} ids into {@code ids}, or failed (then retrieval is the index's). */
+    private record LightRanked(
+            Retrieve retrieve, RequestRow row, Audience audience, int[] ids, Integer count, Throwable failure)
             implements Command {}
 
     /** This node's index answered {@code count} ids into {@code ids}, or failed. */
@@ -115,15 +123,25 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
 
     /**
      * The funnel's widths: the heavy model scores up to {@code maxCandidates}; while {@code light} has an active
-     * version, retrieval finds up to {@code retrieveWidth} and the light model keeps the best {@code maxCandidates},
-     * reading the counters of {@code stores}.
+     * version, retrieval finds up to {@code retrieveWidth} (by the light model itself where {@code onScan} has the scan
+     * ranking by it) and the light model keeps the best {@code maxCandidates}, reading the counters of {@code stores}.
      */
-    public record Funnel(int maxCandidates, int retrieveWidth, LightRanker light, FeatureStores stores) {
+    public record Funnel(
+            int maxCandidates,
+            int retrieveWidth,
+            LightRanker light,
+            FeatureStores stores,
+            Optional<LightOnScan> onScan) {
         public Funnel {
             if (maxCandidates < 1 || retrieveWidth < maxCandidates) {
                 throw new IllegalArgumentException(
                         "need 1 <= maxCandidates <= retrieveWidth, were " + maxCandidates + ", " + retrieveWidth);
             }
+        }
+
+        /** A funnel whose retrieval is the index's alone. */
+        public Funnel(int maxCandidates, int retrieveWidth, LightRanker light, FeatureStores stores) {
+            this(maxCandidates, retrieveWidth, light, stores, Optional.empty());
         }
     }
 
@@ -152,6 +170,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
                 .onMessage(UserLoaded.class, loaded -> retrieve(loaded.retrieve(), loaded.user()))
                 .onMessage(PartitionsAnswered.class, this::onPartitionsAnswered)
                 .onMessage(Retrieved.class, this::onRetrieved)
+                .onMessage(LightRanked.class, this::onLightRanked)
                 .build();
     }
 
@@ -208,10 +227,24 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
         int width = width();
         if (user.isPresent()) {
             RequestRow row = RequestRow.of(user.get(), CounterKeys.user(q.userKey()), q.context());
+            Audience audience = Audience.of(user.get());
             if (partitions.isPresent()) {
-                return scatter(retrieve, row, Audience.of(user.get()), partitions.get(), width);
+                return scatter(retrieve, row, audience, partitions.get(), width);
             }
-            return search(retrieve, row, false, Audience.of(user.get()), width);
+            Optional<LightRanker.Version> light = funnel.light().active();
+            if (light.isPresent() && funnel.onScan().isPresent()) {
+                int[] ids = new int[width];
+                Optional<CompletionStage<Integer>> ranked =
+                        funnel.onScan().get().retrieveLater(light.get(), row, audience.filter(), width, ids);
+                if (ranked.isPresent()) {
+                    getContext()
+                            .pipeToSelf(
+                                    ranked.get(),
+                                    (n, failure) -> new LightRanked(retrieve, row, audience, ids, n, failure));
+                    return this;
+                }
+            }
+            return search(retrieve, row, false, audience, width);
         }
         // A cold start ranks every ad alike (a zero embedding): the store, whole on every node, answers it here.
         Audience unknown = new Audience(q.country(), q.device(), -1, 0L, Audience.UNKNOWN.embedding());
@@ -251,6 +284,17 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
         }
         return handOff(
                 retrieved.retrieve(), retrieved.row(), retrieved.coldStart(), retrieved.ids(), retrieved.count());
+    }
+
+    /** The scan's light ranking, cut on the CPU; or, when the scan failed, the index's retrieval as without it. */
+    private Behavior<Command> onLightRanked(LightRanked ranked) {
+        if (expired(ranked.retrieve())) {
+            return this;
+        }
+        if (ranked.failure() != null) {
+            return search(ranked.retrieve(), ranked.row(), false, ranked.audience(), width());
+        }
+        return handOff(ranked.retrieve(), ranked.row(), false, ranked.ids(), ranked.count());
     }
 
     private int width() {

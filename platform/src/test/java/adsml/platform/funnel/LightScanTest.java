@@ -27,20 +27,13 @@ import adsml.platform.index.ann.AdFilter;
 import adsml.platform.index.ann.CpuInventoryScan;
 import adsml.platform.index.ann.InventoryRows;
 import adsml.platform.index.ann.VectorAds;
-import adsml.platform.model.Architecture;
-import adsml.platform.model.LrWeights;
-import adsml.platform.model.Model;
-import adsml.platform.model.ModelSpec;
 import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.offline.generator.WorldGenerator;
-import adsml.platform.scoring.ReferenceScorer;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import java.time.Clock;
 import java.util.BitSet;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -79,36 +72,8 @@ class LightScanTest {
         return counters;
     }
 
-    /** An LR over {@code set} with random weights of standard deviation {@code sd}, CTR and CVR heads. */
-    private static LightRanker.Version randomLr(String id, FeatureAssembly set, double sd, int heads, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] sparse = new float[heads * set.schema().totalRows()];
-        float[] dense = new float[heads * set.schema().denseDims()];
-        for (int i = 0; i < sparse.length; i++) {
-            sparse[i] = (float) (sd * (random.nextDouble() * 2 - 1));
-        }
-        for (int i = 0; i < dense.length; i++) {
-            dense[i] = (float) (sd * (random.nextDouble() * 2 - 1));
-        }
-        float[] bias = heads == 2 ? new float[] {-4f, -3f} : new float[] {-4f};
-        ModelSpec spec = new ModelSpec(
-                "light",
-                "1",
-                Architecture.LR,
-                set.schema(),
-                0,
-                0,
-                List.of(),
-                heads == 2 ? ModelSpec.CTR_CVR : List.of("ctr"),
-                Map.of(),
-                null,
-                Map.of());
-        return new LightRanker.Version(
-                id, set, ReferenceScorer.of(new Model.Lr(spec, new LrWeights(sparse, dense, bias))));
-    }
-
     private static final LightRanker.Version LIGHT =
-            randomLr("light/1", FeatureSets.builtIn().require("light-v1"), 0.5, 2, 11);
+            LightModels.randomLr("light/1", FeatureSets.builtIn().require("light-v1"), 0.5, 2, 11);
 
     private static AdColumns sample() {
         return ExactAdIndex.of(WORLD, new BudgetTracker(Clock.systemUTC()))
@@ -259,7 +224,7 @@ class LightScanTest {
                                 + " sources = [user.embedding, campaign.bid]}]",
                         "bids-v1.conf")
                 .assembly();
-        LightRanker.Version crossed = randomLr("bids/1", bidByUser, 1.0, 2, 3);
+        LightRanker.Version crossed = LightModels.randomLr("bids/1", bidByUser, 1.0, 2, 3);
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> LightScan.of(crossed, sample(), COUNTERS, NOW));
         assertTrue(e.getMessage().startsWith("bids/1 is not a query . ad vector"), e.getMessage());
@@ -269,14 +234,15 @@ class LightScanTest {
                                 + " rates = [ctr], windows = [1d], prior {ctr = 0.02}, weight = 100}]",
                         "seen-v1.conf")
                 .assembly();
-        LightRanker.Version seen = randomLr("seen/1", history, 1.0, 2, 3);
+        LightRanker.Version seen = LightModels.randomLr("seen/1", history, 1.0, 2, 3);
         e = assertThrows(IllegalArgumentException.class, () -> LightScan.of(seen, sample(), COUNTERS, NOW));
         assertTrue(e.getMessage().contains("user_ad"), e.getMessage());
     }
 
     @Test
     void withoutACvrHead_cpaAdsComeLast_andCpmAdsByTheirBid() {
-        LightRanker.Version ctrOnly = randomLr("light/2", FeatureSets.builtIn().require("light-v1"), 0.5, 1, 13);
+        LightRanker.Version ctrOnly =
+                LightModels.randomLr("light/2", FeatureSets.builtIn().require("light-v1"), 0.5, 1, 13);
         LightScan scan = LightScan.of(ctrOnly, sample(), COUNTERS, NOW);
         float[] priors = new float[ADS.rows()];
         scan.priors(ADS, COUNTERS, NOW, priors);

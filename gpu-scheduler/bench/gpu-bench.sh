@@ -19,8 +19,9 @@
 #   serve.md        /v1/rank served with the GPU backend: p99 under load, scores against the Java
 #                   reference through the API, batching's worth, fault drills (gpu-serve.sh; when the
 #                   bundle carries a model)
-#   serve-scan.md   /v1/rank at 1,000,000 ads with an untrained x100 on the GPU, retrieval on the card
-#                   (kind = scan) against the CPU's IVF, at rising QPS (gpu-serve-scan.sh)
+#   serve-scan.md   /v1/rank at 1,000,000 ads with an untrained x100 on the GPU, the light model ranking
+#                   every eligible ad on the card (kind = scan) against the CPU's IVF and light cut, at
+#                   rising QPS (gpu-serve-scan.sh)
 # A failed step does not stop the ones after it; the exit status is 1 if any failed. STEPS picks
 # steps (default "tests java torch layers inventory serve scan"). Their caps add up to 1,200 s (a
 # whole run took 190 s before BF16, the layers, the inventory, the drills and the scan serving were

@@ -4,10 +4,12 @@
 #   bash gpu-scheduler/bench/gpu-serve-scan.sh [OUT_DIR] [BACKEND]
 # Generates a world of 1,000,000 ads and 50,000 users (seed 1) and an untrained x100 DCN version
 # (adsml.bench.RandomModel: the trainer needs DJL's PyTorch, which does not travel; the shape's
-# latency is the point, its scores are not predictions), then serves it twice on the GPU backend:
-#   scan: adsml.platform.index.kind = scan, every eligible ad scored on the card per request;
-#   ivf:  kind = ivf, retrieval on the CPU as serving does without it;
-# each at 1,000 candidates per request, open loop at rising QPS (10 s each, after 10 s unmeasured)
+# latency is the point, its scores are not predictions) and an untrained light model (RandomModel
+# light: an LR over light-v1), then serves them twice on the GPU backend:
+#   scan: adsml.platform.index.kind = scan: the light model ranks every eligible ad on the card per
+#         request, its best 1,024 come back and the CPU cut keeps 1,000 by the exact eCPM;
+#   ivf:  kind = ivf: 10,000 retrieved on the CPU and cut to 1,000 by the light model on the CPU;
+# each at 1,000 candidates for the heavy model per request, open loop at rising QPS (10 s each, after 10 s unmeasured)
 # until p99 passes 20 ms or answers fall under 99% 200s, then 32 closed-loop clients
 # (serve-scan-*.json). Writes serve-scan.md. About 4 minutes. BACKEND (default gpu; 'auto' tries the
 # script on a machine without a GPU, where the CPU scores x100 at about a second a request) and
@@ -21,6 +23,7 @@ mkdir -p "$out"
 
 adsml world --out "$data/world" --seed 1 --ads 1000000 --users 50000 --train 1 --heldout 1 > /dev/null || exit 1
 "$java" -cp "$cp" adsml.bench.RandomModel x100 "$data/models/ctr" || exit 1
+"$java" -cp "$cp" adsml.bench.RandomModel light "$data/models/light" || exit 1
 
 for kind in scan ivf; do
     echo "== /v1/rank, 1,000,000 ads, x100 on the GPU, retrieval: $kind"
@@ -31,6 +34,7 @@ for kind in scan ivf; do
         continue
     fi
     grep -m1 "retrieval:" "$out/serve-scan-$kind.log" || true
+    grep -m1 "light-ranks by" "$out/serve-scan-$kind.log" || true
     adsml load --url "$url" --clients 32 --duration 10s --warmup 0s --json > /dev/null
     for qps in 500 1000 2000 3000 4000 6000 8000; do
         file="$out/serve-scan-$kind-qps$qps.json"
@@ -54,7 +58,7 @@ done
 python3 - "$out" > "$out/serve-scan.md" <<'PY'
 import json, os, sys
 out = sys.argv[1]
-print("### /v1/rank at 1,000,000 ads, untrained x100 on the GPU: retrieval on the card (scan) or the CPU (ivf)")
+print("### /v1/rank at 1,000,000 ads, untrained x100 on the GPU: light ranking on the card (scan) or the CPU (ivf)")
 print()
 print("| retrieval | load | requests | 200s | QPS | p50 ms | p99 ms | max ms |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -57,6 +57,7 @@ import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
 import adsml.platform.index.IndexSettings;
 import adsml.platform.index.IvfAdIndex;
+import adsml.platform.index.LightVector;
 import adsml.platform.index.Partition;
 import adsml.platform.index.RetrievalTower;
 import adsml.platform.index.ScanAdIndex;
@@ -83,6 +84,7 @@ import adsml.scheduler.SchedulerSettings;
 import adsml.scheduler.Ticker;
 import adsml.scheduler.gpu.Backends;
 import adsml.scheduler.gpu.GpuDevice;
+import adsml.scheduler.gpu.GpuInventoryScan;
 import adsml.scheduler.gpu.GpuSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -896,6 +898,14 @@ public final class AdsmlServer implements AutoCloseable {
                 .filter(GpuDevice.class::isInstance)
                 .map(GpuDevice.class::cast)
                 .findFirst();
+        if (gpu.isPresent() && ScanAdIndex.dim(tower) > GpuInventoryScan.MAX_DIM) {
+            throw new ConfigException.BadValue(
+                    "adsml.platform.index.retrieval-dim",
+                    settings.retrievalDim() + ": the GPU's inventory scan holds rows of at most "
+                            + GpuInventoryScan.MAX_DIM + " floats, the tower's and the light model's "
+                            + LightVector.DIM + ", so at most " + (GpuInventoryScan.MAX_DIM - LightVector.DIM)
+                            + " with kind = scan");
+        }
         IvfAdIndex standby = IvfAdIndex.open(world, budget, tower, IvfAdIndex.fileIn(dir, Partition.WHOLE));
         ScanAdIndex index = ScanAdIndex.open(
                 standby,

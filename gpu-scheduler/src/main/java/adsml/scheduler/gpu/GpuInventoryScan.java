@@ -40,7 +40,7 @@ public final class GpuInventoryScan implements InventoryScan {
     /** Requests scored per launch: inventory.cu's widest inventory_score kernel. */
     static final int GROUP = 32;
     /** The widest embedding the score kernel's shared memory holds for {@link #GROUP} queries. */
-    static final int MAX_DIM = 256;
+    public static final int MAX_DIM = 256;
     /** Rows staged per write launch. */
     static final int WRITE_ROWS = 4096;
 

@@ -912,7 +912,8 @@ public final class AdsmlServer implements AutoCloseable {
                 tower,
                 budget,
                 (dim, capacity) -> gpu.<InventoryScan>map(g -> g.openInventory(dim, capacity))
-                        .orElseGet(() -> new CpuInventoryScan(dim, capacity)));
+                        .orElseGet(() -> new CpuInventoryScan(dim, capacity)),
+                settings.scanTimeout());
         if (retrieveWidth > InventoryScan.MAX_K) {
             LOG.warn(
                     "retrieval: the inventory scan returns at most {} ads; adsml.actors.funnel.retrieve-width = {} is"

@@ -53,8 +53,9 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     public static final int HEADROOM = 100_000;
 
     /**
-     * The longest a retrieval waits for the scan before it asks the standby: far above what a call should take (its
-     * time on a GPU is not measured yet), far below a rank request's deadline.
+     * The longest a retrieval waits for the scan before it asks the standby, unless told otherwise
+     * ({@code adsml.platform.index.scan-timeout}): far above what a call should take (its time on a GPU is not measured
+     * yet), far below a rank request's deadline.
      */
     public static final Duration SEARCH_TIMEOUT = Duration.ofMillis(100);
 
@@ -89,6 +90,11 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private volatile LightPriors light;
     /** Ads written while a light ranking's priors are computed outside the write lock; under the write lock. */
     private List<Integer> touched;
+    /**
+     * Counts the changes of whose priors the scan holds (a light ranking's, another's, zeros): an answer from a call
+     * submitted before a change was ranked by other priors than its request asked for, and is not used.
+     */
+    private volatile long epoch;
 
     private record Scan(InventoryScan scan, ScanBatcher batcher) {}
 
@@ -129,9 +135,9 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     /**
      * As {@link #open(IvfAdIndex, RetrievalTower, BudgetTracker, Opener)}, asking the standby after
-     * {@code searchTimeout}: for tests whose machine may pause longer than {@link #SEARCH_TIMEOUT}.
+     * {@code searchTimeout}.
      */
-    static ScanAdIndex open(
+    public static ScanAdIndex open(
             IvfAdIndex standby, RetrievalTower tower, BudgetTracker budget, Opener openScan, Duration searchTimeout) {
         ScanAdIndex index = new ScanAdIndex(standby, tower, budget, openScan, searchTimeout);
         index.current = index.openFresh();
@@ -216,7 +222,18 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         float[] priors = new float[n];
         LightPriors ranking = light;
         if (ranking != null) {
-            ranking.priors(standby.resolve(positions, n), priors);
+            try {
+                ranking.priors(standby.resolve(positions, n), priors);
+            } catch (RuntimeException e) {
+                // The rows still go in, with priors of 0 until the next refresh: a light model that cannot price
+                // some ads must not take the scan, and every retrieval with it, to the standby.
+                java.util.Arrays.fill(priors, 0f);
+                LOG.warn(
+                        "the priors of {} failed for {} ads, written as 0 until its next refresh: {}",
+                        ranking.id(),
+                        n,
+                        e.toString());
+            }
         }
         return new InventoryRows(dim, positions, vectors, campaigns, categories, words, interests, priors);
     }
@@ -247,7 +264,8 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     public int retrieve(Audience audience, Context context, int max, int[] outAdIds) {
         check(context, max, outAdIds);
         Scan now = current;
-        if (audience.coldStart() || stale || closed || light != null) {
+        long at = epoch; // before reading the ranking: see samePriors
+        if (audience.coldStart() || stale || closed || light != null || (at & 1) != 0) {
             return offScan(now, audience, context, max, outAdIds);
         }
         ScanBatcher.Found found;
@@ -256,7 +274,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         } catch (RuntimeException e) {
             return fellBack(now, e, audience, context, max, outAdIds);
         }
-        return answered(found, outAdIds);
+        return samePriors(at) ? answered(found, outAdIds) : standby.retrieve(audience, context, max, outAdIds);
     }
 
     /**
@@ -269,7 +287,8 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             Audience audience, Context context, int max, int[] outAdIds, Executor cpu) {
         check(context, max, outAdIds);
         Scan now = current;
-        if (audience.coldStart() || stale || closed || light != null) {
+        long at = epoch; // before reading the ranking: see samePriors
+        if (audience.coldStart() || stale || closed || light != null || (at & 1) != 0) {
             return CompletableFuture.completedFuture(offScan(now, audience, context, max, outAdIds));
         }
         CompletableFuture<Integer> count = new CompletableFuture<>();
@@ -281,12 +300,16 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                     // Whatever is thrown here completes the count: a stage nobody reads would swallow it, and the
                     // request would wait for an answer that never comes.
                     try {
-                        if (failure == null) {
+                        if (failure == null && samePriors(at)) {
                             count.complete(answered(found, outAdIds));
                         } else {
+                            // Failed, late, or ranked while a light ranking's priors came or went: the standby's.
                             cpu.execute(() -> {
                                 try {
-                                    count.complete(fellBack(now, failure, audience, context, max, outAdIds));
+                                    count.complete(
+                                            failure == null
+                                                    ? standby.retrieve(audience, context, max, outAdIds)
+                                                    : fellBack(now, failure, audience, context, max, outAdIds));
                                 } catch (Throwable e) {
                                     count.completeExceptionally(e);
                                 }
@@ -304,7 +327,8 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
      * {@code lightQuery} ({@link LightVector#DIM} values), and completes with how many of the best it wrote into
      * {@code outAdIds} (at most {@link InventoryScan#MAX_K}), best first; on the batcher's thread. Completes
      * exceptionally when the scan does not hold that ranking's priors (none yet, another version, a scan being
-     * replaced), fails, or takes longer than the search timeout: the caller then retrieves and cuts on the CPU.
+     * replaced, priors that changed while the call was on the device), fails, or takes longer than the search timeout:
+     * the caller then retrieves and cuts on the CPU.
      */
     public CompletionStage<Integer> lightRetrieveLater(
             String lightId, float[] lightQuery, AdFilter filter, int max, int[] outAdIds) {
@@ -313,8 +337,9 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                     + LightVector.DIM + " values; were " + max + " and " + lightQuery.length);
         }
         Scan now = current;
+        long at = epoch; // before reading the ranking: see samePriors
         LightPriors ranking = light;
-        if (ranking == null || !ranking.id().equals(lightId) || stale || closed) {
+        if (ranking == null || !ranking.id().equals(lightId) || stale || closed || (at & 1) != 0) {
             return CompletableFuture.failedFuture(new IllegalStateException("the inventory scan does not rank by "
                     + lightId + " now (" + (ranking == null ? "no light ranking" : ranking.id()) + ")"));
         }
@@ -326,11 +351,14 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                 .orTimeout(searchTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .whenComplete((found, failure) -> {
                     try {
-                        if (failure == null) {
-                            count.complete(answered(found, outAdIds));
-                        } else {
+                        if (failure != null) {
                             failed(now, failure);
                             count.completeExceptionally(failure);
+                        } else if (!samePriors(at)) {
+                            count.completeExceptionally(new IllegalStateException(
+                                    "the scan's priors changed while " + lightId + " ranked on it"));
+                        } else {
+                            count.complete(answered(found, outAdIds));
                         }
                     } catch (Throwable e) {
                         count.completeExceptionally(e);
@@ -360,7 +388,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         float[] priors;
         try {
             priors = priorsOfEveryAd(ranking);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             synchronized (writeLock) {
                 touched = null;
             }
@@ -372,11 +400,15 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             if (closed) {
                 return;
             }
-            light = ranking;
-            if (stale) {
-                return; // the replacement writes the store's ads with this ranking's priors
+            boolean another = light == null || !light.id().equals(ranking.id());
+            if (another) {
+                epoch++; // odd: the priors change, no call's answer from now until the even count is used
             }
             try {
+                light = ranking;
+                if (stale) {
+                    return; // the replacement writes the store's ads with this ranking's priors
+                }
                 current.scan().setPriors(priors);
                 List<Ad> ads = new ArrayList<>();
                 for (int id : again) {
@@ -387,6 +419,10 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 refused("the priors of " + ranking.id(), e);
+            } finally {
+                if (another) {
+                    epoch++;
+                }
             }
         }
     }
@@ -397,16 +433,34 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             if (light == null || closed) {
                 return;
             }
-            if (!stale) {
-                try {
-                    // Zeros before the ranking ends: a tower retrieval that sees none must find zero priors.
+            epoch++;
+            try {
+                if (!stale) {
                     current.scan().setPriors(new float[current.scan().size()]);
-                } catch (RuntimeException e) {
-                    refused("zeroing the priors", e);
                 }
+            } catch (RuntimeException e) {
+                refused("zeroing the priors", e);
+            } finally {
+                light = null;
+                epoch++;
             }
-            light = null;
         }
+    }
+
+    /**
+     * Whether a retrieval that read {@code epoch} {@code at} before the ranking it asks for may use the answer of a
+     * call that completes now: no change of the priors began or ended in between. A change counts the epoch up (odd)
+     * before it touches the ranking or the priors and again (even) after both, under the write lock; a retrieval that
+     * reads an even count and then the ranking sees that change's ranking, or one whose count will have moved.
+     */
+    private boolean samePriors(long at) {
+        return (at & 1) == 0 && epoch == at;
+    }
+
+    /** Whether {@link #lightRetrieveLater} for {@code lightId} would go to the scan now. */
+    public boolean ranksBy(String lightId) {
+        LightPriors ranking = light;
+        return ranking != null && ranking.id().equals(lightId) && !stale && !closed && (epoch & 1) == 0;
     }
 
     /** {@code ranking}'s prior for every position of the scan up to the store's highest ad id (0 where no ad is). */
@@ -584,16 +638,6 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         synchronized (writeLock) {
             Campaign before = standby.campaign(campaign.id()).orElse(null);
             standby.upsert(ad, campaign);
-            if (ad.id() >= capacity) {
-                capacity = Math.max(ad.id() + 1, standby.size()) + HEADROOM;
-                LOG.info("the inventory scan is full at ad {}: rewriting it with room for {} ads", ad.id(), capacity);
-                stale = true;
-                reopenLater(current);
-                return;
-            }
-            if (stale) {
-                return; // the replacement reads the store
-            }
             List<Ad> ads = new ArrayList<>();
             // A campaign's targeting, bid type and bid are in each of its ads' rows.
             if (before != null && !before.equals(campaign)) {
@@ -604,7 +648,17 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                 ads.add(ad);
             }
             if (touched != null) {
-                ads.forEach(a -> touched.add(a.id()));
+                ads.forEach(a -> touched.add(a.id())); // however they are written, lightRank writes them again
+            }
+            if (ad.id() >= capacity) {
+                capacity = Math.max(ad.id() + 1, standby.size()) + HEADROOM;
+                LOG.info("the inventory scan is full at ad {}: rewriting it with room for {} ads", ad.id(), capacity);
+                stale = true;
+                reopenLater(current);
+                return;
+            }
+            if (stale) {
+                return; // the replacement reads the store
             }
             try {
                 current.scan().write(rowsOf(ads, ad, tower.ad(ad)));

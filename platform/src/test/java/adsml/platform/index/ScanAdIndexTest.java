@@ -36,6 +36,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -152,7 +153,8 @@ class ScanAdIndexTest {
             throws Exception {
         User user = WORLD.user(3);
         AdFilter filter = Audience.of(user).filter();
-        try (ScanAdIndex index = open()) {
+        try (ScanAdIndex index =
+                ScanAdIndex.open(standby(), TOWER, budget, CpuInventoryScan::new, Duration.ofSeconds(10))) {
             int[] before = new int[100];
             int n = index.retrieve(user, CTX, 100, before);
             int lifted = before[50];
@@ -204,6 +206,48 @@ class ScanAdIndexTest {
             int[] after = new int[100];
             assertEquals(n, index.retrieve(user, CTX, 100, after));
             assertArrayEquals(Arrays.copyOf(before, n), Arrays.copyOf(after, n), "the tower's ranking, priors zero");
+        }
+    }
+
+    /** An ad written while a ranking's priors are computed, outside the write lock, gets that ranking's prior. */
+    @Test
+    void anAdWrittenWhileAPriorsPassRuns_getsThatRankingsPrior() throws Exception {
+        User user = WORLD.user(3);
+        int id = WORLD.ads().size() + 3;
+        CountDownLatch computing = new CountDownLatch(1);
+        CountDownLatch written = new CountDownLatch(1);
+        ScanAdIndex.LightPriors slow = new ScanAdIndex.LightPriors() {
+            @Override
+            public String id() {
+                return "light/1";
+            }
+
+            @Override
+            public void priors(AdColumns ads, float[] out) {
+                computing.countDown();
+                try {
+                    assertTrue(written.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                for (int r = 0; r < ads.rows(); r++) {
+                    out[r] = ads.adIds()[r] == id ? 1e6f : 0f;
+                }
+            }
+        };
+        try (ScanAdIndex index =
+                ScanAdIndex.open(standby(), TOWER, budget, CpuInventoryScan::new, Duration.ofSeconds(10))) {
+            Thread ranking = new Thread(() -> index.lightRank(slow));
+            ranking.start();
+            assertTrue(computing.await(10, TimeUnit.SECONDS));
+            Campaign everybody = everybody();
+            index.upsert(new Ad(id, everybody.id(), 11, 0, new float[Vocab.EMBEDDING_DIM]), everybody);
+            written.countDown();
+            ranking.join(10_000);
+            int[] out = new int[10];
+            count(index.lightRetrieveLater(
+                    "light/1", new float[LightVector.DIM], Audience.of(user).filter(), 10, out));
+            assertEquals(id, out[0], "written with no ranking's prior, then again with this one's");
         }
     }
 

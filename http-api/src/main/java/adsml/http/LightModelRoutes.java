@@ -37,8 +37,8 @@ public final class LightModelRoutes {
 
     /**
      * The body of every answer. {@code onScan}: the version the inventory scan ranks every eligible ad by (kind =
-     * scan), null when none: another index, the first second after an activation, or a version the scan cannot carry
-     * (the CPU cut serves it, and the server's log says why).
+     * scan), null when none: another index, until its priors are written after an activation, or a version the scan
+     * cannot carry (the CPU cut serves it, and the server's log says why).
      */
     public record LightModelView(
             String active, String featureSet, Instant since, int retrieveWidth, int maxCandidates, String onScan) {}

@@ -149,6 +149,7 @@ class FunnelTest {
         World world = WorldFiles.read(data.resolve("world"));
         Map<String, Object> scan = new LinkedHashMap<>(FUNNEL);
         scan.put("adsml.platform.index.kind", "scan");
+        scan.put("adsml.platform.index.scan-timeout", "10s"); // a loaded machine's pauses are not the scan's faults
         try (AdsmlServer server = ServingFixture.start(data, scan)) {
             Client client = new Client(server.started());
             ClusterFixture.awaitTrue(

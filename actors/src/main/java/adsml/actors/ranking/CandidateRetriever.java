@@ -9,6 +9,7 @@ import adsml.platform.funnel.LightRanker;
 import adsml.platform.index.AdIndex;
 import adsml.platform.index.Audience;
 import adsml.platform.index.IvfAdIndex;
+import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.store.UserStore;
 import adsml.scheduler.Ticker;
 import java.time.Duration;
@@ -233,7 +234,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             }
             Optional<LightRanker.Version> light = funnel.light().active();
             if (light.isPresent() && funnel.onScan().isPresent()) {
-                int[] ids = new int[width];
+                int[] ids = new int[Math.min(width, InventoryScan.MAX_K)];
                 Optional<CompletionStage<Integer>> ranked =
                         funnel.onScan().get().retrieveLater(light.get(), row, audience.filter(), width, ids);
                 if (ranked.isPresent()) {

@@ -33,6 +33,7 @@ import adsml.platform.world.WorldConfig;
 import adsml.scheduler.Ticker;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
@@ -146,7 +147,8 @@ class LightOnScanRetrievalTest {
                         IvfAdIndex.open(WORLD, budget, tower, dir.resolve("ivf.bin")),
                         tower,
                         budget,
-                        (dim, capacity) -> scan[0] = new SwitchableScan(new CpuInventoryScan(dim, capacity)));
+                        (dim, capacity) -> scan[0] = new SwitchableScan(new CpuInventoryScan(dim, capacity)),
+                        Duration.ofSeconds(10)); // a loaded machine's pauses are not the scan's faults
                 LightOnScan keeper = LightOnScan.start(light, index, counters, () -> 0L)) {
             long giveUp = System.nanoTime() + 10_000_000_000L;
             while (keeper.live().isEmpty()) {
@@ -206,7 +208,7 @@ class LightOnScanRetrievalTest {
 
     private static CandidateRetriever.Candidates handedOn(TestProbe<FeatureAssembler.Command> assembler) {
         return assembler
-                .expectMessageClass(FeatureAssembler.Assemble.class, java.time.Duration.ofSeconds(5))
+                .expectMessageClass(FeatureAssembler.Assemble.class, Duration.ofSeconds(5))
                 .candidates();
     }
 }

@@ -8,6 +8,7 @@ import adsml.platform.index.ScanAdIndex;
 import adsml.platform.index.ann.AdFilter;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * computed again every {@link #REFRESH_NANOS} (an ad's own click rates of the day move); with no active version, or one
  * the scan cannot carry (served by the CPU cut, with a warning), the scan's priors are zero and retrieval is the
  * tower's. A request asks {@link #retrieveLater}: an answer when the scan holds the active version's priors, none
- * otherwise (the first second after an activation), and then retrieval and the cut are the CPU's, as they were.
+ * otherwise (until they are written: a second or two after an activation, a few more at a million ads), and then
+ * retrieval and the cut are the CPU's, as they were. A round that fails (a scan refusing the priors) is tried again
+ * after 1 s, then 2, 4, up to a minute, and logged once a minute at most.
  */
 public final class LightOnScan implements AutoCloseable {
     /** How often every ad's prior is computed again while the version stays. */
@@ -32,6 +35,8 @@ public final class LightOnScan implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LightOnScan.class);
     private static final int CHECK_ADS = 256;
     private static final long FAILURE_LOG_NANOS = 60_000_000_000L;
+    private static final long FIRST_BACKOFF_NANOS = 1_000_000_000L;
+    private static final long LONGEST_BACKOFF_NANOS = 60_000_000_000L;
 
     private final LightRanker light;
     private final ScanAdIndex index;
@@ -44,6 +49,8 @@ public final class LightOnScan implements AutoCloseable {
     private String refused;
     private long refreshedNanos;
     private long failureLoggedNanos;
+    private long backoffNanos;
+    private long nextRoundNanos = System.nanoTime();
 
     private LightOnScan(LightRanker light, ScanAdIndex index, CounterStore counters, LongSupplier wallClockMs) {
         this.light = light;
@@ -75,18 +82,22 @@ public final class LightOnScan implements AutoCloseable {
 
     /**
      * Light-ranks every eligible ad for {@code row} by {@code active} on the scan and completes with how many of the
-     * best it wrote into {@code outAdIds} (at most the scan's 1,024), best first, or exceptionally when the scan fails;
-     * empty when the scan does not hold {@code active}'s priors.
+     * best it wrote into {@code outAdIds} (at most the scan's 1,024), best first, or exceptionally when the scan or the
+     * request's query fails; empty when the scan does not rank by {@code active} now.
      */
     public Optional<CompletionStage<Integer>> retrieveLater(
             LightRanker.Version active, RequestRow row, AdFilter filter, int max, int[] outAdIds) {
         LightScan scan = live;
-        if (scan == null || scan.version() != active) {
+        if (scan == null || scan.version() != active || !index.ranksBy(scan.id())) {
             return Optional.empty();
         }
-        float[] query = new float[LightVector.DIM];
-        scan.query(row, counters, wallClockMs.getAsLong(), query, 0);
-        return Optional.of(index.lightRetrieveLater(scan.id(), query, filter, max, outAdIds));
+        try {
+            float[] query = new float[LightVector.DIM];
+            scan.query(row, counters, wallClockMs.getAsLong(), query, 0);
+            return Optional.of(index.lightRetrieveLater(scan.id(), query, filter, max, outAdIds));
+        } catch (RuntimeException e) {
+            return Optional.of(CompletableFuture.failedFuture(e));
+        }
     }
 
     /** The version the scan light-ranks by now, if any. */
@@ -94,16 +105,25 @@ public final class LightOnScan implements AutoCloseable {
         return Optional.ofNullable(live).map(LightScan::id);
     }
 
+    /** A round unless a failed one's backoff runs; whatever it throws is logged, or the schedule would end. */
     private void keepLogged() {
+        long now = System.nanoTime();
+        if (now - nextRoundNanos < 0) {
+            return;
+        }
         try {
             keep();
-        } catch (RuntimeException e) {
-            // A scan that refuses the priors (a device in trouble) fails each second the same way.
-            long now = System.nanoTime();
+            backoffNanos = 0;
+        } catch (Throwable e) {
+            // A scan that refuses the priors (a device in trouble) fails each round the same way: each round reads
+            // every ad, so rounds grow rarer.
+            backoffNanos = backoffNanos == 0 ? FIRST_BACKOFF_NANOS : Math.min(LONGEST_BACKOFF_NANOS, 2 * backoffNanos);
+            nextRoundNanos = now + backoffNanos;
             if (failureLoggedNanos == 0 || now - failureLoggedNanos >= FAILURE_LOG_NANOS) {
                 failureLoggedNanos = now;
                 LOG.warn(
-                        "keeping the inventory scan's light ranking failed (again in 1 s, logged once a minute): {}",
+                        "keeping the inventory scan's light ranking failed (again in {} s; logged once a minute): {}",
+                        backoffNanos / 1_000_000_000L,
                         e.toString());
             }
         }

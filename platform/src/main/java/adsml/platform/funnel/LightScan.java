@@ -28,8 +28,9 @@ import java.util.SplittableRandom;
  * per coordinate of the block with that coordinate set; a coordinate's query value is its probe's logit less the
  * base's, the bid types' are whole (so the request's own terms are in them: every ad has one bid type). {@code p_h(a)}
  * is the logit of a fixed reference request less {@code q_h . z(a)}. Probabilities are taken back to logits, where the
- * model's calibration is linear. A model for which this does not hold (a term that crosses two of the ad's attributes)
- * fails the check at {@link #of} and is served by the CPU cut instead.
+ * model's calibration is linear. (A term of the ad's alone, even one crossing two of its attributes, lands in
+ * {@code p}.) A model for which this does not hold (a term of the request with two of the ad's attributes, or with one
+ * the block does not hold: its bid, its id) fails the check at {@link #of} and is served by the CPU cut instead.
  *
  * <p>The key is {@code log eCPM}: a CPC ad's {@code log(1000 bid pCTR)} is {@code log(1000 bid) + logit -
  * softplus(logit)}, and the last term, which the dot product cannot carry, is taken at the reference request
@@ -100,9 +101,11 @@ public final class LightScan {
         LightScan scan = new LightScan(version);
         scan.error = scan.check(sample, counters, nowMs);
         if (!(scan.error <= TOLERANCE)) {
-            throw new IllegalArgumentException(version.id() + " is not a query . ad vector + ad term per head (a logit"
-                    + " recomposed " + scan.error + " off, more than " + TOLERANCE + "): it has a term that crosses two"
-                    + " of the ad's attributes, and is served by the CPU cut");
+            throw new IllegalArgumentException(
+                    version.id() + " is not a query . ad vector + ad term per head (a logit"
+                            + " recomposed " + scan.error + " off, more than " + TOLERANCE
+                            + "): a term of the request crosses two of the"
+                            + " ad's attributes, or one the scan's vector does not hold (its bid, its id); served by the CPU cut");
         }
         return scan;
     }

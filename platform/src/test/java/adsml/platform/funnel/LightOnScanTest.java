@@ -24,6 +24,7 @@ import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +51,8 @@ class LightOnScanTest {
                         IvfAdIndex.open(WORLD, budget, tower, dir.resolve("ivf.bin")),
                         tower,
                         budget,
-                        CpuInventoryScan::new);
+                        CpuInventoryScan::new,
+                        Duration.ofSeconds(10));
                 LightOnScan keeper = LightOnScan.manual(light, index, counters, () -> 0L)) {
             keeper.keep();
             assertEquals(Optional.empty(), keeper.live());

@@ -250,7 +250,10 @@ class LightScanTest {
             switch (ADS.bidTypes()[r]) {
                 case CPA -> assertEquals(LightScan.NEVER, priors[r]);
                 case CPM -> assertEquals((float) Math.log(ADS.bids()[r]), priors[r], 1e-6f);
-                case CPC -> assertTrue(priors[r] > LightScan.NEVER / 2);
+                case CPC ->
+                    assertTrue(
+                            Float.isFinite(priors[r]) && Math.abs(priors[r] - Math.log(1000 * ADS.bids()[r])) < 20,
+                            "a CPC ad's prior is its bid's log and its logit's ad term: " + priors[r]);
             }
         }
     }

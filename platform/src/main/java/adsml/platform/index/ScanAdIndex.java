@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private static final long REOPEN_FIRST_BACKOFF_NANOS = 1_000_000_000L;
 
     private static final long REOPEN_LONGEST_BACKOFF_NANOS = 60_000_000_000L;
+    private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
     private static final int WRITE_CHUNK = 65_536;
 
     private final IvfAdIndex standby;
@@ -82,6 +84,10 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private volatile boolean stale;
 
     private volatile boolean failing;
+    // A scan that flaps (late under load, then answering) would log each turn: one warning per 10 s, with counts.
+    private final AtomicLong fellBack = new AtomicLong();
+    private volatile long warnedNanos;
+    private volatile boolean warnedFailing;
     private volatile boolean closed;
     private volatile long nextReopenNanos = System.nanoTime();
     private volatile long reopenBackoffNanos = REOPEN_FIRST_BACKOFF_NANOS;
@@ -527,13 +533,22 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     /** Notes a failure of the scan, once until it answers again; a scan whose memory was lost is replaced. */
     private void failed(Scan now, Throwable failure) {
+        long since = fellBack.incrementAndGet();
         if (!failing) {
             failing = true;
-            LOG.warn(
-                    "the inventory scan failed; retrieving from the IVF until it answers again: {}",
-                    failure instanceof TimeoutException
-                            ? "no answer within " + searchTimeout.toMillis() + " ms"
-                            : failure.toString());
+            long t = System.nanoTime();
+            if (warnedNanos == 0 || t - warnedNanos >= WARN_INTERVAL_NANOS) {
+                warnedNanos = t;
+                warnedFailing = true;
+                LOG.warn(
+                        "the inventory scan failed; retrieving from the IVF until it answers again ({} retrievals"
+                                + " from the IVF since the last warning): {}",
+                        since,
+                        failure instanceof TimeoutException
+                                ? "no answer within " + searchTimeout.toMillis() + " ms"
+                                : failure.toString());
+                fellBack.set(0);
+            }
         }
         if (now.scan().lost()) {
             stale = true;
@@ -544,7 +559,12 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private int answered(ScanBatcher.Found found, int[] outAdIds) {
         if (failing) {
             failing = false;
-            LOG.info("the inventory scan answers again");
+            if (warnedFailing) {
+                warnedFailing = false;
+                LOG.info(
+                        "the inventory scan answers again ({} more retrievals went to the IVF meanwhile)",
+                        fellBack.get());
+            }
         }
         for (int i = 0; i < found.count(); i++) {
             outAdIds[i] = RankKeys.adOf(found.keys()[i]);

@@ -531,7 +531,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         return standby.retrieve(audience, context, max, outAdIds);
     }
 
-    /** Notes a failure of the scan, once until it answers again; a scan whose memory was lost is replaced. */
+    /** Counts a failure of the scan, warned of as the fields above say; a scan whose memory was lost is replaced. */
     private void failed(Scan now, Throwable failure) {
         long since = fellBack.incrementAndGet();
         if (!failing) {

@@ -1,6 +1,7 @@
 package adsml.platform.funnel;
 
 import adsml.platform.features.FeatureAssembly;
+import adsml.platform.features.FeatureSetFile;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.LrWeights;
 import adsml.platform.model.Model;
@@ -40,5 +41,18 @@ final class LightModels {
                 Map.of());
         return new LightRanker.Version(
                 id, set, ReferenceScorer.of(new Model.Lr(spec, new LrWeights(sparse, dense, bias))));
+    }
+
+    /**
+     * An LR whose one feature is the user's latent factors times the ad's bid: a request term with an ad attribute the
+     * scan's vector does not hold, so not something the scan can rank by.
+     */
+    static LightRanker.Version bidByUser(String id) {
+        FeatureAssembly set = FeatureSetFile.parse(
+                        "name = bids\nversion = 1\ndense = [{name = user_x_bid, group = cross, kind = outer,"
+                                + " sources = [user.embedding, campaign.bid]}]",
+                        "bids-v1.conf")
+                .assembly();
+        return randomLr(id, set, 1.0, 2, 3);
     }
 }

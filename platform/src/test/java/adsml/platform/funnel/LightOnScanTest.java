@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import adsml.platform.counters.EmbeddedCounterStore;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.Context;
-import adsml.platform.features.FeatureAssembly;
-import adsml.platform.features.FeatureSetFile;
 import adsml.platform.features.FeatureSets;
 import adsml.platform.features.RequestRow;
 import adsml.platform.index.Audience;
@@ -77,12 +75,7 @@ class LightOnScanTest {
             LightRanker.cut(LIGHT, row, index.resolve(eligible, eligible.length), counters, 0L, 50, exactCut);
             assertArrayEquals(exactCut, scanCut);
 
-            FeatureAssembly bidByUser = FeatureSetFile.parse(
-                            "name = bids\nversion = 1\ndense = [{name = user_x_bid, group = cross, kind = outer,"
-                                    + " sources = [user.embedding, campaign.bid]}]",
-                            "bids-v1.conf")
-                    .assembly();
-            LightRanker.Version crossed = LightModels.randomLr("bids/1", bidByUser, 1.0, 2, 3);
+            LightRanker.Version crossed = LightModels.bidByUser("bids/1");
             light.activate(crossed);
             keeper.keep();
             assertEquals(Optional.empty(), keeper.live(), "a version the scan cannot carry: the CPU cut's");

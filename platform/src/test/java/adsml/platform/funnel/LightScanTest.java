@@ -219,12 +219,7 @@ class LightScanTest {
 
     @Test
     void aTermOfTheUserAndAnAdAttributeNotInTheVector_orTheUsersHistoryWithTheAd_isRefused() {
-        FeatureAssembly bidByUser = FeatureSetFile.parse(
-                        "name = bids\nversion = 1\ndense = [{name = user_x_bid, group = cross, kind = outer,"
-                                + " sources = [user.embedding, campaign.bid]}]",
-                        "bids-v1.conf")
-                .assembly();
-        LightRanker.Version crossed = LightModels.randomLr("bids/1", bidByUser, 1.0, 2, 3);
+        LightRanker.Version crossed = LightModels.bidByUser("bids/1");
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> LightScan.of(crossed, sample(), COUNTERS, NOW));
         assertTrue(e.getMessage().startsWith("bids/1 is not a query . ad vector"), e.getMessage());

@@ -236,7 +236,7 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
             if (light.isPresent() && funnel.onScan().isPresent()) {
                 int[] ids = new int[Math.min(width, InventoryScan.MAX_K)];
                 Optional<CompletionStage<Integer>> ranked =
-                        funnel.onScan().get().retrieveLater(light.get(), row, audience.filter(), width, ids);
+                        funnel.onScan().get().retrieveLater(light.get(), row, audience.filter(), ids.length, ids);
                 if (ranked.isPresent()) {
                     getContext()
                             .pipeToSelf(

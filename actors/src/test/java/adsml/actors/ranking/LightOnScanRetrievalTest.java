@@ -161,7 +161,7 @@ class LightOnScanRetrievalTest {
                     index,
                     new InMemoryUserStore(WORLD.users()),
                     Runnable::run,
-                    new CandidateRetriever.Funnel(5, 300, light, stores, Optional.of(keeper)),
+                    new CandidateRetriever.Funnel(5, 2_000, light, stores, Optional.of(keeper)),
                     Ticker.SYSTEM));
             TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
 
@@ -181,7 +181,7 @@ class LightOnScanRetrievalTest {
             CandidateRetriever.Candidates ranked = handedOn(probe);
             assertEquals(before + 1, scan[0].searches.get(), "the scan ranked it");
             assertEquals("light/1", ranked.lightVersion());
-            assertEquals(300, ranked.retrieved());
+            assertTrue(ranked.retrieved() > 5 && ranked.retrieved() <= InventoryScan.MAX_K, "the scan's best");
             assertEquals(
                     best,
                     java.util.Arrays.stream(ranked.adIds(), 0, ranked.count())
@@ -194,7 +194,7 @@ class LightOnScanRetrievalTest {
             assertEquals(before + 2, scan[0].searches.get(), "the scan was asked, and failed");
             assertEquals("light/1", fellBack.lightVersion(), "the CPU cut of the standby's retrieval");
             assertEquals(5, fellBack.count());
-            assertEquals(300, fellBack.retrieved());
+            assertTrue(fellBack.retrieved() > 5, "the standby's retrieval");
         }
     }
 

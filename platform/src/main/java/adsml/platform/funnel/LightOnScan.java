@@ -45,6 +45,8 @@ public final class LightOnScan implements AutoCloseable {
     private final ScheduledExecutorService thread;
     /** The active version in the scan's form, once the scan holds its priors. */
     private volatile LightScan live;
+
+    private volatile long queryFailureLoggedNanos;
     // The keeping thread's own.
     private String refused;
     private long refreshedNanos;
@@ -96,6 +98,14 @@ public final class LightOnScan implements AutoCloseable {
             scan.query(row, counters, wallClockMs.getAsLong(), query, 0);
             return Optional.of(index.lightRetrieveLater(scan.id(), query, filter, max, outAdIds));
         } catch (RuntimeException e) {
+            long now = System.nanoTime();
+            long last = queryFailureLoggedNanos;
+            if (last == 0 || now - last >= FAILURE_LOG_NANOS) {
+                queryFailureLoggedNanos = now;
+                LOG.warn(
+                        "a request's light query failed, served by the CPU path (logged once a minute): {}",
+                        e.toString());
+            }
             return Optional.of(CompletableFuture.failedFuture(e));
         }
     }

@@ -648,7 +648,13 @@ function LightModel({ onDisk }) {
       {data && (
         <>
           <p data-testid="light-model">
-            {data.active ? (
+            {data.active && data.onScan === data.active ? (
+              <>
+                <strong class="mono">{data.active}</strong> ({data.featureSet}) ranks every eligible ad on the inventory
+                scan, and keeps the best {int(data.maxCandidates)} of the scan's best 1,024 by its eCPM for the heavy
+                model{data.since && `, since ${when(data.since)} (${ago(data.since)})`}.
+              </>
+            ) : data.active ? (
               <>
                 <strong class="mono">{data.active}</strong> ({data.featureSet}) scores up to {int(data.retrieveWidth)} retrieved
                 ads a request and keeps the best {int(data.maxCandidates)} by its eCPM for the heavy model

@@ -276,6 +276,9 @@ public final class GpuInventoryScan implements InventoryScan {
     @Override
     public void setPriors(float[] priors) {
         InventoryScan.checkPriors(priors, capacity);
+        if (priors.length == 0) {
+            return; // nothing to copy: an empty inventory, or ranking before any ad
+        }
         lock.lock();
         Lock use = cuda.sharedUse();
         use.lock();

@@ -18,7 +18,6 @@ import adsml.platform.index.RetrievalTower;
 import adsml.platform.index.ScanAdIndex;
 import adsml.platform.index.ann.AdFilter;
 import adsml.platform.index.ann.CpuInventoryScan;
-import adsml.platform.index.ann.InventoryRows;
 import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.model.Architecture;
 import adsml.platform.model.LrWeights;
@@ -27,6 +26,7 @@ import adsml.platform.model.ModelFolder;
 import adsml.platform.model.ModelSpec;
 import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.offline.generator.WorldGenerator;
+import adsml.platform.testing.DelegatingScan;
 import adsml.platform.testing.InMemoryUserStore;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
@@ -66,43 +66,12 @@ class LightOnScanRetrievalTest {
     }
 
     /** The CPU twin, whose searches fail while {@link #failing} is set. */
-    private static final class SwitchableScan implements InventoryScan {
-        final CpuInventoryScan inner;
+    private static final class SwitchableScan extends DelegatingScan {
         final AtomicBoolean failing = new AtomicBoolean();
         final AtomicInteger searches = new AtomicInteger();
 
         SwitchableScan(CpuInventoryScan inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int dim() {
-            return inner.dim();
-        }
-
-        @Override
-        public int capacity() {
-            return inner.capacity();
-        }
-
-        @Override
-        public int size() {
-            return inner.size();
-        }
-
-        @Override
-        public void write(InventoryRows rows) {
-            inner.write(rows);
-        }
-
-        @Override
-        public void setPaused(int position, boolean paused) {
-            inner.setPaused(position, paused);
-        }
-
-        @Override
-        public void setPriors(float[] priors) {
-            inner.setPriors(priors);
+            super(inner);
         }
 
         @Override
@@ -112,11 +81,6 @@ class LightOnScanRetrievalTest {
                 throw new IllegalStateException("gpu0: an injected launch failure");
             }
             return inner.search(queries, filters, exhausted, k, out);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 

@@ -21,6 +21,7 @@ import adsml.platform.index.ann.InventoryRows;
 import adsml.platform.index.ann.InventoryScan;
 import adsml.platform.offline.generator.ProgressListener;
 import adsml.platform.offline.generator.WorldGenerator;
+import adsml.platform.testing.DelegatingScan;
 import adsml.platform.testing.FakeClock;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldConfig;
@@ -445,8 +446,7 @@ class ScanAdIndexTest {
         }
     }
 
-    private static final class FailingScan implements InventoryScan {
-        final CpuInventoryScan inner;
+    private static final class FailingScan extends DelegatingScan {
         volatile boolean fail;
         volatile boolean lost;
         volatile boolean refuseWrites;
@@ -457,7 +457,7 @@ class ScanAdIndexTest {
         }
 
         FailingScan(CpuInventoryScan inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -466,21 +466,6 @@ class ScanAdIndexTest {
                 throw new IllegalStateException("gpu0 is unhealthy");
             }
             return inner.search(queries, filters, exhausted, k, out);
-        }
-
-        @Override
-        public int dim() {
-            return inner.dim();
-        }
-
-        @Override
-        public int capacity() {
-            return inner.capacity();
-        }
-
-        @Override
-        public int size() {
-            return inner.size();
         }
 
         @Override
@@ -506,8 +491,5 @@ class ScanAdIndexTest {
             }
             inner.setPriors(priors);
         }
-
-        @Override
-        public void close() {}
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import adsml.platform.offline.generator.InventoryGenerator;
 import adsml.platform.offline.generator.InventoryGenerator.Query;
 import adsml.platform.offline.generator.InventoryGenerator.Space;
+import adsml.platform.testing.DelegatingScan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +28,7 @@ class ScanBatcherTest {
     private static final List<Query> QUERIES = InventoryGenerator.queries(2, 3, 12, SPACE, 0.3);
 
     /** A scan whose first call waits for a latch, counting calls and requests. */
-    private static final class HeldScan implements InventoryScan {
-        final CpuInventoryScan inner = new CpuInventoryScan(SPACE.dim(), 3_000);
+    private static final class HeldScan extends DelegatingScan {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final List<Integer> callSizes = new ArrayList<>();
@@ -36,6 +36,7 @@ class ScanBatcherTest {
         volatile RuntimeException failure;
 
         HeldScan() {
+            super(new CpuInventoryScan(SPACE.dim(), 3_000));
             inner.write(InventoryRows.of(INVENTORY, new float[3_000]));
         }
 
@@ -57,39 +58,6 @@ class ScanBatcherTest {
             }
             return inner.search(queries, filters, exhausted, k, out);
         }
-
-        @Override
-        public int dim() {
-            return inner.dim();
-        }
-
-        @Override
-        public int capacity() {
-            return inner.capacity();
-        }
-
-        @Override
-        public int size() {
-            return inner.size();
-        }
-
-        @Override
-        public void write(InventoryRows rows) {
-            inner.write(rows);
-        }
-
-        @Override
-        public void setPaused(int position, boolean paused) {
-            inner.setPaused(position, paused);
-        }
-
-        @Override
-        public void setPriors(float[] priors) {
-            inner.setPriors(priors);
-        }
-
-        @Override
-        public void close() {}
     }
 
     @Test
@@ -110,7 +78,7 @@ class ScanBatcherTest {
             for (int i = 1; i < QUERIES.size(); i++) {
                 ScanBatcher.Found found = rest.get(i - 1).get(5, TimeUnit.SECONDS);
                 long[][] direct = new long[1][10 * i];
-                int n = scan.inner
+                int n = scan.inner()
                         .search(
                                 new float[][] {QUERIES.get(i).embedding()},
                                 new AdFilter[] {QUERIES.get(i).filter()},

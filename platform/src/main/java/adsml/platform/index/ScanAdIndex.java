@@ -36,13 +36,14 @@ import org.slf4j.LoggerFactory;
  * <p>Beside the scan stands an {@link IvfAdIndex} over the same vectors: it is the store (what serving reads of an ad,
  * cold starts) and the standby. Every write goes to it first, then to the scan. When the scan fails (a GPU fault, a
  * call that takes longer than {@link #SEARCH_TIMEOUT}), retrieval is the IVF's, as on a server without a GPU: degraded
- * recall, not an outage. When the scan may no longer hold what the store holds (a write it refused while its device was
- * quarantined, or its memory {@linkplain InventoryScan#lost() lost} with a GPU context rebuilt after a sticky error),
- * retrieval stays on the IVF and the scan is replaced in the background: the old one closed, a new one opened and every
- * ad of the store written into it (writes wait meanwhile); a replacement that fails is tried again after 1 s, then 2,
- * 4, up to a minute. Then the scan serves again, without a restart. Positions are ad ids, with room for
- * {@link #HEADROOM} ads written while serving; the ad that finds it full has the scan rewritten with as much room
- * again.
+ * recall, not an outage; after a late call, requests skip the scan for a rest (1 s, doubling while calls stay late, up
+ * to 30 s) rather than each waiting out the timeout. When the scan may no longer hold what the store holds (a write it
+ * refused while its device was quarantined, or its memory {@linkplain InventoryScan#lost() lost} with a GPU context
+ * rebuilt after a sticky error), retrieval stays on the IVF and the scan is replaced in the background: the old one
+ * closed, a new one opened and every ad of the store written into it (writes wait meanwhile); a replacement that fails
+ * is tried again after 1 s, then 2, 4, up to a minute. Then the scan serves again, without a restart. Positions are ad
+ * ids, with room for {@link #HEADROOM} ads written while serving; the ad that finds it full has the scan rewritten with
+ * as much room again.
  *
  * <p>An ad's vector is its tower vector and then its {@link LightVector}, so that the same scan also light-ranks: with
  * a light model's priors written ({@link #lightRank}), a request's light query (zeros over the tower's part) ranks
@@ -66,6 +67,10 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     private static final long REOPEN_LONGEST_BACKOFF_NANOS = 60_000_000_000L;
     private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
+    /** The first rest after a late call; doubled while calls stay late, up to the longest. */
+    private static final long FIRST_REST_NANOS = 1_000_000_000L;
+
+    private static final long LONGEST_REST_NANOS = 30_000_000_000L;
     private static final int WRITE_CHUNK = 65_536;
 
     private final IvfAdIndex standby;
@@ -88,6 +93,10 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private final AtomicLong fellBack = new AtomicLong();
     private volatile long warnedNanos;
     private volatile boolean warnedFailing;
+    // A late scan (a hung or overloaded device) would cost every request the whole timeout: after one, requests skip
+    // it for a rest, 1 s and doubling while it stays late, and the next answer ends the rests.
+    private volatile long restNanos;
+    private volatile long restUntilNanos;
     private volatile boolean closed;
     private volatile long nextReopenNanos = System.nanoTime();
     private volatile long reopenBackoffNanos = REOPEN_FIRST_BACKOFF_NANOS;
@@ -271,7 +280,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         check(context, max, outAdIds);
         Scan now = current;
         long at = epoch; // before reading the ranking: see samePriors
-        if (audience.coldStart() || stale || closed || light != null || (at & 1) != 0) {
+        if (audience.coldStart() || stale || closed || light != null || (at & 1) != 0 || resting()) {
             return offScan(now, audience, context, max, outAdIds);
         }
         ScanBatcher.Found found;
@@ -294,7 +303,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         check(context, max, outAdIds);
         Scan now = current;
         long at = epoch; // before reading the ranking: see samePriors
-        if (audience.coldStart() || stale || closed || light != null || (at & 1) != 0) {
+        if (audience.coldStart() || stale || closed || light != null || (at & 1) != 0 || resting()) {
             return CompletableFuture.completedFuture(offScan(now, audience, context, max, outAdIds));
         }
         CompletableFuture<Integer> count = new CompletableFuture<>();
@@ -348,6 +357,10 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         if (ranking == null || !ranking.id().equals(lightId) || stale || closed || (at & 1) != 0) {
             return CompletableFuture.failedFuture(new IllegalStateException("the inventory scan does not rank by "
                     + lightId + " now (" + (ranking == null ? "no light ranking" : ranking.id()) + ")"));
+        }
+        if (resting()) {
+            return CompletableFuture.failedFuture(
+                    new IllegalStateException("the inventory scan rests after a late call"));
         }
         float[] query = new float[dim(tower)];
         System.arraycopy(lightQuery, 0, query, tower.dim(), LightVector.DIM);
@@ -466,7 +479,12 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Whether {@link #lightRetrieveLater} for {@code lightId} would go to the scan now. */
     public boolean ranksBy(String lightId) {
         LightPriors ranking = light;
-        return ranking != null && ranking.id().equals(lightId) && !stale && !closed && (epoch & 1) == 0;
+        return ranking != null && ranking.id().equals(lightId) && !stale && !closed && (epoch & 1) == 0 && !resting();
+    }
+
+    /** Whether requests skip the scan for now, after a late call. */
+    private boolean resting() {
+        return restNanos != 0 && System.nanoTime() - restUntilNanos < 0;
     }
 
     /** {@code ranking}'s prior for every position of the scan up to the store's highest ad id (0 where no ad is). */
@@ -534,6 +552,11 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Counts a failure of the scan, warned of as the fields above say; a scan whose memory was lost is replaced. */
     private void failed(Scan now, Throwable failure) {
         long since = fellBack.incrementAndGet();
+        if (failure instanceof TimeoutException) {
+            long rest = restNanos == 0 ? FIRST_REST_NANOS : Math.min(LONGEST_REST_NANOS, 2 * restNanos);
+            restUntilNanos = System.nanoTime() + rest;
+            restNanos = rest;
+        }
         if (!failing) {
             failing = true;
             long t = System.nanoTime();
@@ -557,6 +580,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     }
 
     private int answered(ScanBatcher.Found found, int[] outAdIds) {
+        restNanos = 0;
         if (failing) {
             failing = false;
             if (warnedFailing) {

@@ -34,6 +34,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -294,6 +295,42 @@ class ScanAdIndexTest {
             failing.fail = false;
             n = index.retrieve(user, CTX, 100, out);
             assertArrayEquals(exact(index, user, 100), Arrays.copyOf(out, n));
+        }
+    }
+
+    /** After a call the scan does not answer in time, requests skip it for a rest instead of each waiting it out. */
+    @Test
+    void afterALateCall_requestsSkipTheScanForARest_andGoToTheStandbyAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        DelegatingScan hung = new DelegatingScan(new CpuInventoryScan(ScanAdIndex.dim(TOWER), 200_000)) {
+            @Override
+            public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return inner().search(queries, filters, exhausted, k, out);
+            }
+        };
+        IvfAdIndex standby = standby();
+        try (ScanAdIndex index =
+                ScanAdIndex.open(standby, TOWER, budget, (dim, capacity) -> hung, Duration.ofMillis(50))) {
+            Audience audience = Audience.of(WORLD.user(3));
+            Executor cpu = Runnable::run;
+            int[] out = new int[100];
+            int n = index.retrieveLater(audience, CTX, 100, out, cpu)
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS); // the standby's, after the scan's 50 ms
+            int[] ivf = new int[100];
+            int m = standby.retrieve(audience, CTX, 100, ivf);
+            assertArrayEquals(Arrays.copyOf(ivf, m), Arrays.copyOf(out, n));
+
+            CompletableFuture<Integer> next =
+                    index.retrieveLater(audience, CTX, 100, out, cpu).toCompletableFuture();
+            assertTrue(next.isDone(), "the next is the standby's at once: the scan rests");
+            assertArrayEquals(Arrays.copyOf(ivf, m), Arrays.copyOf(out, next.get()));
+            release.countDown();
         }
     }
 

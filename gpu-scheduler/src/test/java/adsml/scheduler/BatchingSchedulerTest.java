@@ -49,6 +49,20 @@ class BatchingSchedulerTest {
         }
     }
 
+    /**
+     * Moves the clock a second at a time until {@code done}: a failed probe is stamped with the clock when it ends,
+     * which may be after the test moved it, so one long step could land before the next probe is due.
+     */
+    private static void advanceUntil(FakeClock clock, java.util.function.BooleanSupplier done)
+            throws InterruptedException {
+        long until = System.nanoTime() + 10 * SECOND;
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() < until, "condition not met in 10 s");
+            clock.advance(Duration.ofSeconds(1));
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void submit_concurrentJobsGetTheirOwnReferenceScoresFromMergedBatches() throws Exception {
         ModelSpec spec = ModelPreset.DEMO.spec("demo", "1");
@@ -232,8 +246,8 @@ class BatchingSchedulerTest {
     }
 
     /**
-     * The clock moves by the longest backoff (30 s) between probes: a probe's failure is stamped when it ends, which
-     * may be after the test moved the clock, so a shorter step could land before the next probe is due.
+     * The clock moves a second at a time until the next probe came ({@link #advanceUntil}): one step of the longest
+     * backoff (30 s) failed on CI when the failed probe was stamped after the step, its next one due past it.
      */
     @Test
     void unhealthyDevice_takesNoWork_untilItRecoversAndPassesItsProbe() throws Exception {
@@ -247,10 +261,8 @@ class BatchingSchedulerTest {
             await(scheduler.submit(version, tinyRows(3, 1), clock.nanos() + 100 * SECOND, Priority.LIVE));
             gpu.healthy = false; // as a GPU whose context saw a sticky error says until it is rebuilt
             gpu.failure = null;
-            clock.advance(Duration.ofSeconds(1));
-            awaitTrue(() -> gpu.recoveries.get() == 1);
-            clock.advance(Duration.ofSeconds(30));
-            awaitTrue(() -> gpu.recoveries.get() == 2);
+            advanceUntil(clock, () -> gpu.recoveries.get() == 1);
+            advanceUntil(clock, () -> gpu.recoveries.get() == 2);
             for (int i = 0; i < 3; i++) {
                 await(scheduler.submit(version, tinyRows(3, i), clock.nanos() + 100 * SECOND, Priority.LIVE));
             }
@@ -259,8 +271,7 @@ class BatchingSchedulerTest {
             assertEquals(false, scheduler.stats().deviceHealth().get("gpu0"));
 
             gpu.recovers = true;
-            clock.advance(Duration.ofSeconds(30));
-            awaitTrue(() -> scheduler.stats().deviceHealth().get("gpu0"));
+            advanceUntil(clock, () -> scheduler.stats().deviceHealth().get("gpu0"));
             assertEquals(3, gpu.recoveries.get());
             assertEquals(2, gpu.calls.get(), "recovered, then one probe batch");
             await(scheduler.submit(version, tinyRows(3, 9), clock.nanos() + 100 * SECOND, Priority.LIVE));

@@ -95,8 +95,12 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     private volatile boolean warnedFailing;
     // A late scan (a hung or overloaded device) would cost every request the whole timeout: after one, requests skip
     // it for a rest, 1 s and doubling while it stays late, and the next answer ends the rests.
+    private final Object restLock = new Object();
     private volatile long restNanos;
     private volatile long restUntilNanos;
+    /** lightRank's callers one at a time: each owns {@link #touched} while its priors are computed. */
+    private final Object rankLock = new Object();
+
     private volatile boolean closed;
     private volatile long nextReopenNanos = System.nanoTime();
     private volatile long reopenBackoffNanos = REOPEN_FIRST_BACKOFF_NANOS;
@@ -398,6 +402,12 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
      * for its id. Blocks for the computation: for a background thread.
      */
     public void lightRank(LightPriors ranking) {
+        synchronized (rankLock) {
+            rankLocked(ranking);
+        }
+    }
+
+    private void rankLocked(LightPriors ranking) {
         synchronized (writeLock) {
             if (closed) {
                 return;
@@ -482,6 +492,11 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         return ranking != null && ranking.id().equals(lightId) && !stale && !closed && (epoch & 1) == 0 && !resting();
     }
 
+    /** The length of the rest now or last begun; 0 once the scan answered. For tests. */
+    Duration rest() {
+        return Duration.ofNanos(restNanos);
+    }
+
     /** Whether requests skip the scan for now, after a late call. */
     private boolean resting() {
         return restNanos != 0 && System.nanoTime() - restUntilNanos < 0;
@@ -552,10 +567,17 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Counts a failure of the scan, warned of as the fields above say; a scan whose memory was lost is replaced. */
     private void failed(Scan now, Throwable failure) {
         long since = fellBack.incrementAndGet();
-        if (failure instanceof TimeoutException) {
-            long rest = restNanos == 0 ? FIRST_REST_NANOS : Math.min(LONGEST_REST_NANOS, 2 * restNanos);
-            restUntilNanos = System.nanoTime() + rest;
-            restNanos = rest;
+        if (failure instanceof TimeoutException && now == current) {
+            synchronized (restLock) {
+                // The calls in flight when the device stalled time out together: one rest for them, doubled only by
+                // a late call after it.
+                long t = System.nanoTime();
+                if (restNanos == 0 || t - restUntilNanos >= 0) {
+                    long rest = restNanos == 0 ? FIRST_REST_NANOS : Math.min(LONGEST_REST_NANOS, 2 * restNanos);
+                    restUntilNanos = t + rest;
+                    restNanos = rest;
+                }
+            }
         }
         if (!failing) {
             failing = true;
@@ -573,14 +595,18 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
                 fellBack.set(0);
             }
         }
-        if (now.scan().lost()) {
+        if (now.scan().lost() && now == current) { // a replaced scan's late failure leaves the new one alone
             stale = true;
             reopenLater(now);
         }
     }
 
     private int answered(ScanBatcher.Found found, int[] outAdIds) {
-        restNanos = 0;
+        if (restNanos != 0) {
+            synchronized (restLock) {
+                restNanos = 0;
+            }
+        }
         if (failing) {
             failing = false;
             if (warnedFailing) {
@@ -643,6 +669,9 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             current = fresh;
             stale = false;
             reopenBackoffNanos = REOPEN_FIRST_BACKOFF_NANOS;
+            synchronized (restLock) {
+                restNanos = 0; // the old scan's lateness is not the new one's
+            }
         }
         LOG.info(
                 "the inventory scan is replaced: {} written in {} ms",

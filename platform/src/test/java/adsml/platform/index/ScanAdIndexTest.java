@@ -28,6 +28,7 @@ import adsml.platform.world.WorldConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -330,6 +331,37 @@ class ScanAdIndexTest {
                     index.retrieveLater(audience, CTX, 100, out, cpu).toCompletableFuture();
             assertTrue(next.isDone(), "the next is the standby's at once: the scan rests");
             assertArrayEquals(Arrays.copyOf(ivf, m), Arrays.copyOf(out, next.get()));
+            assertEquals(Duration.ofSeconds(1), index.rest());
+            release.countDown();
+        }
+    }
+
+    /** Calls in flight when the device stalls time out together: one rest of 1 s for them, not one doubling each. */
+    @Test
+    void callsTimingOutTogether_beginOneRest() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        DelegatingScan hung = new DelegatingScan(new CpuInventoryScan(ScanAdIndex.dim(TOWER), 200_000)) {
+            @Override
+            public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return inner().search(queries, filters, exhausted, k, out);
+            }
+        };
+        try (ScanAdIndex index =
+                ScanAdIndex.open(standby(), TOWER, budget, (dim, capacity) -> hung, Duration.ofMillis(50))) {
+            List<CompletableFuture<Integer>> inFlight = new ArrayList<>();
+            for (int u = 0; u < 6; u++) {
+                inFlight.add(index.retrieveLater(Audience.of(WORLD.user(u)), CTX, 100, new int[100], Runnable::run)
+                        .toCompletableFuture());
+            }
+            for (CompletableFuture<Integer> f : inFlight) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(Duration.ofSeconds(1), index.rest());
             release.countDown();
         }
     }

@@ -13,8 +13,9 @@ import java.util.BitSet;
  * campaign is not in the request's exhausted set. The score is fp32: the products of the query's and the embedding's
  * components summed in dimension order with fused multiply-adds, then the prior added. Each request's best are written
  * as {@link adsml.platform.index.RankKeys} keys of (score, position): higher score first, ties to the lower position, a
- * NaN score ranked as negative infinity. Writes are visible to every search that starts after they return.
- * Implementations are thread-safe.
+ * NaN score ranked as negative infinity. Writes are visible to every search that starts after they return, and a search
+ * sees all of a write (or of a {@link #setPriors}) or none of it: ScanAdIndex relies on it to tell which priors ranked
+ * an answer. Implementations are thread-safe.
  */
 public interface InventoryScan extends AutoCloseable {
     /** The most a request may ask for: the GPU sorts one request's best in one block. */

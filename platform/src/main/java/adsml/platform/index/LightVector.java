@@ -1,5 +1,6 @@
 package adsml.platform.index;
 
+import adsml.platform.domain.AdColumns;
 import adsml.platform.domain.BidType;
 import adsml.platform.domain.Vocab;
 import java.util.Arrays;
@@ -40,6 +41,18 @@ public final class LightVector {
         if (bidType == BidType.CPA) {
             System.arraycopy(out, at, out, at + Z, Z);
         }
+    }
+
+    /** Writes the light part of row {@code row} of {@code ads} into {@code out[at, at + DIM)}. */
+    public static void write(AdColumns ads, int row, float[] out, int at) {
+        write(
+                ads.categories()[row],
+                ads.creativeTypes()[row],
+                ads.bidTypes()[row],
+                ads.embeddings(),
+                row * Vocab.EMBEDDING_DIM,
+                out,
+                at);
     }
 
     /** One block: the three one-hots and the latent factors. */

@@ -87,14 +87,7 @@ class LightScanTest {
     /** The key the scan computes for ad row {@code r}: query . light vector + prior, in the scan's order. */
     private static float scanKey(float[] query, AdColumns ads, int r, float prior) {
         float[] v = new float[LightVector.DIM];
-        LightVector.write(
-                ads.categories()[r],
-                ads.creativeTypes()[r],
-                ads.bidTypes()[r],
-                ads.embeddings(),
-                r * Vocab.EMBEDDING_DIM,
-                v,
-                0);
+        LightVector.write(ads, r, v, 0);
         float acc = 0f;
         for (int d = 0; d < v.length; d++) {
             acc = Math.fma(query[d], v[d], acc);
@@ -175,14 +168,7 @@ class LightScanTest {
         long[] interests = new long[n];
         float[] priors = new float[n];
         for (int r = 0; r < n; r++) {
-            LightVector.write(
-                    ADS.categories()[r],
-                    ADS.creativeTypes()[r],
-                    ADS.bidTypes()[r],
-                    ADS.embeddings(),
-                    r * Vocab.EMBEDDING_DIM,
-                    vectors,
-                    r * LightVector.DIM);
+            LightVector.write(ADS, r, vectors, r * LightVector.DIM);
             Targeting t = WORLD.campaign(ADS.campaignIds()[r]).targeting();
             campaigns[r] = ADS.campaignIds()[r];
             words[r] = VectorAds.targetWord(t);

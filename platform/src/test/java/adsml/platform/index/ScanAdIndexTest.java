@@ -299,11 +299,9 @@ class ScanAdIndexTest {
         }
     }
 
-    /** After a call the scan does not answer in time, requests skip it for a rest instead of each waiting it out. */
-    @Test
-    void afterALateCall_requestsSkipTheScanForARest_andGoToTheStandbyAtOnce() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        DelegatingScan hung = new DelegatingScan(new CpuInventoryScan(ScanAdIndex.dim(TOWER), 200_000)) {
+    /** A scan whose every search waits for {@code release}: a hung device. */
+    private static DelegatingScan hungUntil(CountDownLatch release) {
+        return new DelegatingScan(new CpuInventoryScan(ScanAdIndex.dim(TOWER), 200_000)) {
             @Override
             public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
                 try {
@@ -314,6 +312,13 @@ class ScanAdIndexTest {
                 return inner().search(queries, filters, exhausted, k, out);
             }
         };
+    }
+
+    /** After a call the scan does not answer in time, requests skip it for a rest instead of each waiting it out. */
+    @Test
+    void afterALateCall_requestsSkipTheScanForARest_andGoToTheStandbyAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        DelegatingScan hung = hungUntil(release);
         IvfAdIndex standby = standby();
         try (ScanAdIndex index =
                 ScanAdIndex.open(standby, TOWER, budget, (dim, capacity) -> hung, Duration.ofMillis(50))) {
@@ -340,17 +345,7 @@ class ScanAdIndexTest {
     @Test
     void callsTimingOutTogether_beginOneRest() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        DelegatingScan hung = new DelegatingScan(new CpuInventoryScan(ScanAdIndex.dim(TOWER), 200_000)) {
-            @Override
-            public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return inner().search(queries, filters, exhausted, k, out);
-            }
-        };
+        DelegatingScan hung = hungUntil(release);
         try (ScanAdIndex index =
                 ScanAdIndex.open(standby(), TOWER, budget, (dim, capacity) -> hung, Duration.ofMillis(50))) {
             List<CompletableFuture<Integer>> inFlight = new ArrayList<>();

@@ -13,6 +13,8 @@
 #   report.md       both, side by side, with the ratios (the tables for BENCHMARKS.md)
 #   layers.json/txt each linear layer of demo and x100 alone: dcn.cu's mma.sync variants and the wgmma
 #                   ones of layers/variants.cu against PyTorch's F.linear (cuBLAS) (layer_times.py)
+#   tma.json/txt    the same layers with layers/tma.cu's kernels (TMA, mbarriers, producer and consumer
+#                   warpgroups, wgmma) in TF32 and BF16, against PyTorch's TF32 and BF16 F.linear
 #   inventory.md    the inventory on the card: a million ads, top 1,000 per request, parity with the
 #                   CPU twin, per-call and 32-client latency, PyTorch on the same shapes (InventoryBenchmark,
 #                   inventory_torch.py; json beside it)
@@ -23,10 +25,10 @@
 #                   every eligible ad on the card (kind = scan) against the CPU's IVF and light cut, at
 #                   rising QPS (gpu-serve-scan.sh)
 # A failed step does not stop the ones after it; the exit status is 1 if any failed. STEPS picks
-# steps (default "tests java torch layers inventory serve scan"). Their caps add up to 1,200 s (a
+# steps (default "tests java torch layers tma inventory serve scan"). Their caps add up to 1,380 s (a
 # whole run took 190 s before BF16, the layers, the inventory, the drills and the scan serving were
 # added); where a call may run at most 600 s, STEPS="tests java torch layers inventory", then
-# "serve", then "scan" split them over calls to one OUT_DIR, in that order of worth.
+# "tma serve", then "scan" split them over calls to one OUT_DIR, in that order of worth.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-.device/bench-results}}
@@ -40,7 +42,7 @@ fi
 java=.device/jre/bin/java
 [ -x "$java" ] || { echo "no $java: run gpu-scheduler/bench/prepare-device.sh first and carry .device" >&2; exit 2; }
 cp=$(ls .device/lib/*.jar | grep -v junit-platform-console | paste -sd: -)
-steps=" ${STEPS:-tests java torch layers inventory serve scan} "
+steps=" ${STEPS:-tests java torch layers tma inventory serve scan} "
 runs() { [[ "$steps" == *" $1 "* ]]; }
 status=0
 
@@ -84,6 +86,29 @@ if runs layers; then
         tail -5 "$out/layers.txt"
     else
         echo "== layers: no .device/layers/variants.ptx in the bundle (prepare-device.sh builds it)"
+    fi
+fi
+if runs tma; then
+    # These kernels have not run on a GPU before: one that traps (a barrier waited on for a second) ends its
+    # process's context, one that hangs its process. Each try's stderr names the kernel in flight last; the
+    # next try leaves it out (three tries, 60 s each).
+    if [ -f .device/layers/tma.ptx ]; then
+        echo "== each layer alone with TMA-fed wgmma, TF32 and BF16, against cuBLAS"
+        skip=
+        for try in 1 2 3; do
+            if timeout 60 python3 gpu-scheduler/bench/layers/layer_times.py "$out/tma.json" .device/layers/tma.ptx \
+                --skip "$skip" > "$out/tma.txt" 2> "$out/tma-$try.err"; then
+                break
+            fi
+            status=1
+            bad=$(grep -o '^-- [a-z0-9_]*' "$out/tma-$try.err" | tail -1 | cut -c4-)
+            echo "try $try failed in ${bad:-no kernel}: $(grep -v '^-- ' "$out/tma-$try.err" | tail -2)"
+            [ -n "$bad" ] || break
+            skip="$skip,$bad"
+        done
+        tail -14 "$out/tma.txt"
+    else
+        echo "== tma: no .device/layers/tma.ptx in the bundle (prepare-device.sh builds it)"
     fi
 fi
 

@@ -56,6 +56,9 @@ cp -r gpu-scheduler/target/test-classes .device/gpu-test-classes
 # The per-layer kernel variants (wgmma needs sm_90a PTX) for gpu-bench.sh's layers step.
 mkdir -p .device/layers
 nvcc -ptx -arch=compute_90a -O3 -o .device/layers/variants.ptx gpu-scheduler/bench/layers/variants.cu
+nvcc -ptx -arch=compute_90a -O3 -o .device/layers/tma.ptx gpu-scheduler/bench/layers/tma.cu
+# The card's driver compiles PTX when it loads it: an error found there costs device time, so assemble here.
+for ptx in .device/layers/*.ptx; do ptxas -arch=sm_90a -o /dev/null "$ptx"; done
 packed=(jre lib gpu-test-classes layers)
 # The newest DCN or LR version (the reference engine has no TorchScript), kept under its number.
 version=

@@ -5,14 +5,22 @@ kernel's largest error against a float64 reference: the per-layer view that GpuB
 forward pass does not give (PERF-NOTES.md, runs 7-9). On the development machine:
 
   nvcc -ptx -arch=compute_90a -O3 -o variants.ptx gpu-scheduler/bench/layers/variants.cu
+  nvcc -ptx -arch=compute_90a -O3 -o tma.ptx gpu-scheduler/bench/layers/tma.cu
 
-then on a GPU machine with PyTorch (copy variants.ptx and this script under .device/, carried):
+then on a GPU machine with PyTorch (copy the PTX and this script under .device/, carried), one process
+per PTX so that a kernel that traps loses only its own file's figures:
 
-  python3 layer_times.py OUT.json variants.ptx
+  python3 layer_times.py OUT.json variants.ptx [--skip NAME,NAME]
+
+Before a kernel's first launch on each layer its name goes to stderr ("-- NAME"): where a kernel traps or
+hangs, the last such line names it, and a rerun with --skip leaves it out (gpu-bench.sh does so).
 
 Kernels are found by name in the PTX: v_BMxBN_wWMxWN_sS_xX_rR_lL_bB (mma.sync: tile, warps, stages,
 1 or 3 TF32 products, rounding, ldmatrix, blocks per SM) and w_/p_/s_BMxBN_sS_rR_bB (wgmma: BM / 64
-warpgroups; s_ from the 128-byte swizzled layout). Launches go through the driver API in the context PyTorch made current, so each
+warpgroups; s_ from the 128-byte swizzled layout), and t_BMxBN_sS_P (tma.cu: TMA, mbarriers, a producer
+warpgroup; P tf32 or bf16). A t_ TF32 kernel runs twice: ":pre" on copies of A and W rounded to TF32 (to
+nearest, ties away) through FLOAT32 tensor maps, ":map" on the raw fp32 through TFLOAT32 maps; a BF16 one
+on bf16 copies, beside PyTorch's bf16 F.linear. Launches go through the driver API in the context PyTorch made current, so each
 includes Python's launch cost (about 20 us): times under about 40 us are that floor, not the kernel.
 """
 import ctypes
@@ -29,9 +37,14 @@ SHAPES = {  # name: (out N, in K, epilogue) ; 0 bias, 1 relu, 2 cross
 ROWS = {"demo": [1024], "x100": [1024, 16384]}
 NAME = re.compile(r"v_(\d+)x(\d+)_w(\d+)x(\d+)_s(\d+)_x(\d)_r(\d)_l(\d)_b(\d)")
 WNAME = re.compile(r"[wps]_(\d+)x(\d+)_s(\d+)_r(\d)_b(\d)")  # wgmma: BM / 64 warpgroups
+TNAME = re.compile(r"t_(\d+)x(\d+)_s(\d+)_(tf32|bf16)")  # BM / 64 consumer warpgroups and a producer
+FLOAT32, BFLOAT16, TFLOAT32 = 7, 9, 11  # CUtensorMapDataType
 
 cuda = ctypes.CDLL("libcuda.so.1")
 cuda.cuLaunchKernel.argtypes = [ctypes.c_void_p] + [ctypes.c_uint] * 7 + [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+cuda.cuTensorMapEncodeTiled.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p,
+                                        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                                        ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int]
 
 
 def check(r, what):
@@ -44,9 +57,15 @@ def load(path):
     module = ctypes.c_void_p()
     check(cuda.cuModuleLoadData(ctypes.byref(module), ctypes.c_char_p(text + b"\0")), f"load {path}")
     kernels = []
-    for name in sorted(set(re.findall(rb"\.entry\s+([vwps]_\w+)\(", text))):
+    for name in sorted(set(re.findall(rb"\.entry\s+([vwpst]_\w+)\(", text))):
         name = name.decode()
-        if name.startswith("v_"):
+        precision = None
+        if name.startswith("t_"):
+            bm, bn, s, precision = TNAME.fullmatch(name).groups()
+            bm, bn, s = int(bm), int(bn), int(s)
+            wm, wn, x = (bm // 64 + 1) * 4, 1, 1
+            smem = s * (bm + bn) * 128 + 1024 + 16 * s
+        elif name.startswith("v_"):
             bm, bn, wm, wn, s, x, r, l, b = map(int, NAME.fullmatch(name).groups())
             smem = s * (bm + bn) * 36 * 4
         else:
@@ -58,7 +77,8 @@ def load(path):
         check(cuda.cuFuncSetAttribute(f, 8, smem), f"{name} smem")  # MAX_DYNAMIC_SHARED_SIZE_BYTES
         regs = ctypes.c_int()
         check(cuda.cuFuncGetAttribute(ctypes.byref(regs), 4, f), "regs")  # NUM_REGS
-        kernels.append(dict(name=name, f=f, bm=bm, bn=bn, threads=wm * wn * 32, smem=smem, split=x == 3, regs=regs.value))
+        kernels.append(dict(name=name, f=f, bm=bm, bn=bn, threads=wm * wn * 32, smem=smem, split=x == 3, regs=regs.value,
+                            precision=precision))
     return module, kernels
 
 
@@ -68,6 +88,49 @@ def launch(k, a, w, bias, x0, c, M, N, K, mode):
     stream = torch.cuda.current_stream().cuda_stream
     check(cuda.cuLaunchKernel(k["f"], (N + k["bn"] - 1) // k["bn"], (M + k["bm"] - 1) // k["bm"], 1, k["threads"], 1, 1,
                               k["smem"], ctypes.c_void_p(stream), ctypes.cast(params, ctypes.c_void_p), None), k["name"])
+
+
+class TensorMap:
+    """A CUtensorMap of a row-major rows x K matrix: boxes of 128 bytes along K by box_rows rows, 128-byte swizzle,
+    zeros outside the matrix. K * element size must be a multiple of 16 bytes."""
+
+    def __init__(self, t, box_rows, data_type):
+        rows, k = t.shape
+        size = t.element_size()
+        self.buffer = ctypes.create_string_buffer(128 + 128)  # on 64 bytes for the driver, 128 as CUtensorMap is
+        self.address = (ctypes.addressof(self.buffer) + 127) & ~127
+        check(cuda.cuTensorMapEncodeTiled(
+            ctypes.c_void_p(self.address), data_type, 2, ctypes.c_void_p(t.data_ptr()),
+            (ctypes.c_uint64 * 2)(k, rows), (ctypes.c_uint64 * 1)(k * size), (ctypes.c_uint32 * 2)(128 // size, box_rows),
+            (ctypes.c_uint32 * 2)(1, 1), 0, 3, 2, 0), "cuTensorMapEncodeTiled")  # no interleave, 128B swizzle, L2 128B
+
+
+def launch_tma(k, amap, wmap, a, bias, x0, c, M, N, K, mode):
+    values = [ctypes.c_void_p(t.data_ptr()) for t in (bias, x0, a, c)] + [ctypes.c_int(v) for v in (M, N, K, mode)]
+    pointers = [amap.address, wmap.address] + [ctypes.cast(ctypes.byref(v), ctypes.c_void_p).value for v in values]
+    params = (ctypes.c_void_p * len(pointers))(*pointers)
+    stream = torch.cuda.current_stream().cuda_stream
+    check(cuda.cuLaunchKernel(k["f"], (N + k["bn"] - 1) // k["bn"], (M + k["bm"] - 1) // k["bm"], 1, k["threads"], 1, 1,
+                              k["smem"], ctypes.c_void_p(stream), ctypes.cast(params, ctypes.c_void_p), None), k["name"])
+
+
+def tf32_rounded(x):
+    """x rounded to TF32, to nearest with ties away from zero (cvt.rna): the low 13 bits of the magnitude."""
+    return ((x.view(torch.int32) + 0x1000) & ~0x1FFF).view(torch.float32)
+
+
+def tma_runs(k, a, w, K):
+    """(suffix, A map, W map, the operand copies they read) for each way a t_ kernel runs on this layer; none where TMA cannot stride K."""
+    if k["precision"] == "bf16":
+        if K % 8:
+            return []
+        a16, w16 = a.bfloat16(), w.bfloat16()
+        return [("", TensorMap(a16, k["bm"], BFLOAT16), TensorMap(w16, k["bn"], BFLOAT16), (a16, w16))]
+    if K % 4:
+        return []
+    ar, wr = tf32_rounded(a), tf32_rounded(w)
+    return [(":pre", TensorMap(ar, k["bm"], FLOAT32), TensorMap(wr, k["bn"], FLOAT32), (ar, wr)),
+            (":map", TensorMap(a, k["bm"], TFLOAT32), TensorMap(w, k["bn"], TFLOAT32), ())]
 
 
 def timed(fn, repeats=20):
@@ -83,13 +146,28 @@ def timed(fn, repeats=20):
 
 
 def main():
-    out, ptxs = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    skip = set()
+    if "--skip" in args:
+        i = args.index("--skip")
+        skip = {name for name in args[i + 1].split(",") if name}
+        del args[i:i + 2]
+    out, ptxs = args[0], args[1:]
     torch.cuda.init()
     torch.zeros(1, device="cuda")  # the primary context, current on this thread
-    kernels = [k for p in ptxs for k in load(p)[1]]
+    kernels = [k for p in ptxs for k in load(p)[1] if k["name"] not in skip]
     for k in kernels:
         print(f"{k['name']}: {k['regs']} registers, {k['smem']} bytes shared", flush=True)
     results = []
+    try:
+        measure(kernels, results)
+    finally:  # a kernel that traps ends the context: keep what was measured before it
+        json.dump(dict(card=torch.cuda.get_device_name(0), skipped=sorted(skip),
+                       kernels=[{k_: v for k_, v in k.items() if k_ != "f"} for k in kernels], rows=results),
+                  open(out, "w"), indent=1)
+
+
+def measure(kernels, results):
     g = torch.Generator(device="cuda").manual_seed(1)
     for preset, shapes in SHAPES.items():
         for M in ROWS[preset]:
@@ -111,21 +189,39 @@ def main():
                     torch.backends.cuda.matmul.allow_tf32 = tf32
                     row["torch_tf32_ms" if tf32 else "torch_fp32_ms"] = timed(torch_layer)
                     row["torch_tf32_err" if tf32 else "torch_fp32_err"] = (torch_layer().double() - ref).abs().max().item()
+                if any(k["precision"] == "bf16" for k in kernels):
+                    a16, w16, b16, x16 = a.bfloat16(), w.bfloat16(), bias.bfloat16(), x0.bfloat16()
+
+                    def torch_bf16():
+                        y = torch.nn.functional.linear(a16, w16, b16)
+                        return torch.relu(y) if mode == 1 else (x16 * y + a16 if mode == 2 else y)
+
+                    row["torch_bf16_ms"] = timed(torch_bf16)
+                    row["torch_bf16_err"] = (torch_bf16().double() - ref).abs().max().item()
                 for k in kernels:
                     c = torch.full((M, N), float("nan"), device="cuda")
-                    launch(k, a, w, bias, x0, c, M, N, K, mode)
-                    torch.cuda.synchronize()
-                    err = (c.double() - ref).abs().max().item()
-                    ms = timed(lambda: launch(k, a, w, bias, x0, c, M, N, K, mode))
-                    row[k["name"]] = dict(ms=ms, tflops=flop / ms / 1e9, err=err)
+                    if k["precision"] is None:
+                        runs = [("", lambda: launch(k, a, w, bias, x0, c, M, N, K, mode))]
+                    else:
+                        made = tma_runs(k, a, w, K)  # holds the operand copies the maps point at while they run
+                        runs = [(suffix, lambda am=am, wm=wm: launch_tma(k, am, wm, a, bias, x0, c, M, N, K, mode))
+                                for suffix, am, wm, _ in made]
+                    for suffix, run in runs:
+                        c.fill_(float("nan"))
+                        torch.cuda.synchronize()
+                        print(f"-- {k['name']}", file=sys.stderr, flush=True)
+                        run()
+                        torch.cuda.synchronize()
+                        err = (c.double() - ref).abs().max().item()
+                        ms = timed(run)
+                        row[k["name"] + suffix] = dict(ms=ms, tflops=flop / ms / 1e9, err=err)
                 results.append(row)
                 best = sorted(((v["ms"], n) for n, v in row.items() if isinstance(v, dict)))[:3]
+                bf16 = f", bf16 {row['torch_bf16_ms']:.4f} ms" if "torch_bf16_ms" in row else ""
                 print(f"{preset} {M:5} {layer:6} N {N:4} K {K:4}: torch tf32 {row['torch_tf32_ms']:.4f} ms "
-                      f"({flop / row['torch_tf32_ms'] / 1e9:.0f} TF/s), fp32 {row['torch_fp32_ms']:.4f} ms; best "
+                      f"({flop / row['torch_tf32_ms'] / 1e9:.0f} TF/s), fp32 {row['torch_fp32_ms']:.4f} ms{bf16}; best "
                       + ", ".join(f"{n} {ms:.4f} ms ({flop / ms / 1e9:.0f} TF/s, err {row[n]['err']:.1e})" for ms, n in best),
                       flush=True)
-    json.dump(dict(card=torch.cuda.get_device_name(0), kernels=[{k_: v for k_, v in k.items() if k_ != "f"} for k in kernels],
-                   rows=results), open(out, "w"), indent=1)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,7 @@
 // counts, 3xTF32; and wgmma (sm_90a) from a cp.async pipeline in an unswizzled layout. What won
 // went into dcn.cu; the rest stays here as the record of what was measured. The s_ kernels (wgmma
 // from the 128-byte swizzled layout) were written after the session's GPU time ran out: not yet run.
-#define EPILOGUE_BIAS 0
-#define EPILOGUE_RELU 1
-#define EPILOGUE_CROSS 2
-__device__ __forceinline__ float epilogue(int mode, float acc, float bias, const float* x0, const float* a,
-                                          long long m, int n, int ld) {
-    float v = acc + bias;
-    if (mode == EPILOGUE_RELU) return v < 0.0f ? 0.0f : v;
-    if (mode == EPILOGUE_CROSS) { long long i = m * ld + n; return x0[i] * v + a[i]; }
-    return v;
-}
+#include "epilogue.cuh"
 #define MMA_BK 32
 #define MMA_LDS (MMA_BK + 4)
 extern __shared__ __align__(16) float dynamic_smem[];

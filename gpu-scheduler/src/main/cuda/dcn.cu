@@ -43,10 +43,12 @@ __device__ __forceinline__ float epilogue(int mode, float acc, float bias, const
 }
 
 // x0[r, :] = [table[ids[r, 0]], ..., table[ids[r, slots - 1]], dense[r, :]]. An id outside the table
-// writes NaN, so it fails every check downstream instead of reading another row's memory.
-extern "C" __global__ void gather_concat(const int* __restrict__ ids, const float* __restrict__ dense,
-                                         const float* __restrict__ table, float* __restrict__ x0,
-                                         int rows, int slots, int dim, int denseDims, int tableRows) {
+// writes NaN, so it fails every check downstream instead of reading another row's memory. `value(id,
+// j)` reads element j of row id in the table's storage (EmbeddingStorage) and widens it to fp32.
+template <typename Value>
+__device__ __forceinline__ void gather(const int* __restrict__ ids, const float* __restrict__ dense, Value value,
+                                       float* __restrict__ x0, int rows, int slots, int dim, int denseDims,
+                                       int tableRows) {
     const int sparseWidth = slots * dim;
     const int d = sparseWidth + denseDims;
     const long long total = (long long) rows * d;
@@ -58,12 +60,37 @@ extern "C" __global__ void gather_concat(const int* __restrict__ ids, const floa
         if (c < sparseWidth) {
             const int s = c / dim;
             const int id = ids[r * slots + s];
-            v = (id >= 0 && id < tableRows) ? table[(long long) id * dim + (c - s * dim)] : __int_as_float(0x7fc00000);
+            v = (id >= 0 && id < tableRows) ? value(id, c - s * dim) : __int_as_float(0x7fc00000);
         } else {
             v = dense[r * denseDims + (c - sparseWidth)];
         }
         x0[i] = v;
     }
+}
+
+extern "C" __global__ void gather_concat(const int* __restrict__ ids, const float* __restrict__ dense,
+                                         const float* __restrict__ table, float* __restrict__ x0,
+                                         int rows, int slots, int dim, int denseDims, int tableRows) {
+    gather(ids, dense, [=](int id, int j) { return table[(long long) id * dim + j]; },
+           x0, rows, slots, dim, denseDims, tableRows);
+}
+
+// BF16 storage: the value's upper 16 bits; widening is exact.
+extern "C" __global__ void gather_concat_bf16(const int* __restrict__ ids, const float* __restrict__ dense,
+                                              const unsigned short* __restrict__ table, float* __restrict__ x0,
+                                              int rows, int slots, int dim, int denseDims, int tableRows) {
+    gather(ids, dense,
+           [=](int id, int j) { return __uint_as_float((unsigned) table[(long long) id * dim + j] << 16); },
+           x0, rows, slots, dim, denseDims, tableRows);
+}
+
+// INT8 storage: q * scale[row], one fp32 scale per row.
+extern "C" __global__ void gather_concat_int8(const int* __restrict__ ids, const float* __restrict__ dense,
+                                              const signed char* __restrict__ table, const float* __restrict__ scales,
+                                              float* __restrict__ x0, int rows, int slots, int dim, int denseDims,
+                                              int tableRows) {
+    gather(ids, dense, [=](int id, int j) { return (float) table[(long long) id * dim + j] * scales[id]; },
+           x0, rows, slots, dim, denseDims, tableRows);
 }
 
 // Loads 4 consecutive k (k..k+3) of row `row` of a [rows, K] row-major matrix; zero outside it.

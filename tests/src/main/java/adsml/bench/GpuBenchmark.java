@@ -9,6 +9,7 @@ import adsml.platform.model.ModelSpec;
 import adsml.platform.scoring.ReferenceScorer;
 import adsml.platform.scoring.Scorer;
 import adsml.scheduler.gpu.CudaDevices;
+import adsml.scheduler.gpu.EmbeddingStorage;
 import adsml.scheduler.gpu.GpuDevice;
 import adsml.scheduler.gpu.GpuSettings;
 import adsml.scheduler.gpu.Precision;
@@ -78,7 +79,8 @@ public final class GpuBenchmark {
             float[] expected = new float[check.rows() * spec.heads().size()];
             ReferenceScorer.of(model).score(check, expected);
             for (Precision precision : Precision.values()) {
-                GpuSettings settings = new GpuSettings(2, BATCHES[BATCHES.length - 1], 0, precision);
+                GpuSettings settings =
+                        new GpuSettings(2, BATCHES[BATCHES.length - 1], 0, precision, EmbeddingStorage.FP32);
                 try (GpuDevice device = GpuDevice.open(card, settings);
                         Scorer scorer = device.load(model)) {
                     double diff = maxDiff(scorer, check, expected);

@@ -14,6 +14,7 @@ import adsml.platform.offline.generator.InventoryGenerator;
 import adsml.platform.offline.generator.InventoryGenerator.Query;
 import adsml.platform.offline.generator.InventoryGenerator.Space;
 import adsml.scheduler.gpu.CudaDevices;
+import adsml.scheduler.gpu.EmbeddingStorage;
 import adsml.scheduler.gpu.GpuDevice;
 import adsml.scheduler.gpu.GpuInventoryScan;
 import adsml.scheduler.gpu.GpuSettings;
@@ -88,7 +89,7 @@ public final class InventoryBenchmark {
         InventoryRows rows = InventoryRows.of(inventory, prior);
         result.put("generateMs", ms(System.nanoTime() - t0));
 
-        try (GpuDevice device = GpuDevice.open(card, new GpuSettings(1, 64, 0, Precision.FP32));
+        try (GpuDevice device = GpuDevice.open(card, new GpuSettings(1, 64, 0, Precision.FP32, EmbeddingStorage.FP32));
                 GpuInventoryScan gpu = device.openInventory(SPACE.dim(), ads)) {
             t0 = System.nanoTime();
             gpu.write(rows);

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -41,7 +42,9 @@ final class CudaContext implements AutoCloseable {
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
     private final CUmodule inventoryModule = new CUmodule();
-    final CUfunction gather = new CUfunction();
+    /** dcn.cu's gather for each storage of the embedding table. */
+    final Map<EmbeddingStorage, CUfunction> gather = new EnumMap<>(EmbeddingStorage.class);
+
     final CUfunction trap = new CUfunction();
     final CUfunction inventoryWrite = new CUfunction();
     final CUfunction inventoryTopk = new CUfunction();
@@ -106,7 +109,14 @@ final class CudaContext implements AutoCloseable {
             JCudaDriver.cuModuleGetFunction(f, inventoryModule, "inventory_score_" + r);
             inventoryScore.put(r, f);
         }
-        JCudaDriver.cuModuleGetFunction(gather, module, "gather_concat");
+        gather.clear();
+        for (EmbeddingStorage storage : EmbeddingStorage.values()) {
+            CUfunction f = new CUfunction();
+            String suffix =
+                    storage == EmbeddingStorage.FP32 ? "" : "_" + storage.name().toLowerCase(Locale.ROOT);
+            JCudaDriver.cuModuleGetFunction(f, module, "gather_concat" + suffix);
+            gather.put(storage, f);
+        }
         JCudaDriver.cuModuleGetFunction(trap, module, "fault_trap");
         int[] optIn = new int[1];
         JCudaDriver.cuDeviceGetAttribute(

@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * What the GPU runs for one DCN version, worked out in plain Java so that it is tested without a GPU: where each tensor
- * lives in the one packed weight allocation, the buffers of one stream lane, and the launches of a forward pass, in
- * order, with their grids.
+ * lives in the one weight allocation (the packed fp32 tensors, then the embedding table in its
+ * {@link EmbeddingStorage}), the buffers of one stream lane, and the launches of a forward pass, in order, with their
+ * grids.
  *
  * <p>The forward pass is a gather, one linear launch per cross and MLP layer, and a head launch (see {@code dcn.cu}).
  * Activations alternate between two buffers so that no launch reads what it writes; {@code x0}, the gather's output,
@@ -72,8 +73,11 @@ final class DcnPlan {
     /** One launch of the forward pass. */
     sealed interface Step permits Gather, Linear, Head {}
 
-    /** {@code x0 = [table[ids], dense]}: {@code gather_concat}. */
-    record Gather(Region table, int slots, int dim, int denseDims, int tableRows) implements Step {}
+    /**
+     * {@code x0 = [table[ids], dense]}: {@code gather_concat} (or its {@code _bf16} / {@code _int8} twin), the table at
+     * {@link #tableOffsetBytes()} of the weight allocation and an INT8 table's scales at {@link #scalesOffsetBytes()}.
+     */
+    record Gather(EmbeddingStorage storage, int slots, int dim, int denseDims, int tableRows) implements Step {}
 
     /** {@code out[rows, outWidth] = epilogue(in[rows, inWidth] W^T + b)}: {@code linear_f32} or {@code linear_tf32}. */
     record Linear(
@@ -177,22 +181,23 @@ final class DcnPlan {
     }
 
     private final ModelSpec spec;
+    private final EmbeddingStorage storage;
     private final int maxRows;
     private final List<Region> regions = new ArrayList<>();
     private final List<Step> steps = new ArrayList<>();
     private final int activationWidth;
     private long packedFloats;
 
-    private DcnPlan(ModelSpec spec, int maxRows) {
+    private DcnPlan(ModelSpec spec, int maxRows, EmbeddingStorage storage) {
         this.spec = spec;
+        this.storage = storage;
         this.maxRows = maxRows;
         int d = spec.inputWidth();
         int heads = spec.heads().size();
         int slots = spec.schema().sparseSlots();
         int dim = spec.embeddingDim();
-        Region table = region("embedding", (long) spec.schema().totalRows() * dim);
         steps.add(new Gather(
-                table, slots, dim, spec.schema().denseDims(), spec.schema().totalRows()));
+                storage, slots, dim, spec.schema().denseDims(), spec.schema().totalRows()));
 
         Buffer in = Buffer.X0;
         int width = d;
@@ -237,12 +242,17 @@ final class DcnPlan {
     }
 
     /**
-     * The plan of {@code spec} for lanes of {@code maxRows} rows.
+     * The plan of {@code spec} for lanes of {@code maxRows} rows, its embedding table kept in fp32.
      *
      * @throws IllegalArgumentException when the version is not a DCN, has more heads than the head kernel keeps, or a
      *     lane of {@code maxRows} would pass a grid limit
      */
     static DcnPlan of(ModelSpec spec, int maxRows) {
+        return of(spec, maxRows, EmbeddingStorage.FP32);
+    }
+
+    /** The plan of {@code spec} for lanes of {@code maxRows} rows, its embedding table kept in {@code storage}. */
+    static DcnPlan of(ModelSpec spec, int maxRows, EmbeddingStorage storage) {
         if (spec.architecture() != Architecture.DCN) {
             throw new IllegalArgumentException("the GPU backend runs DCN versions; " + spec.name() + "/"
                     + spec.version() + " is " + spec.architecture());
@@ -255,7 +265,7 @@ final class DcnPlan {
             throw new IllegalArgumentException(
                     "maxRows must be within [1, " + (long) MAX_GRID_Y * TILE + "], was " + maxRows);
         }
-        return new DcnPlan(spec, maxRows);
+        return new DcnPlan(spec, maxRows, storage);
     }
 
     private static Buffer next(Buffer in) {
@@ -300,9 +310,31 @@ final class DcnPlan {
         return activationWidth;
     }
 
-    /** Bytes of the packed weights on the device. */
-    long weightBytes() {
+    /** Bytes of the packed fp32 tensors, at the start of the weight allocation. */
+    long packedBytes() {
         return packedFloats * Float.BYTES;
+    }
+
+    /** Where the embedding table's values start in the weight allocation, on 256 bytes. */
+    long tableOffsetBytes() {
+        return ceilDiv(packedBytes(), 256) * 256;
+    }
+
+    /** Bytes of the table's values: rows x dim in its storage, padded to whole 4-byte words. */
+    long tableValueBytes() {
+        return ceilDiv((long) spec.schema().totalRows() * spec.embeddingDim() * storage.bytesPerValue(), 4) * 4;
+    }
+
+    /** Where an INT8 table's per-row fp32 scales start, on 256 bytes after its values. */
+    long scalesOffsetBytes() {
+        return ceilDiv(tableOffsetBytes() + tableValueBytes(), 256) * 256;
+    }
+
+    /** Bytes of the weight allocation on the device: the packed tensors and the table (with its scales). */
+    long weightBytes() {
+        return storage == EmbeddingStorage.INT8
+                ? scalesOffsetBytes() + (long) spec.schema().totalRows() * Float.BYTES
+                : tableOffsetBytes() + tableValueBytes();
     }
 
     /** Bytes of a lane's pinned host buffers for {@link #maxRows()} rows: ids, dense values, scores. */
@@ -433,8 +465,8 @@ final class DcnPlan {
     }
 
     /**
-     * The packed weights: every tensor of {@code weights} at its region's offset, then the calibration block, zeros in
-     * the alignment gaps.
+     * The packed fp32 weights: every tensor of {@code weights} but the embedding table at its region's offset, then the
+     * calibration block, zeros in the alignment gaps.
      *
      * @throws IllegalArgumentException when the weights do not have the plan's shapes, or are too large for one Java
      *     array
@@ -448,7 +480,6 @@ final class DcnPlan {
         for (Region r : regions) {
             float[] source =
                     switch (r.name()) {
-                        case "embedding" -> weights.embedding();
                         case "head.weight" -> weights.headWeight();
                         case "head.bias" -> weights.headBias();
                         case "calibration" -> calibrationBlock(spec);
@@ -461,6 +492,11 @@ final class DcnPlan {
             System.arraycopy(source, 0, packed, (int) r.offset(), source.length);
         }
         return packed;
+    }
+
+    /** {@code weights}'s embedding table in this plan's storage. */
+    EmbeddingTable table(DcnWeights weights) {
+        return EmbeddingTable.encode(storage, weights.embedding(), spec.schema().totalRows(), spec.embeddingDim());
     }
 
     private static float[] layerTensor(DcnWeights w, String name) {

@@ -104,10 +104,10 @@ public final class GpuDevice implements Device {
         return memory.usedBytes();
     }
 
-    /** The bound of the configured precision (fp32 or TF32). */
+    /** The bound of the configured precision, plus what the embedding tables' storage may add. */
     @Override
     public double referenceTolerance() {
-        return settings.precision().tolerance();
+        return settings.precision().tolerance() + settings.embeddings().bound();
     }
 
     /** DCN versions only: LR and TorchScript versions stay on the CPU. */
@@ -124,7 +124,7 @@ public final class GpuDevice implements Device {
     @Override
     public Scorer load(Model model) {
         requireUsable();
-        DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows());
+        DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows(), settings.embeddings());
         Model.Dcn dcn = (Model.Dcn) model;
         String id = model.spec().name() + "/" + model.spec().version();
         MemoryBudget.Reservation reservation = memory.reserve(id, plan.deviceBytes(settings.streams()));
@@ -303,7 +303,7 @@ public final class GpuDevice implements Device {
     @Override
     public String toString() {
         return "GpuDevice[" + name + ", " + info.name() + ", " + settings.streams() + " streams, "
-                + settings.precision() + ", "
+                + settings.precision() + ", " + settings.embeddings() + " embeddings, "
                 + MemoryBudget.format(usedBytes()) + " of " + MemoryBudget.format(memoryBudgetBytes()) + " used"
                 + (failure.get() == null ? "" : ", unhealthy: " + failure.get().getMessage()) + "]";
     }

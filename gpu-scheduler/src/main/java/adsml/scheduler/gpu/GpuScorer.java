@@ -27,9 +27,9 @@ import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 /**
- * One DCN version on one device: its packed weights (embedding tables included) resident in device memory, and one lane
- * per stream. A lane is a stream with pinned host staging for ids, dense values and scores, and device buffers for a
- * batch's activations; only ids and dense values cross PCIe on the way in, only scores on the way out.
+ * One DCN version on one device: its weights (packed fp32 tensors and the embedding table) resident in device memory,
+ * and one lane per stream. A lane is a stream with pinned host staging for ids, dense values and scores, and device
+ * buffers for a batch's activations; only ids and dense values cross PCIe on the way in, only scores on the way out.
  *
  * <p>Each concurrent caller (a scheduler worker) takes a lane for its batch, so with two lanes one batch's copies
  * overlap the other's kernels. The scores buffer is filled with NaN on the stream before each forward pass, so an
@@ -92,9 +92,22 @@ final class GpuScorer implements Scorer {
     /** Uploads the weights and allocates every lane; on the owner thread (after a rebuild: lanes taken, forgotten). */
     void allocate() {
         float[] packed = plan.pack(hostWeights);
+        EmbeddingTable table = plan.table(hostWeights);
         JCudaDriver.cuMemAlloc(weights, plan.weightBytes());
         weightsAllocated = true;
         JCudaDriver.cuMemcpyHtoD(weights, Pointer.to(packed), (long) packed.length * Float.BYTES);
+        CUdeviceptr values = weights.withByteOffset(plan.tableOffsetBytes());
+        if (table instanceof EmbeddingTable.Fp32 t) {
+            JCudaDriver.cuMemcpyHtoD(values, Pointer.to(t.values()), t.valueBytes());
+        } else if (table instanceof EmbeddingTable.Bf16 t) {
+            JCudaDriver.cuMemcpyHtoD(values, Pointer.to(t.words()), t.valueBytes());
+        } else if (table instanceof EmbeddingTable.Int8 t) {
+            JCudaDriver.cuMemcpyHtoD(values, Pointer.to(t.words()), t.valueBytes());
+            JCudaDriver.cuMemcpyHtoD(
+                    weights.withByteOffset(plan.scalesOffsetBytes()),
+                    Pointer.to(t.scales()),
+                    (long) t.scales().length * Float.BYTES);
+        }
         // A copy from pageable memory may return before it lands, and the lanes' streams do not wait for it.
         JCudaDriver.cuCtxSynchronize();
         for (Lane lane : all) {
@@ -446,20 +459,30 @@ final class GpuScorer implements Scorer {
             for (DcnPlan.Step step : plan.steps()) {
                 DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision, scorer.cuda.maxSharedBytes);
                 if (step instanceof DcnPlan.Gather g) {
-                    scorer.launch(
-                            scorer.cuda.gather,
-                            grid,
-                            stream,
-                            Pointer.to(
+                    CUdeviceptr table = scorer.weights.withByteOffset(plan.tableOffsetBytes());
+                    Pointer params = g.storage() == EmbeddingStorage.INT8
+                            ? Pointer.to(
                                     Pointer.to(devIds),
                                     Pointer.to(devDense),
-                                    Pointer.to(scorer.at(g.table())),
+                                    Pointer.to(table),
+                                    Pointer.to(scorer.weights.withByteOffset(plan.scalesOffsetBytes())),
                                     Pointer.to(x0),
                                     ints(rows),
                                     ints(g.slots()),
                                     ints(g.dim()),
                                     ints(g.denseDims()),
-                                    ints(g.tableRows())));
+                                    ints(g.tableRows()))
+                            : Pointer.to(
+                                    Pointer.to(devIds),
+                                    Pointer.to(devDense),
+                                    Pointer.to(table),
+                                    Pointer.to(x0),
+                                    ints(rows),
+                                    ints(g.slots()),
+                                    ints(g.dim()),
+                                    ints(g.denseDims()),
+                                    ints(g.tableRows()));
+                    scorer.launch(scorer.cuda.gather.get(g.storage()), grid, stream, params);
                 } else if (step instanceof DcnPlan.Linear l) {
                     scorer.launch(
                             scorer.cuda.linear.get(grid.kernel()),

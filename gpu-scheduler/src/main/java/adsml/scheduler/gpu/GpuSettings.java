@@ -14,8 +14,10 @@ import java.util.Objects;
  * @param memoryBudgetBytes model memory per device (weights and stream buffers of every loaded version); 0 means 90% of
  *     the device's memory
  * @param precision arithmetic of the dense and cross layers
+ * @param embeddings how the embedding tables are kept on the device
  */
-public record GpuSettings(int streams, int maxBatchRows, long memoryBudgetBytes, Precision precision) {
+public record GpuSettings(
+        int streams, int maxBatchRows, long memoryBudgetBytes, Precision precision, EmbeddingStorage embeddings) {
     /**
      * Reads {@code adsml.scheduler.gpu}.
      *
@@ -34,6 +36,14 @@ public record GpuSettings(int streams, int maxBatchRows, long memoryBudgetBytes,
                         throw new IllegalArgumentException(
                                 "unknown precision '" + name + "' (known: fp32, tf32, bf16)");
                     }
+                }),
+                r.parsed("embeddings", name -> {
+                    try {
+                        return EmbeddingStorage.valueOf(name.toUpperCase(Locale.ROOT));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(
+                                "unknown embeddings storage '" + name + "' (known: fp32, bf16, int8)");
+                    }
                 }));
     }
 
@@ -49,6 +59,7 @@ public record GpuSettings(int streams, int maxBatchRows, long memoryBudgetBytes,
                     "memoryBudgetBytes must be >= 0 (0: 90% of the device), was " + memoryBudgetBytes);
         }
         Objects.requireNonNull(precision, "precision");
+        Objects.requireNonNull(embeddings, "embeddings");
     }
 
     /** The budget on a device of {@code totalBytes}. */

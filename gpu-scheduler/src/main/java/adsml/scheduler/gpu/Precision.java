@@ -36,7 +36,7 @@ public enum Precision {
 
     /**
      * The largest absolute difference from the reference allowed for a BF16 probability. A BF16 operand carries a
-     * relative rounding error of up to 2^-9, eight times TF32's; with BF16 rounding emulated in Java (PlanEmulatorTest)
+     * relative rounding error of up to 2^-8, eight times TF32's; with BF16 rounding emulated in Java (PlanEmulatorTest)
      * the presets' random models moved probabilities by at most 1.8e-3 (wide; demo 9.0e-4, x10 7.0e-4, ref 4.8e-4, x100
      * 4.3e-4; TF32: 2.4e-4 at most), so the bound leaves five times that for the tensor cores' accumulation order.
      * Measured on random weights and inputs, with probabilities near 0.5, not on a trained model's low CTRs, where the

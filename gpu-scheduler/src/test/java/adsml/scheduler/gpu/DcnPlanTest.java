@@ -137,14 +137,14 @@ class DcnPlanTest {
         DcnWeights w = DcnWeights.random(spec, 3);
         DcnPlan plan = DcnPlan.of(spec, 100);
         float[] packed = plan.pack(w);
-        assertEquals(plan.weightBytes(), (long) packed.length * Float.BYTES);
+        assertEquals(plan.packedBytes(), (long) packed.length * Float.BYTES);
         long end = 0;
         for (DcnPlan.Region r : plan.regions()) {
             assertEquals(0, r.offset() % DcnPlan.ALIGN_FLOATS, r.name() + " is not 128-byte aligned");
             assertTrue(r.offset() >= end, r.name() + " overlaps the tensor before it");
             end = r.offset() + r.length();
         }
-        assertArrayEquals(w.embedding(), slice(packed, region(plan, "embedding")));
+        assertTrue(plan.regions().stream().noneMatch(r -> r.name().equals("embedding")), "the table is not packed");
         assertArrayEquals(w.crossWeight()[1], slice(packed, region(plan, "cross.1.weight")));
         assertArrayEquals(w.crossBias()[0], slice(packed, region(plan, "cross.0.bias")));
         assertArrayEquals(w.mlpWeight()[1], slice(packed, region(plan, "mlp.1.weight")));
@@ -158,6 +158,36 @@ class DcnPlanTest {
         DcnPlan plan = DcnPlan.of(tiny(), 10);
         DcnWeights other = DcnWeights.random(ModelPreset.DEMO.spec("demo", "1"), 1);
         assertThrows(IllegalArgumentException.class, () -> plan.pack(other));
+        assertThrows(IllegalArgumentException.class, () -> plan.table(other));
+    }
+
+    /** The table follows the packed tensors on 256 bytes, at its storage's size; an INT8 table's scales follow it. */
+    @Test
+    void weightAllocation_placesTheTableAfterThePackedTensors_atItsStoragesSize() {
+        ModelSpec spec = ModelPreset.DEMO.spec("demo", "1");
+        DcnWeights w = DcnWeights.random(spec, 5);
+        long values = (long) spec.schema().totalRows() * spec.embeddingDim();
+        long[] expected = {values * 4, (values * 2 + 3) / 4 * 4, (values + 3) / 4 * 4};
+        for (EmbeddingStorage storage : EmbeddingStorage.values()) {
+            DcnPlan plan = DcnPlan.of(spec, 100, storage);
+            EmbeddingTable table = plan.table(w);
+            assertEquals(0, plan.tableOffsetBytes() % 256, storage + ": table offset");
+            assertTrue(plan.tableOffsetBytes() >= plan.packedBytes(), storage + ": the table overlaps the tensors");
+            assertEquals(expected[storage.ordinal()], plan.tableValueBytes(), storage + ": value bytes");
+            assertEquals(plan.tableValueBytes(), table.valueBytes(), storage + ": what is uploaded");
+            if (storage == EmbeddingStorage.INT8) {
+                assertEquals(0, plan.scalesOffsetBytes() % 256);
+                assertTrue(plan.scalesOffsetBytes() >= plan.tableOffsetBytes() + plan.tableValueBytes());
+                assertEquals(plan.scalesOffsetBytes() + spec.schema().totalRows() * 4L, plan.weightBytes());
+            } else {
+                assertEquals(plan.tableOffsetBytes() + plan.tableValueBytes(), plan.weightBytes());
+            }
+            DcnPlan.Gather gather =
+                    assertInstanceOf(DcnPlan.Gather.class, plan.steps().get(0));
+            assertEquals(storage, gather.storage());
+        }
+        EmbeddingTable fp32 = DcnPlan.of(spec, 100).table(w);
+        assertEquals(w.embedding()[spec.embeddingDim() + 3], fp32.value(1, 3));
     }
 
     @Test

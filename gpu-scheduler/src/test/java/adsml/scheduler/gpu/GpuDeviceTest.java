@@ -53,7 +53,7 @@ class GpuDeviceTest {
     }
 
     private static GpuDevice open(Precision precision, long budget) {
-        return GpuDevice.open(gpu, new GpuSettings(2, LANE_ROWS, budget, precision));
+        return GpuDevice.open(gpu, new GpuSettings(2, LANE_ROWS, budget, precision, EmbeddingStorage.FP32));
     }
 
     /**
@@ -101,7 +101,8 @@ class GpuDeviceTest {
         FeatureBatch batch = Models.rows(model, Models.ODD_ROWS, 4343);
         float[] expected = Models.reference(model, batch);
         for (Precision precision : Precision.values()) {
-            try (GpuDevice device = GpuDevice.open(gpu, new GpuSettings(2, Models.ODD_ROWS, 0, precision));
+            try (GpuDevice device = GpuDevice.open(
+                            gpu, new GpuSettings(2, Models.ODD_ROWS, 0, precision, EmbeddingStorage.FP32));
                     Scorer scorer = device.load(model)) {
                 float[] out = Models.poisoned(Models.ODD_ROWS * 2 + 3);
                 scorer.score(batch, out);
@@ -110,6 +111,40 @@ class GpuDeviceTest {
                 for (int j = Models.ODD_ROWS * 2; j < out.length; j++) {
                     assertTrue(Float.isNaN(out[j]), "wrote past the batch's scores at " + j);
                 }
+            }
+        }
+    }
+
+    /**
+     * BF16 and INT8 tables: the scores are the CPU twin's on the same encoded table within fp32's bound (only the
+     * gather's decoding differs from an fp32 table), and the reference's within fp32's bound plus the storage's.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EmbeddingStorage.class,
+            names = {"BF16", "INT8"})
+    void embeddingStorages_scoreAsTheirCpuTwin_withinTheirBound(EmbeddingStorage storage) {
+        Model.Dcn model = Models.calibrated(ModelPreset.DEMO, 47);
+        int rows = 300; // two chunks of a lane
+        FeatureBatch batch = Models.rows(model, rows, 4747);
+        DcnPlan plan = DcnPlan.of(model.spec(), rows, storage);
+        float[] twin = Models.poisoned(rows * 2);
+        PlanEmulator.score(plan, plan.pack(model.weights()), plan.table(model.weights()), batch, twin, Precision.FP32);
+        float[] expected = Models.reference(model, batch);
+        try (GpuDevice device = GpuDevice.open(gpu, new GpuSettings(2, LANE_ROWS, 0, Precision.FP32, storage));
+                Scorer scorer = device.load(model)) {
+            float[] out = Models.poisoned(rows * 2 + 3);
+            scorer.score(batch, out);
+            double twinDiff = Models.maxAbsDiff(twin, out, rows * 2);
+            double referenceDiff = Models.maxAbsDiff(expected, out, rows * 2);
+            System.out.println("GpuDeviceTest " + storage + " embeddings: max |diff| " + twinDiff + " from the twin, "
+                    + referenceDiff + " from the reference");
+            assertTrue(twinDiff <= Precision.FP32.tolerance(), storage + ": max |diff| from the twin " + twinDiff);
+            assertTrue(
+                    referenceDiff <= device.referenceTolerance(),
+                    storage + ": max |diff| from the reference " + referenceDiff);
+            for (int j = rows * 2; j < out.length; j++) {
+                assertTrue(Float.isNaN(out[j]), "wrote past the batch's scores at " + j);
             }
         }
     }

@@ -45,7 +45,7 @@ class GpuInventoryScanTest {
     }
 
     private static GpuDevice open(long budget) {
-        return GpuDevice.open(gpu, new GpuSettings(1, 64, budget, Precision.FP32));
+        return GpuDevice.open(gpu, new GpuSettings(1, 64, budget, Precision.FP32, EmbeddingStorage.FP32));
     }
 
     private static float[] priors(long seed) {

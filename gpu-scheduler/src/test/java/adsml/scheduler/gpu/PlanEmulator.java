@@ -14,9 +14,10 @@ final class PlanEmulator {
 
     /**
      * Scores {@code batch} through {@code plan} into row-major {@code [rows, heads]} {@code out}, slice offsets added
-     * on the host as {@link GpuScorer} adds them.
+     * on the host as {@link GpuScorer} adds them; {@code packed} and {@code table} are what the plan uploads.
      */
-    static void score(DcnPlan plan, float[] packed, FeatureBatch batch, float[] out, Precision precision) {
+    static void score(
+            DcnPlan plan, float[] packed, EmbeddingTable table, FeatureBatch batch, float[] out, Precision precision) {
         int rows = batch.rows();
         float[][] buffers = new float[DcnPlan.Buffer.values().length][];
         buffers[DcnPlan.Buffer.X0.ordinal()] = new float[rows * plan.spec().inputWidth()];
@@ -25,7 +26,7 @@ final class PlanEmulator {
         float[] x0 = buffers[DcnPlan.Buffer.X0.ordinal()];
         for (DcnPlan.Step step : plan.steps()) {
             if (step instanceof DcnPlan.Gather g) {
-                gather(g, packed, batch, x0);
+                gather(g, table, batch, x0);
             } else if (step instanceof DcnPlan.Linear l) {
                 Rounding rounding = Rounding.of(DcnPlan.operands(l, precision));
                 linear(l, packed, buffers[l.in().ordinal()], x0, buffers[l.out().ordinal()], rows, rounding);
@@ -37,7 +38,7 @@ final class PlanEmulator {
         Scorer.addSliceOffsets(plan.spec(), batch, out, rows);
     }
 
-    private static void gather(DcnPlan.Gather g, float[] packed, FeatureBatch batch, float[] x0) {
+    private static void gather(DcnPlan.Gather g, EmbeddingTable table, FeatureBatch batch, float[] x0) {
         int sparseWidth = g.slots() * g.dim();
         int d = sparseWidth + g.denseDims();
         for (int r = 0; r < batch.rows(); r++) {
@@ -46,9 +47,7 @@ final class PlanEmulator {
                 if (c < sparseWidth) {
                     int s = c / g.dim();
                     int id = batch.sparse()[r * g.slots() + s];
-                    v = id >= 0 && id < g.tableRows()
-                            ? packed[(int) g.table().offset() + id * g.dim() + c - s * g.dim()]
-                            : Float.NaN;
+                    v = id >= 0 && id < g.tableRows() ? table.value(id, c - s * g.dim()) : Float.NaN;
                 } else {
                     v = batch.dense()[r * g.denseDims() + c - sparseWidth];
                 }
@@ -150,11 +149,7 @@ final class PlanEmulator {
 
     /** cvt.rn.bf16.f32 (and __floats2bfloat162_rn): keep 7 mantissa bits, rounding to nearest, ties to even. */
     static float bf16(float v) {
-        if (!Float.isFinite(v)) {
-            return v;
-        }
-        int bits = Float.floatToRawIntBits(v);
-        return Float.intBitsToFloat((bits + 0x7fff + ((bits >>> 16) & 1)) & 0xffff0000);
+        return Float.intBitsToFloat(EmbeddingTable.Bf16.bf16(v) << 16);
     }
 
     /** cvt.rna.tf32.f32: keep 10 mantissa bits, rounding to nearest with ties away from zero. */

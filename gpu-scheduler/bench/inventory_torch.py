@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The inventory scan's shapes in PyTorch on the same card, the reference for InventoryBenchmark:
 
-  inventory_torch.py time OUT.json [ADS]      N ads (default 1,000,000): 190-d fp32 vectors (as served:
-                                              the tower's 64 and the light model's 126), a prior, a
+  inventory_torch.py time OUT.json [ADS]      N ads (default 1,000,000): 126-d fp32 vectors (the light
+                                              model's part of a served row, which is all a light
+                                              ranking reads of the scan's 190), a prior, a
                                               targeting word, interests and a category each; per call of B
                                               requests (1, 8, 32): scores = Q V^T + prior, masked by each
                                               request's targeting with inventory.cu's bit tests as tensor
@@ -16,7 +17,7 @@ import json
 import statistics
 import sys
 
-D, K = 190, 1000
+D, K = 126, 1000
 COUNTRY, DEVICE, AGE = (1 << 10) - 1, ((1 << 3) - 1) << 10, ((1 << 6) - 1) << 13
 
 
@@ -117,10 +118,11 @@ def cmd_report(java_path, torch_path):
     except (OSError, ValueError):
         torch = {"rows": []}
     t = {r["requestsPerCall"]: r for r in torch["rows"]}
-    print(f"Card: {java['card']}; {java['ads']:,} ads of {java['dim']} dimensions, k = {java['k']}; "
-          f"PyTorch {torch.get('torch', 'not run')}.\n")
-    p = java["parity"]
-    print(f"Parity with the CPU twin: {p['identical']} of {p['requests']} requests identical, key for key.\n")
+    print(f"Card: {java['card']}; {java['ads']:,} ads of {java['dim']} dimensions, light queries over "
+          f"{java['queryDims']} of them, k = {java['k']}; PyTorch {torch.get('torch', 'not run')} ({D} dimensions).\n")
+    p, w = java["parity"], java["parityWholeRows"]
+    print(f"Parity with the CPU twin: {p['identical']} of {p['requests']} light queries and {w['identical']} of "
+          f"{w['requests']} whole-row queries identical, key for key.\n")
     print("| requests per call | GPU scan p50 / p99 ms | requests/s | torch eager p50 / p99 ms | torch graph p50 / p99 ms |")
     print("| --- | --- | --- | --- | --- |")
     for r in java["calls"]:

@@ -36,10 +36,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The inventory on the card, for a GPU machine: a million generated ads (190-d vectors, as a served scan holds: the
  * tower's 64 and the light model's {@link LightVector#DIM}; the demo world's targeting and categories, a prior per ad)
- * written into a {@link GpuInventoryScan}, then
+ * written into a {@link GpuInventoryScan}, then, with queries over the light model's dimensions as served (a light
+ * ranking reads dimensions 64-189 of each row),
  *
  * <ul>
- *   <li>parity: 64 requests against {@link CpuInventoryScan}, every key equal;
+ *   <li>parity: 64 requests against {@link CpuInventoryScan}, every key equal, over the light dimensions and over whole
+ *       rows;
  *   <li>one call of 1, 8 and 32 requests at k = 1,000: p50 / p99 ms over 200 calls;
  *   <li>32 client threads, each sending one request at a time through a {@link ScanBatcher} for 10 s: p50 / p99 / p999
  *       ms per request, requests/s, and requests per call;
@@ -54,7 +56,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class InventoryBenchmark {
     private static final int K = 1000;
-    private static final Space SPACE = new Space(64 + LightVector.DIM, 16);
+    private static final int TOWER = 64;
+    private static final Space SPACE = new Space(TOWER + LightVector.DIM, 16);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private InventoryBenchmark() {}
@@ -76,11 +79,16 @@ public final class InventoryBenchmark {
         result.put("card", card.name());
         result.put("ads", ads);
         result.put("dim", SPACE.dim());
+        result.put("queryDims", LightVector.DIM);
         result.put("k", K);
 
         long t0 = System.nanoTime();
         VectorAds inventory = InventoryGenerator.ads(1, ads, SPACE);
         List<Query> queries = InventoryGenerator.queries(1, 2, 4096, SPACE, 0.2);
+        float[][] light = queries.stream()
+                .map(q -> Arrays.copyOfRange(q.embedding(), TOWER, SPACE.dim()))
+                .toArray(float[][]::new);
+        AdFilter[] filters = queries.stream().map(Query::filter).toArray(AdFilter[]::new);
         float[] prior = new float[ads];
         SplittableRandom r = new SplittableRandom(3);
         for (int i = 0; i < ads; i++) {
@@ -98,17 +106,19 @@ public final class InventoryBenchmark {
 
             CpuInventoryScan cpu = new CpuInventoryScan(SPACE.dim(), ads);
             cpu.write(rows);
-            result.put("parity", parity(cpu, gpu, queries.subList(0, 64)));
+            float[][] whole = queries.stream().map(Query::embedding).toArray(float[][]::new);
+            result.put("parity", parity(cpu, gpu, TOWER, light, filters, 64));
+            result.put("parityWholeRows", parity(cpu, gpu, 0, whole, filters, 64));
 
             List<Map<String, Object>> calls = new ArrayList<>();
             for (int group : new int[] {1, 8, 32}) {
-                calls.add(calls(gpu, queries, group, 200));
+                calls.add(calls(gpu, light, filters, group, 200));
             }
             result.put("calls", calls);
-            result.put("clients32", clients(gpu, queries, 32, 10_000));
+            result.put("clients32", clients(gpu, light, filters, 32, 10_000));
             result.put("writeVisibleMs", writeVisible(gpu, queries.get(0), inventory));
 
-            result.put("cpuScanMs", cpuScan(cpu, queries.subList(0, 5)));
+            result.put("cpuScanMs", cpuScan(cpu, light, filters, 5));
         }
         // The CPU's serving path retrieves over the tower's 64 dimensions alone, and cuts the light ranking after.
         Space tower = new Space(64, 16);
@@ -119,13 +129,15 @@ public final class InventoryBenchmark {
         System.out.println(JSON.writeValueAsString(result));
     }
 
-    private static Map<String, Object> parity(InventoryScan cpu, InventoryScan gpu, List<Query> queries) {
-        float[][] q = queries.stream().map(Query::embedding).toArray(float[][]::new);
-        AdFilter[] f = queries.stream().map(Query::filter).toArray(AdFilter[]::new);
+    /** The first {@code n} requests, over dimensions from {@code from}, on both scans. */
+    private static Map<String, Object> parity(
+            InventoryScan cpu, InventoryScan gpu, int from, float[][] queries, AdFilter[] filters, int n) {
+        float[][] q = Arrays.copyOf(queries, n);
+        AdFilter[] f = Arrays.copyOf(filters, n);
         long[][] want = new long[q.length][K];
         long[][] got = new long[q.length][K];
-        int[] wantCounts = cpu.search(q, f, new BitSet(), K, want);
-        int[] gotCounts = gpu.search(q, f, new BitSet(), K, got);
+        int[] wantCounts = cpu.search(from, q, f, new BitSet(), K, want);
+        int[] gotCounts = gpu.search(from, q, f, new BitSet(), K, got);
         int same = 0;
         for (int i = 0; i < q.length; i++) {
             same += wantCounts[i] == gotCounts[i] && Arrays.equals(want[i], 0, wantCounts[i], got[i], 0, gotCounts[i])
@@ -136,16 +148,16 @@ public final class InventoryBenchmark {
     }
 
     /** {@code repeats} calls of {@code group} requests each, after 20 unmeasured. */
-    private static Map<String, Object> calls(InventoryScan gpu, List<Query> queries, int group, int repeats) {
+    private static Map<String, Object> calls(
+            InventoryScan gpu, float[][] queries, AdFilter[] filters, int group, int repeats) {
         long[][] out = new long[group][K];
         double[] ms = new double[repeats];
         for (int i = -20; i < repeats; i++) {
-            int from = Math.floorMod(i * group, queries.size() - group);
-            List<Query> batch = queries.subList(from, from + group);
-            float[][] q = batch.stream().map(Query::embedding).toArray(float[][]::new);
-            AdFilter[] f = batch.stream().map(Query::filter).toArray(AdFilter[]::new);
+            int from = Math.floorMod(i * group, queries.length - group);
+            float[][] q = Arrays.copyOfRange(queries, from, from + group);
+            AdFilter[] f = Arrays.copyOfRange(filters, from, from + group);
             long start = System.nanoTime();
-            gpu.search(q, f, new BitSet(), K, out);
+            gpu.search(TOWER, q, f, new BitSet(), K, out);
             if (i >= 0) {
                 ms[i] = ms(System.nanoTime() - start);
             }
@@ -159,7 +171,8 @@ public final class InventoryBenchmark {
     }
 
     /** {@code clients} threads, one request at a time each, through a batcher, for {@code millis}. */
-    private static Map<String, Object> clients(InventoryScan gpu, List<Query> queries, int clients, long millis)
+    private static Map<String, Object> clients(
+            InventoryScan gpu, float[][] queries, AdFilter[] filters, int clients, long millis)
             throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         List<double[]> latencies = new ArrayList<>();
@@ -173,9 +186,9 @@ public final class InventoryBenchmark {
                 Thread t = new Thread(() -> {
                     int n = 0;
                     while (!stop.get() && n < mine.length) {
-                        Query q = queries.get((client * 97 + n) % queries.size());
+                        int q = (client * 97 + n) % queries.length;
                         long start = System.nanoTime();
-                        batcher.search(q.embedding(), q.filter(), K, Duration.ofSeconds(10));
+                        batcher.search(TOWER, queries[q], filters[q], K, Duration.ofSeconds(10));
                         mine[n++] = ms(System.nanoTime() - start);
                     }
                     counts[client] = n;
@@ -227,17 +240,12 @@ public final class InventoryBenchmark {
         return RankKeys.adOf(out[0][0]) == p ? ms : Double.NaN;
     }
 
-    private static double cpuScan(InventoryScan cpu, List<Query> queries) {
+    private static double cpuScan(InventoryScan cpu, float[][] queries, AdFilter[] filters, int n) {
         long[][] out = new long[1][K];
-        double[] ms = new double[queries.size()];
+        double[] ms = new double[n];
         for (int i = 0; i < ms.length; i++) {
             long start = System.nanoTime();
-            cpu.search(
-                    new float[][] {queries.get(i).embedding()},
-                    new AdFilter[] {queries.get(i).filter()},
-                    new BitSet(),
-                    K,
-                    out);
+            cpu.search(TOWER, new float[][] {queries[i]}, new AdFilter[] {filters[i]}, new BitSet(), K, out);
             ms[i] = ms(System.nanoTime() - start);
         }
         return RetrievalBench.percentile(ms, 0.5);

@@ -75,12 +75,12 @@ class LightOnScanRetrievalTest {
         }
 
         @Override
-        public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+        public int[] search(int from, float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
             searches.incrementAndGet();
             if (failing.get()) {
                 throw new IllegalStateException("gpu0: an injected launch failure");
             }
-            return inner.search(queries, filters, exhausted, k, out);
+            return inner.search(from, queries, filters, exhausted, k, out);
         }
     }
 

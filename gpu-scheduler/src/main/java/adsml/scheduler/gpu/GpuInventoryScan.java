@@ -296,8 +296,9 @@ public final class GpuInventoryScan implements InventoryScan {
     }
 
     @Override
-    public int[] search(float[][] requestQueries, AdFilter[] requestFilters, BitSet spent, int k, long[][] best) {
-        InventoryScan.checkSearch(dim, requestQueries, requestFilters, k, best);
+    public int[] search(
+            int fromDim, float[][] requestQueries, AdFilter[] requestFilters, BitSet spent, int k, long[][] best) {
+        InventoryScan.checkSearch(dim, fromDim, requestQueries, requestFilters, k, best);
         int[] found = new int[requestQueries.length];
         if (k == 0 || requestQueries.length == 0) {
             return found;
@@ -311,7 +312,7 @@ public final class GpuInventoryScan implements InventoryScan {
             int exhaustedBits = uploadExhausted(spent);
             for (int from = 0; from < requestQueries.length; from += GROUP) {
                 int requests = Math.min(GROUP, requestQueries.length - from);
-                searchGroup(requestQueries, requestFilters, from, requests, exhaustedBits, k, best, found);
+                searchGroup(fromDim, requestQueries, requestFilters, from, requests, exhaustedBits, k, best, found);
             }
         } catch (CudaException e) {
             throw device.failed("searching the inventory for " + requestQueries.length + " requests", e);
@@ -322,7 +323,13 @@ public final class GpuInventoryScan implements InventoryScan {
         return found;
     }
 
+    /**
+     * One launch of the score kernel for requests {@code [from, from + requests)}: it reads dimensions {@code [fromDim,
+     * fromDim + length)} of each ad as a scan of that many dimensions whose embeddings start {@code fromDim} rows into
+     * the dimension-major vecT.
+     */
     private void searchGroup(
+            int fromDim,
             float[][] requestQueries,
             AdFilter[] requestFilters,
             int from,
@@ -331,10 +338,11 @@ public final class GpuInventoryScan implements InventoryScan {
             int k,
             long[][] best,
             int[] found) {
-        float[] q = new float[requests * dim];
+        int length = requestQueries[from].length;
+        float[] q = new float[requests * length];
         int[] f = new int[requests * FILTER_INTS];
         for (int r = 0; r < requests; r++) {
-            System.arraycopy(requestQueries[from + r], 0, q, r * dim, dim);
+            System.arraycopy(requestQueries[from + r], 0, q, r * length, length);
             AdFilter filter = requestFilters[from + r];
             f[r * FILTER_INTS] = filter.knownWord();
             f[r * FILTER_INTS + 1] = (int) filter.interests();
@@ -351,12 +359,12 @@ public final class GpuInventoryScan implements InventoryScan {
                     cuda.inventoryScore.get(kernelRequests),
                     (n + SCORE_THREADS - 1) / SCORE_THREADS,
                     SCORE_THREADS,
-                    kernelRequests * (dim + FILTER_INTS) * Float.BYTES,
+                    kernelRequests * (length + FILTER_INTS) * Float.BYTES,
                     Pointer.to(
-                            Pointer.to(vecT),
+                            Pointer.to(vecT.withByteOffset((long) fromDim * capacity * Float.BYTES)),
                             ints(capacity),
                             ints(n),
-                            ints(dim),
+                            ints(length),
                             Pointer.to(campaign),
                             Pointer.to(category),
                             Pointer.to(word),

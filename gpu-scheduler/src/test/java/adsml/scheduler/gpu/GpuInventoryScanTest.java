@@ -59,18 +59,43 @@ class GpuInventoryScanTest {
 
     /** Both scans answer {@code queries} alike, every key equal. */
     private static void assertSame(InventoryScan cpu, InventoryScan gpu, List<Query> queries, BitSet spent, int k) {
-        float[][] q = queries.stream().map(Query::embedding).toArray(float[][]::new);
+        assertSame(cpu, gpu, queries, spent, k, 0, SPACE.dim());
+    }
+
+    /** As above, the queries cut to dimensions {@code [from, from + length)}. */
+    private static void assertSame(
+            InventoryScan cpu, InventoryScan gpu, List<Query> queries, BitSet spent, int k, int from, int length) {
+        float[][] q = queries.stream()
+                .map(query -> Arrays.copyOfRange(query.embedding(), from, from + length))
+                .toArray(float[][]::new);
         AdFilter[] f = queries.stream().map(Query::filter).toArray(AdFilter[]::new);
         long[][] want = new long[q.length][k];
         long[][] got = new long[q.length][k];
-        int[] wantCounts = cpu.search(q, f, spent, k, want);
-        int[] gotCounts = gpu.search(q, f, spent, k, got);
+        int[] wantCounts = cpu.search(from, q, f, spent, k, want);
+        int[] gotCounts = gpu.search(from, q, f, spent, k, got);
         assertArrayEquals(wantCounts, gotCounts, "counts, k " + k);
         for (int r = 0; r < q.length; r++) {
             assertArrayEquals(
                     Arrays.copyOf(want[r], wantCounts[r]),
                     Arrays.copyOf(got[r], gotCounts[r]),
                     "request " + r + " of " + q.length + ", k " + k);
+        }
+    }
+
+    /** A query over a range of dimensions (a tower's or a light model's part of the rows) reads from vecT's offset. */
+    @Test
+    void aRangeOfDimensions_sameKeysAsTheCpuTwin() {
+        float[] prior = priors(7);
+        try (GpuDevice device = open(0);
+                GpuInventoryScan gpuScan = device.openInventory(SPACE.dim(), ADS + 100);
+                CpuInventoryScan cpuScan = new CpuInventoryScan(SPACE.dim(), ADS + 100)) {
+            for (InventoryScan scan : List.of(cpuScan, gpuScan)) {
+                scan.write(InventoryRows.of(INVENTORY, prior));
+            }
+            for (int[] range : new int[][] {{0, 10}, {10, SPACE.dim() - 10}, {5, 1}}) {
+                assertSame(cpuScan, gpuScan, QUERIES.subList(0, 1), new BitSet(), 100, range[0], range[1]);
+                assertSame(cpuScan, gpuScan, QUERIES, new BitSet(), 100, range[0], range[1]);
+            }
         }
     }
 

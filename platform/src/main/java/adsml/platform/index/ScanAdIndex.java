@@ -46,9 +46,10 @@ import org.slf4j.LoggerFactory;
  * as much room again.
  *
  * <p>An ad's vector is its tower vector and then its {@link LightVector}, so that the same scan also light-ranks: with
- * a light model's priors written ({@link #lightRank}), a request's light query (zeros over the tower's part) ranks
- * every eligible ad by the light model's log eCPM ({@link #lightRetrieveLater}); a tower query's zeros leave the light
- * part out. While the priors are a light model's, tower retrievals go to the standby: the priors would bias them.
+ * a light model's priors written ({@link #lightRank}), a request's light query, read against the light part of each row
+ * only, ranks every eligible ad by the light model's log eCPM ({@link #lightRetrieveLater}); a tower query reads the
+ * tower's part only. While the priors are a light model's, tower retrievals go to the standby: the priors would bias
+ * them.
  */
 public final class ScanAdIndex implements AdIndex, AutoCloseable {
     /** Ad ids the scan has room for beyond the world's: new ads written while serving. */
@@ -289,7 +290,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         }
         ScanBatcher.Found found;
         try {
-            found = now.batcher().search(towerQuery(audience), audience.filter(), k(max), searchTimeout);
+            found = now.batcher().search(0, towerQuery(audience), audience.filter(), k(max), searchTimeout);
         } catch (RuntimeException e) {
             return fellBack(now, e, audience, context, max, outAdIds);
         }
@@ -312,7 +313,7 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         }
         CompletableFuture<Integer> count = new CompletableFuture<>();
         now.batcher()
-                .submit(towerQuery(audience), audience.filter(), k(max))
+                .submit(0, towerQuery(audience), audience.filter(), k(max))
                 // Completes the batcher's own future: a request that timed out is left out of the calls to come.
                 .orTimeout(searchTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .whenComplete((found, failure) -> {
@@ -366,11 +367,10 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("the inventory scan rests after a late call"));
         }
-        float[] query = new float[dim(tower)];
-        System.arraycopy(lightQuery, 0, query, tower.dim(), LightVector.DIM);
+        float[] query = lightQuery.clone(); // read on the batcher's thread, after the caller returns
         CompletableFuture<Integer> count = new CompletableFuture<>();
         now.batcher()
-                .submit(query, filter, k(max))
+                .submit(tower.dim(), query, filter, k(max))
                 .orTimeout(searchTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .whenComplete((found, failure) -> {
                     try {
@@ -527,11 +527,9 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
         return priors;
     }
 
-    /** The scan's query for a tower retrieval: the tower's, zeros over the light part. */
+    /** The scan's query for a tower retrieval: the tower's, over the rows' first dimensions. */
     private float[] towerQuery(Audience audience) {
-        float[] query = new float[dim(tower)];
-        System.arraycopy(tower.user(audience.embedding()), 0, query, 0, tower.dim());
-        return query;
+        return tower.user(audience.embedding());
     }
 
     private static void check(Context context, int max, int[] outAdIds) {

@@ -303,13 +303,14 @@ class ScanAdIndexTest {
     private static DelegatingScan hungUntil(CountDownLatch release) {
         return new DelegatingScan(new CpuInventoryScan(ScanAdIndex.dim(TOWER), 200_000)) {
             @Override
-            public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+            public int[] search(
+                    int from, float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
                 try {
                     release.await(10, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return inner().search(queries, filters, exhausted, k, out);
+                return inner().search(from, queries, filters, exhausted, k, out);
             }
         };
     }
@@ -525,11 +526,11 @@ class ScanAdIndexTest {
         }
 
         @Override
-        public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+        public int[] search(int from, float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
             if (fail) {
                 throw new IllegalStateException("gpu0 is unhealthy");
             }
-            return inner.search(queries, filters, exhausted, k, out);
+            return inner.search(from, queries, filters, exhausted, k, out);
         }
 
         @Override

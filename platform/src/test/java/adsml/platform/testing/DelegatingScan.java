@@ -49,8 +49,8 @@ public abstract class DelegatingScan implements InventoryScan {
     }
 
     @Override
-    public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
-        return inner.search(queries, filters, exhausted, k, out);
+    public int[] search(int from, float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+        return inner.search(from, queries, filters, exhausted, k, out);
     }
 
     @Override

@@ -108,8 +108,8 @@ public final class CpuInventoryScan implements InventoryScan {
     }
 
     @Override
-    public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
-        InventoryScan.checkSearch(dim, queries, filters, k, out);
+    public int[] search(int from, float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+        InventoryScan.checkSearch(dim, from, queries, filters, k, out);
         int[] counts = new int[queries.length];
         if (k == 0) {
             return counts;
@@ -128,7 +128,7 @@ public final class CpuInventoryScan implements InventoryScan {
                             || exhausted.get(campaign[p])) {
                         continue;
                     }
-                    float score = score(q, vectors, p * dim, dim) + prior[p];
+                    float score = score(q, vectors, p * dim + from, q.length) + prior[p];
                     if (top.admits(score, p)) {
                         top.offer(score, p);
                     }
@@ -142,9 +142,9 @@ public final class CpuInventoryScan implements InventoryScan {
     }
 
     /** The dot product as the GPU's kernel sums it: in dimension order, one fused multiply-add per component. */
-    static float score(float[] q, float[] v, int offset, int dim) {
+    static float score(float[] q, float[] v, int offset, int length) {
         float acc = 0f;
-        for (int d = 0; d < dim; d++) {
+        for (int d = 0; d < length; d++) {
             acc = Math.fma(q[d], v[offset + d], acc);
         }
         return acc;

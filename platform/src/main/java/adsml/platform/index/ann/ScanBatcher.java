@@ -17,14 +17,19 @@ import java.util.function.Supplier;
  * while the device works ride the next call together. A GPU reads the inventory once per call whatever the requests in
  * it, so under load a request costs a share of a call, not a whole one; alone, it waits for nothing.
  *
- * <p>The exhausted campaigns are read once per call. A scan that fails fails the call's requests with its exception;
- * the next call tries again.
+ * <p>The exhausted campaigns are read once per call. Requests that read different ranges of dimensions (a tower's query
+ * and a light model's) go in separate calls. A scan that fails fails the call's requests with its exception; the next
+ * call tries again.
  */
 public final class ScanBatcher implements AutoCloseable {
     /** One request's answer: {@code keys[0, count)}, best first. */
     public record Found(long[] keys, int count) {}
 
-    private record Pending(float[] query, AdFilter filter, int k, CompletableFuture<Found> answer) {}
+    private record Pending(int from, float[] query, AdFilter filter, int k, CompletableFuture<Found> answer) {
+        boolean sameRange(Pending other) {
+            return from == other.from && query.length == other.query.length;
+        }
+    }
 
     private final InventoryScan scan;
     private final Supplier<BitSet> exhausted;
@@ -44,22 +49,22 @@ public final class ScanBatcher implements AutoCloseable {
     }
 
     /**
-     * The best {@code k} eligible ads for {@code query} and {@code filter}, searched with whatever other requests wait
-     * beside it.
+     * The best {@code k} eligible ads for {@code query} over dimensions {@code [from, from + query.length)} and
+     * {@code filter}, searched with whatever other requests of that range wait beside it.
      *
      * @throws IllegalArgumentException as {@link InventoryScan#search} does for this request's arguments
      */
-    public CompletableFuture<Found> submit(float[] query, AdFilter filter, int k) {
-        if (query.length != scan.dim() || k < 0 || k > InventoryScan.MAX_K) {
-            throw new IllegalArgumentException("a query of " + scan.dim() + " floats and k within [0, "
-                    + InventoryScan.MAX_K + "] expected, were " + query.length + " and " + k);
+    public CompletableFuture<Found> submit(int from, float[] query, AdFilter filter, int k) {
+        InventoryScan.checkRange(scan.dim(), from, query.length);
+        if (k < 0 || k > InventoryScan.MAX_K) {
+            throw new IllegalArgumentException("k must be within [0, " + InventoryScan.MAX_K + "], was " + k);
         }
         CompletableFuture<Found> answer = new CompletableFuture<>();
         if (closed) {
             answer.completeExceptionally(new IllegalStateException("the scan batcher is closed"));
             return answer;
         }
-        queue.add(new Pending(query, filter, k, answer));
+        queue.add(new Pending(from, query, filter, k, answer));
         if (closed) {
             failWaiting(); // closed while it was added: the thread may have drained the queue already
         }
@@ -72,8 +77,8 @@ public final class ScanBatcher implements AutoCloseable {
      * @throws IllegalStateException when the answer does not come in time (a hung device, a context being rebuilt): the
      *     caller answers otherwise, and the request is dropped from its call
      */
-    public Found search(float[] query, AdFilter filter, int k, Duration timeout) {
-        CompletableFuture<Found> answer = submit(query, filter, k);
+    public Found search(int from, float[] query, AdFilter filter, int k, Duration timeout) {
+        CompletableFuture<Found> answer = submit(from, query, filter, k);
         try {
             return answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -108,9 +113,7 @@ public final class ScanBatcher implements AutoCloseable {
                     queue.drainTo(batch, InventoryScan.MAX_REQUESTS - 1);
                     // Requests whose caller gave up (timed out) are not searched.
                     batch.removeIf(p -> p.answer().isDone());
-                    if (!batch.isEmpty()) {
-                        searchAll(batch);
-                    }
+                    searchByRange(batch);
                 } catch (InterruptedException e) {
                     break;
                 } finally {
@@ -130,6 +133,16 @@ public final class ScanBatcher implements AutoCloseable {
         }
     }
 
+    /** One call per range of dimensions among {@code batch}'s requests (in practice one: tower or light). */
+    private void searchByRange(List<Pending> batch) {
+        while (!batch.isEmpty()) {
+            Pending first = batch.get(0);
+            List<Pending> same = new ArrayList<>(batch.size());
+            batch.removeIf(p -> p.sameRange(first) && same.add(p));
+            searchAll(same);
+        }
+    }
+
     private void searchAll(List<Pending> batch) {
         int n = batch.size();
         int k = 0;
@@ -144,7 +157,7 @@ public final class ScanBatcher implements AutoCloseable {
         long[][] out = new long[n][k];
         int[] counts;
         try {
-            counts = scan.search(queries, filters, exhausted.get(), k, out);
+            counts = scan.search(batch.get(0).from(), queries, filters, exhausted.get(), k, out);
         } catch (RuntimeException | Error e) {
             for (Pending p : batch) {
                 p.answer().completeExceptionally(e);

@@ -164,6 +164,40 @@ class CpuInventoryScanTest {
         }
     }
 
+    /**
+     * A query over a range of dimensions gets, bit for bit, the answer of a whole-row query with zeros outside the
+     * range: a tower's query and a light model's each read only their part of the rows.
+     */
+    @Test
+    void aQueryOverARange_answersAsTheWholeRowQueryWithZerosOutsideIt() {
+        float[] prior = new float[ADS];
+        for (int i = 0; i < ADS; i++) {
+            prior[i] = (i % 7) * 0.01f;
+        }
+        CpuInventoryScan scan = scan(prior);
+        int[][] ranges = {{0, 10}, {10, SPACE.dim() - 10}, {3, 1}};
+        for (int[] range : ranges) {
+            int from = range[0];
+            int length = range[1];
+            float[][] part = new float[QUERIES.size()][];
+            float[][] padded = new float[QUERIES.size()][SPACE.dim()];
+            AdFilter[] filters = QUERIES.stream().map(Query::filter).toArray(AdFilter[]::new);
+            for (int r = 0; r < QUERIES.size(); r++) {
+                float[] q = QUERIES.get(r).embedding();
+                part[r] = java.util.Arrays.copyOfRange(q, from, from + length);
+                System.arraycopy(q, from, padded[r], from, length);
+            }
+            long[][] got = new long[QUERIES.size()][K];
+            long[][] want = new long[QUERIES.size()][K];
+            int[] gotCounts = scan.search(from, part, filters, new BitSet(), K, got);
+            int[] wantCounts = scan.search(padded, filters, new BitSet(), K, want);
+            assertArrayEquals(wantCounts, gotCounts, "range " + from + "+" + length);
+            for (int r = 0; r < QUERIES.size(); r++) {
+                assertArrayEquals(want[r], got[r], "range " + from + "+" + length + ", request " + r);
+            }
+        }
+    }
+
     @Test
     void badArguments_areRefusedWithTheirReason() {
         CpuInventoryScan scan = new CpuInventoryScan(2, 4);
@@ -171,9 +205,18 @@ class CpuInventoryScanTest {
         AdFilter[] any = {AdFilter.UNKNOWN};
         assertThrows(
                 IllegalArgumentException.class, () -> scan.search(one, any, new BitSet(), 1025, new long[1][1025]));
+        IllegalArgumentException range = assertThrows(
+                IllegalArgumentException.class,
+                () -> scan.search(2, new float[][] {{1f}}, any, new BitSet(), 1, new long[1][1]));
+        assertTrue(range.getMessage().contains("from dimension 2 does not fit"), range.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
-                () -> scan.search(new float[][] {{1f}}, any, new BitSet(), 1, new long[1][1]));
+                () -> scan.search(
+                        new float[][] {{1f, 0f}, {1f}},
+                        new AdFilter[] {AdFilter.UNKNOWN, AdFilter.UNKNOWN},
+                        new BitSet(),
+                        1,
+                        new long[2][1]));
         assertThrows(IllegalArgumentException.class, () -> scan.search(one, any, new BitSet(), 2, new long[1][1]));
         assertThrows(
                 IllegalArgumentException.class,

@@ -41,7 +41,7 @@ class ScanBatcherTest {
         }
 
         @Override
-        public int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+        public int[] search(int from, float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
             if (calls.getAndIncrement() == 0) {
                 entered.countDown();
                 try {
@@ -56,7 +56,7 @@ class ScanBatcherTest {
             if (failure != null) {
                 throw failure;
             }
-            return inner.search(queries, filters, exhausted, k, out);
+            return inner.search(from, queries, filters, exhausted, k, out);
         }
     }
 
@@ -65,13 +65,13 @@ class ScanBatcherTest {
         HeldScan scan = new HeldScan();
         try (ScanBatcher batcher = new ScanBatcher(scan, BitSet::new, "test-scan")) {
             CompletableFuture<ScanBatcher.Found> first =
-                    batcher.submit(QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 50);
+                    batcher.submit(0, QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 50);
             assertTrue(scan.entered.await(5, TimeUnit.SECONDS));
             List<CompletableFuture<ScanBatcher.Found>> rest = new ArrayList<>();
             for (int i = 1; i < QUERIES.size(); i++) {
                 // Different k per request: each gets its own, the call asks for the largest.
                 rest.add(batcher.submit(
-                        QUERIES.get(i).embedding(), QUERIES.get(i).filter(), 10 * i));
+                        0, QUERIES.get(i).embedding(), QUERIES.get(i).filter(), 10 * i));
             }
             scan.release.countDown();
             first.get(5, TimeUnit.SECONDS);
@@ -93,24 +93,67 @@ class ScanBatcherTest {
         }
     }
 
+    /**
+     * A tower's query and a light model's read different dimensions of the rows: they wait together but go in separate
+     * calls, each answered over its own range.
+     */
+    @Test
+    void requestsOfDifferentRanges_goInSeparateCalls_eachAnsweredOverItsRange() throws Exception {
+        HeldScan scan = new HeldScan();
+        try (ScanBatcher batcher = new ScanBatcher(scan, BitSet::new, "test-scan")) {
+            CompletableFuture<ScanBatcher.Found> first =
+                    batcher.submit(0, QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 5);
+            assertTrue(scan.entered.await(5, TimeUnit.SECONDS));
+            int[] from = {0, 5, 0};
+            float[][] queries = {
+                Arrays.copyOf(QUERIES.get(1).embedding(), 5),
+                Arrays.copyOfRange(QUERIES.get(2).embedding(), 5, SPACE.dim()),
+                Arrays.copyOf(QUERIES.get(3).embedding(), 5)
+            };
+            List<CompletableFuture<ScanBatcher.Found>> answers = new ArrayList<>();
+            for (int i = 0; i < queries.length; i++) {
+                answers.add(
+                        batcher.submit(from[i], queries[i], QUERIES.get(i + 1).filter(), 30));
+            }
+            scan.release.countDown();
+            first.get(5, TimeUnit.SECONDS);
+            for (int i = 0; i < queries.length; i++) {
+                ScanBatcher.Found found = answers.get(i).get(5, TimeUnit.SECONDS);
+                long[][] direct = new long[1][30];
+                int n = scan.inner()
+                        .search(
+                                from[i],
+                                new float[][] {queries[i]},
+                                new AdFilter[] {QUERIES.get(i + 1).filter()},
+                                new BitSet(),
+                                30,
+                                direct)[0];
+                assertEquals(n, found.count(), "request " + i);
+                assertArrayEquals(Arrays.copyOf(direct[0], n), Arrays.copyOf(found.keys(), found.count()));
+            }
+            assertEquals(List.of(1, 2, 1), scan.callSizes, "the first, then the two heads, then the tail");
+        }
+    }
+
     /** A caller that waits past its timeout gets an error and answers otherwise; its request is not searched. */
     @Test
     void aCallerThatTimesOut_isRefusedAtOnce_andTheBatcherGoesOn() throws Exception {
         HeldScan scan = new HeldScan();
         try (ScanBatcher batcher = new ScanBatcher(scan, BitSet::new, "test-scan")) {
             CompletableFuture<ScanBatcher.Found> first =
-                    batcher.submit(QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 5);
+                    batcher.submit(0, QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 5);
             assertTrue(scan.entered.await(5, TimeUnit.SECONDS));
             IllegalStateException late = assertThrows(
                     IllegalStateException.class,
                     () -> batcher.search(
-                            QUERIES.get(1).embedding(), QUERIES.get(1).filter(), 5, Duration.ofMillis(50)));
+                            0, QUERIES.get(1).embedding(), QUERIES.get(1).filter(), 5, Duration.ofMillis(50)));
             assertTrue(late.getMessage().contains("did not answer within 50 ms"), late.getMessage());
             scan.release.countDown();
             first.get(5, TimeUnit.SECONDS);
-            assertTrue(batcher.search(QUERIES.get(2).embedding(), QUERIES.get(2).filter(), 5, Duration.ofSeconds(5))
-                            .count()
-                    > 0);
+            assertTrue(
+                    batcher.search(0, QUERIES.get(2).embedding(), QUERIES.get(2).filter(), 5, Duration.ofSeconds(5))
+                                    .count()
+                            > 0);
             assertEquals(List.of(1, 1), scan.callSizes, "the abandoned request was not searched");
         }
     }
@@ -123,21 +166,25 @@ class ScanBatcherTest {
         ScanBatcher batcher = new ScanBatcher(scan, BitSet::new, "test-scan");
         ExecutionException failed = assertThrows(
                 ExecutionException.class,
-                () -> batcher.submit(QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 5)
+                () -> batcher.submit(
+                                0, QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 5)
                         .get(5, TimeUnit.SECONDS));
         assertEquals("device lost", failed.getCause().getMessage());
         scan.failure = null;
-        assertTrue(batcher.search(QUERIES.get(1).embedding(), QUERIES.get(1).filter(), 5, Duration.ofSeconds(5))
+        assertTrue(batcher.search(0, QUERIES.get(1).embedding(), QUERIES.get(1).filter(), 5, Duration.ofSeconds(5))
                         .count()
                 >= 0);
-        assertThrows(IllegalArgumentException.class, () -> batcher.submit(new float[3], AdFilter.UNKNOWN, 5));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> batcher.submit(QUERIES.get(0).embedding(), AdFilter.UNKNOWN, InventoryScan.MAX_K + 1));
+                () -> batcher.submit(SPACE.dim() - 2, new float[3], AdFilter.UNKNOWN, 5));
+        assertThrows(IllegalArgumentException.class, () -> batcher.submit(0, new float[0], AdFilter.UNKNOWN, 5));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> batcher.submit(0, QUERIES.get(0).embedding(), AdFilter.UNKNOWN, InventoryScan.MAX_K + 1));
         batcher.close();
         ExecutionException closed = assertThrows(
                 ExecutionException.class,
-                () -> batcher.submit(QUERIES.get(0).embedding(), AdFilter.UNKNOWN, 5)
+                () -> batcher.submit(0, QUERIES.get(0).embedding(), AdFilter.UNKNOWN, 5)
                         .get(5, TimeUnit.SECONDS));
         assertInstanceOf(IllegalStateException.class, closed.getCause());
     }

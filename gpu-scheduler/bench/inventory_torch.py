@@ -130,6 +130,10 @@ def cmd_report(java_path, torch_path):
         fmt = lambda x: "-" if x is None else f"{x['p50Ms']:.3f} / {x['p99Ms']:.3f}"
         print(f"| {r['requestsPerCall']} | {r['p50Ms']:.3f} / {r['p99Ms']:.3f} | {r['requestsPerSecond']:,.0f} "
               f"| {fmt(tr and tr['eager'])} | {fmt(tr and tr['graph'])} |")
+    whole = java.get("callsWholeRows32")
+    if whole:
+        print(f"\n32 requests per call over whole rows ({whole['queryDims']} dimensions): p50 {whole['p50Ms']:.3f} ms, "
+              f"p99 {whole['p99Ms']:.3f} ms.")
     c = java["clients32"]
     print(f"\n32 clients through the batcher: {c['requestsPerSecond']:,.0f} requests/s, p50 {c['p50Ms']:.3f} ms, "
           f"p99 {c['p99Ms']:.3f} ms, p999 {c['p999Ms']:.3f} ms, {c['requestsPerCall']:.1f} requests per call.")

@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <ul>
  *   <li>parity: 64 requests against {@link CpuInventoryScan}, every key equal, over the light dimensions and over whole
  *       rows;
- *   <li>one call of 1, 8 and 32 requests at k = 1,000: p50 / p99 ms over 200 calls;
+ *   <li>one call of 1, 8 and 32 requests at k = 1,000: p50 / p99 ms over 200 calls (and of 32 over whole rows);
  *   <li>32 client threads, each sending one request at a time through a {@link ScanBatcher} for 10 s: p50 / p99 / p999
  *       ms per request, requests/s, and requests per call;
  *   <li>a one-ad write seen by the next search: ms from the write's start to an answer that has it first;
@@ -112,9 +112,11 @@ public final class InventoryBenchmark {
 
             List<Map<String, Object>> calls = new ArrayList<>();
             for (int group : new int[] {1, 8, 32}) {
-                calls.add(calls(gpu, light, filters, group, 200));
+                calls.add(calls(gpu, TOWER, light, filters, group, 200));
             }
             result.put("calls", calls);
+            // What reading only the light model's dimensions saves: the same calls over whole rows.
+            result.put("callsWholeRows32", calls(gpu, 0, whole, filters, 32, 200));
             result.put("clients32", clients(gpu, light, filters, 32, 10_000));
             result.put("writeVisibleMs", writeVisible(gpu, queries.get(0), inventory));
 
@@ -149,7 +151,7 @@ public final class InventoryBenchmark {
 
     /** {@code repeats} calls of {@code group} requests each, after 20 unmeasured. */
     private static Map<String, Object> calls(
-            InventoryScan gpu, float[][] queries, AdFilter[] filters, int group, int repeats) {
+            InventoryScan gpu, int fromDim, float[][] queries, AdFilter[] filters, int group, int repeats) {
         long[][] out = new long[group][K];
         double[] ms = new double[repeats];
         for (int i = -20; i < repeats; i++) {
@@ -157,13 +159,14 @@ public final class InventoryBenchmark {
             float[][] q = Arrays.copyOfRange(queries, from, from + group);
             AdFilter[] f = Arrays.copyOfRange(filters, from, from + group);
             long start = System.nanoTime();
-            gpu.search(TOWER, q, f, new BitSet(), K, out);
+            gpu.search(fromDim, q, f, new BitSet(), K, out);
             if (i >= 0) {
                 ms[i] = ms(System.nanoTime() - start);
             }
         }
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("requestsPerCall", group);
+        row.put("queryDims", queries[0].length);
         row.put("p50Ms", RetrievalBench.percentile(ms, 0.5));
         row.put("p99Ms", RetrievalBench.percentile(ms, 0.99));
         row.put("requestsPerSecond", group / RetrievalBench.percentile(ms, 0.5) * 1e3);

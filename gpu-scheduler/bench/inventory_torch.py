@@ -118,11 +118,13 @@ def cmd_report(java_path, torch_path):
     except (OSError, ValueError):
         torch = {"rows": []}
     t = {r["requestsPerCall"]: r for r in torch["rows"]}
-    print(f"Card: {java['card']}; {java['ads']:,} ads of {java['dim']} dimensions, light queries over "
-          f"{java['queryDims']} of them, k = {java['k']}; PyTorch {torch.get('torch', 'not run')} ({D} dimensions).\n")
-    p, w = java["parity"], java["parityWholeRows"]
-    print(f"Parity with the CPU twin: {p['identical']} of {p['requests']} light queries and {w['identical']} of "
-          f"{w['requests']} whole-row queries identical, key for key.\n")
+    print(f"Card: {java['card']}; {java['ads']:,} ads of {java['dim']} dimensions, queries over "
+          f"{java.get('queryDims', java['dim'])} of them, k = {java['k']}; PyTorch {torch.get('torch', 'not run')} "
+          f"({D} dimensions).\n")
+    p, w = java["parity"], java.get("parityWholeRows")
+    whole_rows = f" and {w['identical']} of {w['requests']} over whole rows" if w else ""
+    print(f"Parity with the CPU twin: {p['identical']} of {p['requests']} requests{whole_rows} identical, "
+          f"key for key.\n")
     print("| requests per call | GPU scan p50 / p99 ms | requests/s | torch eager p50 / p99 ms | torch graph p50 / p99 ms |")
     print("| --- | --- | --- | --- | --- |")
     for r in java["calls"]:

@@ -73,7 +73,9 @@ __device__ __forceinline__ bool admits(const int* f, int word, unsigned long lon
 
 // keys[r * capacity + p] for requests [0, requests) (requests <= R) and positions [0, n): one thread
 // per ad, R accumulators, the queries and filters in shared memory (R * (dim + FILTER_INTS) * 4 bytes,
-// dynamic). Grid: ceil(n / 256) blocks of 256 threads.
+// dynamic). Grid: ceil(n / 256) blocks of 256 threads. `dim` is the call's range of dimensions and
+// `vecT` its first dimension's row (GpuInventoryScan passes the embeddings offset by the range's start):
+// a query reads only its part of each ad's row.
 template <int R>
 __device__ __forceinline__ void score(const float* __restrict__ vecT, int capacity, int n, int dim,
                                       const int* __restrict__ campaign, const int* __restrict__ category,

@@ -81,6 +81,7 @@ class ConfigurationTest {
                         Map.entry("adsml.scheduler.batching.max-batch-rows", 200_000_000),
                         Map.entry("adsml.scheduler.cpu.engine", "tensorflow"),
                         Map.entry("adsml.scheduler.gpu.precision", "fp8"),
+                        Map.entry("adsml.scheduler.gpu.embeddings", "fp8"),
                         Map.entry("adsml.scheduler.backend", "tpu"),
                         Map.entry("adsml.platform.auction.reserve-ecpm.search", -1),
                         Map.entry("adsml.actors.max-candidates", 0),

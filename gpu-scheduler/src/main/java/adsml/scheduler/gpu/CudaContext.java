@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -112,9 +111,7 @@ final class CudaContext implements AutoCloseable {
         gather.clear();
         for (EmbeddingStorage storage : EmbeddingStorage.values()) {
             CUfunction f = new CUfunction();
-            String suffix =
-                    storage == EmbeddingStorage.FP32 ? "" : "_" + storage.name().toLowerCase(Locale.ROOT);
-            JCudaDriver.cuModuleGetFunction(f, module, "gather_concat" + suffix);
+            JCudaDriver.cuModuleGetFunction(f, module, storage.gatherKernel());
             gather.put(storage, f);
         }
         JCudaDriver.cuModuleGetFunction(trap, module, "fault_trap");

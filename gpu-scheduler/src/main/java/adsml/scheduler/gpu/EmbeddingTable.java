@@ -82,7 +82,7 @@ sealed interface EmbeddingTable {
                 scales[r] = scale;
                 for (int c = 0; c < dim; c++) {
                     int i = r * dim + c;
-                    int q = scale > 0 ? Math.max(-127, Math.min(127, Math.round(values[i] / scale))) : 0;
+                    int q = scale > 0 ? (int) Math.max(-127, Math.min(127, Math.rint(values[i] / scale))) : 0;
                     words[i / 4] |= (q & 0xFF) << (8 * (i % 4));
                 }
             }

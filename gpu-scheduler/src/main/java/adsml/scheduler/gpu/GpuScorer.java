@@ -459,30 +459,25 @@ final class GpuScorer implements Scorer {
             for (DcnPlan.Step step : plan.steps()) {
                 DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision, scorer.cuda.maxSharedBytes);
                 if (step instanceof DcnPlan.Gather g) {
-                    CUdeviceptr table = scorer.weights.withByteOffset(plan.tableOffsetBytes());
-                    Pointer params = g.storage() == EmbeddingStorage.INT8
-                            ? Pointer.to(
-                                    Pointer.to(devIds),
-                                    Pointer.to(devDense),
-                                    Pointer.to(table),
-                                    Pointer.to(scorer.weights.withByteOffset(plan.scalesOffsetBytes())),
-                                    Pointer.to(x0),
-                                    ints(rows),
-                                    ints(g.slots()),
-                                    ints(g.dim()),
-                                    ints(g.denseDims()),
-                                    ints(g.tableRows()))
-                            : Pointer.to(
-                                    Pointer.to(devIds),
-                                    Pointer.to(devDense),
-                                    Pointer.to(table),
-                                    Pointer.to(x0),
-                                    ints(rows),
-                                    ints(g.slots()),
-                                    ints(g.dim()),
-                                    ints(g.denseDims()),
-                                    ints(g.tableRows()));
-                    scorer.launch(scorer.cuda.gather.get(g.storage()), grid, stream, params);
+                    List<Pointer> params = new ArrayList<>(List.of(
+                            Pointer.to(devIds),
+                            Pointer.to(devDense),
+                            Pointer.to(scorer.weights.withByteOffset(plan.tableOffsetBytes()))));
+                    if (g.storage() == EmbeddingStorage.INT8) { // gather_concat_int8 takes the scales next
+                        params.add(Pointer.to(scorer.weights.withByteOffset(plan.scalesOffsetBytes())));
+                    }
+                    params.addAll(List.of(
+                            Pointer.to(x0),
+                            ints(rows),
+                            ints(g.slots()),
+                            ints(g.dim()),
+                            ints(g.denseDims()),
+                            ints(g.tableRows())));
+                    scorer.launch(
+                            scorer.cuda.gather.get(g.storage()),
+                            grid,
+                            stream,
+                            Pointer.to(params.toArray(Pointer[]::new)));
                 } else if (step instanceof DcnPlan.Linear l) {
                     scorer.launch(
                             scorer.cuda.linear.get(grid.kernel()),

@@ -2,7 +2,6 @@ package adsml.scheduler.gpu;
 
 import adsml.platform.config.SettingsReader;
 import com.typesafe.config.Config;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -29,22 +28,8 @@ public record GpuSettings(
                 r.intIn("streams", 1, 64),
                 maxBatchRows,
                 r.longIn("memory-budget-mb", 0, 1L << 24) << 20,
-                r.parsed("precision", name -> {
-                    try {
-                        return Precision.valueOf(name.toUpperCase(Locale.ROOT));
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException(
-                                "unknown precision '" + name + "' (known: fp32, tf32, bf16)");
-                    }
-                }),
-                r.parsed("embeddings", name -> {
-                    try {
-                        return EmbeddingStorage.valueOf(name.toUpperCase(Locale.ROOT));
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException(
-                                "unknown embeddings storage '" + name + "' (known: fp32, bf16, int8)");
-                    }
-                }));
+                r.oneOf("precision", Precision.class),
+                r.oneOf("embeddings", EmbeddingStorage.class));
     }
 
     public GpuSettings {

@@ -4,10 +4,11 @@ import adsml.platform.features.FeatureBatch;
 import adsml.platform.scoring.Scorer;
 
 /**
- * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over its packed weights with the kernels' arithmetic
- * (fp32 dot products, a double sigmoid, calibration read from the packed block), with each layer's operands rounded as
- * its kernel rounds them (TF32 or BF16; see {@link DcnPlan#operands}). It checks everything but the kernels' thread
- * mapping without a GPU: packing, buffer routing, epilogues, the calibration encoding, and the size of TF32's error.
+ * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over its packed weights and its encoded embedding table
+ * ({@link EmbeddingTable#value}, what the gather reads) with the kernels' arithmetic (fp32 dot products, a double
+ * sigmoid, calibration read from the packed block), with each layer's operands rounded as its kernel rounds them (TF32
+ * or BF16; see {@link DcnPlan#operands}). It checks everything but the kernels' thread mapping without a GPU: packing,
+ * buffer routing, epilogues, the calibration encoding, and the size of TF32's error.
  */
 final class PlanEmulator {
     private PlanEmulator() {}

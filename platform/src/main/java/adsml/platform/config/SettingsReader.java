@@ -5,11 +5,13 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Reads the keys under one path of the configuration and checks each against its bounds, so that a bad value fails
@@ -91,6 +93,26 @@ public final class SettingsReader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue(key(key), e.getMessage());
         }
+    }
+
+    /**
+     * The constant of {@code type} the value names, in any case.
+     *
+     * @throws ConfigException.BadValue naming the key and the known values when it names none
+     */
+    public <E extends Enum<E>> E oneOf(String key, Class<E> type) {
+        return parsed(key, name -> {
+            for (E e : type.getEnumConstants()) {
+                if (e.name().toLowerCase(Locale.ROOT).equals(name)) {
+                    return e;
+                }
+            }
+            throw new IllegalArgumentException("unknown value '" + name + "' (known: "
+                    + Arrays.stream(type.getEnumConstants())
+                            .map(e -> e.name().toLowerCase(Locale.ROOT))
+                            .collect(Collectors.joining(", "))
+                    + ")");
+        });
     }
 
     /** @throws ConfigException.BadValue naming the key with {@code problem} unless {@code ok} */

@@ -41,6 +41,16 @@ class SettingsReaderTest {
                     throw new IllegalArgumentException("unknown speed '" + s + "'");
                 }));
         assertTrue(e.getMessage().contains("t.s") && e.getMessage().contains("unknown speed 'fast'"), e.getMessage());
+        e = assertThrows(ConfigException.BadValue.class, () -> r.oneOf("s", java.time.DayOfWeek.class));
+        assertTrue(
+                e.getMessage().contains("t.s") && e.getMessage().contains("unknown value 'fast' (known: monday,"),
+                e.getMessage());
+    }
+
+    @Test
+    void oneOf_readsAnEnumConstantInAnyCase() {
+        SettingsReader r = SettingsReader.of(config("t { d = \" Friday \" }"), "t");
+        assertEquals(java.time.DayOfWeek.FRIDAY, r.oneOf("d", java.time.DayOfWeek.class));
     }
 
     @Test

@@ -71,8 +71,18 @@ public interface InventoryScan extends AutoCloseable {
      */
     int[] search(int from, float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out);
 
-    /** {@link #search(int, float[][], AdFilter[], BitSet, int, long[][])} over every dimension from the first. */
+    /**
+     * {@link #search(int, float[][], AdFilter[], BitSet, int, long[][])} over whole rows.
+     *
+     * @throws IllegalArgumentException also when a query's length is not {@link #dim()}
+     */
     default int[] search(float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
+        for (int r = 0; r < queries.length; r++) {
+            if (queries[r].length != dim()) {
+                throw new IllegalArgumentException(
+                        "request " + r + ": query of " + queries[r].length + " floats, the inventory's are " + dim());
+            }
+        }
         return search(0, queries, filters, exhausted, k, out);
     }
 

@@ -111,12 +111,14 @@ public final class ScanBatcher implements AutoCloseable {
                     }
                     batch.add(first);
                     queue.drainTo(batch, InventoryScan.MAX_REQUESTS - 1);
-                    // Requests whose caller gave up (timed out) are not searched.
-                    batch.removeIf(p -> p.answer().isDone());
                     searchByRange(batch);
                 } catch (InterruptedException e) {
                     break;
                 } finally {
+                    // Left by an Error in an earlier range's call: failed now, not left waiting.
+                    for (Pending p : batch) {
+                        p.answer().completeExceptionally(new IllegalStateException("the scan batcher stopped"));
+                    }
                     batch.clear();
                 }
             }
@@ -133,13 +135,27 @@ public final class ScanBatcher implements AutoCloseable {
         }
     }
 
-    /** One call per range of dimensions among {@code batch}'s requests (in practice one: tower or light). */
+    /**
+     * One call per range of dimensions among {@code batch}'s requests (in practice one: tower or light), taking each
+     * range's requests out of {@code batch} as it goes; a request whose caller gave up (timed out) is not searched.
+     */
     private void searchByRange(List<Pending> batch) {
         while (!batch.isEmpty()) {
             Pending first = batch.get(0);
             List<Pending> same = new ArrayList<>(batch.size());
-            batch.removeIf(p -> p.sameRange(first) && same.add(p));
-            searchAll(same);
+            List<Pending> other = new ArrayList<>(batch.size());
+            for (Pending p : batch) {
+                if (!p.sameRange(first)) {
+                    other.add(p);
+                } else if (!p.answer().isDone()) {
+                    same.add(p);
+                }
+            }
+            batch.clear();
+            batch.addAll(other);
+            if (!same.isEmpty()) {
+                searchAll(same);
+            }
         }
     }
 

@@ -211,6 +211,10 @@ class CpuInventoryScanTest {
         assertTrue(range.getMessage().contains("from dimension 2 does not fit"), range.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
+                () -> scan.search(new float[][] {{1f}}, any, new BitSet(), 1, new long[1][1]),
+                "a whole-row search takes whole rows");
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> scan.search(
                         new float[][] {{1f, 0f}, {1f}},
                         new AdFilter[] {AdFilter.UNKNOWN, AdFilter.UNKNOWN},

@@ -34,6 +34,8 @@ class ScanBatcherTest {
         final List<Integer> callSizes = new ArrayList<>();
         final AtomicInteger calls = new AtomicInteger();
         volatile RuntimeException failure;
+        /** Thrown by the second call (the one after the held first). */
+        volatile Error secondCallError;
 
         HeldScan() {
             super(new CpuInventoryScan(SPACE.dim(), 3_000));
@@ -42,7 +44,11 @@ class ScanBatcherTest {
 
         @Override
         public int[] search(int from, float[][] queries, AdFilter[] filters, BitSet exhausted, int k, long[][] out) {
-            if (calls.getAndIncrement() == 0) {
+            int call = calls.getAndIncrement();
+            if (call == 1 && secondCallError != null) {
+                throw secondCallError;
+            }
+            if (call == 0) {
                 entered.countDown();
                 try {
                     release.await(10, TimeUnit.SECONDS);
@@ -132,6 +138,37 @@ class ScanBatcherTest {
                 assertArrayEquals(Arrays.copyOf(direct[0], n), Arrays.copyOf(found.keys(), found.count()));
             }
             assertEquals(List.of(1, 2, 1), scan.callSizes, "the first, then the two heads, then the tail");
+        }
+    }
+
+    /**
+     * An Error in one range's call ends the batcher: that call's requests fail with it, the other range's waiting in
+     * the same batch with "stopped", and none is left waiting.
+     */
+    @Test
+    void anErrorInOneRangesCall_failsTheOtherRangesRequestsToo() throws Exception {
+        HeldScan scan = new HeldScan();
+        scan.secondCallError = new InternalError("a simulated driver failure");
+        try (ScanBatcher batcher = new ScanBatcher(scan, BitSet::new, "test-scan")) {
+            CompletableFuture<ScanBatcher.Found> first =
+                    batcher.submit(0, QUERIES.get(0).embedding(), QUERIES.get(0).filter(), 5);
+            assertTrue(scan.entered.await(5, TimeUnit.SECONDS));
+            CompletableFuture<ScanBatcher.Found> head = batcher.submit(
+                    0,
+                    Arrays.copyOf(QUERIES.get(1).embedding(), 5),
+                    QUERIES.get(1).filter(),
+                    5);
+            CompletableFuture<ScanBatcher.Found> tail = batcher.submit(
+                    5,
+                    Arrays.copyOfRange(QUERIES.get(2).embedding(), 5, SPACE.dim()),
+                    QUERIES.get(2).filter(),
+                    5);
+            scan.release.countDown();
+            first.get(5, TimeUnit.SECONDS);
+            ExecutionException headFailed = assertThrows(ExecutionException.class, () -> head.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(InternalError.class, headFailed.getCause());
+            ExecutionException tailFailed = assertThrows(ExecutionException.class, () -> tail.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, tailFailed.getCause());
         }
     }
 

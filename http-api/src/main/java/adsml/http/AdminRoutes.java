@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,11 +102,14 @@ public final class AdminRoutes {
 
     /**
      * A {@code PUT scheduler} body, validated: the knobs it names, null for those it leaves as they are. A field
-     * present with null, of the wrong type or out of bounds is a 400 naming it.
+     * present with null, of the wrong type or out of bounds is a 400 naming it, and so is a field that is not a knob (a
+     * misspelt knob would otherwise answer 200 and change nothing).
      */
     public record SchedulerUpdate(
             Integer maxBatchRows, Double maxQueueDelayMs, Integer maxQueuedRows, Double serviceTimeSafety) {
         private static final SchedulerSettings VALID = SchedulerSettings.defaults();
+        private static final List<String> KNOBS =
+                List.of("maxBatchRows", "maxQueueDelayMs", "maxQueuedRows", "serviceTimeSafety");
 
         /**
          * Reads the knobs of {@code root}, a JSON object, in this order, each checked as it is read (so the first bad
@@ -114,6 +118,13 @@ public final class AdminRoutes {
          * @param minQueuedRows the least {@code maxQueuedRows} may be: one rank request's candidates
          */
         static SchedulerUpdate from(JsonNode root, int minQueuedRows) {
+            for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!KNOBS.contains(name)) {
+                    throw new BadRequestException(
+                            "unknown field '" + name + "' (knobs: " + String.join(", ", KNOBS) + ")");
+                }
+            }
             Integer batchRows = null;
             Double delayMs = null;
             Integer queuedRows = null;

@@ -2,7 +2,10 @@ package adsml.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +31,16 @@ public final class Listeners {
         this.admin = admin;
     }
 
+    /**
+     * Binds both listeners.
+     *
+     * @throws IOException naming the port and its setting when one is taken (checked first: Pekko's own failure comes
+     *     as a logged stack trace)
+     */
     public static Listeners bind(ActorSystem<?> system, HttpSettings settings, HttpApi routes) throws Exception {
+        requireFree(settings.host(), settings.port(), "the public listener (--port, adsml.http.port)");
+        requireFree(
+                settings.adminHost(), settings.adminPort(), "the admin listener (--admin-port, adsml.http.admin-port)");
         Http http = Http.get(system);
         ServerBinding api = http.newServerAt(settings.host(), settings.port())
                 .withSettings(serverSettings(system, settings.publicListener()))
@@ -45,6 +57,19 @@ public final class Listeners {
         } catch (Exception e) {
             api.unbind();
             throw e;
+        }
+    }
+
+    static void requireFree(String host, int port, String which) throws IOException {
+        if (port == 0) {
+            return; // any free port
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as the listener binds: a port in TIME_WAIT is free
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (BindException e) {
+            throw new IOException("port " + port + " on " + host + ", for " + which + ", is in use by another process ("
+                    + e.getMessage() + ")");
         }
     }
 

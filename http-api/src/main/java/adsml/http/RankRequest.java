@@ -111,8 +111,11 @@ public record RankRequest(
             }
             return fallback;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+        if (!v.isIntegralNumber()) {
             throw new BadRequestException(where + ": expected an integer, got " + abbreviate(v));
+        }
+        if (!v.canConvertToInt()) {
+            throw new BadRequestException(where + ": must be within [" + min + ", " + max + "], was " + abbreviate(v));
         }
         int value = v.asInt();
         if (value < min || value > max) {

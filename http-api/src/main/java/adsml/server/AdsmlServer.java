@@ -915,12 +915,11 @@ public final class AdsmlServer implements AutoCloseable {
                         .orElseGet(() -> new CpuInventoryScan(dim, capacity)),
                 settings.scanTimeout());
         if (retrieveWidth > InventoryScan.MAX_K) {
-            LOG.warn(
-                    "retrieval: the inventory scan returns at most {} ads; adsml.actors.funnel.retrieve-width = {} is"
-                            + " cut to that while a light model is active (the standby IVF, when it answers, returns"
-                            + " all {})",
+            LOG.info(
+                    "retrieval: whenever a light model ranks on the inventory scan, a request's retrieval returns the"
+                            + " scan's best {}, fewer than adsml.actors.funnel.retrieve-width = {} (which the standby"
+                            + " IVF and the CPU's light cut use)",
                     InventoryScan.MAX_K,
-                    retrieveWidth,
                     retrieveWidth);
         }
         if (gpu.isEmpty()) {

@@ -378,6 +378,12 @@ class HttpApiTest {
                 400,
                 "maxBatchRows");
         assertError(
+                send(
+                        api.adminListener(),
+                        admin(json(HttpRequest.PUT("/admin/api/scheduler"), "{\"maxBatchSize\":64}"))),
+                400,
+                "unknown field 'maxBatchSize' (knobs: maxBatchRows,");
+        assertError(
                 send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/..%2Fetc/1/load"))), 400, "name");
         JsonNode ad =
                 send(api.publicListener(), ingest(HttpRequest.GET("/v1/ads/3"))).json();

@@ -72,6 +72,9 @@ class RankRequestTest {
                 "slots: must be within [1, 20], was 0",
                 reason(
                         "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"slots\":0}"));
+        assertTrue(reason(
+                        "{\"userId\":\"u1\",\"context\":{\"surface\":\"search\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1},\"deadlineMs\":9223372036854775807}")
+                .matches("deadlineMs: must be within \\[\\d+, \\d+\\], was 9223372036854775807"));
         assertEquals(
                 "deadlineMs: expected an integer, got \"soon\"",
                 reason(

@@ -79,7 +79,9 @@ public final class Backends {
                         "backend = gpu, but no GPU could be used: " + String.join("; ", problems));
             }
             return new Selection(
-                    List.of(cpu.apply(false)), "cpu (backend = auto, no GPU: " + String.join("; ", problems) + ")");
+                    List.of(cpu.apply(false)),
+                    "cpu (backend = auto, no GPU: " + String.join("; ", problems)
+                            + "; the adsml.scheduler.gpu settings do not apply)");
         }
         List<Device> devices = new ArrayList<>(gpus);
         devices.add(cpu.apply(true));

@@ -81,8 +81,10 @@ public final class CudaDevices {
         } catch (LinkageError | RuntimeException e) {
             // UnsatisfiedLinkError: no libcuda.so.1 (or JCuda's library); CudaException: cuInit failed.
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-            return new Discovery(
-                    List.of(), 0, "CUDA unavailable: " + e.getClass().getSimpleName() + ": " + message);
+            String reason = e instanceof UnsatisfiedLinkError
+                    ? "no NVIDIA driver could be loaded (libcuda.so.1; JCuda: " + message + ")"
+                    : e.getClass().getSimpleName() + ": " + message;
+            return new Discovery(List.of(), 0, "CUDA unavailable: " + reason);
         }
     }
 

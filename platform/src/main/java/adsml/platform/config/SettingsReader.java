@@ -129,7 +129,9 @@ public final class SettingsReader {
      * @throws ConfigException.BadPath naming every unknown key
      */
     public static void requireKnownKeys(Config root) {
-        Config reference = ConfigFactory.defaultReference();
+        // Not ConfigFactory.defaultReference(): it lays the system properties over the reference, so a misspelt
+        // -Dadsml... key would count as declared.
+        Config reference = ConfigFactory.parseResourcesAnySyntax("reference").resolve();
         if (!root.hasPath("adsml")) {
             return;
         }

@@ -75,4 +75,20 @@ class SettingsReaderTest {
                 () -> SettingsReader.requireKnownKeys(config("adsml.platform.auction.max-slot = 3")));
         assertTrue(e.getMessage().contains("adsml.platform.auction.max-slot"), e.getMessage());
     }
+
+    /** A misspelt -D key is part of the default reference (Typesafe Config lays system properties over it). */
+    @Test
+    void unknownAdsmlKey_givenAsASystemProperty_isRefusedToo() {
+        String key = "adsml.scheduler.gpu.embedings";
+        System.setProperty(key, "int8");
+        ConfigFactory.invalidateCaches();
+        try {
+            Config root = ConfigFactory.load();
+            ConfigException e = assertThrows(ConfigException.class, () -> SettingsReader.requireKnownKeys(root));
+            assertTrue(e.getMessage().contains(key), e.getMessage());
+        } finally {
+            System.clearProperty(key);
+            ConfigFactory.invalidateCaches();
+        }
+    }
 }

@@ -94,7 +94,7 @@ public final class Main {
             };
         } catch (Args.UsageException e) {
             err.println("adsml " + e.getMessage());
-            err.print(USAGE);
+            err.print(usageOf(argv[0]));
             return 2;
         } catch (InvalidWorldException | InvalidModelException e) {
             err.println("adsml: " + e.getMessage());
@@ -112,6 +112,27 @@ public final class Main {
             debug(e, err);
             return 1;
         }
+    }
+
+    /**
+     * The usage lines of {@code command} (its entries and their continuation lines), and where the rest is; the whole
+     * usage for a command it does not know.
+     */
+    static String usageOf(String command) {
+        StringBuilder lines = new StringBuilder();
+        boolean inside = false;
+        for (String line : USAGE.lines().toList()) {
+            boolean entry = line.startsWith("  ") && !line.startsWith("   ");
+            if (entry) {
+                inside = line.startsWith("  " + command + " ");
+            } else if (!line.startsWith("   ")) {
+                inside = false;
+            }
+            if (inside) {
+                lines.append(line).append('\n');
+            }
+        }
+        return lines.isEmpty() ? USAGE : "usage:\n" + lines + "(adsml --help lists every command)\n";
     }
 
     private static void debug(Throwable e, PrintStream err) {

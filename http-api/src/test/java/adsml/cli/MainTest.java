@@ -183,6 +183,18 @@ class MainTest {
         run("export", "--model", version.toString()).assertCleanFailure(2, "only DCN versions");
     }
 
+    /** A bad option prints its reason and its command's usage, not every command's. */
+    @Test
+    void aUsageError_showsItsCommandsUsageOnly() {
+        String world = Main.usageOf("world");
+        assertTrue(world.startsWith("usage:\n  world  --out DIR"), world);
+        assertTrue(world.contains("generate the demo world") && !world.contains("train a model"), world);
+        String demo = Main.usageOf("demo");
+        assertTrue(demo.contains("demo   [--data DIR]") && demo.contains("demo   --loop"), demo);
+        assertTrue(!demo.contains("serve DIR"), demo);
+        assertEquals(Main.USAGE, Main.usageOf("fly"));
+    }
+
     @Test
     void usageErrors_exitWith2() {
         run().assertCleanFailure(2, "usage");

@@ -158,16 +158,29 @@ public final class AdRoutes {
      * retrieval, and reads show bids and budgets.
      */
     public Route routes(Access access) {
-        return path(
-                PathMatchers.segment("ads").slash(PathMatchers.integerSegment()),
-                id -> access.require(
-                        Access.Role.INGEST,
-                        () -> concat(
-                                get(() -> complete(read(id))),
-                                put(() -> JsonBody.of(
-                                        settings.maxBodyBytes(),
-                                        body -> completeWithFuture(write(() -> upsert(id, body))))),
-                                delete(() -> completeWithFuture(write(() -> pause(id)))))));
+        return concat(
+                path(
+                        PathMatchers.segment("ads").slash(PathMatchers.integerSegment()),
+                        id -> access.require(
+                                Access.Role.INGEST,
+                                () -> concat(
+                                        get(() -> complete(read(id))),
+                                        put(() -> JsonBody.of(
+                                                settings.maxBodyBytes(),
+                                                body -> completeWithFuture(write(() -> upsert(id, body))))),
+                                        delete(() -> completeWithFuture(write(() -> pause(id))))))),
+                // Not a 404 "no such route" for GET /v1/ads/abc: the route is right, the id is not.
+                path(
+                        PathMatchers.segment("ads").slash(PathMatchers.segment()),
+                        raw -> access.require(Access.Role.INGEST, () -> {
+                            Supplier<Route> badId = () -> complete(JsonResponses.error(
+                                    StatusCodes.BAD_REQUEST,
+                                    "ad id: expected an integer within [0, " + Integer.MAX_VALUE + "], was '"
+                                            + JsonResponses.printable(
+                                                    raw.length() <= 40 ? raw : raw.substring(0, 40) + "...")
+                                            + "'"));
+                            return concat(get(badId), put(badId), delete(badId));
+                        })));
     }
 
     /**

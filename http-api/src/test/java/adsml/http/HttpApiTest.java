@@ -385,6 +385,10 @@ class HttpApiTest {
                 "unknown field 'maxBatchSize' (knobs: maxBatchRows,");
         assertError(
                 send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/..%2Fetc/1/load"))), 400, "name");
+        assertError(
+                send(api.publicListener(), ingest(HttpRequest.GET("/v1/ads/abc"))),
+                400,
+                "ad id: expected an integer within [0, 2147483647], was 'abc'");
         JsonNode ad =
                 send(api.publicListener(), ingest(HttpRequest.GET("/v1/ads/3"))).json();
         String overflowing = "{\"campaignId\":" + ad.path("campaignId").asInt() + ",\"category\":"

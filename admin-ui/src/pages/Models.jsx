@@ -112,7 +112,7 @@ const FIGURES = [
   { key: 'clicks', label: 'Clicks', show: int },
   { key: 'ctr', label: 'CTR', show: (v) => pct(v, 2), help: 'clicks per impression' },
   { key: 'rpm', label: 'RPM', show: (v) => money(v, 2), help: 'revenue per 1000 requests' },
-  { key: 'calibration', label: 'Calibration', show: (v) => num(v, 2), help: 'predicted clicks over observed clicks: 1.00 is calibrated' },
+  { key: 'calibration', label: 'Calibration', show: (v) => num(v, 2), help: 'predicted clicks over observed clicks, in the first slot (models score as if there; lower slots draw fewer clicks): 1.00 is calibrated' },
   { key: 'conversions', label: 'Conversions', show: int },
   { key: 'revenue', label: 'Revenue', show: (v) => money(v, 2), help: 'what the events charged' },
 ];
@@ -280,7 +280,7 @@ const SHADOW_FIGURES = [
   { key: 'meanLivePctr', label: 'Live mean pCTR', show: (v) => num(v, 5), help: 'the live version’s mean pCTR over the same rows' },
   { key: 'impressions', label: 'Impressions', show: int, help: 'live impressions whose shadow pCTR was held' },
   { key: 'clicks', label: 'Clicks', show: int },
-  { key: 'calibration', label: 'Calibration', show: (v) => num(v, 2), help: 'the shadow’s predicted clicks on the live impressions over the observed clicks: 1.00 is calibrated' },
+  { key: 'calibration', label: 'Calibration', show: (v) => num(v, 2), help: 'the shadow’s predicted clicks on the live first-slot impressions over the observed clicks: 1.00 is calibrated' },
   { key: 'liveCalibration', label: 'Live calibration', show: (v) => num(v, 2), help: 'the live version’s, on exactly the same impressions' },
 ];
 

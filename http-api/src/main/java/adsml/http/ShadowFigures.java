@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * How each shadow version's predictions compare with the live ones on the same rows, since the server started: the
  * requests it scored and those it did not (shed), the mean absolute difference of its pCTR from the live pCTR over
- * every row, the mean of each, and its calibration on the live impressions (its pCTR summed over the impressions of the
- * ads the live version showed, over the clicks they got, beside the live version's on exactly those impressions).
+ * every row, the mean of each, and its calibration on the live impressions in the first slot (its pCTR summed over the
+ * first-slot impressions of the ads the live version showed, over the clicks they got, beside the live version's on
+ * exactly those impressions; the first slot only, as {@link VersionFigures.Figures} says why).
  *
  * <p>To meet the events of the shown ads it keeps the shadow's pCTR of each in a second {@link ShownAds} table of the
  * live one's size (8 bytes an entry), keyed alike; an event counts for the shadow only when both tables still hold its
@@ -28,7 +29,7 @@ public final class ShadowFigures implements ShadowLog {
      * @param shed requests it did not score: shed by the scheduler, failed, or built with another feature set
      * @param rows rows compared (a row where either score is not a probability is left out)
      * @param meanAbsDelta the mean over rows of |shadow pCTR - live pCTR|
-     * @param impressions live impressions of ads whose shadow pCTR was held
+     * @param impressions live first-slot impressions of ads whose shadow pCTR was held
      * @param clicks their clicks
      * @param calibration the shadow's pCTR summed over those impressions, over their clicks (1 is calibrated)
      * @param liveCalibration the live version's, over the same impressions and clicks
@@ -88,7 +89,8 @@ public final class ShadowFigures implements ShadowLog {
             shown.put(
                     ShownAds.key(request, auction.adId(slot)),
                     v.index,
-                    shadowScores[auction.candidateIndex(slot) * heads]);
+                    shadowScores[auction.candidateIndex(slot) * heads],
+                    slot == 0);
         }
     }
 
@@ -103,7 +105,7 @@ public final class ShadowFigures implements ShadowLog {
     /** An event whose shown ad the live table held under {@code key}, with the live pCTR it was shown with. */
     void event(long key, Event e, float livePctr) {
         long entry = shown.get(key);
-        if (entry == ShownAds.NONE) {
+        if (entry == ShownAds.NONE || !ShownAds.top(entry)) {
             return;
         }
         Version v = versions.at(ShownAds.version(entry));

@@ -3,23 +3,27 @@ package adsml.http;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Which model version served each recently shown ad, and the pCTR it predicted for it: so that an event, which names
- * its request and ad, is counted for the version that served them. A fixed table of {@code capacity} longs (8 bytes
- * each; nothing else is held), written by the coordinators and read by the event path without locks or allocation.
+ * Which model version served each recently shown ad, the pCTR it predicted for it and whether the ad had the page's
+ * first slot: so that an event, which names its request and ad, is counted for the version that served them. A fixed
+ * table of {@code capacity} longs (8 bytes each; nothing else is held), written by the coordinators and read by the
+ * event path without locks or allocation.
  *
  * <p>A key (request and ad) hashes to a bucket of {@link #WAYS} entries, one cache line; a new entry goes in front and
  * the bucket's oldest falls out, so an entry lives for about {@code capacity} newer ones (fewer when its bucket is
  * unlucky), and an event that comes later is not attributed. Each entry is one long (the key's 32-bit fingerprint, the
- * version's index, the pCTR rounded to bfloat16, within 0.2%), written whole, so a reader never sees half of one; two
- * coordinators writing one bucket at the same instant may lose an entry, which then counts as not attributed.
+ * first-slot bit, the version's index in 15 bits, the pCTR rounded to bfloat16, within 0.2%), written whole, so a
+ * reader never sees half of one; two coordinators writing one bucket at the same instant may lose an entry, which then
+ * counts as not attributed.
  */
 final class ShownAds {
     /** Entries per bucket: 8 longs, one 64-byte cache line. */
     static final int WAYS = 8;
     /** What {@link #get} answers for a key that is not held. */
     static final long NONE = 0;
-    /** Version indexes fit 16 bits; 0 is never one, so that no entry is {@link #NONE}. */
-    static final int MAX_VERSION = 0xFFFF;
+    /** Version indexes fit 15 bits; 0 is never one, so that no entry is {@link #NONE}. */
+    static final int MAX_VERSION = 0x7FFF;
+
+    private static final long TOP = 1L << 31;
 
     private final AtomicLongArray entries;
     private final int bucketMask;
@@ -52,9 +56,12 @@ final class ShownAds {
         return h ^ (h >>> 33);
     }
 
-    /** Holds {@code key}'s version (1 to {@link #MAX_VERSION}) and pCTR, in front of its bucket's entries. */
-    void put(long key, int version, float pCtr) {
-        long entry = (key & 0xFFFF_FFFF_0000_0000L) | ((long) version << 16) | bfloat16(pCtr);
+    /**
+     * Holds {@code key}'s version (1 to {@link #MAX_VERSION}), pCTR and whether it was shown in the first slot, in
+     * front of its bucket's entries.
+     */
+    void put(long key, int version, float pCtr, boolean top) {
+        long entry = (key & 0xFFFF_FFFF_0000_0000L) | (top ? TOP : 0) | ((long) version << 16) | bfloat16(pCtr);
         int first = bucket(key);
         for (int w = WAYS - 1; w > 0; w--) {
             entries.setRelease(first + w, entries.getPlain(first + w - 1));
@@ -76,7 +83,12 @@ final class ShownAds {
     }
 
     static int version(long entry) {
-        return (int) (entry >>> 16) & 0xFFFF;
+        return (int) (entry >>> 16) & MAX_VERSION;
+    }
+
+    /** Whether the entry's ad had the first slot. */
+    static boolean top(long entry) {
+        return (entry & TOP) != 0;
     }
 
     static float pCtr(long entry) {

@@ -87,7 +87,7 @@ class ShadowFiguresTest {
     }
 
     @Test
-    void calibration_isTheShadowsPctrOverTheLiveImpressions_besideTheLiveOnesOnTheSame() {
+    void calibration_isTheShadowsPctrOverTheLiveFirstSlotImpressions_besideTheLiveOnesOnTheSame() {
         rank("r1", 0.2f, 0.1f, 0.2f);
         figures.events(List.of(
                 event(Event.Type.IMPRESSION, "r1", 10),
@@ -96,11 +96,11 @@ class ShadowFiguresTest {
                 event(Event.Type.IMPRESSION, "r9", 10))); // never ranked: neither live nor shadow
 
         ShadowFigures.Figures f = shadow.figures().get("ctr/2");
-        assertEquals(2, f.impressions());
+        assertEquals(1, f.impressions(), "ad 10's, in the first slot; ad 20 had the second");
         assertEquals(1, f.clicks());
-        assertEquals(0.3, f.calibration(), 0.3 * 0.004, "the shadow predicted 0.2 + 0.1 clicks for 1");
-        assertEquals(0.4, f.liveCalibration(), 0.4 * 0.004, "the live version 0.1 + 0.3 on the same impressions");
-        assertEquals(0.4, figures.live().get("ctr/1").sinceStart().calibration(), 0.4 * 0.004);
+        assertEquals(0.2, f.calibration(), 0.2 * 0.004, "the shadow predicted 0.2 clicks for 1");
+        assertEquals(0.1, f.liveCalibration(), 0.1 * 0.004, "the live version 0.1 on the same impression");
+        assertEquals(0.1, figures.live().get("ctr/1").sinceStart().calibration(), 0.1 * 0.004);
     }
 
     @Test

@@ -74,7 +74,11 @@ class VersionFiguresTest {
         assertEquals(0.5, one.revenue(), 1e-12);
         assertEquals(0.5, one.ctr(), 1e-12);
         assertEquals(500.0, one.rpm(), 1e-9, "0.50 over 1 request, per 1000");
-        assertEquals(0.4, one.calibration(), 0.4 * 0.004, "predicted 0.1 + 0.3 clicks for 1 observed");
+        assertEquals(
+                0.1,
+                one.calibration(),
+                0.1 * 0.004,
+                "the first slot's ad (10) predicted 0.1 clicks for its 1; the second slot's (20, 0.3) is left out");
 
         VersionFigures.Figures two = live.get("ctr/2").sinceStart();
         assertEquals(2, two.requests());

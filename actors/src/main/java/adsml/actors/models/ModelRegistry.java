@@ -596,7 +596,22 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         if (formerPrevious != null && !formerPrevious.equals(id) && !formerPrevious.equals(demoted)) {
             retire(formerPrevious);
         }
-        getContext().getLog().info("model {} active (previous: {})", id, demoted);
+        String features = loaded.get(id).spec().schema().name();
+        LoadedVersion before = demoted == null ? null : loaded.get(demoted);
+        if (before != null && !before.spec().schema().name().equals(features)) {
+            // Legal (each version reads its own set), but a feature set dropped by accident is silent otherwise.
+            getContext()
+                    .getLog()
+                    .warn(
+                            "model {} active (previous: {}); it reads feature set {} where {} read {}",
+                            id,
+                            demoted,
+                            features,
+                            demoted,
+                            before.spec().schema().name());
+        } else {
+            getContext().getLog().info("model {} active (previous: {}; feature set {})", id, demoted, features);
+        }
         replyTo.tell(StatusReply.success(versions.get(id)));
     }
 

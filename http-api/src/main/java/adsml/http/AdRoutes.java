@@ -176,9 +176,7 @@ public final class AdRoutes {
                             Supplier<Route> badId = () -> complete(JsonResponses.error(
                                     StatusCodes.BAD_REQUEST,
                                     "ad id: expected an integer within [0, " + Integer.MAX_VALUE + "], was '"
-                                            + JsonResponses.printable(
-                                                    raw.length() <= 40 ? raw : raw.substring(0, 40) + "...")
-                                            + "'"));
+                                            + JsonResponses.abbreviated(raw) + "'"));
                             return concat(get(badId), put(badId), delete(badId));
                         })));
     }

@@ -253,7 +253,7 @@ public final class ConsoleRoutes {
         return user.map(u -> JsonResponses.ok(UserView.of(u)))
                 .orElseGet(() -> JsonResponses.error(
                         StatusCodes.NOT_FOUND,
-                        "no user '" + (key.length() <= 40 ? key : key.substring(0, 40) + "...")
+                        "no user '" + JsonResponses.abbreviated(key)
                                 + "' in the feature store: a rank request for it is served as a cold start"));
     }
 

@@ -157,6 +157,13 @@ public final class JsonResponses {
         return new String(chars);
     }
 
+    /**
+     * {@link #printable} and at most 40 characters: echoing a value helps a client find its mistake, megabytes do not.
+     */
+    static String abbreviated(String text) {
+        return printable(text.length() <= 40 ? text : text.substring(0, 40) + "...");
+    }
+
     /** The field the parser is in, as the API's reasons name fields: {@code events[3].type}; "body" at the top. */
     private static String path(JsonStreamContext context) {
         StringBuilder path = new StringBuilder();

@@ -124,9 +124,8 @@ public record RankRequest(
         return value;
     }
 
-    /** The value as JSON: echoing it helps a client find its mistake; echoing megabytes does not. */
+    /** The value as JSON, abbreviated. */
     private static String abbreviate(JsonNode v) {
-        String s = JsonResponses.printable(v.toString());
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+        return JsonResponses.abbreviated(v.toString());
     }
 }

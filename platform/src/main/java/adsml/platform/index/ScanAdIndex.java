@@ -344,11 +344,12 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
 
     /**
      * Ranks every eligible ad for a request by the light ranking {@code lightId}, whose query for the request is
-     * {@code lightQuery} ({@link LightVector#DIM} values), and completes with how many of the best it wrote into
-     * {@code outAdIds} (at most {@link InventoryScan#MAX_K}), best first; on the batcher's thread. Completes
-     * exceptionally when the scan does not hold that ranking's priors (none yet, another version, a scan being
-     * replaced, priors that changed while the call was on the device), fails, or takes longer than the search timeout:
-     * the caller then retrieves and cuts on the CPU.
+     * {@code lightQuery} ({@link LightVector#DIM} values, handed over: read on the batcher's thread after this returns,
+     * so the caller must not reuse it), and completes with how many of the best it wrote into {@code outAdIds} (at most
+     * {@link InventoryScan#MAX_K}), best first; on the batcher's thread. Completes exceptionally when the scan does not
+     * hold that ranking's priors (none yet, another version, a scan being replaced, priors that changed while the call
+     * was on the device), fails, or takes longer than the search timeout: the caller then retrieves and cuts on the
+     * CPU.
      */
     public CompletionStage<Integer> lightRetrieveLater(
             String lightId, float[] lightQuery, AdFilter filter, int max, int[] outAdIds) {
@@ -367,10 +368,9 @@ public final class ScanAdIndex implements AdIndex, AutoCloseable {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("the inventory scan rests after a late call"));
         }
-        float[] query = lightQuery.clone(); // read on the batcher's thread, after the caller returns
         CompletableFuture<Integer> count = new CompletableFuture<>();
         now.batcher()
-                .submit(tower.dim(), query, filter, k(max))
+                .submit(tower.dim(), lightQuery, filter, k(max))
                 .orTimeout(searchTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .whenComplete((found, failure) -> {
                     try {

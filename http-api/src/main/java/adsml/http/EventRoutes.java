@@ -66,8 +66,6 @@ public final class EventRoutes {
      */
     public record Log(ActorRef<EventLog.Command> actor, int maxInFlight) {}
 
-    /** 2000-01-01T00:00:00Z: no event of this server is older. */
-    private static final long MIN_TIMESTAMP_MS = 946_684_800_000L;
     /** How far ahead of the server's clock a client's timestamp may be: clock skew, not a date in next month. */
     private static final Duration MAX_CLOCK_AHEAD = Duration.ofDays(1);
 
@@ -211,15 +209,17 @@ public final class EventRoutes {
             throw new BadRequestException(
                     "events: at most " + settings.maxEventsPerRequest() + " per request, got " + array.size());
         }
-        long latest = clock.millis() + MAX_CLOCK_AHEAD.toMillis();
+        long now = clock.millis();
+        long earliest = now - settings.maxEventAge().toMillis();
+        long latest = now + MAX_CLOCK_AHEAD.toMillis();
         List<Event> events = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
-            events.add(event(array.get(i), "events[" + i + "]", latest));
+            events.add(event(array.get(i), "events[" + i + "]", earliest, latest));
         }
         return new EventBatch(events);
     }
 
-    private Event event(JsonNode e, String where, long latestTimestampMs) {
+    private Event event(JsonNode e, String where, long earliestTimestampMs, long latestTimestampMs) {
         if (!e.isObject()) {
             throw new BadRequestException(where + ": expected an object");
         }
@@ -245,10 +245,11 @@ public final class EventRoutes {
         if (ts == null
                 || !ts.isIntegralNumber()
                 || !ts.canConvertToLong()
-                || ts.asLong() < MIN_TIMESTAMP_MS
+                || ts.asLong() < earliestTimestampMs
                 || ts.asLong() > latestTimestampMs) {
-            throw new BadRequestException(where + ".timestampMs: expected milliseconds since 1970 from 2000-01-01"
-                    + " to a day past the server's clock");
+            throw new BadRequestException(where + ".timestampMs: expected milliseconds since 1970, at most "
+                    + spoken(settings.maxEventAge()) + " before the server's clock (adsml.http.max-event-age) and at"
+                    + " most a day after it");
         }
         JsonNode cost = e.get("cost");
         double amount = 0;
@@ -259,6 +260,15 @@ public final class EventRoutes {
             amount = cost.asDouble();
         }
         return new Event(type, eventId, requestId, userId, ad.asInt(), ts.asLong(), amount);
+    }
+
+    /** "7 days", "12 hours", "90 minutes": max-event-age as a client reads it. */
+    private static String spoken(Duration age) {
+        long minutes = age.toMinutes();
+        if (minutes % (24 * 60) == 0) {
+            return minutes / (24 * 60) + " days";
+        }
+        return minutes % 60 == 0 ? minutes / 60 + " hours" : minutes + " minutes";
     }
 
     private static String text(JsonNode e, String field, String where) {

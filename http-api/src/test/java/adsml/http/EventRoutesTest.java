@@ -188,7 +188,8 @@ class EventRoutesTest {
                 "99999999999999999999", // past a long
                 "18446744073709551617", // 2^64 + 1: asLong() would wrap it to 1
                 "-1",
-                "946684799999", // a millisecond before 2000
+                "946684800000", // 2000-01-01: a replayed or forged click of long ago
+                "1771761599999", // seven days and a millisecond before the server's clock
                 "1772452800001", // a day and a millisecond past the server's clock
                 "1.7723664E12", // not an integer
                 "\"1772366400000\""
@@ -198,6 +199,23 @@ class EventRoutesTest {
         Answer a = answer(post(route, batch(event("impression", "e1", 3, timestampMs, 0))));
         assertEquals(400, a.status(), a::toString);
         assertTrue(a.body().contains("events[0].timestampMs"), a.body());
+    }
+
+    @Test
+    void timestampOutOfRange_saysTheWindow() throws Exception {
+        Route route = withLog(EventLog.FILES);
+        String lastYear = Long.toString(NOW.minus(Duration.ofDays(365)).toEpochMilli());
+        Answer a = answer(post(route, batch(event("click", "e1", 3, lastYear, 0.5))));
+        assertEquals(400, a.status(), a::toString);
+        assertTrue(a.body().contains("at most 7 days before the server's clock (adsml.http.max-event-age)"), a.body());
+    }
+
+    @Test
+    void timestampSevenDaysOld_isAccepted() throws Exception {
+        Route route = withLog(EventLog.FILES);
+        String weekOld = Long.toString(NOW.minus(Duration.ofDays(7)).toEpochMilli());
+        Answer a = answer(post(route, batch(event("conversion", "e1", 3, weekOld, 0))));
+        assertEquals(200, a.status(), a::toString);
     }
 
     @Test

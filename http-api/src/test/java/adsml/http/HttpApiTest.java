@@ -334,10 +334,10 @@ class HttpApiTest {
         }
         Answer accepted = send(
                 api.publicListener(),
-                ingest(
-                        json(
-                                HttpRequest.POST("/v1/events"),
-                                "{\"events\":[{\"type\":\"impression\",\"eventId\":\"e1\",\"requestId\":\"r1\",\"adId\":3,\"userId\":\"u1\",\"timestampMs\":1764000000000}]}")));
+                ingest(json(
+                        HttpRequest.POST("/v1/events"),
+                        "{\"events\":[{\"type\":\"impression\",\"eventId\":\"e1\",\"requestId\":\"r1\",\"adId\":3,\"userId\":\"u1\",\"timestampMs\":"
+                                + System.currentTimeMillis() + "}]}")));
         assertEquals(200, accepted.status(), accepted::toString);
         assertEquals(
                 200,
@@ -708,7 +708,7 @@ class HttpApiTest {
     void writesAndBidReads_needTheIngestCredential_theAdminOneMayToo() throws Exception {
         String events =
                 "{\"events\":[{\"type\":\"impression\",\"eventId\":\"e2\",\"requestId\":\"r2\",\"adId\":4,\"userId\":\"u1\","
-                        + "\"timestampMs\":1764000000000}]}";
+                        + "\"timestampMs\":" + System.currentTimeMillis() + "}]}";
         for (HttpRequest anonymous : List.of(
                 json(HttpRequest.POST("/v1/events"), events),
                 HttpRequest.GET("/v1/ads/4"),

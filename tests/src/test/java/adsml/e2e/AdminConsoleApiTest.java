@@ -161,7 +161,7 @@ class AdminConsoleApiTest {
         e.put("requestId", requestId);
         e.put("userId", "u1");
         e.put("adId", adId);
-        e.put("timestampMs", 1_764_000_000_000L);
+        e.put("timestampMs", System.currentTimeMillis());
         e.put("cost", cost);
         return e;
     }

@@ -406,7 +406,7 @@ final class HostileRequests {
                             "adId",
                             raw(r.nextInt(ads)),
                             "timestampMs",
-                            raw(1_764_000_000_000L + r.nextInt(1_000_000)),
+                            raw(System.currentTimeMillis() - r.nextInt(1_000_000)),
                             "cost",
                             raw(r.nextInt(4) == 0 ? r.nextDouble() : 0)));
                 }

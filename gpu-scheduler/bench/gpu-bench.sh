@@ -12,7 +12,8 @@
 #   torch.txt/json  the same models in PyTorch on the same card: eager, CUDA graph, eager with copies
 #   report.md       both, side by side, with the ratios (the tables for BENCHMARKS.md)
 #   layers.json/txt each linear layer of demo and x100 alone: dcn.cu's mma.sync variants and the wgmma
-#                   ones of layers/variants.cu against PyTorch's F.linear (cuBLAS) (layer_times.py)
+#                   ones of layers/variants.cu, and dcn.cu's BF16 kernels over bf16 storage, against
+#                   PyTorch's F.linear (cuBLAS) in TF32, fp32 and BF16 (layer_times.py)
 #   tma.json/txt    the same layers with layers/tma.cu's kernels (TMA, mbarriers, producer and consumer
 #                   warpgroups, wgmma) in TF32 and BF16, against PyTorch's TF32 and BF16 F.linear
 #   inventory.md    the inventory on the card: a million ads, top 1,000 per request, parity with the
@@ -82,6 +83,7 @@ if runs layers; then
     if [ -f .device/layers/variants.ptx ]; then
         echo "== each layer alone, against cuBLAS"
         timeout 120 python3 gpu-scheduler/bench/layers/layer_times.py "$out/layers.json" .device/layers/variants.ptx \
+            .device/layers/dcn.ptx \
             > "$out/layers.txt" 2>&1 || status=1
         tail -5 "$out/layers.txt"
     else

@@ -57,6 +57,7 @@ cp -r gpu-scheduler/target/test-classes .device/gpu-test-classes
 mkdir -p .device/layers
 nvcc -ptx -arch=compute_90a -O3 -o .device/layers/variants.ptx gpu-scheduler/bench/layers/variants.cu
 nvcc -ptx -arch=compute_90a -O3 -o .device/layers/tma.ptx gpu-scheduler/bench/layers/tma.cu
+cp gpu-scheduler/src/main/resources/adsml/scheduler/gpu/dcn.ptx .device/layers/dcn.ptx  # its BF16 kernels, per layer
 # The card's driver compiles PTX when it loads it: an error found there costs device time, so assemble here.
 for ptx in .device/layers/*.ptx; do ptxas -arch=sm_90a -o /dev/null "$ptx"; done
 packed=(jre lib gpu-test-classes layers)

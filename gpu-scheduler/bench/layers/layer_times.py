@@ -10,7 +10,7 @@ forward pass does not give (PERF-NOTES.md, runs 7-9). On the development machine
 then on a GPU machine with PyTorch (copy the PTX and this script under .device/, carried), one process
 per PTX so that a kernel that traps loses only its own file's figures:
 
-  python3 layer_times.py OUT.json variants.ptx [--skip NAME,NAME]
+  python3 layer_times.py OUT.json variants.ptx [dcn.ptx] [--skip NAME,NAME]
 
 Before a kernel's first launch on each layer its name goes to stderr ("-- NAME"): where a kernel traps or
 hangs, the last such line names it, and a rerun with --skip leaves it out (gpu-bench.sh does so).
@@ -18,7 +18,8 @@ hangs, the last such line names it, and a rerun with --skip leaves it out (gpu-b
 Kernels are found by name in the PTX: v_BMxBN_wWMxWN_sS_xX_rR_lL_bB (mma.sync: tile, warps, stages,
 1 or 3 TF32 products, rounding, ldmatrix, blocks per SM) and w_/p_/s_BMxBN_sS_rR_bB (wgmma: BM / 64
 warpgroups; s_ from the 128-byte swizzled layout), and t_BMxBN_sS_P (tma.cu: TMA, mbarriers, a producer
-warpgroup; P tf32 or bf16). A t_ TF32 kernel runs twice: ":pre" on copies of A and W rounded to TF32 (to
+warpgroup; P tf32 or bf16), and from dcn.ptx the serving path's BF16 kernels linear_bf16_mma_BMxBN (mma.sync
+over bf16 operands as stored, bf16 out; DcnPlan pads every width to 8). A t_ TF32 kernel runs twice: ":pre" on copies of A and W rounded to TF32 (to
 nearest, ties away) through FLOAT32 tensor maps, ":map" on the raw fp32 through TFLOAT32 maps; a BF16 one
 on bf16 copies, beside PyTorch's bf16 F.linear. Launches go through the driver API in the context PyTorch made current, so each
 includes Python's launch cost (about 20 us): times under about 40 us are that floor, not the kernel.
@@ -38,6 +39,9 @@ ROWS = {"demo": [1024], "x100": [1024, 16384]}
 NAME = re.compile(r"v_(\d+)x(\d+)_w(\d+)x(\d+)_s(\d+)_x(\d)_r(\d)_l(\d)_b(\d)")
 WNAME = re.compile(r"[wps]_(\d+)x(\d+)_s(\d+)_r(\d)_b(\d)")  # wgmma: BM / 64 warpgroups
 TNAME = re.compile(r"t_(\d+)x(\d+)_s(\d+)_(tf32|bf16)")  # BM / 64 consumer warpgroups and a producer
+# dcn.cu's BF16 launches (DcnPlan.LinearKernel): tile, warps, stages; 144 bytes of shared memory per row and stage.
+DCN_BF16 = {"linear_bf16_mma_128x128": (128, 128, 8, 3), "linear_bf16_mma_128x64": (128, 64, 4, 4),
+            "linear_bf16_mma_64x64": (64, 64, 4, 4)}
 FLOAT32, BFLOAT16, TFLOAT32 = 7, 9, 11  # CUtensorMapDataType
 
 cuda = ctypes.CDLL("libcuda.so.1")
@@ -57,10 +61,15 @@ def load(path):
     module = ctypes.c_void_p()
     check(cuda.cuModuleLoadData(ctypes.byref(module), ctypes.c_char_p(text + b"\0")), f"load {path}")
     kernels = []
-    for name in sorted(set(re.findall(rb"\.entry\s+([vwpst]_\w+)\(", text))):
+    for name in sorted(set(re.findall(rb"\.entry\s+([vwpst]_\w+|linear_bf16_mma_\w+)\(", text))):
         name = name.decode()
         precision = None
-        if name.startswith("t_"):
+        stored_bf16 = name in DCN_BF16
+        if stored_bf16:
+            bm, bn, wm, s = DCN_BF16[name]
+            wn, x, precision = 1, 1, "bf16"
+            smem = s * (bm + bn) * 144
+        elif name.startswith("t_"):
             bm, bn, s, precision = TNAME.fullmatch(name).groups()
             bm, bn, s = int(bm), int(bn), int(s)
             wm, wn, x = (bm // 64 + 1) * 4, 1, 1
@@ -78,7 +87,7 @@ def load(path):
         regs = ctypes.c_int()
         check(cuda.cuFuncGetAttribute(ctypes.byref(regs), 4, f), "regs")  # NUM_REGS
         kernels.append(dict(name=name, f=f, bm=bm, bn=bn, threads=wm * wn * 32, smem=smem, split=x == 3, regs=regs.value,
-                            precision=precision))
+                            precision=precision, stored_bf16=stored_bf16))
     return module, kernels
 
 
@@ -200,7 +209,10 @@ def measure(kernels, results):
                     row["torch_bf16_err"] = (torch_bf16().double() - ref).abs().max().item()
                 for k in kernels:
                     c = torch.full((M, N), float("nan"), device="cuda")
-                    if k["precision"] is None:
+                    if k["stored_bf16"]:  # bf16 in and out; the rows DcnPlan pads to 8 values are whole here
+                        c = c.bfloat16()
+                        runs = [("", lambda c=c: launch(k, a16, w16, bias, x16, c, M, N, K, mode))] if K % 8 == 0 else []
+                    elif k["precision"] is None:
                         runs = [("", lambda: launch(k, a, w, bias, x0, c, M, N, K, mode))]
                     else:
                         made = tma_runs(k, a, w, K)  # holds the operand copies the maps point at while they run

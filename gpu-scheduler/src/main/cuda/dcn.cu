@@ -28,7 +28,29 @@
 #define MAX_HEADS 8
 #define CAL_EPS 1e-7       // Calibration.EPS
 
-__device__ __forceinline__ float epilogue(int mode, float acc, float bias, const float* x0, const float* a,
+// Activations are fp32 (float) or, in BF16 plans, bf16 (its 16 bits in an unsigned short): read
+// widened to fp32 (exact), written rounded to nearest, ties to even (cvt.rn, as EmbeddingTable's
+// Java encoder rounds).
+__device__ __forceinline__ float widen(float v) {
+    return v;
+}
+
+__device__ __forceinline__ float widen(unsigned short v) {
+    return __uint_as_float((unsigned) v << 16);
+}
+
+__device__ __forceinline__ void put(float* p, long long i, float v) {
+    p[i] = v;
+}
+
+__device__ __forceinline__ void put(unsigned short* p, long long i, float v) {
+    unsigned short h;
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(v));
+    p[i] = h;
+}
+
+template <typename T>
+__device__ __forceinline__ float epilogue(int mode, float acc, float bias, const T* x0, const T* a,
                                           long long m, int n, int ld) {
     float v = acc + bias;
     if (mode == EPILOGUE_RELU) {
@@ -37,7 +59,7 @@ __device__ __forceinline__ float epilogue(int mode, float acc, float bias, const
     }
     if (mode == EPILOGUE_CROSS) {
         long long i = m * ld + n;
-        return x0[i] * v + a[i];
+        return widen(x0[i]) * v + widen(a[i]);
     }
     return v;
 }
@@ -45,53 +67,58 @@ __device__ __forceinline__ float epilogue(int mode, float acc, float bias, const
 // x0[r, :] = [table[ids[r, 0]], ..., table[ids[r, slots - 1]], dense[r, :]]. An id outside the table
 // writes NaN, so it fails every check downstream instead of reading another row's memory. `value(id,
 // j)` reads element j of row id in the table's storage (EmbeddingStorage) and widens it to fp32.
-template <typename Value>
+// Rows of x0 are ld >= slots * dim + denseDims wide; the columns past the features are written 0
+// (a BF16 plan's padding to whole 16-byte rows, which its zero weights then multiply).
+template <typename Value, typename Out>
 __device__ __forceinline__ void gather(const int* __restrict__ ids, const float* __restrict__ dense, Value value,
-                                       float* __restrict__ x0, int rows, int slots, int dim, int denseDims,
-                                       int tableRows) {
+                                       Out* __restrict__ x0, int rows, int slots, int dim, int denseDims,
+                                       int tableRows, int ld) {
     const int sparseWidth = slots * dim;
     const int d = sparseWidth + denseDims;
-    const long long total = (long long) rows * d;
+    const long long total = (long long) rows * ld;
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total;
          i += (long long) gridDim.x * blockDim.x) {
-        const long long r = i / d;
-        const int c = (int) (i - r * d);
-        float v;
+        const long long r = i / ld;
+        const int c = (int) (i - r * ld);
+        float v = 0.0f;
         if (c < sparseWidth) {
             const int s = c / dim;
             const int id = ids[r * slots + s];
             v = (id >= 0 && id < tableRows) ? value(id, c - s * dim) : __int_as_float(0x7fc00000);
-        } else {
+        } else if (c < d) {
             v = dense[r * denseDims + (c - sparseWidth)];
         }
-        x0[i] = v;
+        put(x0, i, v);
     }
 }
 
-extern "C" __global__ void gather_concat(const int* __restrict__ ids, const float* __restrict__ dense,
-                                         const float* __restrict__ table, float* __restrict__ x0,
-                                         int rows, int slots, int dim, int denseDims, int tableRows) {
-    gather(ids, dense, [=](int id, int j) { return table[(long long) id * dim + j]; },
-           x0, rows, slots, dim, denseDims, tableRows);
-}
+// The gathers, one per table storage and x0 storage: gather_concat[_bf16|_int8] write fp32 rows of
+// exactly the features; their _into_bf16 twins write bf16 rows of ld columns (BF16 plans).
+#define GATHER_KERNELS(name, Table, EXTRA_PARAMS, VALUE)                                                         \
+    extern "C" __global__ void name(const int* __restrict__ ids, const float* __restrict__ dense,              \
+                                    const Table* __restrict__ table EXTRA_PARAMS, float* __restrict__ x0,     \
+                                    int rows, int slots, int dim, int denseDims, int tableRows) {               \
+        gather(ids, dense, VALUE, x0, rows, slots, dim, denseDims, tableRows, slots * dim + denseDims);          \
+    }                                                                                                           \
+    extern "C" __global__ void name##_into_bf16(const int* __restrict__ ids, const float* __restrict__ dense,  \
+                                                const Table* __restrict__ table EXTRA_PARAMS,                   \
+                                                unsigned short* __restrict__ x0, int rows, int slots, int dim,  \
+                                                int denseDims, int tableRows, int ld) {                         \
+        gather(ids, dense, VALUE, x0, rows, slots, dim, denseDims, tableRows, ld);                              \
+    }
+
+#define NO_PARAMS
+#define SCALES_PARAM , const float* __restrict__ scales
+
+GATHER_KERNELS(gather_concat, float, NO_PARAMS, ([=](int id, int j) { return table[(long long) id * dim + j]; }))
 
 // BF16 storage: the value's upper 16 bits; widening is exact.
-extern "C" __global__ void gather_concat_bf16(const int* __restrict__ ids, const float* __restrict__ dense,
-                                              const unsigned short* __restrict__ table, float* __restrict__ x0,
-                                              int rows, int slots, int dim, int denseDims, int tableRows) {
-    gather(ids, dense,
-           [=](int id, int j) { return __uint_as_float((unsigned) table[(long long) id * dim + j] << 16); },
-           x0, rows, slots, dim, denseDims, tableRows);
-}
+GATHER_KERNELS(gather_concat_bf16, unsigned short, NO_PARAMS,
+               ([=](int id, int j) { return widen(table[(long long) id * dim + j]); }))
 
 // INT8 storage: q * scale[row], one fp32 scale per row.
-extern "C" __global__ void gather_concat_int8(const int* __restrict__ ids, const float* __restrict__ dense,
-                                              const signed char* __restrict__ table, const float* __restrict__ scales,
-                                              float* __restrict__ x0, int rows, int slots, int dim, int denseDims,
-                                              int tableRows) {
-    gather(ids, dense, [=](int id, int j) { return (float) table[(long long) id * dim + j] * scales[id]; },
-           x0, rows, slots, dim, denseDims, tableRows);
-}
+GATHER_KERNELS(gather_concat_int8, signed char, SCALES_PARAM,
+               ([=](int id, int j) { return (float) table[(long long) id * dim + j] * scales[id]; }))
 
 // Loads 4 consecutive k (k..k+3) of row `row` of a [rows, K] row-major matrix; zero outside it.
 // One float4 when K is a multiple of 4 (every row then starts on 16 bytes: DcnPlan aligns each
@@ -522,17 +549,19 @@ extern "C" __global__ void __launch_bounds__(256) linear_tf32_128(const float* _
     }
 }
 
-// TF32 tensor-core GEMMs with mma.sync: C[M, N] = epilogue(A[M, K] W[N, K]^T + b).
-// A block computes a BM x BN tile of C with its warps in WARPS_M x WARPS_N, each warp a grid of
-// m16n8k8 tiles. K walks in steps of 32 through STAGES shared-memory buffers filled by cp.async,
-// so that the loads of the next STAGES - 1 steps are in flight while one is multiplied (no register
-// staging, one barrier a step). Both operands are K-contiguous, as mma's row.col wants, so every
-// fragment comes out of shared memory with one ldmatrix.x4 (four 8 x 4 blocks of 32-bit elements;
-// rows padded to 36 floats keep its 8-row phases free of bank conflicts). Accumulation is fp32.
+// Tensor-core GEMMs with mma.sync: C[M, N] = epilogue(A[M, K] W[N, K]^T + b), in TF32, 3xTF32 or
+// BF16. A block computes a BM x BN tile of C with its warps in WARPS_M x WARPS_N, each warp a grid
+// of m16n8 tiles. K walks in steps of 128 bytes of a row (32 fp32 or 64 bf16 elements) through
+// STAGES shared-memory buffers filled by cp.async, so that the loads of the next STAGES - 1 steps
+// are in flight while one is multiplied (no register staging, one barrier a step). Both operands
+// are K-contiguous, as mma's row.col wants, so every fragment comes out of shared memory with one
+// ldmatrix.x4 (four 8 x 8 blocks of 16-bit elements, i.e. 8 x 4 of 32-bit ones; rows padded by 16
+// bytes to 144 keep its 8-row phases free of bank conflicts). Accumulation is fp32.
 //
-// TF32 (SPLIT false): each operand is rounded to TF32 (cvt.rna, round to nearest, as PyTorch's
-// TF32 matmuls round) as it leaves shared memory. Not an integer add: a NaN with a high payload
-// (CUDA's own 0x7fffffff) would carry into the sign bit and become a small negative number.
+// TF32 and 3xTF32 read fp32 operands (m16n8k8). TF32 (SPLIT false): each operand is rounded to TF32
+// (cvt.rna, round to nearest, as PyTorch's TF32 matmuls round) as it leaves shared memory. Not an
+// integer add: a NaN with a high payload (CUDA's own 0x7fffffff) would carry into the sign bit and
+// become a small negative number.
 // SPLIT is 3xTF32: x = big + small, with big = x with its low 13 mantissa bits cleared (exactly a
 // TF32 value) and small = x - big (exact in fp32, truncated to TF32 by the tensor core), and the
 // product small*big + big*small + big*big (small*small dropped). Not fp32's accuracy: the tensor
@@ -542,16 +571,21 @@ extern "C" __global__ void __launch_bounds__(256) linear_tf32_128(const float* _
 // An infinite operand makes small NaN (inf - inf), so the layer's output is NaN where the CUDA-core
 // kernels gave +-inf (which the next layer's mixed-sign weights mostly turn into NaN anyway).
 //
-// Requires K % 4 == 0 and 16-byte aligned rows (the host checks K; DcnPlan aligns every tensor):
-// each cp.async moves 4 floats of one row, all in or all out of the matrix (zero-filled outside it).
-// Dynamic shared memory: STAGES * (BM + BN) * 36 * 4 bytes.
-#define MMA_BK 32
-#define MMA_LDS (MMA_BK + 4)
+// BF16 reads bf16 operands as stored (m16n8k16: ldmatrix hands the tensor core its fragments
+// unchanged, nothing to convert) and writes C rounded to bf16; x0 and A, read by the cross
+// epilogue, are bf16 too. The epilogue's arithmetic is fp32.
+//
+// Requires 16-byte rows, i.e. K a multiple of 4 (fp32) or 8 (bf16), and 16-byte aligned rows (the
+// host checks K; DcnPlan aligns every tensor): each cp.async moves 16 bytes of one row, all in or
+// all out of the matrix (zero-filled outside it). Dynamic shared memory: STAGES * (BM + BN) * 144
+// bytes.
+#define MMA_ROW_BYTES 128
+#define MMA_LDS_BYTES (MMA_ROW_BYTES + 16)
 
-extern __shared__ __align__(16) float dynamic_smem[];
+extern __shared__ __align__(16) unsigned char dynamic_smem[];
 
 // 16 bytes from global to shared, or 16 zero bytes when !in (src is then not read).
-__device__ __forceinline__ void cp_async16(float* dst, const float* src, bool in) {
+__device__ __forceinline__ void cp_async16(void* dst, const void* src, bool in) {
     const unsigned s = (unsigned) __cvta_generic_to_shared(dst);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(src), "r"(in ? 16 : 0));
 }
@@ -565,9 +599,10 @@ __device__ __forceinline__ void cp_async_wait() {
     asm volatile("cp.async.wait_group %0;\n" ::"n"(PENDING));
 }
 
-// Four 8 x 4 blocks of 32-bit elements: lanes 8i..8i+7 give the row addresses of block i, and
-// lane l receives element (l / 4, l % 4) of each block: an m16n8k8 fragment's layout.
-__device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], const float* p) {
+// Four 8 x 8 blocks of 16-bit elements (8 x 4 of 32-bit ones): lanes 8i..8i+7 give the row
+// addresses of block i, and lane l receives the 32 bits at (row l / 4, bytes 4 (l % 4)..+3) of each
+// block: an m16n8k8 TF32 or m16n8k16 BF16 fragment's layout.
+__device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], const void* p) {
     const unsigned s = (unsigned) __cvta_generic_to_shared(p);
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
@@ -589,14 +624,6 @@ __device__ __forceinline__ void mma_bf16(float (&d)[4], const unsigned (&a)[4], 
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
-// Two floats rounded to BF16 (to nearest, ties to even) in one register, lo in the low half: the
-// element of the lower k, as an mma fragment holds it. cvt puts its first source in the high half.
-__device__ __forceinline__ unsigned bf16x2(float2 v) {
-    unsigned d;
-    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(d) : "f"(v.y), "f"(v.x));
-    return d;
-}
-
 // The linear_mma variants: TF32 operands, 3xTF32 (fp32 accuracy from split operands), or BF16 operands.
 #define MMA_TF32 0
 #define MMA_F32X3 1
@@ -613,20 +640,26 @@ __device__ __forceinline__ void to_tf32(unsigned x, unsigned& big, unsigned& sma
     }
 }
 
-template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, int MODE>
-__device__ __forceinline__ void linear_mma(const float* __restrict__ a, const float* __restrict__ w,
-                                           const float* __restrict__ bias, const float* __restrict__ x0,
-                                           float* __restrict__ c, int M, int N, int K, int mode) {
+// T: the operands' and C's element, float (TF32, 3xTF32) or unsigned short (BF16's bits).
+template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, int MODE, typename T>
+__device__ __forceinline__ void linear_mma(const T* __restrict__ a, const T* __restrict__ w,
+                                           const float* __restrict__ bias, const T* __restrict__ x0,
+                                           T* __restrict__ c, int M, int N, int K, int mode) {
     constexpr int THREADS = WARPS_M * WARPS_N * 32;
     constexpr int MI = BM / WARPS_M / 16;   // m16 tiles per warp
     constexpr int NI = BN / WARPS_N / 8;    // n8 tiles per warp
-    constexpr int CHUNKS = MMA_BK / 4;      // 16-byte chunks per row of a K step
-    constexpr int STAGE = (BM + BN) * MMA_LDS;
+    constexpr int E = 16 / sizeof(T);       // elements per 16-byte chunk
+    constexpr int BK = MMA_ROW_BYTES / sizeof(T);   // elements of a row per K step
+    constexpr int LDS = MMA_LDS_BYTES / sizeof(T);  // elements from one shared row to the next
+    constexpr int CHUNKS = BK / E;          // 16-byte chunks per row of a K step
+    constexpr int STAGE = (BM + BN) * LDS;
     constexpr bool SPLIT = MODE == MMA_F32X3;
+    constexpr int KK = MODE == MMA_BF16 ? 16 : 8;   // k of one mma
     static_assert(BM * CHUNKS % THREADS == 0 && BN * CHUNKS % THREADS == 0, "whole copy rounds per thread");
     static_assert(NI % 2 == 0, "one ldmatrix.x4 loads two n8 tiles of W");
+    static_assert((MODE == MMA_BF16) == (sizeof(T) == 2), "BF16 reads 16-bit operands, the others fp32");
 
-    float* smem = dynamic_smem;
+    T* smem = reinterpret_cast<T*>(dynamic_smem);
     const int tid = threadIdx.x;
     const int lane = tid % 32;
     const int warp = tid / 32;
@@ -634,36 +667,37 @@ __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const fl
     const int wn = (warp % WARPS_N) * (BN / WARPS_N);
     const long long m0 = (long long) blockIdx.y * BM;
     const int n0 = blockIdx.x * BN;
-    const int steps = (K + MMA_BK - 1) / MMA_BK;
-    // This lane's ldmatrix row: A's blocks are (rows +0, k +0), (+8, +0), (+0, +4), (+8, +4), i.e.
-    // a0..a3; W's are (n +0, k +0), (+0, +4), (+8, +0), (+8, +4), i.e. b0, b1 of two n8 tiles.
+    const int steps = (K + BK - 1) / BK;
+    // This lane's ldmatrix row, in 16-byte blocks of k (E elements): A's blocks are (rows +0, k +0),
+    // (+8, +0), (+0, +E), (+8, +E), i.e. a0..a3; W's are (n +0, k +0), (+0, +E), (+8, +0), (+8, +E),
+    // i.e. b0, b1 of two n8 tiles.
     const int aRow = lane % 8 + 8 * ((lane / 8) % 2);
-    const int aK = 4 * (lane / 16);
+    const int aK = E * (lane / 16);
     const int bRow = lane % 8 + 8 * (lane / 16);
-    const int bK = 4 * ((lane / 8) % 2);
+    const int bK = E * ((lane / 8) % 2);
 
     // Issues the copies of K step `step` into buffer `stage`.
     auto load = [&](int stage, int step) {
-        float* As = smem + stage * STAGE;
-        float* Ws = As + BM * MMA_LDS;
-        const int k0 = step * MMA_BK;
+        T* As = smem + stage * STAGE;
+        T* Ws = As + BM * LDS;
+        const int k0 = step * BK;
 #pragma unroll
         for (int i = 0; i < BM * CHUNKS / THREADS; i++) {
             const int e = tid + i * THREADS;
             const int row = e / CHUNKS;
-            const int k = k0 + (e % CHUNKS) * 4;
+            const int k = k0 + (e % CHUNKS) * E;
             const long long gm = m0 + row;
             const bool in = gm < M && k < K;
-            cp_async16(As + row * MMA_LDS + (e % CHUNKS) * 4, in ? a + gm * K + k : a, in);
+            cp_async16(As + row * LDS + (e % CHUNKS) * E, in ? a + gm * K + k : a, in);
         }
 #pragma unroll
         for (int i = 0; i < BN * CHUNKS / THREADS; i++) {
             const int e = tid + i * THREADS;
             const int row = e / CHUNKS;
-            const int k = k0 + (e % CHUNKS) * 4;
+            const int k = k0 + (e % CHUNKS) * E;
             const int gn = n0 + row;
             const bool in = gn < N && k < K;
-            cp_async16(Ws + row * MMA_LDS + (e % CHUNKS) * 4, in ? w + (long long) gn * K + k : w, in);
+            cp_async16(Ws + row * LDS + (e % CHUNKS) * E, in ? w + (long long) gn * K + k : w, in);
         }
     };
 
@@ -693,70 +727,53 @@ __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const fl
             load((step + STAGES - 1) % STAGES, step + STAGES - 1);
         }
         cp_async_commit();
-        const float* As = smem + (step % STAGES) * STAGE;
-        const float* Ws = As + BM * MMA_LDS;
-        if constexpr (MODE == MMA_BF16) {
-            // m16n8k16 fragments, built from the fp32 tile: lane (g, t) = (lane / 4, lane % 4) holds A's
-            // rows g and g + 8 and W's row (B's column) g, at k 2t, 2t + 1 and 2t + 8, 2t + 9.
-            const int g = lane / 4;
-            const int t = lane % 4;
+        const T* As = smem + (step % STAGES) * STAGE;
+        const T* Ws = As + BM * LDS;
 #pragma unroll
-            for (int kk = 0; kk < MMA_BK; kk += 16) {
-                unsigned b[NI][2];
-#pragma unroll
-                for (int j = 0; j < NI; j++) {
-                    const float* wr = Ws + (wn + j * 8 + g) * MMA_LDS + kk + 2 * t;
-                    b[j][0] = bf16x2(*reinterpret_cast<const float2*>(wr));
-                    b[j][1] = bf16x2(*reinterpret_cast<const float2*>(wr + 8));
-                }
-#pragma unroll
-                for (int i = 0; i < MI; i++) {
-                    const float* ar = As + (wm + i * 16 + g) * MMA_LDS + kk + 2 * t;
-                    const float* ar8 = ar + 8 * MMA_LDS;
-                    const unsigned af[4] = {bf16x2(*reinterpret_cast<const float2*>(ar)),
-                                            bf16x2(*reinterpret_cast<const float2*>(ar8)),
-                                            bf16x2(*reinterpret_cast<const float2*>(ar + 8)),
-                                            bf16x2(*reinterpret_cast<const float2*>(ar8 + 8))};
-#pragma unroll
-                    for (int j = 0; j < NI; j++) {
-                        mma_bf16(acc[i][j], af, b[j]);
-                    }
-                }
-            }
-        } else {
-#pragma unroll
-        for (int kk = 0; kk < MMA_BK; kk += 8) {
+        for (int kk = 0; kk < BK; kk += KK) {
+            // k blocks of KK: one ldmatrix.x4 of W gives two n8 tiles' fragments, one of A an m16's.
             unsigned bBig[NI][2];
             unsigned bSmall[NI][2];
 #pragma unroll
             for (int j = 0; j < NI; j += 2) {
                 unsigned r[4];
-                ldmatrix_x4(r, Ws + (wn + j * 8 + bRow) * MMA_LDS + kk + bK);
-                to_tf32<SPLIT>(r[0], bBig[j][0], bSmall[j][0]);
-                to_tf32<SPLIT>(r[1], bBig[j][1], bSmall[j][1]);
-                to_tf32<SPLIT>(r[2], bBig[j + 1][0], bSmall[j + 1][0]);
-                to_tf32<SPLIT>(r[3], bBig[j + 1][1], bSmall[j + 1][1]);
+                ldmatrix_x4(r, Ws + (wn + j * 8 + bRow) * LDS + kk + bK);
+                if constexpr (MODE == MMA_BF16) {
+                    bBig[j][0] = r[0];
+                    bBig[j][1] = r[1];
+                    bBig[j + 1][0] = r[2];
+                    bBig[j + 1][1] = r[3];
+                } else {
+                    to_tf32<SPLIT>(r[0], bBig[j][0], bSmall[j][0]);
+                    to_tf32<SPLIT>(r[1], bBig[j][1], bSmall[j][1]);
+                    to_tf32<SPLIT>(r[2], bBig[j + 1][0], bSmall[j + 1][0]);
+                    to_tf32<SPLIT>(r[3], bBig[j + 1][1], bSmall[j + 1][1]);
+                }
             }
 #pragma unroll
             for (int i = 0; i < MI; i++) {
-                unsigned r[4];
-                ldmatrix_x4(r, As + (wm + i * 16 + aRow) * MMA_LDS + kk + aK);
                 unsigned aBig[4];
                 unsigned aSmall[4];
+                ldmatrix_x4(aBig, As + (wm + i * 16 + aRow) * LDS + kk + aK);
+                if constexpr (MODE != MMA_BF16) {
 #pragma unroll
-                for (int q = 0; q < 4; q++) {
-                    to_tf32<SPLIT>(r[q], aBig[q], aSmall[q]);
+                    for (int q = 0; q < 4; q++) {
+                        to_tf32<SPLIT>(aBig[q], aBig[q], aSmall[q]);
+                    }
                 }
 #pragma unroll
                 for (int j = 0; j < NI; j++) {
-                    if (SPLIT) {
-                        mma_tf32(acc[i][j], aSmall, bBig[j]);
-                        mma_tf32(acc[i][j], aBig, bSmall[j]);
+                    if constexpr (MODE == MMA_BF16) {
+                        mma_bf16(acc[i][j], aBig, bBig[j]);
+                    } else {
+                        if (SPLIT) {
+                            mma_tf32(acc[i][j], aSmall, bBig[j]);
+                            mma_tf32(acc[i][j], aBig, bSmall[j]);
+                        }
+                        mma_tf32(acc[i][j], aBig, bBig[j]);
                     }
-                    mma_tf32(acc[i][j], aBig, bBig[j]);
                 }
             }
-        }
         }
     }
 
@@ -775,10 +792,10 @@ __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const fl
                     continue;
                 }
                 if (gn < N) {
-                    c[gm * N + gn] = epilogue(mode, acc[i][j][2 * h], bias[gn], x0, a, gm, gn, N);
+                    put(c, gm * N + gn, epilogue(mode, acc[i][j][2 * h], bias[gn], x0, a, gm, gn, N));
                 }
                 if (gn + 1 < N) {
-                    c[gm * N + gn + 1] = epilogue(mode, acc[i][j][2 * h + 1], bias[gn + 1], x0, a, gm, gn + 1, N);
+                    put(c, gm * N + gn + 1, epilogue(mode, acc[i][j][2 * h + 1], bias[gn + 1], x0, a, gm, gn + 1, N));
                 }
             }
         }
@@ -787,24 +804,24 @@ __device__ __forceinline__ void linear_mma(const float* __restrict__ a, const fl
 
 // The launches (DcnPlan.LinearKernel): 128 x 128 tiles, 8 warps of 64 x 32, 3 stages (108 KiB);
 // 128 x 64, 4 warps of 64 x 32, 4 stages (108 KiB); 64 x 64, 4 warps of 32 x 32, 4 stages (72 KiB).
-// MIN_BLOCKS is __launch_bounds__' blocks per multiprocessor. Same contract as linear_f32.
-// Grid: (ceil(N / BN), ceil(M / BM)).
-#define MMA_KERNEL(name, BM, BN, WARPS_M, WARPS_N, STAGES, MODE, MIN_BLOCKS)                                   \
+// MIN_BLOCKS is __launch_bounds__' blocks per multiprocessor. Same contract as linear_f32, with T
+// for the activations and weights (bias is fp32). Grid: (ceil(N / BN), ceil(M / BM)).
+#define MMA_KERNEL(name, BM, BN, WARPS_M, WARPS_N, STAGES, MODE, MIN_BLOCKS, T)                                \
     extern "C" __global__ void __launch_bounds__(WARPS_M * WARPS_N * 32, MIN_BLOCKS)                            \
-    name(const float* __restrict__ a, const float* __restrict__ w, const float* __restrict__ bias,            \
-         const float* __restrict__ x0, float* __restrict__ c, int M, int N, int K, int mode) {                  \
-        linear_mma<BM, BN, WARPS_M, WARPS_N, STAGES, MODE>(a, w, bias, x0, c, M, N, K, mode);                 \
+    name(const T* __restrict__ a, const T* __restrict__ w, const float* __restrict__ bias,                    \
+         const T* __restrict__ x0, T* __restrict__ c, int M, int N, int K, int mode) {                          \
+        linear_mma<BM, BN, WARPS_M, WARPS_N, STAGES, MODE, T>(a, w, bias, x0, c, M, N, K, mode);              \
     }
 
-MMA_KERNEL(linear_tf32_mma_128x128, 128, 128, 2, 4, 3, MMA_TF32, 2)
-MMA_KERNEL(linear_tf32_mma_128x64, 128, 64, 2, 2, 4, MMA_TF32, 2)
-MMA_KERNEL(linear_tf32_mma_64x64, 64, 64, 2, 2, 4, MMA_TF32, 3)
-MMA_KERNEL(linear_f32x3_mma_128x128, 128, 128, 2, 4, 3, MMA_F32X3, 1)
-MMA_KERNEL(linear_f32x3_mma_128x64, 128, 64, 2, 2, 4, MMA_F32X3, 2)
-MMA_KERNEL(linear_f32x3_mma_64x64, 64, 64, 2, 2, 4, MMA_F32X3, 3)
-MMA_KERNEL(linear_bf16_mma_128x128, 128, 128, 2, 4, 3, MMA_BF16, 2)
-MMA_KERNEL(linear_bf16_mma_128x64, 128, 64, 2, 2, 4, MMA_BF16, 2)
-MMA_KERNEL(linear_bf16_mma_64x64, 64, 64, 2, 2, 4, MMA_BF16, 3)
+MMA_KERNEL(linear_tf32_mma_128x128, 128, 128, 2, 4, 3, MMA_TF32, 2, float)
+MMA_KERNEL(linear_tf32_mma_128x64, 128, 64, 2, 2, 4, MMA_TF32, 2, float)
+MMA_KERNEL(linear_tf32_mma_64x64, 64, 64, 2, 2, 4, MMA_TF32, 3, float)
+MMA_KERNEL(linear_f32x3_mma_128x128, 128, 128, 2, 4, 3, MMA_F32X3, 1, float)
+MMA_KERNEL(linear_f32x3_mma_128x64, 128, 64, 2, 2, 4, MMA_F32X3, 2, float)
+MMA_KERNEL(linear_f32x3_mma_64x64, 64, 64, 2, 2, 4, MMA_F32X3, 3, float)
+MMA_KERNEL(linear_bf16_mma_128x128, 128, 128, 2, 4, 3, MMA_BF16, 2, unsigned short)
+MMA_KERNEL(linear_bf16_mma_128x64, 128, 64, 2, 2, 4, MMA_BF16, 2, unsigned short)
+MMA_KERNEL(linear_bf16_mma_64x64, 64, 64, 2, 2, 4, MMA_BF16, 3, unsigned short)
 
 // Calibration.Platt.apply: sigmoid(a * logit(clamp(p)) + b), in double as the Java code.
 __device__ float platt(float p, double a, double b) {
@@ -855,15 +872,14 @@ __device__ __noinline__ float calibrate(float p, const float* cal, int k) {
     return p;
 }
 
-// out[r, h] = calibrate_h(sigmoid(h_in[r, :] . w[h, :] + bias[h])), one warp per row.
+// out[r, h] = calibrate_h(sigmoid(h_in[r, :] . w[h, :] + bias[h])), one warp per row; h_in is fp32
+// (head_sigmoid_calibrate) or bf16 (head_sigmoid_calibrate_bf16), the weights and the sums fp32.
 // cal: per head CAL_HEADER floats (type, a, b, breakpoints, offset), then the breakpoints' x and y.
 // Grid: ceil(rows / 8) blocks of 256 threads; heads <= MAX_HEADS (the host checks).
-extern "C" __global__ void __launch_bounds__(256) head_sigmoid_calibrate(const float* __restrict__ h,
-                                                                          const float* __restrict__ w,
-                                                                          const float* __restrict__ bias,
-                                                                          const float* __restrict__ cal,
-                                                                          float* __restrict__ out,
-                                                                          int rows, int K, int heads) {
+template <typename T>
+__device__ __forceinline__ void head(const T* __restrict__ h, const float* __restrict__ w,
+                                     const float* __restrict__ bias, const float* __restrict__ cal,
+                                     float* __restrict__ out, int rows, int K, int heads) {
     const int lane = threadIdx.x % 32;
     const long long r = (long long) blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
     if (r >= rows) {
@@ -875,7 +891,7 @@ extern "C" __global__ void __launch_bounds__(256) head_sigmoid_calibrate(const f
         sum[k] = 0.0f;
     }
     for (int i = lane; i < K; i += 32) {
-        const float v = h[r * K + i];
+        const float v = widen(h[r * K + i]);
 #pragma unroll
         for (int k = 0; k < MAX_HEADS; k++) {
             if (k < heads) {
@@ -902,6 +918,16 @@ extern "C" __global__ void __launch_bounds__(256) head_sigmoid_calibrate(const f
         out[r * heads + k] = calibrate((float) (1.0 / (1.0 + exp(-logit))), cal, k);
     }
 }
+
+#define HEAD_KERNEL(name, T)                                                                                  \
+    extern "C" __global__ void __launch_bounds__(256)                                                         \
+    name(const T* __restrict__ h, const float* __restrict__ w, const float* __restrict__ bias,                \
+         const float* __restrict__ cal, float* __restrict__ out, int rows, int K, int heads) {                \
+        head(h, w, bias, cal, out, rows, K, heads);                                                           \
+    }
+
+HEAD_KERNEL(head_sigmoid_calibrate, float)
+HEAD_KERNEL(head_sigmoid_calibrate_bf16, unsigned short)
 
 // Fault injection (GpuDevice.injectFault): a kernel that traps, as a kernel that crashed would. Its error,
 // CUDA_ERROR_LAUNCH_FAILED, is sticky: every later call in the context fails until the context is rebuilt.

@@ -41,8 +41,10 @@ final class CudaContext implements AutoCloseable {
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
     private final CUmodule inventoryModule = new CUmodule();
-    /** dcn.cu's gather for each storage of the embedding table. */
+    /** dcn.cu's gather for each storage of the embedding table, writing fp32 x0. */
     final Map<EmbeddingStorage, CUfunction> gather = new EnumMap<>(EmbeddingStorage.class);
+    /** The same, writing bf16 x0 (BF16 plans). */
+    final Map<EmbeddingStorage, CUfunction> gatherIntoBf16 = new EnumMap<>(EmbeddingStorage.class);
 
     final CUfunction trap = new CUfunction();
     final CUfunction inventoryWrite = new CUfunction();
@@ -66,6 +68,8 @@ final class CudaContext implements AutoCloseable {
     int maxSharedBytes;
 
     final CUfunction head = new CUfunction();
+    /** The head reading bf16 activations (BF16 plans). */
+    final CUfunction headBf16 = new CUfunction();
 
     private CudaContext(int ordinal, String threadName) {
         this.ordinal = ordinal;
@@ -109,10 +113,14 @@ final class CudaContext implements AutoCloseable {
             inventoryScore.put(r, f);
         }
         gather.clear();
+        gatherIntoBf16.clear();
         for (EmbeddingStorage storage : EmbeddingStorage.values()) {
             CUfunction f = new CUfunction();
             JCudaDriver.cuModuleGetFunction(f, module, storage.gatherKernel());
             gather.put(storage, f);
+            CUfunction intoBf16 = new CUfunction();
+            JCudaDriver.cuModuleGetFunction(intoBf16, module, storage.gatherKernel() + "_into_bf16");
+            gatherIntoBf16.put(storage, intoBf16);
         }
         JCudaDriver.cuModuleGetFunction(trap, module, "fault_trap");
         int[] optIn = new int[1];
@@ -132,6 +140,7 @@ final class CudaContext implements AutoCloseable {
             linear.put(kernel, f);
         }
         JCudaDriver.cuModuleGetFunction(head, module, "head_sigmoid_calibrate");
+        JCudaDriver.cuModuleGetFunction(headBf16, module, "head_sigmoid_calibrate_bf16");
     }
 
     /**

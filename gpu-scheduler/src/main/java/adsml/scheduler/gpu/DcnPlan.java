@@ -8,18 +8,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the GPU runs for one DCN version, worked out in plain Java so that it is tested without a GPU: where each tensor
- * lives in the one weight allocation (the packed fp32 tensors, then the embedding table in its
- * {@link EmbeddingStorage}), the buffers of one stream lane, and the launches of a forward pass, in order, with their
- * grids.
+ * What the GPU runs for one DCN version in one {@link Precision}, worked out in plain Java so that it is tested without
+ * a GPU: where each tensor lives in the one weight allocation (the packed fp32 tensors; in BF16 the cross and MLP
+ * weights in bf16 after them; then the embedding table in its {@link EmbeddingStorage}), the buffers of one stream
+ * lane, and the launches of a forward pass, in order, with their grids.
  *
  * <p>The forward pass is a gather, one linear launch per cross and MLP layer, and a head launch (see {@code dcn.cu}).
  * Activations alternate between two buffers so that no launch reads what it writes; {@code x0}, the gather's output,
- * stays for every cross layer.
+ * stays for every cross layer. In BF16 the activations and the layers' weights are bf16 in device memory, and every
+ * width is padded to whole 16-byte rows ({@link #BF16_ROW_MULTIPLE}) with zeros: zero weights in the padding keep its
+ * columns zero through every layer, so the scores are those of the unpadded model.
  */
 final class DcnPlan {
     /** Tensors start on 128-byte boundaries in the packed weights: aligned, coalesced rows for every kernel. */
-    static final int ALIGN_FLOATS = 32;
+    static final int ALIGN_BYTES = 128;
     /** The head kernel keeps one sum per head in registers; dcn.cu's MAX_HEADS. */
     static final int MAX_HEADS = 8;
     /** Per head in the calibration block: type, a, b, breakpoints, offset of x; dcn.cu's CAL_HEADER. */
@@ -38,6 +40,9 @@ final class DcnPlan {
      * of an H100/H200 (132). Below that smaller tiles keep more of the chip busy.
      */
     static final int BIG_TILE_MIN_BLOCKS = 128;
+    /** A BF16 plan pads every width to a multiple of this: 16 bytes of bf16, the mma kernels' cp.async chunk. */
+    static final int BF16_ROW_MULTIPLE = 8;
+
     /** The widest layer input that fp32 runs on 3xTF32: x100's 4096, the widest its 1e-4 bound was checked on. */
     static final int MAX_3XTF32_WIDTH = 4096;
 
@@ -67,19 +72,38 @@ final class DcnPlan {
         }
     }
 
-    /** {@code length} floats at {@code offset} floats into the packed weights. */
-    record Region(String name, long offset, long length) {}
+    /** Which packed array of the weight allocation a tensor is in. */
+    enum Block {
+        /** The fp32 tensors, at the allocation's start. */
+        FP32,
+        /** A BF16 plan's cross and MLP weights, in bf16, after them. */
+        BF16
+    }
+
+    /**
+     * A tensor of {@code rows x columns} values, stored at {@code offset} values into its block as {@code paddedRows}
+     * rows of {@code paddedColumns} (zeros in the padding).
+     */
+    record Region(String name, Block block, long offset, int rows, int columns, int paddedRows, int paddedColumns) {
+        long length() {
+            return (long) paddedRows * paddedColumns;
+        }
+    }
 
     /** One launch of the forward pass. */
     sealed interface Step permits Gather, Linear, Head {}
 
     /**
-     * {@code x0 = [table[ids], dense]}: {@code gather_concat} (or its {@code _bf16} / {@code _int8} twin), the table at
+     * {@code x0 = [table[ids], dense]}, rows of {@code ld} values (zeros past the features): {@code gather_concat} (or
+     * its {@code _bf16} / {@code _int8} twin; in BF16 their {@code _into_bf16} twins), the table at
      * {@link #tableOffsetBytes()} of the weight allocation and an INT8 table's scales at {@link #scalesOffsetBytes()}.
      */
-    record Gather(EmbeddingStorage storage, int slots, int dim, int denseDims, int tableRows) implements Step {}
+    record Gather(EmbeddingStorage storage, int slots, int dim, int denseDims, int tableRows, int ld) implements Step {}
 
-    /** {@code out[rows, outWidth] = epilogue(in[rows, inWidth] W^T + b)}: {@code linear_f32} or {@code linear_tf32}. */
+    /**
+     * {@code out[rows, outWidth] = epilogue(in[rows, inWidth] W^T + b)}, one of the {@link LinearKernel}s; the widths
+     * as stored (padded in BF16).
+     */
     record Linear(
             String name,
             Region weight,
@@ -91,17 +115,22 @@ final class DcnPlan {
             Epilogue epilogue)
             implements Step {}
 
-    /** {@code out[rows, heads] = calibrate(sigmoid(in W^T + b))}: {@code head_sigmoid_calibrate}. */
+    /**
+     * {@code out[rows, heads] = calibrate(sigmoid(in W^T + b))}: {@code head_sigmoid_calibrate}, or its {@code _bf16}
+     * twin reading bf16 activations.
+     */
     record Head(Region weight, Region bias, Region calibration, Buffer in, int inWidth, int heads) implements Step {}
 
     /**
-     * Bytes of one row of a K step in the mma kernels' shared buffers: 32 floats and 4 of padding (dcn.cu's MMA_LDS).
+     * Bytes of one row of a K step in the mma kernels' shared buffers: 128 (32 fp32 or 64 bf16 values) and 16 of
+     * padding (dcn.cu's MMA_LDS_BYTES).
      */
-    private static final int MMA_ROW_BYTES = 36 * Float.BYTES;
+    private static final int MMA_ROW_BYTES = 144;
 
     /**
      * dcn.cu's linear kernels: function name, rows and columns of C per block, threads per block and dynamic shared
-     * memory. The mma.sync kernels need rows of 16 bytes (inWidth a multiple of 4); the others take any shape.
+     * memory. The mma.sync kernels need rows of 16 bytes (inWidth a multiple of 4, or of 8 in bf16); the others take
+     * any shape. The BF16 kernels read and write bf16 activations and weights, the others fp32.
      */
     enum LinearKernel {
         /** CUDA-core fp32. */
@@ -119,7 +148,7 @@ final class DcnPlan {
         TF32_MMA_128("linear_tf32_mma_128x128", BIG_TILE, BIG_TILE, 256, 3 * (BIG_TILE + BIG_TILE) * MMA_ROW_BYTES),
         TF32_MMA_128X64("linear_tf32_mma_128x64", BIG_TILE, TILE, 128, 4 * (BIG_TILE + TILE) * MMA_ROW_BYTES),
         TF32_MMA("linear_tf32_mma_64x64", TILE, TILE, 128, 4 * (TILE + TILE) * MMA_ROW_BYTES),
-        /** BF16 mma.sync m16n8k16: operands rounded to BF16 from the fp32 tiles, fp32 accumulation. */
+        /** BF16 mma.sync m16n8k16: bf16 operands as stored, fp32 accumulation, bf16 output. */
         BF16_MMA_128("linear_bf16_mma_128x128", BIG_TILE, BIG_TILE, 256, 3 * (BIG_TILE + BIG_TILE) * MMA_ROW_BYTES),
         BF16_MMA_128X64("linear_bf16_mma_128x64", BIG_TILE, TILE, 128, 4 * (BIG_TILE + TILE) * MMA_ROW_BYTES),
         BF16_MMA("linear_bf16_mma_64x64", TILE, TILE, 128, 4 * (TILE + TILE) * MMA_ROW_BYTES);
@@ -152,19 +181,16 @@ final class DcnPlan {
         BF16
     }
 
-    /**
-     * How {@code l}'s kernel takes its operands in {@code precision}: BF16 and TF32 where their mma kernels run, TF32
-     * (wmma) for a BF16 layer whose input width the mma kernels do not take; what PlanEmulator rounds to.
-     */
-    static Operands operands(Linear l, Precision precision) {
+    /** How this plan's linear kernels take their operands: what PlanEmulator rounds to. */
+    Operands operands() {
         return switch (precision) {
             case FP32 -> Operands.FP32;
             case TF32 -> Operands.TF32;
-            case BF16 -> mmaWidth(l) ? Operands.BF16 : Operands.TF32;
+            case BF16 -> Operands.BF16;
         };
     }
 
-    /** The mma.sync kernels copy rows in 16-byte chunks: the input width must be a multiple of 4. */
+    /** The mma.sync kernels copy rows in 16-byte chunks: 4 fp32 values (a BF16 plan's widths are padded to them). */
     private static boolean mmaWidth(Linear l) {
         return l.inWidth() % 4 == 0;
     }
@@ -182,32 +208,36 @@ final class DcnPlan {
 
     private final ModelSpec spec;
     private final EmbeddingStorage storage;
+    private final Precision precision;
     private final int maxRows;
     private final List<Region> regions = new ArrayList<>();
     private final List<Step> steps = new ArrayList<>();
     private final int activationWidth;
-    private long packedFloats;
+    private final long[] blockValues = new long[Block.values().length];
 
-    private DcnPlan(ModelSpec spec, int maxRows, EmbeddingStorage storage) {
+    private DcnPlan(ModelSpec spec, int maxRows, EmbeddingStorage storage, Precision precision) {
         this.spec = spec;
         this.storage = storage;
+        this.precision = precision;
         this.maxRows = maxRows;
-        int d = spec.inputWidth();
+        Block layerWeights = precision == Precision.BF16 ? Block.BF16 : Block.FP32;
+        int features = spec.inputWidth();
+        int d = stored(features);
         int heads = spec.heads().size();
         int slots = spec.schema().sparseSlots();
         int dim = spec.embeddingDim();
         steps.add(new Gather(
-                storage, slots, dim, spec.schema().denseDims(), spec.schema().totalRows()));
+                storage, slots, dim, spec.schema().denseDims(), spec.schema().totalRows(), d));
 
         Buffer in = Buffer.X0;
-        int width = d;
+        int width = features;
         int widest = d;
         for (int l = 0; l < spec.crossLayers(); l++) {
             Buffer out = next(in);
             steps.add(new Linear(
                     "cross." + l,
-                    region("cross." + l + ".weight", (long) d * d),
-                    region("cross." + l + ".bias", d),
+                    region("cross." + l + ".weight", layerWeights, features, features),
+                    region("cross." + l + ".bias", Block.FP32, 1, features),
                     in,
                     out,
                     d,
@@ -220,39 +250,42 @@ final class DcnPlan {
             Buffer target = next(in);
             steps.add(new Linear(
                     "mlp." + l,
-                    region("mlp." + l + ".weight", (long) out * width),
-                    region("mlp." + l + ".bias", out),
+                    region("mlp." + l + ".weight", layerWeights, out, width),
+                    region("mlp." + l + ".bias", Block.FP32, 1, out),
                     in,
                     target,
-                    out,
-                    width,
+                    stored(out),
+                    stored(width),
                     Epilogue.RELU));
             in = target;
             width = out;
-            widest = Math.max(widest, out);
+            widest = Math.max(widest, stored(out));
         }
         steps.add(new Head(
-                region("head.weight", (long) heads * width),
-                region("head.bias", heads),
-                region("calibration", calibrationFloats(spec)),
+                region("head.weight", Block.FP32, heads, width),
+                region("head.bias", Block.FP32, 1, heads),
+                region("calibration", Block.FP32, 1, (int) calibrationFloats(spec)),
                 in,
-                width,
+                stored(width),
                 heads));
         this.activationWidth = widest;
     }
 
     /**
-     * The plan of {@code spec} for lanes of {@code maxRows} rows, its embedding table kept in fp32.
+     * The plan of {@code spec} in FP32 for lanes of {@code maxRows} rows, its embedding table kept in fp32.
      *
      * @throws IllegalArgumentException when the version is not a DCN, has more heads than the head kernel keeps, or a
      *     lane of {@code maxRows} would pass a grid limit
      */
     static DcnPlan of(ModelSpec spec, int maxRows) {
-        return of(spec, maxRows, EmbeddingStorage.FP32);
+        return of(spec, maxRows, EmbeddingStorage.FP32, Precision.FP32);
     }
 
-    /** The plan of {@code spec} for lanes of {@code maxRows} rows, its embedding table kept in {@code storage}. */
-    static DcnPlan of(ModelSpec spec, int maxRows, EmbeddingStorage storage) {
+    /**
+     * The plan of {@code spec} in {@code precision} for lanes of {@code maxRows} rows, its embedding table kept in
+     * {@code storage}.
+     */
+    static DcnPlan of(ModelSpec spec, int maxRows, EmbeddingStorage storage, Precision precision) {
         if (spec.architecture() != Architecture.DCN) {
             throw new IllegalArgumentException("the GPU backend runs DCN versions; " + spec.name() + "/"
                     + spec.version() + " is " + spec.architecture());
@@ -265,17 +298,31 @@ final class DcnPlan {
             throw new IllegalArgumentException(
                     "maxRows must be within [1, " + (long) MAX_GRID_Y * TILE + "], was " + maxRows);
         }
-        return new DcnPlan(spec, maxRows, storage);
+        return new DcnPlan(spec, maxRows, storage, precision);
+    }
+
+    /** A width as this plan stores it: padded to {@link #BF16_ROW_MULTIPLE} in BF16, else as it is. */
+    private int stored(int width) {
+        return precision == Precision.BF16 ? (int) ceilDiv(width, BF16_ROW_MULTIPLE) * BF16_ROW_MULTIPLE : width;
     }
 
     private static Buffer next(Buffer in) {
         return in == Buffer.PING ? Buffer.PONG : Buffer.PING;
     }
 
-    private Region region(String name, long length) {
-        Region r = new Region(name, packedFloats, length);
+    /**
+     * The next {@code rows x columns} tensor of {@code block}, on 128 bytes; a linear layer's weights (the only tensors
+     * in a BF16 block) and the biases have their widths padded as the activations are, the head's input columns too.
+     */
+    private Region region(String name, Block block, int rows, int columns) {
+        boolean layer = !name.equals("calibration") && !name.equals("head.bias");
+        int paddedRows = block == Block.BF16 ? stored(rows) : rows;
+        int paddedColumns = layer ? stored(columns) : columns;
+        long offset = blockValues[block.ordinal()];
+        Region r = new Region(name, block, offset, rows, columns, paddedRows, paddedColumns);
         regions.add(r);
-        packedFloats += ceilDiv(length, ALIGN_FLOATS) * ALIGN_FLOATS;
+        int align = ALIGN_BYTES / (block == Block.BF16 ? Short.BYTES : Float.BYTES);
+        blockValues[block.ordinal()] += ceilDiv(r.length(), align) * align;
         return r;
     }
 
@@ -293,6 +340,19 @@ final class DcnPlan {
         return spec;
     }
 
+    Precision precision() {
+        return precision;
+    }
+
+    /** Whether activations are bf16 in device memory (BF16), else fp32. */
+    boolean bf16Activations() {
+        return precision == Precision.BF16;
+    }
+
+    private int activationBytes() {
+        return bf16Activations() ? Short.BYTES : Float.BYTES;
+    }
+
     int maxRows() {
         return maxRows;
     }
@@ -305,19 +365,39 @@ final class DcnPlan {
         return List.copyOf(regions);
     }
 
-    /** Widest activation row: the width of the PING and PONG buffers. */
+    /** Widest activation row, as stored: the width of the PING and PONG buffers. */
     int activationWidth() {
         return activationWidth;
     }
 
+    /** The width of x0's rows, as stored. */
+    int x0Width() {
+        return ((Gather) steps.get(0)).ld();
+    }
+
     /** Bytes of the packed fp32 tensors, at the start of the weight allocation. */
     long packedBytes() {
-        return packedFloats * Float.BYTES;
+        return blockValues[Block.FP32.ordinal()] * Float.BYTES;
+    }
+
+    /** Where the bf16 layer weights start in the weight allocation, on 256 bytes (a BF16 plan's; else none). */
+    long bf16OffsetBytes() {
+        return ceilDiv(packedBytes(), 256) * 256;
+    }
+
+    /** Bytes of the bf16 layer weights: none unless BF16. */
+    long bf16Bytes() {
+        return blockValues[Block.BF16.ordinal()] * Short.BYTES;
+    }
+
+    /** Where {@code r} starts in the weight allocation. */
+    long offsetBytes(Region r) {
+        return r.block() == Block.BF16 ? bf16OffsetBytes() + r.offset() * Short.BYTES : r.offset() * Float.BYTES;
     }
 
     /** Where the embedding table's values start in the weight allocation, on 256 bytes. */
     long tableOffsetBytes() {
-        return ceilDiv(packedBytes(), 256) * 256;
+        return ceilDiv(bf16OffsetBytes() + bf16Bytes(), 256) * 256;
     }
 
     /** Bytes of the table's values: rows x dim in its storage, padded to whole 4-byte words. */
@@ -351,8 +431,8 @@ final class DcnPlan {
     long[] laneDevicePieces() {
         long[] host = laneHostPieces();
         long rows = maxRows;
-        long activations = rows * activationWidth * Float.BYTES;
-        return new long[] {host[0], host[1], host[2], rows * spec.inputWidth() * Float.BYTES, activations, activations};
+        long activations = rows * activationWidth * activationBytes();
+        return new long[] {host[0], host[1], host[2], rows * x0Width() * activationBytes(), activations, activations};
     }
 
     /**
@@ -415,7 +495,7 @@ final class DcnPlan {
      */
     static Grid grid(Step step, int rows, Precision precision, int maxSharedBytes) {
         if (step instanceof Gather g) {
-            long elements = (long) rows * (g.slots() * g.dim() + g.denseDims());
+            long elements = (long) rows * g.ld();
             return new Grid((int) Math.max(1, Math.min(ceilDiv(elements, 256), MAX_GATHER_BLOCKS)), 1, 256);
         }
         if (step instanceof Linear l) {
@@ -433,10 +513,14 @@ final class DcnPlan {
      * The mma.sync kernels wherever the input width allows and their shared memory fits (faster at every x100 and demo
      * layer: gpu-scheduler/bench/PERF-NOTES.md), in the largest tile that still makes about a block per multiprocessor:
      * 128 x 128, else 128 x 64, else 64 x 64. For fp32 (3xTF32) only up to {@link #MAX_3XTF32_WIDTH} inputs: the tensor
-     * cores' accumulation error grows with K, and that is the widest layer its 1e-4 was measured on.
+     * cores' accumulation error grows with K, and that is the widest layer its 1e-4 was measured on. BF16 has only its
+     * mma kernels (the others read fp32 activations).
+     *
+     * @throws IllegalArgumentException for BF16 on a device whose blocks cannot have the 72 KiB of shared memory of the
+     *     smallest BF16 tile
      */
     private static LinearKernel linearKernel(Linear l, int rows, Precision precision, int maxSharedBytes) {
-        boolean tf32 = precision != Precision.FP32; // BF16 falls back to TF32 where its mma kernels do not run
+        boolean tf32 = precision != Precision.FP32;
         boolean mma = mmaWidth(l) && (tf32 || l.inWidth() <= MAX_3XTF32_WIDTH);
         List<LinearKernel> bySize = !mma
                 ? List.of()
@@ -458,6 +542,10 @@ final class DcnPlan {
         if (!fitting.isEmpty()) {
             return fitting.get(fitting.size() - 1); // the smallest tile: the most blocks it can make
         }
+        if (precision == Precision.BF16) {
+            throw new IllegalArgumentException("BF16 needs " + LinearKernel.BF16_MMA.sharedBytes
+                    + " bytes of shared memory per block, this device allows " + maxSharedBytes);
+        }
         boolean big = LinearKernel.F32_128.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS;
         return tf32
                 ? (big ? LinearKernel.TF32_WMMA_128 : LinearKernel.TF32_WMMA)
@@ -465,33 +553,72 @@ final class DcnPlan {
     }
 
     /**
-     * The packed fp32 weights: every tensor of {@code weights} but the embedding table at its region's offset, then the
-     * calibration block, zeros in the alignment gaps.
+     * The packed fp32 weights: every tensor of {@code weights} in the FP32 block (all but the embedding table, and in
+     * BF16 but the layers' weights) at its region's offset, then the calibration block, zeros in the alignment gaps and
+     * the padding.
      *
      * @throws IllegalArgumentException when the weights do not have the plan's shapes, or are too large for one Java
      *     array
      */
     float[] pack(DcnWeights weights) {
-        if (packedFloats > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(spec.name() + "/" + spec.version() + ": " + packedFloats
-                    + " floats of weights are too many for one array");
-        }
-        float[] packed = new float[(int) packedFloats];
+        float[] packed = new float[blockLength(Block.FP32)];
         for (Region r : regions) {
-            float[] source =
-                    switch (r.name()) {
-                        case "head.weight" -> weights.headWeight();
-                        case "head.bias" -> weights.headBias();
-                        case "calibration" -> calibrationBlock(spec);
-                        default -> layerTensor(weights, r.name());
-                    };
-            if (source.length != r.length()) {
-                throw new IllegalArgumentException(
-                        r.name() + " has " + source.length + " floats, " + r.length() + " expected");
+            if (r.block() == Block.FP32) {
+                place(tensor(weights, r), r, (from, to) -> packed[to] = from);
             }
-            System.arraycopy(source, 0, packed, (int) r.offset(), source.length);
         }
         return packed;
+    }
+
+    /**
+     * A BF16 plan's cross and MLP weights in bf16 (rounded to nearest, ties to even, as {@link EmbeddingTable} rounds),
+     * each at its region's offset, zeros in the gaps and the padding; empty in other precisions.
+     */
+    short[] packBf16(DcnWeights weights) {
+        short[] packed = new short[blockLength(Block.BF16)];
+        for (Region r : regions) {
+            if (r.block() == Block.BF16) {
+                place(tensor(weights, r), r, (from, to) -> packed[to] = (short) EmbeddingTable.Bf16.bf16(from));
+            }
+        }
+        return packed;
+    }
+
+    private int blockLength(Block block) {
+        long values = blockValues[block.ordinal()];
+        if (values > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(spec.name() + "/" + spec.version() + ": " + values + " " + block
+                    + " values of weights are too many for one array");
+        }
+        return (int) values;
+    }
+
+    @FunctionalInterface
+    private interface Store {
+        void put(float value, int at);
+    }
+
+    /** Stores row-major {@code source} ({@code r.rows() x r.columns()}) at {@code r}'s place, row by padded row. */
+    private static void place(float[] source, Region r, Store store) {
+        if (source.length != (long) r.rows() * r.columns()) {
+            throw new IllegalArgumentException(
+                    r.name() + " has " + source.length + " values, " + (long) r.rows() * r.columns() + " expected");
+        }
+        for (int row = 0; row < r.rows(); row++) {
+            int to = (int) (r.offset() + (long) row * r.paddedColumns());
+            for (int c = 0; c < r.columns(); c++) {
+                store.put(source[row * r.columns() + c], to + c);
+            }
+        }
+    }
+
+    private float[] tensor(DcnWeights weights, Region r) {
+        return switch (r.name()) {
+            case "head.weight" -> weights.headWeight();
+            case "head.bias" -> weights.headBias();
+            case "calibration" -> calibrationBlock(spec);
+            default -> layerTensor(weights, r.name());
+        };
     }
 
     /** {@code weights}'s embedding table in this plan's storage. */

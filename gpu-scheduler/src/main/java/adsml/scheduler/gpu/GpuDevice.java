@@ -124,14 +124,17 @@ public final class GpuDevice implements Device {
     @Override
     public Scorer load(Model model) {
         requireUsable();
-        DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows(), settings.embeddings());
+        DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows(), settings.embeddings(), settings.precision());
+        for (DcnPlan.Step step :
+                plan.steps()) { // a kernel this device cannot run refuses the version now, not per batch
+            DcnPlan.grid(step, plan.maxRows(), settings.precision(), cuda.maxSharedBytes);
+        }
         Model.Dcn dcn = (Model.Dcn) model;
         String id = model.spec().name() + "/" + model.spec().version();
         MemoryBudget.Reservation reservation = memory.reserve(id, plan.deviceBytes(settings.streams()));
         try {
             return MemoryBudget.accounted(
-                    GpuScorer.create(this, cuda, plan, dcn.weights(), settings.precision(), settings.streams()),
-                    reservation);
+                    GpuScorer.create(this, cuda, plan, dcn.weights(), settings.streams()), reservation);
         } catch (CudaException e) {
             reservation.close();
             // Out of memory at load leaves the context usable; anything else is treated as a broken device.

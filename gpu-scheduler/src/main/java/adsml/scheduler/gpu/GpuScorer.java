@@ -49,29 +49,25 @@ final class GpuScorer implements Scorer {
     private final CudaContext cuda;
     private final DcnPlan plan;
     private final DcnWeights hostWeights;
-    private final Precision precision;
     private final CUdeviceptr weights = new CUdeviceptr();
     private final List<Lane> all = new ArrayList<>();
     private final BlockingQueue<Lane> free;
     private boolean weightsAllocated;
     private boolean closed;
 
-    private GpuScorer(
-            GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights hostWeights, Precision precision, int lanes) {
+    private GpuScorer(GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights hostWeights, int lanes) {
         this.device = device;
         this.cuda = cuda;
         this.plan = plan;
         this.hostWeights = hostWeights;
-        this.precision = precision;
         this.free = new ArrayBlockingQueue<>(lanes);
     }
 
     /**
      * Uploads {@code w} and allocates {@code lanes} lanes on the owner thread; frees what it took if any step fails.
      */
-    static GpuScorer create(
-            GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights w, Precision precision, int lanes) {
-        GpuScorer scorer = new GpuScorer(device, cuda, plan, w, precision, lanes);
+    static GpuScorer create(GpuDevice device, CudaContext cuda, DcnPlan plan, DcnWeights w, int lanes) {
+        GpuScorer scorer = new GpuScorer(device, cuda, plan, w, lanes);
         cuda.call(() -> {
             try {
                 for (int i = 0; i < lanes; i++) {
@@ -92,10 +88,15 @@ final class GpuScorer implements Scorer {
     /** Uploads the weights and allocates every lane; on the owner thread (after a rebuild: lanes taken, forgotten). */
     void allocate() {
         float[] packed = plan.pack(hostWeights);
+        short[] bf16 = plan.packBf16(hostWeights);
         EmbeddingTable table = plan.table(hostWeights);
         JCudaDriver.cuMemAlloc(weights, plan.weightBytes());
         weightsAllocated = true;
         JCudaDriver.cuMemcpyHtoD(weights, Pointer.to(packed), (long) packed.length * Float.BYTES);
+        if (bf16.length > 0) {
+            JCudaDriver.cuMemcpyHtoD(
+                    weights.withByteOffset(plan.bf16OffsetBytes()), Pointer.to(bf16), (long) bf16.length * Short.BYTES);
+        }
         CUdeviceptr values = weights.withByteOffset(plan.tableOffsetBytes());
         if (table instanceof EmbeddingTable.Fp32 t) {
             JCudaDriver.cuMemcpyHtoD(values, Pointer.to(t.values()), t.valueBytes());
@@ -457,7 +458,7 @@ final class GpuScorer implements Scorer {
             JCudaDriver.cuMemsetD32Async(devScores, NAN_BITS, (long) rows * heads, stream);
             CUdeviceptr x0 = activations[DcnPlan.Buffer.X0.ordinal()];
             for (DcnPlan.Step step : plan.steps()) {
-                DcnPlan.Grid grid = DcnPlan.grid(step, rows, scorer.precision, scorer.cuda.maxSharedBytes);
+                DcnPlan.Grid grid = DcnPlan.grid(step, rows, plan.precision(), scorer.cuda.maxSharedBytes);
                 if (step instanceof DcnPlan.Gather g) {
                     List<Pointer> params = new ArrayList<>(List.of(
                             Pointer.to(devIds),
@@ -473,8 +474,11 @@ final class GpuScorer implements Scorer {
                             ints(g.dim()),
                             ints(g.denseDims()),
                             ints(g.tableRows())));
+                    if (plan.bf16Activations()) { // the _into_bf16 gathers take x0's row width last
+                        params.add(ints(g.ld()));
+                    }
                     scorer.launch(
-                            scorer.cuda.gather.get(g.storage()),
+                            (plan.bf16Activations() ? scorer.cuda.gatherIntoBf16 : scorer.cuda.gather).get(g.storage()),
                             grid,
                             stream,
                             Pointer.to(params.toArray(Pointer[]::new)));
@@ -495,7 +499,7 @@ final class GpuScorer implements Scorer {
                                     ints(l.epilogue().code)));
                 } else if (step instanceof DcnPlan.Head h) {
                     scorer.launch(
-                            scorer.cuda.head,
+                            plan.bf16Activations() ? scorer.cuda.headBf16 : scorer.cuda.head,
                             grid,
                             stream,
                             Pointer.to(
@@ -573,6 +577,6 @@ final class GpuScorer implements Scorer {
     }
 
     private CUdeviceptr at(DcnPlan.Region region) {
-        return weights.withByteOffset(region.offset() * Float.BYTES);
+        return weights.withByteOffset(plan.offsetBytes(region));
     }
 }

@@ -19,10 +19,11 @@ public enum Precision {
      */
     TF32,
     /**
-     * BF16 tensor cores ({@code mma.sync} m16n8k16): both operands of every cross and MLP layer rounded to BF16 (8 bits
-     * of mantissa) as the fragments are built, fp32 accumulation, fp32 epilogues; layers whose input width is not a
-     * multiple of 4 run on TF32. Weights and activations are kept in fp32 in device memory: the rounding, not the
-     * storage, is BF16. Within {@link #BF16_BOUND} of the reference on the presets' random inputs.
+     * BF16 tensor cores ({@code mma.sync} m16n8k16) on every cross and MLP layer: their weights and every activation
+     * ({@code x0} included) stored in bf16 (8 significant bits, rounded to nearest, ties to even), half fp32's bytes;
+     * fp32 accumulation and fp32 epilogue arithmetic, each layer's output rounded to bf16 as it is stored; every width
+     * padded with zeros to a multiple of 8 (whole 16-byte rows). Biases, the head and its calibration stay fp32. Within
+     * {@link #BF16_BOUND} of the reference on the presets' random inputs.
      */
     BF16;
 
@@ -35,12 +36,13 @@ public enum Precision {
     public static final double TF32_BOUND = 1e-3;
 
     /**
-     * The largest absolute difference from the reference allowed for a BF16 probability. A BF16 operand carries a
-     * relative rounding error of up to 2^-8, eight times TF32's; with BF16 rounding emulated in Java (PlanEmulatorTest)
-     * the presets' random models moved probabilities by at most 1.8e-3 (wide; demo 9.0e-4, x10 7.0e-4, ref 4.8e-4, x100
-     * 4.3e-4; TF32: 2.4e-4 at most), so the bound leaves five times that for the tensor cores' accumulation order.
-     * Measured on random weights and inputs, with probabilities near 0.5, not on a trained model's low CTRs, where the
-     * absolute error shrinks with p(1 - p).
+     * The largest absolute difference from the reference allowed for a BF16 probability. A bf16 value carries a
+     * relative rounding error of up to 2^-8 (half of its 2^-7 step), eight times TF32's; with bf16 storage emulated in
+     * Java (PlanEmulatorTest: weights, x0 and every layer's output rounded as stored) the presets' random models moved
+     * probabilities by at most 2.4e-3 (wide; demo 1.05e-3, x10 8.6e-4, ref 8.7e-4, x100 5.2e-4; with INT8 tables as
+     * well at most 1.9e-3; TF32: 2.4e-4 at most), so the bound leaves four times that for the tensor cores'
+     * accumulation order. Measured on random weights and inputs, with probabilities near 0.5, not on a trained model's
+     * low CTRs, where the absolute error shrinks with p(1 - p).
      */
     public static final double BF16_BOUND = 1e-2;
 

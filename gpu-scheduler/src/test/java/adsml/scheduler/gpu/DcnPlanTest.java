@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -140,7 +141,7 @@ class DcnPlanTest {
         assertEquals(plan.packedBytes(), (long) packed.length * Float.BYTES);
         long end = 0;
         for (DcnPlan.Region r : plan.regions()) {
-            assertEquals(0, r.offset() % DcnPlan.ALIGN_FLOATS, r.name() + " is not 128-byte aligned");
+            assertEquals(0, r.offset() * Float.BYTES % DcnPlan.ALIGN_BYTES, r.name() + " is not 128-byte aligned");
             assertTrue(r.offset() >= end, r.name() + " overlaps the tensor before it");
             end = r.offset() + r.length();
         }
@@ -169,7 +170,7 @@ class DcnPlanTest {
         long values = (long) spec.schema().totalRows() * spec.embeddingDim();
         long[] expected = {values * 4, (values * 2 + 3) / 4 * 4, (values + 3) / 4 * 4};
         for (EmbeddingStorage storage : EmbeddingStorage.values()) {
-            DcnPlan plan = DcnPlan.of(spec, 100, storage);
+            DcnPlan plan = DcnPlan.of(spec, 100, storage, Precision.FP32);
             EmbeddingTable table = plan.table(w);
             assertEquals(0, plan.tableOffsetBytes() % 256, storage + ": table offset");
             assertTrue(plan.tableOffsetBytes() >= plan.packedBytes(), storage + ": the table overlaps the tensors");
@@ -212,9 +213,9 @@ class DcnPlanTest {
     void grids_coverEveryRowAndColumn_withNoEmptyBlock() {
         boolean big = false;
         for (ModelPreset preset : List.of(ModelPreset.REF, ModelPreset.X100)) {
-            DcnPlan plan = DcnPlan.of(preset.spec("p", "1"), 16384);
             for (int rows : new int[] {1, 63, 64, 65, 1000, 4000, 16384}) {
                 for (Precision precision : Precision.values()) {
+                    DcnPlan plan = DcnPlan.of(preset.spec("p", "1"), 16384, EmbeddingStorage.FP32, precision);
                     for (DcnPlan.Step step : plan.steps()) {
                         DcnPlan.Grid g = DcnPlan.grid(step, rows, precision, HOPPER_SHARED);
                         if (step instanceof DcnPlan.Linear l) {
@@ -343,7 +344,7 @@ class DcnPlanTest {
     void mmaKernels_matchTheirDeclarationsInDcnCu() throws Exception {
         String source = Files.readString(Path.of("src/main/cuda/dcn.cu"));
         Matcher m = Pattern.compile(
-                        "^MMA_KERNEL\\((\\w+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (MMA_\\w+), (\\d+)\\)$",
+                        "^MMA_KERNEL\\((\\w+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (MMA_\\w+), (\\d+), ([\\w ]+)\\)$",
                         Pattern.MULTILINE)
                 .matcher(source);
         int declared = 0;
@@ -361,38 +362,85 @@ class DcnPlanTest {
             assertEquals(Integer.parseInt(m.group(6)) * (bm + bn) * 36 * 4, k.sharedBytes, name);
             String mode = name.contains("f32x3") ? "MMA_F32X3" : name.contains("bf16") ? "MMA_BF16" : "MMA_TF32";
             assertEquals(mode, m.group(7), name);
+            assertEquals(mode.equals("MMA_BF16") ? "unsigned short" : "float", m.group(9), name);
         }
         assertEquals(9, declared);
     }
 
     /**
-     * BF16 runs its mma kernels on every layer whose input width they take, and TF32 on the others: the rounding that
-     * PlanEmulator applies per layer ({@link DcnPlan#operands}) is the kernel's.
+     * BF16 pads every width to whole 16-byte rows of bf16 and runs its mma kernels on every layer (the others read fp32
+     * activations), at every batch size; the emulator rounds as they do.
      */
     @Test
-    void bf16_runsItsMmaKernelsWhereTheWidthAllows_andTf32Elsewhere_asTheEmulatorRounds() {
-        int bf16 = 0;
-        int tf32 = 0;
+    void bf16_padsEveryWidthTo8_andRunsItsMmaKernelsOnEveryLayer() {
         for (ModelPreset preset : ModelPreset.values()) {
-            for (DcnPlan.Linear l : linears(preset)) {
-                for (int rows : new int[] {64, 1024, 16384}) {
-                    String kernel =
-                            DcnPlan.grid(l, rows, Precision.BF16, HOPPER_SHARED).kernel().function;
-                    DcnPlan.Operands operands = DcnPlan.operands(l, Precision.BF16);
-                    String where = preset + " " + l.name() + " at " + rows + " rows: " + kernel;
-                    if (operands == DcnPlan.Operands.BF16) {
-                        assertTrue(kernel.startsWith("linear_bf16_mma"), where);
-                        bf16++;
-                    } else {
-                        assertEquals(DcnPlan.Operands.TF32, operands, where);
-                        assertTrue(kernel.startsWith("linear_tf32"), where);
-                        assertTrue(l.inWidth() % 4 != 0, where);
-                        tf32++;
+            ModelSpec spec = preset.spec("p", "1");
+            DcnPlan plan = DcnPlan.of(spec, 16384, EmbeddingStorage.FP32, Precision.BF16);
+            assertEquals(DcnPlan.Operands.BF16, plan.operands());
+            assertEquals((spec.inputWidth() + 7) / 8 * 8, plan.x0Width(), preset + " x0");
+            for (DcnPlan.Step step : plan.steps()) {
+                if (step instanceof DcnPlan.Linear l) {
+                    assertEquals(0, l.inWidth() % 8, preset + " " + l.name());
+                    assertEquals(0, l.outWidth() % 8, preset + " " + l.name());
+                    assertEquals(DcnPlan.Block.BF16, l.weight().block(), preset + " " + l.name());
+                    assertEquals(l.outWidth(), l.weight().paddedRows());
+                    assertEquals(l.inWidth(), l.weight().paddedColumns());
+                    assertEquals(l.outWidth(), l.bias().paddedColumns());
+                    for (int rows : new int[] {1, 64, 1024, 16384}) {
+                        String kernel = DcnPlan.grid(l, rows, Precision.BF16, HOPPER_SHARED)
+                                .kernel()
+                                .function;
+                        assertTrue(kernel.startsWith("linear_bf16_mma"), preset + " " + l.name() + ": " + kernel);
                     }
+                } else if (step instanceof DcnPlan.Head h) {
+                    assertEquals(0, h.inWidth() % 8, preset + " head");
+                    assertEquals(h.inWidth(), h.weight().paddedColumns());
                 }
             }
         }
-        assertTrue(bf16 > 0 && tf32 > 0, "both paths are reached: " + bf16 + " BF16, " + tf32 + " TF32");
+        DcnPlan.Linear first = linears(ModelPreset.DEMO).get(0);
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> DcnPlan.grid(first, 64, Precision.BF16, DcnPlan.LinearKernel.BF16_MMA.sharedBytes - 1));
+    }
+
+    /**
+     * A BF16 plan's tensors: the layers' weights in the bf16 block after the fp32 one, each row padded with zeros;
+     * biases and the head in fp32, padded as the activations are; lanes' buffers in 2-byte values.
+     */
+    @Test
+    void bf16Pack_putsLayerWeightsInBf16_rowByPaddedRow_andZerosInThePadding() {
+        ModelSpec spec = tiny();
+        DcnWeights w = DcnWeights.random(spec, 7);
+        DcnPlan plan = DcnPlan.of(spec, 100, EmbeddingStorage.FP32, Precision.BF16);
+        DcnPlan fp32 = DcnPlan.of(spec, 100);
+        float[] packed = plan.pack(w);
+        short[] bf16 = plan.packBf16(w);
+        assertEquals(0, fp32.packBf16(w).length, "fp32 has no bf16 block");
+        assertEquals(0, plan.bf16OffsetBytes() % 256);
+        assertTrue(plan.bf16OffsetBytes() >= plan.packedBytes());
+        assertEquals(plan.bf16Bytes(), (long) bf16.length * Short.BYTES);
+        assertTrue(plan.tableOffsetBytes() >= plan.bf16OffsetBytes() + plan.bf16Bytes());
+        DcnPlan.Region cross = region(plan, "cross.1.weight");
+        int d = spec.inputWidth();
+        assertTrue(cross.paddedColumns() > d, "tiny's input width is not a multiple of 8: " + d);
+        for (int row = 0; row < cross.paddedRows(); row++) {
+            for (int c = 0; c < cross.paddedColumns(); c++) {
+                short bits = bf16[(int) (cross.offset() + (long) row * cross.paddedColumns() + c)];
+                short expected =
+                        row < d && c < d ? (short) EmbeddingTable.Bf16.bf16(w.crossWeight()[1][row * d + c]) : 0;
+                assertEquals(expected, bits, "cross.1.weight at " + row + ", " + c);
+            }
+        }
+        DcnPlan.Region bias = region(plan, "cross.0.bias");
+        assertEquals(DcnPlan.Block.FP32, bias.block());
+        float[] storedBias = slice(packed, bias);
+        assertArrayEquals(w.crossBias()[0], Arrays.copyOf(storedBias, d));
+        assertTrue(IntStream.range(d, storedBias.length).allMatch(i -> storedBias[i] == 0));
+        long rows = plan.maxRows();
+        long[] pieces = plan.laneDevicePieces();
+        assertEquals(rows * plan.x0Width() * Short.BYTES, pieces[3]);
+        assertEquals(rows * plan.activationWidth() * Short.BYTES, pieces[4]);
     }
 
     private static List<DcnPlan.Linear> linears(ModelPreset preset) {

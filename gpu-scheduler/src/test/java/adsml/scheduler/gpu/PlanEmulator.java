@@ -1,58 +1,71 @@
 package adsml.scheduler.gpu;
 
 import adsml.platform.features.FeatureBatch;
+import adsml.platform.model.DcnWeights;
 import adsml.platform.scoring.Scorer;
 
 /**
- * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over its packed weights and its encoded embedding table
- * ({@link EmbeddingTable#value}, what the gather reads) with the kernels' arithmetic (fp32 dot products, a double
- * sigmoid, calibration read from the packed block), with each layer's operands rounded as its kernel rounds them (TF32
- * or BF16; see {@link DcnPlan#operands}). It checks everything but the kernels' thread mapping without a GPU: packing,
- * buffer routing, epilogues, the calibration encoding, and the size of TF32's error.
+ * The CPU twin of the GPU path: runs a {@link DcnPlan}'s steps over what it uploads (its packed fp32 tensors, its bf16
+ * layer weights, its encoded embedding table: {@link EmbeddingTable#value}, what the gather reads) with the kernels'
+ * arithmetic (fp32 dot products, a double sigmoid, calibration read from the packed block), with each layer's operands
+ * rounded as its kernel rounds them (TF32 or BF16; see {@link DcnPlan#operands}) and, in BF16, every activation stored
+ * rounded to bf16 as the kernels store it. It checks everything but the kernels' thread mapping without a GPU: packing
+ * and padding, buffer routing, epilogues, the calibration encoding, and the size of TF32's and BF16's error.
  */
 final class PlanEmulator {
     private PlanEmulator() {}
 
     /**
-     * Scores {@code batch} through {@code plan} into row-major {@code [rows, heads]} {@code out}, slice offsets added
-     * on the host as {@link GpuScorer} adds them; {@code packed} and {@code table} are what the plan uploads.
+     * Scores {@code batch} through {@code plan} with {@code weights} into row-major {@code [rows, heads]} {@code out},
+     * slice offsets added on the host as {@link GpuScorer} adds them.
      */
-    static void score(
-            DcnPlan plan, float[] packed, EmbeddingTable table, FeatureBatch batch, float[] out, Precision precision) {
+    static void score(DcnPlan plan, DcnWeights weights, FeatureBatch batch, float[] out) {
         int rows = batch.rows();
+        float[][] blocks = new float[DcnPlan.Block.values().length][];
+        blocks[DcnPlan.Block.FP32.ordinal()] = plan.pack(weights);
+        blocks[DcnPlan.Block.BF16.ordinal()] = widen(plan.packBf16(weights));
+        Rounding store = plan.bf16Activations() ? PlanEmulator::bf16 : v -> v;
         float[][] buffers = new float[DcnPlan.Buffer.values().length][];
-        buffers[DcnPlan.Buffer.X0.ordinal()] = new float[rows * plan.spec().inputWidth()];
+        buffers[DcnPlan.Buffer.X0.ordinal()] = new float[rows * plan.x0Width()];
         buffers[DcnPlan.Buffer.PING.ordinal()] = new float[rows * plan.activationWidth()];
         buffers[DcnPlan.Buffer.PONG.ordinal()] = new float[rows * plan.activationWidth()];
         float[] x0 = buffers[DcnPlan.Buffer.X0.ordinal()];
+        Rounding operands = Rounding.of(plan.operands());
         for (DcnPlan.Step step : plan.steps()) {
             if (step instanceof DcnPlan.Gather g) {
-                gather(g, table, batch, x0);
+                gather(g, plan.table(weights), batch, x0, store);
             } else if (step instanceof DcnPlan.Linear l) {
-                Rounding rounding = Rounding.of(DcnPlan.operands(l, precision));
-                linear(l, packed, buffers[l.in().ordinal()], x0, buffers[l.out().ordinal()], rows, rounding);
+                linear(l, blocks, buffers[l.in().ordinal()], x0, buffers[l.out().ordinal()], rows, operands, store);
             } else if (step instanceof DcnPlan.Head h) {
-                head(h, packed, buffers[h.in().ordinal()], out, rows);
+                head(h, blocks[DcnPlan.Block.FP32.ordinal()], buffers[h.in().ordinal()], out, rows);
             }
         }
         // What GpuScorer does on the host after the device's calibration.
         Scorer.addSliceOffsets(plan.spec(), batch, out, rows);
     }
 
-    private static void gather(DcnPlan.Gather g, EmbeddingTable table, FeatureBatch batch, float[] x0) {
+    private static float[] widen(short[] bf16) {
+        float[] values = new float[bf16.length];
+        for (int i = 0; i < bf16.length; i++) {
+            values[i] = Float.intBitsToFloat((bf16[i] & 0xFFFF) << 16);
+        }
+        return values;
+    }
+
+    private static void gather(DcnPlan.Gather g, EmbeddingTable table, FeatureBatch batch, float[] x0, Rounding store) {
         int sparseWidth = g.slots() * g.dim();
         int d = sparseWidth + g.denseDims();
         for (int r = 0; r < batch.rows(); r++) {
-            for (int c = 0; c < d; c++) {
-                float v;
+            for (int c = 0; c < g.ld(); c++) {
+                float v = 0;
                 if (c < sparseWidth) {
                     int s = c / g.dim();
                     int id = batch.sparse()[r * g.slots() + s];
                     v = id >= 0 && id < g.tableRows() ? table.value(id, c - s * g.dim()) : Float.NaN;
-                } else {
+                } else if (c < d) {
                     v = batch.dense()[r * g.denseDims() + c - sparseWidth];
                 }
-                x0[r * d + c] = v;
+                x0[r * g.ld() + c] = store.round(v);
             }
         }
     }
@@ -72,28 +85,38 @@ final class PlanEmulator {
     }
 
     private static void linear(
-            DcnPlan.Linear l, float[] packed, float[] a, float[] x0, float[] c, int rows, Rounding rounding) {
+            DcnPlan.Linear l,
+            float[][] blocks,
+            float[] a,
+            float[] x0,
+            float[] c,
+            int rows,
+            Rounding operands,
+            Rounding store) {
         int n = l.outWidth();
         int k = l.inWidth();
+        float[] weights = blocks[l.weight().block().ordinal()];
+        float[] packed = blocks[DcnPlan.Block.FP32.ordinal()];
         int w = (int) l.weight().offset();
         int b = (int) l.bias().offset();
         float[] row = new float[k];
         for (int m = 0; m < rows; m++) {
             for (int i = 0; i < k; i++) {
-                row[i] = rounding.round(a[m * k + i]);
+                row[i] = operands.round(a[m * k + i]);
             }
             for (int o = 0; o < n; o++) {
                 float acc = 0;
                 int base = w + o * k;
                 for (int i = 0; i < k; i++) {
-                    acc = Math.fma(row[i], rounding.round(packed[base + i]), acc);
+                    acc = Math.fma(row[i], operands.round(weights[base + i]), acc);
                 }
                 float v = acc + packed[b + o];
-                c[m * n + o] = switch (l.epilogue()) {
-                    case RELU -> Math.max(v, 0f);
-                    case CROSS -> x0[m * n + o] * v + a[m * n + o];
-                    case BIAS -> v;
-                };
+                c[m * n + o] = store.round(
+                        switch (l.epilogue()) {
+                            case RELU -> Math.max(v, 0f);
+                            case CROSS -> x0[m * n + o] * v + a[m * n + o];
+                            case BIAS -> v;
+                        });
             }
         }
     }

@@ -9,9 +9,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The GPU path's plan, packing and kernel arithmetic, run on the CPU, against the reference: fp32 within 1e-4, TF32 and
- * BF16 (operands rounded as the tensor cores round them) within the bounds {@link Precision} states, and the embedding
- * tables' storages within what {@link EmbeddingStorage#bound()} adds.
+ * The GPU path's plan, packing and kernel arithmetic, run on the CPU, against the reference: fp32 within 1e-4, TF32
+ * (operands rounded as the tensor cores round them) and BF16 (weights and activations stored in bf16, a plan padded to
+ * 16-byte rows) within the bounds {@link Precision} states, and the embedding tables' storages within what
+ * {@link EmbeddingStorage#bound()} adds.
  */
 class PlanEmulatorTest {
 
@@ -62,9 +63,9 @@ class PlanEmulatorTest {
         // x100 is 29 MFLOP a row in plain Java: fewer rows keep the test to a few seconds.
         int rows = preset == ModelPreset.X100 ? 24 : 200;
         FeatureBatch batch = Models.rows(model, rows, 23);
-        DcnPlan plan = DcnPlan.of(model.spec(), rows, storage);
+        DcnPlan plan = DcnPlan.of(model.spec(), rows, storage, precision);
         float[] out = Models.poisoned(rows * 2);
-        PlanEmulator.score(plan, plan.pack(model.weights()), plan.table(model.weights()), batch, out, precision);
+        PlanEmulator.score(plan, model.weights(), batch, out);
         double diff = Models.maxAbsDiff(Models.reference(model, batch), out, out.length);
         System.out.println(
                 "PlanEmulatorTest " + preset + " " + precision + " " + storage + " embeddings max |diff| " + diff);

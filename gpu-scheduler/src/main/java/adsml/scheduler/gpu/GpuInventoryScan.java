@@ -11,6 +11,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -191,12 +192,7 @@ public final class GpuInventoryScan implements InventoryScan {
     @Override
     public void write(InventoryRows rows) {
         InventoryScan.checkWrite(rows, dim, capacity);
-        lock.lock();
-        Lock use = cuda.sharedUse();
-        use.lock();
-        try {
-            usable();
-            cuda.makeCurrent();
+        onCard(() -> "writing " + rows.size() + " ads to the inventory", () -> {
             for (int from = 0; from < rows.size(); from += WRITE_ROWS) {
                 int count = Math.min(WRITE_ROWS, rows.size() - from);
                 JCudaDriver.cuMemcpyHtoD(
@@ -243,34 +239,19 @@ public final class GpuInventoryScan implements InventoryScan {
                 flags[p] |= FLAG_WRITTEN;
                 size = Math.max(size, p + 1);
             }
-        } catch (CudaException e) {
-            throw device.failed("writing " + rows.size() + " ads to the inventory", e);
-        } finally {
-            use.unlock();
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public void setPaused(int position, boolean paused) {
-        lock.lock();
-        Lock use = cuda.sharedUse();
-        use.lock();
-        try {
+        onCard(() -> "pausing an ad of the inventory", () -> {
             if (position < 0 || position >= capacity || (flags[position] & FLAG_WRITTEN) == 0) {
                 throw new IllegalArgumentException("no ad was written at position " + position);
             }
-            usable();
-            cuda.makeCurrent();
             flags[position] = paused ? flags[position] | FLAG_PAUSED : flags[position] & ~FLAG_PAUSED;
             JCudaDriver.cuMemcpyHtoD(
                     devFlags.withByteOffset(4L * position), Pointer.to(new int[] {flags[position]}), 4);
-        } catch (CudaException e) {
-            throw device.failed("pausing an ad of the inventory", e);
-        } finally {
-            use.unlock();
-            lock.unlock();
-        }
+        });
     }
 
     @Override
@@ -279,20 +260,10 @@ public final class GpuInventoryScan implements InventoryScan {
         if (priors.length == 0) {
             return; // nothing to copy: an empty inventory, or ranking before any ad
         }
-        lock.lock();
-        Lock use = cuda.sharedUse();
-        use.lock();
-        try {
-            usable();
-            cuda.makeCurrent();
-            // Synchronous from pageable memory: the searches after it read the new priors.
-            JCudaDriver.cuMemcpyHtoD(prior, Pointer.to(priors), 4L * priors.length);
-        } catch (CudaException e) {
-            throw device.failed("writing " + priors.length + " priors to the inventory", e);
-        } finally {
-            use.unlock();
-            lock.unlock();
-        }
+        // Synchronous from pageable memory: the searches after it read the new priors.
+        onCard(
+                () -> "writing " + priors.length + " priors to the inventory",
+                () -> JCudaDriver.cuMemcpyHtoD(prior, Pointer.to(priors), 4L * priors.length));
     }
 
     @Override
@@ -303,24 +274,34 @@ public final class GpuInventoryScan implements InventoryScan {
         if (k == 0 || requestQueries.length == 0) {
             return found;
         }
+        onCard(() -> "searching the inventory for " + requestQueries.length + " requests", () -> {
+            int exhaustedBits = uploadExhausted(spent);
+            for (int from = 0; from < requestQueries.length; from += GROUP) {
+                int requests = Math.min(GROUP, requestQueries.length - from);
+                searchGroup(fromDim, requestQueries, requestFilters, from, requests, exhaustedBits, k, best, found);
+            }
+        });
+        return found;
+    }
+
+    /**
+     * Runs {@code work} on the card: under this scan's lock and the context's shared use (a rebuild waits for it), on a
+     * usable device with its context current. A CUDA error fails the device, saying what it was doing.
+     */
+    private void onCard(Supplier<String> what, Runnable work) {
         lock.lock();
         Lock use = cuda.sharedUse();
         use.lock();
         try {
             usable();
             cuda.makeCurrent();
-            int exhaustedBits = uploadExhausted(spent);
-            for (int from = 0; from < requestQueries.length; from += GROUP) {
-                int requests = Math.min(GROUP, requestQueries.length - from);
-                searchGroup(fromDim, requestQueries, requestFilters, from, requests, exhaustedBits, k, best, found);
-            }
+            work.run();
         } catch (CudaException e) {
-            throw device.failed("searching the inventory for " + requestQueries.length + " requests", e);
+            throw device.failed(what.get(), e);
         } finally {
             use.unlock();
             lock.unlock();
         }
-        return found;
     }
 
     /**

@@ -791,6 +791,17 @@ __device__ __forceinline__ void linear_mma(const T* __restrict__ a, const T* __r
                 if (gm >= M) {
                     continue;
                 }
+                if constexpr (sizeof(T) == 2) {
+                    if (gn + 1 < N && N % 2 == 0) {
+                        // Both columns in one 32-bit store (gn is even): cvt puts its first source in the high half.
+                        const float lo = epilogue(mode, acc[i][j][2 * h], bias[gn], x0, a, gm, gn, N);
+                        const float hi = epilogue(mode, acc[i][j][2 * h + 1], bias[gn + 1], x0, a, gm, gn + 1, N);
+                        unsigned pair;
+                        asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(pair) : "f"(hi), "f"(lo));
+                        *reinterpret_cast<unsigned*>(c + gm * N + gn) = pair;
+                        continue;
+                    }
+                }
                 if (gn < N) {
                     put(c, gm * N + gn, epilogue(mode, acc[i][j][2 * h], bias[gn], x0, a, gm, gn, N));
                 }

@@ -190,9 +190,12 @@ final class DcnPlan {
         };
     }
 
-    /** The mma.sync kernels copy rows in 16-byte chunks: 4 fp32 values (a BF16 plan's widths are padded to them). */
-    private static boolean mmaWidth(Linear l) {
-        return l.inWidth() % 4 == 0;
+    /**
+     * The mma.sync kernels copy rows in 16-byte chunks: 4 fp32 values, or 8 bf16 ones (a BF16 plan's widths are padded
+     * to them).
+     */
+    private static boolean mmaWidth(Linear l, Precision precision) {
+        return l.inWidth() % (precision == Precision.BF16 ? BF16_ROW_MULTIPLE : 4) == 0;
     }
 
     /** A launch's geometry: blocks in x and y, threads per block, and for a linear launch its kernel (else null). */
@@ -521,7 +524,7 @@ final class DcnPlan {
      */
     private static LinearKernel linearKernel(Linear l, int rows, Precision precision, int maxSharedBytes) {
         boolean tf32 = precision != Precision.FP32;
-        boolean mma = mmaWidth(l) && (tf32 || l.inWidth() <= MAX_3XTF32_WIDTH);
+        boolean mma = mmaWidth(l, precision) && (tf32 || l.inWidth() <= MAX_3XTF32_WIDTH);
         List<LinearKernel> bySize = !mma
                 ? List.of()
                 : switch (precision) {
@@ -543,8 +546,11 @@ final class DcnPlan {
             return fitting.get(fitting.size() - 1); // the smallest tile: the most blocks it can make
         }
         if (precision == Precision.BF16) {
-            throw new IllegalArgumentException("BF16 needs " + LinearKernel.BF16_MMA.sharedBytes
-                    + " bytes of shared memory per block, this device allows " + maxSharedBytes);
+            throw new IllegalArgumentException(
+                    !mma
+                            ? l.name() + "'s input width " + l.inWidth() + " is not padded to " + BF16_ROW_MULTIPLE
+                            : "BF16 needs " + LinearKernel.BF16_MMA.sharedBytes
+                                    + " bytes of shared memory per block, this device allows " + maxSharedBytes);
         }
         boolean big = LinearKernel.F32_128.blocks(rows, l.outWidth()) >= BIG_TILE_MIN_BLOCKS;
         return tf32

@@ -239,8 +239,8 @@ final class DcnPlan {
             Buffer out = next(in);
             steps.add(new Linear(
                     "cross." + l,
-                    region("cross." + l + ".weight", layerWeights, features, features),
-                    region("cross." + l + ".bias", Block.FP32, 1, features),
+                    region("cross." + l + ".weight", layerWeights, features, features, d),
+                    region("cross." + l + ".bias", Block.FP32, 1, features, d),
                     in,
                     out,
                     d,
@@ -253,8 +253,8 @@ final class DcnPlan {
             Buffer target = next(in);
             steps.add(new Linear(
                     "mlp." + l,
-                    region("mlp." + l + ".weight", layerWeights, out, width),
-                    region("mlp." + l + ".bias", Block.FP32, 1, out),
+                    region("mlp." + l + ".weight", layerWeights, out, width, stored(width)),
+                    region("mlp." + l + ".bias", Block.FP32, 1, out, stored(out)),
                     in,
                     target,
                     stored(out),
@@ -265,9 +265,9 @@ final class DcnPlan {
             widest = Math.max(widest, stored(out));
         }
         steps.add(new Head(
-                region("head.weight", Block.FP32, heads, width),
-                region("head.bias", Block.FP32, 1, heads),
-                region("calibration", Block.FP32, 1, (int) calibrationFloats(spec)),
+                region("head.weight", Block.FP32, heads, width, stored(width)),
+                region("head.bias", Block.FP32, 1, heads, heads),
+                region("calibration", Block.FP32, 1, (int) calibrationFloats(spec), (int) calibrationFloats(spec)),
                 in,
                 stored(width),
                 heads));
@@ -314,13 +314,11 @@ final class DcnPlan {
     }
 
     /**
-     * The next {@code rows x columns} tensor of {@code block}, on 128 bytes; a linear layer's weights (the only tensors
-     * in a BF16 block) and the biases have their widths padded as the activations are, the head's input columns too.
+     * The next {@code rows x columns} tensor of {@code block}, on 128 bytes, its rows {@code paddedColumns} long; a
+     * bf16 layer weight's rows are padded too, to its padded output width.
      */
-    private Region region(String name, Block block, int rows, int columns) {
-        boolean layer = !name.equals("calibration") && !name.equals("head.bias");
+    private Region region(String name, Block block, int rows, int columns, int paddedColumns) {
         int paddedRows = block == Block.BF16 ? stored(rows) : rows;
-        int paddedColumns = layer ? stored(columns) : columns;
         long offset = blockValues[block.ordinal()];
         Region r = new Region(name, block, offset, rows, columns, paddedRows, paddedColumns);
         regions.add(r);

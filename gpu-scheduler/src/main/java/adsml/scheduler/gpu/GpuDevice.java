@@ -125,9 +125,9 @@ public final class GpuDevice implements Device {
     public Scorer load(Model model) {
         requireUsable();
         DcnPlan plan = DcnPlan.of(model.spec(), settings.maxBatchRows(), settings.embeddings(), settings.precision());
-        for (DcnPlan.Step step :
-                plan.steps()) { // a kernel this device cannot run refuses the version now, not per batch
-            DcnPlan.grid(step, plan.maxRows(), settings.precision(), cuda.maxSharedBytes);
+        // A kernel this device cannot run refuses the version now, not each batch.
+        for (DcnPlan.Step step : plan.steps()) {
+            DcnPlan.grid(step, plan.maxRows(), plan.precision(), cuda.maxSharedBytes);
         }
         Model.Dcn dcn = (Model.Dcn) model;
         String id = model.spec().name() + "/" + model.spec().version();

@@ -227,8 +227,10 @@ public final class CandidateRetriever extends AbstractBehavior<CandidateRetrieve
         RankQuery q = retrieve.query();
         int width = width();
         if (user.isPresent()) {
-            RequestRow row = RequestRow.of(user.get(), CounterKeys.user(q.userKey()), q.context());
-            Audience audience = Audience.of(user.get());
+            // The request's country and device, where it names them, over the profile's: targeting and features alike.
+            RequestRow row =
+                    RequestRow.of(user.get(), CounterKeys.user(q.userKey()), q.country(), q.device(), q.context());
+            Audience audience = Audience.of(user.get(), q.country(), q.device());
             if (partitions.isPresent()) {
                 return scatter(retrieve, row, audience, partitions.get(), width);
             }

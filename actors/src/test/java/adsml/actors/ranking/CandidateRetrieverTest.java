@@ -147,6 +147,37 @@ class CandidateRetrieverTest {
         assertArrayEquals(new int[] {1, 0}, Arrays.copyOf(c.adIds(), c.count()));
     }
 
+    /**
+     * A known user's request names where the ad is seen: targeting checks the request's country and device, the
+     * profile's only where the request leaves them out.
+     */
+    @Test
+    void targeting_checksTheRequestsCountryAndDevice_overTheProfiles() throws Exception {
+        Campaign inCountry1OnDevice2 =
+                new Campaign(0, 0, BidType.CPC, 1f, 100f, 0, new Targeting(1 << 1, 1 << 2, 0, 0L));
+        ExactAdIndex index = new ExactAdIndex(
+                List.of(new Ad(0, 0, 0, 0, new float[Vocab.EMBEDDING_DIM])),
+                List.of(inCountry1OnDevice2),
+                new BudgetTracker(Clock.systemUTC()));
+        SlowStore store = new SlowStore(); // every user lives in country 0 on device 0
+        ActorRef<CandidateRetriever.Command> retriever =
+                KIT.spawn(CandidateRetriever.create(index, store, Runnable::run, DIRECT, Ticker.SYSTEM));
+        int[][] countryDevice = {{1, 2}, {-1, -1}, {0, 2}, {1, -1}};
+        int[] expected = {1, 0, 0, 0};
+        for (int i = 0; i < countryDevice.length; i++) {
+            TestProbe<FeatureAssembler.Command> probe = KIT.createTestProbe();
+            RankQuery q = new RankQuery(
+                    "r" + i, "u7", 7, countryDevice[i][0], countryDevice[i][1], new Context(0, 12, 0), 1, FAR, false);
+            retriever.tell(new CandidateRetriever.Retrieve(REQUEST, q, probe.getRef(), REQUESTER.getRef()));
+            CandidateRetriever.Candidates c = handedOn(probe);
+            assertEquals(expected[i], c.count(), "country " + countryDevice[i][0] + ", device " + countryDevice[i][1]);
+            if (c.count() > 0) {
+                assertEquals(1, c.user().country(), "the features read the request's country");
+                assertEquals(2, c.user().device(), "and its device");
+            }
+        }
+    }
+
     @Test
     void aFailingStore_servesAColdStart() throws Exception {
         SlowStore store = new SlowStore();

@@ -28,8 +28,12 @@ public record RequestRow(
         float[] weightByCategory,
         Context context) {
 
-    /** The request row of a known user. */
-    public static RequestRow of(User u, long userHash, Context context) {
+    /**
+     * The request row of a known user on one request: its country and device are the request's where it names them
+     * (vocabulary indexes; -1 where it does not), else the profile's. The request says where and on what the ad is
+     * seen; a profile says where the user usually is.
+     */
+    public static RequestRow of(User u, long userHash, int country, int device, Context context) {
         float[] weightByCategory = new float[Vocab.NUM_CATEGORIES];
         for (int i = 0; i < Vocab.INTERESTS_PER_USER; i++) {
             weightByCategory[u.interests()[i]] = u.interestWeights()[i]; // distinct categories: User checks
@@ -37,8 +41,8 @@ public record RequestRow(
         return new RequestRow(
                 u.id(),
                 userHash,
-                u.country(),
-                u.device(),
+                country >= 0 ? country : u.country(),
+                device >= 0 ? device : u.device(),
                 u.ageBucket(),
                 u.interests(),
                 u.interestWeights(),
@@ -49,7 +53,7 @@ public record RequestRow(
 
     /** A known user, keyed as the demo names it ({@code "u" + id}). */
     public static RequestRow of(User u, Context context) {
-        return of(u, CounterKeys.user("u" + u.id()), context);
+        return of(u, CounterKeys.user("u" + u.id()), -1, -1, context);
     }
 
     /**

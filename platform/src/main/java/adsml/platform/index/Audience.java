@@ -34,8 +34,21 @@ public record Audience(int country, int device, int ageBucket, long interestMask
      * int, int[])} does not).
      */
     public static Audience of(User user) {
+        return of(user, -1, -1);
+    }
+
+    /**
+     * The audience of a known user on a request that names its country and device (vocabulary indexes, -1 where it does
+     * not): targeting is checked against where and on what the ad is seen, the profile filling in what the request
+     * leaves out.
+     */
+    public static Audience of(User user, int country, int device) {
         return new Audience(
-                user.country(), user.device(), user.ageBucket(), interestMask(user.interests()), user.embedding());
+                country >= 0 ? country : user.country(),
+                device >= 0 ? device : user.device(),
+                user.ageBucket(),
+                interestMask(user.interests()),
+                user.embedding());
     }
 
     /** What a retrieval filters on for this audience, with no category restriction. */

@@ -21,6 +21,7 @@ public final class Main {
                      generate the demo world: advertisers, campaigns, ads, users, logged impressions
               train  (--world DIR [--impressions N] | --from-log DIR) --out MODELS/NAME [--features SET|FILE.conf] [--arch dcn|lr]
                      [--epochs N] [--batch N] [--lr X] [--preset demo|x10|x100|wide] [--calibration platt|isotonic]
+                     [--seed N]
                      train a model on a feature set (default demo-v1), from the world's logs or from the served
                      feature log's joined examples (DIR: <data>/feature-log); writes the next version under --out
               features [--set SET|FILE.conf] [--json]

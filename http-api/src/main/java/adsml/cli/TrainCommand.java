@@ -44,7 +44,8 @@ final class TrainCommand {
                         "batch",
                         "lr",
                         "preset",
-                        "calibration"),
+                        "calibration",
+                        "seed"),
                 Set.of());
         if (args.flag("world") == args.flag("from-log")) {
             throw new Args.UsageException("train: give --world DIR or --from-log DIR, one of them");
@@ -72,7 +73,7 @@ final class TrainCommand {
                 defaults.weightDecay(),
                 defaults.calibrationFraction(),
                 calibration(args.string("calibration", "platt")),
-                defaults.seed());
+                args.integer("seed", (int) defaults.seed()));
         if (architecture == Architecture.LR && args.flag("preset")) {
             throw new Args.UsageException("train: --preset shapes a DCN; lr has no preset");
         }

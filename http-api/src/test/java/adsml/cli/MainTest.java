@@ -159,6 +159,22 @@ class MainTest {
         assertTrue(java.util.Arrays.equals(first, Files.readAllBytes(models.resolve("1/weights.safetensors"))));
     }
 
+    /** Training is deterministic: a second version of the same data differs only by another --seed. */
+    @Test
+    void train_seed_givesAnotherVersionOtherWeights() throws IOException {
+        Path models = dir.resolve("models/seeded");
+        for (String seed : List.of("7", "8")) {
+            CommandRun r = run(
+                    "train", "--world", world.toString(), "--out", models.toString(), "--arch", "lr", "--seed", seed);
+            assertEquals(0, r.code(), r.err());
+        }
+        assertFalse(java.util.Arrays.equals(
+                Files.readAllBytes(models.resolve("1/weights.safetensors")),
+                Files.readAllBytes(models.resolve("2/weights.safetensors"))));
+        run("train", "--world", world.toString(), "--out", models.toString(), "--seed", "x")
+                .assertCleanFailure(2, "--seed");
+    }
+
     @Test
     void export_writesATorchScriptVersion_thatEvalScores() throws IOException {
         Path models = dir.resolve("models/ctr");

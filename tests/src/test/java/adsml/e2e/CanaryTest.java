@@ -3,6 +3,7 @@ package adsml.e2e;
 import static adsml.e2e.ServingFixture.assertError;
 import static adsml.e2e.ServingFixture.rankBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.e2e.ServingFixture.Client;
@@ -66,6 +67,15 @@ class CanaryTest {
                     200, client.adminPost("/admin/api/models/ctr/2/activate").status());
             JsonNode promoted = client.adminGet("/admin/api/models").json();
             assertTrue(promoted.path("canary").isNull(), promoted::toString);
+            JsonNode ctr2 = null;
+            for (JsonNode v : promoted.path("versions")) {
+                if ((v.path("name").asText() + "/" + v.path("version").asText()).equals("ctr/2")) {
+                    ctr2 = v;
+                }
+            }
+            assertNotNull(ctr2, promoted::toString);
+            assertEquals("ACTIVE", ctr2.path("state").asText(), ctr2::toString);
+            assertEquals("promoted from its canary", ctr2.path("detail").asText(), ctr2::toString);
             assertTrue(versionsByUser(client).values().stream().allMatch("ctr/2"::equals), "all on ctr/2");
         }
     }

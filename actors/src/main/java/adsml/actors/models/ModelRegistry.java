@@ -561,10 +561,12 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             replyTo.tell(StatusReply.success(info));
             return;
         }
+        String promotedFrom = id.equals(canaryId) ? "canary" : id.equals(shadowId) ? "shadow" : null;
         endCanary(); // promoted, or replaced by the version activated instead
         if (id.equals(shadowId)) {
             endShadow(); // promoted: it is live now
         }
+        info = versions.get(id); // its detail as ending the canary or the shadow left it
         active.set(loaded.get(id));
         String demoted = activeId;
         String formerPrevious = previousId;
@@ -581,7 +583,12 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         previousId = demoted;
         activeId = id;
         noteActivated(id);
-        versions.put(id, info.to(VersionState.ACTIVE, clock.instant(), info.detail()));
+        versions.put(
+                id,
+                info.to(
+                        VersionState.ACTIVE,
+                        clock.instant(),
+                        promotedFrom != null ? "promoted from its " + promotedFrom : info.detail()));
         if (demoted != null) {
             versions.put(
                     demoted,

@@ -258,6 +258,12 @@ public final class EventRoutes {
                 throw new BadRequestException(where + ".cost: expected a number within [0, 1000000]");
             }
             amount = cost.asDouble();
+            // One event is one auction's price: never more than the campaign may spend in a whole day.
+            float budget = entry.get().campaign().dailyBudget();
+            if (amount > budget) {
+                throw new BadRequestException(where + ".cost: " + amount + " is more than campaign "
+                        + entry.get().campaign().id() + "'s whole daily budget, " + budget);
+            }
         }
         return new Event(type, eventId, requestId, userId, ad.asInt(), ts.asLong(), amount);
     }

@@ -226,6 +226,21 @@ class EventRoutesTest {
         assertEquals(200, a.status(), a::toString);
     }
 
+    /** One event is one auction's price: a cost over the campaign's whole daily budget refuses the batch. */
+    @Test
+    void costOverTheCampaignsDailyBudget_is400_andChargesNothing() throws Exception {
+        Route route = withLog(EventLog.FILES);
+        AdEntry ad = index.get(3).orElseThrow();
+        double budget = ad.campaign().dailyBudget();
+        Answer a = answer(
+                post(route, batch(event("click", "ok", 3, now(), 0.5), event("click", "huge", 3, now(), budget + 1))));
+        assertEquals(400, a.status(), a::toString);
+        assertTrue(a.body().contains("events[1].cost") && a.body().contains("whole daily budget"), a.body());
+        assertEquals(0.0, this.budget.spentToday(ad.campaign().id()), 1e-9, "nothing of the batch charged");
+        Answer whole = answer(post(route, batch(event("click", "all", 3, now(), budget))));
+        assertEquals(200, whole.status(), whole::toString);
+    }
+
     @Test
     void retriedBatch_isAcknowledged_butCountedAndChargedOnce() throws Exception {
         Route route = withLog(EventLog.FILES);

@@ -76,9 +76,12 @@ public final class AdRoutes {
      * @param paused the flag to set, or null (absent) to leave an existing ad's flag as it is
      */
     public record AdUpsert(int campaignId, int category, int creativeType, float[] embedding, Boolean paused) {
+        private static final List<String> FIELDS =
+                List.of("campaignId", "category", "creativeType", "embedding", "paused");
 
         /** Reads and checks {@code root}, a JSON object; {@code campaigns}: how many there are (ids from 0). */
         static AdUpsert from(JsonNode root, int campaigns) {
+            JsonResponses.onlyFields(root, "", FIELDS);
             int campaignId = integer(root, "campaignId", 0, campaigns - 1);
             int category = integer(root, "category", 0, Vocab.NUM_CATEGORIES - 1);
             JsonNode creative = root.get("creativeType");

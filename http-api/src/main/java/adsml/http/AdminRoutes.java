@@ -25,7 +25,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -118,13 +117,7 @@ public final class AdminRoutes {
          * @param minQueuedRows the least {@code maxQueuedRows} may be: one rank request's candidates
          */
         static SchedulerUpdate from(JsonNode root, int minQueuedRows) {
-            for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
-                if (!KNOBS.contains(name)) {
-                    throw new BadRequestException(
-                            "unknown field '" + name + "' (knobs: " + String.join(", ", KNOBS) + ")");
-                }
-            }
+            JsonResponses.onlyFields(root, "", KNOBS);
             Integer batchRows = null;
             Double delayMs = null;
             Integer queuedRows = null;

@@ -66,6 +66,9 @@ public final class EventRoutes {
      */
     public record Log(ActorRef<EventLog.Command> actor, int maxInFlight) {}
 
+    private static final List<String> EVENT_FIELDS =
+            List.of("type", "eventId", "requestId", "userId", "adId", "timestampMs", "cost");
+
     /** How far ahead of the server's clock a client's timestamp may be: clock skew, not a date in next month. */
     private static final Duration MAX_CLOCK_AHEAD = Duration.ofDays(1);
 
@@ -201,7 +204,9 @@ public final class EventRoutes {
     }
 
     private EventBatch parse(byte[] body) {
-        JsonNode array = JsonResponses.readObject(body).get("events");
+        JsonNode root = JsonResponses.readObject(body);
+        JsonResponses.onlyFields(root, "", List.of("events"));
+        JsonNode array = root.get("events");
         if (array == null || !array.isArray() || array.isEmpty()) {
             throw new BadRequestException("events: expected a non-empty array");
         }
@@ -223,6 +228,7 @@ public final class EventRoutes {
         if (!e.isObject()) {
             throw new BadRequestException(where + ": expected an object");
         }
+        JsonResponses.onlyFields(e, where + ".", EVENT_FIELDS);
         Event.Type type;
         try {
             type = Event.Type.valueOf(text(e, "type", where).toUpperCase(Locale.ROOT));

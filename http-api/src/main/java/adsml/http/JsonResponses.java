@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -60,6 +62,21 @@ public final class JsonResponses {
 
     /** The body of every error the API answers, whatever the status: {@code {"error": reason}}. */
     public record ErrorBody(String error) {}
+
+    /**
+     * Refuses a field of {@code object} that is not one of {@code fields}: a misspelt field ("slot", "deadlineMS",
+     * "Cost") would otherwise be ignored and its default served in silence. {@code where} prefixes the field's name (""
+     * at the top level, else e.g. "context." or "events[3].").
+     */
+    static void onlyFields(JsonNode object, String where, List<String> fields) {
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!fields.contains(name)) {
+                throw new BadRequestException(
+                        where + abbreviated(name) + ": unknown field (known: " + String.join(", ", fields) + ")");
+            }
+        }
+    }
 
     /**
      * A request body that must be a JSON object, read under the bounds above; anything else is a

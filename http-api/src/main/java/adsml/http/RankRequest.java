@@ -3,6 +3,7 @@ package adsml.http;
 import adsml.platform.domain.Vocab;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A validated {@code POST /v1/rank} body:
@@ -27,6 +28,9 @@ public record RankRequest(
         int slots,
         int deadlineMs,
         boolean debug) {
+    private static final List<String> FIELDS = List.of("userId", "context", "slots", "deadlineMs", "debug");
+    private static final List<String> CONTEXT_FIELDS = List.of("surface", "device", "country", "hour");
+
     /** The deadline of a request that names none. */
     public static final int DEFAULT_DEADLINE_MS = 200;
 
@@ -39,11 +43,13 @@ public record RankRequest(
      */
     public static RankRequest parse(byte[] body, Limits limits) {
         JsonNode root = JsonResponses.readObject(body);
+        JsonResponses.onlyFields(root, "", FIELDS);
         String userKey = text(root, "userId", "userId");
         JsonNode context = root.get("context");
         if (context == null || !context.isObject()) {
             throw new BadRequestException("context: required object with surface, device, country and hour");
         }
+        JsonResponses.onlyFields(context, "context.", CONTEXT_FIELDS);
         int surface = name(context, "surface", Vocab.SURFACES);
         int device = name(context, "device", Vocab.DEVICES);
         int country = name(context, "country", Vocab.COUNTRIES);

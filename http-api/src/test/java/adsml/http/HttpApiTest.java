@@ -382,7 +382,34 @@ class HttpApiTest {
                         api.adminListener(),
                         admin(json(HttpRequest.PUT("/admin/api/scheduler"), "{\"maxBatchSize\":64}"))),
                 400,
-                "unknown field 'maxBatchSize' (knobs: maxBatchRows,");
+                "maxBatchSize: unknown field (known: maxBatchRows,");
+        // A misspelt field is refused by name, not ignored for its default.
+        assertError(
+                send(api.publicListener(), rank(rankBody(3).replace("\"slots\"", "\"slot\""))),
+                400,
+                "slot: unknown field (known: userId, context, slots, deadlineMs, debug)");
+        assertError(
+                send(api.publicListener(), rank(rankBody(3).replace("\"deadlineMs\"", "\"deadlineMS\""))),
+                400,
+                "deadlineMS: unknown field");
+        assertError(
+                send(api.publicListener(), rank(rankBody(3).replace("\"hour\":13", "\"hour\":13,\"city\":\"Paris\""))),
+                400,
+                "context.city: unknown field");
+        assertError(
+                send(
+                        api.publicListener(),
+                        ingest(json(
+                                HttpRequest.POST("/v1/events"),
+                                "{\"events\":[{\"type\":\"click\",\"eventId\":\"e9\",\"requestId\":\"r9\","
+                                        + "\"userId\":\"u1\",\"adId\":3,\"timestampMs\":" + System.currentTimeMillis()
+                                        + ",\"Cost\":0.4}]}"))),
+                400,
+                "events[0].Cost: unknown field");
+        assertError(
+                send(api.publicListener(), ingest(json(HttpRequest.PUT("/v1/ads/3"), "{\"bid\":1000}"))),
+                400,
+                "bid: unknown field (known: campaignId, category, creativeType, embedding, paused)");
         assertError(
                 send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/..%2Fetc/1/load"))), 400, "name");
         assertError(

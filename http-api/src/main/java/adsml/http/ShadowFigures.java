@@ -17,9 +17,12 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>To meet the events of the shown ads it keeps the shadow's pCTR of each in a second {@link ShownAds} table of the
  * live one's size (8 bytes an entry), keyed alike; an event counts for the shadow only when both tables still hold its
- * ad, and only if the shadow's scores came back before it did (an impression that came first is not counted, and
- * neither is its click). Counting is adders only, on the thread that completed the shadow's job or that appended the
- * events; nothing is allocated per row.
+ * ad. The shadow scores after the answer has gone, and a client that reports its impression at once (the demo's
+ * simulated users do) is often faster: a first-slot impression or click that finds no shadow score yet is remembered in
+ * a third, smaller table ({@code early}: its kind and the live pCTR) and counted when the shadow's scores for its ad
+ * come. An event and the scores that cross each other's paths in the same instant may go uncounted, never counted
+ * twice. Counting is adders only, on the thread that completed the shadow's job or that appended the events; nothing is
+ * allocated per row.
  */
 public final class ShadowFigures implements ShadowLog {
     /**
@@ -46,12 +49,20 @@ public final class ShadowFigures implements ShadowLog {
             Double calibration,
             Double liveCalibration) {}
 
+    /** In an {@code early} entry's version field: which events came before the shadow's scores (never 0). */
+    private static final int EARLY_IMPRESSION = 1;
+
+    private static final int EARLY_CLICK = 2;
+
     private final ShownAds shown;
+    private final ShownAds early;
     private final VersionIndex<Version> versions;
 
     /** @param shownAds the shown ads whose shadow pCTR is remembered for their events, a power of two */
     ShadowFigures(int shownAds) {
         this.shown = new ShownAds(shownAds);
+        // Events wait here only between the answer and the shadow's scores: an eighth of the table is ample.
+        this.early = new ShownAds(Math.max(ShownAds.WAYS, shownAds / 8));
         this.versions = new VersionIndex<>(Version::new);
     }
 
@@ -86,11 +97,29 @@ public final class ShadowFigures implements ShadowLog {
         }
         long request = ShownAds.requestHash(requestId);
         for (int slot = 0; slot < auction.winners(); slot++) {
-            shown.put(
-                    ShownAds.key(request, auction.adId(slot)),
-                    v.index,
-                    shadowScores[auction.candidateIndex(slot) * heads],
-                    slot == 0);
+            long key = ShownAds.key(request, auction.adId(slot));
+            float pCtr = shadowScores[auction.candidateIndex(slot) * heads];
+            shown.put(key, v.index, pCtr, slot == 0);
+            if (slot == 0) {
+                countEarly(v, key, pCtr);
+            }
+        }
+    }
+
+    /** Counts the first-slot events that came for {@code key} before the shadow's score {@code pCtr} did. */
+    private void countEarly(Version v, long key, float pCtr) {
+        long entry = early.get(key);
+        if (entry == ShownAds.NONE) {
+            return;
+        }
+        int kinds = ShownAds.version(entry);
+        if ((kinds & EARLY_IMPRESSION) != 0) {
+            v.impressions.increment();
+            v.shadowPctrShown.add(ShownAds.round(pCtr));
+            v.livePctrShown.add(ShownAds.pCtr(entry));
+        }
+        if ((kinds & EARLY_CLICK) != 0) {
+            v.clicks.increment();
         }
     }
 
@@ -102,21 +131,31 @@ public final class ShadowFigures implements ShadowLog {
         }
     }
 
-    /** An event whose shown ad the live table held under {@code key}, with the live pCTR it was shown with. */
-    void event(long key, Event e, float livePctr) {
+    /**
+     * An event whose shown ad the live table held under {@code key}, with the live pCTR it was shown with and whether
+     * it had the first slot.
+     */
+    void event(long key, Event e, float livePctr, boolean top) {
+        if (!top || e.type() == Event.Type.CONVERSION) {
+            return;
+        }
         long entry = shown.get(key);
-        if (entry == ShownAds.NONE || !ShownAds.top(entry)) {
+        if (entry == ShownAds.NONE) {
+            if (versions.any()) { // before the shadow's scores: they count it when they come
+                long before = early.get(key);
+                int kinds = (before == ShownAds.NONE ? 0 : ShownAds.version(before))
+                        | (e.type() == Event.Type.IMPRESSION ? EARLY_IMPRESSION : EARLY_CLICK);
+                early.put(key, kinds, livePctr, true);
+            }
             return;
         }
         Version v = versions.at(ShownAds.version(entry));
-        switch (e.type()) {
-            case IMPRESSION -> {
-                v.impressions.increment();
-                v.shadowPctrShown.add(ShownAds.pCtr(entry));
-                v.livePctrShown.add(livePctr);
-            }
-            case CLICK -> v.clicks.increment();
-            case CONVERSION -> {}
+        if (e.type() == Event.Type.IMPRESSION) {
+            v.impressions.increment();
+            v.shadowPctrShown.add(ShownAds.pCtr(entry));
+            v.livePctrShown.add(livePctr);
+        } else {
+            v.clicks.increment();
         }
     }
 

@@ -95,6 +95,11 @@ final class ShownAds {
         return Float.intBitsToFloat((int) (entry & 0xFFFF) << 16);
     }
 
+    /** {@code p} as an entry holds it. */
+    static float round(float p) {
+        return Float.intBitsToFloat((int) bfloat16(p) << 16);
+    }
+
     private int bucket(long key) {
         // The low bits pick the bucket, the high 32 are the fingerprint: two independent parts of the hash.
         return ((int) key & bucketMask) * WAYS;

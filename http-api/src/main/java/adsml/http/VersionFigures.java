@@ -131,7 +131,7 @@ public final class VersionFigures {
             boolean top = ShownAds.top(entry);
             v.total.add(e, pCtr, top);
             v.bucket(now).add(e, pCtr, top);
-            shadow.event(key, e, pCtr);
+            shadow.event(key, e, pCtr, top);
         }
     }
 

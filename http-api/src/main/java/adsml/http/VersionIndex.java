@@ -36,6 +36,11 @@ final class VersionIndex<V> {
         return (V) byIndex[index];
     }
 
+    /** Whether any version has been registered. */
+    boolean any() {
+        return byIndex.length > 1;
+    }
+
     void forEach(BiConsumer<String, V> action) {
         byId.forEach(action);
     }

@@ -103,14 +103,31 @@ class ShadowFiguresTest {
         assertEquals(0.1, figures.live().get("ctr/1").sinceStart().calibration(), 0.1 * 0.004);
     }
 
+    /**
+     * A client that reports at once is often faster than the shadow, which scores after the answer has gone: the
+     * first-slot impression and click that came first count when the shadow's scores come, once; a later click counts
+     * as it comes.
+     */
     @Test
-    void anImpressionBeforeTheShadowScored_doesNotCountForIt() {
+    void eventsBeforeTheShadowScored_countWhenItsScoresCome_once() {
+        rank("r0", 0.1f, 0.3f, 0.2f); // the shadow has run: early events are worth remembering
         figures.served("ctr/1", clock.millis(), "r1", auction(), LIVE);
-        figures.events(List.of(event(Event.Type.IMPRESSION, "r1", 10)));
-        shadow.scored("ctr/2", "r1", LIVE, new float[] {0.2f, 0f, 0.1f, 0f, 0.2f, 0f}, auction());
+        figures.events(List.of(
+                event(Event.Type.IMPRESSION, "r1", 10),
+                event(Event.Type.CLICK, "r1", 10),
+                event(Event.Type.IMPRESSION, "r1", 20))); // the second slot: never counted
+        assertEquals(0, shadow.figures().get("ctr/2").impressions(), "not before its scores");
 
+        shadow.scored("ctr/2", "r1", LIVE, new float[] {0.2f, 0f, 0.1f, 0f, 0.2f, 0f}, auction());
         ShadowFigures.Figures f = shadow.figures().get("ctr/2");
-        assertEquals(0, f.impressions());
-        assertEquals(1, figures.live().get("ctr/1").sinceStart().impressions());
+        assertEquals(1, f.impressions());
+        assertEquals(1, f.clicks());
+        assertEquals(0.2, f.calibration(), 0.2 * 0.004, "its own pCTR of ad 10");
+        assertEquals(0.1, f.liveCalibration(), 0.1 * 0.004, "the live one's, as the event came");
+
+        figures.events(List.of(event(Event.Type.CLICK, "r1", 10)));
+        assertEquals(1, shadow.figures().get("ctr/2").impressions(), "the impression counted once");
+        assertEquals(2, shadow.figures().get("ctr/2").clicks(), "a later click as it comes");
+        assertEquals(2, figures.live().get("ctr/1").sinceStart().impressions(), "the live side: both of r1's");
     }
 }

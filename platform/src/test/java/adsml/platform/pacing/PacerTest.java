@@ -38,7 +38,8 @@ class PacerTest {
         budget.setBudget(0, 1000);
         budget.setBudget(1, 1000);
         TrafficCurve curve = TrafficCurve.EVENING_PEAK;
-        Pacer pacer = new Pacer(new PacingSettings(true, Duration.ofMinutes(1), 0.02, 0.001, curve), budget, clock);
+        Pacer pacer =
+                new Pacer(new PacingSettings(true, Duration.ofMinutes(1), 0.02, 0.001, 0.01, curve), budget, clock);
         SplittableRandom random = new SplittableRandom(7);
         double[] hourly = new double[24];
         double minRateOfTheOther = 1;
@@ -78,6 +79,37 @@ class PacerTest {
         assertEquals(1.0, pacer.meanRateToday(1), 1e-9);
         double throttled = pacer.meanRateToday(0);
         assertTrue(throttled > 0.15 && throttled < 0.4, "a quarter of its demand fits its budget: " + throttled);
+    }
+
+    /**
+     * A start at 01:00 of a campaign whose demand at rate 1 is 35 times its budget (the demo's): its demand estimate is
+     * still near the prior's "no spend", which alone kept it near rate 1 until it had spent a quarter of its budget;
+     * its spend ahead of the curve now throttles it within a minute or two, so that ten minutes in it has spent a few
+     * percent, and it spends on along the curve after.
+     */
+    @Test
+    void aCampaignFarAheadOfItsCurve_inTheFirstMinutes_isThrottledBeforeItsDemandIsKnown() {
+        FakeClock clock = new FakeClock(Instant.parse("2026-01-05T01:00:00Z"));
+        BudgetTracker budget = new BudgetTracker(clock);
+        budget.setBudget(0, 200);
+        TrafficCurve curve = TrafficCurve.EVENING_PEAK;
+        Pacer pacer =
+                new Pacer(new PacingSettings(true, Duration.ofMinutes(1), 0.02, 0.001, 0.01, curve), budget, clock);
+        SplittableRandom random = new SplittableRandom(11);
+        int auctionsPerMinute = 600; // flat, as the demo sends them
+        double perAuction = 35 * 200.0 / (auctionsPerMinute * 24 * 60);
+        for (int minute = 0; minute < 10; minute++) {
+            for (int a = 0; a < auctionsPerMinute; a++) {
+                if (pacer.rates().passes(0, random.nextLong())) {
+                    budget.charge(0, perAuction);
+                }
+                clock.advance(Duration.ofMillis(100));
+            }
+        }
+        double share = budget.spentToday(0) / 200;
+        System.out.println("PacerTest: ten minutes in, " + share + " of the budget spent");
+        assertTrue(share < 0.06, "ten minutes in, " + share + " of the budget spent");
+        assertTrue(pacer.rates().rate(0) < 0.05, "throttled: " + pacer.rates().rate(0));
     }
 
     @Test

@@ -10,6 +10,7 @@ import adsml.e2e.ServingFixture.Response;
 import adsml.platform.auction.Auction;
 import adsml.platform.domain.Ad;
 import adsml.platform.domain.User;
+import adsml.platform.domain.Vocab;
 import adsml.platform.world.World;
 import adsml.platform.world.WorldFiles;
 import adsml.server.AdsmlServer;
@@ -164,7 +165,17 @@ class FunnelTest {
             assertEquals("light/1", cut.path("lightModelVersion").asText(), cut::toString);
             assertEquals(400, cut.path("candidates").path("retrieved").asInt(), cut::toString);
             // The light model's weights are all 0: one pCTR and one pCVR for every ad, its best are the best bids.
-            User nine = world.user(9);
+            // Targeting reads the request's country and device (ServingFixture.rankBody: US on ios), the profile the
+            // rest.
+            User profile = world.user(9);
+            User nine = new User(
+                    profile.id(),
+                    Vocab.indexOf(Vocab.COUNTRIES, "US"),
+                    Vocab.indexOf(Vocab.DEVICES, "ios"),
+                    profile.ageBucket(),
+                    profile.interests(),
+                    profile.interestWeights(),
+                    profile.embedding());
             float pCtr = (float) (1 / (1 + Math.exp(3))), pCvr = (float) (1 / (1 + Math.exp(2)));
             Set<Integer> best = world.ads().stream()
                     .filter(a -> world.campaign(a.campaignId()).targeting().matches(nine))

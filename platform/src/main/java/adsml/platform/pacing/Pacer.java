@@ -16,13 +16,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * from one {@code smoothing} of traffic with no spend, so that one charge in a quiet minute does not read as a day's
  * demand (a campaign is throttled once its spend, not its first impression, outruns its curve). A campaign whose demand
  * fits its budget keeps rate 1; one ahead of its curve is throttled at once; one behind catches up over the traffic
- * left. A campaign whose spend runs more than {@code maxAhead} of its budget ahead of the curve takes part at the
- * lowest rate until the curve catches up, whatever its demand reads: in a day's first minutes, or after a restart, the
- * estimate is still near its prior (no spend over {@code smoothing} of the day's traffic, half an hour's worth), and
- * the demo's campaigns, whose demand at rate 1 is tens of times their budgets, spent a quarter of their budgets in the
- * first seven minutes after a start before it. This is the throttling of Agarwal et al. (KDD 2014) and Xu et al. (KDD
- * 2015), chosen over pacing by lowering bids because a throttled campaign's bid, and so every other winner's second
- * price, stays what the advertiser asked for.
+ * left. In a day's first minutes, or after a restart, the estimate is still mostly its prior (no spend over
+ * {@code smoothing} of the day's traffic, half an hour's worth): the demo's campaigns, whose demand at rate 1 is tens
+ * of times their budgets, spent a quarter of their budgets in the first seven minutes after a start. So a campaign
+ * whose spend runs more than {@code maxAhead} of its budget ahead of the curve is paced on its demand as the traffic
+ * seen so far shows it, without the prior's share, where that is the larger. This is the throttling of Agarwal et al.
+ * (KDD 2014) and Xu et al. (KDD 2015), chosen over pacing by lowering bids because a throttled campaign's bid, and so
+ * every other winner's second price, stays what the advertiser asked for.
  *
  * <p>Spend is read from the {@link BudgetTracker}, which rebuilds today's spend from the event log at start: after a
  * restart the rates start at 1 and the first auction updates them from the spend rebuilt; demand estimates start again
@@ -52,6 +52,7 @@ public final class Pacer {
     private double[] lastSpent = new double[0];
     private double[] demandSpend = new double[0];
     private double[] demandShare = new double[0];
+
     /** Per campaign, its pass rate summed over today's updates, each weighted by the share of traffic it held for. */
     private double[] passedShare = new double[0];
     /**
@@ -62,6 +63,8 @@ public final class Pacer {
     private double startShare;
 
     private double[] startSpent = new double[0];
+    /** Each campaign's {@link #passedShare} when it was first seen that day. */
+    private double[] passedAtStart = new double[0];
 
     /** A pacer throttling the campaigns of {@code budget}, on the day of {@code clock} (the tracker's clock). */
     public Pacer(PacingSettings settings, BudgetTracker budget, Clock clock) {
@@ -150,6 +153,7 @@ public final class Pacer {
             lastSpent = Arrays.copyOf(lastSpent, n);
             demandSpend = Arrays.copyOf(demandSpend, n);
             demandShare = Arrays.copyOf(demandShare, n);
+            passedAtStart = Arrays.copyOf(passedAtStart, n);
             passedShare = Arrays.copyOf(passedShare, n);
             int seenBefore = startSpent.length;
             startSpent = Arrays.copyOf(startSpent, n);
@@ -188,17 +192,20 @@ public final class Pacer {
             lastSpent[c] = spent;
             passedShare[c] += rate * Math.max(0, seen);
             double demand = demandSpend[c] / demandShare[c];
+            if (Double.isNaN(startSpent[c])) {
+                startSpent[c] = spent;
+                passedAtStart[c] = passedShare[c];
+            }
+            double fromStart = today.budget(c) - startSpent[c];
+            double passed = passedShare[c] - passedAtStart[c];
+            if (spent - startSpent[c] > fromStart * (sinceStart + settings.maxAhead()) && passed > 0) {
+                // Ahead of its curve: its demand is what the traffic it took part in since says, prior or no prior.
+                demand = Math.max(demand, (spent - startSpent[c]) / passed);
+            }
             double budgetLeft = today.budget(c) - spent;
             double wanted = Math.max(0, budgetLeft) / left;
             // A spent budget is the tracker's to stop, not pacing's: its rate stays 1 and it does not count as paced.
             double r = budgetLeft <= 0 || demand <= wanted ? 1.0 : Math.max(settings.minRate(), wanted / demand);
-            if (Double.isNaN(startSpent[c])) {
-                startSpent[c] = spent;
-            }
-            double fromStart = today.budget(c) - startSpent[c];
-            if (budgetLeft > 0 && spent - startSpent[c] > fromStart * (sinceStart + settings.maxAhead())) {
-                r = settings.minRate(); // ahead of its curve, whatever its demand is estimated at
-            }
             next[c] = (float) r;
         }
         lastShare = Math.max(lastShare, share);

@@ -73,7 +73,7 @@ final class TrainCommand {
                 defaults.weightDecay(),
                 defaults.calibrationFraction(),
                 calibration(args.string("calibration", "platt")),
-                args.integer("seed", (int) defaults.seed()));
+                args.longValue("seed", defaults.seed()));
         if (architecture == Architecture.LR && args.flag("preset")) {
             throw new Args.UsageException("train: --preset shapes a DCN; lr has no preset");
         }

@@ -24,12 +24,16 @@ import java.util.function.IntSupplier;
  * What {@code GET /metrics} shows, in Prometheus text: rank latency and per-stage timings as histograms, requests by
  * status and model version, events by type, and the scheduler's queue, batch sizes, queue delay, shed and expired
  * counts, and each device's health.
+ *
+ * <p>Closed with the server: the GC binder listens on the JVM's collector beans, which outlive a server started and
+ * stopped in a process that goes on (every e2e test), and through this registry it held all of that server's memory.
  */
-public final class ServingMetrics {
+public final class ServingMetrics implements AutoCloseable {
     private static final String[] STAGES = {"retrieval", "light", "features", "scoring", "auction"};
     private static final int LIGHT_STAGE = 1;
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
     private final Timer latency;
     private final Timer[] stages = new Timer[STAGES.length];
     private final DistributionSummary retrieved;
@@ -43,7 +47,7 @@ public final class ServingMetrics {
 
     public ServingMetrics(BatchingScheduler scheduler) {
         new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
+        gc.bindTo(registry);
         latency = histogram(Timer.builder("adsml.rank.latency").description("POST /v1/rank, received to answered"));
         badRequests = Counter.builder("adsml.http.bad.requests")
                 .description("requests answered 400")
@@ -206,6 +210,12 @@ public final class ServingMetrics {
 
     String scrape() {
         return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
     }
 
     /** The meters themselves, which {@link OverviewSampler} reads as time series for the admin UI. */

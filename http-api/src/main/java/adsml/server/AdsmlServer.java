@@ -384,9 +384,11 @@ public final class AdsmlServer implements AutoCloseable {
         if (replayGate != null) {
             opened.add(replayGate);
         }
+        ServingMetrics metrics = new ServingMetrics(scheduler);
+        opened.add(metrics);
         List<AutoCloseable> stores = replayGate == null
-                ? List.of(servedLog, realtime.store())
-                : List.of(servedLog, realtime.store(), replayGate);
+                ? List.of(servedLog, realtime.store(), metrics)
+                : List.of(servedLog, realtime.store(), replayGate, metrics);
         CounterFeed feed = new CounterFeed(realtime.store(), index, realtime);
         // A cluster's nodes share their events' counts, unless the counters are shared already (Redis).
         Optional<PublishingFeed> sharedCounts =
@@ -440,7 +442,6 @@ public final class AdsmlServer implements AutoCloseable {
             String ingestToken = http.ingestToken().isEmpty() ? newToken() : http.ingestToken();
             String token = http.adminToken().isEmpty() ? newToken() : http.adminToken();
             HttpSettings effective = http.withTokens(ingestToken, token);
-            ServingMetrics metrics = new ServingMetrics(scheduler);
             EventCounters counters = new EventCounters();
             Executor blocking =
                     system.dispatchers().lookup(DispatcherSelector.fromConfig("adsml.actors.blocking-dispatcher"));
@@ -607,8 +608,8 @@ public final class AdsmlServer implements AutoCloseable {
     /**
      * Stops in the order the scheduler's contract asks: listeners, then the actors (the registry closes its versions as
      * it stops), then the scheduler, then what lives on the devices (a scan index's inventory), the devices, the user
-     * store, the feature log and the counters. Each step runs even when an earlier one failed; failures are attached to
-     * {@code cause} when there is one, else logged.
+     * store, the feature log, the counters and the metrics. Each step runs even when an earlier one failed; failures
+     * are attached to {@code cause} when there is one, else logged.
      */
     private static void stop(
             Listeners listeners,

@@ -54,6 +54,8 @@ class AdminConsoleApiTest {
         if (server != null) {
             server.close();
         }
+        server = null; // a closed server holds its world and model; the class outlives it
+        client = null;
     }
 
     private static Response adminGetWithoutToken(String path) {

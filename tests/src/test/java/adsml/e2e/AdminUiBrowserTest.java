@@ -116,6 +116,8 @@ class AdminUiBrowserTest {
         if (server != null) {
             server.close();
         }
+        server = null; // a closed server holds its world and model; the class outlives it
+        client = null;
     }
 
     private static void signIn() {

@@ -47,6 +47,8 @@ class EventLogRestartTest {
         if (server != null) {
             server.close();
         }
+        server = null; // a closed server holds its world and model; the class outlives it
+        client = null;
     }
 
     private static void restart() throws Exception {

@@ -71,6 +71,8 @@ class ModelLifecycleTest {
         if (server != null) {
             server.close();
         }
+        server = null; // a closed server holds its world and model; the class outlives it
+        client = null;
     }
 
     @Test

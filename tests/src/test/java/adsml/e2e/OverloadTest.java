@@ -42,6 +42,8 @@ class OverloadTest {
     @AfterAll
     static void stopServer() {
         server.close();
+        server = null; // a closed server holds its world and model; the class outlives it
+        client = null;
     }
 
     @Test

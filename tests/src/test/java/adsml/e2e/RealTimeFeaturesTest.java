@@ -72,6 +72,8 @@ class RealTimeFeaturesTest {
         if (server != null) {
             server.close();
         }
+        server = null; // a closed server holds its world and model; the class outlives it
+        client = null;
     }
 
     private static void start() throws Exception {

@@ -64,6 +64,8 @@ class ServingApiTest {
         if (server != null) {
             server.close();
         }
+        server = null; // a closed server holds its world and model; the class outlives it
+        client = null;
     }
 
     @Test

@@ -1,9 +1,11 @@
 package adsml.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.extractUri;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
 import static org.apache.pekko.http.javadsl.server.Directives.mapRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.mapResponse;
 
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -33,12 +35,7 @@ final class ApiEdge {
     /** @param bodyTimeout how long the listener waits for a request's whole body before answering 408 */
     static Route wrap(Route inner, ServingMetrics metrics, Duration bodyTimeout) {
         ExceptionHandler exceptions = ExceptionHandler.newBuilder()
-                .matchAny(e -> {
-                    if (ErrorMapping.unwrap(e) instanceof BadRequestException) {
-                        metrics.badRequest();
-                    }
-                    return complete(ErrorMapping.toResponse(e));
-                })
+                .matchAny(e -> complete(ErrorMapping.toResponse(e)))
                 .build();
         RejectionHandler rejections = RejectionHandler.newBuilder()
                 .handle(MalformedRequestContentRejection.class, r -> complete(malformedBody(r.getCause(), bodyTimeout)))
@@ -48,7 +45,16 @@ final class ApiEdge {
                 .handleNotFound(complete(JsonResponses.error(StatusCodes.NOT_FOUND, "no such route")))
                 .build()
                 .withFallback(RejectionHandler.defaultHandler());
-        return handleExceptions(exceptions, () -> handleRejections(rejections, () -> bodyTimeout(bodyTimeout, inner)));
+        // Every 400 counts, whether a route threw it, completed it or a rejection made it.
+        return extractUri(uri -> mapResponse(
+                response -> {
+                    if (response.status().intValue() == 400) {
+                        metrics.badRequest(uri.path());
+                    }
+                    return response;
+                },
+                () -> handleExceptions(
+                        exceptions, () -> handleRejections(rejections, () -> bodyTimeout(bodyTimeout, inner)))));
     }
 
     /** A body that could not be read: too large (413), too slow (408, connection closed) or cut off (400). */

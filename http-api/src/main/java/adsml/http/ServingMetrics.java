@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,8 @@ import java.util.function.IntSupplier;
 public final class ServingMetrics implements AutoCloseable {
     private static final String[] STAGES = {"retrieval", "light", "features", "scoring", "auction"};
     private static final int LIGHT_STAGE = 1;
+    /** Routes a bad request is counted under at most; any beyond count as {@code other}. */
+    private static final int MAX_BAD_REQUEST_ROUTES = 32;
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -41,17 +44,20 @@ public final class ServingMetrics implements AutoCloseable {
     private final Map<String, Counter> lightCuts = new ConcurrentHashMap<>();
     private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
-    private final Counter badRequests;
+    private final Map<String, Counter> badRequests = new ConcurrentHashMap<>();
+    private final VersionFigures versions;
     private volatile SchedulerStats lastStats;
     private volatile long lastStatsNanos;
 
-    public ServingMetrics(BatchingScheduler scheduler) {
+    /** @param versions the live figures of each model version, which a scrape shows as counters per version */
+    public ServingMetrics(BatchingScheduler scheduler, VersionFigures versions) {
+        this.versions = versions;
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         latency = histogram(Timer.builder("adsml.rank.latency").description("POST /v1/rank, received to answered"));
-        badRequests = Counter.builder("adsml.http.bad.requests")
-                .description("requests answered 400")
-                .register(registry);
+        for (String route : new String[] {"/v1/rank", "/v1/events", "/v1/ads"}) {
+            badRequests.put(route, badRequestCounter(route));
+        }
         retrieved = DistributionSummary.builder("adsml.rank.candidates")
                 .tag("stage", "retrieved")
                 .description("eligible ads retrieval found per rank request (the funnel's wide stage)")
@@ -204,11 +210,33 @@ public final class ServingMetrics implements AutoCloseable {
                 .increment(count);
     }
 
-    void badRequest() {
-        badRequests.increment();
+    /**
+     * Counts a request to {@code path} answered 400, under its route: {@code /v1/} paths by two segments
+     * ({@code /v1/ads/17} is {@code /v1/ads}), {@code /admin/api/} ones by three. Only routes that matched answer 400,
+     * so the routes are few; past {@value #MAX_BAD_REQUEST_ROUTES}, {@code other} keeps the series bounded all the
+     * same.
+     */
+    void badRequest(String path) {
+        String[] segments = path.split("/", 5);
+        int keep = Math.min(segments.length, path.startsWith("/admin/api/") ? 4 : 3);
+        String route = String.join("/", Arrays.copyOf(segments, keep));
+        Counter counter = badRequests.get(route);
+        if (counter == null) {
+            String label = badRequests.size() < MAX_BAD_REQUEST_ROUTES ? route : "other";
+            counter = badRequests.computeIfAbsent(label, this::badRequestCounter);
+        }
+        counter.increment();
+    }
+
+    private Counter badRequestCounter(String route) {
+        return Counter.builder("adsml.http.bad.requests")
+                .tag("route", route)
+                .description("requests answered 400, by route")
+                .register(registry);
     }
 
     String scrape() {
+        versions.registerNew(registry);
         return registry.scrape();
     }
 

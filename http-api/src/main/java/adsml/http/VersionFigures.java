@@ -2,14 +2,19 @@ package adsml.http;
 
 import adsml.actors.events.Event;
 import adsml.platform.auction.AuctionResult;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Live figures of each model version that served since the server started: the requests it ranked, and the impressions,
@@ -71,6 +76,8 @@ public final class VersionFigures {
     private final VersionIndex<Version> versions;
 
     private final LongAdder unattributed = new LongAdder();
+    /** The versions whose counters a registry has, guarded by this. */
+    private final Set<String> inRegistry = new HashSet<>();
 
     /**
      * @param shownAds the shown ads remembered for attribution, a power of two (8 bytes each)
@@ -146,6 +153,63 @@ public final class VersionFigures {
         Map<String, Live> live = new TreeMap<>();
         versions.forEach((id, v) -> live.put(id, new Live(v.total.figures(), v.recent(minute))));
         return live;
+    }
+
+    /**
+     * Adds to {@code registry} the since-start counters of each version it does not have yet, tagged
+     * {@code model_version}: the impressions, clicks and conversions of its shown ads ({@code adsml.version.events} by
+     * {@code type}), their charges ({@code adsml.version.revenue}, dollars), and the first slot's impressions' summed
+     * pCTR and clicks ({@code adsml.version.top.slot.predicted.clicks}, {@code adsml.version.top.slot.clicks}): the
+     * ratio of their rates is the calibration the admin UI shows, over whatever window the query picks. Called before
+     * each scrape; at most {@link ShownAds#MAX_VERSION} versions are ever counted.
+     */
+    synchronized void registerNew(MeterRegistry registry) {
+        versions.forEach((id, v) -> {
+            if (!inRegistry.add(id)) {
+                return;
+            }
+            Counts c = v.total;
+            String events = "events of the ads this version's auctions showed";
+            counter(registry, "adsml.version.events", events, id, c.impressions, LongAdder::sum, "type", "impression");
+            counter(registry, "adsml.version.events", events, id, c.clicks, LongAdder::sum, "type", "click");
+            counter(registry, "adsml.version.events", events, id, c.conversions, LongAdder::sum, "type", "conversion");
+            counter(
+                    registry,
+                    "adsml.version.revenue",
+                    "dollars charged by the events of the ads this version showed",
+                    id,
+                    c.revenue,
+                    DoubleAdder::sum);
+            counter(
+                    registry,
+                    "adsml.version.top.slot.predicted.clicks",
+                    "the pCTR this version gave its first-slot ads, summed over their impressions",
+                    id,
+                    c.topPctr,
+                    DoubleAdder::sum);
+            counter(
+                    registry,
+                    "adsml.version.top.slot.clicks",
+                    "clicks on this version's first-slot ads",
+                    id,
+                    c.topClicks,
+                    LongAdder::sum);
+        });
+    }
+
+    private static <T> void counter(
+            MeterRegistry registry,
+            String name,
+            String description,
+            String version,
+            T adder,
+            ToDoubleFunction<T> sum,
+            String... tags) {
+        FunctionCounter.builder(name, adder, sum)
+                .description(description)
+                .tag("model_version", version)
+                .tags(tags)
+                .register(registry);
     }
 
     private static final class Counts {

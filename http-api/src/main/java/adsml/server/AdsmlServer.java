@@ -384,7 +384,8 @@ public final class AdsmlServer implements AutoCloseable {
         if (replayGate != null) {
             opened.add(replayGate);
         }
-        ServingMetrics metrics = new ServingMetrics(scheduler);
+        VersionFigures figures = new VersionFigures(settings.liveShownAds(), settings.liveWindow(), clock);
+        ServingMetrics metrics = new ServingMetrics(scheduler, figures);
         opened.add(metrics);
         List<AutoCloseable> stores = replayGate == null
                 ? List.of(servedLog, realtime.store(), metrics)
@@ -395,7 +396,6 @@ public final class AdsmlServer implements AutoCloseable {
                 clusterSettings.enabled() && !realtime.store().durable()
                         ? Optional.of(new PublishingFeed(feed))
                         : Optional.empty();
-        VersionFigures figures = new VersionFigures(settings.liveShownAds(), settings.liveWindow(), clock);
         ServedLog served = (query, features, version, pCtr, pCvr, result) -> {
             figures.served(version, features.servedAtMs(), query.requestId(), result, pCtr);
             servedLog.served(query, features, version, pCtr, pCvr, result);

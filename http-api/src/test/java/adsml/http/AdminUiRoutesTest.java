@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,8 @@ class AdminUiRoutesTest {
                 .newServerAt("127.0.0.1", 0)
                 .bind(ApiEdge.wrap(
                         pathPrefix("admin", () -> new AdminUiRoutes(loader).routes()),
-                        new ServingMetrics(scheduler),
+                        new ServingMetrics(
+                                scheduler, new VersionFigures(1024, Duration.ofMinutes(15), Clock.systemUTC())),
                         Duration.ofSeconds(5)))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);

@@ -107,7 +107,8 @@ class EventRoutesTest {
         budget = new BudgetTracker(CLOCK);
         index = ExactAdIndex.of(world, budget);
         counters = new EventCounters();
-        ServingMetrics metrics = new ServingMetrics(scheduler);
+        VersionFigures figures = new VersionFigures(1024, Duration.ofMinutes(15), CLOCK);
+        ServingMetrics metrics = new ServingMetrics(scheduler, figures);
         EventRoutes routes = new EventRoutes(
                 new EventRoutes.Log(log, maxInFlight),
                 index,
@@ -116,7 +117,7 @@ class EventRoutesTest {
                 settings,
                 metrics,
                 counters,
-                new VersionFigures(1024, Duration.ofMinutes(15), CLOCK),
+                figures,
                 CLOCK,
                 Runnable::run);
         return ApiEdge.wrap(

@@ -175,9 +175,9 @@ class HttpApiTest {
                                 1))
                         .withFallback(ConfigFactory.load()))
                 .withTokens(INGEST_TOKEN, TOKEN);
-        ServingMetrics metrics = new ServingMetrics(scheduler);
         EventCounters counters = new EventCounters();
         VersionFigures figures = new VersionFigures(1024, Duration.ofMinutes(15), Clock.systemUTC());
+        ServingMetrics metrics = new ServingMetrics(scheduler, figures);
         HttpApi.Areas areas = new HttpApi.Areas(
                 new RankRoutes(
                         new StagePool<>(List.of(coordinator)), kit.scheduler(), Ticker.SYSTEM, settings, metrics),
@@ -425,6 +425,13 @@ class HttpApiTest {
                 send(api.publicListener(), ingest(json(HttpRequest.PUT("/v1/ads/3"), overflowing))),
                 400,
                 "embedding[0]");
+
+        // Counted by route: an ad's id and a model's name and version are not part of it.
+        String metrics = send(api.publicListener(), HttpRequest.GET("/metrics")).body();
+        assertTrue(metrics.contains("adsml_http_bad_requests_total{route=\"/v1/ads\"}"), metrics);
+        assertTrue(metrics.contains("adsml_http_bad_requests_total{route=\"/admin/api/models\"}"), metrics);
+        assertTrue(metrics.contains("adsml_http_bad_requests_total{route=\"/admin/api/scheduler\"}"), metrics);
+        assertFalse(metrics.contains("route=\"/v1/ads/3\""), metrics);
     }
 
     @Test

@@ -43,9 +43,9 @@ class OverviewSamplerTest {
     void start() {
         device = new CpuDevice("cpu0", 1, 1L << 28);
         scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(device), Ticker.SYSTEM);
-        metrics = new ServingMetrics(scheduler);
-        events = new EventCounters();
         clock = new FakeClock(START);
+        metrics = new ServingMetrics(scheduler, new VersionFigures(1024, Duration.ofMinutes(15), clock));
+        events = new EventCounters();
         sampler = new OverviewSampler(metrics, scheduler::stats, events, clock);
     }
 

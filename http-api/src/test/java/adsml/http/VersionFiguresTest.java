@@ -14,6 +14,7 @@ import adsml.platform.domain.Campaign;
 import adsml.platform.domain.Targeting;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.testing.FakeClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,6 +49,39 @@ class VersionFiguresTest {
 
     private static Event event(Event.Type type, String requestId, int adId, double cost) {
         return new Event(type, requestId + adId + type, requestId, "u1", adId, 0, cost);
+    }
+
+    /** The scrape's counters per version read the since-start counts as they grow; a version is added once. */
+    @Test
+    void theRegistry_getsEachVersionsCounters_whenFirstSeen() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        serve("ctr/1", "r1", 0.1f, 0.3f, 0.2f);
+        figures.registerNew(registry);
+        figures.events(List.of(
+                event(Event.Type.IMPRESSION, "r1", 10, 0),
+                event(Event.Type.IMPRESSION, "r1", 20, 0),
+                event(Event.Type.CLICK, "r1", 10, 0.5)));
+        serve("ctr/2", "r2", 0.05f, 0.05f, 0.05f);
+        figures.registerNew(registry);
+        figures.registerNew(registry);
+
+        assertEquals(6, registry.find("adsml.version.events").functionCounters().size(), "3 types x 2 versions");
+        assertEquals(2, counter(registry, "adsml.version.events", "ctr/1", "type", "impression"));
+        assertEquals(1, counter(registry, "adsml.version.events", "ctr/1", "type", "click"));
+        assertEquals(0, counter(registry, "adsml.version.events", "ctr/2", "type", "impression"));
+        assertEquals(0.5, counter(registry, "adsml.version.revenue", "ctr/1"), 1e-12);
+        // The first slot showed ad 10 at pCTR 0.1 (kept to 0.4% in the shown ads' table); ad 20, lower, counts in
+        // neither figure.
+        assertEquals(0.1, counter(registry, "adsml.version.top.slot.predicted.clicks", "ctr/1"), 0.1 * 0.004);
+        assertEquals(1, counter(registry, "adsml.version.top.slot.clicks", "ctr/1"));
+    }
+
+    private static double counter(SimpleMeterRegistry registry, String name, String version, String... tags) {
+        return registry.get(name)
+                .tag("model_version", version)
+                .tags(tags)
+                .functionCounter()
+                .count();
     }
 
     @Test

@@ -313,7 +313,13 @@ class ServingApiTest {
 
     @Test
     void metrics_arePrometheusTextWithRankLatencyAndBatches() {
-        assertEquals(200, client.rank(rankBody("u3", 5, 1000, false)).status());
+        Response ranked = client.rank(rankBody("u3", 5, 1000, false));
+        assertEquals(200, ranked.status());
+        String requestId = ranked.json().path("requestId").asText();
+        int top = ranked.json().path("ads").path(0).path("adId").asInt();
+        String events = "{\"events\":[" + event("impression", "m-imp", requestId, top) + ","
+                + event("click", "m-click", requestId, top) + "]}";
+        assertEquals(200, client.post("/v1/events", events).status());
 
         Response r = client.get("/metrics");
 
@@ -328,9 +334,24 @@ class ServingApiTest {
         assertTrue(
                 sample(r.body(), "adsml_scheduler_queue_delay_seconds_sum") >= 0,
                 "queue delay is a sum, rate() gives the mean");
+        // Per version: its shown ads' events, and the first slot's predicted and counted clicks (their rates' ratio
+        // is its calibration). Other tests' events count here too, hence at least.
+        assertTrue(
+                sample(r.body(), "adsml_version_events_total{model_version=\"ctr/1\",type=\"impression\"}") >= 1,
+                r::body);
+        assertTrue(sample(r.body(), "adsml_version_top_slot_clicks_total{model_version=\"ctr/1\"}") >= 1, r::body);
+        assertTrue(
+                sample(r.body(), "adsml_version_top_slot_predicted_clicks_total{model_version=\"ctr/1\"}") > 0,
+                r::body);
     }
 
-    /** The value of the first sample line of {@code metric} (no labels), or -1. */
+    private static String event(String type, String eventId, String requestId, int adId) {
+        return "{\"type\":\"" + type + "\",\"eventId\":\"" + eventId + "\",\"requestId\":\"" + requestId
+                + "\",\"userId\":\"u3\",\"adId\":" + adId + ",\"timestampMs\":" + System.currentTimeMillis()
+                + ",\"cost\":0}";
+    }
+
+    /** The value of the first sample line of {@code metric} (with its labels, if it has any), or -1. */
     private static double sample(String text, String metric) {
         for (String line : text.split("\n")) {
             if (line.startsWith(metric + " ")) {

@@ -237,7 +237,7 @@ public final class EventRoutes {
         }
         String eventId = text(e, "eventId", where);
         String requestId = text(e, "requestId", where);
-        String userId = text(e, "userId", where);
+        String userId = UserIds.read(e, "userId", where + ".userId");
         JsonNode ad = e.get("adId");
         if (ad == null || !ad.canConvertToInt() || !ad.isIntegralNumber()) {
             throw new BadRequestException(where + ".adId: expected an integer");

@@ -44,7 +44,7 @@ public record RankRequest(
     public static RankRequest parse(byte[] body, Limits limits) {
         JsonNode root = JsonResponses.readObject(body);
         JsonResponses.onlyFields(root, "", FIELDS);
-        String userKey = text(root, "userId", "userId");
+        String userKey = UserIds.read(root, "userId", "userId");
         JsonNode context = root.get("context");
         if (context == null || !context.isObject()) {
             throw new BadRequestException("context: required object with surface, device, country and hour");

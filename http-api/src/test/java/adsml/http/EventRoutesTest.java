@@ -183,6 +183,27 @@ class EventRoutesTest {
         assertTrue(tooLong.body().contains("events[0].eventId"), tooLong.body());
     }
 
+    /** Any user a client may rank for can have its events counted: the user id is /v1/rank's rule, not an id's. */
+    @Test
+    void userIds_followTheRankRequestsRule() throws Exception {
+        Route route = withLog(EventLog.FILES);
+        for (String user : List.of("a@b.com", "Zoë Ünal", "u".repeat(128))) {
+            String event = event("click", "e-" + user.length(), 3, now(), 0)
+                    .replace("\"u1\"", JsonResponses.JSON.writeValueAsString(user));
+            Answer a = answer(post(route, batch(event)));
+            assertEquals(200, a.status(), user + ": " + a);
+        }
+        // As JSON: an escaped lone surrogate is a string Java holds, but not one UTF-8 (or the log) can.
+        for (String user : List.of("\"\"", "\"tab\\there\"", "\"" + "u".repeat(129) + "\"", "\"\\ud800\"")) {
+            Answer a =
+                    answer(post(route, batch(event("click", "e9", 3, now(), 0).replace("\"u1\"", user))));
+            assertEquals(400, a.status(), user + ": " + a);
+            assertTrue(
+                    a.body().contains("events[0].userId: expected a string of 1 to 128 characters"),
+                    () -> user + ": " + a.body());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {

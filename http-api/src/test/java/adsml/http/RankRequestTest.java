@@ -56,6 +56,8 @@ class RankRequestTest {
         assertEquals("the body must be a JSON object", reason("[1,2]"));
         assertEquals("userId: required", reason("{\"context\":{}}"));
         assertTrue(reason("{\"userId\":7,\"context\":{}}").startsWith("userId: expected a string"));
+        // A user whose events the event log could not keep is refused here too (UserIds).
+        assertTrue(reason("{\"userId\":\"a\\tb\",\"context\":{}}").startsWith("userId: expected a string"));
         assertTrue(reason("{\"userId\":\"u1\"}").startsWith("context: required"));
         assertTrue(reason(
                         "{\"userId\":\"u1\",\"context\":{\"surface\":\"tv\",\"device\":\"ios\",\"country\":\"US\",\"hour\":1}}")

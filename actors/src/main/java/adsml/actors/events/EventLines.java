@@ -2,8 +2,9 @@ package adsml.actors.events;
 
 /**
  * The event log's line format: eight tab-separated fields, type, event id, request id, user, ad id, the client's
- * timestamp (ms), cost (dollars) and the time the log wrote it (ms, the server's clock), then a newline. Ids never hold
- * a tab or a newline (the HTTP edge allows {@code A-Z a-z 0-9 _ . : -} only).
+ * timestamp (ms), cost (dollars) and the time the log wrote it (ms, the server's clock), then a newline, in UTF-8. Ids
+ * never hold a tab or a newline: the HTTP edge allows {@code A-Z a-z 0-9 _ . : -} in event and request ids, and no
+ * control character or lone surrogate in user ids.
  */
 final class EventLines {
     private static final int FIELDS = 8;

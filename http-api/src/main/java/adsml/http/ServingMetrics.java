@@ -34,6 +34,9 @@ public final class ServingMetrics implements AutoCloseable {
     private static final int LIGHT_STAGE = 1;
     /** Routes a bad request is counted under at most; any beyond count as {@code other}. */
     private static final int MAX_BAD_REQUEST_ROUTES = 32;
+    /** One description for both stages: Prometheus has one HELP line per metric family. */
+    private static final String CANDIDATES = "candidates per rank request: retrieved (eligible ads retrieval found, the"
+            + " funnel's wide stage) and scored (those the heavy model scored)";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -60,11 +63,15 @@ public final class ServingMetrics implements AutoCloseable {
         }
         retrieved = DistributionSummary.builder("adsml.rank.candidates")
                 .tag("stage", "retrieved")
-                .description("eligible ads retrieval found per rank request (the funnel's wide stage)")
+                .description(CANDIDATES)
                 .register(registry);
         scored = DistributionSummary.builder("adsml.rank.candidates")
                 .tag("stage", "scored")
-                .description("candidates the heavy model scored per rank request")
+                .description(CANDIDATES)
+                .register(registry);
+        FunctionCounter.builder("adsml.version.unattributed.events", versions, VersionFigures::unattributed)
+                .description("events that named no ad a version of this server is known to have shown (forgotten,"
+                        + " another node's, or never shown); charged all the same")
                 .register(registry);
         for (int i = 0; i < STAGES.length; i++) {
             stages[i] = histogram(Timer.builder("adsml.rank.stage")
@@ -75,14 +82,17 @@ public final class ServingMetrics implements AutoCloseable {
                         "adsml.scheduler.queued.rows",
                         this,
                         m -> m.stats(scheduler).queuedRows())
+                .description("candidate rows waiting for a scoring worker")
                 .register(registry);
         FunctionCounter.builder(
                         "adsml.scheduler.batches", this, m -> m.stats(scheduler).batches())
+                .description("batches scored, the start-up warm-up's included")
                 .register(registry);
         FunctionCounter.builder(
                         "adsml.scheduler.rows.scored",
                         this,
                         m -> m.stats(scheduler).rowsScored())
+                .description("candidate rows scored, the start-up warm-up's included")
                 .register(registry);
         FunctionCounter.builder(
                         "adsml.scheduler.shed", this, m -> m.stats(scheduler).shed())
@@ -175,6 +185,8 @@ public final class ServingMetrics implements AutoCloseable {
                         key -> Counter.builder("adsml.rank.requests")
                                 .tag("status", Integer.toString(status))
                                 .tag("model_version", version)
+                                .description(
+                                        "POST /v1/rank answers by status and the version that ranked (none: failed)")
                                 .register(registry))
                 .increment();
         if (result != null) {
@@ -206,7 +218,10 @@ public final class ServingMetrics implements AutoCloseable {
     void events(String type, int count) {
         events.computeIfAbsent(
                         type,
-                        t -> Counter.builder("adsml.events").tag("type", t).register(registry))
+                        t -> Counter.builder("adsml.events")
+                                .tag("type", t)
+                                .description("events the log appended as new (retries not counted again)")
+                                .register(registry))
                 .increment(count);
     }
 

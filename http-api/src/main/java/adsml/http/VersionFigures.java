@@ -14,7 +14,6 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Live figures of each model version that served since the server started: the requests it ranked, and the impressions,
@@ -158,10 +157,11 @@ public final class VersionFigures {
     /**
      * Adds to {@code registry} the since-start counters of each version it does not have yet, tagged
      * {@code model_version}: the impressions, clicks and conversions of its shown ads ({@code adsml.version.events} by
-     * {@code type}), their charges ({@code adsml.version.revenue}, dollars), and the first slot's impressions' summed
-     * pCTR and clicks ({@code adsml.version.top.slot.predicted.clicks}, {@code adsml.version.top.slot.clicks}): the
-     * ratio of their rates is the calibration the admin UI shows, over whatever window the query picks. Called before
-     * each scrape; at most {@link ShownAds#MAX_VERSION} versions are ever counted.
+     * {@code type}), their charges ({@code adsml.version.revenue}, in dollars:
+     * {@code adsml_version_revenue_dollars_total}), and the first slot's impressions' summed pCTR and clicks
+     * ({@code adsml.version.top.slot.predicted.clicks}, {@code adsml.version.top.slot.clicks}): the ratio of their
+     * rates is the calibration the admin UI shows, over whatever window the query picks. Called before each scrape; at
+     * most {@link ShownAds#MAX_VERSION} versions are ever counted.
      */
     synchronized void registerNew(MeterRegistry registry) {
         versions.forEach((id, v) -> {
@@ -170,46 +170,29 @@ public final class VersionFigures {
             }
             Counts c = v.total;
             String events = "events of the ads this version's auctions showed";
-            counter(registry, "adsml.version.events", events, id, c.impressions, LongAdder::sum, "type", "impression");
-            counter(registry, "adsml.version.events", events, id, c.clicks, LongAdder::sum, "type", "click");
-            counter(registry, "adsml.version.events", events, id, c.conversions, LongAdder::sum, "type", "conversion");
-            counter(
-                    registry,
-                    "adsml.version.revenue",
-                    "dollars charged by the events of the ads this version showed",
-                    id,
-                    c.revenue,
-                    DoubleAdder::sum);
-            counter(
-                    registry,
-                    "adsml.version.top.slot.predicted.clicks",
-                    "the pCTR this version gave its first-slot ads, summed over their impressions",
-                    id,
-                    c.topPctr,
-                    DoubleAdder::sum);
-            counter(
-                    registry,
-                    "adsml.version.top.slot.clicks",
-                    "clicks on this version's first-slot ads",
-                    id,
-                    c.topClicks,
-                    LongAdder::sum);
+            for (var type : List.of(
+                    Map.entry("impression", c.impressions),
+                    Map.entry("click", c.clicks),
+                    Map.entry("conversion", c.conversions))) {
+                FunctionCounter.builder("adsml.version.events", type.getValue(), LongAdder::sum)
+                        .description(events)
+                        .tags("model_version", id, "type", type.getKey())
+                        .register(registry);
+            }
+            FunctionCounter.builder("adsml.version.revenue", c.revenue, DoubleAdder::sum)
+                    .description("dollars charged by the events of the ads this version showed")
+                    .baseUnit("dollars")
+                    .tag("model_version", id)
+                    .register(registry);
+            FunctionCounter.builder("adsml.version.top.slot.predicted.clicks", c.topPctr, DoubleAdder::sum)
+                    .description("the pCTR this version gave its first-slot ads, summed over their impressions")
+                    .tag("model_version", id)
+                    .register(registry);
+            FunctionCounter.builder("adsml.version.top.slot.clicks", c.topClicks, LongAdder::sum)
+                    .description("clicks on this version's first-slot ads")
+                    .tag("model_version", id)
+                    .register(registry);
         });
-    }
-
-    private static <T> void counter(
-            MeterRegistry registry,
-            String name,
-            String description,
-            String version,
-            T adder,
-            ToDoubleFunction<T> sum,
-            String... tags) {
-        FunctionCounter.builder(name, adder, sum)
-                .description(description)
-                .tag("model_version", version)
-                .tags(tags)
-                .register(registry);
     }
 
     private static final class Counts {

@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
 
 class RankResponseJsonTest {
     private static final List<RankResult.RankedAd> ADS = List.of(
-            new RankResult.RankedAd(17, 3, "CPC", 0.85f, 0.0123f, 0f, 10.455f, 0.61234, 7.5, 0, 1.0),
-            new RankResult.RankedAd(9, 4, "CPA", 12.5f, 1.0e-7f, 0.33333334f, 4.1666e-4, 1.0e-9, 3.3e-11, 1, 0.25));
+            new RankResult.RankedAd(17, 3, "CPC", 0.85f, 0.0123f, 0f, 10.455f, 0.61234f, 7.5f, 0, 1.0),
+            new RankResult.RankedAd(9, 4, "CPA", 12.5f, 1.0e-7f, 0.33333334f, 4.1666e-4f, 1.0e-9f, 3.3e-11f, 1, 0.25),
+            // A price capped at the bid: the same number in the JSON, not the float bid widened to a double.
+            new RankResult.RankedAd(5, 6, "CPM", 9.51f, 0.02f, 0f, 9510f, 9.51f, 9510f, 2, 1.0));
     private static final RankResult.Timings TIMINGS =
             new RankResult.Timings(0.412345, 1.25, 0.1, 3.999999, 0.05, 5.81789);
 
@@ -46,7 +48,9 @@ class RankResponseJsonTest {
         assertFalse(json.has("debug"));
         assertEquals(0.0123f, json.get("ads").get(0).get("pctr").floatValue());
         assertEquals(1.0e-7f, json.get("ads").get(1).get("pctr").floatValue());
-        assertEquals(4.1666e-4, json.get("ads").get(1).get("ecpm").doubleValue());
+        assertEquals(4.1666e-4f, json.get("ads").get(1).get("ecpm").floatValue());
+        JsonNode capped = json.get("ads").get(2);
+        assertEquals(capped.get("bid").doubleValue(), capped.get("price").doubleValue(), capped::toString);
     }
 
     @Test
@@ -65,10 +69,10 @@ class RankResponseJsonTest {
                         0.5f,
                         0.0123f,
                         0f,
-                        10.455,
+                        10.455f,
                         Outcome.WON,
                         0,
-                        0.61234,
+                        0.61234f,
                         "won slot 0",
                         features(0.25f)),
                 new RankResult.Candidate(
@@ -84,7 +88,7 @@ class RankResponseJsonTest {
                         0f,
                         0.001f,
                         0f,
-                        4.0,
+                        4.0f,
                         Outcome.BELOW_RESERVE,
                         null,
                         null,

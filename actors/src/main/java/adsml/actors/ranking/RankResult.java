@@ -24,7 +24,9 @@ public record RankResult(
     /**
      * A winner: its scores, its eCPM (dollars per 1000 impressions), the price it pays in its bid's unit and the same
      * price as an eCPM ({@code priceEcpm / 1000} per impression: what a marketplace that bills every bid type by the
-     * impression charges).
+     * impression charges). Money is a float, as the bid is: written at one precision, a price capped at its bid reads
+     * as the bid, not 2e-7 above it as a double widened from the float bid did (rounding to float keeps price <= bid
+     * and priceEcpm <= ecpm).
      */
     public record RankedAd(
             int adId,
@@ -33,9 +35,9 @@ public record RankResult(
             float bid,
             float pctr,
             float pcvr,
-            double ecpm,
-            double price,
-            double priceEcpm,
+            float ecpm,
+            float price,
+            float priceEcpm,
             int slot,
             double propensity) {}
 
@@ -77,10 +79,10 @@ public record RankResult(
             float interestInCategory,
             float pctr,
             float pcvr,
-            double ecpm,
+            float ecpm,
             Outcome outcome,
             Integer slot,
-            Double price,
+            Float price,
             String reason,
             Map<String, Number> features) {}
 }

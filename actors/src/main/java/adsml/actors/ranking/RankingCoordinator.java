@@ -259,9 +259,9 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                     columns.bids()[i],
                     pctr[i],
                     pcvr[i],
-                    auction.ecpm(slot),
-                    auction.priceBid(slot),
-                    auction.priceEcpm(slot),
+                    (float) auction.ecpm(slot),
+                    (float) auction.priceBid(slot),
+                    (float) auction.priceEcpm(slot),
                     slot,
                     auction.propensity(slot)));
         }
@@ -319,7 +319,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                 affinity += user.embedding()[d] * ads.embeddings()[i * Vocab.EMBEDDING_DIM + d];
             }
             int slot = slotOf[i];
-            Double price = slot < 0 ? null : auction.priceBid(slot);
+            Float price = slot < 0 ? null : (float) auction.priceBid(slot);
             double ecpm = auction.candidateEcpm(i);
             debug.add(new RankResult.Candidate(
                     adIds[i],
@@ -334,7 +334,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
                     user.weightByCategory()[ads.categories()[i]],
                     pctr[i],
                     pcvr[i],
-                    ecpm,
+                    (float) ecpm,
                     auction.outcome(i),
                     slot < 0 ? null : slot,
                     price,
@@ -366,7 +366,7 @@ public final class RankingCoordinator extends AbstractBehavior<RankingCoordinato
             float bid,
             double ecpm,
             int slot,
-            Double price,
+            Float price,
             double reserve,
             double lastWinningEcpm,
             float pCtr,

@@ -33,7 +33,7 @@ function rows(models) {
   const all = [...models.versions];
   for (const [name, versions] of Object.entries(models.onDisk || {})) {
     for (const version of versions) {
-      if (!known.has(`${name}/${version}`)) all.push({ name, version, state: 'ON_DISK', since: null, detail: '', loadedAt: null });
+      if (!known.has(`${name}/${version}`)) all.push({ name, version, state: 'ON_DISK', since: null, detail: '', loadedAt: null, validation: null });
     }
   }
   const numeric = (v) => (/^\d+$/.test(v) ? Number(v) : -1);
@@ -71,7 +71,10 @@ function VersionTable({ models, busy, act }) {
                 </td>
                 <td title={when(v.since)}>{v.since ? ago(v.since) : '–'}</td>
                 <td>{when(v.loadedAt)}</td>
-                <td class={v.state === 'FAILED' ? 'reason-failed' : 'small'}>{v.detail || '–'}</td>
+                <td class={v.state === 'FAILED' ? 'reason-failed' : 'small'}>
+                  {v.detail || '–'}
+                  {v.validation && v.validation !== v.detail && <div class="small muted">{v.validation}</div>}
+                </td>
                 <td class="actions-col">
                   {canLoad && (
                     <button type="button" class="button" disabled={busy} data-action="load" onClick={() => act('load', v)}>

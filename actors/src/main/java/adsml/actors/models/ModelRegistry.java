@@ -195,7 +195,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         String id = name + "/" + version;
         // A version loaded again while its old copy still drains: the old copy must not later mark the new UNLOADED.
         draining.remove(id);
-        versions.put(id, new VersionInfo(name, version, VersionState.LOADING, clock.instant(), "", null));
+        versions.put(id, new VersionInfo(name, version, VersionState.LOADING, clock.instant(), "", null, null));
         List<ActorRef<StatusReply<VersionInfo>>> waiting = new ArrayList<>();
         if (replyTo != null) {
             waiting.add(replyTo);
@@ -505,7 +505,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
     private Behavior<Command> onActivate(Activate activate) {
         String id = activate.name() + "/" + activate.version();
         if (activeId == null || id.equals(activeId) || !loaded.containsKey(id)) {
-            activate(id, activate.replyTo()); // nothing to judge against, or refused on its state
+            activate(id, activate.replyTo(), false); // nothing to judge against, or refused on its state
             return this;
         }
         String against = activeId;
@@ -531,7 +531,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             decided.replyTo().tell(StatusReply.error(new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, refusal)));
             return this;
         }
-        activate(decided.id(), decided.replyTo());
+        activate(decided.id(), decided.replyTo(), false);
         return this;
     }
 
@@ -542,11 +542,15 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                             new RegistryRefusal(RegistryRefusal.Kind.CONFLICT, "no previous version to roll back to")));
             return this;
         }
-        activate(previousId, rollback.replyTo());
+        activate(previousId, rollback.replyTo(), true);
         return this;
     }
 
-    private void activate(String id, ActorRef<StatusReply<VersionInfo>> replyTo) {
+    /**
+     * Makes {@code id} the active version, the active one the previous (the rollback target), and says in both details
+     * how: promoted from its canary or shadow, rolled back to, or activated, and which canary that ended.
+     */
+    private void activate(String id, ActorRef<StatusReply<VersionInfo>> replyTo, boolean rollback) {
         VersionInfo info = versions.get(id);
         if (info == null || !loaded.containsKey(id)) {
             replyTo.tell(StatusReply.error(
@@ -562,11 +566,15 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             return;
         }
         String promotedFrom = id.equals(canaryId) ? "canary" : id.equals(shadowId) ? "shadow" : null;
+        String endedCanary = canaryId == null || canaryId.equals(id) ? "" : "; canary " + canaryId + " ended";
+        String how = rollback
+                ? "rolled back to, from " + activeId + (id.equals(shadowId) ? "; its shadow run ended" : "")
+                : promotedFrom != null ? "promoted from its " + promotedFrom : "activated";
         endCanary(); // promoted, or replaced by the version activated instead
         if (id.equals(shadowId)) {
             endShadow(); // promoted: it is live now
         }
-        info = versions.get(id); // its detail as ending the canary or the shadow left it
+        info = versions.get(id); // the record as ending the canary or the shadow left it
         active.set(loaded.get(id));
         String demoted = activeId;
         String formerPrevious = previousId;
@@ -583,12 +591,7 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
         previousId = demoted;
         activeId = id;
         noteActivated(id);
-        versions.put(
-                id,
-                info.to(
-                        VersionState.ACTIVE,
-                        clock.instant(),
-                        promotedFrom != null ? "promoted from its " + promotedFrom : info.detail()));
+        versions.put(id, info.to(VersionState.ACTIVE, clock.instant(), how + endedCanary));
         if (demoted != null) {
             versions.put(
                     demoted,
@@ -596,7 +599,8 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
                             .to(
                                     VersionState.READY,
                                     clock.instant(),
-                                    versions.get(demoted).detail()));
+                                    (rollback ? "rolled back from" : "the previous version")
+                                            + ": loaded, what a rollback activates"));
         }
         // Only the version that just stopped being the rollback target is retired: versions loaded
         // but never activated stay READY for an activation later.

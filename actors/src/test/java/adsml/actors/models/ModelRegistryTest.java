@@ -211,6 +211,50 @@ class ModelRegistryTest {
         assertEquals(VersionState.READY, versions.get(2).state());
     }
 
+    /**
+     * Each detail says what last happened to its version, never what happened before that: a trial read "promoted from
+     * its canary" on a version a rollback had demoted and a direct activation brought back.
+     */
+    @Test
+    void details_sayHowEachVersionGotItsRole_andTheValidationStays() {
+        for (String v : List.of("1", "2", "3")) {
+            load(v);
+        }
+        activate("1");
+        TestProbe<StatusReply<VersionInfo>> probe = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.StartCanary("ctr", "2", 0.3, probe.getRef()));
+        assertTrue(probe.receiveMessage().isSuccess());
+        assertEquals("promoted from its canary", activate("2").getValue().detail());
+        assertEquals(
+                "the previous version: loaded, what a rollback activates",
+                info("ctr/1").detail());
+
+        registry.tell(new ModelRegistry.StartCanary("ctr", "3", 0.5, probe.getRef()));
+        assertTrue(probe.receiveMessage().isSuccess());
+        registry.tell(new ModelRegistry.Rollback(probe.getRef()));
+        VersionInfo back = probe.receiveMessage().getValue();
+        assertEquals("ctr/1", back.id());
+        assertEquals("rolled back to, from ctr/2; canary ctr/3 ended", back.detail());
+        assertEquals(
+                "rolled back from: loaded, what a rollback activates",
+                info("ctr/2").detail());
+        assertEquals("was a canary", info("ctr/3").detail());
+
+        assertEquals("activated", activate("2").getValue().detail());
+        for (String id : List.of("ctr/1", "ctr/2", "ctr/3")) {
+            assertTrue(info(id).validation().contains("max |backend - reference|"), () -> id + ": " + info(id));
+        }
+    }
+
+    private VersionInfo info(String id) {
+        TestProbe<List<VersionInfo>> list = KIT.createTestProbe();
+        registry.tell(new ModelRegistry.ListVersions(list.getRef()));
+        return list.receiveMessage().stream()
+                .filter(v -> v.id().equals(id))
+                .findFirst()
+                .orElseThrow();
+    }
+
     @Test
     void load_refusesNamesThatLeaveTheModelsFolder() {
         TestProbe<StatusReply<VersionInfo>> probe = KIT.createTestProbe();

@@ -200,6 +200,7 @@ public final class EventRoutes {
         for (Event.Type type : Event.Type.values()) {
             metrics.events(type.name().toLowerCase(Locale.ROOT), byType[type.ordinal()]);
         }
+        metrics.duplicateEvents(appended.duplicates());
         figures.events(appended.added());
     }
 

@@ -48,6 +48,7 @@ public final class ServingMetrics implements AutoCloseable {
     private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
     private final Map<String, Counter> badRequests = new ConcurrentHashMap<>();
+    private final Counter duplicateEvents;
     private final VersionFigures versions;
     private volatile SchedulerStats lastStats;
     private volatile long lastStatsNanos;
@@ -68,6 +69,10 @@ public final class ServingMetrics implements AutoCloseable {
         scored = DistributionSummary.builder("adsml.rank.candidates")
                 .tag("stage", "scored")
                 .description(CANDIDATES)
+                .register(registry);
+        duplicateEvents = Counter.builder("adsml.events.duplicates")
+                .description("events whose id the log already held: retries (not counted or charged again), or a"
+                        + " client reusing an id for another event, which is lost")
                 .register(registry);
         FunctionCounter.builder("adsml.version.unattributed.events", versions, VersionFigures::unattributed)
                 .description("events that named no ad a version of this server is known to have shown (forgotten,"
@@ -223,6 +228,10 @@ public final class ServingMetrics implements AutoCloseable {
                                 .description("events the log appended as new (retries not counted again)")
                                 .register(registry))
                 .increment(count);
+    }
+
+    void duplicateEvents(int count) {
+        duplicateEvents.increment(count);
     }
 
     /**

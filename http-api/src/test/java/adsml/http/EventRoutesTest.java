@@ -70,6 +70,7 @@ class EventRoutesTest {
     private BudgetTracker budget;
     private ExactAdIndex index;
     private EventCounters counters;
+    private ServingMetrics metrics;
 
     @BeforeAll
     static void start() {
@@ -108,7 +109,7 @@ class EventRoutesTest {
         index = ExactAdIndex.of(world, budget);
         counters = new EventCounters();
         VersionFigures figures = new VersionFigures(1024, Duration.ofMinutes(15), CLOCK);
-        ServingMetrics metrics = new ServingMetrics(scheduler, figures);
+        metrics = new ServingMetrics(scheduler, figures);
         EventRoutes routes = new EventRoutes(
                 new EventRoutes.Log(log, maxInFlight),
                 index,
@@ -278,6 +279,8 @@ class EventRoutesTest {
         assertEquals(2, retry.json().path("duplicates").asInt(), retry::toString);
         assertEquals(0.5, budget.spentToday(ad.campaign().id()), 1e-9, "charged once");
         assertEquals(1, counters.ad(3).clicks(), "counted once");
+        assertEquals(
+                2, metrics.registry().get("adsml.events.duplicates").counter().count());
     }
 
     @Test

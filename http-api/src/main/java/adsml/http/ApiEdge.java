@@ -45,12 +45,10 @@ final class ApiEdge {
                 .handleNotFound(complete(JsonResponses.error(StatusCodes.NOT_FOUND, "no such route")))
                 .build()
                 .withFallback(RejectionHandler.defaultHandler());
-        // Every 400 counts, whether a route threw it, completed it or a rejection made it.
+        // Every answer counts, whether a route completed it, threw it or a rejection made it.
         return extractUri(uri -> mapResponse(
                 response -> {
-                    if (response.status().intValue() == 400) {
-                        metrics.badRequest(uri.path());
-                    }
+                    metrics.answered(uri.path(), response.status().intValue());
                     return response;
                 },
                 () -> handleExceptions(

@@ -15,7 +15,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +31,6 @@ import java.util.function.IntSupplier;
 public final class ServingMetrics implements AutoCloseable {
     private static final String[] STAGES = {"retrieval", "light", "features", "scoring", "auction"};
     private static final int LIGHT_STAGE = 1;
-    /** Routes a bad request is counted under at most; any beyond count as {@code other}. */
-    private static final int MAX_BAD_REQUEST_ROUTES = 32;
     /** One description for both stages: Prometheus has one HELP line per metric family. */
     private static final String CANDIDATES = "candidates per rank request: retrieved (eligible ads retrieval found, the"
             + " funnel's wide stage) and scored (those the heavy model scored)";
@@ -47,7 +44,8 @@ public final class ServingMetrics implements AutoCloseable {
     private final Map<String, Counter> lightCuts = new ConcurrentHashMap<>();
     private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
-    private final Map<String, Counter> badRequests = new ConcurrentHashMap<>();
+    private final RouteLabels routes = RouteLabels.fromOpenApi();
+    private final Map<Answer, Counter> answers = new ConcurrentHashMap<>();
     private final Counter duplicateEvents;
     private final VersionFigures versions;
     private volatile SchedulerStats lastStats;
@@ -59,9 +57,6 @@ public final class ServingMetrics implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         latency = histogram(Timer.builder("adsml.rank.latency").description("POST /v1/rank, received to answered"));
-        for (String route : new String[] {"/v1/rank", "/v1/events", "/v1/ads"}) {
-            badRequests.put(route, badRequestCounter(route));
-        }
         retrieved = DistributionSummary.builder("adsml.rank.candidates")
                 .tag("stage", "retrieved")
                 .description(CANDIDATES)
@@ -235,29 +230,22 @@ public final class ServingMetrics implements AutoCloseable {
     }
 
     /**
-     * Counts a request to {@code path} answered 400, under its route: {@code /v1/} paths by two segments
-     * ({@code /v1/ads/17} is {@code /v1/ads}), {@code /admin/api/} ones by three. Only routes that matched answer 400,
-     * so the routes are few; past {@value #MAX_BAD_REQUEST_ROUTES}, {@code other} keeps the series bounded all the
-     * same.
+     * Counts an answer of the listeners by its route ({@link RouteLabels}) and status: every status, so that errors
+     * over all is a ratio of one family's series.
      */
-    void badRequest(String path) {
-        String[] segments = path.split("/", 5);
-        int keep = Math.min(segments.length, path.startsWith("/admin/api/") ? 4 : 3);
-        String route = String.join("/", Arrays.copyOf(segments, keep));
-        Counter counter = badRequests.get(route);
-        if (counter == null) {
-            String label = badRequests.size() < MAX_BAD_REQUEST_ROUTES ? route : "other";
-            counter = badRequests.computeIfAbsent(label, this::badRequestCounter);
-        }
-        counter.increment();
+    void answered(String path, int status) {
+        answers.computeIfAbsent(
+                        new Answer(routes.of(path), status),
+                        a -> Counter.builder("adsml.http.requests")
+                                .tag("route", a.route())
+                                .tag("status", Integer.toString(a.status()))
+                                .description("answers of both listeners by route (documented paths' first segments,"
+                                        + " other) and status")
+                                .register(registry))
+                .increment();
     }
 
-    private Counter badRequestCounter(String route) {
-        return Counter.builder("adsml.http.bad.requests")
-                .tag("route", route)
-                .description("requests answered 400, by route")
-                .register(registry);
-    }
+    private record Answer(String route, int status) {}
 
     String scrape() {
         versions.registerNew(registry);

@@ -426,11 +426,13 @@ class HttpApiTest {
                 400,
                 "embedding[0]");
 
-        // Counted by route: an ad's id and a model's name and version are not part of it.
+        // Counted by route and status: an ad's id and a model's name and version are not part of the route.
         String metrics = send(api.publicListener(), HttpRequest.GET("/metrics")).body();
-        assertTrue(metrics.contains("adsml_http_bad_requests_total{route=\"/v1/ads\"}"), metrics);
-        assertTrue(metrics.contains("adsml_http_bad_requests_total{route=\"/admin/api/models\"}"), metrics);
-        assertTrue(metrics.contains("adsml_http_bad_requests_total{route=\"/admin/api/scheduler\"}"), metrics);
+        for (String route : List.of("/v1/rank", "/v1/events", "/v1/ads", "/admin/api/models", "/admin/api/scheduler")) {
+            assertTrue(
+                    metrics.contains("adsml_http_requests_total{route=\"" + route + "\",status=\"400\"}"),
+                    () -> route + ": " + metrics);
+        }
         assertFalse(metrics.contains("route=\"/v1/ads/3\""), metrics);
     }
 
@@ -484,6 +486,12 @@ class HttpApiTest {
         assertError(send(api.adminListener(), HttpRequest.POST("/nope")), 404, "no such route");
         assertError(send(api.adminListener(), admin(HttpRequest.POST("/admin/api/nope"))), 404, "no such route");
         assertError(send(api.adminListener(), admin(HttpRequest.POST("/admin/api/models/ctr/9/load"))), 404, "ctr/9");
+
+        // An unknown path's 404 is counted as other: the document bounds the routes, not the paths clients send.
+        String metrics = send(api.publicListener(), HttpRequest.GET("/metrics")).body();
+        assertTrue(metrics.contains("adsml_http_requests_total{route=\"other\",status=\"404\"}"), metrics);
+        assertTrue(metrics.contains("adsml_http_requests_total{route=\"/v1/ads\",status=\"404\"}"), metrics);
+        assertFalse(metrics.contains("route=\"/nope\"") || metrics.contains("route=\"/admin/api/nope\""), metrics);
     }
 
     @Test

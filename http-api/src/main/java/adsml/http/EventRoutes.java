@@ -241,7 +241,7 @@ public final class EventRoutes {
         String userId = UserIds.read(e, "userId", where + ".userId");
         JsonNode ad = e.get("adId");
         if (ad == null || !ad.canConvertToInt() || !ad.isIntegralNumber()) {
-            throw new BadRequestException(where + ".adId: expected an integer");
+            throw new BadRequestException(where + ".adId: expected an integer within [0, 2147483647]");
         }
         Optional<AdEntry> entry = index.get(ad.asInt());
         if (entry.isEmpty()) {
@@ -256,7 +256,7 @@ public final class EventRoutes {
                 || ts.asLong() > latestTimestampMs) {
             throw new BadRequestException(where + ".timestampMs: expected milliseconds since 1970, at most "
                     + spoken(settings.maxEventAge()) + " before the server's clock (adsml.http.max-event-age) and at"
-                    + " most a day after it");
+                    + " most a day after it" + (inSeconds(ts) ? "; " + ts.asLong() + " reads as seconds" : ""));
         }
         JsonNode cost = e.get("cost");
         double amount = 0;
@@ -273,6 +273,15 @@ public final class EventRoutes {
             }
         }
         return new Event(type, eventId, requestId, userId, ad.asInt(), ts.asLong(), amount);
+    }
+
+    /** A time of 2001 to 5138 in seconds, which in milliseconds would be early 1970. */
+    private static boolean inSeconds(JsonNode ts) {
+        return ts != null
+                && ts.isIntegralNumber()
+                && ts.canConvertToLong()
+                && ts.asLong() >= 1_000_000_000L
+                && ts.asLong() < 100_000_000_000L;
     }
 
     /** "7 days", "12 hours", "90 minutes": max-event-age as a client reads it. */

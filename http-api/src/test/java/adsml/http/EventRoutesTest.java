@@ -240,6 +240,18 @@ class EventRoutesTest {
     }
 
     @Test
+    void timestampInSeconds_andAnAdIdPastAnInt_areRefusedSayingSo() throws Exception {
+        Route route = withLog(EventLog.FILES);
+        String seconds = Long.toString(NOW.getEpochSecond());
+        Answer a = answer(post(route, batch(event("click", "e1", 3, seconds, 0))));
+        assertEquals(400, a.status(), a::toString);
+        assertTrue(a.body().contains("; " + seconds + " reads as seconds"), a.body());
+        Answer far = answer(
+                post(route, batch(event("click", "e2", 3, now(), 0).replace("\"adId\":3", "\"adId\":99999999999"))));
+        assertTrue(far.body().contains("adId: expected an integer within [0, 2147483647]"), far.body());
+    }
+
+    @Test
     void timestampUpToADayAhead_isAccepted() throws Exception {
         Route route = withLog(EventLog.FILES);
         String dayAhead = Long.toString(NOW.plus(Duration.ofDays(1)).toEpochMilli());

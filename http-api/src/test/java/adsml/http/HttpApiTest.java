@@ -453,6 +453,10 @@ class HttpApiTest {
                                 .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, new byte[] {1}))),
                 415,
                 "application/json");
+        // A compressed body is refused for what it is, not read as bytes that are not UTF-8 JSON.
+        HttpRequest gzipped =
+                json(HttpRequest.POST("/v1/rank"), rankBody(3)).addHeader(RawHeader.create("Content-Encoding", "gzip"));
+        assertError(send(api.publicListener(), gzipped), 415, "Content-Encoding gzip is not supported");
     }
 
     @Test

@@ -22,11 +22,16 @@ public final class OpenApiRoutes {
     private final byte[] document;
 
     public OpenApiRoutes() {
+        document = document();
+    }
+
+    /** The document's bytes, read from the class path. */
+    static byte[] document() {
         try (InputStream in = OpenApiRoutes.class.getClassLoader().getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(RESOURCE + " is missing from the class path");
             }
-            document = in.readAllBytes();
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + RESOURCE, e);
         }

@@ -1,7 +1,6 @@
 package adsml.http;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -15,7 +14,7 @@ import java.util.Set;
  * bounds the labels, so no client can grow the series by the paths it sends.
  */
 final class RouteLabels {
-    static final String OTHER = "other";
+    private static final String OTHER = "other";
     private static final String ADMIN_API = "/admin/api/";
 
     private final Set<String> documented;
@@ -26,20 +25,19 @@ final class RouteLabels {
 
     /** The labels of the paths {@link OpenApiRoutes#RESOURCE} documents. */
     static RouteLabels fromOpenApi() {
-        try (InputStream in = RouteLabels.class.getClassLoader().getResourceAsStream(OpenApiRoutes.RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException(OpenApiRoutes.RESOURCE + " is missing from the class path");
-            }
-            Set<String> documented = new HashSet<>();
-            for (Iterator<String> paths =
-                            JsonResponses.JSON.readTree(in).path("paths").fieldNames();
+        Set<String> documented = new HashSet<>();
+        try {
+            for (Iterator<String> paths = JsonResponses.JSON
+                            .readTree(OpenApiRoutes.document())
+                            .path("paths")
+                            .fieldNames();
                     paths.hasNext(); ) {
                 documented.add(prefix(paths.next()));
             }
-            return new RouteLabels(documented);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + OpenApiRoutes.RESOURCE, e);
         }
+        return new RouteLabels(documented);
     }
 
     String of(String path) {

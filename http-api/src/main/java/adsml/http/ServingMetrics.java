@@ -21,9 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
- * What {@code GET /metrics} shows, in Prometheus text: rank latency and per-stage timings as histograms, requests by
- * status and model version, events by type, and the scheduler's queue, batch sizes, queue delay, shed and expired
- * counts, and each device's health.
+ * What {@code GET /metrics} shows, in Prometheus text: every answer by route and status, rank latency and per-stage
+ * timings as histograms, rank requests by status and model version, events by type (and duplicates), each model
+ * version's live figures ({@link VersionFigures#registerNew}), the scheduler's queue, batch sizes, queue delay, shed
+ * and expired counts, and each device's health.
  *
  * <p>Closed with the server: the GC binder listens on the JVM's collector beans, which outlive a server started and
  * stopped in a process that goes on (every e2e test), and through this registry it held all of that server's memory.

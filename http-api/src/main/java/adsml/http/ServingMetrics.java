@@ -1,7 +1,9 @@
 package adsml.http;
 
+import adsml.actors.models.ActiveModel;
 import adsml.actors.ranking.RankResult;
 import adsml.scheduler.BatchingScheduler;
+import adsml.scheduler.LoadedVersion;
 import adsml.scheduler.SchedulerStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -9,12 +11,16 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +30,7 @@ import java.util.function.IntSupplier;
  * What {@code GET /metrics} shows, in Prometheus text: every answer by route and status, rank latency and per-stage
  * timings as histograms, rank requests by status and model version, events by type (and duplicates), each model
  * version's live figures ({@link VersionFigures#registerNew}), the scheduler's queue, batch sizes, queue delay, shed
- * and expired counts, and each device's health.
+ * and expired counts, each device's health, and which version takes each role (active, canary, shadow).
  *
  * <p>Closed with the server: the GC binder listens on the JVM's collector beans, which outlive a server started and
  * stopped in a process that goes on (every e2e test), and through this registry it held all of that server's memory.
@@ -49,6 +55,8 @@ public final class ServingMetrics implements AutoCloseable {
     private final Map<Answer, Counter> answers = new ConcurrentHashMap<>();
     private final Counter duplicateEvents;
     private final VersionFigures versions;
+    private final MultiGauge roles;
+    private volatile ActiveModel model;
     private volatile SchedulerStats lastStats;
     private volatile long lastStatsNanos;
 
@@ -73,6 +81,9 @@ public final class ServingMetrics implements AutoCloseable {
         FunctionCounter.builder("adsml.version.unattributed.events", versions, VersionFigures::unattributed)
                 .description("events that named no ad a version of this server is known to have shown (forgotten,"
                         + " another node's, or never shown); charged all the same")
+                .register(registry);
+        roles = MultiGauge.builder("adsml.model.role")
+                .description("1 for each version in a role now: active, canary, shadow")
                 .register(registry);
         for (int i = 0; i < STAGES.length; i++) {
             stages[i] = histogram(Timer.builder("adsml.rank.stage")
@@ -248,9 +259,33 @@ public final class ServingMetrics implements AutoCloseable {
 
     private record Answer(String route, int status) {}
 
+    /** Shows, from now on, which version takes each of {@code model}'s roles, and the canary's share of the users. */
+    public void modelRoles(ActiveModel model) {
+        this.model = model;
+        Gauge.builder(
+                        "adsml.model.canary.share",
+                        model,
+                        m -> m.canary().map(ActiveModel.Canary::share).orElse(0.0))
+                .strongReference(true)
+                .description("the share of users the canary version scores; 0 without a canary")
+                .register(registry);
+    }
+
     String scrape() {
         versions.registerNew(registry);
+        ActiveModel m = model;
+        if (m != null) {
+            List<MultiGauge.Row<?>> rows = new ArrayList<>(3);
+            m.current().ifPresent(v -> rows.add(role(v, "active")));
+            m.canary().ifPresent(c -> rows.add(role(c.version(), "canary")));
+            m.shadow().ifPresent(v -> rows.add(role(v, "shadow")));
+            roles.register(rows, true);
+        }
         return registry.scrape();
+    }
+
+    private static MultiGauge.Row<?> role(LoadedVersion version, String role) {
+        return MultiGauge.Row.of(Tags.of("model_version", version.id(), "role", role), 1);
     }
 
     @Override

@@ -387,6 +387,7 @@ public final class AdsmlServer implements AutoCloseable {
         VersionFigures figures = new VersionFigures(settings.liveShownAds(), settings.liveWindow(), clock);
         ServingMetrics metrics = new ServingMetrics(scheduler, figures);
         opened.add(metrics);
+        metrics.modelRoles(model);
         List<AutoCloseable> stores = replayGate == null
                 ? List.of(servedLog, realtime.store(), metrics)
                 : List.of(servedLog, realtime.store(), replayGate, metrics);

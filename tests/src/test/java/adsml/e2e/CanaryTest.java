@@ -49,6 +49,9 @@ class CanaryTest {
             JsonNode list = client.adminGet("/admin/api/models").json();
             assertEquals("ctr/2", list.path("canary").path("version").asText(), list::toString);
             assertEquals(active, list.path("active").asText());
+            String metrics = client.get("/metrics").body();
+            assertTrue(metrics.contains("adsml_model_role{model_version=\"ctr/2\",role=\"canary\"} 1.0"), metrics);
+            assertTrue(metrics.contains("adsml_model_canary_share 0.5"), metrics);
 
             Map<String, String> versionOf = versionsByUser(client);
             long canary = versionOf.values().stream().filter("ctr/2"::equals).count();

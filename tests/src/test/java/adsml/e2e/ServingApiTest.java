@@ -343,6 +343,9 @@ class ServingApiTest {
         assertTrue(
                 sample(r.body(), "adsml_version_top_slot_predicted_clicks_total{model_version=\"ctr/1\"}") > 0,
                 r::body);
+        // Which version takes which role, for a dashboard to draw the swaps.
+        assertEquals(1.0, sample(r.body(), "adsml_model_role{model_version=\"ctr/1\",role=\"active\"}"), r::body);
+        assertEquals(0.0, sample(r.body(), "adsml_model_canary_share"), r::body);
     }
 
     private static String event(String type, String eventId, String requestId, int adId) {

@@ -346,7 +346,9 @@ public final class ModelRegistry extends AbstractBehavior<ModelRegistry.Command>
             previousId = null;
         }
         VersionInfo good = versions.get(goodId);
-        versions.put(goodId, good.to(VersionState.ACTIVE, clock.instant(), good.detail()));
+        versions.put(
+                goodId,
+                good.to(VersionState.ACTIVE, clock.instant(), "rolled back to, from " + faulty + ", " + reason));
         unloadFailed(faulty, reason + "; rolled back to " + goodId);
         getContext().getLog().warn("model {} rolled back to {}", faulty, goodId);
     }

@@ -152,6 +152,9 @@ class ModelRegistryFaultTest {
                 failed.detail().contains("live traffic") && failed.detail().contains("rolled back to ctr/1"),
                 failed.detail());
         assertEquals(VersionState.ACTIVE, info("ctr/1").state());
+        assertTrue(
+                info("ctr/1").detail().startsWith("rolled back to, from ctr/2, failed on live traffic"),
+                info("ctr/1").detail());
         assertProbabilities(rank().get(10, TimeUnit.SECONDS));
         assertEquals(true, scheduler.stats().deviceHealth().get("cpu0"));
     }

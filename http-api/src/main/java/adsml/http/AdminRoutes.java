@@ -425,7 +425,7 @@ public final class AdminRoutes {
                 .orElse(null);
         return JsonResponses.ok(
                 info == null
-                        ? new ClusterChange(null, null, null, null, o.action(), null, o)
+                        ? new ClusterChange(null, null, null, null, o.action(), null, null, o)
                         : new ClusterChange(
                                 info.name(),
                                 info.version(),
@@ -433,6 +433,7 @@ public final class AdminRoutes {
                                 info.since(),
                                 info.detail(),
                                 info.loadedAt(),
+                                info.validation(),
                                 o));
     }
 
@@ -444,6 +445,7 @@ public final class AdminRoutes {
             Instant since,
             String detail,
             Instant loadedAt,
+            String validation,
             ClusterRollout.Outcome cluster) {}
 
     /** A cluster-wide change refused: why, and every node's steps. */

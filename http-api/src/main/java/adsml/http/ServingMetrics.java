@@ -55,14 +55,18 @@ public final class ServingMetrics implements AutoCloseable {
     private final Map<Answer, Counter> answers = new ConcurrentHashMap<>();
     private final Counter duplicateEvents;
     private final VersionFigures versions;
+    private final ActiveModel model;
     private final MultiGauge roles;
-    private volatile ActiveModel model;
     private volatile SchedulerStats lastStats;
     private volatile long lastStatsNanos;
 
-    /** @param versions the live figures of each model version, which a scrape shows as counters per version */
-    public ServingMetrics(BatchingScheduler scheduler, VersionFigures versions) {
+    /**
+     * @param versions the live figures of each model version, which a scrape shows as counters per version
+     * @param model the versions serving, which a scrape shows by role (active, canary, shadow) with the canary's share
+     */
+    public ServingMetrics(BatchingScheduler scheduler, VersionFigures versions, ActiveModel model) {
         this.versions = versions;
+        this.model = model;
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         latency = histogram(Timer.builder("adsml.rank.latency").description("POST /v1/rank, received to answered"));
@@ -84,6 +88,12 @@ public final class ServingMetrics implements AutoCloseable {
                 .register(registry);
         roles = MultiGauge.builder("adsml.model.role")
                 .description("1 for each version in a role now: active, canary, shadow")
+                .register(registry);
+        Gauge.builder(
+                        "adsml.model.canary.share",
+                        model,
+                        m -> m.canary().map(ActiveModel.Canary::share).orElse(0.0))
+                .description("the share of users the canary version scores; 0 without a canary")
                 .register(registry);
         for (int i = 0; i < STAGES.length; i++) {
             stages[i] = histogram(Timer.builder("adsml.rank.stage")
@@ -259,28 +269,13 @@ public final class ServingMetrics implements AutoCloseable {
 
     private record Answer(String route, int status) {}
 
-    /** Shows, from now on, which version takes each of {@code model}'s roles, and the canary's share of the users. */
-    public void modelRoles(ActiveModel model) {
-        this.model = model;
-        Gauge.builder(
-                        "adsml.model.canary.share",
-                        model,
-                        m -> m.canary().map(ActiveModel.Canary::share).orElse(0.0))
-                .strongReference(true)
-                .description("the share of users the canary version scores; 0 without a canary")
-                .register(registry);
-    }
-
     String scrape() {
         versions.registerNew(registry);
-        ActiveModel m = model;
-        if (m != null) {
-            List<MultiGauge.Row<?>> rows = new ArrayList<>(3);
-            m.current().ifPresent(v -> rows.add(role(v, "active")));
-            m.canary().ifPresent(c -> rows.add(role(c.version(), "canary")));
-            m.shadow().ifPresent(v -> rows.add(role(v, "shadow")));
-            roles.register(rows, true);
-        }
+        List<MultiGauge.Row<?>> rows = new ArrayList<>(3);
+        model.current().ifPresent(v -> rows.add(role(v, "active")));
+        model.canary().ifPresent(c -> rows.add(role(c.version(), "canary")));
+        model.shadow().ifPresent(v -> rows.add(role(v, "shadow")));
+        roles.register(rows, true);
         return registry.scrape();
     }
 

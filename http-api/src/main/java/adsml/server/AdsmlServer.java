@@ -385,9 +385,8 @@ public final class AdsmlServer implements AutoCloseable {
             opened.add(replayGate);
         }
         VersionFigures figures = new VersionFigures(settings.liveShownAds(), settings.liveWindow(), clock);
-        ServingMetrics metrics = new ServingMetrics(scheduler, figures);
+        ServingMetrics metrics = new ServingMetrics(scheduler, figures, model);
         opened.add(metrics);
-        metrics.modelRoles(model);
         List<AutoCloseable> stores = replayGate == null
                 ? List.of(servedLog, realtime.store(), metrics)
                 : List.of(servedLog, realtime.store(), replayGate, metrics);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import adsml.actors.models.ActiveModel;
 import adsml.scheduler.BatchingScheduler;
 import adsml.scheduler.CpuDevice;
 import adsml.scheduler.SchedulerSettings;
@@ -64,7 +65,9 @@ class AdminUiRoutesTest {
                 .bind(ApiEdge.wrap(
                         pathPrefix("admin", () -> new AdminUiRoutes(loader).routes()),
                         new ServingMetrics(
-                                scheduler, new VersionFigures(1024, Duration.ofMinutes(15), Clock.systemUTC())),
+                                scheduler,
+                                new VersionFigures(1024, Duration.ofMinutes(15), Clock.systemUTC()),
+                                new ActiveModel()),
                         Duration.ofSeconds(5)))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);

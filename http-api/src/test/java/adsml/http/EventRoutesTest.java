@@ -9,6 +9,7 @@ import adsml.actors.events.EventFeed;
 import adsml.actors.events.EventLog;
 import adsml.actors.events.EventLogHealth;
 import adsml.actors.events.EventLogSettings;
+import adsml.actors.models.ActiveModel;
 import adsml.platform.index.AdEntry;
 import adsml.platform.index.BudgetTracker;
 import adsml.platform.index.ExactAdIndex;
@@ -44,6 +45,7 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +101,13 @@ class EventRoutesTest {
         public void spent(int adId, double dollars) {}
     };
 
+    @AfterEach
+    void closeMetrics() {
+        if (metrics != null) {
+            metrics.close(); // its GC listener would hold the scheduler to the end of the run
+        }
+    }
+
     /** The events route over {@code log}, as the public listener serves it. */
     private Route route(ActorRef<EventLog.Command> log, int maxInFlight) {
         return route(log, maxInFlight, settings);
@@ -109,7 +118,7 @@ class EventRoutesTest {
         index = ExactAdIndex.of(world, budget);
         counters = new EventCounters();
         VersionFigures figures = new VersionFigures(1024, Duration.ofMinutes(15), CLOCK);
-        metrics = new ServingMetrics(scheduler, figures);
+        metrics = new ServingMetrics(scheduler, figures, new ActiveModel());
         EventRoutes routes = new EventRoutes(
                 new EventRoutes.Log(log, maxInFlight),
                 index,

@@ -177,7 +177,7 @@ class HttpApiTest {
                 .withTokens(INGEST_TOKEN, TOKEN);
         EventCounters counters = new EventCounters();
         VersionFigures figures = new VersionFigures(1024, Duration.ofMinutes(15), Clock.systemUTC());
-        ServingMetrics metrics = new ServingMetrics(scheduler, figures);
+        ServingMetrics metrics = new ServingMetrics(scheduler, figures, model);
         HttpApi.Areas areas = new HttpApi.Areas(
                 new RankRoutes(
                         new StagePool<>(List.of(coordinator)), kit.scheduler(), Ticker.SYSTEM, settings, metrics),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import adsml.actors.events.Event;
+import adsml.actors.models.ActiveModel;
 import adsml.actors.ranking.RankResult;
 import adsml.platform.testing.FakeClock;
 import adsml.scheduler.BatchingScheduler;
@@ -44,13 +45,15 @@ class OverviewSamplerTest {
         device = new CpuDevice("cpu0", 1, 1L << 28);
         scheduler = new BatchingScheduler(SchedulerSettings.defaults(), List.of(device), Ticker.SYSTEM);
         clock = new FakeClock(START);
-        metrics = new ServingMetrics(scheduler, new VersionFigures(1024, Duration.ofMinutes(15), clock));
+        metrics = new ServingMetrics(
+                scheduler, new VersionFigures(1024, Duration.ofMinutes(15), clock), new ActiveModel());
         events = new EventCounters();
         sampler = new OverviewSampler(metrics, scheduler::stats, events, clock);
     }
 
     @AfterEach
     void stop() {
+        metrics.close(); // its GC listener would hold the scheduler to the end of the run
         scheduler.close();
         device.close();
     }
